@@ -1,0 +1,96 @@
+"""`memem search`: hybrid search of the memories, best first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from memem.cli.context import CommandError, Context
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "search",
+        help="search memories (full-text + semantic + graph), best first",
+        description="Search the memories. --project P keeps notes of project P and global notes. With --batch, "
+        'read JSON lines {"query": …, "project": …, "limit": …} from stdin and print one JSON array per line, '
+        "in order, from one process.",
+    )
+    p.add_argument("query", nargs="?", help="what to look for (omit with --batch)")
+    p.add_argument("--project", "-p", help="project scope: notes of this project plus global notes")
+    p.add_argument("--limit", "-k", type=int, default=10, help="how many results (default 10)")
+    p.add_argument("--json", action="store_true", help="print a JSON array of {id, title, path, score, …}")
+    p.add_argument("--batch", action="store_true", help="read queries as JSON lines on stdin")
+    p.add_argument("--deprecated", action="store_true", help="include deprecated memories")
+    p.set_defaults(run=run)
+
+
+def _payloads(args: argparse.Namespace) -> list[dict[str, Any]]:
+    if args.batch:
+        if args.query:
+            raise CommandError("give either a QUERY or --batch, not both")
+        out = []
+        for n, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CommandError(f"stdin line {n} is not JSON: {exc}") from None
+            if not isinstance(item, dict):
+                raise CommandError(f"stdin line {n} is not a JSON object")
+            item.setdefault("limit", args.limit)
+            if args.project and "project" not in item:
+                item["project"] = args.project
+            out.append(item)
+        return out
+    if not args.query or not args.query.strip():
+        raise CommandError("nothing to search for: give a QUERY (or --batch)")
+    return [{"query": args.query, "project": args.project, "limit": args.limit, "include_deprecated": args.deprecated}]
+
+
+def _search_all(ctx: Context, payloads: list[dict[str, Any]]) -> list[Any]:
+    info = ctx.daemon()
+    if info is not None:
+        answer = ctx.call(info, "POST", "/v1/search/batch", {"queries": payloads}, timeout=600)
+        return list(answer["results"])
+    from memem.recall.search import search
+    from memem.server.app import BadRequest, parse_query
+
+    results: list[Any] = []
+    with ctx.open_store(reconcile=True) as store:
+        for payload in payloads:
+            try:
+                query = parse_query(payload)
+            except BadRequest as exc:
+                results.append({"error": str(exc)})
+                continue
+            results.append([h.as_dict() for h in search(store, query)])
+    return results
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.limit < 1 or args.limit > 200:
+        raise CommandError("--limit must be from 1 to 200")
+    payloads = _payloads(args)
+    results = _search_all(ctx, payloads)
+    if args.batch:
+        for result in results:
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        return 0
+    hits = results[0]
+    if isinstance(hits, dict):
+        raise CommandError(hits["error"])
+    if args.json:
+        sys.stdout.write(json.dumps(hits, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    if not hits:
+        print("no memories match")
+        return 0
+    for n, hit in enumerate(hits, 1):
+        scope = f" · {hit['project']}" if hit.get("project") else ""
+        print(f"{n:>2}. {hit['title']}  [{hit['id']}{scope}]  {hit['score']:.4f}")
+        print(f"    {hit['path']}  ({', '.join(hit.get('why', []))})")
+    return 0

@@ -1,0 +1,32 @@
+"""`memem serve`: run the daemon for a vault in the foreground (Ctrl-C or SIGTERM stops it)."""
+
+from __future__ import annotations
+
+import argparse
+
+from memem.cli.context import CommandError, Context
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the daemon: reconcile, watch the vault, answer hooks, MCP and the plugin",
+        description="Run the daemon that owns the vault's indexes: it reconciles on start, follows every "
+        "edit in the vault within a second, and answers the hooks, the MCP server, the Obsidian plugin and "
+        "the CLI over loopback HTTP (token in MEMEM_DIR/token). One daemon per vault.",
+    )
+    p.add_argument(
+        "--port", type=int, default=0, help="loopback port (default: any free port, published in daemon.json)"
+    )
+    p.add_argument("--quiet", action="store_true", help="log to the log file only, not to stderr")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from memem.server.daemon import serve
+    from memem.sync.lock import LockHeld
+
+    try:
+        return serve(ctx.paths, port=args.port, log_to_stderr=not args.quiet)
+    except LockHeld as exc:
+        raise CommandError(f"not starting: {exc}") from None

@@ -1,0 +1,67 @@
+"""`memem status`: counts, index health, model, bad notes and the daemon's state."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from memem.cli.context import Context, print_json
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("status", help="what is indexed, which model runs, what is wrong, whether the daemon runs")
+    p.add_argument("--json", action="store_true", help="print the full status as JSON")
+    p.set_defaults(run=run)
+
+
+def collect(ctx: Context) -> dict[str, Any]:
+    """Status from the daemon when it runs, else computed here from the stores."""
+    info = ctx.daemon()
+    if info is not None:
+        data: dict[str, Any] = ctx.call(info, "GET", "/v1/status")
+        data["daemon"]["running"] = True
+        data["daemon"]["url"] = info.url
+        return data
+    from memem.index.health import health
+
+    with ctx.open_store() as store:
+        data = health(store).as_dict()
+    data["daemon"] = {"running": False}
+    return data
+
+
+def render(data: dict[str, Any]) -> str:
+    d = data["daemon"]
+    lines = [
+        f"vault        {data['vault']}  (memories in {data['memories_folder']}/)",
+        f"notes        {data['notes']} indexed · {data['vectors']} vectors · {data['fulltext']} full-text"
+        + (f" · {data['stale_vectors']} awaiting embedding" if data["stale_vectors"] else ""),
+        f"graph        {data['graph_nodes']} notes · {data['graph_edges']} links · {data['dangling_links']} dangling",
+        f"embeddings   {data['embedder_description']}" + ("  [FALLBACK]" if data["embedder_fallback"] else ""),
+    ]
+    if d.get("running"):
+        progress = d.get("progress")
+        phase = d["phase"] + (f" ({progress[0]} {progress[1]}/{progress[2]})" if progress else "")
+        lines.append(f"daemon       running, pid {d['pid']}, {phase}, {d['url']}")
+    else:
+        lines.append("daemon       not running (start it with `memem serve`); figures are as of the last index")
+    bad, dupes = data["bad_notes"], data["duplicate_ids"]
+    if bad:
+        lines.append(f"bad notes    {len(bad)} not indexed:")
+        lines.extend(f"  {b['path']}: {b['reason']}" for b in bad)
+    if dupes:
+        lines.append(f"duplicate ids {len(dupes)}:")
+        lines.extend(f"  {note_id}: {', '.join(paths)}" for note_id, paths in dupes.items())
+    problems = data["problems"]
+    if problems:
+        lines.append(f"problems     {len(problems)} (run `memem doctor` for fixes)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    data = collect(ctx)
+    if args.json:
+        print_json(data)
+    else:
+        print(render(data))
+    return 0

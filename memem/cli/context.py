@@ -1,0 +1,95 @@
+"""What every command needs: the vault's paths, and a way to reach its indexes.
+
+While a daemon runs, commands go through it (it owns the indexes). When none runs, a command opens
+the stores itself under the same owner lock, so a command and a starting daemon never write at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from memem.config import Paths
+from memem.server.discovery import DaemonInfo, read_daemon
+
+if TYPE_CHECKING:
+    from memem.index.store import IndexStore
+
+
+class CommandError(RuntimeError):
+    """A failure to report to the person in one line, with exit status 1 (or `code`)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Context:
+    vault_arg: str | None
+    _paths: Paths | None = field(default=None, repr=False)
+
+    @property
+    def paths(self) -> Paths:
+        if self._paths is None:
+            from memem.config import ConfigError
+
+            try:
+                self._paths = Paths.resolve(self.vault_arg)
+            except ConfigError as exc:
+                raise CommandError(str(exc)) from None
+            if not self._paths.vault.is_dir():
+                raise CommandError(f"vault {self._paths.vault} does not exist (create it with `memem init DIR`)")
+        return self._paths
+
+    def daemon(self) -> DaemonInfo | None:
+        return read_daemon(self.paths.daemon_file, self.paths.lock_file)
+
+    def call(self, info: DaemonInfo, method: str, path: str, payload: Any = None, timeout: float = 60.0) -> Any:
+        from memem.config import load_or_create_token
+        from memem.server.client import DaemonError, DaemonUnavailable, call
+
+        token = load_or_create_token(self.paths.home)
+        try:
+            return call(info.host, info.port, token, method, path, payload, timeout=timeout)
+        except DaemonError as exc:
+            raise CommandError(str(exc)) from None
+        except DaemonUnavailable as exc:
+            raise CommandError(f"the daemon (pid {info.pid}) did not answer: {exc}") from None
+
+    @contextlib.contextmanager
+    def open_store(self, wait: float = 30.0, reconcile: bool = False) -> Iterator[IndexStore]:
+        """Open the indexes in this process (no daemon running), holding the owner lock.
+
+        With `reconcile`, edits made while nothing was running are indexed first (a no-change
+        reconcile is a stat walk, well under a second for thousands of notes).
+        """
+        from memem.index.store import IndexStore
+        from memem.sync.lock import LockHeld, OwnerLock
+
+        lock = OwnerLock(self.paths.lock_file, "command")
+        try:
+            lock.acquire(wait=wait)
+        except LockHeld as exc:
+            raise CommandError(f"{exc}; try again when it finishes") from None
+        try:
+            store = IndexStore(self.paths)
+            try:
+                if reconcile:
+                    from memem.cli.progress import PhaseBar
+
+                    with PhaseBar() as bar:
+                        store.reconcile(progress=bar)
+                yield store
+            finally:
+                store.close()
+        finally:
+            lock.release()
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

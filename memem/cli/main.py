@@ -1,0 +1,59 @@
+"""The `memem` command: a thin parser; each subcommand lives in its own module under cli/commands.
+
+argparse rather than click: it is in the standard library and imports in a third of the time, which
+matters for `memem hook …`, run by Claude Code before every prompt. Command modules import nothing
+heavy at module level; their work is imported when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from memem import __version__
+
+COMMANDS = ("init", "serve", "index", "status", "doctor", "search")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="memem",
+        description="Persistent, self-curating memory for Claude Code, kept as markdown in an Obsidian vault.",
+        epilog="The vault comes from --vault, else MEMEM_VAULT, else the one `memem init` recorded. "
+        "State (indexes, token, logs) lives in MEMEM_DIR (default ~/.memem).",
+    )
+    parser.add_argument(
+        "--vault", metavar="DIR", help="the Obsidian vault (default: $MEMEM_VAULT or the last `memem init`)"
+    )
+    parser.add_argument("--version", action="version", version=f"memem {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"memem.cli.commands.{name}")
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from memem.cli.context import CommandError, Context
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    ctx = Context(vault_arg=args.vault)
+    try:
+        return int(args.run(args, ctx) or 0)
+    except CommandError as exc:
+        print(f"memem: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("memem: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `memem search … | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,0 +1,141 @@
+"""Where things live: the vault, memem's state folder, and each vault's derived indexes.
+
+Kept import-light (stdlib only): the hooks read it on every prompt.
+
+- The vault comes from `--vault`, else `MEMEM_VAULT`, else the default `memem init` recorded.
+- State lives in `MEMEM_DIR` (default `~/.memem`): the per-install token, models, and one folder per
+  vault (`vaults/<name>-<hash>/`) holding its indexes, lock, daemon address and logs. Everything in a
+  vault's state folder is derived and can be deleted; `memem index` rebuilds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+ENV_VAULT = "MEMEM_VAULT"
+ENV_HOME = "MEMEM_DIR"
+DEFAULT_MEMORIES = "memem/memories"
+
+
+class ConfigError(RuntimeError):
+    """memem cannot tell which vault to use, or its state folder is unusable."""
+
+
+def memem_home() -> Path:
+    return Path(os.environ.get(ENV_HOME) or "~/.memem").expanduser()
+
+
+def _config_file(home: Path) -> Path:
+    return home / "config.json"
+
+
+def read_config(home: Path | None = None) -> dict[str, object]:
+    path = _config_file(home or memem_home())
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_config(values: dict[str, object], home: Path | None = None) -> None:
+    home = home or memem_home()
+    home.mkdir(parents=True, exist_ok=True)
+    merged = {**read_config(home), **values}
+    temp = _config_file(home).with_suffix(".tmp")
+    temp.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    os.replace(temp, _config_file(home))
+
+
+@dataclass(frozen=True)
+class Paths:
+    """All paths for one vault. Construct with `Paths.resolve()`."""
+
+    vault: Path
+    home: Path
+    memories_folder: str = DEFAULT_MEMORIES
+
+    @classmethod
+    def resolve(cls, vault: str | os.PathLike[str] | None = None) -> Paths:
+        home = memem_home()
+        chosen = vault or os.environ.get(ENV_VAULT) or read_config(home).get("default_vault")
+        if not chosen:
+            raise ConfigError("no vault given: pass --vault DIR, set MEMEM_VAULT, or create one with `memem init DIR`")
+        path = Path(str(chosen)).expanduser().resolve()
+        return cls(vault=path, home=home)
+
+    @property
+    def memories(self) -> Path:
+        return self.vault / self.memories_folder
+
+    @cached_property
+    def state(self) -> Path:
+        digest = hashlib.sha256(str(self.vault).encode()).hexdigest()[:10]
+        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in self.vault.name)[:40] or "vault"
+        return self.home / "vaults" / f"{safe}-{digest}"
+
+    @property
+    def catalog_db(self) -> Path:
+        return self.state / "catalog.sqlite3"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.state / "chroma"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.state / "owner.lock"
+
+    @property
+    def daemon_file(self) -> Path:
+        return self.state / "daemon.json"
+
+    @property
+    def spawn_lock(self) -> Path:
+        return self.state / "spawn.lock"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state / "logs"
+
+    @property
+    def token_file(self) -> Path:
+        return self.home / "token"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    def ensure_state(self) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        (self.state / "vault-path").write_text(str(self.vault) + "\n", encoding="utf-8")
+
+
+def load_or_create_token(home: Path) -> str:
+    """The per-install secret that loopback clients present. Created once, mode 0600."""
+    path = home / "token"
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    except FileNotFoundError:
+        pass
+    home.mkdir(parents=True, exist_ok=True)
+    temp = home / f".token-{secrets.token_hex(6)}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(32) + "\n")
+    try:
+        os.link(temp, path)  # create-if-absent: when two processes race, both end up with the winner's
+    except FileExistsError:
+        pass
+    finally:
+        temp.unlink()
+    return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,297 @@
+"""The catalog: one SQLite file holding what is indexed, the full-text index, and the bad-notes list.
+
+One row per note file, keyed by a surrogate `uid` rather than the note's `id`: two files that share
+an id are both kept (neither hides the other), and a renamed file keeps its uid, so its vector in
+chromadb stays where it is. `vector_hash` records which text the stored vector was made from: when
+it differs from `embed_hash`, the vector is missing or stale, which is how a crash between the
+SQLite commit and the chromadb write is healed on the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from memem.vault.note import BadNote, Note, TypedLink
+from memem.vault.scan import FileStat
+from memem.vault.wikilinks import WikiLink
+
+SCHEMA_VERSION = 1
+TITLE_WEIGHT, BODY_WEIGHT, TAGS_WEIGHT = 5.0, 1.0, 3.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notes (
+    uid INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    project TEXT,
+    layer INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    importance INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    created TEXT, updated TEXT, valid_to TEXT,
+    source_type TEXT, source_session TEXT, reviewed TEXT,
+    aliases TEXT NOT NULL,
+    links TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    embed_hash TEXT NOT NULL,
+    vector_hash TEXT,
+    indexed_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_by_id ON notes(id);
+CREATE INDEX IF NOT EXISTS notes_by_project ON notes(project);
+CREATE VIRTUAL TABLE IF NOT EXISTS notes_fts USING fts5(
+    title, body, tags, tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS bad_notes (path TEXT PRIMARY KEY, reason TEXT NOT NULL, seen_at REAL NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    """A catalog row: what the indexes know about one note file."""
+
+    uid: int
+    path: str
+    id: str
+    title: str
+    project: str | None
+    layer: int
+    kind: str
+    tags: tuple[str, ...]
+    importance: int
+    status: str
+    created: str | None
+    updated: str | None
+    valid_to: str | None
+    source_type: str | None
+    source_session: str | None
+    reviewed: str | None
+    aliases: tuple[str, ...]
+    links: tuple[TypedLink, ...]
+    warnings: tuple[str, ...]
+    content_hash: str
+    size: int
+    mtime_ns: int
+    inode: int
+    embed_hash: str
+    vector_hash: str | None
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+def _links_json(links: Sequence[TypedLink]) -> str:
+    return json.dumps(
+        [[t.kind, t.link.target, t.link.heading, t.link.alias, t.link.embed] for t in links], ensure_ascii=False
+    )
+
+
+def _links_from_json(text: str) -> tuple[TypedLink, ...]:
+    return tuple(
+        TypedLink(kind, WikiLink(target=target, heading=heading, alias=alias, embed=bool(embed)))
+        for kind, target, heading, alias, embed in json.loads(text)
+    )
+
+
+_ROW_COLUMNS = (
+    "uid, path, id, title, project, layer, kind, tags, importance, status, created, updated, valid_to, "
+    "source_type, source_session, reviewed, aliases, links, warnings, content_hash, size, mtime_ns, inode, "
+    "embed_hash, vector_hash"
+)
+
+
+def _row(values: Sequence[Any]) -> Row:
+    v = list(values)
+    return Row(
+        uid=v[0], path=v[1], id=v[2], title=v[3], project=v[4], layer=v[5], kind=v[6],
+        tags=tuple(json.loads(v[7])), importance=v[8], status=v[9], created=v[10], updated=v[11],
+        valid_to=v[12], source_type=v[13], source_session=v[14], reviewed=v[15],
+        aliases=tuple(json.loads(v[16])), links=_links_from_json(v[17]), warnings=tuple(json.loads(v[18])),
+        content_hash=v[19], size=v[20], mtime_ns=v[21], inode=v[22], embed_hash=v[23], vector_hash=v[24],
+    )  # fmt: skip
+
+
+class Catalog:
+    """SQLite access. Writes happen on the owner's thread; reads may come from any thread."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        with self._connect() as conn:
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self._connect()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # --- meta -------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # --- reads ------------------------------------------------------------------------------------
+    def rows(self, where: str = "", params: Sequence[Any] = ()) -> list[Row]:
+        sql = f"SELECT {_ROW_COLUMNS} FROM notes {('WHERE ' + where) if where else ''}"
+        return [_row(r) for r in self.conn.execute(sql, params)]
+
+    def by_uid(self, uids: Iterable[int]) -> dict[int, Row]:
+        wanted = list(uids)
+        found: dict[int, Row] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update((r.uid, r) for r in self.rows(f"uid IN ({marks})", chunk))
+        return found
+
+    def by_id(self, note_id: str) -> list[Row]:
+        return self.rows("id=? ORDER BY path", (note_id,))
+
+    def by_path(self, path: str) -> Row | None:
+        found = self.rows("path=?", (path,))
+        return found[0] if found else None
+
+    def stats(self) -> dict[str, tuple[int, int, int, int, str]]:
+        """path -> (uid, size, mtime_ns, inode, content_hash): what a reconcile compares against."""
+        return {
+            r[0]: (r[1], r[2], r[3], r[4], r[5])
+            for r in self.conn.execute("SELECT path, uid, size, mtime_ns, inode, content_hash FROM notes")
+        }
+
+    def uids(self) -> set[int]:
+        return {r[0] for r in self.conn.execute("SELECT uid FROM notes")}
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM notes").fetchone()[0])
+
+    def pending_vectors(self) -> list[int]:
+        rows = self.conn.execute("SELECT uid FROM notes WHERE vector_hash IS NULL OR vector_hash != embed_hash")
+        return [r[0] for r in rows]
+
+    def body(self, uid: int) -> str:
+        row = self.conn.execute("SELECT body FROM notes_fts WHERE rowid=?", (uid,)).fetchone()
+        return "" if row is None else str(row[0])
+
+    def bodies(self, uids: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for start in range(0, len(uids), 500):
+            chunk = list(uids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT rowid, body FROM notes_fts WHERE rowid IN ({marks})", chunk))
+        return out
+
+    def bad_notes(self) -> list[BadNote]:
+        return [BadNote(p, r) for p, r in self.conn.execute("SELECT path, reason FROM bad_notes ORDER BY path")]
+
+    def duplicate_ids(self) -> dict[str, list[str]]:
+        rows = self.conn.execute(
+            "SELECT id, path FROM notes WHERE id IN (SELECT id FROM notes GROUP BY id HAVING count(*) > 1) "
+            "ORDER BY id, path"
+        )
+        dupes: dict[str, list[str]] = {}
+        for note_id, path in rows:
+            dupes.setdefault(note_id, []).append(path)
+        return dupes
+
+    # --- writes (owner thread, inside `transaction`) ----------------------------------------------
+    def upsert(self, conn: sqlite3.Connection, note: Note, st: FileStat, uid: int | None, keep_vector: bool) -> int:
+        """Write one note's row and full-text entry; returns its uid. `uid` reuses a row (rename)."""
+        values = (
+            note.path, note.id, note.title, note.project, note.layer, note.kind,
+            json.dumps(list(note.tags), ensure_ascii=False), note.importance, note.status, note.created,
+            note.updated, note.valid_to, note.source_type, note.source_session, note.reviewed,
+            json.dumps(list(note.aliases), ensure_ascii=False), _links_json(note.links),
+            json.dumps(list(note.warnings), ensure_ascii=False), note.content_hash, st.size, st.mtime_ns,
+            st.inode, note.embed_hash, time.time(),
+        )  # fmt: skip
+        columns = (
+            "path, id, title, project, layer, kind, tags, importance, status, created, updated, valid_to, "
+            "source_type, source_session, reviewed, aliases, links, warnings, content_hash, size, mtime_ns, "
+            "inode, embed_hash, indexed_at"
+        )
+        if uid is None:
+            marks = ",".join("?" * len(values))
+            cursor = conn.execute(f"INSERT INTO notes ({columns}) VALUES ({marks})", values)
+            uid = int(cursor.lastrowid or 0)
+        else:
+            assignments = ", ".join(f"{c.strip()}=?" for c in columns.split(","))
+            vector = "" if keep_vector else ", vector_hash=NULL"
+            conn.execute(f"UPDATE notes SET {assignments}{vector} WHERE uid=?", (*values, uid))
+            conn.execute("DELETE FROM notes_fts WHERE rowid=?", (uid,))
+        conn.execute(
+            "INSERT INTO notes_fts(rowid, title, body, tags) VALUES (?, ?, ?, ?)",
+            (uid, note.title, note.body, " ".join(note.tags)),
+        )
+        conn.execute("DELETE FROM bad_notes WHERE path=?", (note.path,))
+        return uid
+
+    def touch(self, conn: sqlite3.Connection, uid: int, st: FileStat) -> None:
+        """The file was rewritten with identical bytes: remember the new stat, nothing else."""
+        conn.execute("UPDATE notes SET size=?, mtime_ns=?, inode=? WHERE uid=?", (st.size, st.mtime_ns, st.inode, uid))
+
+    def delete(self, conn: sqlite3.Connection, uid: int) -> None:
+        conn.execute("DELETE FROM notes WHERE uid=?", (uid,))
+        conn.execute("DELETE FROM notes_fts WHERE rowid=?", (uid,))
+
+    def set_vector_hash(self, conn: sqlite3.Connection, uid: int, embed_hash: str | None) -> None:
+        conn.execute("UPDATE notes SET vector_hash=? WHERE uid=?", (embed_hash, uid))
+
+    def clear_vectors(self, conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE notes SET vector_hash=NULL")
+
+    def set_bad(self, conn: sqlite3.Connection, bad: BadNote) -> None:
+        conn.execute("INSERT OR REPLACE INTO bad_notes VALUES (?, ?, ?)", (bad.path, bad.reason, time.time()))
+
+    def clear_bad(self, conn: sqlite3.Connection, path: str) -> None:
+        conn.execute("DELETE FROM bad_notes WHERE path=?", (path,))
+
+    def replace_bad(self, conn: sqlite3.Connection, bad: Iterable[BadNote]) -> None:
+        conn.execute("DELETE FROM bad_notes")
+        conn.executemany(
+            "INSERT OR REPLACE INTO bad_notes VALUES (?, ?, ?)", [(b.path, b.reason, time.time()) for b in bad]
+        )

@@ -1,0 +1,108 @@
+"""memem's embedding functions, registered with chromadb under their own names.
+
+chromadb records a collection's embedding-function name and refuses to mix two; memem keeps one
+collection per name as well, so vectors of the model and of the fallback never meet. memem embeds
+itself (in batches it chooses) and hands chromadb finished vectors; these classes exist so that a
+collection opened by anything else (chromadb's own tools, a later memem) knows what made it and can
+embed a query the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from memem.index.embeddings import Embedder
+
+
+class _MememFunction(EmbeddingFunction[Documents]):
+    _embedder: Embedder | None
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self._embedder = embedder
+
+    def _load(self) -> Embedder:
+        raise NotImplementedError
+
+    def __call__(self, input: Documents) -> Embeddings:
+        if self._embedder is None:
+            self._embedder = self._load()
+        return list(self._embedder.embed(list(input)))
+
+    def default_space(self) -> Any:
+        return "cosine"
+
+    def supported_spaces(self) -> Any:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"dim": 384}
+
+
+def _load_minilm(precision: str) -> Embedder:
+    from memem.config import memem_home
+    from memem.index.embeddings.minilm import MiniLMEmbedder
+    from memem.index.embeddings.model_files import find_model
+
+    files, misses = find_model()
+    if files is None:
+        raise RuntimeError("all-MiniLM-L6-v2 not found: " + "; ".join(misses))
+    return MiniLMEmbedder(files, memem_home() / "models", precision=precision)
+
+
+@register_embedding_function
+class MiniLMFunction(_MememFunction):
+    @staticmethod
+    def name() -> str:
+        return "memem-minilm-l6-v2"
+
+    def _load(self) -> Embedder:
+        return _load_minilm("fp32")
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLMFunction:
+        return MiniLMFunction()
+
+
+@register_embedding_function
+class MiniLMInt8Function(_MememFunction):
+    @staticmethod
+    def name() -> str:
+        return "memem-minilm-l6-v2-int8"
+
+    def _load(self) -> Embedder:
+        return _load_minilm("int8")
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLMInt8Function:
+        return MiniLMInt8Function()
+
+
+@register_embedding_function
+class HashFunction(_MememFunction):
+    @staticmethod
+    def name() -> str:
+        return "memem-hash-v1"
+
+    def _load(self) -> Embedder:
+        from memem.index.embeddings.fallback import HashEmbedder
+
+        return HashEmbedder()
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> HashFunction:
+        return HashFunction()
+
+
+FUNCTIONS: dict[str, type[_MememFunction]] = {
+    cls.name(): cls for cls in (MiniLMFunction, MiniLMInt8Function, HashFunction)
+}
+
+
+def function_for(embedder: Embedder) -> _MememFunction:
+    try:
+        return FUNCTIONS[embedder.name](embedder)
+    except KeyError:
+        raise ValueError(f"no chromadb embedding function registered for {embedder.name!r}") from None

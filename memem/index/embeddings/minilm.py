@@ -1,0 +1,161 @@
+"""all-MiniLM-L6-v2 on onnxruntime, with inputs padded per batch instead of to 256 tokens.
+
+Texts are tokenised together, sorted by length and cut into batches of similar length, so a batch of
+short notes costs what short notes cost. Output matches sentence-transformers to within 1e-6.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from memem.index.embeddings.model_files import ModelFiles
+
+NAME = "memem-minilm-l6-v2"
+NAME_INT8 = "memem-minilm-l6-v2-int8"
+DIM = 384
+MAX_TOKENS = 256  # the length sentence-transformers trained and truncates at
+BATCH = 32
+MAX_BATCH_TOKENS = 2048
+"""Padded tokens per batch. Attention memory grows with rows x length², so long texts go in smaller
+batches; this keeps the daemon's peak memory flat without slowing short notes."""
+
+
+def _cache_key(path: Path, extra: str) -> str:
+    st = path.stat()
+    return hashlib.sha256(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}:{extra}".encode()).hexdigest()[:16]
+
+
+def _publish(data_or_source: bytes | Path, target: Path) -> None:
+    """Move a finished file into place atomically: two processes building at once both end whole."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.parent / f".{target.name}.{secrets.token_hex(4)}"
+    if isinstance(data_or_source, bytes):
+        temp.write_bytes(data_or_source)
+    else:
+        os.replace(data_or_source, temp)
+    os.replace(temp, target)
+
+
+def _fp32_model(files: ModelFiles, cache_dir: Path) -> Path:
+    """The float32 ONNX model: built once from safetensors weights and cached, or the file as shipped."""
+    if files.format == "onnx":
+        return files.folder / "model.onnx"
+    weights = files.folder / "model.safetensors"
+    target = cache_dir / f"all-MiniLM-L6-v2-{_cache_key(weights, 'v1')}.onnx"
+    if not target.is_file():
+        from memem.index.embeddings.bert_graph import BertConfig, build_bert_encoder, read_safetensors
+
+        config = BertConfig.from_file(files.folder / "config.json")
+        _publish(build_bert_encoder(read_safetensors(weights), config), target)
+    return target
+
+
+def _int8_model(fp32: Path, cache_dir: Path) -> Path:
+    """Weights of the dense layers quantised to int8, per channel; activations stay float.
+
+    Only MatMuls against weights are quantised (quantising attention's activation products costs
+    far more accuracy for little speed). Measured on LoCoMo turns: ~1.6x faster on an AVX2 CPU, mean
+    cosine 0.991 to the float model.
+    """
+    target = cache_dir / f"{fp32.stem}-int8-{_cache_key(fp32, 'int8-v1')}.onnx"
+    if target.is_file():
+        return target
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = onnx.load(str(fp32))
+    weights = {init.name for init in model.graph.initializer}
+    for i, node in enumerate(model.graph.node):
+        node.name = node.name or f"node_{i}"
+    dense = [n.name for n in model.graph.node if n.op_type == "MatMul" and any(x in weights for x in n.input)]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    named = cache_dir / f".{target.stem}.{secrets.token_hex(4)}.src.onnx"
+    out = cache_dir / f".{target.stem}.{secrets.token_hex(4)}.out.onnx"
+    try:
+        onnx.save(model, str(named))
+        quantize_dynamic(str(named), str(out), weight_type=QuantType.QInt8, nodes_to_quantize=dense, per_channel=True)
+        _publish(out, target)
+    finally:
+        named.unlink(missing_ok=True)
+        out.unlink(missing_ok=True)
+    return target
+
+
+class MiniLMEmbedder:
+    """Sentence embeddings; thread-safe (onnxruntime sessions allow concurrent runs)."""
+
+    dim = DIM
+
+    def __init__(self, files: ModelFiles, cache_dir: Path, precision: str = "fp32", threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        if precision not in ("fp32", "int8"):
+            raise ValueError(f"precision must be fp32 or int8, not {precision!r}")
+        self.files = files
+        self.name = NAME if precision == "fp32" else NAME_INT8
+        self.description = f"all-MiniLM-L6-v2 {precision} ({files.format} from {files.origin}) on onnxruntime"
+        model_path = _fp32_model(files, cache_dir)
+        if precision == "int8":
+            model_path = _int8_model(model_path, cache_dir)
+        # memem's own graph pools and normalises; an exported BertModel returns token states instead.
+        self._pooled = files.format == "safetensors"
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(files.tokenizer))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.no_padding()  # tokenizer.json ships a padding setting; we pad per batch ourselves
+        self._tokenizer = tokenizer
+        self._lock = threading.Lock()  # tokenizers' batch encode is not re-entrant across threads
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIM), np.float32)
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(lengths, kind="stable")
+        out = np.empty((len(texts), DIM), np.float32)
+        start = 0
+        while start < len(texts):
+            # Sorted by length: the batch's width is its last row's length.
+            size = 1
+            while (
+                size < BATCH
+                and start + size < len(texts)
+                and (size + 1) * int(lengths[order[start + size]]) <= MAX_BATCH_TOKENS
+            ):
+                size += 1
+            rows = order[start : start + size]
+            start += size
+            width = int(lengths[rows].max())
+            ids = np.zeros((len(rows), width), np.int64)
+            mask = np.zeros((len(rows), width), np.int64)
+            for r, j in enumerate(rows):
+                ids[r, : lengths[j]] = encodings[j].ids
+                mask[r, : lengths[j]] = 1
+            out[rows] = self._run(ids, mask)
+        return out
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        result = self._session.run(None, feeds)[0]
+        if self._pooled:
+            return np.asarray(result, np.float32)
+        weights = mask[..., None].astype(np.float32)
+        mean = (result * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+        return np.asarray(mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12), np.float32)

@@ -1,0 +1,115 @@
+"""What `memem status` and `memem doctor` report about a vault's indexes.
+
+Computed the same way whether the daemon answers or the CLI opened the stores itself, so the two
+never disagree. Each problem carries the fix a person should apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from memem.graph.audit import audit
+from memem.index.embeddings.model_files import INSTALL_HINT
+from memem.index.problems import Problem
+from memem.index.store import IndexStore
+
+
+@dataclass
+class Health:
+    vault: str
+    memories_folder: str
+    notes: int
+    vectors: int
+    fulltext: int
+    stale_vectors: int
+    graph_nodes: int
+    graph_edges: int
+    dangling_links: int
+    embedder: str
+    embedder_description: str
+    embedder_fallback: list[str]
+    bad_notes: list[dict[str, str]]
+    duplicate_ids: dict[str, list[str]]
+    notes_with_warnings: int
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["problems"] = [asdict(p) for p in self.problems]
+        return data
+
+
+def health(store: IndexStore) -> Health:
+    catalog = store.catalog
+    with store.lock:
+        report = audit(store.graph)
+        nodes, edges = report.notes, report.edges
+    bad = catalog.bad_notes()
+    dupes = catalog.duplicate_ids()
+    warned = catalog.rows("warnings != '[]'")
+    fts = int(catalog.conn.execute("SELECT count(*) FROM notes_fts").fetchone()[0])
+    notes = catalog.count()
+    vectors = store.vectors.count()
+    stale = len(catalog.pending_vectors())
+    result = Health(
+        vault=str(store.paths.vault),
+        memories_folder=store.paths.memories_folder,
+        notes=notes,
+        vectors=vectors,
+        fulltext=fts,
+        stale_vectors=stale,
+        graph_nodes=nodes,
+        graph_edges=edges,
+        dangling_links=len(report.dangling),
+        embedder=store.embedder.name,
+        embedder_description=store.embedder.description,
+        embedder_fallback=list(store.choice.fallback_reasons),
+        bad_notes=[{"path": b.path, "reason": b.reason} for b in bad],
+        duplicate_ids=dupes,
+        notes_with_warnings=len(warned),
+    )
+    problems = result.problems
+    if store.choice.is_fallback:
+        problems.append(Problem(
+            "warning",
+            "semantic search is off: the fallback embedder runs (" + "; ".join(store.choice.fallback_reasons) + ")",
+            f"install the model offline with `{INSTALL_HINT}` (or set MEMEM_MODEL_DIR), then run `memem index`",
+        ))  # fmt: skip
+    for b in bad:
+        problems.append(Problem("error", f"not indexed: {b.reason}", _fix_for(b.reason), b.path))
+    for note_id, paths in dupes.items():
+        problems.append(Problem(
+            "error", f"id {note_id!r} is used by {len(paths)} notes: {', '.join(paths)}",
+            "give each note its own `id` (both stay indexed meanwhile); links by id are ambiguous until then",
+            paths[0],
+        ))  # fmt: skip
+    for row in warned:
+        for warning in row.warnings:
+            problems.append(Problem("warning", warning, "correct the property in Obsidian", row.path))
+    if notes != vectors or notes != fts or stale:
+        problems.append(Problem(
+            "warning", f"indexes out of step: {notes} notes, {vectors} vectors, {fts} full-text rows, {stale} stale",
+            "run `memem index` (the daemon heals this by itself on its next reconcile)",
+        ))  # fmt: skip
+    if report.dangling:
+        sample = ", ".join(sorted({f"[[{e.text}]]" for e in report.dangling})[:5])
+        problems.append(Problem(
+            "warning", f"{len(report.dangling)} links point to no memory ({sample}…)",
+            "create the missing notes or fix the links; `memem graph audit` lists them all",
+        ))  # fmt: skip
+    return result
+
+
+def _fix_for(reason: str) -> str:
+    if reason.startswith("invalid YAML") or reason.startswith("frontmatter is"):
+        return "open the note and fix its properties block (between the --- lines)"
+    if reason.startswith("missing `id`") or reason.startswith("no frontmatter"):
+        return "add a unique `id:` property (e.g. `id: mem-<date>-<word>`), or move the file out of the memories folder"
+    if reason.startswith("not UTF-8") or reason.startswith("binary"):
+        return "save the file as UTF-8 text, or move it out of the memories folder"
+    if reason.startswith("too large"):
+        return "split the note, or move it out of the memories folder"
+    if reason.startswith("symlink"):
+        return "replace the symlink with the note itself"
+    return "fix or move the file; memem leaves it untouched"

@@ -1,0 +1,310 @@
+"""The one writer of every index: catalog (SQLite + FTS5), vectors (chromadb) and the graph.
+
+Every path into the indexes, a full reconcile or a single file event from the watcher, ends in
+`IndexStore.apply`, so there is one set of rules for what a change means:
+
+- same bytes as indexed: remember the new stat, nothing else;
+- new bytes, same embedded text (a property edit): rewrite the row, keep the vector;
+- a note at a new path whose id belongs to a row whose file is gone: a rename — the row, uid and
+  vector move with it, nothing is re-embedded;
+- a file that cannot be read as a note: reported, and out of the indexes until it can be;
+- a path that is gone: out of every index.
+
+Order of writes, for crash safety: the SQLite rows commit first with the vector marked stale, then
+the vectors are written, then marked fresh. A kill at any point leaves stale marks (re-embedded on
+the next start) or orphan vectors (swept on the next start), never a note the indexes lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from memem.config import Paths
+from memem.graph.memory_graph import MemoryGraph
+from memem.index.catalog import Catalog, Row
+from memem.index.embeddings import EmbedderChoice, load_embedder
+from memem.index.vectors import VectorStore
+from memem.vault.note import BadNote, Note, parse_note
+from memem.vault.scan import FileStat, is_memory_path, stat_one, walk
+
+log = logging.getLogger(__name__)
+
+BATCH = 128
+EMBED_BATCH = 1024  # embedded together so similar lengths share padding; progress is reported per batch
+RACY_WINDOW_NS = 2_000_000_000
+"""A file modified within 2 s of being indexed may have changed again within the same mtime tick."""
+
+Progress = Callable[[str, int, int], None]
+"""Called as progress(phase, done, total); phases are "reading" and "embedding"."""
+
+
+@dataclass
+class ApplyReport:
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    bad: list[BadNote] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def merge(self, other: ApplyReport) -> None:
+        for name in ("added", "updated", "moved", "deleted", "unchanged", "embedded"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.bad.extend(other.bad)
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.moved + self.deleted
+
+
+def _read(vault: Path, st: FileStat) -> Note | BadNote | None:
+    try:
+        raw = (vault / st.path).read_bytes()
+    except FileNotFoundError:
+        return None
+    except (PermissionError, IsADirectoryError, OSError) as exc:
+        return BadNote(st.path, f"cannot be read ({exc.strerror or exc})")
+    return parse_note(st.path, raw)
+
+
+class IndexStore:
+    """Opened by the daemon, or by a CLI command when no daemon runs (under the same lock)."""
+
+    def __init__(self, paths: Paths, embedder: EmbedderChoice | None = None) -> None:
+        paths.ensure_state()
+        self.paths = paths
+        self.choice = embedder or load_embedder(paths.models_dir)
+        self.embedder = self.choice.embedder
+        self.catalog = Catalog(paths.catalog_db)
+        self.vectors = VectorStore(paths.chroma_dir, self.embedder)
+        self.lock = threading.RLock()  # guards the graph and serialises writers
+        self._check_model()
+        self.graph = MemoryGraph.from_rows(self.catalog.rows())
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # --- model changes ------------------------------------------------------------------------------
+    def _check_model(self) -> None:
+        """Vectors made by another embedding function are useless here: mark every vector stale."""
+        previous = self.catalog.get_meta("embedder")
+        if previous == self.embedder.name:
+            return
+        with self.catalog.transaction() as conn:
+            self.catalog.clear_vectors(conn)
+            self.catalog.set_meta(conn, "embedder", self.embedder.name)
+        if previous:
+            log.warning(
+                "embedding function changed from %s to %s: re-embedding all notes", previous, self.embedder.name
+            )
+            self.vectors.drop_collection_for(previous)
+
+    # --- reconcile ----------------------------------------------------------------------------------
+    def reconcile(self, progress: Progress | None = None) -> ApplyReport:
+        """Bring every index in line with the whole vault (start-up, `memem index`)."""
+        started = time.monotonic()
+        vault, memories = self.paths.vault, self.paths.memories_folder
+        known = self.catalog.stats()
+        entries = list(walk(vault, memories))
+        seen: set[str] = set()
+        bad: list[BadNote] = []
+        to_read: list[FileStat] = []
+        unchanged = 0
+        indexed_at = {p: t for p, t in self.catalog.conn.execute("SELECT path, indexed_at FROM notes")}
+        for entry in entries:
+            seen.add(entry.path)
+            if isinstance(entry, BadNote):
+                bad.append(entry)
+                continue
+            row = known.get(entry.path)
+            if row is not None and (row[1], row[2], row[3]) == (entry.size, entry.mtime_ns, entry.inode):
+                racy = entry.mtime_ns >= int(indexed_at.get(entry.path, 0) * 1e9) - RACY_WINDOW_NS
+                if not racy:
+                    unchanged += 1
+                    continue
+            to_read.append(entry)
+        gone = [p for p in known if p not in seen]
+        report = self._apply_files(to_read, gone, bad, progress=progress, full=True)
+        report.unchanged += unchanged
+        report.embedded += self.embed_pending(progress)
+        self.sweep_orphan_vectors()
+        report.seconds = time.monotonic() - started
+        return report
+
+    def sync_paths(self, rel_paths: Iterable[str]) -> ApplyReport:
+        """Re-examine just these vault-relative paths (the watcher's debounced events)."""
+        started = time.monotonic()
+        vault, memories = self.paths.vault, self.paths.memories_folder
+        stats: list[FileStat] = []
+        bad: list[BadNote] = []
+        gone: list[str] = []
+        for rel in dict.fromkeys(rel_paths):
+            if not is_memory_path(rel, memories):
+                continue
+            entry = stat_one(vault, rel)
+            if entry is None:
+                gone.append(rel)
+            elif isinstance(entry, BadNote):
+                bad.append(entry)
+            else:
+                stats.append(entry)
+        report = self._apply_files(stats, gone, bad, progress=None, full=False)
+        report.embedded += self.embed_pending()
+        report.seconds = time.monotonic() - started
+        return report
+
+    # --- the one apply path -------------------------------------------------------------------------
+    def _apply_files(
+        self,
+        to_read: Sequence[FileStat],
+        gone: Sequence[str],
+        bad: Sequence[BadNote],
+        progress: Progress | None,
+        full: bool,
+    ) -> ApplyReport:
+        report = ApplyReport()
+        vault = self.paths.vault
+        total = len(to_read)
+        gone_rows = {p: self.catalog.by_path(p) for p in gone}
+        gone_by_id: dict[str, list[Row]] = {}
+        for row in gone_rows.values():
+            if row is not None:
+                gone_by_id.setdefault(row.id, []).append(row)
+        reused: set[int] = set()
+        all_bad = list(bad)
+        done = 0
+        for start in range(0, max(total, 1), BATCH):
+            chunk = to_read[start : start + BATCH]
+            parsed: list[tuple[FileStat, Note]] = []
+            for st in chunk:
+                result = _read(vault, st)
+                if result is None:
+                    if st.path not in gone_rows:
+                        gone_rows[st.path] = self.catalog.by_path(st.path)
+                elif isinstance(result, BadNote):
+                    all_bad.append(result)
+                else:
+                    parsed.append((st, result))
+            self._write_batch(parsed, gone_by_id, reused, report)
+            done += len(chunk)
+            if progress is not None and total:
+                progress("reading", done, total)
+        # Bad files: reported, and out of the indexes until they parse again.
+        with self.catalog.transaction() as conn:
+            if full:
+                self.catalog.replace_bad(conn, all_bad)
+            for item in all_bad:
+                self.catalog.set_bad(conn, item)
+                row = self.catalog.by_path(item.path)
+                if row is not None:
+                    self._delete_row(conn, row)
+                    report.deleted += 1
+            for path, row in gone_rows.items():
+                self.catalog.clear_bad(conn, path)
+                if row is not None and row.uid not in reused and self.catalog.by_path(path) is not None:
+                    self._delete_row(conn, row)
+                    report.deleted += 1
+        for item in all_bad:
+            log.warning("bad note %s: %s", item.path, item.reason)
+        report.bad = all_bad
+        return report
+
+    def _write_batch(
+        self,
+        parsed: list[tuple[FileStat, Note]],
+        gone_by_id: dict[str, list[Row]],
+        reused: set[int],
+        report: ApplyReport,
+    ) -> None:
+        if not parsed:
+            return
+        changed: list[int] = []
+        retagged: list[int] = []
+        with self.catalog.transaction() as conn:
+            for st, note in parsed:
+                row = self.catalog.by_path(note.path)
+                if row is not None and row.content_hash == note.content_hash:
+                    self.catalog.touch(conn, row.uid, st)
+                    conn.execute("UPDATE notes SET indexed_at=? WHERE uid=?", (time.time(), row.uid))
+                    report.unchanged += 1
+                    continue
+                if row is None:
+                    moved_from = self._find_moved(note, gone_by_id, reused)
+                    if moved_from is not None:
+                        reused.add(moved_from.uid)
+                        keep = moved_from.vector_hash == note.embed_hash
+                        uid = self.catalog.upsert(conn, note, st, moved_from.uid, keep_vector=keep)
+                        report.moved += 1
+                        (retagged if keep else changed).append(uid)
+                        continue
+                    uid = self.catalog.upsert(conn, note, st, None, keep_vector=False)
+                    report.added += 1
+                    changed.append(uid)
+                    continue
+                keep = row.vector_hash == note.embed_hash
+                uid = self.catalog.upsert(conn, note, st, row.uid, keep_vector=keep)
+                report.updated += 1
+                (retagged if keep else changed).append(uid)
+        rows = self.catalog.by_uid([*changed, *retagged])
+        if retagged:
+            self.vectors.update_metadata([rows[u] for u in retagged if u in rows])
+        with self.lock:
+            for row in rows.values():
+                self.graph.upsert(row)
+
+    def _find_moved(self, note: Note, gone_by_id: dict[str, list[Row]], reused: set[int]) -> Row | None:
+        """The row this new file was renamed from: same id, and its old file is no longer there."""
+        for row in gone_by_id.get(note.id, []):
+            if row.uid not in reused:
+                return row
+        for row in self.catalog.by_id(note.id):
+            if row.uid not in reused and row.path != note.path and not (self.paths.vault / row.path).exists():
+                return row  # the delete event has not been processed yet (or came in another batch)
+        return None
+
+    def _delete_row(self, conn: sqlite3.Connection, row: Row) -> None:
+        self.catalog.delete(conn, row.uid)
+        self.vectors.delete([row.uid])
+        with self.lock:
+            self.graph.remove(row.uid)
+
+    # --- vectors ------------------------------------------------------------------------------------
+    def embed_pending(self, progress: Progress | None = None) -> int:
+        """Embed every note whose vector is missing or stale. Returns how many were embedded."""
+        pending = self.catalog.pending_vectors()
+        done = 0
+        for start in range(0, len(pending), EMBED_BATCH):
+            uids = pending[start : start + EMBED_BATCH]
+            rows = self.catalog.by_uid(uids)
+            bodies = self.catalog.bodies(list(rows))
+            batch = [rows[u] for u in uids if u in rows]
+            texts = [f"{r.title}\n{bodies.get(r.uid, '').strip()}" for r in batch]
+            vectors = self.embedder.embed(texts)
+            self.vectors.upsert(batch, vectors)
+            with self.catalog.transaction() as conn:
+                for row in batch:
+                    # Only mark fresh if the row was not edited again while we embedded.
+                    conn.execute(
+                        "UPDATE notes SET vector_hash=? WHERE uid=? AND embed_hash=?",
+                        (row.embed_hash, row.uid, row.embed_hash),
+                    )
+            done += len(batch)
+            if progress is not None:
+                progress("embedding", done, len(pending))
+        return done
+
+    def sweep_orphan_vectors(self) -> int:
+        """Delete vectors whose note is no longer in the catalog (a crash between the two writes)."""
+        orphans = self.vectors.ids() - self.catalog.uids()
+        if orphans:
+            self.vectors.delete(sorted(orphans))
+            log.info("removed %d orphan vectors", len(orphans))
+        return len(orphans)

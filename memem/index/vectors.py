@@ -1,0 +1,123 @@
+"""The vector index: chromadb, embedded under the vault's state folder.
+
+One collection per embedding-function name (`memories-<name>`). Vector ids are catalog uids, so a
+renamed note keeps its vector. Metadata carries what recall filters on before ranking: project,
+status and layer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from memem.index.catalog import Row
+from memem.index.embeddings import Embedder
+
+log = logging.getLogger(__name__)
+
+GLOBAL = ""
+"""Project value stored for notes without a project (chromadb metadata cannot hold None)."""
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    uid: int
+    similarity: float  # cosine similarity, 1 = same direction
+
+
+def collection_name(embedder_name: str) -> str:
+    return f"memories-{embedder_name}"
+
+
+def _metadata(row: Row) -> dict[str, Any]:
+    return {
+        "note_id": row.id,
+        "project": row.project or GLOBAL,
+        "status": row.status,
+        "layer": row.layer,
+        "kind": row.kind,
+    }
+
+
+class VectorStore:
+    def __init__(self, path: Path, embedder: Embedder) -> None:
+        import chromadb
+        from chromadb.config import Settings
+
+        from memem.index.embeddings.chroma_functions import function_for
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder
+        self.client = chromadb.PersistentClient(
+            path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self.collection = self.client.get_or_create_collection(
+            collection_name(embedder.name),
+            embedding_function=function_for(embedder),  # type: ignore[arg-type]
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        self._max_batch = max(1, int(self.client.get_max_batch_size()))
+
+    def drop_collection_for(self, embedder_name: str) -> None:
+        name = collection_name(embedder_name)
+        if name == self.collection.name:
+            return
+        try:
+            self.client.delete_collection(name)
+        except Exception as exc:
+            log.info("could not drop old collection %s: %s", name, exc)
+
+    def upsert(self, rows: Sequence[Row], vectors: np.ndarray) -> None:
+        for start in range(0, len(rows), self._max_batch):
+            part = rows[start : start + self._max_batch]
+            self.collection.upsert(
+                ids=[str(r.uid) for r in part],
+                embeddings=vectors[start : start + len(part)],
+                metadatas=[_metadata(r) for r in part],
+            )
+
+    def update_metadata(self, rows: Sequence[Row]) -> None:
+        present = self.ids_of([r.uid for r in rows])
+        part = [r for r in rows if r.uid in present]
+        for start in range(0, len(part), self._max_batch):
+            chunk = part[start : start + self._max_batch]
+            self.collection.update(ids=[str(r.uid) for r in chunk], metadatas=[_metadata(r) for r in chunk])
+
+    def delete(self, uids: Sequence[int]) -> None:
+        for start in range(0, len(uids), self._max_batch):
+            self.collection.delete(ids=[str(u) for u in uids[start : start + self._max_batch]])
+
+    def ids(self) -> set[int]:
+        return {int(i) for i in self.collection.get(include=[])["ids"]}
+
+    def ids_of(self, uids: Sequence[int]) -> set[int]:
+        if not uids:
+            return set()
+        return {int(i) for i in self.collection.get(ids=[str(u) for u in uids], include=[])["ids"]}
+
+    def vectors_of(self, uids: Sequence[int]) -> dict[int, np.ndarray]:
+        if not uids:
+            return {}
+        got = self.collection.get(ids=[str(u) for u in uids], include=["embeddings"])
+        embeddings = got["embeddings"]
+        if embeddings is None:
+            return {}
+        return {int(i): np.asarray(v, np.float32) for i, v in zip(got["ids"], list(embeddings), strict=True)}
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[VectorHit]:
+        if k <= 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
+        )
+        ids = result["ids"][0]
+        distances = (result.get("distances") or [[]])[0]
+        return [VectorHit(int(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]

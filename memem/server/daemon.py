@@ -1,0 +1,108 @@
+"""`memem serve`: the one process that owns a vault's indexes.
+
+Start-up order matters: take the owner lock (a second daemon stops here, naming the first), open
+the stores, bind the loopback socket, publish `daemon.json`, start watching and reconciling, serve.
+Shutdown on SIGTERM or Ctrl-C runs the same steps backwards, finishing the batch in hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import signal
+import socket
+import sys
+import time
+from types import FrameType
+
+from memem import __version__
+from memem.config import Paths, load_or_create_token
+from memem.server.discovery import DaemonInfo, clear_daemon, write_daemon
+from memem.sync.lock import OwnerLock
+
+log = logging.getLogger("memem.daemon")
+
+
+def setup_logging(paths: Paths, to_stderr: bool) -> None:
+    paths.log_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    file_handler = logging.handlers.RotatingFileHandler(
+        paths.log_dir / "daemon.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8"
+    )
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    file_handler.setFormatter(fmt)
+    root.addHandler(file_handler)
+    if to_stderr:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(fmt)
+        root.addHandler(stream)
+    for noisy in ("chromadb", "httpx", "uvicorn.access", "watchdog"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float = 0.1) -> int:
+    """Run the daemon in this process until SIGTERM/SIGINT. Raises LockHeld if one already runs."""
+    import uvicorn
+
+    from memem.index.store import IndexStore
+    from memem.server.app import DaemonContext, create_app
+    from memem.server.spawn import release_inherited_spawn_lock
+    from memem.sync.loop import SyncLoop
+
+    host = "127.0.0.1"
+    try:
+        lock = OwnerLock(paths.lock_file, "daemon").acquire()
+    finally:
+        release_inherited_spawn_lock()  # owner or refused: either way the spawner's work is done
+    try:
+        paths.ensure_state()
+        setup_logging(paths, log_to_stderr)
+        log.info("memem %s daemon starting for %s (pid %d)", __version__, paths.vault, os.getpid())
+        token = load_or_create_token(paths.home)
+        store = IndexStore(paths)
+        log.info("embedder: %s", store.embedder.description)
+        for reason in store.choice.fallback_reasons:
+            log.warning("fallback embedder: %s", reason)
+        loop = SyncLoop(store, quiet=quiet)
+        ctx = DaemonContext(store=store, loop=loop, token=token, started=time.time())
+        app = create_app(ctx)
+        sock = bind(host, port)
+        actual_port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5)
+        server = uvicorn.Server(config)
+
+        # uvicorn restores the previous handlers and re-raises the signal after shutting down;
+        # handlers of our own make that re-raise a no-op, so the cleanup below always runs.
+        def _noted(signum: int, frame: FrameType | None) -> None:
+            log.info("signal %d received", signum)
+
+        signal.signal(signal.SIGTERM, _noted)
+        signal.signal(signal.SIGINT, _noted)
+        loop.start()
+        write_daemon(
+            paths.daemon_file, DaemonInfo(os.getpid(), host, actual_port, str(paths.vault), time.time(), __version__)
+        )
+        log.info("listening on http://%s:%d", host, actual_port)
+        try:
+            server.run(sockets=[sock])
+        finally:
+            log.info("shutting down")
+            clear_daemon(paths.daemon_file, os.getpid())
+            loop.stop()
+            store.close()
+            sock.close()
+            log.info("stopped")
+    finally:
+        lock.release()
+    return 0

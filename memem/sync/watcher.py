@@ -1,0 +1,101 @@
+"""Watchdog events on the vault, turned into vault-relative paths for the debouncer.
+
+Only paths matter, not event kinds: whatever happened, the index asks "what is at this path now?".
+That makes every editor's save dance (temp file + rename, vim's backup-and-write, a sync client's
+delete-then-create) come out right without special cases. Folder events are expanded to the files
+inside (a moved folder's old paths come from the catalog, its new ones from a walk).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from memem.sync.debounce import Debouncer
+from memem.vault.scan import IGNORED_DIRS
+
+log = logging.getLogger(__name__)
+
+PrefixLookup = Callable[[str], list[str]]
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, vault: Path, debouncer: Debouncer, known_under: PrefixLookup) -> None:
+        self.vault = vault
+        self.debouncer = debouncer
+        self.known_under = known_under
+
+    def _rel(self, path: str | bytes) -> str | None:
+        text = os.fsdecode(path)
+        try:
+            rel = Path(text).relative_to(self.vault).as_posix()
+        except ValueError:
+            return None
+        parts = rel.split("/")
+        if any(p in IGNORED_DIRS for p in parts):
+            return None
+        return rel
+
+    def _walk(self, rel_dir: str) -> list[str]:
+        found: list[str] = []
+        for root, dirs, files in os.walk(self.vault / rel_dir):
+            dirs[:] = [d for d in dirs if d not in IGNORED_DIRS and not d.startswith(".")]
+            found.extend(Path(root, f).relative_to(self.vault).as_posix() for f in files)
+        return found
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths: list[str] = []
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if not raw:
+                continue
+            rel = self._rel(raw)
+            if rel is None or rel == ".":
+                continue
+            if event.is_directory:
+                if event.event_type in ("moved", "deleted", "created"):
+                    # Old paths under a moved/deleted folder: whatever the catalog had there.
+                    paths.extend(self.known_under(rel + "/"))
+                    # New paths under a moved/created folder: whatever is there now.
+                    paths.extend(self._walk(rel))
+            else:
+                paths.append(rel)
+        if paths:
+            self.debouncer.add(paths)
+
+
+class _OverflowSignal(logging.Handler):
+    """watchdog logs (but does not report) an inotify queue overflow; events were lost."""
+
+    def __init__(self, on_overflow: Callable[[], None]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.on_overflow = on_overflow
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            self.on_overflow()
+
+
+class VaultWatcher:
+    def __init__(
+        self, vault: Path, debouncer: Debouncer, known_under: PrefixLookup, on_overflow: Callable[[], None]
+    ) -> None:
+        self.vault = vault
+        self.observer = Observer()
+        self.observer.schedule(_Handler(vault, debouncer, known_under), str(vault), recursive=True)
+        self._overflow = _OverflowSignal(on_overflow)
+
+    def start(self) -> None:
+        logging.getLogger("watchdog.observers").addHandler(self._overflow)
+        self.observer.start()
+
+    def stop(self) -> None:
+        logging.getLogger("watchdog.observers").removeHandler(self._overflow)
+        self.observer.stop()
+        self.observer.join(timeout=5)

@@ -1,0 +1,163 @@
+"""Frontmatter: split a note's text, read its YAML, and edit single keys in place.
+
+Why surgical edits instead of re-dumping the whole YAML block: a person's note must survive every
+edit memem makes. Re-serialising would reorder keys, change quoting, drop comments and rewrite
+dates. Here only the lines of the keys being changed are replaced; everything else, the body
+included, stays byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+# The C loader is several times faster; PyYAML built without libyaml has only the Python one.
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+_TOP_KEY = re.compile(r"^([^\s#\-][^:\n]*?|\"[^\"\n]+\"|'[^'\n]+'):(?:[ \t]|$)")
+
+DELETE = object()
+"""Sentinel for `edit_keys`: remove the key."""
+
+
+class FrontmatterError(ValueError):
+    """The frontmatter block exists but is not valid YAML mapping text."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """A note's text cut into its parts. `yaml_text` is None when the note has no frontmatter."""
+
+    yaml_text: str | None
+    body: str
+    yaml_start: int  # offset of the YAML text (after the opening ---)
+    yaml_end: int  # offset just past the YAML text (before the closing ---)
+    newline: str
+
+
+def split(text: str) -> Split:
+    newline = "\r\n" if "\r\n" in text[:2000] else "\n"
+    opening = _OPEN.match(text)
+    if not opening:
+        return Split(None, text, 0, 0, newline)
+    close = _CLOSE.search(text, opening.end())
+    if not close:
+        return Split(None, text, 0, 0, newline)
+    return Split(text[opening.end() : close.start()], text[close.end() :], opening.end(), close.start(), newline)
+
+
+def load(yaml_text: str) -> dict[str, Any]:
+    """Parse a frontmatter block; an empty block is an empty mapping."""
+    try:
+        data = yaml.load(yaml_text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 2} of the note, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FrontmatterError(f"invalid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FrontmatterError(f"frontmatter is a {type(data).__name__}, not a mapping of properties")
+    return {str(k): v for k, v in data.items()}
+
+
+class _ObsidianDumper(yaml.SafeDumper):
+    """Dump lists the way Obsidian writes properties: indented block items."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # Wikilinks must be quoted or YAML reads "[[x]]" as a nested list; Obsidian uses double quotes.
+    style = '"' if value.startswith(("[[", "[", "{", "!", "&", "*", "#", "@", "`", "%", "|", ">")) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ObsidianDumper.add_representer(str, _represent_str)
+
+
+def dump_value(key: str, value: Any) -> str:
+    """The YAML text (with trailing newline) for one top-level key."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        value = value.isoformat()
+    if isinstance(value, (list, tuple)) and not value:
+        return f"{key}: []\n"
+    text = yaml.dump(
+        {key: list(value) if isinstance(value, tuple) else value},
+        Dumper=_ObsidianDumper,
+        default_flow_style=False,
+        allow_unicode=True,
+        sort_keys=False,
+        width=10_000,
+    )
+    return str(text)
+
+
+def dump(metadata: Mapping[str, Any]) -> str:
+    """A whole frontmatter block's YAML text, keys in the given order."""
+    return "".join(dump_value(k, v) for k, v in metadata.items())
+
+
+def _key_blocks(yaml_text: str) -> list[tuple[str, int, int]]:
+    """(key, start, end) character spans of each top-level key, continuation lines included."""
+    blocks: list[tuple[str, int, int]] = []
+    offset = 0
+    current: list[Any] | None = None
+    for line in yaml_text.splitlines(keepends=True):
+        match = _TOP_KEY.match(line)
+        if match:
+            if current is not None:
+                blocks.append((current[0], current[1], offset))
+            current = [match.group(1).strip("\"'"), offset]
+        offset += len(line)
+    if current is not None:
+        blocks.append((current[0], current[1], offset))
+    # A trailing comment or blank lines belong to the gap after the last key, not to it.
+    return blocks
+
+
+def edit_keys(text: str, updates: Mapping[str, Any]) -> str:
+    """Return `text` with the given top-level keys set (or removed with `DELETE`).
+
+    Keys not named stay byte-identical, in place; new keys are appended at the end of the block.
+    A note without frontmatter gets a new block. Raises FrontmatterError when the existing block
+    is not valid YAML: memem never edits a note it cannot read.
+    """
+    parts = split(text)
+    nl = parts.newline
+    if parts.yaml_text is None:
+        new_keys = {k: v for k, v in updates.items() if v is not DELETE}
+        if not new_keys:
+            return text
+        block = dump(new_keys).replace("\n", nl)
+        return f"---{nl}{block}---{nl}{text}"
+    load(parts.yaml_text)  # refuse to touch a block we cannot parse
+    yaml_text = parts.yaml_text
+    spans = {key: (start, end) for key, start, end in _key_blocks(yaml_text)}
+    pending = dict(updates)
+    # Replace from the end so earlier offsets stay valid.
+    for key, (start, end) in sorted(spans.items(), key=lambda item: -item[1][0]):
+        if key not in pending:
+            continue
+        value = pending.pop(key)
+        old = yaml_text[start:end]
+        trailing = old[len(old.rstrip("\r\n")) :] or nl
+        replacement = "" if value is DELETE else dump_value(key, value).rstrip("\n").replace("\n", nl) + trailing
+        yaml_text = yaml_text[:start] + replacement + yaml_text[end:]
+    additions = "".join(dump_value(k, v) for k, v in pending.items() if v is not DELETE).replace("\n", nl)
+    if additions:
+        if yaml_text and not yaml_text.endswith(("\n", "\r")):
+            yaml_text += nl
+        yaml_text += additions
+    new_text = text[: parts.yaml_start] + yaml_text + text[parts.yaml_end :]
+    load(split(new_text).yaml_text or "")  # the edit must leave valid YAML behind
+    return new_text

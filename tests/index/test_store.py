@@ -1,0 +1,190 @@
+"""The index store against real SQLite, chromadb and the model, on a temp vault."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from memem.config import Paths
+from memem.index.embeddings import EmbedderChoice
+from memem.index.embeddings.fallback import HashEmbedder
+from memem.index.store import IndexStore
+from memem.recall.search import Query, search
+from tests.conftest import CountingEmbedder, write_note
+
+
+def ids(store: IndexStore) -> set[str]:
+    return {r.id for r in store.catalog.rows()}
+
+
+def assert_consistent(store: IndexStore) -> None:
+    """Catalog, full text, vectors and graph all hold exactly the same notes."""
+    uids = store.catalog.uids()
+    fts = {r[0] for r in store.catalog.conn.execute("SELECT rowid FROM notes_fts")}
+    assert fts == uids
+    assert store.vectors.ids() == uids
+    assert {n for n in store.graph.g.nodes if isinstance(n, int)} == uids
+    assert store.catalog.pending_vectors() == []
+
+
+def test_full_index_then_no_change(store: IndexStore, fresh_vault: Path, embedder: CountingEmbedder) -> None:
+    for i in range(5):
+        write_note(fresh_vault, f"Note {i}", f"Body number {i}", title=f"Note {i}")
+    first = store.reconcile()
+    assert (first.added, first.embedded) == (5, 5)
+    assert_consistent(store)
+    embedder.texts.clear()
+    again = store.reconcile()
+    assert (again.changed, again.unchanged, again.embedded) == (0, 5, 0)
+    assert embedder.texts == []
+
+
+def test_only_changed_text_is_re_embedded(store: IndexStore, fresh_vault: Path, embedder: CountingEmbedder) -> None:
+    a = write_note(fresh_vault, "A", "alpha body", title="A")
+    b = write_note(fresh_vault, "B", "beta body", title="B")
+    store.reconcile()
+    embedder.texts.clear()
+    # a property edit: row updated, vector kept (metadata refreshed)
+    a.write_text(a.read_text().replace("title: A", "title: A\nstatus: deprecated"))
+    # a body edit: re-embedded
+    b.write_text(b.read_text().replace("beta body", "beta body, edited"))
+    report = store.reconcile()
+    assert report.updated == 2
+    assert embedder.texts == ["B\nbeta body, edited"]
+    assert store.catalog.by_path("memem/memories/A.md").status == "deprecated"  # type: ignore[union-attr]
+    hits = search(store, Query("alpha"))
+    assert "a" not in {h.row.id for h in hits}  # deprecated notes leave search (vector metadata too)
+    assert_consistent(store)
+
+
+def test_rename_and_folder_move_keep_vectors(store: IndexStore, fresh_vault: Path, embedder: CountingEmbedder) -> None:
+    mem = fresh_vault / "memem" / "memories"
+    write_note(fresh_vault, "Old name", "renamed body", title="A titled note")
+    write_note(fresh_vault, "x", "folder body", folder="memem/memories/folder")
+    store.reconcile()
+    uid_before = {r.id: r.uid for r in store.catalog.rows()}
+    embedder.texts.clear()
+    os.rename(mem / "Old name.md", mem / "New name.md")
+    shutil.move(str(mem / "folder"), str(mem / "moved" / "folder2"))
+    report = store.reconcile()
+    assert (report.moved, report.added, report.deleted, report.embedded) == (2, 0, 0, 0)
+    assert embedder.texts == []
+    assert {r.id: r.uid for r in store.catalog.rows()} == uid_before
+    assert store.catalog.by_path("memem/memories/moved/folder2/x.md") is not None
+    assert_consistent(store)
+
+
+def test_renaming_an_untitled_note_changes_its_title(
+    store: IndexStore, fresh_vault: Path, embedder: CountingEmbedder
+) -> None:
+    """Without a `title` property the file name is the title (as in Obsidian), so it is re-embedded."""
+    mem = fresh_vault / "memem" / "memories"
+    write_note(fresh_vault, "Old name", "body")
+    store.reconcile()
+    uid = store.catalog.rows()[0].uid
+    embedder.texts.clear()
+    os.rename(mem / "Old name.md", mem / "New name.md")
+    report = store.reconcile()
+    assert (report.moved, report.embedded) == (1, 1)
+    assert embedder.texts == ["New name\nbody"]
+    assert store.catalog.rows()[0].uid == uid
+    assert_consistent(store)
+
+
+def test_delete_leaves_every_index(store: IndexStore, fresh_vault: Path) -> None:
+    p = write_note(fresh_vault, "Gone", "soon deleted unique-word-xyzzy")
+    write_note(fresh_vault, "Stays", "kept")
+    store.reconcile()
+    p.unlink()
+    assert store.reconcile().deleted == 1
+    assert ids(store) == {"stays"}
+    assert search(store, Query("xyzzy")) == [] or all(h.row.id != "gone" for h in search(store, Query("xyzzy")))
+    assert_consistent(store)
+
+
+def test_duplicate_ids_are_both_indexed_and_reported(store: IndexStore, fresh_vault: Path) -> None:
+    write_note(fresh_vault, "One", "first copy about kumquats", id="same")
+    write_note(fresh_vault, "Two", "second copy about kumquats", id="same")
+    store.reconcile()
+    assert len(store.catalog.by_id("same")) == 2
+    assert store.catalog.duplicate_ids() == {"same": ["memem/memories/One.md", "memem/memories/Two.md"]}
+    assert {h.row.path for h in search(store, Query("kumquats"))} == {"memem/memories/One.md", "memem/memories/Two.md"}
+    assert_consistent(store)
+
+
+def test_bad_notes_are_reported_untouched_and_the_rest_indexed(store: IndexStore, fresh_vault: Path) -> None:
+    mem = fresh_vault / "memem" / "memories"
+    corpus = {
+        "bad yaml.md": b"---\nid: [oops\n---\nbody",
+        "no id.md": b"---\ntitle: x\n---\nbody",
+        "binary.md": b"\x00\x01\x02binary",
+        "latin1.md": b"---\nid: caf\xe9\n---\n",
+        "huge.md": b"---\nid: huge\n---\n" + b"x" * 1_100_000,
+    }
+    for name, raw in corpus.items():
+        (mem / name).write_bytes(raw)
+    write_note(fresh_vault, "Good", "fine")
+    report = store.reconcile()
+    assert report.added == 1
+    assert {b.path.rsplit("/", 1)[1] for b in store.catalog.bad_notes()} == set(corpus)
+    for name, raw in corpus.items():
+        assert (mem / name).read_bytes() == raw  # untouched
+    assert_consistent(store)
+    # a note that becomes bad leaves the indexes; fixed, it comes back
+    good = mem / "Good.md"
+    original = good.read_text()
+    good.write_text("---\nid: [broken\n---\n")
+    store.reconcile()
+    assert ids(store) == set() and "memem/memories/Good.md" in {b.path for b in store.catalog.bad_notes()}
+    good.write_text(original)
+    store.reconcile()
+    assert ids(store) == {"good"} and "memem/memories/Good.md" not in {b.path for b in store.catalog.bad_notes()}
+
+
+def test_sync_paths_applies_single_events(store: IndexStore, fresh_vault: Path) -> None:
+    store.reconcile()
+    p = write_note(fresh_vault, "New", "new note")
+    report = store.sync_paths(["memem/memories/New.md", ".obsidian/workspace.json", "elsewhere/x.md"])
+    assert report.added == 1
+    p.unlink()
+    assert store.sync_paths(["memem/memories/New.md"]).deleted == 1
+    assert_consistent(store)
+
+
+def test_model_change_uses_a_new_collection(paths: Paths, fresh_vault: Path, embedder: CountingEmbedder) -> None:
+    write_note(fresh_vault, "A", "alpha")
+    s1 = IndexStore(paths, EmbedderChoice(HashEmbedder(), ["forced"]))
+    s1.reconcile()
+    assert s1.vectors.collection.name == "memories-memem-hash-v1"
+    s1.close()
+    s2 = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
+    assert s2.catalog.pending_vectors()  # every vector marked stale
+    s2.reconcile()
+    assert s2.vectors.collection.name == "memories-memem-minilm-l6-v2"
+    names = {c.name for c in s2.vectors.client.list_collections()}
+    assert names == {"memories-memem-minilm-l6-v2"}
+    assert_consistent(s2)
+    s2.close()
+
+
+def test_crash_between_sqlite_and_chroma_heals(
+    store: IndexStore, fresh_vault: Path, paths: Paths, embedder: CountingEmbedder
+) -> None:
+    write_note(fresh_vault, "A", "alpha")
+    write_note(fresh_vault, "B", "beta")
+    store.reconcile()
+    # simulate: rows written, vectors never stored; plus an orphan vector of a deleted row
+    with store.catalog.transaction() as conn:
+        store.catalog.set_vector_hash(conn, store.catalog.rows()[0].uid, None)
+    store.vectors.collection.upsert(
+        ids=["999"],
+        embeddings=[[0.1] * 384],
+        metadatas=[{"project": "", "status": "active", "layer": 2, "kind": "x", "note_id": "ghost"}],
+    )
+    store.close()
+    reopened = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
+    report = reopened.reconcile()
+    assert report.embedded == 1
+    assert_consistent(reopened)
+    reopened.close()

@@ -1,0 +1,112 @@
+"""Real watchdog events on a temp vault, through the daemon's sync loop, into the real indexes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from memem.index.store import IndexStore
+from memem.sync.loop import SyncLoop
+from tests.conftest import note_text, write_note
+
+MEM = "memem/memories"
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def loop(store: IndexStore) -> Iterator[SyncLoop]:
+    sync = SyncLoop(store, quiet=0.05)
+    sync.start()
+    assert sync.wait_ready(30)
+    yield sync
+    sync.stop()
+
+
+def paths_of(store: IndexStore) -> dict[str, str]:
+    return {r.path: r.id for r in store.catalog.rows()}
+
+
+def test_create_modify_delete(loop: SyncLoop, store: IndexStore, fresh_vault: Path) -> None:
+    p = write_note(fresh_vault, "Fresh", "created while watching", id="fresh")
+    wait_until(lambda: paths_of(store) == {f"{MEM}/Fresh.md": "fresh"})
+    p.write_text(p.read_text().replace("created while watching", "modified while watching"))
+    wait_until(lambda: "modified" in store.catalog.body(store.catalog.by_id("fresh")[0].uid))
+    p.unlink()
+    wait_until(lambda: paths_of(store) == {})
+    assert store.vectors.count() == 0
+
+
+def test_rename_and_folder_move_keep_uid(loop: SyncLoop, store: IndexStore, fresh_vault: Path) -> None:
+    mem = fresh_vault / MEM
+    write_note(fresh_vault, "Before", "x", id="r1", title="T1")
+    write_note(fresh_vault, "Inside", "y", id="r2", title="T2", folder=f"{MEM}/box")
+    wait_until(lambda: len(paths_of(store)) == 2)
+    uids = {r.id: r.uid for r in store.catalog.rows()}
+    os.rename(mem / "Before.md", mem / "After.md")
+    shutil.move(str(mem / "box"), str(mem / "crate"))
+    wait_until(lambda: set(paths_of(store)) == {f"{MEM}/After.md", f"{MEM}/crate/Inside.md"})
+    assert {r.id: r.uid for r in store.catalog.rows()} == uids
+
+
+def test_editor_atomic_save_and_vim_backup(loop: SyncLoop, store: IndexStore, fresh_vault: Path) -> None:
+    mem = fresh_vault / MEM
+    target = write_note(fresh_vault, "Edited", "version one", id="ed", title="Edited")
+    wait_until(lambda: len(paths_of(store)) == 1)
+    uid = store.catalog.rows()[0].uid
+    # VS Code / Obsidian style: write a temp file, then rename it over the note
+    temp = mem / ".Edited.md.tmp-1234"
+    temp.write_text(note_text("version two", id="ed", title="Edited"))
+    os.replace(temp, target)
+    wait_until(lambda: "version two" in store.catalog.body(uid))
+    # vim style: move the original to a backup, write a new file, delete the backup
+    os.rename(target, mem / "Edited.md~")
+    target.write_text(note_text("version three", id="ed", title="Edited"))
+    (mem / "Edited.md~").unlink()
+    (mem / "4913").write_text("")  # vim's permission probe file
+    (mem / "4913").unlink()
+    wait_until(lambda: "version three" in store.catalog.body(uid))
+    assert [r.uid for r in store.catalog.rows()] == [uid]
+    assert store.catalog.bad_notes() == []
+
+
+def test_burst_of_a_thousand_files(loop: SyncLoop, store: IndexStore, fresh_vault: Path) -> None:
+    folder = fresh_vault / MEM / "burst"
+    folder.mkdir()
+    for i in range(1000):
+        (folder / f"n{i:04}.md").write_text(note_text(f"burst note {i}", id=f"b{i}", title=f"Burst {i}"))
+    wait_until(lambda: store.catalog.count() == 1000 and not store.catalog.pending_vectors(), timeout=120)
+    assert store.vectors.count() == 1000
+    shutil.rmtree(folder)
+    wait_until(lambda: store.catalog.count() == 0, timeout=60)
+    assert store.vectors.count() == 0
+
+
+def test_bad_edit_is_reported_then_recovers(loop: SyncLoop, store: IndexStore, fresh_vault: Path) -> None:
+    p = write_note(fresh_vault, "Typo", "fine", id="typo")
+    wait_until(lambda: len(paths_of(store)) == 1)
+    good = p.read_text()
+    p.write_text("---\nid: typo\ntitle: [unclosed\n---\nfine")
+    wait_until(lambda: [b.path for b in store.catalog.bad_notes()] == [f"{MEM}/Typo.md"])
+    assert p.read_text().startswith("---\nid: typo\ntitle: [unclosed")  # untouched
+    p.write_text(good)
+    wait_until(lambda: store.catalog.bad_notes() == [] and len(paths_of(store)) == 1)
+
+
+def test_requested_reconcile_picks_up_what_events_missed(loop: SyncLoop, store: IndexStore, fresh_vault: Path) -> None:
+    loop.watcher.stop()  # simulate lost events (e.g. an inotify overflow)
+    write_note(fresh_vault, "Missed", "no event for this one", id="missed")
+    report = loop.request_reconcile().result(timeout=30)
+    assert report.added == 1 and paths_of(store) == {f"{MEM}/Missed.md": "missed"}

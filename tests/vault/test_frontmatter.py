@@ -1,0 +1,127 @@
+"""Frontmatter edits touch only the keys they change; everything else stays byte-identical."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from memem.vault import frontmatter
+from memem.vault.frontmatter import DELETE, FrontmatterError, edit_keys, split
+
+HAND_WRITTEN = """---
+id: abc   # a comment the person wrote
+title: 'Single quoted: title'
+tags: [a, b]
+related:
+- "[[Other note]]"
+custom_thing:
+  nested: true
+  list:
+    - x
+created: 2024-01-02
+---
+
+# Body
+
+Some *markdown* with a [[Link]] and a hard line break:\x20\x20
+next line.
+"""
+
+
+def test_split_finds_yaml_and_body() -> None:
+    parts = split(HAND_WRITTEN)
+    assert parts.yaml_text is not None and parts.yaml_text.startswith("id: abc")
+    assert parts.body.startswith("\n# Body")
+
+
+def test_no_frontmatter() -> None:
+    parts = split("# Just a heading\n---\nnot yaml\n")
+    assert parts.yaml_text is None
+    assert parts.body == "# Just a heading\n---\nnot yaml\n"
+
+
+def test_edit_one_key_keeps_everything_else_byte_identical() -> None:
+    edited = edit_keys(HAND_WRITTEN, {"status": "deprecated"})
+    assert edited.replace("status: deprecated\n", "") == HAND_WRITTEN
+    assert frontmatter.load(split(edited).yaml_text or "")["status"] == "deprecated"
+
+
+def test_replace_a_multiline_key_in_place() -> None:
+    edited = edit_keys(HAND_WRITTEN, {"related": ["[[Other note]]", "[[Third]]"]})
+    assert 'related:\n  - "[[Other note]]"\n  - "[[Third]]"\ncustom_thing:' in edited
+    # the comment on the id line and the nested mapping survive
+    assert "id: abc   # a comment the person wrote" in edited
+    assert "custom_thing:\n  nested: true\n  list:\n    - x\n" in edited
+    assert edited.endswith(split(HAND_WRITTEN).body)
+
+
+def test_delete_key() -> None:
+    edited = edit_keys(HAND_WRITTEN, {"tags": DELETE})
+    assert "tags:" not in edited
+    assert edited == HAND_WRITTEN.replace("tags: [a, b]\n", "")
+
+
+def test_crlf_notes_keep_crlf() -> None:
+    text = HAND_WRITTEN.replace("\n", "\r\n")
+    edited = edit_keys(text, {"reviewed": "2026-11-24"})
+    assert "reviewed: '2026-11-24'\r\n" in edited or "reviewed: 2026-11-24\r\n" in edited
+    assert "\n" not in edited.replace("\r\n", "")
+
+
+def test_note_without_frontmatter_gets_a_block() -> None:
+    edited = edit_keys("Body only\n", {"id": "x1"})
+    assert edited == "---\nid: x1\n---\nBody only\n"
+
+
+def test_invalid_yaml_is_never_edited() -> None:
+    broken = "---\nid: [unclosed\n---\nbody\n"
+    with pytest.raises(FrontmatterError):
+        edit_keys(broken, {"status": "deprecated"})
+
+
+def test_wikilinks_are_quoted_so_yaml_reads_strings() -> None:
+    text = edit_keys("---\nid: a\n---\n", {"supersedes": ["[[Old note]]"]})
+    assert frontmatter.load(split(text).yaml_text or "")["supersedes"] == ["[[Old note]]"]
+
+
+def test_load_reports_line_of_error() -> None:
+    with pytest.raises(FrontmatterError, match=r"invalid YAML \(line 4 of the note"):
+        frontmatter.load("id: a\ntitle: b\n  bad: indent: here\n")
+
+
+keys = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True).filter(
+    lambda k: k not in {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}
+)
+values = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30),
+    st.integers(-1000, 1000),
+    st.booleans(),
+    st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=10), max_size=4),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(keys, values, min_size=1, max_size=6), keys, values, st.text(max_size=200))
+def test_property_edit_changes_only_the_named_key(props: dict, key: str, value: object, body: str) -> None:
+    text = f"---\n{frontmatter.dump(props)}---\n{body}"
+    before = frontmatter.load(split(text).yaml_text or "")
+    edited = edit_keys(text, {key: value})
+    after = frontmatter.load(split(edited).yaml_text or "")
+    expected = dict(before)
+    expected[key] = value
+    assert after == expected
+    assert split(edited).body == split(text).body
+    # every other key's lines are unchanged, in order
+    untouched = [k for k in props if k != key]
+    for k in untouched:
+        assert frontmatter.dump_value(k, props[k]) in edited
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(keys, values, min_size=1, max_size=6), st.text(max_size=200))
+def test_property_noop_edit_is_byte_identical(props: dict, body: str) -> None:
+    text = f"---\n{frontmatter.dump(props)}---\n{body}"
+    assert edit_keys(text, {}) == text
+    first = next(iter(props))
+    assert edit_keys(text, {first: props[first]}) == text

@@ -1,0 +1,82 @@
+"""Writes are atomic, never clobber, and merge with a concurrent edit instead of overwriting it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from memem.vault import writer
+from memem.vault.frontmatter import edit_keys
+from memem.vault.note import Note, parse_note
+
+
+def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    path = folder / "n.md"
+    path.write_text("old")
+    os.chmod(path, 0o640)
+    writer.atomic_write(path, b"new")
+    assert path.read_bytes() == b"new"
+    assert (path.stat().st_mode & 0o777) == 0o640
+    assert [p.name for p in folder.iterdir()] == ["n.md"]
+
+
+def test_create_new_never_replaces(tmp_path: Path) -> None:
+    first = writer.create_new(tmp_path, "Use uv: always?", b"one")
+    second = writer.create_new(tmp_path, "Use uv: always?", b"two")
+    assert first.name == "Use uv always.md"
+    assert second.name == "Use uv always 2.md"
+    assert first.read_bytes() == b"one" and second.read_bytes() == b"two"
+
+
+def test_update_applies_change_to_current_text(tmp_path: Path) -> None:
+    path = tmp_path / "n.md"
+    path.write_text("---\nid: a\n---\nbody\n")
+    writer.update(path, lambda text: edit_keys(text, {"status": "deprecated"}))
+    assert "status: deprecated" in path.read_text()
+
+
+def test_update_of_a_vanished_note(tmp_path: Path) -> None:
+    with pytest.raises(writer.NoteVanished):
+        writer.update(tmp_path / "gone.md", lambda t: t)
+
+
+def test_concurrent_editor_save_is_merged_not_lost(tmp_path: Path) -> None:
+    """Obsidian saves the body while memem sets a property: both changes survive."""
+    path = tmp_path / "n.md"
+    path.write_text("---\nid: a\n---\nfirst body\n")
+    started, saved = threading.Event(), threading.Event()
+
+    def slow_change(text: str) -> str:
+        if not saved.is_set():
+            started.set()
+            saved.wait(5)  # the person saves while memem is deciding
+        return edit_keys(text, {"reviewed": "2026-11-24"})
+
+    def person_saves() -> None:
+        started.wait(5)
+        path.write_text("---\nid: a\n---\nthe person's new body\n")
+        saved.set()
+
+    t = threading.Thread(target=person_saves)
+    t.start()
+    writer.update(path, slow_change)
+    t.join()
+    note = parse_note("n.md", path.read_bytes())
+    assert isinstance(note, Note)
+    assert note.reviewed == "2026-11-24"
+    assert "the person's new body" in note.body
+
+
+def test_file_names_obsidian_accepts() -> None:
+    from memem.vault.filenames import note_stem
+
+    assert note_stem('a/b\\c:d*e?f"g<h>i|j#k^l[m]n') == "a b c d e f g h i j k l m n"
+    assert note_stem("   ...  ") == "memory"
+    assert note_stem("CON") == "memory"
+    long = note_stem("word " * 60)
+    assert len(long) <= 100 and not long.endswith(" ")
