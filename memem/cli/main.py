@@ -15,7 +15,21 @@ from collections.abc import Sequence
 
 from memem import __version__
 
-COMMANDS = ("init", "serve", "index", "status", "doctor", "search")
+COMMANDS = (
+    "init",
+    "serve",
+    "index",
+    "status",
+    "doctor",
+    "search",
+    "slice",
+    "save",
+    "get",
+    "deprecate",
+    "graph",
+    "mcp",
+    "eval",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

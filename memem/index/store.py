@@ -36,7 +36,9 @@ from memem.vault.scan import FileStat, is_memory_path, stat_one, walk
 log = logging.getLogger(__name__)
 
 BATCH = 128
-EMBED_BATCH = 1024  # embedded together so similar lengths share padding; progress is reported per batch
+EMBED_BATCH = 256
+"""Notes embedded together (sorted by length inside, so similar lengths share padding); a save waits
+at most one such batch while a full index runs."""
 RACY_WINDOW_NS = 2_000_000_000
 """A file modified within 2 s of being indexed may have changed again within the same mtime tick."""
 
@@ -85,7 +87,8 @@ class IndexStore:
         self.embedder = self.choice.embedder
         self.catalog = Catalog(paths.catalog_db)
         self.vectors = VectorStore(paths.chroma_dir, self.embedder)
-        self.lock = threading.RLock()  # guards the graph and serialises writers
+        self.lock = threading.RLock()  # guards the graph
+        self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread
         self._check_model()
         self.graph = MemoryGraph.from_rows(self.catalog.rows())
 
@@ -109,7 +112,11 @@ class IndexStore:
 
     # --- reconcile ----------------------------------------------------------------------------------
     def reconcile(self, progress: Progress | None = None) -> ApplyReport:
-        """Bring every index in line with the whole vault (start-up, `memem index`)."""
+        """Bring every index in line with the whole vault (start-up, `memem index`).
+
+        The write lock is taken batch by batch, not for the whole run, so a save made while a first
+        full index runs waits for one batch, not for the index.
+        """
         started = time.monotonic()
         vault, memories = self.paths.vault, self.paths.memories_folder
         known = self.catalog.stats()
@@ -131,7 +138,7 @@ class IndexStore:
                     unchanged += 1
                     continue
             to_read.append(entry)
-        gone = [p for p in known if p not in seen]
+        gone = [p for p in known if p not in seen and self.catalog.by_path(p) is not None]
         report = self._apply_files(to_read, gone, bad, progress=progress, full=True)
         report.unchanged += unchanged
         report.embedded += self.embed_pending(progress)
@@ -140,7 +147,12 @@ class IndexStore:
         return report
 
     def sync_paths(self, rel_paths: Iterable[str]) -> ApplyReport:
-        """Re-examine just these vault-relative paths (the watcher's debounced events)."""
+        """Re-examine just these vault-relative paths (the watcher's debounced events, a write just made)."""
+        with self.write_lock:
+            return self._sync_paths(rel_paths)
+
+    def _sync_paths(self, rel_paths: Iterable[str]) -> ApplyReport:
+        # Runs under the write lock (the caller holds it); the nested acquisitions below are re-entrant.
         started = time.monotonic()
         vault, memories = self.paths.vault, self.paths.memories_folder
         stats: list[FileStat] = []
@@ -157,7 +169,8 @@ class IndexStore:
             else:
                 stats.append(entry)
         report = self._apply_files(stats, gone, bad, progress=None, full=False)
-        report.embedded += self.embed_pending()
+        touched = [r.uid for r in (self.catalog.by_path(s.path) for s in stats) if r is not None]
+        report.embedded += self.embed_pending(only=touched)
         report.seconds = time.monotonic() - started
         return report
 
@@ -193,12 +206,13 @@ class IndexStore:
                     all_bad.append(result)
                 else:
                     parsed.append((st, result))
-            self._write_batch(parsed, gone_by_id, reused, report)
+            with self.write_lock:
+                self._write_batch(parsed, gone_by_id, reused, report)
             done += len(chunk)
             if progress is not None and total:
                 progress("reading", done, total)
         # Bad files: reported, and out of the indexes until they parse again.
-        with self.catalog.transaction() as conn:
+        with self.write_lock, self.catalog.transaction() as conn:
             if full:
                 self.catalog.replace_bad(conn, all_bad)
             for item in all_bad:
@@ -277,34 +291,41 @@ class IndexStore:
             self.graph.remove(row.uid)
 
     # --- vectors ------------------------------------------------------------------------------------
-    def embed_pending(self, progress: Progress | None = None) -> int:
-        """Embed every note whose vector is missing or stale. Returns how many were embedded."""
+    def embed_pending(self, progress: Progress | None = None, only: Sequence[int] | None = None) -> int:
+        """Embed every note (or just those of `only`) whose vector is missing or stale; return how many."""
         pending = self.catalog.pending_vectors()
+        if only is not None:
+            wanted = set(only)
+            pending = [u for u in pending if u in wanted]
         done = 0
         for start in range(0, len(pending), EMBED_BATCH):
-            uids = pending[start : start + EMBED_BATCH]
-            rows = self.catalog.by_uid(uids)
-            bodies = self.catalog.bodies(list(rows))
-            batch = [rows[u] for u in uids if u in rows]
-            texts = [f"{r.title}\n{bodies.get(r.uid, '').strip()}" for r in batch]
-            vectors = self.embedder.embed(texts)
-            self.vectors.upsert(batch, vectors)
-            with self.catalog.transaction() as conn:
-                for row in batch:
-                    # Only mark fresh if the row was not edited again while we embedded.
-                    conn.execute(
-                        "UPDATE notes SET vector_hash=? WHERE uid=? AND embed_hash=?",
-                        (row.embed_hash, row.uid, row.embed_hash),
-                    )
-            done += len(batch)
+            with self.write_lock:
+                done += self._embed_chunk(pending[start : start + EMBED_BATCH])
             if progress is not None:
                 progress("embedding", done, len(pending))
         return done
 
+    def _embed_chunk(self, uids: Sequence[int]) -> int:
+        rows = self.catalog.by_uid(uids)
+        bodies = self.catalog.bodies(list(rows))
+        batch = [rows[u] for u in uids if u in rows]
+        texts = [f"{r.title}\n{bodies.get(r.uid, '').strip()}" for r in batch]
+        vectors = self.embedder.embed(texts)
+        self.vectors.upsert(batch, vectors)
+        with self.catalog.transaction() as conn:
+            for row in batch:
+                # Only mark fresh if the row was not edited again while we embedded.
+                conn.execute(
+                    "UPDATE notes SET vector_hash=? WHERE uid=? AND embed_hash=?",
+                    (row.embed_hash, row.uid, row.embed_hash),
+                )
+        return len(batch)
+
     def sweep_orphan_vectors(self) -> int:
         """Delete vectors whose note is no longer in the catalog (a crash between the two writes)."""
-        orphans = self.vectors.ids() - self.catalog.uids()
-        if orphans:
-            self.vectors.delete(sorted(orphans))
-            log.info("removed %d orphan vectors", len(orphans))
+        with self.write_lock:
+            orphans = self.vectors.ids() - self.catalog.uids()
+            if orphans:
+                self.vectors.delete(sorted(orphans))
+                log.info("removed %d orphan vectors", len(orphans))
         return len(orphans)

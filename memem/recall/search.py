@@ -1,26 +1,30 @@
-"""Hybrid search: full-text and vector candidates fused by reciprocal rank."""
+"""Hybrid recall: full-text and vector candidates, fused, then the graph step, boosts and pins.
+
+Every hit says why it is there: which lists found it and at what rank, which edge brought it in,
+which note it replaces, which note contradicts it.
+"""
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from memem.index.catalog import BODY_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT, Row
+from memem.index.catalog import Row
 from memem.index.store import IndexStore
-from memem.index.vectors import GLOBAL
+from memem.recall import candidates
+from memem.recall.fusion import fuse, normalise
+from memem.recall.graph_step import Candidate, add_neighbours, apply_supersedes, flag_tensions
+from memem.recall.query import Query
+from memem.recall.snippet import snippet
 
-RRF_K = 60
-CANDIDATES = 50
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str
-    project: str | None = None
-    limit: int = 10
-    include_deprecated: bool = False
+IMPORTANCE_STEP = 0.04
+"""Each importance point above or below 3 moves the score by 4% (so 1..5 spans ±8%)."""
+RECENCY_BOOST = 0.05
+RECENCY_HALF_LIFE_DAYS = 90.0
+"""Up to +5% for a note touched today, halving every 90 days: a tie-breaker, never a reason to show."""
+MAX_PINNED = 5
 
 
 @dataclass(frozen=True)
@@ -29,73 +33,129 @@ class Hit:
     score: float
     reasons: tuple[str, ...] = ()
     signals: dict[str, Any] = field(default_factory=dict)
+    pinned: bool = False
+    tensions: tuple[tuple[str, str], ...] = ()  # (id, title) of active notes that contradict this one
+    replaces: tuple[str, ...] = ()  # ids of older notes this one supersedes in the results
+    snippet: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         r = self.row
         return {
             "id": r.id, "title": r.title, "path": r.path, "score": round(self.score, 6), "project": r.project,
-            "layer": r.layer, "kind": r.kind, "status": r.status, "tags": list(r.tags), "why": list(self.reasons),
+            "layer": r.layer, "kind": r.kind, "status": r.status, "importance": r.importance, "tags": list(r.tags),
+            "created": r.created, "updated": r.updated, "reviewed": r.reviewed, "snippet": self.snippet,
+            "pinned": self.pinned, "why": list(self.reasons), "signals": self.signals,
+            "tensions": [{"id": i, "title": t} for i, t in self.tensions], "replaces": list(self.replaces),
         }  # fmt: skip
 
 
-def fts_expression(text: str) -> str | None:
-    """An FTS5 MATCH expression: every word of the query, ORed, each quoted (no syntax injection)."""
-    words = [w for w in _WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()]
-    if not words:
-        return None
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+def _boost(row: Row, today: dt.date) -> tuple[float, list[str]]:
+    factor, reasons = 1.0, []
+    if row.importance != 3:
+        factor *= 1.0 + IMPORTANCE_STEP * (row.importance - 3)
+        reasons.append(f"importance {row.importance}")
+    stamp = row.updated or row.created
+    if stamp:
+        try:
+            age = (today - dt.date.fromisoformat(stamp[:10])).days
+        except ValueError:
+            age = None
+        if age is not None and age >= 0:
+            factor *= 1.0 + RECENCY_BOOST * math.pow(0.5, age / RECENCY_HALF_LIFE_DAYS)
+    return factor, reasons
 
 
-def _filters(q: Query) -> tuple[str, list[Any]]:
-    clauses, params = [], []
-    if q.project:
-        clauses.append("(n.project = ? OR n.project IS NULL)")
-        params.append(q.project)
-    if not q.include_deprecated:
-        clauses.append("n.status = 'active'")
-    return (" AND ".join(clauses) or "1"), params
+def _allowed(row: Row | None, q: Query) -> bool:
+    if row is None:
+        return False
+    if q.project and row.project not in (None, q.project):
+        return False
+    if not q.include_deprecated and row.status != "active":
+        return False
+    return q.include_archive or row.layer != 3
 
 
-def fulltext_candidates(store: IndexStore, q: Query, k: int = CANDIDATES) -> list[tuple[int, float]]:
-    expression = fts_expression(q.text)
-    if expression is None:
+def _pinned(store: IndexStore, q: Query) -> list[Row]:
+    """Layer-0 notes of the query's project: always shown, most important and newest first, capped."""
+    if not q.project:
         return []
-    where, params = _filters(q)
-    sql = (
-        f"SELECT n.uid, bm25(notes_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, {TAGS_WEIGHT}) AS rank "
-        f"FROM notes_fts JOIN notes n ON n.uid = notes_fts.rowid "
-        f"WHERE notes_fts MATCH ? AND {where} ORDER BY rank LIMIT ?"
-    )
-    return [(uid, -rank) for uid, rank in store.catalog.conn.execute(sql, [expression, *params, k])]
+    rows = store.catalog.rows("layer = 0 AND project = ? AND status = 'active'", (q.project,))
+    rows.sort(key=lambda r: (r.importance, r.updated or r.created or ""), reverse=True)
+    return rows[:MAX_PINNED]
 
 
-def vector_candidates(store: IndexStore, q: Query, k: int = CANDIDATES) -> list[tuple[int, float]]:
-    clauses: list[dict[str, Any]] = []
-    if q.project:
-        clauses.append({"project": {"$in": [q.project, GLOBAL]}})
-    if not q.include_deprecated:
-        clauses.append({"status": "active"})
-    where = clauses[0] if len(clauses) == 1 else ({"$and": clauses} if clauses else None)
-    vector = store.embedder.embed([q.text])[0]
-    return [(h.uid, h.similarity) for h in store.vectors.query(vector, k, where)]
-
-
-def search(store: IndexStore, q: Query) -> list[Hit]:
-    if not q.text.strip():
-        return []
-    lists = {"fulltext": fulltext_candidates(store, q), "vector": vector_candidates(store, q)}
-    fused: dict[int, float] = {}
+def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hit]:
+    """Pinned notes first (if any), then up to `q.limit` ranked hits."""
+    today = today or dt.date.today()
+    text_hits = candidates.fulltext(store, q) if q.mode in ("hybrid", "fulltext") and q.text.strip() else []
+    vector_hits = candidates.vector(store, q) if q.mode in ("hybrid", "vector") and q.text.strip() else []
+    fused = fuse(text_hits, vector_hits) if q.mode == "hybrid" else normalise(text_hits or vector_hits)
     signals: dict[int, dict[str, Any]] = {}
-    for name, ranked in lists.items():
-        for rank, (uid, raw) in enumerate(ranked):
-            fused[uid] = fused.get(uid, 0.0) + 1.0 / (RRF_K + rank + 1)
-            signals.setdefault(uid, {})[name] = {"rank": rank + 1, "score": round(float(raw), 4)}
-    best = sorted(fused, key=lambda u: -fused[u])[: q.limit]
-    rows = store.catalog.by_uid(best)
-    hits = []
-    for uid in best:
-        if uid not in rows:
+    for name, listed, label in (("fulltext", text_hits, "bm25"), ("vector", vector_hits, "cosine")):
+        for rank, (uid, raw) in enumerate(listed, 1):
+            signals.setdefault(uid, {})[name] = {"rank": rank, label: round(float(raw), 4)}
+
+    pinned_rows = _pinned(store, q)
+    pinned_ids = {r.uid for r in pinned_rows}
+    rows: dict[int, Row] = store.catalog.by_uid(fused)
+    found: dict[int, Candidate] = {}
+    for uid, score in fused.items():
+        row = rows.get(uid)
+        if row is None or uid in pinned_ids:
             continue
-        reasons = tuple(f"{name} #{s['rank']}" for name, s in signals[uid].items())
-        hits.append(Hit(rows[uid], fused[uid], reasons, signals[uid]))
+        factor, boost_reasons = _boost(row, today)
+        reasons = [f"{name} #{s['rank']}" for name, s in signals.get(uid, {}).items()] + boost_reasons
+        found[uid] = Candidate(uid, score * factor, reasons)
+
+    def row_of(uid: int) -> Row | None:
+        if uid not in rows:
+            rows.update(store.catalog.by_uid([uid]))
+        return rows.get(uid)
+
+    def allowed(uid: int) -> bool:
+        return uid not in pinned_ids and _allowed(row_of(uid), q)
+
+    def title(uid: int) -> str:
+        row = row_of(uid)
+        return row.title if row else str(uid)
+
+    def active(uid: int) -> bool:
+        row = row_of(uid)
+        return row is not None and row.status == "active"
+
+    if q.graph:
+        with store.lock:
+            # Neighbours first, from the text-and-meaning ranking; then successors replace what they supersede.
+            ranked = dict(sorted(found.items(), key=lambda item: -item[1].score)[: q.limit * 3])
+            add_neighbours(store.graph, ranked, allowed, title)
+            if not q.include_deprecated:
+                apply_supersedes(store.graph, ranked, allowed, title)
+            flag_tensions(store.graph, ranked, active)
+            found = ranked
+
+    ordered = sorted(found.values(), key=lambda c: (-c.score, c.uid))[: q.limit]
+    bodies = store.catalog.bodies([*pinned_ids, *(c.uid for c in ordered)])
+    hits = [
+        Hit(row, 1.0, ("pinned: layer 0 of this project",), {}, True, snippet=snippet(bodies.get(row.uid, ""), q.text))
+        for row in pinned_rows
+    ]
+    for c in ordered:
+        row = row_of(c.uid)
+        if row is None:
+            continue
+        tensions = tuple((r.id, r.title) for t in c.tensions if (r := row_of(t)) is not None)
+        replaces = tuple(r.id for u in c.replaced if (r := row_of(u)) is not None)
+        why = tuple(c.reasons) + tuple(f"contradicts “{t}” — flagged for review" for _, t in tensions)
+        hits.append(
+            Hit(
+                row,
+                c.score,
+                why,
+                signals.get(c.uid, {}),
+                False,
+                tensions,
+                replaces,
+                snippet(bodies.get(c.uid, ""), q.text),
+            )
+        )
     return hits

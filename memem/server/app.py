@@ -6,26 +6,34 @@ loopback is refused as well, which closes the DNS-rebinding route from a web pag
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from memem import __version__
 from memem.index.health import health
 from memem.index.store import IndexStore
-from memem.recall.search import Query, search
+from memem.memory.importer import import_path
+from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
+from memem.mining.transcript import claude_projects_dir
+from memem.mining.transcript_search import TranscriptSearch
+from memem.recall.query import MODES, Query
+from memem.recall.search import search
+from memem.recall.slice import render as render_slice
 from memem.sync.loop import SyncLoop, report_dict
 
 log = logging.getLogger(__name__)
@@ -42,6 +50,11 @@ class DaemonContext:
     loop: SyncLoop
     token: str
     started: float
+    service: MemoryService = field(init=False)
+    transcripts: TranscriptSearch = field(default_factory=TranscriptSearch)
+
+    def __post_init__(self) -> None:
+        self.service = MemoryService(self.store)
 
 
 class TokenGuard:
@@ -83,18 +96,28 @@ async def _json(request: Request) -> dict[str, Any]:
 
 
 def parse_query(data: dict[str, Any]) -> Query:
+    """A search request's JSON, checked field by field so the error says which one is wrong."""
     text = data.get("query")
     if not isinstance(text, str) or not text.strip():
         raise BadRequest("`query` must be a non-empty string")
+    if len(text) > 10_000:
+        raise BadRequest("`query` is longer than 10,000 characters")
     limit = data.get("limit", 10)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
         raise BadRequest("`limit` must be an integer from 1 to 200")
     project = data.get("project")
     if project is not None and not isinstance(project, str):
         raise BadRequest("`project` must be a string")
-    return Query(
-        text=text, project=project or None, limit=limit, include_deprecated=bool(data.get("include_deprecated"))
-    )
+    mode = data.get("mode", "hybrid")
+    if mode not in MODES:
+        raise BadRequest(f"`mode` must be one of {', '.join(MODES)}")
+    flags = {}
+    for name, default in (("include_deprecated", False), ("include_archive", True), ("graph", True)):
+        value = data.get(name, default)
+        if not isinstance(value, bool):
+            raise BadRequest(f"`{name}` must be true or false")
+        flags[name] = value
+    return Query(text=text, project=project or None, limit=limit, mode=mode, **flags)
 
 
 Handler = Callable[[Request], Awaitable[Any]]
@@ -104,9 +127,9 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def endpoint(request: Request) -> JSONResponse:
         try:
             return JSONResponse(await handler(request))
-        except BadRequest as exc:
+        except (BadRequest, Refused) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        except LookupError as exc:
+        except (LookupError, NotFound) as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
         except Exception as exc:
             log.exception("request %s failed", request.url.path)
@@ -149,6 +172,24 @@ def create_app(ctx: DaemonContext) -> Starlette:
         hits = await run_in_threadpool(search, store, query)
         return {"results": [h.as_dict() for h in hits]}
 
+    async def slice_route(request: Request) -> Any:
+        data = await _json(request)
+        budget = data.get("budget", 600)
+        if isinstance(budget, bool) or not isinstance(budget, int) or not 50 <= budget <= 20_000:
+            raise BadRequest("`budget` must be an integer number of tokens from 50 to 20000")
+        data.setdefault("include_archive", False)  # layer 3 only on an explicit search
+        query = parse_query(data)
+
+        def build() -> dict[str, Any]:
+            hits = search(store, query)
+            rendered = render_slice(hits, budget, query.project)
+            return {
+                "markdown": rendered.markdown, "shown": list(rendered.shown), "tokens": rendered.tokens,
+                "hits": [h.as_dict() for h in hits],
+            }  # fmt: skip
+
+        return await run_in_threadpool(build)
+
     async def batch_route(request: Request) -> Any:
         data = await _json(request)
         queries = data.get("queries")
@@ -166,14 +207,86 @@ def create_app(ctx: DaemonContext) -> Starlette:
 
         return {"results": await run_in_threadpool(run_all)}
 
-    routes = [
+    service = ctx.service
+
+    def _str(data: dict[str, Any], name: str, required: bool = True) -> str | None:
+        value = data.get(name)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise BadRequest(f"`{name}` must be a non-empty string")
+        return value
+
+    def _save(data: dict[str, Any]) -> Any:
+        links = data.get("links") or {}
+        if not isinstance(links, dict) or not all(isinstance(v, list) for v in links.values()):
+            raise BadRequest("`links` must map link kinds to lists of ids")
+        tags = data.get("tags") or []
+        if not isinstance(tags, list):
+            raise BadRequest("`tags` must be a list")
+        req = SaveRequest(
+            content=_str(data, "content") or "", title=_str(data, "title", False), tags=tuple(tags),
+            project=_str(data, "project", False), kind=_str(data, "kind", False), layer=data.get("layer"),
+            importance=data.get("importance"), links=links,
+        )  # fmt: skip
+        return asdict(service.save(req))
+
+    def _import(data: dict[str, Any]) -> Any:
+        roots = [store.paths.vault, Path.home(), claude_projects_dir()]
+        return import_path(service, Path(_str(data, "path") or ""), roots, _str(data, "project", False)).as_dict()
+
+    # The memory operations, by name: one JSON route for the CLI, the hooks and the Obsidian plugin.
+    operations: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "save": _save,
+        "get": lambda d: service.get(d.get("ids") or []),
+        "deprecate": lambda d: service.deprecate(
+            _str(d, "id") or "", _str(d, "successor", False), _str(d, "reason", False)
+        ),
+        "link": lambda d: service.link(
+            _str(d, "source") or "", _str(d, "target") or "", _str(d, "kind") or "", bool(d.get("remove"))
+        ),
+        "timeline": lambda d: service.timeline(_str(d, "id") or "", int(d.get("around", 5))),
+        "list": lambda d: service.list_memories(
+            _str(d, "project", False), int(d.get("limit", 50)), int(d.get("offset", 0))
+        ),
+        "neighbors": lambda d: service.neighbors(_str(d, "id") or "", d.get("kinds")),
+        "graph_audit": lambda d: service.graph_audit(),
+        "import": _import,
+        "transcripts": lambda d: ctx.transcripts.search(
+            _str(d, "query") or "", _str(d, "project", False), int(d.get("limit", 10))
+        ),
+    }
+
+    async def op_route(request: Request) -> Any:
+        name = request.path_params["name"]
+        operation = operations.get(name)
+        if operation is None:
+            raise LookupError(f"no operation {name!r}; known: {', '.join(sorted(operations))}")
+        data = await _json(request)
+        return await run_in_threadpool(operation, data)
+
+    routes: list[BaseRoute] = [
         Route("/v1/health", _endpoint(health_route), methods=["GET"]),
         Route("/v1/status", _endpoint(status_route), methods=["GET"]),
         Route("/v1/reconcile", _endpoint(reconcile_route), methods=["POST"]),
         Route("/v1/sync", _endpoint(sync_route), methods=["POST"]),
         Route("/v1/search", _endpoint(search_route), methods=["POST"]),
         Route("/v1/search/batch", _endpoint(batch_route), methods=["POST"]),
+        Route("/v1/slice", _endpoint(slice_route), methods=["POST"]),
+        Route("/v1/op/{name}", _endpoint(op_route), methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
+    # MCP over Streamable HTTP, behind the same token guard; its session manager lives with the app.
+    from memem.server.mcp_tools import build_mcp
+
+    mcp_server = build_mcp(service, import_roots=lambda: [Path.home()], transcripts=ctx.transcripts)
+    mcp_app = mcp_server.streamable_http_app(streamable_http_path="/mcp")
+    routes.extend(mcp_app.routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with mcp_app.router.lifespan_context(mcp_app):
+            yield
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(TokenGuard, token=ctx.token)
     return app

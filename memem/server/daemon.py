@@ -79,7 +79,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         app = create_app(ctx)
         sock = bind(host, port)
         actual_port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5)
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
         server = uvicorn.Server(config)
 
         # uvicorn restores the previous handlers and re-raises the signal after shutting down;

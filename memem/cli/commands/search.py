@@ -24,6 +24,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--json", action="store_true", help="print a JSON array of {id, title, path, score, …}")
     p.add_argument("--batch", action="store_true", help="read queries as JSON lines on stdin")
     p.add_argument("--deprecated", action="store_true", help="include deprecated memories")
+    p.add_argument(
+        "--mode",
+        choices=("hybrid", "fulltext", "vector"),
+        default="hybrid",
+        help="which retrieval to use (default hybrid)",
+    )
     p.set_defaults(run=run)
 
 
@@ -48,7 +54,10 @@ def _payloads(args: argparse.Namespace) -> list[dict[str, Any]]:
         return out
     if not args.query or not args.query.strip():
         raise CommandError("nothing to search for: give a QUERY (or --batch)")
-    return [{"query": args.query, "project": args.project, "limit": args.limit, "include_deprecated": args.deprecated}]
+    return [{
+        "query": args.query, "project": args.project, "limit": args.limit, "include_deprecated": args.deprecated,
+        "mode": args.mode,
+    }]  # fmt: skip
 
 
 def _search_all(ctx: Context, payloads: list[dict[str, Any]]) -> list[Any]:
@@ -91,6 +100,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for n, hit in enumerate(hits, 1):
         scope = f" · {hit['project']}" if hit.get("project") else ""
-        print(f"{n:>2}. {hit['title']}  [{hit['id']}{scope}]  {hit['score']:.4f}")
-        print(f"    {hit['path']}  ({', '.join(hit.get('why', []))})")
+        mark = "📌" if hit.get("pinned") else f"{n:>2}."
+        print(f"{mark} {hit['title']}  [{hit['id']}{scope}]  {hit['score']:.3f}")
+        if hit.get("snippet"):
+            print(f"    {hit['snippet']}")
+        print(f"    {hit['path']}  ({'; '.join(hit.get('why', []))})")
     return 0

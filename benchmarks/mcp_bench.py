@@ -1,0 +1,103 @@
+"""Latency of MCP tools over stdio (`memem mcp`, as Claude Code runs it) against the starter vault plus
+synthetic notes.
+
+    python -m benchmarks.mcp_bench [--notes 1000] [--calls 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import anyio
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def wait_until_indexed(vault: Path) -> None:
+    """The daemon `memem mcp` started is reconciling the new vault; time only once it is done."""
+    from memem.config import Paths, load_or_create_token
+    from memem.server.client import call
+    from memem.server.discovery import read_daemon
+
+    paths = Paths.resolve(vault)
+    while True:
+        info = read_daemon(paths.daemon_file, paths.lock_file)
+        if info is not None:
+            status = call(info.host, info.port, load_or_create_token(paths.home), "GET", "/v1/status")
+            if status["daemon"]["phase"] == "watching" and status["stale_vectors"] == 0:
+                return
+        time.sleep(0.2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notes", type=int, default=1000)
+    parser.add_argument("--calls", type=int, default=100)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="memem-mcp-bench-"))
+    os.environ["MEMEM_DIR"] = str(work / "home")
+    sys.path.insert(0, str(REPO))
+    from mcp import Client, StdioServerParameters
+
+    from benchmarks.recall_bench import questions
+    from benchmarks.synthetic import generate
+    from memem.config import Paths
+    from memem.server.discovery import read_daemon
+
+    vault = work / "vault"
+    generate(vault, args.notes)
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "memem", "--vault", str(vault), "mcp"], env=dict(os.environ)
+    )
+    timings: dict[str, list[float]] = {"memory_search": [], "active_memory_slice": [], "memory_get": []}
+
+    async def run() -> float:
+        start = time.perf_counter()
+        async with Client(params, read_timeout_seconds=600) as client:
+            connect = time.perf_counter() - start
+            await anyio.to_thread.run_sync(wait_until_indexed, vault)
+            qs = questions(args.calls)
+            first = await client.call_tool("memory_search", {"query": str(qs[0]["query"])})
+            some_id = first.structured_content["results"][0]["id"]  # type: ignore[index]
+            for q in qs:
+                for tool, arguments in (
+                    ("memory_search", {"query": q["query"], "project": q["project"], "limit": 10}),
+                    ("active_memory_slice", {"query": q["query"], "project": q["project"]}),
+                    ("memory_get", {"ids": [some_id]}),
+                ):
+                    t = time.perf_counter()
+                    await client.call_tool(tool, arguments)
+                    timings[tool].append((time.perf_counter() - t) * 1000)
+            return connect
+
+    try:
+        connect = anyio.run(run)
+    finally:
+        paths = Paths.resolve(vault)
+        info = read_daemon(paths.daemon_file, paths.lock_file)
+        if info is not None:
+            os.kill(info.pid, signal.SIGTERM)
+            time.sleep(2)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\n`memem mcp` over stdio, {args.notes:,} notes, {args.calls} calls each")
+    print(f"(first connect, daemon start included: {connect:.1f} s)")
+    print(f"{'tool':<22} {'p50':>8} {'p95':>8}")
+    for tool, values in timings.items():
+        print(f"{tool:<22} {percentile(values, 0.5):>6.1f}ms {percentile(values, 0.95):>6.1f}ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

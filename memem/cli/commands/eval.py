@@ -1,0 +1,77 @@
+"""`memem eval QUERIES.jsonl`: recall@k and MRR of hybrid, full-text-only and vector-only retrieval."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from memem.cli.context import CommandError, Context, print_json
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score retrieval on a labelled query set (recall@k, MRR; hybrid beside BM25-only and vector-only)",
+        description="Score retrieval on JSON lines with `question`, `gold_ids` (or `gold_ids_audited`), `project` "
+        "(or `sample_id`) and optional `category`. Each query searches within its project. All modes run in "
+        "this one process (or through the daemon) so the figures compare like with like.",
+    )
+    p.add_argument("queries", type=Path, help="the labelled queries (JSON lines)")
+    p.add_argument("--k", default="1,5,10,20", help="cut-offs for recall@k (default 1,5,10,20)")
+    p.add_argument("--category", help="only these categories, e.g. 1,2,3,4")
+    p.add_argument("--modes", default="hybrid,fulltext,vector", help="which retrievals to score")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from memem.recall.evaluate import LabelledQuery, evaluate, load_queries, render
+
+    try:
+        ks = tuple(sorted({int(k) for k in args.k.split(",")}))
+    except ValueError:
+        raise CommandError("--k must be numbers separated by commas, e.g. 5,10") from None
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not set(modes) <= {"hybrid", "fulltext", "vector"} or not modes:
+        raise CommandError("--modes takes hybrid, fulltext and/or vector")
+    if not args.queries.is_file():
+        raise CommandError(f"no such query file: {args.queries}")
+    categories = {c.strip() for c in args.category.split(",")} if args.category else None
+    try:
+        queries, skipped = load_queries(args.queries, categories)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if not queries:
+        raise CommandError("no usable queries (each needs a question and gold ids)")
+
+    def payloads(qs: Sequence[LabelledQuery], mode: str, depth: int) -> list[dict[str, Any]]:
+        return [{"query": q.question, "project": q.project, "limit": depth, "mode": mode} for q in qs]
+
+    info = ctx.daemon()
+    if info is not None:
+
+        def retrieve(qs: Sequence[LabelledQuery], mode: str, depth: int) -> list[list[str]]:
+            answer = ctx.call(info, "POST", "/v1/search/batch", {"queries": payloads(qs, mode, depth)}, timeout=3600)
+            return [[h["id"] for h in hits if not h.get("pinned")] for hits in answer["results"]]
+
+        report = evaluate(queries, retrieve, modes, ks)
+    else:
+        from memem.recall.search import search
+        from memem.server.app import parse_query
+
+        with ctx.open_store(reconcile=True) as store:
+
+            def retrieve(qs: Sequence[LabelledQuery], mode: str, depth: int) -> list[list[str]]:
+                return [
+                    [h.row.id for h in search(store, parse_query(p)) if not h.pinned] for p in payloads(qs, mode, depth)
+                ]
+
+            report = evaluate(queries, retrieve, modes, ks)
+    if args.json:
+        print_json({"queries": len(queries), "skipped": skipped, "report": report})
+    else:
+        print(f"{len(queries)} queries" + (f" ({skipped} skipped: no gold ids)" if skipped else ""))
+        print(render(report, ks))
+    return 0

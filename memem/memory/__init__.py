@@ -1,0 +1,1 @@
+"""Memory operations: save, get, deprecate, link, import; screening and classification of what is written."""

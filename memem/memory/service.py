@@ -1,0 +1,398 @@
+"""Memory operations: save, get, deprecate, link, timeline, list, graph. One layer for every edge.
+
+The daemon's HTTP routes, the MCP tools and the CLI (when no daemon runs) all call this, so a save
+is screened, classified, de-duplicated, written atomically and indexed the same way wherever it
+comes from. Every change to a note goes through the vault writer and is then indexed at once, so
+the caller can search for what it just wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from memem.graph.audit import audit
+from memem.index.catalog import Row
+from memem.index.store import IndexStore
+from memem.memory.classify import classify_kind, classify_layer
+from memem.memory.screen import describe, screen
+from memem.recall.candidates import query_vector
+from memem.vault import frontmatter, writer
+from memem.vault.filenames import note_stem
+from memem.vault.note import LINK_KINDS, Note, parse_note, render_new_note
+
+MAX_CONTENT = 20_000
+MAX_TITLE = 200
+MAX_TAGS = 20
+DUPLICATE_COSINE = 0.95
+ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class Refused(ValueError):
+    """A request memem refuses: bad arguments, screened content, unknown or ambiguous ids."""
+
+
+class NotFound(LookupError):
+    """No memory has that id (or name)."""
+
+
+@dataclass(frozen=True)
+class SaveRequest:
+    content: str
+    title: str | None = None
+    tags: Sequence[str] = ()
+    project: str | None = None
+    kind: str | None = None
+    layer: int | None = None
+    importance: int | None = None
+    links: dict[str, Sequence[str]] = field(default_factory=dict)  # kind -> note names or ids
+    source_type: str = "user"
+    source_session: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # more properties (mining: `miner`, …)
+
+
+@dataclass(frozen=True)
+class Saved:
+    id: str
+    path: str
+    title: str
+    kind: str
+    layer: int
+    project: str | None
+    duplicate_of: str | None = None  # set when nothing was written because it already exists
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s|\s[-–—]\s")
+
+
+def _clean_title(content: str, title: str | None) -> str:
+    """The given title, or the content's first sentence (at most ~80 characters, cut at a word)."""
+    if title and title.strip():
+        return " ".join(title.split())[:MAX_TITLE]
+    first = next((line.strip(" #*->") for line in content.splitlines() if line.strip(" #*->")), "memory")
+    sentence = _SENTENCE_END.split(first, maxsplit=1)[0].rstrip(" .;:!?")
+    if len(sentence) > 80:
+        sentence = sentence[:80].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return sentence or "memory"
+
+
+def row_summary(row: Row, body: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": row.id, "title": row.title, "path": row.path, "project": row.project, "layer": row.layer,
+        "kind": row.kind, "status": row.status, "importance": row.importance, "tags": list(row.tags),
+        "created": row.created, "updated": row.updated, "reviewed": row.reviewed, "valid_to": row.valid_to,
+        "source_type": row.source_type, "source_session": row.source_session,
+    }  # fmt: skip
+    if body is not None:
+        data["content"] = body.strip()
+    return data
+
+
+class MemoryService:
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self.paths = store.paths
+
+    # --- resolving ids ------------------------------------------------------------------------------
+    def resolve(self, ref: str) -> Row:
+        """A note by id; failing that, by wikilink name, file name or title (what a model may pass)."""
+        ref = (ref or "").strip().removeprefix("[[").removesuffix("]]")
+        if not ref:
+            raise Refused("an id is required")
+        rows = self.store.catalog.by_id(ref)
+        if len(rows) > 1:
+            paths = ", ".join(r.path for r in rows)
+            raise Refused(f"id {ref!r} is shared by {len(rows)} notes ({paths}); fix the duplicate first")
+        if rows:
+            return rows[0]
+        with self.store.lock:
+            uid = self.store.graph.resolve(ref)
+        if uid is not None:
+            found = self.store.catalog.by_uid([uid])
+            if uid in found:
+                return found[uid]
+        raise NotFound(f"no memory with id or name {ref!r}")
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = f"mem-{dt.date.today():%Y%m%d}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
+            if not self.store.catalog.by_id(candidate):
+                return candidate
+
+    # --- save ---------------------------------------------------------------------------------------
+    def validate(self, req: SaveRequest) -> None:
+        if not isinstance(req.content, str) or not req.content.strip():
+            raise Refused("`content` must be non-empty text")
+        if len(req.content) > MAX_CONTENT:
+            size = f"{len(req.content):,}"
+            raise Refused(
+                f"`content` is {size} characters; the limit is {MAX_CONTENT:,} (split it into smaller memories)"
+            )
+        if req.title is not None and len(req.title) > MAX_TITLE:
+            raise Refused(f"`title` is longer than {MAX_TITLE} characters")
+        if len(req.tags) > MAX_TAGS or any(not isinstance(t, str) or not t.strip() or len(t) > 50 for t in req.tags):
+            raise Refused(f"`tags` must be at most {MAX_TAGS} short words")
+        if req.layer is not None and (isinstance(req.layer, bool) or req.layer not in (0, 1, 2, 3)):
+            raise Refused("`layer` must be 0, 1, 2 or 3")
+        if req.importance is not None and (isinstance(req.importance, bool) or req.importance not in range(1, 6)):
+            raise Refused("`importance` must be from 1 to 5")
+        if req.project is not None and (not req.project.strip() or len(req.project) > 100 or "/" in req.project):
+            raise Refused("`project` must be a short name without slashes")
+        unknown = set(req.links) - set(LINK_KINDS)
+        if unknown:
+            raise Refused(f"unknown link kind(s) {sorted(unknown)}; use {', '.join(LINK_KINDS)}")
+        findings = screen(f"{req.title or ''}\n{req.content}\n{' '.join(req.tags)}")
+        if findings:
+            raise Refused(f"not saved: {describe(findings)}")
+
+    def find_duplicate(self, title: str, content: str, project: str | None) -> Row | None:
+        """An active memory in the same scope that says the same thing (same title, or near-identical text)."""
+        scope = "(project = ? OR project IS NULL)" if project else "project IS NULL"
+        params: tuple[Any, ...] = (project,) if project else ()
+        same_title = self.store.catalog.rows(
+            f"status = 'active' AND lower(title) = lower(?) AND {scope}", (title, *params)
+        )
+        if same_title:
+            return same_title[0]
+        if self.store.catalog.count() == 0:
+            return None
+        from memem.index.vectors import GLOBAL
+
+        where: dict[str, Any] = {"status": "active"}
+        if project:
+            where = {"$and": [where, {"project": {"$in": [project, GLOBAL]}}]}
+        hits = self.store.vectors.query(query_vector(self.store, f"{title}\n{content.strip()}"), 1, where)
+        if hits and hits[0].similarity >= DUPLICATE_COSINE:
+            return self.store.catalog.by_uid([hits[0].uid]).get(hits[0].uid)
+        return None
+
+    def save(self, req: SaveRequest) -> Saved:
+        self.validate(req)
+        title = _clean_title(req.content, req.title)
+        project = req.project.strip() if req.project else None
+        duplicate = self.find_duplicate(title, req.content, project)
+        if duplicate is not None:
+            return Saved(
+                duplicate.id,
+                duplicate.path,
+                duplicate.title,
+                duplicate.kind,
+                duplicate.layer,
+                duplicate.project,
+                duplicate.id,
+            )
+        kind = (req.kind or "").strip().lower() or classify_kind(f"{title}\n{req.content}")
+        layer = req.layer if req.layer is not None else classify_layer(kind, project)
+        note_id = self._new_id()
+        links = {k: [f"[[{self._link_name(v)}]]" for v in values] for k, values in req.links.items() if values}
+        props: dict[str, Any] = {
+            "id": note_id, "title": title, "project": project, "layer": layer, "kind": kind,
+            "tags": [t.strip().lstrip("#") for t in req.tags], "importance": req.importance or 3, "status": "active",
+            "created": _today(), "updated": _today(), "source_type": req.source_type,
+            "source_session": req.source_session, **links, **req.extra,
+        }  # fmt: skip
+        folder = self.paths.memories / note_stem(project) if project else self.paths.memories
+        path = writer.create_new(folder, title, render_new_note(props, req.content.strip()).encode("utf-8"))
+        rel = path.relative_to(self.paths.vault).as_posix()
+        self.store.sync_paths([rel])
+        return Saved(note_id, rel, title, kind, layer, project)
+
+    def _link_name(self, ref: str) -> str:
+        """How to write a link to `ref`: the target's file name when it exists, else as given."""
+        try:
+            return self.resolve(ref).name
+        except (NotFound, Refused):
+            return ref.strip().removeprefix("[[").removesuffix("]]")
+
+    # --- reads --------------------------------------------------------------------------------------
+    def get(self, refs: Sequence[str]) -> list[dict[str, Any]]:
+        if not refs:
+            raise Refused("give at least one id")
+        if len(refs) > 50:
+            raise Refused("at most 50 ids at a time")
+        out: list[dict[str, Any]] = []
+        for ref in refs:
+            row = self.resolve(ref)
+            raw = (self.paths.vault / row.path).read_bytes()
+            note = parse_note(row.path, raw)
+            body = note.body if isinstance(note, Note) else self.store.catalog.body(row.uid)
+            data = row_summary(row, body)
+            data["links"] = [{"kind": t.kind, "target": t.link.target} for t in row.links]
+            out.append(data)
+        return out
+
+    def list_memories(self, project: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        counts = {
+            (p or "(global)"): {"active": a, "deprecated": d}
+            for p, a, d in self.store.catalog.conn.execute(
+                "SELECT project, sum(status = 'active'), sum(status = 'deprecated') FROM notes "
+                "GROUP BY project ORDER BY project"
+            )
+        }
+        where = "project = ?" if project and project != "(global)" else ("project IS NULL" if project else "1")
+        params: tuple[Any, ...] = (project,) if project and project != "(global)" else ()
+        rows = self.store.catalog.rows(
+            f"{where} ORDER BY coalesce(updated, created) DESC, title LIMIT ? OFFSET ?", (*params, limit, offset)
+        )
+        total = int(self.store.catalog.conn.execute(f"SELECT count(*) FROM notes WHERE {where}", params).fetchone()[0])
+        return {"projects": counts, "notes": [row_summary(r) for r in rows], "total": total, "offset": offset}
+
+    def neighbors(self, ref: str, kinds: Sequence[str] | None = None) -> dict[str, Any]:
+        row = self.resolve(ref)
+        with self.store.lock:
+            out_edges = self.store.graph.out_edges(row.uid, kinds)
+            in_edges = self.store.graph.in_edges(row.uid, kinds)
+        uids = [e.target for e in out_edges if isinstance(e.target, int)] + [e.source for e in in_edges]
+        rows = self.store.catalog.by_uid(uids)
+        edges = []
+        for e in out_edges:
+            other = rows.get(e.target) if isinstance(e.target, int) else None
+            known = {"id": other.id, "title": other.title, "status": other.status} if other else {}
+            edges.append({"direction": "out", "kind": e.kind, "link": e.text, "dangling": other is None, **known})
+        for e in in_edges:
+            other = rows.get(e.source)
+            if other is not None:
+                edges.append({"direction": "in", "kind": e.kind, "link": e.text, "dangling": False,
+                              "id": other.id, "title": other.title, "status": other.status})  # fmt: skip
+        return {"note": row_summary(row), "edges": edges}
+
+    def timeline(self, ref: str, around: int = 5) -> dict[str, Any]:
+        """A memory's thread: what it replaced, what replaced it, its neighbours, and its project by date."""
+        row = self.resolve(ref)
+        graph = self.store.graph
+
+        def chain(direction: str) -> list[int]:
+            seen: set[int] = {row.uid}
+            current: int = row.uid
+            out: list[int] = []
+            while True:
+                with self.store.lock:
+                    edges = (
+                        graph.out_edges(current, ["supersedes"])
+                        if direction == "older"
+                        else graph.in_edges(current, ["supersedes"])
+                    )
+                ends = [e.target if direction == "older" else e.source for e in edges]
+                nxt = [n for n in ends if isinstance(n, int) and n not in seen]
+                if not nxt:
+                    return out
+                current = nxt[0]
+                seen.add(current)
+                out.append(current)
+
+        older, newer = chain("older"), chain("newer")
+        rows = self.store.catalog.by_uid([*older, *newer])
+        scope = "project = ?" if row.project else "project IS NULL"
+        params: tuple[Any, ...] = (row.project,) if row.project else ()
+        stamp = row.created or ""
+        before = self.store.catalog.rows(
+            f"{scope} AND uid != ? AND coalesce(created, '') <= ? ORDER BY created DESC LIMIT ?",
+            (*params, row.uid, stamp, around),
+        )
+        after = self.store.catalog.rows(
+            f"{scope} AND uid != ? AND coalesce(created, '') > ? ORDER BY created ASC LIMIT ?",
+            (*params, row.uid, stamp, around),
+        )
+        return {
+            "note": row_summary(row),
+            "supersedes": [row_summary(rows[u]) for u in older if u in rows],
+            "superseded_by": [row_summary(rows[u]) for u in newer if u in rows],
+            "neighbors": self.neighbors(row.id if len(self.store.catalog.by_id(row.id)) == 1 else row.name)["edges"],
+            "project_before": [row_summary(r) for r in reversed(before)],
+            "project_after": [row_summary(r) for r in after],
+        }
+
+    def graph_audit(self) -> dict[str, Any]:
+        with self.store.lock:
+            report = audit(self.store.graph)
+        uids = set(report.orphans) | {u for u, _ in report.hubs} | {u for c in report.supersede_cycles for u in c}
+        uids |= {u for pair in report.contradictions for u in pair} | {e.source for e in report.dangling}
+        rows = self.store.catalog.by_uid(uids)
+
+        def ref(uid: int) -> dict[str, str]:
+            r = rows.get(uid)
+            return {"id": r.id, "title": r.title} if r else {"id": str(uid), "title": "?"}
+
+        return {
+            "notes": report.notes, "edges": report.edges,
+            "dangling": [{"from": ref(e.source), "kind": e.kind, "link": e.text} for e in report.dangling],
+            "orphans": [ref(u) for u in report.orphans],
+            "hubs": [{**ref(u), "degree": d} for u, d in report.hubs],
+            "supersede_cycles": [[ref(u) for u in cycle] for cycle in report.supersede_cycles],
+            "contradictions": [[ref(a), ref(b)] for a, b in report.contradictions],
+        }  # fmt: skip
+
+    # --- edits --------------------------------------------------------------------------------------
+    def _edit(self, row: Row, updates: dict[str, Any]) -> None:
+        path = self.paths.vault / row.path
+        try:
+            writer.update(path, lambda text: frontmatter.edit_keys(text, updates), row.content_hash)
+        except writer.NoteVanished:
+            raise NotFound(f"{row.path} was moved or deleted while editing; try again") from None
+        except frontmatter.FrontmatterError as exc:
+            raise Refused(f"{row.path} has properties memem cannot read ({exc}); fix it in Obsidian first") from None
+        self.store.sync_paths([row.path])
+
+    def _current_list(self, row: Row, key: str) -> list[Any]:
+        note = parse_note(row.path, (self.paths.vault / row.path).read_bytes())
+        value = note.metadata.get(key) if isinstance(note, Note) else None
+        return list(value) if isinstance(value, list) else ([value] if value else [])
+
+    def deprecate(self, ref: str, successor: str | None = None, reason: str | None = None) -> dict[str, Any]:
+        row = self.resolve(ref)
+        updates: dict[str, Any] = {"status": "deprecated", "valid_to": _today()}
+        if reason:
+            findings = screen(reason)
+            if findings:
+                raise Refused(f"reason not recorded: {describe(findings)}")
+            updates["deprecated_reason"] = " ".join(reason.split())[:300]
+        new_row = None
+        if successor:
+            new_row = self.resolve(successor)
+            if new_row.uid == row.uid:
+                raise Refused("a memory cannot supersede itself")
+        self._edit(row, updates)
+        if new_row is not None:
+            self.link(
+                new_row.id if len(self.store.catalog.by_id(new_row.id)) == 1 else new_row.name, row.id, "supersedes"
+            )
+        result = {"deprecated": row_summary(self.resolve(row.id))}
+        if new_row is not None:
+            result["successor"] = row_summary(self.resolve(new_row.id))
+        return result
+
+    def link(self, source: str, target: str, kind: str, remove: bool = False) -> dict[str, Any]:
+        if kind not in LINK_KINDS:
+            raise Refused(f"`kind` must be one of {', '.join(LINK_KINDS)}")
+        src = self.resolve(source)
+        dst = self.resolve(target)
+        if src.uid == dst.uid:
+            raise Refused("a memory cannot link to itself")
+        current = self._current_list(src, kind)
+        names = {dst.name.lower(), dst.id.lower(), dst.title.lower(), dst.path.removesuffix(".md").lower()}
+
+        def names_target(value: Any) -> bool:
+            text = (
+                str(value).strip().removeprefix("!").removeprefix("[[").removesuffix("]]").split("|")[0].split("#")[0]
+            )
+            return text.strip().lower() in names
+
+        if remove:
+            kept = [v for v in current if not names_target(v)]
+            changed = len(kept) != len(current)
+            if changed:
+                self._edit(src, {kind: kept if kept else frontmatter.DELETE})
+        else:
+            changed = not any(names_target(v) for v in current)
+            if changed:
+                self._edit(src, {kind: [*current, f"[[{dst.name}]]"]})
+        return {"source": src.id, "target": dst.id, "kind": kind, "removed" if remove else "added": changed}

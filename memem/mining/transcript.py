@@ -1,0 +1,142 @@
+"""Reading Claude Code session transcripts (`~/.claude/projects/<project>/<session>.jsonl`).
+
+What a lesson can come from: the person's messages and the assistant's prose. Everything else is
+dropped: tool calls and their output, thinking, system reminders and hook context, sidechain
+(subagent) records, meta records, and memem's own injected slices (mining those back would be
+memem remembering itself). Unknown record types are skipped, never an error: Claude Code adds
+new ones between versions.
+
+Reading starts at a byte offset and consumes complete lines only, so a file that Claude Code is
+still appending to is read again from where the last whole record ended.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from memem.recall.slice import strip_injected
+
+_REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.S)
+_COMMAND_NAME = re.compile(r"<command-name>\s*(.*?)\s*</command-name>", re.S)
+_COMMAND_ARGS = re.compile(r"<command-args>\s*(.*?)\s*</command-args>", re.S)
+_WRAPPERS = re.compile(
+    r"<(command-message|local-command-stdout|local-command-stderr|local-command-caveat|bash-input|bash-stdout|"
+    r"bash-stderr|user-prompt-submit-hook|task-notification)>.*?</\1>",
+    re.S,
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" or "assistant"
+    text: str
+    uuid: str
+    timestamp: str | None
+    session_id: str | None
+    cwd: str | None
+
+
+def clean(text: str) -> str:
+    """Remove what no one typed: system reminders, command wrappers, memem's own slices."""
+    text = strip_injected(text)
+    text = _REMINDER.sub("", text)
+    name = _COMMAND_NAME.search(text)
+    if name:
+        # A slash command: what the person typed is its name and arguments, not the expanded prompt.
+        args = _COMMAND_ARGS.search(text)
+        text = f"{name.group(1)} {args.group(1) if args else ''}".strip()
+    text = _WRAPPERS.sub("", text)
+    return text.strip()
+
+
+def _texts(content: Any) -> list[str]:
+    if isinstance(content, str):
+        return [content]
+    if not isinstance(content, list):
+        return []
+    return [
+        b["text"] for b in content if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)
+    ]
+
+
+def turn_of(record: dict[str, Any]) -> Turn | None:
+    """The prose of one transcript record, or None when it carries none worth mining."""
+    kind = record.get("type")
+    if kind not in ("user", "assistant") or record.get("isSidechain") or record.get("isMeta"):
+        return None
+    if kind == "user" and ("toolUseResult" in record or record.get("isCompactSummary")):
+        return None
+    message = record.get("message")
+    if not isinstance(message, dict):
+        return None
+    text = clean("\n".join(_texts(message.get("content"))))
+    if not text:
+        return None
+    return Turn(
+        role="user" if kind == "user" else "assistant",
+        text=text,
+        uuid=str(record.get("uuid", "")),
+        timestamp=record.get("timestamp"),
+        session_id=record.get("sessionId"),
+        cwd=record.get("cwd"),
+    )
+
+
+def read_records(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """JSON records from `offset` to the last complete line; returns them and the new offset."""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        data = handle.read()
+    end = data.rfind(b"\n")
+    if end < 0:
+        return [], offset
+    records = []
+    for line in data[: end + 1].splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue  # a torn or foreign line: skip it, keep going
+        if isinstance(record, dict):
+            records.append(record)
+    return records, offset + end + 1
+
+
+def read_turns(path: Path, offset: int = 0) -> tuple[list[Turn], int]:
+    records, new_offset = read_records(path, offset)
+    turns = [t for t in (turn_of(r) for r in records) if t is not None]
+    # Claude Code writes one assistant message as several records (one per content block): merge
+    # consecutive assistant prose so a lesson is not split across them.
+    merged: list[Turn] = []
+    for turn in turns:
+        if merged and turn.role == "assistant" and merged[-1].role == "assistant":
+            last = merged[-1]
+            merged[-1] = Turn(
+                "assistant", f"{last.text}\n\n{turn.text}", last.uuid, last.timestamp, last.session_id, last.cwd
+            )
+        else:
+            merged.append(turn)
+    return merged, new_offset
+
+
+def claude_projects_dir() -> Path:
+    """Where Claude Code keeps transcripts (`CLAUDE_CONFIG_DIR` moves it)."""
+    import os
+
+    base = os.environ.get("CLAUDE_CONFIG_DIR")
+    return (Path(base) if base else Path.home() / ".claude") / "projects"
+
+
+def transcripts(root: Path | None = None) -> Iterator[Path]:
+    """Every session transcript under the projects folder, newest first (subagent files excluded)."""
+    folder = root or claude_projects_dir()
+    if not folder.is_dir():
+        return iter(())
+    files = [p for p in folder.glob("*/*.jsonl") if p.is_file()]
+    return iter(sorted(files, key=lambda p: p.stat().st_mtime, reverse=True))

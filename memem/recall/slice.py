@@ -1,0 +1,110 @@
+"""The active memory slice: what Claude sees of memem before a prompt, as compact markdown.
+
+One renderer for the CLI, the hooks and the MCP tools. Two sections: **Working** (pinned layer-0
+notes of the project and open tensions between recalled notes) and **Relevant** (ranked: title,
+one-line snippet, id). It stops at the caller's token budget; full text is fetched by id only when
+asked. The whole slice sits between markers so the miner can strip it from transcripts: memem
+must never mine its own injected context back as new memories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from memem.recall.search import Hit
+
+OPEN = "<memem-memory>"
+CLOSE = "</memem-memory>"
+
+
+def estimate_tokens(text: str) -> int:
+    """~4 characters per token for English prose and markdown: an upper-leaning estimate."""
+    return (len(text) + 3) // 4
+
+
+@dataclass(frozen=True)
+class Slice:
+    markdown: str  # empty when nothing fits or nothing was given
+    shown: tuple[str, ...]  # ids in the order shown
+    tokens: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.markdown
+
+
+def _line(hit: Hit, n: int | None) -> str:
+    lead = "📌" if n is None else f"{n}."
+    kind = f" · {hit.row.kind}" if hit.row.kind else ""
+    text = f"{lead} **{hit.row.title}** — {hit.snippet}" if hit.snippet else f"{lead} **{hit.row.title}**"
+    return f"{text} `{hit.row.id}`{kind}"
+
+
+def render(
+    hits: Sequence[Hit], budget_tokens: int = 600, project: str | None = None, with_markers: bool = True
+) -> Slice:
+    """Render hits (pinned ones first, as `search` returns them) within `budget_tokens`."""
+    pinned = [h for h in hits if h.pinned]
+    ranked = [h for h in hits if not h.pinned]
+    if not pinned and not ranked:
+        return Slice("", (), 0)
+    scope = f" for {project}" if project else ""
+    head = [OPEN] if with_markers else []
+    head.append(f"## memem: what you remember{scope}")
+    foot = ["_Full text: `memory_get` with these ids._"] + ([CLOSE] if with_markers else [])
+    lines = list(head)
+    used = estimate_tokens("\n".join(head + foot))
+    if used > budget_tokens:
+        return Slice("", (), 0)
+    shown: list[str] = []
+
+    def add(line: str) -> bool:
+        nonlocal used
+        cost = estimate_tokens(line) + 1
+        if used + cost > budget_tokens:
+            return False
+        lines.append(line)
+        used += cost
+        return True
+
+    tensions = []
+    seen_pairs: set[frozenset[str]] = set()
+    for hit in ranked:
+        for other_id, other_title in hit.tensions:
+            pair = frozenset((hit.row.id, other_id))
+            if pair not in seen_pairs:
+                seen_pairs.add(pair)
+                this, that = f"**{hit.row.title}** (`{hit.row.id}`)", f"**{other_title}** (`{other_id}`)"
+                tensions.append(f"- ⚠ {this} contradicts {that}: check which holds")
+    if (pinned or tensions) and add("### Working"):
+        for hit in pinned:
+            if add(_line(hit, None)):
+                shown.append(hit.row.id)
+        for tension in tensions:
+            add(tension)
+    if ranked and add("### Relevant"):
+        for n, hit in enumerate(ranked, 1):
+            if not add(_line(hit, n)):
+                break
+            shown.append(hit.row.id)
+    if not shown:
+        return Slice("", (), 0)
+    lines.extend(foot)
+    markdown = "\n".join(lines)
+    return Slice(markdown, tuple(shown), estimate_tokens(markdown))
+
+
+def strip_injected(text: str) -> str:
+    """Remove every memem slice from a text (used before mining a transcript)."""
+    out, start = [], 0
+    while True:
+        i = text.find(OPEN, start)
+        if i < 0:
+            out.append(text[start:])
+            return "".join(out)
+        out.append(text[start:i])
+        j = text.find(CLOSE, i)
+        if j < 0:
+            return "".join(out)  # an unterminated slice: drop the rest rather than mine it
+        start = j + len(CLOSE)

@@ -1,0 +1,56 @@
+"""The active memory slice: sections, budget, markers, stripping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from memem.index.store import IndexStore
+from memem.recall.query import Query
+from memem.recall.search import search
+from memem.recall.slice import CLOSE, OPEN, estimate_tokens, render, strip_injected
+from tests.conftest import write_note
+
+
+def test_slice_has_working_and_relevant_sections(store: IndexStore, fresh_vault: Path) -> None:
+    write_note(fresh_vault, "Terse", "Answer in short sentences.", id="me", layer=0, project="shop")
+    write_note(fresh_vault, "Tabs", "Indent Go code with tabs.", id="tabs", contradicts=["[[Spaces]]"], project="shop")
+    write_note(fresh_vault, "Spaces", "Indent Go code with spaces.", id="spaces", project="shop")
+    store.reconcile()
+    hits = search(store, Query("indent go code", project="shop"))
+    s = render(hits, 600, "shop")
+    text = s.markdown
+    assert text.startswith(OPEN) and text.endswith(CLOSE)
+    assert text.index("### Working") < text.index("### Relevant")
+    assert "📌 **Terse**" in text
+    assert (
+        "⚠ **Tabs** (`tabs`) contradicts **Spaces** (`spaces`)" in text
+        or "⚠ **Spaces** (`spaces`) contradicts **Tabs** (`tabs`)" in text
+    )
+    assert text.count("⚠") == 1  # one line per pair, not one per side
+    assert s.shown[0] == "me" and set(s.shown) == {"me", "tabs", "spaces"}
+
+
+def test_budget_is_respected_and_cuts_whole_lines(store: IndexStore, fresh_vault: Path) -> None:
+    for i in range(20):
+        write_note(
+            fresh_vault, f"Note {i}", f"Logging rule number {i}: use structured logging with field {i}.", id=f"n{i}"
+        )
+    store.reconcile()
+    hits = search(store, Query("structured logging rule", limit=20))
+    for budget in (80, 150, 400):
+        s = render(hits, budget)
+        assert s.tokens <= budget
+        assert estimate_tokens(s.markdown) == s.tokens
+        assert s.markdown.count("\n1. ") <= 1
+    assert len(render(hits, 400).shown) > len(render(hits, 150).shown) > 0
+    assert render(hits, 20).empty  # not even the frame fits: nothing, rather than a broken slice
+
+
+def test_nothing_to_show_is_empty() -> None:
+    assert render([], 600).empty
+
+
+def test_strip_injected_removes_every_slice() -> None:
+    text = f"keep this {OPEN}\n## memem\n1. secret memory\n{CLOSE} and this {OPEN} again {CLOSE}."
+    assert strip_injected(text) == "keep this  and this ."
+    assert strip_injected(f"start {OPEN} never closed") == "start "

@@ -1,0 +1,239 @@
+"""The MCP server through the `mcp` SDK's own client: in-memory, over stdio, over Streamable HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from memem.config import Paths
+from memem.index.store import IndexStore
+from memem.memory.service import MemoryService
+from memem.server.discovery import read_daemon
+from memem.server.mcp_tools import build_mcp
+from tests.conftest import write_note
+from tests.daemon_helpers import RunningDaemon
+from tests.memory.security_corpus import INJECTIONS, SECRETS
+
+TOOLS = {
+    "memory_save", "memory_search", "memory_get", "memory_timeline", "memory_list", "memory_import", "memory_link",
+    "memory_deprecate", "memory_graph", "memory_graph_audit", "active_memory_slice", "transcript_search",
+}  # fmt: skip
+
+
+def text(result: Any) -> str:
+    return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
+
+
+async def exercise_every_tool(client: Client, vault: Path, transcripts_home: Path | None = None) -> dict[str, Any]:
+    """Call each tool once the way a model would; return what the checks need."""
+    listed = await client.list_tools()
+    names = {t.name for t in listed.tools}
+    assert names == TOOLS
+    for tool in listed.tools:
+        assert tool.description and len(tool.description) > 40, tool.name  # tells the model when to use it
+        assert tool.annotations is not None and tool.annotations.read_only_hint is not None
+        assert tool.output_schema is not None
+
+    saved = await client.call_tool("memory_save", {
+        "content": "The staging database is reset every Sunday at 02:00 UTC; keep no test data there over the weekend.",
+        "project": "shop", "tags": ["staging"],
+    })  # fmt: skip
+    assert not saved.is_error, text(saved)
+    new_id = saved.structured_content["id"]
+    assert saved.structured_content["title"] == "The staging database is reset every Sunday at 02:00 UTC"
+
+    found = await client.call_tool("memory_search", {"query": "when is staging wiped", "project": "shop", "limit": 3})
+    assert found.structured_content["results"][0]["id"] == new_id and new_id in text(found)
+
+    got = await client.call_tool("memory_get", {"ids": [new_id]})
+    assert "02:00 UTC" in got.structured_content["memories"][0]["content"]
+
+    linked = await client.call_tool("memory_link", {"source": new_id, "target": "old-staging", "kind": "supersedes"})
+    assert not linked.is_error and linked.structured_content["added"] is True
+
+    graph = await client.call_tool("memory_graph", {"id": new_id})
+    assert [e["id"] for e in graph.structured_content["edges"]] == ["old-staging"]
+
+    timeline = await client.call_tool("memory_timeline", {"id": new_id})
+    assert [n["id"] for n in timeline.structured_content["supersedes"]] == ["old-staging"]
+
+    listing = await client.call_tool("memory_list", {"project": "shop"})
+    assert listing.structured_content["projects"]["shop"]["active"] >= 2
+
+    deprecated = await client.call_tool("memory_deprecate", {"id": "old-staging", "reason": "moved to Sundays"})
+    assert deprecated.structured_content["deprecated"]["status"] == "deprecated"
+
+    audit = await client.call_tool("memory_graph_audit", {})
+    assert audit.structured_content["notes"] >= 2
+
+    slice_ = await client.call_tool("active_memory_slice", {"query": "staging database schedule", "project": "shop"})
+    assert new_id in slice_.structured_content["shown"] and "### Relevant" in text(slice_)
+
+    source = Path.home() / "old-notes"  # HOME is the test's own folder
+    source.mkdir(exist_ok=True)
+    (source / "Backups.md").write_text("Backups run nightly at 03:00 and are kept for 30 days.\n")
+    imported = await client.call_tool("memory_import", {"path": str(source), "project": "shop"})
+    assert imported.structured_content["counts"] == {"imported": 1, "skipped": 0}, text(imported)
+
+    transcripts = await client.call_tool("transcript_search", {"query": "multiply_numbers test"})
+    assert not transcripts.is_error
+
+    # errors are tool errors with a reason
+    missing = await client.call_tool("memory_get", {"ids": ["no-such-id"]})
+    assert missing.is_error and "no memory with id" in text(missing)
+    bad = await client.call_tool("memory_save", {"content": "x", "layer": 9})
+    assert bad.is_error
+    return {"new_id": new_id, "transcripts": transcripts}
+
+
+@pytest.fixture
+def shop_vault(fresh_vault: Path) -> Path:
+    write_note(fresh_vault, "Old staging schedule", "Staging was reset on Saturdays.", id="old-staging", project="shop")
+    return fresh_vault
+
+
+@pytest.fixture
+def transcripts_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A Claude Code config folder holding one real transcript (DRMacIver/claude-reliability, MIT)."""
+    from tests.conftest import SHARED
+
+    home = tmp_path / "claude-config"
+    folder = home / "projects" / "-tmp-demo"
+    folder.mkdir(parents=True)
+    source = SHARED / "transcripts" / "DRMacIver__claude-reliability__coverage-test-fix.jsonl"
+    (folder / "c64cc478.jsonl").write_bytes(source.read_bytes())
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home))
+    return home
+
+
+def test_in_memory_every_tool(store: IndexStore, shop_vault: Path, transcripts_home: Path) -> None:
+    store.reconcile()
+    server = build_mcp(MemoryService(store), import_roots=lambda: [Path.home()])
+
+    async def run() -> dict[str, Any]:
+        async with Client(server) as client:
+            return await exercise_every_tool(client, shop_vault)
+
+    result = anyio.run(run)
+    found = result["transcripts"].structured_content["results"]
+    assert found and "multiply_numbers" in found[0]["snippet"]
+
+
+@pytest.fixture
+def stop_spawned_daemon(shop_vault: Path) -> Iterator[None]:
+    yield
+    paths = Paths.resolve(shop_vault)
+    info = read_daemon(paths.daemon_file, paths.lock_file)
+    if info is not None:
+        os.kill(info.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and paths.daemon_file.exists():
+            time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_stdio_starts_the_daemon_and_serves_every_tool(
+    shop_vault: Path, transcripts_home: Path, stop_spawned_daemon: None
+) -> None:
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "memem", "--vault", str(shop_vault), "mcp"], env=dict(os.environ)
+    )
+
+    async def run() -> None:
+        async with Client(params, read_timeout_seconds=120) as client:
+            await exercise_every_tool(client, shop_vault)
+
+    anyio.run(run)
+    paths = Paths.resolve(shop_vault)
+    assert read_daemon(paths.daemon_file, paths.lock_file) is not None  # `memem mcp` started it
+
+
+@pytest.mark.slow
+def test_streamable_http_needs_the_token(shop_vault: Path, transcripts_home: Path) -> None:
+    daemon = RunningDaemon(shop_vault)
+    try:
+        daemon.wait_ready()
+        url = f"{daemon.info.url}/mcp"
+
+        async def with_token() -> None:
+            headers = {"Authorization": f"Bearer {daemon.token}"}
+            async with (
+                httpx2.AsyncClient(headers=headers) as http,
+                Client(streamable_http_client(url, http_client=http)) as c,
+            ):
+                await exercise_every_tool(c, shop_vault)
+
+        async def without_token() -> None:
+            async with httpx2.AsyncClient() as http, Client(streamable_http_client(url, http_client=http)) as client:
+                await client.list_tools()
+
+        anyio.run(with_token)
+        with pytest.raises(Exception) as refused:
+            anyio.run(without_token)
+        assert "401" in repr(refused.value) or "nauthorized" in repr(refused.value) or refused.value is not None
+        raw = httpx2.post(
+            url,
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+            headers={"Accept": "application/json, text/event-stream"},
+        )
+        assert raw.status_code == 401
+    finally:
+        daemon.stop()
+
+
+@pytest.mark.slow
+def test_security_corpus_never_reaches_vault_index_or_log(shop_vault: Path) -> None:
+    """Every secret and injection is refused over MCP; none is in a note, the full-text index or a log."""
+    daemon = RunningDaemon(shop_vault)
+    try:
+        daemon.wait_ready()
+
+        async def run() -> list[str]:
+            refusals = []
+            headers = {"Authorization": f"Bearer {daemon.token}"}
+            url = f"{daemon.info.url}/mcp"
+            async with (
+                httpx2.AsyncClient(headers=headers) as http,
+                Client(streamable_http_client(url, http_client=http)) as client,
+            ):
+                for name, secret in SECRETS.items():
+                    result = await client.call_tool(
+                        "memory_save", {"content": f"Note for later: {secret}", "title": f"About {name}"}
+                    )
+                    assert result.is_error, name
+                    refusals.append(text(result))
+                for attempt in INJECTIONS:
+                    result = await client.call_tool("memory_save", {"content": attempt})
+                    assert result.is_error, attempt
+                    refusals.append(text(result))
+            return refusals
+
+        refusals = anyio.run(run)
+    finally:
+        daemon.stop()
+    paths = Paths.resolve(shop_vault)
+    vault_text = "\n".join(p.read_text() for p in shop_vault.rglob("*.md"))
+    logs = "\n".join(p.read_text(errors="replace") for p in paths.log_dir.glob("*")) + daemon.log_text()
+    import sqlite3
+
+    fts = "\n".join(r[0] + r[1] for r in sqlite3.connect(paths.catalog_db).execute("SELECT title, body FROM notes_fts"))
+    for secret in SECRETS.values():
+        for token in [t for t in secret.replace('"', " ").split() if len(t) >= 16]:
+            assert token not in vault_text and token not in fts and token not in logs, token
+            assert all(token not in r for r in refusals)
+    for attempt in INJECTIONS:
+        assert attempt not in vault_text and attempt not in fts
+    assert len(list(shop_vault.rglob("*.md"))) == 1  # only the fixture note
+    assert json.loads(json.dumps(refusals))  # refusals are plain text
