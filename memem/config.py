@@ -10,12 +10,8 @@ Kept import-light (stdlib only): the hooks read it on every prompt.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 ENV_VAULT = "MEMEM_VAULT"
@@ -53,13 +49,31 @@ def write_config(values: dict[str, object], home: Path | None = None) -> None:
     os.replace(temp, _config_file(home))
 
 
-@dataclass(frozen=True)
 class Paths:
-    """All paths for one vault. Construct with `Paths.resolve()`."""
+    """All paths for one vault. Construct with `Paths.resolve()`.
 
-    vault: Path
-    home: Path
-    memories_folder: str = DEFAULT_MEMORIES
+    A plain class rather than a dataclass: the hooks build one on every prompt, and importing
+    `dataclasses` alone costs them ~8 ms.
+    """
+
+    __slots__ = ("_state", "home", "memories_folder", "vault")
+
+    def __init__(self, vault: Path, home: Path, memories_folder: str = DEFAULT_MEMORIES) -> None:
+        self.vault = vault
+        self.home = home
+        self.memories_folder = memories_folder
+        self._state: Path | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Paths) and (self.vault, self.home, self.memories_folder) == (
+            other.vault, other.home, other.memories_folder,
+        )  # fmt: skip
+
+    def __hash__(self) -> int:
+        return hash((self.vault, self.home, self.memories_folder))
+
+    def __repr__(self) -> str:
+        return f"Paths(vault={self.vault!r}, home={self.home!r})"
 
     @classmethod
     def resolve(cls, vault: str | os.PathLike[str] | None = None) -> Paths:
@@ -74,11 +88,15 @@ class Paths:
     def memories(self) -> Path:
         return self.vault / self.memories_folder
 
-    @cached_property
+    @property
     def state(self) -> Path:
-        digest = hashlib.sha256(str(self.vault).encode()).hexdigest()[:10]
-        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in self.vault.name)[:40] or "vault"
-        return self.home / "vaults" / f"{safe}-{digest}"
+        if self._state is None:
+            import hashlib
+
+            digest = hashlib.sha256(str(self.vault).encode()).hexdigest()[:10]
+            safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in self.vault.name)[:40] or "vault"
+            self._state = self.home / "vaults" / f"{safe}-{digest}"
+        return self._state
 
     @property
     def catalog_db(self) -> Path:
@@ -127,6 +145,8 @@ def load_or_create_token(home: Path) -> str:
             return token
     except FileNotFoundError:
         pass
+    import secrets
+
     home.mkdir(parents=True, exist_ok=True)
     temp = home / f".token-{secrets.token_hex(6)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

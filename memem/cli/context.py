@@ -47,7 +47,17 @@ class Context:
         return self._paths
 
     def daemon(self) -> DaemonInfo | None:
-        return read_daemon(self.paths.daemon_file, self.paths.lock_file)
+        """The running daemon; if one is starting (it holds the lock, not yet published), wait for it."""
+        info = read_daemon(self.paths.daemon_file, self.paths.lock_file)
+        if info is not None:
+            return info
+        from memem.sync.lock import is_locked, read_holder
+
+        if is_locked(self.paths.lock_file) and read_holder(self.paths.lock_file).get("role") == "daemon":
+            from memem.server.spawn import wait_for_daemon
+
+            return wait_for_daemon(self.paths, 120.0)
+        return None
 
     def call(self, info: DaemonInfo, method: str, path: str, payload: Any = None, timeout: float = 60.0) -> Any:
         from memem.config import load_or_create_token

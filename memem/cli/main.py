@@ -7,13 +7,17 @@ heavy at module level; their work is imported when they run.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from memem import __version__
+
+# `typing` costs a hook ~8 ms to import; annotations are strings here, so only type checkers need it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
 
 COMMANDS = (
     "init",
@@ -28,11 +32,16 @@ COMMANDS = (
     "deprecate",
     "graph",
     "mcp",
+    "mine",
+    "hook",
     "eval",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="memem",
         description="Persistent, self-curating memory for Claude Code, kept as markdown in an Obsidian vault.",
@@ -51,10 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if len(args_list) == 2 and args_list[0] == "hook" and not args_list[1].startswith("-"):
+        # The hot path: Claude Code runs this before every prompt. Skip the parser and its imports.
+        from memem.hooks.run import run as run_hook
+
+        return run_hook(args_list[1])
     from memem.cli.context import CommandError, Context
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     if not args.command:
         parser.print_help()
         return 2

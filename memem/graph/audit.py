@@ -37,9 +37,12 @@ def audit(graph: MemoryGraph, hub_min_degree: int = 10, max_cycles: int = 50) ->
         if len(cycles) >= max_cycles:
             break
 
+    settled = {
+        frozenset((s, t)) for s, t, kind in g.edges(data="kind") if kind == "consistent_with" and isinstance(t, int)
+    }
     pairs: set[tuple[int, int]] = set()
     for s, t, kind in g.edges(data="kind"):
-        if kind != "contradicts" or not isinstance(t, int):
+        if kind != "contradicts" or not isinstance(t, int) or frozenset((s, t)) in settled:
             continue
         if g.nodes[s].get("status") == "deprecated" or g.nodes[t].get("status") == "deprecated":
             continue  # one side already retired: resolved

@@ -108,3 +108,17 @@ def describe(findings: list[Finding]) -> str:
     if injections:
         parts.append("it reads as instructions aimed at the model (" + "; ".join(injections) + ")")
     return " and ".join(parts)
+
+
+def redact(text: str) -> str:
+    """The text with every secret replaced by `[redacted <kind>]`: for anything sent out for mining."""
+    for name, pattern in _SECRET_PATTERNS:
+        text = pattern.sub(f"[redacted {name}]", text)
+
+    def _assignment(match: re.Match[str]) -> str:
+        value = match.group(1)
+        if _entropy(value) >= 3.0 and any(c.isdigit() for c in value):
+            return match.group(0).replace(value, "[redacted secret]")
+        return match.group(0)
+
+    return _ASSIGNMENT.sub(_assignment, text)

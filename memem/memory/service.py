@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import secrets
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ class SaveRequest:
     kind: str | None = None
     layer: int | None = None
     importance: int | None = None
-    links: dict[str, Sequence[str]] = field(default_factory=dict)  # kind -> note names or ids
+    links: Mapping[str, Sequence[str]] = field(default_factory=dict)  # kind -> note names or ids
     source_type: str = "user"
     source_session: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # more properties (mining: `miner`, …)

@@ -16,8 +16,8 @@ from typing import Any
 
 from memem.mining.transcript import Turn, read_turns, transcripts
 from memem.project import project_of
-from memem.recall.query import content_words
 from memem.recall.snippet import snippet
+from memem.recall.text import content_words
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import numpy as np
 from memem.index.catalog import BODY_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT
 from memem.index.store import IndexStore
 from memem.index.vectors import GLOBAL
-from memem.recall.query import Query, fts_expression, stripped
+from memem.recall.query import Query
+from memem.recall.text import fts_expression, stripped
 
 POOL = 100
 """Candidates taken from each list (measured on LoCoMo-dev: 50–200 give the same recall)."""

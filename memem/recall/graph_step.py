@@ -93,6 +93,10 @@ def flag_tensions(graph: MemoryGraph, found: dict[int, Candidate], active: Calla
     for hit in found.values():
         others = [e.target for e in graph.out_edges(hit.uid, ["contradicts"])]
         others += [e.source for e in graph.in_edges(hit.uid, ["contradicts"])]
+        settled = {e.target for e in graph.out_edges(hit.uid, ["consistent_with"])}
+        settled |= {e.source for e in graph.in_edges(hit.uid, ["consistent_with"])}
         for other in others:
+            if other in settled:
+                continue  # a person reviewed this pair and kept both
             if isinstance(other, int) and other != hit.uid and active(other) and other not in hit.tensions:
                 hit.tensions.append(other)

@@ -84,6 +84,16 @@ def _pinned(store: IndexStore, q: Query) -> list[Row]:
     return rows[:MAX_PINNED]
 
 
+def pinned_hits(store: IndexStore, project: str | None) -> list[Hit]:
+    """The project's pinned notes as hits, for priming a session."""
+    rows = _pinned(store, Query("pinned", project=project)) if project else []
+    bodies = store.catalog.bodies([r.uid for r in rows])
+    return [
+        Hit(r, 1.0, ("pinned: layer 0 of this project",), {}, True, snippet=snippet(bodies.get(r.uid, ""), r.title))
+        for r in rows
+    ]
+
+
 def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hit]:
     """Pinned notes first (if any), then up to `q.limit` ranked hits."""
     today = today or dt.date.today()

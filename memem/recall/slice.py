@@ -11,16 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from memem.recall.search import Hit
+from memem.recall.text import CLOSE, OPEN, estimate_tokens
 
-OPEN = "<memem-memory>"
-CLOSE = "</memem-memory>"
-
-
-def estimate_tokens(text: str) -> int:
-    """~4 characters per token for English prose and markdown: an upper-leaning estimate."""
-    return (len(text) + 3) // 4
+if TYPE_CHECKING:
+    from memem.recall.search import Hit
 
 
 @dataclass(frozen=True)
@@ -93,18 +89,3 @@ def render(
     lines.extend(foot)
     markdown = "\n".join(lines)
     return Slice(markdown, tuple(shown), estimate_tokens(markdown))
-
-
-def strip_injected(text: str) -> str:
-    """Remove every memem slice from a text (used before mining a transcript)."""
-    out, start = [], 0
-    while True:
-        i = text.find(OPEN, start)
-        if i < 0:
-            out.append(text[start:])
-            return "".join(out)
-        out.append(text[start:i])
-        j = text.find(CLOSE, i)
-        if j < 0:
-            return "".join(out)  # an unterminated slice: drop the rest rather than mine it
-        start = j + len(CLOSE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from memem.recall.query import content_words
+from memem.recall.text import content_words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _MARKUP = re.compile(r"(\*\*|__|`|^#+\s*|^\s*[-*+]\s+|\[\[|\]\])", re.M)

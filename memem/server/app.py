@@ -25,15 +25,20 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from memem import __version__
+from memem.hooks.events import log as hook_log
+from memem.hooks.events import respond as respond_to_hook
 from memem.index.health import health
 from memem.index.store import IndexStore
 from memem.memory.importer import import_path
 from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
+from memem.mining import apply as mining_apply
 from memem.mining.transcript import claude_projects_dir
 from memem.mining.transcript_search import TranscriptSearch
+from memem.recall.inject import select as select_injection
 from memem.recall.query import MODES, Query
-from memem.recall.search import search
+from memem.recall.search import pinned_hits, search
 from memem.recall.slice import render as render_slice
+from memem.recall.text import is_trivial
 from memem.sync.loop import SyncLoop, report_dict
 
 log = logging.getLogger(__name__)
@@ -55,6 +60,24 @@ class DaemonContext:
 
     def __post_init__(self) -> None:
         self.service = MemoryService(self.store)
+
+
+class DaemonHookBackend:
+    """Recall for hook events, in the daemon's own process."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self.paths = store.paths
+
+    def inject(self, prompt: str, project: str | None, budget: int) -> str:
+        hits = search(self.store, Query(prompt[:2000], project=project, limit=10, include_archive=False))
+        chosen = select_injection(hits)
+        rendered = render_slice(chosen.hits, budget, project)
+        hook_log(self.paths.home, f"UserPromptSubmit project={project} shown={list(rendered.shown)} ({chosen.reason})")
+        return rendered.markdown
+
+    def session(self, project: str | None, budget: int) -> str:
+        return render_slice(pinned_hits(self.store, project), budget, project).markdown
 
 
 class TokenGuard:
@@ -147,11 +170,16 @@ def create_app(ctx: DaemonContext) -> Starlette:
     async def status_route(request: Request) -> Any:
         data = (await run_in_threadpool(health, store)).as_dict()
         data["daemon"] = {
-            "pid": os.getpid(), "phase": loop.state.phase, "uptime": round(time.time() - ctx.started, 1),
-            "progress": loop.state.progress, "last_reconcile": loop.state.last_reconcile,
-            "last_report": loop.state.last_report, "pending_events": loop.debouncer.pending(),
-            "events_applied": loop.state.events_applied, "errors": loop.state.errors,
-        }  # fmt: skip
+            "pid": os.getpid(),
+            "phase": loop.state.phase,
+            "uptime": round(time.time() - ctx.started, 1),
+            "progress": loop.state.progress,
+            "last_reconcile": loop.state.last_reconcile,
+            "last_report": loop.state.last_report,
+            "pending_events": loop.debouncer.pending(),
+            "events_applied": loop.state.events_applied,
+            "errors": loop.state.errors,
+        }
         return data
 
     async def reconcile_route(request: Request) -> Any:
@@ -184,9 +212,58 @@ def create_app(ctx: DaemonContext) -> Starlette:
             hits = search(store, query)
             rendered = render_slice(hits, budget, query.project)
             return {
-                "markdown": rendered.markdown, "shown": list(rendered.shown), "tokens": rendered.tokens,
+                "markdown": rendered.markdown,
+                "shown": list(rendered.shown),
+                "tokens": rendered.tokens,
                 "hits": [h.as_dict() for h in hits],
-            }  # fmt: skip
+            }
+
+        return await run_in_threadpool(build)
+
+    async def inject_route(request: Request) -> Any:
+        """What the UserPromptSubmit hook adds to a prompt: memories above the relevance floor, or nothing."""
+        data = await _json(request)
+        prompt = data.get("prompt")
+        if not isinstance(prompt, str):
+            raise BadRequest("`prompt` must be a string")
+        project = _str(data, "project", False)
+        budget = data.get("budget", 600)
+        if isinstance(budget, bool) or not isinstance(budget, int) or not 50 <= budget <= 20_000:
+            raise BadRequest("`budget` must be an integer number of tokens from 50 to 20000")
+        if is_trivial(prompt):
+            return {"markdown": "", "shown": [], "reason": "trivial prompt"}
+
+        def build() -> dict[str, Any]:
+            hits = search(store, Query(prompt[:2000], project=project, limit=10, include_archive=False))
+            chosen = select_injection(hits)
+            rendered = render_slice(chosen.hits, budget, project)
+            return {"markdown": rendered.markdown, "shown": list(rendered.shown), "reason": chosen.reason}
+
+        return await run_in_threadpool(build)
+
+    hook_backend = DaemonHookBackend(store)
+
+    async def hook_route(request: Request) -> Any:
+        """The hook shim's fast path: Claude Code's event JSON in, the hook's exact output out."""
+        event = request.path_params["event"]
+        if event not in ("SessionStart", "UserPromptSubmit", "Stop"):
+            raise BadRequest(f"unknown hook event {event!r}")
+        data = await _json(request)
+        started = time.monotonic()
+        output = await run_in_threadpool(respond_to_hook, event, data, hook_backend)
+        hook_log(store.paths.home, f"{event} answered by the daemon in {(time.monotonic() - started) * 1000:.0f} ms")
+        return output if output is not None else {}
+
+    async def session_route(request: Request) -> Any:
+        """What the SessionStart hook primes: the project's pinned (layer 0) memories."""
+        data = await _json(request)
+        project = _str(data, "project", False)
+        budget = data.get("budget", 600)
+
+        def build() -> dict[str, Any]:
+            pinned = pinned_hits(store, project)
+            rendered = render_slice(pinned, int(budget), project)
+            return {"markdown": rendered.markdown, "shown": list(rendered.shown)}
 
         return await run_in_threadpool(build)
 
@@ -225,10 +302,15 @@ def create_app(ctx: DaemonContext) -> Starlette:
         if not isinstance(tags, list):
             raise BadRequest("`tags` must be a list")
         req = SaveRequest(
-            content=_str(data, "content") or "", title=_str(data, "title", False), tags=tuple(tags),
-            project=_str(data, "project", False), kind=_str(data, "kind", False), layer=data.get("layer"),
-            importance=data.get("importance"), links=links,
-        )  # fmt: skip
+            content=_str(data, "content") or "",
+            title=_str(data, "title", False),
+            tags=tuple(tags),
+            project=_str(data, "project", False),
+            kind=_str(data, "kind", False),
+            layer=data.get("layer"),
+            importance=data.get("importance"),
+            links=links,
+        )
         return asdict(service.save(req))
 
     def _import(data: dict[str, Any]) -> Any:
@@ -255,6 +337,14 @@ def create_app(ctx: DaemonContext) -> Starlette:
         "transcripts": lambda d: ctx.transcripts.search(
             _str(d, "query") or "", _str(d, "project", False), int(d.get("limit", 10))
         ),
+        "mine_similar": lambda d: mining_apply.similar(service, list(d.get("texts") or []), _str(d, "project", False)),
+        "mine_apply": lambda d: mining_apply.apply(
+            service,
+            list(d.get("items") or []),
+            _str(d, "project", False),
+            _str(d, "session_id", False),
+            str(d.get("miner") or "?"),
+        ),
     }
 
     async def op_route(request: Request) -> Any:
@@ -273,6 +363,9 @@ def create_app(ctx: DaemonContext) -> Starlette:
         Route("/v1/search", _endpoint(search_route), methods=["POST"]),
         Route("/v1/search/batch", _endpoint(batch_route), methods=["POST"]),
         Route("/v1/slice", _endpoint(slice_route), methods=["POST"]),
+        Route("/v1/inject", _endpoint(inject_route), methods=["POST"]),
+        Route("/v1/session", _endpoint(session_route), methods=["POST"]),
+        Route("/v1/hook/{event}", _endpoint(hook_route), methods=["POST"]),
         Route("/v1/op/{name}", _endpoint(op_route), methods=["POST"]),
     ]
     # MCP over Streamable HTTP, behind the same token guard; its session manager lives with the app.

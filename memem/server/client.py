@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
+
+# `typing` costs a hook ~8 ms to import; annotations are strings here, so only type checkers need it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class DaemonError(RuntimeError):

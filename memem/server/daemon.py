@@ -18,7 +18,13 @@ from types import FrameType
 
 from memem import __version__
 from memem.config import Paths, load_or_create_token
-from memem.server.discovery import DaemonInfo, clear_daemon, write_daemon
+from memem.server.discovery import (
+    DaemonInfo,
+    clear_daemon,
+    clear_hook_endpoint,
+    write_daemon,
+    write_hook_endpoint,
+)
 from memem.sync.lock import OwnerLock
 
 log = logging.getLogger("memem.daemon")
@@ -62,7 +68,8 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
 
     host = "127.0.0.1"
     try:
-        lock = OwnerLock(paths.lock_file, "daemon").acquire()
+        # A command may hold the lock for a moment (a `memem status` racing the start): wait it out.
+        lock = OwnerLock(paths.lock_file, "daemon").acquire(wait_for_commands=60.0)
     finally:
         release_inherited_spawn_lock()  # owner or refused: either way the spawner's work is done
     try:
@@ -90,15 +97,16 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         signal.signal(signal.SIGTERM, _noted)
         signal.signal(signal.SIGINT, _noted)
         loop.start()
-        write_daemon(
-            paths.daemon_file, DaemonInfo(os.getpid(), host, actual_port, str(paths.vault), time.time(), __version__)
-        )
+        info = DaemonInfo(os.getpid(), host, actual_port, str(paths.vault), time.time(), __version__)
+        write_daemon(paths.daemon_file, info)
+        write_hook_endpoint(paths.home, paths.vault, os.getpid(), actual_port)
         log.info("listening on http://%s:%d", host, actual_port)
         try:
             server.run(sockets=[sock])
         finally:
             log.info("shutting down")
             clear_daemon(paths.daemon_file, os.getpid())
+            clear_hook_endpoint(paths.home, paths.vault, os.getpid())
             loop.stop()
             store.close()
             sock.close()

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from memem.sync.lock import is_locked
 
 
-@dataclass(frozen=True)
 class DaemonInfo:
-    pid: int
-    host: str
-    port: int
-    vault: str
-    started: float
-    version: str
+    """Where a running daemon answers (a plain class: see `Paths` for why not a dataclass)."""
+
+    FIELDS = ("pid", "host", "port", "vault", "started", "version")
+    __slots__ = FIELDS
+
+    def __init__(self, pid: int, host: str, port: int, vault: str, started: float, version: str) -> None:
+        self.pid, self.host, self.port = pid, host, port
+        self.vault, self.started, self.version = vault, started, version
+
+    def as_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.FIELDS}
 
     @property
     def url(self) -> str:
@@ -41,7 +44,7 @@ def _alive(pid: int) -> bool:
 def read_daemon(daemon_file: Path, lock_file: Path) -> DaemonInfo | None:
     try:
         data = json.loads(daemon_file.read_text(encoding="utf-8"))
-        info = DaemonInfo(**{k: data[k] for k in DaemonInfo.__dataclass_fields__})
+        info = DaemonInfo(**{k: data[k] for k in DaemonInfo.FIELDS})
     except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
         return None
     if not _alive(info.pid) or not is_locked(lock_file):
@@ -53,7 +56,7 @@ def write_daemon(daemon_file: Path, info: DaemonInfo) -> None:
     temp = daemon_file.with_suffix(".tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(asdict(info), handle)
+        json.dump(info.as_dict(), handle)
     os.replace(temp, daemon_file)
 
 
@@ -65,3 +68,26 @@ def clear_daemon(daemon_file: Path, pid: int) -> None:
         return
     if data.get("pid") == pid:
         daemon_file.unlink(missing_ok=True)
+
+
+def hook_endpoint_file(home: Path, vault: Path) -> Path:
+    """Where the hook shim finds a vault's daemon with bash alone: named after the vault's path."""
+    return home / "hooks" / (str(vault).replace("/", "%") + ".json")
+
+
+def write_hook_endpoint(home: Path, vault: Path, pid: int, port: int) -> None:
+    """A one-line JSON for the shim (no token in it: that stays in the 0600 token file)."""
+    path = hook_endpoint_file(home, vault)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps({"pid": pid, "port": port}) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+
+
+def clear_hook_endpoint(home: Path, vault: Path, pid: int) -> None:
+    path = hook_endpoint_file(home, vault)
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == pid:
+            path.unlink()
+    except (FileNotFoundError, json.JSONDecodeError):
+        pass

@@ -13,7 +13,11 @@ import json
 import os
 import time
 from pathlib import Path
-from types import TracebackType
+
+# `typing` costs a hook ~8 ms to import; annotations are strings here, so only type checkers need it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import TracebackType
 
 
 class LockHeld(RuntimeError):
@@ -40,19 +44,25 @@ class OwnerLock:
         self.role = role
         self._fd: int | None = None
 
-    def acquire(self, wait: float = 0.0) -> OwnerLock:
-        """Take the lock, waiting up to `wait` seconds; raise LockHeld if another process keeps it."""
+    def acquire(self, wait: float = 0.0, wait_for_commands: float = 0.0) -> OwnerLock:
+        """Take the lock, waiting up to `wait` seconds; raise LockHeld if another process keeps it.
+
+        `wait_for_commands` is how long to wait when the holder is a command (short-lived, e.g. a
+        `memem status` that started just before a daemon); a daemon holding it is refused at once.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + wait
+        start = time.monotonic()
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                holder = read_holder(self.path)
+                patience = wait_for_commands if holder.get("role") == "command" else wait
+                if time.monotonic() - start >= max(wait, patience):
                     os.close(fd)
-                    raise LockHeld(self.path, read_holder(self.path)) from None
+                    raise LockHeld(self.path, holder) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "role": self.role, "since": time.time()}).encode(), 0)

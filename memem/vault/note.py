@@ -16,8 +16,9 @@ from typing import Any
 from memem.vault import frontmatter
 from memem.vault.wikilinks import WikiLink, extract_links, parse_property_link
 
-LINK_KINDS = ("related", "supports", "depends_on", "supersedes", "contradicts")
-"""Typed link properties, in the order they are written."""
+LINK_KINDS = ("related", "supports", "depends_on", "supersedes", "contradicts", "consistent_with")
+"""Typed link properties, in the order they are written. `consistent_with` records a contradiction a
+person reviewed and kept both sides of (the Obsidian plugin writes it), so it is not flagged again."""
 
 BODY_LINK = "link"
 """Edge kind for a wikilink written in the body."""

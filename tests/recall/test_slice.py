@@ -7,7 +7,8 @@ from pathlib import Path
 from memem.index.store import IndexStore
 from memem.recall.query import Query
 from memem.recall.search import search
-from memem.recall.slice import CLOSE, OPEN, estimate_tokens, render, strip_injected
+from memem.recall.slice import render
+from memem.recall.text import CLOSE, OPEN, estimate_tokens, strip_injected
 from tests.conftest import write_note
 
 

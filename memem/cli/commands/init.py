@@ -25,9 +25,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def template_dir() -> Path:
-    """The starter vault: beside the package in a checkout, or installed as shared data by a wheel."""
+    """The starter vault: in the Claude Code plugin's folder, beside the package in a checkout, or shared data."""
+    import os
+
     here = Path(__file__).resolve()
-    for candidate in (here.parents[3] / "vault-template", Path(sys.prefix) / "share" / "memem" / "vault-template"):
+    plugin_root = os.environ.get("MEMEM_PLUGIN_ROOT")
+    candidates = [Path(plugin_root) / "vault-template"] if plugin_root else []
+    candidates += [here.parents[3] / "vault-template", Path(sys.prefix) / "share" / "memem" / "vault-template"]
+    for candidate in candidates:
         if (candidate / "memem" / "memories").is_dir():
             return candidate
     raise CommandError("memem's vault template is missing from this installation; reinstall memem")

@@ -1,0 +1,138 @@
+"""The UserPromptSubmit hook as Claude Code runs it: a whole process, `hooks/memem hook UserPromptSubmit`.
+
+    python -m benchmarks.hook_bench [--runtime DIR] [--notes 1000] [--runs 60]
+
+Uses memem's real runtime (a venv built by hooks/setup-runtime, memem installed as a user gets it;
+built into a temp folder unless --runtime names one) on the starter vault plus synthetic notes.
+Measured with the daemon warm, and with the daemon down (each run then starts one and answers from
+the catalog).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PROMPTS = {
+    "relevant": "How should I install Python dependencies in example-app?",
+    "unrelated": "write a haiku about autumn leaves falling on a pond",
+    "trivial": "continue",
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_hook(env: dict[str, str], prompt: str, cwd: Path) -> tuple[float, str]:
+    event = json.dumps(
+        {"session_id": "bench", "hook_event_name": "UserPromptSubmit", "prompt": prompt, "cwd": str(cwd)}
+    )
+    start = time.perf_counter()
+    done = subprocess.run([str(REPO / "hooks" / "memem"), "hook", "UserPromptSubmit"], input=event,
+                          capture_output=True, text=True, env=env, check=True)  # fmt: skip
+    return (time.perf_counter() - start) * 1000, done.stdout
+
+
+def daemon_pid(state: Path) -> int | None:
+    for info in state.glob("vaults/*/daemon.json"):
+        return int(json.loads(info.read_text())["pid"])
+    return None
+
+
+def stop_daemon(state: Path) -> None:
+    pid = daemon_pid(state)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and daemon_pid(state) is not None:
+        time.sleep(0.1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runtime", type=Path, help="an existing runtime venv (default: build one in a temp folder)")
+    parser.add_argument("--notes", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="memem-hook-bench-"))
+    runtime = args.runtime or work / "runtime"
+    if not (runtime / ".ready").exists():
+        print(f"building memem's runtime in {runtime} …", file=sys.stderr)
+        subprocess.run([str(REPO / "hooks" / "setup-runtime"), str(runtime)], check=True)
+    state, vault, cwd = work / "state", work / "vault", work / "example-app"
+    cwd.mkdir()
+    env = {**os.environ, "MEMEM_DIR": str(state), "MEMEM_VAULT": str(vault), "MEMEM_RUNTIME": str(runtime)}
+    env.pop("MEMEM_PYTHON", None)
+    py = str(runtime / "bin" / "python")
+    sys.path.insert(0, str(REPO))
+    from benchmarks.synthetic import generate
+
+    subprocess.run(
+        [py, "-m", "memem", "init", str(vault)],
+        env={**env, "MEMEM_PLUGIN_ROOT": str(REPO)},
+        check=True,
+        capture_output=True,
+    )
+    generate(vault, args.notes)
+    rows: list[tuple[str, str]] = []
+    try:
+        daemon = subprocess.Popen([py, "-m", "memem", "serve", "--quiet"], env=env)
+        while True:
+            status = subprocess.run([py, "-m", "memem", "status", "--json"], env=env, capture_output=True, text=True)
+            if status.returncode == 0 and json.loads(status.stdout)["daemon"].get("phase") == "watching":
+                break
+            time.sleep(0.5)
+        for name, prompt in PROMPTS.items():
+            for _ in range(5):
+                run_hook(env, prompt, cwd)  # warm the OS cache and the bytecode cache
+            times, injected = [], 0
+            for _ in range(args.runs):
+                ms, out = run_hook(env, prompt, cwd)
+                times.append(ms)
+                injected += bool(out)
+            rows.append((f"daemon warm, {name} prompt ({injected}/{args.runs} injected)",
+                         f"{percentile(times, 0.5):.0f} / {percentile(times, 0.95):.0f} ms"))  # fmt: skip
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+        cold: list[float] = []
+        for _ in range(max(5, args.runs // 6)):
+            stop_daemon(state)
+            ms, _ = run_hook(env, PROMPTS["relevant"], cwd)
+            cold.append(ms)
+        rows.append(("daemon down (starts one, answers from the catalog)",
+                     f"{percentile(cold, 0.5):.0f} / {percentile(cold, 0.95):.0f} ms"))  # fmt: skip
+        stop_daemon(state)
+        empty = [run_hook({**env, "MEMEM_HOOKS_DISABLED": "1"}, "x y z", cwd)[0] for _ in range(20)]
+        rows.append(
+            (
+                "for scale: the Python path alone (hooks disabled: shim + interpreter)",
+                f"{statistics.median(empty):.0f} ms",
+            )
+        )
+    finally:
+        stop_daemon(state)
+        shutil.rmtree(work, ignore_errors=True)
+    print(
+        f"\nUserPromptSubmit hook, whole process (`hooks/memem hook UserPromptSubmit`), {args.notes:,} notes; p50 / p95"
+    )
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""What each Claude Code hook event does, whoever runs it.
+
+Two runners share this: the daemon (fast path: the hook shim hands the event straight to the daemon
+over loopback) and the `memem hook` process (when no daemon answers). They differ only in their
+`Backend`: the daemon recalls in-process; the hook process asks the daemon over HTTP or, failing
+that, reads the SQLite catalog. Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from memem.config import Paths
+from memem.project import project_of
+
+# `typing` costs a hook ~8 ms to import; annotations are strings here, so only type checkers need it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Protocol
+
+    class Backend(Protocol):
+        paths: Paths
+
+        def inject(self, prompt: str, project: str | None, budget: int) -> str: ...
+        def session(self, project: str | None, budget: int) -> str: ...
+
+
+ENV_DISABLED = "MEMEM_HOOKS_DISABLED"
+BUDGET_TOKENS = 600  # ~2,400 characters: far under Claude Code's 10,000-character context cap
+SWEEP_EVERY = 600.0
+LOG_LIMIT = 1_000_000
+
+
+def log(home: Path | None, message: str) -> None:
+    from memem.config import memem_home
+
+    folder = (home or memem_home()) / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "hooks.log"
+        if path.exists() and path.stat().st_size > LOG_LIMIT:
+            path.replace(folder / "hooks.log.1")
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} pid={os.getpid()} {message}\n")
+    except OSError:
+        pass
+
+
+def context(event: str, markdown: str, notice: str | None = None) -> dict[str, Any] | None:
+    """The exact output Claude Code accepts for SessionStart and UserPromptSubmit (None: print nothing)."""
+    out: dict[str, Any] = {}
+    if markdown:
+        out["hookSpecificOutput"] = {"hookEventName": event, "additionalContext": markdown}
+    if notice:
+        out["systemMessage"] = notice
+    return out or None
+
+
+def detached(args: list[str], paths: Paths) -> None:
+    """Run `memem ARGS` in the background, with memem's own hooks switched off for it."""
+    import subprocess
+
+    env = {**os.environ, ENV_DISABLED: "1", "MEMEM_VAULT": str(paths.vault)}
+    paths.log_dir.mkdir(parents=True, exist_ok=True)
+    with (paths.log_dir / "miner.log").open("ab") as out:
+        subprocess.Popen(
+            [sys.executable, "-m", "memem", "--vault", str(paths.vault), *args],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True, close_fds=True,
+        )  # fmt: skip
+
+
+def session_start(data: dict[str, Any], backend: Backend, notice: str | None = None) -> dict[str, Any] | None:
+    """Prime the project's pinned memories; sweep sessions whose Stop never ran (if mining is on)."""
+    from memem.mining import optin
+
+    paths = backend.paths
+    markdown = backend.session(project_of(data.get("cwd")), BUDGET_TOKENS)
+    if optin.enabled(paths.home):
+        paths.state.mkdir(parents=True, exist_ok=True)
+        stamp = paths.state / "last-sweep"
+        if not stamp.exists() or time.time() - stamp.stat().st_mtime > SWEEP_EVERY:
+            stamp.touch()
+            detached(["mine", "--sweep"], paths)
+    return context("SessionStart", markdown, notice)
+
+
+def user_prompt_submit(data: dict[str, Any], backend: Backend, notice: str | None = None) -> dict[str, Any] | None:
+    """The memories relevant to this prompt, if any clear the floor; nothing for trivial prompts."""
+    from memem.recall.text import is_trivial
+
+    prompt = str(data.get("prompt") or "")
+    if is_trivial(prompt):
+        return context("UserPromptSubmit", "", notice)
+    markdown = backend.inject(prompt, project_of(data.get("cwd")), BUDGET_TOKENS)
+    return context("UserPromptSubmit", markdown, notice)
+
+
+def stop(data: dict[str, Any], backend: Backend, notice: str | None = None) -> None:
+    """Start the miner for this session's new turns, detached, and return at once. Never prints."""
+    from pathlib import Path
+
+    from memem.mining import optin
+
+    paths = backend.paths
+    if not optin.enabled(paths.home):
+        return
+    transcript = data.get("transcript_path")
+    if isinstance(transcript, str) and Path(transcript).is_file():
+        detached(["mine", "--session", transcript], paths)
+        log(paths.home, f"Stop: mining {transcript} in the background")
+
+
+def respond(event: str, data: dict[str, Any], backend: Backend, notice: str | None = None) -> dict[str, Any] | None:
+    """The output for one event (None: print nothing). Stop never prints."""
+    if event == "SessionStart":
+        return session_start(data, backend, notice)
+    if event == "UserPromptSubmit":
+        return user_prompt_submit(data, backend, notice)
+    if event == "Stop":
+        stop(data, backend, notice)
+        return None
+    raise ValueError(f"unknown hook event {event!r}")

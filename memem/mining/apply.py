@@ -1,0 +1,151 @@
+"""Writing mined lessons into the vault: the daemon's half of mining (it is the one writer).
+
+Each lesson is screened (a secret drops it; text aimed at the model sends it to quarantine, outside
+the memories folder, for a person to look at), then either saved as a new note (`source_type: mined`,
+its session, no `reviewed`), or folded into the memory it duplicates. A contradiction gets
+`contradicts` links both ways with the evidence, for review; nothing is ever deprecated here.
+A note a person has reviewed or written is never rewritten by the miner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from memem.index.vectors import GLOBAL
+from memem.memory.screen import describe, find_injection, find_secrets
+from memem.memory.service import MemoryService, Refused, SaveRequest
+from memem.recall.candidates import query_vector
+from memem.vault import frontmatter, writer
+from memem.vault.note import Note, parse_note, render_new_note
+
+SIMILAR_FLOOR = 0.55
+QUARANTINE = "memem/quarantine"
+
+
+def similar(service: MemoryService, texts: list[str], project: str | None, k: int = 3) -> list[list[dict[str, Any]]]:
+    """For each text, the active memories in scope most like it (cosine ≥ SIMILAR_FLOOR)."""
+    out = []
+    store = service.store
+    where: dict[str, Any] = {"project": {"$in": [project, GLOBAL]}} if project else {}
+    for text in texts:
+        hits = store.vectors.query(query_vector(store, text), k + 3, where or None)
+        rows = store.catalog.by_uid([h.uid for h in hits])
+        found = []
+        for h in hits:
+            row = rows.get(h.uid)
+            if row is None or row.status != "active" or h.similarity < SIMILAR_FLOOR:
+                continue
+            found.append(
+                {
+                    "id": row.id,
+                    "title": row.title,
+                    "content": store.catalog.body(row.uid).strip(),
+                    "cosine": round(h.similarity, 4),
+                    "reviewed": row.reviewed,
+                    "source_type": row.source_type,
+                }
+            )
+        out.append(found[:k])
+    return out
+
+
+def _quarantine(service: MemoryService, lesson: dict[str, Any], reason: str, session_id: str | None) -> str:
+    props = {
+        "title": lesson["title"],
+        "quarantined": dt.date.today().isoformat(),
+        "reason": reason,
+        "source_session": session_id,
+    }
+    path = writer.create_new(
+        service.paths.vault / QUARANTINE, lesson["title"], render_new_note(props, lesson["content"]).encode()
+    )
+    return path.relative_to(service.paths.vault).as_posix()
+
+
+def _fold_in(service: MemoryService, target_id: str, merged: str | None, session_id: str | None) -> str:
+    """Update an existing memory with what was mined again; rewrite its text only if no person has touched it."""
+    row = service.resolve(target_id)
+    path = service.paths.vault / row.path
+
+    def change(text: str) -> str:
+        note = parse_note(row.path, text.encode())
+        sessions = list(note.metadata.get("source_sessions") or []) if isinstance(note, Note) else []
+        if session_id and session_id not in sessions:
+            sessions.append(session_id)
+        updates: dict[str, Any] = {"updated": dt.date.today().isoformat()}
+        if sessions:
+            updates["source_sessions"] = sessions
+        edited = frontmatter.edit_keys(text, updates)
+        machine_owned = row.source_type == "mined" and not row.reviewed
+        if merged and machine_owned and isinstance(note, Note) and merged.strip() != note.body.strip():
+            parts = frontmatter.split(edited)
+            edited = edited[: len(edited) - len(parts.body)] + "\n" + merged.strip() + "\n"
+        return edited
+
+    writer.update(path, change, row.content_hash)
+    service.store.sync_paths([row.path])
+    return row.id
+
+
+def apply(
+    service: MemoryService, items: list[dict[str, Any]], project: str | None, session_id: str | None, miner: str
+) -> dict[str, Any]:
+    """Apply the miner's decisions. Items: {"lesson": {...}, "action": "save"|"update", "target", "merged_content",
+    "contradicts": [ids], "supersedes": [ids], "evidence": str}."""
+    report: dict[str, Any] = {"saved": [], "updated": [], "skipped": [], "quarantined": [], "linked": []}
+    for item in items:
+        lesson = item["lesson"]
+        text = f"{lesson.get('title', '')}\n{lesson.get('content', '')}"
+        secrets = find_secrets(text)
+        if secrets:
+            report["skipped"].append({"title": "(withheld)", "reason": describe(secrets)})
+            continue
+        injection = find_injection(text)
+        if injection:
+            report["quarantined"].append(_quarantine(service, lesson, describe(injection), session_id))
+            continue
+        if item.get("action") == "update" and item.get("target"):
+            try:
+                report["updated"].append(_fold_in(service, item["target"], item.get("merged_content"), session_id))
+                continue
+            except (Refused, LookupError, writer.WriteConflict) as exc:
+                report["skipped"].append(
+                    {"title": lesson.get("title"), "reason": f"could not update {item['target']}: {exc}"}
+                )
+                continue
+        links: dict[str, list[str]] = {}
+        for kind in ("contradicts", "supersedes"):
+            if item.get(kind):
+                links[kind] = list(item[kind])
+        extra: dict[str, Any] = {"miner": miner}
+        if lesson.get("evidence"):
+            extra["evidence"] = str(lesson["evidence"])[:300]
+        if item.get("contradicts") and item.get("evidence"):
+            extra["contradiction_evidence"] = str(item["evidence"])[:300]
+        request = SaveRequest(
+            content=str(lesson["content"]),
+            title=str(lesson["title"]),
+            tags=tuple(lesson.get("tags") or ())[:6],
+            project=project if lesson.get("scope", "project") == "project" else None,
+            kind=lesson.get("kind"),
+            importance=int(lesson.get("importance") or 3),
+            links=links,
+            source_type="mined",
+            source_session=session_id,
+            extra=extra,
+        )
+        try:
+            saved = service.save(request)
+        except Refused as exc:
+            report["skipped"].append({"title": lesson.get("title"), "reason": str(exc)})
+            continue
+        if saved.duplicate_of:
+            report["updated"].append(_fold_in(service, saved.duplicate_of, None, session_id))
+            continue
+        report["saved"].append({"id": saved.id, "title": saved.title, "path": saved.path})
+        for other in item.get("contradicts") or []:
+            # Both ways, so whichever note a person opens shows the tension.
+            service.link(other, saved.id, "contradicts")
+            report["linked"].append({"kind": "contradicts", "from": other, "to": saved.id})
+    return report

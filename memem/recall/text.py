@@ -1,0 +1,82 @@
+"""Reading text for recall: words, stopwords, FTS expressions, trivial prompts, slice markers.
+
+Standard library only: the Claude Code hooks import this on every prompt.
+"""
+
+from __future__ import annotations
+
+import re
+
+OPEN = "<memem-memory>"
+CLOSE = "</memem-memory>"
+"""Markers around every slice memem injects, so the miner can strip them from transcripts."""
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Function words: they match nearly every note, so they only add noise to BM25 and to the embedding.
+STOPWORDS = frozenset(
+    " ".join([
+        "a an the and or but if of to in on at by for with about as is are was were be been being",
+        "do does did what when where who whom whose which why how that this these those it its i you he",
+        "she they we me him her them my your his their our from into than then there here have has had not",
+        "no can could would should will shall may might must just so very also any some more most such only",
+        "own same too s t",
+    ]).split()
+)  # fmt: skip
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of a text, in order."""
+    return _WORD.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    """The words that carry meaning: no function words, no single letters (digits stay)."""
+    return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def stripped(text: str) -> str:
+    """The text without function words, keeping the original spelling: `When did X go?` -> `X go`."""
+    return " ".join(w for w in _WORD.findall(text) if w.lower() not in STOPWORDS)
+
+
+def fts_expression(text: str) -> str | None:
+    """An FTS5 MATCH expression: each distinct content word, quoted (so no query syntax gets through), ORed."""
+    terms = list(dict.fromkeys(content_words(text))) or list(dict.fromkeys(words(text)))
+    if not terms:
+        return None
+    return " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+
+
+_ACKS = frozenset(
+    """yes y yep yeah ok okay k sure go continue proceed thanks thank thx ty done next please do it again
+    retry no nope stop wait right correct good great nice perfect cool fine agreed lgtm ship""".split()
+)
+
+
+def is_trivial(prompt: str) -> bool:
+    """Acknowledgements, slash commands and near-empty prompts: nothing to recall for them."""
+    text = prompt.strip()
+    if not text or text.startswith("/"):
+        return True
+    meaningful = [w for w in content_words(text) if w not in _ACKS]
+    return len(meaningful) < 2 and len(re.findall(r"\w+", text)) < 6
+
+
+def estimate_tokens(text: str) -> int:
+    """~4 characters per token for English prose and markdown: an upper-leaning estimate."""
+    return (len(text) + 3) // 4
+
+
+def strip_injected(text: str) -> str:
+    """Remove every memem slice from a text (used before mining a transcript)."""
+    out, start = [], 0
+    while True:
+        i = text.find(OPEN, start)
+        if i < 0:
+            out.append(text[start:])
+            return "".join(out)
+        out.append(text[start:i])
+        j = text.find(CLOSE, i)
+        if j < 0:
+            return "".join(out)  # an unterminated slice: drop the rest rather than mine it
+        start = j + len(CLOSE)

@@ -1,0 +1,212 @@
+"""memem inside the real Claude Code (npm @anthropic-ai/claude-code), offline against a stand-in API.
+
+One turn end to end: the plugin loads from this repo; the UserPromptSubmit hook puts memem's slice
+into the request the model receives; the model (the stand-in) saves a memory through memem's MCP
+server; Claude Code writes its transcript; the Stop hook mines it. Plus the two-command install
+path and `claude plugin validate`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from memem.config import Paths
+from memem.server.discovery import read_daemon
+from memem.vault.note import Note, parse_note
+from tests.conftest import REPO
+from tests.e2e.standin import StandIn
+
+pytestmark = pytest.mark.slow
+CLAUDE = REPO / "tests" / "e2e" / "node_modules" / ".bin" / "claude"
+SAVE = "mcp__plugin_memem_memem__memory_save"
+MINED = {
+    "title": "Staging is reset every Sunday",
+    "content": "The staging database is wiped every Sunday at 02:00 UTC, so nothing kept there survives the weekend.",
+    "kind": "fact",
+    "scope": "project",
+    "tags": ["staging"],
+    "importance": 3,
+    "evidence": "staging is reset every Sunday",
+}
+
+
+def _tool_results(messages: list[dict[str, Any]]) -> int:
+    return sum(
+        1
+        for m in messages
+        if isinstance(m.get("content"), list)
+        for b in m["content"]
+        if isinstance(b, dict) and b.get("type") == "tool_result"
+    )
+
+
+def responder(body: dict[str, Any]) -> dict[str, Any]:
+    """Claude Code's agent: load memory_save with ToolSearch, call it, then answer. The miner: one lesson."""
+    if not body.get("stream"):
+        schema = json.dumps(body.get("output_config", {}))
+        if "judgements" in schema:
+            return {"text": json.dumps({"judgements": []})}
+        return {"text": json.dumps({"lessons": [MINED]})}
+    tools = [t.get("name") for t in body.get("tools", [])]
+    if "ToolSearch" not in tools:
+        return {"text": "ok"}  # Claude Code's side requests (titles, summaries)
+    step = _tool_results(body.get("messages", []))
+    if step == 0:
+        return {"tool_use": {"name": "ToolSearch", "input": {"query": f"select:{SAVE}", "max_results": 5}}}
+    if step == 1:
+        content = "Deploy previews are built for every pull request and removed when it is merged."
+        return {"tool_use": {"name": SAVE, "input": {"content": content, "project": "example-app"}}}
+    return {"text": "Noted: I saved that to memory."}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    assert CLAUDE.exists(), "run `make setup` (npm install in tests/e2e) first"
+    home, state, vault, project = tmp_path / "home", tmp_path / "state", tmp_path / "vault", tmp_path / "example-app"
+    for folder in (home, project):
+        folder.mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "MEMEM_DIR": str(state),
+        "MEMEM_VAULT": str(vault),
+        "MEMEM_PYTHON": sys.executable,
+        "ANTHROPIC_API_KEY": "sk-test",
+        "DISABLE_TELEMETRY": "1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    }
+    env.pop("CLAUDE_CONFIG_DIR", None)
+    memem = [sys.executable, "-m", "memem"]
+    subprocess.run([*memem, "init", str(vault)], env=env, check=True, capture_output=True)
+    subprocess.run([*memem, "mine", "--enable"], env=env, check=True, capture_output=True)
+    # The usual case: the daemon is up (the SessionStart hook starts it; here it is started first and
+    # waited for, so the first prompt is answered by full recall rather than the catalog fallback).
+    daemon = subprocess.Popen(
+        [*memem, "serve", "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = subprocess.run([*memem, "status", "--json"], env=env, capture_output=True, text=True)
+        if status.returncode == 0 and json.loads(status.stdout)["daemon"].get("phase") == "watching":
+            break
+        time.sleep(0.5)
+    yield {"env": env, "home": home, "state": state, "vault": vault, "project": project}
+    daemon.terminate()
+    daemon.wait(30)
+    paths = Paths(vault.resolve(), state)
+    info = read_daemon(paths.daemon_file, paths.lock_file)
+    if info is not None:
+        os.kill(info.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and paths.daemon_file.exists():
+            time.sleep(0.1)
+
+
+def test_plugin_validates() -> None:
+    done = subprocess.run([str(CLAUDE), "plugin", "validate", str(REPO)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Validation passed" in done.stdout
+
+
+def test_one_turn_recall_save_and_mine(world: dict[str, Any]) -> None:
+    env, vault = world["env"], world["vault"]
+    prompt = "How should I install Python dependencies in example-app?"
+    with StandIn(responder) as api:
+        env = {**env, "ANTHROPIC_BASE_URL": api.url}
+        done = subprocess.run(
+            [str(CLAUDE), "--plugin-dir", str(REPO), "--allowedTools", SAVE, "-p", prompt],
+            cwd=world["project"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "saved that to memory" in done.stdout
+
+        # 1. The hook's slice reached the model, with the vault's memory about Python installs.
+        agent_requests = [json.dumps(r) for r in api.requests if r.get("stream") and r.get("tools")]
+        hook_log = (world["state"] / "logs" / "hooks.log").read_text(errors="replace")
+        assert any("<memem-memory>" in r and "example-app-use-uv" in r for r in agent_requests), hook_log
+
+        # 2. The model's memory_save ran through memem's MCP server: the note is in the vault and in search.
+        saved = list((vault / "memem" / "memories" / "example-app").glob("Deploy previews*.md"))
+        assert len(saved) == 1
+        note = parse_note("x.md", saved[0].read_bytes())
+        assert isinstance(note, Note) and note.project == "example-app" and note.source_type == "user"
+        found = subprocess.run(
+            [sys.executable, "-m", "memem", "search", "deploy previews pull request", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(found.stdout)[0]["id"] == note.id
+
+        # 3. After the turn, the Stop hook mined the transcript Claude Code wrote (while the API still answers).
+        transcripts = list((world["home"] / ".claude" / "projects").glob("*/*.jsonl"))
+        assert len(transcripts) == 1
+        session = transcripts[0].stem
+        deadline = time.monotonic() + 120
+        mined: list[Note] = []
+        while time.monotonic() < deadline and not mined:
+            for path in (vault / "memem" / "memories").rglob("*.md"):
+                parsed = parse_note("x.md", path.read_bytes())
+                if isinstance(parsed, Note) and parsed.source_type == "mined" and parsed.source_session == session:
+                    mined.append(parsed)
+            time.sleep(0.5)
+        assert mined, "\n".join(p.read_text(errors="replace") for p in world["state"].rglob("*.log"))
+        assert mined[0].title == MINED["title"] and mined[0].project == "example-app" and mined[0].reviewed is None
+        miner_requests = [r for r in api.requests if not r.get("stream")]
+        assert miner_requests and "<transcript>" in json.dumps(miner_requests[0])
+        assert "memem-memory" not in json.dumps(miner_requests[0])  # the injected slice was stripped before mining
+
+
+def test_two_command_install_from_a_clone(tmp_path: Path) -> None:
+    """`claude plugin marketplace add` + `claude plugin install`, from exactly what git ships (as a user gets it)."""
+    clone = tmp_path / "memem-repo"
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for rel in filter(None, listed):
+        source, target = REPO / rel, clone / rel
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            target.chmod(source.stat().st_mode)
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path / "home"),
+        "DISABLE_TELEMETRY": "1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    }
+    (tmp_path / "home").mkdir()
+    added = subprocess.run(
+        [str(CLAUDE), "plugin", "marketplace", "add", str(clone)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert added.returncode == 0 and "Successfully added marketplace: memem" in added.stdout, (
+        added.stdout + added.stderr
+    )
+    installed = subprocess.run(
+        [str(CLAUDE), "plugin", "install", "memem@memem"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert installed.returncode == 0 and "Successfully installed plugin: memem@memem" in installed.stdout
+    listed = subprocess.run([str(CLAUDE), "plugin", "list"], env=env, capture_output=True, text=True, timeout=60)
+    assert "memem" in listed.stdout and "enabled" in listed.stdout

@@ -1,0 +1,146 @@
+"""hooks/memem, the shim Claude Code runs: fast path to the daemon, Python fallback, first-run setup."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from memem.config import Paths
+from memem.server.discovery import hook_endpoint_file, read_daemon
+from tests.conftest import REPO, write_note
+from tests.daemon_helpers import RunningDaemon
+
+SHIM = REPO / "hooks" / "memem"
+PROMPT = "How do we install Python dependencies in shop?"
+
+
+def shim(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SHIM), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def event(prompt: str, cwd: Path) -> str:
+    return json.dumps({"session_id": "s", "hook_event_name": "UserPromptSubmit", "prompt": prompt, "cwd": str(cwd)})
+
+
+@pytest.fixture
+def setup(fresh_vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    monkeypatch.setenv("MEMEM_VAULT", str(fresh_vault))
+    monkeypatch.setenv("MEMEM_PYTHON", sys.executable)  # the fallback's interpreter (no runtime build here)
+    write_note(
+        fresh_vault,
+        "Use uv",
+        "shop installs Python dependencies with uv sync.",
+        id="uv",
+        project="shop",
+        title="Use uv",
+    )
+    cwd = tmp_path / "shop"
+    cwd.mkdir()
+    return fresh_vault, cwd
+
+
+def hook_log() -> str:
+    path = Path(os.environ["MEMEM_DIR"]) / "logs" / "hooks.log"
+    return path.read_text() if path.exists() else ""
+
+
+@pytest.mark.slow
+def test_fast_path_answers_from_the_daemon_without_python(setup: tuple[Path, Path]) -> None:
+    vault, cwd = setup
+    daemon = RunningDaemon(vault)
+    try:
+        daemon.wait_ready()
+        assert hook_endpoint_file(daemon.paths.home, daemon.paths.vault).exists()
+        done = shim("hook", "UserPromptSubmit", stdin=event(PROMPT, cwd))
+        assert done.returncode == 0, done.stderr
+        out = json.loads(done.stdout)
+        assert out["hookSpecificOutput"]["hookEventName"] == "UserPromptSubmit"
+        assert "`uv`" in out["hookSpecificOutput"]["additionalContext"]
+        log = hook_log()
+        assert "answered by the daemon" in log and "UserPromptSubmit done in" not in log  # no Python hook ran
+        assert shim("hook", "UserPromptSubmit", stdin=event("thanks!", cwd)).stdout == ""
+    finally:
+        daemon.stop()
+    assert not hook_endpoint_file(daemon.paths.home, daemon.paths.vault).exists()  # removed on shutdown
+
+
+@pytest.mark.slow
+def test_stale_endpoint_falls_back_to_python(setup: tuple[Path, Path]) -> None:
+    vault, cwd = setup
+    subprocess.run([sys.executable, "-m", "memem", "index"], check=True, capture_output=True)
+    paths = Paths.resolve(vault)
+    endpoint = hook_endpoint_file(paths.home, paths.vault)
+    endpoint.parent.mkdir(parents=True, exist_ok=True)
+    endpoint.write_text(json.dumps({"pid": 999_999, "port": 9}) + "\n")  # a daemon that died long ago
+    done = shim("hook", "UserPromptSubmit", stdin=event(PROMPT + " with uv sync", cwd))
+    assert done.returncode == 0 and "keyword match" in done.stdout
+    assert "daemon not running: started one" in hook_log()
+    info = None
+    deadline = time.monotonic() + 60
+    while info is None and time.monotonic() < deadline:
+        info = read_daemon(paths.daemon_file, paths.lock_file)
+        time.sleep(0.2)
+    assert info is not None
+    os.kill(info.pid, signal.SIGTERM)
+    time.sleep(1)
+
+
+def test_disabled_hooks_print_nothing(setup: tuple[Path, Path]) -> None:
+    _, cwd = setup
+    done = shim("hook", "UserPromptSubmit", stdin=event(PROMPT, cwd), env={"MEMEM_HOOKS_DISABLED": "1"})
+    assert done.returncode == 0 and done.stdout == ""
+
+
+@pytest.mark.slow
+def test_first_run_builds_its_runtime_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No runtime yet: the first hook starts the build and tells the person; later hooks use it."""
+    monkeypatch.delenv("MEMEM_PYTHON", raising=False)
+    runtime = tmp_path / "runtime"
+    env = {"MEMEM_RUNTIME": str(runtime), "MEMEM_DEFAULT_VAULT": str(tmp_path / "vault")}
+    started = time.monotonic()
+    first = shim(
+        "hook", "SessionStart", stdin=json.dumps({"hook_event_name": "SessionStart", "cwd": str(tmp_path)}), env=env
+    )
+    assert time.monotonic() - started < 5  # returns at once; the build runs in the background
+    assert first.returncode == 0
+    assert "setting up its Python environment" in json.loads(first.stdout)["systemMessage"]
+    quiet = shim("hook", "UserPromptSubmit", stdin=event(PROMPT, tmp_path), env=env)
+    assert quiet.returncode == 0 and quiet.stdout == ""  # nothing until ready; no second build
+    deadline = time.monotonic() + 900
+    while not (runtime / ".ready").exists() and time.monotonic() < deadline:
+        time.sleep(2)
+    setup_log = (Path(os.environ["MEMEM_DIR"]) / "logs" / "setup.log").read_text()
+    assert (runtime / ".ready").exists(), setup_log
+    assert setup_log.count("building memem's runtime") == 1
+    ready = shim(
+        "hook", "SessionStart", stdin=json.dumps({"hook_event_name": "SessionStart", "cwd": str(tmp_path)}), env=env
+    )
+    assert ready.returncode == 0 and "memem created its vault" in json.loads(ready.stdout)["systemMessage"]
+    version = subprocess.run(
+        [str(runtime / "bin" / "python"), "-m", "memem", "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.startswith("memem ")
+    paths = Paths.resolve(tmp_path / "vault")
+    deadline = time.monotonic() + 120
+    while read_daemon(paths.daemon_file, paths.lock_file) is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    info = read_daemon(paths.daemon_file, paths.lock_file)
+    if info is not None:
+        os.kill(info.pid, signal.SIGTERM)
+        time.sleep(2)

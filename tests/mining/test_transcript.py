@@ -1,0 +1,91 @@
+"""Parsing real Claude Code transcripts (../shared/transcripts; DRMacIver/claude-reliability and
+d-kimuson/claude-code-viewer, MIT)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from memem.mining.transcript import read_records, read_turns
+from memem.recall.text import CLOSE, OPEN
+from tests.conftest import SHARED
+
+TRANSCRIPTS = sorted((SHARED / "transcripts").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.name[:40])
+def test_only_prose_of_the_main_thread_is_kept(path: Path) -> None:
+    records, end = read_records(path)
+    assert end == path.stat().st_size
+    turns, _ = read_turns(path)
+    main_prose = {
+        r["uuid"]
+        for r in records
+        if r.get("type") in ("user", "assistant") and not r.get("isSidechain") and not r.get("isMeta")
+    }
+    assert turns and all(t.uuid in main_prose for t in turns)
+    for t in turns:
+        assert "tool_use_id" not in t.text and "<system-reminder>" not in t.text
+        assert "<command-name>" not in t.text and "<local-command-stdout>" not in t.text
+
+
+def test_tool_traffic_and_sidechains_are_dropped() -> None:
+    path = SHARED / "transcripts" / "d-kimuson__claude-code-viewer__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
+    records, _ = read_records(path)
+    assert sum(1 for r in records if r.get("isSidechain")) == 405
+    turns, _ = read_turns(path)
+    assert [t.role for t in turns if t.role == "user"] == ["user", "user"]
+    assert turns[0].text == "/orchestrator create TODO app by Next.js"  # a slash command as the person typed it
+    assert "Thanks! Please update CLAUDE.md" in [t.text for t in turns if t.role == "user"][1]
+
+
+def test_offsets_read_only_new_whole_lines(tmp_path: Path) -> None:
+    source = SHARED / "transcripts" / "DRMacIver__claude-reliability__coverage-test-fix.jsonl"
+    path = tmp_path / "s.jsonl"
+    raw = source.read_bytes()
+    cut = raw.index(b"\n", len(raw) // 2) + 1
+    path.write_bytes(raw[:cut] + raw[cut : cut + 40])  # a torn last line, as while Claude Code writes
+    first, offset = read_turns(path)
+    assert offset == cut
+    path.write_bytes(raw)
+    rest, end = read_turns(path, offset)
+    assert end == len(raw)
+    whole, _ = read_turns(source)
+    assert [t.uuid for t in first] + [t.uuid for t in rest if t.uuid not in {x.uuid for x in first}] == [
+        t.uuid for t in whole
+    ] or rest
+
+
+def test_unknown_and_broken_records_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    lines = [
+        {"type": "progress", "data": {}},
+        {"type": "system", "subtype": "compact_boundary"},
+        {
+            "type": "user",
+            "message": {"role": "user", "content": "Always use ruff for formatting."},
+            "uuid": "u1",
+            "sessionId": "s",
+        },
+        {
+            "type": "assistant",
+            "message": {
+                "role": "assistant",
+                "content": [{"type": "thinking", "thinking": "hmm"}, {"type": "text", "text": "Will do."}],
+            },
+            "uuid": "a1",
+        },
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json at all\n")
+    turns, _ = read_turns(path)
+    assert [(t.role, t.text) for t in turns] == [("user", "Always use ruff for formatting."), ("assistant", "Will do.")]
+
+
+def test_memem_slices_are_stripped(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    text = f"Fix the bug.\n{OPEN}\n## memem\n1. **Old memory** — should not be mined\n{CLOSE}"
+    path.write_text(json.dumps({"type": "user", "message": {"role": "user", "content": text}, "uuid": "u"}) + "\n")
+    (turn,) = read_turns(path)[0]
+    assert turn.text == "Fix the bug."
