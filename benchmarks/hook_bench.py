@@ -22,17 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import percentile, print_table, stop_daemon
+
 REPO = Path(__file__).resolve().parents[1]
 PROMPTS = {
     "relevant": "How should I install Python dependencies in example-app?",
     "unrelated": "write a haiku about autumn leaves falling on a pond",
     "trivial": "continue",
 }
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run_hook(env: dict[str, str], prompt: str, cwd: Path) -> tuple[float, str]:
@@ -43,22 +40,6 @@ def run_hook(env: dict[str, str], prompt: str, cwd: Path) -> tuple[float, str]:
     done = subprocess.run([str(REPO / "hooks" / "memem"), "hook", "UserPromptSubmit"], input=event,
                           capture_output=True, text=True, env=env, check=True)  # fmt: skip
     return (time.perf_counter() - start) * 1000, done.stdout
-
-
-def daemon_pid(state: Path) -> int | None:
-    for info in state.glob("vaults/*/daemon.json"):
-        return int(json.loads(info.read_text())["pid"])
-    return None
-
-
-def stop_daemon(state: Path) -> None:
-    pid = daemon_pid(state)
-    if pid is None:
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and daemon_pid(state) is not None:
-        time.sleep(0.1)
 
 
 def main() -> int:
@@ -128,9 +109,7 @@ def main() -> int:
     print(
         f"\nUserPromptSubmit hook, whole process (`hooks/memem hook UserPromptSubmit`), {args.notes:,} notes; p50 / p95"
     )
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_table(rows, ("measure", "p50 / p95"))
     return 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -17,12 +16,9 @@ from pathlib import Path
 
 import anyio
 
+from benchmarks.common import percentile, print_table, stop_daemon
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def wait_until_indexed(vault: Path) -> None:
@@ -53,8 +49,6 @@ def main() -> int:
 
     from benchmarks.recall_bench import questions
     from benchmarks.synthetic import generate
-    from memem.config import Paths
-    from memem.server.discovery import read_daemon
 
     vault = work / "vault"
     generate(vault, args.notes)
@@ -85,17 +79,14 @@ def main() -> int:
     try:
         connect = anyio.run(run)
     finally:
-        paths = Paths.resolve(vault)
-        info = read_daemon(paths.daemon_file, paths.lock_file)
-        if info is not None:
-            os.kill(info.pid, signal.SIGTERM)
-            time.sleep(2)
+        stop_daemon(work / "home")
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n`memem mcp` over stdio, {args.notes:,} notes, {args.calls} calls each")
     print(f"(first connect, daemon start included: {connect:.1f} s)")
-    print(f"{'tool':<22} {'p50':>8} {'p95':>8}")
-    for tool, values in timings.items():
-        print(f"{tool:<22} {percentile(values, 0.5):>6.1f}ms {percentile(values, 0.95):>6.1f}ms")
+    print_table(
+        [(tool, f"{percentile(v, 0.5):.1f} ms", f"{percentile(v, 0.95):.1f} ms") for tool, v in timings.items()],
+        ("tool", "p50", "p95"),
+    )
     return 0
 
 

@@ -22,14 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import percentile, print_table
+
 REPO = Path(__file__).resolve().parents[1]
 LOCOMO = REPO.parent / "shared" / "bench" / "locomo-dev"
 MODEL_LIMIT = 10_000
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def questions(n: int, seed: int = 11) -> list[dict[str, object]]:
@@ -156,11 +153,7 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'result':>22}  target")
-    print(f"{'-' * width}  {'-' * 22}  {'-' * 22}")
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:>22}  {target}")
+    print_table(rows, ("measure", "result", "target"))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -18,13 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import percentile, print_table
+
 REPO = Path(__file__).resolve().parents[1]
 LOCOMO = REPO.parent / "shared" / "bench" / "locomo-dev" / "memem" / "memories"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def rss_peak_mb(pid: int) -> float:
@@ -164,11 +161,8 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure':<{width}}  {'result':>16}  target")
-    print(f"{'-' * width}  {'-' * 16}  {'-' * 14}")
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:>16}  {target}")
+    print()
+    print_table(rows, ("measure", "result", "target"))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -72,3 +72,32 @@ class RunningDaemon:
                 self.proc.wait()
         self.log.close()
         return self.proc.returncode
+
+
+def wait_for_vault_daemon(paths: Paths, timeout: float = 60) -> DaemonInfo | None:
+    """The daemon some other process (a hook, `memem mcp`) started for this vault, once it is up."""
+    deadline = time.monotonic() + timeout
+    info = read_daemon(paths.daemon_file, paths.lock_file)
+    while info is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        info = read_daemon(paths.daemon_file, paths.lock_file)
+    return info
+
+
+def stop_vault_daemon(paths: Paths, timeout: float = 30) -> bool:
+    """SIGTERM whatever daemon serves this vault and wait until it has removed its daemon.json.
+
+    Returns whether one was running. Tests that let a hook or `memem mcp` spawn the daemon use this to
+    clean up, so no daemon outlives its test's temp folders.
+    """
+    info = read_daemon(paths.daemon_file, paths.lock_file)
+    if info is None:
+        return False
+    try:
+        os.kill(info.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and paths.daemon_file.exists():
+        time.sleep(0.1)
+    return True

@@ -1,6 +1,6 @@
 """The CLI reference in docs/cli.md, generated from the parser so it never drifts from `--help`.
 
-    python -m memem.cli.reference > docs/cli.md
+Regenerate with `python -m memem.cli.reference > docs/cli.md`.
 """
 
 from __future__ import annotations

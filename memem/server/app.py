@@ -146,6 +146,14 @@ def parse_query(data: dict[str, Any]) -> Query:
 Handler = Callable[[Request], Awaitable[Any]]
 
 
+def _budget(data: dict[str, Any]) -> int:
+    """The slice's token budget: bounded so a caller can neither starve the slice nor flood a prompt."""
+    budget = data.get("budget", 600)
+    if isinstance(budget, bool) or not isinstance(budget, int) or not 50 <= budget <= 20_000:
+        raise BadRequest("`budget` must be an integer number of tokens from 50 to 20000")
+    return budget
+
+
 def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def endpoint(request: Request) -> JSONResponse:
         try:
@@ -202,9 +210,7 @@ def create_app(ctx: DaemonContext) -> Starlette:
 
     async def slice_route(request: Request) -> Any:
         data = await _json(request)
-        budget = data.get("budget", 600)
-        if isinstance(budget, bool) or not isinstance(budget, int) or not 50 <= budget <= 20_000:
-            raise BadRequest("`budget` must be an integer number of tokens from 50 to 20000")
+        budget = _budget(data)
         data.setdefault("include_archive", False)  # layer 3 only on an explicit search
         query = parse_query(data)
 
@@ -227,9 +233,7 @@ def create_app(ctx: DaemonContext) -> Starlette:
         if not isinstance(prompt, str):
             raise BadRequest("`prompt` must be a string")
         project = _str(data, "project", False)
-        budget = data.get("budget", 600)
-        if isinstance(budget, bool) or not isinstance(budget, int) or not 50 <= budget <= 20_000:
-            raise BadRequest("`budget` must be an integer number of tokens from 50 to 20000")
+        budget = _budget(data)
         if is_trivial(prompt):
             return {"markdown": "", "shown": [], "reason": "trivial prompt"}
 
@@ -258,11 +262,11 @@ def create_app(ctx: DaemonContext) -> Starlette:
         """What the SessionStart hook primes: the project's pinned (layer 0) memories."""
         data = await _json(request)
         project = _str(data, "project", False)
-        budget = data.get("budget", 600)
+        budget = _budget(data)
 
         def build() -> dict[str, Any]:
             pinned = pinned_hits(store, project)
-            rendered = render_slice(pinned, int(budget), project)
+            rendered = render_slice(pinned, budget, project)
             return {"markdown": rendered.markdown, "shown": list(rendered.shown)}
 
         return await run_in_threadpool(build)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,9 +20,9 @@ from typing import Any
 import pytest
 
 from memem.config import Paths
-from memem.server.discovery import read_daemon
 from memem.vault.note import Note, parse_note
 from tests.conftest import REPO
+from tests.daemon_helpers import stop_vault_daemon
 from tests.e2e.standin import StandIn
 
 pytestmark = pytest.mark.slow
@@ -103,13 +102,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
     yield {"env": env, "home": home, "state": state, "vault": vault, "project": project}
     daemon.terminate()
     daemon.wait(30)
-    paths = Paths(vault.resolve(), state)
-    info = read_daemon(paths.daemon_file, paths.lock_file)
-    if info is not None:
-        os.kill(info.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and paths.daemon_file.exists():
-            time.sleep(0.1)
+    stop_vault_daemon(Paths(vault.resolve(), state))
 
 
 def test_plugin_validates() -> None:

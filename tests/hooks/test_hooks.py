@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from memem.config import Paths
-from memem.server.discovery import read_daemon
 from tests.conftest import SHARED, write_note
-from tests.daemon_helpers import RunningDaemon
+from tests.daemon_helpers import RunningDaemon, stop_vault_daemon, wait_for_vault_daemon
 
 EVENT_BASE = {"session_id": "2d81e6cc-85a1-4fa4-9c1c-cba6067feef3", "permission_mode": "default", "prompt_id": "p1"}
 
@@ -159,16 +158,10 @@ def test_daemon_down_ten_hooks_start_one_daemon(vault: Path, cwd: str) -> None:
     answered = [json.loads(r.stdout) for r in runs if r.stdout]
     assert answered and all("keyword match" in a["hookSpecificOutput"]["additionalContext"] for a in answered)
     paths = Paths.resolve(vault)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and read_daemon(paths.daemon_file, paths.lock_file) is None:
-        time.sleep(0.2)
-    info = read_daemon(paths.daemon_file, paths.lock_file)
-    assert info is not None
+    assert wait_for_vault_daemon(paths) is not None
     time.sleep(1)
     assert (paths.log_dir / "daemon.log").read_text().count("daemon starting") == 1
-    os.kill(info.pid, 15)
-    while paths.daemon_file.exists() and time.monotonic() < deadline + 30:
-        time.sleep(0.1)
+    stop_vault_daemon(paths)
 
 
 @pytest.mark.parametrize(
@@ -198,11 +191,7 @@ def test_a_broken_world_never_breaks_claude_code(
     done = hook("UserPromptSubmit", {**(payload or {}), "cwd": cwd}, env=env, raw=raw)
     assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
     assert hooks_log().strip()  # a log line says what happened
-    paths = Paths.resolve(vault)
-    info = read_daemon(paths.daemon_file, paths.lock_file)
-    if info is not None:  # the hook may have started one for next time
-        os.kill(info.pid, 15)
-        time.sleep(1)
+    stop_vault_daemon(Paths.resolve(vault))  # the hook may have started one for next time
 
 
 def test_memem_own_processes_do_not_trigger_hooks(vault: Path, cwd: str) -> None:
@@ -222,10 +211,5 @@ def test_first_run_creates_a_vault_and_says_so(monkeypatch: pytest.MonkeyPatch, 
     assert "memem created its vault" in out["systemMessage"]
     assert (tmp_path / "first-vault" / "memem" / "memories").is_dir()
     paths = Paths.resolve(tmp_path / "first-vault")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and read_daemon(paths.daemon_file, paths.lock_file) is None:
-        time.sleep(0.2)
-    info = read_daemon(paths.daemon_file, paths.lock_file)
-    if info is not None:
-        os.kill(info.pid, 15)
-        time.sleep(1)
+    wait_for_vault_daemon(paths)
+    stop_vault_daemon(paths)

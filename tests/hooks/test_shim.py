@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from memem.config import Paths
-from memem.server.discovery import hook_endpoint_file, read_daemon
+from memem.server.discovery import hook_endpoint_file
 from tests.conftest import REPO, write_note
-from tests.daemon_helpers import RunningDaemon
+from tests.daemon_helpers import RunningDaemon, stop_vault_daemon, wait_for_vault_daemon
 
 SHIM = REPO / "hooks" / "memem"
 PROMPT = "How do we install Python dependencies in shop?"
@@ -91,14 +90,8 @@ def test_stale_endpoint_falls_back_to_python(setup: tuple[Path, Path]) -> None:
     done = shim("hook", "UserPromptSubmit", stdin=event(PROMPT + " with uv sync", cwd))
     assert done.returncode == 0 and "keyword match" in done.stdout
     assert "daemon not running: started one" in hook_log()
-    info = None
-    deadline = time.monotonic() + 60
-    while info is None and time.monotonic() < deadline:
-        info = read_daemon(paths.daemon_file, paths.lock_file)
-        time.sleep(0.2)
-    assert info is not None
-    os.kill(info.pid, signal.SIGTERM)
-    time.sleep(1)
+    assert wait_for_vault_daemon(paths) is not None
+    stop_vault_daemon(paths)
 
 
 def test_disabled_hooks_print_nothing(setup: tuple[Path, Path]) -> None:
@@ -137,10 +130,5 @@ def test_first_run_builds_its_runtime_and_says_so(tmp_path: Path, monkeypatch: p
     )
     assert version.stdout.startswith("memem ")
     paths = Paths.resolve(tmp_path / "vault")
-    deadline = time.monotonic() + 120
-    while read_daemon(paths.daemon_file, paths.lock_file) is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    info = read_daemon(paths.daemon_file, paths.lock_file)
-    if info is not None:
-        os.kill(info.pid, signal.SIGTERM)
-        time.sleep(2)
+    wait_for_vault_daemon(paths, timeout=120)
+    stop_vault_daemon(paths)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from memem.memory.service import MemoryService
 from memem.server.discovery import read_daemon
 from memem.server.mcp_tools import build_mcp
 from tests.conftest import write_note
-from tests.daemon_helpers import RunningDaemon
+from tests.daemon_helpers import RunningDaemon, stop_vault_daemon
 from tests.memory.security_corpus import INJECTIONS, SECRETS
 
 TOOLS = {
@@ -135,12 +133,7 @@ def test_in_memory_every_tool(store: IndexStore, shop_vault: Path, transcripts_h
 def stop_spawned_daemon(shop_vault: Path) -> Iterator[None]:
     yield
     paths = Paths.resolve(shop_vault)
-    info = read_daemon(paths.daemon_file, paths.lock_file)
-    if info is not None:
-        os.kill(info.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and paths.daemon_file.exists():
-            time.sleep(0.1)
+    stop_vault_daemon(paths)
 
 
 @pytest.mark.slow

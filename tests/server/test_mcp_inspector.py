@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +16,8 @@ from typing import Any
 import pytest
 
 from memem.config import Paths
-from memem.server.discovery import read_daemon
 from tests.conftest import REPO, write_note
+from tests.daemon_helpers import stop_vault_daemon
 
 pytestmark = pytest.mark.slow
 INSPECTOR = REPO / "tests" / "e2e" / "node_modules" / ".bin" / "mcp-inspector"
@@ -30,12 +28,7 @@ def vault(fresh_vault: Path) -> Iterator[Path]:
     write_note(fresh_vault, "Deploys", "Deploys run from the release branch only.", id="deploys", project="shop")
     yield fresh_vault
     paths = Paths.resolve(fresh_vault)
-    info = read_daemon(paths.daemon_file, paths.lock_file)
-    if info is not None:
-        os.kill(info.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and paths.daemon_file.exists():
-            time.sleep(0.1)
+    stop_vault_daemon(paths)
 
 
 def inspector(vault: Path, tmp_path: Path, *method_args: str) -> Any:

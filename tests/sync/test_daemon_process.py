@@ -20,7 +20,7 @@ from memem.index.embeddings.minilm import NAME
 from memem.server.client import DaemonError, call
 from memem.vault.note import Note, parse_note
 from tests.conftest import SHARED, write_note
-from tests.daemon_helpers import RunningDaemon
+from tests.daemon_helpers import RunningDaemon, stop_vault_daemon
 
 pytestmark = pytest.mark.slow
 
@@ -148,10 +148,5 @@ def test_ten_simultaneous_spawns_start_one_daemon(fresh_vault: Path) -> None:
     starts = (paths.log_dir / "daemon.log").read_text().count("daemon starting")
     assert starts == 1
     assert spawn_daemon(paths).pid == info.pid  # type: ignore[union-attr]
-    import os
-
-    os.kill(info.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (paths.daemon_file.exists()):
-        time.sleep(0.1)
+    assert stop_vault_daemon(paths)
     assert not paths.daemon_file.exists()
