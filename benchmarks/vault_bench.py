@@ -117,8 +117,11 @@ def main() -> int:
                 start = time.perf_counter()
                 note.write_text(text.replace("\n---\n", f"\n---\n{nonce} ", 1))
                 while True:
-                    hits = daemon.call("POST", "/v1/search", {"query": nonce, "limit": 1})["results"]  # type: ignore[index]
-                    if hits and hits[0]["path"] == note.relative_to(vault).as_posix():
+                    # The nonce is in this note only, so full text finds it at once; the fused ranking
+                    # puts a keyword-only hit below the best semantic neighbours of a nonsense query,
+                    # hence "among the results" rather than "first".
+                    hits = daemon.call("POST", "/v1/search", {"query": nonce, "limit": 50})["results"]  # type: ignore[index]
+                    if note.relative_to(vault).as_posix() in {h["path"] for h in hits}:
                         break
                     if time.perf_counter() - start > 10:
                         raise TimeoutError(f"edit {i} not searchable after 10 s")

@@ -55,10 +55,26 @@ def test_init_on_existing_vault_changes_nothing(tmp_path: Path, capsys: pytest.C
     assert (vault / "Diary.md").read_text() == "private"
 
 
+def test_init_ships_the_obsidian_plugin_enabled_and_refreshes_only_its_code(
+    starter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plugin = starter / ".obsidian" / "plugins" / "memem"
+    assert {p.name for p in plugin.iterdir()} == {"main.js", "manifest.json", "styles.css"}
+    assert json.loads((starter / ".obsidian" / "community-plugins.json").read_text()) == ["memem"]
+    (plugin / "main.js").write_text("// an older build")
+    (plugin / "data.json").write_text('{"daemonToken": "mine"}')
+    (starter / ".obsidian" / "community-plugins.json").write_text('["dataview"]')
+    code, out, _ = run(capsys, "init", str(starter))
+    assert code == 0 and "turn it on in Settings" in out
+    assert (plugin / "main.js").read_text() != "// an older build"
+    assert (plugin / "data.json").read_text() == '{"daemonToken": "mine"}'
+    assert (starter / ".obsidian" / "community-plugins.json").read_text() == '["dataview"]'
+
+
 def test_index_search_json_and_project_scope(starter: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "index", "--json")
     report = json.loads(out)
-    assert code == 0 and report["added"] == 8 and report["embedded"] == 8
+    assert code == 0 and report["added"] == 9 and report["embedded"] == 9
     code, out, _ = run(capsys, "search", "python dependency installs", "--json", "--limit", "3")
     hits = json.loads(out)
     assert code == 0 and len(hits) == 3

@@ -38,15 +38,22 @@ def template_dir() -> Path:
     raise CommandError("memem's vault template is missing from this installation; reinstall memem")
 
 
+# memem's own Obsidian plugin: its code is refreshed on every init (the person's settings, in data.json,
+# are not part of the template and are never touched). Everything else is copied only when missing.
+PLUGIN_DIR = ".obsidian/plugins/memem/"
+PLUGIN_LIST = ".obsidian/community-plugins.json"
+
+
 def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str]]:
-    """Copy files that do not exist yet; never overwrite. Returns (added, kept)."""
+    """Copy files that do not exist yet; never overwrite a note or setting. Returns (added, kept)."""
     added, kept = [], []
     for path in sorted(source.rglob("*")):
         if path.is_dir():
             continue
         rel = path.relative_to(source)
         dest = target / rel
-        if dest.exists():
+        refresh = rel.as_posix().startswith(PLUGIN_DIR) and dest.is_file() and dest.read_bytes() != path.read_bytes()
+        if dest.exists() and not refresh:
             kept.append(rel.as_posix())
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -78,5 +85,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         f"{what} {vault}: {len(added)} files added"
         + (f", {len(kept)} existing files left as they were" if kept else "")
     )
+    if PLUGIN_LIST in kept and '"memem"' not in (vault / PLUGIN_LIST).read_text(errors="replace"):
+        print("the memem Obsidian plugin is installed; turn it on in Settings → Community plugins")
     print("next: `memem serve` to start the daemon, then open the folder as a vault in Obsidian")
     return 0

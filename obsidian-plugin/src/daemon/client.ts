@@ -1,0 +1,114 @@
+/**
+ * The memem daemon's loopback API, as the plugin uses it: status for the status bar, typed and semantic
+ * neighbours for the related pane. Transport and discovery are injected: Obsidian's `requestUrl` in the
+ * app (no CORS), `fetch` in the Node harness. Every call may fail with `DaemonUnavailable`; the panes
+ * then fall back to what the vault alone can tell.
+ */
+
+export interface Endpoint {
+    url: string;
+    token: string;
+}
+
+export interface HttpRequest {
+    url: string;
+    method: "GET" | "POST";
+    headers: Record<string, string>;
+    body?: string;
+}
+
+export type Transport = (request: HttpRequest) => Promise<{ status: number; json: unknown }>;
+
+export class DaemonUnavailable extends Error {}
+
+export interface DaemonStatus {
+    notes: number;
+    vectors: number;
+    stale_vectors: number;
+    bad_notes: unknown[];
+    embedder: string;
+    daemon: { pid: number; phase: string; pending_events: number };
+}
+
+export interface SearchHit {
+    id: string;
+    title: string;
+    path: string;
+    score: number;
+    project?: string | null;
+    status: string;
+    snippet: string;
+    why: string[];
+}
+
+export interface GraphEdge {
+    direction: "in" | "out";
+    kind: string;
+    link: string;
+    dangling: boolean;
+    id?: string;
+    title?: string;
+    status?: string;
+}
+
+/** Similar notes must score at least this share of the best hit (usually the note itself). */
+export const SIMILAR_FLOOR = 0.2;
+
+export class DaemonClient {
+    constructor(
+        private readonly endpoint: () => Promise<Endpoint | null>,
+        private readonly transport: Transport,
+    ) {}
+
+    async status(): Promise<DaemonStatus> {
+        return (await this.request("GET", "/v1/status")) as DaemonStatus;
+    }
+
+    /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text). */
+    async similar(text: string, project: string | undefined, exclude: string, limit = 8): Promise<SearchHit[]> {
+        const data = (await this.request("POST", "/v1/search", {
+            query: text.slice(0, 2000),
+            ...(project ? { project } : {}),
+            limit: limit + 1,
+        })) as { results: SearchHit[] };
+        // Fused scores are relative to the query: the long tail of a small vault says little.
+        const top = Math.max(0, ...data.results.map((hit) => hit.score));
+        return data.results.filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top).slice(0, limit);
+    }
+
+    async neighbors(id: string): Promise<GraphEdge[]> {
+        const data = (await this.request("POST", "/v1/op/neighbors", { id })) as { edges: GraphEdge[] };
+        return data.edges;
+    }
+
+    async contradictions(): Promise<{ id: string; title: string }[][]> {
+        const data = (await this.request("POST", "/v1/op/graph_audit", {})) as {
+            contradictions: { id: string; title: string }[][];
+        };
+        return data.contradictions;
+    }
+
+    private async request(method: "GET" | "POST", path: string, payload?: unknown): Promise<unknown> {
+        const endpoint = await this.endpoint();
+        if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
+        let response: { status: number; json: unknown };
+        try {
+            response = await this.transport({
+                url: endpoint.url.replace(/\/$/, "") + path,
+                method,
+                headers: { Authorization: `Bearer ${endpoint.token}`, "Content-Type": "application/json" },
+                body: payload === undefined ? undefined : JSON.stringify(payload),
+            });
+        } catch (error) {
+            throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
+        }
+        if (response.status === 401 || response.status === 403) {
+            throw new DaemonUnavailable("memem's daemon refused the token (check the token in settings)");
+        }
+        if (response.status >= 400) {
+            const message = (response.json as { error?: string } | null)?.error ?? `HTTP ${response.status}`;
+            throw new Error(`memem: ${message}`);
+        }
+        return response.json;
+    }
+}

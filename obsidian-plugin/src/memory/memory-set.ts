@@ -1,0 +1,76 @@
+/**
+ * All memories of the vault with their typed links resolved to notes. Resolution is injected
+ * (Obsidian's `getFirstLinkpathDest` in the app, a name lookup in tests) so this stays plain TypeScript.
+ */
+
+import type { LinkKind } from "./links";
+import { isActive, type Memory } from "./memory";
+
+/** A link path, as written in `sourcePath`, to the path of the note it reaches, or null. */
+export type LinkResolver = (linkpath: string, sourcePath: string) => string | null;
+
+export class MemorySet {
+    private readonly byPathMap = new Map<string, Memory>();
+    private readonly byKey = new Map<string, Memory>();
+    private readonly byIdMap = new Map<string, Memory>();
+
+    constructor(
+        memories: Iterable<Memory>,
+        private readonly resolver: LinkResolver = () => null,
+    ) {
+        for (const memory of memories) {
+            this.byPathMap.set(memory.path, memory);
+            if (!this.byIdMap.has(memory.id)) this.byIdMap.set(memory.id, memory);
+            // The fallback memem itself uses: a link may name a note by file name, id or title.
+            for (const key of [memory.name, memory.id, memory.title]) {
+                const k = key.toLowerCase();
+                if (!this.byKey.has(k)) this.byKey.set(k, memory);
+            }
+        }
+    }
+
+    all(): Memory[] {
+        return [...this.byPathMap.values()];
+    }
+
+    get size(): number {
+        return this.byPathMap.size;
+    }
+
+    byPath(path: string): Memory | undefined {
+        return this.byPathMap.get(path);
+    }
+
+    byId(id: string): Memory | undefined {
+        return this.byIdMap.get(id);
+    }
+
+    /** The memory a link in `source` reaches, if it reaches one. */
+    resolve(linkpath: string, source: Memory): Memory | undefined {
+        const path = this.resolver(linkpath, source.path);
+        if (path) return this.byPathMap.get(path);
+        return this.byKey.get(linkpath.toLowerCase());
+    }
+
+    /** Whether a link path written in `source` reaches `target`. */
+    reaches(source: Memory, linkpath: string, target: Memory): boolean {
+        return this.resolve(linkpath, source)?.path === target.path;
+    }
+
+    targets(source: Memory, kind: LinkKind): Memory[] {
+        return source.links[kind].map((l) => this.resolve(l, source)).filter((m): m is Memory => m !== undefined);
+    }
+
+    /** Memories with a link of this kind to `target`: the other direction of a typed edge. */
+    sources(target: Memory, kind: LinkKind): Memory[] {
+        return this.all().filter((m) => m.links[kind].some((l) => this.resolve(l, m)?.path === target.path));
+    }
+
+    linked(a: Memory, b: Memory, kind: LinkKind): boolean {
+        return a.links[kind].some((l) => this.reaches(a, l, b)) || b.links[kind].some((l) => this.reaches(b, l, a));
+    }
+
+    active(): Memory[] {
+        return this.all().filter(isActive);
+    }
+}

@@ -1,0 +1,22 @@
+/** File names for new notes, by the same rules as memem's Python side (readable, valid on every OS). */
+
+const FORBIDDEN = /[*"\\/<>:|?#^[\]\u0000-\u001f\u007f]/g;
+const RESERVED = new Set(["CON", "PRN", "AUX", "NUL", ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((i) => [`COM${i}`, `LPT${i}`])]);
+const MAX_STEM = 100;
+
+export function noteStem(title: string, fallback = "memory"): string {
+    let text = title.normalize("NFC").replace(FORBIDDEN, " ").replace(/\s+/g, " ").trim();
+    text = text.replace(/^\.+|\.+$/g, "").trim();
+    if (text.length > MAX_STEM) {
+        const cut = text.slice(0, MAX_STEM);
+        const space = cut.lastIndexOf(" ");
+        text = (space >= MAX_STEM / 2 ? cut.slice(0, space) : cut).replace(/[ .,;-]+$/, "");
+    }
+    if (!text || RESERVED.has(text.toUpperCase())) text = fallback;
+    return text;
+}
+
+/** 'Title', 'Title 2', 'Title 3', … as Obsidian numbers a taken name. */
+export function numbered(stem: string, n: number): string {
+    return n <= 1 ? stem : `${stem} ${n}`;
+}

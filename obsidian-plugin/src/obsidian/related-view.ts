@@ -1,0 +1,145 @@
+/**
+ * Related memories for the open note: its typed graph neighbours (both directions) and semantic
+ * neighbours from the daemon's search. With the daemon down, the typed links come from the vault itself.
+ */
+
+import type { TFile } from "obsidian";
+import { DaemonUnavailable, type GraphEdge, type SearchHit } from "../daemon/client";
+import { LINK_KINDS } from "../memory/links";
+import type { Memory } from "../memory/memory";
+import type { MemorySet } from "../memory/memory-set";
+import { stripFrontmatter } from "../memory/curation";
+import { MemoryView } from "./memory-view";
+
+export const RELATED_VIEW = "memem-related";
+
+interface Neighbour {
+    direction: "in" | "out";
+    kind: string;
+    title: string;
+    path?: string;
+    id?: string;
+    status?: string;
+}
+
+export class RelatedView extends MemoryView {
+    private generation = 0;
+
+    getViewType(): string {
+        return RELATED_VIEW;
+    }
+
+    getDisplayText(): string {
+        return "Related memories";
+    }
+
+    getIcon(): string {
+        return "network";
+    }
+
+    async onOpen(): Promise<void> {
+        this.registerEvent(this.app.workspace.on("file-open", () => this.requestRender()));
+        await super.onOpen();
+    }
+
+    async render(): Promise<void> {
+        const generation = ++this.generation;
+        const file = this.app.workspace.getActiveFile();
+        const memories = this.ctx.actions.memories();
+        const memory = file ? memories.byPath(file.path) : undefined;
+        const root = this.content;
+        root.empty();
+        root.addClass("memem-related");
+        const header = root.createDiv({ cls: "memem-pane-header" });
+        if (!file || !memory) {
+            header.createEl("h4", { text: "Related memories" });
+            root.createDiv({ cls: "memem-empty", text: "Open a memory to see what it is linked to and what says something similar." });
+            return;
+        }
+        header.createEl("h4", { text: memory.title });
+        const state = [memory.status, memory.kind, memory.project ?? "global"].filter(Boolean).join(" · ");
+        header.createDiv({ cls: "memem-card-meta", text: state });
+        if (memory.status !== "deprecated") {
+            this.button(header, "Deprecate", "Deprecate this memory, optionally naming its successor", async () =>
+                this.ctx.deprecateWithPrompt(memory.path),
+            );
+        }
+
+        const typedEl = root.createDiv({ cls: "memem-section" });
+        const similarEl = root.createDiv({ cls: "memem-section" });
+        typedEl.createEl("h5", { text: "Linked" });
+        similarEl.createEl("h5", { text: "Similar" });
+        const [typed, similar] = await Promise.all([this.typed(memory, memories), this.similar(file, memory)]);
+        if (generation !== this.generation) return; // another note was opened meanwhile
+        this.neighbours(typedEl, typed.edges, memories);
+        if (typed.note) typedEl.createDiv({ cls: "memem-note", text: typed.note });
+        if (typeof similar === "string") similarEl.createDiv({ cls: "memem-note", text: similar });
+        else if (similar.length === 0) similarEl.createDiv({ cls: "memem-empty", text: "Nothing similar." });
+        else for (const hit of similar) this.hit(similarEl, hit, memories);
+    }
+
+    private async typed(memory: Memory, memories: MemorySet): Promise<{ edges: Neighbour[]; note?: string }> {
+        try {
+            const edges = await this.ctx.daemon.neighbors(memory.id);
+            return { edges: edges.map(fromDaemon) };
+        } catch (error) {
+            const edges: Neighbour[] = [];
+            for (const kind of LINK_KINDS) {
+                for (const target of memories.targets(memory, kind)) edges.push({ direction: "out", kind, ...ref(target) });
+                for (const source of memories.sources(memory, kind)) edges.push({ direction: "in", kind, ...ref(source) });
+            }
+            const why = error instanceof DaemonUnavailable ? "daemon not running" : String(error);
+            return { edges, note: `From the vault's links (${why}).` };
+        }
+    }
+
+    private async similar(file: TFile, memory: Memory): Promise<SearchHit[] | string> {
+        try {
+            const body = stripFrontmatter(await this.app.vault.cachedRead(file));
+            return await this.ctx.daemon.similar(`${memory.title}\n${body}`, memory.project, memory.id);
+        } catch (error) {
+            if (error instanceof DaemonUnavailable) return "Start memem's daemon (`memem serve`) for similar memories.";
+            return String(error);
+        }
+    }
+
+    private neighbours(parent: HTMLElement, edges: Neighbour[], memories: MemorySet): void {
+        if (edges.length === 0) {
+            parent.createDiv({ cls: "memem-empty", text: "No typed links." });
+            return;
+        }
+        const list = parent.createEl("ul", { cls: "memem-links" });
+        for (const edge of edges) {
+            const item = list.createEl("li");
+            item.createSpan({ cls: `memem-kind memem-kind-${edge.kind}`, text: edgeLabel(edge) });
+            const title = item.createSpan({ cls: "memem-link", text: ` ${edge.title}` });
+            if (edge.status === "deprecated") item.addClass("is-deprecated");
+            const target = edge.path ? memories.byPath(edge.path) : edge.id ? memories.byId(edge.id) : undefined;
+            if (target) title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(target)));
+        }
+    }
+
+    private hit(parent: HTMLElement, hit: SearchHit, memories: MemorySet): void {
+        const item = parent.createDiv({ cls: "memem-hit" });
+        const title = item.createDiv({ cls: "memem-link", text: hit.title });
+        item.createDiv({ cls: "memem-card-snippet", text: hit.snippet });
+        item.createDiv({ cls: "memem-card-meta", text: `${hit.score.toFixed(2)} · ${hit.why.slice(0, 2).join(", ")}` });
+        const target = memories.byPath(hit.path);
+        if (target) title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(target)));
+    }
+}
+
+/** `→ supersedes`, `← supports`; plain body links read as mentions. */
+export function edgeLabel(edge: { direction: "in" | "out"; kind: string }): string {
+    if (edge.kind === "link") return edge.direction === "out" ? "→ mentions" : "← mentioned in";
+    return `${edge.direction === "out" ? "→" : "←"} ${edge.kind.replace("_", " ")}`;
+}
+
+function fromDaemon(edge: GraphEdge): Neighbour {
+    const title = edge.title ?? `${edge.link} (missing)`;
+    return { direction: edge.direction, kind: edge.kind, title, id: edge.id, status: edge.status };
+}
+
+function ref(memory: Memory): { title: string; path: string; status: string } {
+    return { title: memory.title, path: memory.path, status: memory.status };
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { Curator, type Plan } from "../../src/memory/curation";
+import type { Frontmatter } from "../../src/memory/links";
+import { frontmatterOf, MINED_PAIR, memorySet, templateFiles } from "../fixtures";
+
+const TODAY = "2026-11-24";
+const files = { ...templateFiles(), ...MINED_PAIR };
+const memories = memorySet(files);
+const curator = new Curator(memories, TODAY);
+const byTitle = (title: string) => {
+    const found = memories.all().find((m) => m.title === title);
+    if (!found) throw new Error(`no fixture titled ${title}`);
+    return found;
+};
+
+/** Each note's frontmatter after the plan, as processFrontMatter would hand it over and write it back. */
+function applyPlan(plan: Plan): Record<string, Frontmatter> {
+    const after: Record<string, Frontmatter> = {};
+    for (const edit of plan.edits) {
+        const fm = after[edit.path] ?? frontmatterOf(files[edit.path]);
+        edit.apply(fm);
+        after[edit.path] = fm;
+    }
+    return after;
+}
+
+const older = byTitle("Tests run with pytest -x");
+const newer = byTitle("Tests run without -x");
+
+describe("approve", () => {
+    it("sets reviewed to today and touches nothing else", () => {
+        const memory = byTitle("CI installs were slow with pip");
+        const after = applyPlan(curator.approve(memory));
+        const before = frontmatterOf(files[memory.path]);
+        expect(after[memory.path]).toEqual({ ...before, reviewed: TODAY });
+        expect(Object.keys(after)).toEqual([memory.path]);
+    });
+});
+
+describe("deprecate", () => {
+    it("sets status and valid_to, keeping unknown keys", () => {
+        const after = applyPlan(curator.deprecate(older));
+        expect(after[older.path]).toMatchObject({ status: "deprecated", valid_to: TODAY, custom_key: "kept as is" });
+        expect(Object.keys(after)).toEqual([older.path]);
+    });
+
+    it("gives the successor a supersedes link, once", () => {
+        const successor = byTitle("Run tests with pytest -x before pushing");
+        const plan = curator.deprecate(older, successor);
+        const after = applyPlan(plan);
+        expect(after[successor.path].supersedes).toEqual(["[[Tests run with pytest -x]]"]);
+        const again = frontmatterOf(files[successor.path]);
+        plan.edits[1].apply(again);
+        plan.edits[1].apply(again);
+        expect(again.supersedes).toEqual(["[[Tests run with pytest -x]]"]);
+    });
+
+    it("keeps the successor's existing supersedes links", () => {
+        const uv = byTitle("Use uv for Python installs");
+        const slow = byTitle("CI installs were slow with pip");
+        const after = applyPlan(curator.deprecate(slow, uv));
+        expect(after[uv.path].supersedes).toEqual(["[[Lock dependencies with pip-tools]]", "[[CI installs were slow with pip]]"]);
+        expect(after[uv.path].supports).toEqual(["[[CI installs were slow with pip]]"]);
+    });
+
+    it("refuses a memory as its own successor", () => {
+        expect(() => curator.deprecate(older, older)).toThrow(/itself/);
+    });
+});
+
+describe("resolving a contradiction", () => {
+    it("keep left: the right one is deprecated and superseded; the tension is gone both ways", () => {
+        const after = applyPlan(curator.keep(older, newer));
+        expect(after[newer.path]).toMatchObject({ status: "deprecated", valid_to: TODAY });
+        expect(after[newer.path].deprecated_reason).toBe(`contradicted by ${older.id}`);
+        expect(after[newer.path].contradicts).toBeUndefined();
+        expect(after[older.path].contradicts).toBeUndefined();
+        expect(after[older.path].supersedes).toEqual(["[[Tests run without -x]]"]);
+        expect(after[older.path].status).toBe("active");
+    });
+
+    it("keep right is the mirror image", () => {
+        const after = applyPlan(curator.keep(newer, older));
+        expect(after[older.path].status).toBe("deprecated");
+        expect(after[newer.path].supersedes).toEqual(["[[Tests run with pytest -x]]"]);
+    });
+
+    it("keep both: the edge goes and consistent_with records the decision both ways", () => {
+        const after = applyPlan(curator.keepBoth(older, newer));
+        expect(after[older.path].contradicts).toBeUndefined();
+        expect(after[newer.path].contradicts).toBeUndefined();
+        expect(after[older.path].consistent_with).toEqual(["[[Tests run without -x]]"]);
+        expect(after[newer.path].consistent_with).toEqual(["[[Tests run with pytest -x]]"]);
+        expect(after[older.path].status).toBe("active");
+        expect(after[newer.path].status).toBe("active");
+    });
+
+    it("keep both leaves contradictions with third notes alone", () => {
+        const text = files[older.path].replace(
+            '  - "[[Tests run without -x]]"',
+            '  - "[[Tests run without -x]]"\n  - "[[Use uv for Python installs]]"',
+        );
+        const local = memorySet({ ...files, [older.path]: text });
+        const plan = new Curator(local, TODAY).keepBoth(local.byPath(older.path)!, local.byPath(newer.path)!);
+        const fm = frontmatterOf(text);
+        plan.edits[0].apply(fm);
+        expect(fm.contradicts).toEqual(["[[Use uv for Python installs]]"]);
+    });
+
+    it("merge: a new reviewed note supersedes both, which are deprecated", () => {
+        const plan = curator.merge(older, newer, { a: files[older.path], b: files[newer.path] }, "mem-20261124-abcdef", "memem/memories");
+        const after = applyPlan(plan);
+        expect(after[older.path]).toMatchObject({ status: "deprecated", deprecated_reason: "merged into mem-20261124-abcdef" });
+        expect(after[newer.path]).toMatchObject({ status: "deprecated" });
+        expect(after[older.path].contradicts).toBeUndefined();
+        const created = plan.create!;
+        expect(created.frontmatter).toMatchObject({
+            id: "mem-20261124-abcdef",
+            project: "example-app",
+            status: "active",
+            reviewed: TODAY,
+            source_type: "user",
+            supersedes: ["[[Tests run with pytest -x]]", "[[Tests run without -x]]"],
+            tags: ["testing", "ci"],
+        });
+        expect(created.body).toContain("first failure stops the run");
+        expect(created.body).toContain("every failure shows in one run");
+        expect(created.body).not.toContain("---");
+    });
+});

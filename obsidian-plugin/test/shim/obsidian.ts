@@ -1,0 +1,561 @@
+/**
+ * A hand-written stand-in for the `obsidian` module: only what the plugin imports, backed by a real
+ * folder (Node), an in-memory map (unit tests) or the page's bridge to Node (screenshots). It is the
+ * Obsidian API mocked at its edge: notes are real text, frontmatter is real YAML, edits are real writes.
+ */
+
+import { parse as parseYamlText, stringify } from "yaml";
+
+// ---- storage under the vault --------------------------------------------------------------------
+
+export interface StoredFile {
+    path: string;
+    mtime: number;
+    size: number;
+}
+
+/** Where the notes really are: a folder on disk, a map in memory, or Node across a page bridge. */
+export interface VaultStorage {
+    basePath?: string;
+    list(): Promise<StoredFile[]>;
+    read(path: string): Promise<string>;
+    write(path: string, data: string): Promise<StoredFile>;
+    /** Obsidian's local trash: the note moves to `.trash/`, recoverable. */
+    trash(path: string): Promise<void>;
+}
+
+export function memoryStorage(files: Record<string, string>): VaultStorage & { files: Record<string, string>; trashed: string[] } {
+    const trashed: string[] = [];
+    let clock = 1_700_000_000_000;
+    const mtimes: Record<string, number> = {};
+    return {
+        files,
+        trashed,
+        async list() {
+            return Object.keys(files).map((path) => ({ path, mtime: (mtimes[path] ??= clock++), size: files[path].length }));
+        },
+        async read(path) {
+            if (!(path in files)) throw new Error(`ENOENT: ${path}`);
+            return files[path];
+        },
+        async write(path, data) {
+            files[path] = data;
+            mtimes[path] = clock++;
+            return { path, mtime: mtimes[path], size: data.length };
+        },
+        async trash(path) {
+            trashed.push(path);
+            delete files[path];
+        },
+    };
+}
+
+// ---- events and components ----------------------------------------------------------------------
+
+export interface EventRef {
+    events: Events;
+    name: string;
+    fn: (...args: unknown[]) => unknown;
+}
+
+export class Events {
+    private handlers = new Map<string, Set<EventRef>>();
+    on(name: string, fn: (...args: never[]) => unknown): EventRef {
+        const ref: EventRef = { events: this, name, fn: fn as (...args: unknown[]) => unknown };
+        if (!this.handlers.has(name)) this.handlers.set(name, new Set());
+        this.handlers.get(name)?.add(ref);
+        return ref;
+    }
+    offref(ref: EventRef): void {
+        this.handlers.get(ref.name)?.delete(ref);
+    }
+    trigger(name: string, ...args: unknown[]): void {
+        for (const ref of [...(this.handlers.get(name) ?? [])]) ref.fn(...args);
+    }
+}
+
+export class Component {
+    private cleanups: (() => void)[] = [];
+    load(): void {
+        void (this as { onload?: () => unknown }).onload?.();
+    }
+    unload(): void {
+        for (const cleanup of this.cleanups.splice(0)) cleanup();
+        (this as { onunload?: () => unknown }).onunload?.();
+    }
+    register(cb: () => void): void {
+        this.cleanups.push(cb);
+    }
+    registerEvent(ref: EventRef): void {
+        this.cleanups.push(() => ref.events.offref(ref));
+    }
+    registerInterval(id: number): number {
+        this.cleanups.push(() => clearInterval(id));
+        return id;
+    }
+}
+
+// ---- files ----------------------------------------------------------------------------------------
+
+export class TAbstractFile {
+    path = "";
+    name = "";
+}
+
+export class TFile extends TAbstractFile {
+    basename = "";
+    extension = "md";
+    stat = { ctime: 0, mtime: 0, size: 0 };
+    constructor(path: string, mtime = 0, size = 0) {
+        super();
+        this.setPath(path);
+        this.stat = { ctime: mtime, mtime, size };
+    }
+    setPath(path: string): void {
+        this.path = path;
+        this.name = path.split("/").pop() ?? path;
+        const dot = this.name.lastIndexOf(".");
+        this.basename = dot > 0 ? this.name.slice(0, dot) : this.name;
+        this.extension = dot > 0 ? this.name.slice(dot + 1) : "";
+    }
+}
+
+export class TFolder extends TAbstractFile {}
+
+export class FileSystemAdapter {
+    constructor(private readonly basePath: string) {}
+    getBasePath(): string {
+        return this.basePath;
+    }
+}
+
+export class Vault extends Events {
+    private files = new Map<string, TFile>();
+    adapter: FileSystemAdapter | object;
+    configDir = ".obsidian";
+
+    constructor(
+        readonly storage: VaultStorage,
+        private readonly metadata: () => MetadataCache,
+    ) {
+        super();
+        this.adapter = storage.basePath ? new FileSystemAdapter(storage.basePath) : {};
+    }
+
+    /** Read every note once, as Obsidian does when it opens a vault. */
+    async load(): Promise<void> {
+        for (const stored of await this.storage.list()) {
+            if (!stored.path.endsWith(".md") || stored.path.startsWith(".")) continue;
+            const file = new TFile(stored.path, stored.mtime, stored.size);
+            this.files.set(file.path, file);
+            this.metadata().index(file, await this.storage.read(file.path));
+        }
+    }
+
+    getMarkdownFiles(): TFile[] {
+        return [...this.files.values()].filter((f) => f.extension === "md");
+    }
+    getAbstractFileByPath(path: string): TAbstractFile | null {
+        return this.files.get(path) ?? null;
+    }
+    getFileByPath(path: string): TFile | null {
+        return this.files.get(path) ?? null;
+    }
+    read(file: TFile): Promise<string> {
+        return this.storage.read(file.path);
+    }
+    cachedRead(file: TFile): Promise<string> {
+        return this.storage.read(file.path);
+    }
+    async modify(file: TFile, data: string): Promise<void> {
+        const stored = await this.storage.write(file.path, data);
+        file.stat = { ...file.stat, mtime: stored.mtime, size: stored.size };
+        this.trigger("modify", file);
+        this.metadata().index(file, data);
+    }
+    async process(file: TFile, fn: (data: string) => string): Promise<string> {
+        const data = fn(await this.read(file));
+        await this.modify(file, data);
+        return data;
+    }
+    async create(path: string, data: string): Promise<TFile> {
+        if (this.files.has(path)) throw new Error("File already exists.");
+        const stored = await this.storage.write(path, data);
+        const file = new TFile(path, stored.mtime, stored.size);
+        this.files.set(path, file);
+        this.trigger("create", file);
+        this.metadata().index(file, data);
+        return file;
+    }
+    async trash(file: TFile, _system: boolean): Promise<void> {
+        await this.storage.trash(file.path);
+        this.files.delete(file.path);
+        this.metadata().forget(file);
+        this.trigger("delete", file);
+    }
+}
+
+// ---- metadata -------------------------------------------------------------------------------------
+
+const FRONTMATTER = /^---\r?\n([\s\S]*?)\r?\n?---[ \t]*(?:\r?\n|$)/;
+
+export function splitFrontmatter(text: string): { yaml: string | null; body: string } {
+    const match = FRONTMATTER.exec(text);
+    return match ? { yaml: match[1], body: text.slice(match[0].length) } : { yaml: null, body: text };
+}
+
+export class MetadataCache extends Events {
+    private cache = new Map<string, { frontmatter?: Record<string, unknown> }>();
+    constructor(private readonly vault: () => Vault) {
+        super();
+    }
+    index(file: TFile, text: string): void {
+        const { yaml } = splitFrontmatter(text);
+        let frontmatter: Record<string, unknown> | undefined;
+        try {
+            const parsed = yaml === null ? undefined : parseYaml(yaml);
+            frontmatter = parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : undefined;
+        } catch {
+            frontmatter = undefined; // Obsidian shows invalid properties as none
+        }
+        const entry = frontmatter ? { frontmatter } : {};
+        this.cache.set(file.path, entry);
+        this.trigger("changed", file, text, entry);
+    }
+    forget(file: TFile): void {
+        this.cache.delete(file.path);
+    }
+    getFileCache(file: TFile): { frontmatter?: Record<string, unknown> } | null {
+        return this.cache.get(file.path) ?? null;
+    }
+    getFirstLinkpathDest(linkpath: string, _source: string): TFile | null {
+        const wanted = linkpath.toLowerCase().replace(/\.md$/, "");
+        const files = this.vault().getMarkdownFiles();
+        return (
+            files.find((f) => f.path.toLowerCase().replace(/\.md$/, "") === wanted) ??
+            files.find((f) => f.basename.toLowerCase() === wanted) ??
+            null
+        );
+    }
+    fileToLinktext(file: TFile, _source: string, omitMdExtension = true): string {
+        const same = this.vault()
+            .getMarkdownFiles()
+            .filter((f) => f.basename.toLowerCase() === file.basename.toLowerCase());
+        if (same.length === 1) return file.basename;
+        return omitMdExtension ? file.path.replace(/\.md$/, "") : file.path;
+    }
+}
+
+export class FileManager {
+    constructor(private readonly vault: Vault) {}
+    /** Obsidian's contract: parse the properties, let `fn` mutate them, write them back as YAML. */
+    async processFrontMatter(file: TFile, fn: (frontmatter: Record<string, unknown>) => void): Promise<void> {
+        await this.vault.process(file, (text) => {
+            const { yaml, body } = splitFrontmatter(text);
+            const frontmatter = (yaml === null ? {} : (parseYaml(yaml) ?? {})) as Record<string, unknown>;
+            fn(frontmatter);
+            return `---\n${stringifyYaml(frontmatter)}---\n${body}`;
+        });
+    }
+    async trashFile(file: TFile): Promise<void> {
+        await this.vault.trash(file, false);
+    }
+}
+
+// ---- workspace and views --------------------------------------------------------------------------
+
+export class WorkspaceLeaf {
+    view: ItemView | null = null;
+    constructor(readonly app: App) {}
+    async setViewState(state: { type: string; active?: boolean }): Promise<void> {
+        const creator = this.app.workspace.viewCreators.get(state.type);
+        if (!creator) throw new Error(`no view registered for ${state.type}`);
+        this.view = creator(this);
+        this.app.workspace.leaves.push(this);
+        this.app.workspace.containerEl.appendChild(this.view.containerEl);
+        this.view.load();
+        await this.view.onOpen();
+    }
+    async openFile(file: TFile): Promise<void> {
+        this.app.workspace.setActiveFile(file);
+    }
+    detach(): void {
+        void this.view?.onClose();
+        this.view?.unload();
+        this.view?.containerEl.remove();
+        this.app.workspace.leaves = this.app.workspace.leaves.filter((l) => l !== this);
+    }
+}
+
+export class Workspace extends Events {
+    leaves: WorkspaceLeaf[] = [];
+    viewCreators = new Map<string, (leaf: WorkspaceLeaf) => ItemView>();
+    containerEl: HTMLElement;
+    private active: TFile | null = null;
+    opened: string[] = [];
+    constructor(private readonly app: App) {
+        super();
+        this.containerEl = document.createElement("div");
+        this.containerEl.className = "workspace";
+    }
+    getLeavesOfType(type: string): WorkspaceLeaf[] {
+        return this.leaves.filter((l) => l.view?.getViewType() === type);
+    }
+    getRightLeaf(_split: boolean): WorkspaceLeaf {
+        return new WorkspaceLeaf(this.app);
+    }
+    getLeaf(_newLeaf?: boolean): WorkspaceLeaf {
+        return new WorkspaceLeaf(this.app);
+    }
+    async revealLeaf(_leaf: WorkspaceLeaf): Promise<void> {}
+    getActiveFile(): TFile | null {
+        return this.active;
+    }
+    setActiveFile(file: TFile | null): void {
+        this.active = file;
+        if (file) this.opened.push(file.path);
+        this.trigger("file-open", file);
+    }
+    onLayoutReady(cb: () => void): void {
+        cb();
+    }
+}
+
+export class App {
+    vault: Vault;
+    metadataCache: MetadataCache;
+    fileManager: FileManager;
+    workspace: Workspace;
+    statusBarEl: HTMLElement;
+    constructor(storage: VaultStorage) {
+        this.statusBarEl = Object.assign(document.createElement("div"), { className: "status-bar" });
+        this.metadataCache = new MetadataCache(() => this.vault);
+        this.vault = new Vault(storage, () => this.metadataCache);
+        this.fileManager = new FileManager(this.vault);
+        this.workspace = new Workspace(this);
+    }
+}
+
+export abstract class ItemView extends Component {
+    app: App;
+    containerEl: HTMLElement;
+    constructor(readonly leaf: WorkspaceLeaf) {
+        super();
+        this.app = leaf.app;
+        this.containerEl = document.createElement("div");
+        this.containerEl.className = "workspace-leaf-content";
+        const header = document.createElement("div");
+        header.className = "view-header";
+        const content = document.createElement("div");
+        content.className = "view-content";
+        this.containerEl.append(header, content);
+    }
+    abstract getViewType(): string;
+    abstract getDisplayText(): string;
+    getIcon(): string {
+        return "document";
+    }
+    async onOpen(): Promise<void> {}
+    async onClose(): Promise<void> {}
+}
+
+// ---- plugin, settings, modals, notices ------------------------------------------------------------
+
+export interface Command {
+    id: string;
+    name: string;
+    callback?: () => unknown;
+    checkCallback?: (checking: boolean) => boolean | undefined;
+}
+
+export class Plugin extends Component {
+    commands = new Map<string, Command>();
+    settingTabs: PluginSettingTab[] = [];
+    private data: unknown = null;
+    constructor(
+        readonly app: App,
+        readonly manifest: { id: string; version: string },
+    ) {
+        super();
+    }
+    async loadData(): Promise<unknown> {
+        return this.data;
+    }
+    async saveData(data: unknown): Promise<void> {
+        this.data = JSON.parse(JSON.stringify(data));
+    }
+    addCommand(command: Command): Command {
+        this.commands.set(command.id, command);
+        return command;
+    }
+    registerView(type: string, creator: (leaf: WorkspaceLeaf) => ItemView): void {
+        this.app.workspace.viewCreators.set(type, creator);
+    }
+    addRibbonIcon(_icon: string, title: string, onClick: () => unknown): HTMLElement {
+        const el = document.createElement("div");
+        el.setAttribute("aria-label", title);
+        el.addEventListener("click", () => onClick());
+        return el;
+    }
+    addStatusBarItem(): HTMLElement {
+        const el = document.createElement("div");
+        el.className = "status-bar-item";
+        this.app.statusBarEl.appendChild(el);
+        return el;
+    }
+    addSettingTab(tab: PluginSettingTab): void {
+        this.settingTabs.push(tab);
+    }
+}
+
+export class PluginSettingTab {
+    containerEl: HTMLElement;
+    constructor(
+        readonly app: App,
+        readonly plugin: Plugin,
+    ) {
+        this.containerEl = document.createElement("div");
+    }
+}
+
+class TextComponent {
+    inputEl: HTMLInputElement;
+    private handler?: (value: string) => unknown;
+    constructor(parent: HTMLElement) {
+        this.inputEl = document.createElement("input");
+        parent.appendChild(this.inputEl);
+        this.inputEl.addEventListener("input", () => void this.handler?.(this.inputEl.value));
+    }
+    setPlaceholder(text: string): this {
+        this.inputEl.placeholder = text;
+        return this;
+    }
+    setValue(value: string): this {
+        this.inputEl.value = value;
+        return this;
+    }
+    onChange(fn: (value: string) => unknown): this {
+        this.handler = fn;
+        return this;
+    }
+}
+
+export class Setting {
+    settingEl: HTMLElement;
+    private descEl: HTMLElement;
+    constructor(parent: HTMLElement) {
+        this.settingEl = document.createElement("div");
+        this.settingEl.className = "setting-item";
+        this.descEl = document.createElement("div");
+        parent.appendChild(this.settingEl);
+    }
+    setName(name: string): this {
+        this.settingEl.setAttribute("data-name", name);
+        return this;
+    }
+    setDesc(desc: string): this {
+        this.descEl.textContent = desc;
+        return this;
+    }
+    addText(cb: (text: TextComponent) => unknown): this {
+        cb(new TextComponent(this.settingEl));
+        return this;
+    }
+}
+
+export const notices: string[] = [];
+export class Notice {
+    constructor(message: string) {
+        notices.push(message);
+    }
+}
+
+export const openModals: Modal[] = [];
+export class Modal {
+    constructor(readonly app: App) {}
+    open(): void {
+        openModals.push(this);
+    }
+    close(): void {
+        openModals.splice(openModals.indexOf(this), 1);
+    }
+}
+
+export abstract class FuzzySuggestModal<T> extends Modal {
+    placeholder = "";
+    setPlaceholder(text: string): void {
+        this.placeholder = text;
+    }
+    setInstructions(_instructions: { command: string; purpose: string }[]): void {}
+    abstract getItems(): T[];
+    abstract getItemText(item: T): string;
+    abstract onChooseItem(item: T, evt: MouseEvent | KeyboardEvent): void;
+    /** What typing `query` and pressing Enter does: the first item whose text contains it. */
+    choose(query: string): T {
+        const item = this.getItems().find((i) => this.getItemText(i).toLowerCase().includes(query.toLowerCase()));
+        if (item === undefined) throw new Error(`no suggestion matches ${query}`);
+        this.close();
+        this.onChooseItem(item, new KeyboardEvent("keydown", { key: "Enter" }));
+        return item;
+    }
+}
+
+export class Menu {}
+
+// ---- functions ------------------------------------------------------------------------------------
+
+export const Platform = { isDesktopApp: true, isMobile: false, isDesktop: true };
+
+export function parseYaml(text: string): unknown {
+    return parseYamlText(text);
+}
+
+export function stringifyYaml(value: unknown): string {
+    return stringify(value, { lineWidth: 0 });
+}
+
+export function normalizePath(path: string): string {
+    return path.replace(/\\/g, "/").replace(/\/+/g, "/").replace(/^\/|\/$/g, "");
+}
+
+export function setIcon(_el: HTMLElement, _icon: string): void {}
+
+export function debounce<A extends unknown[]>(fn: (...args: A) => unknown, wait = 0, _reset = false) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const debounced = (...args: A) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => fn(...args), wait);
+        return debounced;
+    };
+    debounced.cancel = () => {
+        clearTimeout(timer);
+        return debounced;
+    };
+    return debounced;
+}
+
+export interface RequestUrlParam {
+    url: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+}
+
+/** Where `requestUrl` goes: `fetch` in Node; the harness may route it elsewhere (the page's bridge). */
+export const network: { request: (r: RequestUrlParam) => Promise<{ status: number; text: string }> } = {
+    async request(r) {
+        const response = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body });
+        return { status: response.status, text: await response.text() };
+    },
+};
+
+export async function requestUrl(r: RequestUrlParam & { throw?: boolean }) {
+    const { status, text } = await network.request(r);
+    return {
+        status,
+        text,
+        get json() {
+            return JSON.parse(text) as unknown;
+        },
+    };
+}
