@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from memem.config import Paths, load_or_create_token
@@ -72,6 +74,17 @@ class RunningDaemon:
                 self.proc.wait()
         self.log.close()
         return self.proc.returncode
+
+
+@contextmanager
+def ready_daemon(vault: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningDaemon]:
+    """A `memem serve` that has finished its start-up reconcile, stopped (SIGTERM) on the way out."""
+    running = RunningDaemon(vault, extra_env)
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
 
 
 def wait_for_vault_daemon(paths: Paths, timeout: float = 60) -> DaemonInfo | None:

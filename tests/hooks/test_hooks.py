@@ -16,7 +16,7 @@ import pytest
 
 from memem.config import Paths
 from tests.conftest import SHARED, write_note
-from tests.daemon_helpers import RunningDaemon, stop_vault_daemon, wait_for_vault_daemon
+from tests.daemon_helpers import RunningDaemon, ready_daemon, stop_vault_daemon, wait_for_vault_daemon
 
 EVENT_BASE = {"session_id": "2d81e6cc-85a1-4fa4-9c1c-cba6067feef3", "permission_mode": "default", "prompt_id": "p1"}
 
@@ -65,10 +65,8 @@ def vault(fresh_vault: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
 @pytest.fixture
 def daemon(vault: Path) -> Iterator[RunningDaemon]:
-    running = RunningDaemon(vault)
-    running.wait_ready()
-    yield running
-    running.stop()
+    with ready_daemon(vault) as running:
+        yield running
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 
 from memem.vault.frontmatter import split
 from tests.conftest import REPO, write_note
-from tests.daemon_helpers import RunningDaemon
+from tests.daemon_helpers import RunningDaemon, ready_daemon
 
 PLUGIN = REPO / "obsidian-plugin"
 HARNESS = PLUGIN / "test" / "integration" / "dist" / "harness.cjs"
@@ -57,10 +57,8 @@ def vault(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def daemon(vault: Path) -> Iterator[RunningDaemon]:
-    running = RunningDaemon(vault)
-    running.wait_ready()
-    yield running
-    running.stop()
+    with ready_daemon(vault) as running:
+        yield running
 
 
 def drive(vault: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
