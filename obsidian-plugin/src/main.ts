@@ -4,7 +4,7 @@
  * everything that touches Obsidian's API in `obsidian/`.
  */
 
-import { FileSystemAdapter, Plugin, type TAbstractFile, TFile, type WorkspaceLeaf } from "obsidian";
+import { type FileSystemAdapter, Plugin, type TAbstractFile, TFile, type WorkspaceLeaf } from "obsidian";
 import { DaemonClient, type Endpoint } from "./daemon/client";
 import { discoverDaemon } from "./daemon/discovery";
 import { MemoryActions } from "./obsidian/actions";
@@ -120,8 +120,9 @@ export default class MememPlugin extends Plugin {
 
     private async endpoint(): Promise<Endpoint | null> {
         const memDir = this.settings.memDir || defaultMemDir();
-        const adapter = this.app.vault.adapter;
-        const vaultPath = adapter instanceof FileSystemAdapter ? adapter.getBasePath() : null;
+        // Duck-typed: on mobile there is no FileSystemAdapter class to test against.
+        const adapter = this.app.vault.adapter as Partial<FileSystemAdapter>;
+        const vaultPath = typeof adapter.getBasePath === "function" ? adapter.getBasePath() : null;
         const files = nodeFiles();
         if (this.settings.daemonAddress && this.settings.daemonToken) {
             return { url: this.settings.daemonAddress, token: this.settings.daemonToken };

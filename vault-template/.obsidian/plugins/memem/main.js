@@ -1129,7 +1129,7 @@ var MememPlugin = class extends import_obsidian9.Plugin {
   async endpoint() {
     const memDir = this.settings.memDir || defaultMemDir();
     const adapter = this.app.vault.adapter;
-    const vaultPath = adapter instanceof import_obsidian9.FileSystemAdapter ? adapter.getBasePath() : null;
+    const vaultPath = typeof adapter.getBasePath === "function" ? adapter.getBasePath() : null;
     const files = nodeFiles();
     if (this.settings.daemonAddress && this.settings.daemonToken) {
       return { url: this.settings.daemonAddress, token: this.settings.daemonToken };
