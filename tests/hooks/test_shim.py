@@ -130,5 +130,5 @@ def test_first_run_builds_its_runtime_and_says_so(tmp_path: Path, monkeypatch: p
     )
     assert version.stdout.startswith("memem ")
     paths = Paths.resolve(tmp_path / "vault")
-    wait_for_vault_daemon(paths, timeout=120)
+    wait_for_vault_daemon(paths, timeout=600)  # under load the first start can be slow; never leak it
     stop_vault_daemon(paths)
