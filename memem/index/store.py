@@ -42,6 +42,15 @@ at most one such batch while a full index runs."""
 RACY_WINDOW_NS = 2_000_000_000
 """A file modified within 2 s of being indexed may have changed again within the same mtime tick."""
 
+
+class VaultGone(FileNotFoundError):
+    """The vault's folder is not there (deleted, moved, or on a drive that is not mounted).
+
+    A reconcile then refuses rather than read the absence as "every note deleted": dropping the
+    indexes would cost a full re-embed when an unmounted drive comes back.
+    """
+
+
 Progress = Callable[[str, int, int], None]
 """Called as progress(phase, done, total); phases are "reading" and "embedding"."""
 
@@ -119,6 +128,8 @@ class IndexStore:
         """
         started = time.monotonic()
         vault, memories = self.paths.vault, self.paths.memories_folder
+        if not vault.is_dir():
+            raise VaultGone(f"the vault folder {vault} is gone; the indexes are left as they were")
         known = self.catalog.stats()
         entries = list(walk(vault, memories))
         seen: set[str] = set()
@@ -155,6 +166,8 @@ class IndexStore:
         # Runs under the write lock (the caller holds it); the nested acquisitions below are re-entrant.
         started = time.monotonic()
         vault, memories = self.paths.vault, self.paths.memories_folder
+        if not vault.is_dir():
+            raise VaultGone(f"the vault folder {vault} is gone; the indexes are left as they were")
         stats: list[FileStat] = []
         bad: list[BadNote] = []
         gone: list[str] = []

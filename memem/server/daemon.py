@@ -81,7 +81,11 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         log.info("embedder: %s", store.embedder.description)
         for reason in store.choice.fallback_reasons:
             log.warning("fallback embedder: %s", reason)
-        loop = SyncLoop(store, quiet=quiet)
+
+        def _vault_gone() -> None:
+            server.should_exit = True  # nothing left to follow; the loop has logged why
+
+        loop = SyncLoop(store, quiet=quiet, on_vault_gone=_vault_gone)
         ctx = DaemonContext(store=store, loop=loop, token=token, started=time.time())
         app = create_app(ctx)
         sock = bind(host, port)
@@ -104,6 +108,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         try:
             server.run(sockets=[sock])
         finally:
+            vault_gone = loop.state.phase == "vault-gone"
             log.info("shutting down")
             clear_daemon(paths.daemon_file, os.getpid())
             clear_hook_endpoint(paths.home, paths.vault, os.getpid())
@@ -113,4 +118,4 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
             log.info("stopped")
     finally:
         lock.release()
-    return 0
+    return 1 if vault_gone else 0

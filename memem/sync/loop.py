@@ -3,7 +3,9 @@
 One thread does all index writes (principle: one writer). It takes debounced paths from the
 watcher and reconciles them; a full reconcile runs at start, on request (`memem index` while the
 daemon runs), after an inotify overflow, and every `periodic` seconds as a safety net for events a
-filesystem never reported (network shares, sleeping laptops).
+filesystem never reported (network shares, sleeping laptops). When the vault's folder goes away
+(deleted, moved, an unmounted drive) the loop stops and tells the daemon, which exits: there is
+nothing left to follow, and the indexes stay as they were for when the folder comes back.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from memem.index.store import ApplyReport, IndexStore
+from memem.index.store import ApplyReport, IndexStore, VaultGone
 from memem.sync.debounce import Debouncer
 from memem.sync.watcher import VaultWatcher
 
@@ -24,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class LoopState:
-    phase: str = "starting"  # starting → reconciling → watching → stopped
+    phase: str = "starting"  # starting → reconciling → watching → stopped (or vault-gone)
     progress: tuple[str, int, int] | None = None
     last_reconcile: float | None = None
     last_report: dict[str, Any] = field(default_factory=dict)
@@ -41,8 +44,16 @@ def report_dict(report: ApplyReport) -> dict[str, Any]:
 
 
 class SyncLoop:
-    def __init__(self, store: IndexStore, quiet: float = 0.1, max_wait: float = 1.0, periodic: float = 600.0) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        quiet: float = 0.1,
+        max_wait: float = 1.0,
+        periodic: float = 600.0,
+        on_vault_gone: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
+        self.on_vault_gone = on_vault_gone
         self.state = LoopState()
         self.debouncer = Debouncer(quiet=quiet, max_wait=max_wait)
         self.periodic = periodic
@@ -100,9 +111,24 @@ class SyncLoop:
         log.info("reconciled: %s", self.state.last_report)
         return report
 
+    def _vault_gone(self, exc: Exception | None = None) -> None:
+        log.error("%s: stopping", exc or f"the vault folder {self.store.paths.vault} is gone")
+        self.state.phase = "vault-gone"
+        self._stop.set()
+        self._ready.set()
+        with self._requests_lock:
+            requests, self._requests = self._requests, []
+        for future in requests:
+            future.set_exception(exc or VaultGone(str(self.store.paths.vault)))
+        if self.on_vault_gone is not None:
+            self.on_vault_gone()
+
     def _run(self) -> None:
         try:
             self._reconcile()
+        except VaultGone as exc:
+            self._vault_gone(exc)
+            return
         except Exception:
             log.exception("start-up reconcile failed")
             self.state.errors += 1
@@ -110,6 +136,9 @@ class SyncLoop:
         self._ready.set()
         while not self._stop.is_set():
             paths = self.debouncer.take(timeout=1.0)
+            if not self.store.paths.vault.is_dir():
+                self._vault_gone()
+                return
             with self._requests_lock:
                 requests, self._requests = self._requests, []
             try:
@@ -124,6 +153,11 @@ class SyncLoop:
                     for future in requests:
                         future.set_result(report)
                     requests = []
+            except VaultGone as exc:
+                for future in requests:
+                    future.set_exception(exc)
+                self._vault_gone(exc)
+                return
             except Exception as exc:  # a bad batch must not kill the loop; the next reconcile heals
                 log.exception("sync failed")
                 self.state.errors += 1

@@ -56,6 +56,40 @@ def test_second_daemon_refuses_and_sigterm_is_clean(fresh_vault: Path) -> None:
     assert "stopped" in first.log_text()
 
 
+def test_daemon_exits_when_its_vault_folder_goes_and_keeps_the_indexes(fresh_vault: Path) -> None:
+    """An unmounted drive or a moved vault must not read as "every note deleted"."""
+    for name in ("A", "B", "C"):
+        write_note(fresh_vault, name, f"note {name} about sqlite locking")
+    daemon = RunningDaemon(fresh_vault)
+    try:
+        daemon.wait_ready()
+        away = fresh_vault.with_name("vault-elsewhere")
+        fresh_vault.rename(away)
+        code = daemon.proc.wait(timeout=30)
+    finally:
+        daemon.stop()
+    assert code == 1
+    assert "is gone" in daemon.log_text() and "stopping" in daemon.log_text()
+    assert not daemon.paths.daemon_file.exists()
+
+    away.rename(fresh_vault)
+    catalog = Catalog(daemon.paths.catalog_db)
+    try:
+        assert sorted(p for (p,) in catalog.conn.execute("SELECT path FROM notes")) == [
+            f"memem/memories/{n}.md" for n in ("A", "B", "C")
+        ]
+    finally:
+        catalog.close()
+    again = RunningDaemon(fresh_vault)
+    try:
+        status = again.wait_ready()
+    finally:
+        again.stop()
+    assert status["notes"] == 3
+    assert status["daemon"]["last_report"]["unchanged"] == 3
+    assert status["daemon"]["last_report"]["embedded"] == 0
+
+
 def test_token_and_host_are_required(fresh_vault: Path) -> None:
     daemon = RunningDaemon(fresh_vault)
     try:

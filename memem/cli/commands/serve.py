@@ -13,7 +13,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="run the daemon: reconcile, watch the vault, answer hooks, MCP and the plugin",
         description="Run the daemon that owns the vault's indexes: it reconciles on start, follows every "
         "edit in the vault within a second, and answers the hooks, the MCP server, the Obsidian plugin and "
-        "the CLI over loopback HTTP (token in MEMEM_DIR/token). One daemon per vault.",
+        "the CLI over loopback HTTP (token in MEMEM_DIR/token). One daemon per vault. It exits (status 1) "
+        "if the vault's folder goes away, leaving the indexes as they were.",
     )
     p.add_argument(
         "--port", type=int, default=0, help="loopback port (default: any free port, published in daemon.json)"
