@@ -3,6 +3,10 @@
 Why not reciprocal rank fusion: on LoCoMo-dev the normalised combination beat RRF at every setting
 tried (recall@10 0.751 vs 0.717 at best), because it keeps how far ahead a top hit is. Scores are
 normalised within each list, so BM25's unbounded scale and cosine's narrow band meet on equal terms.
+
+One guard: a query with no meaning to the model (an error code, a made-up token) gets a flat cosine
+list, and plain min-max would stretch its noise to 0..1 and bury the one note that contains the
+token. The vector list is therefore scaled by a span of at least `VECTOR_MIN_SPAN` cosine.
 """
 
 from __future__ import annotations
@@ -11,15 +15,26 @@ from collections.abc import Sequence
 
 VECTOR_WEIGHT = 0.6
 """Share of the vector list in the fused score (tuned on LoCoMo-dev; 0.5–0.65 are within a point)."""
+VECTOR_MIN_SPAN = 0.2
+"""Cosine span below which the vector list counts as flat. LoCoMo-dev questions span 0.13–0.38
+(5th–95th percentile) over their top 100; a made-up token spans less. 0.2 leaves LoCoMo-dev recall as
+it was (R@10 0.751, R@5 0.652 → 0.655) and puts a unique token's note first (20 of 20 probes in a
+2,000-note vault, against 12 of 20 with plain min-max)."""
 
 
-def normalise(ranked: Sequence[tuple[int, float]]) -> dict[int, float]:
-    """Scores mapped onto 0..1 within the list (a one-item list scores 1)."""
+def normalise(ranked: Sequence[tuple[int, float]], min_span: float = 0.0) -> dict[int, float]:
+    """Scores mapped onto 0..1 within the list (a one-item list scores 1).
+
+    With `min_span`, a list whose scores lie closer together than that is not stretched to the
+    full range: its best item scores span / min_span.
+    """
     if not ranked:
         return {}
+    if len(ranked) == 1:
+        return {ranked[0][0]: 1.0}
     values = [s for _, s in ranked]
     low, high = min(values), max(values)
-    span = high - low
+    span = max(high - low, min_span)
     return {uid: (s - low) / span if span > 0 else 1.0 for uid, s in ranked}
 
 
@@ -28,7 +43,10 @@ def fuse(
 ) -> dict[int, float]:
     """uid -> fused score in 0..1. A note missing from one list gets nothing from that list."""
     fused: dict[int, float] = {}
-    for weight, ranked in ((1.0 - vector_weight, fulltext), (vector_weight, vector)):
-        for uid, score in normalise(ranked).items():
+    for weight, scores in (
+        (1.0 - vector_weight, normalise(fulltext)),
+        (vector_weight, normalise(vector, VECTOR_MIN_SPAN)),
+    ):
+        for uid, score in scores.items():
             fused[uid] = fused.get(uid, 0.0) + weight * score
     return fused

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from memem.index.store import IndexStore
 from memem.recall.query import Query
 from memem.recall.search import Hit, search
@@ -149,3 +151,35 @@ def test_modes(store: IndexStore, fresh_vault: Path) -> None:
     store.reconcile()
     for mode in ("hybrid", "fulltext", "vector"):
         assert ids(search(store, Query("kubernetes ingress", mode=mode))) == ["x"]
+
+
+def test_a_unique_token_finds_its_one_note_first(store: IndexStore, fresh_vault: Path) -> None:
+    """An error code or made-up token matches one note exactly; semantic neighbours of a query with no
+    meaning to the model must not bury it (plain min-max scaling stretched their flat cosines to 0..1
+    and put such a note at rank 3 here, and as low as 17 in a 2,000-note vault)."""
+    from benchmarks.synthetic import generate
+
+    generate(fresh_vault, 300)
+    store.reconcile()
+    notes = sorted((fresh_vault / "memem" / "memories").rglob("*.md"))
+    ranks = []
+    for i in range(12):
+        note = notes[(i * 7919) % len(notes)]
+        rel, text, token = note.relative_to(fresh_vault).as_posix(), note.read_text(), f"zqx{i}nonce{i * 7777}"
+        note.write_text(text.replace("\n---\n", f"\n---\n{token} ", 1))
+        store.sync_paths([rel])
+        paths = [h.row.path for h in search(store, Query(token, limit=50))]
+        ranks.append(paths.index(rel) + 1 if rel in paths else None)
+        note.write_text(text)
+        store.sync_paths([rel])
+    assert ranks == [1] * 12
+
+
+def test_normalise_does_not_stretch_a_flat_list() -> None:
+    from memem.recall.fusion import normalise
+
+    assert normalise([(1, 0.30), (2, 0.25), (3, 0.20)]) == {1: 1.0, 2: pytest.approx(0.5), 3: 0.0}
+    flat = normalise([(1, 0.30), (2, 0.25), (3, 0.20)], min_span=0.2)
+    assert flat == {1: pytest.approx(0.5), 2: pytest.approx(0.25), 3: 0.0}
+    assert normalise([(7, 0.4)], min_span=0.2) == {7: 1.0}
+    assert normalise([]) == {}
