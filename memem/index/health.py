@@ -29,6 +29,7 @@ class Health:
     embedder: str
     embedder_description: str
     embedder_fallback: list[str]
+    embedder_why: str
     bad_notes: list[dict[str, str]]
     duplicate_ids: dict[str, list[str]]
     notes_with_warnings: int
@@ -65,6 +66,7 @@ def health(store: IndexStore) -> Health:
         embedder=store.embedder.name,
         embedder_description=store.embedder.description,
         embedder_fallback=list(store.choice.fallback_reasons),
+        embedder_why=store.choice.why,
         bad_notes=[{"path": b.path, "reason": b.reason} for b in bad],
         duplicate_ids=dupes,
         notes_with_warnings=len(warned),

@@ -92,9 +92,9 @@ class IndexStore:
     def __init__(self, paths: Paths, embedder: EmbedderChoice | None = None) -> None:
         paths.ensure_state()
         self.paths = paths
-        self.choice = embedder or load_embedder(paths.models_dir)
-        self.embedder = self.choice.embedder
         self.catalog = Catalog(paths.catalog_db)
+        self.choice = embedder or load_embedder(paths.models_dir, self.catalog.get_meta("embedder"))
+        self.embedder = self.choice.embedder
         self.vectors = VectorStore(paths.chroma_dir, self.embedder)
         self.lock = threading.RLock()  # guards the graph
         self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread

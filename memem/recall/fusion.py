@@ -6,7 +6,9 @@ normalised within each list, so BM25's unbounded scale and cosine's narrow band 
 
 One guard: a query with no meaning to the model (an error code, a made-up token) gets a flat cosine
 list, and plain min-max would stretch its noise to 0..1 and bury the one note that contains the
-token. The vector list is therefore scaled by a span of at least `VECTOR_MIN_SPAN` cosine.
+token. The vector list is therefore scaled by a span of at least `VECTOR_MIN_SPAN` cosine, once it
+is long enough (`FLAT_LIST_MIN`) for its spread to say how flat the scores are; in a vault of a few
+notes the gap between two candidates is all there is to go on, and it counts in full.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ VECTOR_MIN_SPAN = 0.2
 (5th–95th percentile) over their top 100; a made-up token spans less. 0.2 leaves LoCoMo-dev recall as
 it was (R@10 0.751, R@5 0.652 → 0.655) and puts a unique token's note first (20 of 20 probes in a
 2,000-note vault, against 12 of 20 with plain min-max)."""
+FLAT_LIST_MIN = 20
+"""Candidates a vector list needs before VECTOR_MIN_SPAN applies."""
 
 
 def normalise(ranked: Sequence[tuple[int, float]], min_span: float = 0.0) -> dict[int, float]:
@@ -45,7 +49,7 @@ def fuse(
     fused: dict[int, float] = {}
     for weight, scores in (
         (1.0 - vector_weight, normalise(fulltext)),
-        (vector_weight, normalise(vector, VECTOR_MIN_SPAN)),
+        (vector_weight, normalise(vector, VECTOR_MIN_SPAN if len(vector) >= FLAT_LIST_MIN else 0.0)),
     ):
         for uid, score in scores.items():
             fused[uid] = fused.get(uid, 0.0) + weight * score

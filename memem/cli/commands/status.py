@@ -32,12 +32,14 @@ def collect(ctx: Context) -> dict[str, Any]:
 
 def render(data: dict[str, Any]) -> str:
     d = data["daemon"]
+    why = data.get("embedder_why")
     lines = [
         f"vault        {data['vault']}  (memories in {data['memories_folder']}/)",
         f"notes        {data['notes']} indexed · {data['vectors']} vectors · {data['fulltext']} full-text"
         + (f" · {data['stale_vectors']} awaiting embedding" if data["stale_vectors"] else ""),
         f"graph        {data['graph_nodes']} notes · {data['graph_edges']} links · {data['dangling_links']} dangling",
-        f"embeddings   {data['embedder_description']}" + ("  [FALLBACK]" if data["embedder_fallback"] else ""),
+        f"embeddings   {data['embedder_description']}"
+        + ("  [FALLBACK]" if data["embedder_fallback"] else f"  ({why})" if why else ""),
     ]
     if d.get("running"):
         progress = d.get("progress")

@@ -81,6 +81,20 @@ class MiniLMInt8Function(_MememFunction):
 
 
 @register_embedding_function
+class MiniLMInt8FeedForwardFunction(_MememFunction):
+    @staticmethod
+    def name() -> str:
+        return "memem-minilm-l6-v2-int8-ffn"
+
+    def _load(self) -> Embedder:
+        return _load_minilm("int8-ffn")
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLMInt8FeedForwardFunction:
+        return MiniLMInt8FeedForwardFunction()
+
+
+@register_embedding_function
 class HashFunction(_MememFunction):
     @staticmethod
     def name() -> str:
@@ -97,7 +111,7 @@ class HashFunction(_MememFunction):
 
 
 FUNCTIONS: dict[str, type[_MememFunction]] = {
-    cls.name(): cls for cls in (MiniLMFunction, MiniLMInt8Function, HashFunction)
+    cls.name(): cls for cls in (MiniLMFunction, MiniLMInt8Function, MiniLMInt8FeedForwardFunction, HashFunction)
 }
 
 

@@ -20,6 +20,13 @@ from memem.index.embeddings.model_files import ModelFiles
 
 NAME = "memem-minilm-l6-v2"
 NAME_INT8 = "memem-minilm-l6-v2-int8"
+NAME_INT8_FFN = "memem-minilm-l6-v2-int8-ffn"
+NAMES = {"fp32": NAME, "int8": NAME_INT8, "int8-ffn": NAME_INT8_FFN}
+PRECISIONS = {
+    "fp32": "float32",
+    "int8": "int8 dense layers",
+    "int8-ffn": "int8 feed-forward layers, float32 attention",
+}
 DIM = 384
 MAX_TOKENS = 256  # the length sentence-transformers trained and truncates at
 BATCH = 32
@@ -58,32 +65,49 @@ def _fp32_model(files: ModelFiles, cache_dir: Path) -> Path:
     return target
 
 
-def _int8_model(fp32: Path, cache_dir: Path) -> Path:
+def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) -> Path:
     """Weights of the dense layers quantised to int8, per channel; activations stay float.
 
     Only MatMuls against weights are quantised (quantising attention's activation products costs
     far more accuracy for little speed). Measured on LoCoMo turns: ~1.6x faster on an AVX2 CPU, mean
     cosine 0.991 to the float model.
+
+    `feed_forward_only` keeps the attention projections in float too and quantises the two wide
+    feed-forward MatMuls of each layer (two thirds of the encoder's arithmetic): on an AVX-512 VNNI
+    CPU, 1.4x the float model's rate with mean cosine 0.993 and LoCoMo-dev recall within noise of it.
     """
-    target = cache_dir / f"{fp32.stem}-int8-{_cache_key(fp32, 'int8-v1')}.onnx"
+    variant = "int8-ffn-v1" if feed_forward_only else "int8-v1"
+    target = cache_dir / f"{fp32.stem}-{variant.rsplit('-', 1)[0]}-{_cache_key(fp32, variant)}.onnx"
     if target.is_file():
         return target
+    import logging
+
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = onnx.load(str(fp32))
-    weights = {init.name for init in model.graph.initializer}
+    weights = {init.name: tuple(init.dims) for init in model.graph.initializer}
     for i, node in enumerate(model.graph.node):
         node.name = node.name or f"node_{i}"
-    dense = [n.name for n in model.graph.node if n.op_type == "MatMul" and any(x in weights for x in n.input)]
+    dense = {n.name: weights[x] for n in model.graph.node if n.op_type == "MatMul" for x in n.input if x in weights}
+    if feed_forward_only:
+        # The feed-forward weights are the ones with the intermediate (widest) dimension.
+        widest = max(d for dims in dense.values() for d in dims)
+        dense = {name: dims for name, dims in dense.items() if widest in dims}
     cache_dir.mkdir(parents=True, exist_ok=True)
     named = cache_dir / f".{target.stem}.{secrets.token_hex(4)}.src.onnx"
     out = cache_dir / f".{target.stem}.{secrets.token_hex(4)}.out.onnx"
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser logs advice to the root logger; it is not the user's concern
     try:
         onnx.save(model, str(named))
-        quantize_dynamic(str(named), str(out), weight_type=QuantType.QInt8, nodes_to_quantize=dense, per_channel=True)
+        quantize_dynamic(
+            str(named), str(out), weight_type=QuantType.QInt8, nodes_to_quantize=list(dense), per_channel=True
+        )
         _publish(out, target)
     finally:
+        root.setLevel(level)
         named.unlink(missing_ok=True)
         out.unlink(missing_ok=True)
     return target
@@ -98,14 +122,17 @@ class MiniLMEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        if precision not in ("fp32", "int8"):
-            raise ValueError(f"precision must be fp32 or int8, not {precision!r}")
+        if precision not in NAMES:
+            raise ValueError(f"precision must be one of {', '.join(NAMES)}, not {precision!r}")
         self.files = files
-        self.name = NAME if precision == "fp32" else NAME_INT8
-        self.description = f"all-MiniLM-L6-v2 {precision} ({files.format} from {files.origin}) on onnxruntime"
+        self.precision = precision
+        self.name = NAMES[precision]
+        self.description = (
+            f"all-MiniLM-L6-v2, {PRECISIONS[precision]} ({files.format} from {files.origin}) on onnxruntime"
+        )
         model_path = _fp32_model(files, cache_dir)
-        if precision == "int8":
-            model_path = _int8_model(model_path, cache_dir)
+        if precision != "fp32":
+            model_path = _int8_model(model_path, cache_dir, feed_forward_only=precision == "int8-ffn")
         # memem's own graph pools and normalises; an exported BertModel returns token states instead.
         self._pooled = files.format == "safetensors"
         options = ort.SessionOptions()
