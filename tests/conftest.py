@@ -41,9 +41,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: P
     monkeypatch.setenv("MEMEM_DIR", str(home))
     for var in ("MEMEM_VAULT", "MEMEM_MODEL_DIR", "ANTHROPIC_API_KEY", "CLAUDE_PROJECT_DIR"):
         monkeypatch.delenv(var, raising=False)
-    # The float model everywhere, daemons and hooks included: by default memem picks int8 feed-forward
-    # layers on CPUs with VNNI, and a test's near-tie must not rank differently from one CI host to the
-    # next. The choice itself is tested in tests/index/test_embeddings.py.
+    # The float model, explicitly, in daemons and hooks too: a test's near-tie must rank the same
+    # whatever the developer's shell sets.
     monkeypatch.setenv("MEMEM_EMBEDDER", "minilm")
     return home
 

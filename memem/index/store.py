@@ -93,7 +93,7 @@ class IndexStore:
         paths.ensure_state()
         self.paths = paths
         self.catalog = Catalog(paths.catalog_db)
-        self.choice = embedder or load_embedder(paths.models_dir, self.catalog.get_meta("embedder"))
+        self.choice = embedder or load_embedder(paths.models_dir)
         self.embedder = self.choice.embedder
         self.vectors = VectorStore(paths.chroma_dir, self.embedder)
         self.lock = threading.RLock()  # guards the graph

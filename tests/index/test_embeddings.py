@@ -8,13 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memem.config import Paths
 from memem.index.embeddings import EmbedderChoice, load_embedder
 from memem.index.embeddings.fallback import HashEmbedder
 from memem.index.embeddings.minilm import MiniLMEmbedder
 from memem.index.embeddings.model_files import find_model
-from memem.index.store import IndexStore
-from tests.conftest import write_note
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "fixtures" / "minilm_reference.json").read_text())
 
@@ -62,37 +59,16 @@ def test_int8_feed_forward_variant_tracks_the_float_model(model_cache: Path) -> 
     assert sum(n.op_type == "MatMul" for n in model.graph.node) >= 4 * 6
 
 
-def test_auto_picks_by_cpu_and_never_switches_an_existing_index(tmp_path: Path) -> None:
-    from memem.index.embeddings import auto_choice, cpu_flags
-
-    assert auto_choice(frozenset({"avx2", "fma"}))[0] == "minilm"
-    choice, why = auto_choice(frozenset({"avx2", "avx512f", "avx512_vnni"}))
-    assert choice == "minilm-int8-ffn" and "avx512_vnni" in why
-    assert auto_choice(frozenset({"avx2", "avx_vnni"}))[0] == "minilm-int8-ffn"
-    # An index built with one precision keeps it, whatever the CPU says now.
-    assert auto_choice(frozenset({"avx512_vnni"}), "memem-minilm-l6-v2")[0] == "minilm"
-    assert auto_choice(frozenset(), "memem-minilm-l6-v2-int8-ffn")[0] == "minilm-int8-ffn"
-    assert auto_choice(frozenset(), "memem-minilm-l6-v2-int8")[0] == "minilm-int8"
-    assert auto_choice(frozenset({"avx512_vnni"}), "memem-hash-v1")[0] == "minilm-int8-ffn"
-
-    info = tmp_path / "cpuinfo"
-    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512_vnni\n\nprocessor\t: 1\n")
-    assert cpu_flags(info) == {"fpu", "sse2", "avx2", "avx512_vnni"}
-    assert cpu_flags(tmp_path / "absent") == frozenset()
-
-
-def test_default_embedder_follows_this_cpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from memem.index.embeddings import auto_choice, cpu_flags
-
+def test_the_float_model_is_the_default_and_a_choice_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("MEMEM_EMBEDDER")
-
-    choice = load_embedder(tmp_path)
-    expected, why = auto_choice(cpu_flags())
-    assert choice.why == why and not choice.fallback_reasons
-    assert (
-        choice.embedder.name
-        == {"minilm": "memem-minilm-l6-v2", "minilm-int8-ffn": "memem-minilm-l6-v2-int8-ffn"}[expected]
-    )
+    default = load_embedder(tmp_path)
+    assert default.embedder.name == "memem-minilm-l6-v2" and default.why == "" and not default.fallback_reasons
+    monkeypatch.setenv("MEMEM_EMBEDDER", "minilm-int8-ffn")
+    chosen = load_embedder(tmp_path)
+    assert chosen.embedder.name == "memem-minilm-l6-v2-int8-ffn"
+    assert chosen.why == "chosen by MEMEM_EMBEDDER=minilm-int8-ffn"
 
 
 def test_fallback_is_deterministic_and_normalised() -> None:
@@ -126,22 +102,3 @@ def test_model_dir_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 def test_forced_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MEMEM_EMBEDDER", "hash")
     assert load_embedder(tmp_path).embedder.name == "memem-hash-v1"
-
-
-def test_auto_keeps_the_precision_an_index_was_built_with(
-    paths: Paths, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Upgrading memem (or moving to a CPU with VNNI) must not re-embed a vault that is already indexed."""
-    write_note(fresh_vault, "Pin uv", "Installs go through uv sync.", id="uv")
-    store = IndexStore(paths)  # MEMEM_EMBEDDER=minilm, as an index built before `auto` existed
-    store.reconcile()
-    store.close()
-
-    monkeypatch.delenv("MEMEM_EMBEDDER")
-    store = IndexStore(paths)
-    try:
-        assert store.embedder.name == "memem-minilm-l6-v2"
-        assert store.choice.why == "auto: kept minilm, which the indexed vectors use"
-        assert store.catalog.pending_vectors() == [] and store.vectors.count() == 1
-    finally:
-        store.close()
