@@ -120,6 +120,11 @@ class IndexStore:
             self.vectors.drop_collection_for(previous)
 
     # --- reconcile ----------------------------------------------------------------------------------
+    def require_vault(self) -> None:
+        """Raise VaultGone unless the vault's folder is there."""
+        if not self.paths.vault.is_dir():
+            raise VaultGone(f"the vault folder {self.paths.vault} is gone; the indexes are left as they were")
+
     def reconcile(self, progress: Progress | None = None) -> ApplyReport:
         """Bring every index in line with the whole vault (start-up, `memem index`).
 
@@ -128,8 +133,7 @@ class IndexStore:
         """
         started = time.monotonic()
         vault, memories = self.paths.vault, self.paths.memories_folder
-        if not vault.is_dir():
-            raise VaultGone(f"the vault folder {vault} is gone; the indexes are left as they were")
+        self.require_vault()
         known = self.catalog.stats()
         entries = list(walk(vault, memories))
         seen: set[str] = set()
@@ -166,8 +170,7 @@ class IndexStore:
         # Runs under the write lock (the caller holds it); the nested acquisitions below are re-entrant.
         started = time.monotonic()
         vault, memories = self.paths.vault, self.paths.memories_folder
-        if not vault.is_dir():
-            raise VaultGone(f"the vault folder {vault} is gone; the indexes are left as they were")
+        self.require_vault()
         stats: list[FileStat] = []
         bad: list[BadNote] = []
         gone: list[str] = []

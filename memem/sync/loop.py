@@ -111,15 +111,15 @@ class SyncLoop:
         log.info("reconciled: %s", self.state.last_report)
         return report
 
-    def _vault_gone(self, exc: Exception | None = None) -> None:
-        log.error("%s: stopping", exc or f"the vault folder {self.store.paths.vault} is gone")
+    def _vault_gone(self, exc: VaultGone) -> None:
+        log.error("%s: stopping", exc)
         self.state.phase = "vault-gone"
         self._stop.set()
         self._ready.set()
         with self._requests_lock:
             requests, self._requests = self._requests, []
         for future in requests:
-            future.set_exception(exc or VaultGone(str(self.store.paths.vault)))
+            future.set_exception(exc)
         if self.on_vault_gone is not None:
             self.on_vault_gone()
 
@@ -136,12 +136,10 @@ class SyncLoop:
         self._ready.set()
         while not self._stop.is_set():
             paths = self.debouncer.take(timeout=1.0)
-            if not self.store.paths.vault.is_dir():
-                self._vault_gone()
-                return
             with self._requests_lock:
                 requests, self._requests = self._requests, []
             try:
+                self.store.require_vault()  # checked each pass: a moved vault sends no events
                 if paths:
                     report = self.store.sync_paths(paths)
                     self.state.events_applied += report.changed

@@ -15,6 +15,7 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from memem.index.embeddings import Embedder
+from memem.index.embeddings.minilm import NAMES
 
 
 class _MememFunction(EmbeddingFunction[Documents]):
@@ -52,46 +53,36 @@ def _load_minilm(precision: str) -> Embedder:
     return MiniLMEmbedder(files, memem_home() / "models", precision=precision)
 
 
-@register_embedding_function
-class MiniLMFunction(_MememFunction):
-    @staticmethod
-    def name() -> str:
-        return "memem-minilm-l6-v2"
+class _MiniLMFunction(_MememFunction):
+    """The MiniLM model at one precision; its name is the one the model's vectors are stored under."""
+
+    precision = "fp32"
+
+    @classmethod
+    def name(cls) -> str:
+        return NAMES[cls.precision]
 
     def _load(self) -> Embedder:
-        return _load_minilm("fp32")
+        return _load_minilm(self.precision)
 
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> MiniLMFunction:
-        return MiniLMFunction()
-
-
-@register_embedding_function
-class MiniLMInt8Function(_MememFunction):
-    @staticmethod
-    def name() -> str:
-        return "memem-minilm-l6-v2-int8"
-
-    def _load(self) -> Embedder:
-        return _load_minilm("int8")
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> MiniLMInt8Function:
-        return MiniLMInt8Function()
+    @classmethod
+    def build_from_config(cls, config: dict[str, Any]) -> _MiniLMFunction:
+        return cls()
 
 
 @register_embedding_function
-class MiniLMInt8FeedForwardFunction(_MememFunction):
-    @staticmethod
-    def name() -> str:
-        return "memem-minilm-l6-v2-int8-ffn"
+class MiniLMFunction(_MiniLMFunction):
+    precision = "fp32"
 
-    def _load(self) -> Embedder:
-        return _load_minilm("int8-ffn")
 
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> MiniLMInt8FeedForwardFunction:
-        return MiniLMInt8FeedForwardFunction()
+@register_embedding_function
+class MiniLMInt8Function(_MiniLMFunction):
+    precision = "int8"
+
+
+@register_embedding_function
+class MiniLMInt8FeedForwardFunction(_MiniLMFunction):
+    precision = "int8-ffn"
 
 
 @register_embedding_function

@@ -77,8 +77,8 @@ def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) ->
     CPU, 1.3-1.5x the float model's rate, mean cosine 0.993 to it, LoCoMo-dev hybrid R@5 / R@10
     0.650 / 0.757 against the float model's 0.655 / 0.751.
     """
-    variant = "int8-ffn-v1" if feed_forward_only else "int8-v1"
-    target = cache_dir / f"{fp32.stem}-{variant.rsplit('-', 1)[0]}-{_cache_key(fp32, variant)}.onnx"
+    kind = "int8-ffn" if feed_forward_only else "int8"
+    target = cache_dir / f"{fp32.stem}-{kind}-{_cache_key(fp32, f'{kind}-v1')}.onnx"
     if target.is_file():
         return target
     import logging
@@ -126,7 +126,6 @@ class MiniLMEmbedder:
         if precision not in NAMES:
             raise ValueError(f"precision must be one of {', '.join(NAMES)}, not {precision!r}")
         self.files = files
-        self.precision = precision
         self.name = NAMES[precision]
         self.description = (
             f"all-MiniLM-L6-v2, {PRECISIONS[precision]} ({files.format} from {files.origin}) on onnxruntime"
