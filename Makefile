@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.mcp_bench
 	$(BIN)/python -m benchmarks.hook_bench
 	$(BIN)/python -m benchmarks.injection_bench
+	$(BIN)/python -m benchmarks.hostile_bench
 
 clean:
 	rm -rf $(VENV) demo-vault .demo-home .pytest_cache .mypy_cache .ruff_cache obsidian-plugin/node_modules

@@ -62,7 +62,7 @@ def main() -> int:
     from benchmarks.synthetic import generate
 
     subprocess.run(
-        [py, "-m", "memem", "init", str(vault)],
+        [py, "-P", "-m", "memem", "init", str(vault)],
         env={**env, "MEMEM_PLUGIN_ROOT": str(REPO)},
         check=True,
         capture_output=True,
@@ -70,9 +70,11 @@ def main() -> int:
     generate(vault, args.notes)
     rows: list[tuple[str, str]] = []
     try:
-        daemon = subprocess.Popen([py, "-m", "memem", "serve", "--quiet"], env=env)
+        daemon = subprocess.Popen([py, "-P", "-m", "memem", "serve", "--quiet"], env=env)
         while True:
-            status = subprocess.run([py, "-m", "memem", "status", "--json"], env=env, capture_output=True, text=True)
+            status = subprocess.run(
+                [py, "-P", "-m", "memem", "status", "--json"], env=env, capture_output=True, text=True
+            )
             if status.returncode == 0 and json.loads(status.stdout)["daemon"].get("phase") == "watching":
                 break
             time.sleep(0.5)

@@ -53,7 +53,7 @@ def main() -> int:
     vault = work / "vault"
     generate(vault, args.notes)
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "memem", "--vault", str(vault), "mcp"], env=dict(os.environ)
+        command=sys.executable, args=["-P", "-m", "memem", "--vault", str(vault), "mcp"], env=dict(os.environ)
     )
     timings: dict[str, list[float]] = {"memory_search": [], "active_memory_slice": [], "memory_get": []}
 

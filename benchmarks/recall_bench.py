@@ -68,7 +68,7 @@ def main() -> int:
             vault = work / "locomo"
             shutil.copytree(LOCOMO / "memem", vault / "memem")
             out = subprocess.run(
-                [sys.executable, "-m", "memem", "--vault", str(vault), "eval", str(LOCOMO / "queries.jsonl"),
+                [sys.executable, "-P", "-m", "memem", "--vault", str(vault), "eval", str(LOCOMO / "queries.jsonl"),
                  "--category", "1,2,3,4", "--k", "1,5,10,20"],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
@@ -103,7 +103,7 @@ def main() -> int:
                     # --batch: one process for every query vs. one process per query
                     lines = "\n".join(json.dumps(q) for q in qs) + "\n"
                     start = time.perf_counter()
-                    subprocess.run([sys.executable, "-m", "memem", "--vault", str(vault), "search", "--batch"],
+                    subprocess.run([sys.executable, "-P", "-m", "memem", "--vault", str(vault), "search", "--batch"],
                                    input=lines, capture_output=True, text=True, check=True)  # fmt: skip
                     batch_each = (time.perf_counter() - start) * 1000 / len(qs)
                     singles = []
@@ -111,6 +111,7 @@ def main() -> int:
                         start = time.perf_counter()
                         one = [
                             sys.executable,
+                            "-P",
                             "-m",
                             "memem",
                             "--vault",

@@ -144,7 +144,7 @@ def main() -> int:
         # 3. No-change reconcile of the whole synthetic vault: in-process time and the whole command.
         start = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, "-m", "memem", "--vault", str(vault), "index", "--json"],
+            [sys.executable, "-P", "-m", "memem", "--vault", str(vault), "index", "--json"],
             capture_output=True,
             text=True,
             check=True,

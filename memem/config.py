@@ -16,7 +16,9 @@ from pathlib import Path
 
 ENV_VAULT = "MEMEM_VAULT"
 ENV_HOME = "MEMEM_DIR"
+ENV_IMPORT_ROOTS = "MEMEM_IMPORT_ROOTS"
 DEFAULT_MEMORIES = "memem/memories"
+QUARANTINE_FOLDER = "memem/quarantine"
 
 
 class ConfigError(RuntimeError):
@@ -25,6 +27,38 @@ class ConfigError(RuntimeError):
 
 def memem_home() -> Path:
     return Path(os.environ.get(ENV_HOME) or "~/.memem").expanduser()
+
+
+def private_dir(path: Path) -> Path:
+    """Make `path` (and missing parents) a folder only its owner can enter: 0700.
+
+    memem's state holds the daemon's token, the catalog (every note's text) and logs; on a shared
+    machine none of it is for other users. A folder created earlier with looser bits is tightened.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.stat().st_mode & 0o077 and path.owner() == _me():
+            path.chmod(0o700)
+    except (OSError, KeyError):
+        pass  # a folder we do not own, or no user database: leave it as it is
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` empty with mode 0600 if it is missing (so whoever opens it next keeps that mode)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError:
+        pass
+    return path
+
+
+def _me() -> str:
+    import getpass
+
+    return getpass.getuser()
 
 
 def _config_file(home: Path) -> Path:
@@ -41,11 +75,12 @@ def read_config(home: Path | None = None) -> dict[str, object]:
 
 
 def write_config(values: dict[str, object], home: Path | None = None) -> None:
-    home = home or memem_home()
-    home.mkdir(parents=True, exist_ok=True)
+    home = private_dir(home or memem_home())
     merged = {**read_config(home), **values}
     temp = _config_file(home).with_suffix(".tmp")
-    temp.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(merged, indent=2) + "\n")
     os.replace(temp, _config_file(home))
 
 
@@ -87,6 +122,12 @@ class Paths:
     @property
     def memories(self) -> Path:
         return self.vault / self.memories_folder
+
+    @property
+    def quarantine(self) -> Path:
+        """Where text that reads as instructions to a model waits for the person: beside the
+        memories folder, so nothing in it is ever indexed or recalled."""
+        return self.vault / QUARANTINE_FOLDER
 
     @property
     def state(self) -> Path:
@@ -131,9 +172,11 @@ class Paths:
         return self.home / "models"
 
     def ensure_state(self) -> None:
-        self.state.mkdir(parents=True, exist_ok=True)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        (self.state / "vault-path").write_text(str(self.vault) + "\n", encoding="utf-8")
+        for folder in (self.home, self.home / "vaults", self.state, self.log_dir):
+            private_dir(folder)
+        marker = self.state / "vault-path"
+        if not marker.exists() or marker.read_text(encoding="utf-8").strip() != str(self.vault):
+            private_file(marker).write_text(str(self.vault) + "\n", encoding="utf-8")
 
 
 def load_or_create_token(home: Path) -> str:
@@ -147,7 +190,7 @@ def load_or_create_token(home: Path) -> str:
         pass
     import secrets
 
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     temp = home / f".token-{secrets.token_hex(6)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from memem.config import Paths, load_or_create_token
 from memem.server.client import DaemonUnavailable, call
@@ -22,7 +26,7 @@ class RunningDaemon:
         env = {**os.environ, **(extra_env or {})}
         self.log = open(self.paths.home / f"serve-{time.time_ns()}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "memem", "--vault", str(vault), "serve", "--quiet"],
+            [sys.executable, "-P", "-m", "memem", "--vault", str(vault), "serve", "--quiet"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
         self.info = self.wait_for_info()
@@ -119,3 +123,60 @@ def stop_vault_daemon(paths: Paths, timeout: float = 30) -> bool:
     while time.monotonic() < deadline and paths.daemon_file.exists():
         time.sleep(0.1)
     return True
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "tests", "version": "1"}},
+}  # fmt: skip
+
+
+class StdioSession:
+    """`memem mcp` driven as Claude Code drives it: JSON-RPC lines on its stdin, answers read from stdout."""
+
+    def __init__(
+        self, vault: Path, cwd: Path | None = None, extra_args: tuple[str, ...] = (), entry: list[str] | None = None
+    ) -> None:
+        """`entry` runs memem some other way than this interpreter's `-P -m memem` (the hook shim)."""
+        self.proc = subprocess.Popen(
+            [*(entry or [sys.executable, "-P", "-m", "memem"]), "--vault", str(vault), "mcp", *extra_args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
+        )  # fmt: skip
+        self.lines: queue.Queue[bytes] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def receive(self, timeout: float = 60) -> dict[str, Any]:
+        line = self.lines.get(timeout=timeout)
+        answer = json.loads(line)
+        assert isinstance(answer, dict)
+        return answer
+
+    def request(self, message: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
+        self.send(message)
+        answer = self.receive(timeout)
+        assert answer.get("id") == message["id"], answer
+        return answer
+
+    def close_stdin(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+
+    def stderr(self) -> str:
+        """What it logged (only once it has exited)."""
+        assert self.proc.stderr is not None
+        return self.proc.stderr.read().decode(errors="replace")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()

@@ -51,9 +51,17 @@ class Context:
         info = read_daemon(self.paths.daemon_file, self.paths.lock_file)
         if info is not None:
             return info
-        from memem.sync.lock import is_locked, read_holder
+        import time
 
-        if is_locked(self.paths.lock_file) and read_holder(self.paths.lock_file).get("role") == "daemon":
+        from memem.sync.lock import is_locked, known_holder
+
+        # A holder record in transition reads as unknown for a moment: look again before deciding.
+        deadline = time.monotonic() + 1.0
+        holder = known_holder(self.paths.lock_file)
+        while not holder and is_locked(self.paths.lock_file) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            holder = known_holder(self.paths.lock_file)
+        if holder.get("role") == "daemon" and is_locked(self.paths.lock_file):
             from memem.server.spawn import wait_for_daemon
 
             return wait_for_daemon(self.paths, 120.0)

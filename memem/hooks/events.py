@@ -9,7 +9,6 @@ that, reads the SQLite catalog. Standard library only.
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 from memem.config import Paths
@@ -35,16 +34,17 @@ LOG_LIMIT = 1_000_000
 
 
 def log(home: Path | None, message: str) -> None:
-    from memem.config import memem_home
+    from memem.config import memem_home, private_dir
 
-    folder = (home or memem_home()) / "logs"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir((home or memem_home()) / "logs")
         path = folder / "hooks.log"
         if path.exists() and path.stat().st_size > LOG_LIMIT:
             path.replace(folder / "hooks.log.1")
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} pid={os.getpid()} {message}\n")
+        line = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} pid={os.getpid()} {message}\n"
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(line)
     except OSError:
         pass
 
@@ -61,15 +61,9 @@ def context(event: str, markdown: str, notice: str | None = None) -> dict[str, A
 
 def detached(args: list[str], paths: Paths) -> None:
     """Run `memem ARGS` in the background, with memem's own hooks switched off for it."""
-    import subprocess
+    from memem.server.spawn import start_detached  # `python -P`, from a neutral folder: see there
 
-    env = {**os.environ, ENV_DISABLED: "1", "MEMEM_VAULT": str(paths.vault)}
-    paths.log_dir.mkdir(parents=True, exist_ok=True)
-    with (paths.log_dir / "miner.log").open("ab") as out:
-        subprocess.Popen(
-            [sys.executable, "-m", "memem", "--vault", str(paths.vault), *args],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True, close_fds=True,
-        )  # fmt: skip
+    start_detached(paths, args, "miner.log", {ENV_DISABLED: "1"})
 
 
 def session_start(data: dict[str, Any], backend: Backend, notice: str | None = None) -> dict[str, Any] | None:
@@ -79,7 +73,7 @@ def session_start(data: dict[str, Any], backend: Backend, notice: str | None = N
     paths = backend.paths
     markdown = backend.session(project_of(data.get("cwd")), BUDGET_TOKENS)
     if optin.enabled(paths.home):
-        paths.state.mkdir(parents=True, exist_ok=True)
+        paths.ensure_state()
         stamp = paths.state / "last-sweep"
         if not stamp.exists() or time.time() - stamp.stat().st_mtime > SWEEP_EVERY:
             stamp.touch()

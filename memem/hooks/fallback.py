@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from memem.config import Paths
-from memem.recall.text import CLOSE, OPEN, content_words, estimate_tokens, fts_expression
+from memem.recall.text import CLOSE, OPEN, content_words, estimate_tokens, fts_expression, neutralise
 
 MIN_COVERAGE = 0.6
 MAX_ITEMS = 3
@@ -26,7 +26,7 @@ def _render(rows: list[tuple[str, str, str]], heading: str, budget: int, project
     lines = [OPEN, f"## memem: what you remember{scope}", heading]
     for note_id, title, body in rows:
         first = next((line.strip("#*- ") for line in body.splitlines() if line.strip("#*- ")), "")
-        line = f"- **{title}** — {first[:160]} `{note_id}`"
+        line = f"- **{neutralise(title)}** — {neutralise(first[:160])} `{neutralise(note_id)}`"
         if estimate_tokens("\n".join([*lines, line, CLOSE])) > budget:
             break
         lines.append(line)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from memem.config import private_dir, private_file
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
 from memem.vault.wikilinks import WikiLink
@@ -129,7 +130,8 @@ class Catalog:
     """SQLite access. Writes happen on the owner's thread; reads may come from any thread."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        private_file(path)  # SQLite gives its -wal and -shm files the mode of the database file
         self.path = path
         self._local = threading.local()
         with self._connect() as conn:
@@ -174,6 +176,9 @@ class Catalog:
 
     def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def delete_meta(self, conn: sqlite3.Connection, key: str) -> None:
+        conn.execute("DELETE FROM meta WHERE key=?", (key,))
 
     # --- reads ------------------------------------------------------------------------------------
     def rows(self, where: str = "", params: Sequence[Any] = ()) -> list[Row]:

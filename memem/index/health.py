@@ -12,7 +12,7 @@ from typing import Any
 from memem.graph.audit import audit
 from memem.index.embeddings.model_files import INSTALL_HINT
 from memem.index.problems import Problem
-from memem.index.store import IndexStore
+from memem.index.store import RECONCILE_ERROR, IndexStore
 
 
 @dataclass
@@ -78,6 +78,12 @@ def health(store: IndexStore) -> Health:
             "semantic search is off: the fallback embedder runs (" + "; ".join(store.choice.fallback_reasons) + ")",
             f"install the model offline with `{INSTALL_HINT}` (or set MEMEM_MODEL_DIR), then run `memem index`",
         ))  # fmt: skip
+    failure = catalog.get_meta(RECONCILE_ERROR)
+    if failure:
+        problems.append(Problem(
+            "error", f"the last full index failed ({failure}); notes may be missing from recall",
+            "see the daemon's log, fix the cause, then run `memem index`",
+        ))  # fmt: skip
     for b in bad:
         problems.append(Problem("error", f"not indexed: {b.reason}", _fix_for(b.reason), b.path))
     for note_id, paths in dupes.items():
@@ -103,15 +109,24 @@ def health(store: IndexStore) -> Health:
     return result
 
 
+_FIXES = (
+    (("invalid YAML", "frontmatter is", "the properties", "a property value", "unreadable YAML"),
+     "open the note and fix its properties block (between the --- lines)"),
+    (("missing `id`", "no frontmatter", "`id` must"),
+     "add a unique `id:` property (e.g. `id: mem-<date>-<word>`), or move the file out of the memories folder"),
+    (("not UTF-8", "binary"), "save the file as UTF-8 text, or move it out of the memories folder"),
+    (("file name is not valid UTF-8", "folder name is not valid UTF-8", "the path is not valid UTF-8"),
+     "rename it with a UTF-8 name"),
+    (("too large",), "split the note, or move it out of the memories folder"),
+    (("symlink", "broken symlink"), "replace the symlink with the note itself"),
+    (("a named pipe", "a socket", "a character device", "a block device", "not a regular file"),
+     "remove it from the memories folder: only plain files can be notes"),
+    (("folder cannot be read", "cannot be read", "cannot be examined"), "check the file's permissions"),
+)  # fmt: skip
+
+
 def _fix_for(reason: str) -> str:
-    if reason.startswith("invalid YAML") or reason.startswith("frontmatter is"):
-        return "open the note and fix its properties block (between the --- lines)"
-    if reason.startswith("missing `id`") or reason.startswith("no frontmatter"):
-        return "add a unique `id:` property (e.g. `id: mem-<date>-<word>`), or move the file out of the memories folder"
-    if reason.startswith("not UTF-8") or reason.startswith("binary"):
-        return "save the file as UTF-8 text, or move it out of the memories folder"
-    if reason.startswith("too large"):
-        return "split the note, or move it out of the memories folder"
-    if reason.startswith("symlink"):
-        return "replace the symlink with the note itself"
+    for starts, fix in _FIXES:
+        if reason.startswith(starts):
+            return fix
     return "fix or move the file; memem leaves it untouched"

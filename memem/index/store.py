@@ -17,8 +17,12 @@ the next start) or orphan vectors (swept on the next start), never a note the in
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -30,8 +34,9 @@ from memem.graph.memory_graph import MemoryGraph
 from memem.index.catalog import Catalog, Row
 from memem.index.embeddings import EmbedderChoice, load_embedder
 from memem.index.vectors import VectorStore
-from memem.vault.note import BadNote, Note, parse_note
-from memem.vault.scan import FileStat, is_memory_path, stat_one, walk
+from memem.vault import writer
+from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, parse_note
+from memem.vault.scan import FileStat, is_memory_path, safe_rel, stat_one, walk
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,8 @@ BATCH = 128
 EMBED_BATCH = 256
 """Notes embedded together (sorted by length inside, so similar lengths share padding); a save waits
 at most one such batch while a full index runs."""
+RECONCILE_ERROR = "last_reconcile_error"
+"""Catalog meta key holding why the last full reconcile failed (absent after a success)."""
 RACY_WINDOW_NS = 2_000_000_000
 """A file modified within 2 s of being indexed may have changed again within the same mtime tick."""
 
@@ -76,14 +83,43 @@ class ApplyReport:
         return self.added + self.updated + self.moved + self.deleted
 
 
-def _read(vault: Path, st: FileStat) -> Note | BadNote | None:
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_note_file(vault: Path, st: FileStat, max_bytes: int = MAX_NOTE_BYTES) -> Note | BadNote | None:
+    """One note's bytes, read so that no file can hang or flood the reader; None if it is gone.
+
+    The walk saw a regular file, but what is at the path when we open it may be anything by now (a
+    pipe, a symlink, a file grown past the limit): open without following symlinks and without
+    blocking, check what was opened, and read no more than the limit.
+    """
     try:
-        raw = (vault / st.path).read_bytes()
+        fd = os.open(vault / st.path, _OPEN_FLAGS)
     except FileNotFoundError:
         return None
-    except (PermissionError, IsADirectoryError, OSError) as exc:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return BadNote(st.path, "became a symlink while being read: not followed")
         return BadNote(st.path, f"cannot be read ({exc.strerror or exc})")
-    return parse_note(st.path, raw)
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            return BadNote(st.path, "not a regular file: not read")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        return BadNote(st.path, f"cannot be read ({exc.strerror or exc})")
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        return BadNote(st.path, f"too large (over {max_bytes:,} bytes)")
+    return parse_note(st.path, b"".join(chunks))
 
 
 class IndexStore:
@@ -92,6 +128,10 @@ class IndexStore:
     def __init__(self, paths: Paths, embedder: EmbedderChoice | None = None) -> None:
         paths.ensure_state()
         self.paths = paths
+        # The opener holds the owner lock and writes nothing yet: the moment to finish or undo any
+        # vault write a killed process left half done.
+        for folder in (paths.memories, paths.quarantine):
+            writer.recover(folder)
         self.catalog = Catalog(paths.catalog_db)
         self.choice = embedder or load_embedder(paths.models_dir)
         self.embedder = self.choice.embedder
@@ -131,9 +171,22 @@ class IndexStore:
         The write lock is taken batch by batch, not for the whole run, so a save made while a first
         full index runs waits for one batch, not for the index.
         """
+        self.require_vault()
+        try:
+            report = self._reconcile(progress)
+        except Exception as exc:
+            # Kept in the catalog, so `memem doctor` reports it even after the process that hit it exits.
+            with contextlib.suppress(Exception), self.catalog.transaction() as conn:
+                self.catalog.set_meta(conn, RECONCILE_ERROR, f"{type(exc).__name__}: {str(exc)[:300]}")
+            raise
+        if self.catalog.get_meta(RECONCILE_ERROR) is not None:
+            with self.catalog.transaction() as conn:
+                self.catalog.delete_meta(conn, RECONCILE_ERROR)
+        return report
+
+    def _reconcile(self, progress: Progress | None) -> ApplyReport:
         started = time.monotonic()
         vault, memories = self.paths.vault, self.paths.memories_folder
-        self.require_vault()
         known = self.catalog.stats()
         entries = list(walk(vault, memories))
         seen: set[str] = set()
@@ -177,9 +230,9 @@ class IndexStore:
         for rel in dict.fromkeys(rel_paths):
             if not is_memory_path(rel, memories):
                 continue
-            entry = stat_one(vault, rel)
+            entry = stat_one(vault, memories, rel)
             if entry is None:
-                gone.append(rel)
+                gone.append(safe_rel(rel))
             elif isinstance(entry, BadNote):
                 bad.append(entry)
             else:
@@ -214,7 +267,7 @@ class IndexStore:
             chunk = to_read[start : start + BATCH]
             parsed: list[tuple[FileStat, Note]] = []
             for st in chunk:
-                result = _read(vault, st)
+                result = read_note_file(vault, st)
                 if result is None:
                     if st.path not in gone_rows:
                         gone_rows[st.path] = self.catalog.by_path(st.path)
@@ -223,7 +276,7 @@ class IndexStore:
                 else:
                     parsed.append((st, result))
             with self.write_lock:
-                self._write_batch(parsed, gone_by_id, reused, report)
+                all_bad.extend(self._write_batch(parsed, gone_by_id, reused, report))
             done += len(chunk)
             if progress is not None and total:
                 progress("reading", done, total)
@@ -253,42 +306,67 @@ class IndexStore:
         gone_by_id: dict[str, list[Row]],
         reused: set[int],
         report: ApplyReport,
-    ) -> None:
+    ) -> list[BadNote]:
+        """Write a batch of parsed notes in one transaction, each inside its own savepoint.
+
+        A note the catalog refuses (whatever the reason) rolls back alone and comes back as a
+        BadNote; the rest of the batch commits. Returns the refused ones.
+        """
         if not parsed:
-            return
+            return []
         changed: list[int] = []
         retagged: list[int] = []
+        refused: list[BadNote] = []
         with self.catalog.transaction() as conn:
             for st, note in parsed:
-                row = self.catalog.by_path(note.path)
-                if row is not None and row.content_hash == note.content_hash:
-                    self.catalog.touch(conn, row.uid, st)
-                    conn.execute("UPDATE notes SET indexed_at=? WHERE uid=?", (time.time(), row.uid))
-                    report.unchanged += 1
+                conn.execute("SAVEPOINT one_note")
+                try:
+                    outcome, uid, keep, moved_from = self._write_note(conn, st, note, gone_by_id, reused)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO one_note")
+                    conn.execute("RELEASE one_note")
+                    log.exception("could not index %s", note.path)
+                    refused.append(BadNote(note.path, f"could not be indexed ({type(exc).__name__}: {str(exc)[:200]})"))
                     continue
-                if row is None:
-                    moved_from = self._find_moved(note, gone_by_id, reused)
-                    if moved_from is not None:
-                        reused.add(moved_from.uid)
-                        keep = moved_from.vector_hash == note.embed_hash
-                        uid = self.catalog.upsert(conn, note, st, moved_from.uid, keep_vector=keep)
-                        report.moved += 1
-                        (retagged if keep else changed).append(uid)
-                        continue
-                    uid = self.catalog.upsert(conn, note, st, None, keep_vector=False)
-                    report.added += 1
-                    changed.append(uid)
-                    continue
-                keep = row.vector_hash == note.embed_hash
-                uid = self.catalog.upsert(conn, note, st, row.uid, keep_vector=keep)
-                report.updated += 1
-                (retagged if keep else changed).append(uid)
+                conn.execute("RELEASE one_note")
+                if moved_from is not None:
+                    reused.add(moved_from)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                if outcome != "unchanged":
+                    (retagged if keep else changed).append(uid)
         rows = self.catalog.by_uid([*changed, *retagged])
         if retagged:
-            self.vectors.update_metadata([rows[u] for u in retagged if u in rows])
+            try:
+                self.vectors.update_metadata([rows[u] for u in retagged if u in rows])
+            except Exception:
+                # The vectors keep their old metadata until re-embedded: mark them stale so they are.
+                log.exception("could not update vector metadata; re-embedding those notes")
+                with self.catalog.transaction() as conn:
+                    for uid in retagged:
+                        self.catalog.set_vector_hash(conn, uid, None)
         with self.lock:
             for row in rows.values():
                 self.graph.upsert(row)
+        return refused
+
+    def _write_note(
+        self, conn: sqlite3.Connection, st: FileStat, note: Note, gone_by_id: dict[str, list[Row]], reused: set[int]
+    ) -> tuple[str, int, bool, int | None]:
+        """One note's row: (outcome, uid, vector kept, uid it was moved from). Inside a savepoint."""
+        row = self.catalog.by_path(note.path)
+        if row is not None and row.content_hash == note.content_hash:
+            self.catalog.touch(conn, row.uid, st)
+            conn.execute("UPDATE notes SET indexed_at=? WHERE uid=?", (time.time(), row.uid))
+            return "unchanged", row.uid, True, None
+        if row is None:
+            moved_from = self._find_moved(note, gone_by_id, reused)
+            if moved_from is not None:
+                keep = moved_from.vector_hash == note.embed_hash
+                uid = self.catalog.upsert(conn, note, st, moved_from.uid, keep_vector=keep)
+                return "moved", uid, keep, moved_from.uid
+            return "added", self.catalog.upsert(conn, note, st, None, keep_vector=False), False, None
+        keep = row.vector_hash == note.embed_hash
+        return "updated", self.catalog.upsert(conn, note, st, row.uid, keep_vector=keep), keep, None
 
     def _find_moved(self, note: Note, gone_by_id: dict[str, list[Row]], reused: set[int]) -> Row | None:
         """The row this new file was renamed from: same id, and its old file is no longer there."""
@@ -316,10 +394,21 @@ class IndexStore:
         done = 0
         for start in range(0, len(pending), EMBED_BATCH):
             with self.write_lock:
-                done += self._embed_chunk(pending[start : start + EMBED_BATCH])
+                done += self._embed_isolated(pending[start : start + EMBED_BATCH])
             if progress is not None:
                 progress("embedding", done, len(pending))
         return done
+
+    def _embed_isolated(self, uids: Sequence[int]) -> int:
+        """Embed a chunk; if it fails, each note alone, so one note the model or chromadb refuses
+        stays unembedded (logged, and counted as stale by status) without holding back the rest."""
+        try:
+            return self._embed_chunk(uids)
+        except Exception:
+            if len(uids) == 1:
+                log.exception("could not embed note uid %d; it stays out of semantic search", uids[0])
+                return 0
+        return sum(self._embed_isolated([uid]) for uid in uids)
 
     def _embed_chunk(self, uids: Sequence[int]) -> int:
         rows = self.catalog.by_uid(uids)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from memem.config import private_dir
 from memem.index.catalog import Row
 from memem.index.embeddings import Embedder
 
@@ -51,7 +52,7 @@ class VectorStore:
 
         from memem.index.embeddings.chroma_functions import function_for
 
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(path)
         self.embedder = embedder
         self.client = chromadb.PersistentClient(
             path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)

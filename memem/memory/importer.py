@@ -2,46 +2,61 @@
 
 Markdown and text files become one memory each (their properties are kept where they fit: title,
 tags, project, kind, layer, importance). Chat exports (Claude Code transcripts, ChatGPT and
-Claude.ai `conversations.json`) are mined for lessons instead of copied whole.
+Claude.ai `conversations.json`) are mined for lessons instead of copied whole, by the miner the
+caller hands in.
 
-Reading is confined: only paths under the allowed roots (the vault, the caller's project, Claude
-Code's transcript folder), and never into credential folders such as ~/.ssh, even when asked.
+A model can call this (MCP `memory_import`), so reading is confined, and the checks run on the
+resolved path of every single file, not just on the path asked for:
+- only under the allowed roots: the vault, the current project's folder, Claude Code's transcript
+  folder, and roots the person configured (`import_roots` in config.json, or MEMEM_IMPORT_ROOTS);
+- never through a symlink that leads out of them;
+- never memem's own state (its token, indexes, logs), dotfiles and dot-folders, credential files
+  (by name: .pgpass, id_rsa, *.pem, credentials.json, shell histories, …) or folders (~/.ssh, …);
+- never a file the secret screen flags (the save itself refuses it);
+- never a pipe, device or other non-regular file, and never more than a bounded number of bytes.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from memem.config import ENV_IMPORT_ROOTS, Paths, memem_home, read_config
 from memem.memory.service import MAX_CONTENT, MemoryService, Refused, SaveRequest
 from memem.vault import frontmatter
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 CHAT_SUFFIXES = {".jsonl", ".json"}
-SENSITIVE_PARTS = {
-    ".ssh",
-    ".aws",
-    ".gnupg",
-    ".kube",
-    ".docker",
-    ".azure",
-    ".gcloud",
-    ".password-store",
-    ".netrc",
-    ".env",
-}
-SKIP_DIRS = {".git", ".obsidian", ".trash", "node_modules", "__pycache__", ".venv", "venv"}
+CREDENTIAL_FOLDERS = {
+    ".ssh", ".aws", ".gnupg", ".kube", ".docker", ".azure", ".gcloud", ".password-store", ".config/gcloud",
+    ".terraform.d", ".vault-token", ".memem",
+}  # fmt: skip
+CREDENTIAL_NAMES = (
+    "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx", "*.gpg", "*.asc", "*.ovpn",
+    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*credentials*", "*secret*", "*token*", "*password*",
+    "service-account*.json", "kubeconfig*", "htpasswd", "*_history", "*.tfstate*", "terraform.tfvars*",
+    ".env*", ".netrc", ".pgpass", ".npmrc", ".pypirc", ".git-credentials", ".my.cnf",
+)  # fmt: skip
+SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
 MAX_FILES = 2000
+MAX_FILE_BYTES = MAX_CONTENT * 4
+MAX_CHAT_BYTES = 20_000_000
+"""A chat export is mined, which may cost model calls: larger exports are refused, to be split."""
 
-ChatImporter = Callable[[Path, str | None], dict[str, Any]]
+ChatImporter = Callable[[Path, bytes, str | None], dict[str, Any]]
+"""(file, its bytes, project) -> the miner's report ({"saved": [...], "skipped": [...], …})."""
 
 
 @dataclass
 class ImportReport:
     imported: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+    quarantined: list[dict[str, str]] = field(default_factory=list)
 
     def skip(self, path: Path | str, reason: str) -> None:
         self.skipped.append({"path": str(path), "reason": reason})
@@ -50,35 +65,138 @@ class ImportReport:
         return {
             "imported": self.imported,
             "skipped": self.skipped,
+            "quarantined": self.quarantined,
             "counts": {"imported": len(self.imported), "skipped": len(self.skipped)},
         }
 
 
-def check_allowed(path: Path, roots: Sequence[Path]) -> Path:
-    """The resolved path, if it lies under an allowed root and outside credential folders."""
-    resolved = path.expanduser().resolve()
-    if any(part in SENSITIVE_PARTS for part in resolved.parts):
-        raise Refused(f"{path} is in a credentials folder; memem does not read there")
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def allowed_roots(paths: Paths, project_dir: str | Path | None = None) -> list[Path]:
+    """The folders an import may read: vault, project folder, transcripts, and configured roots."""
+    from memem.mining.transcript import claude_projects_dir
+
+    roots = [paths.vault, claude_projects_dir()]
+    project = usable_project_dir(project_dir)
+    if project is not None:
+        roots.append(project)
+    configured = read_config(paths.home).get("import_roots")
+    extra = [str(p) for p in configured] if isinstance(configured, list) else []
+    extra += [p for p in os.environ.get(ENV_IMPORT_ROOTS, "").split(os.pathsep) if p.strip()]
+    roots += [Path(p).expanduser() for p in extra]
+    resolved: list[Path] = []
     for root in roots:
         try:
-            resolved.relative_to(root.resolve())
-            return resolved
-        except ValueError:
-            continue
-    raise Refused(f"{path} is outside the folders memem may import from ({', '.join(str(r) for r in roots)})")
+            resolved.append(root.resolve(strict=True))
+        except (OSError, RuntimeError):
+            continue  # a root that does not exist allows nothing
+    return list(dict.fromkeys(resolved))
 
 
-def _files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    found = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).parts
-        if any(p in SKIP_DIRS or p.startswith(".") for p in rel):
-            continue
-        if path.is_file() and path.suffix.lower() in TEXT_SUFFIXES | CHAT_SUFFIXES:
+def usable_project_dir(project_dir: str | Path | None) -> Path | None:
+    """The caller's project folder as an import root, unless it is too broad to be one.
+
+    The home folder (or a folder holding it, or /) would make every dotfile a candidate; memem's
+    own state folder would expose its token. Those are refused rather than trusted.
+    """
+    if not project_dir:
+        return None
+    try:
+        folder = Path(project_dir).expanduser().resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    home = Path.home().resolve()
+    state = memem_home().resolve()
+    if not folder.is_dir() or folder == Path(folder.anchor) or _inside(home, folder) or _inside(folder, state):
+        return None
+    return folder
+
+
+def _refusal(resolved: Path, root: Path) -> str | None:
+    """Why this file (resolved, under `root`) must not be read, or None."""
+    if _inside(resolved, memem_home().resolve()):
+        return "memem's own state is never imported"
+    text = resolved.as_posix()
+    if any(f"/{folder}/" in f"{text}/" for folder in CREDENTIAL_FOLDERS):
+        return "in a credentials folder; memem does not read there"
+    below = resolved.relative_to(root).parts
+    if any(part.startswith(".") for part in below):
+        return "dotfiles and dot-folders are not imported"
+    name = resolved.name.lower()
+    if any(fnmatch.fnmatch(name, pattern) for pattern in CREDENTIAL_NAMES):
+        return "looks like a credentials file; memem does not read it"
+    return None
+
+
+def confine(path: Path, roots: Sequence[Path]) -> tuple[Path, Path]:
+    """The resolved file or folder and the allowed root it lies under; Refused otherwise."""
+    try:
+        resolved = path.expanduser().resolve(strict=True)
+    except FileNotFoundError:
+        raise Refused(f"{path} does not exist") from None
+    except (OSError, RuntimeError) as exc:
+        raise Refused(f"{path} cannot be resolved ({exc})") from None
+    root = next((r for r in roots if _inside(resolved, r)), None)
+    if root is None:
+        shown = ", ".join(str(r) for r in roots)
+        raise Refused(f"{path} is outside the folders memem may import from ({shown})")
+    reason = _refusal(resolved, root)
+    if reason is not None:
+        raise Refused(f"{path}: {reason}")
+    return resolved, root
+
+
+def _files(source: Path, root: Path, roots: Sequence[Path], report: ImportReport) -> list[Path]:
+    """Candidate files under `source`, each confined on its own; a symlink is followed only when its
+    target is itself allowed."""
+    if source.is_file():
+        return [source]
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(source, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+        for name in sorted(files):
+            path = Path(folder) / name
+            if name.startswith(".") or path.suffix.lower() not in TEXT_SUFFIXES | CHAT_SUFFIXES:
+                continue
+            try:
+                if path.is_symlink():
+                    path, _ = confine(path, roots)
+                else:
+                    reason = _refusal(path, root)
+                    if reason is not None:
+                        raise Refused(reason)
+            except Refused as exc:
+                report.skip(Path(folder) / name, str(exc))
+                continue
             found.append(path)
     return found
+
+
+def _read(path: Path, limit: int) -> bytes:
+    """The file's bytes, never blocking on a pipe nor reading past `limit`."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Refused("not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise Refused(f"too large (over {limit:,} bytes): split it")
+    return b"".join(chunks)
 
 
 def _as_request(path: Path, text: str, project: str | None) -> SaveRequest:
@@ -112,6 +230,28 @@ def _as_request(path: Path, text: str, project: str | None) -> SaveRequest:
     )  # fmt: skip
 
 
+def _import_text(service: MemoryService, file: Path, raw: bytes, project: str | None, report: ImportReport) -> None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        report.skip(file, "not UTF-8 text")
+        return
+    if not text.strip():
+        report.skip(file, "empty")
+        return
+    try:
+        saved = service.save(_as_request(file, text, project))
+    except Refused as exc:
+        report.skip(file, str(exc))
+        return
+    if saved.quarantined:
+        report.quarantined.append({"path": saved.path, "from": str(file), "reason": saved.quarantined})
+    elif saved.duplicate_of:
+        report.skip(file, f"already remembered as {saved.duplicate_of}")
+    else:
+        report.imported.append({"id": saved.id, "title": saved.title, "path": saved.path, "from": str(file)})
+
+
 def import_path(
     service: MemoryService,
     path: Path,
@@ -119,60 +259,42 @@ def import_path(
     project: str | None = None,
     chat: ChatImporter | None = None,
 ) -> ImportReport:
-    source = check_allowed(path, roots)
-    if not source.exists():
-        raise Refused(f"{path} does not exist")
+    """Import a file or a folder of them (see the module's docstring for what may be read)."""
+    source, root = confine(path, roots)
     report = ImportReport()
-    memories = service.paths.memories.resolve()
-    files = _files(source)
+    memem_folder = (service.paths.vault / "memem").resolve()
+    files = _files(source, root, roots, report)
     for n, file in enumerate(files):
         if n >= MAX_FILES:
             report.skip(file, f"more than {MAX_FILES} files in one import; import the rest separately")
             continue
+        if _inside(file, memem_folder):
+            report.skip(file, "already part of memem's folder in this vault")
+            continue
+        is_chat = file.suffix.lower() in CHAT_SUFFIXES
         try:
-            file.relative_to(memories)
-            report.skip(file, "already a memory in this vault")
-            continue
-        except ValueError:
-            pass
-        if file.suffix.lower() in CHAT_SUFFIXES:
-            if chat is None:
-                report.skip(file, "chat exports are mined by the daemon; import through it")
-                continue
-            try:
-                mined = chat(file, project)
-            except Refused as exc:
-                report.skip(file, str(exc))
-                continue
-            report.imported.extend(mined.get("saved", []))
-            for item in mined.get("skipped", []):
-                report.skip(file, str(item.get("reason", "skipped by the miner")))
-            continue
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            report.skip(file, f"cannot be read ({exc.strerror or exc})")
-            continue
-        if len(raw) > MAX_CONTENT * 4:
-            report.skip(file, f"too large for one memory ({len(raw):,} bytes); split it into smaller notes")
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            report.skip(file, "not UTF-8 text")
-            continue
-        if not text.strip():
-            report.skip(file, "empty")
-            continue
-        try:
-            saved = service.save(_as_request(file, text, project))
+            raw = _read(file, MAX_CHAT_BYTES if is_chat else MAX_FILE_BYTES)
         except Refused as exc:
             report.skip(file, str(exc))
             continue
-        if saved.duplicate_of:
-            report.skip(file, f"already remembered as {saved.duplicate_of}")
-        else:
-            report.imported.append({"id": saved.id, "title": saved.title, "path": saved.path, "from": str(file)})
-    if not files:
+        except OSError as exc:
+            report.skip(file, f"cannot be read ({exc.strerror or exc})")
+            continue
+        if not is_chat:
+            _import_text(service, file, raw, project, report)
+            continue
+        if chat is None:
+            report.skip(file, "chat exports need the miner, which this caller does not provide")
+            continue
+        try:
+            mined = chat(file, raw, project)
+        except Refused as exc:
+            report.skip(file, str(exc))
+            continue
+        report.imported.extend({**item, "from": str(file)} for item in mined.get("saved", []))
+        report.quarantined.extend({"path": q, "from": str(file)} for q in mined.get("quarantined", []))
+        for item in mined.get("skipped", []):
+            report.skip(file, str(item.get("reason", "skipped by the miner")))
+    if not files and not report.skipped:
         report.skip(source, "no markdown, text or chat-export files found")
     return report

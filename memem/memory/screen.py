@@ -2,70 +2,37 @@
 
 A memory is injected into future prompts and synced wherever the vault goes, so two kinds of text
 must never land in it: credentials (named by kind in the refusal, never echoed back or logged) and
-prompt injection (text that tries to instruct the model that will later read it). Patterns favour
-precision on the injection side: a memory *about* prompt injection is fine, a memory that *is* one
-is not.
+prompt injection (text that tries to instruct the model that will later read it).
+
+Secrets are found by Yelp's detect-secrets plugins (their provider patterns and the keyword
+detector) plus memem's own rules for the formats and contexts those miss. Only the plugins' pure
+`analyze_string` is called: `scan_line` and `transient_settings` rewrite detect-secrets' process-wide
+settings on every call, which the daemon (screening saves from several threads) cannot afford.
+detect-secrets is imported on first use.
+
+Injection patterns favour precision: memories are naturally imperative, and a memory *about*
+prompt injection is fine; a memory that *is* one is not. `memem.recall.text.neutralise` is the second
+line of defence: whatever reaches the prompt is flattened to one line without hidden text or role
+markers.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
+import itertools
 import math
 import re
+import string
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-_SECRET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
-    ("Anthropic API key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}")),
-    ("OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
-    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AIDA|AGPA|AROA)[0-9A-Z]{16}\b")),
-    ("AWS secret access key", re.compile(r"(?i)aws.{0,20}(?:secret|private).{0,20}[:=]\s*['\"]?[A-Za-z0-9/+=]{40}\b")),
-    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})")),
-    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}")),
-    ("Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}")),
-    ("Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/]{20,}")),
-    ("Stripe key", re.compile(r"\b(?:sk|rk)_live_[0-9a-zA-Z]{20,}")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
-    ("Google OAuth client secret", re.compile(r"\bGOCSPX-[A-Za-z0-9_\-]{20,}")),
-    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("PyPI token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}")),
-    ("SendGrid API key", re.compile(r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b")),
-    ("Twilio API key", re.compile(r"\bSK[0-9a-f]{32}\b")),
-    ("Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{34,}\b")),
-    ("Azure storage key", re.compile(r"(?i)AccountKey=[A-Za-z0-9+/=]{40,}")),
-    ("JSON web token", re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
-    ("password in a URL", re.compile(r"\b[a-z][a-z0-9+.\-]*://[^/\s:@'\"]+:[^/\s@'\"]{3,}@[^\s/]+")),
-    (
-        ".env secret",
-        re.compile(
-            r"(?m)(?<![A-Za-z0-9_])(?:export\s+)?[A-Z][A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)"
-            r"[A-Z0-9_]*\s*=\s*['\"]?(?!\$\{|<|your|xxx|changeme|\*{3})[^\s'\"#]{8,}"
-        ),
-    ),
-]
-
-# `password: hunter2`-style assignments with a long, random-looking value.
-_ASSIGNMENT = re.compile(
-    r"(?i)\b(?:password|passwd|secret|api[_\- ]?key|access[_\- ]?token|auth[_\- ]?token|client[_\- ]?secret)"
-    r"\s*[:=]\s*['\"]?([^\s'\"]{12,})"
-)
-
-_INJECTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("tells the model to ignore its instructions", re.compile(
-        r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|previous\s+|prior\s+|above\s+|earlier\s+)+"
-        r"(?:instructions|prompts?|rules|directions|guidelines|context)")),
-    ("claims to be a system or developer message", re.compile(
-        r"(?i)(?:^|\n)\s*(?:#+\s*)?(?:system|developer)\s*(?:prompt|message|instructions?)?\s*:|<\s*/?\s*(?:system|im_start|im_end)\b")),
-    ("tries to give the model a new role", re.compile(
-        r"(?i)\byou are (?:now|no longer)\b|\bfrom now on,? (?:you|the assistant)\b|\bnew instructions\s*:")),
-    ("asks the model to hide something from the person", re.compile(
-        r"(?i)\b(?:do not|don't|never) (?:tell|inform|show|reveal to|mention (?:this )?to) the (?:user|person|human)"
-        r"(?: about)? (?:this|that you|what you|these)\b|\bkeep (?:this|it) (?:secret|hidden) from the (?:user|person)")),
-    ("asks the model to send data somewhere", re.compile(
-        r"(?i)\b(?:send|post|upload|exfiltrate|forward)\b.{0,60}\b(?:api keys?|credentials|secrets|tokens?|passwords?|\.env|ssh keys?)\b.{0,40}\b(?:to|at)\b")),
-    ("asks the model to run a downloaded script", re.compile(
-        r"(?i)\b(?:curl|wget)\b[^\n|]{0,200}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b.{0,40}(?:without asking|silently|always|automatically)")),
-]  # fmt: skip
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.keyword import KeywordDetector
 
 
 @dataclass(frozen=True)
@@ -74,23 +41,566 @@ class Finding:
     what: str  # e.g. "GitHub token"; never the matched text
 
 
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+# --- secrets: what a credential looks like -------------------------------------------------------
+
+_ASSIGNMENT = "password, token or key assignment"
+
+# Values that stand in for a secret in docs, templates and test fixtures.
+_PLACEHOLDER_WORDS = frozenset(
+    """password passw0rd pass passwd secret secrets token key apikey api_key test testing tests
+    postgres mysql root admin administrator guest user username login none null nil true false
+    undefined empty default changeme changeit foo bar baz qux foobar hello world sample
+    mysecret mypassword mytoken yourpassword yourtoken letmein qwerty abc123 123456 12345678""".split()
+)
+_PLACEHOLDER_PARTS = re.compile(
+    r"(?i)example|placeholder|dummy|redacted|changeme|your[-_ ]|<[^>]*>|\{\{|\*{3}|\.{3}|^\[|^%\w+%$|^\$"
+)
+# A value made of words and short numbered words (`created_at`, `release-2024`, `python3.11`) is an
+# identifier a person typed, not a generated credential.
+_READABLE_PART = re.compile(r"[a-z]+|[A-Z]+|[A-Z][a-z]+|\d+|[a-z]{1,6}\d{1,4}|\d{1,4}[a-z]{1,6}|v\d+")
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~]{0,512}")  # bounded: a crafted run of prefixes must not cost n²
+_EDGE_JUNK = "\"'`=:,;.!?)]}>"
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _is_placeholder(value: str) -> bool:
+    if value.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER_PARTS.search(value):
+        return True
+    # `xxxxxxxx`, `********`, `AKIA0000000000000000`: one character fills most of it.
+    return max(Counter(value).values()) > 0.4 * len(value)
+
+
+def _is_readable(value: str) -> bool:
+    return all(_READABLE_PART.fullmatch(part) for part in re.split(r"[-_.:/@+]+", value) if part)
+
+
+def _is_concrete(value: str) -> bool:
+    """A password someone actually set: long enough, not a placeholder or a reference."""
+    from detect_secrets.filters import heuristic
+
+    return (
+        len(value) >= 6
+        and not _is_placeholder(value)
+        and not heuristic.is_templated_secret(value)
+        and not heuristic.is_not_alphanumeric_string(value)
+        and not heuristic.is_sequential_string(value)
+    )
+
+
+def _is_random(value: str) -> bool:
+    """A generated credential, as opposed to a word, identifier, version or path after `=`.
+
+    Entropy only counts here, in an assignment context: on its own it flags every hash and UUID.
+    """
+    from detect_secrets.filters import heuristic
+
+    if len(value) < 8 or not _is_concrete(value) or _is_readable(value) or heuristic.is_potential_uuid(value):
+        return False
+    # `~/…` and `./…` are paths; a leading `/` may be base64, so `/home/…` is left to readability.
+    if value.startswith(("~", "./", "../")) or "://" in value:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    classes = sum(1 for test in (str.islower, str.isupper, str.isdigit) if any(test(c) for c in value))
+    classes += any(not c.isalnum() for c in value)
+    return (
+        (has_digit and has_alpha)
+        or (len(value) >= 16 and classes >= 3)
+        or (len(value) >= 20 and _entropy(value) >= 4.0)
+    )
+
+
+def _not_placeholder(value: str) -> bool:
+    return not _is_placeholder(value)
+
+
+def _has_key_body(block: str) -> bool:
+    """A key block with key material in it, not a docs skeleton (`-----BEGIN … KEY-----\n...`)."""
+    return re.search(r"[A-Za-z0-9+/]{20,}", block) is not None
+
+
+def _decodes_to_credentials(value: str) -> bool:
+    """`Basic <value>` carries `user:password` in base64; `Basic auth` and other prose do not decode so."""
+    try:
+        return b":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+
+
+# --- secrets: memem's own rules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A named pattern; `group` is the part that is the secret, `check` what that part must pass to be one.
+
+    A `folded` pattern is written in lower case and searched for in the text with ASCII letters
+    lowered: `re.IGNORECASE` would make `re` try the pattern at every position instead of scanning
+    for its first characters, several times slower on a long note.
+    """
+
+    what: str
+    pattern: re.Pattern[str]
+    group: int = 0
+    check: Callable[[str], bool] = _not_placeholder
+    folded: bool = False
+
+
+def _rule(
+    what: str,
+    pattern: str,
+    group: int = 0,
+    check: Callable[[str], bool] = _not_placeholder,
+    *,
+    folded: bool = False,
+    flags: int = 0,
+) -> _Rule:
+    return _Rule(what, re.compile(pattern, flags), group, check, folded)
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _fold(text: str) -> str:
+    """The text with letters lowered and every character where it was, so spans carry over."""
+    folded = text.lower()
+    # A few letters lower to two characters (`İ`); then only ASCII is lowered.
+    return folded if len(folded) == len(text) else text.translate(_ASCII_LOWER)
+
+
+_NAME_FOR_SECRET = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
+
+# Provider formats detect-secrets lacks (or matches too narrowly), and secrets recognisable only by
+# where they stand: assignments, headers, command lines, prose, credential files. Patterns start
+# with a literal where they can (see `_glued` for their left boundary).
+_RULES: tuple[_Rule, ...] = (
+    _rule("private key", r"-{4,5} ?BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)? ?-{4,5}.*?(?:-{4,5} ?END \1PRIVATE KEY\2 ?-{4,5}|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
+    _rule("private key", r"PuTTY-User-Key-File-\d:.*?(?:Private-MAC: *\w+|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
+    _rule("Anthropic API key", r"sk-ant-[a-z]{3,6}\d{2}-[A-Za-z0-9_\-]{20,}|sk-ant-[A-Za-z0-9_\-]{32,}"),
+    _rule("OpenAI API key", r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}|sk-[A-Za-z0-9]{48}\b"),
+    _rule("GitHub token", r"github_pat_[A-Za-z0-9_]{40,}"),
+    _rule("Google API key", r"AIza[0-9A-Za-z_\-]{35}(?![\w-])"),
+    _rule("Google OAuth client secret", r"GOCSPX-[A-Za-z0-9_\-]{20,}"),
+    _rule("Hugging Face token", r"hf_[A-Za-z0-9]{30,}\b"),
+    _rule("npm token", r"npm_[A-Za-z0-9]{36}\b"),
+    _rule("PyPI token", r"pypi-AgE[A-Za-z0-9_\-]{50,}"),
+    _rule("Slack token", r"xox(?:[abposrc]|e\.xox[bp])-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{20,}"),
+    _rule("Stripe key", r"(?:sk|rk)_test_[A-Za-z0-9]{20,}"),
+    _rule("Stripe webhook secret", r"whsec_[A-Za-z0-9+/=]{24,}"),
+    _rule("DigitalOcean token", r"do[opr]_v1_[a-f0-9]{64}\b"),
+    _rule("HashiCorp Vault token", r"hv[sbr]\.[A-Za-z0-9_\-]{24,}"),
+    _rule("Telegram bot token", r"/bot(\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![\w-])", 1),  # detect-secrets misses it glued to /bot
+    _rule("Discord bot token", r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}(?![\w-])"),
+    _rule("Shopify token", r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b"),
+    _rule("Atlassian API token", r"ATATT3[A-Za-z0-9_\-=]{30,}"),
+    _rule("Linear API key", r"lin_(?:api|oauth)_[A-Za-z0-9]{40}\b"),
+    _rule("Notion token", r"(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,50})\b"),
+    _rule("Postman API key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}\b"),
+    _rule("Databricks token", r"dapi[a-f0-9]{32}(?:-\d)?\b"),
+    _rule("Doppler token", r"dp\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_\-]{2,35}\.)?[A-Za-z0-9]{40,44}\b"),
+    _rule("Pulumi access token", r"pul-[a-f0-9]{40}\b"),
+    _rule("Grafana token", r"glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[a-fA-F0-9]{8}\b"),
+    _rule("New Relic key", r"NR(?:AK|AA|II|JS)-[A-Za-z0-9]{19,27}\b"),
+    _rule("Mailgun API key", r"key-[a-f0-9]{32}\b"),
+    _rule("Square token", r"(?:sq0atp-[A-Za-z0-9_\-]{22}|sq0csp-[A-Za-z0-9_\-]{43}|EAAA[A-Za-z0-9_\-]{60})(?![\w-])"),
+    _rule("Sentry DSN", r"https?://([a-f0-9]{32}(?::[a-f0-9]{32})?)@[\w.\-]+(?::\d+)?/\d+", 1),
+    _rule("Twilio auth token", r"twilio[\w\-]{0,20}?(?:auth|secret)[\w\-]{0,10}?['\"]?\s*[:=]\s*['\"]?([a-f0-9]{32})\b", 1, folded=True),
+    _rule("AWS secret access key", r"aws[\w.\- ]{0,20}?(?:secret|private)[\w.\- ]{0,20}?['\"]?\s*[:=]\s*['\"]?([a-z0-9/+]{40})(?![a-z0-9/+=])", 1, folded=True),
+    _rule("Azure SAS token", r"[?&]sig=([A-Za-z0-9%+/]{20,}(?:%3[dD]|=){0,2})", 1, _is_random),
+    _rule("password in a URL", r"://:([^\s@/:'\"]{6,})@", 1, _is_concrete),
+    _rule("HTTP Basic credentials", r"basic\s+([a-z0-9+/]{8,}={0,2})(?![\w+/=])", 1, _decodes_to_credentials, folded=True),
+    _rule("bearer token", r"bearer\s+([a-z0-9\-._~+/]{16,}=*)", 1, _is_random, folded=True),
+    _rule("kubeconfig credential", r"(?:client-key-data|client-certificate-data)\s*:\s*['\"]?([A-Za-z0-9+/]{20,}={0,2})", 1),
+    _rule("Rails secret key base", r"secret_key_base['\"]?\s*[=:]\s*['\"]?([^\s'\"]{16,})", 1, _is_random, folded=True),
+    _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_SECRET})(?<!public_key)(?<!publishable_key)(?<!pub_key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([^\s'\"`,;]+)", 1, _is_random, folded=True),
+    _rule("password on a command line", r"(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]{0,200}?\s(?:-p|--password=)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"(?:PGPASSWORD|MYSQL_PWD)=(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"sshpass\s+-p\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"redis-cli\b[^\n|;&]{0,200}?\s-a\s+(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"curl\b[^\n|;&]{0,200}?\s(?:-u|--user)\s*['\"]?[^\s:'\"]+:([^\s'\"`@]+)", 1, _is_concrete),
+    _rule("password on a command line", r"--(?:password|passwd|pass|api-key|apikey|token|secret|client-secret|auth-token)(?:=|\s+)(['\"]?)([^\s'\"`-][^\s'\"`]*)\1", 2, _is_random),
+    _rule(".netrc password", r"machine\s+\S+\s+login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
+    _rule(".netrc password", r"(?m)^[ \t]*login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
+    _rule(".pgpass password", r"(?<![\w:/.\-])(?:\*|(?=[\w.\-]*[A-Za-z])[\w.\-]+):(?:\d{2,5}|\*):[\w.\-*]+:[\w.\-*@]+:([^\s:]+)(?![\w:])", 1, _is_concrete),
+    _rule(
+        "password or key stated in the text",
+        r"(?:password|passphrase|passcode|pwd|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?)\b"
+        r"(?:\s+(?:for|on|of|to|at)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:[ \t]+[\w.\-/@]{1,40})?)?"
+        r"[ \t]*(?:\bis\b|\bwas\b|:|=)[ \t]*(?:now\s+|still\s+|just\s+|set\s+to\s+|changed\s+to\s+)?[`'\"]?([^\s`'\"]+)",
+        1,
+        _is_random,
+        folded=True,
+    ),
+)  # fmt: skip
+
+
+# --- secrets: detect-secrets ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plugin:
+    """A detect-secrets pattern plugin and what memem calls its findings (by value prefix, if it matters)."""
+
+    detector: RegexBasedDetector
+    what: str
+    by_prefix: tuple[tuple[str, str], ...] = ()
+    # Plugins whose patterns start with a lookbehind or ignore case are tried at every position of
+    # the text; a fast search of the lowered text for what they cannot match without skips most texts.
+    trigger: re.Pattern[str] | None = None
+
+    def name(self, value: str) -> str:
+        return next((name for prefix, name in self.by_prefix if value.startswith(prefix)), self.what)
+
+
+@dataclass(frozen=True)
+class _DetectSecrets:
+    plugins: tuple[_Plugin, ...]
+    keyword: KeywordDetector
+    keyword_rules: dict[re.Pattern[str], int]
+    keyword_candidate: re.Pattern[str]
+
+
+@functools.cache
+def _detect_secrets() -> _DetectSecrets:
+    """The plugins, built once: analyze_string reads only their compiled patterns, so threads can share them.
+
+    Left out: the high-entropy plugins (they flag every git SHA, UUID and hash; entropy is used only
+    for assignments, in `_is_random`) and PrivateKeyDetector (it matches the BEGIN line only; the
+    `private key` rule takes the whole block, of every PEM flavour, so redaction removes the key).
+    """
+    from detect_secrets.plugins import (
+        artifactory,
+        aws,
+        azure_storage_key,
+        basic_auth,
+        cloudant,
+        discord,
+        github_token,
+        gitlab_token,
+        ibm_cloud_iam,
+        ibm_cos_hmac,
+        jwt,
+        keyword,
+        mailchimp,
+        npm,
+        openai,
+        pypi_token,
+        sendgrid,
+        slack,
+        softlayer,
+        square_oauth,
+        stripe,
+        telegram_token,
+        twilio,
+    )
+
+    plugins = (
+        _Plugin(
+            aws.AWSKeyDetector(),
+            "AWS secret access key",
+            tuple((p, "AWS access key id") for p in ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
+        ),
+        _Plugin(azure_storage_key.AzureStorageKeyDetector(), "Azure storage key"),
+        _Plugin(basic_auth.BasicAuthDetector(), "password in a URL"),
+        _Plugin(
+            cloudant.CloudantDetector(),
+            "Cloudant credentials",
+            trigger=re.compile(r"cloudant|cl(?:ou)?[_-]?(?:api)?(?:key|pw|pass|token)"),
+        ),
+        _Plugin(discord.DiscordBotTokenDetector(), "Discord bot token"),
+        _Plugin(github_token.GitHubTokenDetector(), "GitHub token"),
+        _Plugin(gitlab_token.GitLabTokenDetector(), "GitLab token"),
+        _Plugin(
+            ibm_cloud_iam.IbmCloudIamDetector(),
+            "IBM Cloud IAM key",
+            trigger=re.compile(
+                r"(?:key|pwd|pass|token)['\"\]]*\s*(?:=|:|=>|\s)\s*['\"]?[a-z0-9_\-]{44}(?![a-z0-9_\-])"
+            ),
+        ),
+        _Plugin(
+            ibm_cos_hmac.IbmCosHmacDetector(),
+            "IBM Cloud Object Storage key",
+            trigger=re.compile(r"secret[-_]?(?:access)?[-_]?key"),
+        ),
+        # A JWT's payload is a JSON object, so `.eyJ` follows its header.
+        _Plugin(jwt.JwtTokenDetector(), "JSON web token", trigger=re.compile(r"\.eyj")),
+        _Plugin(mailchimp.MailchimpDetector(), "Mailchimp API key", trigger=re.compile(r"-us\d")),
+        _Plugin(npm.NpmDetector(), "npm token", trigger=re.compile(":_authtoken=")),
+        _Plugin(openai.OpenAIDetector(), "OpenAI API key", trigger=re.compile("t3blbkfj")),
+        _Plugin(pypi_token.PypiTokenDetector(), "PyPI token"),
+        _Plugin(sendgrid.SendGridDetector(), "SendGrid API key"),
+        _Plugin(slack.SlackDetector(), "Slack token", (("https://", "Slack webhook URL"),)),
+        _Plugin(
+            softlayer.SoftlayerDetector(),
+            "SoftLayer API key",
+            trigger=re.compile(r"softlayer|sl[_-]?(?:api)?(?:key|pwd|pass|token)"),
+        ),
+        _Plugin(square_oauth.SquareOAuthDetector(), "Square token"),
+        _Plugin(stripe.StripeDetector(), "Stripe key"),
+        _Plugin(telegram_token.TelegramBotTokenDetector(), "Telegram bot token"),
+        _Plugin(twilio.TwilioKeyDetector(), "Twilio API key", (("AC", "Twilio account SID"),)),
+        _Plugin(
+            artifactory.ArtifactoryDetector(),
+            "Artifactory token",
+            trigger=re.compile(r"akc[a-z0-9]{10}|ap[\da-f][a-z0-9]{8}"),
+        ),
+    )
+    words = "(?:" + "|".join(keyword.DENYLIST) + ")"
+    # Notes hold code in any language and config: every rule detect-secrets has for some file type
+    # applies, except the two quoted-value variants that the unquoted ones already cover.
+    rules: dict[re.Pattern[str], int] = {}
+    for table in (keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP, *keyword.REGEX_BY_FILETYPE.values()):
+        rules.update(table)
+    del (
+        rules[keyword.FOLLOWED_BY_COLON_QUOTES_REQUIRED_REGEX],
+        rules[keyword.FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX],
+    )
+    return _DetectSecrets(
+        plugins=plugins,
+        keyword=keyword.KeywordDetector(),
+        keyword_rules=rules,
+        # Where those rules can match at all (a keyword next to an operator, bracket or quote), found
+        # fast in the lowered text; only the lines around these are handed to the detector, whose
+        # regexes cost ~3 ms each per 20,000 characters they are given.
+        keyword_candidate=re.compile(
+            rf"{words}\w{{0,64}}[\]'\"]{{0,2}}\s*(?:[:=!(\[]|\.assign)|{words}\S{{0,50}}?\s*['\"`]|[!=]=\s*\w{{0,64}}{words}"
+        ),
+    )
+
+
+# --- secrets: finding them ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hit:
+    what: str
+    start: int
+    end: int
+
+
+def _plugin_hits(text: str, ds: _DetectSecrets) -> Iterator[_Hit]:
+    from detect_secrets.filters import heuristic
+
+    folded = _fold(text)
+    for plugin in ds.plugins:
+        if plugin.trigger and not plugin.trigger.search(folded):
+            continue
+        for raw in set(plugin.detector.analyze_string(text)):
+            value = raw.strip(" \t\"'=:")
+            if not value or heuristic.is_sequential_string(value) or _is_placeholder(value):
+                continue
+            for match in re.finditer(re.escape(value), text):
+                if not _glued(text, match.start()):
+                    yield _Hit(plugin.name(value), match.start(), _token_end(text, match.end()))
+
+
+def _glued(text: str, start: int) -> bool:
+    """A match that starts inside a longer alphanumeric run (a hash, a base64 blob) is part of something else.
+
+    Checked here rather than with a leading `\\b` in each pattern: a pattern that starts with a literal
+    is scanned for with a fast search, one that starts with an assertion is tried at every position.
+    """
+    return start > 0 and text[start].isalnum() and text[start - 1].isalnum()
+
+
+def _token_end(text: str, end: int) -> int:
+    """Where the token around a match ends: patterns of fixed length (Stripe's 24 characters, JWT's
+    lazy signature) stop inside it, and redaction must leave nothing of it behind."""
+    tail = _TOKEN_CHARS.match(text, end)
+    stop = tail.end() if tail else end
+    while stop > end and text[stop - 1] == ".":
+        stop -= 1
+    return stop
+
+
+# Long lines are analysed in windows around each candidate; beyond this many candidates a text
+# relies on memem's own assignment rule, which finds every occurrence.
+_KEYWORD_WINDOW = (60, 240)
+_KEYWORD_CANDIDATES = 32
+
+
+def _keyword_hits(text: str, ds: _DetectSecrets) -> Iterator[_Hit]:
+    """detect-secrets' KeywordDetector on the lines (or, in long lines, the windows) where it can match."""
+    from detect_secrets.filters import heuristic
+
+    done: set[int] = set()
+    for candidate in itertools.islice(ds.keyword_candidate.finditer(_fold(text)), _KEYWORD_CANDIDATES):
+        start, end = _keyword_segment(text, candidate.start(), candidate.end())
+        if start in done:
+            continue
+        done.add(start)
+        segment = text[start:end]
+        for raw in ds.keyword.analyze_string(segment, denylist_regex_to_group=ds.keyword_rules):
+            value = raw.split(maxsplit=1)[0].strip(_EDGE_JUNK) if raw.strip() else ""
+            if (
+                _is_random(value)
+                and not heuristic.is_prefixed_with_dollar_sign(value)
+                and not heuristic.is_likely_id_string(value, segment, ds.keyword)
+                and not heuristic.is_indirect_reference(segment)  # last: it is the slow one
+            ):
+                at = start + segment.index(value)
+                yield _Hit(_ASSIGNMENT, at, at + len(value))
+
+
+def _keyword_segment(text: str, start: int, end: int) -> tuple[int, int]:
+    """The line around a candidate, or a window of it when the line is long: the keyword regexes
+    cost time in proportion to what they are given, and a window holds any assignment."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    before, after = _KEYWORD_WINDOW
+    if line_end - line_start <= before + after:
+        return line_start, line_end
+    return max(line_start, start - before), min(line_end, end + after)
+
+
+def _rule_hits(text: str) -> Iterator[_Hit]:
+    folded = _fold(text)
+    for rule in _RULES:
+        for match in rule.pattern.finditer(folded if rule.folded else text):
+            if _glued(text, match.start()):
+                continue
+            start, end = match.span(rule.group)
+            if rule.group:  # a value runs up to whitespace or a quote; trailing punctuation is prose
+                end = start + len(text[start:end].rstrip(_EDGE_JUNK))
+            if rule.check(text[start:end]):
+                yield _Hit(rule.what, start, end)
+
+
+def _hits(text: str) -> list[_Hit]:
+    """Every secret in the text, the most specific names first: provider formats, then contexts."""
+    ds = _detect_secrets()
+    return [*_plugin_hits(text, ds), *_rule_hits(text), *_keyword_hits(text, ds)]
 
 
 def find_secrets(text: str) -> list[Finding]:
-    found = [Finding("secret", name) for name, pattern in _SECRET_PATTERNS if pattern.search(text)]
-    for match in _ASSIGNMENT.finditer(text):
-        value = match.group(1)
-        if _entropy(value) >= 3.0 and any(c.isdigit() for c in value) and not value.startswith(("${", "<", "$")):
-            found.append(Finding("secret", "password or key assignment"))
+    """One finding per kind of credential in the text."""
+    return [Finding("secret", what) for what in dict.fromkeys(hit.what for hit in _hits(text))]
+
+
+def redact(text: str) -> str:
+    """The text with every secret replaced by `[redacted <kind>]`: for anything sent out for mining.
+
+    Each flagged value is replaced wherever it occurs (longest first, so a value inside another is
+    not left half-done), and the screen runs again on the result, a few times at most, so that a
+    redacted text does not trip `find_secrets`; one more pass is the norm.
+    """
+    for _ in range(5):
+        hits = _hits(text)
+        if not hits:
             break
-    return list(dict.fromkeys(found))
+        values: dict[str, str] = {}
+        for hit in hits:
+            values.setdefault(text[hit.start : hit.end], hit.what)
+        for value in sorted(values, key=len, reverse=True):
+            text = text.replace(value, f"[redacted {values[value]}]")
+    return text
+
+
+# --- injection ------------------------------------------------------------------------------------
+
+_WHO = r"(?:user|person|human|developer|owner|operator)"
+_DONT = r"(?:do not|don['’]t|never)"
+_SECRET_THINGS = (
+    r"(?:api[ _-]?keys?|credentials?|secrets?|tokens?|passwords?|private keys?|ssh keys?|cookies"
+    r"|\.env\b|env(?:ironment)? (?:vars|variables|file)|~/\.ssh|\.ssh/|id_rsa|id_ed25519|\.aws/credentials"
+    r"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain)"
+)
+_SECRET_FILES = (
+    r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow)"
+)
+_SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\b|(?:python[\d.]*|perl|ruby|node)\s+-(?:\s|$))"
+_ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
+_HIDDEN_COMMENT = "hides text in an HTML comment"
+
+
+def _patterns(*sources: str) -> tuple[re.Pattern[str], ...]:
+    # Separate patterns, lower case, no IGNORECASE: each is then found by scanning for its first
+    # characters; one big case-insensitive alternation is tried at every position, ~10x slower.
+    return tuple(re.compile(source, re.M) for source in sources)
+
+
+# Searched for in the lowered text.
+_INJECTION: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
+    ("tells the model to ignore or replace its instructions", _patterns(
+        r"(?:ignore|disregard|forget|override|overrule|bypass|discard|abandon)\s+(?:(?:all|any|every|of|the|your|my|these|those|its)\s+)*"
+        r"(?:previous|prior|above|earlier|preceding|former|original|initial|existing|system|safety|your)\s+(?:\w+\s+){0,2}?"
+        r"(?:instructions?|prompts?|rules|directions|directives|guidelines|guardrails|constraints|restrictions|context|programming|polic(?:y|ies)|messages)\b",
+        r"(?:ignore|disregard|forget|override|bypass)\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?(?:your\s+)?(?:instructions?|prompts?|rules|directions|guidelines|guardrails|constraints|restrictions)\b",
+        r"(?:new|updated|real|actual|revised|true|hidden|secret)\s+(?:system\s+)?instructions?\s*:",
+        r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required)\b",
+        r"from now on,?\s+(?:you are|you['’]re|you will be|you must|the assistant (?:is|will|must))\b",
+        r"your (?:new|real|actual|true) (?:task|role|purpose|instructions?|goal) (?:is|are)\b",
+    )),
+    ("imitates a system, developer or chat-turn message", _patterns(
+        r"<\|[a-z_]{2,30}\|>",
+        r"\[/?inst\]|<</?sys>>",
+        r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?)\s*>",
+        r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:",
+        r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:",
+        r"(?:system|developer) (?:prompt|message|override|instructions?)\s*:",
+    )),
+    ("contains invisible or direction-changing Unicode characters", _patterns(
+        "[\U000e0000-\U000e007f\u202a-\u202e\u2066-\u2069]",
+        rf"{_ZERO_WIDTH}(?<=\w{_ZERO_WIDTH}){_ZERO_WIDTH}*\w",  # inside a word; the lookbehind comes second so the scan stays fast
+    )),
+    ("speaks directly to the AI that will read it", _patterns(
+        r"(?:when|whenever|once|if|as soon as|after)\s+you\s+(?:read|see|load|process|encounter|retrieve|recall|are reading)\s+this\s+(?:memory|note|message|text|file|document|entry|line|page)\b",
+        r"if you(?:['’]re| are)\s+(?:reading this\b|an?\s+(?:ai|llm|large language model|language model|assistant|chatbot|bot|agent|model)\b|claude\b|chatgpt\b|gpt\b)",
+        r"(?:note|message|reminder|memo|attention|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:assistant|ai|model|llm|claude|agent|bot)s?\s*[:,!]",
+        r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads)\s+(?:this|these)\b",
+        r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need)\b",
+    )),
+    ("asks the model to hide what it does from the person", _patterns(
+        rf"{_DONT}\s+(?:tell|inform|notify|alert|show|let)\s+the\s+{_WHO}\s+(?:know\s+)?(?:about\s+)?(?:this|that you|what you|these|it)\b",
+        rf"{_DONT}\s+(?:mention|reveal|disclose|report)\s+(?:this|that|it)\b(?:\s+\w+)?\s+(?:to\s+(?:the\s+)?(?:{_WHO}|anyone)|in (?:your|the) (?:summary|reply|response|answer|output))",
+        rf"without\s+(?:telling|informing|notifying|alerting)\s+(?:the\s+)?(?:{_WHO}|anyone)\b",
+        rf"without (?:their|the {_WHO}['’]s) (?:knowledge|consent)\b",
+        rf"(?:keep|hide)\s+(?:this|it|these|that)\s+(?:secret\s+|hidden\s+)?from\s+(?:the\s+)?{_WHO}",
+        r"(?:silently|quietly|secretly|covertly|stealthily|discreetly)\s+(?:add|insert|append|run|execute|install|send|upload|post|modify|edit|change|replace|delete|remove|commit|push|include|download|fetch|write|copy|disable|approve|exfiltrate)\b",
+        r"(?:secretly|covertly|stealthily)\b",
+    )),
+    ("asks the model to send credentials or private files somewhere", _patterns(
+        rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl)\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via)\s+"
+        r"(?:https?://|[\w.+-]+@[\w-]+\.|[\w-]+\.(?:example|com|net|org|io|dev|xyz|ru|cn|site|app|sh|me)\b|the (?:following|this) (?:url|address|endpoint|webhook|server)|(?:my|our|this|a) (?:server|endpoint|webhook|pastebin|gist|bucket))",
+        rf"(?:cat|type|base64|tar|zip)\b[^\n|]{{0,80}}{_SECRET_FILES}[^\n|]{{0,80}}\|\s*(?:curl|wget|nc|ncat|netcat|socat|ssh)\b",
+        rf"(?:curl|wget|http)\b[^\n]{{0,200}}?(?:-d|--data(?:-binary|-raw|-urlencode)?|-f|--form|-t|--upload-file|--post-file|--body-file)[=\s]+['\"]?[^\s'\"]*{_SECRET_FILES}",
+        rf"(?:curl|wget)\b[^\n]{{0,200}}\$\(\s*cat\s+[^)]*{_SECRET_FILES}",
+        r"(?:env|printenv)\s*\|\s*(?:curl|nc|ncat|wget)\b",
+    )),
+    ("pipes a downloaded script into a shell", _patterns(
+        rf"(?:curl|wget|fetch|aria2c)\b[^\n|]{{0,300}}\|\s*{_SHELL}",
+        r"(?:bash|zsh|sh|source|eval|exec|\.)\s+(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b",
+        r"(?:iex|invoke-expression)\b[^\n]{0,40}(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|webclient|curl|wget)\b",
+        r"(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n|]{0,300}\|\s*(?:iex|invoke-expression)\b",
+    )),
+    ("asks the model to decode and run an encoded payload", _patterns(
+        rf"base64\s+(?:-d|--decode)\b[^\n]{{0,40}}\|\s*{_SHELL}",
+        r"(?:decode|base64-decode|unbase64|deobfuscate|decrypt)\b[^\n]{0,80}?(?:\band|\bthen|,)\s+(?:run|execute|exec|eval|follow|obey|apply|carry out|do what it says|act on)\b",
+        r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:the\s+)?(?:decoded|base64[- ]encoded|encoded)\s+(?:payload|command|instructions?|script|text|string|blob)",
+        r"(?:eval|exec|iex|invoke-expression)\s*\(?\s*[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode)",
+    )),
+)  # fmt: skip
+
+# Code is quoted, not hidden: a comment inside a code span or fence is shown to the person as-is.
+_CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`", re.S)
+# Comments are found one after another, then searched for words: a single pattern for "a comment
+# with words in it" retries from every `<!--` and is quadratic on a text made of them.
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_WORD = re.compile(r"[a-z]{2}")
 
 
 def find_injection(text: str) -> list[Finding]:
-    return [Finding("injection", why) for why, pattern in _INJECTION_PATTERNS if pattern.search(text)]
+    """One finding per class of instruction aimed at the model that will read the memory."""
+    folded = text.lower()
+    found = [what for what, patterns in _INJECTION if any(pattern.search(folded) for pattern in patterns)]
+    if any(_WORD.search(comment.group()) for comment in _COMMENT.finditer(_CODE.sub(" ", folded))):
+        found.append(_HIDDEN_COMMENT)
+    return [Finding("injection", what) for what in found]
 
 
 def screen(text: str) -> list[Finding]:
@@ -108,17 +618,3 @@ def describe(findings: list[Finding]) -> str:
     if injections:
         parts.append("it reads as instructions aimed at the model (" + "; ".join(injections) + ")")
     return " and ".join(parts)
-
-
-def redact(text: str) -> str:
-    """The text with every secret replaced by `[redacted <kind>]`: for anything sent out for mining."""
-    for name, pattern in _SECRET_PATTERNS:
-        text = pattern.sub(f"[redacted {name}]", text)
-
-    def _assignment(match: re.Match[str]) -> str:
-        value = match.group(1)
-        if _entropy(value) >= 3.0 and any(c.isdigit() for c in value):
-            return match.group(0).replace(value, "[redacted secret]")
-        return match.group(0)
-
-    return _ASSIGNMENT.sub(_assignment, text)

@@ -14,13 +14,12 @@ from typing import Any
 
 from memem.index.vectors import GLOBAL
 from memem.memory.screen import describe, find_injection, find_secrets
-from memem.memory.service import MemoryService, Refused, SaveRequest
+from memem.memory.service import MemoryService, Refused, SaveRequest, written_text
 from memem.recall.candidates import query_vector
 from memem.vault import frontmatter, writer
-from memem.vault.note import Note, parse_note, render_new_note
+from memem.vault.note import Note, parse_note
 
 SIMILAR_FLOOR = 0.55
-QUARANTINE = "memem/quarantine"
 
 
 def similar(service: MemoryService, texts: list[str], project: str | None, k: int = 3) -> list[list[dict[str, Any]]]:
@@ -50,19 +49,6 @@ def similar(service: MemoryService, texts: list[str], project: str | None, k: in
     return out
 
 
-def _quarantine(service: MemoryService, lesson: dict[str, Any], reason: str, session_id: str | None) -> str:
-    props = {
-        "title": lesson["title"],
-        "quarantined": dt.date.today().isoformat(),
-        "reason": reason,
-        "source_session": session_id,
-    }
-    path = writer.create_new(
-        service.paths.vault / QUARANTINE, lesson["title"], render_new_note(props, lesson["content"]).encode()
-    )
-    return path.relative_to(service.paths.vault).as_posix()
-
-
 def _fold_in(service: MemoryService, target_id: str, merged: str | None, session_id: str | None) -> str:
     """Update an existing memory with what was mined again; rewrite its text only if no person has touched it."""
     row = service.resolve(target_id)
@@ -83,9 +69,34 @@ def _fold_in(service: MemoryService, target_id: str, merged: str | None, session
             edited = edited[: len(edited) - len(parts.body)] + "\n" + merged.strip() + "\n"
         return edited
 
-    writer.update(path, change, row.content_hash)
+    writer.update(path, change)
     service.store.sync_paths([row.path])
     return row.id
+
+
+def _request(item: dict[str, Any], project: str | None, session_id: str | None, miner: str) -> SaveRequest:
+    lesson = item["lesson"]
+    links: dict[str, list[str]] = {}
+    for kind in ("contradicts", "supersedes"):
+        if item.get(kind):
+            links[kind] = [str(target) for target in item[kind]]
+    extra: dict[str, Any] = {"miner": miner}
+    if lesson.get("evidence"):
+        extra["evidence"] = str(lesson["evidence"])[:300]
+    if item.get("contradicts") and item.get("evidence"):
+        extra["contradiction_evidence"] = str(item["evidence"])[:300]
+    return SaveRequest(
+        content=str(lesson["content"]),
+        title=str(lesson["title"]),
+        tags=tuple(str(t) for t in lesson.get("tags") or ())[:6],
+        project=project if lesson.get("scope", "project") == "project" else None,
+        kind=lesson.get("kind"),
+        importance=int(lesson.get("importance") or 3),
+        links=links,
+        source_type="mined",
+        source_session=session_id,
+        extra=extra,
+    )
 
 
 def apply(
@@ -96,14 +107,16 @@ def apply(
     report: dict[str, Any] = {"saved": [], "updated": [], "skipped": [], "quarantined": [], "linked": []}
     for item in items:
         lesson = item["lesson"]
-        text = f"{lesson.get('title', '')}\n{lesson.get('content', '')}"
+        request = _request(item, project, session_id, miner)
+        # Everything the miner may write, the merged text of an update included, is screened.
+        text = "\n".join([written_text(request), str(item.get("merged_content") or "")])
         secrets = find_secrets(text)
         if secrets:
             report["skipped"].append({"title": "(withheld)", "reason": describe(secrets)})
             continue
         injection = find_injection(text)
         if injection:
-            report["quarantined"].append(_quarantine(service, lesson, describe(injection), session_id))
+            report["quarantined"].append(service.quarantine(request, describe(injection)).path)
             continue
         if item.get("action") == "update" and item.get("target"):
             try:
@@ -114,31 +127,13 @@ def apply(
                     {"title": lesson.get("title"), "reason": f"could not update {item['target']}: {exc}"}
                 )
                 continue
-        links: dict[str, list[str]] = {}
-        for kind in ("contradicts", "supersedes"):
-            if item.get(kind):
-                links[kind] = list(item[kind])
-        extra: dict[str, Any] = {"miner": miner}
-        if lesson.get("evidence"):
-            extra["evidence"] = str(lesson["evidence"])[:300]
-        if item.get("contradicts") and item.get("evidence"):
-            extra["contradiction_evidence"] = str(item["evidence"])[:300]
-        request = SaveRequest(
-            content=str(lesson["content"]),
-            title=str(lesson["title"]),
-            tags=tuple(lesson.get("tags") or ())[:6],
-            project=project if lesson.get("scope", "project") == "project" else None,
-            kind=lesson.get("kind"),
-            importance=int(lesson.get("importance") or 3),
-            links=links,
-            source_type="mined",
-            source_session=session_id,
-            extra=extra,
-        )
         try:
             saved = service.save(request)
         except Refused as exc:
             report["skipped"].append({"title": lesson.get("title"), "reason": str(exc)})
+            continue
+        if saved.quarantined:
+            report["quarantined"].append(saved.path)
             continue
         if saved.duplicate_of:
             report["updated"].append(_fold_in(service, saved.duplicate_of, None, session_id))

@@ -94,6 +94,18 @@ def decide(lessons: list[Lesson], similar: list[list[dict[str, Any]]], extractor
     return items
 
 
+def mine_turns(
+    turns: Sequence[Turn], backend: Backend, extractor: Extractor, scope: str | None, session_id: str | None
+) -> tuple[int, dict[str, Any]]:
+    """Extract lessons from a conversation and write them: (lessons found, the backend's report)."""
+    lessons = [lesson for chunk in chunks(turns) for lesson in extractor.extract(conversation_text(chunk), scope)]
+    unique = list({lesson.title.strip().lower(): lesson for lesson in lessons}.values())
+    if not unique:
+        return 0, {}
+    similar = backend.similar([f"{lesson.title}\n{lesson.content}" for lesson in unique], scope)
+    return len(unique), backend.apply(decide(unique, similar, extractor), scope, session_id, extractor.name)
+
+
 def mine_transcript(
     path: Path, backend: Backend, extractor: Extractor, state: MiningState, project: str | None = None
 ) -> MineReport:
@@ -112,12 +124,7 @@ def mine_transcript(
             return report
         cwd = next((t.cwd for t in turns if t.cwd), None)
         scope = project or project_of(cwd)
-        lessons = [lesson for chunk in chunks(turns) for lesson in extractor.extract(conversation_text(chunk), scope)]
-        unique = list({lesson.title.strip().lower(): lesson for lesson in lessons}.values())
-        report.lessons = len(unique)
-        if unique:
-            similar = backend.similar([f"{lesson.title}\n{lesson.content}" for lesson in unique], scope)
-            report.result = backend.apply(decide(unique, similar, extractor), scope, session_id, extractor.name)
+        report.lessons, report.result = mine_turns(turns, backend, extractor, scope, session_id)
         written = len(report.result.get("saved", [])) + len(report.result.get("updated", []))
         state.advance(path, session_id, end, written)
     return report

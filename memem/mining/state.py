@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from memem.config import private_dir, private_file
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     path TEXT PRIMARY KEY,
@@ -48,9 +50,9 @@ class SessionState:
 class MiningState:
     def __init__(self, home: Path) -> None:
         self.folder = home / "mining"
-        (self.folder / "locks").mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder / "locks")
         self.db = sqlite3.connect(
-            self.folder / "state.sqlite3", timeout=30, isolation_level=None, check_same_thread=False
+            private_file(self.folder / "state.sqlite3"), timeout=30, isolation_level=None, check_same_thread=False
         )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)

@@ -110,6 +110,11 @@ def read_records(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int
 
 def read_turns(path: Path, offset: int = 0) -> tuple[list[Turn], int]:
     records, new_offset = read_records(path, offset)
+    return turns_of(records), new_offset
+
+
+def turns_of(records: list[dict[str, Any]]) -> list[Turn]:
+    """The conversation in a transcript's records: prose turns, in order."""
     turns = [t for t in (turn_of(r) for r in records) if t is not None]
     # Claude Code writes one assistant message as several records (one per content block): merge
     # consecutive assistant prose so a lesson is not split across them.
@@ -122,7 +127,7 @@ def read_turns(path: Path, offset: int = 0) -> tuple[list[Turn], int]:
             )
         else:
             merged.append(turn)
-    return merged, new_offset
+    return merged
 
 
 def claude_projects_dir() -> Path:

@@ -1,6 +1,6 @@
 """The active memory slice: what Claude sees of memem before a prompt, as compact markdown.
 
-One renderer for the CLI, the hooks and the MCP tools. Two sections: **Working** (pinned layer-0
+The renderer for the CLI, the daemon's hooks and the MCP tools. Two sections: **Working** (pinned layer-0
 notes of the project and open tensions between recalled notes) and **Relevant** (ranked: title,
 one-line snippet, id). It stops at the caller's token budget; full text is fetched by id only when
 asked. The whole slice sits between markers so the miner can strip it from transcripts: memem
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from memem.recall.text import CLOSE, OPEN, estimate_tokens
+from memem.recall.text import CLOSE, OPEN, estimate_tokens, neutralise
 
 if TYPE_CHECKING:
     from memem.recall.search import Hit
@@ -31,10 +31,13 @@ class Slice:
 
 
 def _line(hit: Hit, n: int | None) -> str:
+    """One memory as a slice line. Note text is neutralised: a person's note is not screened, and a
+    hidden comment or a role label in it must not reach the prompt as anything but plain words."""
     lead = "📌" if n is None else f"{n}."
-    kind = f" · {hit.row.kind}" if hit.row.kind else ""
-    text = f"{lead} **{hit.row.title}** — {hit.snippet}" if hit.snippet else f"{lead} **{hit.row.title}**"
-    return f"{text} `{hit.row.id}`{kind}"
+    kind = f" · {neutralise(hit.row.kind)}" if hit.row.kind else ""
+    title, snippet = neutralise(hit.row.title), neutralise(hit.snippet)
+    text = f"{lead} **{title}** — {snippet}" if snippet else f"{lead} **{title}**"
+    return f"{text} `{neutralise(hit.row.id)}`{kind}"
 
 
 def render(
@@ -71,7 +74,8 @@ def render(
             pair = frozenset((hit.row.id, other_id))
             if pair not in seen_pairs:
                 seen_pairs.add(pair)
-                this, that = f"**{hit.row.title}** (`{hit.row.id}`)", f"**{other_title}** (`{other_id}`)"
+                this = f"**{neutralise(hit.row.title)}** (`{neutralise(hit.row.id)}`)"
+                that = f"**{neutralise(other_title)}** (`{neutralise(other_id)}`)"
                 tensions.append(f"- ⚠ {this} contradicts {that}: check which holds")
     if (pinned or tensions) and add("### Working"):
         for hit in pinned:

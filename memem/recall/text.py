@@ -80,3 +80,51 @@ def strip_injected(text: str) -> str:
         if j < 0:
             return "".join(out)  # an unterminated slice: drop the rest rather than mine it
         start = j + len(CLOSE)
+
+
+# --- neutralising what goes into the prompt --------------------------------------------------------
+# Here (stdlib `re` only, beside the slice markers) because every renderer needs it, the hooks'
+# catalog fallback included, and the secret screen's module is too heavy for a hook to import.
+
+_INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+_MARKER_TAG = OPEN.strip("<>")
+_PASSES = 4
+_HIDDEN_OR_ROLE = "|".join((
+    r"<!--.*?(?:-->|\Z)",
+    r"<\|[^|\n]{0,40}\|>",
+    r"\[/?INST\]|<</?SYS>>",
+    rf"<\s*/?\s*(?:system|assistant|developer|human|sys|im_start|im_end|{_MARKER_TAG})\b[^<>]*>",
+    r"^(?:[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|instruction|response)"
+    r"(?:[ \t]+(?:prompt|message|instructions?))?[ \t]*:)+",
+))  # fmt: skip
+_compiled: list[re.Pattern[str]] = []
+
+
+def _patterns() -> list[re.Pattern[str]]:
+    """Compiled on first use: a hook that never renders a note should not pay for them."""
+    if not _compiled:
+        _compiled.extend([re.compile(_INVISIBLE), re.compile(_HIDDEN_OR_ROLE, re.I | re.M | re.S)])
+    return _compiled
+
+
+def neutralise(text: str) -> str:
+    """Untrusted note text made safe to place inside memem's injected context, on one line.
+
+    The screens keep text addressed to a model out of the memories memem writes, but a person's own
+    notes (or a team's) are not screened: whatever of a note reaches the prompt goes through here, so
+    it cannot hide text (HTML comments, invisible characters), speak as a role (`System:`, chat
+    template tokens) or close memem's own markers.
+
+    Each construct is replaced by a space, so what is left around it cannot join into a new comment,
+    token or marker. A few more passes catch what a removal exposes (a role label once behind a
+    comment, `< system>` once split by a tag); more would let crafted nesting cost quadratic time.
+    Whatever `<|` is left is not a token, but must not start one.
+    """
+    invisible, hidden_or_role = _patterns()
+    text = invisible.sub("", text)
+    for _ in range(_PASSES):
+        stripped = hidden_or_role.sub(" ", text)
+        if stripped == text:
+            break
+        text = stripped
+    return " ".join(text.replace("<|", "< |").split())

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +30,17 @@ from memem.hooks.events import log as hook_log
 from memem.hooks.events import respond as respond_to_hook
 from memem.index.health import health
 from memem.index.store import IndexStore
-from memem.memory.importer import import_path
+from memem.memory.importer import allowed_roots, import_path
 from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
 from memem.mining import apply as mining_apply
-from memem.mining.transcript import claude_projects_dir
+from memem.mining.chat_import import mine_export
 from memem.mining.transcript_search import TranscriptSearch
 from memem.recall.inject import select as select_injection
 from memem.recall.query import MODES, Query
 from memem.recall.search import pinned_hits, search
 from memem.recall.slice import render as render_slice
 from memem.recall.text import is_trivial
-from memem.sync.loop import SyncLoop, report_dict
+from memem.sync.loop import ReconcileFailed, SyncLoop, report_dict
 
 log = logging.getLogger(__name__)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -160,6 +161,8 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
             return JSONResponse(await handler(request))
         except (BadRequest, Refused) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
+        except ReconcileFailed as exc:  # the vault as a whole could not be indexed: not the caller's fault
+            return JSONResponse({"error": str(exc)}, status_code=503)
         except (LookupError, NotFound) as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
         except Exception as exc:
@@ -187,7 +190,14 @@ def create_app(ctx: DaemonContext) -> Starlette:
             "pending_events": loop.debouncer.pending(),
             "events_applied": loop.state.events_applied,
             "errors": loop.state.errors,
+            "last_error": loop.state.last_error,
         }
+        if loop.state.last_error:
+            # A failed reconcile is an error until one succeeds: it means notes may be missing from recall.
+            data["problems"].append({
+                "severity": "error", "what": f"the daemon's {loop.state.last_error}",
+                "fix": f"see {store.paths.log_dir / 'daemon.log'}; it retries by itself", "path": None,
+            })  # fmt: skip
         return data
 
     async def reconcile_route(request: Request) -> Any:
@@ -318,8 +328,10 @@ def create_app(ctx: DaemonContext) -> Starlette:
         return asdict(service.save(req))
 
     def _import(data: dict[str, Any]) -> Any:
-        roots = [store.paths.vault, Path.home(), claude_projects_dir()]
-        return import_path(service, Path(_str(data, "path") or ""), roots, _str(data, "project", False)).as_dict()
+        roots = allowed_roots(store.paths, _str(data, "project_dir", False))
+        source = Path(_str(data, "path") or "")
+        chat = partial(mine_export, service)
+        return import_path(service, source, roots, _str(data, "project", False), chat).as_dict()
 
     # The memory operations, by name: one JSON route for the CLI, the hooks and the Obsidian plugin.
     operations: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -375,8 +387,8 @@ def create_app(ctx: DaemonContext) -> Starlette:
     # MCP over Streamable HTTP, behind the same token guard; its session manager lives with the app.
     from memem.server.mcp_tools import build_mcp
 
-    mcp_server = build_mcp(service, import_roots=lambda: [Path.home()], transcripts=ctx.transcripts)
-    mcp_app = mcp_server.streamable_http_app(streamable_http_path="/mcp")
+    mcp_server = build_mcp(service, transcripts=ctx.transcripts)
+    mcp_app = mcp_server.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True)
     routes.extend(mcp_app.routes)
 
     @contextlib.asynccontextmanager

@@ -58,19 +58,38 @@ def _read_response(sock: socket.socket) -> tuple[int, bytes]:
     return status, body
 
 
-def call(host: str, port: int, token: str, method: str, path: str, payload: Any = None, timeout: float = 10.0) -> Any:
-    """Send one request and return the decoded JSON answer."""
-    data = b"" if payload is None else json.dumps(payload).encode("utf-8")
+def exchange(
+    host: str,
+    port: int,
+    token: str,
+    method: str,
+    path: str,
+    data: bytes = b"",
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+) -> tuple[int, bytes]:
+    """Send one request with a body as given and return (status, raw body), whatever the status.
+
+    For callers that pass the daemon's answers on rather than decode them (`memem mcp` relays
+    JSON-RPC messages, error answers included). Raises DaemonUnavailable when no answer comes.
+    """
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n"
+        f"Content-Type: application/json\r\n{extra}Content-Length: {len(data)}\r\nConnection: close\r\n\r\n"
     ).encode("ascii")
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
             sock.sendall(head + data)
-            status, body = _read_response(sock)
+            return _read_response(sock)
     except (OSError, ValueError, IndexError) as exc:
         raise DaemonUnavailable(f"no answer from the daemon at {host}:{port} ({exc})") from exc
+
+
+def call(host: str, port: int, token: str, method: str, path: str, payload: Any = None, timeout: float = 10.0) -> Any:
+    """Send one request and return the decoded JSON answer."""
+    data = b"" if payload is None else json.dumps(payload).encode("utf-8")
+    status, body = exchange(host, port, token, method, path, data, timeout=timeout)
     try:
         decoded = json.loads(body) if body else None
     except json.JSONDecodeError:

@@ -17,7 +17,7 @@ import time
 from types import FrameType
 
 from memem import __version__
-from memem.config import Paths, load_or_create_token
+from memem.config import Paths, load_or_create_token, private_dir, private_file
 from memem.server.discovery import (
     DaemonInfo,
     clear_daemon,
@@ -31,7 +31,8 @@ log = logging.getLogger("memem.daemon")
 
 
 def setup_logging(paths: Paths, to_stderr: bool) -> None:
-    paths.log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(paths.log_dir)
+    private_file(paths.log_dir / "daemon.log")
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     file_handler = logging.handlers.RotatingFileHandler(
@@ -44,7 +45,7 @@ def setup_logging(paths: Paths, to_stderr: bool) -> None:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(fmt)
         root.addHandler(stream)
-    for noisy in ("chromadb", "httpx", "uvicorn.access", "watchdog"):
+    for noisy in ("chromadb", "httpx", "uvicorn.access", "watchdog", "mcp.server.streamable_http"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -10,7 +10,8 @@ import json
 import os
 from pathlib import Path
 
-from memem.sync.lock import is_locked
+from memem.config import private_dir
+from memem.sync.lock import is_locked, pid_alive
 
 
 class DaemonInfo:
@@ -31,23 +32,13 @@ class DaemonInfo:
         return f"http://{self.host}:{self.port}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_daemon(daemon_file: Path, lock_file: Path) -> DaemonInfo | None:
     try:
         data = json.loads(daemon_file.read_text(encoding="utf-8"))
         info = DaemonInfo(**{k: data[k] for k in DaemonInfo.FIELDS})
     except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
         return None
-    if not _alive(info.pid) or not is_locked(lock_file):
+    if not pid_alive(info.pid) or not is_locked(lock_file):
         return None
     return info
 
@@ -78,9 +69,11 @@ def hook_endpoint_file(home: Path, vault: Path) -> Path:
 def write_hook_endpoint(home: Path, vault: Path, pid: int, port: int) -> None:
     """A one-line JSON for the shim (no token in it: that stays in the 0600 token file)."""
     path = hook_endpoint_file(home, vault)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps({"pid": pid, "port": port}) + "\n", encoding="utf-8")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"pid": pid, "port": port}) + "\n")
     os.replace(temp, path)
 
 

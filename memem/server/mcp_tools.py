@@ -9,23 +9,26 @@ unknown ids) come back as tool errors with the reason, never echoing the offendi
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import anyio.to_thread
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.inbound import decode_header_value
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from memem import __version__
-from memem.memory.importer import import_path
+from memem.memory.importer import allowed_roots, import_path
 from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
-from memem.mining.transcript import claude_projects_dir
+from memem.mining.chat_import import mine_export
 from memem.mining.transcript_search import TranscriptSearch
 from memem.recall.query import Query
 from memem.recall.search import search
 from memem.recall.slice import render as render_slice
+from memem.recall.text import neutralise
 
 INSTRUCTIONS = """memem is the person's long-term memory across Claude Code sessions, kept as notes in their \
 Obsidian vault. Search it before answering questions about past decisions, conventions, bugs or \
@@ -90,9 +93,11 @@ async def _run(fn: Callable[..., T], *args: Any) -> T:
 
 
 def _line(item: dict[str, Any]) -> str:
-    scope = f" · {item['project']}" if item.get("project") else ""
+    """A memory named in a tool's answer (neutralised: a note's title is not screened text)."""
+    scope = f" · {neutralise(item['project'])}" if item.get("project") else ""
     status = "" if item.get("status", "active") == "active" else f" · {item['status'].upper()}"
-    return f"**{item['title']}** `{item['id']}` (L{item.get('layer', 2)} {item.get('kind', '')}{scope}{status})"
+    kind = neutralise(str(item.get("kind", "")))
+    return f"**{neutralise(item['title'])}** `{neutralise(item['id'])}` (L{item.get('layer', 2)} {kind}{scope}{status})"
 
 
 def _read(title: str) -> ToolAnnotations:
@@ -107,15 +112,27 @@ def _write(title: str) -> ToolAnnotations:
     )
 
 
-def build_mcp(service: MemoryService, import_roots: Callable[[], list[Path]] | None = None,
-              transcripts: TranscriptSearch | None = None) -> MCPServer:  # fmt: skip
+PROJECT_DIR_HEADER = "x-memem-project-dir"
+"""Set by `memem mcp` (the stdio relay Claude Code starts in the project): the project's folder, the
+one folder besides the vault and the transcripts that `memory_import` may read."""
+
+
+def project_dir_of(ctx: Context[Any, Any] | None) -> str | None:
+    """The calling session's project folder, when the request came through the relay."""
+    try:
+        request = ctx.request_context.request if ctx is not None else None
+    except ValueError:  # outside a request (in-memory transports have no HTTP request)
+        return None
+    headers = getattr(request, "headers", None)
+    # The relay sends a path that is not printable ASCII in the SDK's `=?base64?…?=` form.
+    value = decode_header_value(headers.get(PROJECT_DIR_HEADER)) if headers is not None else None
+    return value or None
+
+
+def build_mcp(service: MemoryService, transcripts: TranscriptSearch | None = None) -> MCPServer:
     """The MCP server for one vault's memory service."""
     mcp = MCPServer(name="memem", instructions=INSTRUCTIONS, version=__version__)
     transcript_index = transcripts or TranscriptSearch()
-
-    def roots() -> list[Path]:
-        base = [service.paths.vault, claude_projects_dir()]
-        return base + (import_roots() if import_roots else [])
 
     @mcp.tool(annotations=_read("Search memories"))
     async def memory_search(
@@ -140,7 +157,8 @@ def build_mcp(service: MemoryService, import_roots: Callable[[], list[Path]] | N
         if not items:
             return _result(f"No memories match “{query}”.", SearchOut(results=[]))
         lines = [
-            f"{'📌' if i.pinned else f'{n}.'} {_line(i.model_dump())} — {i.snippet}" for n, i in enumerate(items, 1)
+            f"{'📌' if i.pinned else f'{n}.'} {_line(i.model_dump())} — {neutralise(i.snippet)}"
+            for n, i in enumerate(items, 1)
         ]
         return _result("\n".join(lines), SearchOut(results=items))
 
@@ -150,7 +168,8 @@ def build_mcp(service: MemoryService, import_roots: Callable[[], list[Path]] | N
     ) -> Annotated[CallToolResult, Loose]:
         """Full content and properties of memories, by id. Use after `memory_search` when a snippet is not enough."""
         notes = await _run(service.get, ids)
-        parts = [f"## {_line(n)}\n{n['content']}" for n in notes]
+        parts = [f"## {_line(n)}\n" + (f"> ⚠ {n['warning']}\n\n" if n.get("warning") else "") + n["content"]
+                 for n in notes]  # fmt: skip
         return _result("\n\n".join(parts), {"memories": notes})
 
     @mcp.tool(annotations=_write("Save a memory"))
@@ -181,6 +200,11 @@ def build_mcp(service: MemoryService, import_roots: Callable[[], list[Path]] | N
         req = SaveRequest(content=content, title=title, tags=tuple(tags or ()), project=project, kind=kind, layer=layer,
                           importance=importance, links={str(k): v for k, v in (links or {}).items()})  # fmt: skip
         saved = await _run(service.save, req)
+        if saved.quarantined:
+            raise ToolError(
+                f"Not saved as a memory: {saved.quarantined}. It was put in quarantine ({saved.path}) for the "
+                "person to review."
+            )
         out = SaveOut(id=saved.id, title=saved.title, path=saved.path, kind=saved.kind, layer=saved.layer,
                       project=saved.project, duplicate_of=saved.duplicate_of)  # fmt: skip
         if saved.duplicate_of:
@@ -234,15 +258,19 @@ def build_mcp(service: MemoryService, import_roots: Callable[[], list[Path]] | N
     async def memory_import(
         path: Annotated[str, Field(description="a file or folder: markdown/text notes, or chat exports to mine")],
         project: Annotated[str | None, Field(description="project to file the imported memories under")] = None,
+        ctx: Context[Any, Any] | None = None,
     ) -> Annotated[CallToolResult, Loose]:
         """Import memories from markdown or text files (one memory each) or folders of them, and mine
         chat exports (Claude Code .jsonl transcripts, ChatGPT or Claude.ai conversations.json). Reports
-        what was imported, what was skipped and why. Only the vault, the project folder and Claude
-        Code's transcript folder can be read."""
-        report = await _run(import_path, service, Path(path), roots(), project)
+        what was imported, what was skipped and why. Only the vault, the project folder, Claude Code's
+        transcript folder and folders the person configured can be read; never dotfiles, credential
+        files or memem's own state."""
+        roots = allowed_roots(service.paths, project_dir_of(ctx))
+        report = await _run(import_path, service, Path(path), roots, project, partial(mine_export, service))
         data = report.as_dict()
         lines = [f"Imported {len(report.imported)}, skipped {len(report.skipped)}."]
         lines += [f"- imported **{i['title']}** `{i['id']}`" for i in report.imported[:50]]
+        lines += [f"- quarantined for the person to review: {q['path']}" for q in report.quarantined[:50]]
         lines += [f"- skipped {s['path']}: {s['reason']}" for s in report.skipped[:50]]
         return _result("\n".join(lines), data)
 
@@ -355,7 +383,7 @@ def build_mcp(service: MemoryService, import_roots: Callable[[], list[Path]] | N
             return _result(f"No transcript turn matches “{query}”.", {"results": []})
         lines = [
             f"{n}. [{r['timestamp'] or '?'}] {r['role']} in {r['project'] or '?'} (session {r['session_id']}): "
-            + r["snippet"]
+            + neutralise(r["snippet"])
             for n, r in enumerate(results, 1)
         ]
         return _result("\n".join(lines), {"results": results})

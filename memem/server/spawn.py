@@ -5,6 +5,10 @@ non-blocking); losers wait for `daemon.json` instead of spawning. The winner's c
 locked file descriptor and closes it only after it holds the vault's owner lock, so there is no
 window in which a second spawner could see "no daemon, nobody starting one". Stdlib only: hooks
 import this.
+
+Every Python process memem starts of its own runs `python -P` from a neutral folder: hooks and
+`memem mcp` often run from the vault's root, and every vault has a `memem/` folder (its notes) that
+`python -m memem` would otherwise import in place of the package.
 """
 
 from __future__ import annotations
@@ -32,6 +36,31 @@ def wait_for_daemon(paths: Paths, timeout: float) -> DaemonInfo | None:
         time.sleep(0.05)
 
 
+def memem_argv(paths: Paths, *args: str) -> list[str]:
+    """The command line for `memem --vault VAULT ARGS` in this interpreter, never importing from the cwd."""
+    return [sys.executable, "-P", "-m", "memem", "--vault", str(paths.vault), *args]
+
+
+def start_detached(
+    paths: Paths, args: list[str], log_name: str, env: dict[str, str], pass_fds: tuple[int, ...] = ()
+) -> None:
+    """Start `memem ARGS` in a session of its own, output appended to `log_name` in the vault's log folder.
+
+    It runs from the vault's state folder (its own, never a folder a person works in) with MEMEM_DIR
+    and MEMEM_VAULT made absolute, so a relative path given to this process means the same there.
+    """
+    paths.ensure_state()
+    child_env = {**os.environ, **env, "MEMEM_VAULT": str(paths.vault), "MEMEM_DIR": str(paths.home.absolute())}
+    log = os.open(paths.log_dir / log_name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # logs quote notes
+    try:
+        subprocess.Popen(
+            memem_argv(paths, *args), cwd=paths.state, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            env=child_env, pass_fds=pass_fds, start_new_session=True, close_fds=True,
+        )  # fmt: skip
+    finally:
+        os.close(log)
+
+
 def spawn_daemon(paths: Paths, wait: float = 0.0) -> DaemonInfo | None:
     """Make sure a daemon runs for this vault; return its info if it answers within `wait` seconds."""
     info = read_daemon(paths.daemon_file, paths.lock_file)
@@ -45,14 +74,7 @@ def spawn_daemon(paths: Paths, wait: float = 0.0) -> DaemonInfo | None:
         except BlockingIOError:
             return wait_for_daemon(paths, wait)  # someone else is starting it
         if read_daemon(paths.daemon_file, paths.lock_file) is None and not is_locked(paths.lock_file):
-            log = open(paths.log_dir / "spawn.log", "ab")  # noqa: SIM115 - handed to the child
-            env = {**os.environ, ENV_SPAWN_FD: str(fd), "MEMEM_VAULT": str(paths.vault)}
-            subprocess.Popen(
-                [sys.executable, "-m", "memem", "--vault", str(paths.vault), "serve", "--quiet"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, pass_fds=(fd,),
-                start_new_session=True, close_fds=True,
-            )  # fmt: skip
-            log.close()
+            start_detached(paths, ["serve", "--quiet"], "spawn.log", {ENV_SPAWN_FD: str(fd)}, pass_fds=(fd,))
     finally:
         os.close(fd)  # the child keeps its copy locked until it owns the vault
     return wait_for_daemon(paths, wait)

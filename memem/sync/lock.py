@@ -3,6 +3,13 @@
 An advisory `flock` on a file in the vault's state folder. The kernel drops it when the holder dies,
 even by kill -9, so a crashed daemon never leaves a stale lock behind. The holder writes its pid
 and role into the file so a refused process can name it.
+
+The record is not written in the same instant the flock is taken, and it is cleared just before the
+flock is dropped, so a refused process can find it empty, half-written or left by a holder killed
+with -9. Such a record says "in transition", never "nobody": the refused process waits a moment and
+looks again instead of deciding on it. The holder writes over the old bytes from offset 0 and only
+then truncates to the new length, so its own write never opens an empty window. (Write-then-rename
+cannot work here: the flock belongs to the inode, and a renamed-in file would be a different one.)
 """
 
 from __future__ import annotations
@@ -19,6 +26,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import TracebackType
 
+# How long a refused process keeps looking when the holder's record is unreadable. The holder
+# writes it microseconds after taking the flock; a second covers a badly descheduled holder.
+TRANSITION_GRACE = 1.0
+POLL = 0.05
+POLL_IN_TRANSITION = 0.01
+
 
 class LockHeld(RuntimeError):
     """Another live process owns the vault's indexes."""
@@ -31,11 +44,44 @@ class LockHeld(RuntimeError):
 
 
 def read_holder(path: Path) -> dict[str, object]:
+    """The record as written ({} when missing, empty or unparsable: possibly in transition)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, UnicodeDecodeError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def known_holder(path: Path) -> dict[str, object]:
+    """The holder's record if it names a live process and a role; {} while the lock is in transition.
+
+    A record naming a dead pid is a kill -9'd holder's leftover that the new holder has not yet
+    overwritten, so it says nothing about who holds the lock now.
+    """
+    holder = read_holder(path)
+    pid, role = holder.get("pid"), holder.get("role")
+    if not isinstance(pid, int) or not isinstance(role, str) or not pid_alive(pid):
+        return {}
+    return holder
+
+
+def _write_record(fd: int, record: bytes) -> None:
+    """Overwrite the file with `record` without ever leaving it empty (see the module docstring)."""
+    written = 0
+    while written < len(record):
+        written += os.pwrite(fd, record[written:], written)
+    os.ftruncate(fd, len(record))
 
 
 class OwnerLock:
@@ -48,28 +94,52 @@ class OwnerLock:
         """Take the lock, waiting up to `wait` seconds; raise LockHeld if another process keeps it.
 
         `wait_for_commands` is how long to wait when the holder is a command (short-lived, e.g. a
-        `memem status` that started just before a daemon); a daemon holding it is refused at once.
+        `memem status` that started just before a daemon) or cannot be named yet (its record is in
+        transition, and it may well be such a command); a daemon holding it is refused at once.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        start = time.monotonic()
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = read_holder(self.path)
-                patience = wait_for_commands if holder.get("role") == "command" else wait
-                if time.monotonic() - start >= max(wait, patience):
-                    os.close(fd)
-                    raise LockHeld(self.path, holder) from None
-                time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "role": self.role, "since": time.time()}).encode(), 0)
+        try:
+            self._take(fd, wait, wait_for_commands)
+        except BaseException:
+            os.close(fd)
+            raise
+        record = {"pid": os.getpid(), "role": self.role, "since": time.time()}
+        _write_record(fd, json.dumps(record).encode())
         self._fd = fd
         return self
 
+    def _take(self, fd: int, wait: float, wait_for_commands: float) -> None:
+        """Poll for the flock until it is ours or the holder has outlasted our patience with it.
+
+        An unnamed holder is never refused on sight: only once it has stayed unnamed for
+        `TRANSITION_GRACE` (and past our patience for commands), so a refusal names the real
+        pid and role whenever a live process holds the lock.
+        """
+        start = time.monotonic()
+        unnamed_since: float | None = None
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            holder = known_holder(self.path)
+            now = time.monotonic()
+            if holder:
+                unnamed_since = None
+                patience = max(wait, wait_for_commands) if holder["role"] == "command" else wait
+                refused = now - start >= patience
+            else:
+                unnamed_since = now if unnamed_since is None else unnamed_since
+                patience = max(wait, wait_for_commands)
+                refused = now - start >= patience and now - unnamed_since >= TRANSITION_GRACE
+            if refused:
+                raise LockHeld(self.path, holder)
+            time.sleep(POLL if holder else POLL_IN_TRANSITION)
+
     def release(self) -> None:
+        """Clear the record, then drop the flock: an empty record reads as "in transition"."""
         if self._fd is None:
             return
         with contextlib.suppress(OSError):

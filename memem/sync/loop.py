@@ -21,8 +21,13 @@ from typing import Any
 from memem.index.store import ApplyReport, IndexStore, VaultGone
 from memem.sync.debounce import Debouncer
 from memem.sync.watcher import VaultWatcher
+from memem.vault.scan import safe_rel
 
 log = logging.getLogger(__name__)
+
+
+class ReconcileFailed(RuntimeError):
+    """A full reconcile failed as a whole (not one note: those are bad notes); the reason is logged."""
 
 
 @dataclass
@@ -33,6 +38,8 @@ class LoopState:
     last_report: dict[str, Any] = field(default_factory=dict)
     events_applied: int = 0
     errors: int = 0
+    last_error: str | None = None  # the most recent failure, cleared by the next success
+    failed_reconciles: int = 0  # in a row; each one waits longer before the next try
 
 
 def report_dict(report: ApplyReport) -> dict[str, Any]:
@@ -61,10 +68,13 @@ class SyncLoop:
         self._requests_lock = threading.Lock()
         self._stop = threading.Event()
         self._ready = threading.Event()
+        self._next_reconcile = 0.0  # time.time() of the next periodic (or retried) full reconcile
         self.watcher = VaultWatcher(store.paths.vault, self.debouncer, self._known_under, self._on_overflow)
         self._thread = threading.Thread(target=self._run, name="memem-sync", daemon=True)
 
     def _known_under(self, prefix: str) -> list[str]:
+        if safe_rel(prefix) != prefix:
+            return []  # a folder whose name is not UTF-8 holds nothing the catalog knows
         rows = self.store.catalog.conn.execute(
             "SELECT path FROM notes WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
         )
@@ -102,14 +112,36 @@ class SyncLoop:
         self.state.progress = (phase, done, total)
 
     def _reconcile(self) -> ApplyReport:
+        """A full reconcile. A failure is recorded and retried later with a growing pause, never in a
+        tight loop: each try walks the whole vault, and the cause (a full disk, a broken index) rarely
+        goes away within a second."""
         self.state.phase = "reconciling"
-        report = self.store.reconcile(progress=self._progress)
-        self.state.progress = None
+        try:
+            report = self.store.reconcile(progress=self._progress)
+        except VaultGone:
+            raise
+        except Exception as exc:
+            self.state.failed_reconciles += 1
+            self.state.errors += 1
+            self.state.last_error = f"reconcile failed: {type(exc).__name__}: {exc}"
+            retry = self.retry_delay()
+            self._next_reconcile = time.time() + retry
+            log.exception("reconcile failed (%d in a row); retrying in %.0f s", self.state.failed_reconciles, retry)
+            raise ReconcileFailed(self.state.last_error) from exc
+        finally:
+            self.state.progress = None
+            self.state.phase = "watching"
+        self.state.failed_reconciles = 0
+        self.state.last_error = None
         self.state.last_reconcile = time.time()
+        self._next_reconcile = self.state.last_reconcile + self.periodic
         self.state.last_report = report_dict(report)
-        self.state.phase = "watching"
         log.info("reconciled: %s", self.state.last_report)
         return report
+
+    def retry_delay(self) -> float:
+        """Seconds before retrying after the current run of failed reconciles: 5, 10, 20, … capped."""
+        return float(min(self.periodic, 5.0 * 2 ** max(self.state.failed_reconciles - 1, 0)))
 
     def _vault_gone(self, exc: VaultGone) -> None:
         log.error("%s: stopping", exc)
@@ -129,10 +161,8 @@ class SyncLoop:
         except VaultGone as exc:
             self._vault_gone(exc)
             return
-        except Exception:
-            log.exception("start-up reconcile failed")
-            self.state.errors += 1
-            self.state.phase = "watching"
+        except ReconcileFailed:
+            pass  # recorded by _reconcile; watching starts anyway and the reconcile is retried later
         self._ready.set()
         while not self._stop.is_set():
             paths = self.debouncer.take(timeout=1.0)
@@ -145,8 +175,7 @@ class SyncLoop:
                     self.state.events_applied += report.changed
                     if report.changed or report.bad:
                         log.info("synced %d paths: %s", len(paths), report_dict(report))
-                due = self.state.last_reconcile is None or time.time() - self.state.last_reconcile > self.periodic
-                if requests or due:
+                if requests or time.time() >= self._next_reconcile:
                     report = self._reconcile()
                     for future in requests:
                         future.set_result(report)
@@ -157,7 +186,9 @@ class SyncLoop:
                 self._vault_gone(exc)
                 return
             except Exception as exc:  # a bad batch must not kill the loop; the next reconcile heals
-                log.exception("sync failed")
-                self.state.errors += 1
+                if not isinstance(exc, ReconcileFailed):
+                    log.exception("sync failed")
+                    self.state.errors += 1
+                    self.state.last_error = f"sync failed: {type(exc).__name__}: {exc}"
                 for future in requests:
                     future.set_exception(exc)

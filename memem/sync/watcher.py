@@ -49,6 +49,14 @@ class _Handler(FileSystemEventHandler):
         return found
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        # This runs on watchdog's observer thread: an exception here would end it, and with it every
+        # later event. Whatever one odd path does, it is logged and the watch goes on.
+        try:
+            self._handle(event)
+        except Exception:
+            log.exception("could not handle a file event (%s); the next reconcile will catch up", event.event_type)
+
+    def _handle(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
         paths: list[str] = []

@@ -17,7 +17,16 @@ from typing import Any
 import yaml
 
 # The C loader is several times faster; PyYAML built without libyaml has only the Python one.
-_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_YAML_CHARS = 256_000
+"""A properties block longer than this is refused unread: no person types that much YAML."""
+MAX_VALUES = 20_000
+"""Values a block may hold once aliases are expanded. A 400-byte block of nested anchors can stand
+for billions of values: loading it is cheap (aliases share nodes) but every later `str()` or walk
+of it expands them, which cost minutes and gigabytes before this bound."""
+MAX_DEPTH = 64
+MAX_SCALAR_CHARS = 64_000
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
@@ -53,15 +62,83 @@ def split(text: str) -> Split:
     return Split(text[opening.end() : close.start()], text[close.end() :], opening.end(), close.start(), newline)
 
 
+def _check_size(root: yaml.Node) -> None:
+    """Refuse a node graph that expands beyond the budgets, before anything is constructed from it.
+
+    Sizes are memoised per node, so a shared (aliased) node is measured once however often it is
+    referenced: the check costs time linear in the text even for a bomb.
+    """
+    expanded: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the current path: meeting one again means a recursive alias
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in expanded:
+            continue
+        if not children_done and key in open_nodes:
+            raise FrontmatterError("the properties refer to themselves (a recursive YAML alias)")
+        if isinstance(node, yaml.ScalarNode):
+            if len(node.value) > MAX_SCALAR_CHARS:
+                raise FrontmatterError(f"a property value is longer than {MAX_SCALAR_CHARS:,} characters")
+            expanded[key], depth[key] = 1, 1
+            continue
+        children: list[yaml.Node] = (
+            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        )
+        if not children_done:
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in expanded)
+            continue
+        open_nodes.discard(key)
+        expanded[key] = 1 + sum(expanded[id(child)] for child in children)
+        depth[key] = 1 + max((depth[id(child)] for child in children), default=0)
+        if expanded[key] > MAX_VALUES:
+            raise FrontmatterError(f"the properties expand to more than {MAX_VALUES:,} values (YAML aliases)")
+        if depth[key] > MAX_DEPTH:
+            raise FrontmatterError(f"the properties are nested more than {MAX_DEPTH} levels deep")
+
+
+class _BoundedLoader(_Base):  # type: ignore[valid-type,misc]
+    """The safe loader, with budgets checked between parsing and constructing, and lenient dates."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_size(node)
+        return super().construct_document(node)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode, values: Any = None) -> Any:
+        # `created: 2026-02-30` matches YAML's date pattern but is no date: keep the text, and let
+        # the note's reader warn about it, instead of failing the whole block.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp)
+
+
 def load(yaml_text: str) -> dict[str, Any]:
-    """Parse a frontmatter block; an empty block is an empty mapping."""
+    """Parse a frontmatter block; an empty block is an empty mapping.
+
+    Anything wrong with the block (syntax, budgets, a value YAML cannot build) is a FrontmatterError,
+    so one odd note is reported instead of stopping whoever reads it.
+    """
+    if len(yaml_text) > MAX_YAML_CHARS:
+        raise FrontmatterError(f"the properties block is longer than {MAX_YAML_CHARS:,} characters")
     try:
-        data = yaml.load(yaml_text, Loader=_Loader)
+        data = yaml.load(yaml_text, Loader=_BoundedLoader)
+    except FrontmatterError:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2} of the note, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise FrontmatterError(f"invalid YAML{where}: {problem}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
+        raise FrontmatterError(f"unreadable YAML value: {type(exc).__name__}: {str(exc)[:200]}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

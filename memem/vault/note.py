@@ -29,6 +29,9 @@ DEFAULT_LAYER = 2
 DEFAULT_IMPORTANCE = 3
 DEFAULT_KIND = "fact"
 MAX_NOTE_BYTES = 1_000_000
+MAX_BODY_LINKS = 2_000
+"""Links a note's text may add to the graph: a note of 100,000 links is a list, not a memory, and
+its edges would cost the daemon more memory than the rest of the vault."""
 
 FIELD_ORDER = (
     "id", "title", "project", "layer", "kind", "tags", "importance", "status", "created", "updated",
@@ -93,12 +96,27 @@ class Note:
         return [t.link for t in self.links if t.kind == kind]
 
 
-def _iso(value: Any) -> str | None:
+def _date_field(meta: Mapping[str, Any], key: str, warnings: list[str]) -> str | None:
+    """A date property as ISO text, or None with a warning when it names no real date.
+
+    `created: 2026-02-30` is a typo, not a reason to drop the note from recall: the note stays
+    indexed without that date, and status and doctor point at the property.
+    """
+    value = meta.get(key)
     if value is None or value == "":
         return None
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
-    return str(value).strip() or None
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    try:
+        dt.date.fromisoformat(text[:10])
+        if len(text) > 10:
+            dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        shown = text[:40] if text else type(value).__name__
+        warnings.append(f"{key}: {shown!r} is not a date (YYYY-MM-DD); ignored")
+        return None
+    return text
 
 
 def _int_field(meta: Mapping[str, Any], key: str, default: int, low: int, high: int, warnings: list[str]) -> int:
@@ -128,22 +146,46 @@ def _str_list(value: Any) -> list[Any]:
     return [value]
 
 
-def _tags(value: Any) -> tuple[str, ...]:
+_SCALARS = (str, int, float, dt.date)
+
+
+def _tags(value: Any, warnings: list[str]) -> tuple[str, ...]:
     items: list[str] = []
     for item in _str_list(value):
+        if not isinstance(item, _SCALARS) or isinstance(item, bool):
+            warnings.append(f"tags: a {type(item).__name__} is not a tag; ignored")
+            continue
         for piece in str(item).replace(",", " ").split() if isinstance(item, str) else [str(item)]:
             tag = piece.strip().lstrip("#")
-            if tag and tag not in items:
+            if tag and tag not in items and _encodable(tag):
                 items.append(tag)
     return tuple(items)
 
 
-def _optional_str(meta: Mapping[str, Any], key: str) -> str | None:
+def _optional_str(meta: Mapping[str, Any], key: str, warnings: list[str] | None = None) -> str | None:
+    """A one-line text property; a list or mapping where text belongs is ignored (with a warning)."""
     value = meta.get(key)
     if value is None:
         return None
-    text = str(value).strip()
+    if not isinstance(value, _SCALARS):
+        if warnings is not None:
+            warnings.append(f"{key}: a {type(value).__name__} is not text; ignored")
+        return None
+    text = " ".join(str(value).split())
+    if not _encodable(text):
+        if warnings is not None:
+            warnings.append(f"{key}: holds an escaped character that is not Unicode text; ignored")
+        return None
     return text or None
+
+
+def _encodable(text: str) -> bool:
+    """False for text with lone surrogates (`"\\ud800"` in double-quoted YAML): no index can store it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def content_hash(raw: bytes) -> str:
@@ -151,8 +193,19 @@ def content_hash(raw: bytes) -> str:
 
 
 def parse_note(path: str, raw: bytes) -> Note | BadNote:
-    """Read one note's bytes. `path` is relative to the vault."""
-    if b"\x00" in raw[:8192]:
+    """Read one note's bytes. `path` is relative to the vault.
+
+    Never raises: whatever a file holds, the answer is a Note or a BadNote saying why, so one odd
+    file can only ever cost itself a place in the indexes.
+    """
+    try:
+        return _parse(path, raw)
+    except Exception as exc:  # the last line of defence; known problems have their own reasons below
+        return BadNote(path, f"could not be read as a note ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _parse(path: str, raw: bytes) -> Note | BadNote:
+    if b"\x00" in raw:  # text never holds NUL; UTF-16 and binaries do, and FTS5 would cut the text there
         return BadNote(path, "binary file (contains NUL bytes)")
     try:
         text = raw.decode("utf-8")
@@ -169,12 +222,12 @@ def parse_note(path: str, raw: bytes) -> Note | BadNote:
     if raw_id is None or isinstance(raw_id, (bool, list, dict)) or not str(raw_id).strip():
         return BadNote(path, "missing `id` property")
     note_id = str(raw_id).strip()
-    if "\n" in note_id or len(note_id) > 200:
-        return BadNote(path, "`id` must be one line of at most 200 characters")
+    if "\n" in note_id or len(note_id) > 200 or not _encodable(note_id):
+        return BadNote(path, "`id` must be one line of at most 200 characters of Unicode text")
 
     warnings: list[str] = []
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
-    status = _optional_str(meta, "status") or "active"
+    status = _optional_str(meta, "status", warnings) or "active"
     if status not in STATUSES:
         warnings.append(f"status: {status!r} is not one of {', '.join(STATUSES)}; treated as active")
         status = "active"
@@ -182,29 +235,32 @@ def parse_note(path: str, raw: bytes) -> Note | BadNote:
     for kind in LINK_KINDS:
         for value in _str_list(meta.get(kind)):
             link = parse_property_link(value)
-            if link is None:
-                warnings.append(f"{kind}: {value!r} is not a link")
+            if link is None or not _encodable(link.target):
+                warnings.append(f"{kind}: {str(value)[:60]!r} is not a link")
             else:
                 links.append(TypedLink(kind, link))
-    links.extend(TypedLink(BODY_LINK, link) for link in extract_links(parts.body))
+    body_links = extract_links(parts.body, limit=MAX_BODY_LINKS + 1)
+    if len(body_links) > MAX_BODY_LINKS:
+        warnings.append(f"more than {MAX_BODY_LINKS:,} links in the text; only the first {MAX_BODY_LINKS:,} are edges")
+    links.extend(TypedLink(BODY_LINK, link) for link in body_links[:MAX_BODY_LINKS])
     return Note(
         path=path,
         id=note_id,
-        title=_optional_str(meta, "title") or stem,
+        title=_optional_str(meta, "title", warnings) or stem,
         body=parts.body,
-        project=_optional_str(meta, "project"),
+        project=_optional_str(meta, "project", warnings),
         layer=_int_field(meta, "layer", DEFAULT_LAYER, 0, 3, warnings),
-        kind=_optional_str(meta, "kind") or DEFAULT_KIND,
-        tags=_tags(meta.get("tags")),
+        kind=_optional_str(meta, "kind", warnings) or DEFAULT_KIND,
+        tags=_tags(meta.get("tags"), warnings),
         importance=_int_field(meta, "importance", DEFAULT_IMPORTANCE, 1, 5, warnings),
         status=status,
-        created=_iso(meta.get("created")),
-        updated=_iso(meta.get("updated")),
-        valid_to=_iso(meta.get("valid_to")),
-        source_type=_optional_str(meta, "source_type"),
-        source_session=_optional_str(meta, "source_session"),
-        reviewed=_iso(meta.get("reviewed")),
-        aliases=tuple(str(a) for a in _str_list(meta.get("aliases"))),
+        created=_date_field(meta, "created", warnings),
+        updated=_date_field(meta, "updated", warnings),
+        valid_to=_date_field(meta, "valid_to", warnings),
+        source_type=_optional_str(meta, "source_type", warnings),
+        source_session=_optional_str(meta, "source_session", warnings),
+        reviewed=_date_field(meta, "reviewed", warnings),
+        aliases=tuple(str(a) for a in _str_list(meta.get("aliases")) if isinstance(a, _SCALARS) and _encodable(str(a))),
         links=tuple(links),
         content_hash=content_hash(raw),
         warnings=tuple(warnings),

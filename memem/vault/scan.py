@@ -6,8 +6,10 @@ it returns each candidate's size, mtime and inode, and the caller reads only fil
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,60 +58,124 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+def safe_rel(rel: str) -> str:
+    """A vault-relative path that can be stored and shown: bytes that are not UTF-8 as `\\xNN`.
+
+    A file name that is not UTF-8 reaches Python as lone surrogates, which no index, log or JSON
+    answer can hold; reported under this form, it names the file without breaking whoever reads it.
+    """
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return rel
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"),
+    ):  # fmt: skip
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _symlink(path: Path, rel: str, vault: Path, root: Path) -> BadNote | None:
+    """What a symlinked note is: nothing to report (a note indexed at its real path), or a BadNote.
+
+    Resolved with every failure caught: a loop, a dangling target or an unreadable folder on the
+    way is a reason, never an exception for the caller.
+    """
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return BadNote(rel, "symlink loop: not followed")
+    except FileNotFoundError:
+        return BadNote(rel, "broken symlink (its target does not exist)")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return BadNote(rel, "symlink loop: not followed")
+        return BadNote(rel, f"symlink cannot be followed ({exc.strerror or exc})")
+    if not _inside(target, vault.resolve()):
+        return BadNote(rel, f"symlink to {target}, outside the vault: not followed")
+    if not _inside(target, root.resolve()) or not target.is_file():
+        return BadNote(rel, "symlink to something that is not a note in the memories folder: not followed")
+    return None  # the target is a note memem indexes at its real path
+
+
+def _classify(
+    vault: Path, root: Path, path: Path, rel: str, st: os.stat_result, max_bytes: int
+) -> FileStat | BadNote | None:
+    if stat.S_ISLNK(st.st_mode):
+        return _symlink(path, rel, vault, root)
+    if not stat.S_ISREG(st.st_mode):
+        return BadNote(rel, f"{_file_kind(st.st_mode)}, not a note: not opened")
+    if st.st_size > max_bytes:
+        return BadNote(rel, f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
+    return FileStat(rel, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterator[FileStat | BadNote]:
-    """Yield every memory note file under `vault/memories` (stat only) and every file refused on sight."""
+    """Yield every memory note file under `vault/memories` (stat only) and every file refused on sight.
+
+    Nothing here opens a file or follows a symlinked folder, and no single entry can stop the walk:
+    whatever goes wrong with one (a name that is not UTF-8, a pipe, a loop, a permission) becomes
+    that entry's BadNote.
+    """
     root = vault / memories
-    real_vault = vault.resolve()
     stack = [root]
     while stack:
         folder = stack.pop()
+        folder_rel = safe_rel(folder.relative_to(vault).as_posix()) + "/"
         try:
             entries = list(os.scandir(folder))
         except FileNotFoundError:
             continue
-        except PermissionError:
-            yield BadNote(folder.relative_to(vault).as_posix() + "/", "folder not readable (permission denied)")
+        except OSError as exc:
+            yield BadNote(folder_rel, f"folder cannot be read ({exc.strerror or exc})")
             continue
         for entry in entries:
-            rel = Path(entry.path).relative_to(vault).as_posix()
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name not in IGNORED_DIRS and not entry.name.startswith("."):
-                    stack.append(Path(entry.path))
-                continue
-            if not is_candidate_name(entry.name):
-                continue
-            if entry.is_symlink():
-                target = Path(entry.path).resolve()
-                if not _inside(target, real_vault):
-                    yield BadNote(rel, f"symlink to {target}, outside the vault: not followed")
-                # A symlink inside the vault points at a note memem indexes at its real path.
-                continue
+            rel = safe_rel(Path(entry.path).relative_to(vault).as_posix())
             try:
                 st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue  # deleted while walking
-            if st.st_size > max_bytes:
-                yield BadNote(rel, f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
+            except OSError as exc:
+                yield BadNote(rel, f"cannot be examined ({exc.strerror or exc})")
                 continue
-            yield FileStat(rel, st.st_size, st.st_mtime_ns, st.st_ino)
+            if stat.S_ISDIR(st.st_mode):
+                if entry.name in IGNORED_DIRS or entry.name.startswith("."):
+                    continue
+                if rel != Path(entry.path).relative_to(vault).as_posix():
+                    yield BadNote(rel + "/", "folder name is not valid UTF-8: the notes in it are not read")
+                    continue
+                stack.append(Path(entry.path))
+                continue
+            if not is_candidate_name(entry.name):
+                if stat.S_ISLNK(st.st_mode) and not entry.name.startswith(".") and entry.is_dir():
+                    yield BadNote(rel + "/", "symlinked folder: not followed (move the notes into the vault)")
+                continue
+            if rel != Path(entry.path).relative_to(vault).as_posix():
+                yield BadNote(rel, "file name is not valid UTF-8: rename the file")
+                continue
+            result = _classify(vault, root, Path(entry.path), rel, st, max_bytes)
+            if result is not None:
+                yield result
 
 
-def stat_one(vault: Path, rel: str, max_bytes: int = MAX_NOTE_BYTES) -> FileStat | BadNote | None:
-    """Stat one path the way `walk` would; None when it is gone or not a memory file."""
+def stat_one(vault: Path, memories: str, rel: str, max_bytes: int = MAX_NOTE_BYTES) -> FileStat | BadNote | None:
+    """Stat one path the way `walk` would; None when it is gone or nothing to index or report."""
+    shown = safe_rel(rel)
+    if shown != rel:
+        return BadNote(shown, "the path is not valid UTF-8: rename the file or its folder")
     path = vault / rel
     try:
         st = path.lstat()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    if path.is_symlink():
-        target = path.resolve()
-        return (
-            None
-            if _inside(target, vault.resolve())
-            else BadNote(rel, f"symlink to {target}, outside the vault: not followed")
-        )
-    if not path.is_file():
+    except OSError as exc:
+        return BadNote(rel, f"cannot be examined ({exc.strerror or exc})")
+    if stat.S_ISDIR(st.st_mode):
         return None
-    if st.st_size > max_bytes:
-        return BadNote(rel, f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
-    return FileStat(rel, st.st_size, st.st_mtime_ns, st.st_ino)
+    return _classify(vault, vault / memories, path, rel, st, max_bytes)

@@ -140,10 +140,12 @@ def test_errors_are_one_line_with_status_1(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_console_script_help_and_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "memem", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-P", "-m", "memem", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     for command in ("init", "serve", "index", "status", "doctor", "search"):
         assert command in out
     out = subprocess.run(
-        [sys.executable, "-m", "memem", "index", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-P", "-m", "memem", "index", "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert "--rebuild" in out and "progress bar" in out

@@ -85,7 +85,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     }
     env.pop("CLAUDE_CONFIG_DIR", None)
-    memem = [sys.executable, "-m", "memem"]
+    memem = [sys.executable, "-P", "-m", "memem"]
     subprocess.run([*memem, "init", str(vault)], env=env, check=True, capture_output=True)
     subprocess.run([*memem, "mine", "--enable"], env=env, check=True, capture_output=True)
     # The usual case: the daemon is up (the SessionStart hook starts it; here it is started first and
@@ -138,7 +138,7 @@ def test_one_turn_recall_save_and_mine(world: dict[str, Any]) -> None:
         note = parse_note("x.md", saved[0].read_bytes())
         assert isinstance(note, Note) and note.project == "example-app" and note.source_type == "user"
         found = subprocess.run(
-            [sys.executable, "-m", "memem", "search", "deploy previews pull request", "--json"],
+            [sys.executable, "-P", "-m", "memem", "search", "deploy previews pull request", "--json"],
             env=env,
             capture_output=True,
             text=True,

@@ -26,7 +26,7 @@ def hook(
 ) -> subprocess.CompletedProcess[str]:
     data = raw if raw is not None else json.dumps({**EVENT_BASE, "hook_event_name": event, **payload})
     return subprocess.run(
-        [sys.executable, "-m", "memem", "hook", event],
+        [sys.executable, "-P", "-m", "memem", "hook", event],
         input=data,
         capture_output=True,
         text=True,
@@ -127,7 +127,7 @@ def test_stop_prints_nothing_and_mines_in_the_background(daemon: RunningDaemon, 
     transcript.write_text("\n".join([*lines, json.dumps(extra)]) + "\n")
     # Mining is opt-in: before opting in, Stop does nothing at all.
     assert hook("Stop", {"transcript_path": str(transcript), "cwd": cwd, "stop_hook_active": False}).stdout == ""
-    subprocess.run([sys.executable, "-m", "memem", "mine", "--enable"], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-P", "-m", "memem", "mine", "--enable"], check=True, capture_output=True)
     started = time.monotonic()
     done = hook(
         "Stop",
@@ -147,7 +147,7 @@ def test_stop_prints_nothing_and_mines_in_the_background(daemon: RunningDaemon, 
 
 @pytest.mark.slow
 def test_daemon_down_ten_hooks_start_one_daemon(vault: Path, cwd: str) -> None:
-    subprocess.run([sys.executable, "-m", "memem", "index"], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-P", "-m", "memem", "index"], check=True, capture_output=True)
     prompt = {"prompt": "How do we install Python dependencies in shop with uv sync?", "cwd": cwd}
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
         runs = list(pool.map(lambda _: hook("UserPromptSubmit", prompt), range(10)))

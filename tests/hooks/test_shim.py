@@ -82,7 +82,7 @@ def test_fast_path_answers_from_the_daemon_without_python(setup: tuple[Path, Pat
 @pytest.mark.slow
 def test_stale_endpoint_falls_back_to_python(setup: tuple[Path, Path]) -> None:
     vault, cwd = setup
-    subprocess.run([sys.executable, "-m", "memem", "index"], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-P", "-m", "memem", "index"], check=True, capture_output=True)
     paths = Paths.resolve(vault)
     endpoint = hook_endpoint_file(paths.home, paths.vault)
     endpoint.parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +126,7 @@ def test_first_run_builds_its_runtime_and_says_so(tmp_path: Path, monkeypatch: p
     )
     assert ready.returncode == 0 and "memem created its vault" in json.loads(ready.stdout)["systemMessage"]
     version = subprocess.run(
-        [str(runtime / "bin" / "python"), "-m", "memem", "--version"], capture_output=True, text=True, check=True
+        [str(runtime / "bin" / "python"), "-P", "-m", "memem", "--version"], capture_output=True, text=True, check=True
     )
     assert version.stdout.startswith("memem ")
     paths = Paths.resolve(tmp_path / "vault")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from memem.server.discovery import read_daemon
 from memem.server.mcp_tools import build_mcp
 from tests.conftest import write_note
 from tests.daemon_helpers import RunningDaemon, stop_vault_daemon
-from tests.memory.security_corpus import INJECTIONS, SECRETS
 
 TOOLS = {
     "memory_save", "memory_search", "memory_get", "memory_timeline", "memory_list", "memory_import", "memory_link",
@@ -79,7 +77,7 @@ async def exercise_every_tool(client: Client, vault: Path, transcripts_home: Pat
     slice_ = await client.call_tool("active_memory_slice", {"query": "staging database schedule", "project": "shop"})
     assert new_id in slice_.structured_content["shown"] and "### Relevant" in text(slice_)
 
-    source = Path.home() / "old-notes"  # HOME is the test's own folder
+    source = vault / "inbox"  # the vault is always an allowed import root (the home folder is not)
     source.mkdir(exist_ok=True)
     (source / "Backups.md").write_text("Backups run nightly at 03:00 and are kept for 30 days.\n")
     imported = await client.call_tool("memory_import", {"path": str(source), "project": "shop"})
@@ -118,7 +116,7 @@ def transcripts_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 def test_in_memory_every_tool(store: IndexStore, shop_vault: Path, transcripts_home: Path) -> None:
     store.reconcile()
-    server = build_mcp(MemoryService(store), import_roots=lambda: [Path.home()])
+    server = build_mcp(MemoryService(store))
 
     async def run() -> dict[str, Any]:
         async with Client(server) as client:
@@ -141,7 +139,7 @@ def test_stdio_starts_the_daemon_and_serves_every_tool(
     shop_vault: Path, transcripts_home: Path, stop_spawned_daemon: None
 ) -> None:
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "memem", "--vault", str(shop_vault), "mcp"], env=dict(os.environ)
+        command=sys.executable, args=["-P", "-m", "memem", "--vault", str(shop_vault), "mcp"], env=dict(os.environ)
     )
 
     async def run() -> None:
@@ -184,49 +182,3 @@ def test_streamable_http_needs_the_token(shop_vault: Path, transcripts_home: Pat
         assert raw.status_code == 401
     finally:
         daemon.stop()
-
-
-@pytest.mark.slow
-def test_security_corpus_never_reaches_vault_index_or_log(shop_vault: Path) -> None:
-    """Every secret and injection is refused over MCP; none is in a note, the full-text index or a log."""
-    daemon = RunningDaemon(shop_vault)
-    try:
-        daemon.wait_ready()
-
-        async def run() -> list[str]:
-            refusals = []
-            headers = {"Authorization": f"Bearer {daemon.token}"}
-            url = f"{daemon.info.url}/mcp"
-            async with (
-                httpx2.AsyncClient(headers=headers) as http,
-                Client(streamable_http_client(url, http_client=http)) as client,
-            ):
-                for name, secret in SECRETS.items():
-                    result = await client.call_tool(
-                        "memory_save", {"content": f"Note for later: {secret}", "title": f"About {name}"}
-                    )
-                    assert result.is_error, name
-                    refusals.append(text(result))
-                for attempt in INJECTIONS:
-                    result = await client.call_tool("memory_save", {"content": attempt})
-                    assert result.is_error, attempt
-                    refusals.append(text(result))
-            return refusals
-
-        refusals = anyio.run(run)
-    finally:
-        daemon.stop()
-    paths = Paths.resolve(shop_vault)
-    vault_text = "\n".join(p.read_text() for p in shop_vault.rglob("*.md"))
-    logs = "\n".join(p.read_text(errors="replace") for p in paths.log_dir.glob("*")) + daemon.log_text()
-    import sqlite3
-
-    fts = "\n".join(r[0] + r[1] for r in sqlite3.connect(paths.catalog_db).execute("SELECT title, body FROM notes_fts"))
-    for secret in SECRETS.values():
-        for token in [t for t in secret.replace('"', " ").split() if len(t) >= 16]:
-            assert token not in vault_text and token not in fts and token not in logs, token
-            assert all(token not in r for r in refusals)
-    for attempt in INJECTIONS:
-        assert attempt not in vault_text and attempt not in fts
-    assert len(list(shop_vault.rglob("*.md"))) == 1  # only the fixture note
-    assert json.loads(json.dumps(refusals))  # refusals are plain text

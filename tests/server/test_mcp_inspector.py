@@ -36,7 +36,7 @@ def inspector(vault: Path, tmp_path: Path, *method_args: str) -> Any:
     env_args = [item for key in ("MEMEM_DIR", "HOME") for item in ("-e", f"{key}={os.environ[key]}")]
     cmd = [
         str(INSPECTOR), "--cli", *env_args, *method_args,
-        "--", sys.executable, "-m", "memem", "--vault", str(vault), "mcp",
+        "--", sys.executable, "-P", "-m", "memem", "--vault", str(vault), "mcp",
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=tmp_path)
     assert done.returncode == 0, f"inspector failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"

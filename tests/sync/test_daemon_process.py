@@ -42,7 +42,7 @@ def test_second_daemon_refuses_and_sigterm_is_clean(fresh_vault: Path) -> None:
     try:
         first.wait_ready()
         second = subprocess.run(
-            [sys.executable, "-m", "memem", "--vault", str(fresh_vault), "serve"],
+            [sys.executable, "-P", "-m", "memem", "--vault", str(fresh_vault), "serve"],
             capture_output=True,
             text=True,
             timeout=60,
@@ -172,7 +172,7 @@ def test_ten_simultaneous_spawns_start_one_daemon(fresh_vault: Path) -> None:
         f"spawn_daemon(Paths.resolve({str(fresh_vault)!r}), wait=0)"
     )
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
-        runs = list(pool.map(lambda _: subprocess.run([sys.executable, "-c", script], timeout=60), range(10)))
+        runs = list(pool.map(lambda _: subprocess.run([sys.executable, "-P", "-c", script], timeout=60), range(10)))
     assert all(r.returncode == 0 for r in runs)
     info = wait_for_daemon(paths, 60)
     assert info is not None

@@ -110,3 +110,41 @@ def test_requested_reconcile_picks_up_what_events_missed(loop: SyncLoop, store: 
     write_note(fresh_vault, "Missed", "no event for this one", id="missed")
     report = loop.request_reconcile().result(timeout=30)
     assert report.added == 1 and paths_of(store) == {f"{MEM}/Missed.md": "missed"}
+
+
+def test_a_failing_reconcile_is_reported_and_retried_with_growing_pauses(
+    store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole reconcile that fails (a full disk, a broken index) is an error in status and doctor,
+    retried after 5 s, then 10 s, …, not once a second; the next success clears it."""
+    from memem.index.health import health
+    from memem.sync.loop import ReconcileFailed
+
+    write_note(fresh_vault, "Kept", "indexed before the failure", id="kept")
+    real = store._reconcile
+    calls: list[float] = []
+
+    def broken(progress: object) -> object:
+        calls.append(time.monotonic())
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "_reconcile", broken)
+    sync = SyncLoop(store, quiet=0.05)
+    sync.start()
+    try:
+        assert sync.wait_ready(30)
+        assert sync.state.failed_reconciles == 1 and "No space left" in (sync.state.last_error or "")
+        assert sync.retry_delay() == 5.0
+        time.sleep(2.5)
+        assert len(calls) == 1  # no retry storm
+        errors = [p for p in health(store).problems if p.severity == "error"]
+        assert any("the last full index failed" in p.what and "No space left" in p.what for p in errors)
+        with pytest.raises(ReconcileFailed):
+            sync.request_reconcile().result(timeout=30)
+        assert sync.state.failed_reconciles == 2 and sync.retry_delay() == 10.0
+        monkeypatch.setattr(store, "_reconcile", real)
+        report = sync.request_reconcile().result(timeout=30)
+        assert report.added == 1 and sync.state.last_error is None and sync.state.failed_reconciles == 0
+        assert not [p for p in health(store).problems if p.severity == "error"]
+    finally:
+        sync.stop()

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from memem.vault.wikilinks import WikiLink, extract_links, parse_property_link
 
 
@@ -36,3 +39,29 @@ def test_property_links() -> None:
 def test_render_round_trip() -> None:
     for text in ["[[A]]", "[[A#h|x]]", "![[img.png]]"]:
         assert extract_links(text)[0].render() == text
+
+
+def test_links_in_comments_escapes_and_nested_lists() -> None:
+    body = (
+        "A [[Kept]] link. <!-- [[Hidden]] --> \\[[Escaped]] and `` `[[Code]]` ``.\n"
+        "- item\n\n    - nested after a blank line with [[Nested]]\n\n"
+        "Paragraph.\n\n    [[Indented code]]\n"
+    )
+    assert [link.target for link in extract_links(body)] == ["Kept", "Nested"]
+
+
+def test_a_link_cap_stops_reading_early() -> None:
+    body = " ".join(f"[[n{i}]]" for i in range(10_000))
+    assert [link.target for link in extract_links(body, limit=3)] == ["n0", "n1", "n2"]
+
+
+PIECES = ["[[", "]]", "[", "]", "(", ")", "`", "```\n", "\n", "\n\n", "    ", "- ", "<!--", "-->", "a", "b.md", "#h",
+          "|x", "!", "\\", "~~~\n", ".md)"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60))
+def test_any_text_gives_links_that_are_in_it(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for link in extract_links(text):
+        assert link.target.split("/")[-1] in text and "\n" not in link.target

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -11,18 +10,6 @@ import pytest
 from memem.vault import writer
 from memem.vault.frontmatter import edit_keys
 from memem.vault.note import Note, parse_note
-
-
-def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    path = folder / "n.md"
-    path.write_text("old")
-    os.chmod(path, 0o640)
-    writer.atomic_write(path, b"new")
-    assert path.read_bytes() == b"new"
-    assert (path.stat().st_mode & 0o777) == 0o640
-    assert [p.name for p in folder.iterdir()] == ["n.md"]
 
 
 def test_create_new_never_replaces(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ def _through_daemon(ctx: Context, bar: PhaseBar) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from memem.index.store import VaultGone
     from memem.sync.loop import report_dict
 
     paths = ctx.paths
@@ -72,7 +73,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 except LockHeld as exc:
                     raise CommandError(str(exc)) from None
             with ctx.open_store() as store:
-                report = report_dict(store.reconcile(progress=bar))
+                try:
+                    report = report_dict(store.reconcile(progress=bar))
+                except VaultGone as exc:
+                    raise CommandError(str(exc)) from None
+                except Exception as exc:  # recorded in the catalog for `memem doctor`; said once, plainly
+                    log_hint = f"run `memem doctor`, fix the cause, then `memem index` again ({type(exc).__name__})"
+                    raise CommandError(f"the index failed: {exc}; {log_hint}") from None
     if args.json:
         print_json(report)
     else:

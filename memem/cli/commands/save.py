@@ -39,6 +39,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     saved = op(ctx, "save", payload)
     if args.json:
         print_json(saved)
+        return 1 if saved.get("quarantined") else 0
+    if saved.get("quarantined"):
+        raise CommandError(
+            f"not saved as a memory: {saved['quarantined']}. It is in quarantine for you to review: "
+            f"{saved['path']} (move it into the memories folder to keep it)"
+        )
     elif saved.get("duplicate_of"):
         print(f"already remembered as “{saved['title']}” [{saved['id']}] ({saved['path']}); nothing written")
     else:

@@ -1,0 +1,83 @@
+"""Worst-case cost of one note: CPU time and peak memory to read and parse a hostile file.
+
+The promise is that no single file can cost the indexer more than a few MB or a second of CPU,
+whatever it holds. Each case is the worst of its kind that fits under the note size limit (1 MB):
+a YAML alias bomb, deep nesting, a maximal properties block, and bodies built to make a markdown
+parser work hard (brackets, setext headings, link definitions, emphasis, links). Run:
+`python -m benchmarks.hostile_bench`.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from benchmarks.common import print_table
+from memem.index.store import read_note_file
+from memem.vault.note import MAX_NOTE_BYTES, BadNote
+from memem.vault.scan import FileStat
+
+LIMIT = MAX_NOTE_BYTES - 100
+
+
+def _body(unit: str) -> str:
+    """A note of ~1 MB made of one construct, with a link at the end so links are looked for throughout."""
+    return "---\nid: hostile\ntitle: t\n---\n" + unit * ((LIMIT - 60) // len(unit)) + "\n\nSee [[the end]].\n"
+
+
+def _bomb(levels: int) -> str:
+    lines = [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9 if n else ['"x"'] * 9) + "]" for n in range(levels)]
+    return "---\n" + "\n".join(lines) + f"\nid: bomb\ntitle: *a{levels - 1}\n---\nbody\n"
+
+
+CASES = {
+    "YAML alias bomb, 7 levels (9^7 values)": _bomb(7),
+    "YAML alias bomb, 12 levels (9^12 values)": _bomb(12),
+    "YAML nested 60 levels (under the limit)": "---\nid: d\nx: " + "[" * 60 + "]" * 60 + "\n---\n",
+    "properties block just under 256 KB": "---\nid: p\n" + "".join(f"k{n}: {'v' * 50}\n" for n in range(4_300)) + "---",
+    "1 MB of [[": _body("[["),
+    "1 MB of [a](": _body("[a]("),
+    "1 MB of setext headings": _body("a\n=\n"),
+    "1 MB of link definitions": _body("[a]: b\n"),
+    "1 MB of *_ emphasis": _body("*_"),
+    "1 MB of backticks": _body("` "),
+    "1 MB of HTML comments": _body("<!-- -->"),
+    "1 MB of fences": _body("```\n"),
+    "1 MB of wikilinks (capped at 2,000 edges)": _body("[[a]] "),
+    "1 MB of prose": _body("the quick brown fox jumps over the lazy dog. "),
+}  # fmt: skip
+
+
+def measure(folder: Path, name: str, text: str) -> tuple[str, str, str, str]:
+    path = folder / "hostile.md"
+    path.write_text(text)
+    st = path.stat()
+    stat = FileStat("hostile.md", st.st_size, st.st_mtime_ns, st.st_ino)
+    times = []
+    for _ in range(3):
+        started = time.process_time()
+        result = read_note_file(folder, stat)
+        times.append(time.process_time() - started)
+    tracemalloc.start()
+    read_note_file(folder, stat)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    outcome = "refused" if isinstance(result, BadNote) else "indexed"
+    cpu = f"{statistics.median(times) * 1000:.0f} ms"
+    return name, f"{st.st_size / 1e6:.2f} MB", cpu, f"{peak / 1e6:.1f} MB", outcome
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [measure(Path(tmp), name, text) for name, text in CASES.items()]
+    print("One hostile note: read + parse, CPU time (median of 3) and peak Python memory")
+    print_table(rows, ["case", "size", "CPU", "peak memory", "outcome"])
+    print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""`memory_import` is confined: a model asking for any path gets only what the person meant to share.
+
+Real files in a fake home: a project folder, memem's own state folder, dotfiles and cloud credential
+files where they usually live, symlinks pointing out, a named pipe. And the promised chat exports:
+a real Claude Code transcript, a ChatGPT export and a Claude.ai export.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from memem.config import memem_home
+from memem.index.store import IndexStore
+from memem.memory.importer import allowed_roots, import_path, usable_project_dir
+from memem.memory.service import MemoryService, Refused
+from memem.mining.chat_import import conversations, mine_export
+from memem.recall.query import Query
+from memem.recall.search import search
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture
+def service(store: IndexStore) -> MemoryService:
+    store.reconcile()
+    return MemoryService(store)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project checkout inside the (fake) home folder, with a note worth importing."""
+    folder = Path.home() / "code" / "shop"
+    (folder / ".git").mkdir(parents=True)
+    (folder / "docs").mkdir()
+    (folder / "docs" / "Deploys.md").write_text("Deploys go out on Tuesdays after the 10:00 stand-up.\n")
+    return folder
+
+
+@pytest.fixture
+def home_secrets() -> dict[str, Path]:
+    """What a real home folder holds that must never become a memory."""
+    home = Path.home()
+    files = {
+        "memem token": memem_home() / "token",
+        "pgpass": home / ".pgpass",
+        "npmrc": home / ".npmrc",
+        "bash history": home / ".bash_history",
+        "aws credentials": home / ".aws" / "credentials",
+        "gcloud credentials": home / ".config" / "gcloud" / "application_default_credentials.json",
+        "ssh key": home / ".ssh" / "id_ed25519",
+        "kube config": home / ".kube" / "config",
+    }
+    for path in files.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("db.internal:5432:shop:admin:pretend-password-for-the-test\n")
+    return files
+
+
+def roots(service: MemoryService, project: Path | None) -> list[Path]:
+    return allowed_roots(service.paths, project)
+
+
+def test_a_file_in_the_project_is_imported(service: MemoryService, project: Path) -> None:
+    report = import_path(service, project / "docs", roots(service, project), project="shop")
+    assert [i["title"] for i in report.imported] == ["Deploys"]
+    assert search(service.store, Query("when do deploys go out", project="shop"))[0].row.title == "Deploys"
+
+
+def test_nothing_outside_the_allowed_folders(
+    service: MemoryService, project: Path, home_secrets: dict[str, Path]
+) -> None:
+    allowed = roots(service, project)
+    for path in home_secrets.values():
+        with pytest.raises(Refused):
+            import_path(service, path, allowed)
+        with pytest.raises(Refused):
+            import_path(service, path.parent, allowed)
+    with pytest.raises(Refused, match="outside"):
+        import_path(service, Path("/etc/passwd"), allowed)
+    with pytest.raises(Refused, match="outside"):
+        import_path(service, project / ".." / ".." / ".bash_history", allowed)
+    assert service.store.catalog.count() == 0
+
+
+def test_the_home_folder_is_never_a_project_root(service: MemoryService, home_secrets: dict[str, Path]) -> None:
+    """A session started in the home folder (or /) must not open the whole home to imports."""
+    for broad in (Path.home(), Path.home().parent, Path("/"), memem_home()):
+        assert usable_project_dir(broad) is None
+        with pytest.raises(Refused):
+            import_path(service, home_secrets["pgpass"], roots(service, broad))
+
+
+def test_symlinks_out_of_the_project_are_not_followed(service: MemoryService, project: Path) -> None:
+    (project / "docs" / "passwd.md").symlink_to("/etc/passwd")
+    (project / "docs" / "token.md").symlink_to(memem_home() / "token")
+    (memem_home() / "token").write_text("the-daemon-token\n")
+    allowed = roots(service, project)
+    with pytest.raises(Refused, match="outside"):
+        import_path(service, project / "docs" / "passwd.md", allowed)
+    with pytest.raises(Refused):
+        import_path(service, project / "docs" / "token.md", allowed)
+    report = import_path(service, project / "docs", allowed, project="shop")
+    assert [i["title"] for i in report.imported] == ["Deploys"]
+    skipped = {Path(s["path"]).name for s in report.skipped}
+    assert {"passwd.md", "token.md"} <= skipped
+    assert "the-daemon-token" not in json.dumps(report.as_dict())
+
+
+def test_dotfiles_credential_files_and_pipes_in_the_project_are_skipped(service: MemoryService, project: Path) -> None:
+    (project / ".env").write_text("STRIPE_SECRET_KEY=pretend\n")
+    (project / ".npmrc").write_text("//registry.npmjs.org/:_authToken=pretend\n")
+    (project / "credentials.json").write_text('{"installed": {"client_secret": "pretend"}}\n')
+    (project / "service-account.json").write_text("{}\n")
+    (project / "deploy.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+    (project / ".github").mkdir()
+    (project / ".github" / "NOTES.md").write_text("hidden folder\n")
+    os.mkfifo(project / "pipe.md")
+    allowed = roots(service, project)
+    for name in (".env", ".npmrc", "credentials.json", "deploy.pem"):
+        with pytest.raises(Refused):
+            import_path(service, project / name, allowed)
+    report = import_path(service, project, allowed, project="shop")  # must not hang on the pipe
+    assert [i["title"] for i in report.imported] == ["Deploys"]
+    reasons = {Path(s["path"]).name: s["reason"] for s in report.skipped}
+    assert "credentials" in reasons["credentials.json"] and "regular file" in reasons["pipe.md"]
+
+
+def test_a_file_the_secret_screen_flags_is_not_imported(service: MemoryService, project: Path) -> None:
+    key = "sk-ant-api03-" + "Zq7" * 30 + "AA"
+    (project / "docs" / "Setup.md").write_text(f"Use the key {key} for the staging bot.\n")
+    report = import_path(service, project / "docs", roots(service, project), project="shop")
+    reasons = {Path(s["path"]).name: s["reason"] for s in report.skipped}
+    assert "secret" in reasons["Setup.md"] and key not in json.dumps(report.as_dict())
+    assert service.store.catalog.rows("title = 'Setup'") == []
+
+
+def test_configured_roots_extend_the_allowed_folders(
+    service: MemoryService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = tmp_path / "team-notes"
+    notes.mkdir()
+    (notes / "Reviews.md").write_text("Two approvals are needed before merging to main.\n")
+    with pytest.raises(Refused, match="outside"):
+        import_path(service, notes, roots(service, None))
+    monkeypatch.setenv("MEMEM_IMPORT_ROOTS", str(notes))
+    report = import_path(service, notes, roots(service, None))
+    assert [i["title"] for i in report.imported] == ["Reviews"]
+
+
+# --- chat exports ---------------------------------------------------------------------------------
+
+
+def chatgpt_export() -> list[dict[str, object]]:
+    def node(node_id: str, parent: str | None, role: str, text: str) -> dict[str, object]:
+        message = {"author": {"role": role}, "content": {"content_type": "text", "parts": [text]}}
+        return {"id": node_id, "parent": parent, "children": [], "message": message}
+
+    return [{
+        "title": "Package manager", "id": "c1", "current_node": "n3",
+        "mapping": {
+            "n0": node("n0", None, "system", "You are ChatGPT."),
+            "n1": node("n1", "n0", "user", "From now on we always use pnpm instead of npm in the web repo."),
+            "n2": node("n2", "n1", "assistant", "Understood: pnpm for the web repo."),
+            "n3": node("n3", "n2", "user", "Thanks, that settles it."),
+            "stale": node("stale", "n0", "user", "An edited-away branch that was never sent."),
+        },
+    }]  # fmt: skip
+
+
+def claude_ai_export() -> list[dict[str, object]]:
+    return [{
+        "uuid": "conv-1", "name": "Style",
+        "chat_messages": [
+            {"sender": "human", "text": "We decided to keep every migration reversible, never drop columns in place."},
+            {"sender": "assistant", "text": "", "content": [{"type": "text", "text": "Noted: reversible migrations."}]},
+        ],
+    }]  # fmt: skip
+
+
+def test_the_three_export_formats_are_read_as_conversations(tmp_path: Path) -> None:
+    transcript = FIXTURES / "transcripts" / "DRMacIver__claude-reliability__coverage-test-fix.jsonl"
+    (claude_code,) = conversations(transcript, transcript.read_bytes())
+    assert [t.role for t in claude_code.turns] == ["user", "assistant"]
+    assert "multiply_numbers" in claude_code.turns[0].text
+    (chatgpt,) = conversations(Path("conversations.json"), json.dumps(chatgpt_export()).encode())
+    assert [t.text for t in chatgpt.turns] == [
+        "From now on we always use pnpm instead of npm in the web repo.",
+        "Understood: pnpm for the web repo.",
+        "Thanks, that settles it.",
+    ]  # the current branch only, the system prompt left out
+    (claude_ai,) = conversations(Path("conversations.json"), json.dumps(claude_ai_export()).encode())
+    assert [t.role for t in claude_ai.turns] == ["user", "assistant"]
+    with pytest.raises(Refused, match="not a chat export"):
+        conversations(Path("data.json"), b'{"rows": [1, 2, 3]}')
+
+
+def test_chat_exports_are_mined_not_skipped(service: MemoryService, project: Path) -> None:
+    exports = project / "exports"
+    exports.mkdir()
+    (exports / "chatgpt.json").write_text(json.dumps(chatgpt_export()))
+    (exports / "claude.json").write_text(json.dumps(claude_ai_export()))
+    shutil.copy(FIXTURES / "transcripts" / "DRMacIver__claude-reliability__coverage-test-fix.jsonl", exports)
+    chat = lambda path, raw, proj: mine_export(service, path, raw, proj)  # noqa: E731
+    report = import_path(service, exports, roots(service, project), project="shop", chat=chat)
+    assert not any("chat exports" in s["reason"] for s in report.skipped)
+    saved = {i["from"].rsplit("/", 1)[-1] for i in report.imported}
+    assert {"chatgpt.json", "claude.json"} <= saved, report.as_dict()
+    rows = service.store.catalog.rows("source_type = 'mined'")
+    assert any("pnpm" in r.title for r in rows) and any("reversible" in r.title for r in rows)

@@ -1,0 +1,159 @@
+"""No edit is lost when another program saves the note while memem edits it.
+
+Fault injection: the writer's test seam stops memem at each step of an edit, and another process
+saves the note right there, the way editors do: replacing the file by rename (Obsidian's atomic
+save, vim with backupcopy=no), rewriting it in place (truncate and write), or writing through a
+handle it opened earlier. Whatever the step and the style, both edits must be in the final note.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from memem.vault import writer
+from memem.vault.frontmatter import edit_keys
+from memem.vault.note import Note, parse_note
+
+ORIGINAL = "---\nid: n1\ntitle: A note\n---\n\nThe original body.\n"
+THEIRS = "---\nid: n1\ntitle: A note\n---\n\nThe body the person just saved.\n"
+
+# Another process saving the note: the two ways editors write a whole file.
+SAVE = r"""
+import os, sys
+path, text, style = sys.argv[1], sys.argv[2], sys.argv[3]
+if style == "rename":
+    tmp = path + ".editor-tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+else:
+    with open(path, "w") as f:
+        f.write(text)
+"""
+
+
+def save_from_another_process(path: Path, text: str, style: str) -> None:
+    subprocess.run([sys.executable, "-c", SAVE, str(path), text, style], check=True, timeout=30)
+
+
+@pytest.fixture
+def note(tmp_path: Path) -> Path:
+    path = tmp_path / "A note.md"
+    path.write_text(ORIGINAL)
+    return path
+
+
+@pytest.fixture
+def seam(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
+    """Set `seam["at"]` to a step name and `seam["do"]` to what happens there (once)."""
+    state: dict[str, object] = {"at": None, "do": None, "done": False}
+
+    def pause(step: str) -> None:
+        if step == state["at"] and not state["done"]:
+            state["done"] = True
+            action = state["do"]
+            assert callable(action)
+            action()
+
+    monkeypatch.setattr(writer, "_pause", pause)
+    yield state
+
+
+def mark_reviewed(text: str) -> str:
+    return edit_keys(text, {"reviewed": "2026-12-04"})
+
+
+def final(path: Path) -> Note:
+    result = parse_note("A note.md", path.read_bytes())
+    assert isinstance(result, Note), result
+    return result
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".memem-"))
+
+
+@pytest.mark.parametrize("style", ["rename", "inplace"])
+@pytest.mark.parametrize("step", ["computed", "taken-aside"])
+def test_a_save_from_another_process_mid_edit_keeps_both(
+    note: Path, seam: dict[str, object], step: str, style: str
+) -> None:
+    """The lost update of the old writer, reproduced deterministically: a save lands after memem read
+    the note and before its new text is in place. Both the save and memem's edit must survive."""
+    seam["at"], seam["do"] = step, lambda: save_from_another_process(note, THEIRS, style)
+    writer.update(note, mark_reviewed)
+    assert seam["done"]
+    result = final(note)
+    assert "The body the person just saved." in result.body, "the other process's save was lost"
+    assert result.reviewed == "2026-12-04", "memem's edit was lost"
+    assert leftovers(note.parent) == []
+
+
+def test_a_handle_opened_before_the_edit_and_written_after_it_is_kept(note: Path, seam: dict[str, object]) -> None:
+    """An editor that opened the file before memem took it aside writes into it after memem's new
+    text is in place: that write must not vanish with the old copy."""
+    handle = note.open("r+")
+
+    def late_write() -> None:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(THEIRS)
+        handle.flush()
+
+    seam["at"], seam["do"] = "placed", late_write
+    try:
+        writer.update(note, mark_reviewed)
+    finally:
+        handle.close()
+    result = final(note)
+    assert "The body the person just saved." in result.body
+    assert result.reviewed == "2026-12-04"
+    assert leftovers(note.parent) == []
+
+
+def test_an_editor_that_keeps_saving_gets_a_conflict_not_an_overwrite(
+    note: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saves = iter(range(100))
+
+    def always(step: str) -> None:
+        if step == "computed":
+            note.write_text(THEIRS.replace("just saved", f"saved {next(saves)}"))
+
+    monkeypatch.setattr(writer, "_pause", always)
+    with pytest.raises(writer.WriteConflict):
+        writer.update(note, mark_reviewed, attempts=3)
+    assert "saved 2" in note.read_text() and "reviewed" not in note.read_text()
+    assert leftovers(note.parent) == []
+
+
+def test_a_crash_with_the_note_aside_is_repaired_on_start(tmp_path: Path) -> None:
+    """Killed between taking the note aside and putting the new one in place: the next start puts
+    the note back under its name, and removes temp files of edits that never landed."""
+    folder = tmp_path / "memories" / "shop"
+    folder.mkdir(parents=True)
+    (folder / ".memem-aside-0123abcd").write_text(ORIGINAL)
+    (folder / ".memem-aside-0123abcd.json").write_text(json.dumps({"note": "A note.md"}))
+    (folder / ".memem-tmp-feedbeef").write_text("half of an edit")
+    (folder / "Other.md").write_text(ORIGINAL.replace("n1", "n2"))
+    (folder / ".memem-aside-99.json").write_text(json.dumps({"note": "Other.md"}))
+    (folder / ".memem-aside-99").write_text("an older copy")  # the name was taken again: keep the named file
+
+    done = writer.recover(tmp_path / "memories")
+    assert (folder / "A note.md").read_text() == ORIGINAL
+    assert (folder / "Other.md").read_text() == ORIGINAL.replace("n1", "n2")
+    assert leftovers(folder) == []
+    assert any("put back A note.md" in line for line in done)
+
+
+def test_the_edit_keeps_the_notes_permissions(note: Path) -> None:
+    os.chmod(note, 0o640)
+    writer.update(note, mark_reviewed)
+    assert note.stat().st_mode & 0o777 == 0o640
