@@ -39,6 +39,10 @@ CASES = {
     "YAML alias bomb, 12 levels (9^12 values)": _bomb(12),
     "YAML nested 60 levels (under the limit)": "---\nid: d\nx: " + "[" * 60 + "]" * 60 + "\n---\n",
     "properties block just under 256 KB": "---\nid: p\n" + "".join(f"k{n}: {'v' * 50}\n" for n in range(4_300)) + "---",
+    "19,000 aliases of a 60 KB link": (
+        "---\nid: a\nx: &x '[[" + "l" * 60_000 + "]]'\nrelated: [" + ", ".join(["*x"] * 19_000) + "]\n---\n"
+    ),
+    "19,000 tags": "---\nid: t\ntags: [" + ", ".join(f"t{n}" for n in range(19_000)) + "]\n---\n",
     "1 MB of [[": _body("[["),
     "1 MB of [a](": _body("[a]("),
     "1 MB of setext headings": _body("a\n=\n"),

@@ -18,11 +18,9 @@ the next start) or orphan vectors (swept on the next start), never a note the in
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import sqlite3
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -35,6 +33,7 @@ from memem.index.catalog import Catalog, Row
 from memem.index.embeddings import EmbedderChoice, load_embedder
 from memem.index.vectors import VectorStore
 from memem.vault import writer
+from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, parse_note
 from memem.vault.scan import FileStat, is_memory_path, safe_rel, stat_one, walk
 
@@ -83,43 +82,26 @@ class ApplyReport:
         return self.added + self.updated + self.moved + self.deleted
 
 
-_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-
-
-def read_note_file(vault: Path, st: FileStat, max_bytes: int = MAX_NOTE_BYTES) -> Note | BadNote | None:
+def read_note_file(
+    vault: Path, st: FileStat, max_bytes: int = MAX_NOTE_BYTES, memories: str | None = None
+) -> Note | BadNote | None:
     """One note's bytes, read so that no file can hang or flood the reader; None if it is gone.
 
-    The walk saw a regular file, but what is at the path when we open it may be anything by now (a
-    pipe, a symlink, a file grown past the limit): open without following symlinks and without
-    blocking, check what was opened, and read no more than the limit.
+    The walk saw a regular file, but what is at the path when it is opened may be anything by now (a
+    pipe, a symlink, a file grown past the limit, a folder on the way swapped for a symlink). With
+    `memories` (the memories folder, relative to the vault), no folder below it may be a symlink.
     """
+    path = vault / st.path
+    real = None
+    if memories is not None:
+        real = (vault / memories).resolve() / Path(st.path).relative_to(memories)
     try:
-        fd = os.open(vault / st.path, _OPEN_FLAGS)
+        raw = read_bounded(path, max_bytes, real_path=real)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return BadNote(st.path, "became a symlink while being read: not followed")
-        return BadNote(st.path, f"cannot be read ({exc.strerror or exc})")
-    try:
-        opened = os.fstat(fd)
-        if not stat.S_ISREG(opened.st_mode):
-            return BadNote(st.path, "not a regular file: not read")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        return BadNote(st.path, f"cannot be read ({exc.strerror or exc})")
-    finally:
-        os.close(fd)
-    if size > max_bytes:
-        return BadNote(st.path, f"too large (over {max_bytes:,} bytes)")
-    return parse_note(st.path, b"".join(chunks))
+    except FileRefused as exc:
+        return BadNote(st.path, str(exc))
+    return parse_note(st.path, raw)
 
 
 class IndexStore:
@@ -267,7 +249,7 @@ class IndexStore:
             chunk = to_read[start : start + BATCH]
             parsed: list[tuple[FileStat, Note]] = []
             for st in chunk:
-                result = read_note_file(vault, st)
+                result = read_note_file(vault, st, memories=self.paths.memories_folder)
                 if result is None:
                     if st.path not in gone_rows:
                         gone_rows[st.path] = self.catalog.by_path(st.path)
@@ -291,6 +273,8 @@ class IndexStore:
                     self._delete_row(conn, row)
                     report.deleted += 1
             for path, row in gone_rows.items():
+                if os.path.lexists(vault / path):
+                    continue  # back already (an editor's or memem's own swap): its event follows
                 self.catalog.clear_bad(conn, path)
                 if row is not None and row.uid not in reused and self.catalog.by_path(path) is not None:
                     self._delete_row(conn, row)
@@ -401,14 +385,25 @@ class IndexStore:
 
     def _embed_isolated(self, uids: Sequence[int]) -> int:
         """Embed a chunk; if it fails, each note alone, so one note the model or chromadb refuses
-        stays unembedded (logged, and counted as stale by status) without holding back the rest."""
+        stays unembedded (logged, counted as stale by status) without holding back the rest.
+
+        If several notes fail and none can be embedded alone either, the fault is not in the notes (a
+        broken model, a broken vector store): that is raised, so the reconcile fails and says so.
+        """
         try:
             return self._embed_chunk(uids)
-        except Exception:
-            if len(uids) == 1:
-                log.exception("could not embed note uid %d; it stays out of semantic search", uids[0])
-                return 0
-        return sum(self._embed_isolated([uid]) for uid in uids)
+        except Exception as exc:
+            failure = exc
+        done = 0
+        for uid in uids:
+            try:
+                done += self._embed_chunk([uid])
+            except Exception as exc:
+                log.warning("could not embed note uid %d (%s: %s); it stays out of semantic search",
+                            uid, type(exc).__name__, exc)  # fmt: skip
+        if not done and len(uids) > 1:
+            raise failure
+        return done
 
     def _embed_chunk(self, uids: Sequence[int]) -> int:
         rows = self.catalog.by_uid(uids)

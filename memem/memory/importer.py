@@ -12,7 +12,8 @@ resolved path of every single file, not just on the path asked for:
 - never through a symlink that leads out of them;
 - never memem's own state (its token, indexes, logs), dotfiles and dot-folders, credential files
   (by name: .pgpass, id_rsa, *.pem, credentials.json, shell histories, …) or folders (~/.ssh, …);
-- never a file the secret screen flags (the save itself refuses it);
+- never a file the secret screen flags (the save refuses it; a chat export is mined instead, and each
+  lesson from it is screened);
 - never a pipe, device or other non-regular file, and never more than a bounded number of bytes.
 """
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import Any
 from memem.config import ENV_IMPORT_ROOTS, Paths, memem_home, read_config
 from memem.memory.service import MAX_CONTENT, MemoryService, Refused, SaveRequest
 from memem.vault import frontmatter
+from memem.vault.files import FileRefused, is_within, read_bounded
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 CHAT_SUFFIXES = {".jsonl", ".json"}
@@ -43,6 +44,10 @@ CREDENTIAL_NAMES = (
     ".env*", ".netrc", ".pgpass", ".npmrc", ".pypirc", ".git-credentials", ".my.cnf",
 )  # fmt: skip
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
+SYSTEM_FOLDERS = (
+    "/etc", "/var", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/boot", "/dev", "/proc", "/sys",
+    "/run", "/snap", "/private", "/System", "/Library",
+)  # fmt: skip
 MAX_FILES = 2000
 MAX_FILE_BYTES = MAX_CONTENT * 4
 MAX_CHAT_BYTES = 20_000_000
@@ -68,14 +73,6 @@ class ImportReport:
             "quarantined": self.quarantined,
             "counts": {"imported": len(self.imported), "skipped": len(self.skipped)},
         }
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
 
 
 def allowed_roots(paths: Paths, project_dir: str | Path | None = None) -> list[Path]:
@@ -113,14 +110,16 @@ def usable_project_dir(project_dir: str | Path | None) -> Path | None:
         return None
     home = Path.home().resolve()
     state = memem_home().resolve()
-    if not folder.is_dir() or folder == Path(folder.anchor) or _inside(home, folder) or _inside(folder, state):
+    if not folder.is_dir() or is_within(home, folder) or is_within(folder, state):
         return None
+    if any(is_within(folder, Path(system)) for system in SYSTEM_FOLDERS) and not is_within(folder, home):
+        return None  # a session started in /etc is not a project whose files a model may import
     return folder
 
 
 def _refusal(resolved: Path, root: Path) -> str | None:
     """Why this file (resolved, under `root`) must not be read, or None."""
-    if _inside(resolved, memem_home().resolve()):
+    if is_within(resolved, memem_home().resolve()):
         return "memem's own state is never imported"
     text = resolved.as_posix()
     if any(f"/{folder}/" in f"{text}/" for folder in CREDENTIAL_FOLDERS):
@@ -142,7 +141,7 @@ def confine(path: Path, roots: Sequence[Path]) -> tuple[Path, Path]:
         raise Refused(f"{path} does not exist") from None
     except (OSError, RuntimeError) as exc:
         raise Refused(f"{path} cannot be resolved ({exc})") from None
-    root = next((r for r in roots if _inside(resolved, r)), None)
+    root = next((r for r in roots if is_within(resolved, r)), None)
     if root is None:
         shown = ", ".join(str(r) for r in roots)
         raise Refused(f"{path} is outside the folders memem may import from ({shown})")
@@ -152,11 +151,23 @@ def confine(path: Path, roots: Sequence[Path]) -> tuple[Path, Path]:
     return resolved, root
 
 
+def _candidate(path: Path, root: Path, roots: Sequence[Path]) -> Path:
+    """The file to read for `path` (resolved when a symlink), or Refused with the reason."""
+    if path.suffix.lower() not in TEXT_SUFFIXES | CHAT_SUFFIXES:
+        raise Refused("not a markdown, text or chat-export file")
+    if path.is_symlink():
+        return confine(path, roots)[0]
+    reason = _refusal(path, root)
+    if reason is not None:
+        raise Refused(reason)
+    return path
+
+
 def _files(source: Path, root: Path, roots: Sequence[Path], report: ImportReport) -> list[Path]:
-    """Candidate files under `source`, each confined on its own; a symlink is followed only when its
-    target is itself allowed."""
+    """Candidate files under `source` (or `source` itself), each confined on its own; a symlink is
+    followed only when its target is itself allowed. The walk stops once MAX_FILES are found."""
     if source.is_file():
-        return [source]
+        return [_candidate(source, root, roots)]
     found: list[Path] = []
     for folder, dirs, files in os.walk(source, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
@@ -164,39 +175,25 @@ def _files(source: Path, root: Path, roots: Sequence[Path], report: ImportReport
             path = Path(folder) / name
             if name.startswith(".") or path.suffix.lower() not in TEXT_SUFFIXES | CHAT_SUFFIXES:
                 continue
+            if len(found) >= MAX_FILES:
+                report.skip(source, f"more than {MAX_FILES} files in one import; import the rest separately")
+                return found
             try:
-                if path.is_symlink():
-                    path, _ = confine(path, roots)
-                else:
-                    reason = _refusal(path, root)
-                    if reason is not None:
-                        raise Refused(reason)
+                found.append(_candidate(path, root, roots))
             except Refused as exc:
-                report.skip(Path(folder) / name, str(exc))
-                continue
-            found.append(path)
+                report.skip(path, str(exc))
     return found
 
 
 def _read(path: Path, limit: int) -> bytes:
-    """The file's bytes, never blocking on a pipe nor reading past `limit`."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    """The file's bytes: bounded, no pipes, no symlinked folder swapped in after the checks, and not a
+    hard link (a second name for a file that may live anywhere on the disk)."""
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise Refused("not a regular file")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise Refused(f"too large (over {limit:,} bytes): split it")
-    return b"".join(chunks)
+        if os.stat(path, follow_symlinks=False).st_nlink > 1:
+            raise Refused("a hard link to another file: not imported")
+        return read_bounded(path, limit, real_path=path)
+    except FileRefused as exc:
+        raise Refused(str(exc)) from None
 
 
 def _as_request(path: Path, text: str, project: str | None) -> SaveRequest:
@@ -264,11 +261,8 @@ def import_path(
     report = ImportReport()
     memem_folder = (service.paths.vault / "memem").resolve()
     files = _files(source, root, roots, report)
-    for n, file in enumerate(files):
-        if n >= MAX_FILES:
-            report.skip(file, f"more than {MAX_FILES} files in one import; import the rest separately")
-            continue
-        if _inside(file, memem_folder):
+    for file in files:
+        if is_within(file, memem_folder):
             report.skip(file, "already part of memem's folder in this vault")
             continue
         is_chat = file.suffix.lower() in CHAT_SUFFIXES
@@ -277,8 +271,8 @@ def import_path(
         except Refused as exc:
             report.skip(file, str(exc))
             continue
-        except OSError as exc:
-            report.skip(file, f"cannot be read ({exc.strerror or exc})")
+        except FileNotFoundError:
+            report.skip(file, "deleted while importing")
             continue
         if not is_chat:
             _import_text(service, file, raw, project, report)

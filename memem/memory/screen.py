@@ -114,6 +114,21 @@ def _is_random(value: str) -> bool:
     )
 
 
+def _is_chosen_password(value: str) -> bool:
+    """A value set for a name that says it is a password: a person's choice, so words count too
+    (`summer2024`, `correcthorsebattery`), but not a word of prose (`required`), a reference
+    (`$DB_PASS`, `${{ secrets.X }}`), a path or a placeholder."""
+    from detect_secrets.filters import heuristic
+
+    if not _is_concrete(value) or heuristic.is_potential_uuid(value):
+        return False
+    if value.startswith(("~", "./", "../", "/", "$", "%")) or "://" in value:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_symbol = any(c in "!@#$%^&*+=?~" for c in value)
+    return has_digit or has_symbol or len(value) >= 12 or _is_random(value)
+
+
 def _not_placeholder(value: str) -> bool:
     return not _is_placeholder(value)
 
@@ -172,6 +187,8 @@ def _fold(text: str) -> str:
     return folded if len(folded) == len(text) else text.translate(_ASCII_LOWER)
 
 
+# Names that say their value is something a person chose and must keep: a readable value counts.
+_NAME_FOR_PASSWORD = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd|secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token)"
 _NAME_FOR_SECRET = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
 
 # Provider formats detect-secrets lacks (or matches too narrowly), and secrets recognisable only by
@@ -217,6 +234,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("kubeconfig credential", r"(?:client-key-data|client-certificate-data)\s*:\s*['\"]?([A-Za-z0-9+/]{20,}={0,2})", 1),
     _rule("Rails secret key base", r"secret_key_base['\"]?\s*[=:]\s*['\"]?([^\s'\"]{16,})", 1, _is_random, folded=True),
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_SECRET})(?<!public_key)(?<!publishable_key)(?<!pub_key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([^\s'\"`,;]+)", 1, _is_random, folded=True),
+    _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_PASSWORD})['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([^\s'\"`,;]+)", 1, _is_chosen_password, folded=True),
     _rule("password on a command line", r"(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]{0,200}?\s(?:-p|--password=)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"(?:PGPASSWORD|MYSQL_PWD)=(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"sshpass\s+-p\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
@@ -389,13 +407,31 @@ def _plugin_hits(text: str, ds: _DetectSecrets) -> Iterator[_Hit]:
     for plugin in ds.plugins:
         if plugin.trigger and not plugin.trigger.search(folded):
             continue
-        for raw in set(plugin.detector.analyze_string(text)):
-            value = raw.strip(" \t\"'=:")
-            if not value or heuristic.is_sequential_string(value) or _is_placeholder(value):
-                continue
-            for match in re.finditer(re.escape(value), text):
-                if not _glued(text, match.start()):
-                    yield _Hit(plugin.name(value), match.start(), _token_end(text, match.end()))
+        for regex in plugin.detector.denylist:
+            for match in regex.finditer(text):
+                start, end = _secret_span(match)
+                value = text[start:end]
+                if not value or heuristic.is_sequential_string(value) or _is_placeholder(value):
+                    continue
+                if not _glued(text, start):
+                    yield _Hit(plugin.name(value), start, _token_end(text, end))
+
+
+def _secret_span(match: re.Match[str]) -> tuple[int, int]:
+    """Where the secret is in a detect-secrets match.
+
+    Its plugins use groups two ways: around the secret within some context (`aws…key = "(…)"`), or
+    around a prefix inside the secret (`(ghp|gho)_…`), and its `analyze_string` returns the groups,
+    so a GitHub token came back as `ghp`. The longest group is the secret unless it is only a prefix.
+    """
+    spans = [match.span(n) for n in range(1, (match.re.groups or 0) + 1) if match.span(n)[0] >= 0]
+    start, end = max(spans, key=lambda s: s[1] - s[0], default=match.span())
+    if end - start < 8:
+        start, end = match.span()
+    value = match.string[start:end]
+    trimmed = value.strip(" \t\"'=:")
+    offset = value.index(trimmed) if trimmed else 0
+    return start + offset, start + offset + len(trimmed)
 
 
 def _glued(text: str, start: int) -> bool:

@@ -272,8 +272,10 @@ class MemoryService:
         out: list[dict[str, Any]] = []
         for ref in refs:
             row = self.resolve(ref)
-            raw = (self.paths.vault / row.path).read_bytes()
-            note = parse_note(row.path, raw)
+            try:
+                note = parse_note(row.path, writer.read_note(self.paths.vault / row.path))
+            except writer.NoteVanished:
+                raise NotFound(f"{row.path} was moved or deleted; try again") from None
             body = note.body if isinstance(note, Note) else self.store.catalog.body(row.uid)
             data = row_summary(row, body)
             data["links"] = [{"kind": t.kind, "target": t.link.target} for t in row.links]
@@ -406,6 +408,8 @@ class MemoryService:
             writer.update(path, apply)
         except writer.NoteVanished:
             raise NotFound(f"{row.path} was moved or deleted while editing; try again") from None
+        except writer.WriteConflict as exc:
+            raise Refused(f"{exc}: try again in a moment") from None
         except frontmatter.FrontmatterError as exc:
             raise Refused(f"{row.path} has properties memem cannot read ({exc}); fix it in Obsidian first") from None
         self.store.sync_paths([row.path])

@@ -56,20 +56,25 @@ def _fold_in(service: MemoryService, target_id: str, merged: str | None, session
 
     def change(text: str) -> str:
         note = parse_note(row.path, text.encode())
-        sessions = list(note.metadata.get("source_sessions") or []) if isinstance(note, Note) else []
+        sessions = note.metadata.get("source_sessions") if isinstance(note, Note) else None
+        sessions = [str(s) for s in sessions] if isinstance(sessions, list) else []
         if session_id and session_id not in sessions:
             sessions.append(session_id)
         updates: dict[str, Any] = {"updated": dt.date.today().isoformat()}
         if sessions:
             updates["source_sessions"] = sessions
         edited = frontmatter.edit_keys(text, updates)
-        machine_owned = row.source_type == "mined" and not row.reviewed
+        # Decided on the text as it is now, not as last indexed: a person may have just reviewed it.
+        machine_owned = isinstance(note, Note) and note.source_type == "mined" and not note.reviewed
         if merged and machine_owned and isinstance(note, Note) and merged.strip() != note.body.strip():
             parts = frontmatter.split(edited)
             edited = edited[: len(edited) - len(parts.body)] + "\n" + merged.strip() + "\n"
         return edited
 
-    writer.update(path, change)
+    try:
+        writer.update(path, change)
+    except writer.NoteVanished:
+        raise Refused(f"{row.path} was moved or deleted meanwhile") from None
     service.store.sync_paths([row.path])
     return row.id
 
@@ -136,11 +141,19 @@ def apply(
             report["quarantined"].append(saved.path)
             continue
         if saved.duplicate_of:
-            report["updated"].append(_fold_in(service, saved.duplicate_of, None, session_id))
+            try:
+                report["updated"].append(_fold_in(service, saved.duplicate_of, None, session_id))
+            except (Refused, LookupError, writer.WriteConflict) as exc:
+                report["skipped"].append({"title": lesson.get("title"), "reason": f"already remembered; {exc}"})
             continue
         report["saved"].append({"id": saved.id, "title": saved.title, "path": saved.path})
         for other in item.get("contradicts") or []:
-            # Both ways, so whichever note a person opens shows the tension.
-            service.link(other, saved.id, "contradicts")
+            # Both ways, so whichever note a person opens shows the tension. A link that cannot be
+            # made (an id no memory has) costs that link, never the rest of the batch.
+            try:
+                service.link(str(other), saved.id, "contradicts")
+            except (Refused, LookupError, writer.WriteConflict) as exc:
+                report["skipped"].append({"title": lesson.get("title"), "reason": f"contradicts link not made: {exc}"})
+                continue
             report["linked"].append({"kind": "contradicts", "from": other, "to": saved.id})
     return report

@@ -91,10 +91,10 @@ _MARKER_TAG = OPEN.strip("<>")
 _PASSES = 4
 _HIDDEN_OR_ROLE = "|".join((
     r"<!--.*?(?:-->|\Z)",
-    r"<\|[^|\n]{0,40}\|>",
+    r"[<‹＜][|｜][^|｜\n]{0,40}[|｜][>›＞]",  # chat-template tokens, full-width look-alikes too
     r"\[/?INST\]|<</?SYS>>",
-    rf"<\s*/?\s*(?:system|assistant|developer|human|sys|im_start|im_end|{_MARKER_TAG})\b[^<>]*>",
-    r"^(?:[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|instruction|response)"
+    rf"<\s*/?\s*(?:system|assistant|developer|human|user|sys|im_start|im_end|{_MARKER_TAG})\b[^<>]*>",
+    r"^(?:[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|user|instruction|response)"
     r"(?:[ \t]+(?:prompt|message|instructions?))?[ \t]*:)+",
 ))  # fmt: skip
 _compiled: list[re.Pattern[str]] = []
@@ -107,19 +107,11 @@ def _patterns() -> list[re.Pattern[str]]:
     return _compiled
 
 
-def neutralise(text: str) -> str:
-    """Untrusted note text made safe to place inside memem's injected context, on one line.
-
-    The screens keep text addressed to a model out of the memories memem writes, but a person's own
-    notes (or a team's) are not screened: whatever of a note reaches the prompt goes through here, so
-    it cannot hide text (HTML comments, invisible characters), speak as a role (`System:`, chat
-    template tokens) or close memem's own markers.
-
-    Each construct is replaced by a space, so what is left around it cannot join into a new comment,
+def _strip_hidden_and_roles(text: str) -> str:
+    """Each construct is replaced by a space, so what is left around it cannot join into a new comment,
     token or marker. A few more passes catch what a removal exposes (a role label once behind a
     comment, `< system>` once split by a tag); more would let crafted nesting cost quadratic time.
-    Whatever `<|` is left is not a token, but must not start one.
-    """
+    Whatever `<|` is left is not a token, but must not start one."""
     invisible, hidden_or_role = _patterns()
     text = invisible.sub("", text)
     for _ in range(_PASSES):
@@ -127,4 +119,21 @@ def neutralise(text: str) -> str:
         if stripped == text:
             break
         text = stripped
-    return " ".join(text.replace("<|", "< |").split())
+    return text.replace("<|", "< |").replace("<｜", "< ｜")
+
+
+def neutralise(text: str) -> str:
+    """Untrusted note text made safe to place inside memem's injected context, on one line.
+
+    The screens keep text addressed to a model out of the memories memem writes, but a person's own
+    notes (or a team's) are not screened: whatever of a note reaches the prompt goes through here, so
+    it cannot hide text (HTML comments, invisible characters), speak as a role (`System:`, chat
+    template tokens) or close memem's own markers.
+    """
+    return " ".join(_strip_hidden_and_roles(text).split())
+
+
+def neutralise_block(text: str) -> str:
+    """`neutralise` for a whole answer (a note's full text, a tool's markdown): line breaks and
+    indentation stay, so code and lists read as written; what a role label began is plain text."""
+    return _strip_hidden_and_roles(text)

@@ -192,8 +192,8 @@ def create_app(ctx: DaemonContext) -> Starlette:
             "errors": loop.state.errors,
             "last_error": loop.state.last_error,
         }
-        if loop.state.last_error:
-            # A failed reconcile is an error until one succeeds: it means notes may be missing from recall.
+        if loop.state.last_error and loop.state.failed_reconciles == 0:
+            # A failing sync of file events (a failed reconcile is already reported from the catalog).
             data["problems"].append({
                 "severity": "error", "what": f"the daemon's {loop.state.last_error}",
                 "fix": f"see {store.paths.log_dir / 'daemon.log'}; it retries by itself", "path": None,

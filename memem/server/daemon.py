@@ -14,7 +14,9 @@ import signal
 import socket
 import sys
 import time
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from memem import __version__
 from memem.config import Paths, load_or_create_token, private_dir, private_file
@@ -30,12 +32,20 @@ from memem.sync.lock import OwnerLock
 log = logging.getLogger("memem.daemon")
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files quote note paths and titles: each new one (after a rollover too) is 0600."""
+
+    def _open(self) -> Any:
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def setup_logging(paths: Paths, to_stderr: bool) -> None:
     private_dir(paths.log_dir)
     private_file(paths.log_dir / "daemon.log")
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = _PrivateRotatingFileHandler(
         paths.log_dir / "daemon.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -28,7 +28,7 @@ from memem.mining.transcript_search import TranscriptSearch
 from memem.recall.query import Query
 from memem.recall.search import search
 from memem.recall.slice import render as render_slice
-from memem.recall.text import neutralise
+from memem.recall.text import neutralise, neutralise_block
 
 INSTRUCTIONS = """memem is the person's long-term memory across Claude Code sessions, kept as notes in their \
 Obsidian vault. Search it before answering questions about past decisions, conventions, bugs or \
@@ -80,8 +80,22 @@ class SliceOut(BaseModel):
 
 
 def _result(markdown: str, data: BaseModel | dict[str, Any]) -> CallToolResult:
+    """Every answer goes to a model: note text in it (titles, bodies, link targets, paths) is not
+    screened text, so neither the markdown nor the structured content can hide text or speak as a role."""
     structured = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-    return CallToolResult(content=[TextContent(type="text", text=markdown)], structured_content=structured)
+    return CallToolResult(
+        content=[TextContent(type="text", text=neutralise_block(markdown))], structured_content=_clean(structured)
+    )
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutralise_block(value)
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value
 
 
 async def _run(fn: Callable[..., T], *args: Any) -> T:

@@ -172,6 +172,8 @@ class SyncLoop:
                 self.store.require_vault()  # checked each pass: a moved vault sends no events
                 if paths:
                     report = self.store.sync_paths(paths)
+                    if self.state.last_error and self.state.last_error.startswith("sync failed"):
+                        self.state.last_error = None  # the next batch went through: the failure has passed
                     self.state.events_applied += report.changed
                     if report.changed or report.bad:
                         log.info("synced %d paths: %s", len(paths), report_dict(report))

@@ -27,6 +27,9 @@ for billions of values: loading it is cheap (aliases share nodes) but every late
 of it expands them, which cost minutes and gigabytes before this bound."""
 MAX_DEPTH = 64
 MAX_SCALAR_CHARS = 64_000
+MAX_EXPANDED_CHARS = 1_000_000
+"""Characters the values may hold once aliases are expanded: 19,000 aliases of one 60 KB value are
+few values but a gigabyte of text for whoever turns them into JSON."""
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
@@ -69,6 +72,7 @@ def _check_size(root: yaml.Node) -> None:
     referenced: the check costs time linear in the text even for a bomb.
     """
     expanded: dict[int, int] = {}
+    chars: dict[int, int] = {}
     depth: dict[int, int] = {}
     open_nodes: set[int] = set()  # on the current path: meeting one again means a recursive alias
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -82,7 +86,7 @@ def _check_size(root: yaml.Node) -> None:
         if isinstance(node, yaml.ScalarNode):
             if len(node.value) > MAX_SCALAR_CHARS:
                 raise FrontmatterError(f"a property value is longer than {MAX_SCALAR_CHARS:,} characters")
-            expanded[key], depth[key] = 1, 1
+            expanded[key], depth[key], chars[key] = 1, 1, len(node.value)
             continue
         children: list[yaml.Node] = (
             [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
@@ -94,9 +98,13 @@ def _check_size(root: yaml.Node) -> None:
             continue
         open_nodes.discard(key)
         expanded[key] = 1 + sum(expanded[id(child)] for child in children)
+        chars[key] = sum(chars[id(child)] for child in children)
         depth[key] = 1 + max((depth[id(child)] for child in children), default=0)
         if expanded[key] > MAX_VALUES:
             raise FrontmatterError(f"the properties expand to more than {MAX_VALUES:,} values (YAML aliases)")
+        if chars[key] > MAX_EXPANDED_CHARS:
+            limit = f"{MAX_EXPANDED_CHARS:,}"
+            raise FrontmatterError(f"the properties expand to more than {limit} characters (YAML aliases)")
         if depth[key] > MAX_DEPTH:
             raise FrontmatterError(f"the properties are nested more than {MAX_DEPTH} levels deep")
 

@@ -29,9 +29,12 @@ DEFAULT_LAYER = 2
 DEFAULT_IMPORTANCE = 3
 DEFAULT_KIND = "fact"
 MAX_NOTE_BYTES = 1_000_000
-MAX_BODY_LINKS = 2_000
-"""Links a note's text may add to the graph: a note of 100,000 links is a list, not a memory, and
-its edges would cost the daemon more memory than the rest of the vault."""
+MAX_LINKS = 2_000
+"""Links one note may add to the graph: a note of 100,000 links is a list, not a memory, and its
+edges would cost the daemon more memory than the rest of the vault."""
+MAX_LIST_ITEMS = 200
+"""Tags or aliases one note keeps."""
+MAX_WARNINGS = 20
 
 FIELD_ORDER = (
     "id", "title", "project", "layer", "kind", "tags", "importance", "status", "created", "updated",
@@ -150,15 +153,18 @@ _SCALARS = (str, int, float, dt.date)
 
 
 def _tags(value: Any, warnings: list[str]) -> tuple[str, ...]:
-    items: list[str] = []
+    items: dict[str, None] = {}  # ordered and de-duplicated in one pass (a list scan made it quadratic)
     for item in _str_list(value):
         if not isinstance(item, _SCALARS) or isinstance(item, bool):
             warnings.append(f"tags: a {type(item).__name__} is not a tag; ignored")
             continue
         for piece in str(item).replace(",", " ").split() if isinstance(item, str) else [str(item)]:
             tag = piece.strip().lstrip("#")
-            if tag and tag not in items and _encodable(tag):
-                items.append(tag)
+            if tag and _encodable(tag):
+                items[tag] = None
+            if len(items) > MAX_LIST_ITEMS:
+                warnings.append(f"tags: more than {MAX_LIST_ITEMS}; only the first {MAX_LIST_ITEMS} are kept")
+                return tuple(items)[:MAX_LIST_ITEMS]
     return tuple(items)
 
 
@@ -235,14 +241,16 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
     for kind in LINK_KINDS:
         for value in _str_list(meta.get(kind)):
             link = parse_property_link(value)
-            if link is None or not _encodable(link.target):
+            if link is None or not _encodable(link.render()):
                 warnings.append(f"{kind}: {str(value)[:60]!r} is not a link")
             else:
                 links.append(TypedLink(kind, link))
-    body_links = extract_links(parts.body, limit=MAX_BODY_LINKS + 1)
-    if len(body_links) > MAX_BODY_LINKS:
-        warnings.append(f"more than {MAX_BODY_LINKS:,} links in the text; only the first {MAX_BODY_LINKS:,} are edges")
-    links.extend(TypedLink(BODY_LINK, link) for link in body_links[:MAX_BODY_LINKS])
+    room = MAX_LINKS - len(links)
+    body_links = extract_links(parts.body, limit=max(room, 0) + 1)
+    links.extend(TypedLink(BODY_LINK, link) for link in body_links)
+    if len(links) > MAX_LINKS:
+        warnings.append(f"more than {MAX_LINKS:,} links; only the first {MAX_LINKS:,} are edges")
+        links = links[:MAX_LINKS]
     return Note(
         path=path,
         id=note_id,
@@ -260,10 +268,13 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         source_type=_optional_str(meta, "source_type", warnings),
         source_session=_optional_str(meta, "source_session", warnings),
         reviewed=_date_field(meta, "reviewed", warnings),
-        aliases=tuple(str(a) for a in _str_list(meta.get("aliases")) if isinstance(a, _SCALARS) and _encodable(str(a))),
+        aliases=tuple(str(a) for a in _str_list(meta.get("aliases")) if isinstance(a, _SCALARS) and _encodable(str(a)))[
+            :MAX_LIST_ITEMS
+        ],
         links=tuple(links),
         content_hash=content_hash(raw),
-        warnings=tuple(warnings),
+        warnings=tuple(warnings[:MAX_WARNINGS])
+        + ((f"… and {len(warnings) - MAX_WARNINGS} more warnings",) if len(warnings) > MAX_WARNINGS else ()),
         metadata=meta,
     )
 

@@ -21,6 +21,10 @@ IGNORED_DIRS = {".obsidian", ".trash", ".git", ".memem", "node_modules", "__pyca
 _TEMP_NAME = re.compile(r"(^\.|^#.*#$|~$|\.sw[a-p]$|\.tmp$|\.bak$|\.orig$|^4913$|\.crswap$|___jb_\w+___$)")
 
 
+NOT_UTF8_FILE = "file name is not valid UTF-8: rename the file"
+NOT_UTF8_FOLDER = "folder name is not valid UTF-8: the notes in it are not read"
+
+
 @dataclass(frozen=True)
 class FileStat:
     path: str  # relative to the vault, forward slashes
@@ -148,7 +152,7 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
                 if entry.name in IGNORED_DIRS or entry.name.startswith("."):
                     continue
                 if rel != Path(entry.path).relative_to(vault).as_posix():
-                    yield BadNote(rel + "/", "folder name is not valid UTF-8: the notes in it are not read")
+                    yield BadNote(rel + "/", NOT_UTF8_FOLDER)
                     continue
                 stack.append(Path(entry.path))
                 continue
@@ -157,7 +161,7 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
                     yield BadNote(rel + "/", "symlinked folder: not followed (move the notes into the vault)")
                 continue
             if rel != Path(entry.path).relative_to(vault).as_posix():
-                yield BadNote(rel, "file name is not valid UTF-8: rename the file")
+                yield BadNote(rel, NOT_UTF8_FILE)
                 continue
             result = _classify(vault, root, Path(entry.path), rel, st, max_bytes)
             if result is not None:
@@ -166,16 +170,35 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
 
 def stat_one(vault: Path, memories: str, rel: str, max_bytes: int = MAX_NOTE_BYTES) -> FileStat | BadNote | None:
     """Stat one path the way `walk` would; None when it is gone or nothing to index or report."""
-    shown = safe_rel(rel)
-    if shown != rel:
-        return BadNote(shown, "the path is not valid UTF-8: rename the file or its folder")
+    if safe_rel(rel) != rel:
+        # Reported as the walk reports it: the first folder whose name is not UTF-8, or the file.
+        parts = rel.split("/")
+        bad = next(n for n, part in enumerate(parts) if safe_rel(part) != part)
+        if bad < len(parts) - 1:
+            return BadNote(safe_rel("/".join(parts[: bad + 1])) + "/", NOT_UTF8_FOLDER)
+        return BadNote(safe_rel(rel), NOT_UTF8_FILE)
     path = vault / rel
     try:
         st = path.lstat()
+        linked = _symlinked_folder(vault, memories, rel)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
         return BadNote(rel, f"cannot be examined ({exc.strerror or exc})")
+    if linked is not None:
+        return BadNote(linked + "/", "symlinked folder: not followed (move the notes into the vault)")
     if stat.S_ISDIR(st.st_mode):
         return None
     return _classify(vault, vault / memories, path, rel, st, max_bytes)
+
+
+def _symlinked_folder(vault: Path, memories: str, rel: str) -> str | None:
+    """The first folder below the memories folder on the way to `rel` that is a symlink, if any: the
+    walk never enters one, so a single path (a file event) must not be read through one either."""
+    parts = rel.split("/")
+    depth = len(memories.strip("/").split("/"))
+    for end in range(depth + 1, len(parts)):
+        folder = "/".join(parts[:end])
+        if (vault / folder).is_symlink():
+            return folder
+    return None

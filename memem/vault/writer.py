@@ -2,21 +2,29 @@
 
 Two guarantees. A write is atomic (the new text goes to a temp file in the same folder, is fsynced,
 then takes the note's name), so a crash leaves the old note or the new one, never half of each. And
-an edit of an existing note never drops someone else's edit made at the same moment (Obsidian
+an edit of an existing note does not overwrite someone else's save made at the same moment (Obsidian
 saving the note, the person's editor, a sync client): the edit is a function of the note's text,
 and it is only put in place over exactly the text it was computed from.
 
 Why compare-and-swap needs more than "read, compare, rename": a save that lands between the
 comparison and the rename is overwritten, and no amount of re-reading closes that gap. Here the
-note is first *taken aside* with an atomic rename, so nobody else can change it under us, and then:
+note is first *taken aside* with an atomic rename, so nobody else can change it under its name, then:
 
 - if what was taken aside is not exactly what the edit was computed from, someone saved in the
-  meantime: their text goes back (unless an even newer save already took the name) and the edit is
-  re-made on it;
+  meantime: their text goes back and the edit is re-made on it;
 - otherwise the new text is put in place with a hard link, which fails if an editor created the
   note again in the meantime (their save is newer: the edit is re-made on it);
-- last, the aside copy is checked once more, for a writer that had the file open before it was
-  taken aside and wrote into it after; that text is then edited and put back in the same way.
+- last, the copy aside is checked once more, for a writer that had the file open before it was
+  taken aside and wrote into it after; that very file (the writer may still be writing to it) is
+  put back over the edit, and the edit is not applied (WriteConflict): the person's save wins.
+
+When two other programs' saves meet (one created the note anew while another wrote into the copy
+aside), the one that cannot have its name back is kept beside it as `<name> (conflict <time>).md`
+rather than dropped: a person decides. On a filesystem without hard links (exFAT, some network
+shares) the name is reserved with an exclusive create and the new text renamed over the reservation.
+
+The note is missing under its name for the microseconds between the two renames. memem's own
+readers wait for it; other processes see a delete and a create, as with `git checkout`.
 
 A journal file names the note while it is aside, so a crash at any step is repaired at the next
 start (`recover`): the note is put back under its name, and leftover temp files are removed.
@@ -25,11 +33,14 @@ start (`recover`): the note is put back under its name, and leftover temp files 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import secrets
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from memem.vault.filenames import note_stem, numbered
@@ -41,10 +52,16 @@ TEMP_PREFIX = ".memem-tmp-"
 """Temp files start with a dot so Obsidian and memem's own scanner ignore them."""
 ASIDE_PREFIX = ".memem-aside-"
 JOURNAL_SUFFIX = ".json"
+RETURN_WAIT = 2.0
+"""How long a reader waits for a note another memem process has taken aside (a swap takes µs)."""
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
 
 _pause: Callable[[str], None] | None = None
 """Test seam: called at each step of an edit ("computed", "taken-aside", "placed"), so a test can make
 another process save at exactly that moment. None in production."""
+
+_STRIPES = [threading.Lock() for _ in range(64)]
+"""Edits of one note within this process wait for each other; other processes are handled above."""
 
 
 class WriteConflict(RuntimeError):
@@ -64,8 +81,8 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _write_temp(folder: Path, data: bytes, mode: int | None, prefix: str = TEMP_PREFIX) -> Path:
-    temp = folder / f"{prefix}{secrets.token_hex(6)}"
+def _write_temp(folder: Path, data: bytes, mode: int | None) -> Path:
+    temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(6)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if mode is None else mode)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -79,38 +96,69 @@ def _write_temp(folder: Path, data: bytes, mode: int | None, prefix: str = TEMP_
     return temp
 
 
+def _place(source: Path, target: Path) -> bool:
+    """Give the file `source` the name `target` unless that name is taken (then False).
+
+    A hard link does it atomically. Without hard links, the name is reserved by an exclusive create
+    and `source` renamed over the reservation (so `source` is gone afterwards, not just linked).
+    """
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return False
+        os.replace(source, target)
+    _fsync_dir(target.parent)
+    return True
+
+
 def create_new(folder: Path, title: str, data: bytes) -> Path:
     """Write a new note named after `title`, never replacing an existing file ('Title 2', … if taken)."""
     folder.mkdir(parents=True, exist_ok=True)
-    stem = note_stem(title)
-    temp = _write_temp(folder, data, None)
+    return _place_numbered(_write_temp(folder, data, None), folder, note_stem(title))
+
+
+def _place_numbered(source: Path, folder: Path, stem: str) -> Path:
+    """`source` under the first free name of 'stem.md', 'stem 2.md', …; `source` is used up."""
     try:
         for n in range(1, 10_000):
             target = folder / f"{numbered(stem, n)}.md"
-            try:
-                os.link(temp, target)  # atomic create-if-absent: fails when the name is taken
-            except FileExistsError:
-                continue
-            _fsync_dir(folder)
-            return target
+            if _place(source, target):
+                return target
         raise FileExistsError(f"no free file name for {stem!r} in {folder}")
     finally:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            source.unlink()
 
 
-def _read(path: Path) -> bytes:
+def _keep_as_conflict(copy: Path, path: Path) -> None:
+    """Keep another program's save that lost its name as a note beside it, never drop it."""
+    kept = _place_numbered(copy, path.parent, f"{path.stem} (conflict {time.strftime('%Y-%m-%d %H%M%S')})")
+    log.warning("two saves of %s met; the one that lost its name is kept as %s", path, kept.name)
+
+
+def _put_back(aside: Path, path: Path, expected: bytes) -> None:
+    """Return a note taken aside to its name; if a newer file has the name, keep the aside copy
+    too unless it is just the text memem read (nobody's save) or the same as the newer file."""
+    if _place(aside, path):
+        with contextlib.suppress(FileNotFoundError):
+            aside.unlink()
+        return
+    taken = aside.read_bytes()
     try:
-        return path.read_bytes()
+        current = path.read_bytes()
     except FileNotFoundError:
-        raise NoteVanished(str(path)) from None
-
-
-def _put_back(aside: Path, path: Path) -> None:
-    """Return a note taken aside to its name, unless a newer file has taken the name since."""
-    with contextlib.suppress(FileExistsError):
-        os.link(aside, path)
-    aside.unlink()
+        current = None
+    if taken in (expected, current):
+        aside.unlink()
+    else:
+        _keep_as_conflict(aside, path)
 
 
 def _step(name: str) -> None:
@@ -118,8 +166,9 @@ def _step(name: str) -> None:
         _pause(name)
 
 
-def _swap(path: Path, temp: Path, expected: bytes, new: bytes) -> bool:
-    """Put `temp` (holding `new`) at `path` if `path` holds exactly `expected`; `temp` is used up.
+def _swap(path: Path, new_file: Path, expected: bytes, new: bytes, consume: bool = True) -> bool:
+    """Put `new_file` (holding `new`) at `path` if `path` holds exactly `expected`; with `consume`,
+    `new_file` is removed either way (without, it stays when it could not be put in place).
 
     False when someone else's save got in the way: their text is then at `path` (or an even newer
     save of theirs is), and the caller re-makes its edit on it.
@@ -136,34 +185,35 @@ def _swap(path: Path, temp: Path, expected: bytes, new: bytes) -> bool:
             raise NoteVanished(str(path)) from None
         _step("taken-aside")
         if aside.read_bytes() != expected:  # a save landed between our read and the rename
-            _put_back(aside, path)
+            _put_back(aside, path, expected)
             return False
-        try:
-            os.link(temp, path)
-        except FileExistsError:  # an editor created the note again after we took it aside: theirs is newer
+        if not _place(new_file, path):  # an editor created the note again meanwhile: theirs is newer
             aside.unlink()
             return False
-        _fsync_dir(folder)
         _step("placed")
-        late = aside.read_bytes()
-        if late == expected:
+        if aside.read_bytes() == expected:
             aside.unlink()
             return True
-        # A writer that had the file open wrote into it while it was aside: its text is newer than
-        # the one our edit was made on. Put it back over ours (unless yet another save replaced
-        # ours), and let the caller re-make the edit on it.
-        _swap(path, _write_temp(folder, late, aside.stat().st_mode & 0o7777), new, late)
-        aside.unlink()
-        return False
+        # A writer that had the file open wrote into it while it was aside, and may still be writing:
+        # its very file goes back over our text, and memem's edit yields (re-made on that file, it
+        # would take the file away from the writer again).
+        if _swap(path, aside, new, b"", consume=False):
+            with contextlib.suppress(FileNotFoundError):
+                aside.unlink()  # the same file has its name back; this was its second name
+        else:
+            _put_back(aside, path, new)  # yet another save replaced ours: keep both of theirs
+        raise WriteConflict(f"{path} was being written by another program; the edit was not applied")
     except BaseException:
         if aside.exists():
-            _put_back(aside, path)
+            _put_back(aside, path, expected)
         raise
     finally:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        with contextlib.suppress(OSError):
-            journal.unlink()
+        if consume:
+            with contextlib.suppress(OSError):
+                new_file.unlink()
+        if not aside.exists():  # while the note is aside, the journal is how a restart finds it
+            with contextlib.suppress(OSError):
+                journal.unlink()
 
 
 def _write_journal(journal: Path, name: str) -> None:
@@ -172,58 +222,114 @@ def _write_journal(journal: Path, name: str) -> None:
         json.dump({"note": name}, handle)
         handle.flush()
         os.fsync(handle.fileno())
+    _fsync_dir(journal.parent)
+
+
+def _journal_names(path: Path) -> bool:
+    """Whether some journal in the note's folder says the note is aside right now."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            if entry.name.startswith(ASIDE_PREFIX) and entry.name.endswith(JOURNAL_SUFFIX):
+                with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+                    if json.loads(Path(entry.path).read_text(encoding="utf-8")).get("note") == path.name:
+                        return True
+    return False
+
+
+def read_note(path: Path, wait: float = RETURN_WAIT) -> bytes:
+    """A note's bytes; if another memem process has it aside for an edit, wait for it to come back."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            if time.monotonic() >= deadline or not _journal_names(path):
+                raise NoteVanished(str(path)) from None
+            time.sleep(0.005)
 
 
 def update(path: Path, change: Callable[[str], str], attempts: int = 8) -> str:
-    """Apply `change` to the note's current text and put the result in place, losing no concurrent edit.
+    """Apply `change` to the note's current text and put the result in place, over nobody's save.
 
     `change` may be called several times: whenever someone else saved first, it is applied again to
     their text, so it must compute the edit from the text it is given (never from an earlier read).
     Returns the new content hash (unchanged if `change` changed nothing).
     """
-    for _ in range(attempts):
-        before = _read(path)
-        new = change(before.decode("utf-8")).encode("utf-8")
-        if new == before:
-            return content_hash(before)
-        try:
-            mode = path.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            raise NoteVanished(str(path)) from None
-        temp = _write_temp(path.parent, new, mode)
-        _step("computed")
-        if _swap(path, temp, before, new):
-            return content_hash(new)
+    with _STRIPES[hash(str(path)) % len(_STRIPES)]:
+        for _ in range(attempts):
+            before = read_note(path)
+            new = change(before.decode("utf-8")).encode("utf-8")
+            if new == before:
+                return content_hash(before)
+            try:
+                mode = path.stat().st_mode & 0o7777
+            except FileNotFoundError:
+                raise NoteVanished(str(path)) from None
+            temp = _write_temp(path.parent, new, mode)
+            _step("computed")
+            if _swap(path, temp, before, new):
+                return content_hash(new)
     raise WriteConflict(f"{path} kept changing; the edit was not applied")
+
+
+def _plain_name(value: object) -> str | None:
+    """A journal's note name, if it is a bare file name (a journal is a file in the vault: never trust
+    it to name a path elsewhere)."""
+    if not isinstance(value, str) or not value or value in (".", "..") or "/" in value or "\x00" in value:
+        return None
+    return value
+
+
+def _journals(folder: Path) -> Iterator[tuple[Path, Path]]:
+    """(journal, aside) pairs under `folder`, oldest first: after a crash inside a nested swap, the
+    outer one (another program's late save) is put back before the inner one (memem's edit)."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith(ASIDE_PREFIX) and name.endswith(JOURNAL_SUFFIX):
+                journal = Path(root) / name
+                with contextlib.suppress(OSError):
+                    found.append((journal.stat().st_mtime_ns, journal))
+    for _, journal in sorted(found):
+        yield journal, journal.with_name(journal.name.removesuffix(JOURNAL_SUFFIX))
 
 
 def recover(folder: Path) -> list[str]:
     """Repair what an interrupted write left under `folder` (run by the owner before it writes).
 
-    A note found aside is put back under its name (unless a file has that name again); leftover temp
-    files, which only ever hold text that was not yet in place, are removed. Returns what was done.
+    A note found aside is put back under its name; if the name is taken again, or the journal that
+    named it is unreadable, it is kept under a visible name for the person. Leftover temp files,
+    which only ever hold text that was not yet in place, are removed. Returns what was done.
     """
     done: list[str] = []
     if not folder.is_dir():
         return done
+    for journal, aside in _journals(folder):
+        try:
+            name = _plain_name(json.loads(journal.read_text(encoding="utf-8")).get("note"))
+        except (OSError, ValueError, AttributeError):
+            name = None
+        try:
+            if aside.exists() and name is not None:
+                _put_back(aside, aside.with_name(name), b"")
+                done.append(f"put back {name} after an interrupted edit")
+            journal.unlink()
+        except OSError as exc:
+            done.append(f"could not repair {journal.name}: {exc}")
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        here = Path(root)
         for name in files:
-            if not name.startswith(ASIDE_PREFIX) or not name.endswith(JOURNAL_SUFFIX):
-                continue
-            journal, aside = here / name, here / name.removesuffix(JOURNAL_SUFFIX)
-            with contextlib.suppress(OSError, ValueError):
-                original = here / str(json.loads(journal.read_text(encoding="utf-8"))["note"])
-                if aside.exists() and "/" not in original.name:
-                    _put_back(aside, original)
-                    done.append(f"put back {original.name} after an interrupted edit")
-                journal.unlink()
-        for name in files:
+            path = Path(root) / name
             if name.startswith(TEMP_PREFIX):
                 with contextlib.suppress(OSError):
-                    (here / name).unlink()
+                    path.unlink()
                     done.append(f"removed the leftover temp file {name}")
+            elif name.startswith(ASIDE_PREFIX) and not name.endswith(JOURNAL_SUFFIX):
+                # A note aside with no readable journal: its name is lost, its text must not be.
+                with contextlib.suppress(OSError):
+                    kept = _place_numbered(path, Path(root), f"Recovered note {name.removeprefix(ASIDE_PREFIX)}")
+                    done.append(f"kept a note whose edit was interrupted as {kept.name}")
     for line in done:
         log.warning("%s: %s", folder, line)
     return done

@@ -130,6 +130,22 @@ def test_dotfiles_credential_files_and_pipes_in_the_project_are_skipped(service:
     assert "credentials" in reasons["credentials.json"] and "regular file" in reasons["pipe.md"]
 
 
+def test_only_notes_and_chat_exports_system_folders_and_hard_links_are_refused(
+    service: MemoryService, project: Path
+) -> None:
+    (project / "settings.py").write_text("DATABASE = {'PASSWORD': 'x'}\n")
+    (project / "logo.png").write_bytes(b"\x89PNG\r\n")
+    os.link(project / "docs" / "Deploys.md", project / "docs" / "Deploys again.md")
+    allowed = roots(service, project)
+    for name in ("settings.py", "logo.png"):
+        with pytest.raises(Refused, match="not a markdown"):
+            import_path(service, project / name, allowed)
+    report = import_path(service, project / "docs" / "Deploys again.md", allowed)
+    assert report.imported == [] and "hard link" in report.skipped[0]["reason"]
+    for system in ("/etc", "/var/log", "/usr/share"):
+        assert usable_project_dir(system) is None
+
+
 def test_a_file_the_secret_screen_flags_is_not_imported(service: MemoryService, project: Path) -> None:
     key = "sk-ant-api03-" + "Zq7" * 30 + "AA"
     (project / "docs" / "Setup.md").write_text(f"Use the key {key} for the staging bot.\n")

@@ -13,6 +13,7 @@ import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from memem.config import Paths
 from memem.index.store import IndexStore
@@ -171,14 +172,48 @@ def test_streamable_http_needs_the_token(shop_vault: Path, transcripts_home: Pat
                 await client.list_tools()
 
         anyio.run(with_token)
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(ExceptionGroup) as refused:  # the SDK's client gives up; the raw request says why
             anyio.run(without_token)
-        assert "401" in repr(refused.value) or "nauthorized" in repr(refused.value) or refused.value is not None
+        assert refused.group_contains(MCPError)
         raw = httpx2.post(
             url,
             json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
             headers={"Accept": "application/json, text/event-stream"},
         )
         assert raw.status_code == 401
+    finally:
+        daemon.stop()
+
+
+def test_memory_import_reads_the_project_folder_the_relay_names(shop_vault: Path, tmp_path: Path) -> None:
+    """`memem mcp` sends its session's project folder; the daemon allows imports from it, and only it."""
+    project = Path.home() / "code" / "shop"
+    (project / "docs").mkdir(parents=True)
+    (project / "docs" / "Releases.md").write_text("Releases are cut from main every second Tuesday.\n")
+    other = Path.home() / "code" / "other"
+    other.mkdir(parents=True)
+    (other / "Other.md").write_text("Not this session's project.\n")
+    daemon = RunningDaemon(shop_vault)
+    try:
+        daemon.wait_ready()
+
+        async def call(project_dir: str | None, path: Path) -> Any:
+            headers = {"Authorization": f"Bearer {daemon.token}"}
+            if project_dir:
+                headers["X-Memem-Project-Dir"] = project_dir
+            async with (
+                httpx2.AsyncClient(headers=headers) as http,
+                Client(streamable_http_client(f"{daemon.info.url}/mcp", http_client=http)) as client,
+            ):
+                return await client.call_tool("memory_import", {"path": str(path), "project": "shop"})
+
+        without = anyio.run(call, None, project / "docs")
+        assert without.is_error and "outside the folders" in text(without)
+        named = anyio.run(call, str(project), project / "docs")
+        assert not named.is_error and named.structured_content["counts"]["imported"] == 1, text(named)
+        elsewhere = anyio.run(call, str(project), other / "Other.md")
+        assert elsewhere.is_error and "outside the folders" in text(elsewhere)
+        home = anyio.run(call, str(Path.home()), other / "Other.md")  # the home folder is never a project
+        assert home.is_error
     finally:
         daemon.stop()

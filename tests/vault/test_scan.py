@@ -46,3 +46,31 @@ def test_is_memory_path() -> None:
     assert not is_memory_path("memem/memories/.obsidian/y.md", "memem/memories")
     assert not is_memory_path("notes/y.md", "memem/memories")
     assert not is_memory_path("memem/memories/y.md.swp", "memem/memories")
+
+
+def test_a_single_path_is_never_read_through_a_symlinked_folder(fresh_vault: Path, tmp_path: Path) -> None:
+    """The watcher hands over single paths: they get the walk's rules, folders on the way included."""
+    from memem.index.store import read_note_file
+    from memem.vault.scan import stat_one
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "note.md").write_text("---\nid: outside\n---\nfrom elsewhere\n")
+    memories = fresh_vault / "memem" / "memories"
+    (memories / "ext").symlink_to(outside, target_is_directory=True)
+    walked = list(walk(fresh_vault, "memem/memories"))
+    assert [(b.path, "symlinked folder" in b.reason) for b in walked if isinstance(b, BadNote)] == [
+        ("memem/memories/ext/", True)
+    ]
+    single = stat_one(fresh_vault, "memem/memories", "memem/memories/ext/note.md")
+    assert isinstance(single, BadNote) and single.path == "memem/memories/ext/"
+    # A folder swapped for a symlink after the stat: the open sees where it really leads.
+    real = memories / "real"
+    real.mkdir()
+    (real / "note.md").write_text("---\nid: real\n---\ninside\n")
+    st = stat_one(fresh_vault, "memem/memories", "memem/memories/real/note.md")
+    assert isinstance(st, FileStat)
+    real.rename(memories / "moved")
+    (memories / "real").symlink_to(outside, target_is_directory=True)
+    read = read_note_file(fresh_vault, st, memories="memem/memories")
+    assert isinstance(read, BadNote) and "symlink" in read.reason

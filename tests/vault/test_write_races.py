@@ -8,10 +8,12 @@ handle it opened earlier. Whatever the step and the style, both edits must be in
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,7 +100,7 @@ def test_a_save_from_another_process_mid_edit_keeps_both(
 
 def test_a_handle_opened_before_the_edit_and_written_after_it_is_kept(note: Path, seam: dict[str, object]) -> None:
     """An editor that opened the file before memem took it aside writes into it after memem's new
-    text is in place: that write must not vanish with the old copy."""
+    text is in place: that write must not vanish with the old copy; memem's edit yields to it."""
     handle = note.open("r+")
 
     def late_write() -> None:
@@ -109,12 +111,11 @@ def test_a_handle_opened_before_the_edit_and_written_after_it_is_kept(note: Path
 
     seam["at"], seam["do"] = "placed", late_write
     try:
-        writer.update(note, mark_reviewed)
+        with pytest.raises(writer.WriteConflict):
+            writer.update(note, mark_reviewed)
     finally:
         handle.close()
-    result = final(note)
-    assert "The body the person just saved." in result.body
-    assert result.reviewed == "2026-12-04"
+    assert note.read_text() == THEIRS
     assert leftovers(note.parent) == []
 
 
@@ -157,3 +158,100 @@ def test_the_edit_keeps_the_notes_permissions(note: Path) -> None:
     os.chmod(note, 0o640)
     writer.update(note, mark_reviewed)
     assert note.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("style", ["rename", "inplace"])
+def test_a_save_right_after_the_edit_landed_is_kept_whole(note: Path, seam: dict[str, object], style: str) -> None:
+    """A save just after memem's text is in place is the newest: it stays as it is."""
+    seam["at"], seam["do"] = "placed", lambda: save_from_another_process(note, THEIRS, style)
+    writer.update(note, mark_reviewed)
+    assert note.read_text() == THEIRS and leftovers(note.parent) == []
+
+
+def test_a_handle_still_writing_after_the_edit_returns_loses_nothing(note: Path, seam: dict[str, object]) -> None:
+    """The late writer's file itself goes back, not a copy: what it writes after memem is done lands
+    in the note too."""
+    handle = note.open("r+")
+
+    def first_half() -> None:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(THEIRS[:40])
+        handle.flush()
+
+    seam["at"], seam["do"] = "placed", first_half
+    try:
+        with pytest.raises(writer.WriteConflict):
+            writer.update(note, mark_reviewed)
+        handle.write(THEIRS[40:])
+        handle.flush()
+    finally:
+        handle.close()
+    assert note.read_text() == THEIRS
+
+
+def test_two_threads_editing_one_note_lose_nothing(note: Path) -> None:
+    """memem's own concurrent edits (two MCP calls, the miner beside a save) wait for each other."""
+    errors: list[BaseException] = []
+
+    def append(tag: str) -> None:
+        try:
+            for n in range(100):
+                writer.update(note, lambda text, n=n: text + f"{tag}{n}\n")
+        except BaseException as exc:  # collected: an exception in a thread would otherwise vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=append, args=(tag,)) for tag in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    text = note.read_text()
+    assert errors == [] and all(f"{tag}{n}\n" in text for tag in "ab" for n in range(100))
+
+
+def test_without_hard_links_edits_and_new_notes_still_work(note: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """exFAT and some network shares refuse hard links: the name is reserved and renamed over."""
+
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    writer.update(note, mark_reviewed)
+    assert final(note).reviewed == "2026-12-04"
+    created = writer.create_new(note.parent, "A note", b"---\nid: n2\n---\nsecond\n")
+    assert created.name == "A note 2.md" and created.read_bytes().endswith(b"second\n")
+    assert leftovers(note.parent) == []
+
+
+@pytest.mark.parametrize("step", ["computed", "taken-aside", "placed"])
+def test_a_kill_at_any_step_loses_nothing_after_recovery(note: Path, seam: dict[str, object], step: str) -> None:
+    """Killed mid-edit (the seam raises, as a signal would): after `recover`, the note is there, old
+    or new, and nothing of memem's is left lying around."""
+
+    def die() -> None:
+        raise KeyboardInterrupt
+
+    seam["at"], seam["do"] = step, die
+    with pytest.raises(KeyboardInterrupt):
+        writer.update(note, mark_reviewed)
+    writer.recover(note.parent)
+    assert note.read_text() in (ORIGINAL, mark_reviewed(ORIGINAL))
+    assert leftovers(note.parent) == []
+
+
+def test_a_hostile_journal_cannot_write_outside_its_folder(tmp_path: Path) -> None:
+    """A journal is a file in the vault (a synced or shared one, perhaps): it names a note, never a path."""
+    folder = tmp_path / "vault" / "memem" / "memories"
+    folder.mkdir(parents=True)
+    for n, claimed in enumerate(["../../../escaped.md", "/tmp/absolute.md", "..", "", 7]):
+        (folder / f".memem-aside-{n}").write_text(f"text {n}")
+        (folder / f".memem-aside-{n}.json").write_text(json.dumps({"note": claimed}))
+    (folder / ".memem-aside-broken").write_text("text of a broken journal")
+    (folder / ".memem-aside-broken.json").write_text("[1]")
+    (folder / ".memem-aside-orphan").write_text("text with no journal")
+    done = writer.recover(folder)
+    assert not (tmp_path / "escaped.md").exists() and not Path("/tmp/absolute.md").exists()
+    kept = sorted(p.read_text() for p in folder.glob("Recovered note *.md"))
+    assert kept == sorted([*(f"text {n}" for n in range(5)), "text of a broken journal", "text with no journal"])
+    assert leftovers(folder) == [] and len(done) >= 7
