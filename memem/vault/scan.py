@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from memem.vault.files import is_within
 from memem.vault.note import MAX_NOTE_BYTES, BadNote
 
 IGNORED_DIRS = {".obsidian", ".trash", ".git", ".memem", "node_modules", "__pycache__"}
@@ -52,14 +53,6 @@ def is_memory_path(rel_path: str, memories: str) -> bool:
         and not relative_parts_ignored(rel_path)
         and is_candidate_name(rel_path.rsplit("/", 1)[-1])
     )
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
 
 
 def safe_rel(rel: str) -> str:
@@ -101,9 +94,9 @@ def _symlink(path: Path, rel: str, vault: Path, root: Path) -> BadNote | None:
         if exc.errno == errno.ELOOP:
             return BadNote(rel, "symlink loop: not followed")
         return BadNote(rel, f"symlink cannot be followed ({exc.strerror or exc})")
-    if not _inside(target, vault.resolve()):
+    if not is_within(target, vault.resolve()):
         return BadNote(rel, f"symlink to {target}, outside the vault: not followed")
-    if not _inside(target, root.resolve()) or not target.is_file():
+    if not is_within(target, root.resolve()) or not target.is_file():
         return BadNote(rel, "symlink to something that is not a note in the memories folder: not followed")
     return None  # the target is a note memem indexes at its real path
 
