@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def wait_until_indexed(vault: Path) -> None:
     """The daemon `memem mcp` started is reconciling the new vault; time only once it is done."""
+    from memem.client.discovery import read_daemon
+    from memem.client.http import call
     from memem.config import Paths, load_or_create_token
-    from memem.server.client import call
-    from memem.server.discovery import read_daemon
 
     paths = Paths.resolve(vault)
     while True:

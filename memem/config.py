@@ -179,6 +179,12 @@ class Paths:
             private_file(marker).write_text(str(self.vault) + "\n", encoding="utf-8")
 
 
+def claude_projects_dir() -> Path:
+    """Where Claude Code keeps session transcripts (`CLAUDE_CONFIG_DIR` moves it)."""
+    base = os.environ.get("CLAUDE_CONFIG_DIR")
+    return (Path(base) if base else Path.home() / ".claude") / "projects"
+
+
 def load_or_create_token(home: Path) -> str:
     """The per-install secret that loopback clients present. Created once, mode 0600."""
     path = home / "token"

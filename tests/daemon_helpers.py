@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from memem.client.discovery import DaemonInfo, read_daemon
+from memem.client.http import DaemonUnavailable, call
 from memem.config import Paths, load_or_create_token
-from memem.server.client import DaemonUnavailable, call
-from memem.server.discovery import DaemonInfo, read_daemon
 
 
 class RunningDaemon:

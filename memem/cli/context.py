@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from memem.client.discovery import DaemonInfo, read_daemon
 from memem.config import Paths
-from memem.server.discovery import DaemonInfo, read_daemon
 
 if TYPE_CHECKING:
     from memem.index.store import IndexStore
@@ -62,14 +62,14 @@ class Context:
             time.sleep(0.02)
             holder = known_holder(self.paths.lock_file)
         if holder.get("role") == "daemon" and is_locked(self.paths.lock_file):
-            from memem.server.spawn import wait_for_daemon
+            from memem.client.spawn import wait_for_daemon
 
             return wait_for_daemon(self.paths, 120.0)
         return None
 
     def call(self, info: DaemonInfo, method: str, path: str, payload: Any = None, timeout: float = 60.0) -> Any:
+        from memem.client.http import DaemonError, DaemonUnavailable, call
         from memem.config import load_or_create_token
-        from memem.server.client import DaemonError, DaemonUnavailable, call
 
         token = load_or_create_token(self.paths.home)
         try:
@@ -116,7 +116,8 @@ def op(ctx: Context, name: str, payload: dict[str, Any]) -> Any:
         return ctx.call(info, "POST", f"/v1/op/{name}", payload, timeout=600)
     from dataclasses import asdict
 
-    from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
+    from memem.errors import MememError
+    from memem.memory.service import MemoryService, SaveRequest
 
     with ctx.open_store(reconcile=True) as store:
         service = MemoryService(store)
@@ -133,7 +134,7 @@ def op(ctx: Context, name: str, payload: dict[str, Any]) -> Any:
                 return service.graph_audit()
             if name == "list":
                 return service.list_memories(payload.get("project"), payload.get("limit", 50), payload.get("offset", 0))
-        except (Refused, NotFound) as exc:
+        except MememError as exc:
             raise CommandError(str(exc)) from None
     raise CommandError(f"unknown operation {name}")
 

@@ -63,10 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if len(args_list) == 2 and args_list[0] == "hook" and not args_list[1].startswith("-"):
         # The hot path: Claude Code runs this before every prompt. Skip the parser and its imports.
-        from memem.hooks.run import run as run_hook
+        from memem.cli.hook_entry import run as run_hook
 
         return run_hook(args_list[1])
     from memem.cli.context import CommandError, Context
+    from memem.errors import MememError
 
     parser = build_parser()
     args = parser.parse_args(args_list)
@@ -79,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"memem: {exc}", file=sys.stderr)
         return exc.code
+    except MememError as exc:  # the error table (memem.errors), from a command that ran the service itself
+        print(f"memem: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("memem: interrupted", file=sys.stderr)
         return 130

@@ -18,7 +18,7 @@ from typing import Any
 
 import networkx as nx
 
-from memem.index.catalog import Row
+from memem.vault.note import TypedLink
 
 DANGLING = "dangling"
 
@@ -30,6 +30,31 @@ def _key(name: str) -> str:
 def _edge_key(kind: str, text: str) -> str:
     """One edge per link kind and link text: `[[A]]` and `[[A alias]]` to the same note are two links."""
     return f"{kind}|{_key(text)}"
+
+
+@dataclass(frozen=True)
+class GraphNote:
+    """What the graph needs of a note: its names, a few properties recall filters on, its links.
+
+    A value of the graph's own rather than the catalog's note, so the graph sits below the indexes
+    (the catalog builds one per note) and can be fed from anywhere a note is known.
+    """
+
+    uid: int
+    id: str
+    title: str
+    path: str
+    status: str
+    project: str | None
+    layer: int
+    created: str | None
+    updated: str | None
+    aliases: tuple[str, ...]
+    links: tuple[TypedLink, ...]
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".md")
 
 
 @dataclass(frozen=True)
@@ -48,20 +73,20 @@ class MemoryGraph:
         self._names_of: dict[int, list[str]] = {}
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Row]) -> MemoryGraph:
+    def from_notes(cls, notes: Iterable[GraphNote]) -> MemoryGraph:
         graph = cls()
-        rows = list(rows)
-        for row in rows:
-            graph._add_node(row)
-        for row in rows:
-            graph._add_out_edges(row)
+        notes = list(notes)
+        for note in notes:
+            graph._add_node(note)
+        for note in notes:
+            graph._add_out_edges(note)
         return graph
 
     # --- names -------------------------------------------------------------------------------------
-    def _node_names(self, row: Row) -> list[tuple[str, int]]:
-        names = [(_key(row.path), 0), (_key(row.name), 1)]
-        names += [(_key(a), 2) for a in row.aliases]
-        names += [(_key(row.title), 3), (_key(row.id), 4)]
+    def _node_names(self, note: GraphNote) -> list[tuple[str, int]]:
+        names = [(_key(note.path), 0), (_key(note.name), 1)]
+        names += [(_key(a), 2) for a in note.aliases]
+        names += [(_key(note.title), 3), (_key(note.id), 4)]
         return [(n, r) for n, r in names if n]
 
     def resolve(self, target: str) -> int | None:
@@ -70,16 +95,16 @@ class MemoryGraph:
             return None
         return min(candidates.items(), key=lambda item: (item[1], len(self.g.nodes[item[0]]["path"]), item[0]))[0]
 
-    def _add_node(self, row: Row) -> None:
+    def _add_node(self, note: GraphNote) -> None:
         self.g.add_node(
-            row.uid, id=row.id, title=row.title, path=row.path, status=row.status, project=row.project,
-            layer=row.layer, created=row.created, updated=row.updated,
+            note.uid, id=note.id, title=note.title, path=note.path, status=note.status, project=note.project,
+            layer=note.layer, created=note.created, updated=note.updated,
         )  # fmt: skip
-        names = self._node_names(row)
+        names = self._node_names(note)
         for name, rank in names:
             bucket = self._names.setdefault(name, {})
-            bucket[row.uid] = min(rank, bucket.get(row.uid, rank))
-        self._names_of[row.uid] = [n for n, _ in names]
+            bucket[note.uid] = min(rank, bucket.get(note.uid, rank))
+        self._names_of[note.uid] = [n for n, _ in names]
 
     def _drop_names(self, uid: int) -> list[str]:
         dropped = self._names_of.pop(uid, [])
@@ -101,15 +126,15 @@ class MemoryGraph:
             self.g.add_node(node, dangling=True, target=text.strip())
         return node
 
-    def _add_out_edges(self, row: Row) -> None:
-        for typed in row.links:
+    def _add_out_edges(self, note: GraphNote) -> None:
+        for typed in note.links:
             if not typed.link.target:
                 continue  # a same-note heading link ([[#heading]]) is not an edge
             target = self._target_node(typed.link.target)
-            if target == row.uid:
+            if target == note.uid:
                 continue  # a note linking to itself says nothing
             self.g.add_edge(
-                row.uid, target, key=_edge_key(typed.kind, typed.link.target), kind=typed.kind, text=typed.link.target
+                note.uid, target, key=_edge_key(typed.kind, typed.link.target), kind=typed.kind, text=typed.link.target
             )
 
     def _prune_dangling(self, nodes: Iterable[Any]) -> None:
@@ -130,18 +155,18 @@ class MemoryGraph:
         self._prune_dangling(touched)
 
     # --- updates -----------------------------------------------------------------------------------
-    def upsert(self, row: Row) -> None:
-        old_names = set(self._drop_names(row.uid)) if row.uid in self.g else set()
-        if row.uid in self.g:
-            old_targets = {t for _, t in self.g.out_edges(row.uid)}
-            self.g.remove_edges_from(list(self.g.out_edges(row.uid, keys=True)))
+    def upsert(self, note: GraphNote) -> None:
+        old_names = set(self._drop_names(note.uid)) if note.uid in self.g else set()
+        if note.uid in self.g:
+            old_targets = {t for _, t in self.g.out_edges(note.uid)}
+            self.g.remove_edges_from(list(self.g.out_edges(note.uid, keys=True)))
             self._prune_dangling(old_targets)
-        self._add_node(row)
-        new_names = set(self._names_of[row.uid])
+        self._add_node(note)
+        new_names = set(self._names_of[note.uid])
         # Links that named one of this note's old names may now resolve elsewhere (or dangle).
         lost = old_names - new_names
         if lost:
-            incoming = [e for e in self.g.in_edges(row.uid, keys=True, data=True) if _key(e[3]["text"]) in lost]
+            incoming = [e for e in self.g.in_edges(note.uid, keys=True, data=True) if _key(e[3]["text"]) in lost]
             self._reresolve(incoming)
         # Dangling links (and links to weaker matches) that one of the new names now satisfies.
         gained = new_names - old_names
@@ -152,12 +177,12 @@ class MemoryGraph:
                 if node in self.g:
                     stale.extend(self.g.in_edges(node, keys=True, data=True))
                 for uid in self._names.get(name, {}):
-                    if uid != row.uid:
+                    if uid != note.uid:
                         stale.extend(
                             e for e in self.g.in_edges(uid, keys=True, data=True) if _key(e[3]["text"]) == name
                         )
             self._reresolve(stale)
-        self._add_out_edges(row)
+        self._add_out_edges(note)
 
     def remove(self, uid: int) -> None:
         if uid not in self.g:

@@ -61,7 +61,7 @@ def context(event: str, markdown: str, notice: str | None = None) -> dict[str, A
 
 def detached(args: list[str], paths: Paths) -> None:
     """Run `memem ARGS` in the background, with memem's own hooks switched off for it."""
-    from memem.server.spawn import start_detached  # `python -P`, from a neutral folder: see there
+    from memem.client.spawn import start_detached  # `python -P`, from a neutral folder: see there
 
     start_detached(paths, args, "miner.log", {ENV_DISABLED: "1"})
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from memem.config import private_dir, private_file
+from memem.graph.memory_graph import GraphNote
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
 from memem.vault.wikilinks import WikiLink
@@ -93,6 +94,12 @@ class Row:
     @property
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1].removesuffix(".md")
+
+    def graph_note(self) -> GraphNote:
+        return GraphNote(
+            self.uid, self.id, self.title, self.path, self.status, self.project, self.layer, self.created,
+            self.updated, self.aliases, self.links,
+        )  # fmt: skip
 
 
 def _links_json(links: Sequence[TypedLink]) -> str:

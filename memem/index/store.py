@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memem.config import Paths
+from memem.errors import Unavailable
 from memem.graph.memory_graph import MemoryGraph
 from memem.index.catalog import Catalog, Row
 from memem.index.embeddings import EmbedderChoice, load_embedder
 from memem.index.vectors import VectorStore
 from memem.vault import writer
 from memem.vault.files import FileRefused, read_bounded
-from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, parse_note
+from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, embed_text, parse_note
 from memem.vault.scan import FileStat, is_memory_path, safe_rel, stat_one, walk
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ RACY_WINDOW_NS = 2_000_000_000
 """A file modified within 2 s of being indexed may have changed again within the same mtime tick."""
 
 
-class VaultGone(FileNotFoundError):
+class VaultGone(Unavailable, FileNotFoundError):
     """The vault's folder is not there (deleted, moved, or on a drive that is not mounted).
 
     A reconcile then refuses rather than read the absence as "every note deleted": dropping the
@@ -71,11 +72,6 @@ class ApplyReport:
     embedded: int = 0
     bad: list[BadNote] = field(default_factory=list)
     seconds: float = 0.0
-
-    def merge(self, other: ApplyReport) -> None:
-        for name in ("added", "updated", "moved", "deleted", "unchanged", "embedded"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.bad.extend(other.bad)
 
     @property
     def changed(self) -> int:
@@ -121,7 +117,7 @@ class IndexStore:
         self.lock = threading.RLock()  # guards the graph
         self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread
         self._check_model()
-        self.graph = MemoryGraph.from_rows(self.catalog.rows())
+        self.graph = MemoryGraph.from_notes(row.graph_note() for row in self.catalog.rows())
 
     def close(self) -> None:
         self.catalog.close()
@@ -330,7 +326,7 @@ class IndexStore:
                         self.catalog.set_vector_hash(conn, uid, None)
         with self.lock:
             for row in rows.values():
-                self.graph.upsert(row)
+                self.graph.upsert(row.graph_note())
         return refused
 
     def _write_note(
@@ -409,7 +405,7 @@ class IndexStore:
         rows = self.catalog.by_uid(uids)
         bodies = self.catalog.bodies(list(rows))
         batch = [rows[u] for u in uids if u in rows]
-        texts = [f"{r.title}\n{bodies.get(r.uid, '').strip()}" for r in batch]
+        texts = [embed_text(r.title, bodies.get(r.uid, "")) for r in batch]
         vectors = self.embedder.embed(texts)
         self.vectors.upsert(batch, vectors)
         with self.catalog.transaction() as conn:

@@ -101,15 +101,6 @@ class VectorStore:
             return set()
         return {int(i) for i in self.collection.get(ids=[str(u) for u in uids], include=[])["ids"]}
 
-    def vectors_of(self, uids: Sequence[int]) -> dict[int, np.ndarray]:
-        if not uids:
-            return {}
-        got = self.collection.get(ids=[str(u) for u in uids], include=["embeddings"])
-        embeddings = got["embeddings"]
-        if embeddings is None:
-            return {}
-        return {int(i): np.asarray(v, np.float32) for i, v in zip(got["ids"], list(embeddings), strict=True)}
-
     def count(self) -> int:
         return int(self.collection.count())
 

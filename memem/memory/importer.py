@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memem.config import ENV_IMPORT_ROOTS, Paths, memem_home, read_config
-from memem.memory.service import MAX_CONTENT, MemoryService, Refused, SaveRequest
+from memem.config import ENV_IMPORT_ROOTS, Paths, claude_projects_dir, memem_home, read_config
+from memem.errors import Refused
+from memem.memory.service import MAX_CONTENT, MemoryService, SaveRequest
 from memem.vault import frontmatter
 from memem.vault.files import FileRefused, is_within, read_bounded
 
@@ -77,8 +78,6 @@ class ImportReport:
 
 def allowed_roots(paths: Paths, project_dir: str | Path | None = None) -> list[Path]:
     """The folders an import may read: vault, project folder, transcripts, and configured roots."""
-    from memem.mining.transcript import claude_projects_dir
-
     roots = [paths.vault, claude_projects_dir()]
     project = usable_project_dir(project_dir)
     if project is not None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from memem.errors import NotFound, Refused
 from memem.graph.audit import audit
 from memem.index.catalog import Row
 from memem.index.store import IndexStore
@@ -34,14 +35,6 @@ MAX_TITLE = 200
 MAX_TAGS = 20
 DUPLICATE_COSINE = 0.95
 ID_ALPHABET = string.ascii_lowercase + string.digits
-
-
-class Refused(ValueError):
-    """A request memem refuses: bad arguments, screened content, unknown or ambiguous ids."""
-
-
-class NotFound(LookupError):
-    """No memory has that id (or name)."""
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from memem.errors import Refused
 from memem.index.vectors import GLOBAL
 from memem.memory.screen import describe, find_injection, find_secrets
-from memem.memory.service import MemoryService, Refused, SaveRequest, written_text
+from memem.memory.service import MemoryService, SaveRequest, written_text
 from memem.recall.candidates import query_vector
 from memem.vault import frontmatter, writer
 from memem.vault.note import Note, parse_note

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from memem.client.discovery import DaemonInfo
+from memem.client.http import call
 from memem.config import Paths, load_or_create_token
 from memem.memory.service import MemoryService
-from memem.server.client import call
-from memem.server.discovery import DaemonInfo
 
 
 class DaemonBackend:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from memem.memory.service import MemoryService, Refused
+from memem.errors import Refused
+from memem.memory.service import MemoryService
 from memem.mining.backends import LocalBackend
 from memem.mining.miner import choose_extractor, mine_turns
 from memem.mining.transcript import Turn, clean, turns_of

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from memem.memory.service import DUPLICATE_COSINE
 from memem.mining.lessons import Lesson
 from memem.mining.state import MiningState
 from memem.mining.transcript import Turn, read_turns
@@ -22,7 +23,6 @@ from memem.project import project_of
 
 log = logging.getLogger(__name__)
 CHUNK_CHARS = 40_000
-DUPLICATE_COSINE = 0.92
 
 
 class Backend(Protocol):
@@ -72,7 +72,8 @@ def decide(lessons: list[Lesson], similar: list[list[dict[str, Any]]], extractor
     items: list[dict[str, Any]] = [{"lesson": lesson.model_dump(), "action": "save"} for lesson in lessons]
     judge = getattr(extractor, "judge", None)
     if judge is None:
-        # Without a model, only near-identical text counts as the same memory; no contradiction guessing.
+        # Without a model, only near-identical text counts as the same memory (the rule a save applies);
+        # no contradiction guessing.
         for item, found in zip(items, similar, strict=True):
             if found and found[0]["cosine"] >= DUPLICATE_COSINE:
                 item.update(action="update", target=found[0]["id"])

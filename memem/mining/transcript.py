@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from memem.config import claude_projects_dir
 from memem.recall.text import strip_injected
 
 _REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.S)
@@ -128,14 +129,6 @@ def turns_of(records: list[dict[str, Any]]) -> list[Turn]:
         else:
             merged.append(turn)
     return merged
-
-
-def claude_projects_dir() -> Path:
-    """Where Claude Code keeps transcripts (`CLAUDE_CONFIG_DIR` moves it)."""
-    import os
-
-    base = os.environ.get("CLAUDE_CONFIG_DIR")
-    return (Path(base) if base else Path.home() / ".claude") / "projects"
 
 
 def transcripts(root: Path | None = None) -> Iterator[Path]:

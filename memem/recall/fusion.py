@@ -1,8 +1,8 @@
 """Fusing ranked lists: a convex combination of min-max-normalised scores.
 
 Why not reciprocal rank fusion: on LoCoMo-dev the normalised combination beat RRF at every setting
-tried (recall@10 0.751 vs 0.717 at best), because it keeps how far ahead a top hit is. Scores are
-normalised within each list, so BM25's unbounded scale and cosine's narrow band meet on equal terms.
+tried, because it keeps how far ahead a top hit is. Scores are normalised within each list, so BM25's
+unbounded scale and cosine's narrow band meet on equal terms. (Recall figures: the README.)
 
 One guard: a query with no meaning to the model (an error code, a made-up token) gets a flat cosine
 list, and plain min-max would stretch its noise to 0..1 and bury the one note that contains the
@@ -18,10 +18,9 @@ from collections.abc import Sequence
 VECTOR_WEIGHT = 0.6
 """Share of the vector list in the fused score (tuned on LoCoMo-dev; 0.5–0.65 are within a point)."""
 VECTOR_MIN_SPAN = 0.2
-"""Cosine span below which the vector list counts as flat. LoCoMo-dev questions span 0.13–0.38
-(5th–95th percentile) over their top 100; a made-up token spans less. 0.2 leaves LoCoMo-dev recall as
-it was (R@10 0.751, R@5 0.652 → 0.655) and puts a unique token's note first (20 of 20 probes in a
-2,000-note vault, against 12 of 20 with plain min-max)."""
+"""Cosine span below which the vector list counts as flat: natural-language questions spread their
+top 100 wider than this, a made-up token narrower. It leaves LoCoMo-dev recall where it was and puts a
+unique token's note first (tests/recall/test_ranking.py)."""
 FLAT_LIST_MIN = 20
 """Candidates a vector list needs before VECTOR_MIN_SPAN applies."""
 

@@ -7,8 +7,8 @@ absolute bar: cosine similarity to the prompt of at least FLOOR, or, for the one
 full-text and the vector retrievers rank first, at least AGREEMENT_FLOOR (two independent signals
 agreeing is evidence a lower cosine alone is not). At most MAX_ITEMS are shown.
 
-Chosen on LoCoMo-dev and checked on the developer-memory fixture (`benchmarks/injection_bench.py`):
-asked of a conversation where nothing relevant exists, a question injects nothing 91% of the time.
+Chosen on LoCoMo-dev and checked on the developer-memory fixture (`benchmarks/injection_bench.py`;
+its figures are in the README).
 """
 
 from __future__ import annotations

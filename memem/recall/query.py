@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from memem.errors import BadRequest
 
 MODES = ("hybrid", "fulltext", "vector")
 
@@ -20,3 +23,28 @@ class Query:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+
+
+def parse_query(data: dict[str, Any]) -> Query:
+    """A search request's JSON, checked field by field so the error says which one is wrong."""
+    text = data.get("query")
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest("`query` must be a non-empty string")
+    if len(text) > 10_000:
+        raise BadRequest("`query` is longer than 10,000 characters")
+    limit = data.get("limit", 10)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
+        raise BadRequest("`limit` must be an integer from 1 to 200")
+    project = data.get("project")
+    if project is not None and not isinstance(project, str):
+        raise BadRequest("`project` must be a string")
+    mode = data.get("mode", "hybrid")
+    if mode not in MODES:
+        raise BadRequest(f"`mode` must be one of {', '.join(MODES)}")
+    flags = {}
+    for name, default in (("include_deprecated", False), ("include_archive", True), ("graph", True)):
+        value = data.get(name, default)
+        if not isinstance(value, bool):
+            raise BadRequest(f"`{name}` must be true or false")
+        flags[name] = value
+    return Query(text=text, project=project or None, limit=limit, mode=mode, **flags)

@@ -1,9 +1,11 @@
 """The daemon's sync loop: reconcile on start, then follow the vault's file events.
 
-One thread does all index writes (principle: one writer). It takes debounced paths from the
-watcher and reconciles them; a full reconcile runs at start, on request (`memem index` while the
-daemon runs), after an inotify overflow, and every `periodic` seconds as a safety net for events a
-filesystem never reported (network shares, sleeping laptops). When the vault's folder goes away
+One process writes the indexes (principle: one writer), and within it one lock: this loop's thread
+applies the watcher's debounced paths and the full reconciles, and the daemon's request threads
+apply what a save or an edit just wrote, each under `IndexStore.write_lock`. A full reconcile runs at
+start, on request (`memem index` while the daemon runs), after an inotify overflow, and every
+`periodic` seconds as a safety net for events a filesystem never reported (network shares, sleeping
+laptops). When the vault's folder goes away
 (deleted, moved, an unmounted drive) the loop stops and tells the daemon, which exits: there is
 nothing left to follow, and the indexes stay as they were for when the folder comes back.
 """
@@ -18,6 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from memem.errors import Unavailable
 from memem.index.store import ApplyReport, IndexStore, VaultGone
 from memem.sync.debounce import Debouncer
 from memem.sync.watcher import VaultWatcher
@@ -26,7 +29,7 @@ from memem.vault.scan import safe_rel
 log = logging.getLogger(__name__)
 
 
-class ReconcileFailed(RuntimeError):
+class ReconcileFailed(Unavailable):
     """A full reconcile failed as a whole (not one note: those are bad notes); the reason is logged."""
 
 
@@ -67,7 +70,6 @@ class SyncLoop:
         self._requests: list[Future[ApplyReport]] = []
         self._requests_lock = threading.Lock()
         self._stop = threading.Event()
-        self._ready = threading.Event()
         self._next_reconcile = 0.0  # time.time() of the next periodic (or retried) full reconcile
         self.watcher = VaultWatcher(store.paths.vault, self.debouncer, self._known_under, self._on_overflow)
         self._thread = threading.Thread(target=self._run, name="memem-sync", daemon=True)
@@ -91,10 +93,6 @@ class SyncLoop:
         self.watcher.stop()
         self._thread.join(timeout=timeout)
         self.state.phase = "stopped"
-
-    def wait_ready(self, timeout: float | None = None) -> bool:
-        """Block until the start-up reconcile has finished."""
-        return self._ready.wait(timeout)
 
     def request_reconcile(self) -> Future[ApplyReport]:
         """Ask the sync thread for a full reconcile; the future resolves with its report."""
@@ -147,7 +145,6 @@ class SyncLoop:
         log.error("%s: stopping", exc)
         self.state.phase = "vault-gone"
         self._stop.set()
-        self._ready.set()
         with self._requests_lock:
             requests, self._requests = self._requests, []
         for future in requests:
@@ -163,7 +160,6 @@ class SyncLoop:
             return
         except ReconcileFailed:
             pass  # recorded by _reconcile; watching starts anyway and the reconcile is retried later
-        self._ready.set()
         while not self._stop.is_set():
             paths = self.debouncer.take(timeout=1.0)
             with self._requests_lock:

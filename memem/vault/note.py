@@ -24,7 +24,6 @@ BODY_LINK = "link"
 """Edge kind for a wikilink written in the body."""
 
 STATUSES = ("active", "deprecated")
-SOURCE_TYPES = ("mined", "user", "import")
 DEFAULT_LAYER = 2
 DEFAULT_IMPORTANCE = 3
 DEFAULT_KIND = "fact"
@@ -88,8 +87,7 @@ class Note:
 
     @property
     def embed_text(self) -> str:
-        """The text the vector index embeds; a change here (and only here) means re-embedding."""
-        return f"{self.title}\n{self.body.strip()}"
+        return embed_text(self.title, self.body)
 
     @property
     def embed_hash(self) -> str:
@@ -97,6 +95,12 @@ class Note:
 
     def typed_links(self, kind: str) -> list[WikiLink]:
         return [t.link for t in self.links if t.kind == kind]
+
+
+def embed_text(title: str, body: str) -> str:
+    """The text the vector index embeds for a note: the one formula, so a change to it re-embeds
+    every note (through `embed_hash`) and nothing embeds by another."""
+    return f"{title}\n{body.strip()}"
 
 
 def _date_field(meta: Mapping[str, Any], key: str, warnings: list[str]) -> str | None:

@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from memem.errors import Conflict
 from memem.vault.filenames import note_stem, numbered
 from memem.vault.note import content_hash
 
@@ -64,7 +65,7 @@ _STRIPES = [threading.Lock() for _ in range(64)]
 """Edits of one note within this process wait for each other; other processes are handled above."""
 
 
-class WriteConflict(RuntimeError):
+class WriteConflict(Conflict):
     """The note kept changing while memem tried to edit it; nothing was written."""
 
 

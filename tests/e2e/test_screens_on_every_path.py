@@ -23,8 +23,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from memem.client.http import DaemonError
 from memem.config import Paths, write_config
-from memem.server.client import DaemonError
 from tests.daemon_helpers import RunningDaemon, ready_daemon
 from tests.memory.corpora import FakeSecret, benign_imperatives, benign_lookalikes, fake_secrets, injections
 

@@ -104,6 +104,6 @@ def test_incremental_equals_rebuild(store: IndexStore, fresh_vault: Path) -> Non
     os.rename(mem / "N5.md", mem / "Five.md")
     write_note(fresh_vault, "Ghost 1")
     store.reconcile()
-    rebuilt = MemoryGraph.from_rows(store.catalog.rows())
+    rebuilt = MemoryGraph.from_notes(row.graph_note() for row in store.catalog.rows())
     key = lambda g: sorted((e.source, str(e.target), e.kind, e.text) for e in g.edges())  # noqa: E731
     assert key(store.graph) == key(rebuilt)

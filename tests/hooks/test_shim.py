@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from memem.client.discovery import hook_endpoint_file
 from memem.config import Paths
-from memem.server.discovery import hook_endpoint_file
 from tests.conftest import REPO, write_note
 from tests.daemon_helpers import RunningDaemon, stop_vault_daemon, wait_for_vault_daemon
 

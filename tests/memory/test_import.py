@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from memem.config import memem_home
+from memem.errors import Refused
 from memem.index.store import IndexStore
 from memem.memory.importer import allowed_roots, import_path, usable_project_dir
-from memem.memory.service import MemoryService, Refused
+from memem.memory.service import MemoryService
 from memem.mining.chat_import import conversations, mine_export
 from memem.recall.query import Query
 from memem.recall.search import search

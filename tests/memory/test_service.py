@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from memem.errors import NotFound, Refused
 from memem.index.store import IndexStore
 from memem.memory.importer import import_path
-from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
+from memem.memory.service import MemoryService, SaveRequest
 from memem.recall.query import Query
 from memem.recall.search import search
 from memem.vault.note import Note, parse_note

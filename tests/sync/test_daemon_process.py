@@ -14,10 +14,10 @@ from pathlib import Path
 import chromadb
 import pytest
 
+from memem.client.http import DaemonError, call
 from memem.config import Paths
 from memem.index.catalog import Catalog
 from memem.index.embeddings.minilm import NAME
-from memem.server.client import DaemonError, call
 from memem.vault.note import Note, parse_note
 from tests.conftest import SHARED, write_note
 from tests.daemon_helpers import RunningDaemon, stop_vault_daemon
@@ -163,12 +163,12 @@ def test_ten_simultaneous_spawns_start_one_daemon(fresh_vault: Path) -> None:
     """Ten hooks firing at once with the daemon down: exactly one daemon starts."""
     import concurrent.futures
 
-    from memem.server.spawn import spawn_daemon, wait_for_daemon
+    from memem.client.spawn import spawn_daemon, wait_for_daemon
 
     write_note(fresh_vault, "A", "alpha")
     paths = Paths.resolve(fresh_vault)
     script = (
-        "import sys; from memem.config import Paths; from memem.server.spawn import spawn_daemon; "
+        "import sys; from memem.config import Paths; from memem.client.spawn import spawn_daemon; "
         f"spawn_daemon(Paths.resolve({str(fresh_vault)!r}), wait=0)"
     )
     with concurrent.futures.ThreadPoolExecutor(10) as pool:

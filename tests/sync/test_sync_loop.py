@@ -30,7 +30,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
 def loop(store: IndexStore) -> Iterator[SyncLoop]:
     sync = SyncLoop(store, quiet=0.05)
     sync.start()
-    assert sync.wait_ready(30)
+    wait_until(lambda: sync.state.phase == "watching", 30)
     yield sync
     sync.stop()
 
@@ -132,8 +132,7 @@ def test_a_failing_reconcile_is_reported_and_retried_with_growing_pauses(
     sync = SyncLoop(store, quiet=0.05)
     sync.start()
     try:
-        assert sync.wait_ready(30)
-        assert sync.state.failed_reconciles == 1 and "No space left" in (sync.state.last_error or "")
+        wait_until(lambda: sync.state.failed_reconciles == 1, 30) and "No space left" in (sync.state.last_error or "")
         assert sync.retry_delay() == 5.0
         time.sleep(2.5)
         assert len(calls) == 1  # no retry storm

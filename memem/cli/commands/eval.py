@@ -58,8 +58,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
         report = evaluate(queries, retrieve, modes, ks)
     else:
+        from memem.recall.query import parse_query
         from memem.recall.search import search
-        from memem.server.app import parse_query
 
         with ctx.open_store(reconcile=True) as store:
 

@@ -19,6 +19,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from memem.hooks.run import run as run_hook
+    from memem.cli.hook_entry import run as run_hook
 
     return run_hook(args.event)

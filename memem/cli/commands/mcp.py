@@ -20,6 +20,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from memem.server.mcp_stdio import run as relay
+    from memem.client.relay import run as relay
 
     return relay(ctx.paths, args.wait)

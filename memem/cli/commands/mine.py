@@ -82,10 +82,10 @@ def _estimate(paths: list[Path], home: Path) -> dict[str, Any]:
 def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> list[dict[str, Any]]:
     from dataclasses import asdict
 
+    from memem.client.spawn import spawn_daemon
     from memem.mining.backends import DaemonBackend, LocalBackend
     from memem.mining.miner import choose_extractor, mine_transcript
     from memem.mining.state import MiningState, SessionBusy
-    from memem.server.spawn import spawn_daemon
 
     if args.offline:
         os.environ["MEMEM_MINER"] = "offline"

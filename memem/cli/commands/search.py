@@ -65,8 +65,9 @@ def _search_all(ctx: Context, payloads: list[dict[str, Any]]) -> list[Any]:
     if info is not None:
         answer = ctx.call(info, "POST", "/v1/search/batch", {"queries": payloads}, timeout=600)
         return list(answer["results"])
+    from memem.errors import BadRequest
+    from memem.recall.query import parse_query
     from memem.recall.search import search
-    from memem.server.app import BadRequest, parse_query
 
     results: list[Any] = []
     with ctx.open_store(reconcile=True) as store:

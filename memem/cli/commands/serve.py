@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from memem.server.daemon import serve
+    from memem.daemon.serve import serve
     from memem.sync.lock import LockHeld
 
     try:

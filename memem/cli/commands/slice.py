@@ -32,9 +32,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if info is not None:
         result = ctx.call(info, "POST", "/v1/slice", payload)
     else:
+        from memem.errors import BadRequest
+        from memem.recall.query import parse_query
         from memem.recall.search import search
         from memem.recall.slice import render
-        from memem.server.app import BadRequest, parse_query
 
         try:
             query = parse_query({**payload, "include_archive": False})

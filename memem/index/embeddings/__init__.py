@@ -6,9 +6,8 @@ slightly approximate) or `hash` (force the fallback). When the model cannot be f
 runs with the reasons recorded. Changing the choice re-embeds the vault once (vectors of two
 embedding functions never share a collection).
 
-Why float32 stays the default on every CPU: on an AVX-512 VNNI machine `minilm-int8-ffn` indexed
-LoCoMo turns at 149–174 notes/s against 116–119 for float32, with recall within noise, but its daemon
-peaked at 529 MB of RSS at 10,000 notes against 469 MB, over the 500 MB budget.
+Why float32 stays the default on every CPU: `minilm-int8-ffn` indexes faster with recall within noise,
+but its daemon's memory at 10,000 notes went over the budget (the README's Performance table).
 """
 
 from __future__ import annotations

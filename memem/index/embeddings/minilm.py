@@ -70,13 +70,11 @@ def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) ->
     """Weights of the dense layers quantised to int8, per channel; activations stay float.
 
     Only MatMuls against weights are quantised (quantising attention's activation products costs
-    far more accuracy for little speed). Measured on LoCoMo turns: ~1.6x faster on an AVX2 CPU, mean
-    cosine 0.991 to the float model.
+    far more accuracy for little speed).
 
     `feed_forward_only` keeps the attention projections in float too and quantises the two wide
-    feed-forward MatMuls of each layer (two thirds of the encoder's arithmetic): on an AVX-512 VNNI
-    CPU, 1.3-1.5x the float model's rate, mean cosine 0.993 to it, LoCoMo-dev hybrid R@5 / R@10
-    0.650 / 0.757 against the float model's 0.655 / 0.751.
+    feed-forward MatMuls of each layer (two thirds of the encoder's arithmetic). Rates and recall of
+    both, beside the float model's: the README's Performance table.
     """
     kind = "int8-ffn" if feed_forward_only else "int8"
     target = cache_dir / f"{fp32.stem}-{kind}-{_cache_key(fp32, f'{kind}-v1')}.onnx"

@@ -27,10 +27,10 @@ import threading
 import time
 from pathlib import Path
 
+from memem.client.discovery import DaemonInfo, read_daemon
+from memem.client.http import DaemonUnavailable, exchange
+from memem.client.spawn import spawn_daemon
 from memem.config import Paths, load_or_create_token
-from memem.server.client import DaemonUnavailable, exchange
-from memem.server.discovery import DaemonInfo, read_daemon
-from memem.server.spawn import spawn_daemon
 
 # `typing` costs ~8 ms to import; annotations are strings here, so only type checkers need it.
 TYPE_CHECKING = False

@@ -21,8 +21,9 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from memem import __version__
+from memem.errors import MememError
 from memem.memory.importer import allowed_roots, import_path
-from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
+from memem.memory.service import MemoryService, SaveRequest
 from memem.mining.chat_import import mine_export
 from memem.mining.transcript_search import TranscriptSearch
 from memem.recall.query import Query
@@ -102,7 +103,7 @@ async def _run(fn: Callable[..., T], *args: Any) -> T:
     """Run a blocking service call off the event loop; turn expected failures into tool errors."""
     try:
         return await anyio.to_thread.run_sync(fn, *args)
-    except (Refused, NotFound) as exc:
+    except MememError as exc:  # the error table (memem.errors): a tool error the model can read
         raise ToolError(str(exc)) from None
 
 

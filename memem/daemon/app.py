@@ -26,28 +26,25 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from memem import __version__
+from memem.errors import BadRequest, MememError
 from memem.hooks.events import log as hook_log
 from memem.hooks.events import respond as respond_to_hook
 from memem.index.health import health
 from memem.index.store import IndexStore
 from memem.memory.importer import allowed_roots, import_path
-from memem.memory.service import MemoryService, NotFound, Refused, SaveRequest
+from memem.memory.service import MemoryService, SaveRequest
 from memem.mining import apply as mining_apply
 from memem.mining.chat_import import mine_export
 from memem.mining.transcript_search import TranscriptSearch
 from memem.recall.inject import select as select_injection
-from memem.recall.query import MODES, Query
+from memem.recall.query import Query, parse_query
 from memem.recall.search import pinned_hits, search
 from memem.recall.slice import render as render_slice
 from memem.recall.text import is_trivial
-from memem.sync.loop import ReconcileFailed, SyncLoop, report_dict
+from memem.sync.loop import SyncLoop, report_dict
 
 log = logging.getLogger(__name__)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-
-
-class BadRequest(ValueError):
-    """The request's arguments are wrong; the message says how."""
 
 
 @dataclass
@@ -119,31 +116,6 @@ async def _json(request: Request) -> dict[str, Any]:
     return data
 
 
-def parse_query(data: dict[str, Any]) -> Query:
-    """A search request's JSON, checked field by field so the error says which one is wrong."""
-    text = data.get("query")
-    if not isinstance(text, str) or not text.strip():
-        raise BadRequest("`query` must be a non-empty string")
-    if len(text) > 10_000:
-        raise BadRequest("`query` is longer than 10,000 characters")
-    limit = data.get("limit", 10)
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
-        raise BadRequest("`limit` must be an integer from 1 to 200")
-    project = data.get("project")
-    if project is not None and not isinstance(project, str):
-        raise BadRequest("`project` must be a string")
-    mode = data.get("mode", "hybrid")
-    if mode not in MODES:
-        raise BadRequest(f"`mode` must be one of {', '.join(MODES)}")
-    flags = {}
-    for name, default in (("include_deprecated", False), ("include_archive", True), ("graph", True)):
-        value = data.get(name, default)
-        if not isinstance(value, bool):
-            raise BadRequest(f"`{name}` must be true or false")
-        flags[name] = value
-    return Query(text=text, project=project or None, limit=limit, mode=mode, **flags)
-
-
 Handler = Callable[[Request], Awaitable[Any]]
 
 
@@ -159,12 +131,8 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def endpoint(request: Request) -> JSONResponse:
         try:
             return JSONResponse(await handler(request))
-        except (BadRequest, Refused) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        except ReconcileFailed as exc:  # the vault as a whole could not be indexed: not the caller's fault
-            return JSONResponse({"error": str(exc)}, status_code=503)
-        except (LookupError, NotFound) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
+        except MememError as exc:  # the error table (memem.errors): each knows its status
+            return JSONResponse({"error": str(exc)}, status_code=exc.status)
         except Exception as exc:
             log.exception("request %s failed", request.url.path)
             return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
@@ -385,7 +353,7 @@ def create_app(ctx: DaemonContext) -> Starlette:
         Route("/v1/op/{name}", _endpoint(op_route), methods=["POST"]),
     ]
     # MCP over Streamable HTTP, behind the same token guard; its session manager lives with the app.
-    from memem.server.mcp_tools import build_mcp
+    from memem.daemon.mcp_tools import build_mcp
 
     mcp_server = build_mcp(service, transcripts=ctx.transcripts)
     mcp_app = mcp_server.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True)

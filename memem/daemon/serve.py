@@ -19,14 +19,14 @@ from types import FrameType
 from typing import Any
 
 from memem import __version__
-from memem.config import Paths, load_or_create_token, private_dir, private_file
-from memem.server.discovery import (
+from memem.client.discovery import (
     DaemonInfo,
     clear_daemon,
     clear_hook_endpoint,
     write_daemon,
     write_hook_endpoint,
 )
+from memem.config import Paths, load_or_create_token, private_dir, private_file
 from memem.sync.lock import OwnerLock
 
 log = logging.getLogger("memem.daemon")
@@ -72,9 +72,9 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
     """Run the daemon in this process until SIGTERM/SIGINT. Raises LockHeld if one already runs."""
     import uvicorn
 
+    from memem.client.spawn import release_inherited_spawn_lock
+    from memem.daemon.app import DaemonContext, create_app
     from memem.index.store import IndexStore
-    from memem.server.app import DaemonContext, create_app
-    from memem.server.spawn import release_inherited_spawn_lock
     from memem.sync.loop import SyncLoop
 
     host = "127.0.0.1"

@@ -15,11 +15,11 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from memem.client.discovery import read_daemon
 from memem.config import Paths
+from memem.daemon.mcp_tools import build_mcp
 from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
-from memem.server.discovery import read_daemon
-from memem.server.mcp_tools import build_mcp
 from tests.conftest import write_note
 from tests.daemon_helpers import RunningDaemon, stop_vault_daemon
 

@@ -20,8 +20,8 @@ import subprocess
 import sys
 import time
 
+from memem.client.discovery import DaemonInfo, read_daemon
 from memem.config import Paths
-from memem.server.discovery import DaemonInfo, read_daemon
 from memem.sync.lock import is_locked
 
 ENV_SPAWN_FD = "MEMEM_SPAWN_FD"

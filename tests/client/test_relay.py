@@ -23,8 +23,8 @@ import pytest
 from mcp.shared.inbound import decode_header_value
 
 from memem import __version__
+from memem.client.discovery import DaemonInfo, write_daemon
 from memem.config import Paths, load_or_create_token
-from memem.server.discovery import DaemonInfo, write_daemon
 from memem.sync.lock import OwnerLock
 from tests.conftest import write_note
 from tests.daemon_helpers import (

@@ -37,8 +37,8 @@ def _paths() -> tuple[Paths, str | None]:
         return Paths.resolve(), None
     except ConfigError:
         pass
-    from memem.cli.commands.init import copy_missing, template_dir
     from memem.config import write_config
+    from memem.vault.template import copy_missing, template_dir
 
     vault = Path(os.environ.get("MEMEM_DEFAULT_VAULT") or Path.home() / "memem-vault").expanduser()
     copy_missing(template_dir(), vault)
@@ -54,12 +54,12 @@ class ClientBackend:
         self.paths = paths
 
     def _call(self, path: str, payload: dict[str, Any]) -> Any | None:
-        from memem.server.client import DaemonError, DaemonUnavailable, call
-        from memem.server.discovery import read_daemon
+        from memem.client.discovery import read_daemon
+        from memem.client.http import DaemonError, DaemonUnavailable, call
 
         info = read_daemon(self.paths.daemon_file, self.paths.lock_file)
         if info is None:
-            from memem.server.spawn import spawn_daemon
+            from memem.client.spawn import spawn_daemon
 
             spawn_daemon(self.paths, wait=0)
             log(self.paths.home, "daemon not running: started one, answering from the catalog this time")
