@@ -114,3 +114,18 @@ def test_the_rules_are_the_documented_ones() -> None:
     rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| floor")]
     documented = [tuple(r.strip().strip("`") for r in row.split("|")[2].split(",")) for row in rows]
     assert documented == list(reversed(FLOORS))
+
+
+def test_only_the_index_queries_the_catalog() -> None:
+    """The catalog's tables are read and written by `memem/index` alone: one place for the SQL, the
+    scope rule and the ranking weights (the miner's own offsets database is not the catalog)."""
+    outside = []
+    for path in modules():
+        room = room_of(module_name(path)) if module_name(path) != "memem" else ""
+        if room == "index" or module_name(path) == "memem.mining.state":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for needle in ("notes_fts", "FROM notes", "catalog.conn", ".execute("):
+            if needle in text:
+                outside.append(f"{module_name(path)}: {needle}")
+    assert outside == []

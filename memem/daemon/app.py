@@ -36,11 +36,10 @@ from memem.memory.service import MemoryService, SaveRequest
 from memem.mining import apply as mining_apply
 from memem.mining.chat_import import mine_export
 from memem.mining.transcript_search import TranscriptSearch
-from memem.recall.inject import select as select_injection
+from memem.recall.inject import inject
 from memem.recall.query import Query, parse_query
 from memem.recall.search import pinned_hits, search
 from memem.recall.slice import render as render_slice
-from memem.recall.text import is_trivial
 from memem.sync.loop import SyncLoop, report_dict
 
 log = logging.getLogger(__name__)
@@ -68,11 +67,10 @@ class DaemonHookBackend:
         self.paths = store.paths
 
     def inject(self, prompt: str, project: str | None, budget: int) -> str:
-        hits = search(self.store, Query(prompt[:2000], project=project, limit=10, include_archive=False))
-        chosen = select_injection(hits)
-        rendered = render_slice(chosen.hits, budget, project)
-        hook_log(self.paths.home, f"UserPromptSubmit project={project} shown={list(rendered.shown)} ({chosen.reason})")
-        return rendered.markdown
+        injected = inject(self.store, prompt, project, budget)
+        shown = list(injected.shown)
+        hook_log(self.paths.home, f"UserPromptSubmit project={project} shown={shown} ({injected.reason})")
+        return injected.markdown
 
     def session(self, project: str | None, budget: int) -> str:
         return render_slice(pinned_hits(self.store, project), budget, project).markdown
@@ -212,16 +210,8 @@ def create_app(ctx: DaemonContext) -> Starlette:
             raise BadRequest("`prompt` must be a string")
         project = _str(data, "project", False)
         budget = _budget(data)
-        if is_trivial(prompt):
-            return {"markdown": "", "shown": [], "reason": "trivial prompt"}
-
-        def build() -> dict[str, Any]:
-            hits = search(store, Query(prompt[:2000], project=project, limit=10, include_archive=False))
-            chosen = select_injection(hits)
-            rendered = render_slice(chosen.hits, budget, project)
-            return {"markdown": rendered.markdown, "shown": list(rendered.shown), "reason": chosen.reason}
-
-        return await run_in_threadpool(build)
+        injected = await run_in_threadpool(inject, store, prompt, project, budget)
+        return {"markdown": injected.markdown, "shown": list(injected.shown), "reason": injected.reason}
 
     hook_backend = DaemonHookBackend(store)
 

@@ -2,6 +2,7 @@
 
 Read-only, no lock, no model: full-text matches only, under a stricter bar than the daemon's (most of
 the prompt's words must appear in the note), because without vectors there is no similarity to check.
+Rendered by the slice's one renderer, so it reads like what the daemon injects.
 """
 
 from __future__ import annotations
@@ -9,45 +10,37 @@ from __future__ import annotations
 import sqlite3
 
 from memem.config import Paths
-from memem.recall.text import CLOSE, OPEN, content_words, estimate_tokens, fts_expression, neutralise
+from memem.index.quick import keyword_rows, open_readonly, pinned_rows
+from memem.index.scope import Scope
+from memem.recall.slice import render
+from memem.recall.snippet import snippet
+from memem.recall.text import content_words, fts_expression
 
 MIN_COVERAGE = 0.6
 MAX_ITEMS = 3
 
 
-def _connect(paths: Paths) -> sqlite3.Connection | None:
-    if not paths.catalog_db.exists():
-        return None
-    return sqlite3.connect(f"file:{paths.catalog_db}?mode=ro", uri=True, timeout=0.5)
+class _Found:
+    """A catalog row as the slice shows it (what a search `Hit` would be, without the search)."""
 
+    __slots__ = ("id", "kind", "pinned", "snippet", "tensions", "title")
 
-def _render(rows: list[tuple[str, str, str]], heading: str, budget: int, project: str | None) -> str:
-    scope = f" for {project}" if project else ""
-    lines = [OPEN, f"## memem: what you remember{scope}", heading]
-    for note_id, title, body in rows:
-        first = next((line.strip("#*- ") for line in body.splitlines() if line.strip("#*- ")), "")
-        line = f"- **{neutralise(title)}** — {neutralise(first[:160])} `{neutralise(note_id)}`"
-        if estimate_tokens("\n".join([*lines, line, CLOSE])) > budget:
-            break
-        lines.append(line)
-    if len(lines) == 3:
-        return ""
-    return "\n".join([*lines, CLOSE])
+    def __init__(self, note_id: str, title: str, body: str, query: str, pinned: bool) -> None:
+        self.id, self.title, self.kind, self.pinned = note_id, title, "", pinned
+        self.snippet = snippet(body, query)
+        self.tensions: tuple[tuple[str, str], ...] = ()
 
 
 def keyword_slice(paths: Paths, prompt: str, project: str | None, budget: int) -> str:
     expression = fts_expression(prompt)
     wanted = set(content_words(prompt))
-    conn = _connect(paths)
+    conn = open_readonly(paths.catalog_db)
     if expression is None or conn is None or len(wanted) < 2:
         return ""
     try:
-        rows = conn.execute(
-            "SELECT n.id, n.title, f.body FROM notes_fts f JOIN notes n ON n.uid = f.rowid "
-            "WHERE notes_fts MATCH ? AND n.status = 'active' AND n.layer != 3 "
-            "AND (n.project = ? OR n.project IS NULL) ORDER BY bm25(notes_fts, 5.0, 1.0, 3.0) LIMIT 10",
-            (expression, project),
-        ).fetchall()
+        # The slice's scope: this project and global notes, active, no archive (as the daemon's inject).
+        scope = Scope(project, include_archive=False, global_only=True)
+        rows = keyword_rows(conn, expression, scope, 10)
     except sqlite3.Error:
         return ""
     finally:
@@ -58,23 +51,19 @@ def keyword_slice(paths: Paths, prompt: str, project: str | None, budget: int) -
         # Prefix match stands in for stemming: "installs" ~ "install", "caching" ~ "cache".
         hits = sum(1 for w in wanted if w in present or any(p.startswith(w[:5]) for p in present if len(w) > 5))
         if hits / len(wanted) >= MIN_COVERAGE and hits >= 2:
-            chosen.append((note_id, title, body))
-    return _render(chosen[:MAX_ITEMS], "### Relevant (keyword match; full recall is starting)", budget, project)
+            chosen.append(_Found(note_id, title, body, prompt, pinned=False))
+    heading = "### Relevant (keyword match; full recall is starting)"
+    return render(chosen[:MAX_ITEMS], budget, project, relevant=heading).markdown
 
 
 def pinned_slice(paths: Paths, project: str | None, budget: int) -> str:
-    conn = _connect(paths)
+    conn = open_readonly(paths.catalog_db)
     if conn is None or not project:
         return ""
     try:
-        rows = conn.execute(
-            "SELECT n.id, n.title, f.body FROM notes n JOIN notes_fts f ON f.rowid = n.uid "
-            "WHERE n.layer = 0 AND n.project = ? AND n.status = 'active' "
-            "ORDER BY n.importance DESC, coalesce(n.updated, n.created) DESC LIMIT 5",
-            (project,),
-        ).fetchall()
+        rows = pinned_rows(conn, project)
     except sqlite3.Error:
         return ""
     finally:
         conn.close()
-    return _render(rows, "### Working", budget, project)
+    return render([_Found(i, t, b, t, pinned=True) for i, t, b in rows], budget, project).markdown

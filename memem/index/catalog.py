@@ -21,12 +21,13 @@ from typing import Any
 
 from memem.config import private_dir, private_file
 from memem.graph.memory_graph import GraphNote
+from memem.index.quick import BM25, MAX_PINNED, PINNED_ORDER, PINNED_WHERE, fulltext_sql
+from memem.index.scope import Scope
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
 from memem.vault.wikilinks import WikiLink
 
 SCHEMA_VERSION = 1
-TITLE_WEIGHT, BODY_WEIGHT, TAGS_WEIGHT = 5.0, 1.0, 3.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -188,9 +189,13 @@ class Catalog:
         conn.execute("DELETE FROM meta WHERE key=?", (key,))
 
     # --- reads ------------------------------------------------------------------------------------
-    def rows(self, where: str = "", params: Sequence[Any] = ()) -> list[Row]:
-        sql = f"SELECT {_ROW_COLUMNS} FROM notes {('WHERE ' + where) if where else ''}"
+    def _rows(self, where: str = "", params: Sequence[Any] = ()) -> list[Row]:
+        sql = f"SELECT {_ROW_COLUMNS} FROM notes n {('WHERE ' + where) if where else ''}"
         return [_row(r) for r in self.conn.execute(sql, params)]
+
+    def rows(self) -> list[Row]:
+        """Every row (start-up, audits, tests)."""
+        return self._rows()
 
     def by_uid(self, uids: Iterable[int]) -> dict[int, Row]:
         wanted = list(uids)
@@ -198,14 +203,14 @@ class Catalog:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update((r.uid, r) for r in self.rows(f"uid IN ({marks})", chunk))
+            found.update((r.uid, r) for r in self._rows(f"uid IN ({marks})", chunk))
         return found
 
     def by_id(self, note_id: str) -> list[Row]:
-        return self.rows("id=? ORDER BY path", (note_id,))
+        return self._rows("id=? ORDER BY path", (note_id,))
 
     def by_path(self, path: str) -> Row | None:
-        found = self.rows("path=?", (path,))
+        found = self._rows("path=?", (path,))
         return found[0] if found else None
 
     def stats(self) -> dict[str, tuple[int, int, int, int, str]]:
@@ -236,6 +241,69 @@ class Catalog:
             marks = ",".join("?" * len(chunk))
             out.update(self.conn.execute(f"SELECT rowid, body FROM notes_fts WHERE rowid IN ({marks})", chunk))
         return out
+
+    # --- the queries of recall and of the memory operations -----------------------------------------
+    def fulltext(self, expression: str, scope: Scope, limit: int) -> list[tuple[int, float]]:
+        """(uid, bm25) of the notes matching an FTS5 expression within the scope; bm25 positive, best first."""
+        sql, params = fulltext_sql(scope, f"n.uid, {BM25}")
+        return [(uid, -rank) for uid, rank in self.conn.execute(sql, [expression, *params, limit])]
+
+    def admitted(self, uids: Sequence[int], scope: Scope) -> set[int]:
+        """Which of these notes the scope admits (the vector store filters by project only)."""
+        if not uids:
+            return set()
+        where, params = scope.sql()
+        marks = ",".join("?" * len(uids))
+        sql = f"SELECT uid FROM notes WHERE uid IN ({marks}) AND {where}"
+        return {uid for (uid,) in self.conn.execute(sql, [*uids, *params])}
+
+    def pinned(self, project: str) -> list[Row]:
+        """The project's pinned (layer 0) notes, as the hooks' fallback orders them."""
+        return self._rows(f"{PINNED_WHERE} ORDER BY {PINNED_ORDER} LIMIT ?", (project, MAX_PINNED))
+
+    def same_title(self, title: str, scope: Scope) -> Row | None:
+        where, params = scope.sql("n")
+        found = self._rows(f"lower(n.title) = lower(?) AND {where} LIMIT 1", (title, *params))
+        return found[0] if found else None
+
+    def project_counts(self) -> dict[str | None, tuple[int, int]]:
+        """project -> (active notes, deprecated notes); None is the global notes."""
+        sql = "SELECT project, sum(status = 'active'), sum(status = 'deprecated') FROM notes GROUP BY project"
+        return {p: (int(a), int(d)) for p, a, d in self.conn.execute(sql)}
+
+    def page(self, project: str | None, global_only: bool, limit: int, offset: int) -> tuple[list[Row], int]:
+        """A page of one project's own notes (the global ones with `global_only`; all with neither), the
+        most recently changed first, and how many there are in all."""
+        where, params = ("n.project = ?", [project]) if project else ("n.project IS NULL" if global_only else "1", [])
+        rows = self._rows(
+            f"{where} ORDER BY coalesce(n.updated, n.created) DESC, n.title LIMIT ? OFFSET ?", (*params, limit, offset)
+        )
+        total = int(self.conn.execute(f"SELECT count(*) FROM notes n WHERE {where}", params).fetchone()[0])
+        return rows, total
+
+    def beside(self, row: Row, later: bool, limit: int) -> list[Row]:
+        """Notes of the same project (or the global ones) created just before (or after) this one."""
+        where, params = ("n.project = ?", [row.project]) if row.project else ("n.project IS NULL", [])
+        stamp = row.created or ""
+        if later:
+            sql = f"{where} AND n.uid != ? AND coalesce(n.created, '') > ? ORDER BY n.created ASC LIMIT ?"
+        else:
+            sql = f"{where} AND n.uid != ? AND coalesce(n.created, '') <= ? ORDER BY n.created DESC LIMIT ?"
+        return self._rows(sql, (*params, row.uid, stamp, limit))
+
+    def paths_under(self, prefix: str) -> list[str]:
+        sql = "SELECT path FROM notes WHERE substr(path, 1, ?) = ?"
+        return [r[0] for r in self.conn.execute(sql, (len(prefix), prefix))]
+
+    def fulltext_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM notes_fts").fetchone()[0])
+
+    def with_warnings(self) -> list[Row]:
+        return self._rows("warnings != '[]'")
+
+    def indexed_at(self) -> dict[str, float]:
+        """path -> when it was last indexed (a reconcile re-reads a file changed in the same mtime tick)."""
+        return {p: t for p, t in self.conn.execute("SELECT path, indexed_at FROM notes")}
 
     def bad_notes(self) -> list[BadNote]:
         return [BadNote(p, r) for p, r in self.conn.execute("SELECT path, reason FROM bad_notes ORDER BY path")]
@@ -283,8 +351,27 @@ class Catalog:
         return uid
 
     def touch(self, conn: sqlite3.Connection, uid: int, st: FileStat) -> None:
-        """The file was rewritten with identical bytes: remember the new stat, nothing else."""
-        conn.execute("UPDATE notes SET size=?, mtime_ns=?, inode=? WHERE uid=?", (st.size, st.mtime_ns, st.inode, uid))
+        """The file was rewritten with identical bytes: remember the new stat and when, nothing else."""
+        conn.execute(
+            "UPDATE notes SET size=?, mtime_ns=?, inode=?, indexed_at=? WHERE uid=?",
+            (st.size, st.mtime_ns, st.inode, time.time(), uid),
+        )
+
+    def mark_vector_fresh(self, conn: sqlite3.Connection, uid: int, embed_hash: str) -> None:
+        """The vector now holds this text, unless the note was edited again while it was embedded."""
+        conn.execute("UPDATE notes SET vector_hash=? WHERE uid=? AND embed_hash=?", (embed_hash, uid, embed_hash))
+
+    @contextmanager
+    def savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """One note's writes inside a batch's transaction: undone alone if they fail."""
+        conn.execute("SAVEPOINT one_note")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO one_note")
+            conn.execute("RELEASE one_note")
+            raise
+        conn.execute("RELEASE one_note")
 
     def delete(self, conn: sqlite3.Connection, uid: int) -> None:
         conn.execute("DELETE FROM notes WHERE uid=?", (uid,))

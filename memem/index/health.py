@@ -48,8 +48,8 @@ def health(store: IndexStore) -> Health:
         nodes, edges = report.notes, report.edges
     bad = catalog.bad_notes()
     dupes = catalog.duplicate_ids()
-    warned = catalog.rows("warnings != '[]'")
-    fts = int(catalog.conn.execute("SELECT count(*) FROM notes_fts").fetchone()[0])
+    warned = catalog.with_warnings()
+    fts = catalog.fulltext_count()
     notes = catalog.count()
     vectors = store.vectors.count()
     stale = len(catalog.pending_vectors())

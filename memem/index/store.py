@@ -171,7 +171,7 @@ class IndexStore:
         bad: list[BadNote] = []
         to_read: list[FileStat] = []
         unchanged = 0
-        indexed_at = {p: t for p, t in self.catalog.conn.execute("SELECT path, indexed_at FROM notes")}
+        indexed_at = self.catalog.indexed_at()
         for entry in entries:
             seen.add(entry.path)
             if isinstance(entry, BadNote):
@@ -299,16 +299,13 @@ class IndexStore:
         refused: list[BadNote] = []
         with self.catalog.transaction() as conn:
             for st, note in parsed:
-                conn.execute("SAVEPOINT one_note")
                 try:
-                    outcome, uid, keep, moved_from = self._write_note(conn, st, note, gone_by_id, reused)
+                    with self.catalog.savepoint(conn):
+                        outcome, uid, keep, moved_from = self._write_note(conn, st, note, gone_by_id, reused)
                 except Exception as exc:
-                    conn.execute("ROLLBACK TO one_note")
-                    conn.execute("RELEASE one_note")
                     log.exception("could not index %s", note.path)
                     refused.append(BadNote(note.path, f"could not be indexed ({type(exc).__name__}: {str(exc)[:200]})"))
                     continue
-                conn.execute("RELEASE one_note")
                 if moved_from is not None:
                     reused.add(moved_from)
                 setattr(report, outcome, getattr(report, outcome) + 1)
@@ -336,7 +333,6 @@ class IndexStore:
         row = self.catalog.by_path(note.path)
         if row is not None and row.content_hash == note.content_hash:
             self.catalog.touch(conn, row.uid, st)
-            conn.execute("UPDATE notes SET indexed_at=? WHERE uid=?", (time.time(), row.uid))
             return "unchanged", row.uid, True, None
         if row is None:
             moved_from = self._find_moved(note, gone_by_id, reused)
@@ -410,11 +406,7 @@ class IndexStore:
         self.vectors.upsert(batch, vectors)
         with self.catalog.transaction() as conn:
             for row in batch:
-                # Only mark fresh if the row was not edited again while we embedded.
-                conn.execute(
-                    "UPDATE notes SET vector_hash=? WHERE uid=? AND embed_hash=?",
-                    (row.embed_hash, row.uid, row.embed_hash),
-                )
+                self.catalog.mark_vector_fresh(conn, row.uid, row.embed_hash)
         return len(batch)
 
     def sweep_orphan_vectors(self) -> int:

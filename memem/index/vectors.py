@@ -18,11 +18,10 @@ import numpy as np
 from memem.config import private_dir
 from memem.index.catalog import Row
 from memem.index.embeddings import Embedder
+from memem.index.scope import GLOBAL
 
 log = logging.getLogger(__name__)
 
-GLOBAL = ""
-"""Project value stored for notes without a project (chromadb metadata cannot hold None)."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 from memem.errors import NotFound, Refused
 from memem.graph.audit import audit
 from memem.index.catalog import Row
+from memem.index.scope import Scope
 from memem.index.store import IndexStore
 from memem.memory.classify import classify_kind, classify_layer
 from memem.memory.screen import describe, find_injection, find_secrets, screen
@@ -175,23 +176,19 @@ class MemoryService:
 
     def find_duplicate(self, title: str, content: str, project: str | None) -> Row | None:
         """An active memory in the same scope that says the same thing (same title, or near-identical text)."""
-        scope = "(project = ? OR project IS NULL)" if project else "project IS NULL"
-        params: tuple[Any, ...] = (project,) if project else ()
-        same_title = self.store.catalog.rows(
-            f"status = 'active' AND lower(title) = lower(?) AND {scope}", (title, *params)
+        scope = Scope(
+            project, global_only=True
+        )  # the project's and the global notes (only global ones for a global save)
+        same_title = self.store.catalog.same_title(title, scope)
+        if same_title is not None or self.store.catalog.count() == 0:
+            return same_title
+        hits = self.store.vectors.query(
+            query_vector(self.store, f"{title}\n{content.strip()}"), 5, scope.vector_where()
         )
-        if same_title:
-            return same_title[0]
-        if self.store.catalog.count() == 0:
-            return None
-        from memem.index.vectors import GLOBAL
-
-        where: dict[str, Any] = {"status": "active"}
-        if project:
-            where = {"$and": [where, {"project": {"$in": [project, GLOBAL]}}]}
-        hits = self.store.vectors.query(query_vector(self.store, f"{title}\n{content.strip()}"), 1, where)
-        if hits and hits[0].similarity >= DUPLICATE_COSINE:
-            return self.store.catalog.by_uid([hits[0].uid]).get(hits[0].uid)
+        admitted = self.store.catalog.admitted([h.uid for h in hits], scope)
+        best = next((h for h in hits if h.uid in admitted), None)
+        if best is not None and best.similarity >= DUPLICATE_COSINE:
+            return self.store.catalog.by_uid([best.uid]).get(best.uid)
         return None
 
     def save(self, req: SaveRequest) -> Saved:
@@ -284,17 +281,10 @@ class MemoryService:
     def list_memories(self, project: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
         counts = {
             (p or "(global)"): {"active": a, "deprecated": d}
-            for p, a, d in self.store.catalog.conn.execute(
-                "SELECT project, sum(status = 'active'), sum(status = 'deprecated') FROM notes "
-                "GROUP BY project ORDER BY project"
-            )
+            for p, (a, d) in sorted(self.store.catalog.project_counts().items(), key=lambda i: i[0] or "")
         }
-        where = "project = ?" if project and project != "(global)" else ("project IS NULL" if project else "1")
-        params: tuple[Any, ...] = (project,) if project and project != "(global)" else ()
-        rows = self.store.catalog.rows(
-            f"{where} ORDER BY coalesce(updated, created) DESC, title LIMIT ? OFFSET ?", (*params, limit, offset)
-        )
-        total = int(self.store.catalog.conn.execute(f"SELECT count(*) FROM notes WHERE {where}", params).fetchone()[0])
+        own = project if project and project != "(global)" else None
+        rows, total = self.store.catalog.page(own, project == "(global)", limit, offset)
         return {"projects": counts, "notes": [row_summary(r) for r in rows], "total": total, "offset": offset}
 
     def neighbors(self, ref: str, kinds: Sequence[str] | None = None) -> dict[str, Any]:
@@ -342,17 +332,8 @@ class MemoryService:
 
         older, newer = chain("older"), chain("newer")
         rows = self.store.catalog.by_uid([*older, *newer])
-        scope = "project = ?" if row.project else "project IS NULL"
-        params: tuple[Any, ...] = (row.project,) if row.project else ()
-        stamp = row.created or ""
-        before = self.store.catalog.rows(
-            f"{scope} AND uid != ? AND coalesce(created, '') <= ? ORDER BY created DESC LIMIT ?",
-            (*params, row.uid, stamp, around),
-        )
-        after = self.store.catalog.rows(
-            f"{scope} AND uid != ? AND coalesce(created, '') > ? ORDER BY created ASC LIMIT ?",
-            (*params, row.uid, stamp, around),
-        )
+        before = self.store.catalog.beside(row, later=False, limit=around)
+        after = self.store.catalog.beside(row, later=True, limit=around)
         return {
             "note": row_summary(row),
             "supersedes": [row_summary(rows[u]) for u in older if u in rows],

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from memem.errors import Refused
-from memem.index.vectors import GLOBAL
+from memem.index.scope import Scope
 from memem.memory.screen import describe, find_injection, find_secrets
 from memem.memory.service import MemoryService, SaveRequest, written_text
 from memem.recall.candidates import query_vector
@@ -27,14 +27,14 @@ def similar(service: MemoryService, texts: list[str], project: str | None, k: in
     """For each text, the active memories in scope most like it (cosine ≥ SIMILAR_FLOOR)."""
     out = []
     store = service.store
-    where: dict[str, Any] = {"project": {"$in": [project, GLOBAL]}} if project else {}
+    scope = Scope(project)  # the project's and the global memories; active ones
     for text in texts:
-        hits = store.vectors.query(query_vector(store, text), k + 3, where or None)
+        hits = store.vectors.query(query_vector(store, text), k + 3, scope.vector_where())
         rows = store.catalog.by_uid([h.uid for h in hits])
         found = []
         for h in hits:
             row = rows.get(h.uid)
-            if row is None or row.status != "active" or h.similarity < SIMILAR_FLOOR:
+            if row is None or not scope.admits(row.project, row.status, row.layer) or h.similarity < SIMILAR_FLOOR:
                 continue
             found.append(
                 {

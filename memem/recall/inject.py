@@ -16,7 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from memem.recall.search import Hit
+from memem.index.store import IndexStore
+from memem.recall.query import Query
+from memem.recall.search import Hit, search
+from memem.recall.slice import render
+from memem.recall.text import is_trivial
 
 FLOOR = 0.45
 AGREEMENT_FLOOR = 0.35
@@ -48,3 +52,24 @@ def select(hits: Sequence[Hit], floor: float = FLOOR, relative: float = RELATIVE
         best = max((h.signals.get("vector", {}).get("cosine", 0.0) for h in ranked), default=0.0)
         return Selection([], f"nothing clears the relevance floor (best cosine {best:.2f} < {floor})")
     return Selection(chosen, f"{len(chosen)} above the floor")
+
+
+PROMPT_CHARS = 2000
+"""How much of a prompt recall reads: a pasted log or file says less about what matters than its start."""
+
+
+@dataclass(frozen=True)
+class Injection:
+    markdown: str  # empty: inject nothing
+    shown: tuple[str, ...]
+    reason: str
+
+
+def inject(store: IndexStore, prompt: str, project: str | None, budget: int) -> Injection:
+    """The one inject pipeline (search, select, render): what the UserPromptSubmit hook adds to a prompt."""
+    if is_trivial(prompt):
+        return Injection("", (), "trivial prompt")
+    hits = search(store, Query(prompt[:PROMPT_CHARS], project=project, limit=10, include_archive=False))
+    chosen = select(hits)
+    rendered = render(chosen.hits, budget, project)
+    return Injection(rendered.markdown, rendered.shown, chosen.reason)

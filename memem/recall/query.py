@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from memem.errors import BadRequest
+from memem.index.scope import Scope
 
 MODES = ("hybrid", "fulltext", "vector")
 
@@ -19,6 +20,10 @@ class Query:
     include_archive: bool = True  # layer 3: only on an explicit search, not in injected context
     mode: str = "hybrid"
     graph: bool = True  # the graph step (neighbours, supersedes, contradictions)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.project, self.include_deprecated, self.include_archive)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -24,7 +24,6 @@ IMPORTANCE_STEP = 0.04
 RECENCY_BOOST = 0.05
 RECENCY_HALF_LIFE_DAYS = 90.0
 """Up to +5% for a note touched today, halving every 90 days: a tie-breaker, never a reason to show."""
-MAX_PINNED = 5
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,18 @@ class Hit:
     tensions: tuple[tuple[str, str], ...] = ()  # (id, title) of active notes that contradict this one
     replaces: tuple[str, ...] = ()  # ids of older notes this one supersedes in the results
     snippet: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.row.id
+
+    @property
+    def title(self) -> str:
+        return self.row.title
+
+    @property
+    def kind(self) -> str:
+        return self.row.kind
 
     def as_dict(self) -> dict[str, Any]:
         r = self.row
@@ -66,22 +77,12 @@ def _boost(row: Row, today: dt.date) -> tuple[float, list[str]]:
 
 
 def _allowed(row: Row | None, q: Query) -> bool:
-    if row is None:
-        return False
-    if q.project and row.project not in (None, q.project):
-        return False
-    if not q.include_deprecated and row.status != "active":
-        return False
-    return q.include_archive or row.layer != 3
+    return row is not None and q.scope.admits(row.project, row.status, row.layer)
 
 
 def _pinned(store: IndexStore, q: Query) -> list[Row]:
     """Layer-0 notes of the query's project: always shown, most important and newest first, capped."""
-    if not q.project:
-        return []
-    rows = store.catalog.rows("layer = 0 AND project = ? AND status = 'active'", (q.project,))
-    rows.sort(key=lambda r: (r.importance, r.updated or r.created or ""), reverse=True)
-    return rows[:MAX_PINNED]
+    return store.catalog.pinned(q.project) if q.project else []
 
 
 def pinned_hits(store: IndexStore, project: str | None) -> list[Hit]:

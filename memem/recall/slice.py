@@ -1,51 +1,75 @@
 """The active memory slice: what Claude sees of memem before a prompt, as compact markdown.
 
-The renderer for the CLI, the daemon's hooks and the MCP tools. Two sections: **Working** (pinned layer-0
-notes of the project and open tensions between recalled notes) and **Relevant** (ranked: title,
-one-line snippet, id). It stops at the caller's token budget; full text is fetched by id only when
-asked. The whole slice sits between markers so the miner can strip it from transcripts: memem
-must never mine its own injected context back as new memories.
+The one renderer of recalled memories for a prompt: the daemon's inject pipeline, the CLI's `slice`,
+the MCP `active_memory_slice` tool and the hooks' catalog fallback all render through `render`. Two
+sections: **Working** (pinned layer-0 notes of the project and open tensions between recalled
+notes) and **Relevant** (ranked: title, one-line snippet, id). It stops at the caller's token budget;
+full text is fetched by id only when asked. The whole slice sits between markers so the miner can
+strip it from transcripts: memem must never mine its own injected context back as new memories.
+
+Standard library only (no `dataclasses`, no `typing` at run time): the hooks' fallback renders with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from memem.recall.text import CLOSE, OPEN, estimate_tokens, neutralise
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from memem.recall.search import Hit
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    class Shown(Protocol):
+        """A memory as the slice shows it (a search `Hit`, or a catalog row the fallback found)."""
+
+        @property
+        def id(self) -> str: ...
+        @property
+        def title(self) -> str: ...
+        @property
+        def kind(self) -> str: ...
+        @property
+        def snippet(self) -> str: ...
+        @property
+        def pinned(self) -> bool: ...
+        @property
+        def tensions(self) -> tuple[tuple[str, str], ...]: ...
 
 
-@dataclass(frozen=True)
 class Slice:
-    markdown: str  # empty when nothing fits or nothing was given
-    shown: tuple[str, ...]  # ids in the order shown
-    tokens: int
+    """What was rendered: the markdown (empty when nothing fits or nothing was given), the ids shown in
+    order, and its size in (estimated) tokens."""
+
+    __slots__ = ("markdown", "shown", "tokens")
+
+    def __init__(self, markdown: str, shown: tuple[str, ...], tokens: int) -> None:
+        self.markdown, self.shown, self.tokens = markdown, shown, tokens
 
     @property
     def empty(self) -> bool:
         return not self.markdown
 
 
-def _line(hit: Hit, n: int | None) -> str:
+def _line(item: Shown, n: int | None) -> str:
     """One memory as a slice line. Note text is neutralised: a person's note is not screened, and a
     hidden comment or a role label in it must not reach the prompt as anything but plain words."""
     lead = "📌" if n is None else f"{n}."
-    kind = f" · {neutralise(hit.row.kind)}" if hit.row.kind else ""
-    title, snippet = neutralise(hit.row.title), neutralise(hit.snippet)
+    kind = f" · {neutralise(item.kind)}" if item.kind else ""
+    title, snippet = neutralise(item.title), neutralise(item.snippet)
     text = f"{lead} **{title}** — {snippet}" if snippet else f"{lead} **{title}**"
-    return f"{text} `{neutralise(hit.row.id)}`{kind}"
+    return f"{text} `{neutralise(item.id)}`{kind}"
 
 
 def render(
-    hits: Sequence[Hit], budget_tokens: int = 600, project: str | None = None, with_markers: bool = True
+    items: Sequence[Shown],
+    budget_tokens: int = 600,
+    project: str | None = None,
+    with_markers: bool = True,
+    relevant: str = "### Relevant",
 ) -> Slice:
-    """Render hits (pinned ones first, as `search` returns them) within `budget_tokens`."""
-    pinned = [h for h in hits if h.pinned]
-    ranked = [h for h in hits if not h.pinned]
+    """Render memories (pinned ones first, as `search` returns them) within `budget_tokens`."""
+    pinned = [h for h in items if h.pinned]
+    ranked = [h for h in items if not h.pinned]
     if not pinned and not ranked:
         return Slice("", (), 0)
     scope = f" for {project}" if project else ""
@@ -69,25 +93,25 @@ def render(
 
     tensions = []
     seen_pairs: set[frozenset[str]] = set()
-    for hit in ranked:
-        for other_id, other_title in hit.tensions:
-            pair = frozenset((hit.row.id, other_id))
+    for item in ranked:
+        for other_id, other_title in item.tensions:
+            pair = frozenset((item.id, other_id))
             if pair not in seen_pairs:
                 seen_pairs.add(pair)
-                this = f"**{neutralise(hit.row.title)}** (`{neutralise(hit.row.id)}`)"
+                this = f"**{neutralise(item.title)}** (`{neutralise(item.id)}`)"
                 that = f"**{neutralise(other_title)}** (`{neutralise(other_id)}`)"
                 tensions.append(f"- ⚠ {this} contradicts {that}: check which holds")
     if (pinned or tensions) and add("### Working"):
-        for hit in pinned:
-            if add(_line(hit, None)):
-                shown.append(hit.row.id)
+        for item in pinned:
+            if add(_line(item, None)):
+                shown.append(item.id)
         for tension in tensions:
             add(tension)
-    if ranked and add("### Relevant"):
-        for n, hit in enumerate(ranked, 1):
-            if not add(_line(hit, n)):
+    if ranked and add(relevant):
+        for n, item in enumerate(ranked, 1):
+            if not add(_line(item, n)):
                 break
-            shown.append(hit.row.id)
+            shown.append(item.id)
     if not shown:
         return Slice("", (), 0)
     lines.extend(foot)

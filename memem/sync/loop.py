@@ -77,10 +77,7 @@ class SyncLoop:
     def _known_under(self, prefix: str) -> list[str]:
         if safe_rel(prefix) != prefix:
             return []  # a folder whose name is not UTF-8 holds nothing the catalog knows
-        rows = self.store.catalog.conn.execute(
-            "SELECT path FROM notes WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
-        )
-        return [r[0] for r in rows]
+        return self.store.catalog.paths_under(prefix)
 
     def start(self) -> None:
         # Watch first, so edits made while the start-up reconcile runs are queued, not missed.

@@ -153,7 +153,7 @@ def test_a_file_the_secret_screen_flags_is_not_imported(service: MemoryService, 
     report = import_path(service, project / "docs", roots(service, project), project="shop")
     reasons = {Path(s["path"]).name: s["reason"] for s in report.skipped}
     assert "secret" in reasons["Setup.md"] and key not in json.dumps(report.as_dict())
-    assert service.store.catalog.rows("title = 'Setup'") == []
+    assert [r for r in service.store.catalog.rows() if r.title == "Setup"] == []
 
 
 def test_configured_roots_extend_the_allowed_folders(
@@ -227,5 +227,5 @@ def test_chat_exports_are_mined_not_skipped(service: MemoryService, project: Pat
     assert not any("chat exports" in s["reason"] for s in report.skipped)
     saved = {i["from"].rsplit("/", 1)[-1] for i in report.imported}
     assert {"chatgpt.json", "claude.json"} <= saved, report.as_dict()
-    rows = service.store.catalog.rows("source_type = 'mined'")
+    rows = [r for r in service.store.catalog.rows() if r.source_type == "mined"]
     assert any("pnpm" in r.title for r in rows) and any("reversible" in r.title for r in rows)
