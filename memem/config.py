@@ -14,9 +14,8 @@ import json
 import os
 from pathlib import Path
 
-ENV_VAULT = "MEMEM_VAULT"
-ENV_HOME = "MEMEM_DIR"
-ENV_IMPORT_ROOTS = "MEMEM_IMPORT_ROOTS"
+from memem.settings import settings
+
 DEFAULT_MEMORIES = "memem/memories"
 QUARANTINE_FOLDER = "memem/quarantine"
 
@@ -26,7 +25,7 @@ class ConfigError(RuntimeError):
 
 
 def memem_home() -> Path:
-    return Path(os.environ.get(ENV_HOME) or "~/.memem").expanduser()
+    return settings().home
 
 
 def private_dir(path: Path) -> Path:
@@ -113,7 +112,7 @@ class Paths:
     @classmethod
     def resolve(cls, vault: str | os.PathLike[str] | None = None) -> Paths:
         home = memem_home()
-        chosen = vault or os.environ.get(ENV_VAULT) or read_config(home).get("default_vault")
+        chosen = vault or settings().vault or read_config(home).get("default_vault")
         if not chosen:
             raise ConfigError("no vault given: pass --vault DIR, set MEMEM_VAULT, or create one with `memem init DIR`")
         path = Path(str(chosen)).expanduser().resolve()

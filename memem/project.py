@@ -11,7 +11,8 @@ import os
 import re
 from pathlib import Path
 
-ENV_PROJECT = "MEMEM_PROJECT"
+from memem.settings import settings
+
 OVERRIDE_FILE = ".memem-project"
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
@@ -30,7 +31,7 @@ def git_root(start: Path) -> Path | None:
 
 def project_of(cwd: str | os.PathLike[str] | None) -> str | None:
     """The project name for a working directory, or None (global) for the home folder or root."""
-    override = os.environ.get(ENV_PROJECT)
+    override = settings().project
     if override:
         return _safe(override)
     if not cwd:

@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "memem"
 
 # Lowest first. A module may import its own package and any package of a lower floor, nothing above.
 FLOORS: list[tuple[str, ...]] = [
-    ("errors", "config", "project"),
+    ("errors", "settings"),
+    ("config", "project"),
     ("vault",),
     ("graph",),
     ("index",),

@@ -16,13 +16,12 @@ run. Rules that make it safe before every prompt:
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
 from memem.config import ConfigError, Paths, load_or_create_token
-from memem.hooks.events import ENV_DISABLED, log, respond
+from memem.hooks.events import log, respond
+from memem.settings import settings
 
 TYPE_CHECKING = False  # see memem.hooks.events: `typing` is kept off the hook's path
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ def _paths() -> tuple[Paths, str | None]:
     from memem.config import write_config
     from memem.vault.template import copy_missing, template_dir
 
-    vault = Path(os.environ.get("MEMEM_DEFAULT_VAULT") or Path.home() / "memem-vault").expanduser()
+    vault = settings().default_vault
     copy_missing(template_dir(), vault)
     write_config({"default_vault": str(vault)})
     notice = f"memem created its vault at {vault}: open that folder in Obsidian to see and curate memories."
@@ -94,7 +93,7 @@ class ClientBackend:
 
 def run(event: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Handle one hook event. Always exits 0: a hook must never break or stall Claude Code."""
-    if os.environ.get(ENV_DISABLED):
+    if settings().hooks_disabled:
         return 0
     started = time.monotonic()
     home = None

@@ -22,6 +22,7 @@ import time
 
 from memem.client.discovery import DaemonInfo, read_daemon
 from memem.config import Paths
+from memem.settings import settings
 from memem.sync.lock import is_locked
 
 ENV_SPAWN_FD = "MEMEM_SPAWN_FD"
@@ -82,7 +83,8 @@ def spawn_daemon(paths: Paths, wait: float = 0.0) -> DaemonInfo | None:
 
 def release_inherited_spawn_lock() -> None:
     """Called by a daemon once it holds the owner lock: let the next spawner look again."""
-    value = os.environ.pop(ENV_SPAWN_FD, None)
-    if value and value.isdigit():
+    fd = settings().spawn_fd
+    os.environ.pop(ENV_SPAWN_FD, None)  # the daemon's own children must not inherit a closed fd's number
+    if fd is not None:
         with contextlib.suppress(OSError):
-            os.close(int(value))
+            os.close(fd)

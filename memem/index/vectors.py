@@ -23,7 +23,6 @@ from memem.index.scope import GLOBAL
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class VectorHit:
     uid: int

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memem.config import ENV_IMPORT_ROOTS, Paths, claude_projects_dir, memem_home, read_config
+from memem.config import Paths, claude_projects_dir, memem_home, read_config
 from memem.errors import Refused
 from memem.memory.service import MAX_CONTENT, MemoryService, SaveRequest
+from memem.settings import settings
 from memem.vault import frontmatter
 from memem.vault.files import FileRefused, is_within, read_bounded
 
@@ -84,8 +85,7 @@ def allowed_roots(paths: Paths, project_dir: str | Path | None = None) -> list[P
         roots.append(project)
     configured = read_config(paths.home).get("import_roots")
     extra = [str(p) for p in configured] if isinstance(configured, list) else []
-    extra += [p for p in os.environ.get(ENV_IMPORT_ROOTS, "").split(os.pathsep) if p.strip()]
-    roots += [Path(p).expanduser() for p in extra]
+    roots += [Path(p).expanduser() for p in extra] + list(settings().import_roots)
     resolved: list[Path] = []
     for root in roots:
         try:

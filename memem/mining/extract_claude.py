@@ -14,10 +14,10 @@ from typing import Any
 
 from memem.memory.screen import redact
 from memem.mining.lessons import Judgements, Lesson, Lessons
+from memem.settings import settings
 
 DEFAULT_MODEL = "claude-haiku-5-5"
 """The newest small, fast model the SDK knows; override with MEMEM_MINER_MODEL."""
-ENV_MODEL = "MEMEM_MINER_MODEL"
 MAX_TOKENS = 2000
 
 EXTRACT_SYSTEM = """You read a Claude Code session and write down what is worth remembering in future sessions.
@@ -52,7 +52,7 @@ class ClaudeExtractor:
     name = "claude"
 
     def __init__(self, model: str | None = None, api_key: str | None = None, http_client: Any = None) -> None:
-        self.model = model or os.environ.get(ENV_MODEL) or DEFAULT_MODEL
+        self.model = model or settings().miner_model or DEFAULT_MODEL
         self.client = _client(api_key, http_client)
 
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:

@@ -20,6 +20,7 @@ from memem.mining.lessons import Lesson
 from memem.mining.state import MiningState
 from memem.mining.transcript import Turn, read_turns
 from memem.project import project_of
+from memem.settings import settings
 
 log = logging.getLogger(__name__)
 CHUNK_CHARS = 40_000
@@ -131,9 +132,9 @@ def mine_transcript(
     return report
 
 
-def choose_extractor() -> Extractor:
-    """Claude when a key is set (and MEMEM_MINER is not `offline`), else the offline extractor."""
-    if os.environ.get("MEMEM_MINER", "").lower() != "offline" and os.environ.get("ANTHROPIC_API_KEY"):
+def choose_extractor(offline: bool = False) -> Extractor:
+    """Claude when a key is set (unless `offline`, or MEMEM_MINER says so), else the offline extractor."""
+    if not offline and settings().miner != "offline" and os.environ.get("ANTHROPIC_API_KEY"):
         from memem.mining.extract_claude import ClaudeExtractor
 
         return ClaudeExtractor()

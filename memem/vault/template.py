@@ -6,10 +6,11 @@ it sits with the vault layer rather than in either caller. Standard library only
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
+
+from memem.settings import settings
 
 # memem's own Obsidian plugin: its code is refreshed on every copy (the person's settings, in data.json,
 # are not part of the template and are never touched). Everything else is copied only when missing.
@@ -24,8 +25,8 @@ class TemplateMissing(FileNotFoundError):
 def template_dir() -> Path:
     """The starter vault: in the Claude Code plugin's folder, beside the package in a checkout, or shared data."""
     here = Path(__file__).resolve()
-    plugin_root = os.environ.get("MEMEM_PLUGIN_ROOT")
-    candidates = [Path(plugin_root) / "vault-template"] if plugin_root else []
+    plugin_root = settings().plugin_root
+    candidates = [plugin_root / "vault-template"] if plugin_root else []
     candidates += [here.parents[2] / "vault-template", Path(sys.prefix) / "share" / "memem" / "vault-template"]
     for candidate in candidates:
         if (candidate / "memem" / "memories").is_dir():

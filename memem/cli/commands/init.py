@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from memem.cli.context import CommandError, Context
+from memem.settings import settings
 from memem.vault.template import PLUGIN_LIST, TemplateMissing, copy_missing, template_dir
 
 
@@ -28,9 +29,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     chosen = args.dir or ctx.vault_arg
     if not chosen:
-        import os
-
-        chosen = os.environ.get("MEMEM_VAULT")
+        chosen = settings().vault
     if not chosen:
         raise CommandError("say where: `memem init DIR`")
     vault = Path(chosen).expanduser().resolve()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from memem.cli.context import CommandError, Context, print_json
+from memem.settings import settings
 
 IDLE_SECONDS = 120
 PRICES = (1.0, 5.0)  # USD per million input / output tokens for a Haiku-class model
@@ -68,8 +69,7 @@ def _estimate(paths: list[Path], home: Path) -> dict[str, Any]:
     state.close()
     tokens_in = chars // 4 + 800 * len(paths)
     tokens_out = tokens_in // 20 + 300 * len(paths)
-    prices = os.environ.get("MEMEM_MINER_PRICES")
-    p_in, p_out = (float(x) for x in prices.split(",")) if prices else PRICES
+    p_in, p_out = settings().miner_prices or PRICES
     return {
         "sessions": len(paths),
         "input_tokens": tokens_in,
@@ -87,9 +87,7 @@ def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> list[dic
     from memem.mining.miner import choose_extractor, mine_transcript
     from memem.mining.state import MiningState, SessionBusy
 
-    if args.offline:
-        os.environ["MEMEM_MINER"] = "offline"
-    extractor = choose_extractor()
+    extractor = choose_extractor(offline=args.offline)
     state = MiningState(ctx.paths.home)
     reports: list[dict[str, Any]] = []
 

@@ -13,13 +13,14 @@ but its daemon's memory at 10,000 notes went over the budget (the README's Perfo
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from memem.settings import settings
 
 ENV_EMBEDDER = "MEMEM_EMBEDDER"
 CHOICES = ("minilm", "minilm-int8-ffn", "minilm-int8", "hash")
@@ -50,7 +51,7 @@ class EmbedderChoice:
 def load_embedder(models_dir: Path) -> EmbedderChoice:
     from memem.index.embeddings.fallback import HashEmbedder
 
-    chosen = os.environ.get(ENV_EMBEDDER, "").strip().lower()
+    chosen = settings().embedder or ""
     wanted = chosen or DEFAULT_EMBEDDER
     why = f"chosen by {ENV_EMBEDDER}={chosen}" if chosen else ""
     if wanted not in CHOICES:

