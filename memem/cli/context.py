@@ -110,33 +110,16 @@ class Context:
 
 
 def op(ctx: Context, name: str, payload: dict[str, Any]) -> Any:
-    """A memory operation: through the daemon when it runs, else here under the owner lock."""
+    """A memory operation's JSON answer: through the daemon when it runs, else the same operations table
+    (`memem.daemon.operations`) run here, under the owner lock."""
     info = ctx.daemon()
     if info is not None:
         return ctx.call(info, "POST", f"/v1/op/{name}", payload, timeout=600)
-    from dataclasses import asdict
-
-    from memem.errors import MememError
-    from memem.memory.service import MemoryService, SaveRequest
+    from memem.daemon.operations import OpContext, perform
+    from memem.memory.service import MemoryService
 
     with ctx.open_store(reconcile=True) as store:
-        service = MemoryService(store)
-        try:
-            if name == "save":
-                return asdict(service.save(SaveRequest(**payload)))
-            if name == "get":
-                return service.get(payload["ids"])
-            if name == "deprecate":
-                return service.deprecate(payload["id"], payload.get("successor"), payload.get("reason"))
-            if name == "neighbors":
-                return service.neighbors(payload["id"], payload.get("kinds"))
-            if name == "graph_audit":
-                return service.graph_audit()
-            if name == "list":
-                return service.list_memories(payload.get("project"), payload.get("limit", 50), payload.get("offset", 0))
-        except MememError as exc:
-            raise CommandError(str(exc)) from None
-    raise CommandError(f"unknown operation {name}")
+        return perform(OpContext(MemoryService(store)), name, payload)
 
 
 def print_json(data: Any) -> None:

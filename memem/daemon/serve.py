@@ -73,7 +73,8 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
     import uvicorn
 
     from memem.client.spawn import release_inherited_spawn_lock
-    from memem.daemon.app import DaemonContext, create_app
+    from memem.daemon.app import create_app
+    from memem.daemon.context import DaemonContext
     from memem.index.store import IndexStore
     from memem.sync.loop import SyncLoop
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         def session(self, project: str | None, budget: int) -> str: ...
 
 
+EVENTS = ("SessionStart", "UserPromptSubmit", "Stop")
 ENV_DISABLED = "MEMEM_HOOKS_DISABLED"
 BUDGET_TOKENS = 600  # ~2,400 characters: far under Claude Code's 10,000-character context cap
 SWEEP_EVERY = 600.0

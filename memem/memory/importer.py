@@ -22,12 +22,12 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from memem.config import Paths, claude_projects_dir, memem_home, read_config
 from memem.errors import Refused
+from memem.memory.results import ImportReport
 from memem.memory.service import MAX_CONTENT, MemoryService, SaveRequest
 from memem.settings import settings
 from memem.vault import frontmatter
@@ -57,24 +57,6 @@ MAX_CHAT_BYTES = 20_000_000
 
 ChatImporter = Callable[[Path, bytes, str | None], dict[str, Any]]
 """(file, its bytes, project) -> the miner's report ({"saved": [...], "skipped": [...], …})."""
-
-
-@dataclass
-class ImportReport:
-    imported: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)
-    quarantined: list[dict[str, str]] = field(default_factory=list)
-
-    def skip(self, path: Path | str, reason: str) -> None:
-        self.skipped.append({"path": str(path), "reason": reason})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "imported": self.imported,
-            "skipped": self.skipped,
-            "quarantined": self.quarantined,
-            "counts": {"imported": len(self.imported), "skipped": len(self.skipped)},
-        }
 
 
 def allowed_roots(paths: Paths, project_dir: str | Path | None = None) -> list[Path]:

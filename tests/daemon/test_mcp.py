@@ -17,7 +17,7 @@ from mcp.shared.exceptions import MCPError
 
 from memem.client.discovery import read_daemon
 from memem.config import Paths
-from memem.daemon.mcp_tools import build_mcp
+from memem.daemon.mcp import build_mcp
 from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
 from tests.conftest import write_note

@@ -109,7 +109,7 @@ def test_symlinks_out_of_the_project_are_not_followed(service: MemoryService, pr
     assert [i["title"] for i in report.imported] == ["Deploys"]
     skipped = {Path(s["path"]).name for s in report.skipped}
     assert {"passwd.md", "token.md"} <= skipped
-    assert "the-daemon-token" not in json.dumps(report.as_dict())
+    assert "the-daemon-token" not in json.dumps(report.to_json())
 
 
 def test_dotfiles_credential_files_and_pipes_in_the_project_are_skipped(service: MemoryService, project: Path) -> None:
@@ -152,7 +152,7 @@ def test_a_file_the_secret_screen_flags_is_not_imported(service: MemoryService, 
     (project / "docs" / "Setup.md").write_text(f"Use the key {key} for the staging bot.\n")
     report = import_path(service, project / "docs", roots(service, project), project="shop")
     reasons = {Path(s["path"]).name: s["reason"] for s in report.skipped}
-    assert "secret" in reasons["Setup.md"] and key not in json.dumps(report.as_dict())
+    assert "secret" in reasons["Setup.md"] and key not in json.dumps(report.to_json())
     assert [r for r in service.store.catalog.rows() if r.title == "Setup"] == []
 
 
@@ -226,6 +226,6 @@ def test_chat_exports_are_mined_not_skipped(service: MemoryService, project: Pat
     report = import_path(service, exports, roots(service, project), project="shop", chat=chat)
     assert not any("chat exports" in s["reason"] for s in report.skipped)
     saved = {i["from"].rsplit("/", 1)[-1] for i in report.imported}
-    assert {"chatgpt.json", "claude.json"} <= saved, report.as_dict()
+    assert {"chatgpt.json", "claude.json"} <= saved, report.to_json()
     rows = [r for r in service.store.catalog.rows() if r.source_type == "mined"]
     assert any("pnpm" in r.title for r in rows) and any("reversible" in r.title for r in rows)

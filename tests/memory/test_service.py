@@ -9,6 +9,7 @@ import pytest
 
 from memem.errors import NotFound, Refused
 from memem.index.store import IndexStore
+from memem.memory import reading
 from memem.memory.importer import import_path
 from memem.memory.service import MemoryService, SaveRequest
 from memem.recall.query import Query
@@ -107,8 +108,8 @@ def test_deprecate_with_successor_edits_only_those_keys(service: MemoryService, 
     before = old.read_text()
     result = service.deprecate("old", successor="new", reason="uv replaced pip-tools")
     after = old.read_text()
-    assert result["deprecated"]["status"] == "deprecated"
-    assert result["deprecated"]["valid_to"] == dt.date.today().isoformat()
+    assert result.deprecated.status == "deprecated" and result.successor and result.successor.id == "new"
+    assert result.deprecated.valid_to == dt.date.today().isoformat()
     for line in before.splitlines():
         assert line in after.splitlines()  # nothing removed or rewritten
     assert "custom_key: keep me" in after and "deprecated_reason: uv replaced pip-tools" in after
@@ -121,10 +122,10 @@ def test_link_add_is_idempotent_and_remove_works(service: MemoryService, fresh_v
     write_note(fresh_vault, "A", "alpha", id="a")
     write_note(fresh_vault, "B", "beta", id="b")
     service.store.reconcile()
-    assert service.link("a", "b", "supports")["added"] is True
-    assert service.link("a", "b", "supports")["added"] is False
-    assert [e["id"] for e in service.neighbors("a")["edges"]] == ["b"]
-    assert service.link("a", "B", "supports", remove=True)["removed"] is True  # by name works too
+    assert service.link("a", "b", "supports").changed is True
+    assert service.link("a", "b", "supports").changed is False
+    assert [e.other.id for e in reading.neighbours(service, "a").edges if e.other] == ["b"]
+    assert service.link("a", "B", "supports", remove=True).changed is True  # by name works too
     assert "supports" not in read(service, "memem/memories/A.md").metadata
     with pytest.raises(Refused):
         service.link("a", "a", "related")
@@ -138,11 +139,11 @@ def test_timeline_shows_the_chain_and_the_project_by_date(service: MemoryService
     write_note(fresh_vault, "V3", "cdn", id="v3", project="p", created="2026-05-01", supersedes=["[[V2]]"])
     write_note(fresh_vault, "Other", "unrelated", id="o", project="p", created="2026-04-01")
     service.store.reconcile()
-    t = service.timeline("v2")
-    assert [n["id"] for n in t["supersedes"]] == ["v1"]
-    assert [n["id"] for n in t["superseded_by"]] == ["v3"]
-    assert [n["id"] for n in t["project_before"]] == ["v1"]
-    assert [n["id"] for n in t["project_after"]] == ["o", "v3"]
+    t = reading.timeline(service, "v2")
+    assert [n.id for n in t.supersedes] == ["v1"]
+    assert [n.id for n in t.superseded_by] == ["v3"]
+    assert [n.id for n in t.before] == ["v1"]
+    assert [n.id for n in t.after] == ["o", "v3"]
 
 
 def test_list_counts_by_project(service: MemoryService, fresh_vault: Path) -> None:
@@ -150,9 +151,9 @@ def test_list_counts_by_project(service: MemoryService, fresh_vault: Path) -> No
     write_note(fresh_vault, "B", "b", id="b", project="p", status="deprecated")
     write_note(fresh_vault, "C", "c", id="c")
     service.store.reconcile()
-    data = service.list_memories("p")
-    assert data["projects"] == {"(global)": {"active": 1, "deprecated": 0}, "p": {"active": 1, "deprecated": 1}}
-    assert {n["id"] for n in data["notes"]} == {"a", "b"} and data["total"] == 2
+    listed = reading.listing(service, "p")
+    assert listed.counts == {"(global)": (1, 0), "p": (1, 1)}
+    assert {n.id for n in listed.notes} == {"a", "b"} and listed.total == 2
 
 
 def test_import_reports_imported_and_skipped(service: MemoryService, tmp_path: Path) -> None:

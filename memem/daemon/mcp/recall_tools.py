@@ -1,0 +1,102 @@
+"""MCP tools that recall: `memory_search`, `active_memory_slice`, `transcript_search`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field
+
+from memem.daemon.mcp.common import Loose, Tools, call, line, reading, result
+from memem.memory.results import Summary
+from memem.recall.query import Query
+from memem.recall.search import search
+from memem.recall.slice import render
+from memem.recall.text import neutralise
+
+
+class SearchItem(BaseModel):
+    id: str
+    title: str
+    layer: int
+    kind: str
+    project: str | None
+    status: str
+    score: float
+    snippet: str
+    pinned: bool = False
+    why: list[str] = []
+
+
+class SearchOut(BaseModel):
+    results: list[SearchItem]
+
+
+class SliceOut(BaseModel):
+    markdown: str
+    shown: list[str]
+    tokens: int
+
+
+def register(mcp: MCPServer, tools: Tools) -> None:
+    store = tools.service.store
+
+    @mcp.tool(annotations=reading("Search memories"))
+    async def memory_search(
+        query: Annotated[str, Field(description="what you want to know, in plain words")],
+        project: Annotated[str | None, Field(description="project to search in (its notes plus global ones)")] = None,
+        limit: Annotated[int, Field(ge=1, le=50, description="how many results")] = 10,
+        include_deprecated: Annotated[bool, Field(description="also return retired memories")] = False,
+    ) -> Annotated[CallToolResult, SearchOut]:
+        """Find memories relevant to a question: past decisions, conventions, bug fixes, preferences.
+
+        Use before answering anything that may depend on earlier sessions. Returns a compact index
+        (id, layer, title, one-line snippet, why it matched); fetch full text with `memory_get`.
+        """
+        if not query.strip():
+            raise ToolError("`query` must not be empty")
+        asked = Query(query, project=project, limit=limit, include_deprecated=include_deprecated)
+        hits = await call(search, store, asked)
+        items = [SearchItem(id=h.row.id, title=h.row.title, layer=h.row.layer, kind=h.row.kind, project=h.row.project,
+                            status=h.row.status, score=round(h.score, 4), snippet=h.snippet, pinned=h.pinned,
+                            why=list(h.reasons)) for h in hits]  # fmt: skip
+        if not items:
+            return result(f"No memories match “{query}”.", SearchOut(results=[]))
+        lines = [
+            f"{'📌' if h.pinned else f'{n}.'} {line(Summary.of(h.row))} — {neutralise(h.snippet)}"
+            for n, h in enumerate(hits, 1)
+        ]
+        return result("\n".join(lines), SearchOut(results=items))
+
+    @mcp.tool(annotations=reading("Active memory slice"))
+    async def active_memory_slice(
+        query: Annotated[str, Field(description="the task or question at hand")],
+        project: Annotated[str | None, Field(description="current project (its layer-0 notes are pinned)")] = None,
+        budget: Annotated[int, Field(ge=50, le=20000, description="token budget")] = 600,
+    ) -> Annotated[CallToolResult, SliceOut]:
+        """The compact working memory for a task: pinned identity notes, open contradictions and the
+        most relevant memories, within a token budget. Use at the start of a task."""
+        hits = await call(search, store, Query(query, project=project, limit=10, include_archive=False))
+        rendered = render(hits, budget, project, with_markers=False)
+        out = SliceOut(markdown=rendered.markdown, shown=list(rendered.shown), tokens=rendered.tokens)
+        return result(rendered.markdown or "Nothing relevant remembered.", out)
+
+    @mcp.tool(annotations=reading("Search transcripts"))
+    async def transcript_search(
+        query: Annotated[str, Field(description="words to find in past Claude Code conversations")],
+        project: Annotated[str | None, Field(description="only sessions of this project")] = None,
+        limit: Annotated[int, Field(ge=1, le=50)] = 10,
+    ) -> Annotated[CallToolResult, Loose]:
+        """Search raw Claude Code session transcripts (what was said), not memories. Use when a memory
+        is missing and the detail may be in an earlier conversation."""
+        found = await tools.op("transcripts", {"query": query, "project": project, "limit": limit})
+        if not found:
+            return result(f"No transcript turn matches “{query}”.", {"results": []})
+        lines = [
+            f"{n}. [{r['timestamp'] or '?'}] {r['role']} in {r['project'] or '?'} (session {r['session_id']}): "
+            + neutralise(r["snippet"])
+            for n, r in enumerate(found, 1)
+        ]
+        return result("\n".join(lines), {"results": found})

@@ -1,0 +1,163 @@
+"""The memory operations by name: one table behind the daemon's HTTP API, its MCP tools and the CLI.
+
+`/v1/op/<name>` serves it (the CLI, the miner and the Obsidian plugin call it), the MCP tools call
+it with their typed arguments, and the CLI runs the same table in its own process when no daemon
+runs. So an operation's checks, its defaults and its answer are the same wherever it is asked for:
+a field of the wrong type is a BadRequest that names the field (never a 500), an unknown operation
+a NotFound that lists the known ones.
+
+No web framework is imported here: the CLI's in-process path loads this without starlette or MCP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from memem.errors import BadRequest, NotFound
+from memem.memory import reading
+from memem.memory.importer import allowed_roots, import_path
+from memem.memory.service import MemoryService, SaveRequest
+from memem.mining import apply as mining_apply
+from memem.mining.chat_import import mine_export
+from memem.mining.transcript_search import TranscriptSearch
+
+
+@dataclass(frozen=True)
+class OpContext:
+    service: MemoryService
+    transcripts: TranscriptSearch = field(default_factory=TranscriptSearch)
+    project_dir: str | None = None  # the calling session's project folder (imports may read it)
+
+
+class Args:
+    """A request's JSON fields, read with their types checked: a wrong one names itself."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        if not isinstance(data, Mapping):
+            raise BadRequest("the request must be a JSON object")
+        self.data = data
+
+    def text(self, name: str, required: bool = True) -> str | None:
+        value = self.data.get(name)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise BadRequest(f"`{name}` must be a non-empty string")
+        return value
+
+    def required(self, name: str) -> str:
+        value = self.text(name)
+        assert value is not None
+        return value
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise BadRequest(f"`{name}` must be an integer from {low} to {high}")
+        return value
+
+    def optional_integer(self, name: str) -> int | None:
+        value = self.data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise BadRequest(f"`{name}` must be an integer")
+        return value
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = self.data.get(name, default)
+        if not isinstance(value, bool):
+            raise BadRequest(f"`{name}` must be true or false")
+        return value
+
+    def texts(self, name: str, required: bool = False) -> list[str]:
+        value = self.data.get(name)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadRequest(f"`{name}` must be a list of strings")
+        return list(value)
+
+    def objects(self, name: str) -> list[dict[str, Any]]:
+        value = self.data.get(name) or []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise BadRequest(f"`{name}` must be a list of objects")
+        return list(value)
+
+    def links(self, name: str) -> dict[str, list[str]]:
+        value = self.data.get(name) or {}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(t, str) for t in v) for k, v in value.items()
+        ):
+            raise BadRequest(f"`{name}` must map link kinds to lists of ids")
+        return dict(value)
+
+
+def _save(ctx: OpContext, a: Args) -> Any:
+    request = SaveRequest(
+        content=a.required("content"), title=a.text("title", False), tags=tuple(a.texts("tags")),
+        project=a.text("project", False), kind=a.text("kind", False), layer=a.optional_integer("layer"),
+        importance=a.optional_integer("importance"), links=a.links("links"),
+    )  # fmt: skip
+    return ctx.service.save(request)
+
+
+def _import(ctx: OpContext, a: Args) -> Any:
+    roots = allowed_roots(ctx.service.paths, a.text("project_dir", False) or ctx.project_dir)
+    chat = lambda path, raw, project: mine_export(ctx.service, path, raw, project)  # noqa: E731
+    return import_path(ctx.service, Path(a.required("path")), roots, a.text("project", False), chat)
+
+
+Operation = Callable[[OpContext, Args], Any]
+
+OPERATIONS: dict[str, Operation] = {
+    "save": _save,
+    "get": lambda ctx, a: reading.get(ctx.service, a.texts("ids", required=True)),
+    "deprecate": lambda ctx, a: ctx.service.deprecate(
+        a.required("id"), a.text("successor", False), a.text("reason", False)
+    ),
+    "link": lambda ctx, a: ctx.service.link(
+        a.required("source"), a.required("target"), a.required("kind"), a.flag("remove")
+    ),
+    "timeline": lambda ctx, a: reading.timeline(ctx.service, a.required("id"), a.integer("around", 5, 0, 50)),
+    "list": lambda ctx, a: reading.listing(
+        ctx.service, a.text("project", False), a.integer("limit", 50, 1, 200), a.integer("offset", 0, 0, 10**9)
+    ),
+    "neighbors": lambda ctx, a: reading.neighbours(ctx.service, a.required("id"), a.texts("kinds") or None),
+    "graph_audit": lambda ctx, a: reading.audit_graph(ctx.service),
+    "import": _import,
+    "transcripts": lambda ctx, a: ctx.transcripts.search(
+        a.required("query"), a.text("project", False), a.integer("limit", 10, 1, 100)
+    ),
+    "mine_similar": lambda ctx, a: mining_apply.similar(ctx.service, a.texts("texts"), a.text("project", False)),
+    "mine_apply": lambda ctx, a: mining_apply.apply(
+        ctx.service,
+        a.objects("items"),
+        a.text("project", False),
+        a.text("session_id", False),
+        a.text("miner", False) or "?",
+    ),
+}
+
+
+def run(ctx: OpContext, name: str, payload: Mapping[str, Any]) -> Any:
+    """The operation's typed result (for an edge that renders it, like an MCP tool)."""
+    operation = OPERATIONS.get(name)
+    if operation is None:
+        raise NotFound(f"no operation {name!r}; the operations are {', '.join(sorted(OPERATIONS))}")
+    return operation(ctx, Args(payload))
+
+
+def to_json(value: Any) -> Any:
+    """A result as the JSON the API answers: typed values by their own `to_json`, the rest as they are."""
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    return value
+
+
+def perform(ctx: OpContext, name: str, payload: Mapping[str, Any]) -> Any:
+    """The operation's answer as JSON (for the HTTP route and the CLI)."""
+    return to_json(run(ctx, name, payload))

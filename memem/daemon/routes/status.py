@@ -1,0 +1,59 @@
+"""/v1/health, /v1/status, /v1/reconcile, /v1/sync: the daemon and its indexes."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route
+
+from memem import __version__
+from memem.daemon.context import DaemonContext
+from memem.daemon.http import endpoint, read_json
+from memem.errors import BadRequest
+from memem.index.health import health
+from memem.sync.loop import report_dict
+
+
+def routes(ctx: DaemonContext) -> list[BaseRoute]:
+    store, loop = ctx.store, ctx.loop
+
+    async def health_route(request: Request) -> Any:
+        return {"ok": True, "pid": os.getpid(), "phase": loop.state.phase, "version": __version__}
+
+    async def status_route(request: Request) -> Any:
+        data = (await run_in_threadpool(health, store)).as_dict()
+        state = loop.state
+        data["daemon"] = {
+            "pid": os.getpid(), "phase": state.phase, "uptime": round(time.time() - ctx.started, 1),
+            "progress": state.progress, "last_reconcile": state.last_reconcile, "last_report": state.last_report,
+            "pending_events": loop.debouncer.pending(), "events_applied": state.events_applied,
+            "errors": state.errors, "last_error": state.last_error,
+        }  # fmt: skip
+        if state.last_error and state.failed_reconciles == 0:
+            # A failing sync of file events (a failed reconcile is already reported from the catalog).
+            data["problems"].append({
+                "severity": "error", "what": f"the daemon's {state.last_error}",
+                "fix": f"see {store.paths.log_dir / 'daemon.log'}; it retries by itself", "path": None,
+            })  # fmt: skip
+        return data
+
+    async def reconcile_route(request: Request) -> Any:
+        report = await run_in_threadpool(loop.request_reconcile().result, 3600)
+        return report_dict(report)
+
+    async def sync_route(request: Request) -> Any:
+        paths = (await read_json(request)).get("paths")
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise BadRequest("`paths` must be a list of vault-relative paths")
+        return report_dict(await run_in_threadpool(store.sync_paths, paths))
+
+    return [
+        Route("/v1/health", endpoint(health_route), methods=["GET"]),
+        Route("/v1/status", endpoint(status_route), methods=["GET"]),
+        Route("/v1/reconcile", endpoint(reconcile_route), methods=["POST"]),
+        Route("/v1/sync", endpoint(sync_route), methods=["POST"]),
+    ]
