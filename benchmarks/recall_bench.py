@@ -59,7 +59,7 @@ def main() -> int:
     os.environ["MEMEM_DIR"] = str(work / "home")
     sys.path.insert(0, str(REPO))
     from benchmarks.synthetic import generate
-    from tests.daemon_helpers import RunningDaemon
+    from memem.testing import RunningDaemon
 
     results: dict[str, object] = {}
     rows: list[tuple[str, str, str]] = []

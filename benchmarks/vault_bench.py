@@ -72,7 +72,7 @@ def main() -> int:
     os.environ.pop("MEMEM_EMBEDDER", None)
     sys.path.insert(0, str(REPO))
     from benchmarks.synthetic import generate
-    from tests.daemon_helpers import RunningDaemon
+    from memem.testing import RunningDaemon
 
     rows: list[tuple[str, str, str]] = []
     results: dict[str, object] = {}

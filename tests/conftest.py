@@ -6,10 +6,8 @@ session from the offline weights), real files and real watchdog events.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,10 +16,7 @@ from memem.index.embeddings import EmbedderChoice
 from memem.index.embeddings.minilm import MiniLMEmbedder
 from memem.index.embeddings.model_files import find_model
 from memem.index.store import IndexStore
-from memem.vault import frontmatter
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+from memem.testing import CountingEmbedder
 
 
 @pytest.fixture(scope="session")
@@ -54,21 +49,6 @@ def minilm(model_cache: Path) -> MiniLMEmbedder:
     return MiniLMEmbedder(files, model_cache)
 
 
-class CountingEmbedder:
-    """The real model, counting the texts it embeds (to prove what is and is not re-embedded)."""
-
-    def __init__(self, inner: MiniLMEmbedder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self.description = inner.description
-        self.texts: list[str] = []
-
-    def embed(self, texts: Any) -> Any:
-        self.texts.extend(texts)
-        return self.inner.embed(texts)
-
-
 @pytest.fixture
 def fresh_vault(tmp_path: Path) -> Path:
     vault = tmp_path / "vault"
@@ -91,16 +71,3 @@ def store(paths: Paths, embedder: CountingEmbedder) -> Iterator[IndexStore]:
     s = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
     yield s
     s.close()
-
-
-def note_text(body: str = "", **props: Any) -> str:
-    """A note's text: properties in the given order, then the body."""
-    return f"---\n{frontmatter.dump(props)}---\n\n{textwrap.dedent(body).strip()}\n"
-
-
-def write_note(vault: Path, name: str, body: str = "", folder: str = "memem/memories", **props: Any) -> Path:
-    path = vault / folder / (name if name.endswith(".md") else f"{name}.md")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    props.setdefault("id", name.removesuffix(".md").lower().replace(" ", "-"))
-    path.write_text(note_text(body, **props), encoding="utf-8")
-    return path

@@ -126,6 +126,7 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "neighbors": lambda ctx, a: reading.neighbours(ctx.service, a.required("id"), a.texts("kinds") or None),
     "graph_audit": lambda ctx, a: reading.audit_graph(ctx.service),
+    "known": lambda ctx, a: sorted(ctx.service.store.catalog.known_ids(a.texts("ids"))),
     "import": _import,
     "transcripts": lambda ctx, a: ctx.transcripts.search(
         a.required("query"), a.text("project", False), a.integer("limit", 10, 1, 100)

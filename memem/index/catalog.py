@@ -209,6 +209,16 @@ class Catalog:
     def by_id(self, note_id: str) -> list[Row]:
         return self._rows("id=? ORDER BY path", (note_id,))
 
+    def known_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ids some note has."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(i for (i,) in self.conn.execute(f"SELECT DISTINCT id FROM notes WHERE id IN ({marks})", chunk))
+        return found
+
     def by_path(self, path: str) -> Row | None:
         found = self._rows("path=?", (path,))
         return found[0] if found else None

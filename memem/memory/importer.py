@@ -27,10 +27,10 @@ from typing import Any
 
 from memem.config import Paths, claude_projects_dir, memem_home, read_config
 from memem.errors import Refused
+from memem.memory.foreign import read_properties
 from memem.memory.results import ImportReport
 from memem.memory.service import MAX_CONTENT, MemoryService, SaveRequest
 from memem.settings import settings
-from memem.vault import frontmatter
 from memem.vault.files import FileRefused, is_within, read_bounded
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -178,14 +178,7 @@ def _read(path: Path, limit: int) -> bytes:
 
 
 def _as_request(path: Path, text: str, project: str | None) -> SaveRequest:
-    parts = frontmatter.split(text)
-    meta: dict[str, Any] = {}
-    if parts.yaml_text is not None:
-        try:
-            meta = frontmatter.load(parts.yaml_text)
-        except frontmatter.FrontmatterError:
-            meta = {}
-    body = parts.body.strip() if parts.yaml_text is not None else text.strip()
+    meta, body = read_properties(text)
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
     if not title:
         heading = next((line.lstrip("# ").strip() for line in body.splitlines() if line.startswith("# ")), None)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from memem.cli.main import main
-from tests.conftest import write_note
+from memem.testing import write_note
 
 
 def run(

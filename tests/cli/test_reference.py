@@ -1,5 +1,5 @@
 from memem.cli.reference import render
-from tests.conftest import REPO
+from tests.paths import REPO
 
 
 def test_docs_cli_md_matches_the_parser() -> None:

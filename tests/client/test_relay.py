@@ -26,14 +26,14 @@ from memem import __version__
 from memem.client.discovery import DaemonInfo, write_daemon
 from memem.config import Paths, load_or_create_token
 from memem.sync.lock import OwnerLock
-from tests.conftest import write_note
-from tests.daemon_helpers import (
+from memem.testing import (
     INITIALIZE,
     RunningDaemon,
     StdioSession,
     ready_daemon,
     stop_vault_daemon,
     wait_for_vault_daemon,
+    write_note,
 )
 
 SEARCH = {

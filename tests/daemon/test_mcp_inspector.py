@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from memem.config import Paths
-from tests.conftest import REPO, write_note
-from tests.daemon_helpers import stop_vault_daemon
+from memem.testing import stop_vault_daemon, write_note
+from tests.paths import REPO
 
 pytestmark = pytest.mark.slow
 INSPECTOR = REPO / "tests" / "e2e" / "node_modules" / ".bin" / "mcp-inspector"

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from memem.config import Paths
+from memem.testing import stop_vault_daemon
 from memem.vault.note import Note, parse_note
-from tests.conftest import REPO
-from tests.daemon_helpers import stop_vault_daemon
 from tests.e2e.standin import StandIn
+from tests.paths import REPO
 
 pytestmark = pytest.mark.slow
 CLAUDE = REPO / "tests" / "e2e" / "node_modules" / ".bin" / "claude"

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_note
-from tests.daemon_helpers import INITIALIZE, RunningDaemon, StdioSession, ready_daemon
+from memem.testing import INITIALIZE, RunningDaemon, StdioSession, ready_daemon, write_note
 
 pytestmark = pytest.mark.slow
 SESSIONS = 20

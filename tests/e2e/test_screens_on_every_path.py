@@ -25,7 +25,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from memem.client.http import DaemonError
 from memem.config import Paths, write_config
-from tests.daemon_helpers import RunningDaemon, ready_daemon
+from memem.testing import RunningDaemon, ready_daemon
 from tests.memory.corpora import FakeSecret, benign_imperatives, benign_lookalikes, fake_secrets, injections
 
 pytestmark = pytest.mark.slow

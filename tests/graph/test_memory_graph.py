@@ -8,7 +8,7 @@ from pathlib import Path
 from memem.graph.audit import audit
 from memem.graph.memory_graph import MemoryGraph
 from memem.index.store import IndexStore
-from tests.conftest import write_note
+from memem.testing import write_note
 
 
 def uid_of(store: IndexStore, note_id: str) -> int:

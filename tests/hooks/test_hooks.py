@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from memem.config import Paths
-from tests.conftest import SHARED, write_note
-from tests.daemon_helpers import RunningDaemon, ready_daemon, stop_vault_daemon, wait_for_vault_daemon
+from memem.testing import RunningDaemon, ready_daemon, stop_vault_daemon, wait_for_vault_daemon, write_note
+from tests.paths import TRANSCRIPTS
 
 EVENT_BASE = {"session_id": "2d81e6cc-85a1-4fa4-9c1c-cba6067feef3", "permission_mode": "default", "prompt_id": "p1"}
 
@@ -113,7 +113,7 @@ def test_session_start_primes_the_pinned_notes(daemon: RunningDaemon, cwd: str, 
 @pytest.mark.slow
 def test_stop_prints_nothing_and_mines_in_the_background(daemon: RunningDaemon, cwd: str, tmp_path: Path) -> None:
     transcript = tmp_path / "session.jsonl"
-    lines = (SHARED / "transcripts" / "DRMacIver__claude-reliability__coverage-test-fix.jsonl").read_text().splitlines()
+    lines = (TRANSCRIPTS / "DRMacIver__claude-reliability__coverage-test-fix.jsonl").read_text().splitlines()
     extra = {
         "type": "user",
         "uuid": "u-extra",

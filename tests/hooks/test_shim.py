@@ -13,8 +13,8 @@ import pytest
 
 from memem.client.discovery import hook_endpoint_file
 from memem.config import Paths
-from tests.conftest import REPO, write_note
-from tests.daemon_helpers import RunningDaemon, stop_vault_daemon, wait_for_vault_daemon
+from memem.testing import RunningDaemon, stop_vault_daemon, wait_for_vault_daemon, write_note
+from tests.paths import REPO
 
 SHIM = REPO / "hooks" / "memem"
 PROMPT = "How do we install Python dependencies in shop?"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from memem.config import Paths
-from tests.conftest import REPO, write_note
-from tests.daemon_helpers import INITIALIZE, StdioSession, stop_vault_daemon, wait_for_vault_daemon
+from memem.testing import INITIALIZE, StdioSession, stop_vault_daemon, wait_for_vault_daemon, write_note
+from tests.paths import REPO
 
 pytestmark = pytest.mark.slow
 SHIM = REPO / "hooks" / "memem"

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from memem.config import Paths
-from tests.daemon_helpers import RunningDaemon
+from memem.testing import RunningDaemon
 from tests.index.malformed_vault import Kind, kinds
 
 PREFIX = "memem/memories/"

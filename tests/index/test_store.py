@@ -11,7 +11,7 @@ from memem.index.embeddings import EmbedderChoice
 from memem.index.embeddings.fallback import HashEmbedder
 from memem.index.store import IndexStore
 from memem.recall.search import Query, search
-from tests.conftest import CountingEmbedder, write_note
+from memem.testing import CountingEmbedder, write_note
 
 
 def ids(store: IndexStore) -> set[str]:

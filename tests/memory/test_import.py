@@ -229,3 +229,20 @@ def test_chat_exports_are_mined_not_skipped(service: MemoryService, project: Pat
     assert {"chatgpt.json", "claude.json"} <= saved, report.to_json()
     rows = [r for r in service.store.catalog.rows() if r.source_type == "mined"]
     assert any("pnpm" in r.title for r in rows) and any("reversible" in r.title for r in rows)
+
+
+def test_notes_from_other_tools_keep_their_properties(service: MemoryService, project: Path) -> None:
+    """YAML, TOML (`+++`, as Hugo writes it) and JSON front matter, read with python-frontmatter."""
+    notes = project / "docs" / "other-tools"
+    notes.mkdir()
+    (notes / "a.md").write_text(
+        "---\ntitle: Cache keys\ntags: [redis]\nkind: convention\n---\nPrefix keys by tenant.\n"
+    )
+    (notes / "b.md").write_text('+++\ntitle = "Release train"\ntags = ["release"]\n+++\nShip every second Tuesday.\n')
+    (notes / "c.md").write_text('{\n"title": "Code owners",\n"tags": ["review"]\n}\nEvery folder has an owner.\n')
+    (notes / "d.md").write_text("---\ntitle: [unclosed\n---\nKept as plain text.\n")
+    report = import_path(service, notes, roots(service, project), project="shop")
+    assert sorted(i["title"] for i in report.imported) == ["Cache keys", "Code owners", "Release train", "d"]
+    rows = {r.title: r for r in service.store.catalog.rows()}
+    assert rows["Cache keys"].tags == ("redis",) and rows["Cache keys"].kind == "convention"
+    assert rows["Release train"].tags == ("release",) and rows["Code owners"].tags == ("review",)

@@ -14,8 +14,8 @@ from memem.memory.importer import import_path
 from memem.memory.service import MemoryService, SaveRequest
 from memem.recall.query import Query
 from memem.recall.search import search
+from memem.testing import write_note
 from memem.vault.note import Note, parse_note
-from tests.conftest import write_note
 from tests.memory.security_corpus import SECRETS
 
 

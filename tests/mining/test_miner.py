@@ -17,12 +17,13 @@ from memem.mining.extract_offline import OfflineExtractor
 from memem.mining.miner import mine_transcript
 from memem.mining.state import MiningState, SessionBusy
 from memem.recall.text import CLOSE, OPEN
+from memem.testing import write_note
 from memem.vault.note import Note, parse_note
-from tests.conftest import SHARED, write_note
 from tests.memory.security_corpus import SECRETS
 from tests.mining.api_mock import FakeAnthropic, lesson
+from tests.paths import TRANSCRIPTS
 
-SOURCE = SHARED / "transcripts" / "DRMacIver__claude-reliability__coverage-test-fix.jsonl"
+SOURCE = TRANSCRIPTS / "DRMacIver__claude-reliability__coverage-test-fix.jsonl"
 
 
 @pytest.fixture

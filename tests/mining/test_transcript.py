@@ -1,4 +1,4 @@
-"""Parsing real Claude Code transcripts (../shared/transcripts; DRMacIver/claude-reliability and
+"""Parsing real Claude Code transcripts (tests/fixtures/transcripts; DRMacIver/claude-reliability and
 d-kimuson/claude-code-viewer, MIT)."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import pytest
 
 from memem.mining.transcript import read_records, read_turns
 from memem.recall.text import CLOSE, OPEN
-from tests.conftest import SHARED
+from tests.paths import TRANSCRIPTS
 
-TRANSCRIPTS = sorted((SHARED / "transcripts").glob("*.jsonl"))
+ALL_TRANSCRIPTS = sorted(TRANSCRIPTS.glob("*.jsonl"))
 
 
-@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.name[:40])
+@pytest.mark.parametrize("path", ALL_TRANSCRIPTS, ids=lambda p: p.name[:40])
 def test_only_prose_of_the_main_thread_is_kept(path: Path) -> None:
     records, end = read_records(path)
     assert end == path.stat().st_size
@@ -32,7 +32,7 @@ def test_only_prose_of_the_main_thread_is_kept(path: Path) -> None:
 
 
 def test_tool_traffic_and_sidechains_are_dropped() -> None:
-    path = SHARED / "transcripts" / "d-kimuson__claude-code-viewer__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
+    path = TRANSCRIPTS / "d-kimuson__claude-code-viewer__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
     records, _ = read_records(path)
     assert sum(1 for r in records if r.get("isSidechain")) == 405
     turns, _ = read_turns(path)
@@ -42,20 +42,24 @@ def test_tool_traffic_and_sidechains_are_dropped() -> None:
 
 
 def test_offsets_read_only_new_whole_lines(tmp_path: Path) -> None:
-    source = SHARED / "transcripts" / "DRMacIver__claude-reliability__coverage-test-fix.jsonl"
+    source = TRANSCRIPTS / "DRMacIver__claude-reliability__coverage-test-fix.jsonl"
     path = tmp_path / "s.jsonl"
     raw = source.read_bytes()
     cut = raw.index(b"\n", len(raw) // 2) + 1
     path.write_bytes(raw[:cut] + raw[cut : cut + 40])  # a torn last line, as while Claude Code writes
-    first, offset = read_turns(path)
-    assert offset == cut
+    first, offset = read_records(path)
+    first_turns, _ = read_turns(path)
+    assert offset == cut  # the torn line is left for the next read
     path.write_bytes(raw)
-    rest, end = read_turns(path, offset)
-    assert end == len(raw)
-    whole, _ = read_turns(source)
-    assert [t.uuid for t in first] + [t.uuid for t in rest if t.uuid not in {x.uuid for x in first}] == [
-        t.uuid for t in whole
-    ] or rest
+    rest, end = read_records(path, offset)
+    whole, _ = read_records(source)
+    assert end == len(raw) and first + rest == whole  # nothing read twice, nothing skipped
+    later_turns, _ = read_turns(path, offset)
+    # The same prose in two reads as in one (an assistant message cut by the offset is two turns then).
+    assert (
+        " ".join(t.text for t in first_turns + later_turns).split()
+        == " ".join(t.text for t in read_turns(source)[0]).split()
+    )
 
 
 def test_unknown_and_broken_records_are_skipped(tmp_path: Path) -> None:

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
+from memem.testing import RunningDaemon, ready_daemon, write_note
 from memem.vault.frontmatter import split
-from tests.conftest import REPO, write_note
-from tests.daemon_helpers import RunningDaemon, ready_daemon
+from tests.paths import REPO
 
 PLUGIN = REPO / "obsidian-plugin"
 HARNESS = PLUGIN / "test" / "integration" / "dist" / "harness.cjs"

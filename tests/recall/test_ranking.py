@@ -10,7 +10,7 @@ import pytest
 from memem.index.store import IndexStore
 from memem.recall.query import Query
 from memem.recall.search import Hit, search
-from tests.conftest import write_note
+from memem.testing import write_note
 
 
 def ids(hits: list[Hit]) -> list[str]:

@@ -9,7 +9,7 @@ from memem.recall.query import Query
 from memem.recall.search import search
 from memem.recall.slice import render
 from memem.recall.text import CLOSE, OPEN, estimate_tokens, strip_injected
-from tests.conftest import write_note
+from memem.testing import write_note
 
 
 def test_slice_has_working_and_relevant_sections(store: IndexStore, fresh_vault: Path) -> None:

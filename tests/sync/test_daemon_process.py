@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
+import random
 import signal
 import socket
 import subprocess
@@ -18,9 +18,8 @@ from memem.client.http import DaemonError, call
 from memem.config import Paths
 from memem.index.catalog import Catalog
 from memem.index.embeddings.minilm import NAME
+from memem.testing import RunningDaemon, stop_vault_daemon, write_note
 from memem.vault.note import Note, parse_note
-from tests.conftest import SHARED, write_note
-from tests.daemon_helpers import RunningDaemon, stop_vault_daemon
 
 pytestmark = pytest.mark.slow
 
@@ -118,10 +117,18 @@ def test_token_and_host_are_required(fresh_vault: Path) -> None:
         daemon.stop()
 
 
+def conversation_vault(vault: Path, notes_per_folder: int = 700) -> None:
+    """Notes shaped like dialogue turns (a sentence or two each), in two folders, made up at test time."""
+    rng = random.Random(7)
+    words = "deploy cache queue retry build test schema index token backup alert review merge branch".split()
+    for folder in ("conv-26", "conv-30"):
+        for n in range(notes_per_folder):
+            body = " ".join(rng.choice(words) for _ in range(rng.randint(12, 40))) + "."
+            write_note(vault, f"{folder}/turn {n}", body, id=f"{folder}-{n}", project=folder)
+
+
 def test_kill_9_mid_index_then_restart_loses_and_doubles_nothing(fresh_vault: Path) -> None:
-    shutil.copytree(
-        SHARED / "bench" / "locomo-dev" / "memem" / "memories", fresh_vault / "memem" / "memories", dirs_exist_ok=True
-    )
+    conversation_vault(fresh_vault)
     daemon = RunningDaemon(fresh_vault)
     killed_at = None
     deadline = time.monotonic() + 120

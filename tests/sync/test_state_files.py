@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from memem.config import Paths
-from tests.daemon_helpers import ready_daemon
+from memem.testing import ready_daemon
 
 NOTE = "---\nid: interrupted\ntitle: Interrupted\n---\n\nThe note memem was editing when it was killed.\n"
 

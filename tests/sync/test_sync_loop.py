@@ -12,7 +12,7 @@ import pytest
 
 from memem.index.store import IndexStore
 from memem.sync.loop import SyncLoop
-from tests.conftest import note_text, write_note
+from memem.testing import note_text, write_note
 
 MEM = "memem/memories"
 

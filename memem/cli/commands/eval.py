@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memem.cli.context import CommandError, Context, print_json
+
+if TYPE_CHECKING:
+    from memem.recall.evaluate import LabelledQuery
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,8 +30,23 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(run=run)
 
 
+def _check_gold_ids(ctx: Context, queries: Sequence[LabelledQuery]) -> None:
+    """Refuse to score a vault the queries were not made for: it would print a table of zeros."""
+    from memem.cli.context import op
+
+    gold = sorted({g for q in queries for g in q.gold})
+    known = set(op(ctx, "known", {"ids": gold}))
+    if not known:
+        raise CommandError(
+            f"none of the {len(gold):,} gold ids is in the vault {ctx.paths.vault}: these queries were made for "
+            "another vault (choose it with --vault), or the vault has not been indexed (`memem index`)"
+        )
+    if len(known) < len(gold):
+        print(f"memem: {len(gold) - len(known):,} of {len(gold):,} gold ids are not in this vault", file=sys.stderr)
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from memem.recall.evaluate import LabelledQuery, evaluate, load_queries, render
+    from memem.recall.evaluate import evaluate, load_queries, render
 
     try:
         ks = tuple(sorted({int(k) for k in args.k.split(",")}))
@@ -45,6 +64,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise CommandError(str(exc)) from None
     if not queries:
         raise CommandError("no usable queries (each needs a question and gold ids)")
+
+    _check_gold_ids(ctx, queries)
 
     def payloads(qs: Sequence[LabelledQuery], mode: str, depth: int) -> list[dict[str, Any]]:
         return [{"query": q.question, "project": q.project, "limit": depth, "mode": mode} for q in qs]

@@ -1,4 +1,8 @@
-"""Starting and stopping real `memem serve` processes for tests and benchmarks."""
+"""Helpers that drive real memem for tests and benchmarks: note factories, daemon processes, `memem mcp`.
+
+Shipped in the package (as `datasette.utils.testing` is) because both the test suite and the
+benchmarks use them, and neither should import the other. Nothing in memem imports this module.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import queue
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +23,36 @@ from typing import Any
 from memem.client.discovery import DaemonInfo, read_daemon
 from memem.client.http import DaemonUnavailable, call
 from memem.config import Paths, load_or_create_token
+from memem.vault import frontmatter
+
+
+def note_text(body: str = "", **props: Any) -> str:
+    """A note's text: properties in the given order, then the body."""
+    return f"---\n{frontmatter.dump(props)}---\n\n{textwrap.dedent(body).strip()}\n"
+
+
+def write_note(vault: Path, name: str, body: str = "", folder: str = "memem/memories", **props: Any) -> Path:
+    """Write a note into a vault's memories folder (its id from its name unless given)."""
+    path = vault / folder / (name if name.endswith(".md") else f"{name}.md")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    props.setdefault("id", name.removesuffix(".md").lower().replace(" ", "-"))
+    path.write_text(note_text(body, **props), encoding="utf-8")
+    return path
+
+
+class CountingEmbedder:
+    """An embedder that counts the texts it embeds (to prove what is and is not re-embedded)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.description = inner.description
+        self.texts: list[str] = []
+
+    def embed(self, texts: Any) -> Any:
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
 
 
 class RunningDaemon:
@@ -50,10 +85,10 @@ class RunningDaemon:
             errors="replace"
         )
 
-    def call(self, method: str, path: str, payload: object = None, timeout: float = 30) -> object:
+    def call(self, method: str, path: str, payload: object = None, timeout: float = 30) -> Any:
         return call(self.info.host, self.info.port, self.token, method, path, payload, timeout=timeout)
 
-    def wait_ready(self, timeout: float = 300, poll: float = 0.1) -> dict:
+    def wait_ready(self, timeout: float = 300, poll: float = 0.1) -> dict[str, Any]:
         """Until the start-up reconcile is done and nothing awaits embedding.
 
         `poll` is the status-call interval. Benchmarks that time the reconcile poll slowly: each
