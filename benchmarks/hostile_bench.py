@@ -56,7 +56,7 @@ CASES = {
 }  # fmt: skip
 
 
-def measure(folder: Path, name: str, text: str) -> tuple[str, str, str, str]:
+def measure(folder: Path, name: str, text: str) -> tuple[str, str, str, str, str]:
     path = folder / "hostile.md"
     path.write_text(text)
     st = path.stat()

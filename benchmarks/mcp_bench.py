@@ -64,7 +64,7 @@ def main() -> int:
             await anyio.to_thread.run_sync(wait_until_indexed, vault)
             qs = questions(args.calls)
             first = await client.call_tool("memory_search", {"query": str(qs[0]["query"])})
-            some_id = first.structured_content["results"][0]["id"]  # type: ignore[index]
+            some_id = first.structured_content["results"][0]["id"]
             for q in qs:
                 for tool, arguments in (
                     ("memory_search", {"query": q["query"], "project": q["project"], "limit": 10}),

@@ -119,7 +119,7 @@ def main() -> int:
                 while True:
                     # The nonce is in this note only: full text finds it, and the fused ranking puts a
                     # unique token's one note first (see VECTOR_MIN_SPAN), so the top ten will do.
-                    hits = daemon.call("POST", "/v1/search", {"query": nonce, "limit": 10})["results"]  # type: ignore[index]
+                    hits = daemon.call("POST", "/v1/search", {"query": nonce, "limit": 10})["results"]
                     if note.relative_to(vault).as_posix() in {h["path"] for h in hits}:
                         break
                     if time.perf_counter() - start > 10:

@@ -174,3 +174,37 @@ def test_import_reports_imported_and_skipped(service: MemoryService, tmp_path: P
         "already remembered" in s["reason"] or s["reason"] in ("empty",) or "secret" in s["reason"]
         for s in again.skipped
     )
+
+
+@pytest.mark.parametrize("step", ["computed", "taken-aside"])
+def test_a_link_the_person_adds_meanwhile_is_kept(
+    service: MemoryService, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """The lost update of `link`, reproduced deterministically: while memem adds a link, the person's
+    editor (another process) saves the same note with a link of their own in the same list."""
+    import subprocess
+    import sys
+
+    from memem.vault import writer
+
+    write_note(fresh_vault, "A", "a", id="a", related=["[[C]]"])
+    write_note(fresh_vault, "B", "b", id="b")
+    write_note(fresh_vault, "C", "c", id="c")
+    write_note(fresh_vault, "D", "d", id="d")
+    service.store.reconcile()
+    note = fresh_vault / "memem" / "memories" / "A.md"
+    theirs = note.read_text().replace('- "[[C]]"', '- "[[C]]"\n  - "[[D]]"')
+    save = (  # an editor's atomic save: write a temp file, rename it over the note
+        "import os, sys; p = sys.argv[1]; open(p + '.tmp', 'w').write(sys.argv[2]); os.replace(p + '.tmp', p)"
+    )
+    done: list[str] = []
+
+    def pause(at: str) -> None:
+        if at == step and not done:
+            done.append(at)
+            subprocess.run([sys.executable, "-c", save, str(note), theirs], check=True)
+
+    monkeypatch.setattr(writer, "_pause", pause)
+    assert service.link("a", "b", "related").changed
+    related = [link.target for link in read(service, "memem/memories/A.md").typed_links("related")]
+    assert done and related == ["C", "D", "B"]
