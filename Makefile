@@ -40,7 +40,7 @@ test: lint
 
 plugin: setup
 	cd obsidian-plugin && npm run build
-	cp obsidian-plugin/main.js obsidian-plugin/manifest.json obsidian-plugin/styles.css vault-template/.obsidian/plugins/memem/
+	cp obsidian-plugin/main.js obsidian-plugin/manifest.json obsidian-plugin/styles.css memem/vault/starter/.obsidian/plugins/memem/
 
 # Screenshots of the three panes in docs/ (needs Debian's chromium: apt-get install chromium)
 screenshots: plugin
@@ -57,6 +57,8 @@ bench: setup
 	$(BIN)/python -m benchmarks.hook_bench
 	$(BIN)/python -m benchmarks.injection_bench
 	$(BIN)/python -m benchmarks.hostile_bench
+	$(BIN)/python -m benchmarks.mining_bench
+	$(BIN)/python -m benchmarks.runtime_bench
 
 clean:
 	rm -rf $(VENV) demo-vault .demo-home .pytest_cache .mypy_cache .ruff_cache obsidian-plugin/node_modules

@@ -63,7 +63,7 @@ def main() -> int:
 
     subprocess.run(
         [py, "-P", "-m", "memem", "init", str(vault)],
-        env={**env, "MEMEM_PLUGIN_ROOT": str(REPO)},
+        env=env,
         check=True,
         capture_output=True,
     )

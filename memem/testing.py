@@ -170,12 +170,17 @@ class StdioSession:
     """`memem mcp` driven as Claude Code drives it: JSON-RPC lines on its stdin, answers read from stdout."""
 
     def __init__(
-        self, vault: Path, cwd: Path | None = None, extra_args: tuple[str, ...] = (), entry: list[str] | None = None
+        self,
+        vault: Path,
+        cwd: Path | None = None,
+        extra_args: tuple[str, ...] = (),
+        entry: list[str] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         """`entry` runs memem some other way than this interpreter's `-P -m memem` (the hook shim)."""
         self.proc = subprocess.Popen(
             [*(entry or [sys.executable, "-P", "-m", "memem"]), "--vault", str(vault), "mcp", *extra_args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
         )  # fmt: skip
         self.lines: queue.Queue[bytes] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

@@ -19,7 +19,7 @@ import json
 import sys
 import time
 
-from memem.config import ConfigError, Paths, load_or_create_token
+from memem.config import Paths, load_or_create_token
 from memem.hooks.events import log, respond
 from memem.settings import settings
 
@@ -31,19 +31,48 @@ DAEMON_TIMEOUT = 4.0
 
 
 def _paths() -> tuple[Paths, str | None]:
-    """The vault's paths; on a first run with no vault anywhere, create one and say so."""
-    try:
-        return Paths.resolve(), None
-    except ConfigError:
-        pass
-    from memem.config import write_config
-    from memem.vault.template import copy_missing, template_dir
+    """The vault's paths (created on a first run), and where it is if no one was told yet."""
+    from memem.vault.template import first_run_paths, vault_notice
 
-    vault = settings().default_vault
-    copy_missing(template_dir(), vault)
-    write_config({"default_vault": str(vault)})
-    notice = f"memem created its vault at {vault}: open that folder in Obsidian to see and curate memories."
-    return Paths.resolve(vault), notice
+    paths = first_run_paths()
+    return paths, vault_notice()
+
+
+def runtime_notice(event: str) -> str | None:
+    """While memem's runtime is being built: say so at the session's start; if the build failed, say
+    why and how to fix it, once (the shim then waits before trying again, rather than every session)."""
+    pending = settings().pending_runtime
+    if pending is None or (pending / ".ready").is_file():
+        return None
+    failed, told = pending.with_name(pending.name + ".failed"), pending.with_name(pending.name + ".failed.told")
+    if failed.is_file():
+        if told.exists() and told.stat().st_mtime >= failed.stat().st_mtime:
+            return None
+        try:
+            reason = failed.read_text(encoding="utf-8", errors="replace").strip()[:400]
+            told.touch()
+        except OSError:
+            return None
+        return (
+            f"memem could not set up its Python environment: {reason}. Until it can, memory is not recalled "
+            f"or mined. Fix the cause, then run `{_setup_command(pending)}` (or wait: memem tries "
+            "again in six hours)."
+        )
+    if event != "SessionStart":
+        return None
+    log_file = settings().home / "logs" / "setup.log"
+    return (
+        f"memem is setting up its Python environment (first run, about a minute; log: {log_file}). Its "
+        "tools answer meanwhile, and memory is recalled as soon as it is ready."
+    )
+
+
+def _setup_command(runtime: Any) -> str:
+    """The command that builds the runtime by hand (the plugin's own setup script)."""
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "hooks" / "setup-runtime"
+    return f"{script} {runtime}"
 
 
 class ClientBackend:
@@ -58,8 +87,11 @@ class ClientBackend:
 
         info = read_daemon(self.paths.daemon_file, self.paths.lock_file)
         if info is None:
-            from memem.client.spawn import spawn_daemon
+            from memem.client.spawn import runtime_ready, spawn_daemon
 
+            if not runtime_ready():
+                log(self.paths.home, "memem's runtime is still being built: answering from the catalog, if any")
+                return None
             spawn_daemon(self.paths, wait=0)
             log(self.paths.home, "daemon not running: started one, answering from the catalog this time")
             return None
@@ -104,6 +136,8 @@ def run(event: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> i
             raise ValueError("hook input is not a JSON object")
         paths, notice = _paths()
         home = paths.home
+        setting_up = runtime_notice(event)
+        notice = " ".join(n for n in (notice, setting_up) if n) or None
         output = respond(event, data, ClientBackend(paths), notice)
         if output is not None and event != "Stop":
             stdout.write(json.dumps(output, ensure_ascii=False))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from memem.client.discovery import DaemonInfo, read_daemon
 from memem.client.http import DaemonUnavailable, exchange
-from memem.client.spawn import spawn_daemon
+from memem.client.spawn import runtime_ready, spawn_daemon
 from memem.config import Paths, load_or_create_token
 
 # `typing` costs ~8 ms to import; annotations are strings here, so only type checkers need it.
@@ -148,6 +148,17 @@ class Relay:
         method = message.get("method") if is_object else None
         request_id = message.get("id") if is_object else None
         expects_answer = is_object and isinstance(method, str) and "id" in message
+        if is_object and not runtime_ready():
+            # A first session: the daemon cannot run until memem's runtime is built. Answer the
+            # handshake and the tool list from the recording, so the tools are there from the start.
+            from memem.client import setup_answers
+
+            local = setup_answers.answer(message)
+            if local is not None:
+                if method == "initialize" and "result" in local:
+                    self.protocol_version = str(local["result"]["protocolVersion"])
+                self.write(local)
+            return
         try:
             status, body = self.post(line, method)
         except DaemonUnavailable as exc:

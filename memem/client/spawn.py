@@ -37,9 +37,18 @@ def wait_for_daemon(paths: Paths, timeout: float) -> DaemonInfo | None:
         time.sleep(0.05)
 
 
+def runtime_ready() -> bool:
+    """False while memem's runtime is still being built (this process then runs in the bootstrap Python,
+    where only memem's standard-library parts work: no daemon, no miner can start yet)."""
+    pending = settings().pending_runtime
+    return pending is None or (pending / ".ready").is_file()
+
+
 def memem_argv(paths: Paths, *args: str) -> list[str]:
-    """The command line for `memem --vault VAULT ARGS` in this interpreter, never importing from the cwd."""
-    return [sys.executable, "-P", "-m", "memem", "--vault", str(paths.vault), *args]
+    """The command line for `memem --vault VAULT ARGS` in memem's runtime, never importing from the cwd."""
+    pending = settings().pending_runtime
+    python = str(pending / "bin" / "python") if pending is not None else sys.executable
+    return [python, "-P", "-m", "memem", "--vault", str(paths.vault), *args]
 
 
 def start_detached(
@@ -49,7 +58,10 @@ def start_detached(
 
     It runs from the vault's state folder (its own, never a folder a person works in) with MEMEM_DIR
     and MEMEM_VAULT made absolute, so a relative path given to this process means the same there.
+    Nothing starts while the runtime is being built (the next hook after it is ready starts it).
     """
+    if not runtime_ready():
+        return
     paths.ensure_state()
     child_env = {**os.environ, **env, "MEMEM_VAULT": str(paths.vault), "MEMEM_DIR": str(paths.home.absolute())}
     log = os.open(paths.log_dir / log_name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # logs quote notes
@@ -65,7 +77,7 @@ def start_detached(
 def spawn_daemon(paths: Paths, wait: float = 0.0) -> DaemonInfo | None:
     """Make sure a daemon runs for this vault; return its info if it answers within `wait` seconds."""
     info = read_daemon(paths.daemon_file, paths.lock_file)
-    if info is not None:
+    if info is not None or not runtime_ready():
         return info
     paths.ensure_state()
     fd = os.open(paths.spawn_lock, os.O_RDWR | os.O_CREAT, 0o600)

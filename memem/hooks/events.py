@@ -74,6 +74,10 @@ def session_start(data: dict[str, Any], backend: Backend, notice: str | None = N
     paths = backend.paths
     markdown = backend.session(project_of(data.get("cwd")), BUDGET_TOKENS)
     if optin.enabled(paths.home):
+        from memem.mining.notices import notice as mining_notice
+
+        told = mining_notice(paths.home)  # parts of sessions the miner set aside, said once
+        notice = " ".join(n for n in (notice, told) if n) or None
         paths.ensure_state()
         stamp = paths.state / "last-sweep"
         if not stamp.exists() or time.time() - stamp.stat().st_mtime > SWEEP_EVERY:

@@ -15,6 +15,7 @@ import secrets
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from memem.errors import NotFound, Refused
@@ -26,8 +27,9 @@ from memem.memory.results import Deprecation, LinkChange, Saved, Summary
 from memem.memory.screen import describe, find_injection, find_secrets, screen
 from memem.recall.candidates import query_vector
 from memem.vault import frontmatter, writer
-from memem.vault.filenames import note_stem
-from memem.vault.note import LINK_KINDS, render_new_note
+from memem.vault.filenames import note_stem, numbered
+from memem.vault.files import FileRefused, read_bounded
+from memem.vault.note import LINK_KINDS, MAX_NOTE_BYTES, Note, parse_note, render_new_note
 
 log = logging.getLogger(__name__)
 
@@ -217,10 +219,29 @@ class MemoryService:
         layer = req.layer if req.layer is not None else classify_layer(kind, project)
         props = self._properties(req, title, project, kind, layer)
         props.update(quarantined=_today(), quarantine_reason=reason)
+        kept = self._already_quarantined(title, req.content.strip())
+        if kept is not None:  # the same text again (a miner's retry): one file to look at, not two
+            rel = kept.relative_to(self.paths.vault).as_posix()
+            return Saved(props["id"], rel, title, kind, layer, project, quarantined=reason)
         path = writer.create_new(self.paths.quarantine, title, render_new_note(props, req.content.strip()).encode())
         rel = path.relative_to(self.paths.vault).as_posix()
         log.warning("quarantined %s: %s", rel, reason)
         return Saved(props["id"], rel, title, kind, layer, project, quarantined=reason)
+
+    def _already_quarantined(self, title: str, content: str) -> Path | None:
+        stem = note_stem(title)
+        for n in range(1, 50):
+            path = self.paths.quarantine / f"{numbered(stem, n)}.md"
+            try:
+                data = read_bounded(path, MAX_NOTE_BYTES)
+            except FileNotFoundError:
+                return None
+            except FileRefused:
+                continue
+            note = parse_note(path.name, data)
+            if isinstance(note, Note) and note.body.strip() == content:
+                return path
+        return None
 
     def _link_name(self, ref: str) -> str:
         """How to write a link to `ref`: the target's file name when it exists, else as given."""

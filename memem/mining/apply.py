@@ -128,7 +128,11 @@ def apply(
             try:
                 report["updated"].append(_fold_in(service, item["target"], item.get("merged_content"), session_id))
                 continue
-            except (Refused, LookupError, writer.WriteConflict) as exc:
+            except LookupError:
+                # The memory it repeats is gone (deleted meanwhile, or never existed): the lesson is
+                # new after all, so it is saved below rather than dropped.
+                pass
+            except (Refused, writer.WriteConflict) as exc:
                 report["skipped"].append(
                     {"title": lesson.get("title"), "reason": f"could not update {item['target']}: {exc}"}
                 )

@@ -20,7 +20,8 @@ from typing import Any
 from memem.errors import Refused
 from memem.memory.service import MemoryService
 from memem.mining.backends import LocalBackend
-from memem.mining.miner import choose_extractor, mine_turns
+from memem.mining.choose import choose_extractor
+from memem.mining.miner import mine_turns
 from memem.mining.transcript import Turn, clean, turns_of
 
 MAX_CONVERSATIONS = 200

@@ -1,69 +1,362 @@
-"""The offline extractor: what can be mined without a model, conservatively.
+"""The offline extractor: what can be mined without a model, and only what it can stand behind.
 
-It keeps two kinds of sentence and nothing else: what the person states as a rule or preference
-("always …", "never …", "we decided …", "I prefer …"), and causes and fixes the assistant states
-("the root cause was …", "fixed by …"). It finds fewer lessons than a model and phrases them as
-they were said; every note it writes is marked `miner: offline` so a person can tell.
+A note a person must delete costs more than a lesson missed, so this extractor writes a sentence
+only when it passes every gate below, and nothing otherwise (most sessions give nothing):
+
+- it states something durable, in one of four shapes: a standing rule or preference the person
+  gives ("always …", "never …", "from now on …", "we decided …", "I prefer …", "remember that …");
+  a bug's cause together with its fix, stated as a conclusion (in one sentence, or as a
+  "Root cause: … / Fix: …" pair); a gotcha stated about a named tool ("`depends_on` only waits …",
+  "ESLint 9 ignores …", "X has no …", "note that …"); or a how-to ("To X, set `Y`");
+- it stands on its own: no question, no hedge ("might", "probably", "I think"), no narration of
+  work in progress ("I see", "Let me", "Now I'll"), no pronoun standing for something said before
+  ("do that again", "keep it");
+- it names something concrete: a code token, a named tool, a number, a quoted example;
+- it yields a real title: the statement's main clause in three to fourteen words.
+
+Titles are the main clause, tags the concrete names in it, and every note is marked `miner: offline`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import cast
+from dataclasses import dataclass
 
-from memem.memory.classify import classify_kind
+from memem.mining.failures import Spend
 from memem.mining.lessons import Kind, Lesson
-from memem.recall.text import content_words
+from memem.recall.text import STOPWORDS
 
 MAX_LESSONS = 5
-KINDS = ("decision", "convention", "bugfix", "preference", "failure", "fact")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_PERSON_CUES = re.compile(
-    r"(?i)\b(?:always|never|don't ever|do not ever|from now on|going forward|we decided|we've decided|let's use|"
-    r"i prefer|i'd rather|i like to|i want you to always|please always|please never|make sure to|our convention|"
-    r"the convention is|we use|we don't use|instead of)\b"
+MIN_WORDS, MAX_WORDS = 5, 70
+TITLE_WORDS = (3, 14)
+WHOLE_TITLE_WORDS = 12  # a statement this short is its own title
+
+_CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\"'(\[])|\n+")
+_LABEL = re.compile(
+    r"^\W*(root cause|cause|problem|issue|bug|symptom|fix|solution|resolution|workaround)[\s*_]*:\s*(.*)$", re.I
 )
-_CAUSE_CUES = re.compile(
-    r"(?i)\b(?:root cause|the (?:real )?(?:issue|problem|bug) (?:was|is)|was caused by|is caused by|caused by|"
-    r"the fix (?:was|is)|fixed (?:it )?by|the culprit)\b"
+
+# --- what makes a sentence worth keeping ---------------------------------------------------------------
+_STANDING = re.compile(
+    r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|you|i|must|should|to|will)\s+)(?:always|never)\b(?!\s+mind)"
+    r"|\bfrom now on\b|\bgoing forward\b|\bfrom here on\b|\bin (?:this|our) (?:repo|repository|codebase|project|team)\b"
+    r"|\bwe (?:use|don't use|do not use|never use|prefer|decided|agreed|chose|follow|require|keep|want)\b"
+    r"|\b(?:our|the) (?:convention|rule|policy) (?:is|here)\b"
+    r"|\bi (?:prefer|like|'d rather|would rather|don't like|do not like|want (?:you )?to always)\b"
+    r"|\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads up)\s*:"
+    r"|\b(?:don't|do not) ever\b|\bmake sure (?:to|you) always\b"
 )
-_NOISE = re.compile(r"```|^\s*[$>#]|https?://\S{60,}")
+_DECISION = re.compile(r"(?i)\bwe (?:decided|agreed|chose)\b|\b(?:let's|we're|we are) going with\b")
+_PREFERENCE = re.compile(r"(?i)\bi (?:prefer|like|'d rather|would rather|don't like|do not like)\b")
+_REMINDER = re.compile(r"(?i)\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads up)\s*:")
+
+_CAUSE = re.compile(
+    r"(?i)\broot cause\b|\b(?:was|were|is|are) caused by\b|\bcame from\b|\bthe (?:real )?(?:problem|issue|bug|culprit)"
+    r" (?:was|is)\b|\bbecause\b|\bdue to\b"
+)
+_FIX = re.compile(
+    r"(?i)\bfixed (?:by|it by|this by|the \w+)|\bthe fix (?:is|was)\b|\b(?:resolved|solved) (?:by|it)\b"
+    r"|\bthe (?:solution|workaround) (?:is|was)\b|\bfixed the\b|\bnow (?:uses|creates|sets|runs|passes|waits|reads)\b"
+    r"|\binstead,? use\b|\buse `[^`]+` instead\b"
+)
+_GOTCHA = re.compile(
+    r"(?i)\bonly (?:waits|reads|runs|works|checks|applies|matches|sees|loads)\b|\bsilently\b|\bignores\b"
+    r"|\b(?:has|have) no\b|\b(?:does not|doesn't|do not|don't|cannot|can't|won't) (?:support|work|read|load|run|"
+    r"follow|apply|wait|accept|install)\b"
+    r"|\btakes (?:over|about|around|more than|up to|at least) \w+ (?:seconds|minutes|hours)\b"
+)
+_HOWTO = re.compile(
+    r"(?i)^to [a-z][\w-]*\b[^,;]{3,80},\s*(?:list|set|use|run|add|pass|put|install|enable|call|export|pin|mount)\b"
+)
+_NOTE_THAT = re.compile(r"(?i)^\W*(?:note that|keep in mind that|be aware that|beware:?|gotcha:?)\s+")
+
+# --- what disqualifies one ----------------------------------------------------------------------------
+_HEDGE = re.compile(
+    r"(?i)\b(?:might|maybe|perhaps|probably|likely|possibly|presumably|seems?|seemed|appears? to|i think|i suspect|"
+    r"i believe|i guess|could be|not sure|wondering|hopefully)\b"
+)
+_NARRATION = re.compile(
+    r"(?i)^\W*(?:i\b|i'll|i've|i'm|i'd|let me|let's|now\b|next\b|first\b|then\b|okay|ok\b|great|perfect|done|sure|"
+    r"looking|checking|good|excellent|alright|all right|here\b|we have|we need|we'll|understood|got it|makes sense|"
+    r"thanks|thank you|yes\b|no\b|hmm|oh\b|ah\b|wait\b|actually\b|also\b,? i\b|if\b)"
+)
+_INTENT = re.compile(r"(?i)\b(?:i'll|i will|we'll|going to|let me|let's|i need to|we need to|i'm going)\b")
+_DEICTIC_OBJECT = re.compile(
+    r"(?i)\b(?:do|did|does|doing|done|try|use|keep|change|fix|remove|delete|make|undo|revert|repeat|say|want|like|"
+    r"prefer|love|hate|need)\s+"
+    r"(?:it|that|this|them|those|these)\b(?!\s*(?:`|[a-z]+[_./-]))"
+)
+_DEICTIC_START = re.compile(r"(?i)^\W*(?:it|this|that|these|those|they|he|she|which|there)\b")
+_MIND = re.compile(r"(?i)\bnever mind\b|\bnevermind\b")
+
+# --- what counts as concrete --------------------------------------------------------------------------
+_CODE = re.compile(r"`[^`\n]{1,80}`")
+_TOKEN = re.compile(
+    r"(?<![\w/])(?:[\w-]+[._/][\w./-]*\w|[a-z]+[A-Z]\w*|[A-Z]{2,}(?:_[A-Z0-9]+)+|\w+-\w+(?:-\w+)*|\d[\d.,]*\w*)"
+)
+_PROPER = re.compile(r"(?<=\s)(?:[A-Z][a-z0-9]+[A-Za-z0-9.]*|[A-Z]{2,}[a-z]*\w*)")
+_TAG_TOKEN = re.compile(r"(?<![\w/])(?:[\w-]+[._/][\w./-]*\w|[a-z]+[A-Z]\w*|[A-Z]{2,}(?:_[A-Z0-9]+)+)")
+_LABEL_WORDS = frozenset("fix solution resolution workaround cause problem issue bug note symptom root".split())
+_QUOTED = re.compile(r"(?:'[^'\n]{4,80}'|\"[^\"\n]{4,80}\")")
+
+_LEAD = re.compile(
+    r"(?i)^\W*(?:(?:note|fyi|important|heads up|root cause|cause|problem|issue|bug)\s*:\s*"
+    r"|note that |keep in mind that "
+    r"|remember that |be aware that |also,? |so,? |ok,? |okay,? |and |but |please,? |from now on,? |going forward,? "
+    r"|from here on,? |in (?:this|our) (?:repo|repository|codebase|project|team),? )+"
+)
+_PREFERRING = re.compile(r"(?i)^i (?:prefer|like|'d rather|would rather) (?:to )?")
+_DECIDING = re.compile(r"(?i)^we (?:decided|agreed|chose) (?:to |that )?")
+_STRONG_CUT = re.compile(
+    r",?\s+(?:because|since|so that|so|which|as long as|otherwise)\s+|,\s+(?:like|e\.g\.|for example|such as)\s+"
+    r"|;\s*|:\s+|\s+[-—–]\s+"
+)
+_WEAK_CUT = re.compile(r",\s+|\s+(?:once|when|whenever|after|unless|until|if)\s+")
+_CAUSE_SPLIT = re.compile(
+    r"(?i)^(.*?)\s*\b(?:the (?:real )?root cause (?:was|is)(?: that)?|(?:was|were|is|are) caused by|came from|because|"
+    r"due to)\s+(.*)$"
+)
+_WORD = re.compile(r"[\w'./`-]*\w[\w'./`-]*")
+_GENERIC = frozenset(
+    "thing things stuff code change changes file files way time again please everything something anything ok okay "
+    "one ones lot bit work works use used using make made need needs".split()
+)
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip(" -*>") for s in _SENTENCE.split(text) if s.strip()]
+@dataclass(frozen=True)
+class Finding:
+    """A sentence that passed the gates, with what it is and its title."""
+
+    text: str
+    kind: Kind
+    title: str
+    scope: str
 
 
-def _lesson(sentence: str, kind_hint: Kind | None) -> Lesson | None:
-    words = sentence.split()
-    if not 5 <= len(words) <= 60 or sentence.endswith("?") or _NOISE.search(sentence):
-        return None
-    guessed = classify_kind(sentence)
-    kind: Kind = kind_hint or (cast(Kind, guessed) if guessed in KINDS else "fact")
-    title = " ".join(words[:10]).rstrip(".,;:") + ("…" if len(words) > 10 else "")
-    tags = list(dict.fromkeys(w for w in content_words(sentence) if len(w) > 3))[:3]
-    return Lesson(
-        title=title, content=sentence, kind=kind, scope="project", tags=tags, importance=3, evidence=sentence[:120]
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#+)\s+|^\s*[^\w\s`'\"(\[*_-]")
+
+
+def _sentences(text: str, prose_only: bool = False) -> list[str]:
+    """The sentences of a turn. With `prose_only`, those of list items, headings and lines opened by a
+    symbol (a check mark, an emoji) are left out: in the assistant's turns they summarise work done."""
+    out = []
+    for line in _CODE_BLOCK.sub("\n", text).splitlines():
+        if prose_only and _LIST_ITEM.match(line):
+            continue
+        out += [s.strip(" -*>\t") for s in _SPLIT.split(line) if s and s.strip(" -*>\t")]
+    return out
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\*\*|__|`", "", text).strip()
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _proper_after_start(sentence: str) -> bool:
+    return any(m.start() > 1 for m in _PROPER.finditer(" " + sentence.strip()))
+
+
+def _concrete(sentence: str) -> bool:
+    return bool(
+        _CODE.search(sentence) or _TOKEN.search(sentence) or _QUOTED.search(sentence) or _proper_after_start(sentence)
     )
+
+
+def _content_count(sentence: str) -> int:
+    return sum(1 for w in _words(sentence.lower()) if w.strip("`'.") not in STOPWORDS and w not in _GENERIC)
+
+
+def _clean(sentence: str) -> bool:
+    """No question, hedge, narration, intention, or pronoun for something said before; a sane length."""
+    n = len(_words(sentence))
+    if not MIN_WORDS <= n <= MAX_WORDS or sentence.rstrip().endswith(("?", ":")):
+        return False
+    first_clause = re.split(r"[;,:]\s|\s(?:so|and|but)\s", sentence, maxsplit=1)[0]
+    if _HEDGE.search(sentence) or _MIND.search(sentence) or _DEICTIC_OBJECT.search(first_clause):
+        return False
+    stripped = _LEAD.sub("", sentence)
+    if _DEICTIC_START.match(stripped) or _INTENT.search(sentence):
+        return False
+    code_chars = sum(len(m) for m in _CODE.findall(sentence))
+    return code_chars <= 0.6 * len(sentence)
+
+
+def _fits(clause: str) -> bool:
+    return TITLE_WORDS[0] <= len(clause.split()) <= TITLE_WORDS[1] and _content_count(clause) >= 2
+
+
+def _capitalised(text: str, original: str) -> str:
+    first = original.lstrip(" *_").split(" ", 1)[0]
+    if first.startswith("`") or re.search(r"[._/\d]|[a-z][A-Z]", first) or not text:
+        return text  # a code token keeps its spelling: `uv sync`, `depends_on`
+    return text[0].upper() + text[1:]
+
+
+def _main_clause(text: str) -> str | None:
+    whole = text.strip(" ,.;:!—-")
+    if len(_words(whole)) <= WHOLE_TITLE_WORDS and _fits(whole):
+        return whole
+    for cut in (_STRONG_CUT, _WEAK_CUT):
+        clause = cut.split(text, maxsplit=1)[0].strip(" ,.;:!—-")
+        if len(_words(clause)) <= TITLE_WORDS[1]:
+            return clause if _fits(clause) else None
+        text = clause
+    return None
+
+
+def title_of(sentence: str, kind: str = "") -> str | None:
+    """The main clause, three to fourteen words; None when there is no such clause."""
+    lead = _LEAD.sub("", sentence.strip())
+    text = _DECIDING.sub("", _PREFERRING.sub("", _plain(lead)))
+    if _HOWTO.match(sentence.strip()):
+        goal, _, how = text.partition(",")
+        text = f"{goal.strip()[3:]}: {how.strip()}"
+        clause = re.split(r";\s*|\s+[-—–]\s+", text, maxsplit=1)[0].strip(" ,.;:")
+        return _capitalised(clause, "x") if _fits(clause) else None
+    if kind == "bugfix":
+        parts = _CAUSE_SPLIT.match(text)
+        if parts:
+            symptom = parts.group(1).strip(" ,.;:")
+            cause = _main_clause(parts.group(2)) or ""
+            both = f"{symptom}: {cause}" if symptom and cause else symptom or cause
+            for choice in (both, symptom if len(_words(symptom)) >= 4 else "", cause):
+                if choice and _fits(choice):
+                    return _capitalised(choice, lead if choice != cause else parts.group(2))
+            return None
+    clause = _main_clause(text)
+    return _capitalised(clause, lead) if clause else None
+
+
+def tags_of(sentence: str) -> list[str]:
+    """The concrete names in a sentence: code tokens, named tools, env vars. Never plain words."""
+    found: list[str] = []
+    for code in _CODE.findall(sentence):
+        inner = code.strip("`").strip()
+        if " " not in inner:  # a name, not a snippet: `HOMEBREW_NO_AUTO_UPDATE=1` -> its variable
+            found.append(re.split(r"[=(]|::", inner, maxsplit=1)[0])
+    body = _plain(_CODE.sub(" ", sentence)).strip()
+    found += [m for m in _TAG_TOKEN.findall(body) if not m[0].isdigit()]
+    first = re.match(r"[A-Z]{2,}\w*|[A-Za-z]+[A-Z]\w*", body)
+    later = [m.group(0) for m in _PROPER.finditer(" " + body) if m.start() > 1]  # the first word: see above
+    found += ([first.group(0)] if first else []) + later
+    tags: list[str] = []
+    for raw in found:
+        tag = re.sub(r"[^\w./-]+", "", raw.lower()).strip("./-")
+        if 1 < len(tag) <= 40 and tag not in STOPWORDS | _GENERIC | _LABEL_WORDS and tag not in tags:
+            tags.append(tag)
+    return tags[:4]
+
+
+def _person(sentence: str) -> Finding | None:
+    if not _STANDING.search(sentence) or not _clean(sentence):
+        return None
+    if not (_concrete(sentence) or _content_count(_STANDING.sub(" ", sentence)) >= 2):
+        return None
+    title = title_of(sentence)
+    if title is None:
+        return None
+    kind: Kind = (
+        "decision"
+        if _DECISION.search(sentence)
+        else "preference"
+        if _PREFERENCE.search(sentence)
+        else "fact"
+        if _REMINDER.search(sentence)
+        else "convention"
+    )
+    local = re.search(r"(?i)\b(?:this|our) (?:repo|repository|codebase|project)\b", sentence)
+    return Finding(sentence, kind, title, "global" if kind == "preference" and not local else "project")
+
+
+def _assistant(sentence: str) -> Finding | None:
+    if not _clean(sentence) or _NARRATION.match(sentence) or not _concrete(sentence):
+        return None
+    howto = _HOWTO.match(sentence) and _CODE.search(sentence)
+    gotcha = (_GOTCHA.search(sentence) or _NOTE_THAT.match(sentence)) and (
+        _CODE.search(sentence) or _proper_after_start(sentence)
+    )
+    if _CAUSE.search(sentence) and _FIX.search(sentence):
+        kind: Kind = "bugfix"
+    elif howto or gotcha:
+        kind = "fact"
+    else:
+        return None
+    title = title_of(sentence, kind)
+    return Finding(sentence, kind, title, "project") if title else None
+
+
+def _labelled_pairs(text: str) -> list[str]:
+    """'Root cause: … / Fix: …' lines, joined into one statement each."""
+    lines = [re.sub(r"\*\*|__", "", line).strip() for line in _CODE_BLOCK.sub("\n", text).splitlines()]
+    lines = [line for line in lines if line]
+    joined = []
+    for i, line in enumerate(lines):
+        label = _LABEL.match(line)
+        if not label or label.group(1).lower() not in ("root cause", "cause", "problem", "issue", "bug"):
+            continue
+        for follow in lines[i + 1 : i + 4]:
+            fix = _LABEL.match(follow)
+            if fix and fix.group(1).lower() in ("fix", "solution", "resolution", "workaround"):
+                cause, remedy = label.group(2).strip().rstrip("."), fix.group(2).strip().rstrip(".")
+                if cause and remedy:
+                    joined.append(f"{cause[0].upper()}{cause[1:]}. Fix: {remedy[0].lower()}{remedy[1:]}.")
+                break
+    return joined
+
+
+def _pair_finding(statement: str) -> Finding | None:
+    cause = statement.split(". Fix: ", 1)[0]
+    if not _clean(cause) or _NARRATION.match(cause) or not _concrete(statement):
+        return None
+    title = title_of(cause, "bugfix")
+    return Finding(statement, "bugfix", title, "project") if title else None
+
+
+def find(role: str, text: str) -> list[Finding]:
+    """What one turn of the conversation holds that is worth a note."""
+    if role == "person":
+        return [f for f in (_person(s) for s in _sentences(text)) if f]
+    found = [f for f in (_pair_finding(p) for p in _labelled_pairs(text)) if f]
+    paired = {line for p in found for line in p.text.split(". Fix: ")}
+    for sentence in _sentences(text, prose_only=True):
+        if _LABEL.match(_plain(sentence)) or any(_plain(sentence).find(x[:40]) >= 0 for x in paired):
+            continue
+        finding = _assistant(sentence)
+        if finding:
+            found.append(finding)
+    return found
 
 
 class OfflineExtractor:
     name = "offline"
 
+    def __init__(self) -> None:
+        self.spent = Spend()  # it costs nothing; kept so every extractor reports alike
+
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:
-        found: list[Lesson] = []
+        lessons: list[Lesson] = []
         seen: set[str] = set()
         for block in conversation.split("\n\n### "):
             role, _, text = block.partition(":\n")
             role = role.strip("# ").lower()
-            for sentence in _sentences(text):
-                if role == "person" and _PERSON_CUES.search(sentence):
-                    lesson = _lesson(sentence, None)
-                elif role == "assistant" and _CAUSE_CUES.search(sentence):
-                    lesson = _lesson(sentence, "bugfix")
-                else:
+            for f in find(role, text):
+                key = f.title.lower()
+                if key in seen:
                     continue
-                if lesson is not None and lesson.content.lower() not in seen:
-                    seen.add(lesson.content.lower())
-                    found.append(lesson)
-        return found[:MAX_LESSONS]
+                seen.add(key)
+                lessons.append(
+                    Lesson(
+                        title=f.title,
+                        content=_plain(f.text) if "`" not in f.text else f.text.replace("**", ""),
+                        kind=f.kind,
+                        scope="global" if f.scope == "global" else "project",
+                        tags=tags_of(f.text),
+                        importance=3,
+                        evidence=_plain(f.text)[:120],
+                    )
+                )
+        return lessons[:MAX_LESSONS]

@@ -2,28 +2,37 @@
 
 Runs as its own process (`memem mine --session …`, started detached by the Stop hook) so Claude Code
 never waits. Extraction happens here; every read of the memories and every write goes to the daemon
-(or, when none runs, to the stores opened here under the owner lock). The offset advances only once
-the writes are done.
+(or, when none runs, to the stores opened here under the owner lock).
+
+Nothing mined is lost and nothing is sent forever:
+- the new turns are cut into chunks, and each chunk commits on its own: its lessons are written, then
+  the session's byte offset moves to the chunk's end, so a crash or failure later costs only the rest;
+- an answer that is cut off or malformed is asked again about half the text, down to MIN_CHUNK_CHARS,
+  and a piece that still fails is set aside (kept in the state, reported once) rather than retried;
+- a model that cannot be reached stops the run where it is; after MAX_ATTEMPTS such runs at the same
+  place that chunk is set aside too and mining moves on.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from memem.memory.service import DUPLICATE_COSINE
+from memem.mining.decide import Judge, decide
+from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
 from memem.mining.lessons import Lesson
-from memem.mining.state import MiningState
+from memem.mining.state import MAX_ATTEMPTS, MiningState
 from memem.mining.transcript import Turn, read_turns
 from memem.project import project_of
-from memem.settings import settings
 
 log = logging.getLogger(__name__)
 CHUNK_CHARS = 40_000
+MIN_CHUNK_CHARS = 2_000
+ROUNDS = 5
+"""Times one miner looks again for turns appended while it worked (a second Stop meanwhile)."""
 
 
 class Backend(Protocol):
@@ -35,6 +44,7 @@ class Backend(Protocol):
 
 class Extractor(Protocol):
     name: str
+    spent: Spend
 
     def extract(self, conversation: str, project: str | None) -> list[Lesson]: ...
 
@@ -44,100 +54,195 @@ class MineReport:
     transcript: str
     turns: int = 0
     lessons: int = 0
+    chunks: int = 0
     result: dict[str, Any] = field(default_factory=dict)
+    set_aside: list[str] = field(default_factory=list)
+    cost_usd: float = 0.0
     skipped_reason: str | None = None
+    error: str | None = None
 
 
 def conversation_text(turns: Sequence[Turn]) -> str:
     return "\n\n".join(f"### {'Person' if t.role == 'user' else 'Assistant'}:\n{t.text}" for t in turns)
 
 
-def chunks(turns: Sequence[Turn], limit: int = CHUNK_CHARS) -> list[list[Turn]]:
+def _cut(turn: Turn, text: str) -> Turn:
+    return Turn(turn.role, text, turn.uuid, turn.timestamp, turn.session_id, turn.cwd, turn.start)
+
+
+def chunks(turns: Sequence[Turn], limit: int | None = None) -> list[list[Turn]]:
+    """Consecutive turns of at most about `limit` characters each (a longer turn is cut to the limit)."""
+    limit = limit or CHUNK_CHARS
     out: list[list[Turn]] = [[]]
     size = 0
     for turn in turns:
         if out[-1] and size + len(turn.text) > limit:
             out.append([])
             size = 0
-        out[-1].append(
-            turn
-            if len(turn.text) <= limit
-            else Turn(turn.role, turn.text[:limit], turn.uuid, turn.timestamp, turn.session_id, turn.cwd)
-        )
+        out[-1].append(turn if len(turn.text) <= limit else _cut(turn, turn.text[:limit]))
         size += len(turn.text)
     return [c for c in out if c]
 
 
-def decide(lessons: list[Lesson], similar: list[list[dict[str, Any]]], extractor: Any) -> list[dict[str, Any]]:
-    """An action per lesson: fold into a duplicate, or save (with contradicts/supersedes links)."""
-    items: list[dict[str, Any]] = [{"lesson": lesson.model_dump(), "action": "save"} for lesson in lessons]
-    judge = getattr(extractor, "judge", None)
-    if judge is None:
-        # Without a model, only near-identical text counts as the same memory (the rule a save applies);
-        # no contradiction guessing.
-        for item, found in zip(items, similar, strict=True):
-            if found and found[0]["cosine"] >= DUPLICATE_COSINE:
-                item.update(action="update", target=found[0]["id"])
-        return items
-    pairs = [
-        (i, lesson, memory) for i, (lesson, found) in enumerate(zip(lessons, similar, strict=True)) for memory in found
-    ]
-    verdicts = judge(pairs).judgements if pairs else []
-    for verdict in verdicts:
-        if not 0 <= verdict.lesson < len(items):
-            continue
-        item = items[verdict.lesson]
-        if verdict.relation in ("duplicate", "refines") and item["action"] == "save":
-            item.update(action="update", target=verdict.memory_id, merged_content=verdict.merged_content)
-        elif verdict.relation in ("contradicts", "supersedes"):
-            item.setdefault(verdict.relation, []).append(verdict.memory_id)
-            if verdict.evidence:
-                item["evidence"] = verdict.evidence
-    return items
+def halves(piece: list[Turn]) -> tuple[list[Turn], list[Turn]]:
+    """Split a chunk in two of about equal text: between turns, or inside a lone turn at a paragraph."""
+    if len(piece) > 1:
+        total, running = sum(len(t.text) for t in piece), 0
+        for i, turn in enumerate(piece[:-1]):
+            running += len(turn.text)
+            if running >= total / 2:
+                return piece[: i + 1], piece[i + 1 :]
+        return piece[:-1], piece[-1:]
+    (turn,) = piece
+    middle = len(turn.text) // 2
+    cut = turn.text.rfind("\n\n", 0, middle)
+    cut = cut if cut > len(turn.text) // 4 else middle
+    return [_cut(turn, turn.text[:cut])], [_cut(turn, turn.text[cut:])]
+
+
+def _size(piece: Sequence[Turn]) -> int:
+    return sum(len(t.text) for t in piece)
+
+
+def extract_piece(
+    piece: list[Turn], extractor: Extractor, scope: str | None, failed: list[tuple[list[Turn], str]]
+) -> list[Lesson]:
+    """Lessons of a chunk; an unusable answer is asked again about each half. Pieces that fail at the
+    smallest size are added to `failed`; ModelUnavailable is left to the caller."""
+    try:
+        return extractor.extract(conversation_text(piece), scope)
+    except AnswerUnusable as exc:
+        if _size(piece) <= MIN_CHUNK_CHARS:
+            log.warning("setting aside %d characters: %s", _size(piece), exc)
+            failed.append((piece, str(exc)))
+            return []
+        log.info("%s; asking again about each half of %d characters", exc, _size(piece))
+        first, second = halves(piece)
+        return extract_piece(first, extractor, scope, failed) + extract_piece(second, extractor, scope, failed)
+
+
+def write_lessons(
+    lessons: list[Lesson], backend: Backend, extractor: Extractor, scope: str | None, session_id: str | None
+) -> dict[str, Any]:
+    """Decide each lesson against the memories like it and write it: the backend's report (plus notes)."""
+    unique = list({lesson.title.strip().lower(): lesson for lesson in lessons}.values())
+    if not unique:
+        return {}
+    similar = backend.similar([f"{lesson.title}\n{lesson.content}" for lesson in unique], scope)
+    judge: Judge | None = getattr(extractor, "judge", None)
+    items, ignored = decide(unique, similar, judge)
+    result = backend.apply(items, scope, session_id, extractor.name)
+    if ignored:
+        result["ignored_judgements"] = ignored
+    return result
+
+
+def merge_results(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for key, value in part.items():
+        if isinstance(value, list):
+            total.setdefault(key, []).extend(value)
+
+
+def written(result: dict[str, Any]) -> int:
+    return len(result.get("saved", [])) + len(result.get("updated", []))
 
 
 def mine_turns(
     turns: Sequence[Turn], backend: Backend, extractor: Extractor, scope: str | None, session_id: str | None
 ) -> tuple[int, dict[str, Any]]:
-    """Extract lessons from a conversation and write them: (lessons found, the backend's report)."""
-    lessons = [lesson for chunk in chunks(turns) for lesson in extractor.extract(conversation_text(chunk), scope)]
-    unique = list({lesson.title.strip().lower(): lesson for lesson in lessons}.values())
-    if not unique:
-        return 0, {}
-    similar = backend.similar([f"{lesson.title}\n{lesson.content}" for lesson in unique], scope)
-    return len(unique), backend.apply(decide(unique, similar, extractor), scope, session_id, extractor.name)
+    """Mine a conversation that has no place to keep (an imported chat): (lessons found, the report)."""
+    failed: list[tuple[list[Turn], str]] = []
+    total: dict[str, Any] = {}
+    found = 0
+    for piece in chunks(turns):
+        lessons = extract_piece(piece, extractor, scope, failed)
+        found += len(lessons)
+        merge_results(total, write_lessons(lessons, backend, extractor, scope, session_id))
+    if failed:
+        total["set_aside"] = [f"{_size(p)} characters: {reason}" for p, reason in failed]
+    return found, total
+
+
+def _mine_new_turns(
+    path: Path, backend: Backend, extractor: Extractor, state: MiningState, project: str | None, report: MineReport
+) -> bool:
+    """Mine what was appended since the session's place; True if there was anything to read."""
+    start = state.get(path).offset
+    if path.stat().st_size < start:
+        start = 0  # the file was rewritten (not appended to): read it from the beginning
+    turns, end = read_turns(path, start)
+    if end == start:
+        return False
+    session_id = next((t.session_id for t in turns if t.session_id), None) or path.stem
+    report.turns += len(turns)
+    if not any(t.role == "user" for t in turns):
+        state.advance(path, session_id, end, 0)
+        report.skipped_reason = report.skipped_reason or "no new turns from the person"
+        return True
+    scope = project or project_of(next((t.cwd for t in turns if t.cwd), None))
+    pieces = chunks(turns)
+    for i, piece in enumerate(pieces):
+        piece_end = pieces[i + 1][0].start if i + 1 < len(pieces) else end
+        spent_before = extractor.spent.usd
+        failed: list[tuple[list[Turn], str]] = []
+        try:
+            lessons = extract_piece(piece, extractor, scope, failed)
+            result = write_lessons(lessons, backend, extractor, scope, session_id)
+        except ModelUnavailable as exc:
+            cost = extractor.spent.usd - spent_before
+            attempts = state.record_error(path, str(exc), cost)
+            if attempts < MAX_ATTEMPTS:
+                report.error = f"{exc} (attempt {attempts} of {MAX_ATTEMPTS}; the next Stop tries again)"
+                return True
+            # Tried often enough at this place: set the chunk aside (reported once) and move on.
+            state.set_aside(path, piece[0].start, piece_end, f"{exc}, {attempts} times")
+            report.set_aside.append(f"bytes {piece[0].start}-{piece_end}: {exc}")
+            state.advance(path, session_id, piece_end, 0)
+            continue
+        for part, reason in failed:
+            part_end = next((t.start for t in turns if t.start > part[-1].start), piece_end)
+            state.set_aside(path, part[0].start, part_end, reason)
+            report.set_aside.append(f"bytes {part[0].start}-{part_end}: {reason}")
+        report.lessons += len(lessons)
+        report.chunks += 1
+        merge_results(report.result, result)
+        state.advance(path, session_id, piece_end, written(result), extractor.spent.usd - spent_before)
+    return True
+
+
+def retry_set_aside(
+    path: Path, backend: Backend, extractor: Extractor, state: MiningState, project: str | None = None
+) -> MineReport:
+    """Mine again the parts of a transcript that were set aside; each part that now succeeds is forgotten."""
+    report = MineReport(str(path))
+    spent_before = extractor.spent.usd
+    with state.session_lock(path), state.slot():
+        for part in state.set_aside_parts(path):
+            turns, _ = read_turns(path, part.start)
+            turns = [t for t in turns if t.start < part.end]
+            session_id = next((t.session_id for t in turns if t.session_id), None) or path.stem
+            scope = project or project_of(next((t.cwd for t in turns if t.cwd), None))
+            found, result = mine_turns(turns, backend, extractor, scope, session_id)
+            report.turns += len(turns)
+            report.lessons += found
+            merge_results(report.result, result)
+            if result.get("set_aside"):
+                report.set_aside += result["set_aside"]
+            else:
+                state.forget_set_aside(path, part.start)
+    report.cost_usd = round(extractor.spent.usd - spent_before, 6)
+    return report
 
 
 def mine_transcript(
     path: Path, backend: Backend, extractor: Extractor, state: MiningState, project: str | None = None
 ) -> MineReport:
+    """Mine a session's new turns under its lock; turns appended meanwhile are mined in the same run."""
     report = MineReport(str(path))
-    with state.session_lock(path):
-        start = state.get(path).offset
-        size = path.stat().st_size
-        if size < start:
-            start = 0  # the file was rewritten (not appended to): read it from the beginning
-        turns, end = read_turns(path, start)
-        session_id = next((t.session_id for t in turns if t.session_id), None) or path.stem
-        report.turns = len(turns)
-        if not any(t.role == "user" for t in turns):
-            state.advance(path, session_id, end, 0)
-            report.skipped_reason = "no new turns from the person"
-            return report
-        cwd = next((t.cwd for t in turns if t.cwd), None)
-        scope = project or project_of(cwd)
-        report.lessons, report.result = mine_turns(turns, backend, extractor, scope, session_id)
-        written = len(report.result.get("saved", [])) + len(report.result.get("updated", []))
-        state.advance(path, session_id, end, written)
+    spent_before = extractor.spent.usd
+    with state.session_lock(path), state.slot():
+        for _ in range(ROUNDS):
+            if not _mine_new_turns(path, backend, extractor, state, project, report) or report.error:
+                break
+    report.cost_usd = round(extractor.spent.usd - spent_before, 6)
     return report
-
-
-def choose_extractor(offline: bool = False) -> Extractor:
-    """Claude when a key is set (unless `offline`, or MEMEM_MINER says so), else the offline extractor."""
-    if not offline and settings().miner != "offline" and os.environ.get("ANTHROPIC_API_KEY"):
-        from memem.mining.extract_claude import ClaudeExtractor
-
-        return ClaudeExtractor()
-    from memem.mining.extract_offline import OfflineExtractor
-
-    return OfflineExtractor()

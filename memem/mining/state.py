@@ -30,11 +30,34 @@ CREATE TABLE IF NOT EXISTS sessions (
     runs INTEGER NOT NULL DEFAULT 0,
     last_error TEXT
 );
+CREATE TABLE IF NOT EXISTS set_aside (
+    path TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    at REAL NOT NULL,
+    reported INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (path, start)
+);
 """
+_COLUMNS = {"cost_usd": "REAL NOT NULL DEFAULT 0", "attempts": "INTEGER NOT NULL DEFAULT 0"}
+MAX_ATTEMPTS = 3
+"""Runs in which the model could not be reached at the same place before that part is set aside."""
 
 
 class SessionBusy(RuntimeError):
     """Another miner holds this session's lock right now."""
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """Part of a transcript that could not be mined, kept so it is reported once and can be retried."""
+
+    path: str
+    start: int
+    end: int
+    reason: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -56,6 +79,10 @@ class MiningState:
         )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}
+        for column, kind in _COLUMNS.items():
+            if column not in have:  # state written by an earlier memem
+                self.db.execute(f"ALTER TABLE sessions ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self.db.close()
@@ -68,28 +95,65 @@ class MiningState:
             return SessionState(str(path), 0, 0, 0, None, None)
         return SessionState(*row)
 
-    def advance(self, path: Path, session_id: str | None, offset: int, lessons: int) -> None:
+    def advance(self, path: Path, session_id: str | None, offset: int, lessons: int, cost_usd: float = 0.0) -> None:
+        """Record that everything before `offset` is mined (its lessons written): the one commit point."""
         self.db.execute(
-            "INSERT INTO sessions (path, session_id, offset, mined_at, lessons, runs, last_error) "
-            "VALUES (?, ?, ?, ?, ?, 1, NULL) "
+            "INSERT INTO sessions (path, session_id, offset, mined_at, lessons, runs, last_error, cost_usd, attempts) "
+            "VALUES (?, ?, ?, ?, ?, 1, NULL, ?, 0) "
             "ON CONFLICT(path) DO UPDATE SET offset=excluded.offset, mined_at=excluded.mined_at, "
             "lessons=sessions.lessons + excluded.lessons, runs=sessions.runs + 1, last_error=NULL, "
+            "cost_usd=sessions.cost_usd + excluded.cost_usd, attempts=0, "
             "session_id=coalesce(excluded.session_id, sessions.session_id)",
-            (str(path), session_id, offset, time.time(), lessons),
+            (str(path), session_id, offset, time.time(), lessons, cost_usd),
         )
 
-    def record_error(self, path: Path, error: str) -> None:
+    def record_error(self, path: Path, error: str, cost_usd: float = 0.0) -> int:
+        """Note a failed attempt at the session's current place; returns how many in a row there have been."""
         self.db.execute(
-            "INSERT INTO sessions (path, last_error) VALUES (?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET last_error=excluded.last_error",
-            (str(path), error[:500]),
+            "INSERT INTO sessions (path, last_error, attempts, cost_usd) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT(path) DO UPDATE SET last_error=excluded.last_error, attempts=sessions.attempts + 1, "
+            "cost_usd=sessions.cost_usd + excluded.cost_usd",
+            (str(path), error[:500], cost_usd),
         )
+        row = self.db.execute("SELECT attempts FROM sessions WHERE path=?", (str(path),)).fetchone()
+        return int(row[0])
+
+    def set_aside(self, path: Path, start: int, end: int, reason: str) -> None:
+        """Keep a part that could not be mined: listed by `memem mine --status`, reported once, retryable."""
+        self.db.execute(
+            "INSERT INTO set_aside (path, start, end, reason, at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(path, start) DO UPDATE SET end=excluded.end, reason=excluded.reason, at=excluded.at",
+            (str(path), start, end, reason[:500], time.time()),
+        )
+
+    def set_aside_parts(self, path: Path | None = None) -> list[SetAside]:
+        query = "SELECT path, start, end, reason, at FROM set_aside"
+        rows = (
+            self.db.execute(query + " WHERE path=? ORDER BY start", (str(path),))
+            if path
+            else self.db.execute(query + " ORDER BY at")
+        )
+        return [SetAside(*row) for row in rows]
+
+    def forget_set_aside(self, path: Path, start: int) -> None:
+        self.db.execute("DELETE FROM set_aside WHERE path=? AND start=?", (str(path), start))
+
+    def total_cost(self) -> float:
+        row = self.db.execute("SELECT coalesce(sum(cost_usd), 0) FROM sessions").fetchone()
+        return float(row[0])
 
     def all(self) -> list[SessionState]:
         rows = self.db.execute(
             "SELECT path, offset, lessons, runs, mined_at, last_error FROM sessions ORDER BY mined_at DESC"
         )
         return [SessionState(*r) for r in rows]
+
+    def slot(self, wait: float = 60.0) -> contextlib.AbstractContextManager[int]:
+        """One of the global mining slots (see `slots`): held while extracting, so few miners run at once."""
+        from memem.mining.slots import miner_slot
+        from memem.settings import settings
+
+        return miner_slot(self.folder.parent, settings().miner_concurrency, wait)
 
     @contextlib.contextmanager
     def session_lock(self, path: Path) -> Iterator[None]:

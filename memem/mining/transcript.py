@@ -25,6 +25,7 @@ from memem.recall.text import strip_injected
 _REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.S)
 _COMMAND_NAME = re.compile(r"<command-name>\s*(.*?)\s*</command-name>", re.S)
 _COMMAND_ARGS = re.compile(r"<command-args>\s*(.*?)\s*</command-args>", re.S)
+_KEPT_WRAPPERS = re.compile(r"</?user-memory-input>")  # `#` memory input: the person's own words, unwrapped
 _WRAPPERS = re.compile(
     r"<(command-message|local-command-stdout|local-command-stderr|local-command-caveat|bash-input|bash-stdout|"
     r"bash-stderr|user-prompt-submit-hook|task-notification)>.*?</\1>",
@@ -40,6 +41,7 @@ class Turn:
     timestamp: str | None
     session_id: str | None
     cwd: str | None
+    start: int = 0  # byte offset of the record it begins with: where mining it again would start
 
 
 def clean(text: str) -> str:
@@ -52,7 +54,7 @@ def clean(text: str) -> str:
         args = _COMMAND_ARGS.search(text)
         text = f"{name.group(1)} {args.group(1) if args else ''}".strip()
     text = _WRAPPERS.sub("", text)
-    return text.strip()
+    return _KEPT_WRAPPERS.sub("", text).strip()
 
 
 def _texts(content: Any) -> list[str]:
@@ -65,7 +67,7 @@ def _texts(content: Any) -> list[str]:
     ]
 
 
-def turn_of(record: dict[str, Any]) -> Turn | None:
+def turn_of(record: dict[str, Any], start: int = 0) -> Turn | None:
     """The prose of one transcript record, or None when it carries none worth mining."""
     kind = record.get("type")
     if kind not in ("user", "assistant") or record.get("isSidechain") or record.get("isMeta"):
@@ -85,11 +87,13 @@ def turn_of(record: dict[str, Any]) -> Turn | None:
         timestamp=record.get("timestamp"),
         session_id=record.get("sessionId"),
         cwd=record.get("cwd"),
+        start=start,
     )
 
 
-def read_records(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """JSON records from `offset` to the last complete line; returns them and the new offset."""
+def read_located(path: Path, offset: int = 0) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    """JSON records from `offset` to the last complete line, each with the byte offset it starts at;
+    and the offset after the last complete line."""
     with path.open("rb") as handle:
         handle.seek(offset)
         data = handle.read()
@@ -97,7 +101,10 @@ def read_records(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int
     if end < 0:
         return [], offset
     records = []
-    for line in data[: end + 1].splitlines():
+    position = 0
+    for line in data[: end + 1].split(b"\n")[:-1]:
+        start = offset + position
+        position += len(line) + 1
         if not line.strip():
             continue
         try:
@@ -105,18 +112,25 @@ def read_records(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int
         except (json.JSONDecodeError, UnicodeDecodeError):
             continue  # a torn or foreign line: skip it, keep going
         if isinstance(record, dict):
-            records.append(record)
+            records.append((start, record))
     return records, offset + end + 1
 
 
+def read_records(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """JSON records from `offset` to the last complete line; returns them and the new offset."""
+    located, end = read_located(path, offset)
+    return [record for _, record in located], end
+
+
 def read_turns(path: Path, offset: int = 0) -> tuple[list[Turn], int]:
-    records, new_offset = read_records(path, offset)
-    return turns_of(records), new_offset
+    located, new_offset = read_located(path, offset)
+    return turns_of([r for _, r in located], [start for start, _ in located]), new_offset
 
 
-def turns_of(records: list[dict[str, Any]]) -> list[Turn]:
-    """The conversation in a transcript's records: prose turns, in order."""
-    turns = [t for t in (turn_of(r) for r in records) if t is not None]
+def turns_of(records: list[dict[str, Any]], starts: list[int] | None = None) -> list[Turn]:
+    """The conversation in a transcript's records: prose turns, in order (with where each begins)."""
+    offsets = starts if starts is not None else [0] * len(records)
+    turns = [t for t in (turn_of(r, s) for r, s in zip(records, offsets, strict=True)) if t is not None]
     # Claude Code writes one assistant message as several records (one per content block): merge
     # consecutive assistant prose so a lesson is not split across them.
     merged: list[Turn] = []
@@ -124,7 +138,13 @@ def turns_of(records: list[dict[str, Any]]) -> list[Turn]:
         if merged and turn.role == "assistant" and merged[-1].role == "assistant":
             last = merged[-1]
             merged[-1] = Turn(
-                "assistant", f"{last.text}\n\n{turn.text}", last.uuid, last.timestamp, last.session_id, last.cwd
+                "assistant",
+                f"{last.text}\n\n{turn.text}",
+                last.uuid,
+                last.timestamp,
+                last.session_id,
+                last.cwd,
+                last.start,
             )
         else:
             merged.append(turn)

@@ -7,9 +7,9 @@ it sits with the vault layer rather than in either caller. Standard library only
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
+from memem.config import ConfigError, Paths, read_config, write_config
 from memem.settings import settings
 
 # memem's own Obsidian plugin: its code is refreshed on every copy (the person's settings, in data.json,
@@ -22,16 +22,16 @@ class TemplateMissing(FileNotFoundError):
     """memem's starter vault is not where this installation should have it."""
 
 
+STARTER = Path(__file__).resolve().parent / "starter"
+"""The starter vault ships inside the package, so every way of installing memem has it: a checkout,
+the Claude Code plugin, a wheel from `pip install`."""
+
+
 def template_dir() -> Path:
-    """The starter vault: in the Claude Code plugin's folder, beside the package in a checkout, or shared data."""
-    here = Path(__file__).resolve()
-    plugin_root = settings().plugin_root
-    candidates = [plugin_root / "vault-template"] if plugin_root else []
-    candidates += [here.parents[2] / "vault-template", Path(sys.prefix) / "share" / "memem" / "vault-template"]
-    for candidate in candidates:
-        if (candidate / "memem" / "memories").is_dir():
-            return candidate
-    raise TemplateMissing("memem's vault template is missing from this installation; reinstall memem")
+    """The starter vault (its notes, and the Obsidian plugin as built)."""
+    if (STARTER / "memem" / "memories").is_dir():
+        return STARTER
+    raise TemplateMissing(f"memem's starter vault is missing from this installation ({STARTER}); reinstall memem")
 
 
 def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str]]:
@@ -50,3 +50,29 @@ def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str]]:
         shutil.copy2(path, dest)
         added.append(rel.as_posix())
     return added, kept
+
+
+def first_run_paths(vault_arg: str | None = None) -> Paths:
+    """The vault's paths; on a first run with no vault anywhere, create the default one from the starter.
+
+    The first hook of a first session and `memem mcp` (which Claude Code starts at the same moment) both
+    come here; whichever is first creates it, and the hook tells the person where it is (`vault_notice`).
+    """
+    try:
+        return Paths.resolve(vault_arg)
+    except ConfigError:
+        pass
+    vault = settings().default_vault
+    copy_missing(template_dir(), vault)
+    write_config({"default_vault": str(vault), "vault_announced": False})
+    return Paths.resolve(vault)
+
+
+def vault_notice() -> str | None:
+    """Once, after a first run created the vault: where it is."""
+    config = read_config()
+    if config.get("vault_announced") is not False:
+        return None
+    write_config({"vault_announced": True})
+    vault = config.get("default_vault")
+    return f"memem created its vault at {vault}: open that folder in Obsidian to see and curate memories."

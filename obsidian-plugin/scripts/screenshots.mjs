@@ -32,7 +32,7 @@ await esbuild.build({
 const work = mkdtempSync(join(tmpdir(), "memem-shots-"));
 const vault = join(work, "vault");
 const home = join(work, "home");
-cpSync(join(repo, "vault-template"), vault, { recursive: true });
+cpSync(join(repo, "memem", "vault", "starter"), vault, { recursive: true });
 const note = (name, lines, body) =>
     writeFileSync(join(vault, "memem/memories", `${name}.md`), `---\n${lines.join("\n")}\n---\n\n${body}\n`);
 note(

@@ -11,7 +11,7 @@ import { memoryFromFrontmatter, type Memory } from "../src/memory/memory";
 import { MemorySet } from "../src/memory/memory-set";
 import { splitFrontmatter } from "./shim/obsidian";
 
-export const TEMPLATE = join(__dirname, "..", "..", "vault-template");
+export const TEMPLATE = join(__dirname, "..", "..", "memem", "vault", "starter");
 
 function walk(dir: string): string[] {
     return readdirSync(dir).flatMap((name) => {

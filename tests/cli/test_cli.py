@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +151,75 @@ def test_console_script_help_and_version() -> None:
         [sys.executable, "-P", "-m", "memem", "index", "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert "--rebuild" in out and "progress bar" in out
+
+
+def test_slice_shows_what_the_prompt_hook_would_inject(
+    starter: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    project = tmp_path / "example-app"
+    project.mkdir()
+    monkeypatch.chdir(project)  # the hook's project is the session folder's: so is slice's by default
+    code, out, _ = run(capsys, "slice", "yes")
+    assert code == 0 and out.strip() == "(nothing would be injected: trivial prompt)"
+    code, out, _ = run(capsys, "slice", "what is the weather in Lisbon tomorrow")
+    assert code == 0 and out.startswith("(nothing would be injected: nothing clears the relevance floor")
+    code, out, _ = run(capsys, "slice", "How should I install Python dependencies?", "--json")
+    injected = json.loads(out)
+    assert injected["shown"][0] == "example-app-use-uv" and "reason" in injected
+    # The whole ranked slice is still there, on request (what the MCP tool returns).
+    code, out, _ = run(capsys, "slice", "yes", "--all", "--json")
+    assert code == 0 and len(json.loads(out)["hits"]) > 0
+
+
+def test_mining_opt_in_needs_no_vault(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "mine", "--enable")
+    assert code == 0 and "mining is on" in out
+    code, out, _ = run(capsys, "mine", "--status", "--json")
+    assert code == 0 and json.loads(out)["enabled"] is True
+    code, out, _ = run(capsys, "mine", "--disable")
+    assert code == 0 and "mining is off" in out
+
+
+def test_history_estimate_uses_the_mining_model_s_prices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.paths import TRANSCRIPTS
+
+    projects = Path(os.environ["HOME"]) / ".claude" / "projects" / "-tmp-shop"
+    projects.mkdir(parents=True)
+    shutil.copy(TRANSCRIPTS / "DRMacIver__claude-reliability__python-to-rust-port.jsonl", projects / "a.jsonl")
+    assert run(capsys, "mine", "--enable")[0] == 0
+    estimates = {}
+    for model in ("claude-haiku-5-5", "claude-haiku-4-5"):
+        monkeypatch.setenv("MEMEM_MINER_MODEL", model)
+        code, out, _ = run(capsys, "mine", "--history", "--json")
+        estimates[model] = json.loads(out)["estimate"]
+        assert code == 0 and estimates[model]["model"] == model and estimates[model]["sessions"] == 1
+    assert estimates["claude-haiku-5-5"]["prices_per_mtok"] == [0.10, 0.50]
+    assert estimates["claude-haiku-4-5"]["prices_per_mtok"] == [1.0, 5.0]
+    # the newer tokenizer counts more tokens for the same text
+    assert estimates["claude-haiku-5-5"]["input_tokens"] > estimates["claude-haiku-4-5"]["input_tokens"]
+
+
+@pytest.mark.slow
+def test_init_works_from_a_plain_pip_install(tmp_path: Path) -> None:
+    """The starter vault ships in the wheel: `memem init` from an installed package, no checkout around."""
+    from tests.paths import REPO
+
+    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                    str(wheels), str(REPO)], check=True, capture_output=True)  # fmt: skip
+    (wheel,) = wheels.glob("memem-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)  # fmt: skip
+    site_packages = [p for p in sys.path if p.endswith("site-packages")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), *site_packages])}
+    vault = tmp_path / "new-vault"
+    done = subprocess.run([sys.executable, "-P", "-m", "memem", "init", str(vault)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    located = subprocess.run([sys.executable, "-P", "-c", "import memem; print(memem.__file__)"], cwd=tmp_path,
+                             env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    assert located.stdout.startswith(str(target))  # the installed copy ran, not the checkout
+    assert (vault / "memem" / "memories" / "How memem remembers.md").is_file()
+    assert (vault / ".obsidian" / "plugins" / "memem" / "main.js").is_file()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Reply = dict[str, Any]  # {"text": str} or {"tool_use": {"name": str, "input": dict}}
+Reply = dict[str, Any]  # {"text": str}, {"tool_use": {"name": str, "input": dict}} or {"status": 500}
 Responder = Callable[[dict[str, Any]], Reply]
 
 
@@ -108,7 +108,13 @@ class StandIn:
                     return
                 with outer._lock:
                     outer.requests.append(body)
-                message = _message(outer.responder(body), body.get("model", "claude-stand-in"))
+                reply = outer.responder(body)
+                if "status" in reply:  # an API error, in the API's error shape
+                    kind = {529: "overloaded_error", 401: "authentication_error"}.get(reply["status"], "api_error")
+                    error = {"type": "error", "error": {"type": kind, "message": "stand-in failure"}}
+                    self._json(error, reply["status"])
+                    return
+                message = _message(reply, body.get("model", "claude-stand-in"))
                 if body.get("stream"):
                     data = _sse(message)
                     self.send_response(200)
@@ -122,9 +128,9 @@ class StandIn:
             def do_GET(self) -> None:
                 self._json({"data": [], "has_more": False})
 
-            def _json(self, data: Any) -> None:
+            def _json(self, data: Any, status: int = 200) -> None:
                 raw = json.dumps(data).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(raw)))
                 self.end_headers()

@@ -203,3 +203,94 @@ def test_two_command_install_from_a_clone(tmp_path: Path) -> None:
     assert installed.returncode == 0 and "Successfully installed plugin: memem@memem" in installed.stdout
     listed = subprocess.run([str(CLAUDE), "plugin", "list"], env=env, capture_output=True, text=True, timeout=60)
     assert "memem" in listed.stdout and "enabled" in listed.stdout
+
+
+OAUTH = {"claudeAiOauth": {"accessToken": "sk-ant-oat01-stand-in", "refreshToken": "sk-ant-ort01-stand-in",
+                           "expiresAt": 4102444800000, "scopes": ["user:inference", "user:profile"],
+                           "subscriptionType": "max"}}  # fmt: skip
+STAGING = "By the way: remember that staging is reset every Sunday at 02:00 UTC, so nothing kept there survives."
+
+
+def headless_responder(body: dict[str, Any]) -> dict[str, Any]:
+    """The session's agent answers briefly; the headless miner (StructuredOutput) finds the staging lesson."""
+    if any(t.get("name") == "StructuredOutput" for t in body.get("tools", [])):
+        sent = json.dumps(body.get("messages", []))
+        lessons = [MINED] if "staging is reset every Sunday" in sent else []
+        return {"tool_use": {"name": "StructuredOutput", "input": {"lessons": lessons}}}
+    return {"text": "Understood." if "staging" in json.dumps(body.get("messages", [])) else "Use uv sync."}
+
+
+def test_a_signed_in_session_without_a_key_is_mined_through_claude_code(tmp_path: Path) -> None:
+    """A Claude subscription, no API key: two turns of one session, and the lesson of the second one
+    ends up in the vault, mined by headless `claude -p` with the person's own sign-in."""
+    assert CLAUDE.exists(), "run `make setup` (npm install in tests/e2e) first"
+    home, state, vault, project = tmp_path / "home", tmp_path / "state", tmp_path / "vault", tmp_path / "example-app"
+    (home / ".claude").mkdir(parents=True)
+    project.mkdir()
+    (home / ".claude" / ".credentials.json").write_text(json.dumps(OAUTH))
+    env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "CLAUDE_CONFIG_DIR")}
+    env.update(HOME=str(home), MEMEM_DIR=str(state), MEMEM_VAULT=str(vault), MEMEM_PYTHON=sys.executable,
+               MEMEM_CLAUDE=str(CLAUDE), DISABLE_TELEMETRY="1",
+               CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1")  # fmt: skip
+    memem = [sys.executable, "-P", "-m", "memem"]
+    subprocess.run([*memem, "init", str(vault)], env=env, check=True, capture_output=True)
+    subprocess.run([*memem, "mine", "--enable"], env=env, check=True, capture_output=True)
+    session = "3f0c9a4e-5b7d-4e21-9c38-2a6f1d0b7e55"
+    try:
+        with StandIn(headless_responder) as api:
+            env["ANTHROPIC_BASE_URL"] = api.url
+            for flags, prompt in ((["--session-id", session], "How do I install dependencies?"),
+                                  (["--resume", session], STAGING)):  # fmt: skip
+                done = subprocess.run([str(CLAUDE), "--plugin-dir", str(REPO), *flags, "-p", prompt], cwd=project,
+                                      env=env, capture_output=True, text=True, timeout=240)  # fmt: skip
+                assert done.returncode == 0, done.stderr
+            deadline = time.monotonic() + 180
+            mined: list[Note] = []
+            while time.monotonic() < deadline and not mined:
+                for path in (vault / "memem" / "memories").rglob("*.md"):
+                    parsed = parse_note("x.md", path.read_bytes())
+                    if isinstance(parsed, Note) and parsed.source_type == "mined" and parsed.source_session == session:
+                        mined.append(parsed)
+                time.sleep(0.5)
+            logs = "\n".join(p.read_text(errors="replace") for p in state.rglob("*.log"))
+            assert mined, logs
+            (note,) = mined
+            assert note.title == MINED["title"] and note.source_session == session
+            assert note.metadata["miner"] == "claude-code" and note.project == "example-app"
+            miner_requests = [r for r in api.requests if any(t.get("name") == "StructuredOutput"
+                                                             for t in r.get("tools", []))]  # fmt: skip
+            assert miner_requests and all(r["model"] == "claude-haiku-5-5" for r in miner_requests)
+            assert "Bearer sk-ant-oat01-stand-in" not in logs  # the sign-in never reaches a log
+    finally:
+        stop_vault_daemon(Paths(vault.resolve(), state))
+    transcripts = list((home / ".claude" / "projects").glob("*/*.jsonl"))
+    assert [t.stem for t in transcripts] == [session]  # the miner's own runs kept no session
+
+
+def test_a_first_session_on_a_fresh_home_has_the_tools_and_says_it_is_setting_up(tmp_path: Path) -> None:
+    """No runtime, no vault, no index: the session's first request already lists memem's tools (the
+    relay answers from its recording), and the person is told the vault was made and setup is running."""
+    assert CLAUDE.exists(), "run `make setup` (npm install in tests/e2e) first"
+    home, state, project = tmp_path / "home", tmp_path / "state", tmp_path / "example-app"
+    for folder in (home, project):
+        folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MEMEM_", "VIRTUAL_ENV"))}
+    env.update(HOME=str(home), MEMEM_DIR=str(state), MEMEM_DEFAULT_VAULT=str(tmp_path / "vault"),
+               ANTHROPIC_API_KEY="sk-test", DISABLE_TELEMETRY="1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+               # this test is about the first minutes, not the build: let it fail fast, offline
+               PATH="/usr/bin:/bin", PIP_NO_INDEX="1", PIP_FIND_LINKS="", PIP_CONFIG_FILE=os.devnull)  # fmt: skip
+    with StandIn(lambda body: {"text": "Use uv sync."}) as api:
+        env["ANTHROPIC_BASE_URL"] = api.url
+        done = subprocess.run(
+            [str(CLAUDE), "--plugin-dir", str(REPO), "-p", "--output-format", "stream-json", "--verbose",
+             "How do I install dependencies?"],
+            cwd=project, env=env, capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first = next(r for r in api.requests if r.get("stream") and r.get("tools"))
+    assert "mcp__plugin_memem_memem__memory_search" in json.dumps(first)  # the tools, in the first request
+    messages = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    started = next(m for m in messages if m.get("hook_event") == "SessionStart" and m.get("subtype") == "hook_response")
+    told = json.loads(started["output"])["systemMessage"]
+    assert "memem created its vault" in told and "setting up its Python environment" in told
+    assert (tmp_path / "vault" / "memem" / "memories").is_dir()

@@ -100,31 +100,46 @@ def test_disabled_hooks_print_nothing(setup: tuple[Path, Path]) -> None:
     assert done.returncode == 0 and done.stdout == ""
 
 
+def bootstrap_python() -> str:
+    """A Python 3.11+ for the shim to set up with (the system one, else the one under this venv)."""
+    for candidate in ("/usr/bin/python3", getattr(sys, "_base_executable", sys.executable)):
+        check = [candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 11))"]
+        if Path(candidate).exists() and subprocess.run(check, check=False).returncode == 0:
+            return candidate
+    pytest.skip("no Python 3.11+ to set up with")
+
+
+def start(cwd: Path) -> str:
+    return json.dumps({"hook_event_name": "SessionStart", "cwd": str(cwd)})
+
+
+def said(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, done.stderr
+    return str(json.loads(done.stdout).get("systemMessage", "")) if done.stdout.strip() else ""
+
+
 @pytest.mark.slow
 def test_first_run_builds_its_runtime_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No runtime yet: the first hook starts the build and tells the person; later hooks use it."""
+    """No runtime yet: the first hook starts the build, creates the vault and says both; later hooks use it."""
     monkeypatch.delenv("MEMEM_PYTHON", raising=False)
     runtime = tmp_path / "runtime"
-    env = {"MEMEM_RUNTIME": str(runtime), "MEMEM_DEFAULT_VAULT": str(tmp_path / "vault")}
+    env = {"MEMEM_RUNTIME": str(runtime), "MEMEM_DEFAULT_VAULT": str(tmp_path / "vault"),
+           "MEMEM_BOOTSTRAP_PYTHON": bootstrap_python()}  # fmt: skip
     started = time.monotonic()
-    first = shim(
-        "hook", "SessionStart", stdin=json.dumps({"hook_event_name": "SessionStart", "cwd": str(tmp_path)}), env=env
-    )
+    first = said(shim("hook", "SessionStart", stdin=start(tmp_path), env=env))
     assert time.monotonic() - started < 5  # returns at once; the build runs in the background
-    assert first.returncode == 0
-    assert "setting up its Python environment" in json.loads(first.stdout)["systemMessage"]
+    assert "memem created its vault" in first and "setting up its Python environment" in first
+    assert (tmp_path / "vault" / "memem" / "memories").is_dir()  # the vault exists in the first session
     quiet = shim("hook", "UserPromptSubmit", stdin=event(PROMPT, tmp_path), env=env)
-    assert quiet.returncode == 0 and quiet.stdout == ""  # nothing until ready; no second build
+    assert quiet.returncode == 0 and quiet.stdout == ""  # no catalog yet: nothing to recall; no second build
     deadline = time.monotonic() + 900
     while not (runtime / ".ready").exists() and time.monotonic() < deadline:
-        time.sleep(2)
+        time.sleep(1)
     setup_log = (Path(os.environ["MEMEM_DIR"]) / "logs" / "setup.log").read_text()
     assert (runtime / ".ready").exists(), setup_log
     assert setup_log.count("building memem's runtime") == 1
-    ready = shim(
-        "hook", "SessionStart", stdin=json.dumps({"hook_event_name": "SessionStart", "cwd": str(tmp_path)}), env=env
-    )
-    assert ready.returncode == 0 and "memem created its vault" in json.loads(ready.stdout)["systemMessage"]
+    again = said(shim("hook", "SessionStart", stdin=start(tmp_path), env=env))
+    assert "created its vault" not in again and "setting up" not in again  # each said once
     version = subprocess.run(
         [str(runtime / "bin" / "python"), "-P", "-m", "memem", "--version"], capture_output=True, text=True, check=True
     )
@@ -132,3 +147,30 @@ def test_first_run_builds_its_runtime_and_says_so(tmp_path: Path, monkeypatch: p
     paths = Paths.resolve(tmp_path / "vault")
     wait_for_vault_daemon(paths, timeout=600)  # under load the first start can be slow; never leak it
     stop_vault_daemon(paths)
+
+
+@pytest.mark.slow
+def test_a_failed_build_is_said_once_with_the_fix_and_not_restarted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No package index reachable: the build fails in seconds; the next session says why and what to do,
+    once; later sessions do not start the build again."""
+    monkeypatch.delenv("MEMEM_PYTHON", raising=False)
+    runtime = tmp_path / "runtime"
+    env = {"MEMEM_RUNTIME": str(runtime), "MEMEM_DEFAULT_VAULT": str(tmp_path / "vault"),
+           "MEMEM_BOOTSTRAP_PYTHON": bootstrap_python(), "PATH": "/usr/bin:/bin",  # no uv on the way
+           "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "", "PIP_CONFIG_FILE": os.devnull}  # fmt: skip
+    assert "setting up" in said(shim("hook", "SessionStart", stdin=start(tmp_path), env=env))
+    failed = runtime.with_name("runtime.failed")
+    deadline = time.monotonic() + 300
+    while not failed.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert failed.exists() and not (runtime / ".ready").exists()
+    second = said(shim("hook", "SessionStart", stdin=start(tmp_path), env=env))
+    assert "could not set up its Python environment" in second and "no package index could be reached" in second
+    assert "hooks/setup-runtime" in second  # the command that builds it again, once the cause is fixed
+    assert said(shim("hook", "UserPromptSubmit", stdin=event(PROMPT, tmp_path), env=env)) == ""
+    assert said(shim("hook", "SessionStart", stdin=start(tmp_path), env=env)) == ""  # said once
+    time.sleep(1)
+    setup_log = (Path(os.environ["MEMEM_DIR"]) / "logs" / "setup.log").read_text()
+    assert setup_log.count("building memem's runtime") == 1  # not started again at every session

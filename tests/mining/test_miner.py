@@ -273,13 +273,20 @@ def test_two_miners_never_mine_the_same_turns(service: MemoryService, state: Min
 
 def test_offline_extractor_on_a_real_transcript(service: MemoryService, state: MiningState, transcript: Path) -> None:
     append_turn(transcript, "We decided to keep all helpers in math_utils.py instead of a utils package.")
-    append_turn(transcript, "The root cause was that pytest collected the fixtures folder as tests.", role="assistant")
+    append_turn(
+        transcript,
+        "The root cause was that pytest collected the `fixtures` folder as tests; fixed by adding it to "
+        "`norecursedirs` in pytest.ini.",
+        role="assistant",
+    )
+    append_turn(transcript, "I see - the issue is the function doesn't exist with that name.", role="assistant")
     report = mine_transcript(transcript, LocalBackend(service), OfflineExtractor(), state)
-    titles = {n.title for n in mined_notes(service)}
-    assert report.lessons == 2
-    assert any(t.startswith("We decided to keep all helpers") for t in titles)
-    assert any(t.startswith("The root cause was that pytest") for t in titles)
-    assert all(n.metadata["miner"] == "offline" for n in mined_notes(service))
+    notes = {n.title: n for n in mined_notes(service)}
+    assert report.lessons == 2, notes  # the narration ("I see - the issue is …") wrote nothing
+    assert notes["Keep all helpers in math_utils.py instead of a utils package"].kind == "decision"
+    bug = notes["Pytest collected the fixtures folder as tests"]
+    assert bug.kind == "bugfix" and "norecursedirs" in bug.body and "fixtures" in bug.tags
+    assert all(n.metadata["miner"] == "offline" for n in notes.values())
 
 
 def test_injected_memory_is_not_mined_back(service: MemoryService, state: MiningState, transcript: Path) -> None:

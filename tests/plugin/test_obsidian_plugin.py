@@ -45,7 +45,7 @@ def built_plugin() -> Path:
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     vault = tmp_path / "vault"
-    shutil.copytree(REPO / "vault-template", vault)
+    shutil.copytree(REPO / "memem" / "vault" / "starter", vault)
     write_note(vault, "Deploys run from main", "Deploys run from the main branch after review.", id="deploy-main",
                project="example-app", kind="convention", created="2026-09-01", source_type="mined",
                contradicts=["[[Deploys run from the release branch]]"], team_note="keep me")  # fmt: skip
@@ -186,10 +186,10 @@ def test_everything_that_edits_works_with_the_daemon_down(built_plugin: Path, va
 
 
 def test_the_starter_vault_ships_the_plugin_as_built(built_plugin: Path) -> None:
-    shipped = REPO / "vault-template" / ".obsidian" / "plugins" / "memem"
+    shipped = REPO / "memem" / "vault" / "starter" / ".obsidian" / "plugins" / "memem"
     for name in ("main.js", "manifest.json", "styles.css"):
         assert filecmp.cmp(PLUGIN / name, shipped / name, shallow=False), f"run `make plugin` to refresh {name}"
-    enabled = json.loads((REPO / "vault-template" / ".obsidian" / "community-plugins.json").read_text())
+    enabled = json.loads((REPO / "memem" / "vault" / "starter" / ".obsidian" / "community-plugins.json").read_text())
     assert "memem" in enabled
     manifest = json.loads((PLUGIN / "manifest.json").read_text())
     versions = json.loads((PLUGIN / "versions.json").read_text())

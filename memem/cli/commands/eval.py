@@ -1,4 +1,4 @@
-"""`memem eval QUERIES.jsonl`: recall@k and MRR of hybrid, full-text-only and vector-only retrieval."""
+"""`memem eval QUERIES.jsonl`: recall@k and MRR of retrieval; `memem eval --mining SET`: a miner's precision."""
 
 from __future__ import annotations
 
@@ -22,7 +22,25 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "(or `sample_id`) and optional `category`. Each query searches within its project. All modes run in "
         "this one process (or through the daemon) so the figures compare like with like.",
     )
-    p.add_argument("queries", type=Path, help="the labelled queries (JSON lines)")
+    p.add_argument(
+        "queries",
+        type=Path,
+        metavar="SET",
+        help="the labelled queries (JSON lines), or with --mining "
+        "a folder holding labels.json and the transcripts it names",
+    )
+    p.add_argument(
+        "--mining",
+        action="store_true",
+        help="score a miner's notes against labelled lessons instead: "
+        "precision (notes that match a labelled or acceptable lesson) and recall (lessons found)",
+    )
+    p.add_argument(
+        "--miner",
+        choices=("offline", "api", "claude-code"),
+        default="offline",
+        help="with --mining: which extractor to score (default offline; the others call a model)",
+    )
     p.add_argument("--k", default="1,5,10,20", help="cut-offs for recall@k (default 1,5,10,20)")
     p.add_argument("--category", help="only these categories, e.g. 1,2,3,4")
     p.add_argument("--modes", default="hybrid,fulltext,vector", help="which retrievals to score")
@@ -45,9 +63,57 @@ def _check_gold_ids(ctx: Context, queries: Sequence[LabelledQuery]) -> None:
         print(f"memem: {len(gold) - len(known):,} of {len(gold):,} gold ids are not in this vault", file=sys.stderr)
 
 
+def _run_mining(args: argparse.Namespace) -> int:
+    from memem.cli.progress import PhaseBar
+    from memem.mining.choose import choose_extractor
+    from memem.mining.evaluation import LabelsError, evaluate, load, totals
+    from memem.mining.failures import ModelUnavailable
+
+    if not args.queries.is_dir():
+        raise CommandError(f"{args.queries} is not a folder: --mining takes a folder holding labels.json")
+    try:
+        labelled = load(args.queries)
+        extractor = choose_extractor(args.miner)
+    except (LabelsError, ModelUnavailable) as exc:
+        raise CommandError(str(exc)) from None
+    with PhaseBar() as bar:
+        done = [0]
+
+        def step(name: str) -> None:
+            bar("mining", done[0], len(labelled))
+            done[0] += 1
+
+        try:
+            scores = evaluate(labelled, extractor, step)
+        except ModelUnavailable as exc:
+            raise CommandError(f"the {args.miner} extractor failed: {exc}") from None
+    summary = totals(scores)
+    summary["miner"] = extractor.name
+    summary["cost_usd"] = round(extractor.spent.usd, 4)
+    if args.json:
+        print_json({"summary": summary, "transcripts": [
+            {"transcript": s.name, "source": s.source, "notes": [n.title for n in s.notes],
+             "junk": [n.title for n in s.junk], "lessons": s.lessons, "found": s.found} for s in scores]})  # fmt: skip
+        return 0
+    print(f"{'transcript':58} {'notes':>5} {'junk':>4} {'found':>9}")
+    for s in scores:
+        print(f"{s.name[:58]:58} {len(s.notes):5} {len(s.junk):4} {s.found:4}/{s.lessons:<4}")
+        for note in s.junk:
+            print(f"    junk: {note.title}")
+    precision = "-" if summary["precision"] is None else f"{summary['precision']:.2f}"
+    recall = "-" if summary["recall"] is None else f"{summary['recall']:.2f}"
+    print(
+        f"\n{extractor.name}: {summary['notes']} notes, {summary['junk']} junk · precision {precision} · "
+        f"recall {recall} ({summary['found']}/{summary['lessons']} lessons) · ${summary['cost_usd']:.4f}"
+    )
+    return 0
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from memem.recall.evaluate import evaluate, load_queries, render
 
+    if args.mining:
+        return _run_mining(args)
     try:
         ks = tuple(sorted({int(k) for k in args.k.split(",")}))
     except ValueError:

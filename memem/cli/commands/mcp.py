@@ -21,5 +21,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from memem.client.relay import run as relay
+    from memem.vault.template import first_run_paths
 
-    return relay(ctx.paths, args.wait)
+    # Claude Code starts this with the first session's hooks: on a first run there may be no vault
+    # yet, and whichever comes first creates it (the hook says where).
+    return relay(first_run_paths(ctx.vault_arg), args.wait)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from memem.cli.context import CommandError, Context, print_json
 from memem.settings import settings
 
 IDLE_SECONDS = 120
-PRICES = (1.0, 5.0)  # USD per million input / output tokens for a Haiku-class model
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,8 +19,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="mine Claude Code sessions for durable lessons (opt in with --enable)",
         description="Turn Claude Code session transcripts into memories. Nothing is read until you opt in with "
         "--enable; from then on each session is mined when it stops. --history backfills older sessions after "
-        "showing what it would cost. With ANTHROPIC_API_KEY set a Claude model extracts the lessons "
-        "(MEMEM_MINER_MODEL, default a small fast one); without it an offline extractor runs and marks its notes.",
+        "showing what it would cost. A Claude model extracts the lessons (MEMEM_MINER_MODEL, default a small "
+        "fast one): through the API when ANTHROPIC_API_KEY is set, else through Claude Code's headless mode "
+        "(`claude -p`, your own sign-in). With neither, an offline extractor writes only what it can stand "
+        "behind and marks its notes. Parts that could not be mined are set aside, listed by --status and "
+        "mined again by --retry.",
     )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--enable", action="store_true", help="opt in: mine sessions from now on")
@@ -33,9 +34,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     what.add_argument(
         "--history", action="store_true", help="backfill sessions from before opting in (cost estimate first)"
     )
+    what.add_argument("--retry", action="store_true", help="mine again the parts of sessions that were set aside")
     p.add_argument("--yes", action="store_true", help="with --history: go ahead after the estimate")
     p.add_argument("--project", help="file the lessons under this project (default: from the session's folder)")
-    p.add_argument("--offline", action="store_true", help="use the offline extractor even when an API key is set")
+    p.add_argument(
+        "--miner",
+        choices=("api", "claude-code", "offline"),
+        help="which extractor (default: MEMEM_MINER, "
+        "else the API with a key, else Claude Code's headless mode, else offline)",
+    )
+    p.add_argument("--offline", action="store_true", help="the same as --miner offline")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=run)
 
@@ -67,10 +75,16 @@ def _estimate(paths: list[Path], home: Path) -> dict[str, Any]:
         turns, _ = read_turns(path, state.get(path).offset)
         chars += sum(len(t.text) for t in turns)
     state.close()
-    tokens_in = chars // 4 + 800 * len(paths)
+    from memem.mining import prices
+    from memem.mining.extract_claude import DEFAULT_MODEL
+
+    model = settings().miner_model or DEFAULT_MODEL
+    per_token = prices.chars_per_token(model)
+    tokens_in = int(chars / per_token) + 800 * len(paths)
     tokens_out = tokens_in // 20 + 300 * len(paths)
-    p_in, p_out = settings().miner_prices or PRICES
+    p_in, p_out = prices.prices(model)
     return {
+        "model": model,
         "sessions": len(paths),
         "input_tokens": tokens_in,
         "output_tokens": tokens_out,
@@ -79,24 +93,38 @@ def _estimate(paths: list[Path], home: Path) -> dict[str, Any]:
     }
 
 
-def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> list[dict[str, Any]]:
+def _extractor(args: argparse.Namespace) -> Any:
+    from memem.mining.choose import choose_extractor
+    from memem.mining.failures import ModelUnavailable
+
+    try:
+        return choose_extractor("offline" if args.offline else args.miner)
+    except ModelUnavailable as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> tuple[list[dict[str, Any]], str]:
     from dataclasses import asdict
 
     from memem.client.spawn import spawn_daemon
     from memem.mining.backends import DaemonBackend, LocalBackend
-    from memem.mining.miner import choose_extractor, mine_transcript
+    from memem.mining.miner import mine_transcript, retry_set_aside
+    from memem.mining.slots import MinersBusy
     from memem.mining.state import MiningState, SessionBusy
 
-    extractor = choose_extractor(offline=args.offline)
+    extractor = _extractor(args)
     state = MiningState(ctx.paths.home)
     reports: list[dict[str, Any]] = []
+    mine = retry_set_aside if args.retry else mine_transcript
 
     def each(backend: Any) -> None:
         for path in paths:
             try:
-                reports.append(asdict(mine_transcript(path, backend, extractor, state, args.project)))
+                reports.append(asdict(mine(path, backend, extractor, state, args.project)))
             except SessionBusy:
                 reports.append({"transcript": str(path), "skipped_reason": "another miner is on this session"})
+            except MinersBusy as exc:
+                reports.append({"transcript": str(path), "skipped_reason": f"{exc}; left for the next run"})
             except Exception as exc:  # one bad transcript must not stop the rest
                 state.record_error(path, f"{type(exc).__name__}: {exc}")
                 reports.append({"transcript": str(path), "error": f"{type(exc).__name__}: {exc}"})
@@ -110,13 +138,55 @@ def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> list[dic
         with ctx.open_store(reconcile=True) as store:
             each(LocalBackend(MemoryService(store)))
     state.close()
-    return reports
+    spent = extractor.spent
+    summary = (
+        f"{extractor.name} extractor: {spent.calls} model calls, {spent.input_tokens:,} input and "
+        f"{spent.output_tokens:,} output tokens, ${spent.usd:.4f}"
+    )
+    return reports, summary
+
+
+def _status(home: Path, as_json: bool) -> int:
+    from memem.mining import optin
+    from memem.mining.choose import available
+    from memem.mining.state import MiningState
+
+    state = MiningState(home)
+    sessions = state.all()
+    parts = state.set_aside_parts()
+    data: dict[str, Any] = {
+        "enabled": optin.enabled(home),
+        "sessions": len(sessions),
+        "lessons": sum(s.lessons for s in sessions),
+        "cost_usd": round(state.total_cost(), 4),
+        "errors": [{"transcript": s.path, "error": s.last_error} for s in sessions if s.last_error],
+        "set_aside": [{"transcript": p.path, "bytes": [p.start, p.end], "reason": p.reason} for p in parts],
+        "extractor": settings().miner or available(),
+    }
+    state.close()
+    if as_json:
+        print_json(data)
+        return 0
+    print(
+        f"mining {'on' if data['enabled'] else 'off'} · {data['sessions']} sessions mined · "
+        f"{data['lessons']} lessons written · extractor: {data['extractor']} · model cost so far "
+        f"${data['cost_usd']:.4f}"
+    )
+    for e in data["errors"]:
+        print(f"  error in {e['transcript']}: {e['error']}")
+    for part in data["set_aside"]:
+        print(f"  set aside: {part['transcript']} bytes {part['bytes'][0]}-{part['bytes'][1]}: {part['reason']}")
+    if data["set_aside"]:
+        print("  mine them again with `memem mine --retry`")
+    return 0
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from memem.config import memem_home
     from memem.mining import optin
 
-    home = ctx.paths.home
+    # Opting in and out, and the status, are about the person, not a vault: they need none.
+    home = memem_home()
     if args.enable or args.disable:
         optin.set_enabled(home, args.enable)
         print("mining is on: sessions are mined when they stop" if args.enable else "mining is off")
@@ -124,31 +194,19 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             print("backfill older sessions with `memem mine --history` (it shows the cost first)")
         return 0
     if args.status:
+        return _status(home, args.json)
+    if not optin.enabled(home) and not (args.history and args.yes):
+        raise CommandError("mining is off: opt in with `memem mine --enable` (nothing is read before that)")
+    if args.retry:
         from memem.mining.state import MiningState
 
         state = MiningState(home)
-        sessions = state.all()
-        data: dict[str, Any] = {
-            "enabled": optin.enabled(home),
-            "sessions": len(sessions),
-            "lessons": sum(s.lessons for s in sessions),
-            "errors": [{"transcript": s.path, "error": s.last_error} for s in sessions if s.last_error],
-            "extractor": "claude" if os.environ.get("ANTHROPIC_API_KEY") else "offline",
-        }
+        paths = list(dict.fromkeys(Path(p.path) for p in state.set_aside_parts() if Path(p.path).is_file()))
         state.close()
-        if args.json:
-            print_json(data)
-        else:
-            print(
-                f"mining {'on' if data['enabled'] else 'off'} · {data['sessions']} sessions mined · "
-                f"{data['lessons']} lessons written · extractor: {data['extractor']}"
-            )
-            for e in data["errors"]:
-                print(f"  error in {e['transcript']}: {e['error']}")
-        return 0
-    if not optin.enabled(home) and not (args.history and args.yes):
-        raise CommandError("mining is off: opt in with `memem mine --enable` (nothing is read before that)")
-    if args.session:
+        if not paths:
+            print("nothing was set aside: there is nothing to retry")
+            return 0
+    elif args.session:
         if not args.session.is_file():
             raise CommandError(f"no such transcript: {args.session}")
         paths = [args.session]
@@ -163,20 +221,25 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             else:
                 print(
                     f"{estimate['sessions']} sessions to mine, about {estimate['input_tokens']:,} input and "
-                    f"{estimate['output_tokens']:,} output tokens: about ${estimate['usd']:.2f} at "
-                    f"${estimate['prices_per_mtok'][0]}/${estimate['prices_per_mtok'][1]} per million tokens "
-                    "(set MEMEM_MINER_PRICES=in,out to correct). Run again with --yes to mine them."
+                    f"{estimate['output_tokens']:,} output tokens: about ${estimate['usd']:.2f} with "
+                    f"{estimate['model']} at ${estimate['prices_per_mtok'][0]}/${estimate['prices_per_mtok'][1]} "
+                    "per million tokens (set MEMEM_MINER_PRICES=in,out to correct; through Claude Code's "
+                    "headless mode your plan's usage applies instead). Run again with --yes to mine them."
                 )
             return 0
-    reports = _mine(ctx, paths, args)
+    reports, spent = _mine(ctx, paths, args)
     if args.json:
         print_json(reports)
     else:
         for r in reports:
             result = r.get("result") or {}
+            said = r.get("error") or r.get("skipped_reason")
             print(
-                f"{r['transcript']}: {r.get('error') or r.get('skipped_reason') or ''}"
+                f"{r['transcript']}: {said + ' · ' if said else ''}"
                 f"{len(result.get('saved', []))} saved, {len(result.get('updated', []))} updated, "
                 f"{len(result.get('skipped', []))} skipped, {len(result.get('quarantined', []))} quarantined"
+                + (f", {len(r['set_aside'])} set aside" if r.get("set_aside") else "")
+                + (f" · ${r['cost_usd']:.4f}" if r.get("cost_usd") else "")
             )
-    return 1 if any("error" in r for r in reports) else 0
+        print(spent)  # in the miner's log when the Stop hook ran it: what mining cost
+    return 1 if any(r.get("error") for r in reports) else 0

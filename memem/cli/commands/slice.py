@@ -1,55 +1,84 @@
-"""`memem slice QUERY`: the compact markdown memem would inject for a prompt (Working + Relevant)."""
+"""`memem slice PROMPT`: what the UserPromptSubmit hook would inject for a prompt, or why nothing."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from memem.cli.context import CommandError, Context, print_json
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from memem.hooks.events import BUDGET_TOKENS
+
     p = sub.add_parser(
         "slice",
-        help="show the active memory slice for a prompt: pinned notes, tensions, and the relevant memories",
-        description="Render the active memory slice for QUERY within a token budget, exactly as the Claude Code "
-        "hook and the MCP tool do: a Working section (pinned layer-0 notes of the project, open contradictions) "
-        "and a Relevant section (title, one-line snippet, id). Archived (layer 3) notes are left out.",
+        help="show what the prompt hook would inject for a prompt (or, with --all, the whole ranked slice)",
+        description="Show exactly what the Claude Code UserPromptSubmit hook would add to PROMPT: the memories "
+        "that clear the relevance floor, rendered as the hook renders them, or nothing (with the reason: a "
+        "trivial prompt such as 'yes', or no memory relevant enough). The project defaults to the one of the "
+        "current folder, as the hook's does. --all shows the unfiltered slice instead (the Working section of "
+        "pinned notes and open contradictions, and every ranked memory within the budget), as the "
+        "`active_memory_slice` MCP tool returns it.",
     )
-    p.add_argument("query", help="the prompt or question")
-    p.add_argument("--project", "-p", help="project scope (its layer-0 notes are pinned)")
-    p.add_argument("--budget", type=int, default=600, help="token budget (default 600)")
-    p.add_argument("--limit", "-k", type=int, default=8, help="most relevant memories to consider (default 8)")
-    p.add_argument("--json", action="store_true", help="print markdown, shown ids, token count and hits as JSON")
+    p.add_argument("query", metavar="PROMPT", help="the prompt (or, with --all, any question)")
+    p.add_argument("--project", "-p", help="project scope (default: the current folder's project)")
+    p.add_argument("--budget", type=int, default=BUDGET_TOKENS, help=f"token budget (default {BUDGET_TOKENS})")
+    p.add_argument("--all", action="store_true", help="the unfiltered slice, not only what clears the floor")
+    p.add_argument("--limit", "-k", type=int, default=8, help="with --all: memories to consider (default 8)")
+    p.add_argument("--json", action="store_true", help="print markdown, shown ids, tokens and reason as JSON")
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    if not args.query.strip():
-        raise CommandError("nothing to recall for: give a QUERY")
-    payload: dict[str, Any] = {"query": args.query, "project": args.project, "limit": args.limit, "budget": args.budget}
+def _injection(ctx: Context, prompt: str, project: str | None, budget: int) -> dict[str, Any]:
     info = ctx.daemon()
     if info is not None:
-        result = ctx.call(info, "POST", "/v1/slice", payload)
-    else:
-        from memem.errors import BadRequest
-        from memem.recall.query import parse_query
-        from memem.recall.search import search
-        from memem.recall.slice import render
+        return dict(ctx.call(info, "POST", "/v1/inject", {"prompt": prompt, "project": project, "budget": budget}))
+    from memem.recall.inject import inject
 
-        try:
-            query = parse_query({**payload, "include_archive": False})
-        except BadRequest as exc:
-            raise CommandError(str(exc)) from None
-        with ctx.open_store(reconcile=True) as store:
-            hits = search(store, query)
-            rendered = render(hits, args.budget, query.project)
-        result = {"markdown": rendered.markdown, "shown": list(rendered.shown), "tokens": rendered.tokens,
-                  "hits": [h.as_dict() for h in hits]}  # fmt: skip
+    with ctx.open_store(reconcile=True) as store:
+        injected = inject(store, prompt, project, budget)
+    return {"markdown": injected.markdown, "shown": list(injected.shown), "reason": injected.reason}
+
+
+def _whole_slice(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    info = ctx.daemon()
+    if info is not None:
+        return dict(ctx.call(info, "POST", "/v1/slice", payload))
+    from memem.errors import BadRequest
+    from memem.recall.query import parse_query
+    from memem.recall.search import search
+    from memem.recall.slice import render
+
+    try:
+        query = parse_query({**payload, "include_archive": False})
+    except BadRequest as exc:
+        raise CommandError(str(exc)) from None
+    with ctx.open_store(reconcile=True) as store:
+        hits = search(store, query)
+        rendered = render(hits, payload["budget"], query.project)
+    return {"markdown": rendered.markdown, "shown": list(rendered.shown), "tokens": rendered.tokens,
+            "hits": [h.as_dict() for h in hits]}  # fmt: skip
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from memem.project import project_of
+
+    if not args.query.strip():
+        raise CommandError("nothing to recall for: give a PROMPT")
+    if args.budget < 1:
+        raise CommandError("--budget must be a positive number of tokens")
+    project = args.project if args.project is not None else project_of(os.getcwd())
+    if args.all:
+        payload = {"query": args.query, "project": project, "limit": args.limit, "budget": args.budget}
+        result = _whole_slice(ctx, payload)
+    else:
+        result = _injection(ctx, args.query, project, args.budget)
     if args.json:
         print_json(result)
     elif result["markdown"]:
         print(result["markdown"])
     else:
-        print("(nothing to recall)")
+        print(f"(nothing would be injected: {result.get('reason') or 'no memories matched'})")
     return 0

@@ -1,0 +1,168 @@
+"""Extracting lessons with Claude Code's own headless mode (`claude -p`), for people without an API key.
+
+Many Claude Code users sign in with a Claude subscription and have no ANTHROPIC_API_KEY; this lets
+their existing sign-in pay for mining. The child is a one-shot, locked-down run, not a session:
+
+- `--setting-sources ""` loads no user or project settings, so no hooks run (memem's own included:
+  no miner mining the miner), no plugins and no MCP servers start (`--strict-mcp-config` too), and no
+  CLAUDE.md is sent; MEMEM_HOOKS_DISABLED is set as well, should a future version load hooks anyway;
+- `--tools ""` leaves the model only the StructuredOutput tool that `--json-schema` adds: it can
+  read nothing and run nothing; `--no-session-persistence` writes no transcript (nothing for the
+  next sweep to mine); `--max-turns` and `--max-budget-usd` bound what one call can spend;
+- the transcript goes in on stdin (no argument-size limit), from an empty private folder.
+
+Claude Code's exit status alone does not say whether it worked (a prose answer exits 0), so the JSON
+it prints is read: `structured_output` is the answer; the error fields are sorted into the miner's
+two failures. Its `total_cost_usd` is what is logged as the cost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from memem.mining.extract_claude import DEFAULT_MODEL, MAX_TOKENS
+from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
+from memem.mining.lessons import Judgements, Lesson, Lessons
+from memem.mining.prompts import EXTRACT_SYSTEM, JUDGE_SYSTEM, extraction_prompt, judge_prompt
+from memem.settings import settings
+
+Answer = TypeVar("Answer", bound=BaseModel)
+TIMEOUT = 300.0
+"""Seconds one call may take, Claude Code's own retries included."""
+BUDGET_USD = 0.50
+"""A ceiling on one call's cost, far above what a chunk costs: a guard against a runaway, not a price."""
+ANSWER_ONLY = "\n\nAnswer only by calling the StructuredOutput tool, once."
+# Claude Code variables that describe the session a hook runs in, not the child's own run.
+_SESSION_VARIABLES = ("CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "CLAUDE_PROJECT_DIR", "CLAUDE_PLUGIN_ROOT")
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its `$defs` written in place: one self-contained object."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return dict(resolve(schema))
+
+
+def child_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SESSION_VARIABLES}
+    env.update(
+        MEMEM_HOOKS_DISABLED="1",
+        DISABLE_TELEMETRY="1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+        CLAUDE_CODE_MAX_RETRIES="2",  # its default retries a 500 for about three minutes
+        MAX_THINKING_TOKENS="0",
+        CLAUDE_CODE_MAX_OUTPUT_TOKENS=str(MAX_TOKENS),
+    )
+    return env
+
+
+class HeadlessExtractor:
+    name = "claude-code"
+
+    def __init__(self, executable: str, model: str | None = None, timeout: float = TIMEOUT) -> None:
+        self.executable = executable
+        self.model = model or settings().miner_model or DEFAULT_MODEL
+        self.timeout = timeout
+        self.spent = Spend()
+
+    def command(self, system: str, schema: type[BaseModel]) -> list[str]:
+        return [
+            self.executable, "-p",
+            "--output-format", "json",
+            "--json-schema", json.dumps(inline_schema(schema)),
+            "--model", self.model,
+            "--system-prompt", system + ANSWER_ONLY,
+            "--setting-sources", "",
+            "--strict-mcp-config",
+            "--tools", "",
+            "--disable-slash-commands",
+            "--no-session-persistence",
+            "--max-turns", "3",
+            "--max-budget-usd", f"{BUDGET_USD:.2f}",
+        ]  # fmt: skip
+
+    def _run(self, system: str, prompt: str, schema: type[BaseModel]) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="memem-miner-") as folder:
+            try:
+                done = subprocess.run(
+                    self.command(system, schema),
+                    input=prompt.encode(),
+                    capture_output=True,
+                    cwd=folder,
+                    env=child_environment(),
+                    timeout=self.timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                raise ModelUnavailable(f"Claude Code did not answer within {self.timeout:.0f} s") from None
+            except OSError as exc:
+                raise ModelUnavailable(f"Claude Code could not be started ({self.executable}): {exc}") from None
+        try:
+            result = json.loads(done.stdout)
+        except ValueError:
+            said = done.stderr.decode(errors="replace").strip().splitlines()
+            raise ModelUnavailable(
+                f"Claude Code exited {done.returncode} without a result" + (f": {said[-1][:200]}" if said else "")
+            ) from None
+        if not isinstance(result, dict):
+            raise ModelUnavailable("Claude Code printed something other than its JSON result")
+        return result
+
+    def _account(self, result: dict[str, Any]) -> None:
+        usage = result.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        cost = result.get("total_cost_usd")
+        self.spent.add(
+            int(usage.get("input_tokens") or 0) + int(usage.get("cache_read_input_tokens") or 0),
+            int(usage.get("output_tokens") or 0),
+            float(cost) if isinstance(cost, (int, float)) else 0.0,
+        )
+
+    def _ask(self, system: str, prompt: str, schema: type[Answer]) -> Answer:
+        result = self._run(system, prompt, schema)
+        self._account(result)
+        answer = result.get("structured_output")
+        if isinstance(answer, dict) and not result.get("is_error"):
+            try:
+                return schema.model_validate(answer)
+            except ValidationError as exc:
+                raise AnswerUnusable(f"the answer did not fit the schema: {str(exc)[:200]}") from None
+        said = str(result.get("result") or "")
+        status = result.get("api_error_status")
+        if result.get("subtype") == "error_max_structured_output_retries":
+            raise AnswerUnusable("Claude Code gave up on a structured answer after its retries")
+        if "output token maximum" in said:
+            raise AnswerUnusable("the answer was cut off at its output token limit")
+        if status == 400 and "too long" in said.lower():
+            raise AnswerUnusable("the text is too long for one request")
+        if "Not logged in" in said or "/login" in said:
+            raise ModelUnavailable("Claude Code is not signed in: run `claude` and /login, or set ANTHROPIC_API_KEY")
+        if isinstance(status, int) or result.get("is_error"):
+            raise ModelUnavailable(f"Claude Code: {said[:200] or result.get('subtype') or 'an error'}")
+        raise AnswerUnusable("the answer was prose, not the structured output asked for")
+
+    def extract(self, conversation: str, project: str | None) -> list[Lesson]:
+        return list(self._ask(EXTRACT_SYSTEM, extraction_prompt(conversation, project), Lessons).lessons)
+
+    def judge(self, pairs: Sequence[tuple[int, Lesson, dict[str, Any]]]) -> Judgements:
+        if not pairs:
+            return Judgements(judgements=[])
+        return self._ask(JUDGE_SYSTEM, judge_prompt(pairs), Judgements)

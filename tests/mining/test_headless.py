@@ -1,0 +1,133 @@
+"""Mining through Claude Code's headless mode: the real `claude` executable, against a stand-in API.
+
+What is checked is what the headless backend promises: the child sees only the transcript and the
+StructuredOutput tool, fires no hook (memem's or anyone's), starts no MCP server, writes no session
+of its own, and its answers and failures reach the miner sorted as the SDK path sorts them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from memem.index.store import IndexStore
+from memem.memory.service import MemoryService
+from memem.mining.backends import LocalBackend
+from memem.mining.choose import choose_extractor
+from memem.mining.extract_headless import HeadlessExtractor
+from memem.mining.failures import AnswerUnusable, ModelUnavailable
+from memem.mining.miner import mine_transcript
+from memem.mining.state import MiningState
+from memem.vault.note import Note, parse_note
+from tests.e2e.standin import StandIn
+from tests.mining.test_model_path import RULES, rule_lessons, write_session
+from tests.paths import REPO
+
+pytestmark = pytest.mark.slow
+CLAUDE = REPO / "tests" / "e2e" / "node_modules" / ".bin" / "claude"
+OAUTH = {"claudeAiOauth": {"accessToken": "sk-ant-oat01-stand-in", "refreshToken": "sk-ant-ort01-stand-in",
+                           "expiresAt": 4102444800000, "scopes": ["user:inference", "user:profile"],
+                           "subscriptionType": "max"}}  # fmt: skip
+
+
+def structured(body: dict[str, Any]) -> bool:
+    return any(t.get("name") == "StructuredOutput" for t in body.get("tools", []))
+
+
+def transcript_of(body: dict[str, Any]) -> str:
+    text = json.dumps(body["messages"])
+    return json.loads(f'"{text.split("<transcript>")[1].split("</transcript>")[0]}"') if "<transcript>" in text else ""
+
+
+def answer(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"tool_use": {"name": "StructuredOutput", "input": payload}}
+
+
+@pytest.fixture
+def signed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A person signed in to Claude Code with a subscription (no API key), with hooks of their own."""
+    assert CLAUDE.exists(), "run `make setup` (npm install in tests/e2e) first"
+    home = Path(os.environ["HOME"])
+    (home / ".claude").mkdir(parents=True, exist_ok=True)
+    (home / ".claude" / ".credentials.json").write_text(json.dumps(OAUTH))
+    fired = tmp_path / "hooks-fired.log"
+    hooks = {event: [{"hooks": [{"type": "command", "command": f"echo {event} >> {fired}"}]}]
+             for event in ("SessionStart", "UserPromptSubmit", "Stop")}  # fmt: skip
+    (home / ".claude" / "settings.json").write_text(json.dumps({"hooks": hooks}))
+    (home / ".claude" / "CLAUDE.md").write_text("USER_MEMORY_MARKER: answer like a pirate\n")
+    monkeypatch.setenv("MEMEM_CLAUDE", str(CLAUDE))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    return fired
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    replies: dict[str, Any] = {"mode": "lessons"}
+
+    def responder(body: dict[str, Any]) -> dict[str, Any]:
+        if not structured(body):
+            return {"text": "ok"}
+        mode = replies["mode"]
+        if mode == "prose":
+            return {"text": "Here are the lessons: always migrate first."}
+        if isinstance(mode, int):
+            return {"status": mode}
+        return answer({"lessons": rule_lessons(transcript_of(body))})
+
+    with StandIn(responder) as standin:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", standin.url)
+        standin.replies = replies  # type: ignore[attr-defined]
+        yield standin
+
+
+@pytest.fixture
+def service(store: IndexStore) -> MemoryService:
+    store.reconcile()
+    return MemoryService(store)
+
+
+def test_without_a_key_mining_goes_through_claude_code_and_touches_nothing_else(
+    signed_in: Path, api: StandIn, service: MemoryService, tmp_path: Path, isolated_env: Path
+) -> None:
+    extractor = choose_extractor()
+    assert isinstance(extractor, HeadlessExtractor)
+    transcript = tmp_path / "projects" / "-tmp-shop" / "s1.jsonl"
+    write_session(transcript, RULES[:3])
+    report = mine_transcript(transcript, LocalBackend(service), extractor, MiningState(isolated_env))
+    assert report.error is None and len(report.result["saved"]) == 3
+    for path in service.paths.memories.rglob("*.md"):
+        note = parse_note("x.md", path.read_bytes())
+        assert isinstance(note, Note) and note.metadata["miner"] == "claude-code"
+    (request,) = [r for r in api.requests if structured(r)]
+    callable_tools = [t["name"] for t in request["tools"] if not t.get("defer_loading")]  # a reserved placeholder
+    assert callable_tools == ["StructuredOutput"]  # no Bash, no Read, no MCP tool
+    assert "USER_MEMORY_MARKER" not in json.dumps(request)  # no CLAUDE.md
+    assert "RULE-0" in json.dumps(request["messages"])
+    assert not signed_in.exists()  # not one hook of the person's fired
+    assert not list((Path(os.environ["HOME"]) / ".claude" / "projects").rglob("*.jsonl"))  # no session kept
+    assert extractor.spent.calls == 1 and extractor.spent.usd > 0  # Claude Code's own cost figure, logged
+
+
+def test_a_prose_answer_is_unusable_not_empty(signed_in: Path, api: StandIn) -> None:
+    api.replies["mode"] = "prose"  # type: ignore[attr-defined]
+    with pytest.raises(AnswerUnusable, match="prose"):
+        choose_extractor().extract("### Person:\nRULE-1: Always run alembic before the api.", "shop")
+
+
+def test_a_server_error_is_an_unavailable_model(signed_in: Path, api: StandIn) -> None:
+    api.replies["mode"] = 500  # type: ignore[attr-defined]
+    with pytest.raises(ModelUnavailable, match="500"):
+        choose_extractor().extract("### Person:\nRULE-1: Always run alembic before the api.", "shop")
+    assert 1 < len([r for r in api.requests if structured(r)]) <= 3  # retried, briefly
+
+
+def test_not_signed_in_says_how_to_sign_in(api: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMEM_CLAUDE", str(CLAUDE))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    with pytest.raises(ModelUnavailable, match="not signed in"):
+        choose_extractor().extract("### Person:\nRULE-1: Always run alembic before the api.", "shop")
