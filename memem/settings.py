@@ -47,7 +47,12 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("MEMEM_SPAWN_FD", "set by memem when it starts its daemon: the spawn lock the daemon releases"),
     Setting("MEMEM_PYTHON", "an interpreter with memem installed, for the hook shim (development)", where="shim"),
-    Setting("MEMEM_RUNTIME", "where the hook shim builds memem's runtime", "MEMEM_DIR/runtime/VERSION", "shim"),
+    Setting(
+        "MEMEM_RUNTIME",
+        "where the hook shim builds memem's runtime (one per version and plugin folder)",
+        "MEMEM_DIR/runtime/VERSION%plugin%folder",
+        "shim",
+    ),
     Setting("MEMEM_BOOTSTRAP_PYTHON", "the Python (3.11+) that builds the runtime", "python3", "shim"),
     Setting("MEMEM_DEMO_WAIT", "seconds `make run` waits for the daemon", "120", "demo"),
 )

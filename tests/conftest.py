@@ -16,6 +16,8 @@ from memem.index.embeddings import EmbedderChoice
 from memem.index.embeddings.minilm import MiniLMEmbedder
 from memem.index.embeddings.model_files import find_model
 from memem.index.store import IndexStore
+from memem.memory.service import MemoryService
+from memem.mining.state import MiningState
 from memem.testing import CountingEmbedder
 
 
@@ -71,3 +73,16 @@ def store(paths: Paths, embedder: CountingEmbedder) -> Iterator[IndexStore]:
     s = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
     yield s
     s.close()
+
+
+@pytest.fixture
+def service(store: IndexStore) -> MemoryService:
+    """The memory operations over a reconciled store of the fresh vault."""
+    store.reconcile()
+    return MemoryService(store)
+
+
+@pytest.fixture
+def state(isolated_env: Path) -> MiningState:
+    """The miner's offsets and locks, in this test's own MEMEM_DIR."""
+    return MiningState(isolated_env)

@@ -30,19 +30,24 @@ if TYPE_CHECKING:
 DAEMON_TIMEOUT = 4.0
 
 
-def _paths() -> tuple[Paths, str | None]:
-    """The vault's paths (created on a first run), and where it is if no one was told yet."""
+SPEAKING = ("SessionStart", "UserPromptSubmit")
+"""The events whose output the person sees: one-time notices are spent only on these (Stop prints nothing)."""
+
+
+def _paths(event: str) -> tuple[Paths, str | None]:
+    """The vault's paths (created on a first run), and, for an event that can say it, where it is if
+    no one was told yet."""
     from memem.vault.template import first_run_paths, vault_notice
 
     paths = first_run_paths()
-    return paths, vault_notice()
+    return paths, vault_notice() if event in SPEAKING else None
 
 
 def runtime_notice(event: str) -> str | None:
     """While memem's runtime is being built: say so at the session's start; if the build failed, say
     why and how to fix it, once (the shim then waits before trying again, rather than every session)."""
     pending = settings().pending_runtime
-    if pending is None or (pending / ".ready").is_file():
+    if event not in SPEAKING or pending is None or (pending / ".ready").is_file():
         return None
     failed, told = pending.with_name(pending.name + ".failed"), pending.with_name(pending.name + ".failed.told")
     if failed.is_file():
@@ -69,10 +74,11 @@ def runtime_notice(event: str) -> str | None:
 
 def _setup_command(runtime: Any) -> str:
     """The command that builds the runtime by hand (the plugin's own setup script)."""
+    import shlex
     from pathlib import Path
 
     script = Path(__file__).resolve().parents[2] / "hooks" / "setup-runtime"
-    return f"{script} {runtime}"
+    return f"{shlex.quote(str(script))} {shlex.quote(str(runtime))}"
 
 
 class ClientBackend:
@@ -134,7 +140,7 @@ def run(event: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> i
         data = json.loads(raw) if raw.strip() else {}
         if not isinstance(data, dict):
             raise ValueError("hook input is not a JSON object")
-        paths, notice = _paths()
+        paths, notice = _paths(event)
         home = paths.home
         setting_up = runtime_notice(event)
         notice = " ".join(n for n in (notice, setting_up) if n) or None

@@ -9,23 +9,19 @@ schema. Failures are sorted for the miner (see `failures`): a cut-off or malform
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from memem.mining import prices
 from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
-from memem.mining.lessons import Judgements, Lesson, Lessons
-from memem.mining.prompts import EXTRACT_SYSTEM, JUDGE_SYSTEM, extraction_prompt, judge_prompt
+from memem.mining.prompts import Answer, PromptedExtractor
 from memem.settings import settings
 
 DEFAULT_MODEL = "claude-haiku-5-5"
 """The newest small, fast model the SDK knows; override with MEMEM_MINER_MODEL."""
 MAX_TOKENS = 8000
 """Room for a long list of lessons from one chunk; an answer cut off here is retried on half the text."""
-
-Answer = TypeVar("Answer", bound=BaseModel)
 
 
 def _client(api_key: str | None = None, http_client: Any = None) -> Any:
@@ -37,7 +33,7 @@ def _client(api_key: str | None = None, http_client: Any = None) -> Any:
     return anthropic.Anthropic(api_key=api_key or os.environ.get("ANTHROPIC_API_KEY"), **kwargs)
 
 
-class ClaudeExtractor:
+class ClaudeExtractor(PromptedExtractor):
     name = "claude"
 
     def __init__(self, model: str | None = None, api_key: str | None = None, http_client: Any = None) -> None:
@@ -79,11 +75,3 @@ class ClaudeExtractor:
         if parsed is None:
             raise AnswerUnusable("the answer carried no structured output")
         return parsed  # type: ignore[no-any-return]
-
-    def extract(self, conversation: str, project: str | None) -> list[Lesson]:
-        return list(self._ask(EXTRACT_SYSTEM, extraction_prompt(conversation, project), Lessons).lessons)
-
-    def judge(self, pairs: Sequence[tuple[int, Lesson, dict[str, Any]]]) -> Judgements:
-        if not pairs:
-            return Judgements(judgements=[])
-        return self._ask(JUDGE_SYSTEM, judge_prompt(pairs), Judgements)

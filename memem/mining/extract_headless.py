@@ -22,18 +22,15 @@ import json
 import os
 import subprocess
 import tempfile
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from memem.mining.extract_claude import DEFAULT_MODEL, MAX_TOKENS
 from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
-from memem.mining.lessons import Judgements, Lesson, Lessons
-from memem.mining.prompts import EXTRACT_SYSTEM, JUDGE_SYSTEM, extraction_prompt, judge_prompt
+from memem.mining.prompts import Answer, PromptedExtractor
 from memem.settings import settings
 
-Answer = TypeVar("Answer", bound=BaseModel)
 TIMEOUT = 300.0
 """Seconds one call may take, Claude Code's own retries included."""
 BUDGET_USD = 0.50
@@ -74,7 +71,7 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-class HeadlessExtractor:
+class HeadlessExtractor(PromptedExtractor):
     name = "claude-code"
 
     def __init__(self, executable: str, model: str | None = None, timeout: float = TIMEOUT) -> None:
@@ -158,11 +155,3 @@ class HeadlessExtractor:
         if isinstance(status, int) or result.get("is_error"):
             raise ModelUnavailable(f"Claude Code: {said[:200] or result.get('subtype') or 'an error'}")
         raise AnswerUnusable("the answer was prose, not the structured output asked for")
-
-    def extract(self, conversation: str, project: str | None) -> list[Lesson]:
-        return list(self._ask(EXTRACT_SYSTEM, extraction_prompt(conversation, project), Lessons).lessons)
-
-    def judge(self, pairs: Sequence[tuple[int, Lesson, dict[str, Any]]]) -> Judgements:
-        if not pairs:
-            return Judgements(judgements=[])
-        return self._ask(JUDGE_SYSTEM, judge_prompt(pairs), Judgements)

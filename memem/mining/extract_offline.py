@@ -41,7 +41,7 @@ _LABEL = re.compile(
 _STANDING = re.compile(
     r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|you|i|must|should|to|will)\s+)(?:always|never)\b(?!\s+mind)"
     r"|\bfrom now on\b|\bgoing forward\b|\bfrom here on\b|\bin (?:this|our) (?:repo|repository|codebase|project|team)\b"
-    r"|\bwe (?:use|don't use|do not use|never use|prefer|decided|agreed|chose|follow|require|keep|want)\b"
+    r"|\bwe (?:use|don't use|do not use|never use|prefer|decided|agreed|chose|follow|require|keep)\b"
     r"|\b(?:our|the) (?:convention|rule|policy) (?:is|here)\b"
     r"|\bi (?:prefer|like|'d rather|would rather|don't like|do not like|want (?:you )?to always)\b"
     r"|\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads up)\s*:"
@@ -57,7 +57,7 @@ _CAUSE = re.compile(
 )
 _FIX = re.compile(
     r"(?i)\bfixed (?:by|it by|this by|the \w+)|\bthe fix (?:is|was)\b|\b(?:resolved|solved) (?:by|it)\b"
-    r"|\bthe (?:solution|workaround) (?:is|was)\b|\bfixed the\b|\bnow (?:uses|creates|sets|runs|passes|waits|reads)\b"
+    r"|\bthe (?:solution|workaround) (?:is|was)\b|\bfixed the\b"
     r"|\binstead,? use\b|\buse `[^`]+` instead\b"
 )
 _GOTCHA = re.compile(
@@ -85,10 +85,37 @@ _INTENT = re.compile(r"(?i)\b(?:i'll|i will|we'll|going to|let me|let's|i need t
 _DEICTIC_OBJECT = re.compile(
     r"(?i)\b(?:do|did|does|doing|done|try|use|keep|change|fix|remove|delete|make|undo|revert|repeat|say|want|like|"
     r"prefer|love|hate|need)\s+"
-    r"(?:it|that|this|them|those|these)\b(?!\s*(?:`|[a-z]+[_./-]))"
+    r"(?:it|that|this|them|those|these)\b(?!\s*(?:`|[a-z]+[_./-]\w))"
 )
 _DEICTIC_START = re.compile(r"(?i)^\W*(?:it|this|that|these|those|they|he|she|which|there)\b")
 _MIND = re.compile(r"(?i)\bnever mind\b|\bnevermind\b")
+# True only for now: a state of the moment, a date, this one task. A note must still hold next month.
+_TRANSIENT = re.compile(
+    r"(?i)(?<!from )\bnow\b(?! on\b)|\b(?:yet|today|tonight|tomorrow|yesterday|currently|at the moment|"
+    r"(?:this|next|last) (?:week|month|morning|afternoon|evening|time|sprint)|"
+    r"(?:this|the current) (?:task|session|pr|pull request|change|ticket|conversation))\b"
+    r"|(?<!every )\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?!s)"
+    r"|\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\bline \d+\b"
+    r"|\b(?:option|plan|approach|proposal|alternative|variant) [a-z0-9]\b"  # one of the choices just offered
+)
+# The assistant telling what it did ("I fixed …", "; updated the config"), or speaking of the person's
+# own situation ("your branch has no upstream"): the session's story, not a lesson.
+_DONE = re.compile(
+    r"(?i)\b(?:i|we)(?:'ve| have)?\s+(?:just\s+)?(?:fixed|added|updated|changed|removed|made|created|moved|renamed|"
+    r"set|wrote|ran|deleted|refactored|converted|replaced|installed|split|implemented|tried)\b"
+    r"|(?:^|[;,.]\s*)(?:fixed|added|updated|changed|removed|renamed|moved)\s+(?:the|a|an|some|its|it)\b"
+)
+_YOU = re.compile(r"(?i)\b(?:you|your|you're|you've)\b")
+_STATUS = re.compile(
+    r"(?i)^\W*(?:summary|result|status|update|recap|progress)\s*:"
+    r"|^\W*(?:the )?(?:all )?(?:\d+ )?(?:tests?|checks?|build|ci|suite|pipeline)\b[^.;]{0,30}\b"
+    r"(?:pass|passes|passed|passing|green|succeed\w*)\b"
+)
+# A preference about this conversation's choices ("I prefer the second option", "I like how you …").
+_CHOICE = re.compile(
+    r"(?i)^(?:the (?:first|second|third|last|other|previous|new|old|current|latter|former)\b|this\b|that\b|these\b|"
+    r"those\b|your\b|it\b|how\b|what\b|when\b|where\b)"
+)
 
 # --- what counts as concrete --------------------------------------------------------------------------
 _CODE = re.compile(r"`[^`\n]{1,80}`")
@@ -106,7 +133,7 @@ _LEAD = re.compile(
     r"|remember that |be aware that |also,? |so,? |ok,? |okay,? |and |but |please,? |from now on,? |going forward,? "
     r"|from here on,? |in (?:this|our) (?:repo|repository|codebase|project|team),? )+"
 )
-_PREFERRING = re.compile(r"(?i)^i (?:prefer|like|'d rather|would rather) (?:to )?")
+_PREFERRING = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|like|'d rather|would rather) (?:to )?")
 _DECIDING = re.compile(r"(?i)^we (?:decided|agreed|chose) (?:to |that )?")
 _STRONG_CUT = re.compile(
     r",?\s+(?:because|since|so that|so|which|as long as|otherwise)\s+|,\s+(?:like|e\.g\.|for example|such as)\s+"
@@ -114,8 +141,8 @@ _STRONG_CUT = re.compile(
 )
 _WEAK_CUT = re.compile(r",\s+|\s+(?:once|when|whenever|after|unless|until|if)\s+")
 _CAUSE_SPLIT = re.compile(
-    r"(?i)^(.*?)\s*\b(?:the (?:real )?root cause (?:was|is)(?: that)?|(?:was|were|is|are) caused by|came from|because|"
-    r"due to)\s+(.*)$"
+    r"(?i)^(.*?)\s*\b(?:the (?:real )?root cause (?:was|is)(?: that)?|(?:was|were|is|are) caused by|came from|"
+    r"because of|because|(?:was|were|is|are) due to|due to)\s+(.*)$"
 )
 _WORD = re.compile(r"[\w'./`-]*\w[\w'./`-]*")
 _GENERIC = frozenset(
@@ -179,7 +206,7 @@ def _clean(sentence: str) -> bool:
     if _HEDGE.search(sentence) or _MIND.search(sentence) or _DEICTIC_OBJECT.search(first_clause):
         return False
     stripped = _LEAD.sub("", sentence)
-    if _DEICTIC_START.match(stripped) or _INTENT.search(sentence):
+    if _DEICTIC_START.match(stripped) or _INTENT.search(sentence) or _TRANSIENT.search(sentence):
         return False
     code_chars = sum(len(m) for m in _CODE.findall(sentence))
     return code_chars <= 0.6 * len(sentence)
@@ -251,8 +278,18 @@ def tags_of(sentence: str) -> list[str]:
     return tags[:4]
 
 
+def _idle_preference(sentence: str) -> bool:
+    """ "I prefer the second option", "I like how you…", "I'd rather you didn't": about this session."""
+    if not _PREFERENCE.search(sentence):
+        return False
+    rest = _PREFERRING.sub("", _LEAD.sub("", sentence.strip()))
+    if sentence.rstrip().endswith("!") or _CHOICE.match(rest):
+        return True
+    return bool(re.match(r"(?i)you\b", rest)) and not re.search(r"(?i)\b(?:always|never)\b", rest)
+
+
 def _person(sentence: str) -> Finding | None:
-    if not _STANDING.search(sentence) or not _clean(sentence):
+    if not _STANDING.search(sentence) or not _clean(sentence) or _idle_preference(sentence):
         return None
     if not (_concrete(sentence) or _content_count(_STANDING.sub(" ", sentence)) >= 2):
         return None
@@ -274,6 +311,8 @@ def _person(sentence: str) -> Finding | None:
 
 def _assistant(sentence: str) -> Finding | None:
     if not _clean(sentence) or _NARRATION.match(sentence) or not _concrete(sentence):
+        return None
+    if _DONE.search(sentence) or _YOU.search(sentence) or _STATUS.match(sentence):
         return None
     howto = _HOWTO.match(sentence) and _CODE.search(sentence)
     gotcha = (_GOTCHA.search(sentence) or _NOTE_THAT.match(sentence)) and (
@@ -311,6 +350,8 @@ def _labelled_pairs(text: str) -> list[str]:
 def _pair_finding(statement: str) -> Finding | None:
     cause = statement.split(". Fix: ", 1)[0]
     if not _clean(cause) or _NARRATION.match(cause) or not _concrete(statement):
+        return None
+    if _TRANSIENT.search(statement) or _YOU.search(cause) or _DONE.search(cause):
         return None
     title = title_of(cause, "bugfix")
     return Finding(statement, "bugfix", title, "project") if title else None

@@ -24,13 +24,15 @@ from typing import Any, Protocol
 from memem.mining.decide import Judge, decide
 from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
 from memem.mining.lessons import Lesson
-from memem.mining.state import MAX_ATTEMPTS, MiningState
+from memem.mining.state import MAX_ATTEMPTS, MiningState, SetAside
 from memem.mining.transcript import Turn, read_turns
 from memem.project import project_of
 
 log = logging.getLogger(__name__)
 CHUNK_CHARS = 40_000
 MIN_CHUNK_CHARS = 2_000
+UNUSABLE_BUDGET = 8
+"""Unusable answers spent on one chunk before its remaining pieces are set aside without asking."""
 ROUNDS = 5
 """Times one miner looks again for turns appended while it worked (a second Stop meanwhile)."""
 
@@ -66,21 +68,46 @@ def conversation_text(turns: Sequence[Turn]) -> str:
     return "\n\n".join(f"### {'Person' if t.role == 'user' else 'Assistant'}:\n{t.text}" for t in turns)
 
 
-def _cut(turn: Turn, text: str) -> Turn:
-    return Turn(turn.role, text, turn.uuid, turn.timestamp, turn.session_id, turn.cwd, turn.start)
+def part_of(turn: Turn, begin: int, end: int) -> Turn:
+    """Characters `begin` to `end` of a turn, remembering where they sit in the whole turn."""
+    base = turn.span[0] if turn.span else 0
+    return Turn(turn.role, turn.text[begin:end], turn.uuid, turn.timestamp, turn.session_id, turn.cwd, turn.start,
+                (base + begin, base + min(end, len(turn.text))))  # fmt: skip
+
+
+def _paragraph_cut(text: str, at: int) -> int:
+    """Where to cut `text` near `at`: the paragraph break before it, unless that is too far back."""
+    cut = text.rfind("\n\n", 0, at)
+    return cut if cut > at // 2 else at
+
+
+def pieces_of(turn: Turn, size: int) -> list[Turn]:
+    """A turn longer than `size` as consecutive parts of at most `size` characters (nothing dropped)."""
+    if len(turn.text) <= size:
+        return [turn]
+    parts, begin = [], 0
+    while begin < len(turn.text):
+        end = len(turn.text) if len(turn.text) - begin <= size else _paragraph_cut(turn.text, begin + size)
+        end = end if end > begin else begin + size
+        parts.append(part_of(turn, begin, end))
+        begin = end
+    return parts
 
 
 def chunks(turns: Sequence[Turn], limit: int | None = None) -> list[list[Turn]]:
-    """Consecutive turns of at most about `limit` characters each (a longer turn is cut to the limit)."""
+    """Consecutive turns of at most about `limit` characters each. A longer turn (a long autonomous run
+    is one assistant turn) is cut into parts of half the limit, so the person's request before it
+    still shares a chunk with its start and no part of it is dropped."""
     limit = limit or CHUNK_CHARS
     out: list[list[Turn]] = [[]]
     size = 0
-    for turn in turns:
-        if out[-1] and size + len(turn.text) > limit:
-            out.append([])
-            size = 0
-        out[-1].append(turn if len(turn.text) <= limit else _cut(turn, turn.text[:limit]))
-        size += len(turn.text)
+    for whole in turns:
+        for turn in pieces_of(whole, limit // 2):
+            if out[-1] and size + len(turn.text) > limit:
+                out.append([])
+                size = 0
+            out[-1].append(turn)
+            size += len(turn.text)
     return [c for c in out if c]
 
 
@@ -94,10 +121,8 @@ def halves(piece: list[Turn]) -> tuple[list[Turn], list[Turn]]:
                 return piece[: i + 1], piece[i + 1 :]
         return piece[:-1], piece[-1:]
     (turn,) = piece
-    middle = len(turn.text) // 2
-    cut = turn.text.rfind("\n\n", 0, middle)
-    cut = cut if cut > len(turn.text) // 4 else middle
-    return [_cut(turn, turn.text[:cut])], [_cut(turn, turn.text[cut:])]
+    cut = _paragraph_cut(turn.text, len(turn.text) // 2)
+    return [part_of(turn, 0, cut)], [part_of(turn, cut, len(turn.text))]
 
 
 def _size(piece: Sequence[Turn]) -> int:
@@ -105,20 +130,30 @@ def _size(piece: Sequence[Turn]) -> int:
 
 
 def extract_piece(
-    piece: list[Turn], extractor: Extractor, scope: str | None, failed: list[tuple[list[Turn], str]]
+    piece: list[Turn],
+    extractor: Extractor,
+    scope: str | None,
+    failed: list[tuple[list[Turn], str]],
+    budget: list[int] | None = None,
 ) -> list[Lesson]:
     """Lessons of a chunk; an unusable answer is asked again about each half. Pieces that fail at the
-    smallest size are added to `failed`; ModelUnavailable is left to the caller."""
+    smallest size, or once UNUSABLE_BUDGET unusable answers were spent on the chunk (a model that
+    always answers in prose must not cost sixty calls a chunk), are added to `failed`.
+    ModelUnavailable is left to the caller."""
+    budget = budget if budget is not None else [UNUSABLE_BUDGET]
     try:
         return extractor.extract(conversation_text(piece), scope)
     except AnswerUnusable as exc:
-        if _size(piece) <= MIN_CHUNK_CHARS:
+        budget[0] -= 1
+        if _size(piece) <= MIN_CHUNK_CHARS or budget[0] <= 0:
             log.warning("setting aside %d characters: %s", _size(piece), exc)
             failed.append((piece, str(exc)))
             return []
         log.info("%s; asking again about each half of %d characters", exc, _size(piece))
         first, second = halves(piece)
-        return extract_piece(first, extractor, scope, failed) + extract_piece(second, extractor, scope, failed)
+        return extract_piece(first, extractor, scope, failed, budget) + extract_piece(
+            second, extractor, scope, failed, budget
+        )
 
 
 def write_lessons(
@@ -163,6 +198,33 @@ def mine_turns(
     return found, total
 
 
+def _part(piece: list[Turn], turns: Sequence[Turn], chunk_end: int) -> SetAside:
+    """Where a piece sits in the transcript, to mine exactly it again later: its records' bytes, and
+    where a turn at either end is only a part, which characters of it."""
+    first, last = piece[0], piece[-1]
+    end = next((t.start for t in turns if t.start > last.start), chunk_end)
+    char_from = first.span[0] if first.span else 0
+    char_to = last.span[1] if last.span else -1
+    return SetAside("", first.start, end, "", 0.0, char_from, char_to)
+
+
+def _exactly(turns: list[Turn], part: SetAside) -> list[Turn]:
+    """The turns of a part set aside, cut to the characters that were set aside."""
+    if not turns:
+        return turns
+    if len(turns) == 1:
+        turn = turns[0]
+        return [part_of(turn, part.char_from, part.char_to if part.char_to >= 0 else len(turn.text))]
+    first, last = turns[0], turns[-1]
+    head = part_of(first, part.char_from, len(first.text)) if part.char_from else first
+    tail = part_of(last, 0, part.char_to) if part.char_to >= 0 else last
+    return [head, *turns[1:-1], tail]
+
+
+def _describe(part: SetAside, reason: str) -> str:
+    return f"bytes {part.start}-{part.end}: {reason}"
+
+
 def _mine_new_turns(
     path: Path, backend: Backend, extractor: Extractor, state: MiningState, project: str | None, report: MineReport
 ) -> bool:
@@ -175,38 +237,42 @@ def _mine_new_turns(
         return False
     session_id = next((t.session_id for t in turns if t.session_id), None) or path.stem
     report.turns += len(turns)
-    if not any(t.role == "user" for t in turns):
+    if not turns:  # tool calls and their output only: nothing said to mine
         state.advance(path, session_id, end, 0)
-        report.skipped_reason = report.skipped_reason or "no new turns from the person"
         return True
     scope = project or project_of(next((t.cwd for t in turns if t.cwd), None))
     pieces = chunks(turns)
     for i, piece in enumerate(pieces):
-        piece_end = pieces[i + 1][0].start if i + 1 < len(pieces) else end
+        # A chunk's end: where the next chunk's first record begins (for a turn cut in parts, the
+        # turn's own start: a crash between its parts mines the whole turn again, de-duplicated).
+        piece_end = max(pieces[i + 1][0].start, start) if i + 1 < len(pieces) else end
         spent_before = extractor.spent.usd
         failed: list[tuple[list[Turn], str]] = []
         try:
             lessons = extract_piece(piece, extractor, scope, failed)
             result = write_lessons(lessons, backend, extractor, scope, session_id)
-        except ModelUnavailable as exc:
+        except (
+            Exception
+        ) as exc:  # the model, the daemon, a disk: the place stays; tried again, a bounded number of times
             cost = extractor.spent.usd - spent_before
-            attempts = state.record_error(path, str(exc), cost)
+            said = str(exc) if isinstance(exc, ModelUnavailable) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, ModelUnavailable):
+                log.exception("mining %s failed", path)
+            attempts = state.record_error(path, said, cost)
             if attempts < MAX_ATTEMPTS:
-                report.error = f"{exc} (attempt {attempts} of {MAX_ATTEMPTS}; the next Stop tries again)"
+                report.error = f"{said} (attempt {attempts} of {MAX_ATTEMPTS}; the next Stop tries again)"
                 return True
             # Tried often enough at this place: set the chunk aside (reported once) and move on.
-            state.set_aside(path, piece[0].start, piece_end, f"{exc}, {attempts} times")
-            report.set_aside.append(f"bytes {piece[0].start}-{piece_end}: {exc}")
-            state.advance(path, session_id, piece_end, 0)
+            part = _part(piece, turns, piece_end)
+            state.advance(path, session_id, piece_end, 0, set_aside=[(part, f"{said}, {attempts} times")])
+            report.set_aside.append(_describe(part, said))
             continue
-        for part, reason in failed:
-            part_end = next((t.start for t in turns if t.start > part[-1].start), piece_end)
-            state.set_aside(path, part[0].start, part_end, reason)
-            report.set_aside.append(f"bytes {part[0].start}-{part_end}: {reason}")
+        parts = [(_part(failure, turns, piece_end), reason) for failure, reason in failed]
+        report.set_aside += [_describe(part, reason) for part, reason in parts]
         report.lessons += len(lessons)
         report.chunks += 1
         merge_results(report.result, result)
-        state.advance(path, session_id, piece_end, written(result), extractor.spent.usd - spent_before)
+        state.advance(path, session_id, piece_end, written(result), extractor.spent.usd - spent_before, parts)
     return True
 
 
@@ -219,7 +285,7 @@ def retry_set_aside(
     with state.session_lock(path), state.slot():
         for part in state.set_aside_parts(path):
             turns, _ = read_turns(path, part.start)
-            turns = [t for t in turns if t.start < part.end]
+            turns = _exactly([t for t in turns if t.start < part.end], part)
             session_id = next((t.session_id for t in turns if t.session_id), None) or path.stem
             scope = project or project_of(next((t.cwd for t in turns if t.cwd), None))
             found, result = mine_turns(turns, backend, extractor, scope, session_id)
@@ -229,7 +295,7 @@ def retry_set_aside(
             if result.get("set_aside"):
                 report.set_aside += result["set_aside"]
             else:
-                state.forget_set_aside(path, part.start)
+                state.forget_set_aside(part)
     report.cost_usd = round(extractor.spent.usd - spent_before, 6)
     return report
 

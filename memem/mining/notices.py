@@ -25,8 +25,8 @@ def untold_set_aside(home: Path) -> list[tuple[str, str]]:
         return []
     try:
         db.execute("BEGIN IMMEDIATE")  # two sessions starting at once: only one of them tells
-        rows = db.execute("SELECT path, reason FROM set_aside WHERE reported=0 ORDER BY at").fetchall()
-        db.execute("UPDATE set_aside SET reported=1 WHERE reported=0")
+        rows = db.execute("SELECT path, reason FROM parts_set_aside WHERE reported=0 ORDER BY at").fetchall()
+        db.execute("UPDATE parts_set_aside SET reported=1 WHERE reported=0")
         db.execute("COMMIT")
     except sqlite3.Error:
         return []  # no such table yet (state from an older memem), or the database is busy: tell next time

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from memem.memory.screen import redact
-from memem.mining.lessons import Lesson
+from memem.mining.lessons import Judgements, Lesson, Lessons
+
+Answer = TypeVar("Answer", bound=BaseModel)
 
 EXTRACT_SYSTEM = """You read a Claude Code session and write down what is worth remembering in future sessions.
 
@@ -49,3 +53,19 @@ def judge_prompt(pairs: Sequence[tuple[int, Lesson, dict[str, Any]]]) -> str:
         for i, lesson, m in pairs
     ]
     return "<pairs>\n" + redact(json.dumps(listing, ensure_ascii=False)) + "\n</pairs>"
+
+
+class PromptedExtractor:
+    """Extraction and judging in terms of one question to a model: the two model backends (the SDK,
+    headless Claude Code) differ only in how they ask (`_ask`) and sort its failures."""
+
+    def _ask(self, system: str, prompt: str, schema: type[Answer]) -> Answer:
+        raise NotImplementedError
+
+    def extract(self, conversation: str, project: str | None) -> list[Lesson]:
+        return list(self._ask(EXTRACT_SYSTEM, extraction_prompt(conversation, project), Lessons).lessons)
+
+    def judge(self, pairs: Sequence[tuple[int, Lesson, dict[str, Any]]]) -> Judgements:
+        if not pairs:
+            return Judgements(judgements=[])
+        return self._ask(JUDGE_SYSTEM, judge_prompt(pairs), Judgements)

@@ -14,7 +14,7 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,14 +30,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     runs INTEGER NOT NULL DEFAULT 0,
     last_error TEXT
 );
-CREATE TABLE IF NOT EXISTS set_aside (
+CREATE TABLE IF NOT EXISTS parts_set_aside (
     path TEXT NOT NULL,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     reason TEXT NOT NULL,
     at REAL NOT NULL,
+    char_from INTEGER NOT NULL DEFAULT 0,
+    char_to INTEGER NOT NULL DEFAULT -1,
     reported INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (path, start)
+    PRIMARY KEY (path, start, char_from)
 );
 """
 _COLUMNS = {"cost_usd": "REAL NOT NULL DEFAULT 0", "attempts": "INTEGER NOT NULL DEFAULT 0"}
@@ -51,13 +53,17 @@ class SessionBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class SetAside:
-    """Part of a transcript that could not be mined, kept so it is reported once and can be retried."""
+    """Part of a transcript that could not be mined, kept so it is reported once and can be retried:
+    the records from byte `start` to `end`, the first turn from character `char_from`, the last one
+    up to `char_to` (-1: to its end)."""
 
     path: str
     start: int
     end: int
     reason: str
     at: float
+    char_from: int = 0
+    char_to: int = -1
 
 
 @dataclass(frozen=True)
@@ -95,48 +101,63 @@ class MiningState:
             return SessionState(str(path), 0, 0, 0, None, None)
         return SessionState(*row)
 
-    def advance(self, path: Path, session_id: str | None, offset: int, lessons: int, cost_usd: float = 0.0) -> None:
-        """Record that everything before `offset` is mined (its lessons written): the one commit point."""
-        self.db.execute(
-            "INSERT INTO sessions (path, session_id, offset, mined_at, lessons, runs, last_error, cost_usd, attempts) "
-            "VALUES (?, ?, ?, ?, ?, 1, NULL, ?, 0) "
-            "ON CONFLICT(path) DO UPDATE SET offset=excluded.offset, mined_at=excluded.mined_at, "
-            "lessons=sessions.lessons + excluded.lessons, runs=sessions.runs + 1, last_error=NULL, "
-            "cost_usd=sessions.cost_usd + excluded.cost_usd, attempts=0, "
-            "session_id=coalesce(excluded.session_id, sessions.session_id)",
-            (str(path), session_id, offset, time.time(), lessons, cost_usd),
-        )
+    def advance(
+        self,
+        path: Path,
+        session_id: str | None,
+        offset: int,
+        lessons: int,
+        cost_usd: float = 0.0,
+        set_aside: Sequence[tuple[SetAside, str]] = (),
+    ) -> None:
+        """Record that everything before `offset` is mined (its lessons written, its failures set
+        aside): the one commit point, in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for part, reason in set_aside:
+                self.db.execute(
+                    "INSERT INTO parts_set_aside (path, start, end, reason, at, char_from, char_to) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path, start, char_from) DO UPDATE SET "
+                    "end=excluded.end, reason=excluded.reason, at=excluded.at, char_to=excluded.char_to, reported=0",
+                    (str(path), part.start, part.end, reason[:500], time.time(), part.char_from, part.char_to),
+                )
+            self.db.execute(
+                "INSERT INTO sessions (path, session_id, offset, mined_at, lessons, runs, last_error, cost_usd, "
+                "attempts) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, 0) "
+                "ON CONFLICT(path) DO UPDATE SET offset=excluded.offset, mined_at=excluded.mined_at, "
+                "lessons=sessions.lessons + excluded.lessons, runs=sessions.runs + 1, last_error=NULL, "
+                "cost_usd=sessions.cost_usd + excluded.cost_usd, attempts=0, "
+                "session_id=coalesce(excluded.session_id, sessions.session_id)",
+                (str(path), session_id, offset, time.time(), lessons, cost_usd),
+            )
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
-    def record_error(self, path: Path, error: str, cost_usd: float = 0.0) -> int:
-        """Note a failed attempt at the session's current place; returns how many in a row there have been."""
+    def record_error(self, path: Path, error: str, cost_usd: float = 0.0, attempt: bool = True) -> int:
+        """Note a failure; with `attempt`, a failed attempt at the session's current place (returns how
+        many in a row there have been: after MAX_ATTEMPTS that part is set aside)."""
         self.db.execute(
-            "INSERT INTO sessions (path, last_error, attempts, cost_usd) VALUES (?, ?, 1, ?) "
-            "ON CONFLICT(path) DO UPDATE SET last_error=excluded.last_error, attempts=sessions.attempts + 1, "
-            "cost_usd=sessions.cost_usd + excluded.cost_usd",
-            (str(path), error[:500], cost_usd),
+            "INSERT INTO sessions (path, last_error, attempts, cost_usd) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET last_error=excluded.last_error, "
+            "attempts=sessions.attempts + excluded.attempts, cost_usd=sessions.cost_usd + excluded.cost_usd",
+            (str(path), error[:500], 1 if attempt else 0, cost_usd),
         )
         row = self.db.execute("SELECT attempts FROM sessions WHERE path=?", (str(path),)).fetchone()
         return int(row[0])
 
-    def set_aside(self, path: Path, start: int, end: int, reason: str) -> None:
-        """Keep a part that could not be mined: listed by `memem mine --status`, reported once, retryable."""
-        self.db.execute(
-            "INSERT INTO set_aside (path, start, end, reason, at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(path, start) DO UPDATE SET end=excluded.end, reason=excluded.reason, at=excluded.at",
-            (str(path), start, end, reason[:500], time.time()),
-        )
-
     def set_aside_parts(self, path: Path | None = None) -> list[SetAside]:
-        query = "SELECT path, start, end, reason, at FROM set_aside"
-        rows = (
-            self.db.execute(query + " WHERE path=? ORDER BY start", (str(path),))
-            if path
-            else self.db.execute(query + " ORDER BY at")
-        )
-        return [SetAside(*row) for row in rows]
+        query = "SELECT path, start, end, reason, at, char_from, char_to FROM parts_set_aside"
+        if path is not None:
+            return [SetAside(*r) for r in self.db.execute(query + " WHERE path=? ORDER BY start", (str(path),))]
+        return [SetAside(*r) for r in self.db.execute(query + " ORDER BY at")]
 
-    def forget_set_aside(self, path: Path, start: int) -> None:
-        self.db.execute("DELETE FROM set_aside WHERE path=? AND start=?", (str(path), start))
+    def forget_set_aside(self, part: SetAside) -> None:
+        self.db.execute(
+            "DELETE FROM parts_set_aside WHERE path=? AND start=? AND char_from=?",
+            (part.path, part.start, part.char_from),
+        )
 
     def total_cost(self) -> float:
         row = self.db.execute("SELECT coalesce(sum(cost_usd), 0) FROM sessions").fetchone()

@@ -42,6 +42,7 @@ class Turn:
     session_id: str | None
     cwd: str | None
     start: int = 0  # byte offset of the record it begins with: where mining it again would start
+    span: tuple[int, int] | None = None  # a part of the turn: its characters from, to (None: all of it)
 
 
 def clean(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from memem.config import ConfigError, Paths, read_config, write_config
+from memem.config import ConfigError, Paths, private_dir, read_config, write_config
 from memem.settings import settings
 
 # memem's own Obsidian plugin: its code is refreshed on every copy (the person's settings, in data.json,
@@ -56,16 +56,30 @@ def first_run_paths(vault_arg: str | None = None) -> Paths:
     """The vault's paths; on a first run with no vault anywhere, create the default one from the starter.
 
     The first hook of a first session and `memem mcp` (which Claude Code starts at the same moment) both
-    come here; whichever is first creates it, and the hook tells the person where it is (`vault_notice`).
+    come here; under a lock, whichever is first creates it and the other finds it made, and the hook
+    tells the person where it is (`vault_notice`).
     """
     try:
         return Paths.resolve(vault_arg)
     except ConfigError:
         pass
-    vault = settings().default_vault
-    copy_missing(template_dir(), vault)
-    write_config({"default_vault": str(vault), "vault_announced": False})
-    return Paths.resolve(vault)
+    import fcntl
+    import os
+
+    home = private_dir(settings().home)
+    fd = os.open(home / "first-run.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            return Paths.resolve(vault_arg)  # made meanwhile by the other one
+        except ConfigError:
+            pass
+        vault = settings().default_vault
+        copy_missing(template_dir(), vault)
+        write_config({"default_vault": str(vault), "vault_announced": False})
+        return Paths.resolve(vault)
+    finally:
+        os.close(fd)
 
 
 def vault_notice() -> str | None:

@@ -49,6 +49,20 @@ def _tool_results(messages: list[dict[str, Any]]) -> int:
     )
 
 
+def wait_for_mined(vault: Path, session: str, timeout: float) -> list[Note]:
+    """The notes mined from `session`, once the background miner has written any (or [] after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        mined = []
+        for path in (vault / "memem" / "memories").rglob("*.md"):
+            parsed = parse_note("x.md", path.read_bytes())
+            if isinstance(parsed, Note) and parsed.source_type == "mined" and parsed.source_session == session:
+                mined.append(parsed)
+        if mined or time.monotonic() >= deadline:
+            return mined
+        time.sleep(0.5)
+
+
 def responder(body: dict[str, Any]) -> dict[str, Any]:
     """Claude Code's agent: load memory_save with ToolSearch, call it, then answer. The miner: one lesson."""
     if not body.get("stream"):
@@ -150,14 +164,7 @@ def test_one_turn_recall_save_and_mine(world: dict[str, Any]) -> None:
         transcripts = list((world["home"] / ".claude" / "projects").glob("*/*.jsonl"))
         assert len(transcripts) == 1
         session = transcripts[0].stem
-        deadline = time.monotonic() + 120
-        mined: list[Note] = []
-        while time.monotonic() < deadline and not mined:
-            for path in (vault / "memem" / "memories").rglob("*.md"):
-                parsed = parse_note("x.md", path.read_bytes())
-                if isinstance(parsed, Note) and parsed.source_type == "mined" and parsed.source_session == session:
-                    mined.append(parsed)
-            time.sleep(0.5)
+        mined = wait_for_mined(vault, session, 120)
         assert mined, "\n".join(p.read_text(errors="replace") for p in world["state"].rglob("*.log"))
         assert mined[0].title == MINED["title"] and mined[0].project == "example-app" and mined[0].reviewed is None
         miner_requests = [r for r in api.requests if not r.get("stream")]
@@ -244,14 +251,7 @@ def test_a_signed_in_session_without_a_key_is_mined_through_claude_code(tmp_path
                 done = subprocess.run([str(CLAUDE), "--plugin-dir", str(REPO), *flags, "-p", prompt], cwd=project,
                                       env=env, capture_output=True, text=True, timeout=240)  # fmt: skip
                 assert done.returncode == 0, done.stderr
-            deadline = time.monotonic() + 180
-            mined: list[Note] = []
-            while time.monotonic() < deadline and not mined:
-                for path in (vault / "memem" / "memories").rglob("*.md"):
-                    parsed = parse_note("x.md", path.read_bytes())
-                    if isinstance(parsed, Note) and parsed.source_type == "mined" and parsed.source_session == session:
-                        mined.append(parsed)
-                time.sleep(0.5)
+            mined = wait_for_mined(vault, session, 180)
             logs = "\n".join(p.read_text(errors="replace") for p in state.rglob("*.log"))
             assert mined, logs
             (note,) = mined

@@ -16,7 +16,6 @@ import pytest
 
 from memem.config import memem_home
 from memem.errors import Refused
-from memem.index.store import IndexStore
 from memem.memory.importer import allowed_roots, import_path, usable_project_dir
 from memem.memory.service import MemoryService
 from memem.mining.chat_import import conversations, mine_export
@@ -24,12 +23,6 @@ from memem.recall.query import Query
 from memem.recall.search import search
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-@pytest.fixture
-def service(store: IndexStore) -> MemoryService:
-    store.reconcile()
-    return MemoryService(store)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from memem.errors import NotFound, Refused
-from memem.index.store import IndexStore
 from memem.memory import reading
 from memem.memory.importer import import_path
 from memem.memory.service import MemoryService, SaveRequest
@@ -17,12 +16,6 @@ from memem.recall.search import search
 from memem.testing import write_note
 from memem.vault.note import Note, parse_note
 from tests.memory.security_corpus import SECRETS
-
-
-@pytest.fixture
-def service(store: IndexStore) -> MemoryService:
-    store.reconcile()
-    return MemoryService(store)
 
 
 def read(service: MemoryService, rel: str) -> Note:

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
 from memem.mining.backends import LocalBackend
 from memem.mining.choose import choose_extractor
@@ -83,12 +82,6 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", standin.url)
         standin.replies = replies  # type: ignore[attr-defined]
         yield standin
-
-
-@pytest.fixture
-def service(store: IndexStore) -> MemoryService:
-    store.reconcile()
-    return MemoryService(store)
 
 
 def test_without_a_key_mining_goes_through_claude_code_and_touches_nothing_else(

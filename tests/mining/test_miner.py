@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
 from memem.mining.backends import LocalBackend
 from memem.mining.extract_offline import OfflineExtractor
@@ -32,17 +31,6 @@ def transcript(tmp_path: Path) -> Path:
     path.parent.mkdir(parents=True)
     shutil.copy(SOURCE, path)
     return path
-
-
-@pytest.fixture
-def service(store: IndexStore) -> MemoryService:
-    store.reconcile()
-    return MemoryService(store)
-
-
-@pytest.fixture
-def state(isolated_env: Path) -> MiningState:
-    return MiningState(isolated_env)
 
 
 def mined_notes(service: MemoryService) -> list[Note]:
@@ -240,8 +228,8 @@ def test_crash_mid_write_loses_nothing(
         return real_save(req)
 
     monkeypatch.setattr(service, "save", flaky_save)
-    with pytest.raises(RuntimeError):
-        mine_transcript(transcript, LocalBackend(service), api.extractor(), state)
+    crashed = mine_transcript(transcript, LocalBackend(service), api.extractor(), state)
+    assert crashed.error is not None and "killed mid-write" in crashed.error
     assert state.get(transcript).offset == 0  # not advanced: the turns will be read again
     monkeypatch.setattr(service, "save", real_save)
     mine_transcript(transcript, LocalBackend(service), api.extractor(), state)

@@ -11,7 +11,6 @@ from typing import Any
 import httpx2
 import pytest
 
-from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
 from memem.mining import miner
 from memem.mining.backends import LocalBackend
@@ -31,17 +30,6 @@ RULES = [
     "The mobile app pins API version 3; breaking changes need a version 4 endpoint.",
     "Every background job must be idempotent because the queue delivers at least once.",
 ]
-
-
-@pytest.fixture
-def service(store: IndexStore) -> MemoryService:
-    store.reconcile()
-    return MemoryService(store)
-
-
-@pytest.fixture
-def state(isolated_env: Path) -> MiningState:
-    return MiningState(isolated_env)
 
 
 def record(role: str, text: str, n: int) -> str:

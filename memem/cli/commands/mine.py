@@ -126,7 +126,7 @@ def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> tuple[li
             except MinersBusy as exc:
                 reports.append({"transcript": str(path), "skipped_reason": f"{exc}; left for the next run"})
             except Exception as exc:  # one bad transcript must not stop the rest
-                state.record_error(path, f"{type(exc).__name__}: {exc}")
+                state.record_error(path, f"{type(exc).__name__}: {exc}", attempt=False)
                 reports.append({"transcript": str(path), "error": f"{type(exc).__name__}: {exc}"})
 
     info = spawn_daemon(ctx.paths, wait=90)

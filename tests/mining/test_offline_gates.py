@@ -1,0 +1,94 @@
+"""The offline extractor's gates, sentence by sentence: what a reviewer would throw away writes nothing,
+what they would keep is kept. (The labelled sessions measure it as a whole: test_mining_eval.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from memem.mining.extract_offline import OfflineExtractor
+
+ASSISTANT_JUNK = [
+    # narration of work in progress, hedges, intentions
+    "I see - the issue is the function doesn't exist with that name.",
+    "Let me check the logs to see what's happening.",
+    "Perfect! All tests are passing now.",
+    "I'll update the README to reflect these changes.",
+    "Based on my analysis, the problem seems to be in the middleware.",
+    "To fix this, I'll add a check for `null` before calling `map`.",
+    "This should fix the issue with the flaky test.",
+    "It works because the server restarts on every change.",
+    "The issue is that `fetchUser` returns `undefined` when the cache is empty.",
+    "The root cause is still unclear.",
+    # what was done, and how things stand right now
+    "The tests pass now because I fixed the import in `conftest.py`.",
+    "All 42 tests pass now because the fixture now uses `tmp_path` instead of a shared folder.",
+    "The `build` step now runs in 40 seconds because caching is enabled.",
+    "The server now passes all checks because the `PORT` variable is read from the environment.",
+    "The commit failed because of the pre-commit hook; fixed the formatting in `app.ts`.",
+    "Summary: the failing test was due to a race in `worker.py`, fixed by adding a lock.",
+    "The `deploy` script failed because the token expired; I regenerated it and it works now.",
+    "The build failed because `node_modules` was missing; I ran `npm install` to fix it.",
+    "Here's what I changed: updated `api.ts` to use the new endpoint.",
+    "`Makefile` has no `install` target, so I added one.",
+    "The `config.yaml` file has no `timeout` key yet.",
+    "Note that `foo.py` has no tests yet.",
+    "The `main` branch has no protection rules right now.",
+    # the person's own situation
+    "Your branch `feature/login` has no upstream, so `git push` fails.",
+    "You can't run `docker compose up` because Docker Desktop isn't running.",
+    "Your `main.py` doesn't run because of a typo on line 12.",
+    # summaries of work done, plans
+    "- ✅ [.gitignore](.gitignore) - Ignores node_modules, dist, logs",
+    "If igniter can't install, fall back to manual dep entry in `mix.exs`",
+]
+PERSON_JUNK = [
+    "Add a function called multiply_numbers(a: int, b: int) that multiplies two numbers together.",
+    "Port this Python project to Rust. Don't stop until all functions are ported.",
+    "Thanks! Please update CLAUDE.md for current changes",
+    "I always forget how this works, can you explain what the reducer does?",
+    "never mind, let's do it tomorrow",
+    "Don't ever do that again without asking.",
+    "We use this all the time, so keep it.",
+    "We use Slack for this.",
+    "I prefer to keep it simple.",
+    "I prefer the second option.",
+    "I prefer you don't touch the tests.",
+    "Hey, I like the new `Button` component!",
+    "I like how you refactored `utils.py`, thanks.",
+    "We decided that's fine for now.",
+    "We decided to go with option B.",
+    "Remember that the demo is on Friday at 3pm with Acme.",
+    "Note: the staging database was reset yesterday.",
+    "We use GitHub Actions but the runner is broken today.",
+    "We want the login page to show a spinner while `useAuth` loads.",
+    "Don't ever touch the `legacy/` folder in this task.",
+    "Can you always use tabs?",
+]
+KEPT = [
+    ("Person", "Always check with me before deleting any files outside the build folder.", "convention"),
+    ("Person", "From now on, open pull requests against the `develop` branch, never `main`.", "convention"),
+    ("Person", "We decided to keep all SQL in the `repository` layer, not in the handlers.", "decision"),
+    ("Person", "I prefer short functions with early returns over nested conditionals.", "preference"),
+    ("Person", "Remember that the staging cluster is rebuilt every Sunday night.", "fact"),
+    ("Assistant", "The hydration error was caused by `new Date()` rendering different text on the server and the "
+     "client; fixed by formatting the date in a `useEffect`.", "bugfix"),
+    ("Assistant", "ESLint 9 ignores `.eslintrc.json`: it only reads the flat config in `eslint.config.js`.", "fact"),
+    ("Assistant", "To use several propagators at once, list them comma-separated in `OTEL_PROPAGATORS`.", "fact"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("sentence", ASSISTANT_JUNK)
+def test_the_assistant_s_narration_writes_nothing(sentence: str) -> None:
+    assert OfflineExtractor().extract(f"### Assistant:\n{sentence}", "shop") == []
+
+
+@pytest.mark.parametrize("sentence", PERSON_JUNK)
+def test_the_person_s_requests_and_remarks_write_nothing(sentence: str) -> None:
+    assert OfflineExtractor().extract(f"### Person:\n{sentence}", "shop") == []
+
+
+@pytest.mark.parametrize(("role", "sentence", "kind"), KEPT)
+def test_durable_statements_are_kept_with_a_real_title(role: str, sentence: str, kind: str) -> None:
+    (lesson,) = OfflineExtractor().extract(f"### {role}:\n{sentence}", "shop")
+    assert lesson.kind == kind and 3 <= len(lesson.title.split()) <= 14
+    assert not lesson.title.endswith("…") and lesson.title.lower() != sentence.lower()[: len(lesson.title)] + "…"

@@ -1,0 +1,133 @@
+"""The miner's place in a transcript, against the cases a review found: a reply split across two runs,
+a turn longer than a chunk, the retry of half a turn, and failures that are not the model's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from memem.mining import miner
+from memem.mining.failures import AnswerUnusable, Spend
+from memem.mining.lessons import Lesson
+from memem.mining.miner import mine_transcript, retry_set_aside
+from memem.mining.state import MAX_ATTEMPTS, MiningState
+
+
+class Reader:
+    """An extractor that records what it was shown; a lesson for each LESSON-n it sees; BAD is unusable."""
+
+    name = "reader"
+
+    def __init__(self) -> None:
+        self.spent = Spend()
+        self.seen: list[str] = []
+        self.broken = False
+
+    def extract(self, conversation: str, project: str | None) -> list[Lesson]:
+        self.seen.append(conversation)
+        if self.broken and "BAD" in conversation:
+            raise AnswerUnusable("the answer was cut off")
+        marks = sorted({w.strip(".,") for w in conversation.split() if w.startswith("LESSON-")})
+        return [Lesson(title=f"Lesson {m}", content=f"{m} holds.", kind="fact", scope="project") for m in marks]
+
+
+class Recorder:
+    """A backend that keeps what it is asked to write; `down` makes it fail like an unreachable daemon."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+        self.down = False
+
+    def similar(self, texts: list[str], project: str | None) -> list[list[dict[str, Any]]]:
+        if self.down:
+            raise ConnectionRefusedError("the daemon did not answer")
+        return [[] for _ in texts]
+
+    def apply(self, items: list[dict[str, Any]], project: str | None, session: str | None, name: str) -> dict[str, Any]:
+        self.written += [item["lesson"]["title"] for item in items]
+        return {"saved": [{"title": item["lesson"]["title"]} for item in items]}
+
+
+def add(path: Path, role: str, text: str) -> None:
+    content: Any = text if role == "user" else [{"type": "text", "text": text}]
+    record = {"type": role, "sessionId": "s", "uuid": f"u{path.stat().st_size if path.exists() else 0}",
+              "cwd": "/tmp/shop", "message": {"role": role, "content": content}}  # fmt: skip
+    with path.open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "projects" / "-tmp-shop" / "s.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def folder(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+
+
+def test_a_reply_read_half_written_is_finished_at_the_next_run(path: Path, state: MiningState) -> None:
+    reader, backend = Reader(), Recorder()
+    add(path, "user", "fix the flaky test")
+    add(path, "assistant", "Looking.")
+    mine_transcript(path, backend, reader, state)
+    add(path, "user", "now the deploy")
+    add(path, "assistant", "Checking the deploy config first.")  # a run reads the reply this far...
+    mine_transcript(path, backend, reader, state)
+    add(path, "assistant", "Root cause: the deploy script used GNU sed. LESSON-7")  # ...the rest comes later
+    mine_transcript(path, backend, reader, state)
+    assert any("LESSON-7" in seen for seen in reader.seen) and backend.written == ["Lesson LESSON-7"]
+    assert state.get(path).offset == path.stat().st_size
+
+
+def test_a_turn_longer_than_a_chunk_is_read_to_its_end(path: Path, state: MiningState) -> None:
+    reader, backend = Reader(), Recorder()
+    add(path, "user", "port the parser")
+    steps = "\n\n".join(f"Step {n}: " + "checked the grammar and the tests again. " * 7 for n in range(400))
+    add(path, "assistant", f"{steps}\n\nDone. LESSON-9")  # one long autonomous run: one assistant turn
+    report = mine_transcript(path, backend, reader, state)
+    assert len(steps) > miner.CHUNK_CHARS and report.chunks > 1
+    assert backend.written == ["Lesson LESSON-9"]
+    assert "port the parser" in reader.seen[0]  # the request shares a chunk with the start of its reply
+    shown = "".join(seen.split("### Assistant:\n", 1)[-1] for seen in reader.seen)
+    assert shown.count("Step ") == 400  # every part was shown once
+
+
+def test_retrying_half_a_turn_mines_only_that_half(path: Path, state: MiningState) -> None:
+    reader, backend = Reader(), Recorder()
+    reader.broken = True
+    add(path, "user", "go")
+    add(path, "assistant", "LESSON-1 " + "a" * 1500 + "\n\n" + "b" * 1500 + "\n\n" + "BAD LESSON-2 " + "c" * 1500)
+    report = mine_transcript(path, backend, reader, state)
+    assert backend.written == ["Lesson LESSON-1"] and len(report.set_aside) == 1
+    (part,) = state.set_aside_parts(path)
+    assert part.char_from > 0  # the part is the second half of the turn, not the whole turn
+    reader.broken = False
+    retried = retry_set_aside(path, backend, reader, state)
+    assert backend.written == ["Lesson LESSON-1", "Lesson LESSON-2"]  # LESSON-1 not mined twice
+    assert retried.set_aside == [] and state.set_aside_parts(path) == []
+
+
+def test_a_daemon_that_does_not_answer_is_tried_a_bounded_number_of_times(path: Path, state: MiningState) -> None:
+    reader, backend = Reader(), Recorder()
+    add(path, "user", "Remember: LESSON-3 matters.")
+    backend.down = True
+    for attempt in range(1, MAX_ATTEMPTS):
+        report = mine_transcript(path, backend, reader, state)
+        assert report.error and "ConnectionRefusedError" in report.error and f"attempt {attempt}" in report.error
+        assert state.get(path).offset == 0
+    last = mine_transcript(path, backend, reader, state)
+    assert len(last.set_aside) == 1 and state.get(path).offset == path.stat().st_size
+    backend.down = False
+    retry_set_aside(path, backend, reader, state)
+    assert backend.written == ["Lesson LESSON-3"]
+
+
+def test_errors_outside_a_chunk_do_not_count_as_attempts(path: Path, state: MiningState) -> None:
+    add(path, "user", "Remember: LESSON-4 matters.")
+    for _ in range(5):
+        state.record_error(path, "SessionBusy: another miner", attempt=False)
+    assert state.record_error(path, "the API answered HTTP 500") == 1
