@@ -55,8 +55,10 @@ class Split:
 
 
 def split(text: str) -> Split:
-    newline = "\r\n" if "\r\n" in text[:2000] else "\n"
     opening = _OPEN.match(text)
+    # The frontmatter's own line ending: a body pasted with Windows line endings under a block written
+    # with "\n" must not make an edit of that block switch its endings.
+    newline = "\r\n" if (opening.group() if opening else text[:2000]).count("\r\n") else "\n"
     if not opening:
         return Split(None, text, 0, 0, newline)
     close = _CLOSE.search(text, opening.end())

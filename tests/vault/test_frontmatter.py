@@ -125,3 +125,12 @@ def test_property_noop_edit_is_byte_identical(props: dict, body: str) -> None:
     assert edit_keys(text, {}) == text
     first = next(iter(props))
     assert edit_keys(text, {first: props[first]}) == text
+
+
+def test_an_edit_keeps_the_frontmatters_line_endings_whatever_the_body_uses() -> None:
+    # Found by the property test above: a body with Windows line endings under a "\n" block.
+    text = "---\na:\n  - ''\n---\n\r\nbody line\r\n"
+    assert edit_keys(text, {"a": [""]}) == text
+    assert edit_keys(text, {"b": 1}) == "---\na:\n  - ''\nb: 1\n---\n\r\nbody line\r\n"
+    windows = "---\r\na: 1\r\n---\r\nbody\n"
+    assert edit_keys(windows, {"b": 2}) == "---\r\na: 1\r\nb: 2\r\n---\r\nbody\n"
