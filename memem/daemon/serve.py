@@ -13,10 +13,11 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memem import __version__
 from memem.client.discovery import (
@@ -28,6 +29,9 @@ from memem.client.discovery import (
 )
 from memem.config import Paths, load_or_create_token, private_dir, private_file
 from memem.sync.lock import OwnerLock
+
+if TYPE_CHECKING:
+    from memem.index.store import IndexStore
 
 log = logging.getLogger("memem.daemon")
 
@@ -93,6 +97,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         log.info("embedder: %s", store.embedder.description)
         for reason in store.choice.fallback_reasons:
             log.warning("fallback embedder: %s", reason)
+        threading.Thread(target=_warm_reranker, args=(store,), name="memem-reranker", daemon=True).start()
 
         def _vault_gone() -> None:
             server.should_exit = True  # nothing left to follow; the loop has logged why
@@ -131,3 +136,16 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
     finally:
         lock.release()
     return 1 if vault_gone else 0
+
+
+def _warm_reranker(store: IndexStore) -> None:
+    """Load the cross-encoder and run it once, beside the first reconcile, so the first prompt of a
+    session does not pay for loading a model."""
+    from memem.recall.rerank import reranker_for
+
+    reranker = reranker_for(store)
+    if reranker.model is None:
+        log.warning("reranking is off: %s", reranker.why_not)
+        return
+    reranker.model.score("warm up", ["the first run of a model allocates its buffers"])
+    log.info("reranker: %s (%s)", reranker.model.description, reranker.model.origin)

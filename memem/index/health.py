@@ -10,9 +10,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from memem.graph.audit import audit
+from memem.index.embeddings.bundled import INSTALL_HINT as RERANKER_HINT
+from memem.index.embeddings.cross_encoder import DESCRIPTION, availability
 from memem.index.embeddings.model_files import INSTALL_HINT
 from memem.index.problems import Problem
 from memem.index.store import RECONCILE_ERROR, IndexStore
+from memem.settings import settings
 
 
 @dataclass
@@ -30,6 +33,8 @@ class Health:
     embedder_description: str
     embedder_fallback: list[str]
     embedder_why: str
+    reranker: str  # what re-scores candidates, or why nothing does
+    reranker_on: bool
     bad_notes: list[dict[str, str]]
     duplicate_ids: dict[str, list[str]]
     notes_with_warnings: int
@@ -42,6 +47,7 @@ class Health:
 
 
 def health(store: IndexStore) -> Health:
+    folder, origin = availability()
     catalog = store.catalog
     with store.lock:
         report = audit(store.graph)
@@ -67,11 +73,18 @@ def health(store: IndexStore) -> Health:
         embedder_description=store.embedder.description,
         embedder_fallback=list(store.choice.fallback_reasons),
         embedder_why=store.choice.why,
+        reranker=f"{DESCRIPTION} ({origin})" if folder else f"off: {origin}",
+        reranker_on=folder is not None,
         bad_notes=[{"path": b.path, "reason": b.reason} for b in bad],
         duplicate_ids=dupes,
         notes_with_warnings=len(warned),
     )
     problems = result.problems
+    if folder is None and settings().reranker != "off":
+        problems.append(Problem(
+            "warning", f"recall ranks without its cross-encoder ({origin})",
+            f"install the model offline with `{RERANKER_HINT}`, then restart the daemon",
+        ))  # fmt: skip
     if store.choice.is_fallback:
         problems.append(Problem(
             "warning",

@@ -1,4 +1,4 @@
-"""Scoring retrieval against a labelled query set: recall@k, MRR, per category, per mode.
+"""Scoring retrieval against a labelled query set: recall@k, MRR, per stage, per category, per project.
 
 Query files are JSON lines. Recognised fields: `question` (or `query`), `gold_ids_audited` (preferred
 when present) or `gold_ids`, `project` (or `sample_id`, as in LoCoMo), and optionally `category` /
@@ -88,12 +88,17 @@ def evaluate(
     depth = max(ks)
     for mode in modes:
         overall = Scores(ks)
-        by_category: dict[str, Scores] = defaultdict(lambda: Scores(ks))
+        groups: dict[str, Scores] = defaultdict(lambda: Scores(ks))
         for q, ranked in zip(queries, retrieve(queries, mode, depth), strict=True):
             overall.add(ranked, q.gold)
-            by_category[q.category].add(ranked, q.gold)
-        report[mode] = {"all": overall.as_dict(), **{c: s.as_dict() for c, s in sorted(by_category.items())}}
+            groups[q.category].add(ranked, q.gold)
+            groups[f"{PROJECT_PREFIX}{q.project}"].add(ranked, q.gold)
+        report[mode] = {"all": overall.as_dict(), **{c: s.as_dict() for c, s in sorted(groups.items())}}
     return report
+
+
+PROJECT_PREFIX = "project "
+"""Groups named so are per project (LoCoMo: per conversation, the leave-one-out folds)."""
 
 
 def render(report: dict[str, dict[str, dict[str, float]]], ks: tuple[int, ...]) -> str:
@@ -102,16 +107,19 @@ def render(report: dict[str, dict[str, dict[str, float]]], ks: tuple[int, ...]) 
     for mode, parts in report.items():
         s = parts["all"]
         lines.append(f"{mode:<10}{s['n']:>6.0f}" + "".join(f"{s.get(m, 0):>8.3f}" for m in metrics))
-    categories = [c for c in next(iter(report.values())) if c != "all"]
-    if len(categories) > 1:
+    first = next(iter(report.values()))
+    for title, names in (
+        ("category", [c for c in first if c != "all" and not c.startswith(PROJECT_PREFIX)]),
+        ("project", [c for c in first if c.startswith(PROJECT_PREFIX)]),
+    ):
+        if len(names) < 2:
+            continue
         shown = [m for m in (f"R@{k}" for k in ks if k in (5, 10)) if m in metrics] or metrics[:2]
         shown.append("MRR")
         lines.append("")
-        lines.append(
-            f"{'category':<16}{'n':>5}  " + "  ".join(f"{mode + ' ' + '/'.join(shown):<28}" for mode in report)
-        )
-        for c in categories:
-            n = next(iter(report.values()))[c]["n"]
+        lines.append(f"{title:<16}{'n':>5}  " + "  ".join(f"{mode + ' ' + '/'.join(shown):<28}" for mode in report))
+        for c in names:
             cells = ["/".join(f"{report[mode][c].get(m, 0):.3f}" for m in shown) for mode in report]
-            lines.append(f"{c:<16}{n:>5.0f}  " + "  ".join(f"{cell:<28}" for cell in cells))
+            label = c.removeprefix(PROJECT_PREFIX)
+            lines.append(f"{label[:16]:<16}{first[c]['n']:>5.0f}  " + "  ".join(f"{cell:<28}" for cell in cells))
     return "\n".join(lines)

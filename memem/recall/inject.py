@@ -1,14 +1,19 @@
 """What the UserPromptSubmit hook injects: only memories that clear a relevance floor, or nothing.
 
 An earlier plugin measured its per-prompt injection at ~85% noise. Here a memory is injected only if
-(1) the prompt is not trivial ("yes", "continue", a slash command), (2) its fused score is within
-RELATIVE of the best hit, so a clear winner does not drag weak runners-up along, and (3) it clears an
-absolute bar: cosine similarity to the prompt of at least FLOOR, or, for the one note that both the
-full-text and the vector retrievers rank first, at least AGREEMENT_FLOOR (two independent signals
-agreeing is evidence a lower cosine alone is not). At most MAX_ITEMS are shown.
+(1) the prompt is not trivial ("yes", "continue", a slash command) and (2) it clears an absolute
+bar. With the cross-encoder installed the bar is its probability that the note is about the prompt,
+at least RERANK_FLOOR: a calibrated signal, on the same scale for every prompt (low, because the
+model was trained on web passages: a memory that answers a question in other words still scores
+above it, an unrelated one far below). Without the model, the bar is a cosine similarity to the
+prompt of at least FLOOR, or, for the one note that both the full-text and the vector retrievers
+rank first, at least AGREEMENT_FLOOR; and a hit must score within RELATIVE of the best one, so a
+clear winner does not drag weak runners-up along (cosine's scale moves with the prompt). At most
+MAX_ITEMS are shown.
 
-Chosen on LoCoMo-dev and checked on the developer-memory fixture (`benchmarks/injection_bench.py`;
-its figures are in the README).
+The slice re-scores fewer candidates than a search (SLICE_RERANK_DEPTH): it shows at most five, and
+it runs before every prompt. Floors chosen leave-one-conversation-out on LoCoMo-dev and checked on
+the developer-memory fixture (`benchmarks/injection_bench.py`; its figures are in the README).
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from memem.recall.text import is_trivial
 
 FLOOR = 0.45
 AGREEMENT_FLOOR = 0.35
+RERANK_FLOOR = 0.05
 RELATIVE = 0.5
 MAX_ITEMS = 5
+SLICE_RERANK_DEPTH = 12
 
 
 @dataclass(frozen=True)
@@ -34,24 +41,44 @@ class Selection:
     reason: str  # why these (or why nothing), for logs and measurement
 
 
-def _clears_floor(hit: Hit, floor: float) -> bool:
+def _clears_floor(hit: Hit, floor: float, rerank_floor: float, reranked: bool) -> bool:
+    if reranked:  # the cross-encoder judged the leading candidates: a hit it did not read is not shown
+        return bool(hit.signals.get("rerank", {}).get("p", 0.0) >= rerank_floor)
     vector, fulltext = hit.signals.get("vector", {}), hit.signals.get("fulltext", {})
     cosine = vector.get("cosine", 0.0)
     agreed = vector.get("rank") == 1 and fulltext.get("rank") == 1
     return bool(cosine >= floor or (agreed and cosine >= AGREEMENT_FLOOR))
 
 
-def select(hits: Sequence[Hit], floor: float = FLOOR, relative: float = RELATIVE, limit: int = MAX_ITEMS) -> Selection:
+def select(
+    hits: Sequence[Hit],
+    floor: float = FLOOR,
+    relative: float = RELATIVE,
+    limit: int = MAX_ITEMS,
+    rerank_floor: float = RERANK_FLOOR,
+) -> Selection:
     """The hits worth injecting (pinned notes excluded: SessionStart injects those once)."""
     ranked = [h for h in hits if not h.pinned]
     if not ranked:
         return Selection([], "no memories matched")
     top = ranked[0].score
-    chosen = [h for h in ranked if h.score >= relative * top and _clears_floor(h, floor)][:limit]
+    reranked = any("rerank" in h.signals for h in ranked)
+    # The cross-encoder's probability is on one scale for every prompt: the floor alone decides. The
+    # relative cut stays for the cosine floor, whose scale moves with the prompt.
+    cut = 0.0 if reranked else relative * top
+    chosen = [h for h in ranked if h.score >= cut and _clears_floor(h, floor, rerank_floor, reranked)][:limit]
     if not chosen:
+        if reranked:
+            best = max(h.signals.get("rerank", {}).get("p", 0.0) for h in ranked)
+            return Selection([], f"nothing clears the relevance floor (best cross-encoder {best:.2f} < {rerank_floor})")
         best = max((h.signals.get("vector", {}).get("cosine", 0.0) for h in ranked), default=0.0)
         return Selection([], f"nothing clears the relevance floor (best cosine {best:.2f} < {floor})")
     return Selection(chosen, f"{len(chosen)} above the floor")
+
+
+def slice_query(prompt: str, project: str | None) -> Query:
+    """The search the slice runs for a prompt: its start, no archive, the slice's rerank depth."""
+    return Query(prompt[:PROMPT_CHARS], project=project, limit=10, include_archive=False, rerank=SLICE_RERANK_DEPTH)
 
 
 PROMPT_CHARS = 2000
@@ -69,7 +96,7 @@ def inject(store: IndexStore, prompt: str, project: str | None, budget: int) -> 
     """The one inject pipeline (search, select, render): what the UserPromptSubmit hook adds to a prompt."""
     if is_trivial(prompt):
         return Injection("", (), "trivial prompt")
-    hits = search(store, Query(prompt[:PROMPT_CHARS], project=project, limit=10, include_archive=False))
+    hits = search(store, slice_query(prompt, project))
     chosen = select(hits)
     rendered = render(chosen.hits, budget, project)
     return Injection(rendered.markdown, rendered.shown, chosen.reason)

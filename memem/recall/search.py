@@ -1,4 +1,5 @@
-"""Hybrid recall: full-text and vector candidates, fused, then the graph step, boosts and pins.
+"""Hybrid recall: full-text and vector candidates, fused, re-scored by the cross-encoder, then the
+graph step, boosts and pins.
 
 Every hit says why it is there: which lists found it and at what rank, which edge brought it in,
 which note it replaces, which note contradicts it.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,13 +112,24 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
     pinned_ids = {r.uid for r in pinned_rows}
     rows: dict[int, Row] = store.catalog.by_uid(fused)
     found: dict[int, Candidate] = {}
+    factors: dict[int, float] = {}
     for uid, score in fused.items():
         row = rows.get(uid)
         if row is None or uid in pinned_ids:
             continue
-        factor, boost_reasons = _boost(row, today)
+        factors[uid], boost_reasons = _boost(row, today)
         reasons = [f"{name} #{s['rank']}" for name, s in signals.get(uid, {}).items()] + boost_reasons
-        found[uid] = Candidate(uid, score * factor, reasons)
+        found[uid] = Candidate(uid, score * factors[uid], reasons)
+
+    if q.rerank and found:
+        from memem.recall.rerank import rerank
+
+        def texts(uids: Sequence[int]) -> dict[int, tuple[str, str]]:
+            bodies = store.catalog.bodies(list(uids))
+            return {u: (rows[u].content_hash, f"{rows[u].title}\n{bodies.get(u, '')}") for u in uids if u in rows}
+
+        # Before the graph step: neighbours and successors are judged from the re-scored order.
+        found = rerank(store, q.text, found, factors, signals, q.rerank, texts)
 
     def row_of(uid: int) -> Row | None:
         if uid not in rows:

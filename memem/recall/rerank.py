@@ -1,0 +1,115 @@
+"""The second stage of recall: the cross-encoder re-scores the first stage's best candidates.
+
+The fused first stage (full text + vectors) is good at putting the right note among its top few
+dozen and poor at ordering them; the cross-encoder orders them well but is far too slow to read a
+vault. So the stage re-scores only the `depth` best candidates (30 for a search, fewer for the
+slice before a prompt), each pair cut to the model's `MAX_PAIR_TOKENS`, in batches, and keeps the
+logits in a cache keyed by the query and the note's content hash: a repeated prompt or a note that
+did not change costs nothing. Candidates past the depth keep their first-stage order below.
+
+Its probability ("is this note about the query") is also what the slice's relevance floor reads
+(`memem.recall.inject`): unlike a raw cosine, it is calibrated across queries.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from memem.index.embeddings.cross_encoder import CrossEncoder, CrossEncoderChoice, load_cross_encoder, probability
+from memem.index.store import IndexStore
+from memem.recall.graph_step import Candidate
+from memem.settings import settings
+
+CACHE_SIZE = 50_000
+"""(query, note) logits kept, least recently used dropped first: a few MB."""
+
+
+class Reranker:
+    """The model and its score cache, shared by every request of one store."""
+
+    def __init__(self, choice: CrossEncoderChoice) -> None:
+        self.model: CrossEncoder | None = choice.model
+        self.why_not = choice.why_not
+        self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+        self.scored = 0  # pairs the model read (cache misses), for status and benchmarks
+
+    def logits(self, query: str, notes: Sequence[tuple[str, str]]) -> list[float]:
+        """One logit per (content hash, text), from the cache where the pair was scored before."""
+        assert self.model is not None
+        found: dict[int, float] = {}
+        with self._lock:
+            for i, (digest, _) in enumerate(notes):
+                value = self._cache.get((query, digest))
+                if value is not None:
+                    self._cache.move_to_end((query, digest))
+                    found[i] = value
+        missing = [i for i in range(len(notes)) if i not in found]
+        if missing:
+            scores = self.model.score(query, [notes[i][1] for i in missing])
+            with self._lock:
+                self.scored += len(missing)
+                for i, value in zip(missing, scores.tolist(), strict=True):
+                    found[i] = value
+                    self._cache[(query, notes[i][0])] = value
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return [found[i] for i in range(len(notes))]
+
+
+_loaded: weakref.WeakKeyDictionary[IndexStore, Reranker] = weakref.WeakKeyDictionary()
+_loading = threading.Lock()
+
+
+def reranker_for(store: IndexStore) -> Reranker:
+    """The store's reranker, loaded on first use (a CLI command that never searches never pays for it)."""
+    with _loading:
+        reranker = _loaded.get(store)
+        if reranker is None:
+            reranker = _loaded[store] = Reranker(load_cross_encoder())
+        return reranker
+
+
+def rerank(
+    store: IndexStore,
+    query: str,
+    found: dict[int, Candidate],
+    factors: dict[int, float],
+    signals: dict[int, dict[str, Any]],
+    depth: int,
+    text_of: Callable[[Sequence[int]], dict[int, tuple[str, str]]],
+) -> dict[int, Candidate]:
+    """`found` with its `depth` best re-scored: probability × the note's importance and recency factor.
+
+    The rest follow in their first-stage order, scaled below the last re-scored one. Nothing is
+    dropped: the stage orders, the floor (in inject) decides what is shown.
+    """
+    if depth <= 0 or not found or settings().reranker == "off":
+        return found
+    reranker = reranker_for(store)
+    if reranker.model is None:
+        return found
+    ordered = sorted(found.values(), key=lambda c: (-c.score, c.uid))
+    head, tail = ordered[:depth], ordered[depth:]
+    texts = text_of([c.uid for c in head])
+    head = [c for c in head if c.uid in texts]
+    logits = reranker.logits(query, [texts[c.uid] for c in head])
+    out: dict[int, Candidate] = {}
+    rescored = sorted(
+        ((probability(logit) * factors.get(c.uid, 1.0), c, logit) for c, logit in zip(head, logits, strict=True)),
+        key=lambda item: (-item[0], item[1].uid),
+    )
+    for rank, (score, c, logit) in enumerate(rescored, 1):
+        p = probability(logit)
+        signals.setdefault(c.uid, {})["rerank"] = {"rank": rank, "p": round(p, 4)}
+        out[c.uid] = Candidate(c.uid, score, [f"cross-encoder #{rank} ({p:.2f})", *c.reasons])
+    lowest = min((score for score, _, _ in rescored), default=1.0)
+    top_rest = tail[0].score if tail else 1.0
+    for c in tail:
+        # Below every re-scored candidate, in first-stage order.
+        out[c.uid] = Candidate(c.uid, 0.5 * lowest * c.score / max(top_rest, 1e-9), list(c.reasons))
+    return out
