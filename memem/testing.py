@@ -48,11 +48,16 @@ class CountingEmbedder:
         self.name = inner.name
         self.dim = inner.dim
         self.description = inner.description
+        self.cosine_baseline = inner.cosine_baseline
         self.texts: list[str] = []
 
     def embed(self, texts: Any) -> Any:
         self.texts.extend(texts)
         return self.inner.embed(texts)
+
+    def embed_query(self, texts: Any) -> Any:
+        self.texts.extend(texts)
+        return self.inner.embed_query(texts)
 
 
 class RunningDaemon:

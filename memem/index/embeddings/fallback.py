@@ -22,6 +22,7 @@ class HashEmbedder:
     name = NAME
     dim = DIM
     description = "deterministic hashed-feature fallback (no language model)"
+    cosine_baseline = 0.0  # texts sharing no word are orthogonal
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIM), np.float32)
@@ -35,3 +36,7 @@ class HashEmbedder:
             if norm > 0:
                 out[row] /= norm
         return out
+
+    def embed_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Keyword features are symmetric: a query is hashed as a note is."""
+        return self.embed(texts)

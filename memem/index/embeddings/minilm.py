@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from memem.index.embeddings.model_files import ModelFiles
+from memem.index.embeddings.padding import run_padded
 
 NAME = "memem-minilm-l6-v2"
 NAME_INT8 = "memem-minilm-l6-v2-int8"
@@ -30,10 +31,6 @@ PRECISIONS = {
 DIM = 384
 MAX_TOKENS = 256  # the length sentence-transformers trained and truncates at
 MAX_CHARS = MAX_TOKENS * 100
-BATCH = 32
-MAX_BATCH_TOKENS = 2048
-"""Padded tokens per batch. Attention memory grows with rows x length², so long texts go in smaller
-batches; this keeps the daemon's peak memory flat without slowing short notes."""
 
 
 def _cache_key(path: Path, extra: str) -> str:
@@ -117,6 +114,7 @@ class MiniLMEmbedder:
     """Sentence embeddings; thread-safe (onnxruntime sessions allow concurrent runs)."""
 
     dim = DIM
+    cosine_baseline = 0.0  # the model recall's cosine thresholds were set with
 
     def __init__(self, files: ModelFiles, cache_dir: Path, precision: str = "fp32", threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -155,29 +153,11 @@ class MiniLMEmbedder:
         clipped = [text[:MAX_CHARS] for text in texts]
         with self._lock:
             encodings = self._tokenizer.encode_batch(clipped)
-        lengths = np.array([len(e.ids) for e in encodings])
-        order = np.argsort(lengths, kind="stable")
-        out = np.empty((len(texts), DIM), np.float32)
-        start = 0
-        while start < len(texts):
-            # Sorted by length: the batch's width is its last row's length.
-            size = 1
-            while (
-                size < BATCH
-                and start + size < len(texts)
-                and (size + 1) * int(lengths[order[start + size]]) <= MAX_BATCH_TOKENS
-            ):
-                size += 1
-            rows = order[start : start + size]
-            start += size
-            width = int(lengths[rows].max())
-            ids = np.zeros((len(rows), width), np.int64)
-            mask = np.zeros((len(rows), width), np.int64)
-            for r, j in enumerate(rows):
-                ids[r, : lengths[j]] = encodings[j].ids
-                mask[r, : lengths[j]] = 1
-            out[rows] = self._run(ids, mask)
-        return out
+        return run_padded(encodings, self._run, DIM)
+
+    def embed_query(self, texts: Sequence[str]) -> np.ndarray:
+        """A query is embedded as a note is: MiniLM was trained on symmetric pairs and takes no prefix."""
+        return self.embed(texts)
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
