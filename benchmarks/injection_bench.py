@@ -1,27 +1,52 @@
-"""How clean is what memem injects before a prompt? Precision, recall and silence when nothing applies.
+"""How clean is what memem injects before a prompt? Gold in the slice, and silence when nothing applies.
 
     python -m benchmarks.injection_bench
 
-Two sets, each in one run:
+Each set is measured with the cross-encoder (the default) and without it (`MEMEM_RERANKER=off`), in
+one run, through the one inject pipeline the UserPromptSubmit hook runs (search, select, render):
 - tests/fixtures/injection: 28 developer memories (3 projects + global) and 40 prompts with labelled
   relevant memories: 25 that have one, 10 unrelated requests, 5 trivial ones.
-- LoCoMo-dev: each question asked of its own conversation (gold = evidence turns) and of another
-  conversation, where nothing relevant exists.
+- LoCoMo-dev, as the slice is checked on unseen data: for each fold, a vault of two conversations in
+  one project; questions about them (a gold note should be in the slice), questions about the third,
+  held-out conversation and 20 trivial prompts (nothing should be injected); median slice tokens.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import statistics
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "injection"
 LOCOMO = REPO.parent / "shared" / "bench" / "locomo-dev"
+CONVERSATIONS = ("conv-26", "conv-30", "conv-41")
+TRIVIAL = (
+    "yes", "no", "ok", "continue", "go on", "thanks!", "ok do it", "/clear", "/compact", "sounds good",
+    "y", "sure", "great, thanks", "looks good to me", "do it", "next", "perfect", "lgtm", "keep going", "👍",
+)  # fmt: skip
+
+
+@contextmanager
+def reranker(on: bool) -> Iterator[None]:
+    """The cross-encoder on or off for the searches inside (memem reads MEMEM_RERANKER per search)."""
+    before = os.environ.get("MEMEM_RERANKER")
+    os.environ["MEMEM_RERANKER"] = "on" if on else "off"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("MEMEM_RERANKER", None)
+        else:
+            os.environ["MEMEM_RERANKER"] = before
 
 
 def build_fixture_vault(vault: Path) -> None:
@@ -36,8 +61,7 @@ def build_fixture_vault(vault: Path) -> None:
 
 
 def measure_fixture(store: Any) -> dict[str, Any]:
-    from memem.recall.inject import select
-    from memem.recall.query import Query
+    from memem.recall.inject import select, slice_query
     from memem.recall.search import search
     from memem.recall.text import is_trivial
 
@@ -50,8 +74,7 @@ def measure_fixture(store: Any) -> dict[str, Any]:
             trivial_skipped += is_trivial(p["prompt"])
             continue
         assert not is_trivial(p["prompt"]), p["prompt"]
-        hits = search(store, Query(p["prompt"], project=p["project"], limit=10, include_archive=False))
-        chosen = {h.row.id for h in select(hits).hits}
+        chosen = {h.row.id for h in select(search(store, slice_query(p["prompt"], p["project"]))).hits}
         if p["relevant"]:
             injected += len(chosen)
             correct += len(chosen & set(p["relevant"]))
@@ -67,58 +90,102 @@ def measure_fixture(store: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def measure_locomo(store: Any) -> dict[str, Any]:
-    from memem.recall.inject import select
-    from memem.recall.query import Query
-    from memem.recall.search import search
+def build_fold_vault(vault: Path, held_out: str) -> None:
+    """The two other conversations' notes, all in one project (`work`)."""
+    for conversation in CONVERSATIONS:
+        if conversation == held_out:
+            continue
+        folder = vault / "memem" / "memories" / conversation
+        folder.mkdir(parents=True)
+        for note in (LOCOMO / "memem" / "memories" / conversation).iterdir():
+            text = re.sub(r'^project: ".*"$', 'project: "work"', note.read_text(), count=1, flags=re.M)
+            (folder / note.name).write_text(text)
 
-    other = {"conv-26": "conv-41", "conv-30": "conv-26", "conv-41": "conv-30"}
-    n = with_gold = silent_elsewhere = injected = correct = 0
+
+def measure_fold(store: Any, held_out: str) -> dict[str, Any]:
+    from memem.recall.inject import inject
+
+    asked = with_gold = absent = silent = 0
+    tokens: list[int] = []
     for line in (LOCOMO / "queries.jsonl").read_text().splitlines():
         q = json.loads(line)
         gold = set(q.get("gold_ids_audited") or q.get("gold_ids") or [])
         if q["category"] not in (1, 2, 3, 4) or not gold:
             continue
-        n += 1
-        here = {h.row.id for h in select(search(store, Query(q["question"], project=q["sample_id"], limit=10))).hits}
-        injected += len(here)
-        correct += len(here & gold)
-        with_gold += bool(here & gold)
-        elsewhere = select(search(store, Query(q["question"], project=other[q["sample_id"]], limit=10))).hits
-        silent_elsewhere += not elsewhere
-    return {"queries": n, "precision": correct / max(injected, 1), "gold_injected": with_gold / n,
-            "silent_when_nothing_relevant": silent_elsewhere / n}  # fmt: skip
+        injected = inject(store, q["question"], "work", 600)
+        if injected.shown:
+            tokens.append(len(injected.markdown) // 4)
+        if q["sample_id"] == held_out:
+            absent += 1
+            silent += not injected.shown
+        else:
+            asked += 1
+            with_gold += bool(gold & set(injected.shown))
+    trivial_silent = sum(not inject(store, p, "work", 600).shown for p in TRIVIAL)
+    return {
+        "gold_in_slice": with_gold / asked, "questions": asked,
+        "silent": (silent + trivial_silent) / (absent + len(TRIVIAL)), "nothing_relevant": absent + len(TRIVIAL),
+        "median_tokens": statistics.median(tokens) if tokens else 0,
+    }  # fmt: skip
 
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="memem-inject-bench-"))
     os.environ["MEMEM_DIR"] = str(work / "home")
     sys.path.insert(0, str(REPO))
+    from benchmarks.common import print_table
     from memem.config import Paths
     from memem.index.store import IndexStore
 
+    fixture: dict[bool, dict[str, Any]] = {}
+    folds: dict[bool, dict[str, dict[str, Any]]] = {True: {}, False: {}}
     try:
         vault = work / "fixture"
         build_fixture_vault(vault)
         store = IndexStore(Paths.resolve(vault))
         store.reconcile()
-        fixture = measure_fixture(store)
+        for on in (True, False):
+            with reranker(on):
+                fixture[on] = measure_fixture(store)
         store.close()
-        locomo_vault = work / "locomo"
-        shutil.copytree(LOCOMO / "memem", locomo_vault / "memem")
-        store = IndexStore(Paths.resolve(locomo_vault))
-        store.reconcile()
-        locomo = measure_locomo(store)
-        store.close()
+        if LOCOMO.is_dir():
+            for held_out in CONVERSATIONS:
+                vault = work / f"without-{held_out}"
+                build_fold_vault(vault, held_out)
+                store = IndexStore(Paths.resolve(vault))
+                store.reconcile()
+                for on in (True, False):
+                    with reranker(on):
+                        folds[on][held_out] = measure_fold(store, held_out)
+                store.close()
+        else:
+            print(f"LoCoMo-dev is not at {LOCOMO}: its rows are skipped (see ../shared/bench/locomo-dev/README.md)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("\nInjected context (UserPromptSubmit policy: trivial skip, cosine floor, relative cut, at most 5)")
-    print(f"developer-memory fixture: precision {fixture['precision']:.2f} ({fixture['injected']} injected), "
-          f"recall {fixture['recall']:.2f}, silent on unrelated prompts {fixture['unrelated_silent']:.2f} "
-          f"({fixture['unrelated']}), trivial prompts skipped {fixture['trivial_skipped']:.2f}")  # fmt: skip
-    print(f"LoCoMo-dev ({locomo['queries']} questions): gold injected for {locomo['gold_injected']:.2f} of questions, "
-          f"precision against gold {locomo['precision']:.2f} (neighbouring turns count as misses), "
-          f"silent when asked of another conversation {locomo['silent_when_nothing_relevant']:.2f}")  # fmt: skip
+
+    print("\nInjected context (the UserPromptSubmit pipeline: trivial skip, relevance floor, at most 5)")
+    rows = []
+    for on in (True, False):
+        f = fixture[on]
+        rows.append((f"fixture, {'cross-encoder floor' if on else 'cosine floor (no cross-encoder)'}",
+                     f"{f['precision']:.2f} ({f['injected']})", f"{f['recall']:.2f}",
+                     f"{f['unrelated_silent']:.2f} ({f['unrelated']})", f"{f['trivial_skipped']:.2f}"))  # fmt: skip
+    print_table(rows, ("set", "precision (injected)", "recall", "silent, unrelated", "trivial skipped"))
+    if folds[True]:
+        print("\nLoCoMo-dev slice, per fold (vault: the two other conversations in one project; "
+              "goal: gold >= 0.70, silent >= 0.90, median <= 600 tokens)")  # fmt: skip
+        rows = []
+        for on in (True, False):
+            label = "cross-encoder" if on else "no cross-encoder"
+            results = folds[on]
+            for held_out, r in results.items():
+                rows.append((f"{label}, held out {held_out}", f"{r['gold_in_slice']:.3f} ({r['questions']})",
+                             f"{r['silent']:.3f} ({r['nothing_relevant']})", f"{r['median_tokens']:.0f}"))  # fmt: skip
+            mean = {k: statistics.mean(r[k] for r in results.values()) for k in ("gold_in_slice", "silent")}
+            tokens = statistics.median(r["median_tokens"] for r in results.values())
+            rows.append((f"{label}, mean of folds", f"{mean['gold_in_slice']:.3f}", f"{mean['silent']:.3f}",
+                         f"{tokens:.0f}"))  # fmt: skip
+        print_table(rows, ("slice", "gold in slice (questions)", "nothing injected (prompts)", "median tokens"))
     return 0
 
 

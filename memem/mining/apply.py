@@ -16,7 +16,7 @@ from memem.errors import Refused
 from memem.index.scope import Scope
 from memem.memory.screen import describe, find_injection, find_secrets
 from memem.memory.service import MemoryService, SaveRequest, written_text
-from memem.recall.candidates import query_vector
+from memem.recall.candidates import note_vector
 from memem.vault import frontmatter, writer
 from memem.vault.note import Note, parse_note
 
@@ -29,7 +29,7 @@ def similar(service: MemoryService, texts: list[str], project: str | None, k: in
     store = service.store
     scope = Scope(project)  # the project's and the global memories; active ones
     for text in texts:
-        hits = store.vectors.query(query_vector(store, text), k + 3, scope.vector_where())
+        hits = store.vectors.query(note_vector(store, text), k + 3, scope.vector_where())
         rows = store.catalog.by_uid([h.uid for h in hits])
         found = []
         for h in hits:

@@ -6,6 +6,8 @@ candidate slot from one that would be shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from memem.index.store import IndexStore
@@ -28,10 +30,20 @@ def query_vector(store: IndexStore, text: str) -> np.ndarray:
     The stripped form reads more like a statement in a note; averaging keeps the question's intent.
     (LoCoMo-dev: +2 points recall@10 for the vector list over the question alone.)
     """
+    return _mean_vector(store.embedder.embed_query, text)
+
+
+def note_vector(store: IndexStore, text: str) -> np.ndarray:
+    """A new note's embedding, to find its near-duplicates: the same mean, in the form the index embeds
+    notes (an asymmetric model such as bge embeds a question differently, and would miss them)."""
+    return _mean_vector(store.embedder.embed, text)
+
+
+def _mean_vector(embed: Callable[[Sequence[str]], np.ndarray], text: str) -> np.ndarray:
     short = stripped(text)
     if not short or short == text:
-        return np.asarray(store.embedder.embed([text])[0], np.float32)
-    both = store.embedder.embed([text, short])
+        return np.asarray(embed([text])[0], np.float32)
+    both = embed([text, short])
     mean = both.mean(axis=0)
     return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), np.float32)
 

@@ -5,7 +5,10 @@ An earlier plugin measured its per-prompt injection at ~85% noise. Here a memory
 bar. With the cross-encoder installed the bar is its probability that the note is about the prompt,
 at least RERANK_FLOOR: a calibrated signal, on the same scale for every prompt (low, because the
 model was trained on web passages: a memory that answers a question in other words still scores
-above it, an unrelated one far below). Without the model, the bar is a cosine similarity to the
+above it, an unrelated one far below). The model reads questions; a task ("the worker pods keep
+restarting with exit code 137") it reads poorly, so a note it read is also shown when its cosine
+to the prompt is at least COSINE_BACKSTOP, a bar that unrelated prompts almost never reach. Without
+the model, the bar is a cosine similarity to the
 prompt of at least FLOOR, or, for the one note that both the full-text and the vector retrievers
 rank first, at least AGREEMENT_FLOOR; and a hit must score within RELATIVE of the best one, so a
 clear winner does not drag weak runners-up along (cosine's scale moves with the prompt). At most
@@ -30,6 +33,7 @@ from memem.recall.text import is_trivial
 FLOOR = 0.45
 AGREEMENT_FLOOR = 0.35
 RERANK_FLOOR = 0.05
+COSINE_BACKSTOP = 0.5
 RELATIVE = 0.5
 MAX_ITEMS = 5
 SLICE_RERANK_DEPTH = 12
@@ -42,10 +46,11 @@ class Selection:
 
 
 def _clears_floor(hit: Hit, floor: float, rerank_floor: float, reranked: bool) -> bool:
-    if reranked:  # the cross-encoder judged the leading candidates: a hit it did not read is not shown
-        return bool(hit.signals.get("rerank", {}).get("p", 0.0) >= rerank_floor)
     vector, fulltext = hit.signals.get("vector", {}), hit.signals.get("fulltext", {})
     cosine = vector.get("cosine", 0.0)
+    if reranked:  # the cross-encoder judged the leading candidates: a hit it did not read is not shown
+        read = hit.signals.get("rerank")
+        return read is not None and bool(read["p"] >= rerank_floor or cosine >= COSINE_BACKSTOP)
     agreed = vector.get("rank") == 1 and fulltext.get("rank") == 1
     return bool(cosine >= floor or (agreed and cosine >= AGREEMENT_FLOOR))
 

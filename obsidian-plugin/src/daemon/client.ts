@@ -64,12 +64,15 @@ export class DaemonClient {
         return (await this.request("GET", "/v1/status")) as DaemonStatus;
     }
 
-    /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text). */
+    /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text).
+     *  Without the cross-encoder: it judges whether a note answers a question, and a whole note is no
+     *  question; likeness is what the first stage measures. */
     async similar(text: string, project: string | undefined, exclude: string, limit = 8): Promise<SearchHit[]> {
         const data = (await this.request("POST", "/v1/search", {
             query: text.slice(0, 2000),
             ...(project ? { project } : {}),
             limit: limit + 1,
+            rerank: false,
         })) as { results: SearchHit[] };
         // Fused scores are relative to the query: the long tail of a small vault says little.
         const top = Math.max(0, ...data.results.map((hit) => hit.score));

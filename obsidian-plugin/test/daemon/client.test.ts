@@ -15,7 +15,7 @@ describe("daemon client", () => {
         expect(hits.map((h) => h.id)).toEqual(["other"]);
         expect(seen[0]).toMatchObject({ url: "http://127.0.0.1:9/v1/search", method: "POST" });
         expect(seen[0].headers.Authorization).toBe("Bearer t0k");
-        expect(JSON.parse(seen[0].body!)).toEqual({ query: "Use uv", project: "shop", limit: 6 });
+        expect(JSON.parse(seen[0].body!)).toEqual({ query: "Use uv", project: "shop", limit: 6, rerank: false });
     });
 
     it("says the daemon is unavailable when there is none, it does not answer, or it refuses the token", async () => {

@@ -37,12 +37,15 @@ var DaemonClient = class {
   async status() {
     return await this.request("GET", "/v1/status");
   }
-  /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text). */
+  /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text).
+   *  Without the cross-encoder: it judges whether a note answers a question, and a whole note is no
+   *  question; likeness is what the first stage measures. */
   async similar(text2, project, exclude, limit = 8) {
     const data = await this.request("POST", "/v1/search", {
       query: text2.slice(0, 2e3),
       ...project ? { project } : {},
-      limit: limit + 1
+      limit: limit + 1,
+      rerank: false
     });
     const top = Math.max(0, ...data.results.map((hit) => hit.score));
     return data.results.filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top).slice(0, limit);
