@@ -4,8 +4,8 @@
 
 Uses memem's real runtime (a venv built by hooks/setup-runtime, memem installed as a user gets it;
 built into a temp folder unless --runtime names one) on the starter vault plus synthetic notes.
-Measured with the daemon warm, and with the daemon down (each run then starts one and answers from
-the catalog).
+Measured with the daemon warm (each run a different prompt: none is answered from the cross-encoder's
+cache), and with the daemon down (each run then starts one and answers from the catalog).
 """
 
 from __future__ import annotations
@@ -30,6 +30,21 @@ PROMPTS = {
     "unrelated": "write a haiku about autumn leaves falling on a pond",
     "trivial": "continue",
 }
+UNRELATED = ("a haiku about {}", "a limerick about {}", "the history of {} in three sentences", "a poem on {}")
+
+
+def prompts(kind: str, n: int) -> list[str]:
+    """`n` different prompts of a kind: a repeated prompt would be answered from the cross-encoder's
+    cache, and a person rarely asks the same thing twice."""
+    from benchmarks.synthetic import TOOLS, TOPICS
+
+    if kind == "trivial":
+        return [PROMPTS["trivial"]] * n
+    if kind == "relevant":
+        forms = ("how do we handle {} with {}?", "why did {} break with {}", "what is our rule for {} in {}")
+        return [forms[i % 3].format(TOPICS[i % len(TOPICS)], TOOLS[(i * 7) % len(TOOLS)]) for i in range(n)]
+    things = ("autumn leaves", "the sea", "a lighthouse", "bread", "owls", "the moon", "rain", "chess", "tea")
+    return [f"write {UNRELATED[i % 4].format(things[i % len(things)])} (take {i})" for i in range(n)]
 
 
 def run_hook(env: dict[str, str], prompt: str, cwd: Path) -> tuple[float, str]:
@@ -82,8 +97,8 @@ def main() -> int:
             for _ in range(5):
                 run_hook(env, prompt, cwd)  # warm the OS cache and the bytecode cache
             times, injected = [], 0
-            for _ in range(args.runs):
-                ms, out = run_hook(env, prompt, cwd)
+            for asked in prompts(name, args.runs):
+                ms, out = run_hook(env, asked, cwd)
                 times.append(ms)
                 injected += bool(out)
             rows.append((f"daemon warm, {name} prompt ({injected}/{args.runs} injected)",

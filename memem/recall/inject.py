@@ -14,9 +14,9 @@ rank first, at least AGREEMENT_FLOOR; and a hit must score within RELATIVE of th
 clear winner does not drag weak runners-up along (cosine's scale moves with the prompt). At most
 MAX_ITEMS are shown.
 
-The slice re-scores fewer candidates than a search (SLICE_RERANK_DEPTH): it shows at most five, and
-it runs before every prompt. Floors chosen leave-one-conversation-out on LoCoMo-dev and checked on
-the developer-memory fixture (`benchmarks/injection_bench.py`; its figures are in the README).
+The slice re-scores fewer candidates than a search (SLICE_RERANK_DEPTH, SLICE_RERANK_TOKENS): it
+shows at most five, and it runs before every prompt. Floors chosen leave-one-conversation-out on
+LoCoMo-dev and checked on the developer-memory fixture (`benchmarks/injection_bench.py`; its figures are in the README).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ COSINE_BACKSTOP = 0.5
 RELATIVE = 0.5
 MAX_ITEMS = 5
 SLICE_RERANK_DEPTH = 12
+SLICE_RERANK_TOKENS = 600
+"""The slice runs before every prompt: at most 12 candidates and 600 tokens (about 75 ms) re-scored."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,10 @@ def select(
 
 def slice_query(prompt: str, project: str | None) -> Query:
     """The search the slice runs for a prompt: its start, no archive, the slice's rerank depth."""
-    return Query(prompt[:PROMPT_CHARS], project=project, limit=10, include_archive=False, rerank=SLICE_RERANK_DEPTH)
+    return Query(
+        prompt[:PROMPT_CHARS], project=project, limit=10, include_archive=False,
+        rerank=SLICE_RERANK_DEPTH, rerank_tokens=SLICE_RERANK_TOKENS,
+    )  # fmt: skip
 
 
 PROMPT_CHARS = 2000

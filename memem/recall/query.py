@@ -10,9 +10,12 @@ from memem.index.scope import Scope
 
 MODES = ("hybrid", "fulltext", "vector")
 RERANK_DEPTH = 30
-"""Candidates a search has the cross-encoder re-score (`memem.recall.rerank`). LoCoMo-dev, in every
-fold: 20 → 30 adds a little recall@10; past 30 the first stage's own recall flattens; the cost is
-linear in it."""
+"""At most this many candidates are re-scored by the cross-encoder (`memem.recall.rerank`). LoCoMo-dev,
+in every fold: 20 → 30 adds a little recall@10; past 30 the first stage's own recall flattens."""
+RERANK_TOKENS = 1000
+"""...and no more (query + note) tokens than this, whatever the notes' length: the model's time is
+linear in tokens (about 8,000 a second on two cores), so this bounds a search's second stage near
+125 ms. LoCoMo turns fit about 20 candidates; developer notes about 12."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,8 @@ class Query:
     include_archive: bool = True  # layer 3: only on an explicit search, not in injected context
     mode: str = "hybrid"
     graph: bool = True  # the graph step (neighbours, supersedes, contradictions)
-    rerank: int = RERANK_DEPTH  # candidates the cross-encoder re-scores; 0: the first stage's order
+    rerank: int = RERANK_DEPTH  # candidates the cross-encoder may re-score; 0: the first stage's order
+    rerank_tokens: int = RERANK_TOKENS  # and the tokens it may read for them
 
     @property
     def scope(self) -> Scope:

@@ -24,6 +24,8 @@ from memem.index.store import IndexStore
 from memem.recall.graph_step import Candidate
 from memem.settings import settings
 
+MIN_DEPTH = 3
+"""Candidates re-scored whatever their length: the slice shows few, and these are the likeliest."""
 CACHE_SIZE = 50_000
 """(query, note) logits kept, least recently used dropped first: a few MB."""
 
@@ -82,11 +84,15 @@ def rerank(
     signals: dict[int, dict[str, Any]],
     depth: int,
     text_of: Callable[[Sequence[int]], dict[int, tuple[str, str]]],
+    tokens: int = 10**9,
 ) -> dict[int, Candidate]:
-    """`found` with its `depth` best re-scored: probability × the note's importance and recency factor.
+    """`found` with its best re-scored: probability × the note's importance and recency factor.
 
-    The rest follow in their first-stage order, scaled below the last re-scored one. Nothing is
-    dropped: the stage orders, the floor (in inject) decides what is shown.
+    As many of the first stage's best as fit in `depth` candidates and `tokens` tokens (at least
+    MIN_DEPTH): the budget counts cached pairs too, so which notes are re-scored never depends on
+    what an earlier query left in the cache. The rest follow in their first-stage order, scaled below
+    the last re-scored one. Nothing is dropped: the stage orders, the floor (in inject) decides what
+    is shown.
     """
     if depth <= 0 or not found or settings().reranker == "off":
         return found
@@ -97,6 +103,14 @@ def rerank(
     head, tail = ordered[:depth], ordered[depth:]
     texts = text_of([c.uid for c in head])
     head = [c for c in head if c.uid in texts]
+    assert reranker.model is not None
+    spent, fit = 0, 0
+    for n in reranker.model.lengths(query, [texts[c.uid][1] for c in head]):
+        if fit >= MIN_DEPTH and spent + n > tokens:
+            break
+        spent += n
+        fit += 1
+    head, tail = head[:fit], head[fit:] + tail
     logits = reranker.logits(query, [texts[c.uid] for c in head])
     out: dict[int, Candidate] = {}
     rescored = sorted(

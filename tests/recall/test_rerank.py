@@ -17,7 +17,7 @@ from memem.index.embeddings.cross_encoder import MODEL, load_cross_encoder, prob
 from memem.index.store import IndexStore
 from memem.recall.inject import COSINE_BACKSTOP, RERANK_FLOOR, inject, select, slice_query
 from memem.recall.query import Query, parse_query
-from memem.recall.rerank import reranker_for
+from memem.recall.rerank import MIN_DEPTH, reranker_for
 from memem.recall.search import search
 from memem.testing import write_note
 
@@ -92,6 +92,15 @@ def test_no_more_candidates_than_the_depth_are_read(store: IndexStore, fresh_vau
     # the rest follow, in the first stage's order, below every re-scored note
     assert min(h.score for h in hits[:8]) > max(h.score for h in hits[8:])
     assert len(hits) == 40
+    # the token budget bounds the cost whatever the notes' length (and a few are read whatever it says)
+    before = reranker.scored
+    hits = search(store, Query("how do we deploy to region nine", limit=40, rerank=30, rerank_tokens=100))
+    read = sum("rerank" in h.signals for h in hits)
+    assert 3 <= read < 30 and reranker.scored - before == read
+    lengths = reranker_for(store).model.lengths("how do we deploy to region nine", ["x"])  # type: ignore[union-attr]
+    assert lengths[0] > 3
+    hits = search(store, Query("how do we deploy to region four", limit=40, rerank=30, rerank_tokens=1))
+    assert sum("rerank" in h.signals for h in hits) == MIN_DEPTH
 
 
 def test_supersede_order_stands_after_the_cross_encoder(store: IndexStore, fresh_vault: Path) -> None:

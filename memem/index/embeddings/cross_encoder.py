@@ -57,6 +57,13 @@ class CrossEncoder:
         self._tokenizer = tokenizer
         self._lock = threading.Lock()  # tokenizers' batch encode is not re-entrant across threads
 
+    def lengths(self, query: str, texts: Sequence[str]) -> list[int]:
+        """Tokens each (query, text) pair costs, as `score` would cut it (tokenising is cheap beside
+        running the model: a few microseconds a pair)."""
+        pairs = [(query[:MAX_CHARS], text[:MAX_CHARS]) for text in texts]
+        with self._lock:
+            return [len(e.ids) for e in self._tokenizer.encode_batch(pairs)]
+
     def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
         """One logit per text (higher: more relevant); `probability` maps it onto 0..1."""
         if not texts:
