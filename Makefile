@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup run test test-fast lint bench plugin screenshots clean
 
-$(STAMP): pyproject.toml tests/e2e/package-lock.json obsidian-plugin/package-lock.json
+$(STAMP): Makefile pyproject.toml tests/e2e/package-lock.json obsidian-plugin/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

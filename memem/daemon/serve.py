@@ -32,6 +32,7 @@ from memem.sync.lock import OwnerLock
 
 if TYPE_CHECKING:
     from memem.index.store import IndexStore
+    from memem.sync.loop import SyncLoop
 
 log = logging.getLogger("memem.daemon")
 
@@ -97,12 +98,13 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         log.info("embedder: %s", store.embedder.description)
         for reason in store.choice.fallback_reasons:
             log.warning("fallback embedder: %s", reason)
-        threading.Thread(target=_warm_reranker, args=(store,), name="memem-reranker", daemon=True).start()
 
         def _vault_gone() -> None:
             server.should_exit = True  # nothing left to follow; the loop has logged why
 
         loop = SyncLoop(store, quiet=quiet, on_vault_gone=_vault_gone)
+        warm = threading.Thread(target=_warm_reranker, args=(store, loop), name="memem-reranker", daemon=True)
+        warm.start()
         ctx = DaemonContext(store=store, loop=loop, token=token, started=time.time())
         app = create_app(ctx)
         sock = bind(host, port)
@@ -130,6 +132,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
             clear_daemon(paths.daemon_file, os.getpid())
             clear_hook_endpoint(paths.home, paths.vault, os.getpid())
             loop.stop()
+            warm.join(timeout=30)  # a model half loaded must not be torn down under the interpreter's exit
             store.close()
             sock.close()
             log.info("stopped")
@@ -138,10 +141,17 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
     return 1 if vault_gone else 0
 
 
-def _warm_reranker(store: IndexStore) -> None:
-    """Load the cross-encoder and run it once, beside the first reconcile, so the first prompt of a
-    session does not pay for loading a model."""
+def _warm_reranker(store: IndexStore, loop: SyncLoop) -> None:
+    """Load the cross-encoder and run it once when the first reconcile is done (not during it: a
+    first full index keeps the embedder's working memory high, and the two together would pass the
+    daemon's memory budget), so the first prompt of a session does not pay for loading a model. A
+    search before then loads it itself."""
     from memem.recall.rerank import reranker_for
+
+    while loop.state.phase in ("starting", "reconciling"):
+        time.sleep(0.5)
+    if loop.state.phase != "watching":
+        return  # stopping, or the vault is gone: nothing to warm up for
 
     reranker = reranker_for(store)
     if reranker.model is None:

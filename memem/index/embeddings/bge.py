@@ -57,6 +57,10 @@ class BgeSmallEmbedder:
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        # Each run gives its working memory back: a full index would otherwise leave its peak behind
+        # for good, beside the cross-encoder, over the daemon's 500 MB budget.
+        self._run_options = ort.RunOptions()
+        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._inputs = {i.name for i in self._session.get_inputs()}
         outputs = [o.name for o in self._session.get_outputs()]
         if "last_hidden_state" not in outputs:
@@ -86,7 +90,7 @@ class BgeSmallEmbedder:
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        states = self._session.run(["last_hidden_state"], feeds)[0]
+        states = self._session.run(["last_hidden_state"], feeds, self._run_options)[0]
         cls = np.asarray(states[:, 0], np.float32)
         return np.asarray(cls / np.maximum(np.linalg.norm(cls, axis=1, keepdims=True), 1e-12), np.float32)
 

@@ -137,6 +137,10 @@ class MiniLMEmbedder:
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        # Each run gives its working memory back: a full index would otherwise leave its peak behind
+        # for good, beside the cross-encoder, over the daemon's 500 MB budget.
+        self._run_options = ort.RunOptions()
+        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(files.tokenizer))
         tokenizer.enable_truncation(MAX_TOKENS)
@@ -163,7 +167,7 @@ class MiniLMEmbedder:
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        result = self._session.run(None, feeds)[0]
+        result = self._session.run(None, feeds, self._run_options)[0]
         if self._pooled:
             return np.asarray(result, np.float32)
         weights = mask[..., None].astype(np.float32)
