@@ -8,15 +8,15 @@ model was trained on web passages: a memory that answers a question in other wor
 above it, an unrelated one far below). The model reads questions; a task ("the worker pods keep
 restarting with exit code 137") it reads poorly, so a note it read is also shown when its cosine
 to the prompt is at least COSINE_BACKSTOP, a bar that unrelated prompts almost never reach. Without
-the model, the bar is a cosine similarity to the
-prompt of at least FLOOR, or, for the one note that both the full-text and the vector retrievers
-rank first, at least AGREEMENT_FLOOR; and a hit must score within RELATIVE of the best one, so a
-clear winner does not drag weak runners-up along (cosine's scale moves with the prompt). At most
-MAX_ITEMS are shown.
+the model, the bar is a cosine similarity to the prompt of at least FLOOR, or, for the one note that
+both the full-text and the vector retrievers rank first, at least AGREEMENT_FLOOR; and a hit must
+score within RELATIVE of the best one, so a clear winner does not drag weak runners-up along
+(cosine's scale moves with the prompt). At most MAX_ITEMS are shown.
 
 The slice re-scores fewer candidates than a search (SLICE_RERANK_DEPTH, SLICE_RERANK_TOKENS): it
 shows at most five, and it runs before every prompt. Floors chosen leave-one-conversation-out on
-LoCoMo-dev and checked on the developer-memory fixture (`benchmarks/injection_bench.py`; its figures are in the README).
+LoCoMo-dev and checked on the developer-memory fixture (`benchmarks/injection_bench.py`; its
+figures are in the README).
 """
 
 from __future__ import annotations

@@ -40,27 +40,27 @@ class Reranker:
         self._lock = threading.Lock()
         self.scored = 0  # pairs the model read (cache misses), for status and benchmarks
 
-    def logits(self, query: str, notes: Sequence[tuple[str, str]]) -> list[float]:
-        """One logit per (content hash, text), from the cache where the pair was scored before."""
+    def logits(self, query: str, pairs: Sequence[tuple[str, Any]]) -> list[float]:
+        """One logit per (content hash, encoded pair), from the cache where the pair was scored before."""
         assert self.model is not None
         found: dict[int, float] = {}
         with self._lock:
-            for i, (digest, _) in enumerate(notes):
+            for i, (digest, _) in enumerate(pairs):
                 value = self._cache.get((query, digest))
                 if value is not None:
                     self._cache.move_to_end((query, digest))
                     found[i] = value
-        missing = [i for i in range(len(notes)) if i not in found]
+        missing = [i for i in range(len(pairs)) if i not in found]
         if missing:
-            scores = self.model.score(query, [notes[i][1] for i in missing])
+            scores = self.model.run([pairs[i][1] for i in missing])
             with self._lock:
                 self.scored += len(missing)
                 for i, value in zip(missing, scores.tolist(), strict=True):
                     found[i] = value
-                    self._cache[(query, notes[i][0])] = value
+                    self._cache[(query, pairs[i][0])] = value
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
-        return [found[i] for i in range(len(notes))]
+        return [found[i] for i in range(len(pairs))]
 
 
 _loaded: weakref.WeakKeyDictionary[IndexStore, Reranker] = weakref.WeakKeyDictionary()
@@ -97,21 +97,22 @@ def rerank(
     if depth <= 0 or not found or settings().reranker == "off":
         return found
     reranker = reranker_for(store)
-    if reranker.model is None:
+    model = reranker.model
+    if model is None:
         return found
     ordered = sorted(found.values(), key=lambda c: (-c.score, c.uid))
-    head, tail = ordered[:depth], ordered[depth:]
-    texts = text_of([c.uid for c in head])
-    head = [c for c in head if c.uid in texts]
-    assert reranker.model is not None
+    texts = text_of([c.uid for c in ordered[:depth]])
+    head = [c for c in ordered[:depth] if c.uid in texts]
+    encodings = model.encode(query, [texts[c.uid][1] for c in head])  # tokenised once: to budget, then to run
     spent, fit = 0, 0
-    for n in reranker.model.lengths(query, [texts[c.uid][1] for c in head]):
-        if fit >= MIN_DEPTH and spent + n > tokens:
+    for encoding in encodings:
+        if fit >= MIN_DEPTH and spent + len(encoding.ids) > tokens:
             break
-        spent += n
+        spent += len(encoding.ids)
         fit += 1
-    head, tail = head[:fit], head[fit:] + tail
-    logits = reranker.logits(query, [texts[c.uid] for c in head])
+    read = {c.uid for c in head[:fit]}
+    head, tail = head[:fit], [c for c in ordered if c.uid not in read]
+    logits = reranker.logits(query, [(texts[c.uid][0], e) for c, e in zip(head, encodings, strict=False)])
     out: dict[int, Candidate] = {}
     rescored = sorted(
         ((probability(logit) * factors.get(c.uid, 1.0), c, logit) for c, logit in zip(head, logits, strict=True)),

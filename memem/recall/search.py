@@ -121,11 +121,12 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
         reasons = [f"{name} #{s['rank']}" for name, s in signals.get(uid, {}).items()] + boost_reasons
         found[uid] = Candidate(uid, score * factors[uid], reasons)
 
+    bodies: dict[int, str] = {}  # read once: the cross-encoder's pairs, then the snippets
     if q.rerank and found:
         from memem.recall.rerank import rerank
 
         def texts(uids: Sequence[int]) -> dict[int, tuple[str, str]]:
-            bodies = store.catalog.bodies(list(uids))
+            bodies.update(store.catalog.bodies(list(uids)))
             return {u: (rows[u].content_hash, f"{rows[u].title}\n{bodies.get(u, '')}") for u in uids if u in rows}
 
         # Before the graph step: neighbours and successors are judged from the re-scored order.
@@ -158,7 +159,7 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
             found = ranked
 
     ordered = sorted(found.values(), key=lambda c: (-c.score, c.uid))[: q.limit]
-    bodies = store.catalog.bodies([*pinned_ids, *(c.uid for c in ordered)])
+    bodies.update(store.catalog.bodies([u for u in (*pinned_ids, *(c.uid for c in ordered)) if u not in bodies]))
     hits = [
         Hit(row, 1.0, ("pinned: layer 0 of this project",), {}, True, snippet=snippet(bodies.get(row.uid, ""), q.text))
         for row in pinned_rows

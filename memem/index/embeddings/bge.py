@@ -86,10 +86,10 @@ class BgeSmallEmbedder:
             encodings = self._tokenizer.encode_batch([text[:MAX_CHARS] for text in texts])
         return run_padded(encodings, self._run, DIM)
 
-    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _run(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
+            feeds["token_type_ids"] = types
         states = self._session.run(["last_hidden_state"], feeds, self._run_options)[0]
         cls = np.asarray(states[:, 0], np.float32)
         return np.asarray(cls / np.maximum(np.linalg.norm(cls, axis=1, keepdims=True), 1e-12), np.float32)

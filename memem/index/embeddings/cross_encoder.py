@@ -18,10 +18,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from memem.index.embeddings.bundled import bundled_model
+from memem.index.embeddings.padding import run_padded
 from memem.settings import settings
 
 MODEL = "reranker_en"
@@ -32,8 +34,9 @@ MAX_CHARS = MAX_PAIR_TOKENS * 12
 """Characters of a note handed to the tokenizer: enough for MAX_PAIR_TOKENS of prose, and a 1 MB
 note is not tokenised whole to find its first hundred tokens."""
 BATCH = 8
-"""Pairs per run. The model's time is per token whatever the batch; its working memory grows with
-the batch (16 pairs of 128 tokens held 70 MB more than 8)."""
+"""Pairs per run (at most MAX_PAIR_TOKENS each, so every batch holds BATCH pairs). The model's time
+is per token whatever the batch; its working memory grows with the batch (16 pairs of 128 tokens
+held 70 MB more than 8)."""
 log = logging.getLogger(__name__)
 
 
@@ -62,39 +65,26 @@ class CrossEncoder:
         self._tokenizer = tokenizer
         self._lock = threading.Lock()  # tokenizers' batch encode is not re-entrant across threads
 
-    def lengths(self, query: str, texts: Sequence[str]) -> list[int]:
-        """Tokens each (query, text) pair costs, as `score` would cut it (tokenising is cheap beside
-        running the model: a few microseconds a pair)."""
+    def encode(self, query: str, texts: Sequence[str]) -> list[Any]:
+        """The (query, text) pairs as the model reads them, cut to MAX_PAIR_TOKENS: what a pair costs
+        is its `len(encoding.ids)`, known before the model runs."""
         pairs = [(query[:MAX_CHARS], text[:MAX_CHARS]) for text in texts]
         with self._lock:
-            return [len(e.ids) for e in self._tokenizer.encode_batch(pairs)]
+            return list(self._tokenizer.encode_batch(pairs))
+
+    def run(self, encodings: Sequence[Any]) -> np.ndarray:
+        """One logit per encoded pair (higher: more relevant); `probability` maps it onto 0..1."""
+        return run_padded(encodings, self._run, 1, BATCH, BATCH * MAX_PAIR_TOKENS).reshape(-1)
 
     def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
-        """One logit per text (higher: more relevant); `probability` maps it onto 0..1."""
-        if not texts:
-            return np.zeros(0, np.float32)
-        pairs = [(query[:MAX_CHARS], text[:MAX_CHARS]) for text in texts]
-        with self._lock:
-            encodings = self._tokenizer.encode_batch(pairs)
-        lengths = np.array([len(e.ids) for e in encodings])
-        order = np.argsort(lengths, kind="stable")
-        out = np.empty(len(texts), np.float32)
-        for start in range(0, len(texts), BATCH):
-            rows = order[start : start + BATCH]
-            width = int(lengths[rows].max())
-            ids = np.zeros((len(rows), width), np.int64)
-            mask = np.zeros_like(ids)
-            types = np.zeros_like(ids)
-            for r, j in enumerate(rows):
-                n = int(lengths[j])
-                ids[r, :n] = encodings[j].ids
-                mask[r, :n] = 1
-                types[r, :n] = encodings[j].type_ids
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = types
-            out[rows] = np.asarray(self._session.run(None, feeds, self._run_options)[0], np.float32).reshape(-1)
-        return out
+        """One logit per text."""
+        return self.run(self.encode(query, texts))
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = types
+        return np.asarray(self._session.run(None, feeds, self._run_options)[0], np.float32).reshape(-1, 1)
 
 
 def probability(logit: float) -> float:

@@ -163,10 +163,10 @@ class MiniLMEmbedder:
         """A query is embedded as a note is: MiniLM was trained on symmetric pairs and takes no prefix."""
         return self.embed(texts)
 
-    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _run(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
+            feeds["token_type_ids"] = types
         result = self._session.run(None, feeds, self._run_options)[0]
         if self._pooled:
             return np.asarray(result, np.float32)
