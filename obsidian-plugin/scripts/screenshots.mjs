@@ -87,6 +87,11 @@ const bridge = async (op, ...args) => {
         return stored(args[0]);
     }
     if (op === "trash") return renameSync(join(vault, args[0]), join(vault, ".trash", args[0].split("/").pop()));
+    if (op === "move") {
+        mkdirSync(dirname(join(vault, args[1])), { recursive: true });
+        renameSync(join(vault, args[0]), join(vault, args[1]));
+        return stored(args[1]);
+    }
     if (op === "fetch") {
         const r = args[0];
         const response = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body });

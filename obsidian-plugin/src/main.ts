@@ -5,29 +5,40 @@
  */
 
 import { type FileSystemAdapter, Plugin, type TAbstractFile, TFile, type WorkspaceLeaf } from "obsidian";
-import { DaemonClient, type Endpoint } from "./daemon/client";
-import { discoverDaemon } from "./daemon/discovery";
+import { DaemonClient } from "./daemon/client";
+import type { DiscoveryOptions } from "./daemon/discovery";
+import { DaemonLocator } from "./daemon/locate";
 import { MemoryActions } from "./obsidian/actions";
 import type { MememContext } from "./obsidian/context";
 import { CONTRADICTIONS_VIEW, ContradictionsView } from "./obsidian/contradictions-view";
-import { defaultMemDir, nodeFiles, obsidianTransport } from "./obsidian/platform";
+import { DeviceStore } from "./obsidian/device-store";
+import { type DesktopAccess, desktopAccess, obsidianTransport } from "./obsidian/platform";
 import { RELATED_VIEW, RelatedView } from "./obsidian/related-view";
 import { REVIEW_VIEW, ReviewView } from "./obsidian/review-view";
 import { MememSettingTab } from "./obsidian/settings-tab";
 import { refreshStatus } from "./obsidian/status-bar";
 import { SuccessorModal } from "./obsidian/successor-modal";
-import { mergeSettings, type MememSettings } from "./settings";
+import { VaultMemories } from "./obsidian/vault-memories";
+import { DEVICE_KEYS, mergeSettings, type MememSettings, splitSettings } from "./settings";
 
 export default class MememPlugin extends Plugin {
     settings!: MememSettings;
     actions!: MemoryActions;
     daemon!: DaemonClient;
+    device!: DeviceStore;
+    private memories!: VaultMemories;
+    private desktop: DesktopAccess | null = null;
     private statusEl?: HTMLElement;
 
     async onload(): Promise<void> {
-        this.settings = mergeSettings(await this.loadData());
-        this.actions = new MemoryActions(this.app, () => this.settings.memoriesFolder);
-        this.daemon = new DaemonClient(() => this.endpoint(), obsidianTransport);
+        this.device = new DeviceStore(this.app);
+        await this.loadSettings();
+        this.desktop = await desktopAccess();
+        this.memories = new VaultMemories(this.app, () => this.settings.memoriesFolder);
+        for (const ref of this.memories.watch()) this.registerEvent(ref);
+        this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder);
+        const locator = new DaemonLocator(() => this.discovery(), this.desktop?.files ?? null, obsidianTransport);
+        this.daemon = new DaemonClient(() => locator.endpoint(), obsidianTransport, () => locator.forget());
         const ctx: MememContext = {
             app: this.app,
             actions: this.actions,
@@ -38,6 +49,10 @@ export default class MememPlugin extends Plugin {
         this.registerView(REVIEW_VIEW, (leaf) => new ReviewView(leaf, ctx));
         this.registerView(CONTRADICTIONS_VIEW, (leaf) => new ContradictionsView(leaf, ctx));
         this.registerView(RELATED_VIEW, (leaf) => new RelatedView(leaf, ctx));
+        // Titles in the panes are internal links: Page preview shows them on hover, as it does in notes.
+        for (const [id, display] of [[REVIEW_VIEW, "memem review"], [CONTRADICTIONS_VIEW, "memem contradictions"], [RELATED_VIEW, "memem related"]]) {
+            this.registerHoverLinkSource(id, { display, defaultMod: true });
+        }
 
         this.addRibbonIcon("inbox", "memem: review memories", () => void this.openView(REVIEW_VIEW));
         this.addCommand({ id: "open-review", name: "Review new memories", callback: () => void this.openView(REVIEW_VIEW) });
@@ -50,7 +65,7 @@ export default class MememPlugin extends Plugin {
         this.addCommand({
             id: "deprecate",
             name: "Deprecate this memory…",
-            checkCallback: (checking) => this.onActiveMemory(checking, (path) => this.deprecateWithPrompt(path)),
+            checkCallback: (checking) => this.onActiveMemory(checking, (path) => void this.deprecateWithPrompt(path)),
         });
         this.addCommand({
             id: "approve",
@@ -61,6 +76,7 @@ export default class MememPlugin extends Plugin {
                     if (memory) void this.actions.approve(memory);
                 }),
         });
+        this.addCommand({ id: "undo", name: "Undo the last memory action", callback: () => void this.actions.undo() });
         this.registerEvent(
             this.app.workspace.on("file-menu", (menu, file: TAbstractFile) => {
                 const memory = file instanceof TFile ? this.actions.memoryAt(file.path) : undefined;
@@ -69,7 +85,7 @@ export default class MememPlugin extends Plugin {
                     item
                         .setTitle("Deprecate memory…")
                         .setIcon("archive")
-                        .onClick(() => this.deprecateWithPrompt(memory.path)),
+                        .onClick(() => void this.deprecateWithPrompt(memory.path)),
                 );
             }),
         );
@@ -77,26 +93,47 @@ export default class MememPlugin extends Plugin {
         this.statusEl = this.addStatusBarItem();
         this.statusEl.addClass("memem-status");
         this.statusEl.setText("memem: …");
-        this.app.workspace.onLayoutReady(() => void this.refreshStatus());
+        this.app.workspace.onLayoutReady(() => {
+            this.memories.rebuild();
+            void this.refreshStatus();
+        });
         this.registerInterval(window.setInterval(() => void this.refreshStatus(), this.settings.statusSeconds * 1000));
         this.addSettingTab(new MememSettingTab(this.app, this));
     }
 
+    /** Synced settings from data.json, this device's from its own store; old data.json tokens move out. */
+    private async loadSettings(): Promise<void> {
+        const saved = ((await this.loadData()) ?? {}) as Record<string, unknown>;
+        const device = this.device.load();
+        const strays = DEVICE_KEYS.filter((key) => key in saved);
+        for (const key of strays) if (!device[key] && typeof saved[key] === "string") device[key] = saved[key];
+        this.settings = mergeSettings({ ...saved, ...device });
+        if (strays.length) await this.saveSettings();
+    }
+
     async saveSettings(): Promise<void> {
-        await this.saveData(this.settings);
+        const before = this.memories ? this.settings.memoriesFolder : undefined;
+        const { synced, device } = splitSettings(this.settings);
+        this.device.save(device);
+        await this.saveData(synced);
         void this.refreshStatus();
+        if (before !== undefined && this.app.workspace.layoutReady) this.memories.rebuild();
     }
 
     async refreshStatus(): Promise<void> {
         if (this.statusEl) await refreshStatus(this.statusEl, this.daemon);
     }
 
-    deprecateWithPrompt(path: string): void {
+    /** Ask for a successor (or none) and deprecate; true once deprecated, false when the person cancelled. */
+    async deprecateWithPrompt(path: string): Promise<boolean> {
         const memories = this.actions.memories();
         const memory = memories.byPath(path);
-        if (!memory) return;
+        if (!memory) return false;
         const candidates = memories.active().sort((a, b) => a.title.localeCompare(b.title));
-        new SuccessorModal(this.app, memory, candidates, (successor) => void this.actions.deprecate(memory, successor)).open();
+        const choice = await new SuccessorModal(this.app, memory, candidates).prompt();
+        if (!choice) return false;
+        await this.actions.deprecate(memory, choice.successor);
+        return true;
     }
 
     async openView(type: string): Promise<WorkspaceLeaf | null> {
@@ -118,19 +155,12 @@ export default class MememPlugin extends Plugin {
         return true;
     }
 
-    private async endpoint(): Promise<Endpoint | null> {
-        const memDir = this.settings.memDir || defaultMemDir();
+    private discovery(): DiscoveryOptions | null {
         // Duck-typed: on mobile there is no FileSystemAdapter class to test against.
         const adapter = this.app.vault.adapter as Partial<FileSystemAdapter>;
-        const vaultPath = typeof adapter.getBasePath === "function" ? adapter.getBasePath() : null;
-        const files = nodeFiles();
-        if (this.settings.daemonAddress && this.settings.daemonToken) {
-            return { url: this.settings.daemonAddress, token: this.settings.daemonToken };
-        }
-        if (!memDir || !vaultPath || !files) return null;
-        return discoverDaemon(
-            { memDir, vaultPath, address: this.settings.daemonAddress, token: this.settings.daemonToken },
-            files,
-        );
+        const vaultPath = typeof adapter.getBasePath === "function" ? adapter.getBasePath() : "";
+        const memDir = this.settings.memDir || this.desktop?.defaultMemDir || "";
+        if (!memDir && !(this.settings.daemonAddress && this.settings.daemonToken)) return null;
+        return { memDir, vaultPath, address: this.settings.daemonAddress, token: this.settings.daemonToken };
     }
 }

@@ -1,11 +1,16 @@
-/** The plugin's settings and how saved data merges into them (into a fresh object: defaults stay intact). */
+/**
+ * The plugin's settings and how saved data merges into them (into a fresh object: defaults stay intact).
+ * Two homes: what holds for the vault on every device goes in `data.json` (synced with the vault); how
+ * to reach this machine's daemon (address, token, state folder) stays on the device, so a token never
+ * travels to another device or into a vault backup.
+ */
 
 export interface MememSettings {
     /** Where memem keeps memories, relative to the vault root. */
     memoriesFolder: string;
     /** memem's state folder (`MEMEM_DIR`); empty means the same default memem uses (`~/.memem`). */
     memDir: string;
-    /** The daemon's address, e.g. `http://127.0.0.1:8765`; empty means discover it from memem's state folder. */
+    /** The daemon's address, e.g. `http://127.0.0.1:54321`; empty means discover it (its port changes on each start). */
     daemonAddress: string;
     /** The daemon's token; empty means read it from memem's state folder. */
     daemonToken: string;
@@ -20,6 +25,21 @@ export const DEFAULT_SETTINGS: Readonly<MememSettings> = Object.freeze({
     daemonToken: "",
     statusSeconds: 15,
 });
+
+/** Settings kept per device, never written to the synced `data.json`. */
+export const DEVICE_KEYS = ["memDir", "daemonAddress", "daemonToken"] as const satisfies readonly (keyof MememSettings)[];
+export type DeviceKey = (typeof DEVICE_KEYS)[number];
+
+/** The settings split into what `data.json` holds and what this device keeps. */
+export function splitSettings(settings: MememSettings): { synced: Partial<MememSettings>; device: Record<DeviceKey, string> } {
+    const synced: Partial<MememSettings> = { ...settings };
+    const device = {} as Record<DeviceKey, string>;
+    for (const key of DEVICE_KEYS) {
+        device[key] = settings[key];
+        delete synced[key];
+    }
+    return { synced, device };
+}
 
 /** Saved data over the defaults, keeping only known keys of the right type. */
 export function mergeSettings(saved: unknown): MememSettings {
@@ -51,6 +71,6 @@ export function checkAddress(address: string): string | null {
         }
         return null;
     } catch {
-        return "Not an address; for example http://127.0.0.1:8765";
+        return "Not an address; for example http://127.0.0.1:54321";
     }
 }

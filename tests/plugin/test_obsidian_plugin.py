@@ -107,12 +107,13 @@ def test_approve_deprecate_and_resolve_reach_memem_index(
         {"do": "deprecate", "path": f"{APP}/CI installs were slow with pip.md",
          "successor": "Use uv for Python installs"},
         {"do": "resolve", "left": f"{MEMORIES}/Deploys run from main.md",
-         "right": f"{MEMORIES}/Deploys run from the release branch.md", "how": "Keep right"},
+         "right": f"{MEMORIES}/Deploys run from the release branch.md", "how": "Keep newer"},
         {"do": "resolve", "left": f"{APP}/Run tests with pytest -x before pushing.md",
-         "right": f"{APP}/CI runs the full suite without -x.md", "how": "Keep both"},
+         "right": f"{APP}/CI runs the full suite without -x.md", "how": "Both hold"},
         {"do": "panes"},
     ])  # fmt: skip
-    assert results[-1]["result"] == {"review": "To review (1)", "contradictions": "Contradictions (0)"}
+    # Keeping a memory in a contradiction reviews it: the release-branch note left the queue with the rest.
+    assert results[-1]["result"] == {"review": "To review (0)", "contradictions": "Contradictions (0)"}
 
     # Deprecated notes leave recall (and stay findable when deprecated ones are asked for).
     eventually(lambda: "example-app-slow-ci" not in search_ids(daemon, "why were CI installs slow with pip"))
@@ -159,6 +160,22 @@ def test_reject_and_merge(built_plugin: Path, vault: Path, daemon: RunningDaemon
     eventually(lambda: {"deploy-main", "deploy-release"}.isdisjoint(search_ids(daemon, deploys)))
     top = daemon.call("POST", "/v1/search", {"query": "which branch do deploys run from", "project": "example-app"})
     assert top["results"][0]["title"] == "Deploys run from main (merged)"  # type: ignore[index]
+    # It still holds both bodies, so it waits for review rather than claiming to be reviewed.
+    assert not top["results"][0]["reviewed"]  # type: ignore[index]
+
+
+def test_undo_puts_the_notes_back_and_memem_follows(built_plugin: Path, vault: Path, daemon: RunningDaemon) -> None:
+    main, release = vault / MEMORIES / "Deploys run from main.md", vault / MEMORIES / "Deploys run from the release branch.md"
+    before = {main: main.read_bytes(), release: release.read_bytes()}
+    results = drive(vault, [
+        {"do": "resolve", "left": f"{MEMORIES}/Deploys run from main.md",
+         "right": f"{MEMORIES}/Deploys run from the release branch.md", "how": "Keep newer"},
+        {"do": "undo"},
+    ])  # fmt: skip
+    assert results[-1]["result"] == "memem: undid “Kept “Deploys run from the release branch”; “Deploys run from main” deprecated”"
+    assert {path: path.read_bytes() for path in before} == before
+    eventually(lambda: "deploy-main" in search_ids(daemon, "which branch do deploys run from"))
+    eventually(lambda: frozenset({"deploy-main", "deploy-release"}) in contradictions(daemon))
 
 
 def test_related_pane_and_status_come_from_the_daemon(built_plugin: Path, vault: Path, daemon: RunningDaemon) -> None:
@@ -174,7 +191,7 @@ def test_everything_that_edits_works_with_the_daemon_down(built_plugin: Path, va
         {"do": "status"},
         {"do": "approve", "path": f"{APP}/CI installs were slow with pip.md"},
         {"do": "resolve", "left": f"{MEMORIES}/Deploys run from main.md",
-         "right": f"{MEMORIES}/Deploys run from the release branch.md", "how": "Keep left"},
+         "right": f"{MEMORIES}/Deploys run from the release branch.md", "how": "Keep older"},
         {"do": "related", "path": f"{APP}/Use uv for Python installs.md"},
     ])  # fmt: skip
     assert results[0]["result"] == "memem: daemon off"

@@ -39,6 +39,8 @@ export interface SearchHit {
     status: string;
     snippet: string;
     why: string[];
+    /** For similar notes: the score as a share of the best hit's (usually the note itself). */
+    share?: number;
 }
 
 export interface GraphEdge {
@@ -58,6 +60,8 @@ export class DaemonClient {
     constructor(
         private readonly endpoint: () => Promise<Endpoint | null>,
         private readonly transport: Transport,
+        /** Called when the daemon stops answering, so the next call finds it afresh. */
+        private readonly lost: () => void = () => undefined,
     ) {}
 
     async status(): Promise<DaemonStatus> {
@@ -76,7 +80,10 @@ export class DaemonClient {
         })) as { results: SearchHit[] };
         // Fused scores are relative to the query: the long tail of a small vault says little.
         const top = Math.max(0, ...data.results.map((hit) => hit.score));
-        return data.results.filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top).slice(0, limit);
+        return data.results
+            .filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top)
+            .slice(0, limit)
+            .map((hit) => ({ ...hit, share: top > 0 ? hit.score / top : 0 }));
     }
 
     async neighbors(id: string): Promise<GraphEdge[]> {
@@ -103,9 +110,11 @@ export class DaemonClient {
                 body: payload === undefined ? undefined : JSON.stringify(payload),
             });
         } catch (error) {
+            this.lost();
             throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
         }
         if (response.status === 401 || response.status === 403) {
+            this.lost();
             throw new DaemonUnavailable("memem's daemon refused the token (check the token in settings)");
         }
         if (response.status >= 400) {

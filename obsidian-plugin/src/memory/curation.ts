@@ -4,13 +4,13 @@
  * effect on frontmatter here, and the Obsidian edge only executes plans through `processFrontMatter`.
  */
 
-import { addLink, type Frontmatter, removeLinks } from "./links";
+import { addLink, type Frontmatter, removeLinks, wikilink } from "./links";
 import type { Memory } from "./memory";
 import type { MemorySet } from "./memory-set";
 
 export interface Edit {
     path: string;
-    apply(fm: Frontmatter): void;
+    apply: (fm: Frontmatter) => void;
 }
 
 export interface NewNote {
@@ -79,6 +79,8 @@ export class Curator {
                     apply: (fm) => {
                         this.forget(fm, winner, loser);
                         addLink(fm, "supersedes", loserLink);
+                        // Choosing it over the other is a review of it.
+                        fm.reviewed = today;
                     },
                 },
             ],
@@ -90,6 +92,7 @@ export class Curator {
      * decision both ways, so neither the audit nor the miner flags the pair again.
      */
     keepBoth(a: Memory, b: Memory): Plan {
+        const today = this.today;
         const toB = this.linktext(b, a.path);
         const toA = this.linktext(a, b.path);
         return {
@@ -100,6 +103,7 @@ export class Curator {
                     apply: (fm) => {
                         this.forget(fm, a, b);
                         addLink(fm, "consistent_with", toB);
+                        fm.reviewed = today;
                     },
                 },
                 {
@@ -107,15 +111,22 @@ export class Curator {
                     apply: (fm) => {
                         this.forget(fm, b, a);
                         addLink(fm, "consistent_with", toA);
+                        fm.reviewed = today;
                     },
                 },
             ],
         };
     }
 
-    /** A new note that supersedes both; the two are deprecated. The new note is reviewed: a person wrote it. */
-    merge(a: Memory, b: Memory, bodies: { a: string; b: string }, id: string, folder: string): Plan {
+    /**
+     * A new note in the originals' folder that supersedes both; the two are deprecated. It holds both
+     * bodies until the person edits them into one, so it starts unreviewed and waits in the review queue.
+     */
+    merge(a: Memory, b: Memory, bodies: { a: string; b: string }, id: string, rootFolder: string): Plan {
         const today = this.today;
+        // Side by side in a project's folder; two projects' memories merge into a global one at the root.
+        const shared = parentFolder(a.path);
+        const folder = shared && shared === parentFolder(b.path) ? shared : rootFolder;
         const title = `${a.title} (merged)`;
         const tags = [...new Set([...a.tags, ...b.tags])];
         const frontmatter: Frontmatter = {
@@ -128,8 +139,7 @@ export class Curator {
             status: "active",
             created: today,
             source_type: "user",
-            reviewed: today,
-            supersedes: [`[[${a.name}]]`, `[[${b.name}]]`],
+            supersedes: [wikilink(this.linktext(a, `${folder}/${title}.md`)), wikilink(this.linktext(b, `${folder}/${title}.md`))],
         };
         const body = `${stripFrontmatter(bodies.a).trim()}\n\n${stripFrontmatter(bodies.b).trim()}\n`;
         const retireFor = (self: Memory, other: Memory): Edit => ({
@@ -156,6 +166,11 @@ function retire(fm: Frontmatter, today: string, reason?: string): void {
     fm.status = "deprecated";
     fm.valid_to = today;
     if (reason && fm.deprecated_reason === undefined) fm.deprecated_reason = reason;
+}
+
+export function parentFolder(path: string): string {
+    const slash = path.lastIndexOf("/");
+    return slash < 0 ? "" : path.slice(0, slash);
 }
 
 /** A note's text without its frontmatter block. */

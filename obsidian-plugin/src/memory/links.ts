@@ -28,7 +28,7 @@ export function wikilink(linktext: string): string {
 export function linkValues(fm: Frontmatter, kind: LinkKind): unknown[] {
     const value = fm[kind];
     if (value === undefined || value === null || value === "") return [];
-    return Array.isArray(value) ? [...value] : [value];
+    return Array.isArray(value) ? [...(value as unknown[])] : [value];
 }
 
 /** Add a link unless one to the same note is already there (compared case-insensitively). */

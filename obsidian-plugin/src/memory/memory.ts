@@ -20,6 +20,8 @@ export interface Memory {
     created?: string;
     sourceType?: string;
     sourceSession?: string;
+    /** Why the miner linked it `contradicts` (its `contradiction_evidence`), in the miner's words. */
+    reason?: string;
     /** Link paths (inside the `[[…]]`) by typed link kind, as written. */
     links: Record<LinkKind, string[]>;
     mtime: number;
@@ -55,7 +57,7 @@ export function memoryFromFrontmatter(path: string, fm: Frontmatter | undefined 
             .map(linkTarget)
             .filter((t): t is string => t !== null);
     }
-    const layer = typeof fm.layer === "number" ? fm.layer : Number.parseInt(String(fm.layer ?? ""), 10);
+    const layer = typeof fm.layer === "number" ? fm.layer : typeof fm.layer === "string" ? Number.parseInt(fm.layer, 10) : Number.NaN;
     return {
         path,
         name: basename(path),
@@ -70,6 +72,7 @@ export function memoryFromFrontmatter(path: string, fm: Frontmatter | undefined 
         created: dateText(fm.created),
         sourceType: text(fm.source_type),
         sourceSession: text(fm.source_session),
+        reason: text(fm.contradiction_evidence),
         links,
         mtime,
     };
@@ -83,4 +86,19 @@ export function isActive(memory: Memory): boolean {
 export function today(now: Date = new Date()): string {
     const pad = (n: number) => String(n).padStart(2, "0");
     return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/** Where a memory came from, in words a person uses: "mined from a session on 2026-03-02". */
+export function origin(memory: Memory): string {
+    const on = memory.created ? ` on ${memory.created}` : "";
+    switch (memory.sourceType) {
+        case "mined":
+            return `learned from a Claude Code session${on}`;
+        case "import":
+            return `imported${on}`;
+        case "user":
+            return `saved${on}`;
+        default:
+            return memory.created ? `written ${memory.created}` : "";
+    }
 }

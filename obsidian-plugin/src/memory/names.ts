@@ -1,5 +1,6 @@
 /** File names for new notes, by the same rules as memem's Python side (readable, valid on every OS). */
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what a file name must not hold
 const FORBIDDEN = /[*"\\/<>:|?#^[\]\u0000-\u001f\u007f]/g;
 const RESERVED = new Set(["CON", "PRN", "AUX", "NUL", ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((i) => [`COM${i}`, `LPT${i}`])]);
 const MAX_STEM = 100;

@@ -1,7 +1,8 @@
 /**
  * The curation actions, executed against the vault. Every frontmatter change goes through
  * `fileManager.processFrontMatter` (Obsidian keeps its YAML style; the daemon picks the edit up like any
- * other), a rejected note goes to Obsidian's trash, a merged note is created whole in one write.
+ * other), a rejected note goes to Obsidian's trash, a merged note is created whole in one write, and
+ * each action can be undone once as long as nobody touched its files since.
  */
 
 import { type App, Notice, stringifyYaml, type TFile } from "obsidian";
@@ -9,20 +10,24 @@ import { Curator, type Plan } from "../memory/curation";
 import { type Memory, today } from "../memory/memory";
 import type { MemorySet } from "../memory/memory-set";
 import { noteStem, numbered } from "../memory/names";
-import { fileOf, loadMemories, obsidianLinktext } from "./vault-memories";
+import { type TextFiles, type Touched, UndoJournal } from "../memory/undo";
+import { fileOf, obsidianLinktext, type VaultMemories } from "./vault-memories";
 
 export class MemoryActions {
+    readonly journal = new UndoJournal();
+
     constructor(
         private readonly app: App,
+        readonly vault: VaultMemories,
         private readonly folder: () => string,
     ) {}
 
     memories(): MemorySet {
-        return loadMemories(this.app, this.folder());
+        return this.vault.memories();
     }
 
     memoryAt(path: string): Memory | undefined {
-        return this.memories().byPath(path);
+        return this.vault.memoryAt(path);
     }
 
     async approve(memory: Memory): Promise<void> {
@@ -35,8 +40,10 @@ export class MemoryActions {
 
     /** Into Obsidian's trash (system or `.trash/`, as the person set it up): recoverable, out of recall. */
     async reject(memory: Memory): Promise<void> {
-        await this.app.fileManager.trashFile(fileOf(this.app, memory.path));
-        new Notice(`memem: moved “${memory.title}” to the trash`);
+        const file = fileOf(this.app, memory.path);
+        const before = await this.app.vault.read(file);
+        await this.app.fileManager.trashFile(file);
+        this.done(`Moved “${memory.title}” to the trash`, [{ path: memory.path, before, after: null }]);
     }
 
     async keep(winner: Memory, loser: Memory): Promise<void> {
@@ -56,8 +63,16 @@ export class MemoryActions {
         return this.run(this.curator().merge(a, b, bodies, newId(), this.folder()));
     }
 
-    async open(memory: Memory): Promise<void> {
-        await this.app.workspace.getLeaf(false).openFile(fileOf(this.app, memory.path));
+    /** Open the note; with a modifier (Ctrl/Cmd) in a new tab, as a link click in Obsidian does. */
+    async open(memory: Memory, newLeaf: boolean | "tab" | "split" | "window" = false): Promise<void> {
+        await this.app.workspace.getLeaf(newLeaf).openFile(fileOf(this.app, memory.path));
+    }
+
+    /** Revert the last action when its files are as it left them; says what happened either way. */
+    async undo(): Promise<boolean> {
+        const result = await this.journal.undo(this.textFiles());
+        new Notice(result.undone ? `memem: undid “${result.summary}”` : `memem: ${result.why}`);
+        return result.undone;
     }
 
     private curator(): Curator {
@@ -66,18 +81,55 @@ export class MemoryActions {
 
     /** The new note first (so its links resolve), then each edit; files are looked up before any write. */
     private async run(plan: Plan): Promise<TFile | undefined> {
+        const { vault, fileManager } = this.app;
         const targets = plan.edits.map((edit) => ({ edit, file: fileOf(this.app, edit.path) }));
+        const touched: Touched[] = [];
         let created: TFile | undefined;
-        if (plan.create) {
-            const { folder, title, frontmatter, body } = plan.create;
-            const stem = noteStem(title);
-            let path = `${folder}/${stem}.md`;
-            for (let n = 2; this.app.vault.getAbstractFileByPath(path); n++) path = `${folder}/${numbered(stem, n)}.md`;
-            created = await this.app.vault.create(path, `---\n${stringifyYaml(frontmatter)}---\n\n${body}`);
+        try {
+            if (plan.create) {
+                const { folder, title, frontmatter, body } = plan.create;
+                const stem = noteStem(title);
+                let path = `${folder}/${stem}.md`;
+                for (let n = 2; vault.getAbstractFileByPath(path); n++) path = `${folder}/${numbered(stem, n)}.md`;
+                const text = `---\n${stringifyYaml(frontmatter)}---\n\n${body}`;
+                created = await vault.create(path, text);
+                touched.push({ path, before: null, after: text });
+            }
+            for (const { edit, file } of targets) {
+                const before = await vault.read(file);
+                await fileManager.processFrontMatter(file, edit.apply);
+                touched.push({ path: file.path, before, after: await vault.read(file) });
+            }
+        } finally {
+            // Half an action is still undoable: what was written is recorded before any error travels on.
+            this.done(plan.summary, touched);
         }
-        for (const { edit, file } of targets) await this.app.fileManager.processFrontMatter(file, edit.apply);
-        new Notice(`memem: ${plan.summary}`);
         return created;
+    }
+
+    private done(summary: string, touched: Touched[]): void {
+        this.journal.record({ summary, touched });
+        const notice = new Notice(`memem: ${summary}`, 8000);
+        const undo = notice.messageEl.createEl("button", { text: "Undo", cls: "memem-undo" });
+        undo.addEventListener("click", () => {
+            notice.hide();
+            void this.undo();
+        });
+    }
+
+    private textFiles(): TextFiles {
+        const { vault, fileManager } = this.app;
+        return {
+            read: async (path) => {
+                const file = vault.getFileByPath(path);
+                return file ? vault.read(file) : null;
+            },
+            write: (path, text) => vault.modify(fileOf(this.app, path), text),
+            create: async (path, text) => {
+                await vault.create(path, text);
+            },
+            trash: (path) => fileManager.trashFile(fileOf(this.app, path)),
+        };
     }
 }
 

@@ -10,6 +10,7 @@ export interface MememContext {
     actions: MemoryActions;
     daemon: DaemonClient;
     settings(): MememSettings;
-    /** Ask for a successor (or none) and deprecate: the deprecate command, buttons and menu all use it. */
-    deprecateWithPrompt(path: string): void;
+    /** Ask for a successor (or none) and deprecate: the deprecate command, buttons and menu all use it.
+     *  Resolves true once deprecated, false when the person cancelled. */
+    deprecateWithPrompt(path: string): Promise<boolean>;
 }

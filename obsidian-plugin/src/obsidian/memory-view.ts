@@ -1,14 +1,19 @@
 /**
- * A side pane that redraws itself when the memories change on disk (an edit in Obsidian, a note the
- * miner wrote, a sync from another device), debounced so a burst of edits redraws once.
+ * A side pane drawn from the memory index. It redraws only when it is visible and something it shows
+ * changed (a pane hidden behind another tab catches up when it is shown again), debounced so a burst of
+ * edits redraws once, and it keeps its scroll position and the focused item across redraws.
  */
 
-import { debounce, ItemView, Notice, type WorkspaceLeaf } from "obsidian";
+import { debounce, ItemView, Keymap, Notice, type WorkspaceLeaf } from "obsidian";
+import type { IndexChange } from "../memory/memory-index";
+import type { Memory } from "../memory/memory";
 import type { MememContext } from "./context";
-import { inFolder } from "./vault-memories";
 
 export abstract class MemoryView extends ItemView {
-    protected readonly requestRender = debounce(() => void this.render(), 250, true);
+    /** The index revision the pane shows; -1 before the first draw. */
+    protected drawnAt = -1;
+    private dirty = false;
+    protected readonly requestRender = debounce(() => void this.redraw(), 150, true);
 
     constructor(
         leaf: WorkspaceLeaf,
@@ -23,39 +28,109 @@ export abstract class MemoryView extends ItemView {
 
     async onOpen(): Promise<void> {
         this.content.addClass("memem-pane");
-        const relevant = (path: string) => inFolder(path, this.ctx.settings().memoriesFolder);
-        this.registerEvent(this.app.metadataCache.on("changed", (file) => relevant(file.path) && this.requestRender()));
-        this.registerEvent(this.app.vault.on("delete", (file) => relevant(file.path) && this.requestRender()));
-        this.registerEvent(
-            this.app.vault.on("rename", (file, old) => (relevant(file.path) || relevant(old)) && this.requestRender()),
-        );
-        await this.render();
+        this.register(this.ctx.actions.vault.index.subscribe((change) => this.onIndexChange(change)));
+        const catchUp = () => {
+            if (this.dirty && this.isVisible()) this.requestRender();
+        };
+        this.registerEvent(this.app.workspace.on("layout-change", catchUp));
+        this.registerEvent(this.app.workspace.on("active-leaf-change", catchUp));
+        await this.redraw();
+    }
+
+    onResize(): void {
+        if (this.dirty && this.isVisible()) this.requestRender();
     }
 
     async onClose(): Promise<void> {
         this.content.empty();
     }
 
-    /** Draw the pane from the vault as it is now. */
+    /** Whether a change concerns this pane; by default any memory change does. */
+    protected concerns(_change: IndexChange): boolean {
+        return true;
+    }
+
+    private onIndexChange(change: IndexChange): void {
+        if (this.concerns(change)) this.invalidate();
+    }
+
+    /** What the pane shows is out of date: redraw now if it can be seen, else when it is shown again. */
+    protected invalidate(): void {
+        this.dirty = true;
+        if (this.isVisible()) this.requestRender();
+    }
+
+    protected isVisible(): boolean {
+        return this.containerEl.isShown();
+    }
+
+    /** Draw, keeping where the person was: the scroll offset, and focus on the same item when it remains. */
+    protected async redraw(): Promise<void> {
+        this.dirty = false;
+        this.drawnAt = this.ctx.actions.vault.index.revision;
+        const scroll = this.content.scrollTop;
+        const focused = this.content.contains(activeDocument.activeElement)
+            ? (activeDocument.activeElement as HTMLElement | null)?.closest<HTMLElement>("[data-path]")?.dataset.path
+            : undefined;
+        await this.render();
+        this.content.scrollTop = scroll;
+        if (focused) this.itemAt(focused)?.focus();
+    }
+
+    /** The drawn item (card, pair, row) for a memory's path. */
+    protected itemAt(path: string): HTMLElement | undefined {
+        return Array.from(this.content.querySelectorAll<HTMLElement>("[data-path]")).find((el) => el.dataset.path === path);
+    }
+
+    /** Draw the pane from the index as it is now. */
     abstract render(): Promise<void>;
 
-    /** Run an action from a button: errors become a notice, and the pane redraws either way. */
-    protected async act(action: () => Promise<unknown>): Promise<void> {
+    /** Run an action: errors become a notice; the index's own change events redraw the pane. */
+    protected async act(action: () => Promise<unknown>): Promise<boolean> {
         try {
             await action();
+            return true;
         } catch (error) {
             new Notice(`memem: ${error instanceof Error ? error.message : String(error)}`);
+            this.requestRender();
+            return false;
         }
-        this.requestRender();
     }
 
     protected button(parent: HTMLElement, label: string, hint: string, onClick: () => Promise<unknown>, cta = false) {
-        const button = parent.createEl("button", { text: label, attr: { "aria-label": hint, title: hint } });
+        const button = parent.createEl("button", { text: label, attr: { "aria-label": hint } });
         if (cta) button.addClass("mod-cta");
         button.addEventListener("click", (event) => {
             event.stopPropagation();
             void this.act(onClick);
         });
         return button;
+    }
+
+    /**
+     * A memory's title as an internal link, as Obsidian draws one: click opens it (Ctrl/Cmd-click in a new
+     * tab), hovering with the modifier shows the page preview.
+     */
+    protected titleLink(parent: HTMLElement, memory: Pick<Memory, "path" | "title">, cls = "memem-card-title"): HTMLElement {
+        const link = parent.createEl("a", {
+            cls: `internal-link ${cls}`,
+            text: memory.title,
+            attr: { "data-href": memory.path, href: memory.path, tabindex: "-1" },
+        });
+        link.addEventListener("click", (event) => {
+            event.preventDefault();
+            event.stopPropagation();
+            void this.app.workspace.openLinkText(memory.path, "", Keymap.isModEvent(event));
+        });
+        link.addEventListener("mouseover", (event) => {
+            this.app.workspace.trigger("hover-link", {
+                event,
+                source: this.getViewType(),
+                hoverParent: this,
+                targetEl: link,
+                linktext: memory.path,
+            });
+        });
+        return link;
     }
 }

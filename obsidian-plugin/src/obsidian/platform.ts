@@ -1,7 +1,8 @@
 /**
  * What the plugin needs from the machine: HTTP through Obsidian's `requestUrl` (no CORS, loopback only)
- * and, on desktop, read access to memem's state folder for discovery. On mobile there is no daemon to
- * find; everything that edits the vault still works.
+ * and, on desktop, read access to memem's state folder for discovery. Node's modules are loaded lazily
+ * and only on desktop, so the bundle runs on mobile, where there is no daemon to find and every editing
+ * flow still works.
  */
 
 import { Platform, requestUrl } from "obsidian";
@@ -19,41 +20,32 @@ export const obsidianTransport: Transport = async (request) => {
     return { status: response.status, json };
 };
 
-interface NodeFs {
-    promises: {
-        readFile(path: string, encoding: "utf8"): Promise<string>;
-        readdir(path: string, options: { withFileTypes: true }): Promise<{ name: string; isDirectory(): boolean }[]>;
-        realpath(path: string): Promise<string>;
-    };
+/** What discovery needs from the desktop: memem's state folder and read access to it. */
+export interface DesktopAccess {
+    files: FileAccess;
+    /** `$MEMEM_DIR` or `~/.memem`, as memem computes it. */
+    defaultMemDir: string;
 }
 
-/** Node's fs on desktop (Obsidian runs in Electron), null elsewhere. */
-export function nodeFiles(): FileAccess | null {
-    if (!Platform.isDesktopApp) return null;
-    let fs: NodeFs;
-    try {
-        fs = require("fs") as NodeFs;
-    } catch {
-        return null;
+/** Node's fs, os and process on desktop (Obsidian runs in Electron); null on mobile. */
+export async function desktopAccess(): Promise<DesktopAccess | null> {
+    if (Platform.isDesktop && Platform.isDesktopApp) {
+        try {
+            const fs = await import("fs");
+            const os = await import("os");
+            const { env } = await import("process");
+            const files: FileAccess = {
+                readText: (path) => fs.promises.readFile(path, "utf8").catch(() => null),
+                listDirs: async (path) =>
+                    (await fs.promises.readdir(path, { withFileTypes: true }).catch(() => []))
+                        .filter((e) => e.isDirectory())
+                        .map((e) => e.name),
+                realpath: (path) => fs.promises.realpath(path).catch(() => path),
+            };
+            return { files, defaultMemDir: env.MEMEM_DIR || `${os.homedir()}/.memem` };
+        } catch {
+            return null;
+        }
     }
-    return {
-        readText: (path) => fs.promises.readFile(path, "utf8").catch(() => null),
-        listDirs: async (path) =>
-            (await fs.promises.readdir(path, { withFileTypes: true }).catch(() => []))
-                .filter((e) => e.isDirectory())
-                .map((e) => e.name),
-        realpath: (path) => fs.promises.realpath(path).catch(() => path),
-    };
-}
-
-/** memem's default state folder, as memem computes it: `$MEMEM_DIR` or `~/.memem`. */
-export function defaultMemDir(): string | null {
-    if (!Platform.isDesktopApp) return null;
-    try {
-        const os = require("os") as { homedir(): string };
-        const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
-        return env?.MEMEM_DIR || `${os.homedir()}/.memem`;
-    } catch {
-        return null;
-    }
+    return null;
 }

@@ -4,6 +4,7 @@
  */
 
 import type { TFile } from "obsidian";
+import type { IndexChange } from "../memory/memory-index";
 import { DaemonUnavailable, type GraphEdge, type SearchHit } from "../daemon/client";
 import { LINK_KINDS } from "../memory/links";
 import type { Memory } from "../memory/memory";
@@ -24,6 +25,8 @@ interface Neighbour {
 
 export class RelatedView extends MemoryView {
     private generation = 0;
+    /** The open memory and every memory drawn as its neighbour: the paths whose change redraws the pane. */
+    private readonly shownPaths = new Set<string>();
 
     getViewType(): string {
         return RELATED_VIEW;
@@ -38,8 +41,12 @@ export class RelatedView extends MemoryView {
     }
 
     async onOpen(): Promise<void> {
-        this.registerEvent(this.app.workspace.on("file-open", () => this.requestRender()));
+        this.registerEvent(this.app.workspace.on("file-open", () => this.invalidate()));
         await super.onOpen();
+    }
+
+    protected concerns(change: IndexChange): boolean {
+        return change.paths.some((path) => this.shownPaths.has(path));
     }
 
     async render(): Promise<void> {
@@ -49,6 +56,8 @@ export class RelatedView extends MemoryView {
         const memory = file ? memories.byPath(file.path) : undefined;
         const root = this.content;
         root.empty();
+        this.shownPaths.clear();
+        if (file) this.shownPaths.add(file.path);
         root.addClass("memem-related");
         const header = root.createDiv({ cls: "memem-pane-header" });
         if (!file || !memory) {
@@ -112,21 +121,40 @@ export class RelatedView extends MemoryView {
         for (const edge of edges) {
             const item = list.createEl("li");
             item.createSpan({ cls: `memem-kind memem-kind-${edge.kind}`, text: edgeLabel(edge) });
-            const title = item.createSpan({ cls: "memem-link", text: ` ${edge.title}` });
             if (edge.status === "deprecated") item.addClass("is-deprecated");
             const target = edge.path ? memories.byPath(edge.path) : edge.id ? memories.byId(edge.id) : undefined;
-            if (target) title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(target)));
+            item.appendText(" ");
+            if (target) {
+                this.shownPaths.add(target.path);
+                this.titleLink(item, target, "memem-link");
+            } else item.createSpan({ cls: "memem-link is-unresolved", text: edge.title });
         }
     }
 
     private hit(parent: HTMLElement, hit: SearchHit, memories: MemorySet): void {
         const item = parent.createDiv({ cls: "memem-hit" });
-        const title = item.createDiv({ cls: "memem-link", text: hit.title });
-        item.createDiv({ cls: "memem-card-snippet", text: hit.snippet });
-        item.createDiv({ cls: "memem-card-meta", text: `${hit.score.toFixed(2)} · ${hit.why.slice(0, 2).join(", ")}` });
         const target = memories.byPath(hit.path);
-        if (target) title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(target)));
+        if (target) {
+            this.shownPaths.add(target.path);
+            this.titleLink(item, target, "memem-link");
+        } else item.createDiv({ cls: "memem-link", text: hit.title });
+        item.createDiv({ cls: "memem-card-snippet", text: hit.snippet });
+        item.createDiv({ cls: "memem-card-meta", text: likeness(hit), attr: { title: `score ${hit.score.toFixed(2)}` } });
     }
+}
+
+/**
+ * How alike a hit is, in words: its score against the best hit's (scores are relative to the query), and
+ * which search legs found it ("same words" from full text, "same meaning" from the vectors).
+ */
+export function likeness(hit: Pick<SearchHit, "share" | "why">): string {
+    const share = hit.share ?? 0;
+    const how = share >= 0.75 ? "Very close" : share >= 0.45 ? "Close" : "Loosely related";
+    const legs = [
+        hit.why.some((w) => w.startsWith("vector")) ? "same meaning" : "",
+        hit.why.some((w) => w.startsWith("fulltext")) ? "same words" : "",
+    ].filter(Boolean);
+    return legs.length ? `${how}: ${legs.join(" and ")}` : how;
 }
 
 /** `→ supersedes`, `← supports`; plain body links read as mentions. */

@@ -1,21 +1,34 @@
 /**
  * The review pane: memories nobody has reviewed yet, newest first, filterable by project and kind.
- * Keyboard: ↑/↓ or j/k move, a approves, e or Enter opens, d deprecates, x or Delete rejects.
+ * Keyboard: ↑/↓ or j/k move, a approves, e or Enter opens, d deprecates, x or Delete rejects, u undoes.
+ * Focus follows the list: after an action the next memory is selected and focused, so a person can
+ * clear a queue key by key; while a modal is open it owns the keyboard.
  */
 
-import { TFile } from "obsidian";
-import type { Memory } from "../memory/memory";
+import { Menu } from "obsidian";
+import type { IndexChange } from "../memory/memory-index";
+import { type Memory, origin } from "../memory/memory";
 import { facets, GLOBAL, type ReviewFilter, reviewQueue } from "../memory/queues";
-import { snippet } from "../memory/snippet";
 import { MemoryView } from "./memory-view";
 
 export const REVIEW_VIEW = "memem-review";
 const SHOWN = 200;
 
+interface Card {
+    memory: Memory;
+    el: HTMLElement;
+}
+
 export class ReviewView extends MemoryView {
     private filter: ReviewFilter = {};
-    private selected = 0;
+    private selectedPath?: string;
     private shown: Memory[] = [];
+    private readonly cards = new Map<string, Card>();
+    /** Acted on, not yet seen changed by the index: hidden so the next key reaches the next memory. */
+    private readonly settling = new Set<string>();
+    private list?: HTMLElement;
+    private headerEl?: HTMLElement;
+    private notice?: string;
 
     getViewType(): string {
         return REVIEW_VIEW;
@@ -31,108 +44,239 @@ export class ReviewView extends MemoryView {
 
     async onOpen(): Promise<void> {
         this.content.addEventListener("keydown", (event) => this.onKey(event));
+        this.register(this.ctx.actions.vault.index.subscribe((change) => this.settled(change)));
         await super.onOpen();
+    }
+
+    /** The memory the keyboard acts on. */
+    get selected(): Memory | undefined {
+        return this.shown.find((m) => m.path === this.selectedPath) ?? this.shown[0];
     }
 
     async render(): Promise<void> {
         const memories = this.ctx.actions.memories();
-        const queue = reviewQueue(memories, this.filter);
+        const { projects, kinds } = facets(memories);
+        this.recoverFilter(projects, kinds);
+        const queue = reviewQueue(memories, this.filter).filter((m) => !this.settling.has(m.path));
         this.shown = queue.slice(0, SHOWN);
         const root = this.content;
-        root.empty();
         root.addClass("memem-review");
+        if (!this.headerEl) this.headerEl = root.createDiv({ cls: "memem-pane-header" });
+        this.header(this.headerEl, queue.length, projects, kinds);
 
-        const header = root.createDiv({ cls: "memem-pane-header" });
-        header.createEl("h4", { text: `To review (${queue.length})` });
-        const { projects, kinds } = facets(memories);
-        this.select(header, "All projects", projects, this.filter.project, (project) => (this.filter.project = project));
-        this.select(header, "All kinds", kinds, this.filter.kind, (kind) => (this.filter.kind = kind));
-
-        if (queue.length === 0) {
-            root.createDiv({ cls: "memem-empty", text: "Nothing to review. New memories appear here as Claude learns them." });
-            return;
+        if (!this.list) {
+            this.list = root.createDiv({ cls: "memem-list", attr: { role: "listbox", "aria-label": "Memories to review" } });
         }
-        const list = root.createDiv({ cls: "memem-list", attr: { role: "listbox", "aria-label": "Memories to review" } });
-        this.selected = Math.min(this.selected, this.shown.length - 1);
-        this.shown.forEach((memory, index) => this.card(list, memory, index));
-        if (queue.length > SHOWN) list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more…` });
+        const list = this.list;
+        list.querySelector(".memem-empty, .memem-more")?.remove();
+        const keep = new Set(this.shown.map((m) => m.path));
+        for (const [path, card] of this.cards) {
+            if (!keep.has(path)) {
+                card.el.remove();
+                this.cards.delete(path);
+            }
+        }
+        // Only cards whose memory changed are drawn again; the rest are moved into place, never rebuilt.
+        let previous: HTMLElement | null = null;
+        for (const memory of this.shown) {
+            let card = this.cards.get(memory.path);
+            if (card?.memory !== memory) {
+                const el = this.card(memory);
+                if (card) card.el.replaceWith(el);
+                card = { memory, el };
+                this.cards.set(memory.path, card);
+            }
+            const expected: Element | null = previous ? previous.nextElementSibling : list.firstElementChild;
+            if (expected !== card.el) list.insertBefore(card.el, expected);
+            previous = card.el;
+        }
+        if (queue.length === 0) {
+            list.createDiv({ cls: "memem-empty", text: "Nothing to review. New memories appear here as Claude learns them." });
+        } else if (queue.length > SHOWN) {
+            list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more…` });
+        }
+        this.mark();
     }
 
-    private card(list: HTMLElement, memory: Memory, index: number): void {
-        const card = list.createDiv({
+    /** A filter whose last memory was just reviewed falls back to everything, and says so. */
+    private recoverFilter(projects: string[], kinds: string[]): void {
+        const gone: string[] = [];
+        if (this.filter.project && !projects.includes(this.filter.project)) {
+            gone.push(this.filter.project === GLOBAL ? "global memories" : `project ${this.filter.project}`);
+            this.filter.project = undefined;
+        }
+        if (this.filter.kind && !kinds.includes(this.filter.kind)) {
+            gone.push(`kind ${this.filter.kind}`);
+            this.filter.kind = undefined;
+        }
+        this.notice = gone.length ? `Nothing left to review for ${gone.join(" and ")}; showing everything.` : undefined;
+    }
+
+    private header(header: HTMLElement, count: number, projects: string[], kinds: string[]): void {
+        header.empty();
+        header.createEl("h4", { text: `To review (${count})` });
+        const filters = header.createDiv({ cls: "memem-filters" });
+        this.dropdown(filters, "All projects", projects, this.filter.project, (project) => (this.filter.project = project));
+        this.dropdown(filters, "All kinds", kinds, this.filter.kind, (kind) => (this.filter.kind = kind));
+        if (this.notice) header.createDiv({ cls: "memem-note", text: this.notice });
+    }
+
+    private card(memory: Memory): HTMLElement {
+        const card = createDiv({
             cls: "memem-card",
-            attr: { role: "option", tabindex: "0", "data-path": memory.path, "aria-selected": String(index === this.selected) },
+            attr: { role: "option", tabindex: "-1", "data-path": memory.path, "aria-selected": "false" },
         });
-        if (index === this.selected) card.addClass("is-selected");
-        card.addEventListener("focus", () => this.choose(index, false));
-        const title = card.createDiv({ cls: "memem-card-title", text: memory.title });
-        title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(memory)));
-        const meta = [memory.kind, memory.project ?? "global", memory.created, session(memory)].filter(Boolean);
+        card.addEventListener("focus", () => this.choose(memory.path, false));
+        card.addEventListener("click", () => this.choose(memory.path));
+        this.titleLink(card, memory);
+        const meta = [memory.kind, memory.project ?? "global", origin(memory)].filter(Boolean);
         card.createDiv({ cls: "memem-card-meta", text: meta.join(" · ") });
         const text = card.createDiv({ cls: "memem-card-snippet" });
-        const file = this.app.vault.getAbstractFileByPath(memory.path);
-        if (file instanceof TFile) void this.app.vault.cachedRead(file).then((body) => text.setText(snippet(body)));
+        void this.ctx.actions.vault.snippet(memory).then((s) => text.setText(s));
 
         const buttons = card.createDiv({ cls: "memem-actions" });
-        this.button(buttons, "Approve", "Approve (a): mark reviewed", () => this.ctx.actions.approve(memory), true);
-        this.button(buttons, "Edit", "Edit (e): open the note", () => this.ctx.actions.open(memory));
-        this.button(buttons, "Deprecate", "Deprecate (d), optionally naming its successor", async () =>
-            this.ctx.deprecateWithPrompt(memory.path),
-        );
-        this.button(buttons, "Reject", "Reject (x): move to the trash", () => this.ctx.actions.reject(memory)).addClass(
-            "mod-warning",
-        );
+        this.button(buttons, "Approve", "Approve (a): keep it as it is", () => this.approve(memory), true);
+        const more = buttons.createEl("button", {
+            cls: "clickable-icon memem-more-actions",
+            attr: { "aria-label": "More actions: edit, deprecate, reject" },
+        });
+        more.setText("⋯");
+        more.addEventListener("click", (event) => {
+            event.stopPropagation();
+            this.menu(memory).showAtMouseEvent(event);
+        });
+        return card;
     }
 
-    private select(parent: HTMLElement, all: string, values: string[], current: string | undefined, set: (v?: string) => void) {
+    private menu(memory: Memory): Menu {
+        const menu = new Menu();
+        menu.addItem((item) =>
+            item
+                .setTitle("Edit")
+                .setIcon("pencil")
+                .onClick(() => void this.act(() => this.ctx.actions.open(memory))),
+        );
+        menu.addItem((item) =>
+            item
+                .setTitle("Deprecate…")
+                .setIcon("archive")
+                .onClick(() => void this.deprecate(memory)),
+        );
+        menu.addItem((item) =>
+            item
+                .setTitle("Reject: move to the trash")
+                .setIcon("trash")
+                .onClick(() => void this.reject(memory)),
+        );
+        return menu;
+    }
+
+    private dropdown(parent: HTMLElement, all: string, values: string[], current: string | undefined, set: (v?: string) => void) {
         const select = parent.createEl("select", { cls: "dropdown", attr: { "aria-label": all } });
         select.createEl("option", { text: all, value: "" });
         for (const value of values) select.createEl("option", { text: value === GLOBAL ? "Global" : value, value });
         select.value = current ?? "";
         select.addEventListener("change", () => {
             set(select.value || undefined);
-            this.selected = 0;
-            void this.render();
+            this.selectedPath = undefined;
+            void this.redraw();
         });
     }
 
-    private choose(index: number, focus = true): void {
-        const cards = Array.from(this.content.querySelectorAll<HTMLElement>(".memem-card"));
-        if (cards.length === 0) return;
-        this.selected = Math.max(0, Math.min(index, cards.length - 1));
-        cards.forEach((card, i) => {
-            card.toggleClass("is-selected", i === this.selected);
-            card.setAttr("aria-selected", String(i === this.selected));
-        });
-        if (focus) cards[this.selected].focus();
+    /** Select (and focus) a card; the selection is a path, so it survives redraws and reordering. */
+    private choose(path: string | undefined, focus = true): void {
+        this.selectedPath = path;
+        const card = this.mark();
+        if (focus) card?.focus();
+    }
+
+    private mark(): HTMLElement | undefined {
+        const selected = this.selected;
+        let chosen: HTMLElement | undefined;
+        for (const [path, card] of this.cards) {
+            const on = path === selected?.path;
+            card.el.toggleClass("is-selected", on);
+            card.el.setAttr("aria-selected", String(on));
+            card.el.setAttr("tabindex", on ? "0" : "-1");
+            if (on) chosen = card.el;
+        }
+        return chosen;
+    }
+
+    /** The memory the selection moves to when `memory` leaves the list: the next one, else the one before. */
+    private successorOf(memory: Memory): string | undefined {
+        const at = this.shown.findIndex((m) => m.path === memory.path);
+        return (this.shown[at + 1] ?? this.shown[at - 1])?.path;
+    }
+
+    /** Approve, reject, deprecate: the memory leaves the list at once and focus moves to the next one. */
+    private async leave(memory: Memory, action: () => Promise<unknown>, refocus: boolean): Promise<void> {
+        const next = this.successorOf(memory);
+        this.settling.add(memory.path);
+        if (this.selectedPath === memory.path || !this.selectedPath) this.selectedPath = next;
+        await this.redraw();
+        if (refocus) this.choose(this.selectedPath);
+        if (!(await this.act(action))) {
+            this.settling.delete(memory.path);
+            await this.redraw();
+        }
+    }
+
+    private approve(memory: Memory): Promise<void> {
+        return this.leave(memory, () => this.ctx.actions.approve(memory), this.hasFocus());
+    }
+
+    private reject(memory: Memory): Promise<void> {
+        return this.leave(memory, () => this.ctx.actions.reject(memory), this.hasFocus());
+    }
+
+    /** Deprecating asks for a successor first; the list moves on only when the modal closed with a choice. */
+    private async deprecate(memory: Memory): Promise<void> {
+        const refocus = this.hasFocus();
+        const deprecated = await this.ctx.deprecateWithPrompt(memory.path);
+        if (deprecated) await this.leave(memory, async () => deprecated, refocus);
+        else if (refocus) this.choose(this.selectedPath);
+    }
+
+    /** The index saw the edit: the memory no longer needs hiding (it left the queue or it is back). */
+    private settled(change: IndexChange): void {
+        for (const path of change.paths) this.settling.delete(path);
+    }
+
+    private hasFocus(): boolean {
+        return this.content.contains(activeDocument.activeElement);
     }
 
     private onKey(event: KeyboardEvent): void {
-        if (event.target instanceof HTMLSelectElement || event.metaKey || event.ctrlKey || event.altKey) return;
-        const memory = this.shown[this.selected];
-        const run = (action: () => Promise<unknown>) => {
+        // Keys typed into a control, or while a modal is up, are not review keys.
+        const target = event.target as HTMLElement | null;
+        if (target?.closest("button, select, input, textarea, a") || event.metaKey || event.ctrlKey || event.altKey) return;
+        if (activeDocument.querySelector(".modal-container")) return;
+        const memory = this.selected;
+        const at = memory ? this.shown.indexOf(memory) : -1;
+        const move = (to: number) => {
             event.preventDefault();
-            void this.act(action).then(() => this.choose(this.selected));
+            this.choose(this.shown[Math.max(0, Math.min(to, this.shown.length - 1))]?.path);
         };
         switch (event.key) {
             case "ArrowDown":
             case "j":
-                event.preventDefault();
-                return this.choose(this.selected + 1);
+                return move(at + 1);
             case "ArrowUp":
             case "k":
+                return move(at - 1);
+            case "u":
                 event.preventDefault();
-                return this.choose(this.selected - 1);
+                void this.act(() => this.ctx.actions.undo());
+                return;
         }
         if (!memory) return;
-        if (event.key === "a") run(() => this.ctx.actions.approve(memory));
-        else if (event.key === "e" || event.key === "Enter") run(() => this.ctx.actions.open(memory));
-        else if (event.key === "d") run(async () => this.ctx.deprecateWithPrompt(memory.path));
-        else if (event.key === "x" || event.key === "Delete") run(() => this.ctx.actions.reject(memory));
+        const key = event.key;
+        if (!["a", "e", "Enter", "d", "x", "Delete"].includes(key)) return;
+        event.preventDefault();
+        if (key === "a") void this.approve(memory);
+        else if (key === "e" || key === "Enter") void this.act(() => this.ctx.actions.open(memory));
+        else if (key === "d") void this.deprecate(memory);
+        else void this.reject(memory);
     }
-}
-
-function session(memory: Memory): string | undefined {
-    if (!memory.sourceSession) return memory.sourceType;
-    return `session ${memory.sourceSession.slice(0, 8)}`;
 }

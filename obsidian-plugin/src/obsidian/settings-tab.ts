@@ -1,11 +1,30 @@
-/** Settings: where memories live and how to reach the daemon (discovered by default). */
+/**
+ * Settings: where memories live and how to reach the daemon (discovered by default). One table of
+ * settings feeds both Obsidian 1.13's declarative definitions (searchable in Settings) and the classic
+ * `display()` older versions call. The token is drawn as a password field and lives on this device.
+ */
 
-import { type App, type Plugin, PluginSettingTab, Setting } from "obsidian";
+import { type App, type Plugin, PluginSettingTab, Setting, type SettingDefinitionItem } from "obsidian";
 import { checkAddress, DEFAULT_SETTINGS, type MememSettings, normalizeFolder } from "../settings";
 
 export interface SettingsHost extends Plugin {
     settings: MememSettings;
+    device: { tokenHome(): string };
     saveSettings(): Promise<void>;
+}
+
+type TextKey = "memoriesFolder" | "daemonAddress" | "daemonToken" | "memDir";
+
+interface TextSetting {
+    key: TextKey;
+    name: string;
+    desc: string;
+    placeholder?: string;
+    secret?: boolean;
+    /** A reason to refuse the value, or nothing. */
+    validate?: (value: string) => string | null;
+    /** The value as stored. */
+    clean: (value: string) => string;
 }
 
 export class MememSettingTab extends PluginSettingTab {
@@ -16,55 +35,95 @@ export class MememSettingTab extends PluginSettingTab {
         super(app, host);
     }
 
+    private table(): TextSetting[] {
+        return [
+            {
+                key: "memoriesFolder",
+                name: "Memories folder",
+                desc: "The folder, relative to the vault, where memem keeps one note per memory.",
+                placeholder: DEFAULT_SETTINGS.memoriesFolder,
+                clean: (value) => normalizeFolder(value) || DEFAULT_SETTINGS.memoriesFolder,
+            },
+            {
+                key: "daemonAddress",
+                name: "Daemon address",
+                desc: "Leave empty to find the daemon serving this vault automatically (desktop); its port changes on every start.",
+                placeholder: "Found automatically",
+                validate: checkAddress,
+                clean: (value) => value.trim(),
+            },
+            {
+                key: "daemonToken",
+                name: "Daemon token",
+                desc: `Leave empty to read memem's per-install token from its state folder. Kept in ${this.host.device.tokenHome()}, never in the synced plugin data.`,
+                secret: true,
+                clean: (value) => value.trim(),
+            },
+            {
+                key: "memDir",
+                name: "State folder",
+                desc: "Where memem keeps its token and indexes on this device. Empty means the default, ~/.memem.",
+                clean: (value) => value.trim(),
+            },
+        ];
+    }
+
+    /** Obsidian 1.13+: the same settings, declared, so Settings search finds them. */
+    getSettingDefinitions(): SettingDefinitionItem[] {
+        return this.table().map((s) =>
+            s.secret
+                ? { name: s.name, desc: s.desc, render: (setting: Setting) => this.secretField(setting, s) }
+                : {
+                      name: s.name,
+                      desc: s.desc,
+                      control: {
+                          type: "text" as const,
+                          key: s.key,
+                          placeholder: s.placeholder,
+                          validate: (value: string) => s.validate?.(value) ?? undefined,
+                      },
+                  },
+        );
+    }
+
+    getControlValue(key: string): unknown {
+        return this.host.settings[key as TextKey];
+    }
+
+    async setControlValue(key: string, value: unknown): Promise<void> {
+        const setting = this.table().find((s) => s.key === key);
+        if (!setting || typeof value !== "string" || setting.validate?.(value)) return;
+        this.host.settings[setting.key] = setting.clean(value);
+        await this.host.saveSettings();
+    }
+
     display(): void {
         const { containerEl } = this;
-        const settings = this.host.settings;
         containerEl.empty();
-        new Setting(containerEl)
-            .setName("Memories folder")
-            .setDesc("The folder, relative to the vault, where memem keeps one note per memory.")
-            .addText((text) =>
-                text
-                    .setPlaceholder(DEFAULT_SETTINGS.memoriesFolder)
-                    .setValue(settings.memoriesFolder)
-                    .onChange(async (value) => {
-                        settings.memoriesFolder = normalizeFolder(value) || DEFAULT_SETTINGS.memoriesFolder;
-                        await this.host.saveSettings();
-                    }),
-            );
-        const address = new Setting(containerEl)
-            .setName("Daemon address")
-            .setDesc("Leave empty to find the daemon serving this vault automatically (desktop).");
-        address.addText((text) =>
+        for (const s of this.table()) {
+            const setting = new Setting(containerEl).setName(s.name).setDesc(s.desc);
+            if (s.secret) this.secretField(setting, s);
+            else this.textField(setting, s);
+        }
+    }
+
+    private textField(setting: Setting, s: TextSetting): void {
+        setting.addText((text) =>
             text
-                .setPlaceholder("http://127.0.0.1:8765")
-                .setValue(settings.daemonAddress)
+                .setPlaceholder(s.placeholder ?? "")
+                .setValue(this.host.settings[s.key])
                 .onChange(async (value) => {
-                    const problem = checkAddress(value);
-                    address.setDesc(problem ?? "Used instead of discovery.");
-                    if (problem) return;
-                    settings.daemonAddress = value.trim();
-                    await this.host.saveSettings();
+                    const problem = s.validate?.(value);
+                    setting.setDesc(problem ?? s.desc);
+                    if (!problem) await this.setControlValue(s.key, value);
                 }),
         );
-        new Setting(containerEl)
-            .setName("Daemon token")
-            .setDesc("Leave empty to read memem's per-install token from its state folder.")
-            .addText((text) => {
-                text.inputEl.type = "password";
-                text.setValue(settings.daemonToken).onChange(async (value) => {
-                    settings.daemonToken = value.trim();
-                    await this.host.saveSettings();
-                });
-            });
-        new Setting(containerEl)
-            .setName("memem state folder")
-            .setDesc("Where memem keeps its token and indexes (MEMEM_DIR). Empty means ~/.memem.")
-            .addText((text) =>
-                text.setValue(settings.memDir).onChange(async (value) => {
-                    settings.memDir = value.trim();
-                    await this.host.saveSettings();
-                }),
-            );
+    }
+
+    private secretField(setting: Setting, s: TextSetting): void {
+        setting.addText((text) => {
+            text.inputEl.type = "password";
+            text.setValue(this.host.settings[s.key]).onChange((value) => this.setControlValue(s.key, value));
+        });
     }
 }

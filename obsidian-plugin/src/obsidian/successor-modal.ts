@@ -6,12 +6,19 @@ import type { Memory } from "../memory/memory";
 const NONE = Symbol("no successor");
 type Choice = Memory | typeof NONE;
 
+/** What the person chose: deprecate with this successor (or none). */
+export interface SuccessorChoice {
+    successor?: Memory;
+}
+
 export class SuccessorModal extends FuzzySuggestModal<Choice> {
+    private settle?: (choice: SuccessorChoice | null) => void;
+    private chosen = false;
+
     constructor(
         app: App,
         private readonly memory: Memory,
         private readonly candidates: Memory[],
-        private readonly done: (successor: Memory | undefined) => void,
     ) {
         super(app);
         this.setPlaceholder(`Deprecate “${memory.title}”: which memory replaces it? (Esc cancels)`);
@@ -20,6 +27,14 @@ export class SuccessorModal extends FuzzySuggestModal<Choice> {
             { command: "↵", purpose: "deprecate" },
             { command: "esc", purpose: "cancel" },
         ]);
+    }
+
+    /** Open, and resolve once the modal is gone: the choice, or null when it was cancelled. */
+    prompt(): Promise<SuccessorChoice | null> {
+        return new Promise((resolve) => {
+            this.settle = resolve;
+            this.open();
+        });
     }
 
     getItems(): Choice[] {
@@ -32,6 +47,15 @@ export class SuccessorModal extends FuzzySuggestModal<Choice> {
     }
 
     onChooseItem(item: Choice): void {
-        this.done(item === NONE ? undefined : item);
+        this.chosen = true;
+        this.settle?.({ successor: item === NONE ? undefined : item });
+    }
+
+    onClose(): void {
+        super.onClose();
+        // Obsidian closes a suggester before it reports the choice: wait a tick before calling it a cancel.
+        window.setTimeout(() => {
+            if (!this.chosen) this.settle?.(null);
+        }, 0);
     }
 }

@@ -1,22 +1,111 @@
-/** Memories read from Obsidian's metadata cache: always what is on disk, never a private copy. */
+/**
+ * The memories of this vault, read from Obsidian's metadata cache: always what is on disk, never a
+ * private copy. One scan when the plugin starts (or the memories folder moves); after that the index
+ * follows the metadata cache's `changed` and the vault's `delete` / `rename` events one note at a time,
+ * and the first paragraph of each note is taken from the text those events carry.
+ */
 
-import { type App, TFile } from "obsidian";
+import { type App, type CachedMetadata, type EventRef, type TAbstractFile, TFile } from "obsidian";
 import type { Linktext } from "../memory/curation";
 import { memoryFromFrontmatter, type Memory } from "../memory/memory";
-import { MemorySet } from "../memory/memory-set";
+import { MemoryIndex } from "../memory/memory-index";
+import type { MemorySet } from "../memory/memory-set";
+import { snippet } from "../memory/snippet";
 
 export function inFolder(path: string, folder: string): boolean {
     return path.startsWith(`${folder}/`) && path.toLowerCase().endsWith(".md");
 }
 
-export function loadMemories(app: App, folder: string): MemorySet {
-    const memories: Memory[] = [];
-    for (const file of app.vault.getMarkdownFiles()) {
-        if (!inFolder(file.path, folder)) continue;
-        const memory = memoryFromFrontmatter(file.path, app.metadataCache.getFileCache(file)?.frontmatter, file.stat.mtime);
-        if (memory) memories.push(memory);
+/** How often the vault was scanned and notes were read: the benchmark and the tests hold these at zero. */
+export interface VaultCounters {
+    scans: number;
+    reads: number;
+}
+
+export class VaultMemories {
+    readonly index: MemoryIndex;
+    readonly counters: VaultCounters = { scans: 0, reads: 0 };
+    private readonly snippets = new Map<string, { mtime: number; text: string }>();
+    private refs: EventRef[] = [];
+
+    constructor(
+        private readonly app: App,
+        private readonly folder: () => string,
+    ) {
+        this.index = new MemoryIndex((linkpath, source) => app.metadataCache.getFirstLinkpathDest(linkpath, source)?.path ?? null);
     }
-    return new MemorySet(memories, (linkpath, source) => app.metadataCache.getFirstLinkpathDest(linkpath, source)?.path ?? null);
+
+    /** Subscribe to Obsidian's events; the caller registers the refs so they go when the plugin unloads. */
+    watch(): EventRef[] {
+        const { metadataCache, vault } = this.app;
+        this.refs = [
+            metadataCache.on("changed", (file, data, cache) => this.onChanged(file, data, cache)),
+            vault.on("delete", (file) => this.onDeleted(file)),
+            vault.on("rename", (file, oldPath) => this.onRenamed(file, oldPath)),
+        ];
+        return this.refs;
+    }
+
+    /** Read every memory once from the cache: at start, and when the memories folder setting changes. */
+    rebuild(): void {
+        this.counters.scans += 1;
+        this.snippets.clear();
+        const memories: Memory[] = [];
+        for (const file of this.app.vault.getMarkdownFiles()) {
+            const memory = this.memoryOf(file);
+            if (memory) memories.push(memory);
+        }
+        this.index.reset(memories);
+    }
+
+    memories(): MemorySet {
+        return this.index.snapshot();
+    }
+
+    memoryAt(path: string): Memory | undefined {
+        return this.index.get(path);
+    }
+
+    /** A note's first paragraph: from the last change event's text, else one cached read per note version. */
+    async snippet(memory: Memory, max = 160): Promise<string> {
+        const file = this.app.vault.getFileByPath(memory.path);
+        if (!file) return "";
+        const known = this.snippets.get(memory.path);
+        if (known?.mtime !== file.stat.mtime) {
+            this.counters.reads += 1;
+            const text = snippet(await this.app.vault.cachedRead(file), 400);
+            this.snippets.set(memory.path, { mtime: file.stat.mtime, text });
+        }
+        const text = this.snippets.get(memory.path)?.text ?? "";
+        return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+    }
+
+    private memoryOf(file: TFile, cache?: CachedMetadata | null): Memory | null {
+        if (!inFolder(file.path, this.folder())) return null;
+        const fm = (cache === undefined ? this.app.metadataCache.getFileCache(file) : cache)?.frontmatter;
+        return memoryFromFrontmatter(file.path, fm, file.stat.mtime);
+    }
+
+    private onChanged(file: TFile, data: string, cache: CachedMetadata): void {
+        if (!inFolder(file.path, this.folder())) return;
+        const text = snippet(data, 400);
+        const bodyChanged = this.snippets.get(file.path)?.text !== text;
+        this.snippets.set(file.path, { mtime: file.stat.mtime, text });
+        this.index.put(file.path, this.memoryOf(file, cache), bodyChanged);
+    }
+
+    private onDeleted(file: TAbstractFile): void {
+        this.snippets.delete(file.path);
+        this.index.delete(file.path);
+    }
+
+    private onRenamed(file: TAbstractFile, oldPath: string): void {
+        const known = this.snippets.get(oldPath);
+        this.snippets.delete(oldPath);
+        if (known) this.snippets.set(file.path, known);
+        const memory = file instanceof TFile ? this.memoryOf(file) : null;
+        if (this.index.get(oldPath) || memory) this.index.rename(oldPath, file.path, memory);
+    }
 }
 
 /** The shortest link text that reaches `target` from `sourcePath`, as Obsidian itself would write it. */

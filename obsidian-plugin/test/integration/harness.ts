@@ -16,7 +16,8 @@ import * as obsidian from "../shim/obsidian";
 export type Step =
     | { do: "approve" | "reject"; path: string }
     | { do: "deprecate"; path: string; successor?: string }
-    | { do: "resolve"; left: string; right: string; how: "Keep left" | "Keep right" | "Keep both" | "Merge" }
+    | { do: "resolve"; left: string; right: string; how: "Keep older" | "Keep newer" | "Both hold" | "Merge" }
+    | { do: "undo" }
     | { do: "related"; path: string }
     | { do: "status" }
     | { do: "panes" };
@@ -59,6 +60,11 @@ export function folderStorage(root: string): obsidian.VaultStorage {
         async trash(path) {
             mkdirSync(join(root, ".trash"), { recursive: true });
             renameSync(join(root, path), join(root, ".trash", path.split("/").pop() ?? path));
+        },
+        async move(from, to) {
+            mkdirSync(dirname(join(root, to)), { recursive: true });
+            renameSync(join(root, from), join(root, to));
+            return stored(to);
         },
     };
 }
@@ -114,7 +120,11 @@ export async function run(loaded: LoadedPlugin, step: Step): Promise<unknown> {
             const pane = await view("memem-review");
             const card = [...pane.querySelectorAll(".memem-card")].find((c) => c.getAttribute("data-path") === step.path);
             if (!card) throw new Error(`${step.path} is not in the review pane`);
-            button(card, step.do === "approve" ? "Approve" : "Reject").click();
+            if (step.do === "approve") button(card, "Approve").click();
+            else {
+                (card.querySelector(".memem-more-actions") as HTMLElement).click();
+                (obsidian.menus.at(-1) as obsidian.Menu).pick("Reject");
+            }
             break;
         }
         case "deprecate": {
@@ -132,7 +142,17 @@ export async function run(loaded: LoadedPlugin, step: Step): Promise<unknown> {
             const pairs = [...pane.querySelectorAll(".memem-pair")];
             const pair = pairs.find((p) => p.getAttribute("data-left") === step.left && p.getAttribute("data-right") === step.right);
             if (!pair) throw new Error(`no open contradiction ${step.left} ↔ ${step.right}`);
-            button(pair, step.how).click();
+            if (step.how === "Keep older" || step.how === "Keep newer") {
+                button(pair.querySelector(step.how === "Keep older" ? ".memem-side-older" : ".memem-side-newer")!, "Keep this").click();
+            } else if (step.how === "Both hold") button(pair, "Both hold").click();
+            else {
+                (pair.querySelector(".memem-more-actions") as HTMLElement).click();
+                (obsidian.menus.at(-1) as obsidian.Menu).pick("Merge");
+            }
+            break;
+        }
+        case "undo": {
+            await (plugin as unknown as { actions: { undo(): Promise<boolean> } }).actions.undo();
             break;
         }
         case "related": {

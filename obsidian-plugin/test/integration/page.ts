@@ -16,6 +16,7 @@ const storage: obsidian.VaultStorage = {
     read: (path) => w.mememBridge("read", path) as Promise<string>,
     write: (path, data) => w.mememBridge("write", path, data) as Promise<obsidian.StoredFile>,
     trash: (path) => w.mememBridge("trash", path) as Promise<void>,
+    move: (from, to) => w.mememBridge("move", from, to) as Promise<obsidian.StoredFile>,
 };
 obsidian.network.request = (request) => w.mememBridge("fetch", request) as Promise<{ status: number; text: string }>;
 

@@ -77,6 +77,9 @@ describe("resolving a contradiction", () => {
         expect(after[older.path].contradicts).toBeUndefined();
         expect(after[older.path].supersedes).toEqual(["[[Tests run without -x]]"]);
         expect(after[older.path].status).toBe("active");
+        // Choosing it is a review of it; the deprecated one is left as it was.
+        expect(after[older.path].reviewed).toBe(TODAY);
+        expect(after[newer.path].reviewed).toBeUndefined();
     });
 
     it("keep right is the mirror image", () => {
@@ -93,6 +96,8 @@ describe("resolving a contradiction", () => {
         expect(after[newer.path].consistent_with).toEqual(["[[Tests run with pytest -x]]"]);
         expect(after[older.path].status).toBe("active");
         expect(after[newer.path].status).toBe("active");
+        expect(after[older.path].reviewed).toBe(TODAY);
+        expect(after[newer.path].reviewed).toBe(TODAY);
     });
 
     it("keep both leaves contradictions with third notes alone", () => {
@@ -107,7 +112,7 @@ describe("resolving a contradiction", () => {
         expect(fm.contradicts).toEqual(["[[Use uv for Python installs]]"]);
     });
 
-    it("merge: a new reviewed note supersedes both, which are deprecated", () => {
+    it("merge: a new unreviewed note in their folder supersedes both, which are deprecated", () => {
         const plan = curator.merge(older, newer, { a: files[older.path], b: files[newer.path] }, "mem-20261124-abcdef", "memem/memories");
         const after = applyPlan(plan);
         expect(after[older.path]).toMatchObject({ status: "deprecated", deprecated_reason: "merged into mem-20261124-abcdef" });
@@ -118,7 +123,6 @@ describe("resolving a contradiction", () => {
             id: "mem-20261124-abcdef",
             project: "example-app",
             status: "active",
-            reviewed: TODAY,
             source_type: "user",
             supersedes: ["[[Tests run with pytest -x]]", "[[Tests run without -x]]"],
             tags: ["testing", "ci"],
@@ -126,5 +130,28 @@ describe("resolving a contradiction", () => {
         expect(created.body).toContain("first failure stops the run");
         expect(created.body).toContain("every failure shows in one run");
         expect(created.body).not.toContain("---");
+        // Still holds both bodies: it waits in the review queue until the person edits it into one.
+        expect(created.frontmatter.reviewed).toBeUndefined();
+        expect(created.folder).toBe("memem/memories");
+        expect(created.title).toBe("Tests run with pytest -x (merged)");
+    });
+
+    it("merge puts a project's pair in their folder and two folders' pair at the root, with link text from the vault", () => {
+        const uv = byTitle("Use uv for Python installs");
+        const pytest = byTitle("Run tests with pytest -x before pushing");
+        const linktext = (target: { path: string }, source: string) => `${target.path.replace(/\.md$/, "")}@${source}`;
+        const local = new Curator(memories, TODAY, linktext);
+        const same = local.merge(uv, pytest, { a: "a", b: "b" }, "mem-1", "memem/memories");
+        expect(same.create!.folder).toBe("memem/memories/example-app");
+        expect(same.create!.frontmatter.supersedes).toEqual([
+            "[[memem/memories/example-app/Use uv for Python installs@memem/memories/example-app/Use uv for Python installs (merged).md]]",
+            "[[memem/memories/example-app/Run tests with pytest -x before pushing@memem/memories/example-app/Use uv for Python installs (merged).md]]",
+        ]);
+        const apart = local.merge(uv, older, { a: "a", b: "b" }, "mem-2", "memem/memories");
+        expect(apart.create!.folder).toBe("memem/memories");
+        const atRoot = { ...older, path: "Loose note.md" };
+        expect(local.merge(atRoot, { ...newer, path: "Other.md" }, { a: "a", b: "b" }, "mem-3", "memem/memories").create!.folder).toBe(
+            "memem/memories",
+        );
     });
 });

@@ -1,23 +1,41 @@
-/** The actions executed through the (mocked at its edge) Obsidian API on real note text. */
+/**
+ * The actions executed through the Obsidian API stand-in on real note text. The stand-in parses after a
+ * write a task later, as Obsidian's metadata cache does, so `settle()` waits for the cache like the app.
+ */
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { MemoryActions, newId } from "../../src/obsidian/actions";
-import { App, memoryStorage, notices } from "../shim/obsidian";
+import { VaultMemories } from "../../src/obsidian/vault-memories";
+import { App, memoryStorage, noticeEls, notices } from "../shim/obsidian";
 import { frontmatterOf, MINED_PAIR, templateFiles } from "../fixtures";
 
 const FOLDER = "memem/memories";
 const OLDER = "memem/memories/Tests run with pytest -x.md";
 const NEWER = "memem/memories/Tests run without -x.md";
+const SUCCESSOR = "memem/memories/example-app/Run tests with pytest -x before pushing.md";
 
 let storage: ReturnType<typeof memoryStorage>;
+let app: App;
+let vault: VaultMemories;
 let actions: MemoryActions;
 
-beforeEach(async () => {
-    storage = memoryStorage({ ...templateFiles(), ...MINED_PAIR });
-    const app = new App(storage);
+async function start(files: Record<string, string>): Promise<void> {
+    storage = memoryStorage(files);
+    app = new App(storage);
     await app.vault.load();
-    actions = new MemoryActions(app as never, () => FOLDER);
-});
+    vault = new VaultMemories(app as never, () => FOLDER);
+    vault.watch();
+    vault.rebuild();
+    actions = new MemoryActions(app as never, vault, () => FOLDER);
+}
+
+beforeEach(() => start({ ...templateFiles(), ...MINED_PAIR }));
+
+/** Wait until every write has been parsed, as the metadata cache does some time after each write. */
+const settle = async () => {
+    do await new Promise((r) => setTimeout(r, 0));
+    while (app.metadataCache.pending > 0);
+};
 
 const memory = (path: string) => {
     const found = actions.memoryAt(path);
@@ -34,12 +52,28 @@ describe("actions through processFrontMatter", () => {
         expect(frontmatterOf(after).custom_key).toBe("kept as is");
         expect(after.split("\n---\n")[1]).toBe(before.split("\n---\n")[1]);
         expect(after).toContain('  - "[[Tests run without -x]]"'); // Obsidian-style YAML: quoted wikilinks
-        expect(notices.at(-1)).toMatch(/Approved/);
-        expect(actions.memoryAt(OLDER)?.reviewed).toBeTruthy(); // the metadata cache saw the edit
+        expect(notices.at(-1)).toBe("memem: Approved “Tests run with pytest -x”");
+        expect(actions.memoryAt(OLDER)?.reviewed).toBeUndefined(); // the cache has not parsed the write yet
+        await settle();
+        expect(actions.memoryAt(OLDER)?.reviewed).toBeTruthy(); // now the index follows the cache
+    });
+
+    it("approves without scanning the vault, reading only the note it edits", async () => {
+        const scans = vault.counters.scans;
+        let listed = 0;
+        const original = app.vault.getMarkdownFiles.bind(app.vault);
+        app.vault.getMarkdownFiles = () => {
+            listed += 1;
+            return original();
+        };
+        await actions.approve(memory(OLDER));
+        await settle();
+        expect(listed).toBe(0);
+        expect(vault.counters.scans).toBe(scans);
     });
 
     it("deprecate with a successor edits both notes", async () => {
-        const successor = memory("memem/memories/example-app/Run tests with pytest -x before pushing.md");
+        const successor = memory(SUCCESSOR);
         await actions.deprecate(memory(OLDER), successor);
         expect(frontmatterOf(storage.files[OLDER])).toMatchObject({ status: "deprecated" });
         expect(frontmatterOf(storage.files[successor.path]).supersedes).toEqual(["[[Tests run with pytest -x]]"]);
@@ -49,26 +83,40 @@ describe("actions through processFrontMatter", () => {
         await actions.reject(memory(NEWER));
         expect(storage.trashed).toEqual([NEWER]);
         expect(actions.memoryAt(NEWER)).toBeUndefined();
+        expect(notices.at(-1)).toBe("memem: Moved “Tests run without -x” to the trash");
     });
 
-    it("keep both and keep one resolve the pair", async () => {
+    it("keep both and keep one resolve the pair and mark the kept notes reviewed", async () => {
         await actions.keepBoth(memory(OLDER), memory(NEWER));
         expect(frontmatterOf(storage.files[OLDER]).consistent_with).toEqual(["[[Tests run without -x]]"]);
         expect(frontmatterOf(storage.files[NEWER]).contradicts).toBeUndefined();
+        expect(frontmatterOf(storage.files[OLDER]).reviewed).toMatch(/^\d{4}-/);
+        expect(frontmatterOf(storage.files[NEWER]).reviewed).toMatch(/^\d{4}-/);
     });
 
-    it("merge creates one new note that supersedes both, under a free name", async () => {
-        storage.files["memem/memories/Tests run with pytest -x (merged).md"] = "taken";
-        const app = new App(storage);
-        await app.vault.load();
-        actions = new MemoryActions(app as never, () => FOLDER);
+    it("merge creates one unreviewed note in the originals' folder that supersedes both, under a free name", async () => {
+        await start({ ...templateFiles(), ...MINED_PAIR, "memem/memories/Tests run with pytest -x (merged).md": "taken" });
         const created = await actions.merge(memory(OLDER), memory(NEWER));
         expect(created?.path).toBe("memem/memories/Tests run with pytest -x (merged) 2.md");
         const fm = frontmatterOf(storage.files[created!.path]);
         expect(fm.id).toMatch(/^mem-\d{8}-[a-z0-9]{6}$/);
+        expect(fm.reviewed).toBeUndefined();
+        expect(fm.project).toBe("example-app");
         expect(fm.supersedes).toEqual(["[[Tests run with pytest -x]]", "[[Tests run without -x]]"]);
         expect(frontmatterOf(storage.files[OLDER]).status).toBe("deprecated");
         expect(storage.files["memem/memories/Tests run with pytest -x (merged).md"]).toBe("taken");
+    });
+
+    it("merges two memories of a project folder into that folder, linking them by unambiguous link text", async () => {
+        const a = "memem/memories/example-app/Use uv for Python installs.md";
+        await start({ ...templateFiles(), "memem/memories/other/Use uv for Python installs.md": "---\nid: x\n---\n" });
+        const created = await actions.merge(memory(a), memory(SUCCESSOR));
+        expect(created?.path.startsWith("memem/memories/example-app/")).toBe(true);
+        // Two notes share the name: Obsidian's link text for this one is its path.
+        expect(frontmatterOf(storage.files[created!.path]).supersedes).toEqual([
+            "[[memem/memories/example-app/Use uv for Python installs]]",
+            "[[Run tests with pytest -x before pushing]]",
+        ]);
     });
 
     it("refuses to act on a note that vanished, changing nothing", async () => {
@@ -82,5 +130,52 @@ describe("actions through processFrontMatter", () => {
 
     it("makes ids in memem's format", () => {
         expect(newId(new Date(2026, 10, 24))).toMatch(/^mem-20261124-[a-z0-9]{6}$/);
+    });
+});
+
+describe("undo", () => {
+    it("puts back every file a keep touched, byte for byte", async () => {
+        const before = { [OLDER]: storage.files[OLDER], [NEWER]: storage.files[NEWER] };
+        await actions.keep(memory(NEWER), memory(OLDER));
+        expect(storage.files[OLDER]).not.toBe(before[OLDER]);
+        expect(await actions.undo()).toBe(true);
+        expect(storage.files[OLDER]).toBe(before[OLDER]);
+        expect(storage.files[NEWER]).toBe(before[NEWER]);
+        expect(notices.at(-1)).toBe("memem: undid “Kept “Tests run without -x”; “Tests run with pytest -x” deprecated”");
+        expect(await actions.undo()).toBe(false);
+        expect(notices.at(-1)).toBe("memem: Nothing to undo.");
+    });
+
+    it("brings a rejected note back and removes a merged one", async () => {
+        const text = storage.files[NEWER];
+        await actions.reject(memory(NEWER));
+        await actions.undo();
+        expect(storage.files[NEWER]).toBe(text);
+        await settle();
+        const created = await actions.merge(memory(OLDER), memory(NEWER));
+        await actions.undo();
+        expect(storage.files[created!.path]).toBeUndefined();
+        expect(storage.trashed).toContain(created!.path);
+        expect(frontmatterOf(storage.files[OLDER]).status).toBe("active");
+    });
+
+    it("never overwrites a note edited since the action", async () => {
+        await actions.approve(memory(OLDER));
+        const file = app.vault.getFileByPath(OLDER)!;
+        await app.vault.modify(file, `${storage.files[OLDER]}\nA line the person added.\n`);
+        const edited = storage.files[OLDER];
+        expect(await actions.undo()).toBe(false);
+        expect(storage.files[OLDER]).toBe(edited);
+        expect(notices.at(-1)).toMatch(/changed since .*nothing was undone/);
+    });
+
+    it("is offered on the action's notice", async () => {
+        const before = storage.files[OLDER];
+        await actions.approve(memory(OLDER));
+        const undo = noticeEls.at(-1)?.querySelector("button") as HTMLButtonElement;
+        expect(undo.textContent).toBe("Undo");
+        undo.click();
+        await settle();
+        expect(storage.files[OLDER]).toBe(before);
     });
 });

@@ -63,5 +63,25 @@ export function installDomHelpers(win: { HTMLElement: typeof HTMLElement; docume
             else this.setAttribute(name, String(value));
         },
     };
+    helpers.appendText = function (this: HTMLElement, text: string) {
+        this.appendChild(this.ownerDocument.createTextNode(text));
+    };
+    /** Obsidian's `isShown`: in the document and not inside anything hidden. */
+    helpers.isShown = function (this: HTMLElement) {
+        if (!this.isConnected) return false;
+        for (let el: HTMLElement | null = this; el; el = el.parentElement) if (el.style.display === "none" || el.hidden) return false;
+        return true;
+    };
     for (const [name, fn] of Object.entries(helpers)) Object.defineProperty(proto, name, { value: fn, configurable: true });
+    // Obsidian's globals: createEl/createDiv/createSpan on a detached element, and the active document.
+    const g = globalThis as Record<string, unknown>;
+    const detached = () => win.document.createElement("div") as unknown as Record<string, (...a: unknown[]) => HTMLElement>;
+    g.createEl = (tag: string, o?: unknown) => {
+        const el = detached().createEl(tag, o);
+        el.remove();
+        return el;
+    };
+    g.createDiv = (o?: unknown) => (g.createEl as (t: string, o?: unknown) => HTMLElement)("div", o);
+    g.createSpan = (o?: unknown) => (g.createEl as (t: string, o?: unknown) => HTMLElement)("span", o);
+    g.activeDocument = win.document;
 }

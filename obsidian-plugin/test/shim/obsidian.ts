@@ -22,6 +22,8 @@ export interface VaultStorage {
     write(path: string, data: string): Promise<StoredFile>;
     /** Obsidian's local trash: the note moves to `.trash/`, recoverable. */
     trash(path: string): Promise<void>;
+    /** A rename or move inside the vault. */
+    move(from: string, to: string): Promise<StoredFile>;
 }
 
 export function memoryStorage(files: Record<string, string>): VaultStorage & { files: Record<string, string>; trashed: string[] } {
@@ -46,6 +48,12 @@ export function memoryStorage(files: Record<string, string>): VaultStorage & { f
         async trash(path) {
             trashed.push(path);
             delete files[path];
+        },
+        async move(from, to) {
+            files[to] = files[from];
+            delete files[from];
+            mtimes[to] = clock++;
+            return { path: to, mtime: mtimes[to], size: files[to].length };
         },
     };
 }
@@ -148,7 +156,7 @@ export class Vault extends Events {
             if (!stored.path.endsWith(".md") || stored.path.startsWith(".")) continue;
             const file = new TFile(stored.path, stored.mtime, stored.size);
             this.files.set(file.path, file);
-            this.metadata().index(file, await this.storage.read(file.path));
+            this.metadata().index(file, await this.storage.read(file.path), true);
         }
     }
 
@@ -187,6 +195,17 @@ export class Vault extends Events {
         this.metadata().index(file, data);
         return file;
     }
+    /** Move a note: the file object keeps its identity, `rename` fires with the old path. */
+    async rename(file: TFile, newPath: string): Promise<void> {
+        const stored = await this.storage.move(file.path, newPath);
+        const oldPath = file.path;
+        this.files.delete(oldPath);
+        file.setPath(newPath);
+        file.stat = { ...file.stat, mtime: stored.mtime };
+        this.files.set(newPath, file);
+        this.metadata().move(oldPath, newPath);
+        this.trigger("rename", file, oldPath);
+    }
     async trash(file: TFile, _system: boolean): Promise<void> {
         await this.storage.trash(file.path);
         this.files.delete(file.path);
@@ -209,7 +228,23 @@ export class MetadataCache extends Events {
     constructor(private readonly vault: () => Vault) {
         super();
     }
-    index(file: TFile, text: string): void {
+    /**
+     * Parse a note. At vault load it is immediate (Obsidian opens a vault with its cache ready); after a
+     * write the parse lands a task later, as in Obsidian, where a worker parses the file after `modify`
+     * and `processFrontMatter` resolve: code must not read its own edit back from the cache at once.
+     * Each parse fires `changed` (file, text, cache), then `resolved`, as the API documents.
+     */
+    index(file: TFile, text: string, immediate = false): void {
+        if (immediate) return this.parse(file, text);
+        this.pending += 1;
+        setTimeout(() => {
+            this.pending -= 1;
+            if (this.vault().getFileByPath(file.path) === file) this.parse(file, text);
+        }, 0);
+    }
+    /** Writes whose parse has not landed yet: tests wait for zero, as Obsidian's cache settles. */
+    pending = 0;
+    private parse(file: TFile, text: string): void {
         const { yaml } = splitFrontmatter(text);
         let frontmatter: Record<string, unknown> | undefined;
         try {
@@ -221,6 +256,13 @@ export class MetadataCache extends Events {
         const entry = frontmatter ? { frontmatter } : {};
         this.cache.set(file.path, entry);
         this.trigger("changed", file, text, entry);
+        this.trigger("resolved");
+    }
+    /** A rename moves the cache entry; Obsidian fires no `changed` for it (the vault fires `rename`). */
+    move(oldPath: string, newPath: string): void {
+        const entry = this.cache.get(oldPath);
+        this.cache.delete(oldPath);
+        if (entry) this.cache.set(newPath, entry);
     }
     forget(file: TFile): void {
         this.cache.delete(file.path);
@@ -297,7 +339,17 @@ export class Workspace extends Events {
         super();
         this.containerEl = document.createElement("div");
         this.containerEl.className = "workspace";
+        // In the document, as Obsidian's workspace is: a pane in it is shown unless hidden (see isShown).
+        document.body.appendChild(this.containerEl);
     }
+    layoutReady = true;
+    /** What a click on an internal link does: open its target (in a new tab with the modifier). */
+    async openLinkText(linktext: string, sourcePath: string, newLeaf?: boolean | string): Promise<void> {
+        const file = this.app.metadataCache.getFirstLinkpathDest(linktext, sourcePath);
+        this.linkOpens.push({ linktext, newLeaf: newLeaf ?? false });
+        if (file) this.setActiveFile(file);
+    }
+    linkOpens: { linktext: string; newLeaf: boolean | string }[] = [];
     getLeavesOfType(type: string): WorkspaceLeaf[] {
         return this.leaves.filter((l) => l.view?.getViewType() === type);
     }
@@ -319,10 +371,40 @@ export class Workspace extends Events {
     onLayoutReady(cb: () => void): void {
         cb();
     }
+    /** Re-layout (a tab shown, a sidebar opened): Obsidian fires `layout-change`. */
+    layoutChanged(): void {
+        this.trigger("layout-change");
+    }
+}
+
+/** Obsidian 1.11.4+: secrets in the system keychain, by lowercase id. */
+export class SecretStorage {
+    private secrets = new Map<string, string>();
+    setSecret(id: string, secret: string): void {
+        if (!/^[a-z0-9-]+$/.test(id)) throw new Error(`invalid secret id ${id}`);
+        this.secrets.set(id, secret);
+    }
+    getSecret(id: string): string | null {
+        return this.secrets.get(id) ?? null;
+    }
+    listSecrets(): string[] {
+        return [...this.secrets.keys()];
+    }
 }
 
 export class App {
     vault: Vault;
+    secretStorage: SecretStorage = new SecretStorage();
+    /** The vault's localStorage on this device (Obsidian 1.8.7+): JSON values, `null` clears. */
+    readonly localStorage = new Map<string, string>();
+    loadLocalStorage(key: string): unknown {
+        const raw = this.localStorage.get(key);
+        return raw === undefined ? null : (JSON.parse(raw) as unknown);
+    }
+    saveLocalStorage(key: string, data: unknown): void {
+        if (data === null) this.localStorage.delete(key);
+        else this.localStorage.set(key, JSON.stringify(data));
+    }
     metadataCache: MetadataCache;
     fileManager: FileManager;
     workspace: Workspace;
@@ -406,6 +488,10 @@ export class Plugin extends Component {
     addSettingTab(tab: PluginSettingTab): void {
         this.settingTabs.push(tab);
     }
+    hoverSources = new Map<string, { display: string; defaultMod: boolean }>();
+    registerHoverLinkSource(id: string, info: { display: string; defaultMod: boolean }): void {
+        this.hoverSources.set(id, info);
+    }
 }
 
 export class PluginSettingTab {
@@ -447,6 +533,8 @@ export class Setting {
         this.settingEl = document.createElement("div");
         this.settingEl.className = "setting-item";
         this.descEl = document.createElement("div");
+        this.descEl.className = "setting-item-description";
+        this.settingEl.appendChild(this.descEl);
         parent.appendChild(this.settingEl);
     }
     setName(name: string): this {
@@ -464,21 +552,42 @@ export class Setting {
 }
 
 export const notices: string[] = [];
+/** Shown notices, newest last, with their elements (a notice may carry a button, like Undo). */
+export const noticeEls: HTMLElement[] = [];
 export class Notice {
-    constructor(message: string) {
+    messageEl: HTMLElement;
+    constructor(message: string, _duration?: number) {
         notices.push(message);
+        this.messageEl = document.createElement("div");
+        this.messageEl.className = "notice";
+        this.messageEl.textContent = message;
+        noticeEls.push(this.messageEl);
+    }
+    hide(): void {
+        this.messageEl.remove();
     }
 }
 
 export const openModals: Modal[] = [];
 export class Modal {
-    constructor(readonly app: App) {}
+    /** Obsidian puts an open modal in a `.modal-container` on the body; it takes the keyboard. */
+    containerEl: HTMLElement;
+    constructor(readonly app: App) {
+        this.containerEl = document.createElement("div");
+        this.containerEl.className = "modal-container";
+    }
     open(): void {
         openModals.push(this);
+        document.body.appendChild(this.containerEl);
+        this.onOpen();
     }
     close(): void {
         openModals.splice(openModals.indexOf(this), 1);
+        this.containerEl.remove();
+        this.onClose();
     }
+    onOpen(): void {}
+    onClose(): void {}
 }
 
 export abstract class FuzzySuggestModal<T> extends Modal {
@@ -490,7 +599,11 @@ export abstract class FuzzySuggestModal<T> extends Modal {
     abstract getItems(): T[];
     abstract getItemText(item: T): string;
     abstract onChooseItem(item: T, evt: MouseEvent | KeyboardEvent): void;
-    /** What typing `query` and pressing Enter does: the first item whose text contains it. */
+    /** Esc: the suggester closes without a choice. */
+    cancel(): void {
+        this.close();
+    }
+    /** What typing `query` and pressing Enter does (Obsidian closes the suggester, then reports the choice). */
     choose(query: string): T {
         const item = this.getItems().find((i) => this.getItemText(i).toLowerCase().includes(query.toLowerCase()));
         if (item === undefined) throw new Error(`no suggestion matches ${query}`);
@@ -500,7 +613,56 @@ export abstract class FuzzySuggestModal<T> extends Modal {
     }
 }
 
-export class Menu {}
+export class MenuItem {
+    title = "";
+    icon = "";
+    handler?: (evt: MouseEvent | KeyboardEvent) => unknown;
+    setTitle(title: string): this {
+        this.title = title;
+        return this;
+    }
+    setIcon(icon: string): this {
+        this.icon = icon;
+        return this;
+    }
+    onClick(fn: (evt: MouseEvent | KeyboardEvent) => unknown): this {
+        this.handler = fn;
+        return this;
+    }
+}
+
+/** The last menu shown; a test picks an item by title as a click would. */
+export const menus: Menu[] = [];
+export class Menu {
+    items: MenuItem[] = [];
+    addItem(cb: (item: MenuItem) => unknown): this {
+        const item = new MenuItem();
+        cb(item);
+        this.items.push(item);
+        return this;
+    }
+    showAtMouseEvent(_evt: MouseEvent): this {
+        menus.push(this);
+        return this;
+    }
+    showAtPosition(_pos: { x: number; y: number }): this {
+        menus.push(this);
+        return this;
+    }
+    /** Click the item whose title starts with `title`. */
+    pick(title: string): void {
+        const item = this.items.find((i) => i.title.startsWith(title));
+        if (!item) throw new Error(`no menu item ${title}`);
+        void item.handler?.(new MouseEvent("click"));
+    }
+}
+
+export const Keymap = {
+    /** Ctrl (Cmd on macOS) opens a link in a new tab. */
+    isModEvent(evt?: MouseEvent | KeyboardEvent | null): boolean | "tab" {
+        return evt && (evt.ctrlKey || evt.metaKey) ? "tab" : false;
+    },
+};
 
 // ---- functions ------------------------------------------------------------------------------------
 
@@ -511,7 +673,14 @@ export function parseYaml(text: string): unknown {
 }
 
 export function stringifyYaml(value: unknown): string {
-    return stringify(value, { lineWidth: 0 });
+    // As Obsidian writes (checked against captured notes in test/obsidian/captured.test.ts): no line
+    // wrapping, block lists indented two spaces, an empty value as `key: `.
+    const lines = stringify(value, { lineWidth: 0, nullStr: "" }).split("\n");
+    const indent = (line: string) => line.length - line.trimStart().length;
+    // `key:` with nothing nested under it is an empty value, which Obsidian writes as `key: `.
+    return lines
+        .map((line, i) => (line.endsWith(":") && !(indent(lines[i + 1] ?? "") > indent(line)) && !lines[i + 1]?.trimStart().startsWith("- ") ? `${line} ` : line))
+        .join("\n");
 }
 
 export function normalizePath(path: string): string {

@@ -1,7 +1,9 @@
 "use strict";
+var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
 var __export = (target, all) => {
   for (var name in all)
@@ -15,6 +17,14 @@ var __copyProps = (to, from, except, desc) => {
   }
   return to;
 };
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
 // src/main.ts
@@ -30,9 +40,10 @@ var DaemonUnavailable = class extends Error {
 };
 var SIMILAR_FLOOR = 0.2;
 var DaemonClient = class {
-  constructor(endpoint, transport) {
+  constructor(endpoint, transport, lost = () => void 0) {
     this.endpoint = endpoint;
     this.transport = transport;
+    this.lost = lost;
   }
   async status() {
     return await this.request("GET", "/v1/status");
@@ -48,7 +59,7 @@ var DaemonClient = class {
       rerank: false
     });
     const top = Math.max(0, ...data.results.map((hit) => hit.score));
-    return data.results.filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top).slice(0, limit);
+    return data.results.filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top).slice(0, limit).map((hit) => ({ ...hit, share: top > 0 ? hit.score / top : 0 }));
   }
   async neighbors(id) {
     const data = await this.request("POST", "/v1/op/neighbors", { id });
@@ -70,9 +81,11 @@ var DaemonClient = class {
         body: payload === void 0 ? void 0 : JSON.stringify(payload)
       });
     } catch (error) {
+      this.lost();
       throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
     }
     if (response.status === 401 || response.status === 403) {
+      this.lost();
       throw new DaemonUnavailable("memem's daemon refused the token (check the token in settings)");
     }
     if (response.status >= 400) {
@@ -103,6 +116,111 @@ async function discoverDaemon(options, files) {
   }
   return null;
 }
+
+// src/settings.ts
+var DEFAULT_SETTINGS = Object.freeze({
+  memoriesFolder: "memem/memories",
+  memDir: "",
+  daemonAddress: "",
+  daemonToken: "",
+  statusSeconds: 15
+});
+var DEVICE_KEYS = ["memDir", "daemonAddress", "daemonToken"];
+function splitSettings(settings) {
+  const synced = { ...settings };
+  const device = {};
+  for (const key of DEVICE_KEYS) {
+    device[key] = settings[key];
+    delete synced[key];
+  }
+  return { synced, device };
+}
+function mergeSettings(saved) {
+  const merged = { ...DEFAULT_SETTINGS };
+  if (saved && typeof saved === "object") {
+    const data = saved;
+    for (const key of Object.keys(DEFAULT_SETTINGS)) {
+      const value = data[key];
+      if (typeof value === typeof DEFAULT_SETTINGS[key]) merged[key] = value;
+    }
+  }
+  merged.memoriesFolder = normalizeFolder(merged.memoriesFolder) || DEFAULT_SETTINGS.memoriesFolder;
+  merged.statusSeconds = Math.max(2, Math.min(3600, Math.round(merged.statusSeconds)));
+  return merged;
+}
+function normalizeFolder(folder) {
+  return folder.trim().replace(/\\/g, "/").replace(/\/+/g, "/").replace(/^\/|\/$/g, "");
+}
+function checkAddress(address) {
+  if (!address.trim()) return null;
+  try {
+    const url = new URL(address.trim());
+    if (url.protocol !== "http:") return "The address must start with http://";
+    if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
+      return "memem's daemon listens on loopback only (127.0.0.1 or localhost)";
+    }
+    return null;
+  } catch {
+    return "Not an address; for example http://127.0.0.1:54321";
+  }
+}
+
+// src/daemon/locate.ts
+var TRUST_MS = 3e4;
+var DaemonLocator = class {
+  constructor(options, files, transport, now = () => Date.now()) {
+    this.options = options;
+    this.files = files;
+    this.transport = transport;
+    this.now = now;
+  }
+  /** The daemon to talk to, or DaemonUnavailable saying why there is none. */
+  async endpoint() {
+    if (this.trusted && this.trusted.until > this.now()) return this.trusted.endpoint;
+    this.trusted = void 0;
+    const options = this.options();
+    const address = options?.address?.trim();
+    if (address) {
+      const problem2 = checkAddress(address);
+      if (problem2) throw new DaemonUnavailable(`memem: the daemon address in settings is refused: ${problem2}`);
+    }
+    const found = options ? await discoverDaemon(options, this.files ?? noFiles) : null;
+    if (!found) throw new DaemonUnavailable("memem's daemon is not running for this vault");
+    const problem = checkAddress(found.url);
+    if (problem) throw new DaemonUnavailable(`memem: ${found.url} is not on this machine; the token is not sent there`);
+    const endpoint = { url: found.url, token: found.token };
+    await this.checkAlive(endpoint, found.pid);
+    this.trusted = { endpoint, until: this.now() + TRUST_MS };
+    return endpoint;
+  }
+  forget() {
+    this.trusted = void 0;
+  }
+  async checkAlive(endpoint, pid) {
+    let answer;
+    try {
+      answer = await this.transport({
+        url: `${endpoint.url.replace(/\/$/, "")}/v1/health`,
+        method: "GET",
+        headers: { Authorization: `Bearer ${endpoint.token}` }
+      });
+    } catch {
+      throw new DaemonUnavailable(`memem's daemon does not answer at ${endpoint.url} (its daemon.json is stale)`);
+    }
+    const health = answer.json;
+    if (answer.status !== 200 || !health?.ok) {
+      throw new DaemonUnavailable(`memem: ${endpoint.url} is not memem's daemon for this vault (HTTP ${answer.status})`);
+    }
+    if (pid !== void 0 && health.pid !== pid) {
+      throw new DaemonUnavailable(`memem: the daemon that wrote daemon.json (pid ${pid}) is gone; another process answers there`);
+    }
+  }
+};
+var noFiles = {
+  readText: async () => null,
+  listDirs: async () => [],
+  realpath: async (path) => path
+};
 
 // src/obsidian/actions.ts
 var import_obsidian2 = require("obsidian");
@@ -161,10 +279,10 @@ var Curator = class {
     };
   }
   /** `status: deprecated`, `valid_to` today; a successor, when given, gets `supersedes` to it. */
-  deprecate(memory, successor, reason) {
+  deprecate(memory, successor, reason2) {
     if (successor && successor.path === memory.path) throw new Error("A memory cannot supersede itself.");
     const today2 = this.today;
-    const edits = [{ path: memory.path, apply: (fm) => retire(fm, today2, reason) }];
+    const edits = [{ path: memory.path, apply: (fm) => retire(fm, today2, reason2) }];
     if (successor) {
       const link = this.linktext(memory, successor.path);
       edits.push({ path: successor.path, apply: (fm) => addLink(fm, "supersedes", link) });
@@ -191,6 +309,7 @@ var Curator = class {
           apply: (fm) => {
             this.forget(fm, winner, loser);
             addLink(fm, "supersedes", loserLink);
+            fm.reviewed = today2;
           }
         }
       ]
@@ -201,6 +320,7 @@ var Curator = class {
    * decision both ways, so neither the audit nor the miner flags the pair again.
    */
   keepBoth(a, b) {
+    const today2 = this.today;
     const toB = this.linktext(b, a.path);
     const toA = this.linktext(a, b.path);
     return {
@@ -211,6 +331,7 @@ var Curator = class {
           apply: (fm) => {
             this.forget(fm, a, b);
             addLink(fm, "consistent_with", toB);
+            fm.reviewed = today2;
           }
         },
         {
@@ -218,14 +339,20 @@ var Curator = class {
           apply: (fm) => {
             this.forget(fm, b, a);
             addLink(fm, "consistent_with", toA);
+            fm.reviewed = today2;
           }
         }
       ]
     };
   }
-  /** A new note that supersedes both; the two are deprecated. The new note is reviewed: a person wrote it. */
-  merge(a, b, bodies, id, folder) {
+  /**
+   * A new note in the originals' folder that supersedes both; the two are deprecated. It holds both
+   * bodies until the person edits them into one, so it starts unreviewed and waits in the review queue.
+   */
+  merge(a, b, bodies, id, rootFolder) {
     const today2 = this.today;
+    const shared = parentFolder(a.path);
+    const folder = shared && shared === parentFolder(b.path) ? shared : rootFolder;
     const title = `${a.title} (merged)`;
     const tags = [.../* @__PURE__ */ new Set([...a.tags, ...b.tags])];
     const frontmatter = {
@@ -238,8 +365,7 @@ var Curator = class {
       status: "active",
       created: today2,
       source_type: "user",
-      reviewed: today2,
-      supersedes: [`[[${a.name}]]`, `[[${b.name}]]`]
+      supersedes: [wikilink(this.linktext(a, `${folder}/${title}.md`)), wikilink(this.linktext(b, `${folder}/${title}.md`))]
     };
     const body = `${stripFrontmatter(bodies.a).trim()}
 
@@ -263,10 +389,14 @@ ${stripFrontmatter(bodies.b).trim()}
     removeLinks(fm, "contradicts", (linkpath) => this.memories.reaches(self, linkpath, other));
   }
 };
-function retire(fm, today2, reason) {
+function retire(fm, today2, reason2) {
   fm.status = "deprecated";
   fm.valid_to = today2;
-  if (reason && fm.deprecated_reason === void 0) fm.deprecated_reason = reason;
+  if (reason2 && fm.deprecated_reason === void 0) fm.deprecated_reason = reason2;
+}
+function parentFolder(path) {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "" : path.slice(0, slash);
 }
 function stripFrontmatter(text2) {
   const match = /^---\r?\n[\s\S]*?\r?\n---[ \t]*(\r?\n|$)/.exec(text2);
@@ -297,7 +427,7 @@ function memoryFromFrontmatter(path, fm, mtime = 0) {
   for (const kind of LINK_KINDS) {
     links[kind] = linkValues(fm, kind).map(linkTarget).filter((t) => t !== null);
   }
-  const layer = typeof fm.layer === "number" ? fm.layer : Number.parseInt(String(fm.layer ?? ""), 10);
+  const layer = typeof fm.layer === "number" ? fm.layer : typeof fm.layer === "string" ? Number.parseInt(fm.layer, 10) : Number.NaN;
   return {
     path,
     name: basename(path),
@@ -312,6 +442,7 @@ function memoryFromFrontmatter(path, fm, mtime = 0) {
     created: dateText(fm.created),
     sourceType: text(fm.source_type),
     sourceSession: text(fm.source_session),
+    reason: text(fm.contradiction_evidence),
     links,
     mtime
   };
@@ -322,6 +453,19 @@ function isActive(memory) {
 function today(now = /* @__PURE__ */ new Date()) {
   const pad = (n) => String(n).padStart(2, "0");
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+function origin(memory) {
+  const on = memory.created ? ` on ${memory.created}` : "";
+  switch (memory.sourceType) {
+    case "mined":
+      return `learned from a Claude Code session${on}`;
+    case "import":
+      return `imported${on}`;
+    case "user":
+      return `saved${on}`;
+    default:
+      return memory.created ? `written ${memory.created}` : "";
+  }
 }
 
 // src/memory/names.ts
@@ -342,6 +486,34 @@ function noteStem(title, fallback = "memory") {
 function numbered(stem, n) {
   return n <= 1 ? stem : `${stem} ${n}`;
 }
+
+// src/memory/undo.ts
+var UndoJournal = class {
+  record(entry) {
+    if (entry.touched.some((t) => t.before !== t.after)) this.last = entry;
+  }
+  /** The action undo would revert, if any. */
+  peek() {
+    return this.last;
+  }
+  async undo(files) {
+    const entry = this.last;
+    if (!entry) return { undone: false, why: "Nothing to undo." };
+    for (const t of entry.touched) {
+      if (await files.read(t.path) !== t.after) {
+        return { undone: false, why: `${t.path} changed since \u201C${entry.summary}\u201D; nothing was undone.` };
+      }
+    }
+    this.last = void 0;
+    for (const t of entry.touched) {
+      if (t.before === t.after) continue;
+      if (t.before === null) await files.trash(t.path);
+      else if (t.after === null) await files.create(t.path, t.before);
+      else await files.write(t.path, t.before);
+    }
+    return { undone: true, summary: entry.summary };
+  }
+};
 
 // src/obsidian/vault-memories.ts
 var import_obsidian = require("obsidian");
@@ -399,19 +571,171 @@ var MemorySet = class {
   }
 };
 
+// src/memory/memory-index.ts
+var MemoryIndex = class {
+  constructor(resolver = () => null) {
+    this.resolver = resolver;
+    this.memories = /* @__PURE__ */ new Map();
+    this.listeners = /* @__PURE__ */ new Set();
+    this.rev = 0;
+  }
+  /** Bumped on every change that reached the index; a pane drawn at this revision is up to date. */
+  get revision() {
+    return this.rev;
+  }
+  get size() {
+    return this.memories.size;
+  }
+  get(path) {
+    return this.memories.get(path);
+  }
+  /** Replace everything (the first load, or the memories folder moved): one change naming every path. */
+  reset(memories) {
+    const paths = new Set(this.memories.keys());
+    this.memories.clear();
+    for (const memory of memories) {
+      this.memories.set(memory.path, memory);
+      paths.add(memory.path);
+    }
+    this.changed([...paths]);
+  }
+  /**
+   * A note's current memory (or null: it is not a memory any more). Nothing happens when the memory is
+   * what the index holds already, so a body edit in an open note wakes no pane that does not show bodies.
+   */
+  put(path, memory, bodyChanged = false) {
+    const before = this.memories.get(path);
+    if (!memory) {
+      if (before) {
+        this.memories.delete(path);
+        this.changed([path]);
+      }
+      return;
+    }
+    if (before && !bodyChanged && sameMemory(before, memory)) return;
+    this.memories.set(path, memory);
+    this.changed([path]);
+  }
+  delete(path) {
+    this.put(path, null);
+  }
+  /** A note moved: under its new path when it is (still) a memory, gone when it left the folder. */
+  rename(oldPath, newPath, memory) {
+    const had = this.memories.delete(oldPath);
+    if (memory) this.memories.set(newPath, memory);
+    if (had || memory) this.changed([oldPath, newPath]);
+  }
+  /** Every memory with links resolved: the same object until the next change. */
+  snapshot() {
+    if (this.cached?.revision !== this.rev) {
+      this.cached = { revision: this.rev, set: new MemorySet(this.memories.values(), this.resolver) };
+    }
+    return this.cached.set;
+  }
+  /** Called after each change; returns the function that unsubscribes. */
+  subscribe(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  changed(paths) {
+    this.rev += 1;
+    const change = { revision: this.rev, paths };
+    for (const listener of [...this.listeners]) listener(change);
+  }
+};
+function sameMemory(a, b) {
+  if (a.mtime !== b.mtime && a.created === void 0) return false;
+  const scalar = ["path", "id", "title", "project", "kind", "layer", "status", "reviewed", "created", "sourceType", "sourceSession", "reason"];
+  if (scalar.some((key) => a[key] !== b[key])) return false;
+  if (a.tags.join("\0") !== b.tags.join("\0")) return false;
+  return LINK_KINDS.every((kind) => a.links[kind].join("\0") === b.links[kind].join("\0"));
+}
+
+// src/memory/snippet.ts
+function snippet(text2, max = 160) {
+  const body = stripFrontmatter(text2);
+  const paragraph = body.split(/\r?\n\s*\r?\n/).map((p) => p.trim()).find((p) => p && !/^#{1,6}\s/.test(p)) ?? "";
+  const plain = paragraph.replace(/!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]+))?\]\]/g, (_m, target, alias) => alias ?? target).replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").replace(/[*_`>]/g, "").replace(/\s+/g, " ").trim();
+  return plain.length <= max ? plain : `${plain.slice(0, max - 1).trimEnd()}\u2026`;
+}
+
 // src/obsidian/vault-memories.ts
 function inFolder(path, folder) {
   return path.startsWith(`${folder}/`) && path.toLowerCase().endsWith(".md");
 }
-function loadMemories(app, folder) {
-  const memories = [];
-  for (const file of app.vault.getMarkdownFiles()) {
-    if (!inFolder(file.path, folder)) continue;
-    const memory = memoryFromFrontmatter(file.path, app.metadataCache.getFileCache(file)?.frontmatter, file.stat.mtime);
-    if (memory) memories.push(memory);
+var VaultMemories = class {
+  constructor(app, folder) {
+    this.app = app;
+    this.folder = folder;
+    this.counters = { scans: 0, reads: 0 };
+    this.snippets = /* @__PURE__ */ new Map();
+    this.refs = [];
+    this.index = new MemoryIndex((linkpath, source) => app.metadataCache.getFirstLinkpathDest(linkpath, source)?.path ?? null);
   }
-  return new MemorySet(memories, (linkpath, source) => app.metadataCache.getFirstLinkpathDest(linkpath, source)?.path ?? null);
-}
+  /** Subscribe to Obsidian's events; the caller registers the refs so they go when the plugin unloads. */
+  watch() {
+    const { metadataCache, vault } = this.app;
+    this.refs = [
+      metadataCache.on("changed", (file, data, cache) => this.onChanged(file, data, cache)),
+      vault.on("delete", (file) => this.onDeleted(file)),
+      vault.on("rename", (file, oldPath) => this.onRenamed(file, oldPath))
+    ];
+    return this.refs;
+  }
+  /** Read every memory once from the cache: at start, and when the memories folder setting changes. */
+  rebuild() {
+    this.counters.scans += 1;
+    this.snippets.clear();
+    const memories = [];
+    for (const file of this.app.vault.getMarkdownFiles()) {
+      const memory = this.memoryOf(file);
+      if (memory) memories.push(memory);
+    }
+    this.index.reset(memories);
+  }
+  memories() {
+    return this.index.snapshot();
+  }
+  memoryAt(path) {
+    return this.index.get(path);
+  }
+  /** A note's first paragraph: from the last change event's text, else one cached read per note version. */
+  async snippet(memory, max = 160) {
+    const file = this.app.vault.getFileByPath(memory.path);
+    if (!file) return "";
+    const known = this.snippets.get(memory.path);
+    if (known?.mtime !== file.stat.mtime) {
+      this.counters.reads += 1;
+      const text3 = snippet(await this.app.vault.cachedRead(file), 400);
+      this.snippets.set(memory.path, { mtime: file.stat.mtime, text: text3 });
+    }
+    const text2 = this.snippets.get(memory.path)?.text ?? "";
+    return text2.length <= max ? text2 : `${text2.slice(0, max - 1).trimEnd()}\u2026`;
+  }
+  memoryOf(file, cache) {
+    if (!inFolder(file.path, this.folder())) return null;
+    const fm = (cache === void 0 ? this.app.metadataCache.getFileCache(file) : cache)?.frontmatter;
+    return memoryFromFrontmatter(file.path, fm, file.stat.mtime);
+  }
+  onChanged(file, data, cache) {
+    if (!inFolder(file.path, this.folder())) return;
+    const text2 = snippet(data, 400);
+    const bodyChanged = this.snippets.get(file.path)?.text !== text2;
+    this.snippets.set(file.path, { mtime: file.stat.mtime, text: text2 });
+    this.index.put(file.path, this.memoryOf(file, cache), bodyChanged);
+  }
+  onDeleted(file) {
+    this.snippets.delete(file.path);
+    this.index.delete(file.path);
+  }
+  onRenamed(file, oldPath) {
+    const known = this.snippets.get(oldPath);
+    this.snippets.delete(oldPath);
+    if (known) this.snippets.set(file.path, known);
+    const memory = file instanceof import_obsidian.TFile ? this.memoryOf(file) : null;
+    if (this.index.get(oldPath) || memory) this.index.rename(oldPath, file.path, memory);
+  }
+};
 function obsidianLinktext(app) {
   return (target, sourcePath) => {
     const file = app.vault.getAbstractFileByPath(target.path);
@@ -426,15 +750,17 @@ function fileOf(app, path) {
 
 // src/obsidian/actions.ts
 var MemoryActions = class {
-  constructor(app, folder) {
+  constructor(app, vault, folder) {
     this.app = app;
+    this.vault = vault;
     this.folder = folder;
+    this.journal = new UndoJournal();
   }
   memories() {
-    return loadMemories(this.app, this.folder());
+    return this.vault.memories();
   }
   memoryAt(path) {
-    return this.memories().byPath(path);
+    return this.vault.memoryAt(path);
   }
   async approve(memory) {
     await this.run(this.curator().approve(memory));
@@ -444,8 +770,10 @@ var MemoryActions = class {
   }
   /** Into Obsidian's trash (system or `.trash/`, as the person set it up): recoverable, out of recall. */
   async reject(memory) {
-    await this.app.fileManager.trashFile(fileOf(this.app, memory.path));
-    new import_obsidian2.Notice(`memem: moved \u201C${memory.title}\u201D to the trash`);
+    const file = fileOf(this.app, memory.path);
+    const before = await this.app.vault.read(file);
+    await this.app.fileManager.trashFile(file);
+    this.done(`Moved \u201C${memory.title}\u201D to the trash`, [{ path: memory.path, before, after: null }]);
   }
   async keep(winner, loser) {
     await this.run(this.curator().keep(winner, loser));
@@ -461,29 +789,70 @@ var MemoryActions = class {
     };
     return this.run(this.curator().merge(a, b, bodies, newId(), this.folder()));
   }
-  async open(memory) {
-    await this.app.workspace.getLeaf(false).openFile(fileOf(this.app, memory.path));
+  /** Open the note; with a modifier (Ctrl/Cmd) in a new tab, as a link click in Obsidian does. */
+  async open(memory, newLeaf = false) {
+    await this.app.workspace.getLeaf(newLeaf).openFile(fileOf(this.app, memory.path));
+  }
+  /** Revert the last action when its files are as it left them; says what happened either way. */
+  async undo() {
+    const result = await this.journal.undo(this.textFiles());
+    new import_obsidian2.Notice(result.undone ? `memem: undid \u201C${result.summary}\u201D` : `memem: ${result.why}`);
+    return result.undone;
   }
   curator() {
     return new Curator(this.memories(), today(), obsidianLinktext(this.app));
   }
   /** The new note first (so its links resolve), then each edit; files are looked up before any write. */
   async run(plan) {
+    const { vault, fileManager } = this.app;
     const targets = plan.edits.map((edit) => ({ edit, file: fileOf(this.app, edit.path) }));
+    const touched = [];
     let created;
-    if (plan.create) {
-      const { folder, title, frontmatter, body } = plan.create;
-      const stem = noteStem(title);
-      let path = `${folder}/${stem}.md`;
-      for (let n = 2; this.app.vault.getAbstractFileByPath(path); n++) path = `${folder}/${numbered(stem, n)}.md`;
-      created = await this.app.vault.create(path, `---
+    try {
+      if (plan.create) {
+        const { folder, title, frontmatter, body } = plan.create;
+        const stem = noteStem(title);
+        let path = `${folder}/${stem}.md`;
+        for (let n = 2; vault.getAbstractFileByPath(path); n++) path = `${folder}/${numbered(stem, n)}.md`;
+        const text2 = `---
 ${(0, import_obsidian2.stringifyYaml)(frontmatter)}---
 
-${body}`);
+${body}`;
+        created = await vault.create(path, text2);
+        touched.push({ path, before: null, after: text2 });
+      }
+      for (const { edit, file } of targets) {
+        const before = await vault.read(file);
+        await fileManager.processFrontMatter(file, edit.apply);
+        touched.push({ path: file.path, before, after: await vault.read(file) });
+      }
+    } finally {
+      this.done(plan.summary, touched);
     }
-    for (const { edit, file } of targets) await this.app.fileManager.processFrontMatter(file, edit.apply);
-    new import_obsidian2.Notice(`memem: ${plan.summary}`);
     return created;
+  }
+  done(summary, touched) {
+    this.journal.record({ summary, touched });
+    const notice = new import_obsidian2.Notice(`memem: ${summary}`, 8e3);
+    const undo = notice.messageEl.createEl("button", { text: "Undo", cls: "memem-undo" });
+    undo.addEventListener("click", () => {
+      notice.hide();
+      void this.undo();
+    });
+  }
+  textFiles() {
+    const { vault, fileManager } = this.app;
+    return {
+      read: async (path) => {
+        const file = vault.getFileByPath(path);
+        return file ? vault.read(file) : null;
+      },
+      write: (path, text2) => vault.modify(fileOf(this.app, path), text2),
+      create: async (path, text2) => {
+        await vault.create(path, text2);
+      },
+      trash: (path) => fileManager.trashFile(fileOf(this.app, path))
+    };
   }
 };
 var ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -528,49 +897,78 @@ function openContradictions(memories) {
   return pairs.sort((p, q) => newestFirst(p.right, q.right));
 }
 
-// src/memory/snippet.ts
-function snippet(text2, max = 160) {
-  const body = stripFrontmatter(text2);
-  const paragraph = body.split(/\r?\n\s*\r?\n/).map((p) => p.trim()).find((p) => p && !/^#{1,6}\s/.test(p)) ?? "";
-  const plain = paragraph.replace(/!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]+))?\]\]/g, (_m, target, alias) => alias ?? target).replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").replace(/[*_`>]/g, "").replace(/\s+/g, " ").trim();
-  return plain.length <= max ? plain : `${plain.slice(0, max - 1).trimEnd()}\u2026`;
-}
-
 // src/obsidian/memory-view.ts
 var import_obsidian3 = require("obsidian");
 var MemoryView = class extends import_obsidian3.ItemView {
   constructor(leaf, ctx) {
     super(leaf);
     this.ctx = ctx;
-    this.requestRender = (0, import_obsidian3.debounce)(() => void this.render(), 250, true);
+    /** The index revision the pane shows; -1 before the first draw. */
+    this.drawnAt = -1;
+    this.dirty = false;
+    this.requestRender = (0, import_obsidian3.debounce)(() => void this.redraw(), 150, true);
   }
   get content() {
     return this.containerEl.children[1];
   }
   async onOpen() {
     this.content.addClass("memem-pane");
-    const relevant = (path) => inFolder(path, this.ctx.settings().memoriesFolder);
-    this.registerEvent(this.app.metadataCache.on("changed", (file) => relevant(file.path) && this.requestRender()));
-    this.registerEvent(this.app.vault.on("delete", (file) => relevant(file.path) && this.requestRender()));
-    this.registerEvent(
-      this.app.vault.on("rename", (file, old) => (relevant(file.path) || relevant(old)) && this.requestRender())
-    );
-    await this.render();
+    this.register(this.ctx.actions.vault.index.subscribe((change) => this.onIndexChange(change)));
+    const catchUp = () => {
+      if (this.dirty && this.isVisible()) this.requestRender();
+    };
+    this.registerEvent(this.app.workspace.on("layout-change", catchUp));
+    this.registerEvent(this.app.workspace.on("active-leaf-change", catchUp));
+    await this.redraw();
+  }
+  onResize() {
+    if (this.dirty && this.isVisible()) this.requestRender();
   }
   async onClose() {
     this.content.empty();
   }
-  /** Run an action from a button: errors become a notice, and the pane redraws either way. */
+  /** Whether a change concerns this pane; by default any memory change does. */
+  concerns(_change) {
+    return true;
+  }
+  onIndexChange(change) {
+    if (this.concerns(change)) this.invalidate();
+  }
+  /** What the pane shows is out of date: redraw now if it can be seen, else when it is shown again. */
+  invalidate() {
+    this.dirty = true;
+    if (this.isVisible()) this.requestRender();
+  }
+  isVisible() {
+    return this.containerEl.isShown();
+  }
+  /** Draw, keeping where the person was: the scroll offset, and focus on the same item when it remains. */
+  async redraw() {
+    this.dirty = false;
+    this.drawnAt = this.ctx.actions.vault.index.revision;
+    const scroll = this.content.scrollTop;
+    const focused = this.content.contains(activeDocument.activeElement) ? activeDocument.activeElement?.closest("[data-path]")?.dataset.path : void 0;
+    await this.render();
+    this.content.scrollTop = scroll;
+    if (focused) this.itemAt(focused)?.focus();
+  }
+  /** The drawn item (card, pair, row) for a memory's path. */
+  itemAt(path) {
+    return Array.from(this.content.querySelectorAll("[data-path]")).find((el) => el.dataset.path === path);
+  }
+  /** Run an action: errors become a notice; the index's own change events redraw the pane. */
   async act(action) {
     try {
       await action();
+      return true;
     } catch (error) {
       new import_obsidian3.Notice(`memem: ${error instanceof Error ? error.message : String(error)}`);
+      this.requestRender();
+      return false;
     }
-    this.requestRender();
   }
   button(parent, label, hint, onClick, cta = false) {
-    const button = parent.createEl("button", { text: label, attr: { "aria-label": hint, title: hint } });
+    const button = parent.createEl("button", { text: label, attr: { "aria-label": hint } });
     if (cta) button.addClass("mod-cta");
     button.addEventListener("click", (event) => {
       event.stopPropagation();
@@ -578,11 +976,42 @@ var MemoryView = class extends import_obsidian3.ItemView {
     });
     return button;
   }
+  /**
+   * A memory's title as an internal link, as Obsidian draws one: click opens it (Ctrl/Cmd-click in a new
+   * tab), hovering with the modifier shows the page preview.
+   */
+  titleLink(parent, memory, cls = "memem-card-title") {
+    const link = parent.createEl("a", {
+      cls: `internal-link ${cls}`,
+      text: memory.title,
+      attr: { "data-href": memory.path, href: memory.path, tabindex: "-1" }
+    });
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      void this.app.workspace.openLinkText(memory.path, "", import_obsidian3.Keymap.isModEvent(event));
+    });
+    link.addEventListener("mouseover", (event) => {
+      this.app.workspace.trigger("hover-link", {
+        event,
+        source: this.getViewType(),
+        hoverParent: this,
+        targetEl: link,
+        linktext: memory.path
+      });
+    });
+    return link;
+  }
 };
 
 // src/obsidian/contradictions-view.ts
 var CONTRADICTIONS_VIEW = "memem-contradictions";
 var ContradictionsView = class extends MemoryView {
+  constructor() {
+    super(...arguments);
+    /** The paths of the memories on screen. */
+    this.shownPaths = /* @__PURE__ */ new Set();
+  }
   getViewType() {
     return CONTRADICTIONS_VIEW;
   }
@@ -592,8 +1021,17 @@ var ContradictionsView = class extends MemoryView {
   getIcon() {
     return "git-compare";
   }
+  /** Pairs only change when a memory with `contradicts` or `consistent_with` links (or one shown) does. */
+  concerns(change) {
+    const memories = this.ctx.actions.memories();
+    return change.paths.some((path) => {
+      const memory = memories.byPath(path);
+      return !memory || this.shownPaths.has(path) || memory.links.contradicts.length > 0 || memory.links.consistent_with.length > 0;
+    });
+  }
   async render() {
     const pairs = openContradictions(this.ctx.actions.memories());
+    this.shownPaths.clear();
     const root = this.content;
     root.empty();
     root.addClass("memem-contradictions");
@@ -602,31 +1040,76 @@ var ContradictionsView = class extends MemoryView {
       root.createDiv({ cls: "memem-empty", text: "No open contradictions. memem links them here when a new lesson disagrees with an old one." });
       return;
     }
-    for (const { left, right } of pairs) {
-      const pair = root.createDiv({ cls: "memem-pair", attr: { "data-left": left.path, "data-right": right.path } });
-      const sides = pair.createDiv({ cls: "memem-pair-sides" });
-      this.side(sides, left, "left");
-      this.side(sides, right, "right");
-      const buttons = pair.createDiv({ cls: "memem-actions" });
-      const { actions } = this.ctx;
-      this.button(buttons, "Keep left", "Keep the left memory; deprecate the right one", () => actions.keep(left, right));
-      this.button(buttons, "Keep right", "Keep the right memory; deprecate the left one", () => actions.keep(right, left));
-      this.button(buttons, "Keep both", "Both hold: stop flagging this pair", () => actions.keepBoth(left, right));
-      this.button(buttons, "Merge", "Write one note that replaces both, and open it", async () => {
-        const note = await actions.merge(left, right);
-        if (note) await this.app.workspace.getLeaf(false).openFile(note);
-      });
-    }
+    for (const pair of pairs) this.pair(root, pair);
   }
-  side(parent, memory, which) {
-    const card = parent.createDiv({ cls: `memem-card memem-side-${which}` });
-    const title = card.createDiv({ cls: "memem-card-title", text: memory.title });
-    title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(memory)));
-    const meta = [memory.kind, memory.project ?? "global", memory.created, memory.reviewed ? "reviewed" : "unreviewed"];
+  pair(root, { left, right }) {
+    this.shownPaths.add(left.path);
+    this.shownPaths.add(right.path);
+    const pair = root.createDiv({ cls: "memem-pair", attr: { "data-left": left.path, "data-right": right.path } });
+    pair.createDiv({ cls: "memem-reason", text: reason(left, right) });
+    const sides = pair.createDiv({ cls: "memem-pair-sides" });
+    const { actions } = this.ctx;
+    this.side(sides, left, "older", () => actions.keep(left, right));
+    this.side(sides, right, "newer", () => actions.keep(right, left));
+    const footer = pair.createDiv({ cls: "memem-actions" });
+    this.button(footer, "Both hold", "Both are true (in different situations): stop flagging this pair", () => actions.keepBoth(left, right));
+    const more = footer.createEl("button", { cls: "clickable-icon memem-more-actions", attr: { "aria-label": "More: merge into one note" } });
+    more.setText("\u22EF");
+    more.addEventListener("click", (event) => {
+      event.stopPropagation();
+      const menu = new import_obsidian4.Menu();
+      menu.addItem(
+        (item) => item.setTitle("Merge into one note\u2026").setIcon("git-merge").onClick(() => void this.act(() => this.merge(left, right)))
+      );
+      menu.showAtMouseEvent(event);
+    });
+  }
+  /** Write one note from both, in their folder and unreviewed, and open it for the person to edit. */
+  async merge(left, right) {
+    const note = await this.ctx.actions.merge(left, right);
+    if (note) await this.app.workspace.getLeaf(false).openFile(note);
+  }
+  side(parent, memory, age, keep) {
+    const card = parent.createDiv({ cls: `memem-card memem-side memem-side-${age}`, attr: { "data-path": memory.path } });
+    card.createDiv({ cls: "memem-side-label", text: age === "older" ? "Older" : "Newer" });
+    this.titleLink(card, memory);
+    const meta = [memory.kind, memory.project ?? "global", origin(memory), memory.reviewed ? "reviewed" : ""];
     card.createDiv({ cls: "memem-card-meta", text: meta.filter(Boolean).join(" \xB7 ") });
     const text2 = card.createDiv({ cls: "memem-card-snippet" });
-    const file = this.app.vault.getAbstractFileByPath(memory.path);
-    if (file instanceof import_obsidian4.TFile) void this.app.vault.cachedRead(file).then((body) => text2.setText(snippet(body, 400)));
+    void this.ctx.actions.vault.snippet(memory, 400).then((s) => text2.setText(s));
+    this.button(card, "Keep this", `Keep \u201C${memory.title}\u201D; the other is deprecated and superseded by it`, keep, true);
+  }
+};
+function reason(left, right) {
+  const evidence = right.reason ?? left.reason;
+  if (evidence) return `Why they disagree: ${evidence}`;
+  return "Linked as contradicting each other; no reason was recorded.";
+}
+
+// src/obsidian/device-store.ts
+var TOKEN_SECRET = "memem-daemon-token";
+var localKey = (key) => `memem-${key}`;
+var DeviceStore = class {
+  constructor(app) {
+    this.app = app;
+  }
+  load() {
+    const values = {};
+    for (const key of DEVICE_KEYS) {
+      const stored = key === "daemonToken" ? this.app.secretStorage.getSecret(TOKEN_SECRET) : this.app.loadLocalStorage(localKey(key));
+      values[key] = typeof stored === "string" ? stored : "";
+    }
+    return values;
+  }
+  save(values) {
+    for (const key of DEVICE_KEYS) {
+      if (key === "daemonToken") this.app.secretStorage.setSecret(TOKEN_SECRET, values[key]);
+      else this.app.saveLocalStorage(localKey(key), values[key] || null);
+    }
+  }
+  /** Where the token is kept, in words for the settings tab. */
+  tokenHome() {
+    return "Obsidian's secret storage on this device";
   }
 };
 
@@ -642,29 +1125,23 @@ var obsidianTransport = async (request) => {
   }
   return { status: response.status, json };
 };
-function nodeFiles() {
-  if (!import_obsidian5.Platform.isDesktopApp) return null;
-  let fs;
-  try {
-    fs = require("fs");
-  } catch {
-    return null;
+async function desktopAccess() {
+  if (import_obsidian5.Platform.isDesktop && import_obsidian5.Platform.isDesktopApp) {
+    try {
+      const fs = await import("fs");
+      const os = await import("os");
+      const { env } = await import("process");
+      const files = {
+        readText: (path) => fs.promises.readFile(path, "utf8").catch(() => null),
+        listDirs: async (path) => (await fs.promises.readdir(path, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name),
+        realpath: (path) => fs.promises.realpath(path).catch(() => path)
+      };
+      return { files, defaultMemDir: env.MEMEM_DIR || `${os.homedir()}/.memem` };
+    } catch {
+      return null;
+    }
   }
-  return {
-    readText: (path) => fs.promises.readFile(path, "utf8").catch(() => null),
-    listDirs: async (path) => (await fs.promises.readdir(path, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name),
-    realpath: (path) => fs.promises.realpath(path).catch(() => path)
-  };
-}
-function defaultMemDir() {
-  if (!import_obsidian5.Platform.isDesktopApp) return null;
-  try {
-    const os = require("os");
-    const env = globalThis.process?.env;
-    return env?.MEMEM_DIR || `${os.homedir()}/.memem`;
-  } catch {
-    return null;
-  }
+  return null;
 }
 
 // src/obsidian/related-view.ts
@@ -673,6 +1150,8 @@ var RelatedView = class extends MemoryView {
   constructor() {
     super(...arguments);
     this.generation = 0;
+    /** The open memory and every memory drawn as its neighbour: the paths whose change redraws the pane. */
+    this.shownPaths = /* @__PURE__ */ new Set();
   }
   getViewType() {
     return RELATED_VIEW;
@@ -684,8 +1163,11 @@ var RelatedView = class extends MemoryView {
     return "network";
   }
   async onOpen() {
-    this.registerEvent(this.app.workspace.on("file-open", () => this.requestRender()));
+    this.registerEvent(this.app.workspace.on("file-open", () => this.invalidate()));
     await super.onOpen();
+  }
+  concerns(change) {
+    return change.paths.some((path) => this.shownPaths.has(path));
   }
   async render() {
     const generation = ++this.generation;
@@ -694,6 +1176,8 @@ var RelatedView = class extends MemoryView {
     const memory = file ? memories.byPath(file.path) : void 0;
     const root = this.content;
     root.empty();
+    this.shownPaths.clear();
+    if (file) this.shownPaths.add(file.path);
     root.addClass("memem-related");
     const header = root.createDiv({ cls: "memem-pane-header" });
     if (!file || !memory) {
@@ -757,21 +1241,35 @@ ${body}`, memory.project, memory.id);
     for (const edge of edges) {
       const item = list.createEl("li");
       item.createSpan({ cls: `memem-kind memem-kind-${edge.kind}`, text: edgeLabel(edge) });
-      const title = item.createSpan({ cls: "memem-link", text: ` ${edge.title}` });
       if (edge.status === "deprecated") item.addClass("is-deprecated");
       const target = edge.path ? memories.byPath(edge.path) : edge.id ? memories.byId(edge.id) : void 0;
-      if (target) title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(target)));
+      item.appendText(" ");
+      if (target) {
+        this.shownPaths.add(target.path);
+        this.titleLink(item, target, "memem-link");
+      } else item.createSpan({ cls: "memem-link is-unresolved", text: edge.title });
     }
   }
   hit(parent, hit, memories) {
     const item = parent.createDiv({ cls: "memem-hit" });
-    const title = item.createDiv({ cls: "memem-link", text: hit.title });
-    item.createDiv({ cls: "memem-card-snippet", text: hit.snippet });
-    item.createDiv({ cls: "memem-card-meta", text: `${hit.score.toFixed(2)} \xB7 ${hit.why.slice(0, 2).join(", ")}` });
     const target = memories.byPath(hit.path);
-    if (target) title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(target)));
+    if (target) {
+      this.shownPaths.add(target.path);
+      this.titleLink(item, target, "memem-link");
+    } else item.createDiv({ cls: "memem-link", text: hit.title });
+    item.createDiv({ cls: "memem-card-snippet", text: hit.snippet });
+    item.createDiv({ cls: "memem-card-meta", text: likeness(hit), attr: { title: `score ${hit.score.toFixed(2)}` } });
   }
 };
+function likeness(hit) {
+  const share = hit.share ?? 0;
+  const how = share >= 0.75 ? "Very close" : share >= 0.45 ? "Close" : "Loosely related";
+  const legs = [
+    hit.why.some((w) => w.startsWith("vector")) ? "same meaning" : "",
+    hit.why.some((w) => w.startsWith("fulltext")) ? "same words" : ""
+  ].filter(Boolean);
+  return legs.length ? `${how}: ${legs.join(" and ")}` : how;
+}
 function edgeLabel(edge) {
   if (edge.kind === "link") return edge.direction === "out" ? "\u2192 mentions" : "\u2190 mentioned in";
   return `${edge.direction === "out" ? "\u2192" : "\u2190"} ${edge.kind.replace("_", " ")}`;
@@ -792,8 +1290,10 @@ var ReviewView = class extends MemoryView {
   constructor() {
     super(...arguments);
     this.filter = {};
-    this.selected = 0;
     this.shown = [];
+    this.cards = /* @__PURE__ */ new Map();
+    /** Acted on, not yet seen changed by the index: hidden so the next key reaches the next memory. */
+    this.settling = /* @__PURE__ */ new Set();
   }
   getViewType() {
     return REVIEW_VIEW;
@@ -806,186 +1306,299 @@ var ReviewView = class extends MemoryView {
   }
   async onOpen() {
     this.content.addEventListener("keydown", (event) => this.onKey(event));
+    this.register(this.ctx.actions.vault.index.subscribe((change) => this.settled(change)));
     await super.onOpen();
+  }
+  /** The memory the keyboard acts on. */
+  get selected() {
+    return this.shown.find((m) => m.path === this.selectedPath) ?? this.shown[0];
   }
   async render() {
     const memories = this.ctx.actions.memories();
-    const queue = reviewQueue(memories, this.filter);
+    const { projects, kinds } = facets(memories);
+    this.recoverFilter(projects, kinds);
+    const queue = reviewQueue(memories, this.filter).filter((m) => !this.settling.has(m.path));
     this.shown = queue.slice(0, SHOWN);
     const root = this.content;
-    root.empty();
     root.addClass("memem-review");
-    const header = root.createDiv({ cls: "memem-pane-header" });
-    header.createEl("h4", { text: `To review (${queue.length})` });
-    const { projects, kinds } = facets(memories);
-    this.select(header, "All projects", projects, this.filter.project, (project) => this.filter.project = project);
-    this.select(header, "All kinds", kinds, this.filter.kind, (kind) => this.filter.kind = kind);
-    if (queue.length === 0) {
-      root.createDiv({ cls: "memem-empty", text: "Nothing to review. New memories appear here as Claude learns them." });
-      return;
+    if (!this.headerEl) this.headerEl = root.createDiv({ cls: "memem-pane-header" });
+    this.header(this.headerEl, queue.length, projects, kinds);
+    if (!this.list) {
+      this.list = root.createDiv({ cls: "memem-list", attr: { role: "listbox", "aria-label": "Memories to review" } });
     }
-    const list = root.createDiv({ cls: "memem-list", attr: { role: "listbox", "aria-label": "Memories to review" } });
-    this.selected = Math.min(this.selected, this.shown.length - 1);
-    this.shown.forEach((memory, index) => this.card(list, memory, index));
-    if (queue.length > SHOWN) list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more\u2026` });
+    const list = this.list;
+    list.querySelector(".memem-empty, .memem-more")?.remove();
+    const keep = new Set(this.shown.map((m) => m.path));
+    for (const [path, card] of this.cards) {
+      if (!keep.has(path)) {
+        card.el.remove();
+        this.cards.delete(path);
+      }
+    }
+    let previous = null;
+    for (const memory of this.shown) {
+      let card = this.cards.get(memory.path);
+      if (card?.memory !== memory) {
+        const el = this.card(memory);
+        if (card) card.el.replaceWith(el);
+        card = { memory, el };
+        this.cards.set(memory.path, card);
+      }
+      const expected = previous ? previous.nextElementSibling : list.firstElementChild;
+      if (expected !== card.el) list.insertBefore(card.el, expected);
+      previous = card.el;
+    }
+    if (queue.length === 0) {
+      list.createDiv({ cls: "memem-empty", text: "Nothing to review. New memories appear here as Claude learns them." });
+    } else if (queue.length > SHOWN) {
+      list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more\u2026` });
+    }
+    this.mark();
   }
-  card(list, memory, index) {
-    const card = list.createDiv({
+  /** A filter whose last memory was just reviewed falls back to everything, and says so. */
+  recoverFilter(projects, kinds) {
+    const gone = [];
+    if (this.filter.project && !projects.includes(this.filter.project)) {
+      gone.push(this.filter.project === GLOBAL ? "global memories" : `project ${this.filter.project}`);
+      this.filter.project = void 0;
+    }
+    if (this.filter.kind && !kinds.includes(this.filter.kind)) {
+      gone.push(`kind ${this.filter.kind}`);
+      this.filter.kind = void 0;
+    }
+    this.notice = gone.length ? `Nothing left to review for ${gone.join(" and ")}; showing everything.` : void 0;
+  }
+  header(header, count, projects, kinds) {
+    header.empty();
+    header.createEl("h4", { text: `To review (${count})` });
+    const filters = header.createDiv({ cls: "memem-filters" });
+    this.dropdown(filters, "All projects", projects, this.filter.project, (project) => this.filter.project = project);
+    this.dropdown(filters, "All kinds", kinds, this.filter.kind, (kind) => this.filter.kind = kind);
+    if (this.notice) header.createDiv({ cls: "memem-note", text: this.notice });
+  }
+  card(memory) {
+    const card = createDiv({
       cls: "memem-card",
-      attr: { role: "option", tabindex: "0", "data-path": memory.path, "aria-selected": String(index === this.selected) }
+      attr: { role: "option", tabindex: "-1", "data-path": memory.path, "aria-selected": "false" }
     });
-    if (index === this.selected) card.addClass("is-selected");
-    card.addEventListener("focus", () => this.choose(index, false));
-    const title = card.createDiv({ cls: "memem-card-title", text: memory.title });
-    title.addEventListener("click", () => void this.act(() => this.ctx.actions.open(memory)));
-    const meta = [memory.kind, memory.project ?? "global", memory.created, session(memory)].filter(Boolean);
+    card.addEventListener("focus", () => this.choose(memory.path, false));
+    card.addEventListener("click", () => this.choose(memory.path));
+    this.titleLink(card, memory);
+    const meta = [memory.kind, memory.project ?? "global", origin(memory)].filter(Boolean);
     card.createDiv({ cls: "memem-card-meta", text: meta.join(" \xB7 ") });
     const text2 = card.createDiv({ cls: "memem-card-snippet" });
-    const file = this.app.vault.getAbstractFileByPath(memory.path);
-    if (file instanceof import_obsidian6.TFile) void this.app.vault.cachedRead(file).then((body) => text2.setText(snippet(body)));
+    void this.ctx.actions.vault.snippet(memory).then((s) => text2.setText(s));
     const buttons = card.createDiv({ cls: "memem-actions" });
-    this.button(buttons, "Approve", "Approve (a): mark reviewed", () => this.ctx.actions.approve(memory), true);
-    this.button(buttons, "Edit", "Edit (e): open the note", () => this.ctx.actions.open(memory));
-    this.button(
-      buttons,
-      "Deprecate",
-      "Deprecate (d), optionally naming its successor",
-      async () => this.ctx.deprecateWithPrompt(memory.path)
-    );
-    this.button(buttons, "Reject", "Reject (x): move to the trash", () => this.ctx.actions.reject(memory)).addClass(
-      "mod-warning"
-    );
+    this.button(buttons, "Approve", "Approve (a): keep it as it is", () => this.approve(memory), true);
+    const more = buttons.createEl("button", {
+      cls: "clickable-icon memem-more-actions",
+      attr: { "aria-label": "More actions: edit, deprecate, reject" }
+    });
+    more.setText("\u22EF");
+    more.addEventListener("click", (event) => {
+      event.stopPropagation();
+      this.menu(memory).showAtMouseEvent(event);
+    });
+    return card;
   }
-  select(parent, all, values, current, set) {
+  menu(memory) {
+    const menu = new import_obsidian6.Menu();
+    menu.addItem(
+      (item) => item.setTitle("Edit").setIcon("pencil").onClick(() => void this.act(() => this.ctx.actions.open(memory)))
+    );
+    menu.addItem(
+      (item) => item.setTitle("Deprecate\u2026").setIcon("archive").onClick(() => void this.deprecate(memory))
+    );
+    menu.addItem(
+      (item) => item.setTitle("Reject: move to the trash").setIcon("trash").onClick(() => void this.reject(memory))
+    );
+    return menu;
+  }
+  dropdown(parent, all, values, current, set) {
     const select = parent.createEl("select", { cls: "dropdown", attr: { "aria-label": all } });
     select.createEl("option", { text: all, value: "" });
     for (const value of values) select.createEl("option", { text: value === GLOBAL ? "Global" : value, value });
     select.value = current ?? "";
     select.addEventListener("change", () => {
       set(select.value || void 0);
-      this.selected = 0;
-      void this.render();
+      this.selectedPath = void 0;
+      void this.redraw();
     });
   }
-  choose(index, focus = true) {
-    const cards = Array.from(this.content.querySelectorAll(".memem-card"));
-    if (cards.length === 0) return;
-    this.selected = Math.max(0, Math.min(index, cards.length - 1));
-    cards.forEach((card, i) => {
-      card.toggleClass("is-selected", i === this.selected);
-      card.setAttr("aria-selected", String(i === this.selected));
-    });
-    if (focus) cards[this.selected].focus();
+  /** Select (and focus) a card; the selection is a path, so it survives redraws and reordering. */
+  choose(path, focus = true) {
+    this.selectedPath = path;
+    const card = this.mark();
+    if (focus) card?.focus();
+  }
+  mark() {
+    const selected = this.selected;
+    let chosen;
+    for (const [path, card] of this.cards) {
+      const on = path === selected?.path;
+      card.el.toggleClass("is-selected", on);
+      card.el.setAttr("aria-selected", String(on));
+      card.el.setAttr("tabindex", on ? "0" : "-1");
+      if (on) chosen = card.el;
+    }
+    return chosen;
+  }
+  /** The memory the selection moves to when `memory` leaves the list: the next one, else the one before. */
+  successorOf(memory) {
+    const at = this.shown.findIndex((m) => m.path === memory.path);
+    return (this.shown[at + 1] ?? this.shown[at - 1])?.path;
+  }
+  /** Approve, reject, deprecate: the memory leaves the list at once and focus moves to the next one. */
+  async leave(memory, action, refocus) {
+    const next = this.successorOf(memory);
+    this.settling.add(memory.path);
+    if (this.selectedPath === memory.path || !this.selectedPath) this.selectedPath = next;
+    await this.redraw();
+    if (refocus) this.choose(this.selectedPath);
+    if (!await this.act(action)) {
+      this.settling.delete(memory.path);
+      await this.redraw();
+    }
+  }
+  approve(memory) {
+    return this.leave(memory, () => this.ctx.actions.approve(memory), this.hasFocus());
+  }
+  reject(memory) {
+    return this.leave(memory, () => this.ctx.actions.reject(memory), this.hasFocus());
+  }
+  /** Deprecating asks for a successor first; the list moves on only when the modal closed with a choice. */
+  async deprecate(memory) {
+    const refocus = this.hasFocus();
+    const deprecated = await this.ctx.deprecateWithPrompt(memory.path);
+    if (deprecated) await this.leave(memory, async () => deprecated, refocus);
+    else if (refocus) this.choose(this.selectedPath);
+  }
+  /** The index saw the edit: the memory no longer needs hiding (it left the queue or it is back). */
+  settled(change) {
+    for (const path of change.paths) this.settling.delete(path);
+  }
+  hasFocus() {
+    return this.content.contains(activeDocument.activeElement);
   }
   onKey(event) {
-    if (event.target instanceof HTMLSelectElement || event.metaKey || event.ctrlKey || event.altKey) return;
-    const memory = this.shown[this.selected];
-    const run = (action) => {
+    const target = event.target;
+    if (target?.closest("button, select, input, textarea, a") || event.metaKey || event.ctrlKey || event.altKey) return;
+    if (activeDocument.querySelector(".modal-container")) return;
+    const memory = this.selected;
+    const at = memory ? this.shown.indexOf(memory) : -1;
+    const move = (to) => {
       event.preventDefault();
-      void this.act(action).then(() => this.choose(this.selected));
+      this.choose(this.shown[Math.max(0, Math.min(to, this.shown.length - 1))]?.path);
     };
     switch (event.key) {
       case "ArrowDown":
       case "j":
-        event.preventDefault();
-        return this.choose(this.selected + 1);
+        return move(at + 1);
       case "ArrowUp":
       case "k":
+        return move(at - 1);
+      case "u":
         event.preventDefault();
-        return this.choose(this.selected - 1);
+        void this.act(() => this.ctx.actions.undo());
+        return;
     }
     if (!memory) return;
-    if (event.key === "a") run(() => this.ctx.actions.approve(memory));
-    else if (event.key === "e" || event.key === "Enter") run(() => this.ctx.actions.open(memory));
-    else if (event.key === "d") run(async () => this.ctx.deprecateWithPrompt(memory.path));
-    else if (event.key === "x" || event.key === "Delete") run(() => this.ctx.actions.reject(memory));
+    const key = event.key;
+    if (!["a", "e", "Enter", "d", "x", "Delete"].includes(key)) return;
+    event.preventDefault();
+    if (key === "a") void this.approve(memory);
+    else if (key === "e" || key === "Enter") void this.act(() => this.ctx.actions.open(memory));
+    else if (key === "d") void this.deprecate(memory);
+    else void this.reject(memory);
   }
 };
-function session(memory) {
-  if (!memory.sourceSession) return memory.sourceType;
-  return `session ${memory.sourceSession.slice(0, 8)}`;
-}
 
 // src/obsidian/settings-tab.ts
 var import_obsidian7 = require("obsidian");
-
-// src/settings.ts
-var DEFAULT_SETTINGS = Object.freeze({
-  memoriesFolder: "memem/memories",
-  memDir: "",
-  daemonAddress: "",
-  daemonToken: "",
-  statusSeconds: 15
-});
-function mergeSettings(saved) {
-  const merged = { ...DEFAULT_SETTINGS };
-  if (saved && typeof saved === "object") {
-    const data = saved;
-    for (const key of Object.keys(DEFAULT_SETTINGS)) {
-      const value = data[key];
-      if (typeof value === typeof DEFAULT_SETTINGS[key]) merged[key] = value;
-    }
-  }
-  merged.memoriesFolder = normalizeFolder(merged.memoriesFolder) || DEFAULT_SETTINGS.memoriesFolder;
-  merged.statusSeconds = Math.max(2, Math.min(3600, Math.round(merged.statusSeconds)));
-  return merged;
-}
-function normalizeFolder(folder) {
-  return folder.trim().replace(/\\/g, "/").replace(/\/+/g, "/").replace(/^\/|\/$/g, "");
-}
-function checkAddress(address) {
-  if (!address.trim()) return null;
-  try {
-    const url = new URL(address.trim());
-    if (url.protocol !== "http:") return "The address must start with http://";
-    if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
-      return "memem's daemon listens on loopback only (127.0.0.1 or localhost)";
-    }
-    return null;
-  } catch {
-    return "Not an address; for example http://127.0.0.1:8765";
-  }
-}
-
-// src/obsidian/settings-tab.ts
 var MememSettingTab = class extends import_obsidian7.PluginSettingTab {
   constructor(app, host) {
     super(app, host);
     this.host = host;
   }
+  table() {
+    return [
+      {
+        key: "memoriesFolder",
+        name: "Memories folder",
+        desc: "The folder, relative to the vault, where memem keeps one note per memory.",
+        placeholder: DEFAULT_SETTINGS.memoriesFolder,
+        clean: (value) => normalizeFolder(value) || DEFAULT_SETTINGS.memoriesFolder
+      },
+      {
+        key: "daemonAddress",
+        name: "Daemon address",
+        desc: "Leave empty to find the daemon serving this vault automatically (desktop); its port changes on every start.",
+        placeholder: "Found automatically",
+        validate: checkAddress,
+        clean: (value) => value.trim()
+      },
+      {
+        key: "daemonToken",
+        name: "Daemon token",
+        desc: `Leave empty to read memem's per-install token from its state folder. Kept in ${this.host.device.tokenHome()}, never in the synced plugin data.`,
+        secret: true,
+        clean: (value) => value.trim()
+      },
+      {
+        key: "memDir",
+        name: "State folder",
+        desc: "Where memem keeps its token and indexes on this device. Empty means the default, ~/.memem.",
+        clean: (value) => value.trim()
+      }
+    ];
+  }
+  /** Obsidian 1.13+: the same settings, declared, so Settings search finds them. */
+  getSettingDefinitions() {
+    return this.table().map(
+      (s) => s.secret ? { name: s.name, desc: s.desc, render: (setting) => this.secretField(setting, s) } : {
+        name: s.name,
+        desc: s.desc,
+        control: {
+          type: "text",
+          key: s.key,
+          placeholder: s.placeholder,
+          validate: (value) => s.validate?.(value) ?? void 0
+        }
+      }
+    );
+  }
+  getControlValue(key) {
+    return this.host.settings[key];
+  }
+  async setControlValue(key, value) {
+    const setting = this.table().find((s) => s.key === key);
+    if (!setting || typeof value !== "string" || setting.validate?.(value)) return;
+    this.host.settings[setting.key] = setting.clean(value);
+    await this.host.saveSettings();
+  }
   display() {
     const { containerEl } = this;
-    const settings = this.host.settings;
     containerEl.empty();
-    new import_obsidian7.Setting(containerEl).setName("Memories folder").setDesc("The folder, relative to the vault, where memem keeps one note per memory.").addText(
-      (text2) => text2.setPlaceholder(DEFAULT_SETTINGS.memoriesFolder).setValue(settings.memoriesFolder).onChange(async (value) => {
-        settings.memoriesFolder = normalizeFolder(value) || DEFAULT_SETTINGS.memoriesFolder;
-        await this.host.saveSettings();
+    for (const s of this.table()) {
+      const setting = new import_obsidian7.Setting(containerEl).setName(s.name).setDesc(s.desc);
+      if (s.secret) this.secretField(setting, s);
+      else this.textField(setting, s);
+    }
+  }
+  textField(setting, s) {
+    setting.addText(
+      (text2) => text2.setPlaceholder(s.placeholder ?? "").setValue(this.host.settings[s.key]).onChange(async (value) => {
+        const problem = s.validate?.(value);
+        setting.setDesc(problem ?? s.desc);
+        if (!problem) await this.setControlValue(s.key, value);
       })
     );
-    const address = new import_obsidian7.Setting(containerEl).setName("Daemon address").setDesc("Leave empty to find the daemon serving this vault automatically (desktop).");
-    address.addText(
-      (text2) => text2.setPlaceholder("http://127.0.0.1:8765").setValue(settings.daemonAddress).onChange(async (value) => {
-        const problem = checkAddress(value);
-        address.setDesc(problem ?? "Used instead of discovery.");
-        if (problem) return;
-        settings.daemonAddress = value.trim();
-        await this.host.saveSettings();
-      })
-    );
-    new import_obsidian7.Setting(containerEl).setName("Daemon token").setDesc("Leave empty to read memem's per-install token from its state folder.").addText((text2) => {
+  }
+  secretField(setting, s) {
+    setting.addText((text2) => {
       text2.inputEl.type = "password";
-      text2.setValue(settings.daemonToken).onChange(async (value) => {
-        settings.daemonToken = value.trim();
-        await this.host.saveSettings();
-      });
+      text2.setValue(this.host.settings[s.key]).onChange((value) => this.setControlValue(s.key, value));
     });
-    new import_obsidian7.Setting(containerEl).setName("memem state folder").setDesc("Where memem keeps its token and indexes (MEMEM_DIR). Empty means ~/.memem.").addText(
-      (text2) => text2.setValue(settings.memDir).onChange(async (value) => {
-        settings.memDir = value.trim();
-        await this.host.saveSettings();
-      })
-    );
   }
 };
 
@@ -1021,17 +1634,24 @@ async function refreshStatus(el, daemon) {
 var import_obsidian8 = require("obsidian");
 var NONE = /* @__PURE__ */ Symbol("no successor");
 var SuccessorModal = class extends import_obsidian8.FuzzySuggestModal {
-  constructor(app, memory, candidates, done) {
+  constructor(app, memory, candidates) {
     super(app);
     this.memory = memory;
     this.candidates = candidates;
-    this.done = done;
+    this.chosen = false;
     this.setPlaceholder(`Deprecate \u201C${memory.title}\u201D: which memory replaces it? (Esc cancels)`);
     this.setInstructions([
       { command: "\u2191\u2193", purpose: "choose" },
       { command: "\u21B5", purpose: "deprecate" },
       { command: "esc", purpose: "cancel" }
     ]);
+  }
+  /** Open, and resolve once the modal is gone: the choice, or null when it was cancelled. */
+  prompt() {
+    return new Promise((resolve) => {
+      this.settle = resolve;
+      this.open();
+    });
   }
   getItems() {
     return [NONE, ...this.candidates.filter((m) => m.path !== this.memory.path)];
@@ -1041,16 +1661,32 @@ var SuccessorModal = class extends import_obsidian8.FuzzySuggestModal {
     return item.project ? `${item.title} (${item.project})` : item.title;
   }
   onChooseItem(item) {
-    this.done(item === NONE ? void 0 : item);
+    this.chosen = true;
+    this.settle?.({ successor: item === NONE ? void 0 : item });
+  }
+  onClose() {
+    super.onClose();
+    window.setTimeout(() => {
+      if (!this.chosen) this.settle?.(null);
+    }, 0);
   }
 };
 
 // src/main.ts
 var MememPlugin = class extends import_obsidian9.Plugin {
+  constructor() {
+    super(...arguments);
+    this.desktop = null;
+  }
   async onload() {
-    this.settings = mergeSettings(await this.loadData());
-    this.actions = new MemoryActions(this.app, () => this.settings.memoriesFolder);
-    this.daemon = new DaemonClient(() => this.endpoint(), obsidianTransport);
+    this.device = new DeviceStore(this.app);
+    await this.loadSettings();
+    this.desktop = await desktopAccess();
+    this.memories = new VaultMemories(this.app, () => this.settings.memoriesFolder);
+    for (const ref2 of this.memories.watch()) this.registerEvent(ref2);
+    this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder);
+    const locator = new DaemonLocator(() => this.discovery(), this.desktop?.files ?? null, obsidianTransport);
+    this.daemon = new DaemonClient(() => locator.endpoint(), obsidianTransport, () => locator.forget());
     const ctx = {
       app: this.app,
       actions: this.actions,
@@ -1061,6 +1697,9 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     this.registerView(REVIEW_VIEW, (leaf) => new ReviewView(leaf, ctx));
     this.registerView(CONTRADICTIONS_VIEW, (leaf) => new ContradictionsView(leaf, ctx));
     this.registerView(RELATED_VIEW, (leaf) => new RelatedView(leaf, ctx));
+    for (const [id, display] of [[REVIEW_VIEW, "memem review"], [CONTRADICTIONS_VIEW, "memem contradictions"], [RELATED_VIEW, "memem related"]]) {
+      this.registerHoverLinkSource(id, { display, defaultMod: true });
+    }
     this.addRibbonIcon("inbox", "memem: review memories", () => void this.openView(REVIEW_VIEW));
     this.addCommand({ id: "open-review", name: "Review new memories", callback: () => void this.openView(REVIEW_VIEW) });
     this.addCommand({
@@ -1072,7 +1711,7 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     this.addCommand({
       id: "deprecate",
       name: "Deprecate this memory\u2026",
-      checkCallback: (checking) => this.onActiveMemory(checking, (path) => this.deprecateWithPrompt(path))
+      checkCallback: (checking) => this.onActiveMemory(checking, (path) => void this.deprecateWithPrompt(path))
     });
     this.addCommand({
       id: "approve",
@@ -1082,35 +1721,56 @@ var MememPlugin = class extends import_obsidian9.Plugin {
         if (memory) void this.actions.approve(memory);
       })
     });
+    this.addCommand({ id: "undo", name: "Undo the last memory action", callback: () => void this.actions.undo() });
     this.registerEvent(
       this.app.workspace.on("file-menu", (menu, file) => {
         const memory = file instanceof import_obsidian9.TFile ? this.actions.memoryAt(file.path) : void 0;
         if (!memory || memory.status === "deprecated") return;
         menu.addItem(
-          (item) => item.setTitle("Deprecate memory\u2026").setIcon("archive").onClick(() => this.deprecateWithPrompt(memory.path))
+          (item) => item.setTitle("Deprecate memory\u2026").setIcon("archive").onClick(() => void this.deprecateWithPrompt(memory.path))
         );
       })
     );
     this.statusEl = this.addStatusBarItem();
     this.statusEl.addClass("memem-status");
     this.statusEl.setText("memem: \u2026");
-    this.app.workspace.onLayoutReady(() => void this.refreshStatus());
+    this.app.workspace.onLayoutReady(() => {
+      this.memories.rebuild();
+      void this.refreshStatus();
+    });
     this.registerInterval(window.setInterval(() => void this.refreshStatus(), this.settings.statusSeconds * 1e3));
     this.addSettingTab(new MememSettingTab(this.app, this));
   }
+  /** Synced settings from data.json, this device's from its own store; old data.json tokens move out. */
+  async loadSettings() {
+    const saved = await this.loadData() ?? {};
+    const device = this.device.load();
+    const strays = DEVICE_KEYS.filter((key) => key in saved);
+    for (const key of strays) if (!device[key] && typeof saved[key] === "string") device[key] = saved[key];
+    this.settings = mergeSettings({ ...saved, ...device });
+    if (strays.length) await this.saveSettings();
+  }
   async saveSettings() {
-    await this.saveData(this.settings);
+    const before = this.memories ? this.settings.memoriesFolder : void 0;
+    const { synced, device } = splitSettings(this.settings);
+    this.device.save(device);
+    await this.saveData(synced);
     void this.refreshStatus();
+    if (before !== void 0 && this.app.workspace.layoutReady) this.memories.rebuild();
   }
   async refreshStatus() {
     if (this.statusEl) await refreshStatus(this.statusEl, this.daemon);
   }
-  deprecateWithPrompt(path) {
+  /** Ask for a successor (or none) and deprecate; true once deprecated, false when the person cancelled. */
+  async deprecateWithPrompt(path) {
     const memories = this.actions.memories();
     const memory = memories.byPath(path);
-    if (!memory) return;
+    if (!memory) return false;
     const candidates = memories.active().sort((a, b) => a.title.localeCompare(b.title));
-    new SuccessorModal(this.app, memory, candidates, (successor) => void this.actions.deprecate(memory, successor)).open();
+    const choice = await new SuccessorModal(this.app, memory, candidates).prompt();
+    if (!choice) return false;
+    await this.actions.deprecate(memory, choice.successor);
+    return true;
   }
   async openView(type) {
     const { workspace } = this.app;
@@ -1129,18 +1789,11 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     if (!checking) run(file.path);
     return true;
   }
-  async endpoint() {
-    const memDir = this.settings.memDir || defaultMemDir();
+  discovery() {
     const adapter = this.app.vault.adapter;
-    const vaultPath = typeof adapter.getBasePath === "function" ? adapter.getBasePath() : null;
-    const files = nodeFiles();
-    if (this.settings.daemonAddress && this.settings.daemonToken) {
-      return { url: this.settings.daemonAddress, token: this.settings.daemonToken };
-    }
-    if (!memDir || !vaultPath || !files) return null;
-    return discoverDaemon(
-      { memDir, vaultPath, address: this.settings.daemonAddress, token: this.settings.daemonToken },
-      files
-    );
+    const vaultPath = typeof adapter.getBasePath === "function" ? adapter.getBasePath() : "";
+    const memDir = this.settings.memDir || this.desktop?.defaultMemDir || "";
+    if (!memDir && !(this.settings.daemonAddress && this.settings.daemonToken)) return null;
+    return { memDir, vaultPath, address: this.settings.daemonAddress, token: this.settings.daemonToken };
   }
 };

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { type TextFiles, UndoJournal } from "../../src/memory/undo";
+
+function vault(files: Record<string, string>): TextFiles & { files: Record<string, string>; trashed: string[] } {
+    const trashed: string[] = [];
+    return {
+        files,
+        trashed,
+        read: async (path) => files[path] ?? null,
+        write: async (path, text) => void (files[path] = text),
+        create: async (path, text) => {
+            if (path in files) throw new Error("exists");
+            files[path] = text;
+        },
+        trash: async (path) => {
+            trashed.push(path);
+            delete files[path];
+        },
+    };
+}
+
+describe("undo journal", () => {
+    it("reverts an edit, a creation and a removal together", async () => {
+        const files = vault({ "a.md": "a after", "new.md": "created" });
+        const journal = new UndoJournal();
+        journal.record({
+            summary: "merged",
+            touched: [
+                { path: "a.md", before: "a before", after: "a after" },
+                { path: "new.md", before: null, after: "created" },
+                { path: "gone.md", before: "gone text", after: null },
+            ],
+        });
+        expect(journal.peek()?.summary).toBe("merged");
+        expect(await journal.undo(files)).toEqual({ undone: true, summary: "merged" });
+        expect(files.files).toEqual({ "a.md": "a before", "gone.md": "gone text" });
+        expect(files.trashed).toEqual(["new.md"]);
+        expect(journal.peek()).toBeUndefined();
+        expect(await journal.undo(files)).toEqual({ undone: false, why: "Nothing to undo." });
+    });
+
+    it("changes nothing when any file differs from what the action left", async () => {
+        const files = vault({ "a.md": "a after", "b.md": "b edited by hand" });
+        const journal = new UndoJournal();
+        journal.record({
+            summary: "kept a",
+            touched: [
+                { path: "a.md", before: "a before", after: "a after" },
+                { path: "b.md", before: "b before", after: "b after" },
+            ],
+        });
+        const result = await journal.undo(files);
+        expect(result).toEqual({ undone: false, why: "b.md changed since “kept a”; nothing was undone." });
+        expect(files.files).toEqual({ "a.md": "a after", "b.md": "b edited by hand" });
+        expect(journal.peek()?.summary).toBe("kept a"); // still there to try again
+    });
+
+    it("refuses to bring back a removed note whose path was taken since", async () => {
+        const files = vault({ "gone.md": "someone else's note" });
+        const journal = new UndoJournal();
+        journal.record({ summary: "rejected", touched: [{ path: "gone.md", before: "old", after: null }] });
+        expect((await journal.undo(files)).undone).toBe(false);
+        expect(files.files["gone.md"]).toBe("someone else's note");
+    });
+
+    it("keeps only the last action, and ignores one that changed nothing", async () => {
+        const journal = new UndoJournal();
+        journal.record({ summary: "first", touched: [{ path: "a.md", before: "1", after: "2" }] });
+        journal.record({ summary: "noop", touched: [{ path: "a.md", before: "2", after: "2" }] });
+        expect(journal.peek()?.summary).toBe("first");
+        journal.record({ summary: "second", touched: [{ path: "a.md", before: "2", after: "3" }] });
+        expect(journal.peek()?.summary).toBe("second");
+        const files = vault({ "a.md": "3" });
+        await journal.undo(files);
+        expect(files.files["a.md"]).toBe("2");
+    });
+});
