@@ -33,10 +33,10 @@ lint: setup
 	$(BIN)/ruff check memem tests benchmarks
 	$(BIN)/ruff format --check memem tests benchmarks
 	$(BIN)/mypy
-	cd obsidian-plugin && npx tsc --noEmit
+	cd obsidian-plugin && npx tsc --noEmit && npm run --silent lint
 
 test: lint
-	cd obsidian-plugin && npm test
+	cd obsidian-plugin && npm test && npm run --silent mutation
 	$(BIN)/pytest
 
 plugin: setup
@@ -60,6 +60,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.hostile_bench
 	$(BIN)/python -m benchmarks.mining_bench
 	$(BIN)/python -m benchmarks.runtime_bench
+	$(BIN)/python -m benchmarks.plugin_bench
 
 clean:
 	rm -rf $(VENV) demo-vault .demo-home .pytest_cache .mypy_cache .ruff_cache obsidian-plugin/node_modules

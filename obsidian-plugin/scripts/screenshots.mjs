@@ -45,7 +45,7 @@ note(
     "Deploys run from the release branch",
     ["id: deploy-release", "title: Deploys run from the release branch", "project: example-app", "layer: 2", "kind: decision",
      "status: active", "created: 2026-11-21", "source_type: mined", "source_session: 8b3d1f20-6c7e-4a9b-b1d2-e3f4a5b6c7d8",
-     "contradicts:", '  - "[[Deploys run from main]]"'],
+     "contradiction_evidence: the November runbook says deploys come only from signed tags on release", "contradicts:", '  - "[[Deploys run from main]]"'],
     "Since November, example-app deploys only from the `release` branch, from a signed tag.",
 );
 
@@ -104,10 +104,15 @@ const css = readFileSync(join(here, "theme.css"), "utf8") + readFileSync(join(pl
 const bundle = readFileSync(join(plugin, "main.js"), "utf8");
 const manifest = JSON.parse(readFileSync(join(plugin, "manifest.json"), "utf8"));
 const settings = endpoint ? { daemonAddress: endpoint.url, daemonToken: endpoint.token } : {};
+// Obsidian's right sidebar opens at about 320 px: each pane is shot there too.
+const related = "memem/memories/example-app/Use uv for Python installs.md";
 const shots = [
     { type: "memem-review", file: "obsidian-review.png", width: 440 },
     { type: "memem-contradictions", file: "obsidian-contradictions.png", width: 760 },
-    { type: "memem-related", file: "obsidian-related.png", width: 440, active: "memem/memories/example-app/Use uv for Python installs.md" },
+    { type: "memem-related", file: "obsidian-related.png", width: 440, active: related },
+    { type: "memem-review", file: "obsidian-review-320.png", width: 320 },
+    { type: "memem-contradictions", file: "obsidian-contradictions-320.png", width: 320 },
+    { type: "memem-related", file: "obsidian-related-320.png", width: 320, active: related },
 ];
 
 mkdirSync(docs, { recursive: true });

@@ -3,15 +3,25 @@
  * plus a contradicting pair written the way memem's miner writes one.
  */
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { parse } from "yaml";
 import type { Frontmatter } from "../src/memory/links";
 import { memoryFromFrontmatter, type Memory } from "../src/memory/memory";
 import { MemorySet } from "../src/memory/memory-set";
 import { splitFrontmatter } from "./shim/obsidian";
 
-export const TEMPLATE = join(__dirname, "..", "..", "memem", "vault", "starter");
+/** The repository's `memem/vault/starter`, looked up from here: Stryker runs the tests from a copy of the
+ *  plugin folder nested deeper (`.stryker-tmp/sandbox-…/`), where a fixed `../..` would miss it. */
+export const TEMPLATE = findUp(join("memem", "vault", "starter"));
+
+function findUp(relativePath: string, from = __dirname): string {
+    for (let dir = from; ; dir = dirname(dir)) {
+        const candidate = join(dir, relativePath);
+        if (existsSync(candidate)) return candidate;
+        if (dirname(dir) === dir) throw new Error(`${relativePath} not found above ${from}`);
+    }
+}
 
 function walk(dir: string): string[] {
     return readdirSync(dir).flatMap((name) => {

@@ -61,10 +61,12 @@ def daemon(vault: Path) -> Iterator[RunningDaemon]:
         yield running
 
 
-def drive(vault: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def drive(vault: Path, steps: list[dict[str, Any]], mobile: bool = False) -> list[dict[str, Any]]:
+    """Run the harness; `mobile` loads the bundle where no Node module can be required, as on a phone."""
+    env = {**os.environ, "MEMEM_HARNESS_MOBILE": "1" if mobile else "0"}
     done = subprocess.run(
         ["node", str(HARNESS), str(vault), os.environ["MEMEM_DIR"], json.dumps(steps)],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True, text=True, timeout=120, check=True, env=env,
     )  # fmt: skip
     results: list[dict[str, Any]] = json.loads(done.stdout)
     assert all(r["ok"] for r in results), results
@@ -165,14 +167,15 @@ def test_reject_and_merge(built_plugin: Path, vault: Path, daemon: RunningDaemon
 
 
 def test_undo_puts_the_notes_back_and_memem_follows(built_plugin: Path, vault: Path, daemon: RunningDaemon) -> None:
-    main, release = vault / MEMORIES / "Deploys run from main.md", vault / MEMORIES / "Deploys run from the release branch.md"
-    before = {main: main.read_bytes(), release: release.read_bytes()}
+    notes = [vault / MEMORIES / "Deploys run from main.md", vault / MEMORIES / "Deploys run from the release branch.md"]
+    before = {path: path.read_bytes() for path in notes}
     results = drive(vault, [
         {"do": "resolve", "left": f"{MEMORIES}/Deploys run from main.md",
          "right": f"{MEMORIES}/Deploys run from the release branch.md", "how": "Keep newer"},
         {"do": "undo"},
     ])  # fmt: skip
-    assert results[-1]["result"] == "memem: undid “Kept “Deploys run from the release branch”; “Deploys run from main” deprecated”"
+    kept = "Kept “Deploys run from the release branch”; “Deploys run from main” deprecated"
+    assert results[-1]["result"] == f"memem: undid “{kept}”"
     assert {path: path.read_bytes() for path in before} == before
     eventually(lambda: "deploy-main" in search_ids(daemon, "which branch do deploys run from"))
     eventually(lambda: frozenset({"deploy-main", "deploy-release"}) in contradictions(daemon))
@@ -200,6 +203,18 @@ def test_everything_that_edits_works_with_the_daemon_down(built_plugin: Path, va
     related = results[3]["result"]
     assert "→ supersedes Lock dependencies with pip-tools" in related["linked"]
     assert any("daemon not running" in note for note in related["notes"])
+
+
+def test_the_built_bundle_edits_on_mobile_where_no_node_module_loads(built_plugin: Path, vault: Path) -> None:
+    results = drive(vault, [
+        {"do": "status"},
+        {"do": "approve", "path": f"{APP}/CI installs were slow with pip.md"},
+        {"do": "resolve", "left": f"{MEMORIES}/Deploys run from main.md",
+         "right": f"{MEMORIES}/Deploys run from the release branch.md", "how": "Both hold"},
+    ], mobile=True)  # fmt: skip
+    assert results[0]["result"] == "memem: daemon off"
+    assert "reviewed:" in (vault / APP / "CI installs were slow with pip.md").read_text()
+    assert "consistent_with:" in (vault / MEMORIES / "Deploys run from main.md").read_text()
 
 
 def test_the_starter_vault_ships_the_plugin_as_built(built_plugin: Path) -> None:

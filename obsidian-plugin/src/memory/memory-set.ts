@@ -11,26 +11,21 @@ export type LinkResolver = (linkpath: string, sourcePath: string) => string | nu
 
 export class MemorySet {
     private readonly byPathMap = new Map<string, Memory>();
-    private readonly byKey = new Map<string, Memory>();
-    private readonly byIdMap = new Map<string, Memory>();
+    private readonly list: Memory[];
+    // Built on first use: most snapshots only ever answer by path.
+    private keyed?: { byKey: Map<string, Memory>; byId: Map<string, Memory> };
 
     constructor(
         memories: Iterable<Memory>,
         private readonly resolver: LinkResolver = () => null,
     ) {
-        for (const memory of memories) {
-            this.byPathMap.set(memory.path, memory);
-            if (!this.byIdMap.has(memory.id)) this.byIdMap.set(memory.id, memory);
-            // The fallback memem itself uses: a link may name a note by file name, id or title.
-            for (const key of [memory.name, memory.id, memory.title]) {
-                const k = key.toLowerCase();
-                if (!this.byKey.has(k)) this.byKey.set(k, memory);
-            }
-        }
+        for (const memory of memories) this.byPathMap.set(memory.path, memory);
+        this.list = [...this.byPathMap.values()];
     }
 
+    /** Every memory; the same array each call (do not modify it). */
     all(): Memory[] {
-        return [...this.byPathMap.values()];
+        return this.list;
     }
 
     get size(): number {
@@ -42,14 +37,31 @@ export class MemorySet {
     }
 
     byId(id: string): Memory | undefined {
-        return this.byIdMap.get(id);
+        return this.keys().byId.get(id);
+    }
+
+    private keys(): { byKey: Map<string, Memory>; byId: Map<string, Memory> } {
+        if (!this.keyed) {
+            const byKey = new Map<string, Memory>();
+            const byId = new Map<string, Memory>();
+            for (const memory of this.list) {
+                if (!byId.has(memory.id)) byId.set(memory.id, memory);
+                // The fallback memem itself uses: a link may name a note by file name, id or title.
+                for (const key of [memory.name, memory.id, memory.title]) {
+                    const k = key.toLowerCase();
+                    if (!byKey.has(k)) byKey.set(k, memory);
+                }
+            }
+            this.keyed = { byKey, byId };
+        }
+        return this.keyed;
     }
 
     /** The memory a link in `source` reaches, if it reaches one. */
     resolve(linkpath: string, source: Memory): Memory | undefined {
         const path = this.resolver(linkpath, source.path);
         if (path) return this.byPathMap.get(path);
-        return this.byKey.get(linkpath.toLowerCase());
+        return this.keys().byKey.get(linkpath.toLowerCase());
     }
 
     /** Whether a link path written in `source` reaches `target`. */

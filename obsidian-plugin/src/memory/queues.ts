@@ -10,8 +10,10 @@ export interface ReviewFilter {
 
 /** Newest first: by `created`, then by the file's modification time (memories mined on the same day). */
 export function newestFirst(a: Memory, b: Memory): number {
-    const byDate = (b.created ?? "").localeCompare(a.created ?? "");
-    return byDate !== 0 ? byDate : b.mtime - a.mtime;
+    // ISO dates order as plain strings; localeCompare would cost a collator call per comparison.
+    const [x, y] = [a.created ?? "", b.created ?? ""];
+    if (x !== y) return x < y ? 1 : -1;
+    return b.mtime - a.mtime;
 }
 
 /** Memories nobody has reviewed yet (no `reviewed`), still active, newest first. */
@@ -29,7 +31,7 @@ export const GLOBAL = "(global)";
 
 /** The projects and kinds present in the review queue, for the filter drop-downs. */
 export function facets(memories: MemorySet): { projects: string[]; kinds: string[] } {
-    const queue = reviewQueue(memories);
+    const queue = memories.all().filter((m) => !m.reviewed && isActive(m));
     const projects = new Set(queue.map((m) => m.project ?? GLOBAL));
     const kinds = new Set(queue.map((m) => m.kind).filter((k): k is string => Boolean(k)));
     return { projects: [...projects].sort(), kinds: [...kinds].sort() };

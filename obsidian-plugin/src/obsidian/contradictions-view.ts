@@ -16,6 +16,8 @@ export const CONTRADICTIONS_VIEW = "memem-contradictions";
 export class ContradictionsView extends MemoryView {
     /** The paths of the memories on screen. */
     private readonly shownPaths = new Set<string>();
+    /** The memories with `contradicts` or `consistent_with` links at the last draw. */
+    private linkedPaths = new Set<string>();
 
     getViewType(): string {
         return CONTRADICTIONS_VIEW;
@@ -29,17 +31,22 @@ export class ContradictionsView extends MemoryView {
         return "git-compare";
     }
 
-    /** Pairs only change when a memory with `contradicts` or `consistent_with` links (or one shown) does. */
+    /**
+     * Pairs only change when a memory with `contradicts` or `consistent_with` links changes: one that has
+     * them now, or had them at the last draw (dropping the last `consistent_with` reopens a pair).
+     */
     protected concerns(change: IndexChange): boolean {
         const memories = this.ctx.actions.memories();
         return change.paths.some((path) => {
             const memory = memories.byPath(path);
-            return !memory || this.shownPaths.has(path) || memory.links.contradicts.length > 0 || memory.links.consistent_with.length > 0;
+            return !memory || this.shownPaths.has(path) || this.linkedPaths.has(path) || hasPairLinks(memory);
         });
     }
 
     async render(): Promise<void> {
-        const pairs = openContradictions(this.ctx.actions.memories());
+        const memories = this.ctx.actions.memories();
+        const pairs = openContradictions(memories);
+        this.linkedPaths = new Set(memories.all().filter(hasPairLinks).map((m) => m.path));
         this.shownPaths.clear();
         const root = this.content;
         root.empty();
@@ -92,8 +99,12 @@ export class ContradictionsView extends MemoryView {
         card.createDiv({ cls: "memem-card-meta", text: meta.filter(Boolean).join(" · ") });
         const text = card.createDiv({ cls: "memem-card-snippet" });
         void this.ctx.actions.vault.snippet(memory, 400).then((s) => text.setText(s));
-        this.button(card, "Keep this", `Keep “${memory.title}”; the other is deprecated and superseded by it`, keep, true);
+        this.button(card, "Keep this", `Keep “${memory.title}”; the other is deprecated and superseded by it`, keep);
     }
+}
+
+function hasPairLinks(memory: Memory): boolean {
+    return memory.links.contradicts.length > 0 || memory.links.consistent_with.length > 0;
 }
 
 /** Why the two are shown together, in words: the miner's evidence when it left some. */

@@ -27,6 +27,9 @@ export class ReviewView extends MemoryView {
     /** Acted on, not yet seen changed by the index: hidden so the next key reaches the next memory. */
     private readonly settling = new Set<string>();
     private list?: HTMLElement;
+    private marked?: HTMLElement;
+    /** The line after the cards: "nothing to review" or "and N more". */
+    private tail?: HTMLElement;
     private headerEl?: HTMLElement;
     private notice?: string;
 
@@ -68,7 +71,8 @@ export class ReviewView extends MemoryView {
             this.list = root.createDiv({ cls: "memem-list", attr: { role: "listbox", "aria-label": "Memories to review" } });
         }
         const list = this.list;
-        list.querySelector(".memem-empty, .memem-more")?.remove();
+        this.tail?.remove();
+        this.tail = undefined;
         const keep = new Set(this.shown.map((m) => m.path));
         for (const [path, card] of this.cards) {
             if (!keep.has(path)) {
@@ -91,9 +95,9 @@ export class ReviewView extends MemoryView {
             previous = card.el;
         }
         if (queue.length === 0) {
-            list.createDiv({ cls: "memem-empty", text: "Nothing to review. New memories appear here as Claude learns them." });
+            this.tail = list.createDiv({ cls: "memem-empty", text: "Nothing to review. New memories appear here as Claude learns them." });
         } else if (queue.length > SHOWN) {
-            list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more…` });
+            this.tail = list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more…` });
         }
         this.mark();
     }
@@ -190,16 +194,12 @@ export class ReviewView extends MemoryView {
         if (focus) card?.focus();
     }
 
+    /** Show the selection: only the card that had it and the card that gets it are touched. */
     private mark(): HTMLElement | undefined {
-        const selected = this.selected;
-        let chosen: HTMLElement | undefined;
-        for (const [path, card] of this.cards) {
-            const on = path === selected?.path;
-            card.el.toggleClass("is-selected", on);
-            card.el.setAttr("aria-selected", String(on));
-            card.el.setAttr("tabindex", on ? "0" : "-1");
-            if (on) chosen = card.el;
-        }
+        const chosen = this.selected ? this.cards.get(this.selected.path)?.el : undefined;
+        if (this.marked && this.marked !== chosen) setSelected(this.marked, false);
+        if (chosen) setSelected(chosen, true);
+        this.marked = chosen;
         return chosen;
     }
 
@@ -279,4 +279,10 @@ export class ReviewView extends MemoryView {
         else if (key === "d") void this.deprecate(memory);
         else void this.reject(memory);
     }
+}
+
+function setSelected(card: HTMLElement, on: boolean): void {
+    card.toggleClass("is-selected", on);
+    card.setAttr("aria-selected", String(on));
+    card.setAttr("tabindex", on ? "0" : "-1");
 }

@@ -89,7 +89,9 @@ export class VaultMemories {
     private onChanged(file: TFile, data: string, cache: CachedMetadata): void {
         if (!inFolder(file.path, this.folder())) return;
         const text = snippet(data, 400);
-        const bodyChanged = this.snippets.get(file.path)?.text !== text;
+        // Only a first paragraph some pane has asked for can be out of date on screen.
+        const known = this.snippets.get(file.path);
+        const bodyChanged = known !== undefined && known.text !== text;
         this.snippets.set(file.path, { mtime: file.stat.mtime, text });
         this.index.put(file.path, this.memoryOf(file, cache), bodyChanged);
     }

@@ -85,7 +85,17 @@ export async function loadPlugin(bundle: string, storage: obsidian.VaultStorage,
     await app.vault.load();
     const nodeRequire = createRequire(__filename);
     const module = { exports: {} as Record<string, unknown> };
-    const requireShim = (name: string) => (name === "obsidian" ? obsidian : nodeRequire(name));
+    // As on mobile (MEMEM_HARNESS_MOBILE=1): no Node module can be loaded and the adapter has no path.
+    const mobile = process.env.MEMEM_HARNESS_MOBILE === "1";
+    if (mobile) {
+        Object.assign(obsidian.Platform, { isDesktop: false, isDesktopApp: false, isMobile: true, isMobileApp: true });
+        app.vault.adapter = {};
+    }
+    const requireShim = (name: string) => {
+        if (name === "obsidian") return obsidian;
+        if (mobile) throw new Error(`Cannot find module '${name}' (mobile has no Node modules)`);
+        return nodeRequire(name);
+    };
     new Function("require", "module", "exports", readFileSync(bundle, "utf8"))(requireShim, module, module.exports);
     const PluginClass = (module.exports.default ?? module.exports) as new (app: unknown, manifest: unknown) => LoadedPlugin["plugin"];
     const plugin = new PluginClass(app, JSON.parse(readFileSync(join(dirname(bundle), "manifest.json"), "utf8")));
@@ -198,4 +208,5 @@ async function main(): Promise<void> {
     process.exit(0);
 }
 
-if (require.main === module) void main();
+// Run as the harness (not when bundled into the benchmark, which imports it).
+if (require.main === module && /harness\.cjs$/.test(process.argv[1] ?? "")) void main();

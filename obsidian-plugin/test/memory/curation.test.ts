@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Curator, type Plan } from "../../src/memory/curation";
+import { Curator, parentFolder, type Plan, stripFrontmatter } from "../../src/memory/curation";
 import type { Frontmatter } from "../../src/memory/links";
 import { frontmatterOf, MINED_PAIR, memorySet, templateFiles } from "../fixtures";
 
@@ -153,5 +153,78 @@ describe("resolving a contradiction", () => {
         expect(local.merge(atRoot, { ...newer, path: "Other.md" }, { a: "a", b: "b" }, "mem-3", "memem/memories").create!.folder).toBe(
             "memem/memories",
         );
+    });
+});
+
+describe("what each action says it did", () => {
+    it("names the notes in the summary the undo notice shows", () => {
+        const successor = byTitle("Run tests with pytest -x before pushing");
+        expect(curator.approve(older).summary).toBe("Approved “Tests run with pytest -x”");
+        expect(curator.deprecate(older).summary).toBe("Deprecated “Tests run with pytest -x”");
+        expect(curator.deprecate(older, successor).summary).toBe(
+            "Deprecated “Tests run with pytest -x”, superseded by “Run tests with pytest -x before pushing”",
+        );
+        expect(curator.keepBoth(older, newer).summary).toBe("Kept both “Tests run with pytest -x” and “Tests run without -x”");
+        expect(curator.merge(older, newer, { a: "", b: "" }, "mem-1", "memem/memories").summary).toBe(
+            "Merged “Tests run with pytest -x” and “Tests run without -x” into a new note",
+        );
+    });
+});
+
+describe("deprecation reasons", () => {
+    it("records none when none is given", () => {
+        const after = applyPlan(curator.deprecate(older));
+        expect("deprecated_reason" in after[older.path]).toBe(false);
+    });
+
+    it("keeps a reason the note already gives", () => {
+        const fm: Frontmatter = { ...frontmatterOf(files[newer.path]), deprecated_reason: "written by hand" };
+        curator.keep(older, newer).edits[0].apply(fm);
+        expect(fm.deprecated_reason).toBe("written by hand");
+        expect(fm.status).toBe("deprecated");
+    });
+});
+
+describe("the merged note", () => {
+    const make = (a: Partial<typeof older>, b: Partial<typeof older>) =>
+        curator.merge({ ...older, ...a }, { ...newer, ...b }, { a: "", b: "" }, "mem-1", "memem/memories").create!.frontmatter;
+
+    it("belongs to a project only when both do", () => {
+        expect(make({ project: "app" }, { project: "other" })).not.toHaveProperty("project");
+        expect(make({ project: undefined }, { project: undefined })).not.toHaveProperty("project");
+        expect(make({ project: "app" }, { project: "app" }).project).toBe("app");
+    });
+
+    it("takes the more general layer (the lower number), 2 for a note without one", () => {
+        expect(make({ layer: 1 }, { layer: 3 }).layer).toBe(1);
+        expect(make({ layer: 3 }, { layer: 1 }).layer).toBe(1);
+        expect(make({ layer: undefined }, { layer: 3 }).layer).toBe(2);
+        expect(make({ layer: 3 }, { layer: undefined }).layer).toBe(2);
+    });
+
+    it("takes the first note's kind, else the second's, else fact", () => {
+        expect(make({ kind: "convention" }, { kind: "failure" }).kind).toBe("convention");
+        expect(make({ kind: undefined }, { kind: "failure" }).kind).toBe("failure");
+        expect(make({ kind: undefined }, { kind: undefined }).kind).toBe("fact");
+    });
+
+    it("holds both bodies without their frontmatter, one blank line apart", () => {
+        const plan = curator.merge(older, newer, { a: "---\nid: a\n---\n\n\nFirst body.\n\n", b: "Second body.\n" }, "mem-1", "memem/memories");
+        expect(plan.create!.body).toBe("First body.\n\nSecond body.\n");
+    });
+});
+
+describe("parentFolder and stripFrontmatter", () => {
+    it("gives a note's folder, empty at the vault root", () => {
+        expect(parentFolder("a/b/Note.md")).toBe("a/b");
+        expect(parentFolder("Note.md")).toBe("");
+    });
+
+    it("strips only a frontmatter block at the very start", () => {
+        expect(stripFrontmatter("---\nid: x\n---\nBody")).toBe("Body");
+        expect(stripFrontmatter("---\nid: x\n---")).toBe("");
+        expect(stripFrontmatter("---\r\nid: x\r\n--- \r\nBody")).toBe("Body");
+        const ruled = "Intro\n---\nmiddle\n---\nend";
+        expect(stripFrontmatter(ruled)).toBe(ruled);
     });
 });

@@ -33,6 +33,38 @@ describe("links", () => {
         expect("contradicts" in fm).toBe(false);
     });
 
+    it.each([
+        ["  [[Use uv]]  ", "Use uv"],
+        ["[[Use uv |uv]]", "Use uv"],
+        ["[[Use uv", "[[Use uv"], // half-written by hand: kept as text
+        ["Use uv]]", "Use uv]]"],
+    ])("linkTarget(%j) is %j, as typed by hand", (value, expected) => {
+        expect(linkTarget(value)).toBe(expected);
+    });
+
+    it("adds to a property Obsidian left empty (null or blank), and past an empty list item", () => {
+        for (const empty of [null, ""]) {
+            const fm: Record<string, unknown> = { related: empty };
+            addLink(fm, "related", "B");
+            expect(fm.related).toEqual(["[[B]]"]);
+        }
+        const fm: Record<string, unknown> = { related: [null, "[[A]]"] };
+        addLink(fm, "related", "A");
+        addLink(fm, "related", "B");
+        expect(fm.related).toEqual([null, "[[A]]", "[[B]]"]);
+    });
+
+    it("leaves a property as written when nothing matches, and never drops a value that is no link", () => {
+        const fm: Record<string, unknown> = { contradicts: "[[B]]", related: null };
+        expect(removeLinks(fm, "contradicts", (t) => t === "A")).toBe(0);
+        expect(fm.contradicts).toBe("[[B]]");
+        expect(removeLinks(fm, "related", () => true)).toBe(0);
+        expect(fm).toHaveProperty("related", null);
+        const mixed: Record<string, unknown> = { contradicts: [null, "[[A]]"] };
+        expect(removeLinks(mixed, "contradicts", () => true)).toBe(1);
+        expect(mixed.contradicts).toEqual([null]);
+    });
+
     it("reads a memory's fields whatever YAML gave (dates as Date, numbers as text)", () => {
         const m = memoryFromFrontmatter("m/A.md", { id: 7, layer: "1", created: new Date("2026-01-02"), tags: "solo" })!;
         expect(m).toMatchObject({ id: "7", layer: 1, created: "2026-01-02", tags: ["solo"], status: "active", name: "A" });

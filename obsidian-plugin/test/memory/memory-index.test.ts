@@ -111,6 +111,11 @@ describe("sameMemory", () => {
             { reason: "because" },
             { tags: ["testing"] },
             { links: { ...base.links, supersedes: ["x"] } },
+            { path: "memem/memories/Moved.md" },
+            { id: "mem-other" },
+            { created: "2026-12-01" },
+            { sourceType: "user" },
+            { sourceSession: "another-session" },
         ] as Partial<Memory>[]) {
             expect(sameMemory(base, { ...base, ...change }), JSON.stringify(change)).toBe(false);
         }
@@ -120,5 +125,14 @@ describe("sameMemory", () => {
         expect(sameMemory(base, { ...base, mtime: 99 })).toBe(true);
         const undated = { ...base, created: undefined };
         expect(sameMemory(undated, { ...undated, mtime: 99 })).toBe(false);
+        expect(sameMemory(undated, { ...undated })).toBe(true);
+    });
+
+    it("tells lists apart by their items, not by their text run together", () => {
+        expect(sameMemory({ ...base, tags: ["ab"] }, { ...base, tags: ["a", "b"] })).toBe(false);
+        const links = (related: string[]) => ({ ...base, links: { ...base.links, related } });
+        expect(sameMemory(links(["ab"]), links(["a", "b"]))).toBe(false);
+        expect(sameMemory(links(["a", "b"]), links(["a", "b"]))).toBe(true);
+        expect(sameMemory({ ...base, tags: ["a", "b"] }, { ...base, tags: ["a", "b"] })).toBe(true);
     });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryFromFrontmatter } from "../../src/memory/memory";
-import { facets, GLOBAL, openContradictions, reviewQueue } from "../../src/memory/queues";
+import { MemorySet } from "../../src/memory/memory-set";
+import { facets, GLOBAL, newestFirst, openContradictions, reviewQueue } from "../../src/memory/queues";
 import { frontmatterOf, MINED_PAIR, memorySet, templateFiles } from "../fixtures";
 
 const files = { ...templateFiles(), ...MINED_PAIR };
@@ -60,5 +61,55 @@ describe("open contradictions", () => {
         const b = "memem/memories/Tests run without -x.md";
         const oneWay = { ...files, [b]: files[b].replace('contradicts:\n  - "[[Tests run with pytest -x]]"\n', "") };
         expect(openContradictions(memorySet(oneWay))).toHaveLength(2);
+    });
+});
+
+describe("review queue over a mixed vault", () => {
+    const note = (name: string, fm: Record<string, unknown>, mtime = 0) => memoryFromFrontmatter(`m/${name}.md`, { id: name, ...fm }, mtime)!;
+    const set = new MemorySet([
+        note("app-old", { project: "app", kind: "fact", created: "2026-01-01" }),
+        note("app-new", { project: "app", created: "2026-02-01" }),
+        note("global", { kind: "convention", created: "2026-01-15" }),
+        note("other", { project: "other", kind: "fact", created: "2026-01-10" }),
+        note("same-day-later", { project: "zeta", created: "2026-01-10" }, 5),
+        note("undated", { project: "app" }),
+        note("done", { project: "done-project", kind: "done-kind", reviewed: "2026-03-01" }),
+        note("gone", { project: "gone-project", status: "deprecated" }),
+    ]);
+    const ids = (filter?: { project?: string; kind?: string }) => reviewQueue(set, filter).map((m) => m.id);
+
+    it("orders by creation date, then by last edit on the same day, undated last", () => {
+        expect(ids()).toEqual(["app-new", "global", "same-day-later", "other", "app-old", "undated"]);
+    });
+
+    it("filters by one project, by the global notes, or by kind", () => {
+        expect(ids({ project: "app" })).toEqual(["app-new", "app-old", "undated"]);
+        expect(ids({ project: GLOBAL })).toEqual(["global"]);
+        expect(ids({ kind: "fact" })).toEqual(["other", "app-old"]);
+        expect(ids({ project: "app", kind: "fact" })).toEqual(["app-old"]);
+    });
+
+    it("offers, sorted, only the projects and kinds of what awaits review", () => {
+        expect(facets(set)).toEqual({ projects: [GLOBAL, "app", "other", "zeta"], kinds: ["convention", "fact"] });
+    });
+});
+
+describe("newestFirst", () => {
+    const at = (created: string | undefined, mtime: number) => memoryFromFrontmatter("m/x.md", { id: "x", created }, mtime)!;
+    it("puts the later date first, then the later edit, and undated notes last", () => {
+        expect(newestFirst(at("2026-02-01", 0), at("2026-01-01", 9))).toBeLessThan(0);
+        expect(newestFirst(at("2026-01-01", 9), at("2026-02-01", 0))).toBeGreaterThan(0);
+        expect(newestFirst(at("2026-01-01", 5), at("2026-01-01", 1))).toBeLessThan(0);
+        expect(newestFirst(at("2026-01-01", 1), at("2026-01-01", 5))).toBeGreaterThan(0);
+        expect(newestFirst(at("2026-01-01", 1), at("2026-01-01", 1))).toBe(0);
+        expect(newestFirst(at("2026-01-01", 0), at(undefined, 9))).toBeLessThan(0);
+        expect(newestFirst(at(undefined, 9), at("2026-01-01", 0))).toBeGreaterThan(0);
+    });
+});
+
+describe("open contradictions over hand-written links", () => {
+    it("ignores a note that contradicts itself", () => {
+        const self = memoryFromFrontmatter("m/Self.md", { id: "s", contradicts: ["[[Self]]"] })!;
+        expect(openContradictions(new MemorySet([self]))).toEqual([]);
     });
 });

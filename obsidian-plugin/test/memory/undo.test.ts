@@ -1,13 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { type TextFiles, UndoJournal } from "../../src/memory/undo";
 
-function vault(files: Record<string, string>): TextFiles & { files: Record<string, string>; trashed: string[] } {
+function vault(files: Record<string, string>): TextFiles & { files: Record<string, string>; trashed: string[]; written: string[] } {
     const trashed: string[] = [];
+    const written: string[] = [];
     return {
         files,
         trashed,
+        written,
         read: async (path) => files[path] ?? null,
-        write: async (path, text) => void (files[path] = text),
+        write: async (path, text) => {
+            written.push(path);
+            files[path] = text;
+        },
         create: async (path, text) => {
             if (path in files) throw new Error("exists");
             files[path] = text;
@@ -73,5 +78,36 @@ describe("undo journal", () => {
         const files = vault({ "a.md": "3" });
         await journal.undo(files);
         expect(files.files["a.md"]).toBe("2");
+    });
+});
+
+describe("undo journal, files the action left as they were", () => {
+    it("records an action that changed any one of its files", () => {
+        const journal = new UndoJournal();
+        journal.record({
+            summary: "kept a",
+            touched: [
+                { path: "a.md", before: "same", after: "same" },
+                { path: "b.md", before: "b before", after: "b after" },
+            ],
+        });
+        expect(journal.peek()?.summary).toBe("kept a");
+    });
+
+    it("writes, creates or trashes only what the action changed", async () => {
+        const files = vault({ "a.md": "same", "b.md": "b after" });
+        const journal = new UndoJournal();
+        journal.record({
+            summary: "kept a",
+            touched: [
+                { path: "a.md", before: "same", after: "same" },
+                { path: "never.md", before: null, after: null },
+                { path: "b.md", before: "b before", after: "b after" },
+            ],
+        });
+        expect((await journal.undo(files)).undone).toBe(true);
+        expect(files.written).toEqual(["b.md"]);
+        expect(files.trashed).toEqual([]);
+        expect(files.files).toEqual({ "a.md": "same", "b.md": "b before" });
     });
 });

@@ -107,6 +107,13 @@ describe("actions through processFrontMatter", () => {
         expect(storage.files["memem/memories/Tests run with pytest -x (merged).md"]).toBe("taken");
     });
 
+    it("numbers a merged note past every name already taken", async () => {
+        const taken = "memem/memories/Tests run with pytest -x (merged)";
+        await start({ ...templateFiles(), ...MINED_PAIR, [`${taken}.md`]: "taken", [`${taken} 2.md`]: "taken too" });
+        const created = await actions.merge(memory(OLDER), memory(NEWER));
+        expect(created?.path).toBe(`${taken} 3.md`);
+    });
+
     it("merges two memories of a project folder into that folder, linking them by unambiguous link text", async () => {
         const a = "memem/memories/example-app/Use uv for Python installs.md";
         await start({ ...templateFiles(), "memem/memories/other/Use uv for Python installs.md": "---\nid: x\n---\n" });
@@ -172,7 +179,7 @@ describe("undo", () => {
     it("is offered on the action's notice", async () => {
         const before = storage.files[OLDER];
         await actions.approve(memory(OLDER));
-        const undo = noticeEls.at(-1)?.querySelector("button") as HTMLButtonElement;
+        const undo = noticeEls.at(-1)?.querySelector("button.memem-undo") as HTMLButtonElement;
         expect(undo.textContent).toBe("Undo");
         undo.click();
         await settle();

@@ -2,6 +2,7 @@
 
 import { beforeEach, describe, expect, it } from "vitest";
 import MememPlugin from "../../src/main";
+import { DeviceStore } from "../../src/obsidian/device-store";
 import { App, memoryStorage } from "../shim/obsidian";
 import { templateFiles } from "../fixtures";
 
@@ -32,6 +33,10 @@ const type = (el: HTMLInputElement, value: string) => {
 };
 
 describe("device settings", () => {
+    it("reads empty values on a device that stored nothing yet", () => {
+        expect(new DeviceStore(app as never).load()).toEqual({ memDir: "", daemonAddress: "", daemonToken: "" });
+    });
+
     it("moves a token saved by an older version out of data.json into secret storage", async () => {
         const plugin = await load({ memoriesFolder: "memem/memories", daemonToken: "old-token", daemonAddress: "http://127.0.0.1:5" });
         expect(plugin.settings.daemonToken).toBe("old-token");

@@ -20,8 +20,12 @@ let storage: ReturnType<typeof memoryStorage>;
 let app: App;
 let plugin: MememPlugin;
 
-/** Let writes be parsed and the debounced redraw run. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 250));
+/** Let writes be parsed (the cache parses a task after each write) and the debounced redraw run. */
+const settle = async () => {
+    do await new Promise((resolve) => setTimeout(resolve, 15));
+    while (app.metadataCache.pending > 0);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+};
 
 beforeEach(async () => {
     document.body.innerHTML = "";

@@ -52,7 +52,9 @@ export function memoryStorage(files: Record<string, string>): VaultStorage & { f
         async move(from, to) {
             files[to] = files[from];
             delete files[from];
-            mtimes[to] = clock++;
+            // A rename keeps the file's modification time, as on disk.
+            mtimes[to] = mtimes[from] ?? clock++;
+            delete mtimes[from];
             return { path: to, mtime: mtimes[to], size: files[to].length };
         },
     };
@@ -161,6 +163,11 @@ export class Vault extends Events {
     }
 
     getMarkdownFiles(): TFile[] {
+        return this.markdownFiles();
+    }
+    /** The same list for the stand-in's own use (link resolution): Obsidian keeps an index for that, so
+     *  the benchmark counts only the plugin's calls of `getMarkdownFiles` as vault scans. */
+    markdownFiles(): TFile[] {
         return [...this.files.values()].filter((f) => f.extension === "md");
     }
     getAbstractFileByPath(path: string): TAbstractFile | null {
@@ -272,7 +279,7 @@ export class MetadataCache extends Events {
     }
     getFirstLinkpathDest(linkpath: string, _source: string): TFile | null {
         const wanted = linkpath.toLowerCase().replace(/\.md$/, "");
-        const files = this.vault().getMarkdownFiles();
+        const files = this.vault().markdownFiles();
         return (
             files.find((f) => f.path.toLowerCase().replace(/\.md$/, "") === wanted) ??
             files.find((f) => f.basename.toLowerCase() === wanted) ??
@@ -281,7 +288,7 @@ export class MetadataCache extends Events {
     }
     fileToLinktext(file: TFile, _source: string, omitMdExtension = true): string {
         const same = this.vault()
-            .getMarkdownFiles()
+            .markdownFiles()
             .filter((f) => f.basename.toLowerCase() === file.basename.toLowerCase());
         if (same.length === 1) return file.basename;
         return omitMdExtension ? file.path.replace(/\.md$/, "") : file.path;
@@ -356,7 +363,10 @@ export class Workspace extends Events {
     getRightLeaf(_split: boolean): WorkspaceLeaf {
         return new WorkspaceLeaf(this.app);
     }
-    getLeaf(_newLeaf?: boolean): WorkspaceLeaf {
+    /** What each `getLeaf` asked for: false reuses the current tab, true or "tab" opens a new one. */
+    leafRequests: (boolean | string)[] = [];
+    getLeaf(newLeaf?: boolean | string): WorkspaceLeaf {
+        this.leafRequests.push(newLeaf ?? false);
         return new WorkspaceLeaf(this.app);
     }
     async revealLeaf(_leaf: WorkspaceLeaf): Promise<void> {}
@@ -592,10 +602,21 @@ export class Modal {
 
 export abstract class FuzzySuggestModal<T> extends Modal {
     placeholder = "";
+    /** The search field: Obsidian focuses it on open, so the suggester takes the keyboard. */
+    inputEl: HTMLInputElement = document.createElement("input");
+    open(): void {
+        this.containerEl.appendChild(this.inputEl);
+        super.open();
+        this.inputEl.focus();
+    }
     setPlaceholder(text: string): void {
         this.placeholder = text;
     }
-    setInstructions(_instructions: { command: string; purpose: string }[]): void {}
+    /** The key hints shown under the suggestions. */
+    instructions: { command: string; purpose: string }[] = [];
+    setInstructions(instructions: { command: string; purpose: string }[]): void {
+        this.instructions = instructions;
+    }
     abstract getItems(): T[];
     abstract getItemText(item: T): string;
     abstract onChooseItem(item: T, evt: MouseEvent | KeyboardEvent): void;
@@ -603,7 +624,8 @@ export abstract class FuzzySuggestModal<T> extends Modal {
     cancel(): void {
         this.close();
     }
-    /** What typing `query` and pressing Enter does (Obsidian closes the suggester, then reports the choice). */
+    /** What typing `query` and pressing Enter does. The order (close, then report the choice) is the
+     *  harder case, as plugin authors report Obsidian does it; it is not in the API documentation. */
     choose(query: string): T {
         const item = this.getItems().find((i) => this.getItemText(i).toLowerCase().includes(query.toLowerCase()));
         if (item === undefined) throw new Error(`no suggestion matches ${query}`);
@@ -666,7 +688,7 @@ export const Keymap = {
 
 // ---- functions ------------------------------------------------------------------------------------
 
-export const Platform = { isDesktopApp: true, isMobile: false, isDesktop: true };
+export const Platform = { isDesktopApp: true, isMobile: false, isDesktop: true, isMobileApp: false };
 
 export function parseYaml(text: string): unknown {
     return parseYamlText(text);
@@ -689,11 +711,16 @@ export function normalizePath(path: string): string {
 
 export function setIcon(_el: HTMLElement, _icon: string): void {}
 
+/** Debounce waits at most this long here: the same one trailing call after a burst as Obsidian's, without
+ *  the tests (and the mutation run, which repeats them) sleeping through real-time delays. The benchmark
+ *  lifts the cap, to time the plugin as the app would run it. */
+export const timing = { debounceCapMs: 5 };
+
 export function debounce<A extends unknown[]>(fn: (...args: A) => unknown, wait = 0, _reset = false) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const debounced = (...args: A) => {
         clearTimeout(timer);
-        timer = setTimeout(() => fn(...args), wait);
+        timer = setTimeout(() => fn(...args), Math.min(wait, timing.debounceCapMs));
         return debounced;
     };
     debounced.cancel = () => {

@@ -523,19 +523,12 @@ var MemorySet = class {
   constructor(memories, resolver = () => null) {
     this.resolver = resolver;
     this.byPathMap = /* @__PURE__ */ new Map();
-    this.byKey = /* @__PURE__ */ new Map();
-    this.byIdMap = /* @__PURE__ */ new Map();
-    for (const memory of memories) {
-      this.byPathMap.set(memory.path, memory);
-      if (!this.byIdMap.has(memory.id)) this.byIdMap.set(memory.id, memory);
-      for (const key of [memory.name, memory.id, memory.title]) {
-        const k = key.toLowerCase();
-        if (!this.byKey.has(k)) this.byKey.set(k, memory);
-      }
-    }
+    for (const memory of memories) this.byPathMap.set(memory.path, memory);
+    this.list = [...this.byPathMap.values()];
   }
+  /** Every memory; the same array each call (do not modify it). */
   all() {
-    return [...this.byPathMap.values()];
+    return this.list;
   }
   get size() {
     return this.byPathMap.size;
@@ -544,13 +537,28 @@ var MemorySet = class {
     return this.byPathMap.get(path);
   }
   byId(id) {
-    return this.byIdMap.get(id);
+    return this.keys().byId.get(id);
+  }
+  keys() {
+    if (!this.keyed) {
+      const byKey = /* @__PURE__ */ new Map();
+      const byId = /* @__PURE__ */ new Map();
+      for (const memory of this.list) {
+        if (!byId.has(memory.id)) byId.set(memory.id, memory);
+        for (const key of [memory.name, memory.id, memory.title]) {
+          const k = key.toLowerCase();
+          if (!byKey.has(k)) byKey.set(k, memory);
+        }
+      }
+      this.keyed = { byKey, byId };
+    }
+    return this.keyed;
   }
   /** The memory a link in `source` reaches, if it reaches one. */
   resolve(linkpath, source) {
     const path = this.resolver(linkpath, source.path);
     if (path) return this.byPathMap.get(path);
-    return this.byKey.get(linkpath.toLowerCase());
+    return this.keys().byKey.get(linkpath.toLowerCase());
   }
   /** Whether a link path written in `source` reaches `target`. */
   reaches(source, linkpath, target) {
@@ -720,7 +728,8 @@ var VaultMemories = class {
   onChanged(file, data, cache) {
     if (!inFolder(file.path, this.folder())) return;
     const text2 = snippet(data, 400);
-    const bodyChanged = this.snippets.get(file.path)?.text !== text2;
+    const known = this.snippets.get(file.path);
+    const bodyChanged = known !== void 0 && known.text !== text2;
     this.snippets.set(file.path, { mtime: file.stat.mtime, text: text2 });
     this.index.put(file.path, this.memoryOf(file, cache), bodyChanged);
   }
@@ -867,15 +876,16 @@ var import_obsidian4 = require("obsidian");
 
 // src/memory/queues.ts
 function newestFirst(a, b) {
-  const byDate = (b.created ?? "").localeCompare(a.created ?? "");
-  return byDate !== 0 ? byDate : b.mtime - a.mtime;
+  const [x, y] = [a.created ?? "", b.created ?? ""];
+  if (x !== y) return x < y ? 1 : -1;
+  return b.mtime - a.mtime;
 }
 function reviewQueue(memories, filter = {}) {
   return memories.all().filter((m) => !m.reviewed && isActive(m)).filter((m) => !filter.project || (filter.project === GLOBAL ? !m.project : m.project === filter.project)).filter((m) => !filter.kind || m.kind === filter.kind).sort(newestFirst);
 }
 var GLOBAL = "(global)";
 function facets(memories) {
-  const queue = reviewQueue(memories);
+  const queue = memories.all().filter((m) => !m.reviewed && isActive(m));
   const projects = new Set(queue.map((m) => m.project ?? GLOBAL));
   const kinds = new Set(queue.map((m) => m.kind).filter((k) => Boolean(k)));
   return { projects: [...projects].sort(), kinds: [...kinds].sort() };
@@ -1011,6 +1021,8 @@ var ContradictionsView = class extends MemoryView {
     super(...arguments);
     /** The paths of the memories on screen. */
     this.shownPaths = /* @__PURE__ */ new Set();
+    /** The memories with `contradicts` or `consistent_with` links at the last draw. */
+    this.linkedPaths = /* @__PURE__ */ new Set();
   }
   getViewType() {
     return CONTRADICTIONS_VIEW;
@@ -1021,16 +1033,21 @@ var ContradictionsView = class extends MemoryView {
   getIcon() {
     return "git-compare";
   }
-  /** Pairs only change when a memory with `contradicts` or `consistent_with` links (or one shown) does. */
+  /**
+   * Pairs only change when a memory with `contradicts` or `consistent_with` links changes: one that has
+   * them now, or had them at the last draw (dropping the last `consistent_with` reopens a pair).
+   */
   concerns(change) {
     const memories = this.ctx.actions.memories();
     return change.paths.some((path) => {
       const memory = memories.byPath(path);
-      return !memory || this.shownPaths.has(path) || memory.links.contradicts.length > 0 || memory.links.consistent_with.length > 0;
+      return !memory || this.shownPaths.has(path) || this.linkedPaths.has(path) || hasPairLinks(memory);
     });
   }
   async render() {
-    const pairs = openContradictions(this.ctx.actions.memories());
+    const memories = this.ctx.actions.memories();
+    const pairs = openContradictions(memories);
+    this.linkedPaths = new Set(memories.all().filter(hasPairLinks).map((m) => m.path));
     this.shownPaths.clear();
     const root = this.content;
     root.empty();
@@ -1077,9 +1094,12 @@ var ContradictionsView = class extends MemoryView {
     card.createDiv({ cls: "memem-card-meta", text: meta.filter(Boolean).join(" \xB7 ") });
     const text2 = card.createDiv({ cls: "memem-card-snippet" });
     void this.ctx.actions.vault.snippet(memory, 400).then((s) => text2.setText(s));
-    this.button(card, "Keep this", `Keep \u201C${memory.title}\u201D; the other is deprecated and superseded by it`, keep, true);
+    this.button(card, "Keep this", `Keep \u201C${memory.title}\u201D; the other is deprecated and superseded by it`, keep);
   }
 };
+function hasPairLinks(memory) {
+  return memory.links.contradicts.length > 0 || memory.links.consistent_with.length > 0;
+}
 function reason(left, right) {
   const evidence = right.reason ?? left.reason;
   if (evidence) return `Why they disagree: ${evidence}`;
@@ -1327,7 +1347,8 @@ var ReviewView = class extends MemoryView {
       this.list = root.createDiv({ cls: "memem-list", attr: { role: "listbox", "aria-label": "Memories to review" } });
     }
     const list = this.list;
-    list.querySelector(".memem-empty, .memem-more")?.remove();
+    this.tail?.remove();
+    this.tail = void 0;
     const keep = new Set(this.shown.map((m) => m.path));
     for (const [path, card] of this.cards) {
       if (!keep.has(path)) {
@@ -1349,9 +1370,9 @@ var ReviewView = class extends MemoryView {
       previous = card.el;
     }
     if (queue.length === 0) {
-      list.createDiv({ cls: "memem-empty", text: "Nothing to review. New memories appear here as Claude learns them." });
+      this.tail = list.createDiv({ cls: "memem-empty", text: "Nothing to review. New memories appear here as Claude learns them." });
     } else if (queue.length > SHOWN) {
-      list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more\u2026` });
+      this.tail = list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more\u2026` });
     }
     this.mark();
   }
@@ -1431,16 +1452,12 @@ var ReviewView = class extends MemoryView {
     const card = this.mark();
     if (focus) card?.focus();
   }
+  /** Show the selection: only the card that had it and the card that gets it are touched. */
   mark() {
-    const selected = this.selected;
-    let chosen;
-    for (const [path, card] of this.cards) {
-      const on = path === selected?.path;
-      card.el.toggleClass("is-selected", on);
-      card.el.setAttr("aria-selected", String(on));
-      card.el.setAttr("tabindex", on ? "0" : "-1");
-      if (on) chosen = card.el;
-    }
+    const chosen = this.selected ? this.cards.get(this.selected.path)?.el : void 0;
+    if (this.marked && this.marked !== chosen) setSelected(this.marked, false);
+    if (chosen) setSelected(chosen, true);
+    this.marked = chosen;
     return chosen;
   }
   /** The memory the selection moves to when `memory` leaves the list: the next one, else the one before. */
@@ -1512,6 +1529,11 @@ var ReviewView = class extends MemoryView {
     else void this.reject(memory);
   }
 };
+function setSelected(card, on) {
+  card.toggleClass("is-selected", on);
+  card.setAttr("aria-selected", String(on));
+  card.setAttr("tabindex", on ? "0" : "-1");
+}
 
 // src/obsidian/settings-tab.ts
 var import_obsidian7 = require("obsidian");

@@ -1,0 +1,37 @@
+/** The one line of a note's body the panes show under its title. */
+
+import { describe, expect, it } from "vitest";
+import { snippet } from "../../src/memory/snippet";
+
+describe("snippet", () => {
+    it("takes the first paragraph, even when the blank line between holds spaces", () => {
+        expect(snippet("First line\n  \nSecond paragraph")).toBe("First line");
+        expect(snippet("First line\r\n\r\nSecond paragraph")).toBe("First line");
+    });
+
+    it("skips headings of every level but keeps a '#' inside a sentence", () => {
+        expect(snippet("## Why\n\n###### Details\n\nThe body.")).toBe("The body.");
+        expect(snippet("Use C# daily")).toBe("Use C# daily");
+        expect(snippet("#tag stays")).toBe("#tag stays");
+    });
+
+    it("reduces links to the text a reader sees", () => {
+        expect(snippet("See [[Note#Heading]], [[Other#^block|the block]] and [[Plain]].")).toBe("See Note, the block and Plain.");
+        expect(snippet("![[Diagram.png]] shows it")).toBe("Diagram.png shows it");
+    });
+
+    it("drops markup and folds whitespace into single spaces", () => {
+        expect(snippet("> quoted   **bold**\n`code`")).toBe("quoted bold code");
+    });
+
+    it("is empty for a note with no paragraph", () => {
+        expect(snippet("---\nid: x\n---\n")).toBe("");
+        expect(snippet("# Only a heading")).toBe("");
+    });
+
+    it("cuts at the limit with an ellipsis, not before", () => {
+        expect(snippet("abcde", 5)).toBe("abcde");
+        expect(snippet("abcdef", 5)).toBe("abcd…");
+        expect(snippet("abcd efgh", 6)).toBe("abcd…");
+    });
+});
