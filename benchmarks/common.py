@@ -32,6 +32,18 @@ def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
         print(line(list(row)))
 
 
+def write_readme_table(readme: Path, marker: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Put a markdown table between `<!-- marker -->` and `<!-- /marker -->` in the README: figures live
+    in one place, written by the benchmark that measured them."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    table = "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split(f"<!-- {marker} -->\n", 1)
+    _, tail = rest.split(f"<!-- /{marker} -->", 1)
+    readme.write_text(f"{head}<!-- {marker} -->\n{table}\n<!-- /{marker} -->{tail}", encoding="utf-8")
+    print(f"{readme.name}: {marker} table written")
+
+
 def daemon_pid(state: Path) -> int | None:
     """The pid of a daemon serving any vault under this state folder, if one runs."""
     for info in state.glob("vaults/*/daemon.json"):

@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmarks.common import print_table
+from benchmarks.common import print_table, write_readme_table
 
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "mining"
@@ -65,16 +65,7 @@ def main() -> int:
     print_table(summary_rows, headers)
     print(f"(the recorded stand-in cut off {recorded.cut_offs()} answers; every one was asked again about less)")
     if args.write_readme:
-        readme = REPO / "README.md"
-        text = readme.read_text(encoding="utf-8")
-        table = "\n".join(
-            ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-            + ["| " + " | ".join(row) + " |" for row in summary_rows]
-        )
-        head, rest = text.split("<!-- mining -->\n", 1)
-        _, tail = rest.split("<!-- /mining -->", 1)
-        readme.write_text(head + "<!-- mining -->\n" + table + "\n<!-- /mining -->" + tail, encoding="utf-8")
-        print("README.md: mining table written")
+        write_readme_table(REPO / "README.md", "mining", headers, summary_rows)
     return 0
 
 

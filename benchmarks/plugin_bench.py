@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import print_table
+from benchmarks.common import print_table, write_readme_table
 
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN = REPO / "obsidian-plugin"
@@ -30,8 +30,8 @@ BEFORE = "6998819"
 MEASURES = [
     ("lookup (memory at a path), ms", "lookup_ms", "{:.3f}"),
     ("approve: plugin time, ms", "approve_ms", "{:.1f}"),
-    ("  of which the edit (read, processFrontMatter, read), ms", "approve_edit_ms", "{:.1f}"),
-    ("  of which redrawing the review pane, ms", "approve_draw_ms", "{:.1f}"),
+    ("approve: of which the edit (read, processFrontMatter, read), ms", "approve_edit_ms", "{:.1f}"),
+    ("approve: of which redrawing the review pane, ms", "approve_draw_ms", "{:.1f}"),
     ("approve: vault scans", "approve_scans", "{:.0f}"),
     ("approve: note reads", "approve_reads", "{:.0f}"),
     ("5 saves of an open note: vault scans", "saves_scans", "{:.0f}"),
@@ -95,14 +95,7 @@ def main() -> int:
         rows.append(row)
     print_table(rows, headers)
     if args.write_readme:
-        readme = REPO / "README.md"
-        text = readme.read_text(encoding="utf-8")
-        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        table = "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-        head, rest = text.split("<!-- plugin -->\n", 1)
-        _, tail = rest.split("<!-- /plugin -->", 1)
-        readme.write_text(head + "<!-- plugin -->\n" + table + "\n<!-- /plugin -->" + tail, encoding="utf-8")
-        print("README.md: plugin table written")
+        write_readme_table(REPO / "README.md", "plugin", headers, rows)
     return 0
 
 
