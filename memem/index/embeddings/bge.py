@@ -15,7 +15,6 @@ the single-text vector ≥ 0.98); recall measured with it as it runs.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from memem.index.embeddings.onnx_session import open_session
 from memem.index.embeddings.padding import run_padded
 
 NAME = "memem-bge-small-en-v1.5-int8"
@@ -47,20 +47,11 @@ class BgeSmallEmbedder:
     cosine_baseline = COSINE_BASELINE
 
     def __init__(self, folder: Path, origin: str, threads: int | None = None) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.folder = folder
         self.description = f"bge-small-en-v1.5, int8 ONNX ({origin}) on onnxruntime"
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
-        # Each run gives its working memory back: a full index would otherwise leave its peak behind
-        # for good, beside the cross-encoder, over the daemon's 500 MB budget.
-        self._run_options = ort.RunOptions()
-        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self._session, self._run_options = open_session(folder / "model.onnx", threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
         outputs = [o.name for o in self._session.get_outputs()]
         if "last_hidden_state" not in outputs:

@@ -13,7 +13,6 @@ start says what it is about.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from memem.index.embeddings.bundled import bundled_model
+from memem.index.embeddings.onnx_session import open_session
 from memem.index.embeddings.padding import run_padded
 from memem.settings import settings
 
@@ -46,19 +46,11 @@ class CrossEncoder:
     description = DESCRIPTION
 
     def __init__(self, folder: Path, origin: str, threads: int | None = None) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.log_severity_level = 3
         self.origin = origin
-        self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self._session, self._run_options = open_session(folder / "model.onnx", threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
-        # Give the working memory of each run back: the daemon holds two models and a budget of 500 MB.
-        self._run_options = ort.RunOptions()
-        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tokenizer.enable_truncation(MAX_PAIR_TOKENS, strategy="longest_first")
         tokenizer.no_padding()

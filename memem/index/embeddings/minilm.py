@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from memem.index.embeddings.model_files import ModelFiles
+from memem.index.embeddings.onnx_session import open_session
 from memem.index.embeddings.padding import run_padded
 
 NAME = "memem-minilm-l6-v2"
@@ -117,7 +118,6 @@ class MiniLMEmbedder:
     cosine_baseline = 0.0  # the model recall's cosine thresholds were set with
 
     def __init__(self, files: ModelFiles, cache_dir: Path, precision: str = "fp32", threads: int | None = None) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         if precision not in NAMES:
@@ -132,15 +132,7 @@ class MiniLMEmbedder:
             model_path = _int8_model(model_path, cache_dir, feed_forward_only=precision == "int8-ffn")
         # memem's own graph pools and normalises; an exported BertModel returns token states instead.
         self._pooled = files.format == "safetensors"
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-        # Each run gives its working memory back: a full index would otherwise leave its peak behind
-        # for good, beside the cross-encoder, over the daemon's 500 MB budget.
-        self._run_options = ort.RunOptions()
-        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self._session, self._run_options = open_session(model_path, threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(files.tokenizer))
         tokenizer.enable_truncation(MAX_TOKENS)
