@@ -53,6 +53,16 @@ export interface GraphEdge {
     status?: string;
 }
 
+/** A call of the daemon's API: its path under the endpoint, the bearer token, JSON. */
+export function requestTo(endpoint: Endpoint, method: "GET" | "POST", path: string, payload?: unknown): HttpRequest {
+    return {
+        url: endpoint.url.replace(/\/$/, "") + path,
+        method,
+        headers: { Authorization: `Bearer ${endpoint.token}`, "Content-Type": "application/json" },
+        body: payload === undefined ? undefined : JSON.stringify(payload),
+    };
+}
+
 /** Similar notes must score at least this share of the best hit (usually the note itself). */
 export const SIMILAR_FLOOR = 0.2;
 
@@ -103,12 +113,7 @@ export class DaemonClient {
         if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
         let response: { status: number; json: unknown };
         try {
-            response = await this.transport({
-                url: endpoint.url.replace(/\/$/, "") + path,
-                method,
-                headers: { Authorization: `Bearer ${endpoint.token}`, "Content-Type": "application/json" },
-                body: payload === undefined ? undefined : JSON.stringify(payload),
-            });
+            response = await this.transport(requestTo(endpoint, method, path, payload));
         } catch (error) {
             this.lost();
             throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);

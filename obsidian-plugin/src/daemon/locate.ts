@@ -5,7 +5,7 @@
  * daemon). A checked endpoint is trusted for a short while; any failed request forgets it.
  */
 
-import { DaemonUnavailable, type Endpoint, type Transport } from "./client";
+import { DaemonUnavailable, type Endpoint, requestTo, type Transport } from "./client";
 import { discoverDaemon, type DiscoveryOptions, type FileAccess } from "./discovery";
 import { checkAddress } from "../settings";
 
@@ -49,11 +49,7 @@ export class DaemonLocator {
     private async checkAlive(endpoint: Endpoint, pid: number | undefined): Promise<void> {
         let answer: { status: number; json: unknown };
         try {
-            answer = await this.transport({
-                url: `${endpoint.url.replace(/\/$/, "")}/v1/health`,
-                method: "GET",
-                headers: { Authorization: `Bearer ${endpoint.token}` },
-            });
+            answer = await this.transport(requestTo(endpoint, "GET", "/v1/health"));
         } catch {
             throw new DaemonUnavailable(`memem's daemon does not answer at ${endpoint.url} (its daemon.json is stale)`);
         }

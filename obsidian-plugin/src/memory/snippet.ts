@@ -15,5 +15,10 @@ export function snippet(text: string, max = 160): string {
         .replace(/[*_`>]/g, "")
         .replace(/\s+/g, " ")
         .trim();
-    return plain.length <= max ? plain : `${plain.slice(0, max - 1).trimEnd()}…`;
+    return clip(plain, max);
+}
+
+/** At most `max` characters, an ellipsis marking a cut. */
+export function clip(text: string, max: number): string {
+    return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }

@@ -10,8 +10,6 @@ import type { Memory } from "../memory/memory";
 import type { MememContext } from "./context";
 
 export abstract class MemoryView extends ItemView {
-    /** The index revision the pane shows; -1 before the first draw. */
-    protected drawnAt = -1;
     private dirty = false;
     protected readonly requestRender = debounce(() => void this.redraw(), 150, true);
 
@@ -29,15 +27,17 @@ export abstract class MemoryView extends ItemView {
     async onOpen(): Promise<void> {
         this.content.addClass("memem-pane");
         this.register(this.ctx.actions.vault.index.subscribe((change) => this.onIndexChange(change)));
-        const catchUp = () => {
-            if (this.dirty && this.isVisible()) this.requestRender();
-        };
-        this.registerEvent(this.app.workspace.on("layout-change", catchUp));
-        this.registerEvent(this.app.workspace.on("active-leaf-change", catchUp));
+        this.registerEvent(this.app.workspace.on("layout-change", () => this.catchUp()));
+        this.registerEvent(this.app.workspace.on("active-leaf-change", () => this.catchUp()));
         await this.redraw();
     }
 
     onResize(): void {
+        this.catchUp();
+    }
+
+    /** Shown again (a tab chosen, a sidebar opened, resized): draw what changed while hidden. */
+    private catchUp(): void {
         if (this.dirty && this.isVisible()) this.requestRender();
     }
 
@@ -50,7 +50,7 @@ export abstract class MemoryView extends ItemView {
         return true;
     }
 
-    private onIndexChange(change: IndexChange): void {
+    protected onIndexChange(change: IndexChange): void {
         if (this.concerns(change)) this.invalidate();
     }
 
@@ -67,7 +67,6 @@ export abstract class MemoryView extends ItemView {
     /** Draw, keeping where the person was: the scroll offset, and focus on the same item when it remains. */
     protected async redraw(): Promise<void> {
         this.dirty = false;
-        this.drawnAt = this.ctx.actions.vault.index.revision;
         const scroll = this.content.scrollTop;
         const focused = this.content.contains(activeDocument.activeElement)
             ? (activeDocument.activeElement as HTMLElement | null)?.closest<HTMLElement>("[data-path]")?.dataset.path

@@ -47,7 +47,6 @@ export class ReviewView extends MemoryView {
 
     async onOpen(): Promise<void> {
         this.content.addEventListener("keydown", (event) => this.onKey(event));
-        this.register(this.ctx.actions.vault.index.subscribe((change) => this.settled(change)));
         await super.onOpen();
     }
 
@@ -239,8 +238,9 @@ export class ReviewView extends MemoryView {
     }
 
     /** The index saw the edit: the memory no longer needs hiding (it left the queue or it is back). */
-    private settled(change: IndexChange): void {
+    protected onIndexChange(change: IndexChange): void {
         for (const path of change.paths) this.settling.delete(path);
+        super.onIndexChange(change);
     }
 
     private hasFocus(): boolean {

@@ -10,7 +10,10 @@ import type { Linktext } from "../memory/curation";
 import { memoryFromFrontmatter, type Memory } from "../memory/memory";
 import { MemoryIndex } from "../memory/memory-index";
 import type { MemorySet } from "../memory/memory-set";
-import { snippet } from "../memory/snippet";
+import { clip, snippet } from "../memory/snippet";
+
+/** The longest first paragraph a pane shows (a contradiction's side): what is kept per note. */
+const LONGEST = 400;
 
 export function inFolder(path: string, folder: string): boolean {
     return path.startsWith(`${folder}/`) && path.toLowerCase().endsWith(".md");
@@ -70,14 +73,13 @@ export class VaultMemories {
     async snippet(memory: Memory, max = 160): Promise<string> {
         const file = this.app.vault.getFileByPath(memory.path);
         if (!file) return "";
-        const known = this.snippets.get(memory.path);
+        let known = this.snippets.get(memory.path);
         if (known?.mtime !== file.stat.mtime) {
             this.counters.reads += 1;
-            const text = snippet(await this.app.vault.cachedRead(file), 400);
-            this.snippets.set(memory.path, { mtime: file.stat.mtime, text });
+            known = { mtime: file.stat.mtime, text: snippet(await this.app.vault.cachedRead(file), LONGEST) };
+            this.snippets.set(memory.path, known);
         }
-        const text = this.snippets.get(memory.path)?.text ?? "";
-        return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+        return clip(known.text, max);
     }
 
     private memoryOf(file: TFile, cache?: CachedMetadata | null): Memory | null {
@@ -88,7 +90,7 @@ export class VaultMemories {
 
     private onChanged(file: TFile, data: string, cache: CachedMetadata): void {
         if (!inFolder(file.path, this.folder())) return;
-        const text = snippet(data, 400);
+        const text = snippet(data, LONGEST);
         // Only a first paragraph some pane has asked for can be out of date on screen.
         const known = this.snippets.get(file.path);
         const bodyChanged = known !== undefined && known.text !== text;

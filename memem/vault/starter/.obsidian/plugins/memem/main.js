@@ -38,6 +38,14 @@ var import_obsidian9 = require("obsidian");
 // src/daemon/client.ts
 var DaemonUnavailable = class extends Error {
 };
+function requestTo(endpoint, method, path, payload) {
+  return {
+    url: endpoint.url.replace(/\/$/, "") + path,
+    method,
+    headers: { Authorization: `Bearer ${endpoint.token}`, "Content-Type": "application/json" },
+    body: payload === void 0 ? void 0 : JSON.stringify(payload)
+  };
+}
 var SIMILAR_FLOOR = 0.2;
 var DaemonClient = class {
   constructor(endpoint, transport, lost = () => void 0) {
@@ -74,12 +82,7 @@ var DaemonClient = class {
     if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
     let response;
     try {
-      response = await this.transport({
-        url: endpoint.url.replace(/\/$/, "") + path,
-        method,
-        headers: { Authorization: `Bearer ${endpoint.token}`, "Content-Type": "application/json" },
-        body: payload === void 0 ? void 0 : JSON.stringify(payload)
-      });
+      response = await this.transport(requestTo(endpoint, method, path, payload));
     } catch (error) {
       this.lost();
       throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
@@ -199,11 +202,7 @@ var DaemonLocator = class {
   async checkAlive(endpoint, pid) {
     let answer;
     try {
-      answer = await this.transport({
-        url: `${endpoint.url.replace(/\/$/, "")}/v1/health`,
-        method: "GET",
-        headers: { Authorization: `Bearer ${endpoint.token}` }
-      });
+      answer = await this.transport(requestTo(endpoint, "GET", "/v1/health"));
     } catch {
       throw new DaemonUnavailable(`memem's daemon does not answer at ${endpoint.url} (its daemon.json is stale)`);
     }
@@ -664,10 +663,14 @@ function snippet(text2, max = 160) {
   const body = stripFrontmatter(text2);
   const paragraph = body.split(/\r?\n\s*\r?\n/).map((p) => p.trim()).find((p) => p && !/^#{1,6}\s/.test(p)) ?? "";
   const plain = paragraph.replace(/!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]+))?\]\]/g, (_m, target, alias) => alias ?? target).replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").replace(/[*_`>]/g, "").replace(/\s+/g, " ").trim();
-  return plain.length <= max ? plain : `${plain.slice(0, max - 1).trimEnd()}\u2026`;
+  return clip(plain, max);
+}
+function clip(text2, max) {
+  return text2.length <= max ? text2 : `${text2.slice(0, max - 1).trimEnd()}\u2026`;
 }
 
 // src/obsidian/vault-memories.ts
+var LONGEST = 400;
 function inFolder(path, folder) {
   return path.startsWith(`${folder}/`) && path.toLowerCase().endsWith(".md");
 }
@@ -711,14 +714,13 @@ var VaultMemories = class {
   async snippet(memory, max = 160) {
     const file = this.app.vault.getFileByPath(memory.path);
     if (!file) return "";
-    const known = this.snippets.get(memory.path);
+    let known = this.snippets.get(memory.path);
     if (known?.mtime !== file.stat.mtime) {
       this.counters.reads += 1;
-      const text3 = snippet(await this.app.vault.cachedRead(file), 400);
-      this.snippets.set(memory.path, { mtime: file.stat.mtime, text: text3 });
+      known = { mtime: file.stat.mtime, text: snippet(await this.app.vault.cachedRead(file), LONGEST) };
+      this.snippets.set(memory.path, known);
     }
-    const text2 = this.snippets.get(memory.path)?.text ?? "";
-    return text2.length <= max ? text2 : `${text2.slice(0, max - 1).trimEnd()}\u2026`;
+    return clip(known.text, max);
   }
   memoryOf(file, cache) {
     if (!inFolder(file.path, this.folder())) return null;
@@ -727,7 +729,7 @@ var VaultMemories = class {
   }
   onChanged(file, data, cache) {
     if (!inFolder(file.path, this.folder())) return;
-    const text2 = snippet(data, 400);
+    const text2 = snippet(data, LONGEST);
     const known = this.snippets.get(file.path);
     const bodyChanged = known !== void 0 && known.text !== text2;
     this.snippets.set(file.path, { mtime: file.stat.mtime, text: text2 });
@@ -913,8 +915,6 @@ var MemoryView = class extends import_obsidian3.ItemView {
   constructor(leaf, ctx) {
     super(leaf);
     this.ctx = ctx;
-    /** The index revision the pane shows; -1 before the first draw. */
-    this.drawnAt = -1;
     this.dirty = false;
     this.requestRender = (0, import_obsidian3.debounce)(() => void this.redraw(), 150, true);
   }
@@ -924,14 +924,15 @@ var MemoryView = class extends import_obsidian3.ItemView {
   async onOpen() {
     this.content.addClass("memem-pane");
     this.register(this.ctx.actions.vault.index.subscribe((change) => this.onIndexChange(change)));
-    const catchUp = () => {
-      if (this.dirty && this.isVisible()) this.requestRender();
-    };
-    this.registerEvent(this.app.workspace.on("layout-change", catchUp));
-    this.registerEvent(this.app.workspace.on("active-leaf-change", catchUp));
+    this.registerEvent(this.app.workspace.on("layout-change", () => this.catchUp()));
+    this.registerEvent(this.app.workspace.on("active-leaf-change", () => this.catchUp()));
     await this.redraw();
   }
   onResize() {
+    this.catchUp();
+  }
+  /** Shown again (a tab chosen, a sidebar opened, resized): draw what changed while hidden. */
+  catchUp() {
     if (this.dirty && this.isVisible()) this.requestRender();
   }
   async onClose() {
@@ -955,7 +956,6 @@ var MemoryView = class extends import_obsidian3.ItemView {
   /** Draw, keeping where the person was: the scroll offset, and focus on the same item when it remains. */
   async redraw() {
     this.dirty = false;
-    this.drawnAt = this.ctx.actions.vault.index.revision;
     const scroll = this.content.scrollTop;
     const focused = this.content.contains(activeDocument.activeElement) ? activeDocument.activeElement?.closest("[data-path]")?.dataset.path : void 0;
     await this.render();
@@ -1326,7 +1326,6 @@ var ReviewView = class extends MemoryView {
   }
   async onOpen() {
     this.content.addEventListener("keydown", (event) => this.onKey(event));
-    this.register(this.ctx.actions.vault.index.subscribe((change) => this.settled(change)));
     await super.onOpen();
   }
   /** The memory the keyboard acts on. */
@@ -1491,8 +1490,9 @@ var ReviewView = class extends MemoryView {
     else if (refocus) this.choose(this.selectedPath);
   }
   /** The index saw the edit: the memory no longer needs hiding (it left the queue or it is back). */
-  settled(change) {
+  onIndexChange(change) {
     for (const path of change.paths) this.settling.delete(path);
+    super.onIndexChange(change);
   }
   hasFocus() {
     return this.content.contains(activeDocument.activeElement);
