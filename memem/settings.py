@@ -50,6 +50,19 @@ TABLE: tuple[Setting, ...] = (
     Setting("MEMEM_MINER_CONCURRENCY", "how many sessions are mined at once, across all sessions", "2"),
     Setting("MEMEM_CLAUDE", "the Claude Code executable headless mining runs (else `claude` on PATH)"),
     Setting("MEMEM_IMPORT_ROOTS", "more folders `memory_import` may read, separated by `:`"),
+    Setting(
+        "MEMEM_CHROMA_URL",
+        "a Chroma server (`http://host:port`) holding the team vaults' vectors, shared by the team; unset: kept here",
+    ),
+    Setting("MEMEM_CHROMA_TOKEN", "the token that server asks for (sent as `x-chroma-token`; never printed)"),
+    Setting(
+        "MEMEM_CHROMA_ROLE",
+        "`writer`: this daemon embeds team notes the server lacks; `reader`: it only queries",
+        "writer",
+    ),
+    Setting(
+        "MEMEM_TEAM_SYNC", "seconds between the daemon's pulls of its team vaults (`0`: only `memem team sync`)", "900"
+    ),
     Setting("MEMEM_DEFAULT_VAULT", "where the first Claude Code session creates a vault", "~/memem-vault"),
     Setting("MEMEM_HOOKS_DISABLED", "set by memem for its own processes: memem's hooks do nothing in them"),
     Setting(
@@ -78,9 +91,9 @@ class Settings:
     """The environment as memem reads it. Built by `settings()`; attributes are the typed values."""
 
     __slots__ = (
-        "claude", "default_vault", "embedder", "home", "hooks_disabled", "import_roots", "miner",
-        "miner_concurrency", "miner_model", "miner_prices", "model_dir", "pending_runtime", "project", "reranker",
-        "spawn_fd", "vault",
+        "chroma_role", "chroma_token", "chroma_url", "claude", "default_vault", "embedder", "home", "hooks_disabled",
+        "import_roots", "miner", "miner_concurrency", "miner_model", "miner_prices", "model_dir", "pending_runtime",
+        "project", "reranker", "spawn_fd", "team_sync", "vault",
     )  # fmt: skip
 
     def __init__(self, env: Any) -> None:
@@ -99,6 +112,11 @@ class Settings:
         self.claude: str | None = env.get("MEMEM_CLAUDE") or None
         roots = env.get("MEMEM_IMPORT_ROOTS") or ""
         self.import_roots = tuple(Path(p).expanduser() for p in roots.split(os.pathsep) if p.strip())
+        self.chroma_url: str | None = (env.get("MEMEM_CHROMA_URL") or "").strip() or None
+        self.chroma_token: str | None = (env.get("MEMEM_CHROMA_TOKEN") or "").strip() or None
+        self.chroma_role = "reader" if (env.get("MEMEM_CHROMA_ROLE") or "").strip().lower() == "reader" else "writer"
+        every = (env.get("MEMEM_TEAM_SYNC") or "").strip()
+        self.team_sync = float(every) if every.replace(".", "", 1).isdigit() else 900.0
         self.default_vault = Path(env.get("MEMEM_DEFAULT_VAULT") or "~/memem-vault").expanduser()
         self.hooks_disabled = bool(env.get("MEMEM_HOOKS_DISABLED"))
         self.pending_runtime = _path(env.get("MEMEM_PENDING_RUNTIME"))

@@ -24,7 +24,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("client",),
     ("recall",),
     ("memory",),
-    ("mining",),
+    ("mining", "teams"),
     ("hooks",),
     ("daemon",),
     ("cli",),

@@ -35,6 +35,8 @@ COMMANDS = (
     "mine",
     "hook",
     "eval",
+    "team",
+    "merge-driver",
 )
 
 
@@ -54,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"memem {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"memem.cli.commands.{name}")
+        module = importlib.import_module(f"memem.cli.commands.{name.replace('-', '_')}")
         module.add_parser(sub)
     return parser
 

@@ -13,6 +13,7 @@ from memem.recall.inject import inject
 from memem.recall.search import pinned_hits
 from memem.recall.slice import render
 from memem.sync.loop import SyncLoop
+from memem.teams.schedule import TeamPuller
 
 
 @dataclass
@@ -21,6 +22,7 @@ class DaemonContext:
     loop: SyncLoop
     token: str
     started: float
+    teams: TeamPuller | None = None  # the scheduled pull of the vault's team vaults
     service: MemoryService = field(init=False)
     transcripts: TranscriptSearch = field(default_factory=TranscriptSearch)
 

@@ -109,6 +109,21 @@ def _import(ctx: OpContext, a: Args) -> Any:
     return import_path(ctx.service, Path(a.required("path")), roots, a.text("project", False), chat)
 
 
+def _team_propose(ctx: OpContext, a: Args) -> Any:
+    from memem.teams.propose import propose
+    from memem.vault.teams import teams
+
+    rows = [ctx.service.resolve(ref) for ref in a.texts("ids", required=True)]
+    name = a.text("team", False)
+    if name is None:
+        known = teams(ctx.service.paths.vault)
+        if len(known) != 1:
+            listed = ", ".join(t.name for t in known) or "none"
+            raise BadRequest(f"`team` is required when the vault does not hold exactly one team (teams: {listed})")
+        name = known[0].name
+    return propose(ctx.service.paths.vault, name, [(r.id, r.path) for r in rows], push=a.flag("push", True))
+
+
 Operation = Callable[[OpContext, Args], Any]
 
 OPERATIONS: dict[str, Operation] = {
@@ -131,6 +146,7 @@ OPERATIONS: dict[str, Operation] = {
     "transcripts": lambda ctx, a: ctx.transcripts.search(
         a.required("query"), a.text("project", False), a.integer("limit", 10, 1, 100)
     ),
+    "team_propose": _team_propose,
     "mine_similar": lambda ctx, a: mining_apply.similar(ctx.service, a.texts("texts"), a.text("project", False)),
     "mine_apply": lambda ctx, a: mining_apply.apply(
         ctx.service,

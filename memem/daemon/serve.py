@@ -28,6 +28,7 @@ from memem.client.discovery import (
     write_hook_endpoint,
 )
 from memem.config import Paths, load_or_create_token, private_dir, private_file
+from memem.settings import settings
 from memem.sync.lock import OwnerLock
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
     from memem.daemon.context import DaemonContext
     from memem.index.store import IndexStore
     from memem.sync.loop import SyncLoop
+    from memem.teams.schedule import TeamPuller
 
     host = "127.0.0.1"
     try:
@@ -105,7 +107,8 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         loop = SyncLoop(store, quiet=quiet, on_vault_gone=_vault_gone)
         warm = threading.Thread(target=_warm_reranker, args=(store, loop), name="memem-reranker", daemon=True)
         warm.start()
-        ctx = DaemonContext(store=store, loop=loop, token=token, started=time.time())
+        puller = TeamPuller(paths.vault, settings().team_sync)
+        ctx = DaemonContext(store=store, loop=loop, token=token, started=time.time(), teams=puller)
         app = create_app(ctx)
         sock = bind(host, port)
         actual_port = sock.getsockname()[1]
@@ -120,6 +123,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         signal.signal(signal.SIGTERM, _noted)
         signal.signal(signal.SIGINT, _noted)
         loop.start()
+        puller.start()
         info = DaemonInfo(os.getpid(), host, actual_port, str(paths.vault), time.time(), __version__)
         write_daemon(paths.daemon_file, info)
         write_hook_endpoint(paths.home, paths.vault, os.getpid(), actual_port)
@@ -131,6 +135,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
             log.info("shutting down")
             clear_daemon(paths.daemon_file, os.getpid())
             clear_hook_endpoint(paths.home, paths.vault, os.getpid())
+            puller.stop()
             loop.stop()
             warm.join(timeout=30)  # a model half loaded must not be torn down under the interpreter's exit
             store.close()

@@ -15,6 +15,7 @@ from memem.index.scope import Scope
 from memem.recall.slice import render
 from memem.recall.snippet import snippet
 from memem.recall.text import content_words, fts_expression
+from memem.vault.teams import hidden_prefixes, team_of
 
 MIN_COVERAGE = 0.6
 MAX_ITEMS = 3
@@ -23,10 +24,11 @@ MAX_ITEMS = 3
 class _Found:
     """A catalog row as the slice shows it (what a search `Hit` would be, without the search)."""
 
-    __slots__ = ("id", "kind", "pinned", "snippet", "tensions", "title")
+    __slots__ = ("id", "kind", "pinned", "snippet", "team", "tensions", "title")
 
-    def __init__(self, note_id: str, title: str, body: str, query: str, pinned: bool) -> None:
+    def __init__(self, note_id: str, title: str, body: str, query: str, pinned: bool, path: str = "") -> None:
         self.id, self.title, self.kind, self.pinned = note_id, title, "", pinned
+        self.team = team_of(path)
         self.snippet = snippet(body, query)
         self.tensions: tuple[tuple[str, str], ...] = ()
 
@@ -39,19 +41,19 @@ def keyword_slice(paths: Paths, prompt: str, project: str | None, budget: int) -
         return ""
     try:
         # The slice's scope: this project and global notes, active, no archive (as the daemon's inject).
-        scope = Scope(project, include_archive=False, global_only=True)
+        scope = Scope(project, include_archive=False, global_only=True, hidden=hidden_prefixes(paths.vault, project))
         rows = keyword_rows(conn, expression, scope, 10)
     except sqlite3.Error:
         return ""
     finally:
         conn.close()
     chosen = []
-    for note_id, title, body in rows:
+    for note_id, title, body, path in rows:
         present = set(content_words(f"{title} {body}"))
         # Prefix match stands in for stemming: "installs" ~ "install", "caching" ~ "cache".
         hits = sum(1 for w in wanted if w in present or any(p.startswith(w[:5]) for p in present if len(w) > 5))
         if hits / len(wanted) >= MIN_COVERAGE and hits >= 2:
-            chosen.append(_Found(note_id, title, body, prompt, pinned=False))
+            chosen.append(_Found(note_id, title, body, prompt, pinned=False, path=path))
     heading = "### Relevant (keyword match; full recall is starting)"
     return render(chosen[:MAX_ITEMS], budget, project, relevant=heading).markdown
 

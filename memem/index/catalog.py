@@ -25,6 +25,7 @@ from memem.index.quick import BM25, MAX_PINNED, PINNED_ORDER, PINNED_WHERE, full
 from memem.index.scope import Scope
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
+from memem.vault.teams import team_of
 from memem.vault.wikilinks import WikiLink
 
 SCHEMA_VERSION = 1
@@ -95,6 +96,11 @@ class Row:
     @property
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1].removesuffix(".md")
+
+    @property
+    def team(self) -> str | None:
+        """The team vault this note belongs to, or None for the person's own (`memem.teams`)."""
+        return team_of(self.path)
 
     def graph_note(self) -> GraphNote:
         return GraphNote(

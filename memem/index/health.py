@@ -10,12 +10,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from memem.graph.audit import audit
+from memem.index.catalog import Catalog
 from memem.index.embeddings.bundled import INSTALL_HINT as RERANKER_HINT
 from memem.index.embeddings.cross_encoder import DESCRIPTION, availability
 from memem.index.embeddings.model_files import INSTALL_HINT
 from memem.index.problems import Problem
 from memem.index.store import RECONCILE_ERROR, IndexStore
 from memem.settings import settings
+from memem.vault.teams import Team, teams
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Health:
     bad_notes: list[dict[str, str]]
     duplicate_ids: dict[str, list[str]]
     notes_with_warnings: int
+    teams: list[dict[str, Any]] = field(default_factory=list)  # each team vault: name, projects, notes indexed
+    shared_index: dict[str, Any] | None = None  # the team vectors' Chroma server: address, role, reachable
     problems: list[Problem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -59,6 +63,8 @@ def health(store: IndexStore) -> Health:
     notes = catalog.count()
     vectors = store.vectors.count()
     stale = len(catalog.pending_vectors())
+    if store.shared is not None:  # team notes' vectors are on the server: count those the catalog knows are there
+        vectors += sum(1 for r in catalog.rows() if store.is_shared(r) and r.vector_hash == r.embed_hash)
     result = Health(
         vault=str(store.paths.vault),
         memories_folder=store.paths.memories_folder,
@@ -78,8 +84,18 @@ def health(store: IndexStore) -> Health:
         bad_notes=[{"path": b.path, "reason": b.reason} for b in bad],
         duplicate_ids=dupes,
         notes_with_warnings=len(warned),
+        teams=[_team(t, catalog) for t in teams(store.paths.vault)],
     )
     problems = result.problems
+    if store.shared is not None:
+        result.shared_index = store.shared.state()
+        if store.shared.reachable is False:
+            problems.append(Problem(
+                "warning",
+                f"the team index at {store.shared.config.shown_url} is unreachable ({store.shared.last_error}): "
+                "team notes are recalled by full text only",
+                "check the server and MEMEM_CHROMA_TOKEN; memem retries by itself and re-embeds nothing unchanged",
+            ))  # fmt: skip
     if folder is None and settings().reranker != "off":
         problems.append(Problem(
             "warning", f"recall ranks without its cross-encoder ({origin})",
@@ -120,6 +136,13 @@ def health(store: IndexStore) -> Health:
             "create the missing notes or fix the links; `memem graph audit` lists them all",
         ))  # fmt: skip
     return result
+
+
+def _team(team: Team, catalog: Catalog) -> dict[str, Any]:
+    return {
+        "name": team.name, "projects": list(team.projects), "writable": team.writable,
+        "notes": len(catalog.paths_under(team.prefix)),
+    }  # fmt: skip
 
 
 _FIXES = (

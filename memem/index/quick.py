@@ -46,9 +46,11 @@ def open_readonly(path: Path) -> sqlite3.Connection | None:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
 
 
-def keyword_rows(conn: sqlite3.Connection, expression: str, scope: Scope, limit: int) -> list[tuple[str, str, str]]:
-    """(id, title, body) of the best full-text matches within the scope."""
-    sql, params = fulltext_sql(scope, "n.id, n.title, notes_fts.body")
+def keyword_rows(
+    conn: sqlite3.Connection, expression: str, scope: Scope, limit: int
+) -> list[tuple[str, str, str, str]]:
+    """(id, title, body, path) of the best full-text matches within the scope."""
+    sql, params = fulltext_sql(scope, "n.id, n.title, notes_fts.body, n.path")
     return conn.execute(sql, [expression, *params, limit]).fetchall()
 
 

@@ -1,7 +1,8 @@
 """Which notes a retrieval may see: the scope rule, written once and spoken in every dialect it needs.
 
 The rule: a project's notes and the global ones (notes without a project), active ones unless
-deprecated ones are asked for, and the archive layer (3) only on an explicit search. Full text asks
+deprecated ones are asked for, the archive layer (3) only on an explicit search, and no note of a team
+vault that does not serve the project. Full text asks
 it as SQL, the vector store as a chromadb `where`, and code that already holds a note as a test; all
 three come from one `Scope` value, so they cannot drift apart.
 
@@ -22,7 +23,7 @@ ARCHIVE_LAYER = 3
 class Scope:
     """A value: `project` None means every project, unless `global_only` (then only global notes)."""
 
-    __slots__ = ("global_only", "include_archive", "include_deprecated", "project")
+    __slots__ = ("global_only", "hidden", "include_archive", "include_deprecated", "project")
 
     def __init__(
         self,
@@ -30,16 +31,19 @@ class Scope:
         include_deprecated: bool = False,
         include_archive: bool = True,
         global_only: bool = False,
+        hidden: tuple[str, ...] = (),
     ) -> None:
         self.project = project or None
         self.include_deprecated = include_deprecated
         self.include_archive = include_archive
         self.global_only = global_only and not project
+        self.hidden = hidden
+        """Path prefixes out of scope: team vaults that do not serve this project (`memem.teams`)."""
 
     def __repr__(self) -> str:
         return (
             f"Scope(project={self.project!r}, include_deprecated={self.include_deprecated}, "
-            f"include_archive={self.include_archive}, global_only={self.global_only})"
+            f"include_archive={self.include_archive}, global_only={self.global_only}, hidden={self.hidden!r})"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -62,6 +66,9 @@ class Scope:
             clauses.append(f"{col}status = 'active'")
         if not self.include_archive:
             clauses.append(f"{col}layer != {ARCHIVE_LAYER}")
+        for prefix in self.hidden:
+            clauses.append(f"substr({col}path, 1, {len(prefix)}) != ?")
+            params.append(prefix)
         return " AND ".join(clauses) or "1", params
 
     def vector_where(self) -> dict[str, Any] | None:
@@ -78,8 +85,10 @@ class Scope:
             return {"project": GLOBAL}
         return None
 
-    def admits(self, project: str | None, status: str, layer: int) -> bool:
-        """The rule as a test on one note's properties."""
+    def admits(self, project: str | None, status: str, layer: int, path: str = "") -> bool:
+        """The rule as a test on one note's properties (and its vault-relative path)."""
+        if self.hidden and path.startswith(self.hidden):
+            return False
         if self.project and project not in (None, self.project):
             return False
         if self.global_only and project is not None:

@@ -27,16 +27,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from memem.config import Paths
 from memem.errors import Unavailable
 from memem.graph.memory_graph import MemoryGraph
 from memem.index.catalog import Catalog, Row
 from memem.index.embeddings import EmbedderChoice, load_embedder
+from memem.index.shared import SharedConfig, SharedIndex, SharedUnavailable
 from memem.index.vectors import VectorStore
+from memem.settings import settings
 from memem.vault import writer
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, embed_text, parse_note
-from memem.vault.scan import FileStat, is_memory_path, safe_rel, stat_one, walk
+from memem.vault.scan import FileStat, root_of, safe_rel, stat_one, walk
+from memem.vault.teams import memory_roots, teams
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,13 @@ RECONCILE_ERROR = "last_reconcile_error"
 """Catalog meta key holding why the last full reconcile failed (absent after a success)."""
 RACY_WINDOW_NS = 2_000_000_000
 """A file modified within 2 s of being indexed may have changed again within the same mtime tick."""
+
+
+def _shared_from_settings() -> SharedConfig | None:
+    current = settings()
+    if not current.chroma_url:
+        return None
+    return SharedConfig(current.chroma_url, current.chroma_token, current.chroma_role)
 
 
 class VaultGone(Unavailable, FileNotFoundError):
@@ -103,24 +115,35 @@ def read_note_file(
 class IndexStore:
     """Opened by the daemon, or by a CLI command when no daemon runs (under the same lock)."""
 
-    def __init__(self, paths: Paths, embedder: EmbedderChoice | None = None) -> None:
+    def __init__(
+        self, paths: Paths, embedder: EmbedderChoice | None = None, shared: SharedConfig | None = None
+    ) -> None:
         paths.ensure_state()
         self.paths = paths
         # The opener holds the owner lock and writes nothing yet: the moment to finish or undo any
         # vault write a killed process left half done.
-        for folder in (paths.memories, paths.quarantine):
+        for folder in (*(paths.vault / root for root in self.roots()), paths.quarantine):
             writer.recover(folder)
         self.catalog = Catalog(paths.catalog_db)
         self.choice = embedder or load_embedder(paths.models_dir)
         self.embedder = self.choice.embedder
         self.vectors = VectorStore(paths.chroma_dir, self.embedder)
+        config = shared or _shared_from_settings()
+        self.shared = SharedIndex(config, self.embedder) if config is not None else None
+        """The team vaults' vectors on a Chroma server (`memem.index.shared`); None: they are kept here."""
         self.lock = threading.RLock()  # guards the graph
         self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread
         self._check_model()
+        self._check_shared_mode()
         self.graph = MemoryGraph.from_notes(row.graph_note() for row in self.catalog.rows())
 
     def close(self) -> None:
         self.catalog.close()
+
+    def roots(self) -> tuple[str, ...]:
+        """The vault-relative folders whose notes are indexed: the person's memories, then each team
+        vault's (`memem.teams`); read each time, so a team added while the daemon runs is followed."""
+        return memory_roots(self.paths.vault, self.paths.memories_folder)
 
     # --- model changes ------------------------------------------------------------------------------
     def _check_model(self) -> None:
@@ -136,6 +159,47 @@ class IndexStore:
                 "embedding function changed from %s to %s: re-embedding all notes", previous, self.embedder.name
             )
             self.vectors.drop_collection_for(previous)
+
+    def _check_shared_mode(self) -> None:
+        """Team notes' vectors live here or on the server, never both: when that changes (a Chroma
+        server configured or dropped), the team notes' vectors are marked stale, and local ones removed."""
+        mode = f"{self.shared.config.shown_url} {self.shared.config.role}" if self.shared else "local"
+        previous = self.catalog.get_meta("team_vectors")
+        if previous == mode:
+            return
+        team_rows = [r for r in self.catalog.rows() if r.team is not None]
+        with self.catalog.transaction() as conn:
+            for row in team_rows:
+                self.catalog.set_vector_hash(conn, row.uid, None)
+            self.catalog.set_meta(conn, "team_vectors", mode)
+        if self.shared is not None and team_rows:
+            self.vectors.delete([r.uid for r in team_rows])
+        if previous is not None:
+            log.info("team vectors move from %s to %s", previous, mode)
+
+    def is_shared(self, row: Row) -> bool:
+        """True when this note's vector lives on the team's Chroma server."""
+        return self.shared is not None and row.team is not None
+
+    def team_vector_hits(self, vector: np.ndarray, k: int, hidden: tuple[str, ...]) -> list[tuple[int, float]]:
+        """(uid, similarity) of the team notes nearest `vector`, from the Chroma server; nothing when no
+        server is configured, or while it is unreachable (recall then ranks them by full text)."""
+        shared = self.shared
+        if shared is None or (shared.reachable is False and not shared.retry_due()):
+            return []
+        found: list[tuple[int, float]] = []
+        for team in teams(self.paths.vault):
+            if team.prefix in hidden:
+                continue
+            try:
+                hits = shared.query(team.name, vector, k)
+            except SharedUnavailable:
+                return found
+            for note_id, similarity in hits:
+                row = next((r for r in self.catalog.by_id(note_id) if r.team == team.name), None)
+                if row is not None:
+                    found.append((row.uid, similarity))
+        return found
 
     # --- reconcile ----------------------------------------------------------------------------------
     def require_vault(self) -> None:
@@ -164,9 +228,9 @@ class IndexStore:
 
     def _reconcile(self, progress: Progress | None) -> ApplyReport:
         started = time.monotonic()
-        vault, memories = self.paths.vault, self.paths.memories_folder
+        vault = self.paths.vault
         known = self.catalog.stats()
-        entries = list(walk(vault, memories))
+        entries = [entry for root in self.roots() for entry in walk(vault, root)]
         seen: set[str] = set()
         bad: list[BadNote] = []
         to_read: list[FileStat] = []
@@ -200,15 +264,20 @@ class IndexStore:
     def _sync_paths(self, rel_paths: Iterable[str]) -> ApplyReport:
         # Runs under the write lock (the caller holds it); the nested acquisitions below are re-entrant.
         started = time.monotonic()
-        vault, memories = self.paths.vault, self.paths.memories_folder
+        vault = self.paths.vault
         self.require_vault()
+        roots = self.roots()
         stats: list[FileStat] = []
         bad: list[BadNote] = []
         gone: list[str] = []
         for rel in dict.fromkeys(rel_paths):
-            if not is_memory_path(rel, memories):
+            root = root_of(rel, roots)
+            if root is None:
+                known = self.catalog.by_path(safe_rel(rel))
+                if known is not None:
+                    gone.append(known.path)  # under a team folder that was just removed
                 continue
-            entry = stat_one(vault, memories, rel)
+            entry = stat_one(vault, root, rel)
             if entry is None:
                 gone.append(safe_rel(rel))
             elif isinstance(entry, BadNote):
@@ -240,12 +309,13 @@ class IndexStore:
                 gone_by_id.setdefault(row.id, []).append(row)
         reused: set[int] = set()
         all_bad = list(bad)
+        roots = self.roots()
         done = 0
         for start in range(0, max(total, 1), BATCH):
             chunk = to_read[start : start + BATCH]
             parsed: list[tuple[FileStat, Note]] = []
             for st in chunk:
-                result = read_note_file(vault, st, memories=self.paths.memories_folder)
+                result = read_note_file(vault, st, memories=root_of(st.path, roots) or self.paths.memories_folder)
                 if result is None:
                     if st.path not in gone_rows:
                         gone_rows[st.path] = self.catalog.by_path(st.path)
@@ -269,7 +339,7 @@ class IndexStore:
                     self._delete_row(conn, row)
                     report.deleted += 1
             for path, row in gone_rows.items():
-                if os.path.lexists(vault / path):
+                if os.path.lexists(vault / path) and root_of(path, roots) is not None:
                     continue  # back already (an editor's or memem's own swap): its event follows
                 self.catalog.clear_bad(conn, path)
                 if row is not None and row.uid not in reused and self.catalog.by_path(path) is not None:
@@ -312,9 +382,10 @@ class IndexStore:
                 if outcome != "unchanged":
                     (retagged if keep else changed).append(uid)
         rows = self.catalog.by_uid([*changed, *retagged])
+        retagged = [u for u in retagged if u in rows and not self.is_shared(rows[u])]  # the server keys by id only
         if retagged:
             try:
-                self.vectors.update_metadata([rows[u] for u in retagged if u in rows])
+                self.vectors.update_metadata([rows[u] for u in retagged])
             except Exception:
                 # The vectors keep their old metadata until re-embedded: mark them stale so they are.
                 log.exception("could not update vector metadata; re-embedding those notes")
@@ -356,7 +427,9 @@ class IndexStore:
 
     def _delete_row(self, conn: sqlite3.Connection, row: Row) -> None:
         self.catalog.delete(conn, row.uid)
-        self.vectors.delete([row.uid])
+        if not self.is_shared(row):
+            # A team note's vector stays on the server: another machine may still be at a commit that has it.
+            self.vectors.delete([row.uid])
         with self.lock:
             self.graph.remove(row.uid)
 
@@ -399,15 +472,58 @@ class IndexStore:
 
     def _embed_chunk(self, uids: Sequence[int]) -> int:
         rows = self.catalog.by_uid(uids)
-        bodies = self.catalog.bodies(list(rows))
         batch = [rows[u] for u in uids if u in rows]
-        texts = [embed_text(r.title, bodies.get(r.uid, "")) for r in batch]
-        vectors = self.embedder.embed(texts)
-        self.vectors.upsert(batch, vectors)
+        local = [r for r in batch if not self.is_shared(r)]
+        by_team: dict[str, list[Row]] = {}
+        for row in batch:
+            if self.is_shared(row):
+                by_team.setdefault(str(row.team), []).append(row)
+        if local:
+            self.vectors.upsert(local, self._embed_rows(local))
+        fresh = list(local)
+        for team, team_rows in by_team.items():
+            fresh += self._embed_shared(team, team_rows)
         with self.catalog.transaction() as conn:
-            for row in batch:
+            for row in fresh:
                 self.catalog.mark_vector_fresh(conn, row.uid, row.embed_hash)
-        return len(batch)
+        return len(fresh)
+
+    def _embed_rows(self, rows: Sequence[Row]) -> np.ndarray:
+        bodies = self.catalog.bodies([r.uid for r in rows])
+        return self.embedder.embed([embed_text(r.title, bodies.get(r.uid, "")) for r in rows])
+
+    def _embed_shared(self, team: str, rows: Sequence[Row]) -> list[Row]:
+        """The rows whose vector the team's server holds now: those it had already (same id, same text
+        hash), and, on a writer, those embedded here and stored. Unreachable: what was learnt so far."""
+        assert self.shared is not None
+        done: list[Row] = []
+        try:
+            stored = self.shared.stored_hashes(team, [r.id for r in rows])
+            needed: dict[str, Row] = {}
+            for row in rows:
+                if stored.get(row.id) == row.embed_hash:
+                    done.append(row)
+                else:
+                    needed.setdefault(row.id, row)  # a duplicated id: the first is embedded, doctor names the rest
+            if needed and self.shared.writer:
+                todo = list(needed.values())
+                self.shared.upsert(team, todo, self._embed_rows(todo))
+                done += todo
+        except SharedUnavailable:
+            pass  # recorded by the shared index; these stay stale and are retried
+        return done
+
+    def retry_shared(self) -> int:
+        """Embed (or find on the server) the team notes still waiting, when a retry is due: the server
+        came back, or a writer elsewhere may have stored what this reader waits for."""
+        if self.shared is None or not self.shared.retry_due():
+            return 0
+        pending = self.catalog.by_uid(self.catalog.pending_vectors())
+        waiting = [uid for uid, row in pending.items() if self.is_shared(row)]
+        if not waiting:
+            return 0
+        self.shared.last_try = time.time()
+        return self.embed_pending(only=waiting)
 
     def sweep_orphan_vectors(self) -> int:
         """Delete vectors whose note is no longer in the catalog (a crash between the two writes)."""

@@ -32,12 +32,13 @@ class Summary:
     valid_to: str | None
     source_type: str | None
     source_session: str | None
+    team: str | None = None  # the team vault it comes from; None: the person's own
 
     @classmethod
     def of(cls, row: Row) -> Summary:
         return cls(
             row.id, row.title, row.path, row.project, row.layer, row.kind, row.status, row.importance, row.tags,
-            row.created, row.updated, row.reviewed, row.valid_to, row.source_type, row.source_session,
+            row.created, row.updated, row.reviewed, row.valid_to, row.source_type, row.source_session, row.team,
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:

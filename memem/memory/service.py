@@ -30,6 +30,7 @@ from memem.vault import frontmatter, writer
 from memem.vault.filenames import note_stem, numbered
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import LINK_KINDS, MAX_NOTE_BYTES, Note, parse_note, render_new_note
+from memem.vault.teams import hidden_prefixes, team_named
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +155,9 @@ class MemoryService:
 
     def find_duplicate(self, title: str, content: str, project: str | None) -> Row | None:
         """An active memory in the same scope that says the same thing (same title, or near-identical text)."""
-        scope = Scope(
-            project, global_only=True
-        )  # the project's and the global notes (only global ones for a global save)
+        # The project's and the global notes (only global ones for a global save), and those of the
+        # team vaults serving the project.
+        scope = Scope(project, global_only=True, hidden=hidden_prefixes(self.paths.vault, project))
         same_title = self.store.catalog.same_title(title, scope)
         if same_title is not None or self.store.catalog.count() == 0:
             return same_title
@@ -249,6 +250,18 @@ class MemoryService:
             return ref.strip().removeprefix("[[").removesuffix("]]")
 
     # --- edits --------------------------------------------------------------------------------------
+    def _check_writable(self, row: Row) -> None:
+        """A team vault's notes change through review (`memem team propose`), not through a tool call,
+        unless this machine added the team as writable."""
+        if row.team is None:
+            return
+        team = team_named(self.paths.vault, row.team)
+        if team is None or not team.writable:
+            raise Refused(
+                f"{row.path} is a note of the team vault {row.team!r}, read-only here: edit it in Obsidian and "
+                f"propose the change with `memem team propose {row.id}`"
+            )
+
     def _edit(self, row: Row, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         """Edit a note's properties: `change` maps the note's current properties to the keys to set.
 
@@ -256,6 +269,7 @@ class MemoryService:
         concurrent save, so an edit computed from the note (a link appended to a list) never drops
         what the person added meanwhile.
         """
+        self._check_writable(row)
         path = self.paths.vault / row.path
 
         def apply(text: str) -> str:

@@ -19,6 +19,7 @@ from memem.memory.service import MemoryService, SaveRequest, written_text
 from memem.recall.candidates import note_vector
 from memem.vault import frontmatter, writer
 from memem.vault.note import Note, parse_note
+from memem.vault.teams import hidden_prefixes
 
 SIMILAR_FLOOR = 0.55
 
@@ -27,14 +28,19 @@ def similar(service: MemoryService, texts: list[str], project: str | None, k: in
     """For each text, the active memories in scope most like it (cosine ≥ SIMILAR_FLOOR)."""
     out = []
     store = service.store
-    scope = Scope(project)  # the project's and the global memories; active ones
+    # The project's and the global memories, active ones, and those of the team vaults serving it.
+    scope = Scope(project, hidden=hidden_prefixes(store.paths.vault, project))
     for text in texts:
         hits = store.vectors.query(note_vector(store, text), k + 3, scope.vector_where())
         rows = store.catalog.by_uid([h.uid for h in hits])
         found = []
         for h in hits:
             row = rows.get(h.uid)
-            if row is None or not scope.admits(row.project, row.status, row.layer) or h.similarity < SIMILAR_FLOOR:
+            if (
+                row is None
+                or not scope.admits(row.project, row.status, row.layer, row.path)
+                or h.similarity < SIMILAR_FLOOR
+            ):
                 continue
             found.append(
                 {

@@ -53,8 +53,11 @@ def vector(store: IndexStore, q: Query, k: int = POOL, qvec: np.ndarray | None =
     what the scope's status and layer rules drop: chromadb filters by project only)."""
     vec = query_vector(store, q.text) if qvec is None else qvec
     scope = q.scope
-    hits = store.vectors.query(vec, k + k // 2, scope.vector_where())
-    if scope.include_deprecated and scope.include_archive:
-        return [(h.uid, h.similarity) for h in hits[:k]]
-    keep = store.catalog.admitted([h.uid for h in hits], scope)
-    return [(h.uid, h.similarity) for h in hits if h.uid in keep][:k]
+    hits = [(h.uid, h.similarity) for h in store.vectors.query(vec, k + k // 2, scope.vector_where())]
+    team_hits = store.team_vector_hits(vec, k + k // 2, scope.hidden)
+    if team_hits:
+        hits = sorted([*hits, *team_hits], key=lambda h: -h[1])
+    if scope.include_deprecated and scope.include_archive and not scope.hidden:
+        return hits[:k]
+    keep = store.catalog.admitted([uid for uid, _ in hits], scope)
+    return [(uid, similarity) for uid, similarity in hits if uid in keep][:k]

@@ -30,10 +30,11 @@ class Query:
     graph: bool = True  # the graph step (neighbours, supersedes, contradictions)
     rerank: int = RERANK_DEPTH  # candidates the cross-encoder may re-score; 0: the first stage's order
     rerank_tokens: int = RERANK_TOKENS  # and the tokens it may read for them
+    hidden: tuple[str, ...] = ()  # team vaults that do not serve the project (`search` fills it in)
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.project, self.include_deprecated, self.include_archive)
+        return Scope(self.project, self.include_deprecated, self.include_archive, hidden=self.hidden)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -56,11 +57,14 @@ def parse_query(data: dict[str, Any]) -> Query:
     mode = data.get("mode", "hybrid")
     if mode not in MODES:
         raise BadRequest(f"`mode` must be one of {', '.join(MODES)}")
-    flags = {}
+    flags: dict[str, bool] = {}
     for name, default in (("include_deprecated", False), ("include_archive", True), ("graph", True), ("rerank", True)):
         value = data.get(name, default)
         if not isinstance(value, bool):
             raise BadRequest(f"`{name}` must be true or false")
         flags[name] = value
     rerank = RERANK_DEPTH if flags.pop("rerank") else 0
-    return Query(text=text, project=project or None, limit=limit, mode=mode, rerank=rerank, **flags)
+    return Query(
+        text=text, project=project or None, limit=limit, mode=mode, rerank=rerank,
+        include_deprecated=flags["include_deprecated"], include_archive=flags["include_archive"], graph=flags["graph"],
+    )  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from memem.index.catalog import Row
@@ -20,6 +20,7 @@ from memem.recall.fusion import fuse, normalise
 from memem.recall.graph_step import Candidate, add_neighbours, apply_supersedes, flag_tensions
 from memem.recall.query import Query
 from memem.recall.snippet import snippet
+from memem.vault.teams import hidden_prefixes
 
 IMPORTANCE_STEP = 0.04
 """Each importance point above or below 3 moves the score by 4% (so 1..5 spans ±8%)."""
@@ -51,10 +52,15 @@ class Hit:
     def kind(self) -> str:
         return self.row.kind
 
+    @property
+    def team(self) -> str | None:
+        return self.row.team
+
     def as_dict(self) -> dict[str, Any]:
         r = self.row
         return {
             "id": r.id, "title": r.title, "path": r.path, "score": round(self.score, 6), "project": r.project,
+            "team": r.team,
             "layer": r.layer, "kind": r.kind, "status": r.status, "importance": r.importance, "tags": list(r.tags),
             "created": r.created, "updated": r.updated, "reviewed": r.reviewed, "snippet": self.snippet,
             "pinned": self.pinned, "why": list(self.reasons), "signals": self.signals,
@@ -79,7 +85,7 @@ def _boost(row: Row, today: dt.date) -> tuple[float, list[str]]:
 
 
 def _allowed(row: Row | None, q: Query) -> bool:
-    return row is not None and q.scope.admits(row.project, row.status, row.layer)
+    return row is not None and q.scope.admits(row.project, row.status, row.layer, row.path)
 
 
 def _pinned(store: IndexStore, q: Query) -> list[Row]:
@@ -100,6 +106,8 @@ def pinned_hits(store: IndexStore, project: str | None) -> list[Hit]:
 def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hit]:
     """Pinned notes first (if any), then up to `q.limit` ranked hits."""
     today = today or dt.date.today()
+    if q.project and not q.hidden:
+        q = replace(q, hidden=hidden_prefixes(store.paths.vault, q.project))
     text_hits = candidates.fulltext(store, q) if q.mode in ("hybrid", "fulltext") and q.text.strip() else []
     vector_hits = candidates.vector(store, q) if q.mode in ("hybrid", "vector") and q.text.strip() else []
     fused = fuse(text_hits, vector_hits) if q.mode == "hybrid" else normalise(text_hits or vector_hits)

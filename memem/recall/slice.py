@@ -34,6 +34,8 @@ if TYPE_CHECKING:
         def pinned(self) -> bool: ...
         @property
         def tensions(self) -> tuple[tuple[str, str], ...]: ...
+        @property
+        def team(self) -> str | None: ...
 
 
 class Slice:
@@ -55,6 +57,8 @@ def _line(item: Shown, n: int | None) -> str:
     hidden comment or a role label in it must not reach the prompt as anything but plain words."""
     lead = "📌" if n is None else f"{n}."
     kind = f" · {neutralise(item.kind)}" if item.kind else ""
+    if item.team:
+        kind += f" · team {neutralise(item.team)}"  # where it comes from: not the person's own note
     title, snippet = neutralise(item.title), neutralise(item.snippet)
     text = f"{lead} **{title}** — {snippet}" if snippet else f"{lead} **{title}**"
     return f"{text} `{neutralise(item.id)}`{kind}"

@@ -170,6 +170,7 @@ class SyncLoop:
                     self.state.events_applied += report.changed
                     if report.changed or report.bad:
                         log.info("synced %d paths: %s", len(paths), report_dict(report))
+                self.store.retry_shared()  # team notes waiting for the team's Chroma server, when due
                 if requests or time.time() >= self._next_reconcile:
                     report = self._reconcile()
                     for future in requests:

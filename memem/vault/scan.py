@@ -55,6 +55,11 @@ def is_memory_path(rel_path: str, memories: str) -> bool:
     )
 
 
+def root_of(rel_path: str, roots: tuple[str, ...]) -> str | None:
+    """The memories folder (one of `roots`: the person's, a team's) holding this candidate note, if any."""
+    return next((root for root in roots if is_memory_path(rel_path, root)), None)
+
+
 def safe_rel(rel: str) -> str:
     """A vault-relative path that can be stored and shown: bytes that are not UTF-8 as `\\xNN`.
 

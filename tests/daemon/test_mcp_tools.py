@@ -20,6 +20,7 @@ from tests.paths import TRANSCRIPTS
 TOOLS = {
     "memory_save", "memory_search", "memory_get", "memory_timeline", "memory_list", "memory_import", "memory_link",
     "memory_deprecate", "memory_graph", "memory_graph_audit", "active_memory_slice", "transcript_search",
+    "memory_propose",
 }  # fmt: skip
 STAGING = "The staging database is reset every Sunday at 02:00 UTC; keep no test data there over the weekend."
 
@@ -63,7 +64,7 @@ def tools(store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch,
     yield Tools(store)
 
 
-def test_the_twelve_tools_say_what_they_are_for(tools: Tools) -> None:
+def test_the_thirteen_tools_say_what_they_are_for(tools: Tools) -> None:
     listed = tools.listed().tools
     assert {t.name for t in listed} == TOOLS
     for tool in listed:
@@ -71,7 +72,7 @@ def test_the_twelve_tools_say_what_they_are_for(tools: Tools) -> None:
         assert tool.annotations is not None and tool.annotations.read_only_hint is not None, tool.name
         assert tool.output_schema is not None, tool.name
     writers = {t.name for t in listed if not t.annotations.read_only_hint}
-    assert writers == {"memory_save", "memory_import", "memory_link", "memory_deprecate"}
+    assert writers == {"memory_save", "memory_import", "memory_link", "memory_deprecate", "memory_propose"}
 
 
 def test_memory_save(tools: Tools) -> None:

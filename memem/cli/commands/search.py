@@ -107,6 +107,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for n, hit in enumerate(hits, 1):
         scope = f" · {hit['project']}" if hit.get("project") else ""
+        scope += f" · team {hit['team']}" if hit.get("team") else ""
         mark = "📌" if hit.get("pinned") else f"{n:>2}."
         print(f"{mark} {hit['title']}  [{hit['id']}{scope}]  {hit['score']:.3f}")
         if hit.get("snippet"):

@@ -42,6 +42,15 @@ def render(data: dict[str, Any]) -> str:
         + ("  [FALLBACK]" if data["embedder_fallback"] else f"  ({why})" if why else ""),
         f"reranking    {data['reranker']}",
     ]
+    shared = data.get("shared_index")
+    if shared:
+        state = {True: "reachable", False: f"UNREACHABLE ({shared['last_error']}): team notes by full text only",
+                 None: "not asked yet"}[shared["reachable"]]  # fmt: skip
+        lines.append(f"team index   {shared['url']} ({shared['role']}): {state}")
+    for team in data.get("teams") or []:
+        serves = ", ".join(team["projects"]) or "every project"
+        mode = "writable" if team["writable"] else "read-only"
+        lines.append(f"team         {team['name']}: {team['notes']} notes · recalled for {serves} · {mode}")
     if d.get("running"):
         progress = d.get("progress")
         phase = d["phase"] + (f" ({progress[0]} {progress[1]}/{progress[2]})" if progress else "")

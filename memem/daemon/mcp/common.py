@@ -90,6 +90,8 @@ def _clean(value: Any) -> Any:
 def line(note: Summary) -> str:
     """A memory named in a tool's answer (neutralised: a note's title is not screened text)."""
     scope = f" · {neutralise(note.project)}" if note.project else ""
+    if note.team:
+        scope += f" · team {neutralise(note.team)}"
     status = "" if note.status == "active" else f" · {note.status.upper()}"
     return (
         f"**{neutralise(note.title)}** `{neutralise(note.id)}` (L{note.layer} {neutralise(note.kind)}{scope}{status})"

@@ -1,5 +1,5 @@
 """MCP tools that read and change memories: `memory_get`, `memory_save`, `memory_import`,
-`memory_link`, `memory_deprecate`."""
+`memory_link`, `memory_deprecate`, `memory_propose`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from memem.daemon.mcp.common import Loose, Tools, line, reading, result, writing
 from memem.memory.results import Deprecation, ImportReport, LinkChange, Memory, Saved
+from memem.teams.propose import Proposal
 
 LinkKind = Literal["related", "supports", "depends_on", "supersedes", "contradicts"]
 
@@ -136,3 +137,19 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         if done.successor is not None:
             text += f" Superseded by {line(done.successor)}."
         return result(text, done)
+
+    @mcp.tool(annotations=writing("Propose memories to the team"))
+    async def memory_propose(
+        ids: Annotated[list[str], Field(min_length=1, max_length=50, description="ids of the memories to propose")],
+        team: Annotated[str | None, Field(description="the team vault; omit when the vault holds one team")] = None,
+    ) -> Annotated[CallToolResult, Loose]:
+        """Propose memories to a team vault for review: each is screened for secrets and instructions to
+        a model, the rest are committed to a new branch of the team's git repository and pushed, for
+        the team to review as a pull request. Use only when the person asks to share memories with
+        their team; nothing reaches the team's recall until someone merges it."""
+        proposal: Proposal = await tools.op("team_propose", {"ids": ids, "team": team})
+        lines = [f"Proposed {len(proposal.proposed)} to the team {proposal.team} on branch `{proposal.branch}`"
+                 + (" (pushed: open a pull request)." if proposal.pushed else " (not pushed: no remote).")]  # fmt: skip
+        lines += [f"- `{i}` → {p}" for i, p in proposal.proposed]
+        lines += [f"- left out `{i}`: {r}" for i, r in proposal.refused]
+        return result("\n".join(lines), proposal)

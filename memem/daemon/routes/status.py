@@ -32,7 +32,15 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
             "progress": state.progress, "last_reconcile": state.last_reconcile, "last_report": state.last_report,
             "pending_events": loop.debouncer.pending(), "events_applied": state.events_applied,
             "errors": state.errors, "last_error": state.last_error,
+            "team_sync": ctx.teams.state() if ctx.teams is not None else None,
         }  # fmt: skip
+        for result in ctx.teams.last_results if ctx.teams is not None else []:
+            if result.error:
+                data["problems"].append({
+                    "severity": "warning", "what": f"the team vault {result.team} could not be pulled: {result.error}",
+                    "fix": f"run `memem team sync {result.team}` to see it again; recall uses the notes it has",
+                    "path": None,
+                })  # fmt: skip
         if state.last_error and state.failed_reconciles == 0:
             # A failing sync of file events (a failed reconcile is already reported from the catalog).
             data["problems"].append({

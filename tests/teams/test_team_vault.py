@@ -1,0 +1,189 @@
+"""A team vault cloned beside the person's own: recalled for the projects it serves, marked as the
+team's, read-only to memem's tools, followed by `sync`, gone with `remove`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from memem.errors import BadRequest, Refused
+from memem.index.store import IndexStore
+from memem.memory.service import MemoryService
+from memem.recall.query import Query
+from memem.recall.search import search
+from memem.recall.slice import render
+from memem.sync.loop import SyncLoop
+from memem.teams import membership
+from memem.testing import note_text, write_note
+from memem.vault.teams import LOCAL, hidden_prefixes, team_of, teams
+
+from .conftest import commit_file, git
+
+TEAM_NOTE = "memem/teams/acme/memories/Deploys go through the release script.md"
+
+
+def ids(store: IndexStore, text: str, project: str | None) -> list[str]:
+    return [h.id for h in search(store, Query(text, project=project, rerank=0))]
+
+
+def test_a_team_is_recalled_for_the_projects_it_declares_and_no_other(
+    store: IndexStore, fresh_vault: Path, origin: Path
+) -> None:
+    write_note(fresh_vault, "Staging first", "Deploy to staging before production.", id="own-staging")
+    team = membership.add(fresh_vault, str(origin))
+    assert (team.name, team.projects, team.writable) == ("acme", ("api",), False)
+    report = store.reconcile()
+    assert report.added == 2 and not report.bad
+
+    # The team note has no `project` of its own: it is the team's declaration that scopes it.
+    assert "team-release" in ids(store, "release script deploy", "api")
+    assert "team-release" not in ids(store, "release script deploy", "web")
+    assert "team-release" in ids(store, "release script deploy", None)  # a search across every project
+    assert "own-staging" in ids(store, "staging before production", "web")  # the person's own: untouched
+    assert hidden_prefixes(fresh_vault, "web") == ("memem/teams/acme/",)
+    assert hidden_prefixes(fresh_vault, "api") == ()
+
+
+def test_results_and_the_slice_say_a_memory_is_the_teams(store: IndexStore, fresh_vault: Path, origin: Path) -> None:
+    membership.add(fresh_vault, str(origin))
+    store.reconcile()
+    hits = search(store, Query("release script", project="api", rerank=0))
+    mine = next(h for h in hits if h.id == "team-release")
+    assert mine.as_dict()["team"] == "acme" and mine.as_dict()["path"] == TEAM_NOTE
+    shown = render([mine], 400, "api")
+    assert "team acme" in shown.markdown
+    assert team_of(TEAM_NOTE) == "acme" and team_of("memem/memories/x.md") is None
+
+
+def test_a_team_that_declares_no_project_serves_every_project(
+    store: IndexStore, fresh_vault: Path, tmp_path: Path
+) -> None:
+    seed = membership.init_repo(tmp_path / "open", "everyone", [])
+    commit_file(seed, "memories/Use uv.md", note_text("Install Python tools with uv.", id="team-uv", title="Use uv"))
+    membership.add(fresh_vault, str(seed))
+    store.reconcile()
+    for project in ("api", "web", None):
+        assert "team-uv" in ids(store, "install python tools uv", project)
+
+
+def test_team_notes_are_read_only_to_memems_tools_unless_added_writable(
+    service: MemoryService, fresh_vault: Path, origin: Path, tmp_path: Path
+) -> None:
+    membership.add(fresh_vault, str(origin))
+    service.store.reconcile()
+    before = (fresh_vault / TEAM_NOTE).read_bytes()
+    with pytest.raises(Refused, match="read-only"):
+        service.deprecate("team-release")
+    assert (fresh_vault / TEAM_NOTE).read_bytes() == before
+
+    membership.remove(fresh_vault, "acme")
+    membership.add(fresh_vault, str(origin), writable=True)
+    service.store.reconcile()
+    service.deprecate("team-release")
+    assert "status: deprecated" in (fresh_vault / TEAM_NOTE).read_text()
+
+
+def test_sync_pulls_what_the_team_merged_and_the_watcher_indexes_it(
+    store: IndexStore, fresh_vault: Path, origin: Path, maintainer: Path
+) -> None:
+    membership.add(fresh_vault, str(origin))
+    loop = SyncLoop(store, quiet=0.05)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 30
+        while "team-release" not in ids(store, "release script", "api") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        text = note_text("Rotate the signing key every quarter.", id="team-keys", title="Rotate the signing key")
+        commit_file(maintainer, "memories/Rotate the signing key.md", text)
+        git(maintainer, "push", "--quiet", "origin", "main")
+
+        (result,) = membership.sync(fresh_vault)
+        assert result.error is None and result.before != result.after
+        assert result.changed == ["memories/Rotate the signing key.md"]
+        deadline = time.monotonic() + 15
+        while "team-keys" not in ids(store, "signing key quarter", "api") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "team-keys" in ids(store, "signing key quarter", "api")
+        (again,) = membership.sync(fresh_vault)
+        assert again.before == again.after and again.error is None
+    finally:
+        loop.stop()
+
+
+def test_sync_reports_local_edits_in_the_way_instead_of_losing_them(
+    fresh_vault: Path, origin: Path, maintainer: Path
+) -> None:
+    membership.add(fresh_vault, str(origin))
+    mine = fresh_vault / TEAM_NOTE
+    mine.write_text(mine.read_text().replace("by hand", "by hand, ever"), encoding="utf-8")
+    theirs = (maintainer / "memories/Deploys go through the release script.md").read_text()
+    commit_file(maintainer, "memories/Deploys go through the release script.md", theirs.replace("deploy", "ship"))
+    git(maintainer, "push", "--quiet", "origin", "main")
+
+    (result,) = membership.sync(fresh_vault)
+    assert result.error is not None and "memem team propose" in result.error
+    assert "by hand, ever" in mine.read_text()  # the person's edit is still there
+
+
+def test_remove_takes_the_team_out_of_recall_and_refuses_to_drop_unshared_edits(
+    store: IndexStore, fresh_vault: Path, origin: Path
+) -> None:
+    membership.add(fresh_vault, str(origin))
+    store.reconcile()
+    (fresh_vault / TEAM_NOTE).write_text(RELEASE_EDITED := "edited\n", encoding="utf-8")
+    with pytest.raises(Refused, match="uncommitted"):
+        membership.remove(fresh_vault, "acme")
+    assert (fresh_vault / TEAM_NOTE).read_text() == RELEASE_EDITED
+    membership.remove(fresh_vault, "acme", force=True)
+    report = store.reconcile()
+    assert report.deleted == 1 and teams(fresh_vault) == []
+    assert "team-release" not in ids(store, "release script", None)
+
+
+def test_add_refuses_what_is_not_a_team_repository_and_keeps_no_credentials(
+    fresh_vault: Path, origin: Path, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    git(plain, "init", "--quiet")
+    commit_file(plain, "README.md", "hello\n")
+    with pytest.raises(Refused, match=r"memem-team\.json"):
+        membership.add(fresh_vault, str(plain))
+    assert not [p for p in (fresh_vault / "memem" / "teams").iterdir()]  # no half clone left behind
+    with pytest.raises(BadRequest):
+        membership.add(fresh_vault, str(origin), name="../escape")
+    with pytest.raises(BadRequest):
+        membership.add(fresh_vault, "--upload-pack=touch /tmp/pwned")
+
+    team = membership.add(fresh_vault, str(origin))
+    with pytest.raises(Refused, match="already"):
+        membership.add(fresh_vault, str(origin))
+    local = json.loads((team.folder / ".git" / LOCAL).read_text())
+    assert local["writable"] is False
+    assert (
+        membership.without_credentials("https://ada:ghp_secret@git.example.org/t.git")
+        == "https://git.example.org/t.git"
+    )
+
+
+def test_the_command_line_starts_a_team_in_two_commands(tmp_path: Path, fresh_vault: Path) -> None:
+    memem = [str(Path(__import__("sys").executable)), "-m", "memem"]
+    repo = tmp_path / "acme-memory"
+    done = subprocess.run([*memem, "team", "init", str(repo), "--name", "acme", "--project", "api"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [*memem, "--vault", str(fresh_vault), "team", "add", str(repo)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "recalled for api" in done.stdout
+    listed = subprocess.run(
+        [*memem, "--vault", str(fresh_vault), "team", "list", "--json"], capture_output=True, text=True
+    )
+    (shown,) = json.loads(listed.stdout)
+    assert (shown["name"], shown["projects"], shown["writable"]) == ("acme", ["api"], False)
+    assert (repo / ".gitattributes").read_text() == membership.ATTRIBUTES
