@@ -61,6 +61,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.mining_bench
 	$(BIN)/python -m benchmarks.runtime_bench
 	$(BIN)/python -m benchmarks.plugin_bench
+	$(BIN)/python -m benchmarks.team_bench
 
 clean:
 	rm -rf $(VENV) demo-vault .demo-home .pytest_cache .mypy_cache .ruff_cache obsidian-plugin/node_modules

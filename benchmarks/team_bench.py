@@ -137,38 +137,44 @@ def writer_part(notes: int, work: Path) -> list[list[str]]:
     rows = []
     try:
         choice = load_embedder(Paths.resolve(work).models_dir)
+        choice.embedder.embed([f"warm up {n}: the first runs of a model allocate its buffers" for n in range(256)])
         for label, role in (("kept locally (no server)", None), ("writer, to the server", "writer"),
                             ("reader, same commit", "reader")):  # fmt: skip
             vault = work / f"vault-{role or 'local'}"
             (vault / "memem" / "memories").mkdir(parents=True)
             add(vault, str(origin))
             config = SharedConfig(f"http://127.0.0.1:{port}", None, role) if role else None
-            store = IndexStore(Paths.resolve(vault), choice, shared=config)
+            paths = Paths.resolve(vault)
+            store = IndexStore(paths, choice, shared=config)
             started = time.perf_counter()
             report = store.reconcile()
             seconds = time.perf_counter() - started
             store.close()
             assert report.added == notes and not report.bad, report
-            rows.append([label, f"{notes:,}", f"{seconds:.1f}", f"{notes / seconds:,.0f}"])
+            catalog = sum(f.stat().st_size for f in paths.state.glob("catalog.sqlite3*"))
+            rows.append(
+                [label, f"{notes:,}", f"{seconds:.1f}", f"{notes / seconds:,.0f}", f"{catalog / notes / 1024:.1f}"]
+            )
             print(f"  {rows[-1]}", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
     base = float(rows[0][2])
     for row in rows:
-        row.append(f"{float(row[2]) / base:.2f}×")
+        row.insert(4, f"{float(row[2]) / base:.2f}×")
     return rows
 
 
 STORE_HEADERS = ["vector store", "writes / s", "query p50 ms", "query p95 ms", "disk MB", "KiB / note"]
-WRITER_HEADERS = ["team vault indexed", "notes", "seconds", "notes / s", "time vs local"]
+WRITER_HEADERS = ["team vault indexed", "notes", "seconds", "notes / s", "time vs local", "catalog KiB / note"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000", help="store sizes to measure, comma-separated")
     parser.add_argument("--notes", type=int, default=2000, help="notes in the team vault of the writer part")
-    parser.add_argument("--write-readme", action="store_true", help="put the tables in README.md")
+    parser.add_argument("--parts", default="store,writer", help="which parts to run: store, writer or both")
+    parser.add_argument("--write-readme", action="store_true", help="put the tables of the parts run in README.md")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     home = Path(tempfile.mkdtemp(prefix="memem-team-bench-"))
@@ -177,20 +183,22 @@ def main() -> int:
     if models.is_dir():  # reuse the ONNX graph built from the weights, if this machine has one
         (home / "home").mkdir(parents=True)
         (home / "home" / "models").symlink_to(models, target_is_directory=True)
+    parts = {p.strip() for p in args.parts.split(",")}
+    tables = []
     try:
-        print("the store, embedded beside server:", flush=True)
-        store_rows = store_part(sizes, home)
-        print("the team writer:", flush=True)
-        writer_rows = writer_part(args.notes, home)
+        if "store" in parts:
+            print("the store, embedded beside server:", flush=True)
+            tables.append(("team-store", STORE_HEADERS, store_part(sizes, home)))
+        if "writer" in parts:
+            print("the team writer:", flush=True)
+            tables.append(("team-writer", WRITER_HEADERS, writer_part(args.notes, home)))
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    print()
-    print_table(store_rows, STORE_HEADERS)
-    print()
-    print_table(writer_rows, WRITER_HEADERS)
-    if args.write_readme:
-        write_readme_table(REPO / "README.md", "team-store", STORE_HEADERS, store_rows)
-        write_readme_table(REPO / "README.md", "team-writer", WRITER_HEADERS, writer_rows)
+    for marker, headers, rows in tables:
+        print()
+        print_table(rows, headers)
+        if args.write_readme:
+            write_readme_table(REPO / "README.md", marker, headers, rows)
     return 0
 
 

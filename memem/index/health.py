@@ -87,6 +87,13 @@ def health(store: IndexStore) -> Health:
         teams=[_team(t, catalog) for t in teams(store.paths.vault)],
     )
     problems = result.problems
+    for team in teams(store.paths.vault):
+        if not team.merges_notes():
+            problems.append(Problem(
+                "warning", f"the team vault {team.name} merges notes line by line (conflict markers possible)",
+                f"run `git -C {team.folder} config merge.memem.driver \"memem merge-driver %O %A %B %P\"`, "
+                "or remove the team and add it again with `memem team add`",
+            ))  # fmt: skip
     if store.shared is not None:
         result.shared_index = store.shared.state()
         if store.shared.reachable is False:

@@ -169,6 +169,17 @@ def finish_merge(clone: Path) -> list[str]:
     return settled
 
 
+def merge(clone: Path, ref: str, *options: str) -> list[str]:
+    """`git merge ref` through the note driver, finished when the driver settled every conflict (see
+    `finish_merge`); the notes it kept as pairs."""
+    merged = git.run(clone, *git.identity(clone), "merge", "--quiet", "--no-edit", *options, ref, check=False)
+    if merged.returncode == 0:
+        return []
+    if not git.out(clone, "diff", "--name-only", "--diff-filter=U"):
+        raise git.GitError(f"git merge failed: {(merged.stderr or merged.stdout).strip()[-300:]}")
+    return finish_merge(clone)
+
+
 def _has_markers(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -207,11 +218,7 @@ def _sync_one(team: Team) -> SyncResult:
         if behind:
             git.run(clone, "merge", "--quiet", "--ff-only", upstream)
         else:
-            merged = git.run(clone, *git.identity(clone), "merge", "--quiet", "--no-edit", upstream, check=False)
-            if merged.returncode != 0:
-                if not git.out(clone, "diff", "--name-only", "--diff-filter=U"):
-                    raise git.GitError(f"git merge failed: {(merged.stderr or merged.stdout).strip()[-300:]}")
-                result.kept_both = finish_merge(clone)
+            result.kept_both = merge(clone, upstream)
         result.after = git.out(clone, "rev-parse", "HEAD")
         if result.after != result.before:
             diff = git.out(clone, "diff", "--name-only", result.before, result.after, "--", NOTES)
@@ -236,11 +243,7 @@ def merge_branch(vault: Path, name: str, branch: str, push: bool = True) -> Sync
     ref = f"origin/{branch}" if remote and git.run(clone, "rev-parse", "--verify", "--quiet", f"origin/{branch}",
                                                    check=False).returncode == 0 else branch  # fmt: skip
     result.before = git.out(clone, "rev-parse", "HEAD")
-    merged = git.run(clone, *git.identity(clone), "merge", "--quiet", "--no-ff", "--no-edit", ref, check=False)
-    if merged.returncode != 0:
-        if not git.out(clone, "diff", "--name-only", "--diff-filter=U"):
-            raise git.GitError(f"git merge failed: {(merged.stderr or merged.stdout).strip()[-300:]}")
-        result.kept_both = finish_merge(clone)
+    result.kept_both = merge(clone, ref, "--no-ff")
     result.after = git.out(clone, "rev-parse", "HEAD")
     diff = git.out(clone, "diff", "--name-only", result.before, result.after, "--", NOTES)
     result.changed = [p for p in diff.splitlines() if p]

@@ -50,6 +50,15 @@ class Team:
         """Vault-relative folder of the team's notes."""
         return f"{TEAMS_FOLDER}/{self.name}/{NOTES}"
 
+    def merges_notes(self) -> bool:
+        """True when this clone's git runs `memem merge-driver` for notes (`memem team add` registers it;
+        a clone made by hand falls back to git's line merge, conflict markers and all)."""
+        try:
+            config = (self.folder / ".git" / "config").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        return '[merge "memem"]' in config and "merge-driver" in config
+
     def serves(self, project: str | None) -> bool:
         """True when this team's notes are recalled for `project` (a team that declares no project
         serves every project; a search across all projects sees every team)."""

@@ -4,10 +4,11 @@
  * everything that touches Obsidian's API in `obsidian/`.
  */
 
-import { type FileSystemAdapter, Plugin, type TAbstractFile, TFile, type WorkspaceLeaf } from "obsidian";
-import { DaemonClient } from "./daemon/client";
+import { type FileSystemAdapter, Notice, Plugin, type TAbstractFile, TFile, type WorkspaceLeaf } from "obsidian";
+import { DaemonClient, proposalNotice } from "./daemon/client";
 import type { DiscoveryOptions } from "./daemon/discovery";
 import { DaemonLocator } from "./daemon/locate";
+import { TEAMS_FOLDER } from "./memory/memory";
 import { MemoryActions } from "./obsidian/actions";
 import type { MememContext } from "./obsidian/context";
 import { CONTRADICTIONS_VIEW, ContradictionsView } from "./obsidian/contradictions-view";
@@ -77,6 +78,11 @@ export default class MememPlugin extends Plugin {
                 }),
         });
         this.addCommand({ id: "undo", name: "Undo the last memory action", callback: () => void this.actions.undo() });
+        this.addCommand({
+            id: "propose",
+            name: "Propose this memory to the team",
+            checkCallback: (checking) => this.onActiveMemory(checking, (path) => void this.proposeToTeam(path)),
+        });
         this.registerEvent(
             this.app.workspace.on("file-menu", (menu, file: TAbstractFile) => {
                 const memory = file instanceof TFile ? this.actions.memoryAt(file.path) : undefined;
@@ -86,6 +92,13 @@ export default class MememPlugin extends Plugin {
                         .setTitle("Deprecate memory…")
                         .setIcon("archive")
                         .onClick(() => void this.deprecateWithPrompt(memory.path)),
+                );
+                if (!this.app.vault.getAbstractFileByPath(TEAMS_FOLDER)) return; // no team vault here: nothing to propose to
+                menu.addItem((item) =>
+                    item
+                        .setTitle("Propose to the team")
+                        .setIcon("users")
+                        .onClick(() => void this.proposeToTeam(memory.path)),
                 );
             }),
         );
@@ -134,6 +147,18 @@ export default class MememPlugin extends Plugin {
         if (!choice) return false;
         await this.actions.deprecate(memory, choice.successor);
         return true;
+    }
+
+    /** Hand a memory to the daemon's `team_propose`: screened, committed to a new branch of the team
+     *  repository and pushed for review. A team note goes to its own team (its edit is what is proposed). */
+    async proposeToTeam(path: string): Promise<void> {
+        const memory = this.actions.memoryAt(path);
+        if (!memory) return;
+        try {
+            new Notice(proposalNotice(await this.daemon.propose([memory.id], memory.team)), 10_000);
+        } catch (error) {
+            new Notice(error instanceof Error ? error.message : String(error), 10_000);
+        }
     }
 
     async openView(type: string): Promise<WorkspaceLeaf | null> {

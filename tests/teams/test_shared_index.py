@@ -268,3 +268,34 @@ def test_a_second_memem_daemon_reads_the_teams_vectors_from_the_server(
         status = daemon.call("GET", "/v1/status")
         assert status["shared_index"]["reachable"] is False
         assert any("unreachable" in p["what"] for p in status["problems"])
+
+
+def test_two_writers_indexing_the_same_commit_at_once_double_nothing(
+    tmp_path: Path, server: Server, minilm: MiniLMEmbedder
+) -> None:
+    import threading
+
+    origin = team_origin(tmp_path, 300)
+    stores = [
+        open_store(vault_with_team(tmp_path, name, origin), minilm, SharedConfig(server.url, None, "writer"))
+        for name in ("ada", "bob")
+    ]
+    errors: list[BaseException] = []
+
+    def index(store: IndexStore) -> None:
+        try:
+            store.reconcile()
+        except BaseException as exc:  # reported below, from the test's own thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=index, args=(store,)) for store, _ in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors
+    assert server_count(server, minilm) == 300  # upserts by note id: never a second copy
+    for store, _ in stores:
+        assert health(store).stale_vectors == 0
+        assert vector_ids(store, "Service 250 is deployed by pipeline stage number 250")[0] == "team-0250"
+        store.close()

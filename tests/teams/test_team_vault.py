@@ -187,3 +187,38 @@ def test_the_command_line_starts_a_team_in_two_commands(tmp_path: Path, fresh_va
     (shown,) = json.loads(listed.stdout)
     assert (shown["name"], shown["projects"], shown["writable"]) == ("acme", ["api"], False)
     assert (repo / ".gitattributes").read_text() == membership.ATTRIBUTES
+
+
+def test_doctor_names_a_clone_made_by_hand_that_would_merge_notes_line_by_line(
+    store: IndexStore, fresh_vault: Path, origin: Path
+) -> None:
+    from memem.index.health import health
+
+    membership.add(fresh_vault, str(origin))
+    assert not [p for p in health(store).problems if "line by line" in p.what]
+    hand_made = fresh_vault / "memem" / "teams" / "infra"
+    subprocess.run(["git", "clone", "--quiet", str(origin), str(hand_made)], check=True)
+    (problem,) = [p for p in health(store).problems if "line by line" in p.what]
+    assert "infra" in problem.what and "merge-driver" in problem.fix
+
+
+def test_the_daemons_scheduled_pull_brings_merged_memories_without_a_command(
+    fresh_vault: Path, origin: Path, maintainer: Path
+) -> None:
+    from memem.teams.schedule import TeamPuller
+
+    membership.add(fresh_vault, str(origin))
+    commit_file(maintainer, "memories/Later.md", note_text("Merged later.", id="team-later", title="Later"))
+    git(maintainer, "push", "--quiet", "origin", "main")
+    puller = TeamPuller(fresh_vault, every=0.2)
+    puller.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (fresh_vault / "memem/teams/acme/memories/Later.md").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        puller.stop()
+    assert (fresh_vault / "memem/teams/acme/memories/Later.md").exists()
+    state = puller.state()
+    assert state["last_run"] is not None and state["every_seconds"] == 0.2
+    assert TeamPuller(fresh_vault, every=0).state()["last_run"] is None  # 0: only `memem team sync` pulls

@@ -36,6 +36,8 @@ export interface SearchHit {
     path: string;
     score: number;
     project?: string | null;
+    /** The team vault the note belongs to; absent or null for the person's own. */
+    team?: string | null;
     status: string;
     snippet: string;
     why: string[];
@@ -61,6 +63,25 @@ export function requestTo(endpoint: Endpoint, method: "GET" | "POST", path: stri
         headers: { Authorization: `Bearer ${endpoint.token}`, "Content-Type": "application/json" },
         body: payload === undefined ? undefined : JSON.stringify(payload),
     };
+}
+
+/** What `team_propose` answers: the branch, and what went in or was left out (and why). */
+export interface Proposal {
+    team: string;
+    branch: string;
+    commit: string;
+    pushed: boolean;
+    proposed: { id: string; path: string }[];
+    refused: { id: string; reason: string }[];
+}
+
+/** The notice a proposal ends with, in one or two sentences a person can act on. */
+export function proposalNotice(result: Proposal): string {
+    const count = result.proposed.length;
+    const what = `Proposed ${count} ${count === 1 ? "memory" : "memories"} to the team ${result.team}`;
+    const where = result.pushed ? `on branch ${result.branch}: open a pull request for it` : `on branch ${result.branch} (not pushed: the team vault has no remote)`;
+    const left = result.refused.map((r) => `${r.id} left out: ${r.reason}`).join("; ");
+    return `${what} ${where}.${left ? ` ${left}.` : ""}`;
 }
 
 /** Similar notes must score at least this share of the best hit (usually the note itself). */
@@ -106,6 +127,11 @@ export class DaemonClient {
             contradictions: { id: string; title: string }[][];
         };
         return data.contradictions;
+    }
+
+    /** Propose memories to a team vault: a screened branch of the team's repository, for review. */
+    async propose(ids: string[], team?: string): Promise<Proposal> {
+        return (await this.request("POST", "/v1/op/team_propose", { ids, ...(team ? { team } : {}) })) as Proposal;
     }
 
     private async request(method: "GET" | "POST", path: string, payload?: unknown): Promise<unknown> {

@@ -22,6 +22,8 @@ export interface Memory {
     sourceSession?: string;
     /** Why the miner linked it `contradicts` (its `contradiction_evidence`), in the miner's words. */
     reason?: string;
+    /** The team vault it belongs to (`memem/teams/<team>/memories/…`); absent for the person's own. */
+    team?: string;
     /** Link paths (inside the `[[…]]`) by typed link kind, as written. */
     links: Record<LinkKind, string[]>;
     mtime: number;
@@ -39,6 +41,15 @@ function text(value: unknown): string | undefined {
     if (typeof value === "string" && value.trim()) return value.trim();
     if (typeof value === "number") return String(value);
     return undefined;
+}
+
+/** Where memem clones team vaults (`memem team add`), each with its notes in `memories/`. */
+export const TEAMS_FOLDER = "memem/teams";
+const TEAM_NOTE = /^memem\/teams\/([A-Za-z0-9_][A-Za-z0-9_-]{0,39})\/memories\/.+\.md$/i;
+
+/** The team a note's path puts it in, or undefined for the person's own notes (the daemon's rule). */
+export function teamOf(path: string): string | undefined {
+    return TEAM_NOTE.exec(path)?.[1];
 }
 
 export function basename(path: string): string {
@@ -73,6 +84,7 @@ export function memoryFromFrontmatter(path: string, fm: Frontmatter | undefined 
         sourceType: text(fm.source_type),
         sourceSession: text(fm.source_session),
         reason: text(fm.contradiction_evidence),
+        team: teamOf(path),
         links,
         mtime,
     };
@@ -88,8 +100,15 @@ export function today(now: Date = new Date()): string {
     return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-/** Where a memory came from, in words a person uses: "mined from a session on 2026-03-02". */
+/** Where a memory came from, in words a person uses: "learned from a Claude Code session on 2026-03-02",
+ *  "team acme · saved on 2026-03-02". */
 export function origin(memory: Memory): string {
+    const own = ownOrigin(memory);
+    if (!memory.team) return own;
+    return own ? `team ${memory.team} · ${own}` : `team ${memory.team}`;
+}
+
+function ownOrigin(memory: Memory): string {
     const on = memory.created ? ` on ${memory.created}` : "";
     switch (memory.sourceType) {
         case "mined":

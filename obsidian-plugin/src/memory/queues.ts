@@ -16,11 +16,17 @@ export function newestFirst(a: Memory, b: Memory): number {
     return b.mtime - a.mtime;
 }
 
+/** Waiting for this person's review: not reviewed, still active, and their own (a team's notes are
+ *  reviewed by the team, in its pull requests or in the review pane of the team vault itself). */
+function awaitsReview(m: Memory): boolean {
+    return !m.reviewed && isActive(m) && !m.team;
+}
+
 /** Memories nobody has reviewed yet (no `reviewed`), still active, newest first. */
 export function reviewQueue(memories: MemorySet, filter: ReviewFilter = {}): Memory[] {
     return memories
         .all()
-        .filter((m) => !m.reviewed && isActive(m))
+        .filter(awaitsReview)
         .filter((m) => !filter.project || (filter.project === GLOBAL ? !m.project : m.project === filter.project))
         .filter((m) => !filter.kind || m.kind === filter.kind)
         .sort(newestFirst);
@@ -31,7 +37,7 @@ export const GLOBAL = "(global)";
 
 /** The projects and kinds present in the review queue, for the filter drop-downs. */
 export function facets(memories: MemorySet): { projects: string[]; kinds: string[] } {
-    const queue = memories.all().filter((m) => !m.reviewed && isActive(m));
+    const queue = memories.all().filter(awaitsReview);
     const projects = new Set(queue.map((m) => m.project ?? GLOBAL));
     const kinds = new Set(queue.map((m) => m.kind).filter((k): k is string => Boolean(k)));
     return { projects: [...projects].sort(), kinds: [...kinds].sort() };

@@ -66,7 +66,8 @@ export class RelatedView extends MemoryView {
             return;
         }
         header.createEl("h4", { text: memory.title });
-        const state = [memory.status, memory.kind, memory.project ?? "global"].filter(Boolean).join(" · ");
+        const team = memory.team ? `team ${memory.team}` : "";
+        const state = [memory.status, memory.kind, memory.project ?? "global", team].filter(Boolean).join(" · ");
         header.createDiv({ cls: "memem-card-meta", text: state });
         if (memory.status !== "deprecated") {
             this.button(header, "Deprecate", "Deprecate this memory, optionally naming its successor", async () =>
@@ -139,7 +140,8 @@ export class RelatedView extends MemoryView {
             this.titleLink(item, target, "memem-link");
         } else item.createDiv({ cls: "memem-link", text: hit.title });
         item.createDiv({ cls: "memem-card-snippet", text: hit.snippet });
-        item.createDiv({ cls: "memem-card-meta", text: likeness(hit), attr: { title: `score ${hit.score.toFixed(2)}` } });
+        const meta = hit.team ? `team ${hit.team} · ${likeness(hit)}` : likeness(hit);
+        item.createDiv({ cls: "memem-card-meta", text: meta, attr: { title: `score ${hit.score.toFixed(2)}` } });
     }
 }
 

@@ -7,7 +7,7 @@
 
 import { type App, type CachedMetadata, type EventRef, type TAbstractFile, TFile } from "obsidian";
 import type { Linktext } from "../memory/curation";
-import { memoryFromFrontmatter, type Memory } from "../memory/memory";
+import { memoryFromFrontmatter, type Memory, teamOf } from "../memory/memory";
 import { MemoryIndex } from "../memory/memory-index";
 import type { MemorySet } from "../memory/memory-set";
 import { clip, snippet } from "../memory/snippet";
@@ -17,6 +17,11 @@ const LONGEST = 400;
 
 export function inFolder(path: string, folder: string): boolean {
     return path.startsWith(`${folder}/`) && path.toLowerCase().endsWith(".md");
+}
+
+/** A note the daemon indexes: under the memories folder, or a team vault's note (`memem/teams/<team>/memories`). */
+export function isMemoryPath(path: string, folder: string): boolean {
+    return inFolder(path, folder) || teamOf(path) !== undefined;
 }
 
 /** How often the vault was scanned and notes were read: the benchmark and the tests hold these at zero. */
@@ -83,13 +88,13 @@ export class VaultMemories {
     }
 
     private memoryOf(file: TFile, cache?: CachedMetadata | null): Memory | null {
-        if (!inFolder(file.path, this.folder())) return null;
+        if (!isMemoryPath(file.path, this.folder())) return null;
         const fm = (cache === undefined ? this.app.metadataCache.getFileCache(file) : cache)?.frontmatter;
         return memoryFromFrontmatter(file.path, fm, file.stat.mtime);
     }
 
     private onChanged(file: TFile, data: string, cache: CachedMetadata): void {
-        if (!inFolder(file.path, this.folder())) return;
+        if (!isMemoryPath(file.path, this.folder())) return;
         const text = snippet(data, LONGEST);
         // Only a first paragraph some pane has asked for can be out of date on screen.
         const known = this.snippets.get(file.path);

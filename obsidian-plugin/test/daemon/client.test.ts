@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DaemonClient, DaemonUnavailable, type HttpRequest } from "../../src/daemon/client";
+import { DaemonClient, DaemonUnavailable, type HttpRequest, type Proposal, proposalNotice } from "../../src/daemon/client";
 import { discoverDaemon, type FileAccess } from "../../src/daemon/discovery";
 
 const endpoint = async () => ({ url: "http://127.0.0.1:9/", token: "t0k" });
@@ -31,6 +31,39 @@ describe("daemon client", () => {
     it("passes the daemon's own error message on", async () => {
         const client = new DaemonClient(endpoint, async () => ({ status: 404, json: { error: "no memory with id 'x'" } }));
         await expect(client.neighbors("x")).rejects.toThrow("memem: no memory with id 'x'");
+    });
+});
+
+describe("proposals", () => {
+    const proposal: Proposal = {
+        team: "acme", branch: "memem/propose-ada-1", commit: "abc", pushed: true,
+        proposed: [{ id: "a", path: "memories/global/A.md" }], refused: [],
+    };
+
+    it("posts the ids, and the team when one is named", async () => {
+        const seen: HttpRequest[] = [];
+        const client = new DaemonClient(endpoint, async (request) => {
+            seen.push(request);
+            return { status: 200, json: proposal };
+        });
+        expect(await client.propose(["a"])).toEqual(proposal);
+        await client.propose(["a", "b"], "acme");
+        expect(seen.map((r) => [r.url, JSON.parse(r.body!)])).toEqual([
+            ["http://127.0.0.1:9/v1/op/team_propose", { ids: ["a"] }],
+            ["http://127.0.0.1:9/v1/op/team_propose", { ids: ["a", "b"], team: "acme" }],
+        ]);
+    });
+
+    it("says what went where, and what was left out and why", () => {
+        expect(proposalNotice(proposal)).toBe("Proposed 1 memory to the team acme on branch memem/propose-ada-1: open a pull request for it.");
+        const local = { ...proposal, pushed: false, proposed: [...proposal.proposed, { id: "b", path: "memories/B.md" }] };
+        expect(proposalNotice(local)).toBe(
+            "Proposed 2 memories to the team acme on branch memem/propose-ada-1 (not pushed: the team vault has no remote).",
+        );
+        const refused = { ...proposal, refused: [{ id: "c", reason: "not proposed: it contains a secret (AWS key)" }] };
+        expect(proposalNotice(refused)).toBe(
+            "Proposed 1 memory to the team acme on branch memem/propose-ada-1: open a pull request for it. c left out: not proposed: it contains a secret (AWS key).",
+        );
     });
 });
 

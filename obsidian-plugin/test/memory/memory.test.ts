@@ -1,7 +1,7 @@
 /** Reading a memory from a note's frontmatter, whatever shape the YAML gave, and saying where it came from. */
 
 import { describe, expect, it } from "vitest";
-import { basename, dateText, memoryFromFrontmatter, type Memory, origin, today } from "../../src/memory/memory";
+import { basename, dateText, memoryFromFrontmatter, type Memory, origin, teamOf, today } from "../../src/memory/memory";
 
 describe("memoryFromFrontmatter", () => {
     it("trims text fields, and falls back to the file name for a blank title", () => {
@@ -74,5 +74,31 @@ describe("origin", () => {
         expect(origin({ sourceType: "mined" } as Memory)).toBe("learned from a Claude Code session");
         expect(origin({ sourceType: "user" } as Memory)).toBe("saved");
         expect(origin({} as Memory)).toBe("");
+    });
+
+    it("names the team a team vault's memory comes from, before how it came in", () => {
+        expect(origin({ ...base, sourceType: "user", team: "acme" })).toBe("team acme · saved on 2026-03-02");
+        expect(origin({ team: "acme" } as Memory)).toBe("team acme");
+    });
+});
+
+describe("teamOf", () => {
+    it("reads the team from a note under memem/teams/<team>/memories, as the daemon does", () => {
+        expect(teamOf("memem/teams/acme/memories/a.md")).toBe("acme");
+        expect(teamOf("memem/teams/Acme_2-x/memories/sub/a.MD")).toBe("Acme_2-x");
+        expect(teamOf(`memem/teams/${"a".repeat(40)}/memories/a.md`)).toBe("a".repeat(40));
+        expect(teamOf(`memem/teams/${"a".repeat(41)}/memories/a.md`)).toBeUndefined();
+        expect(teamOf("memem/teams/-acme/memories/a.md")).toBeUndefined();
+        expect(teamOf("memem/teams/.acme/memories/a.md")).toBeUndefined();
+        expect(teamOf("memem/teams/acme/README.md")).toBeUndefined(); // outside the team's notes
+        expect(teamOf("memem/teams/acme/memories/a.txt")).toBeUndefined();
+        expect(teamOf("memem/memories/teams/acme/memories/a.md")).toBeUndefined();
+        expect(teamOf("x/memem/teams/acme/memories/a.md")).toBeUndefined();
+        expect(teamOf("memem/teams/acme/memories/.md")).toBeUndefined();
+    });
+
+    it("is set on the memory read from such a note, and absent on the person's own", () => {
+        expect(memoryFromFrontmatter("memem/teams/acme/memories/a.md", { id: "t" })?.team).toBe("acme");
+        expect(memoryFromFrontmatter("memem/memories/a.md", { id: "m" })?.team).toBeUndefined();
     });
 });

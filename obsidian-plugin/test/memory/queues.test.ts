@@ -107,6 +107,16 @@ describe("newestFirst", () => {
     });
 });
 
+describe("a team vault's notes", () => {
+    it("are reviewed by the team: neither in the person's queue nor in its filters", () => {
+        const team = memoryFromFrontmatter("memem/teams/acme/memories/Deploy.md", { id: "t", project: "ops", kind: "runbook" })!;
+        const set = new MemorySet([...memorySet(files).all(), team]);
+        expect(reviewQueue(set).map((m) => m.id)).not.toContain("t");
+        expect(facets(set).projects).not.toContain("ops");
+        expect(facets(set).kinds).not.toContain("runbook");
+    });
+});
+
 describe("open contradictions over hand-written links", () => {
     it("ignores a note that contradicts itself", () => {
         const self = memoryFromFrontmatter("m/Self.md", { id: "s", contradicts: ["[[Self]]"] })!;

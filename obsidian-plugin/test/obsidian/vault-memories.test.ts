@@ -4,7 +4,7 @@
  */
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { inFolder, VaultMemories } from "../../src/obsidian/vault-memories";
+import { inFolder, isMemoryPath, VaultMemories } from "../../src/obsidian/vault-memories";
 import { App, memoryStorage, type TFile } from "../shim/obsidian";
 import { MINED_PAIR, templateFiles } from "../fixtures";
 
@@ -40,6 +40,15 @@ describe("inFolder", () => {
         expect(inFolder("memem/memories/a.txt", FOLDER)).toBe(false);
         expect(inFolder("memem/memories-old/a.md", FOLDER)).toBe(false);
         expect(inFolder("memem/memories.md", FOLDER)).toBe(false);
+    });
+});
+
+describe("isMemoryPath", () => {
+    it("takes the memories folder's notes and the team vaults' notes, nothing else", () => {
+        expect(isMemoryPath("memem/memories/a.md", FOLDER)).toBe(true);
+        expect(isMemoryPath("memem/teams/acme/memories/a.md", FOLDER)).toBe(true);
+        expect(isMemoryPath("memem/teams/acme/README.md", FOLDER)).toBe(false);
+        expect(isMemoryPath("notes/a.md", FOLDER)).toBe(false);
     });
 });
 

@@ -170,8 +170,15 @@ export class Vault extends Events {
     markdownFiles(): TFile[] {
         return [...this.files.values()].filter((f) => f.extension === "md");
     }
+    /** A file, or (as Obsidian's folder tree has it) a folder that holds one. */
     getAbstractFileByPath(path: string): TAbstractFile | null {
-        return this.files.get(path) ?? null;
+        const file = this.files.get(path);
+        if (file) return file;
+        if (![...this.files.keys()].some((p) => p.startsWith(`${path}/`))) return null;
+        const folder = new TFolder();
+        folder.path = path;
+        folder.name = path.split("/").pop() ?? path;
+        return folder;
     }
     getFileByPath(path: string): TFile | null {
         return this.files.get(path) ?? null;

@@ -46,6 +46,13 @@ function requestTo(endpoint, method, path, payload) {
     body: payload === void 0 ? void 0 : JSON.stringify(payload)
   };
 }
+function proposalNotice(result) {
+  const count = result.proposed.length;
+  const what = `Proposed ${count} ${count === 1 ? "memory" : "memories"} to the team ${result.team}`;
+  const where = result.pushed ? `on branch ${result.branch}: open a pull request for it` : `on branch ${result.branch} (not pushed: the team vault has no remote)`;
+  const left = result.refused.map((r) => `${r.id} left out: ${r.reason}`).join("; ");
+  return `${what} ${where}.${left ? ` ${left}.` : ""}`;
+}
 var SIMILAR_FLOOR = 0.2;
 var DaemonClient = class {
   constructor(endpoint, transport, lost = () => void 0) {
@@ -76,6 +83,10 @@ var DaemonClient = class {
   async contradictions() {
     const data = await this.request("POST", "/v1/op/graph_audit", {});
     return data.contradictions;
+  }
+  /** Propose memories to a team vault: a screened branch of the team's repository, for review. */
+  async propose(ids, team) {
+    return await this.request("POST", "/v1/op/team_propose", { ids, ...team ? { team } : {} });
   }
   async request(method, path, payload) {
     const endpoint = await this.endpoint();
@@ -221,9 +232,6 @@ var noFiles = {
   realpath: async (path) => path
 };
 
-// src/obsidian/actions.ts
-var import_obsidian2 = require("obsidian");
-
 // src/memory/links.ts
 var LINK_KINDS = ["related", "supports", "depends_on", "supersedes", "contradicts", "consistent_with"];
 function linkTarget(value) {
@@ -261,6 +269,85 @@ function removeLinks(fm, kind, points) {
   else fm[kind] = kept;
   return removed;
 }
+
+// src/memory/memory.ts
+function dateText(value) {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+  if (typeof value === "string" && value.trim()) return value.trim();
+  if (typeof value === "number") return String(value);
+  return void 0;
+}
+function text(value) {
+  if (typeof value === "string" && value.trim()) return value.trim();
+  if (typeof value === "number") return String(value);
+  return void 0;
+}
+var TEAMS_FOLDER = "memem/teams";
+var TEAM_NOTE = /^memem\/teams\/([A-Za-z0-9_][A-Za-z0-9_-]{0,39})\/memories\/.+\.md$/i;
+function teamOf(path) {
+  return TEAM_NOTE.exec(path)?.[1];
+}
+function basename(path) {
+  const file = path.split("/").pop() ?? path;
+  return file.toLowerCase().endsWith(".md") ? file.slice(0, -3) : file;
+}
+function memoryFromFrontmatter(path, fm, mtime = 0) {
+  if (!fm) return null;
+  const id = text(fm.id);
+  if (!id) return null;
+  const links = {};
+  for (const kind of LINK_KINDS) {
+    links[kind] = linkValues(fm, kind).map(linkTarget).filter((t) => t !== null);
+  }
+  const layer = typeof fm.layer === "number" ? fm.layer : typeof fm.layer === "string" ? Number.parseInt(fm.layer, 10) : Number.NaN;
+  return {
+    path,
+    name: basename(path),
+    id,
+    title: text(fm.title) ?? basename(path),
+    project: text(fm.project),
+    kind: text(fm.kind),
+    layer: Number.isFinite(layer) ? layer : void 0,
+    tags: (Array.isArray(fm.tags) ? fm.tags : fm.tags ? [fm.tags] : []).map(String).filter(Boolean),
+    status: text(fm.status) ?? "active",
+    reviewed: dateText(fm.reviewed),
+    created: dateText(fm.created),
+    sourceType: text(fm.source_type),
+    sourceSession: text(fm.source_session),
+    reason: text(fm.contradiction_evidence),
+    team: teamOf(path),
+    links,
+    mtime
+  };
+}
+function isActive(memory) {
+  return memory.status !== "deprecated";
+}
+function today(now = /* @__PURE__ */ new Date()) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+function origin(memory) {
+  const own = ownOrigin(memory);
+  if (!memory.team) return own;
+  return own ? `team ${memory.team} \xB7 ${own}` : `team ${memory.team}`;
+}
+function ownOrigin(memory) {
+  const on = memory.created ? ` on ${memory.created}` : "";
+  switch (memory.sourceType) {
+    case "mined":
+      return `learned from a Claude Code session${on}`;
+    case "import":
+      return `imported${on}`;
+    case "user":
+      return `saved${on}`;
+    default:
+      return memory.created ? `written ${memory.created}` : "";
+  }
+}
+
+// src/obsidian/actions.ts
+var import_obsidian2 = require("obsidian");
 
 // src/memory/curation.ts
 var byName = (target) => target.name;
@@ -400,71 +487,6 @@ function parentFolder(path) {
 function stripFrontmatter(text2) {
   const match = /^---\r?\n[\s\S]*?\r?\n---[ \t]*(\r?\n|$)/.exec(text2);
   return match ? text2.slice(match[0].length) : text2;
-}
-
-// src/memory/memory.ts
-function dateText(value) {
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
-  if (typeof value === "string" && value.trim()) return value.trim();
-  if (typeof value === "number") return String(value);
-  return void 0;
-}
-function text(value) {
-  if (typeof value === "string" && value.trim()) return value.trim();
-  if (typeof value === "number") return String(value);
-  return void 0;
-}
-function basename(path) {
-  const file = path.split("/").pop() ?? path;
-  return file.toLowerCase().endsWith(".md") ? file.slice(0, -3) : file;
-}
-function memoryFromFrontmatter(path, fm, mtime = 0) {
-  if (!fm) return null;
-  const id = text(fm.id);
-  if (!id) return null;
-  const links = {};
-  for (const kind of LINK_KINDS) {
-    links[kind] = linkValues(fm, kind).map(linkTarget).filter((t) => t !== null);
-  }
-  const layer = typeof fm.layer === "number" ? fm.layer : typeof fm.layer === "string" ? Number.parseInt(fm.layer, 10) : Number.NaN;
-  return {
-    path,
-    name: basename(path),
-    id,
-    title: text(fm.title) ?? basename(path),
-    project: text(fm.project),
-    kind: text(fm.kind),
-    layer: Number.isFinite(layer) ? layer : void 0,
-    tags: (Array.isArray(fm.tags) ? fm.tags : fm.tags ? [fm.tags] : []).map(String).filter(Boolean),
-    status: text(fm.status) ?? "active",
-    reviewed: dateText(fm.reviewed),
-    created: dateText(fm.created),
-    sourceType: text(fm.source_type),
-    sourceSession: text(fm.source_session),
-    reason: text(fm.contradiction_evidence),
-    links,
-    mtime
-  };
-}
-function isActive(memory) {
-  return memory.status !== "deprecated";
-}
-function today(now = /* @__PURE__ */ new Date()) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-function origin(memory) {
-  const on = memory.created ? ` on ${memory.created}` : "";
-  switch (memory.sourceType) {
-    case "mined":
-      return `learned from a Claude Code session${on}`;
-    case "import":
-      return `imported${on}`;
-    case "user":
-      return `saved${on}`;
-    default:
-      return memory.created ? `written ${memory.created}` : "";
-  }
 }
 
 // src/memory/names.ts
@@ -674,6 +696,9 @@ var LONGEST = 400;
 function inFolder(path, folder) {
   return path.startsWith(`${folder}/`) && path.toLowerCase().endsWith(".md");
 }
+function isMemoryPath(path, folder) {
+  return inFolder(path, folder) || teamOf(path) !== void 0;
+}
 var VaultMemories = class {
   constructor(app, folder) {
     this.app = app;
@@ -723,12 +748,12 @@ var VaultMemories = class {
     return clip(known.text, max);
   }
   memoryOf(file, cache) {
-    if (!inFolder(file.path, this.folder())) return null;
+    if (!isMemoryPath(file.path, this.folder())) return null;
     const fm = (cache === void 0 ? this.app.metadataCache.getFileCache(file) : cache)?.frontmatter;
     return memoryFromFrontmatter(file.path, fm, file.stat.mtime);
   }
   onChanged(file, data, cache) {
-    if (!inFolder(file.path, this.folder())) return;
+    if (!isMemoryPath(file.path, this.folder())) return;
     const text2 = snippet(data, LONGEST);
     const known = this.snippets.get(file.path);
     const bodyChanged = known !== void 0 && known.text !== text2;
@@ -882,12 +907,15 @@ function newestFirst(a, b) {
   if (x !== y) return x < y ? 1 : -1;
   return b.mtime - a.mtime;
 }
+function awaitsReview(m) {
+  return !m.reviewed && isActive(m) && !m.team;
+}
 function reviewQueue(memories, filter = {}) {
-  return memories.all().filter((m) => !m.reviewed && isActive(m)).filter((m) => !filter.project || (filter.project === GLOBAL ? !m.project : m.project === filter.project)).filter((m) => !filter.kind || m.kind === filter.kind).sort(newestFirst);
+  return memories.all().filter(awaitsReview).filter((m) => !filter.project || (filter.project === GLOBAL ? !m.project : m.project === filter.project)).filter((m) => !filter.kind || m.kind === filter.kind).sort(newestFirst);
 }
 var GLOBAL = "(global)";
 function facets(memories) {
-  const queue = memories.all().filter((m) => !m.reviewed && isActive(m));
+  const queue = memories.all().filter(awaitsReview);
   const projects = new Set(queue.map((m) => m.project ?? GLOBAL));
   const kinds = new Set(queue.map((m) => m.kind).filter((k) => Boolean(k)));
   return { projects: [...projects].sort(), kinds: [...kinds].sort() };
@@ -1206,7 +1234,8 @@ var RelatedView = class extends MemoryView {
       return;
     }
     header.createEl("h4", { text: memory.title });
-    const state = [memory.status, memory.kind, memory.project ?? "global"].filter(Boolean).join(" \xB7 ");
+    const team = memory.team ? `team ${memory.team}` : "";
+    const state = [memory.status, memory.kind, memory.project ?? "global", team].filter(Boolean).join(" \xB7 ");
     header.createDiv({ cls: "memem-card-meta", text: state });
     if (memory.status !== "deprecated") {
       this.button(
@@ -1278,7 +1307,8 @@ ${body}`, memory.project, memory.id);
       this.titleLink(item, target, "memem-link");
     } else item.createDiv({ cls: "memem-link", text: hit.title });
     item.createDiv({ cls: "memem-card-snippet", text: hit.snippet });
-    item.createDiv({ cls: "memem-card-meta", text: likeness(hit), attr: { title: `score ${hit.score.toFixed(2)}` } });
+    const meta = hit.team ? `team ${hit.team} \xB7 ${likeness(hit)}` : likeness(hit);
+    item.createDiv({ cls: "memem-card-meta", text: meta, attr: { title: `score ${hit.score.toFixed(2)}` } });
   }
 };
 function likeness(hit) {
@@ -1744,12 +1774,21 @@ var MememPlugin = class extends import_obsidian9.Plugin {
       })
     });
     this.addCommand({ id: "undo", name: "Undo the last memory action", callback: () => void this.actions.undo() });
+    this.addCommand({
+      id: "propose",
+      name: "Propose this memory to the team",
+      checkCallback: (checking) => this.onActiveMemory(checking, (path) => void this.proposeToTeam(path))
+    });
     this.registerEvent(
       this.app.workspace.on("file-menu", (menu, file) => {
         const memory = file instanceof import_obsidian9.TFile ? this.actions.memoryAt(file.path) : void 0;
         if (!memory || memory.status === "deprecated") return;
         menu.addItem(
           (item) => item.setTitle("Deprecate memory\u2026").setIcon("archive").onClick(() => void this.deprecateWithPrompt(memory.path))
+        );
+        if (!this.app.vault.getAbstractFileByPath(TEAMS_FOLDER)) return;
+        menu.addItem(
+          (item) => item.setTitle("Propose to the team").setIcon("users").onClick(() => void this.proposeToTeam(memory.path))
         );
       })
     );
@@ -1793,6 +1832,17 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     if (!choice) return false;
     await this.actions.deprecate(memory, choice.successor);
     return true;
+  }
+  /** Hand a memory to the daemon's `team_propose`: screened, committed to a new branch of the team
+   *  repository and pushed for review. A team note goes to its own team (its edit is what is proposed). */
+  async proposeToTeam(path) {
+    const memory = this.actions.memoryAt(path);
+    if (!memory) return;
+    try {
+      new import_obsidian9.Notice(proposalNotice(await this.daemon.propose([memory.id], memory.team)), 1e4);
+    } catch (error) {
+      new import_obsidian9.Notice(error instanceof Error ? error.message : String(error), 1e4);
+    }
   }
   async openView(type) {
     const { workspace } = this.app;
