@@ -61,6 +61,11 @@ TABLE: tuple[Setting, ...] = (
         "writer",
     ),
     Setting(
+        "MEMEM_CONSOLIDATE",
+        "hours between the daemon's consolidation passes, run when it is idle (`0`: only `memem consolidate`)",
+        "24",
+    ),
+    Setting(
         "MEMEM_TEAM_SYNC", "seconds between the daemon's pulls of its team vaults (`0`: only `memem team sync`)", "900"
     ),
     Setting("MEMEM_DEFAULT_VAULT", "where the first Claude Code session creates a vault", "~/memem-vault"),
@@ -91,9 +96,9 @@ class Settings:
     """The environment as memem reads it. Built by `settings()`; attributes are the typed values."""
 
     __slots__ = (
-        "chroma_role", "chroma_token", "chroma_url", "claude", "default_vault", "embedder", "home", "hooks_disabled",
-        "import_roots", "miner", "miner_concurrency", "miner_model", "miner_prices", "model_dir", "pending_runtime",
-        "project", "reranker", "spawn_fd", "team_sync", "vault",
+        "chroma_role", "chroma_token", "chroma_url", "claude", "consolidate", "default_vault", "embedder", "home",
+        "hooks_disabled", "import_roots", "miner", "miner_concurrency", "miner_model", "miner_prices", "model_dir",
+        "pending_runtime", "project", "reranker", "spawn_fd", "team_sync", "vault",
     )  # fmt: skip
 
     def __init__(self, env: Any) -> None:
@@ -115,6 +120,8 @@ class Settings:
         self.chroma_url: str | None = (env.get("MEMEM_CHROMA_URL") or "").strip() or None
         self.chroma_token: str | None = (env.get("MEMEM_CHROMA_TOKEN") or "").strip() or None
         self.chroma_role = "reader" if (env.get("MEMEM_CHROMA_ROLE") or "").strip().lower() == "reader" else "writer"
+        hours = (env.get("MEMEM_CONSOLIDATE") or "").strip()
+        self.consolidate = float(hours) if hours.replace(".", "", 1).isdigit() else 24.0
         every = (env.get("MEMEM_TEAM_SYNC") or "").strip()
         self.team_sync = float(every) if every.replace(".", "", 1).isdigit() else 900.0
         self.default_vault = Path(env.get("MEMEM_DEFAULT_VAULT") or "~/memem-vault").expanduser()

@@ -35,6 +35,8 @@ COMMANDS = (
     "mine",
     "hook",
     "eval",
+    "undo",
+    "consolidate",
     "team",
     "merge-driver",
 )

@@ -43,6 +43,7 @@ class DaemonHookBackend:
     def inject(self, prompt: str, project: str | None, budget: int) -> str:
         injected = inject(self.store, prompt, project, budget)
         shown = list(injected.shown)
+        self.store.ledger.shown(shown, project, prompt=prompt)
         hook_log(self.paths.home, f"UserPromptSubmit project={project} shown={shown} ({injected.reason})")
         return injected.markdown
 

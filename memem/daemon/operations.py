@@ -109,6 +109,34 @@ def _import(ctx: OpContext, a: Args) -> Any:
     return import_path(ctx.service, Path(a.required("path")), roots, a.text("project", False), chat)
 
 
+def _canaries(ctx: OpContext) -> Any:
+    from memem.recall.canaries import check
+
+    return check(ctx.service.store)
+
+
+def _consolidate(ctx: OpContext, a: Args) -> Any:
+    from memem.memory.consolidate import Consolidator
+
+    return Consolidator(ctx.service).run(apply_safe=a.flag("apply_safe", True))
+
+
+def _proposals(ctx: OpContext, a: Args) -> Any:
+    from memem.memory.consolidate import ProposalBook
+
+    return [{**p.to_json(), "file": path.relative_to(ctx.service.paths.vault).as_posix()}
+            for path, p in ProposalBook(ctx.service.paths.vault).open()]  # fmt: skip
+
+
+def _decide(ctx: OpContext, a: Args) -> Any:
+    from memem.memory.consolidate import accept, reject
+
+    decision = a.required("decision")
+    if decision not in ("accept", "reject"):
+        raise BadRequest("`decision` must be accept or reject")
+    return (accept if decision == "accept" else reject)(ctx.service, a.required("key"))
+
+
 def _team_propose(ctx: OpContext, a: Args) -> Any:
     from memem.teams.propose import propose
     from memem.vault.teams import teams
@@ -147,6 +175,12 @@ OPERATIONS: dict[str, Operation] = {
         a.required("query"), a.text("project", False), a.integer("limit", 10, 1, 100)
     ),
     "team_propose": _team_propose,
+    "consolidate": _consolidate,
+    "canaries": lambda ctx, a: _canaries(ctx),
+    "proposals": _proposals,
+    "proposal_decide": _decide,
+    "history": lambda ctx, a: ctx.service.history(a.integer("limit", 10, 1, 200)),
+    "undo": lambda ctx, a: ctx.service.undo(a.integer("count", 1, 1, 50)),
     "mine_similar": lambda ctx, a: mining_apply.similar(ctx.service, a.texts("texts"), a.text("project", False)),
     "mine_apply": lambda ctx, a: mining_apply.apply(
         ctx.service,

@@ -81,6 +81,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
     from memem.client.spawn import release_inherited_spawn_lock
     from memem.daemon.app import create_app
     from memem.daemon.context import DaemonContext
+    from memem.daemon.idle import IdleWork
     from memem.index.store import IndexStore
     from memem.sync.loop import SyncLoop
     from memem.teams.schedule import TeamPuller
@@ -124,6 +125,8 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         signal.signal(signal.SIGINT, _noted)
         loop.start()
         puller.start()
+        idle = IdleWork(ctx.service, loop, settings().consolidate)
+        idle.start()
         info = DaemonInfo(os.getpid(), host, actual_port, str(paths.vault), time.time(), __version__)
         write_daemon(paths.daemon_file, info)
         write_hook_endpoint(paths.home, paths.vault, os.getpid(), actual_port)
@@ -136,6 +139,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
             clear_daemon(paths.daemon_file, os.getpid())
             clear_hook_endpoint(paths.home, paths.vault, os.getpid())
             puller.stop()
+            idle.stop()
             loop.stop()
             warm.join(timeout=30)  # a model half loaded must not be torn down under the interpreter's exit
             store.close()

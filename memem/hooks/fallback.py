@@ -63,7 +63,7 @@ def pinned_slice(paths: Paths, project: str | None, budget: int) -> str:
     if conn is None or not project:
         return ""
     try:
-        rows = pinned_rows(conn, project)
+        rows = pinned_rows(conn, project, hidden=hidden_prefixes(paths.vault, project))
     except sqlite3.Error:
         return ""
     finally:

@@ -21,7 +21,7 @@ from typing import Any
 
 from memem.config import private_dir, private_file
 from memem.graph.memory_graph import GraphNote
-from memem.index.quick import BM25, MAX_PINNED, PINNED_ORDER, PINNED_WHERE, fulltext_sql
+from memem.index.quick import BM25, MAX_PINNED, PINNED_ORDER, PINNED_WHERE, fulltext_sql, hidden_sql
 from memem.index.scope import Scope
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
@@ -273,9 +273,11 @@ class Catalog:
         sql = f"SELECT uid FROM notes WHERE uid IN ({marks}) AND {where}"
         return {uid for (uid,) in self.conn.execute(sql, [*uids, *params])}
 
-    def pinned(self, project: str) -> list[Row]:
-        """The project's pinned (layer 0) notes, as the hooks' fallback orders them."""
-        return self._rows(f"{PINNED_WHERE} ORDER BY {PINNED_ORDER} LIMIT ?", (project, MAX_PINNED))
+    def pinned(self, project: str, hidden: tuple[str, ...] = ()) -> list[Row]:
+        """The project's pinned (layer 0) notes, as the hooks' fallback orders them (none of a team vault
+        that does not serve the project)."""
+        extra, params = hidden_sql(hidden)
+        return self._rows(f"{PINNED_WHERE}{extra} ORDER BY {PINNED_ORDER} LIMIT ?", (project, *params, MAX_PINNED))
 
     def same_title(self, title: str, scope: Scope) -> Row | None:
         where, params = scope.sql("n")

@@ -88,6 +88,12 @@ def health(store: IndexStore) -> Health:
     )
     problems = result.problems
     for team in teams(store.paths.vault):
+        if team.broken:
+            problems.append(Problem(
+                "error",
+                f"the team vault {team.name}'s memem-team.json cannot be read: its notes are recalled for no project",
+                f"fix {team.folder / 'memem-team.json'} (a JSON object with a list of project names), or sync the team",
+            ))  # fmt: skip
         if not team.merges_notes():
             problems.append(Problem(
                 "warning", f"the team vault {team.name} merges notes line by line (conflict markers possible)",

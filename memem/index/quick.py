@@ -54,10 +54,19 @@ def keyword_rows(
     return conn.execute(sql, [expression, *params, limit]).fetchall()
 
 
-def pinned_rows(conn: sqlite3.Connection, project: str, limit: int = MAX_PINNED) -> list[tuple[str, str, str]]:
-    """(id, title, body) of the project's pinned notes."""
+def hidden_sql(hidden: tuple[str, ...], alias: str = "n") -> tuple[str, list[str]]:
+    """`AND …` leaving out the notes under these path prefixes (team vaults that do not serve a project)."""
+    clauses = [f" AND substr({alias}.path, 1, {len(prefix)}) != ?" for prefix in hidden]
+    return "".join(clauses), list(hidden)
+
+
+def pinned_rows(
+    conn: sqlite3.Connection, project: str, limit: int = MAX_PINNED, hidden: tuple[str, ...] = ()
+) -> list[tuple[str, str, str]]:
+    """(id, title, body) of the project's pinned notes (none of a team vault that does not serve it)."""
+    extra, params = hidden_sql(hidden)
     return conn.execute(
         f"SELECT n.id, n.title, f.body FROM notes n JOIN notes_fts f ON f.rowid = n.uid "
-        f"WHERE {PINNED_WHERE} ORDER BY {PINNED_ORDER} LIMIT ?",
-        (project, limit),
+        f"WHERE {PINNED_WHERE}{extra} ORDER BY {PINNED_ORDER} LIMIT ?",
+        (project, *params, limit),
     ).fetchall()

@@ -32,8 +32,10 @@ from memem.index.scope import GLOBAL
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = 10.0
+TIMEOUT = 5.0
 """Seconds any one call to the server may take (chromadb's own client waits for ever)."""
+HEARTBEAT = 2.0
+"""Seconds the heartbeat before connecting may take: a server that will not answer it is taken as down."""
 RETRY_AFTER = 30.0
 """Seconds between tries while the server is unreachable, and between a reader's checks for vectors
 a writer may have added since."""
@@ -99,13 +101,34 @@ class SharedIndex:
             session.timeout = httpx.Timeout(TIMEOUT, connect=3.0)
         return client
 
+    def _check_alive(self) -> None:
+        """A bounded heartbeat before chromadb's client is built: its constructor calls the server with no
+        timeout at all, and a server that accepts connections but never answers would hang it."""
+        import httpx
+
+        headers = {"x-chroma-token": self.config.token} if self.config.token else {}
+        url = self.config.url.rstrip("/") + "/api/v2/heartbeat"
+        try:
+            answer = httpx.get(url, headers=headers, timeout=httpx.Timeout(HEARTBEAT))
+        except httpx.HTTPError as exc:
+            raise SharedUnavailable(f"no answer ({type(exc).__name__})") from None
+        if answer.status_code in (401, 403):
+            raise SharedUnavailable("the server refused memem's token (MEMEM_CHROMA_TOKEN)")
+        if answer.status_code >= 400:
+            raise SharedUnavailable(f"the server answered HTTP {answer.status_code}")
+
     def _collection(self, team: str) -> Any:
         with self._lock:
-            if self._client is None:
-                self._client = self._connect()
+            client = self._client
+        if client is None:  # connected outside the lock: a slow server holds up this caller only
+            self._check_alive()
+            client = self._connect()
+            with self._lock:
+                self._client = client
+        with self._lock:
             found = self._collections.get(team)
             if found is None:
-                found = self._client.get_or_create_collection(
+                found = client.get_or_create_collection(
                     collection_name(team, self.embedder.name),
                     embedding_function=None,
                     configuration={"hnsw": {"space": "cosine"}},

@@ -34,6 +34,7 @@ from memem.errors import Unavailable
 from memem.graph.memory_graph import MemoryGraph
 from memem.index.catalog import Catalog, Row
 from memem.index.embeddings import EmbedderChoice, load_embedder
+from memem.index.ledger import RecallLedger
 from memem.index.shared import SharedConfig, SharedIndex, SharedUnavailable
 from memem.index.vectors import VectorStore
 from memem.settings import settings
@@ -131,6 +132,8 @@ class IndexStore:
         config = shared or _shared_from_settings()
         self.shared = SharedIndex(config, self.embedder) if config is not None else None
         """The team vaults' vectors on a Chroma server (`memem.index.shared`); None: they are kept here."""
+        self.ledger = RecallLedger(paths.state / "ledger.sqlite3")
+        """What recall showed, when (`index/ledger.py`): memem's state, not the notes'."""
         self.lock = threading.RLock()  # guards the graph
         self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread
         self._check_model()
@@ -139,6 +142,7 @@ class IndexStore:
 
     def close(self) -> None:
         self.catalog.close()
+        self.ledger.close()
 
     def roots(self) -> tuple[str, ...]:
         """The vault-relative folders whose notes are indexed: the person's memories, then each team
@@ -192,7 +196,7 @@ class IndexStore:
             if team.prefix in hidden:
                 continue
             try:
-                hits = shared.query(team.name, vector, k)
+                hits = shared.query(team.declared, vector, k)
             except SharedUnavailable:
                 return found
             for note_id, similarity in hits:
@@ -481,8 +485,9 @@ class IndexStore:
         if local:
             self.vectors.upsert(local, self._embed_rows(local))
         fresh = list(local)
+        declared = {t.name: t.declared for t in teams(self.paths.vault)} if by_team else {}
         for team, team_rows in by_team.items():
-            fresh += self._embed_shared(team, team_rows)
+            fresh += self._embed_shared(declared.get(team, team), team_rows)
         with self.catalog.transaction() as conn:
             for row in fresh:
                 self.catalog.mark_vector_fresh(conn, row.uid, row.embed_hash)
@@ -497,6 +502,8 @@ class IndexStore:
         hash), and, on a writer, those embedded here and stored. Unreachable: what was learnt so far."""
         assert self.shared is not None
         done: list[Row] = []
+        if self.shared.reachable is False and not self.shared.retry_due():
+            return done  # down a moment ago: the next retry asks again, not every chunk of this run
         try:
             stored = self.shared.stored_hashes(team, [r.id for r in rows])
             needed: dict[str, Row] = {}
@@ -521,8 +528,8 @@ class IndexStore:
         pending = self.catalog.by_uid(self.catalog.pending_vectors())
         waiting = [uid for uid, row in pending.items() if self.is_shared(row)]
         if not waiting:
+            self.shared.last_try = time.time()  # (a reader rechecks for a writer's vectors at this pace too)
             return 0
-        self.shared.last_try = time.time()
         return self.embed_pending(only=waiting)
 
     def sweep_orphan_vectors(self) -> int:

@@ -99,6 +99,17 @@ class VectorStore:
             return set()
         return {int(i) for i in self.collection.get(ids=[str(u) for u in uids], include=[])["ids"]}
 
+    def embeddings(self, uids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of these notes (those that have one): consolidation compares notes by them
+        without embedding anything again."""
+        found: dict[int, np.ndarray] = {}
+        for start in range(0, len(uids), self._max_batch):
+            part = [str(u) for u in uids[start : start + self._max_batch]]
+            got = self.collection.get(ids=part, include=["embeddings"])
+            for i, vector in zip(got["ids"], got["embeddings"] if got["embeddings"] is not None else [], strict=False):
+                found[int(i)] = np.asarray(vector, np.float32)
+        return found
+
     def count(self) -> int:
         return int(self.collection.count())
 

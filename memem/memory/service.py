@@ -20,6 +20,7 @@ from typing import Any
 
 from memem.errors import NotFound, Refused
 from memem.index.catalog import Row
+from memem.index.events import Batch, EventLog
 from memem.index.scope import Scope
 from memem.index.store import IndexStore
 from memem.memory.classify import classify_kind, classify_layer
@@ -95,6 +96,8 @@ class MemoryService:
     def __init__(self, store: IndexStore) -> None:
         self.store = store
         self.paths = store.paths
+        self.events = EventLog(store.paths.state / "events.sqlite3")
+        """What memem changed in which note, for `memem undo` (`index/events.py`)."""
 
     # --- resolving ids ------------------------------------------------------------------------------
     def resolve(self, ref: str) -> Row:
@@ -169,6 +172,10 @@ class MemoryService:
         return None
 
     def save(self, req: SaveRequest) -> Saved:
+        with self.events.operation("save", req.title or req.content[:80]):
+            return self._save(req)
+
+    def _save(self, req: SaveRequest) -> Saved:
         """Save one memory; a secret anywhere in the request refuses it, text addressed to a model
         sends it to quarantine (outside the memories folder, so never indexed or recalled)."""
         self.validate(req)
@@ -192,8 +199,10 @@ class MemoryService:
         layer = req.layer if req.layer is not None else classify_layer(kind, project)
         props = self._properties(req, title, project, kind, layer)
         folder = self.paths.memories / note_stem(project) if project else self.paths.memories
-        path = writer.create_new(folder, title, render_new_note(props, req.content.strip()).encode("utf-8"))
+        text = render_new_note(props, req.content.strip())
+        path = writer.create_new(folder, title, text.encode("utf-8"))
         rel = path.relative_to(self.paths.vault).as_posix()
+        self.events.created(rel, props["id"], text)
         self.store.sync_paths([rel])
         return Saved(props["id"], rel, title, kind, layer, project)
 
@@ -271,11 +280,14 @@ class MemoryService:
         """
         self._check_writable(row)
         path = self.paths.vault / row.path
+        seen: list[tuple[str, str]] = []
 
         def apply(text: str) -> str:
             parts = frontmatter.split(text)
             current = frontmatter.load(parts.yaml_text) if parts.yaml_text is not None else {}
-            return frontmatter.edit_keys(text, change(current))
+            edited = frontmatter.edit_keys(text, change(current))
+            seen.append((text, edited))  # the last call is the one that was written
+            return edited
 
         try:
             writer.update(path, apply)
@@ -285,9 +297,15 @@ class MemoryService:
             raise Refused(f"{exc}: try again in a moment") from None
         except frontmatter.FrontmatterError as exc:
             raise Refused(f"{row.path} has properties memem cannot read ({exc}); fix it in Obsidian first") from None
+        if seen:
+            self.events.changed(row.path, row.id, *seen[-1])
         self.store.sync_paths([row.path])
 
     def deprecate(self, ref: str, successor: str | None = None, reason: str | None = None) -> Deprecation:
+        with self.events.operation("deprecate", ref):
+            return self._deprecate(ref, successor, reason)
+
+    def _deprecate(self, ref: str, successor: str | None, reason: str | None) -> Deprecation:
         row = self.resolve(ref)
         updates: dict[str, Any] = {"status": "deprecated", "valid_to": _today()}
         if reason:
@@ -307,6 +325,10 @@ class MemoryService:
         return Deprecation(Summary.of(self.resolve(row.id)), Summary.of(self.resolve(new_row.id)))
 
     def link(self, source: str, target: str, kind: str, remove: bool = False) -> LinkChange:
+        with self.events.operation("link", f"{source} {kind} {target}"):
+            return self._link(source, target, kind, remove)
+
+    def _link(self, source: str, target: str, kind: str, remove: bool) -> LinkChange:
         if kind not in LINK_KINDS:
             raise Refused(f"`kind` must be one of {', '.join(LINK_KINDS)}")
         src = self.resolve(source)
@@ -336,3 +358,14 @@ class MemoryService:
 
         self._edit(src, change)
         return LinkChange(src.id, dst.id, kind, remove, changed)
+
+    # --- history ------------------------------------------------------------------------------------
+    def history(self, limit: int = 10) -> list[Batch]:
+        """The newest operations memem made on notes that can still be undone, newest first."""
+        return self.events.batches(limit)
+
+    def undo(self, count: int = 1) -> list[Batch]:
+        """Revert the newest `count` operations (see `index/events.py`), then index what they touched."""
+        batches, touched = self.events.undo(self.paths.vault, count)
+        self.store.sync_paths(touched)
+        return batches

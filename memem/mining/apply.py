@@ -78,10 +78,19 @@ def _fold_in(service: MemoryService, target_id: str, merged: str | None, session
             edited = edited[: len(edited) - len(parts.body)] + "\n" + merged.strip() + "\n"
         return edited
 
+    seen: list[tuple[str, str]] = []
+
+    def recorded(text: str) -> str:
+        edited = change(text)
+        seen.append((text, edited))
+        return edited
+
     try:
-        writer.update(path, change)
+        writer.update(path, recorded)
     except writer.NoteVanished:
         raise Refused(f"{row.path} was moved or deleted meanwhile") from None
+    if seen:
+        service.events.changed(row.path, row.id, *seen[-1])
     service.store.sync_paths([row.path])
     return row.id
 
@@ -118,53 +127,66 @@ def apply(
     "contradicts": [ids], "supersedes": [ids], "evidence": str}."""
     report: dict[str, Any] = {"saved": [], "updated": [], "skipped": [], "quarantined": [], "linked": []}
     for item in items:
-        lesson = item["lesson"]
-        request = _request(item, project, session_id, miner)
-        # Everything the miner may write, the merged text of an update included, is screened.
-        text = "\n".join([written_text(request), str(item.get("merged_content") or "")])
-        secrets = find_secrets(text)
-        if secrets:
-            report["skipped"].append({"title": "(withheld)", "reason": describe(secrets)})
-            continue
-        injection = find_injection(text)
-        if injection:
-            report["quarantined"].append(service.quarantine(request, describe(injection)).path)
-            continue
-        if item.get("action") == "update" and item.get("target"):
-            try:
-                report["updated"].append(_fold_in(service, item["target"], item.get("merged_content"), session_id))
-                continue
-            except LookupError:
-                # The memory it repeats is gone (deleted meanwhile, or never existed): the lesson is
-                # new after all, so it is saved below rather than dropped.
-                pass
-            except (Refused, writer.WriteConflict) as exc:
-                report["skipped"].append(
-                    {"title": lesson.get("title"), "reason": f"could not update {item['target']}: {exc}"}
-                )
-                continue
-        try:
-            saved = service.save(request)
-        except Refused as exc:
-            report["skipped"].append({"title": lesson.get("title"), "reason": str(exc)})
-            continue
-        if saved.quarantined:
-            report["quarantined"].append(saved.path)
-            continue
-        if saved.duplicate_of:
-            try:
-                report["updated"].append(_fold_in(service, saved.duplicate_of, None, session_id))
-            except (Refused, LookupError, writer.WriteConflict) as exc:
-                report["skipped"].append({"title": lesson.get("title"), "reason": f"already remembered; {exc}"})
-            continue
-        report["saved"].append({"id": saved.id, "title": saved.title, "path": saved.path})
-        for other in item.get("contradicts") or []:
-            # Both ways, so whichever note a person opens shows the tension. A link that cannot be
-            # made (an id no memory has) costs that link, never the rest of the batch.
-            try:
-                service.link(str(other), saved.id, "contradicts")
-            except (Refused, LookupError, writer.WriteConflict) as exc:
-                report["skipped"].append({"title": lesson.get("title"), "reason": f"contradicts link not made: {exc}"})
-                continue
-            report["linked"].append({"kind": "contradicts", "from": other, "to": saved.id})
+        with service.events.operation("mine", str(item["lesson"].get("title") or "")):
+            _apply_one(service, item, project, session_id, miner, report)
     return report
+
+
+def _apply_one(
+    service: MemoryService,
+    item: dict[str, Any],
+    project: str | None,
+    session_id: str | None,
+    miner: str,
+    report: dict[str, Any],
+) -> None:
+    """One of the miner's decisions, applied (one batch of the event log); what happened goes into `report`."""
+    lesson = item["lesson"]
+    request = _request(item, project, session_id, miner)
+    # Everything the miner may write, the merged text of an update included, is screened.
+    text = "\n".join([written_text(request), str(item.get("merged_content") or "")])
+    secrets = find_secrets(text)
+    if secrets:
+        report["skipped"].append({"title": "(withheld)", "reason": describe(secrets)})
+        return
+    injection = find_injection(text)
+    if injection:
+        report["quarantined"].append(service.quarantine(request, describe(injection)).path)
+        return
+    if item.get("action") == "update" and item.get("target"):
+        try:
+            report["updated"].append(_fold_in(service, item["target"], item.get("merged_content"), session_id))
+            return
+        except LookupError:
+            # The memory it repeats is gone (deleted meanwhile, or never existed): the lesson is
+            # new after all, so it is saved below rather than dropped.
+            pass
+        except (Refused, writer.WriteConflict) as exc:
+            report["skipped"].append(
+                {"title": lesson.get("title"), "reason": f"could not update {item['target']}: {exc}"}
+            )
+            return
+    try:
+        saved = service.save(request)
+    except Refused as exc:
+        report["skipped"].append({"title": lesson.get("title"), "reason": str(exc)})
+        return
+    if saved.quarantined:
+        report["quarantined"].append(saved.path)
+        return
+    if saved.duplicate_of:
+        try:
+            report["updated"].append(_fold_in(service, saved.duplicate_of, None, session_id))
+        except (Refused, LookupError, writer.WriteConflict) as exc:
+            report["skipped"].append({"title": lesson.get("title"), "reason": f"already remembered; {exc}"})
+        return
+    report["saved"].append({"id": saved.id, "title": saved.title, "path": saved.path})
+    for other in item.get("contradicts") or []:
+        # Both ways, so whichever note a person opens shows the tension. A link that cannot be
+        # made (an id no memory has) costs that link, never the rest of the batch.
+        try:
+            service.link(str(other), saved.id, "contradicts")
+        except (Refused, LookupError, writer.WriteConflict) as exc:
+            report["skipped"].append({"title": lesson.get("title"), "reason": f"contradicts link not made: {exc}"})
+            continue
+        report["linked"].append({"kind": "contradicts", "from": other, "to": saved.id})

@@ -57,7 +57,7 @@ def vector(store: IndexStore, q: Query, k: int = POOL, qvec: np.ndarray | None =
     team_hits = store.team_vector_hits(vec, k + k // 2, scope.hidden)
     if team_hits:
         hits = sorted([*hits, *team_hits], key=lambda h: -h[1])
-    if scope.include_deprecated and scope.include_archive and not scope.hidden:
+    if scope.include_deprecated and scope.include_archive and not scope.hidden and not team_hits:
         return hits[:k]
     keep = store.catalog.admitted([uid for uid, _ in hits], scope)
     return [(uid, similarity) for uid, similarity in hits if uid in keep][:k]

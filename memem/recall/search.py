@@ -90,7 +90,9 @@ def _allowed(row: Row | None, q: Query) -> bool:
 
 def _pinned(store: IndexStore, q: Query) -> list[Row]:
     """Layer-0 notes of the query's project: always shown, most important and newest first, capped."""
-    return store.catalog.pinned(q.project) if q.project else []
+    if not q.project:
+        return []
+    return store.catalog.pinned(q.project, q.hidden or hidden_prefixes(store.paths.vault, q.project))
 
 
 def pinned_hits(store: IndexStore, project: str | None) -> list[Hit]:
@@ -152,9 +154,9 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
         row = row_of(uid)
         return row.title if row else str(uid)
 
-    def active(uid: int) -> bool:
+    def active(uid: int) -> bool:  # a tension names the other note: only one this scope may see
         row = row_of(uid)
-        return row is not None and row.status == "active"
+        return row is not None and row.status == "active" and not (q.hidden and row.path.startswith(q.hidden))
 
     if q.graph:
         with store.lock:

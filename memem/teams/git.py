@@ -44,7 +44,14 @@ def run(
     folder: Path | None, *args: str, check: bool = True, timeout: float = TIMEOUT
 ) -> subprocess.CompletedProcess[str]:
     """`git -C folder args…`; raises GitError with git's message when it fails and `check` is set."""
-    command = [git_executable(), *(["-C", str(folder)] if folder is not None else []), *args]
+    # Paths as they are (not "caf\303\251.md"): they are compared with paths git hands the merge driver.
+    command = [
+        git_executable(),
+        "-c",
+        "core.quotePath=false",
+        *(["-C", str(folder)] if folder is not None else []),
+        *args,
+    ]
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, env=_env(), timeout=timeout, stdin=subprocess.DEVNULL
@@ -75,6 +82,12 @@ def commit(folder: Path, message: str) -> str:
     """Commit what is staged; the new commit's hash."""
     run(folder, *identity(folder), "commit", "--quiet", "--no-verify", "-m", message)
     return out(folder, "rev-parse", "HEAD")
+
+
+def branch(folder: Path) -> str | None:
+    """The branch checked out, or None on a detached HEAD."""
+    done = run(folder, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    return done.stdout.strip() or None
 
 
 def has_remote(folder: Path) -> bool:

@@ -22,7 +22,7 @@ from memem.teams import git
 from memem.teams.merge_driver import clear_settled, settled_paths
 from memem.vault.teams import LOCAL, MANIFEST, NOTES, TEAMS_FOLDER, Team, is_team_name, team_named, teams
 
-ATTRIBUTES = "*.md merge=memem\n"
+ATTRIBUTES = "memories/**/*.md merge=memem\n"
 """The team repository's `.gitattributes`: every note merges through `memem merge-driver`."""
 
 
@@ -153,18 +153,22 @@ def require(vault: Path, name: str) -> Team:
 
 def finish_merge(clone: Path) -> list[str]:
     """Commit a merge that stopped on notes the driver settled as two notes (no conflict markers in
-    them); abort it if anything else conflicts. Returns the notes that were kept as pairs."""
+    them): those notes and the siblings it wrote, nothing else of the working tree (a draft the person
+    has not proposed stays theirs). Anything else conflicting: the merge is undone, the siblings
+    removed. Returns the notes that were kept as pairs."""
     git_dir = Path(git.out(clone, "rev-parse", "--absolute-git-dir"))
     unmerged = [p for p in git.out(clone, "diff", "--name-only", "--diff-filter=U").splitlines() if p]
     by_driver = settled_paths(git_dir)
-    settled = [p for p in unmerged if p in by_driver and not _has_markers(clone / p)]
     clear_settled(git_dir)
+    settled = [p for p in unmerged if p in by_driver and not _has_markers(clone / p)]
     if len(settled) != len(unmerged):
         git.run(clone, "merge", "--abort", check=False)
+        for sibling in by_driver.values():
+            (clone / sibling).unlink(missing_ok=True)
         others = ", ".join(sorted(set(unmerged) - set(settled)))
         raise Refused(f"the merge conflicts where memem's note merge could not settle it ({others}); "
                       "it was undone: resolve it with git")  # fmt: skip
-    git.run(clone, "add", "--all", "--", NOTES)
+    git.run(clone, "add", "--", *settled, *(by_driver[p] for p in settled))
     git.run(clone, *git.identity(clone), "commit", "--quiet", "--no-verify", "--no-edit")
     return settled
 
@@ -172,6 +176,7 @@ def finish_merge(clone: Path) -> list[str]:
 def merge(clone: Path, ref: str, *options: str) -> list[str]:
     """`git merge ref` through the note driver, finished when the driver settled every conflict (see
     `finish_merge`); the notes it kept as pairs."""
+    clear_settled(Path(git.out(clone, "rev-parse", "--absolute-git-dir")))  # this merge's record only
     merged = git.run(clone, *git.identity(clone), "merge", "--quiet", "--no-edit", *options, ref, check=False)
     if merged.returncode == 0:
         return []
@@ -200,6 +205,12 @@ def _sync_one(team: Team) -> SyncResult:
     result = SyncResult(team.name)
     try:
         result.before = git.out(clone, "rev-parse", "HEAD")
+        if git.branch(clone) is None:
+            result.after = result.before
+            result.error = (
+                f"{clone} is not on a branch (a proposal checked out?): `git -C {clone} switch -` and sync again"
+            )
+            return result
         upstream = git.upstream(clone)
         if upstream is None:
             result.after, result.note = result.before, "follows no remote branch: nothing to pull"
@@ -236,10 +247,15 @@ def merge_branch(vault: Path, name: str, branch: str, push: bool = True) -> Sync
     clone = team.folder
     if not branch or branch.startswith("-"):
         raise BadRequest("give the proposal's branch name")
+    if git.branch(clone) is None:
+        raise Refused(f"{clone} is not on a branch: switch back to the team's branch first")
     result = SyncResult(team.name)
     remote = git.has_remote(clone)
     if remote:
         git.run(clone, "fetch", "--quiet", "--prune")
+        upstream = git.upstream(clone)
+        if upstream is not None:  # merge onto the team's branch as it is now, not as this clone last saw it
+            git.run(clone, "merge", "--quiet", "--ff-only", upstream, check=False)
     ref = f"origin/{branch}" if remote and git.run(clone, "rev-parse", "--verify", "--quiet", f"origin/{branch}",
                                                    check=False).returncode == 0 else branch  # fmt: skip
     result.before = git.out(clone, "rev-parse", "HEAD")

@@ -6,11 +6,12 @@ of `<<<<<<<` markers that Obsidian shows as the memory. Here a note merges as wh
 
 - typed-link lists (and tags, aliases) merge as sets, three-way: whatever either side added is kept,
   whatever one side removed and the other left alone is gone;
-- other properties take the side that changed them (dates and importance: the later or higher);
+- other properties take the side that changed them (dates and importance: the later or higher; a
+  deprecation wins); when both changed one differently, the note is kept as two;
 - the text merges line by line (`git merge-file`) when the edits do not overlap; when they do, or
-  when both sides changed the title, kind, layer or project differently, the note is **kept as two
-  notes**: ours at the path, theirs beside it under a new id, each linking the other as
-  `contradicts`, neither marked reviewed, so the review pane asks a person which one holds.
+  when both sides changed a property differently, the note is **kept as two notes**: ours at the
+  path, theirs beside it under a new id, each linking the other as `contradicts`, neither marked
+  reviewed, so the review pane asks a person which one holds.
 
 Pure functions on texts plus `run_driver`, which git calls with the three files.
 """
@@ -33,7 +34,7 @@ LATER_KEYS = ("updated", "reviewed", "valid_to")
 """Dates: when both sides changed one, the later stands."""
 HIGHER_KEYS = ("importance",)
 IDENTITY_KEYS = ("title", "kind", "layer", "project")
-"""Properties whose conflicting change means the two sides describe different memories."""
+"""Properties the note kept at the path takes from ours when the two sides are kept as two notes."""
 
 
 EVIDENCE = "two edits of this note were merged and disagree: keep one, or both"
@@ -120,8 +121,8 @@ def _merge_props(
             value = max((v for v in (o, t) if isinstance(v, int)), default=o)
         elif key == "status":
             value = "deprecated" if "deprecated" in (o, t) else o
-        else:
-            conflict = conflict or key in IDENTITY_KEYS or key == "id"
+        else:  # both changed it, differently: which holds is a person's call, so the note is kept twice
+            conflict = True
             value = o
         if value is not None:
             merged[key] = value
@@ -213,7 +214,7 @@ def run_driver(base_file: str, ours_file: str, theirs_file: str, repo_path: str)
     target = folder / merged.sibling.name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(merged.sibling.text, encoding="utf-8")
-    record_settled(repo_path)
+    record_settled(repo_path, (folder / merged.sibling.name).as_posix())
     return 1
 
 
@@ -229,16 +230,18 @@ def _git_dir() -> Path:
     return Path(out(None, "rev-parse", "--absolute-git-dir"))
 
 
-def record_settled(repo_path: str) -> None:
+def record_settled(repo_path: str, sibling: str) -> None:
     with (_git_dir() / SETTLED).open("a", encoding="utf-8") as handle:
-        handle.write(repo_path + "\n")
+        handle.write(f"{repo_path}\t{sibling}\n")
 
 
-def settled_paths(git_dir: Path) -> set[str]:
+def settled_paths(git_dir: Path) -> dict[str, str]:
+    """note path -> the sibling note the driver wrote beside it, for this merge."""
     try:
-        return {line for line in (git_dir / SETTLED).read_text(encoding="utf-8").splitlines() if line}
+        lines = (git_dir / SETTLED).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        return set()
+        return {}
+    return dict(line.split("\t", 1) for line in lines if "\t" in line)
 
 
 def clear_settled(git_dir: Path) -> None:

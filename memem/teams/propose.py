@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import re
 import secrets
 import shutil
 import string
@@ -120,8 +121,15 @@ def propose(vault: Path, team_name: str, notes: list[tuple[str, str]], push: boo
     remote = git.has_remote(clone)
     if remote:
         git.run(clone, "fetch", "--quiet")
-    base = git.upstream(clone) or "HEAD"
-    slug = note_stem(who, "someone").replace(" ", "-").lower()
+    upstream = git.upstream(clone)
+    # The clone's own commit when the team's branch is at it or ahead: an edit of a team note was made on
+    # that text, and a branch from a newer one would silently revert what teammates changed meanwhile
+    # (from the clone's commit, git merges the two edits, through the note driver).
+    behind = (
+        upstream is None or git.run(clone, "merge-base", "--is-ancestor", "HEAD", upstream, check=False).returncode == 0
+    )
+    base = "HEAD" if behind or upstream is None else upstream
+    slug = re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:40] or "someone"
     result.branch = f"memem/propose-{slug}-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
     worktree = clone / ".git" / "memem-proposals" / secrets.token_hex(4)
     worktree.parent.mkdir(parents=True, exist_ok=True)

@@ -30,12 +30,19 @@ if TYPE_CHECKING:
 
 
 class Team:
-    """One team vault as this machine holds it."""
+    """One team vault as this machine holds it. `declared` is the name in its manifest (the same on every
+    machine, whatever each calls its folder); `broken` says the manifest could not be read, and then the
+    team serves no project (closed, not open, until it is fixed; doctor says so)."""
 
-    __slots__ = ("folder", "name", "projects", "writable")
+    __slots__ = ("broken", "declared", "folder", "name", "projects", "writable")
 
-    def __init__(self, name: str, folder: Path, projects: tuple[str, ...], writable: bool) -> None:
+    def __init__(
+        self, name: str, folder: Path, projects: tuple[str, ...], writable: bool, declared: str = "",
+        broken: bool = False,
+    ) -> None:  # fmt: skip
         self.name, self.folder, self.projects, self.writable = name, folder, projects, writable
+        self.declared = declared if is_team_name(declared) else name
+        self.broken = broken
 
     def __repr__(self) -> str:
         return f"Team({self.name!r}, projects={self.projects!r}, writable={self.writable})"
@@ -62,22 +69,25 @@ class Team:
     def serves(self, project: str | None) -> bool:
         """True when this team's notes are recalled for `project` (a team that declares no project
         serves every project; a search across all projects sees every team)."""
+        if self.broken:
+            return project is None
         return project is None or not self.projects or project in self.projects
 
 
-_cache: dict[str, tuple[tuple[int, int], tuple[str, ...], bool]] = {}
+_cache: dict[str, tuple[tuple[int, int], tuple[tuple[str, ...], bool, str, bool]]] = {}
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`; None when it cannot be read as one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return None
+    return data if isinstance(data, dict) else None
 
 
-def _declared(folder: Path) -> tuple[tuple[str, ...], bool] | None:
-    """(projects, writable) of the clone in `folder`, or None when it is not a team vault."""
+def _declared(folder: Path) -> tuple[tuple[str, ...], bool, str, bool] | None:
+    """(projects, writable, declared name, broken) of the clone in `folder`; None when it is no team vault."""
     manifest, local = folder / MANIFEST, folder / ".git" / LOCAL
     try:
         st = manifest.stat()
@@ -90,17 +100,26 @@ def _declared(folder: Path) -> tuple[tuple[str, ...], bool] | None:
     key = (st.st_mtime_ns ^ st.st_size, lt)
     cached = _cache.get(str(folder))
     if cached is not None and cached[0] == key:
-        return cached[1], cached[2]
-    raw = _read_json(manifest).get("projects")
-    projects = tuple(p for p in raw if isinstance(p, str) and p.strip()) if isinstance(raw, list) else ()
-    writable = _read_json(local).get("writable") is True
-    _cache[str(folder)] = (key, projects, writable)
-    return projects, writable
+        return cached[1]
+    data = _read_json(manifest)
+    raw = data.get("projects", []) if data is not None else None
+    broken = not isinstance(raw, list) or not all(isinstance(p, str) for p in raw)
+    projects = () if broken else tuple(p.strip() for p in raw if p.strip())  # type: ignore[union-attr]
+    declared = data.get("name") if data is not None else None
+    writable = (_read_json(local) or {}).get("writable") is True
+    value = (projects, writable, declared if isinstance(declared, str) else "", broken)
+    _cache[str(folder)] = (key, value)
+    return value
 
 
 def is_team_name(name: str) -> bool:
-    """A name a team folder may have: letters, digits, `-` and `_`, 1–40 of them, not starting with `.`."""
-    return 0 < len(name) <= 40 and not name.startswith((".", "-")) and all(c.isalnum() or c in "-_" for c in name)
+    """A name a team folder may have: ASCII letters, digits, `-` and `_`, 1–40 of them, not starting with
+    `-` (so it is also a valid Chroma collection name, and the plugin reads the same names)."""
+    return (
+        0 < len(name) <= 40
+        and not name.startswith("-")
+        and all(c.isascii() and (c.isalnum() or c in "-_") for c in name)
+    )
 
 
 def teams(vault: Path) -> list[Team]:

@@ -42,12 +42,29 @@ def _setup_problems(ctx: Context) -> list[Problem]:
     return problems
 
 
+def _canary_problems(ctx: Context) -> list[dict[str, object]]:
+    """The vault's planted canaries (`memem.recall.canaries`), each failure an error."""
+    from memem.cli.context import op
+
+    found = []
+    for c in op(ctx, "canaries", {}):
+        if c["ok"]:
+            continue
+        what = (f"canary {c['id']!r}: {c['detail']} ({c['probe']!r})" if c["kind"] == "reach"
+                else f"canary {c['id']!r} (must never surface) was shown for the prompt {c['probe']!r}")  # fmt: skip
+        fix = ("recall lost a note it held: check `memem status` and run `memem index`" if c["kind"] == "reach"
+               else "deprecate or archive the note, or check MEMEM_RERANKER and the relevance floor")  # fmt: skip
+        found.append({"severity": "error", "what": what, "fix": fix, "path": c["path"]})
+    return found
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from memem.cli.commands.status import collect
 
     problems = [asdict(p) for p in _setup_problems(ctx)]
     if ctx.paths.memories.is_dir():
         problems.extend(collect(ctx)["problems"])
+        problems.extend(_canary_problems(ctx))
     errors = sum(1 for p in problems if p["severity"] == "error")
     if args.json:
         print_json(problems)

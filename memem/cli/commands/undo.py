@@ -1,0 +1,49 @@
+"""`memem undo [N]`: revert the last operations memem made on notes (saves, deprecations, links, mining,
+consolidation), where nothing changed since; `--list` shows what can be undone."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from memem.cli.context import Context, op, print_json
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "undo",
+        help="revert the last operations memem made on notes (never over a later edit)",
+        description="Reverts the newest operations in memem's event log: a changed note gets its earlier text "
+        "back, a created note goes to the vault's .trash folder. A note edited since (in Obsidian, by a sync) "
+        "is left as it is and that operation is not undone.",
+    )
+    p.add_argument("count", nargs="?", type=int, default=1, metavar="N", help="how many operations (default 1)")
+    p.add_argument("--list", action="store_true", help="show the operations that can be undone, newest first")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=run)
+
+
+def _line(batch: dict[str, object]) -> str:
+    when = dt.datetime.fromtimestamp(float(batch["at"])).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+    notes = batch["notes"]
+    count = len(notes) if isinstance(notes, list) else 0
+    return f"{when}  {batch['op']:<11} {batch['summary']}  ({count} note{'s' if count != 1 else ''})"
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.list:
+        batches = op(ctx, "history", {"limit": max(args.count, 10)})
+        if args.json:
+            print_json(batches)
+        elif not batches:
+            print("nothing to undo")
+        for batch in [] if args.json else batches:
+            print(_line(batch))
+        return 0
+    undone = op(ctx, "undo", {"count": args.count})
+    if args.json:
+        print_json(undone)
+        return 0
+    for batch in undone:
+        print(f"undid: {_line(batch)}")
+    return 0

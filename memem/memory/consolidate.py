@@ -1,0 +1,378 @@
+"""Consolidation: looking back over the whole vault for what should be folded, retired or linked.
+
+Memories are deduplicated one at a time as they are saved or mined; nothing else looks back. This
+pass does, with conservative rules that need no model:
+
+- **exact duplicates**: active notes of one scope whose text is the same once case, spacing and
+  punctuation are set aside. When every copy but the one kept is an unreviewed mined note, folding
+  them is provably safe (the same words, nobody's edit): they are deprecated with a `supersedes` link
+  from the one kept, at once, as one undoable operation. Otherwise it is a proposal;
+- **near-duplicates**: notes of one scope whose stored vectors are nearly the same direction
+  (cosine ≥ NEAR_COSINE): a proposal to merge them;
+- **superseded but active**: a note that another one `supersedes` and that is still active: a
+  proposal to deprecate it;
+- **contradicted by a newer note**: of two active notes linked `contradicts` (not marked
+  `consistent_with`), the older one: a proposal to deprecate it, with the miner's evidence;
+- **stale**: an active note (not pinned, layer 0) older than STALE_DAYS that recall has not shown in
+  STALE_DAYS, judged only once the recall ledger is that old (absence means nothing before).
+
+Proposals are notes in `memem/proposals/` (outside the memories folder: nothing indexes them), so the
+person sees them in Obsidian and decides with `memem consolidate accept|reject KEY` (or the plugin).
+A proposal's key is stable across runs: a rejected one is never proposed again. Nothing is deleted:
+accepting deprecates (with a link to what supersedes it) or links, and every change is in the event
+log for `memem undo`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from memem.errors import NotFound, Refused
+from memem.index.catalog import Row
+from memem.index.scope import Scope
+from memem.memory.service import MemoryService
+from memem.vault import frontmatter, writer
+from memem.vault.files import FileRefused, read_bounded
+from memem.vault.note import MAX_NOTE_BYTES, render_new_note
+
+NEAR_COSINE = 0.88
+"""Two notes this alike (MiniLM's scale) say the same thing in other words: in the synthetic vault of
+`tests/memory/test_consolidate.py`, hand-written paraphrases sit at 0.90–0.94 and different facts
+about the same service below 0.55."""
+STALE_DAYS = 180
+PROPOSALS_FOLDER = "memem/proposals"
+KINDS = ("merge", "deprecate", "stale")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    kind: str  # merge | deprecate | stale
+    ids: tuple[str, ...]  # merge: the one to keep first; deprecate / stale: the one to retire (then its successor)
+    reason: str  # a rule's name: duplicate, near-duplicate, superseded, contradicted, stale
+    evidence: str
+
+    @property
+    def key(self) -> str:
+        digest = hashlib.sha256(f"{self.kind}:{':'.join(sorted(self.ids))}".encode()).hexdigest()[:10]
+        return f"{self.kind}-{digest}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "kind": self.kind, "ids": list(self.ids), "reason": self.reason,
+                "evidence": self.evidence}  # fmt: skip
+
+
+@dataclass
+class Report:
+    applied: list[Proposal] = field(default_factory=list)  # provably safe, done
+    proposed: list[Proposal] = field(default_factory=list)  # waiting for the person
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applied": [p.to_json() for p in self.applied], "proposed": [p.to_json() for p in self.proposed],
+            "seconds": round(self.seconds, 2),
+        }  # fmt: skip
+
+
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def normalised(text: str) -> str:
+    return " ".join(_PUNCT.sub(" ", text.lower()).split())
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _keeper_order(row: Row) -> tuple[int, str, str]:
+    """Which copy of a duplicate stays: a reviewed one, then the oldest, then by path."""
+    return (0 if row.reviewed else 1, row.created or "9999", row.path)
+
+
+def _machine_owned(row: Row) -> bool:
+    return row.source_type == "mined" and not row.reviewed
+
+
+class Consolidator:
+    def __init__(self, service: MemoryService, today: dt.date | None = None, now: float | None = None) -> None:
+        self.service = service
+        self.store = service.store
+        self.today = today or dt.date.today()
+        self.now = now if now is not None else time.time()
+
+    # --- finding ------------------------------------------------------------------------------------
+    def active_rows(self) -> list[Row]:
+        """The person's own active notes (a team's are curated by the team, in its repository)."""
+        return [r for r in self.store.catalog.rows() if r.status == "active" and r.team is None]
+
+    def find(self) -> list[Proposal]:
+        rows = self.active_rows()
+        bodies = self.store.catalog.bodies([r.uid for r in rows])
+        found: list[Proposal] = []
+        exact = self._exact_duplicates(rows, bodies)
+        found += exact
+        in_exact = {i for p in exact for i in p.ids}
+        found += self._near_duplicates(rows, in_exact)
+        found += self._superseded(rows)
+        found += self._contradicted(rows)
+        found += self._stale(rows)
+        unique: dict[str, Proposal] = {}
+        for proposal in found:
+            unique.setdefault(proposal.key, proposal)
+        return list(unique.values())
+
+    def _exact_duplicates(self, rows: Sequence[Row], bodies: dict[int, str]) -> list[Proposal]:
+        groups: dict[tuple[str | None, str], list[Row]] = {}
+        for row in rows:
+            text = normalised(f"{row.title}\n{bodies.get(row.uid, '')}")
+            if text:
+                groups.setdefault((row.project, text), []).append(row)
+        proposals = []
+        for group in groups.values():
+            if len(group) < 2:
+                continue
+            ordered = sorted(group, key=_keeper_order)
+            ids = tuple(r.id for r in ordered)
+            proposals.append(Proposal("merge", ids, "duplicate", f"the same text in {len(group)} notes"))
+        return proposals
+
+    def _near_duplicates(self, rows: Sequence[Row], skip: set[str]) -> list[Proposal]:
+        candidates = [r for r in rows if r.id not in skip]
+        by_uid = {r.uid: r for r in candidates}
+        vectors = self.store.vectors.embeddings([r.uid for r in candidates])
+        parent: dict[int, int] = {}
+
+        def root(uid: int) -> int:
+            while parent.get(uid, uid) != uid:
+                uid = parent[uid]
+            return uid
+
+        best: dict[frozenset[int], float] = {}
+        for row in candidates:
+            vector = vectors.get(row.uid)
+            if vector is None:
+                continue
+            scope = Scope(row.project, global_only=row.project is None)
+            for hit in self.store.vectors.query(vector, 6, scope.vector_where()):
+                other = by_uid.get(hit.uid)
+                if other is None or other.uid == row.uid or other.project != row.project:
+                    continue
+                if hit.similarity >= NEAR_COSINE:
+                    pair = frozenset((row.uid, other.uid))
+                    best[pair] = max(best.get(pair, 0.0), hit.similarity)
+                    parent[root(row.uid)] = root(other.uid)
+        clusters: dict[int, list[Row]] = {}
+        for uid in {u for pair in best for u in pair}:
+            clusters.setdefault(root(uid), []).append(by_uid[uid])
+        proposals = []
+        for members in clusters.values():
+            ordered = sorted(members, key=_keeper_order)
+            uids = {m.uid for m in members}
+            top = max(s for pair, s in best.items() if pair <= uids)
+            proposals.append(Proposal(
+                "merge", tuple(m.id for m in ordered), "near-duplicate",
+                f"{len(members)} notes say the same thing in other words (cosine up to {top:.2f})",
+            ))  # fmt: skip
+        return proposals
+
+    def _superseded(self, rows: Sequence[Row]) -> list[Proposal]:
+        active = {r.uid: r for r in rows}
+        proposals = []
+        with self.store.lock:
+            edges = [e for e in self.store.graph.edges() if e.kind == "supersedes"]
+        for edge in edges:
+            newer, older = active.get(edge.source), active.get(edge.target) if isinstance(edge.target, int) else None
+            if older is None:
+                continue
+            successor = (newer.id,) if newer is not None else ()
+            by = f"“{newer.title}”" if newer is not None else "a note that is itself retired"
+            proposals.append(Proposal("deprecate", (older.id, *successor), "superseded",
+                                      f"superseded by {by} but still active"))  # fmt: skip
+        return proposals
+
+    def _contradicted(self, rows: Sequence[Row]) -> list[Proposal]:
+        active = {r.uid: r for r in rows}
+        proposals = []
+        with self.store.lock:
+            edges = [e for e in self.store.graph.edges() if e.kind in ("contradicts", "consistent_with")]
+        settled = {frozenset((e.source, e.target)) for e in edges if e.kind == "consistent_with"}
+        seen: set[frozenset[int]] = set()
+        for edge in edges:
+            if edge.kind != "contradicts" or not isinstance(edge.target, int):
+                continue
+            pair = frozenset((edge.source, edge.target))
+            a, b = active.get(edge.source), active.get(edge.target)
+            if a is None or b is None or pair in seen or pair in settled:
+                continue
+            seen.add(pair)
+            older, newer = sorted((a, b), key=lambda r: (r.created or "", r.path))
+            if (older.created or "") == (newer.created or ""):
+                continue  # the same day: which one holds is for a person to say, in the contradictions pane
+            proposals.append(Proposal(
+                "deprecate", (older.id, newer.id), "contradicted",
+                f"contradicted by the newer “{newer.title}” ({newer.created} against {older.created})",
+            ))  # fmt: skip
+        return proposals
+
+    def _stale(self, rows: Sequence[Row]) -> list[Proposal]:
+        started = self.store.ledger.started()
+        horizon = self.now - STALE_DAYS * 86400
+        if started is None or started > horizon:
+            return []  # the ledger is younger than the horizon: "never shown" would mean nothing yet
+        last = self.store.ledger.last_shown()
+        cutoff = self.today - dt.timedelta(days=STALE_DAYS)
+        proposals = []
+        for row in rows:
+            stamp = _date(row.updated) or _date(row.created)
+            if row.layer == 0 or stamp is None or stamp > cutoff or last.get(row.id, 0.0) > horizon:
+                continue
+            shown = last.get(row.id)
+            when = f"last shown {dt.date.fromtimestamp(shown)}" if shown else "never shown"
+            proposals.append(Proposal("stale", (row.id,), "stale", f"{when}; written {stamp}, not updated since"))
+        return proposals
+
+    # --- acting -------------------------------------------------------------------------------------
+    def is_safe(self, proposal: Proposal) -> bool:
+        """Only an exact duplicate whose every copy but the one kept is an unreviewed mined note."""
+        if proposal.reason != "duplicate":
+            return False
+        rows = [self.service.resolve(i) for i in proposal.ids[1:]]
+        return all(_machine_owned(r) for r in rows)
+
+    def apply(self, proposal: Proposal) -> None:
+        """Carry a proposal out (accepted by the person, or safe): deprecate with a link, never delete."""
+        with self.service.events.operation("consolidate", f"{proposal.kind}: {proposal.evidence}"):
+            if proposal.kind == "merge":
+                keeper, *others = proposal.ids
+                for other in others:
+                    self.service.deprecate(other, successor=keeper, reason=f"{proposal.reason} of {keeper}")
+            elif proposal.kind == "deprecate":
+                target, *successor = proposal.ids
+                self.service.deprecate(target, successor=successor[0] if successor else None, reason=proposal.reason)
+            elif proposal.kind == "stale":
+                self.service.deprecate(proposal.ids[0], reason=f"stale: {proposal.evidence}")
+            else:
+                raise Refused(f"unknown proposal kind {proposal.kind!r}")
+
+    def run(self, apply_safe: bool = True) -> Report:
+        started = time.monotonic()
+        report = Report()
+        book = ProposalBook(self.service.paths.vault)
+        decided = book.decided()
+        for proposal in self.find():
+            if proposal.key in decided:
+                continue
+            if apply_safe and self.is_safe(proposal):
+                self.apply(proposal)
+                report.applied.append(proposal)
+                continue
+            report.proposed.append(proposal)
+        book.write_open(report.proposed, self.service, self.today)
+        report.seconds = time.monotonic() - started
+        return report
+
+
+class ProposalBook:
+    """The proposals as notes in `memem/proposals/`: one file each, named by its key."""
+
+    def __init__(self, vault: Path) -> None:
+        self.vault = vault
+        self.folder = vault / PROPOSALS_FOLDER
+
+    def _files(self) -> Iterable[tuple[Path, dict[str, Any]]]:
+        if not self.folder.is_dir():
+            return
+        for path in sorted(self.folder.glob("*.md")):
+            try:
+                text = read_bounded(path, MAX_NOTE_BYTES).decode("utf-8")
+                props = frontmatter.load(frontmatter.split(text).yaml_text or "")
+            except (FileRefused, OSError, UnicodeDecodeError, frontmatter.FrontmatterError):
+                continue
+            if isinstance(props.get("key"), str):
+                yield path, props
+
+    def decided(self) -> set[str]:
+        return {str(p["key"]) for _, p in self._files() if p.get("status") in ("accepted", "rejected")}
+
+    def open(self) -> list[tuple[Path, Proposal]]:
+        found = []
+        for path, props in self._files():
+            if props.get("status", "open") != "open" or props.get("proposal") not in KINDS:
+                continue
+            ids = tuple(str(i) for i in props.get("ids") or [])
+            found.append((path, Proposal(str(props["proposal"]), ids, str(props.get("reason", "")),
+                                         str(props.get("evidence", "")))))  # fmt: skip
+        return found
+
+    def find(self, key: str) -> tuple[Path, Proposal]:
+        for path, proposal in self.open():
+            if proposal.key == key:
+                return path, proposal
+        raise NotFound(f"no open proposal {key!r} (`memem consolidate --list` shows them)")
+
+    def write_open(self, proposals: Sequence[Proposal], service: MemoryService, today: dt.date) -> None:
+        """A file for each new proposal (an open one already on file is left as it is)."""
+        existing = {p.key for _, p in self.open()}
+        for proposal in proposals:
+            if proposal.key in existing:
+                continue
+            names = []
+            for note_id in proposal.ids:
+                try:
+                    names.append(f"[[{service.resolve(note_id).name}]]")
+                except (NotFound, Refused):
+                    names.append(note_id)
+            props = {
+                "proposal": proposal.kind, "key": proposal.key, "status": "open", "reason": proposal.reason,
+                "ids": list(proposal.ids), "targets": names, "evidence": proposal.evidence,
+                "created": today.isoformat(),
+            }  # fmt: skip
+            body = _explain(proposal, names)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            writer.create_new(self.folder, proposal.key, render_new_note(props, body).encode("utf-8"))
+
+    def decide(self, key: str, status: str) -> Path:
+        path, _ = self.find(key)
+        writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": status}))
+        return path
+
+
+def _explain(proposal: Proposal, names: Sequence[str]) -> str:
+    if proposal.kind == "merge":
+        keep, *rest = names
+        them = "them" if len(rest) > 1 else "it"
+        return (
+            f"Fold {', '.join(rest)} into {keep}: {proposal.evidence}. Accepting deprecates {them} with a "
+            f"`supersedes` link from {keep}; nothing is deleted."
+        )
+    if proposal.kind == "deprecate":
+        return f"Deprecate {names[0]}: {proposal.evidence}. Accepting deprecates it" + (
+            f", linked from {names[1]} as `supersedes`." if len(names) > 1 else "."
+        )
+    return f"Retire {names[0]}? {proposal.evidence}. Accepting deprecates it; it stays in the vault as history."
+
+
+def accept(service: MemoryService, key: str) -> Proposal:
+    book = ProposalBook(service.paths.vault)
+    _, proposal = book.find(key)
+    Consolidator(service).apply(proposal)
+    book.decide(key, "accepted")
+    return proposal
+
+
+def reject(service: MemoryService, key: str) -> Proposal:
+    book = ProposalBook(service.paths.vault)
+    _, proposal = book.find(key)
+    book.decide(key, "rejected")
+    return proposal

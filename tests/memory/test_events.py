@@ -1,0 +1,98 @@
+"""The event log and `memem undo`: every change memem makes to a note is recorded with what it replaced,
+and undone newest first, never over an edit made since."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from memem.errors import Conflict, NotFound
+from memem.memory.service import MemoryService, SaveRequest
+from memem.mining.apply import apply
+from memem.testing import write_note
+
+
+def text_of(vault: Path, rel: str) -> str:
+    return (vault / rel).read_text(encoding="utf-8")
+
+
+def test_a_save_is_logged_and_undone_into_the_trash_not_deleted(service: MemoryService, fresh_vault: Path) -> None:
+    saved = service.save(SaveRequest("Staging is reset every Sunday at 02:00 UTC.", project="shop"))
+    (batch,) = service.history()
+    assert (batch.op, [e.path for e in batch.entries]) == ("save", [saved.path])
+    written = text_of(fresh_vault, saved.path)
+
+    (undone,) = service.undo()
+    assert undone.batch == batch.batch
+    assert not (fresh_vault / saved.path).exists()
+    (trashed,) = (fresh_vault / ".trash").glob("*.md")
+    assert trashed.read_text(encoding="utf-8") == written  # kept, where Obsidian keeps deleted files
+    assert service.store.catalog.by_id(saved.id) == []  # out of the indexes
+    assert service.history() == []  # the undo is not itself offered for undoing
+    with pytest.raises(NotFound):
+        service.undo()
+
+
+def test_a_deprecation_with_a_successor_is_one_operation_and_undoes_both_notes(
+    service: MemoryService, fresh_vault: Path
+) -> None:
+    old = write_note(fresh_vault, "Old staging", "Staging was reset on Saturdays.", id="old", project="shop")
+    new = write_note(fresh_vault, "New staging", "Staging is reset on Sundays.", id="new", project="shop")
+    service.store.reconcile()
+    before = {p: p.read_text() for p in (old, new)}
+    service.deprecate("old", successor="new", reason="moved to Sunday")
+    (batch,) = service.history()
+    assert batch.op == "deprecate" and {e.note_id for e in batch.entries} == {"old", "new"}
+    assert "status: deprecated" in old.read_text() and "supersedes" in new.read_text()
+
+    service.undo()
+    assert {p: p.read_text() for p in (old, new)} == before
+    assert service.store.catalog.by_id("old")[0].status == "active"
+
+
+def test_undo_never_overwrites_an_edit_made_since(service: MemoryService, fresh_vault: Path) -> None:
+    note = write_note(fresh_vault, "Deploys", "Deploy on Tuesdays.", id="deploys")
+    other = write_note(fresh_vault, "Release", "Release notes go to the wiki.", id="release")
+    service.store.reconcile()
+    service.link("deploys", "release", "related")
+    edited = note.read_text().replace("Tuesdays", "Wednesdays")
+    note.write_text(edited, encoding="utf-8")  # the person edits in Obsidian afterwards
+    with pytest.raises(Conflict, match="edited since"):
+        service.undo()
+    assert note.read_text() == edited  # theirs stands, whole
+    assert other.exists()
+    assert len(service.history()) == 1  # and the operation is still there to undo once they are done
+
+
+def test_what_the_miner_applied_is_logged_per_lesson(service: MemoryService, fresh_vault: Path) -> None:
+    items = [
+        {"lesson": {"title": "Use uv for installs", "content": "Install Python packages with uv, not pip."}},
+        {
+            "lesson": {
+                "title": "Run pytest with -x",
+                "content": "Run the suite with pytest -x to stop at the first failure.",
+            }
+        },
+    ]
+    report = apply(service, items, "shop", "8b3d1f20-0000-0000-0000-000000000000", "test")
+    assert len(report["saved"]) == 2
+    batches = service.history()
+    assert [b.op for b in batches] == ["mine", "mine"]
+    assert [b.summary for b in batches] == ["Run pytest with -x", "Use uv for installs"]  # newest first
+    service.undo(2)
+    assert not any((fresh_vault / s["path"]).exists() for s in report["saved"])
+
+
+def test_memem_undo_from_the_command_line(fresh_vault: Path) -> None:
+    memem = [sys.executable, "-m", "memem", "--vault", str(fresh_vault)]
+    saved = subprocess.run([*memem, "save", "The wiki moved to Confluence."], capture_output=True, text=True)
+    assert saved.returncode == 0, saved.stderr
+    listed = subprocess.run([*memem, "undo", "--list"], capture_output=True, text=True)
+    assert "save" in listed.stdout and "The wiki moved to Confluence" in listed.stdout
+    undone = subprocess.run([*memem, "undo"], capture_output=True, text=True)
+    assert undone.returncode == 0 and undone.stdout.startswith("undid:")
+    again = subprocess.run([*memem, "undo"], capture_output=True, text=True)
+    assert again.returncode == 1 and "nothing to undo" in again.stderr
