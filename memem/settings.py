@@ -61,6 +61,11 @@ TABLE: tuple[Setting, ...] = (
         "writer",
     ),
     Setting(
+        "MEMEM_HOLDOUT",
+        "share of prompts (0–0.5) whose slice is withheld, to measure whether recall helps (`memem status`)",
+        "0",
+    ),
+    Setting(
         "MEMEM_CONSOLIDATE",
         "hours between the daemon's consolidation passes, run when it is idle (`0`: only `memem consolidate`)",
         "24",
@@ -96,9 +101,9 @@ class Settings:
     """The environment as memem reads it. Built by `settings()`; attributes are the typed values."""
 
     __slots__ = (
-        "chroma_role", "chroma_token", "chroma_url", "claude", "consolidate", "default_vault", "embedder", "home",
-        "hooks_disabled", "import_roots", "miner", "miner_concurrency", "miner_model", "miner_prices", "model_dir",
-        "pending_runtime", "project", "reranker", "spawn_fd", "team_sync", "vault",
+        "chroma_role", "chroma_token", "chroma_url", "claude", "consolidate", "default_vault", "embedder", "holdout",
+        "home", "hooks_disabled", "import_roots", "miner", "miner_concurrency", "miner_model", "miner_prices",
+        "model_dir", "pending_runtime", "project", "reranker", "spawn_fd", "team_sync", "vault",
     )  # fmt: skip
 
     def __init__(self, env: Any) -> None:
@@ -120,6 +125,10 @@ class Settings:
         self.chroma_url: str | None = (env.get("MEMEM_CHROMA_URL") or "").strip() or None
         self.chroma_token: str | None = (env.get("MEMEM_CHROMA_TOKEN") or "").strip() or None
         self.chroma_role = "reader" if (env.get("MEMEM_CHROMA_ROLE") or "").strip().lower() == "reader" else "writer"
+        try:
+            self.holdout = min(0.5, max(0.0, float(env.get("MEMEM_HOLDOUT") or 0)))
+        except ValueError:
+            self.holdout = 0.0
         hours = (env.get("MEMEM_CONSOLIDATE") or "").strip()
         self.consolidate = float(hours) if hours.replace(".", "", 1).isdigit() else 24.0
         every = (env.get("MEMEM_TEAM_SYNC") or "").strip()

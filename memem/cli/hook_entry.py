@@ -108,8 +108,8 @@ class ClientBackend:
             log(self.paths.home, f"daemon did not answer {path}: {exc}")
             return None
 
-    def inject(self, prompt: str, project: str | None, budget: int) -> str:
-        answer = self._call("/v1/inject", {"prompt": prompt, "project": project, "budget": budget})
+    def inject(self, prompt: str, project: str | None, budget: int, session: str | None = None) -> str:
+        answer = self._call("/v1/inject", {"prompt": prompt, "project": project, "budget": budget, "session": session})
         if answer is not None:
             log(
                 self.paths.home,
@@ -119,6 +119,10 @@ class ClientBackend:
         from memem.hooks.fallback import keyword_slice
 
         return keyword_slice(self.paths, prompt, project, budget)
+
+    def turn_ended(self, session: str | None, transcript: str | None) -> None:
+        """Nothing here: the daemon judges a turn's memories when it answers the Stop itself (the shim's
+        fast path); a hook process ran because no daemon answered, and then nothing was recorded."""
 
     def session(self, project: str | None, budget: int) -> str:
         answer = self._call("/v1/session", {"project": project, "budget": budget})

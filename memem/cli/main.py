@@ -37,6 +37,7 @@ COMMANDS = (
     "eval",
     "undo",
     "consolidate",
+    "playbook",
     "team",
     "merge-driver",
 )

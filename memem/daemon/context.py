@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from memem.daemon.operations import OpContext
 from memem.hooks.events import log as hook_log
+from memem.index.ledger import prompt_hash
 from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
 from memem.mining.transcript_search import TranscriptSearch
-from memem.recall.inject import inject
+from memem.mining.usefulness import score_turns
+from memem.recall.inject import Injection, inject
 from memem.recall.search import pinned_hits
-from memem.recall.slice import render
+from memem.recall.slice import briefing
+from memem.settings import settings
 from memem.sync.loop import SyncLoop
 from memem.teams.schedule import TeamPuller
+from memem.vault.playbooks import read_playbook
 
 
 @dataclass
@@ -33,6 +40,39 @@ class DaemonContext:
         return OpContext(self.service, self.transcripts, project_dir)
 
 
+def recall_for_prompt(
+    store: IndexStore, prompt: str, project: str | None, budget: int, session: str | None
+) -> Injection:
+    """The prompt hook's recall, recorded in the ledger. On a held-out prompt (`MEMEM_HOLDOUT`, decided by
+    the prompt's hash) nothing is injected, and what would have been is recorded as held out."""
+    injected = inject(store, prompt, project, budget)
+    share = settings().holdout
+    held = bool(injected.shown) and share > 0 and int(prompt_hash(prompt)[:8], 16) / 0x100000000 < share
+    store.ledger.shown(injected.shown, project, session, prompt, holdout=held)
+    if held:
+        return Injection("", injected.shown, f"held out ({share:.0%} of prompts): {injected.reason}")
+    return injected
+
+
+def score_session(store: IndexStore, transcript: str | None, session: str | None) -> None:
+    """At Stop: judge the memories shown in this session's finished turns (in a thread: Stop returns at once)."""
+    if not session or not transcript or not Path(transcript).is_file():
+        return
+
+    def texts(ids: list[str]) -> dict[str, str]:
+        rows = {r.id: r for i in ids for r in store.catalog.by_id(i)[:1]}
+        bodies = store.catalog.bodies([r.uid for r in rows.values()])
+        return {i: f"{r.title}\n{bodies.get(r.uid, '')}" for i, r in rows.items()}
+
+    def run() -> None:
+        try:
+            score_turns(store.ledger, texts, Path(transcript), session)
+        except Exception:  # a transcript memem cannot read costs its verdicts, never the daemon
+            logging.getLogger(__name__).exception("could not judge the memories shown in %s", transcript)
+
+    threading.Thread(target=run, name="memem-ledger", daemon=True).start()
+
+
 class DaemonHookBackend:
     """Recall for hook events, in the daemon's own process (the hooks' `Backend`)."""
 
@@ -40,12 +80,15 @@ class DaemonHookBackend:
         self.store = store
         self.paths = store.paths
 
-    def inject(self, prompt: str, project: str | None, budget: int) -> str:
-        injected = inject(self.store, prompt, project, budget)
+    def inject(self, prompt: str, project: str | None, budget: int, session: str | None = None) -> str:
+        injected = recall_for_prompt(self.store, prompt, project, budget, session)
         shown = list(injected.shown)
-        self.store.ledger.shown(shown, project, prompt=prompt)
         hook_log(self.paths.home, f"UserPromptSubmit project={project} shown={shown} ({injected.reason})")
         return injected.markdown
 
+    def turn_ended(self, session: str | None, transcript: str | None) -> None:
+        score_session(self.store, transcript, session)
+
     def session(self, project: str | None, budget: int) -> str:
-        return render(pinned_hits(self.store, project), budget, project).markdown
+        playbook = read_playbook(self.paths.vault, project)
+        return briefing(playbook, project, pinned_hits(self.store, project), budget)

@@ -109,6 +109,20 @@ def _import(ctx: OpContext, a: Args) -> Any:
     return import_path(ctx.service, Path(a.required("path")), roots, a.text("project", False), chat)
 
 
+def _playbook(ctx: OpContext, project: str) -> Any:
+    from memem.memory.playbook import create_playbook
+
+    path = create_playbook(ctx.service, project)
+    return {"path": path.relative_to(ctx.service.paths.vault).as_posix()}
+
+
+def _record(ctx: OpContext, ref: str) -> Any:
+    from memem.index.ledger import Record
+
+    row = ctx.service.resolve(ref)
+    return ctx.service.store.ledger.records([row.id]).get(row.id) or Record(row.id)
+
+
 def _canaries(ctx: OpContext) -> Any:
     from memem.recall.canaries import check
 
@@ -177,6 +191,9 @@ OPERATIONS: dict[str, Operation] = {
     "team_propose": _team_propose,
     "consolidate": _consolidate,
     "canaries": lambda ctx, a: _canaries(ctx),
+    "record": lambda ctx, a: _record(ctx, a.required("id")),
+    "playbook_create": lambda ctx, a: _playbook(ctx, a.required("project")),
+    "log_edits": lambda ctx, a: {"logged": ctx.service.log_edits(a.required("summary"), a.objects("touched"))},
     "proposals": _proposals,
     "proposal_decide": _decide,
     "history": lambda ctx, a: ctx.service.history(a.integer("limit", 10, 1, 200)),

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     class Backend(Protocol):
         paths: Paths
 
-        def inject(self, prompt: str, project: str | None, budget: int) -> str: ...
+        def inject(self, prompt: str, project: str | None, budget: int, session: str | None = None) -> str: ...
+        def turn_ended(self, session: str | None, transcript: str | None) -> None: ...
         def session(self, project: str | None, budget: int) -> str: ...
 
 
@@ -93,17 +94,23 @@ def user_prompt_submit(data: dict[str, Any], backend: Backend, notice: str | Non
     prompt = str(data.get("prompt") or "")
     if is_trivial(prompt):
         return context("UserPromptSubmit", "", notice)
-    markdown = backend.inject(prompt, project_of(data.get("cwd")), BUDGET_TOKENS)
+    session = data.get("session_id") if isinstance(data.get("session_id"), str) else None
+    markdown = backend.inject(prompt, project_of(data.get("cwd")), BUDGET_TOKENS, session)
     return context("UserPromptSubmit", markdown, notice)
 
 
 def stop(data: dict[str, Any], backend: Backend, notice: str | None = None) -> None:
-    """Start the miner for this session's new turns, detached, and return at once. Never prints."""
+    """Judge the memories shown in the turn (the daemon, in a thread); start the miner for this session's
+    new turns, detached. Returns at once; never prints."""
     from pathlib import Path
 
     from memem.mining import optin
 
     paths = backend.paths
+    session, transcript = data.get("session_id"), data.get("transcript_path")
+    backend.turn_ended(
+        session if isinstance(session, str) else None, transcript if isinstance(transcript, str) else None
+    )
     if not optin.enabled(paths.home):
         return
     transcript = data.get("transcript_path")

@@ -12,9 +12,10 @@ import sqlite3
 from memem.config import Paths
 from memem.index.quick import keyword_rows, open_readonly, pinned_rows
 from memem.index.scope import Scope
-from memem.recall.slice import render
+from memem.recall.slice import briefing, render
 from memem.recall.snippet import snippet
 from memem.recall.text import content_words, fts_expression
+from memem.vault.playbooks import read_playbook
 from memem.vault.teams import hidden_prefixes, team_of
 
 MIN_COVERAGE = 0.6
@@ -59,13 +60,17 @@ def keyword_slice(paths: Paths, prompt: str, project: str | None, budget: int) -
 
 
 def pinned_slice(paths: Paths, project: str | None, budget: int) -> str:
+    """The session's briefing from the vault and the catalog alone: the playbook, then pinned notes."""
+    if not project:
+        return ""
+    playbook = read_playbook(paths.vault, project)
     conn = open_readonly(paths.catalog_db)
-    if conn is None or not project:
-        return ""
-    try:
-        rows = pinned_rows(conn, project, hidden=hidden_prefixes(paths.vault, project))
-    except sqlite3.Error:
-        return ""
-    finally:
-        conn.close()
-    return render([_Found(i, t, b, t, pinned=True) for i, t, b in rows], budget, project).markdown
+    rows: list[tuple[str, str, str]] = []
+    if conn is not None:
+        try:
+            rows = pinned_rows(conn, project, hidden=hidden_prefixes(paths.vault, project))
+        except sqlite3.Error:
+            rows = []
+        finally:
+            conn.close()
+    return briefing(playbook, project, [_Found(i, t, b, t, pinned=True) for i, t, b in rows], budget)

@@ -122,6 +122,10 @@ class EventLog:
         if before != after:
             self._append(path, note_id, before, after)
 
+    def removed(self, path: str, note_id: str | None, before: str) -> None:
+        """A note moved to the trash (a review's reject): undo puts it back."""
+        self._append(path, note_id, before, None)
+
     # --- reading ------------------------------------------------------------------------------------
     def batches(self, limit: int = 10, include_undone: bool = False) -> list[Batch]:
         """The newest batches, newest first: those not undone yet (and not undos themselves) by default."""
@@ -174,6 +178,11 @@ class EventLog:
             for path, entry in last.items():
                 original = first[path].before
                 target = vault / path
+                if entry.after_sha is None and original is not None:  # it was moved to the trash: put it back
+                    if _read(target) is None:
+                        writer.create_new(target.parent, target.stem, original.encode("utf-8"))
+                        self._append(path, entry.note_id, None, original, undoes=batch.batch)
+                    continue
                 if original is None:  # memem created it: to the trash, never deleted
                     text = _read(target) or ""
                     _to_trash(vault, target)

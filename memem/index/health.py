@@ -42,6 +42,7 @@ class Health:
     notes_with_warnings: int
     teams: list[dict[str, Any]] = field(default_factory=list)  # each team vault: name, projects, notes indexed
     shared_index: dict[str, Any] | None = None  # the team vectors' Chroma server: address, role, reachable
+    holdout: dict[str, tuple[int, int]] = field(default_factory=dict)  # shown / held out -> (judged, used)
     problems: list[Problem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -85,8 +86,19 @@ def health(store: IndexStore) -> Health:
         duplicate_ids=dupes,
         notes_with_warnings=len(warned),
         teams=[_team(t, catalog) for t in teams(store.paths.vault)],
+        holdout=store.ledger.holdout_rates(),
     )
     problems = result.problems
+    for record in store.ledger.records().values():
+        if record.flagged:
+            rows = catalog.by_id(record.note_id)
+            problems.append(Problem(
+                "warning",
+                f"memory {record.note_id!r} was contradicted in {record.contradicted} of the {record.shown} turns "
+                f"it was shown in (used in {record.used})",
+                "review it: correct it, or deprecate it with its successor (`memem deprecate ID --successor …`)",
+                rows[0].path if rows else None,
+            ))  # fmt: skip
     for team in teams(store.paths.vault):
         if team.broken:
             problems.append(Problem(

@@ -31,6 +31,7 @@ from memem.vault import frontmatter, writer
 from memem.vault.filenames import note_stem, numbered
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import LINK_KINDS, MAX_NOTE_BYTES, Note, parse_note, render_new_note
+from memem.vault.scan import root_of
 from memem.vault.teams import hidden_prefixes, team_named
 
 log = logging.getLogger(__name__)
@@ -369,3 +370,27 @@ class MemoryService:
         batches, touched = self.events.undo(self.paths.vault, count)
         self.store.sync_paths(touched)
         return batches
+
+    def log_edits(self, summary: str, touched: Sequence[Mapping[str, Any]]) -> int:
+        """Record in the event log what an edit made elsewhere did (the Obsidian plugin's review decisions),
+        so `memem undo` reverts those too; returns how many notes it names. Paths must be notes memem
+        indexes; an undo later checks each note is still exactly as the edit left it."""
+        roots = self.store.roots()
+        changes: list[tuple[str, str | None, str | None]] = []
+        for item in touched:
+            path, before, after = item.get("path"), item.get("before"), item.get("after")
+            if not isinstance(path, str) or root_of(path, roots) is None or ".." in path.split("/"):
+                raise Refused(f"{str(path)[:200]!r} is not a memory note of this vault")
+            for text in (before, after):
+                if text is not None and (not isinstance(text, str) or len(text) > MAX_NOTE_BYTES):
+                    raise Refused("`before` and `after` must be a note's text (or null)")
+            changes.append((path, before, after))
+        with self.events.operation("review", summary):
+            for path, before, after in changes:
+                if before is None and after is not None:
+                    self.events.created(path, None, after)
+                elif after is None and before is not None:
+                    self.events.removed(path, None, before)
+                elif before is not None and after is not None:
+                    self.events.changed(path, None, before, after)
+        return len(changes)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from memem.index.catalog import Row
+from memem.index.ledger import Record
 from memem.index.store import IndexStore
 from memem.recall import candidates
 from memem.recall.fusion import fuse, normalise
@@ -68,8 +69,11 @@ class Hit:
         }  # fmt: skip
 
 
-def _boost(row: Row, today: dt.date) -> tuple[float, list[str]]:
+def _boost(row: Row, today: dt.date, record: Record | None = None) -> tuple[float, list[str]]:
     factor, reasons = 1.0, []
+    if record is not None and record.prior != 1.0:  # the usefulness ledger: a nudge of at most ±10%
+        factor *= record.prior
+        reasons.append(f"used {record.used}, contradicted {record.contradicted} of {record.shown} showings")
     if row.importance != 3:
         factor *= 1.0 + IMPORTANCE_STEP * (row.importance - 3)
         reasons.append(f"importance {row.importance}")
@@ -121,13 +125,14 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
     pinned_rows = _pinned(store, q)
     pinned_ids = {r.uid for r in pinned_rows}
     rows: dict[int, Row] = store.catalog.by_uid(fused)
+    records = store.ledger.records(r.id for r in rows.values())  # how each was used when shown before
     found: dict[int, Candidate] = {}
     factors: dict[int, float] = {}
     for uid, score in fused.items():
         row = rows.get(uid)
         if row is None or uid in pinned_ids:
             continue
-        factors[uid], boost_reasons = _boost(row, today)
+        factors[uid], boost_reasons = _boost(row, today, records.get(row.id))
         reasons = [f"{name} #{s['rank']}" for name, s in signals.get(uid, {}).items()] + boost_reasons
         found[uid] = Candidate(uid, score * factors[uid], reasons)
 

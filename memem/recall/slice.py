@@ -12,7 +12,7 @@ Standard library only (no `dataclasses`, no `typing` at run time): the hooks' fa
 
 from __future__ import annotations
 
-from memem.recall.text import CLOSE, OPEN, estimate_tokens, neutralise
+from memem.recall.text import CLOSE, OPEN, estimate_tokens, neutralise, neutralise_block
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -121,3 +121,31 @@ def render(
     lines.extend(foot)
     markdown = "\n".join(lines)
     return Slice(markdown, tuple(shown), estimate_tokens(markdown))
+
+
+PLAYBOOK_SHARE = 0.6
+"""Of a session's budget, at most this much goes to the project's playbook; the rest to pinned notes."""
+
+
+def playbook_block(text: str, project: str, budget_tokens: int) -> str:
+    """A project's playbook as the session start shows it: whole lines, within `budget_tokens`, its text
+    neutralised (the person wrote it, but it reaches a model all the same)."""
+    head = [OPEN, f"## memem: playbook for {neutralise(project)}"]
+    foot = [CLOSE]
+    used = estimate_tokens("\n".join(head + foot))
+    lines = list(head)
+    for line in neutralise_block(text).splitlines():
+        cost = estimate_tokens(line) + 1
+        if used + cost > budget_tokens:
+            lines.append("…")
+            break
+        lines.append(line)
+        used += cost
+    return "\n".join([*lines, *foot]) if len(lines) > len(head) else ""
+
+
+def briefing(playbook: str, project: str | None, pinned: Sequence[Shown], budget_tokens: int) -> str:
+    """What a session starts with: the project's playbook (if the person keeps one), then its pinned notes."""
+    block = playbook_block(playbook, project, int(budget_tokens * PLAYBOOK_SHARE)) if playbook and project else ""
+    rest = render(pinned, budget_tokens - estimate_tokens(block), project).markdown
+    return "\n\n".join(part for part in (block, rest) if part)

@@ -4,7 +4,7 @@
 //
 // Needs Debian's chromium (`apt-get install chromium`) or CHROMIUM=/path/to/chrome.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -49,6 +49,15 @@ note(
     "Since November, example-app deploys only from the `release` branch, from a signed tag.",
 );
 
+// A mined near-duplicate of a starter memory: `memem consolidate` proposes folding it (the review pane's
+// proposals, shot below).
+writeFileSync(
+    join(vault, "memem/memories/example-app", "Install Python dependencies with uv.md"),
+    `---\n${["id: mined-uv-sync", "title: Install Python dependencies with uv", "project: example-app", "layer: 2", "kind: convention",
+        "status: active", "created: 2026-11-28", "source_type: mined", "source_session: 5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6"].join("\n")}\n---\n\n` +
+        "example-app installs its Python dependencies with `uv sync` from the lock file `uv.lock`, both locally and in CI; it replaced pip-tools.\n",
+);
+
 // memem's daemon on the copy, if memem is installed: the related pane and status bar show live data.
 const memem = process.env.MEMEM_BIN ?? join(repo, ".venv/bin/memem");
 let daemon = null;
@@ -69,6 +78,11 @@ if (existsSync(memem)) {
             if (status?.daemon?.phase === "watching" && status.stale_vectors === 0) endpoint = { url: `http://${info.host}:${info.port}`, token };
         }
     }
+}
+
+if (endpoint) {
+    const consolidated = spawnSync(memem, ["--vault", vault, "consolidate"], { env: { ...process.env, MEMEM_DIR: home }, encoding: "utf8" });
+    console.log(consolidated.stdout.trim().split("\n").at(-1));
 }
 
 const walk = (dir) =>

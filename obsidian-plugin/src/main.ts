@@ -37,7 +37,10 @@ export default class MememPlugin extends Plugin {
         this.desktop = await desktopAccess();
         this.memories = new VaultMemories(this.app, () => this.settings.memoriesFolder);
         for (const ref of this.memories.watch()) this.registerEvent(ref);
-        this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder);
+        this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder, (entry) => {
+            // Into memem's event log too, so `memem undo` reverts a review decision like any other edit.
+            this.daemon.logEdits(entry).catch(() => undefined);
+        });
         const locator = new DaemonLocator(() => this.discovery(), this.desktop?.files ?? null, obsidianTransport);
         this.daemon = new DaemonClient(() => locator.endpoint(), obsidianTransport, () => locator.forget());
         const ctx: MememContext = {

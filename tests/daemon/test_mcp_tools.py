@@ -20,7 +20,7 @@ from tests.paths import TRANSCRIPTS
 TOOLS = {
     "memory_save", "memory_search", "memory_get", "memory_timeline", "memory_list", "memory_import", "memory_link",
     "memory_deprecate", "memory_graph", "memory_graph_audit", "active_memory_slice", "transcript_search",
-    "memory_propose",
+    "memory_propose", "context_assemble",
 }  # fmt: skip
 STAGING = "The staging database is reset every Sunday at 02:00 UTC; keep no test data there over the weekend."
 
@@ -64,7 +64,7 @@ def tools(store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch,
     yield Tools(store)
 
 
-def test_the_thirteen_tools_say_what_they_are_for(tools: Tools) -> None:
+def test_the_fourteen_tools_say_what_they_are_for(tools: Tools) -> None:
     listed = tools.listed().tools
     assert {t.name for t in listed} == TOOLS
     for tool in listed:

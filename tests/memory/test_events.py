@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from memem.errors import Conflict, NotFound
+from memem.errors import Conflict, NotFound, Refused
 from memem.memory.service import MemoryService, SaveRequest
 from memem.mining.apply import apply
 from memem.testing import write_note
@@ -96,3 +96,26 @@ def test_memem_undo_from_the_command_line(fresh_vault: Path) -> None:
     assert undone.returncode == 0 and undone.stdout.startswith("undid:")
     again = subprocess.run([*memem, "undo"], capture_output=True, text=True)
     assert again.returncode == 1 and "nothing to undo" in again.stderr
+
+
+def test_review_decisions_made_in_obsidian_are_logged_and_undone_like_memems_own(
+    service: MemoryService, fresh_vault: Path
+) -> None:
+    note = write_note(fresh_vault, "Deploys", "Deploy on Tuesdays.", id="deploys")
+    other = write_note(fresh_vault, "Junk", "A stack trace pasted by accident.", id="junk")
+    service.store.reconcile()
+    rel, junk_rel = "memem/memories/Deploys.md", "memem/memories/Junk.md"
+    before, junk = note.read_text(), other.read_text()
+    approved = before.replace("id: deploys", "id: deploys\nreviewed: 2026-12-05")
+    note.write_text(approved, encoding="utf-8")  # what the plugin's processFrontMatter wrote
+    other.unlink()  # what its reject did (to Obsidian's trash)
+    assert service.log_edits("Approved “Deploys”", [{"path": rel, "before": before, "after": approved}]) == 1
+    service.log_edits("Moved “Junk” to the trash", [{"path": junk_rel, "before": junk, "after": None}])
+    assert [b.op for b in service.history()] == ["review", "review"]
+
+    service.undo(2)
+    assert note.read_text() == before and other.read_text() == junk
+    with pytest.raises(Refused):
+        service.log_edits("x", [{"path": "../outside.md", "before": "a", "after": "b"}])
+    with pytest.raises(Refused):
+        service.log_edits("x", [{"path": "notes/not-a-memory.md", "before": "a", "after": "b"}])

@@ -11,6 +11,10 @@ from memem.cli.context import Context, print_json
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("status", help="what is indexed, which model runs, what is wrong, whether the daemon runs")
     p.add_argument("--json", action="store_true", help="print the full status as JSON")
+    p.add_argument(
+        "--memory", metavar="ID",
+        help="one memory's record instead: how often recall showed it; whether it was used, ignored, contradicted",
+    )  # fmt: skip
     p.set_defaults(run=run)
 
 
@@ -47,6 +51,15 @@ def render(data: dict[str, Any]) -> str:
         state = {True: "reachable", False: f"UNREACHABLE ({shared['last_error']}): team notes by full text only",
                  None: "not asked yet"}[shared["reachable"]]  # fmt: skip
         lines.append(f"team index   {shared['url']} ({shared['role']}): {state}")
+    holdout = data.get("holdout") or {}
+    held = holdout.get("held out", (0, 0))
+    if held[0]:
+        shown = holdout.get("shown", (0, 0))
+
+        def rate(pair: list[int]) -> str:
+            return f"{pair[1] / pair[0]:.0%} of {pair[0]}" if pair[0] else "none yet"
+
+        lines.append(f"holdout      memories used when shown: {rate(shown)} · when withheld: {rate(held)}")
     for team in data.get("teams") or []:
         serves = ", ".join(team["projects"]) or "every project"
         mode = "writable" if team["writable"] else "read-only"
@@ -71,6 +84,17 @@ def render(data: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.memory:
+        from memem.cli.context import op
+
+        record = op(ctx, "record", {"id": args.memory})
+        if args.json:
+            print_json(record)
+        else:
+            flag = "  [FLAGGED for review]" if record["flagged"] else ""
+            counts = f"used {record['used']} · ignored {record['ignored']} · contradicted {record['contradicted']}"
+            print(f"{record['id']}: shown {record['shown']}× · {counts}{flag}")
+        return 0
     data = collect(ctx)
     if args.json:
         print_json(data)

@@ -1,4 +1,4 @@
-"""MCP tools that recall: `memory_search`, `active_memory_slice`, `transcript_search`."""
+"""MCP tools that recall: `memory_search`, `active_memory_slice`, `context_assemble`, `transcript_search`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from pydantic import BaseModel, Field
 
 from memem.daemon.mcp.common import Loose, Tools, call, line, reading, result
 from memem.memory.results import Summary
+from memem.recall.assemble import assemble
 from memem.recall.query import Query
 from memem.recall.search import search
-from memem.recall.slice import render
-from memem.recall.text import neutralise
+from memem.recall.slice import playbook_block, render
+from memem.recall.text import estimate_tokens, neutralise
+from memem.vault.playbooks import read_playbook
 
 
 class SearchItem(BaseModel):
@@ -82,6 +84,23 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         rendered = render(hits, budget, project, with_markers=False)
         out = SliceOut(markdown=rendered.markdown, shown=list(rendered.shown), tokens=rendered.tokens)
         return result(rendered.markdown or "Nothing relevant remembered.", out)
+
+    @mcp.tool(annotations=reading("Assemble context"))
+    async def context_assemble(
+        query: Annotated[str, Field(description="the task or question at hand")],
+        project: Annotated[str | None, Field(description="the current project")] = None,
+        budget: Annotated[int, Field(ge=100, le=20000, description="token budget")] = 1200,
+    ) -> Annotated[CallToolResult, SliceOut]:
+        """A briefing for a task: the project's playbook, its pinned notes, and the memories most relevant to
+        the task, the project's own first; global memories join when the project has few of its own. Use at
+        the start of a task in a project."""
+        hits = await call(assemble, store, query, project)
+        playbook = read_playbook(store.paths.vault, project)
+        block = playbook_block(playbook, project, budget // 2) if playbook and project else ""
+        rendered = render(hits, budget - estimate_tokens(block), project, with_markers=False)
+        markdown = "\n\n".join(part for part in (block, rendered.markdown) if part)
+        out = SliceOut(markdown=markdown, shown=list(rendered.shown), tokens=estimate_tokens(markdown))
+        return result(markdown or "Nothing relevant remembered.", out)
 
     @mcp.tool(annotations=reading("Search transcripts"))
     async def transcript_search(

@@ -8,13 +8,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from memem.daemon.context import DaemonContext
+from memem.daemon.context import DaemonContext, recall_for_prompt
 from memem.daemon.http import budget_of, endpoint, optional_text, read_json
 from memem.errors import BadRequest
-from memem.recall.inject import inject
 from memem.recall.query import Query, parse_query
 from memem.recall.search import pinned_hits, search
-from memem.recall.slice import render
+from memem.recall.slice import briefing, render
+from memem.vault.playbooks import read_playbook
 
 
 def routes(ctx: DaemonContext) -> list[BaseRoute]:
@@ -61,8 +61,8 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
         prompt = data.get("prompt")
         if not isinstance(prompt, str):
             raise BadRequest("`prompt` must be a string")
-        project, budget = optional_text(data, "project"), budget_of(data)
-        injected = await run_in_threadpool(inject, store, prompt, project, budget)
+        project, budget, session = optional_text(data, "project"), budget_of(data), optional_text(data, "session")
+        injected = await run_in_threadpool(recall_for_prompt, store, prompt, project, budget, session)
         return {"markdown": injected.markdown, "shown": list(injected.shown), "reason": injected.reason}
 
     async def session_route(request: Request) -> Any:
@@ -71,8 +71,10 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
         project, budget = optional_text(data, "project"), budget_of(data)
 
         def build() -> dict[str, Any]:
-            rendered = render(pinned_hits(store, project), budget, project)
-            return {"markdown": rendered.markdown, "shown": list(rendered.shown)}
+            hits = pinned_hits(store, project)
+            shown = render(hits, budget, project).shown
+            markdown = briefing(read_playbook(store.paths.vault, project), project, hits, budget)
+            return {"markdown": markdown, "shown": list(shown)}
 
         return await run_in_threadpool(build)
 

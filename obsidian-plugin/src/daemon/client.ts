@@ -65,6 +65,16 @@ export function requestTo(endpoint: Endpoint, method: "GET" | "POST", path: stri
     };
 }
 
+/** What the `record` operation answers. */
+export interface MemoryRecord {
+    id: string;
+    shown: number;
+    used: number;
+    ignored: number;
+    contradicted: number;
+    flagged: boolean;
+}
+
 /** What `team_propose` answers: the branch, and what went in or was left out (and why). */
 export interface Proposal {
     team: string;
@@ -132,6 +142,21 @@ export class DaemonClient {
     /** Propose memories to a team vault: a screened branch of the team's repository, for review. */
     async propose(ids: string[], team?: string): Promise<Proposal> {
         return (await this.request("POST", "/v1/op/team_propose", { ids, ...(team ? { team } : {}) })) as Proposal;
+    }
+
+    /** A memory's record in the usefulness ledger (how often recall showed it, and what came of it). */
+    async record(id: string): Promise<MemoryRecord> {
+        return (await this.request("POST", "/v1/op/record", { id })) as MemoryRecord;
+    }
+
+    /** Hand a curation action's edits to memem's event log (the daemon checks each path is a memory). */
+    async logEdits(entry: { summary: string; touched: { path: string; before: string | null; after: string | null }[] }): Promise<void> {
+        await this.request("POST", "/v1/op/log_edits", { summary: entry.summary, touched: entry.touched });
+    }
+
+    /** Accept or reject a consolidation proposal: the daemon carries it out (and logs it for undo). */
+    async decide(key: string, decision: "accept" | "reject"): Promise<void> {
+        await this.request("POST", "/v1/op/proposal_decide", { key, decision });
     }
 
     private async request(method: "GET" | "POST", path: string, payload?: unknown): Promise<unknown> {

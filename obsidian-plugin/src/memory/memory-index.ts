@@ -79,6 +79,11 @@ export class MemoryIndex {
         if (had || memory) this.changed([oldPath, newPath]);
     }
 
+    /** Something panes show beside the memories changed (a proposal): a revision naming these paths. */
+    touch(paths: string[]): void {
+        this.changed(paths);
+    }
+
     /** Every memory with links resolved: the same object until the next change. */
     snapshot(): MemorySet {
         if (this.cached?.revision !== this.rev) {

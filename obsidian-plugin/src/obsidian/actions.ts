@@ -10,7 +10,7 @@ import { Curator, type Plan } from "../memory/curation";
 import { type Memory, today } from "../memory/memory";
 import type { MemorySet } from "../memory/memory-set";
 import { noteStem, numbered } from "../memory/names";
-import { type TextFiles, type Touched, UndoJournal } from "../memory/undo";
+import { type TextFiles, type Touched, type UndoEntry, UndoJournal } from "../memory/undo";
 import { fileOf, obsidianLinktext, type VaultMemories } from "./vault-memories";
 
 export class MemoryActions {
@@ -20,6 +20,8 @@ export class MemoryActions {
         private readonly app: App,
         readonly vault: VaultMemories,
         private readonly folder: () => string,
+        /** Told of every action recorded (the plugin sends it to memem's event log, for `memem undo`). */
+        private readonly recorded: (entry: UndoEntry) => void = () => undefined,
     ) {}
 
     memories(): MemorySet {
@@ -109,6 +111,7 @@ export class MemoryActions {
 
     private done(summary: string, touched: Touched[]): void {
         this.journal.record({ summary, touched });
+        if (touched.some((t) => t.before !== t.after)) this.recorded({ summary, touched });
         const notice = new Notice(`memem: ${summary}`, 8000);
         const undo = notice.messageEl.createEl("button", { text: "Undo", cls: "memem-undo" });
         undo.addEventListener("click", () => {

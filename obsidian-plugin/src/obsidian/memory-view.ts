@@ -90,7 +90,8 @@ export abstract class MemoryView extends ItemView {
             await action();
             return true;
         } catch (error) {
-            new Notice(`memem: ${error instanceof Error ? error.message : String(error)}`);
+            const message = error instanceof Error ? error.message : String(error);
+            new Notice(message.startsWith("memem: ") ? message : `memem: ${message}`);
             this.requestRender();
             return false;
         }

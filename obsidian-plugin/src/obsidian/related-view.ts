@@ -5,7 +5,7 @@
 
 import type { TFile } from "obsidian";
 import type { IndexChange } from "../memory/memory-index";
-import { DaemonUnavailable, type GraphEdge, type SearchHit } from "../daemon/client";
+import { DaemonUnavailable, type GraphEdge, type MemoryRecord, type SearchHit } from "../daemon/client";
 import { LINK_KINDS } from "../memory/links";
 import type { Memory } from "../memory/memory";
 import type { MemorySet } from "../memory/memory-set";
@@ -68,7 +68,7 @@ export class RelatedView extends MemoryView {
         header.createEl("h4", { text: memory.title });
         const team = memory.team ? `team ${memory.team}` : "";
         const state = [memory.status, memory.kind, memory.project ?? "global", team].filter(Boolean).join(" · ");
-        header.createDiv({ cls: "memem-card-meta", text: state });
+        const stateEl = header.createDiv({ cls: "memem-card-meta", text: state });
         if (memory.status !== "deprecated") {
             this.button(header, "Deprecate", "Deprecate this memory, optionally naming its successor", async () =>
                 this.ctx.deprecateWithPrompt(memory.path),
@@ -79,8 +79,13 @@ export class RelatedView extends MemoryView {
         const similarEl = root.createDiv({ cls: "memem-section" });
         typedEl.createEl("h5", { text: "Linked" });
         similarEl.createEl("h5", { text: "Similar" });
-        const [typed, similar] = await Promise.all([this.typed(memory, memories), this.similar(file, memory)]);
+        const [typed, similar, record] = await Promise.all([
+            this.typed(memory, memories),
+            this.similar(file, memory),
+            this.ctx.daemon.record(memory.id).catch(() => null),
+        ]);
         if (generation !== this.generation) return; // another note was opened meanwhile
+        if (record && record.shown > 0) stateEl.after(createDiv({ cls: "memem-card-meta memem-record", text: describeRecord(record) }));
         this.neighbours(typedEl, typed.edges, memories);
         if (typed.note) typedEl.createDiv({ cls: "memem-note", text: typed.note });
         if (typeof similar === "string") similarEl.createDiv({ cls: "memem-note", text: similar });
@@ -172,4 +177,11 @@ function fromDaemon(edge: GraphEdge): Neighbour {
 
 function ref(memory: Memory): { title: string; path: string; status: string } {
     return { title: memory.title, path: memory.path, status: memory.status };
+}
+
+/** A memory's record in the usefulness ledger, in a line: how often recall showed it, and what came of it. */
+export function describeRecord(record: MemoryRecord): string {
+    const times = record.shown === 1 ? "once" : `${record.shown} times`;
+    const parts = [`recalled ${times}`, `used ${record.used}`, `ignored ${record.ignored}`, `contradicted ${record.contradicted}`];
+    return parts.join(" · ") + (record.flagged ? " — keeps being contradicted: review it" : "");
 }

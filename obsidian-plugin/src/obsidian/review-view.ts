@@ -1,5 +1,6 @@
 /**
- * The review pane: memories nobody has reviewed yet, newest first, filterable by project and kind.
+ * The review pane: consolidation's proposals first (a accepts, x rejects the focused one), then the
+ * memories nobody has reviewed yet, newest first, filterable by project and kind.
  * Keyboard: ↑/↓ or j/k move, a approves, e or Enter opens, d deprecates, x or Delete rejects, u undoes.
  * Focus follows the list: after an action the next memory is selected and focused, so a person can
  * clear a queue key by key; while a modal is open it owns the keyboard.
@@ -8,6 +9,7 @@
 import { Menu } from "obsidian";
 import type { IndexChange } from "../memory/memory-index";
 import { type Memory, origin } from "../memory/memory";
+import { type Proposal, proposalAction } from "../memory/proposals";
 import { facets, GLOBAL, type ReviewFilter, reviewQueue } from "../memory/queues";
 import { MemoryView } from "./memory-view";
 
@@ -27,6 +29,9 @@ export class ReviewView extends MemoryView {
     /** Acted on, not yet seen changed by the index: hidden so the next key reaches the next memory. */
     private readonly settling = new Set<string>();
     private list?: HTMLElement;
+    private proposalsEl?: HTMLElement;
+    /** Proposals decided here, hidden until the index sees their note change. */
+    private readonly deciding = new Set<string>();
     private marked?: HTMLElement;
     /** The line after the cards: "nothing to review" or "and N more". */
     private tail?: HTMLElement;
@@ -66,6 +71,8 @@ export class ReviewView extends MemoryView {
         if (!this.headerEl) this.headerEl = root.createDiv({ cls: "memem-pane-header" });
         this.header(this.headerEl, queue.length, projects, kinds);
 
+        if (!this.proposalsEl) this.proposalsEl = root.createDiv({ cls: "memem-proposals" });
+        this.drawProposals(this.proposalsEl);
         if (!this.list) {
             this.list = root.createDiv({ cls: "memem-list", attr: { role: "listbox", "aria-label": "Memories to review" } });
         }
@@ -99,6 +106,47 @@ export class ReviewView extends MemoryView {
             this.tail = list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more…` });
         }
         this.mark();
+    }
+
+    /** Consolidation's open proposals: what accepting does, the evidence, Accept and Reject. */
+    private drawProposals(parent: HTMLElement): void {
+        parent.empty();
+        const open = this.ctx.actions.vault.proposals().filter((p) => !this.deciding.has(p.path));
+        if (!open.length) return;
+        parent.createEl("h5", { text: `Proposals (${open.length})` });
+        for (const proposal of open) {
+            const card = parent.createDiv({
+                cls: "memem-card memem-proposal",
+                attr: { tabindex: "0", "data-path": proposal.path, "data-key": proposal.key },
+            });
+            card.createDiv({ cls: "memem-card-title", text: proposalAction(proposal) });
+            card.createDiv({ cls: "memem-card-meta", text: proposal.evidence });
+            const buttons = card.createDiv({ cls: "memem-actions" });
+            this.button(buttons, "Accept", "Accept (a): carry it out (memem undo reverts it)", () => this.decide(proposal, "accept"), true);
+            this.button(buttons, "Reject", "Reject (x): never propose it again", () => this.decide(proposal, "reject"));
+            card.addEventListener("keydown", (event) => {
+                const key = event.key;
+                if (event.target !== card || !["a", "x", "Delete"].includes(key)) return;
+                event.preventDefault();
+                event.stopPropagation();
+                void this.act(() => this.decide(proposal, key === "a" ? "accept" : "reject"));
+            });
+        }
+    }
+
+    /** The daemon decides (it acts through memem's operations and logs them); the card goes at once. */
+    private async decide(proposal: Proposal, decision: "accept" | "reject"): Promise<void> {
+        const next = this.proposalsEl?.querySelector<HTMLElement>(`[data-path="${CSS.escape(proposal.path)}"]`)?.nextElementSibling;
+        this.deciding.add(proposal.path);
+        await this.redraw();
+        (next instanceof HTMLElement && next.dataset.path ? this.itemAt(next.dataset.path) : undefined)?.focus();
+        try {
+            await this.ctx.daemon.decide(proposal.key, decision);
+        } catch (error) {
+            this.deciding.delete(proposal.path);
+            await this.redraw();
+            throw error;
+        }
     }
 
     /** A filter whose last memory was just reviewed falls back to everything, and says so. */
@@ -239,7 +287,10 @@ export class ReviewView extends MemoryView {
 
     /** The index saw the edit: the memory no longer needs hiding (it left the queue or it is back). */
     protected onIndexChange(change: IndexChange): void {
-        for (const path of change.paths) this.settling.delete(path);
+        for (const path of change.paths) {
+            this.settling.delete(path);
+            this.deciding.delete(path);
+        }
         super.onIndexChange(change);
     }
 
@@ -250,7 +301,7 @@ export class ReviewView extends MemoryView {
     private onKey(event: KeyboardEvent): void {
         // Keys typed into a control, or while a modal is up, are not review keys.
         const target = event.target as HTMLElement | null;
-        if (target?.closest("button, select, input, textarea, a") || event.metaKey || event.ctrlKey || event.altKey) return;
+        if (target?.closest("button, select, input, textarea, a, .memem-proposal") || event.metaKey || event.ctrlKey || event.altKey) return;
         if (activeDocument.querySelector(".modal-container")) return;
         const memory = this.selected;
         const at = memory ? this.shown.indexOf(memory) : -1;

@@ -10,6 +10,7 @@ import type { Linktext } from "../memory/curation";
 import { memoryFromFrontmatter, type Memory, teamOf } from "../memory/memory";
 import { MemoryIndex } from "../memory/memory-index";
 import type { MemorySet } from "../memory/memory-set";
+import { isProposalPath, type Proposal, proposalFromFrontmatter } from "../memory/proposals";
 import { clip, snippet } from "../memory/snippet";
 
 /** The longest first paragraph a pane shows (a contradiction's side): what is kept per note. */
@@ -34,6 +35,8 @@ export class VaultMemories {
     readonly index: MemoryIndex;
     readonly counters: VaultCounters = { scans: 0, reads: 0 };
     private readonly snippets = new Map<string, { mtime: number; text: string }>();
+    /** Consolidation's open proposals (`memem/proposals/`), kept beside the memories from the same events. */
+    private readonly proposalsByPath = new Map<string, Proposal>();
     private refs: EventRef[] = [];
 
     constructor(
@@ -59,11 +62,28 @@ export class VaultMemories {
         this.counters.scans += 1;
         this.snippets.clear();
         const memories: Memory[] = [];
+        this.proposalsByPath.clear();
         for (const file of this.app.vault.getMarkdownFiles()) {
             const memory = this.memoryOf(file);
             if (memory) memories.push(memory);
+            else this.trackProposal(file.path, this.app.metadataCache.getFileCache(file));
         }
         this.index.reset(memories);
+    }
+
+    /** The open proposals, oldest file first (by name: the keys sort stably). */
+    proposals(): Proposal[] {
+        return [...this.proposalsByPath.values()].sort((a, b) => a.path.localeCompare(b.path));
+    }
+
+    /** Keep a proposal note's state; true when what a pane would show changed. */
+    private trackProposal(path: string, cache: CachedMetadata | null | undefined): boolean {
+        if (!isProposalPath(path)) return false;
+        const proposal = proposalFromFrontmatter(path, cache?.frontmatter);
+        const had = this.proposalsByPath.has(path);
+        if (proposal) this.proposalsByPath.set(path, proposal);
+        else this.proposalsByPath.delete(path);
+        return had || proposal !== null;
     }
 
     memories(): MemorySet {
@@ -94,6 +114,7 @@ export class VaultMemories {
     }
 
     private onChanged(file: TFile, data: string, cache: CachedMetadata): void {
+        if (this.trackProposal(file.path, cache)) this.index.touch([file.path]);
         if (!isMemoryPath(file.path, this.folder())) return;
         const text = snippet(data, LONGEST);
         // Only a first paragraph some pane has asked for can be out of date on screen.
@@ -104,11 +125,15 @@ export class VaultMemories {
     }
 
     private onDeleted(file: TAbstractFile): void {
+        if (this.proposalsByPath.delete(file.path)) this.index.touch([file.path]);
         this.snippets.delete(file.path);
         this.index.delete(file.path);
     }
 
     private onRenamed(file: TAbstractFile, oldPath: string): void {
+        const wasProposal = this.proposalsByPath.delete(oldPath);
+        const isProposal = file instanceof TFile && this.trackProposal(file.path, this.app.metadataCache.getFileCache(file));
+        if (wasProposal || isProposal) this.index.touch([oldPath, file.path]);
         const known = this.snippets.get(oldPath);
         this.snippets.delete(oldPath);
         if (known) this.snippets.set(file.path, known);

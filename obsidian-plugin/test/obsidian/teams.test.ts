@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Proposal } from "../../src/daemon/client";
 import { CONTRADICTIONS_VIEW } from "../../src/obsidian/contradictions-view";
-import { RELATED_VIEW } from "../../src/obsidian/related-view";
+import { describeRecord, RELATED_VIEW } from "../../src/obsidian/related-view";
 import { REVIEW_VIEW } from "../../src/obsidian/review-view";
 import { Menu, notices, type TFile } from "../shim/obsidian";
 import { HttpError, type Loaded, loadPlugin, NEWER, openNote, openPane, settle, texts, unload } from "./plugin-harness";
@@ -120,5 +120,29 @@ describe("the related pane", () => {
         const metas = texts(pane, ".memem-hit .memem-card-meta");
         expect(metas.some((t) => t?.startsWith("team acme · "))).toBe(true);
         expect(metas.filter((t) => t?.includes("team ")).length).toBe(1);
+    });
+});
+
+describe("a memory's record in the related pane", () => {
+    it("says how often recall showed it and what came of it, when the daemon knows", async () => {
+        const record = { id: "mem-20261123-bbbbbb", shown: 4, used: 2, ignored: 1, contradicted: 1, flagged: false };
+        loaded = await loadPlugin({
+            files: TEAM_FILES,
+            daemon: {
+                "/v1/op/neighbors": () => ({ edges: [] }),
+                "/v1/search": () => ({ results: [] }),
+                "/v1/op/record": (body) => (body.id === record.id ? record : { ...record, id: body.id, shown: 0 }),
+            },
+        });
+        openNote(loaded.app, NEWER);
+        const pane = await openPane(loaded.plugin, RELATED_VIEW);
+        await settle();
+        expect(texts(pane, ".memem-record")).toEqual(["recalled 4 times · used 2 · ignored 1 · contradicted 1"]);
+        openNote(loaded.app, TEAM_NOTE); // never shown: no line
+        await settle();
+        expect(texts(pane, ".memem-record")).toEqual([]);
+        expect(describeRecord({ ...record, shown: 1, contradicted: 3, used: 0, flagged: true })).toBe(
+            "recalled once · used 0 · ignored 1 · contradicted 3 — keeps being contradicted: review it",
+        );
     });
 });

@@ -88,6 +88,18 @@ var DaemonClient = class {
   async propose(ids, team) {
     return await this.request("POST", "/v1/op/team_propose", { ids, ...team ? { team } : {} });
   }
+  /** A memory's record in the usefulness ledger (how often recall showed it, and what came of it). */
+  async record(id) {
+    return await this.request("POST", "/v1/op/record", { id });
+  }
+  /** Hand a curation action's edits to memem's event log (the daemon checks each path is a memory). */
+  async logEdits(entry) {
+    await this.request("POST", "/v1/op/log_edits", { summary: entry.summary, touched: entry.touched });
+  }
+  /** Accept or reject a consolidation proposal: the daemon carries it out (and logs it for undo). */
+  async decide(key, decision) {
+    await this.request("POST", "/v1/op/proposal_decide", { key, decision });
+  }
   async request(method, path, payload) {
     const endpoint = await this.endpoint();
     if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
@@ -654,6 +666,10 @@ var MemoryIndex = class {
     if (memory) this.memories.set(newPath, memory);
     if (had || memory) this.changed([oldPath, newPath]);
   }
+  /** Something panes show beside the memories changed (a proposal): a revision naming these paths. */
+  touch(paths) {
+    this.changed(paths);
+  }
   /** Every memory with links resolved: the same object until the next change. */
   snapshot() {
     if (this.cached?.revision !== this.rev) {
@@ -678,6 +694,42 @@ function sameMemory(a, b) {
   if (scalar.some((key) => a[key] !== b[key])) return false;
   if (a.tags.join("\0") !== b.tags.join("\0")) return false;
   return LINK_KINDS.every((kind) => a.links[kind].join("\0") === b.links[kind].join("\0"));
+}
+
+// src/memory/proposals.ts
+var PROPOSALS_FOLDER = "memem/proposals";
+var KINDS = ["merge", "deprecate", "stale"];
+function isProposalPath(path) {
+  return path.startsWith(`${PROPOSALS_FOLDER}/`) && path.toLowerCase().endsWith(".md");
+}
+function strings(value) {
+  return (Array.isArray(value) ? value : value == null ? [] : [value]).map(String).filter(Boolean);
+}
+function proposalFromFrontmatter(path, fm) {
+  if (!fm || !isProposalPath(path)) return null;
+  const kind = fm.proposal;
+  const key = typeof fm.key === "string" ? fm.key.trim() : "";
+  if (!KINDS.includes(kind) || !key || (fm.status ?? "open") !== "open") return null;
+  return {
+    path,
+    key,
+    kind,
+    reason: typeof fm.reason === "string" ? fm.reason : "",
+    ids: strings(fm.ids),
+    targets: strings(fm.targets).map((t) => linkTarget(t) ?? t),
+    evidence: typeof fm.evidence === "string" ? fm.evidence : ""
+  };
+}
+function proposalAction(proposal) {
+  const [first, ...rest] = proposal.targets;
+  switch (proposal.kind) {
+    case "merge":
+      return `Fold ${rest.length === 1 ? "one note" : `${rest.length} notes`} into \u201C${first}\u201D`;
+    case "deprecate":
+      return `Retire \u201C${first}\u201D` + (rest.length ? ` for \u201C${rest[0]}\u201D` : "");
+    case "stale":
+      return `Retire \u201C${first}\u201D, which nothing recalls`;
+  }
 }
 
 // src/memory/snippet.ts
@@ -705,6 +757,8 @@ var VaultMemories = class {
     this.folder = folder;
     this.counters = { scans: 0, reads: 0 };
     this.snippets = /* @__PURE__ */ new Map();
+    /** Consolidation's open proposals (`memem/proposals/`), kept beside the memories from the same events. */
+    this.proposalsByPath = /* @__PURE__ */ new Map();
     this.refs = [];
     this.index = new MemoryIndex((linkpath, source) => app.metadataCache.getFirstLinkpathDest(linkpath, source)?.path ?? null);
   }
@@ -723,11 +777,26 @@ var VaultMemories = class {
     this.counters.scans += 1;
     this.snippets.clear();
     const memories = [];
+    this.proposalsByPath.clear();
     for (const file of this.app.vault.getMarkdownFiles()) {
       const memory = this.memoryOf(file);
       if (memory) memories.push(memory);
+      else this.trackProposal(file.path, this.app.metadataCache.getFileCache(file));
     }
     this.index.reset(memories);
+  }
+  /** The open proposals, oldest file first (by name: the keys sort stably). */
+  proposals() {
+    return [...this.proposalsByPath.values()].sort((a, b) => a.path.localeCompare(b.path));
+  }
+  /** Keep a proposal note's state; true when what a pane would show changed. */
+  trackProposal(path, cache) {
+    if (!isProposalPath(path)) return false;
+    const proposal = proposalFromFrontmatter(path, cache?.frontmatter);
+    const had = this.proposalsByPath.has(path);
+    if (proposal) this.proposalsByPath.set(path, proposal);
+    else this.proposalsByPath.delete(path);
+    return had || proposal !== null;
   }
   memories() {
     return this.index.snapshot();
@@ -753,6 +822,7 @@ var VaultMemories = class {
     return memoryFromFrontmatter(file.path, fm, file.stat.mtime);
   }
   onChanged(file, data, cache) {
+    if (this.trackProposal(file.path, cache)) this.index.touch([file.path]);
     if (!isMemoryPath(file.path, this.folder())) return;
     const text2 = snippet(data, LONGEST);
     const known = this.snippets.get(file.path);
@@ -761,10 +831,14 @@ var VaultMemories = class {
     this.index.put(file.path, this.memoryOf(file, cache), bodyChanged);
   }
   onDeleted(file) {
+    if (this.proposalsByPath.delete(file.path)) this.index.touch([file.path]);
     this.snippets.delete(file.path);
     this.index.delete(file.path);
   }
   onRenamed(file, oldPath) {
+    const wasProposal = this.proposalsByPath.delete(oldPath);
+    const isProposal = file instanceof import_obsidian.TFile && this.trackProposal(file.path, this.app.metadataCache.getFileCache(file));
+    if (wasProposal || isProposal) this.index.touch([oldPath, file.path]);
     const known = this.snippets.get(oldPath);
     this.snippets.delete(oldPath);
     if (known) this.snippets.set(file.path, known);
@@ -786,10 +860,11 @@ function fileOf(app, path) {
 
 // src/obsidian/actions.ts
 var MemoryActions = class {
-  constructor(app, vault, folder) {
+  constructor(app, vault, folder, recorded = () => void 0) {
     this.app = app;
     this.vault = vault;
     this.folder = folder;
+    this.recorded = recorded;
     this.journal = new UndoJournal();
   }
   memories() {
@@ -869,6 +944,7 @@ ${body}`;
   }
   done(summary, touched) {
     this.journal.record({ summary, touched });
+    if (touched.some((t) => t.before !== t.after)) this.recorded({ summary, touched });
     const notice = new import_obsidian2.Notice(`memem: ${summary}`, 8e3);
     const undo = notice.messageEl.createEl("button", { text: "Undo", cls: "memem-undo" });
     undo.addEventListener("click", () => {
@@ -1000,7 +1076,8 @@ var MemoryView = class extends import_obsidian3.ItemView {
       await action();
       return true;
     } catch (error) {
-      new import_obsidian3.Notice(`memem: ${error instanceof Error ? error.message : String(error)}`);
+      const message = error instanceof Error ? error.message : String(error);
+      new import_obsidian3.Notice(message.startsWith("memem: ") ? message : `memem: ${message}`);
       this.requestRender();
       return false;
     }
@@ -1236,7 +1313,7 @@ var RelatedView = class extends MemoryView {
     header.createEl("h4", { text: memory.title });
     const team = memory.team ? `team ${memory.team}` : "";
     const state = [memory.status, memory.kind, memory.project ?? "global", team].filter(Boolean).join(" \xB7 ");
-    header.createDiv({ cls: "memem-card-meta", text: state });
+    const stateEl = header.createDiv({ cls: "memem-card-meta", text: state });
     if (memory.status !== "deprecated") {
       this.button(
         header,
@@ -1249,8 +1326,13 @@ var RelatedView = class extends MemoryView {
     const similarEl = root.createDiv({ cls: "memem-section" });
     typedEl.createEl("h5", { text: "Linked" });
     similarEl.createEl("h5", { text: "Similar" });
-    const [typed, similar] = await Promise.all([this.typed(memory, memories), this.similar(file, memory)]);
+    const [typed, similar, record] = await Promise.all([
+      this.typed(memory, memories),
+      this.similar(file, memory),
+      this.ctx.daemon.record(memory.id).catch(() => null)
+    ]);
     if (generation !== this.generation) return;
+    if (record && record.shown > 0) stateEl.after(createDiv({ cls: "memem-card-meta memem-record", text: describeRecord(record) }));
     this.neighbours(typedEl, typed.edges, memories);
     if (typed.note) typedEl.createDiv({ cls: "memem-note", text: typed.note });
     if (typeof similar === "string") similarEl.createDiv({ cls: "memem-note", text: similar });
@@ -1331,6 +1413,11 @@ function fromDaemon(edge) {
 function ref(memory) {
   return { title: memory.title, path: memory.path, status: memory.status };
 }
+function describeRecord(record) {
+  const times = record.shown === 1 ? "once" : `${record.shown} times`;
+  const parts = [`recalled ${times}`, `used ${record.used}`, `ignored ${record.ignored}`, `contradicted ${record.contradicted}`];
+  return parts.join(" \xB7 ") + (record.flagged ? " \u2014 keeps being contradicted: review it" : "");
+}
 
 // src/obsidian/review-view.ts
 var import_obsidian6 = require("obsidian");
@@ -1344,6 +1431,8 @@ var ReviewView = class extends MemoryView {
     this.cards = /* @__PURE__ */ new Map();
     /** Acted on, not yet seen changed by the index: hidden so the next key reaches the next memory. */
     this.settling = /* @__PURE__ */ new Set();
+    /** Proposals decided here, hidden until the index sees their note change. */
+    this.deciding = /* @__PURE__ */ new Set();
   }
   getViewType() {
     return REVIEW_VIEW;
@@ -1372,6 +1461,8 @@ var ReviewView = class extends MemoryView {
     root.addClass("memem-review");
     if (!this.headerEl) this.headerEl = root.createDiv({ cls: "memem-pane-header" });
     this.header(this.headerEl, queue.length, projects, kinds);
+    if (!this.proposalsEl) this.proposalsEl = root.createDiv({ cls: "memem-proposals" });
+    this.drawProposals(this.proposalsEl);
     if (!this.list) {
       this.list = root.createDiv({ cls: "memem-list", attr: { role: "listbox", "aria-label": "Memories to review" } });
     }
@@ -1404,6 +1495,45 @@ var ReviewView = class extends MemoryView {
       this.tail = list.createDiv({ cls: "memem-more", text: `and ${queue.length - SHOWN} more\u2026` });
     }
     this.mark();
+  }
+  /** Consolidation's open proposals: what accepting does, the evidence, Accept and Reject. */
+  drawProposals(parent) {
+    parent.empty();
+    const open = this.ctx.actions.vault.proposals().filter((p) => !this.deciding.has(p.path));
+    if (!open.length) return;
+    parent.createEl("h5", { text: `Proposals (${open.length})` });
+    for (const proposal of open) {
+      const card = parent.createDiv({
+        cls: "memem-card memem-proposal",
+        attr: { tabindex: "0", "data-path": proposal.path, "data-key": proposal.key }
+      });
+      card.createDiv({ cls: "memem-card-title", text: proposalAction(proposal) });
+      card.createDiv({ cls: "memem-card-meta", text: proposal.evidence });
+      const buttons = card.createDiv({ cls: "memem-actions" });
+      this.button(buttons, "Accept", "Accept (a): carry it out (memem undo reverts it)", () => this.decide(proposal, "accept"), true);
+      this.button(buttons, "Reject", "Reject (x): never propose it again", () => this.decide(proposal, "reject"));
+      card.addEventListener("keydown", (event) => {
+        const key = event.key;
+        if (event.target !== card || !["a", "x", "Delete"].includes(key)) return;
+        event.preventDefault();
+        event.stopPropagation();
+        void this.act(() => this.decide(proposal, key === "a" ? "accept" : "reject"));
+      });
+    }
+  }
+  /** The daemon decides (it acts through memem's operations and logs them); the card goes at once. */
+  async decide(proposal, decision) {
+    const next = this.proposalsEl?.querySelector(`[data-path="${CSS.escape(proposal.path)}"]`)?.nextElementSibling;
+    this.deciding.add(proposal.path);
+    await this.redraw();
+    (next instanceof HTMLElement && next.dataset.path ? this.itemAt(next.dataset.path) : void 0)?.focus();
+    try {
+      await this.ctx.daemon.decide(proposal.key, decision);
+    } catch (error) {
+      this.deciding.delete(proposal.path);
+      await this.redraw();
+      throw error;
+    }
   }
   /** A filter whose last memory was just reviewed falls back to everything, and says so. */
   recoverFilter(projects, kinds) {
@@ -1521,7 +1651,10 @@ var ReviewView = class extends MemoryView {
   }
   /** The index saw the edit: the memory no longer needs hiding (it left the queue or it is back). */
   onIndexChange(change) {
-    for (const path of change.paths) this.settling.delete(path);
+    for (const path of change.paths) {
+      this.settling.delete(path);
+      this.deciding.delete(path);
+    }
     super.onIndexChange(change);
   }
   hasFocus() {
@@ -1529,7 +1662,7 @@ var ReviewView = class extends MemoryView {
   }
   onKey(event) {
     const target = event.target;
-    if (target?.closest("button, select, input, textarea, a") || event.metaKey || event.ctrlKey || event.altKey) return;
+    if (target?.closest("button, select, input, textarea, a, .memem-proposal") || event.metaKey || event.ctrlKey || event.altKey) return;
     if (activeDocument.querySelector(".modal-container")) return;
     const memory = this.selected;
     const at = memory ? this.shown.indexOf(memory) : -1;
@@ -1736,7 +1869,9 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     this.desktop = await desktopAccess();
     this.memories = new VaultMemories(this.app, () => this.settings.memoriesFolder);
     for (const ref2 of this.memories.watch()) this.registerEvent(ref2);
-    this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder);
+    this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder, (entry) => {
+      this.daemon.logEdits(entry).catch(() => void 0);
+    });
     const locator = new DaemonLocator(() => this.discovery(), this.desktop?.files ?? null, obsidianTransport);
     this.daemon = new DaemonClient(() => locator.endpoint(), obsidianTransport, () => locator.forget());
     const ctx = {

@@ -1,0 +1,46 @@
+"""Creating a project's playbook from its top memories, for the person to curate from there.
+
+The top memories: the project's active notes (not the archive), pinned identity notes first, then
+the reviewed and the important, then those recall found used most (the usefulness ledger). Each is
+a wikilink and its first sentence, so the briefing points at the notes rather than copying them.
+After it is created the playbook is the person's: memem never rewrites it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from memem.errors import Refused
+from memem.memory.service import MemoryService
+from memem.vault import writer
+from memem.vault.note import render_new_note
+from memem.vault.playbooks import playbook_file
+
+TOP = 12
+
+
+def create_playbook(service: MemoryService, project: str, top: int = TOP) -> Path:
+    project = project.strip()
+    if not project:
+        raise Refused("a playbook is for a project: give its name")
+    path = playbook_file(service.paths.vault, project)
+    if path.exists():
+        raise Refused(f"{path.relative_to(service.paths.vault)} exists already: it is yours to edit in Obsidian")
+    rows = [
+        r for r in service.store.catalog.rows()
+        if r.project == project and r.status == "active" and r.layer != 3 and r.team is None
+    ]  # fmt: skip
+    if not rows:
+        raise Refused(f"project {project!r} has no active memories to start a playbook from")
+    records = service.store.ledger.records(r.id for r in rows)
+    used = {i: r.used for i, r in records.items()}
+    rows.sort(key=lambda r: (r.layer != 0, not r.reviewed, -r.importance, -used.get(r.id, 0), r.title.lower()))
+    bodies = service.store.catalog.bodies([r.uid for r in rows[:top]])
+    lines = [f"# {project}: playbook", "", "What a session on this project should know first (edit freely).", ""]
+    for row in rows[:top]:
+        first = " ".join(bodies.get(row.uid, "").split()).split(". ")[0][:160]
+        lines.append(f"- [[{row.name}]]" + (f" — {first}" if first and first != row.title else ""))
+    props = {"playbook": project, "created": dt.date.today().isoformat()}
+    writer.create_new(path.parent, path.stem, render_new_note(props, "\n".join(lines)).encode("utf-8"))
+    return path

@@ -1,0 +1,175 @@
+"""Did a recalled memory help? Each memory the prompt hook showed is judged, once the turn is over, by
+what the assistant then said and did: **used** (its reply or its tool calls carry the memory's own
+specifics), **contradicted** (a sentence of the reply sets one of them aside: "instead of", "actually",
+"no longer", …) or **ignored**.
+
+Only the assistant's own words and its tool calls' inputs count, never tool results: a file the
+assistant merely listed does not make a memory about that file used. The judgement is lexical and
+conservative (specifics, not common words), so "used" means the memory's particulars reappeared in
+what was done; it is a signal for a gentle prior and for flagging, not a verdict on the memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from memem.index.ledger import RecallLedger, prompt_hash
+from memem.mining.transcript import read_records, turn_of
+
+USED, IGNORED, CONTRADICTED = "used", "ignored", "contradicted"
+
+_STOP = frozenset(
+    """about above after again against all also always an and any are because been before being below
+    between both but by can could did does doing done each every few for from further had has have having
+    here how into its itself just more most must never not now off once only other our out over own same
+    should some such than that the their them then there these they this those through too under until
+    very was were what when where which while who why will with would you your use uses used using run runs
+    make makes made keep keeps kept file files code project note notes memory""".split()
+)
+_TOKEN = re.compile(r"`([^`]+)`|([A-Za-z0-9_./~@:+-]*[A-Za-z0-9_/~])")
+_CUE = re.compile(
+    r"\b(instead of|rather than|actually|no longer|not anymore|any ?more|outdated|out of date|incorrect|is wrong|"
+    r"was wrong|turns out|doesn't exist|does not exist|isn't|aren't|wasn't|not true)\b",
+    re.I,
+)
+_SETS_ASIDE_WHAT_FOLLOWS = ("instead of", "rather than")
+"""In "X instead of Y" only Y is set aside: a memory that says X agrees with the reply."""
+_PHRASE_END = re.compile(r"[,;(]|\s(?:and|with|but|for|so)\s|\b(?:instead of|rather than)\b", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
+NEAR = 80
+"""A contradiction cue counts for a memory when one of its specifics is this close (characters)."""
+
+
+def _is_specific(token: str) -> bool:
+    """A token that names something (a path, an identifier, a version, a command), not a common word."""
+    return bool(re.search(r"[0-9_./~@:+-]", token)) or any(c.isupper() for c in token[1:]) or len(token) >= 9
+
+
+def terms(text: str) -> tuple[set[str], set[str]]:
+    """(specific terms, content words) of a text, lower-cased: the particulars that show a memory was used."""
+    specific: set[str] = set()
+    words: set[str] = set()
+    for quoted, plain in _TOKEN.findall(text):
+        # A quoted command names each of its words too: `python -m pytest tests/ -v` is about pytest.
+        for raw in [quoted, *quoted.split()] if quoted else [plain]:
+            token = raw.strip(".:;,()[]{}\"'").strip()
+            low = token.lower()
+            if low in _STOP or len(low) < (2 if low.isdigit() else 3):
+                continue
+            if quoted or _is_specific(token):
+                specific.add(low)
+                specific.update(p for p in re.split(r"[/.:]", low) if len(p) >= 4 and p not in _STOP)
+            elif low.isalpha() and len(low) >= 4:
+                words.add(low)
+    return specific, words
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the assistant said and did after one prompt: its text, and its tool calls' inputs."""
+
+    text: str
+    actions: str
+
+    @property
+    def everything(self) -> str:
+        return f"{self.text}\n{self.actions}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str
+    evidence: str
+
+
+def judge(memory: str, reply: Reply) -> Verdict:
+    """One memory against one reply; see the module's docstring."""
+    specific, words = terms(memory)
+    low = reply.everything.lower()
+    for sentence in _SENTENCE.split(reply.text):
+        for cue in _CUE.finditer(sentence):
+            if cue.group(1).lower() in _SETS_ASIDE_WHAT_FOLLOWS:  # only the phrase it sets aside
+                window = _PHRASE_END.split(sentence[cue.end() : cue.end() + NEAR], maxsplit=1)[0].lower()
+            else:
+                window = sentence[max(0, cue.start() - NEAR) : cue.end() + NEAR].lower()
+            named = sorted(t for t in specific if _contains(window, t))
+            if named:
+                return Verdict(CONTRADICTED, f"“{sentence.strip()[:160]}” sets aside {', '.join(named[:3])}")
+    found_specific = sorted(t for t in specific if _contains(low, t))
+    found_words = sorted(w for w in words if _contains(low, w))
+    if found_specific and (len(found_specific) >= 2 or len(found_words) >= 2):
+        return Verdict(USED, f"its specifics reappear: {', '.join(found_specific[:4])}")
+    if len(found_words) >= 4 and len(found_words) >= 0.6 * max(len(words), 1):
+        return Verdict(USED, f"its words reappear: {', '.join(found_words[:4])}")
+    return Verdict(IGNORED, "none of its specifics in the reply or the tool calls")
+
+
+def _contains(text: str, term: str) -> bool:
+    if re.fullmatch(r"\w+", term):
+        return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
+    return term in text
+
+
+# --- reading the turn from a transcript ----------------------------------------------------------------
+def replies(records: Sequence[dict[str, Any]]) -> list[tuple[str, Reply]]:
+    """(the prompt as typed, the reply to it) for each prompt a person typed, in order."""
+    found: list[tuple[str, list[str], list[str]]] = []
+    for record in records:
+        turn = turn_of(record)
+        if turn is not None and turn.role == "user":
+            content = (record.get("message") or {}).get("content")
+            raw = content if isinstance(content, str) else turn.text
+            found.append((raw, [], []))
+            continue
+        # A sub-agent's work (a sidechain) is the assistant's work on this prompt too.
+        if not found or record.get("type") != "assistant":
+            continue
+        content = (record.get("message") or {}).get("content")
+        for block in content if isinstance(content, list) else []:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "text" and isinstance(block.get("text"), str):
+                found[-1][1].append(block["text"])
+            elif block.get("type") == "tool_use":
+                found[-1][2].append(f"{block.get('name')} {json.dumps(block.get('input'), ensure_ascii=False)}")
+    return [(prompt, Reply("\n".join(text), "\n".join(actions))) for prompt, text, actions in found]
+
+
+def reply_to(transcript: Path, prompt_sha: str) -> Reply | None:
+    """The reply to the prompt with this hash in a transcript (the last such prompt), if it is there."""
+    records, _ = read_records(transcript)
+    matches = [reply for prompt, reply in replies(records) if prompt_hash(prompt) == prompt_sha]
+    return matches[-1] if matches else None
+
+
+def judge_all(memories: Iterable[tuple[str, str]], reply: Reply) -> dict[str, Verdict]:
+    """id -> verdict for each (id, text) shown before this reply."""
+    return {note_id: judge(text, reply) for note_id, text in memories}
+
+
+def score_turns(
+    ledger: RecallLedger, texts: Callable[[list[str]], dict[str, str]], transcript: Path, session: str
+) -> int:
+    """Judge what this session's ledger rows await, from its transcript; returns how many were judged.
+
+    A row whose prompt is not in the transcript yet (or whose memory is gone) waits for a later Stop.
+    """
+    pending = ledger.pending(session)
+    if not pending:
+        return 0
+    records, _ = read_records(transcript)
+    by_prompt = {prompt_hash(prompt): reply for prompt, reply in replies(records)}
+    known = texts(sorted({note for _, note, _ in pending}))
+    verdicts = []
+    for row, note, sha in pending:
+        reply = by_prompt.get(sha)
+        if reply is not None and note in known:
+            verdict = judge(known[note], reply)
+            verdicts.append((row, verdict.label, verdict.evidence))
+    ledger.judge(verdicts)
+    return len(verdicts)

@@ -1,0 +1,36 @@
+"""Playbooks: one briefing note per project, which the person curates, shown at session start.
+
+`<vault>/memem/playbooks/<project>.md` (outside the memories folder: a briefing, not a memory; nothing
+indexes it). Read on the SessionStart hook's path, so standard library only: the text below the
+properties block, as the person wrote it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from memem.vault.files import FileRefused, read_bounded
+
+PLAYBOOKS_FOLDER = "memem/playbooks"
+MAX_BYTES = 200_000
+
+
+def playbook_file(vault: Path, project: str) -> Path:
+    """Where a project's playbook lives (the project name made safe as a file name)."""
+    safe = "".join(c if c.isalnum() or c in " -_." else "-" for c in project).strip(" .") or "project"
+    return vault / PLAYBOOKS_FOLDER / f"{safe}.md"
+
+
+def read_playbook(vault: Path, project: str | None) -> str:
+    """The playbook's text for this project, without its properties; "" when there is none."""
+    if not project:
+        return ""
+    try:
+        text = read_bounded(playbook_file(vault, project), MAX_BYTES).decode("utf-8", errors="replace")
+    except (FileNotFoundError, FileRefused, OSError):
+        return ""
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        if end != -1:
+            text = text[end + 4 :]
+    return text.strip()

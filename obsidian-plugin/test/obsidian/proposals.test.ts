@@ -1,0 +1,125 @@
+/** Consolidation's proposals in the review pane: listed first with what accepting does and why, decided
+ *  with one key (a accepts, x rejects) through the daemon, gone once their note says so. */
+
+import { afterEach, describe, expect, it } from "vitest";
+import { isProposalPath, type Proposal, proposalAction, proposalFromFrontmatter } from "../../src/memory/proposals";
+import { REVIEW_VIEW } from "../../src/obsidian/review-view";
+import { notices } from "../shim/obsidian";
+import { HttpError, type Loaded, loadPlugin, NEWER, openPane, settle, texts, unload } from "./plugin-harness";
+
+afterEach(unload);
+
+const MERGE = "memem/proposals/merge-3f2a9c1b01.md";
+const STALE = "memem/proposals/stale-0a1b2c3d4e.md";
+const proposalNote = (key: string, kind: string, targets: string[], evidence: string, status = "open") =>
+    `---\nproposal: ${kind}\nkey: ${key}\nstatus: ${status}\nreason: ${kind === "merge" ? "near-duplicate" : "stale"}\n` +
+    `ids:\n${targets.map((_t, i) => `  - id-${i}`).join("\n")}\ntargets:\n${targets.map((t) => `  - "[[${t}]]"`).join("\n")}\n` +
+    `evidence: "${evidence}"\ncreated: 2026-12-05\n---\n\nA proposal.\n`;
+
+const FILES = {
+    [MERGE]: proposalNote("merge-3f2a9c1b01", "merge", ["Use uv for Python installs", "Install with uv"], "2 notes say the same thing in other words (cosine up to 0.94)"),
+    [STALE]: proposalNote("stale-0a1b2c3d4e", "stale", ["Old FTP deploys"], "never shown; written 2025-03-01, not updated since"),
+    "memem/proposals/merge-decided.md": proposalNote("merge-decided", "merge", ["A", "B"], "done", "rejected"),
+};
+
+describe("proposals, as notes", () => {
+    it("are read from memem/proposals while open, and say what accepting does", () => {
+        const fm = { proposal: "merge", key: "k", status: "open", targets: ["[[Keep]]", "[[Other]]", "[[Third]]"], ids: ["a", "b", "c"], evidence: "e" };
+        const merge = proposalFromFrontmatter("memem/proposals/k.md", fm)!;
+        expect(merge).toMatchObject({ key: "k", kind: "merge", ids: ["a", "b", "c"], targets: ["Keep", "Other", "Third"], evidence: "e" });
+        expect(proposalAction(merge)).toBe("Fold 2 notes into “Keep”");
+        expect(proposalAction({ ...merge, targets: ["Keep", "Other"] })).toBe("Fold one note into “Keep”");
+        const deprecate = { ...merge, kind: "deprecate", targets: ["Old", "New"] } as Proposal;
+        expect(proposalAction(deprecate)).toBe("Retire “Old” for “New”");
+        expect(proposalAction({ ...deprecate, targets: ["Old"] })).toBe("Retire “Old”");
+        expect(proposalAction({ ...merge, kind: "stale", targets: ["Old"] })).toBe("Retire “Old”, which nothing recalls");
+        expect(proposalFromFrontmatter("memem/proposals/k.md", { ...fm, status: "accepted" })).toBeNull();
+        expect(proposalFromFrontmatter("memem/proposals/k.md", { ...fm, proposal: "delete" })).toBeNull();
+        expect(proposalFromFrontmatter("memem/proposals/k.md", { ...fm, key: " " })).toBeNull();
+        expect(proposalFromFrontmatter("memem/memories/k.md", fm)).toBeNull();
+        expect(proposalFromFrontmatter("memem/proposals/k.md", null)).toBeNull();
+        expect(proposalFromFrontmatter("memem/proposals/k.md", { proposal: "stale", key: "s", targets: "[[One]]" })?.targets).toEqual(["One"]);
+        expect(isProposalPath("memem/proposals/x.MD")).toBe(true);
+        expect(isProposalPath("memem/proposals-old/x.md")).toBe(false);
+    });
+});
+
+describe("the review pane's proposals", () => {
+    let loaded: Loaded;
+    const decisions: Record<string, unknown>[] = [];
+    const decide = (body: Record<string, unknown>) => {
+        decisions.push(body);
+        const path = body.key === "merge-3f2a9c1b01" ? MERGE : STALE;
+        const file = loaded.app.vault.getFileByPath(path)!;
+        // As the daemon does: the decision is written into the proposal's note.
+        void loaded.app.vault.modify(file, loaded.storage.files[path].replace("status: open", `status: ${body.decision}ed`));
+        return {};
+    };
+
+    it("come first, with what accepting does and the evidence, and leave with one key", async () => {
+        decisions.splice(0);
+        loaded = await loadPlugin({ files: FILES, daemon: { "/v1/op/proposal_decide": decide } });
+        const pane = await openPane(loaded.plugin, REVIEW_VIEW);
+        expect(texts(pane, ".memem-proposals h5")).toEqual(["Proposals (2)"]);
+        expect(texts(pane, ".memem-proposal .memem-card-title")).toEqual([
+            "Fold one note into “Use uv for Python installs”",
+            "Retire “Old FTP deploys”, which nothing recalls",
+        ]);
+        expect(texts(pane, ".memem-proposal .memem-card-meta")[0]).toBe("2 notes say the same thing in other words (cosine up to 0.94)");
+
+        const first = pane.querySelector<HTMLElement>(`.memem-proposal[data-path="${MERGE}"]`)!;
+        first.focus();
+        first.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true, cancelable: true }));
+        await settle();
+        expect(decisions).toEqual([{ key: "merge-3f2a9c1b01", decision: "accept" }]);
+        expect(texts(pane, ".memem-proposal .memem-card-title")).toEqual(["Retire “Old FTP deploys”, which nothing recalls"]);
+        expect((document.activeElement as HTMLElement).dataset.path).toBe(STALE); // focus moved to the next one
+        // The key reached the proposal only: no memory was approved by it.
+        expect(loaded.storage.files[NEWER]).not.toContain("reviewed:");
+
+        document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: "x", bubbles: true, cancelable: true }));
+        await settle();
+        expect(decisions.at(-1)).toEqual({ key: "stale-0a1b2c3d4e", decision: "reject" });
+        expect(pane.querySelector(".memem-proposals")!.children.length).toBe(0);
+    });
+
+    it("stays when the daemon refuses, and says why", async () => {
+        loaded = await loadPlugin({
+            files: FILES,
+            daemon: {
+                "/v1/op/proposal_decide": () => {
+                    throw new HttpError(409, "cannot undo: a note was edited since");
+                },
+            },
+        });
+        const pane = await openPane(loaded.plugin, REVIEW_VIEW);
+        const accept = [...pane.querySelectorAll<HTMLButtonElement>(".memem-proposal button")].find((b) => b.textContent === "Accept")!;
+        accept.click();
+        await settle();
+        expect(notices.at(-1)).toBe("memem: cannot undo: a note was edited since");
+        expect(texts(pane, ".memem-proposal .memem-card-title")).toHaveLength(2);
+    });
+});
+
+describe("memem's event log", () => {
+    it("hears of each review decision, so `memem undo` can revert it", async () => {
+        const logged: Record<string, unknown>[] = [];
+        const loaded = await loadPlugin({ daemon: { "/v1/op/log_edits": (body) => (logged.push(body), { logged: 1 }) } });
+        const memory = loaded.plugin.actions.memoryAt(NEWER)!;
+        await loaded.plugin.actions.approve(memory);
+        await settle();
+        expect(logged).toHaveLength(1);
+        const [entry] = logged as { summary: string; touched: { path: string; before: string; after: string }[] }[];
+        expect(entry.summary).toBe("Approved “Tests run without -x”");
+        expect(entry.touched[0].path).toBe(NEWER);
+        expect(entry.touched[0].after).toContain("reviewed:");
+        expect(entry.touched[0].before).not.toContain("reviewed:");
+    });
+
+    it("is told nothing when the daemon is down, and the action stands", async () => {
+        const loaded = await loadPlugin();
+        await loaded.plugin.actions.approve(loaded.plugin.actions.memoryAt(NEWER)!);
+        await settle();
+        expect(loaded.storage.files[NEWER]).toContain("reviewed:");
+    });
+});
