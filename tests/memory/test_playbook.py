@@ -23,8 +23,15 @@ from memem.vault.playbooks import playbook_file, read_playbook
 @pytest.fixture
 def shop(service: MemoryService, fresh_vault: Path) -> MemoryService:
     write_note(fresh_vault, "Team", "I work on the shop backend.", id="identity", project="shop", layer=0)
-    write_note(fresh_vault, "Migrations", "Run alembic upgrade head before the API starts.", id="alembic",
-               project="shop", importance=5, reviewed="2026-11-01")  # fmt: skip
+    write_note(
+        fresh_vault,
+        "Migrations",
+        "Run alembic upgrade head before the API starts.",
+        id="alembic",
+        project="shop",
+        importance=5,
+        reviewed="2026-11-01",
+    )
     write_note(fresh_vault, "Staging", "Staging is wiped every Sunday.", id="staging", project="shop")
     write_note(fresh_vault, "Old deploys", "Deploys went by FTP.", id="ftp", project="shop", status="deprecated")
     write_note(fresh_vault, "Editor", "I use vim keybindings everywhere.", id="vim")  # global

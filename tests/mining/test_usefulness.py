@@ -40,8 +40,10 @@ def test_hand_labelled_turns_of_real_sessions() -> None:
     tuned, held = judged("turns"), judged("heldout")
     accuracy = sum(label == verdict for label, verdict, _ in tuned) / len(tuned)
     held_accuracy = sum(label == verdict for label, verdict, _ in held) / len(held)
-    print(f"usefulness judge: {accuracy:.2f} on the {len(tuned)} turns its rules were set on, "
-          f"{held_accuracy:.2f} on {len(held)} labelled after")  # fmt: skip
+    print(
+        f"usefulness judge: {accuracy:.2f} on the {len(tuned)} turns its rules were set on, "
+        f"{held_accuracy:.2f} on {len(held)} labelled after"
+    )
     assert accuracy >= 0.9, [j for j in tuned if j[0] != j[1]]
     assert held_accuracy >= 0.7, [j for j in held if j[0] != j[1]]
     assert {label for label, _, _ in tuned} == {USED, IGNORED, CONTRADICTED}
@@ -66,8 +68,12 @@ def test_what_instead_of_sets_aside_is_the_phrase_after_it() -> None:
 
 @pytest.fixture
 def session_vault(store: IndexStore, fresh_vault: Path) -> IndexStore:
-    write_note(fresh_vault, "Math helpers", "Math helpers live in `src/math_utils.py`; tests in `tests/test_math_utils.py`.",
-               id="math")  # fmt: skip
+    write_note(
+        fresh_vault,
+        "Math helpers",
+        "Math helpers live in `src/math_utils.py`; tests in `tests/test_math_utils.py`.",
+        id="math",
+    )
     write_note(fresh_vault, "React hooks", "The frontend uses React hooks, never class components.", id="react")
     store.reconcile()
     return store
@@ -89,8 +95,11 @@ def test_a_stop_judges_what_was_shown_in_the_session(session_vault: IndexStore, 
     records_ = store.ledger.records()
     assert (records_["math"].shown, records_["math"].used) == (2, 1)  # the other session's turn waits
     assert (records_["react"].used, records_["react"].ignored) == (0, 1)
-    done = subprocess.run([sys.executable, "-m", "memem", "--vault", str(store.paths.vault), "status", "--memory", "math"],
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "memem", "--vault", str(store.paths.vault), "status", "--memory", "math"],
+        capture_output=True,
+        text=True,
+    )
     store.close()
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "math: shown 2× · used 1 · ignored 0 · contradicted 0"
