@@ -12,6 +12,7 @@ from memem.hooks.events import log as hook_log
 from memem.index.ledger import prompt_hash
 from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
+from memem.mining.transcript import clean
 from memem.mining.transcript_search import TranscriptSearch
 from memem.mining.usefulness import score_turns
 from memem.recall.inject import Injection, inject
@@ -48,7 +49,8 @@ def recall_for_prompt(
     injected = inject(store, prompt, project, budget)
     share = settings().holdout
     held = bool(injected.shown) and share > 0 and int(prompt_hash(prompt)[:8], 16) / 0x100000000 < share
-    store.ledger.shown(injected.shown, project, session, prompt, holdout=held)
+    # Hashed as the transcript will show the prompt (cleaned: a slash command as its name and arguments).
+    store.ledger.shown(injected.shown, project, session, clean(prompt), holdout=held)
     if held:
         return Injection("", injected.shown, f"held out ({share:.0%} of prompts): {injected.reason}")
     return injected

@@ -123,6 +123,14 @@ def _record(ctx: OpContext, ref: str) -> Any:
     return ctx.service.store.ledger.records([row.id]).get(row.id) or Record(row.id)
 
 
+def _undo(ctx: OpContext, count: int) -> Any:
+    from memem.memory.consolidate import reopen_undone
+
+    batches = ctx.service.undo(count)
+    reopen_undone(ctx.service, batches)
+    return batches
+
+
 def _canaries(ctx: OpContext) -> Any:
     from memem.recall.canaries import check
 
@@ -197,7 +205,7 @@ OPERATIONS: dict[str, Operation] = {
     "proposals": _proposals,
     "proposal_decide": _decide,
     "history": lambda ctx, a: ctx.service.history(a.integer("limit", 10, 1, 200)),
-    "undo": lambda ctx, a: ctx.service.undo(a.integer("count", 1, 1, 50)),
+    "undo": lambda ctx, a: _undo(ctx, a.integer("count", 1, 1, 50)),
     "mine_similar": lambda ctx, a: mining_apply.similar(ctx.service, a.texts("texts"), a.text("project", False)),
     "mine_apply": lambda ctx, a: mining_apply.apply(
         ctx.service,

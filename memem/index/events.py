@@ -169,8 +169,13 @@ class EventLog:
         for entry in batch.entries:
             last[entry.path] = entry
             first.setdefault(entry.path, entry)
+        reverted: set[str] = set()  # already as they were before (reverted elsewhere: the plugin's own undo)
         for path, entry in last.items():
             current = _read(vault / path)
+            original = first[path].before
+            if (current is None and original is None) or (current is not None and current == original):
+                reverted.add(path)
+                continue
             if entry.after_sha is not None and (current is None or sha(current) != entry.after_sha):
                 what = "was deleted" if current is None else "was edited"
                 raise Conflict(f"cannot undo “{batch.summary or batch.op}”: {path} {what} since; nothing was undone")
@@ -178,6 +183,9 @@ class EventLog:
             for path, entry in last.items():
                 original = first[path].before
                 target = vault / path
+                if path in reverted:  # nothing to write; recorded, so the batch counts as undone
+                    self._append(path, entry.note_id, original, original, undoes=batch.batch)
+                    continue
                 if entry.after_sha is None and original is not None:  # it was moved to the trash: put it back
                     if _read(target) is None:
                         writer.create_new(target.parent, target.stem, original.encode("utf-8"))

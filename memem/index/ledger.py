@@ -99,14 +99,14 @@ class RecallLedger:
                     rows,
                 )
 
-    def pending(self, session: str) -> list[tuple[int, str, str]]:
-        """(row, note id, prompt hash) shown in this session and not judged yet."""
+    def pending(self, session: str, since: float = 0.0) -> list[tuple[int, str, str]]:
+        """(row, note id, prompt hash) shown in this session (since `since`) and not judged yet."""
         return [
             (int(r[0]), str(r[1]), str(r[2]))
             for r in self.conn.execute(
                 "SELECT rowid, note_id, prompt_sha FROM shown "
-                "WHERE session=? AND verdict IS NULL AND prompt_sha IS NOT NULL",
-                (session,),
+                "WHERE session=? AND verdict IS NULL AND prompt_sha IS NOT NULL AND at >= ?",
+                (session, since),
             )
         ]
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -47,8 +48,13 @@ NEAR_COSINE = 0.88
 `tests/memory/test_consolidate.py`, hand-written paraphrases sit at 0.90–0.94 and different facts
 about the same service below 0.55."""
 STALE_DAYS = 180
+MAX_STALE = 20
+"""Stale proposals made per run: a backlog is worked through a few at a time, not dumped at once."""
+log = logging.getLogger(__name__)
+
 PROPOSALS_FOLDER = "memem/proposals"
 KINDS = ("merge", "deprecate", "stale")
+"""Proposal statuses: open, accepted, rejected, obsolete (its case no longer held)."""
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,13 @@ class Report:
         }  # fmt: skip
 
 
-_PUNCT = re.compile(r"[^\w\s]")
+_SENTENCE_PUNCT = re.compile(r"[.,;:!?]+(?=\s|$)")
 
 
 def normalised(text: str) -> str:
-    return " ".join(_PUNCT.sub(" ", text.lower()).split())
+    """The text as two exact copies share it: case, spacing and sentence punctuation set aside, every
+    other character kept (`RETRY=-1` and `RETRY=1`, `!=` and `==` stay different)."""
+    return " ".join(_SENTENCE_PUNCT.sub("", text.lower()).split())
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -129,6 +137,8 @@ class Consolidator:
         found += self._stale(rows)
         unique: dict[str, Proposal] = {}
         for proposal in found:
+            if len(set(proposal.ids)) < len(proposal.ids):
+                continue  # notes that share one id: doctor names them; acting by id would be ambiguous
             unique.setdefault(proposal.key, proposal)
         return list(unique.values())
 
@@ -232,11 +242,16 @@ class Consolidator:
             return []  # the ledger is younger than the horizon: "never shown" would mean nothing yet
         last = self.store.ledger.last_shown()
         cutoff = self.today - dt.timedelta(days=STALE_DAYS)
-        proposals = []
+        proposals: list[Proposal] = []
         for row in rows:
             stamp = _date(row.updated) or _date(row.created)
-            if row.layer == 0 or stamp is None or stamp > cutoff or last.get(row.id, 0.0) > horizon:
+            # Pinned and archived notes are never in a prompt's slice by design, canaries on purpose.
+            if row.layer in (0, 3) or {"canary", "canary-never"} & {t.lower() for t in row.tags}:
                 continue
+            if stamp is None or stamp > cutoff or last.get(row.id, 0.0) > horizon:
+                continue
+            if len(proposals) >= MAX_STALE:
+                break
             shown = last.get(row.id)
             when = f"last shown {dt.date.fromtimestamp(shown)}" if shown else "never shown"
             proposals.append(Proposal("stale", (row.id,), "stale", f"{when}; written {stamp}, not updated since"))
@@ -247,12 +262,15 @@ class Consolidator:
         """Only an exact duplicate whose every copy but the one kept is an unreviewed mined note."""
         if proposal.reason != "duplicate":
             return False
-        rows = [self.service.resolve(i) for i in proposal.ids[1:]]
+        try:
+            rows = [self.service.resolve(i) for i in proposal.ids[1:]]
+        except (NotFound, Refused):
+            return False
         return all(_machine_owned(r) for r in rows)
 
     def apply(self, proposal: Proposal) -> None:
         """Carry a proposal out (accepted by the person, or safe): deprecate with a link, never delete."""
-        with self.service.events.operation("consolidate", f"{proposal.kind}: {proposal.evidence}"):
+        with self.service.events.operation("consolidate", f"{proposal.key} {proposal.kind}: {proposal.evidence}"):
             if proposal.kind == "merge":
                 keeper, *others = proposal.ids
                 for other in others:
@@ -270,11 +288,17 @@ class Consolidator:
         report = Report()
         book = ProposalBook(self.service.paths.vault)
         decided = book.decided()
-        for proposal in self.find():
+        found = self.find()
+        book.close_obsolete({p.key for p in found})
+        for proposal in found:
             if proposal.key in decided:
                 continue
             if apply_safe and self.is_safe(proposal):
-                self.apply(proposal)
+                try:
+                    self.apply(proposal)
+                except (NotFound, Refused, writer.WriteConflict) as exc:  # changed meanwhile: next time
+                    log.warning("could not fold %s: %s", proposal.key, exc)
+                    continue
                 report.applied.append(proposal)
                 continue
             report.proposed.append(proposal)
@@ -321,11 +345,23 @@ class ProposalBook:
                 return path, proposal
         raise NotFound(f"no open proposal {key!r} (`memem consolidate --list` shows them)")
 
+    def close_obsolete(self, still: set[str]) -> None:
+        """Open proposals whose case no longer holds (a note changed, was retired, a link went): closed."""
+        for path, proposal in self.open():
+            if proposal.key not in still:
+                writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": "obsolete"}))
+
+    def reopen(self, key: str) -> None:
+        """An accepted proposal whose change was undone: open again, for the person to decide anew."""
+        for path, props in self._files():
+            if props.get("key") == key and props.get("status") == "accepted":
+                writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": "open"}))
+
     def write_open(self, proposals: Sequence[Proposal], service: MemoryService, today: dt.date) -> None:
-        """A file for each new proposal (an open one already on file is left as it is)."""
+        """A file for each new proposal, named by its key (an open one already on file is left as it is)."""
         existing = {p.key for _, p in self.open()}
         for proposal in proposals:
-            if proposal.key in existing:
+            if proposal.key in existing or (self.folder / f"{proposal.key}.md").exists():
                 continue
             names = []
             for note_id in proposal.ids:
@@ -364,11 +400,23 @@ def _explain(proposal: Proposal, names: Sequence[str]) -> str:
 
 
 def accept(service: MemoryService, key: str) -> Proposal:
+    """Carry out an open proposal, if its case still holds on the vault as it is now (else it is closed)."""
     book = ProposalBook(service.paths.vault)
-    _, proposal = book.find(key)
+    path, proposal = book.find(key)
+    if key not in {p.key for p in Consolidator(service).find()}:
+        writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": "obsolete"}))
+        raise Refused(f"proposal {key} no longer holds (its notes changed since); it was closed")
     Consolidator(service).apply(proposal)
     book.decide(key, "accepted")
     return proposal
+
+
+def reopen_undone(service: MemoryService, batches: Iterable[Any]) -> None:
+    """After `memem undo`: accepted proposals whose change was undone are open again."""
+    book = ProposalBook(service.paths.vault)
+    for batch in batches:
+        if getattr(batch, "op", "") == "consolidate":
+            book.reopen(str(getattr(batch, "summary", "")).split(" ", 1)[0])
 
 
 def reject(service: MemoryService, key: str) -> Proposal:

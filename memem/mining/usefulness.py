@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,15 +33,18 @@ _STOP = frozenset(
     make makes made keep keeps kept file files code project note notes memory""".split()
 )
 _TOKEN = re.compile(r"`([^`]+)`|([A-Za-z0-9_./~@:+-]*[A-Za-z0-9_/~])")
-_CUE = re.compile(
-    r"\b(instead of|rather than|actually|no longer|not anymore|any ?more|outdated|out of date|incorrect|is wrong|"
-    r"was wrong|turns out|doesn't exist|does not exist|isn't|aren't|wasn't|not true)\b",
+_AFTER = re.compile(r"\b(instead of|rather than|no longer (?:use|uses|need|needs|run|runs|call|calls))\b", re.I)
+"""Cues that set aside what follows them: "X instead of Y", "we no longer use Y"."""
+_BEFORE = re.compile(
+    r"\b(is outdated|is out of date|is wrong|was wrong|is no longer (?:used|needed|true)|doesn't exist|does not exist|"
+    r"no longer exists|is deprecated|was removed)\b",
     re.I,
 )
-_SETS_ASIDE_WHAT_FOLLOWS = ("instead of", "rather than")
-"""In "X instead of Y" only Y is set aside: a memory that says X agrees with the reply."""
+"""Cues that set aside what precedes them: "Y is outdated", "Y does not exist"."""
 _PHRASE_END = re.compile(r"[,;(]|\s(?:and|with|but|for|so)\s|\b(?:instead of|rather than)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
+PENDING_DAYS = 2
+"""A shown memory whose turn is not found in its session's transcript within this long stays unjudged."""
 NEAR = 80
 """A contradiction cue counts for a memory when one of its specifics is this close (characters)."""
 
@@ -92,14 +96,18 @@ def judge(memory: str, reply: Reply) -> Verdict:
     specific, words = terms(memory)
     low = reply.everything.lower()
     for sentence in _SENTENCE.split(reply.text):
-        for cue in _CUE.finditer(sentence):
-            if cue.group(1).lower() in _SETS_ASIDE_WHAT_FOLLOWS:  # only the phrase it sets aside
-                window = _PHRASE_END.split(sentence[cue.end() : cue.end() + NEAR], maxsplit=1)[0].lower()
-            else:
-                window = sentence[max(0, cue.start() - NEAR) : cue.end() + NEAR].lower()
-            named = sorted(t for t in specific if _contains(window, t))
+        windows = [
+            (cue.group(1), _PHRASE_END.split(sentence[cue.end() : cue.end() + NEAR], maxsplit=1)[0])
+            for cue in _AFTER.finditer(sentence)
+        ] + [
+            (cue.group(1), _PHRASE_END.split(sentence[max(0, cue.start() - NEAR) : cue.start()])[-1])
+            for cue in _BEFORE.finditer(sentence)
+        ]
+        for cue_text, window in windows:
+            named = sorted(t for t in specific if _contains(window.lower(), t))
             if named:
-                return Verdict(CONTRADICTED, f"“{sentence.strip()[:160]}” sets aside {', '.join(named[:3])}")
+                # The evidence names the cue and the memory's own terms, never the reply's words.
+                return Verdict(CONTRADICTED, f"“{cue_text.lower()}” sets aside {', '.join(named[:3])}")
     found_specific = sorted(t for t in specific if _contains(low, t))
     found_words = sorted(w for w in words if _contains(low, w))
     if found_specific and (len(found_specific) >= 2 or len(found_words) >= 2):
@@ -122,9 +130,7 @@ def replies(records: Sequence[dict[str, Any]]) -> list[tuple[str, Reply]]:
     for record in records:
         turn = turn_of(record)
         if turn is not None and turn.role == "user":
-            content = (record.get("message") or {}).get("content")
-            raw = content if isinstance(content, str) else turn.text
-            found.append((raw, [], []))
+            found.append((turn.text, [], []))  # cleaned, as the daemon hashes the hook's prompt
             continue
         # A sub-agent's work (a sidechain) is the assistant's work on this prompt too.
         if not found or record.get("type") != "assistant":
@@ -140,13 +146,6 @@ def replies(records: Sequence[dict[str, Any]]) -> list[tuple[str, Reply]]:
     return [(prompt, Reply("\n".join(text), "\n".join(actions))) for prompt, text, actions in found]
 
 
-def reply_to(transcript: Path, prompt_sha: str) -> Reply | None:
-    """The reply to the prompt with this hash in a transcript (the last such prompt), if it is there."""
-    records, _ = read_records(transcript)
-    matches = [reply for prompt, reply in replies(records) if prompt_hash(prompt) == prompt_sha]
-    return matches[-1] if matches else None
-
-
 def judge_all(memories: Iterable[tuple[str, str]], reply: Reply) -> dict[str, Verdict]:
     """id -> verdict for each (id, text) shown before this reply."""
     return {note_id: judge(text, reply) for note_id, text in memories}
@@ -159,7 +158,7 @@ def score_turns(
 
     A row whose prompt is not in the transcript yet (or whose memory is gone) waits for a later Stop.
     """
-    pending = ledger.pending(session)
+    pending = ledger.pending(session, since=time.time() - PENDING_DAYS * 86400)
     if not pending:
         return 0
     records, _ = read_records(transcript)

@@ -15,9 +15,17 @@ PLAYBOOKS_FOLDER = "memem/playbooks"
 MAX_BYTES = 200_000
 
 
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
+
+
 def playbook_file(vault: Path, project: str) -> Path:
-    """Where a project's playbook lives (the project name made safe as a file name)."""
-    safe = "".join(c if c.isalnum() or c in " -_." else "-" for c in project).strip(" .") or "project"
+    """Where a project's playbook lives: its name as the file name, or, when the name cannot be one as it
+    is (a `/`, a name Windows reserves), a safe form with a hash of the name, so two projects never share."""
+    safe = "".join(c if c.isalnum() or c in " -_." else "-" for c in project).strip(" .")
+    if safe != project or not safe or safe.lower() in _RESERVED:
+        import hashlib
+
+        safe = f"{safe or 'project'}-{hashlib.sha256(project.encode()).hexdigest()[:6]}"
     return vault / PLAYBOOKS_FOLDER / f"{safe}.md"
 
 

@@ -109,7 +109,7 @@ def plant(vault: Path) -> set[tuple[str, str, frozenset[str]]]:
     )
     expected.add(("merge", "duplicate", frozenset({"dup-a", "dup-a-mined"})))
     write_note(vault, "Queue names", "Queue names are kebab-case.", id="dup-b", title="Queue names", **common)
-    write_note(vault, "Queue names copy", "Queue names are kebab case!", id="dup-b-2", title="Queue names", **common)
+    write_note(vault, "Queue names copy", "queue names are  kebab-case!", id="dup-b-2", title="Queue names", **common)
     expected.add(("merge", "duplicate", frozenset({"dup-b", "dup-b-2"})))
     # The same text in another project is not a duplicate: each project keeps its own.
     write_note(
