@@ -121,8 +121,10 @@ class ClientBackend:
         return keyword_slice(self.paths, prompt, project, budget)
 
     def turn_ended(self, session: str | None, transcript: str | None) -> None:
-        """Nothing here: the daemon judges a turn's memories when it answers the Stop itself (the shim's
-        fast path); a hook process ran because no daemon answered, and then nothing was recorded."""
+        """Ask the daemon to judge the memories shown in the turn (it answers at once and judges in a
+        thread); with no daemon there is nothing to judge: nothing was recorded as shown."""
+        if session and transcript:
+            self._call("/v1/turn-ended", {"session": session, "transcript": transcript})
 
     def session(self, project: str | None, budget: int) -> str:
         answer = self._call("/v1/session", {"project": project, "budget": budget})

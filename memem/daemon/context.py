@@ -58,8 +58,8 @@ def recall_for_prompt(
 
 def score_session(store: IndexStore, transcript: str | None, session: str | None) -> None:
     """At Stop: judge the memories shown in this session's finished turns (in a thread: Stop returns at once)."""
-    if not session or not transcript or not Path(transcript).is_file():
-        return
+    if not session or not transcript or not transcript.endswith(".jsonl") or not Path(transcript).is_file():
+        return  # (only a Claude Code transcript is read: the request names a path)
 
     def texts(ids: list[str]) -> dict[str, str]:
         rows = {r.id: r for i in ids for r in store.catalog.by_id(i)[:1]}

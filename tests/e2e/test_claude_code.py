@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -170,6 +171,19 @@ def test_one_turn_recall_save_and_mine(world: dict[str, Any]) -> None:
         miner_requests = [r for r in api.requests if not r.get("stream")]
         assert miner_requests and "<transcript>" in json.dumps(miner_requests[0])
         assert "memem-memory" not in json.dumps(miner_requests[0])  # the injected slice was stripped before mining
+
+    # 4. The usefulness ledger: the memory shown before the prompt, judged at Stop by what the agent did
+    # (it saved a note about deploy previews and answered "Noted": nothing of uv in its reply or calls).
+    ledger = Paths(vault.resolve(), world["state"]).state / "ledger.sqlite3"
+    verdicts: list[tuple[str, str | None]] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with sqlite3.connect(ledger) as conn:
+            verdicts = conn.execute("SELECT note_id, verdict FROM shown WHERE session=?", (session,)).fetchall()
+        if verdicts and all(v is not None for _, v in verdicts):
+            break
+        time.sleep(0.5)
+    assert ("example-app-use-uv", "ignored") in verdicts, verdicts
 
 
 def test_two_command_install_from_a_clone(tmp_path: Path) -> None:

@@ -31,4 +31,16 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
         )
         return output if output is not None else {}
 
-    return [Route("/v1/hook/{event}", endpoint(hook_route), methods=["POST"])]
+    async def turn_ended_route(request: Request) -> Any:
+        """A turn is over (the Stop hook, run as a process): judge the memories shown in it, in a thread."""
+        data = await read_json(request)
+        session, transcript = data.get("session"), data.get("transcript")
+        if not isinstance(session, str) or not isinstance(transcript, str):
+            raise BadRequest("`session` and `transcript` must be strings")
+        backend.turn_ended(session, transcript)
+        return {"judging": True}
+
+    return [
+        Route("/v1/hook/{event}", endpoint(hook_route), methods=["POST"]),
+        Route("/v1/turn-ended", endpoint(turn_ended_route), methods=["POST"]),
+    ]
