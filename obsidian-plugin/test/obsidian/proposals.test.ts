@@ -123,3 +123,62 @@ describe("memem's event log", () => {
         expect(loaded.storage.files[NEWER]).toContain("reviewed:");
     });
 });
+
+describe("reading a proposal's properties", () => {
+    const base = { proposal: "merge", key: " k1 ", status: "open", ids: ["a", "b"], targets: ["[[A]]", "", "[[B]]"], reason: "near-duplicate", evidence: "close" };
+    it("keeps what it can use and drops the rest", () => {
+        const p = proposalFromFrontmatter("memem/proposals/k1.md", base)!;
+        expect([p.key, p.reason, p.evidence, p.targets, p.ids]).toEqual(["k1", "near-duplicate", "close", ["A", "B"], ["a", "b"]]);
+        const odd = proposalFromFrontmatter("memem/proposals/k1.md", { ...base, reason: 3, evidence: ["x"], ids: 7, targets: null })!;
+        expect([odd.reason, odd.evidence, odd.ids, odd.targets]).toEqual(["", "", ["7"], []]);
+        expect(proposalFromFrontmatter("memem/proposals/k1.md", { ...base, key: 12 })).toBeNull();
+        expect(proposalFromFrontmatter("memem/proposals/k1.md", { ...base, status: undefined })?.key).toBe("k1"); // open by default
+        expect(isProposalPath("memem/proposalsx.md")).toBe(false);
+    });
+});
+
+describe("the proposal cards' controls", () => {
+    it("offer Accept as the primary action and Reject beside it; only a, x and Delete on the card act", async () => {
+        const decided: Record<string, unknown>[] = [];
+        const loaded = await loadPlugin({ files: FILES, daemon: { "/v1/op/proposal_decide": (body) => (decided.push(body), {}) } });
+        const pane = await openPane(loaded.plugin, REVIEW_VIEW);
+        const card = pane.querySelector<HTMLElement>(`.memem-proposal[data-key="stale-0a1b2c3d4e"]`)!;
+        const [accept, reject] = [...card.querySelectorAll<HTMLButtonElement>("button")];
+        expect([accept.textContent, accept.classList.contains("mod-cta"), reject.textContent, reject.classList.contains("mod-cta")]).toEqual([
+            "Accept",
+            true,
+            "Reject",
+            false,
+        ]);
+        expect(accept.getAttribute("aria-label")).toContain("(a)");
+        expect(reject.getAttribute("aria-label")).toContain("(x)");
+        card.dispatchEvent(new KeyboardEvent("keydown", { key: "q", bubbles: true, cancelable: true }));
+        reject.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true, cancelable: true })); // a key on a button is the button's
+        await settle();
+        expect(decided).toEqual([]);
+        card.dispatchEvent(new KeyboardEvent("keydown", { key: "Delete", bubbles: true, cancelable: true }));
+        await settle();
+        expect(decided).toEqual([{ key: "stale-0a1b2c3d4e", decision: "reject" }]);
+        reject.click(); // the card is gone; a click on its old button decides nothing twice
+        await settle();
+        const merge = pane.querySelector<HTMLElement>(`.memem-proposal[data-key="merge-3f2a9c1b01"]`)!;
+        [...merge.querySelectorAll<HTMLButtonElement>("button")][1].click();
+        await settle();
+        expect(decided.at(-1)).toEqual({ key: "merge-3f2a9c1b01", decision: "reject" });
+    });
+
+    it("hides a card while the daemon decides", async () => {
+        let release: () => void = () => undefined;
+        const loaded = await loadPlugin({
+            files: FILES,
+            daemon: { "/v1/op/proposal_decide": () => new Promise((resolve) => (release = () => resolve({}))) },
+        });
+        const pane = await openPane(loaded.plugin, REVIEW_VIEW);
+        const card = pane.querySelector<HTMLElement>(`.memem-proposal[data-key="merge-3f2a9c1b01"]`)!;
+        card.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true, cancelable: true }));
+        await settle();
+        expect(texts(pane, ".memem-proposals h5")).toEqual(["Proposals (1)"]);
+        release();
+        await settle();
+    });
+});

@@ -140,3 +140,62 @@ describe("vault memories", () => {
         expect(set.targets(set.byPath(UV)!, "related").map((m) => m.path)).toEqual([NEWER]);
     });
 });
+
+describe("consolidation's proposals beside the memories", () => {
+    const note = (key: string, status = "open") =>
+        `---\nproposal: stale\nkey: ${key}\nstatus: ${status}\nids:\n  - a\ntargets:\n  - "[[A]]"\nevidence: e\n---\n\nA proposal.\n`;
+    const changes: string[][] = [];
+    const listen = () => {
+        changes.splice(0);
+        vault.index.subscribe((change) => changes.push(change.paths));
+    };
+
+    it("are read at start, kept sorted by file, and only from memem/proposals", async () => {
+        await app.vault.create("memem/proposals/z-last.md", note("z-last"));
+        await app.vault.create("memem/proposals/a-first.md", note("a-first"));
+        await app.vault.create("memem/memories/not-a-proposal.md", note("inside-memories"));
+        await settle();
+        vault.rebuild();
+        expect(vault.proposals().map((p) => p.key)).toEqual(["a-first", "z-last"]);
+    });
+
+    it("follow each change, deletion and rename, and tell the panes", async () => {
+        listen();
+        const file = await app.vault.create("memem/proposals/k.md", note("k"));
+        await settle();
+        expect(vault.proposals().map((p) => p.key)).toEqual(["k"]);
+        expect(changes).toContainEqual(["memem/proposals/k.md"]);
+
+        changes.splice(0);
+        await app.vault.modify(file, note("k", "accepted"));
+        await settle();
+        expect(vault.proposals()).toEqual([]);
+        expect(changes).toContainEqual(["memem/proposals/k.md"]); // it left the list: panes redraw
+
+        changes.splice(0);
+        await app.vault.modify(file, note("k", "rejected"));
+        await settle();
+        expect(changes).not.toContainEqual(["memem/proposals/k.md"]); // decided before, decided now: nothing to redraw
+
+        await app.vault.modify(file, note("k"));
+        await settle();
+        changes.splice(0);
+        await app.vault.rename(file, "memem/proposals/k2.md");
+        await settle();
+        expect(vault.proposals().map((p) => p.path)).toEqual(["memem/proposals/k2.md"]);
+        expect(changes).toContainEqual(["memem/proposals/k.md", "memem/proposals/k2.md"]);
+
+        changes.splice(0);
+        await app.vault.trash(app.vault.getFileByPath("memem/proposals/k2.md")!, true);
+        await settle();
+        expect(vault.proposals()).toEqual([]);
+        expect(changes).toContainEqual(["memem/proposals/k2.md"]);
+    });
+
+    it("a plain note's change wakes no pane", async () => {
+        listen();
+        await app.vault.modify(app.vault.getFileByPath("notes/Plain.md")!, "# Just a note, edited\n");
+        await settle();
+        expect(changes).toEqual([]);
+    });
+});
