@@ -186,7 +186,11 @@ def claude_projects_dir() -> Path:
 
 def load_or_create_token(home: Path) -> str:
     """The per-install secret that loopback clients present. Created once, mode 0600."""
-    path = home / "token"
+    return load_or_create_secret(home / "token")
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The random secret kept in `path`, created once with mode 0600 in a 0700 folder."""
     try:
         token = path.read_text(encoding="utf-8").strip()
         if token:
@@ -195,8 +199,8 @@ def load_or_create_token(home: Path) -> str:
         pass
     import secrets
 
-    private_dir(home)
-    temp = home / f".token-{secrets.token_hex(6)}"
+    private_dir(path.parent)
+    temp = path.parent / f".{path.name}-{secrets.token_hex(6)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(secrets.token_urlsafe(32) + "\n")

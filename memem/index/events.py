@@ -18,15 +18,14 @@ import contextlib
 import contextvars
 import hashlib
 import secrets
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from memem.config import private_dir, private_file
 from memem.errors import Conflict, NotFound
+from memem.index.state_db import private_db
 from memem.vault import writer
 
 SCHEMA = """
@@ -79,13 +78,9 @@ class Batch:
 
 class EventLog:
     def __init__(self, path: Path) -> None:
-        private_dir(path.parent)
-        private_file(path)
         self.path = path
         self._lock = threading.Lock()
-        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.executescript(SCHEMA)
+        self.conn = private_db(path, SCHEMA)
 
     def close(self) -> None:
         self.conn.close()
@@ -121,6 +116,20 @@ class EventLog:
     def changed(self, path: str, note_id: str | None, before: str, after: str) -> None:
         if before != after:
             self._append(path, note_id, before, after)
+
+    def update(self, vault: Path, path: str, note_id: str | None, change: Callable[[str], str]) -> None:
+        """`writer.update` of the note at `path` (vault-relative), with the change logged: the text it
+        replaced and the text written (the last call of `change` is the one that was written)."""
+        seen: list[tuple[str, str]] = []
+
+        def recorded(text: str) -> str:
+            edited = change(text)
+            seen.append((text, edited))
+            return edited
+
+        writer.update(vault / path, recorded)
+        if seen:
+            self.changed(path, note_id, *seen[-1])
 
     def removed(self, path: str, note_id: str | None, before: str) -> None:
         """A note moved to the trash (a review's reject): undo puts it back."""

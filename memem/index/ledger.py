@@ -12,14 +12,13 @@ A **held-out** row is a memory recall would have shown on a prompt where the sli
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from memem.config import private_dir, private_file
+from memem.index.state_db import private_db
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS shown (
@@ -70,16 +69,9 @@ class Record:
 
 class RecallLedger:
     def __init__(self, path: Path) -> None:
-        private_dir(path.parent)
-        private_file(path)
         self._lock = threading.Lock()
-        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.executescript(SCHEMA)
-        have = {row[1] for row in self.conn.execute("PRAGMA table_info(shown)")}
-        for name, kind in COLUMNS.items():
-            if name not in have:  # a ledger from before verdicts: grows the columns, keeps its rows
-                self.conn.execute(f"ALTER TABLE shown ADD COLUMN {name} {kind}")
+        # A ledger from before verdicts grows their columns and keeps its rows.
+        self.conn = private_db(path, SCHEMA, "shown", COLUMNS)
         self.conn.execute("CREATE INDEX IF NOT EXISTS shown_pending ON shown (session, verdict)")
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from memem.index.scope import Scope
+from memem.index.scope import Scope, hidden_clauses
 
 TYPE_CHECKING = False  # see memem.hooks.events: `typing` is kept off the hook's path
 if TYPE_CHECKING:
@@ -55,9 +55,9 @@ def keyword_rows(
 
 
 def hidden_sql(hidden: tuple[str, ...], alias: str = "n") -> tuple[str, list[str]]:
-    """`AND …` leaving out the notes under these path prefixes (team vaults that do not serve a project)."""
-    clauses = [f" AND substr({alias}.path, 1, {len(prefix)}) != ?" for prefix in hidden]
-    return "".join(clauses), list(hidden)
+    """`AND …` leaving out the notes under these path prefixes (team vaults that do not serve a project):
+    the scope rule's own clauses, for the queries that take a project rather than a `Scope`."""
+    return "".join(f" AND {c}" for c in hidden_clauses(hidden, f"{alias}.")), list(hidden)
 
 
 def pinned_rows(

@@ -20,6 +20,11 @@ GLOBAL = ""
 ARCHIVE_LAYER = 3
 
 
+def hidden_clauses(hidden: tuple[str, ...], col: str = "") -> list[str]:
+    """SQL conditions (one parameter each: the prefix) leaving out the notes under these path prefixes."""
+    return [f"substr({col}path, 1, {len(prefix)}) != ?" for prefix in hidden]
+
+
 class Scope:
     """A value: `project` None means every project, unless `global_only` (then only global notes)."""
 
@@ -66,9 +71,8 @@ class Scope:
             clauses.append(f"{col}status = 'active'")
         if not self.include_archive:
             clauses.append(f"{col}layer != {ARCHIVE_LAYER}")
-        for prefix in self.hidden:
-            clauses.append(f"substr({col}path, 1, {len(prefix)}) != ?")
-            params.append(prefix)
+        clauses += hidden_clauses(self.hidden, col)
+        params += self.hidden
         return " AND ".join(clauses) or "1", params
 
     def vector_where(self) -> dict[str, Any] | None:

@@ -280,26 +280,20 @@ class MemoryService:
         what the person added meanwhile.
         """
         self._check_writable(row)
-        path = self.paths.vault / row.path
-        seen: list[tuple[str, str]] = []
 
         def apply(text: str) -> str:
             parts = frontmatter.split(text)
             current = frontmatter.load(parts.yaml_text) if parts.yaml_text is not None else {}
-            edited = frontmatter.edit_keys(text, change(current))
-            seen.append((text, edited))  # the last call is the one that was written
-            return edited
+            return frontmatter.edit_keys(text, change(current))
 
         try:
-            writer.update(path, apply)
+            self.events.update(self.paths.vault, row.path, row.id, apply)
         except writer.NoteVanished:
             raise NotFound(f"{row.path} was moved or deleted while editing; try again") from None
         except writer.WriteConflict as exc:
             raise Refused(f"{exc}: try again in a moment") from None
         except frontmatter.FrontmatterError as exc:
             raise Refused(f"{row.path} has properties memem cannot read ({exc}); fix it in Obsidian first") from None
-        if seen:
-            self.events.changed(row.path, row.id, *seen[-1])
         self.store.sync_paths([row.path])
 
     def deprecate(self, ref: str, successor: str | None = None, reason: str | None = None) -> Deprecation:

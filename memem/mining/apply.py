@@ -59,7 +59,6 @@ def similar(service: MemoryService, texts: list[str], project: str | None, k: in
 def _fold_in(service: MemoryService, target_id: str, merged: str | None, session_id: str | None) -> str:
     """Update an existing memory with what was mined again; rewrite its text only if no person has touched it."""
     row = service.resolve(target_id)
-    path = service.paths.vault / row.path
 
     def change(text: str) -> str:
         note = parse_note(row.path, text.encode())
@@ -78,19 +77,10 @@ def _fold_in(service: MemoryService, target_id: str, merged: str | None, session
             edited = edited[: len(edited) - len(parts.body)] + "\n" + merged.strip() + "\n"
         return edited
 
-    seen: list[tuple[str, str]] = []
-
-    def recorded(text: str) -> str:
-        edited = change(text)
-        seen.append((text, edited))
-        return edited
-
     try:
-        writer.update(path, recorded)
+        service.events.update(service.paths.vault, row.path, row.id, change)
     except writer.NoteVanished:
         raise Refused(f"{row.path} was moved or deleted meanwhile") from None
-    if seen:
-        service.events.changed(row.path, row.id, *seen[-1])
     service.store.sync_paths([row.path])
     return row.id
 

@@ -12,13 +12,13 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from memem.config import private_dir, private_file
+from memem.config import private_dir
+from memem.index.state_db import private_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -80,15 +80,8 @@ class MiningState:
     def __init__(self, home: Path) -> None:
         self.folder = home / "mining"
         private_dir(self.folder / "locks")
-        self.db = sqlite3.connect(
-            private_file(self.folder / "state.sqlite3"), timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}
-        for column, kind in _COLUMNS.items():
-            if column not in have:  # state written by an earlier memem
-                self.db.execute(f"ALTER TABLE sessions ADD COLUMN {column} {kind}")
+        # State written by an earlier memem grows the newer columns.
+        self.db = private_db(self.folder / "state.sqlite3", _SCHEMA, "sessions", _COLUMNS)
 
     def close(self) -> None:
         self.db.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,11 +144,6 @@ def replies(records: Sequence[dict[str, Any]]) -> list[tuple[str, Reply]]:
             elif block.get("type") == "tool_use":
                 found[-1][2].append(f"{block.get('name')} {json.dumps(block.get('input'), ensure_ascii=False)}")
     return [(prompt, Reply("\n".join(text), "\n".join(actions))) for prompt, text, actions in found]
-
-
-def judge_all(memories: Iterable[tuple[str, str]], reply: Reply) -> dict[str, Verdict]:
-    """id -> verdict for each (id, text) shown before this reply."""
-    return {note_id: judge(text, reply) for note_id, text in memories}
 
 
 def score_turns(

@@ -92,16 +92,15 @@ def _allowed(row: Row | None, q: Query) -> bool:
     return row is not None and q.scope.admits(row.project, row.status, row.layer, row.path)
 
 
-def _pinned(store: IndexStore, q: Query) -> list[Row]:
-    """Layer-0 notes of the query's project: always shown, most important and newest first, capped."""
-    if not q.project:
-        return []
-    return store.catalog.pinned(q.project, q.hidden or hidden_prefixes(store.paths.vault, q.project))
+def _pinned(store: IndexStore, project: str | None, hidden: tuple[str, ...]) -> list[Row]:
+    """Layer-0 notes of the project (none of a team vault hidden from it): always shown, most important
+    and newest first, capped."""
+    return store.catalog.pinned(project, hidden) if project else []
 
 
 def pinned_hits(store: IndexStore, project: str | None) -> list[Hit]:
     """The project's pinned notes as hits, for priming a session."""
-    rows = _pinned(store, Query("pinned", project=project)) if project else []
+    rows = _pinned(store, project, hidden_prefixes(store.paths.vault, project))
     bodies = store.catalog.bodies([r.uid for r in rows])
     return [
         Hit(r, 1.0, ("pinned: layer 0 of this project",), {}, True, snippet=snippet(bodies.get(r.uid, ""), r.title))
@@ -112,8 +111,9 @@ def pinned_hits(store: IndexStore, project: str | None) -> list[Hit]:
 def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hit]:
     """Pinned notes first (if any), then up to `q.limit` ranked hits."""
     today = today or dt.date.today()
-    if q.project and not q.hidden:
-        q = replace(q, hidden=hidden_prefixes(store.paths.vault, q.project))
+    hidden = q.hidden or hidden_prefixes(store.paths.vault, q.project)  # read once, for every step below
+    if hidden != q.hidden:
+        q = replace(q, hidden=hidden)
     text_hits = candidates.fulltext(store, q) if q.mode in ("hybrid", "fulltext") and q.text.strip() else []
     vector_hits = candidates.vector(store, q) if q.mode in ("hybrid", "vector") and q.text.strip() else []
     fused = fuse(text_hits, vector_hits) if q.mode == "hybrid" else normalise(text_hits or vector_hits)
@@ -122,7 +122,7 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
         for rank, (uid, raw) in enumerate(listed, 1):
             signals.setdefault(uid, {})[name] = {"rank": rank, label: round(float(raw), 4)}
 
-    pinned_rows = _pinned(store, q)
+    pinned_rows = _pinned(store, q.project, hidden)
     pinned_ids = {r.uid for r in pinned_rows}
     rows: dict[int, Row] = store.catalog.by_uid(fused)
     records = store.ledger.records(r.id for r in rows.values())  # how each was used when shown before

@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import hmac
 import logging
-import os
-import secrets
 import shutil
 import signal
 import socket
@@ -25,7 +23,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from memem.config import private_dir
+from memem.config import load_or_create_secret, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -73,20 +71,7 @@ def start_chroma(path: Path, port: int, log_file: Path | None = None) -> subproc
 
 def load_or_create_token(path: Path, given: str | None) -> str:
     """The given token, else the one kept beside the data (created once, mode 0600)."""
-    if given:
-        return given
-    file = path / TOKEN_FILE
-    try:
-        kept = file.read_text(encoding="utf-8").strip()
-        if kept:
-            return kept
-    except FileNotFoundError:
-        pass
-    private_dir(path)
-    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secrets.token_urlsafe(32) + "\n")
-    return file.read_text(encoding="utf-8").strip()
+    return given or load_or_create_secret(path / TOKEN_FILE)
 
 
 def token_gate(upstream: str, token: str) -> Any:
