@@ -49,6 +49,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("MEMEM_MINER_PRICES", "`in,out` USD per million tokens, for cost logs and estimates", "the model's"),
     Setting("MEMEM_MINER_CONCURRENCY", "how many sessions are mined at once, across all sessions", "2"),
     Setting("MEMEM_CLAUDE", "the Claude Code executable headless mining runs (else `claude` on PATH)"),
+    Setting(
+        "MEMEM_JUDGE",
+        "`model`: consolidation and the usefulness ledger ask the miner's model too (when mining has one); "
+        "`rules`: they use their rules only",
+        "model",
+    ),
     Setting("MEMEM_IMPORT_ROOTS", "more folders `memory_import` may read, separated by `:`"),
     Setting(
         "MEMEM_CHROMA_URL",
@@ -102,7 +108,7 @@ class Settings:
 
     __slots__ = (
         "chroma_role", "chroma_token", "chroma_url", "claude", "consolidate", "default_vault", "embedder", "holdout",
-        "home", "hooks_disabled", "import_roots", "miner", "miner_concurrency", "miner_model", "miner_prices",
+        "home", "hooks_disabled", "import_roots", "judge", "miner", "miner_concurrency", "miner_model", "miner_prices",
         "model_dir", "pending_runtime", "project", "reranker", "spawn_fd", "team_sync", "vault",
     )  # fmt: skip
 
@@ -120,6 +126,7 @@ class Settings:
         concurrency = (env.get("MEMEM_MINER_CONCURRENCY") or "").strip()
         self.miner_concurrency = max(1, int(concurrency)) if concurrency.isdigit() else 2
         self.claude: str | None = env.get("MEMEM_CLAUDE") or None
+        self.judge = "rules" if (env.get("MEMEM_JUDGE") or "").strip().lower() == "rules" else "model"
         roots = env.get("MEMEM_IMPORT_ROOTS") or ""
         self.import_roots = tuple(Path(p).expanduser() for p in roots.split(os.pathsep) if p.strip())
         self.chroma_url: str | None = (env.get("MEMEM_CHROMA_URL") or "").strip() or None

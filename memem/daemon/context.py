@@ -12,6 +12,7 @@ from memem.hooks.events import log as hook_log
 from memem.index.ledger import prompt_hash
 from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
+from memem.mining.judging import judging_model
 from memem.mining.transcript import clean
 from memem.mining.transcript_search import TranscriptSearch
 from memem.mining.usefulness import score_turns
@@ -56,8 +57,13 @@ def recall_for_prompt(
     return injected
 
 
+_judging = threading.Lock()
+"""One judging at a time: two Stops close together must not ask the model twice about the same rows."""
+
+
 def score_session(store: IndexStore, transcript: str | None, session: str | None) -> None:
-    """At Stop: judge the memories shown in this session's finished turns (in a thread: Stop returns at once)."""
+    """At Stop: judge the memories shown in this session's finished turns, by the miner's model when
+    there is one (in a thread: Stop returns at once)."""
     if not session or not transcript or not transcript.endswith(".jsonl") or not Path(transcript).is_file():
         return  # (only a Claude Code transcript is read: the request names a path)
 
@@ -68,7 +74,9 @@ def score_session(store: IndexStore, transcript: str | None, session: str | None
 
     def run() -> None:
         try:
-            score_turns(store.ledger, texts, Path(transcript), session)
+            with _judging:
+                model, _ = judging_model()
+                score_turns(store.ledger, texts, Path(transcript), session, model)
         except Exception:  # a transcript memem cannot read costs its verdicts, never the daemon
             logging.getLogger(__name__).exception("could not judge the memories shown in %s", transcript)
 

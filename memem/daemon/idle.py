@@ -15,6 +15,21 @@ from memem.sync.loop import SyncLoop
 
 log = logging.getLogger(__name__)
 
+
+def consolidator(service: MemoryService, with_model: bool = True) -> Consolidator:
+    """A consolidation pass judged by the miner's model when there is one (else by the rules alone)."""
+    if not with_model:
+        return Consolidator(service)
+    from memem.mining.judging import judging_model
+    from memem.mining.pair_review import ModelPairJudge
+
+    model, why = judging_model()
+    if model is None:
+        log.info("consolidation without a model: %s", why)
+        return Consolidator(service)
+    return Consolidator(service, judge=ModelPairJudge(model))
+
+
 QUIET = 600.0
 """Seconds without an applied file event before the daemon counts as idle."""
 
@@ -54,9 +69,12 @@ class IdleWork:
         return idle and now - self.last_run() >= self.every
 
     def run_once(self) -> None:
-        report = Consolidator(self.service).run()
+        report = consolidator(self.service).run()
         self.stamp.write_text(f"{time.time()}\n", encoding="utf-8")
-        log.info("consolidated: %d folded, %d proposed", len(report.applied), len(report.proposed))
+        log.info(
+            "consolidated: %d folded, %d proposed (judged by %s: %d of %d pairs answered)",
+            len(report.applied), len(report.proposed), report.judge, report.answered, report.asked,
+        )  # fmt: skip
 
     def _run(self) -> None:
         while not self._stop.wait(self.check):

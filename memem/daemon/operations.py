@@ -138,9 +138,9 @@ def _canaries(ctx: OpContext) -> Any:
 
 
 def _consolidate(ctx: OpContext, a: Args) -> Any:
-    from memem.memory.consolidate import Consolidator
+    from memem.daemon.idle import consolidator
 
-    return Consolidator(ctx.service).run(apply_safe=a.flag("apply_safe", True))
+    return consolidator(ctx.service, with_model=a.flag("model", True)).run(apply_safe=a.flag("apply_safe", True))
 
 
 def _proposals(ctx: OpContext, a: Args) -> Any:

@@ -37,6 +37,7 @@ from memem.index.embeddings import EmbedderChoice, load_embedder
 from memem.index.ledger import RecallLedger
 from memem.index.shared import SharedConfig, SharedIndex, SharedUnavailable
 from memem.index.vectors import VectorStore
+from memem.index.verdicts import PairVerdicts
 from memem.settings import settings
 from memem.vault import writer
 from memem.vault.files import FileRefused, read_bounded
@@ -134,6 +135,8 @@ class IndexStore:
         """The team vaults' vectors on a Chroma server (`memem.index.shared`); None: they are kept here."""
         self.ledger = RecallLedger(paths.state / "ledger.sqlite3")
         """What recall showed, when (`index/ledger.py`): memem's state, not the notes'."""
+        self.verdicts = PairVerdicts(paths.state / "verdicts.sqlite3")
+        """A model's answers about pairs of notes (`index/verdicts.py`), for consolidation."""
         self.lock = threading.RLock()  # guards the graph
         self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread
         self._check_model()
@@ -143,6 +146,7 @@ class IndexStore:
     def close(self) -> None:
         self.catalog.close()
         self.ledger.close()
+        self.verdicts.close()
 
     def roots(self) -> tuple[str, ...]:
         """The vault-relative folders whose notes are indexed: the person's memories, then each team

@@ -1,7 +1,7 @@
 """Consolidation: looking back over the whole vault for what should be folded, retired or linked.
 
 Memories are deduplicated one at a time as they are saved or mined; nothing else looks back. This
-pass does, with conservative rules that need no model:
+pass does. Its rules need no model:
 
 - **exact duplicates**: active notes of one scope whose text is the same once case, spacing and
   punctuation are set aside. When every copy but the one kept is an unreviewed mined note, folding
@@ -15,6 +15,14 @@ pass does, with conservative rules that need no model:
   `consistent_with`), the older one: a proposal to deprecate it, with the miner's evidence;
 - **stale**: an active note (not pinned, layer 0) older than STALE_DAYS that recall has not shown in
   STALE_DAYS, judged only once the recall ledger is that old (absence means nothing before).
+
+With a model (a `PairJudge`: the miner's backend, `memem.mining.pair_review`), the pairs of one
+scope that are about the same subject (cosine ≥ ASK_COSINE) are judged by it instead of by the
+cosine alone: duplicates become merge proposals, a note another refines, supersedes or contradicts
+becomes a proposal to deprecate it in favour of the one that holds, and "unrelated" answers the
+near-duplicate rule's false alarms. This finds what no rule can (a contradiction nobody linked);
+answers are kept (`index.verdicts`) so each pair of texts is asked about once. Offline, or when the
+model cannot be reached, only the rules run. A model's judgement is never applied by itself.
 
 Proposals are notes in `memem/proposals/` (outside the memories folder: nothing indexes them), so the
 person sees them in Obsidian and decides with `memem consolidate accept|reject KEY` (or the plugin).
@@ -33,11 +41,12 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from memem.errors import NotFound, Refused
 from memem.index.catalog import Row
 from memem.index.scope import Scope
+from memem.index.verdicts import StoredVerdict
 from memem.memory.service import MemoryService
 from memem.vault import frontmatter, writer
 from memem.vault.files import FileRefused, read_bounded
@@ -47,6 +56,11 @@ NEAR_COSINE = 0.88
 """Two notes this alike (MiniLM's scale) say the same thing in other words: in the synthetic vault of
 `tests/memory/test_consolidate.py`, hand-written paraphrases sit at 0.90–0.94 and different facts
 about the same service below 0.55."""
+ASK_COSINE = 0.6
+"""Pairs at least this alike are about the same subject: with a model, it is asked how they relate
+(a contradiction or a refinement reads alike, well below NEAR_COSINE)."""
+MAX_ASKED = 40
+"""Pairs one run asks the model about, the most alike first: the rest wait for the next run."""
 STALE_DAYS = 180
 MAX_STALE = 20
 """Stale proposals made per run: a backlog is worked through a few at a time, not dumped at once."""
@@ -74,16 +88,56 @@ class Proposal:
                 "evidence": self.evidence}  # fmt: skip
 
 
+RELATIONS = ("duplicate", "refines", "supersedes", "contradicts", "unrelated")
+
+
+@dataclass(frozen=True)
+class NoteText:
+    id: str
+    title: str
+    content: str
+    created: str | None
+
+
+@dataclass(frozen=True)
+class PairCase:
+    """Two notes of one scope about the same subject, the older first."""
+
+    first: NoteText
+    second: NoteText
+    cosine: float
+
+
+@dataclass(frozen=True)
+class PairVerdict:
+    """How two notes relate: `keep` is the one that should stay (0: first, 1: second, None: unclear)."""
+
+    relation: str
+    keep: int | None
+    evidence: str
+
+
+class PairJudge(Protocol):
+    """Asks a model about pairs of notes; answers by case index, only for the cases it answered."""
+
+    name: str
+
+    def __call__(self, cases: Sequence[PairCase]) -> dict[int, PairVerdict]: ...
+
+
 @dataclass
 class Report:
     applied: list[Proposal] = field(default_factory=list)  # provably safe, done
     proposed: list[Proposal] = field(default_factory=list)  # waiting for the person
     seconds: float = 0.0
+    judge: str = "rules"  # who judged the pairs: the rules, or a model backend
+    asked: int = 0  # pairs put to the model this run
+    answered: int = 0  # of those, answered
 
     def to_json(self) -> dict[str, Any]:
         return {
             "applied": [p.to_json() for p in self.applied], "proposed": [p.to_json() for p in self.proposed],
-            "seconds": round(self.seconds, 2),
+            "seconds": round(self.seconds, 2), "judge": self.judge, "asked": self.asked, "answered": self.answered,
         }  # fmt: skip
 
 
@@ -112,12 +166,27 @@ def _machine_owned(row: Row) -> bool:
     return row.source_type == "mined" and not row.reviewed
 
 
+def text_hash(title: str, body: str) -> str:
+    """The hash a model's answer about a note is kept under: its words, not its file (`index.verdicts`)."""
+    return hashlib.sha256(normalised(f"{title}\n{body}").encode()).hexdigest()[:20]
+
+
+Pair = tuple[int, int]
+"""Two notes by catalog uid, the smaller first."""
+_VERBS = {"refines": "says the same with more detail than", "supersedes": "replaces", "contradicts": "contradicts"}
+
+
 class Consolidator:
-    def __init__(self, service: MemoryService, today: dt.date | None = None, now: float | None = None) -> None:
+    def __init__(
+        self, service: MemoryService, today: dt.date | None = None, now: float | None = None,
+        judge: PairJudge | None = None,
+    ) -> None:  # fmt: skip
         self.service = service
         self.store = service.store
         self.today = today or dt.date.today()
         self.now = now if now is not None else time.time()
+        self.judge = judge
+        self.asked = self.answered = 0
 
     # --- finding ------------------------------------------------------------------------------------
     def active_rows(self) -> list[Row]:
@@ -127,11 +196,15 @@ class Consolidator:
     def find(self) -> list[Proposal]:
         rows = self.active_rows()
         bodies = self.store.catalog.bodies([r.uid for r in rows])
+        by_uid = {r.uid: r for r in rows}
         found: list[Proposal] = []
         exact = self._exact_duplicates(rows, bodies)
         found += exact
         in_exact = {i for p in exact for i in p.ids}
-        found += self._near_duplicates(rows, in_exact)
+        pairs = self._similar_pairs([r for r in rows if r.id not in in_exact])
+        verdicts = self._verdicts(pairs, by_uid, bodies)
+        found += self._near_duplicates(pairs, verdicts, by_uid)
+        found += self._judged(verdicts, by_uid)
         found += self._superseded(rows)
         found += self._contradicted(rows)
         found += self._stale(rows)
@@ -157,18 +230,11 @@ class Consolidator:
             proposals.append(Proposal("merge", ids, "duplicate", f"the same text in {len(group)} notes"))
         return proposals
 
-    def _near_duplicates(self, rows: Sequence[Row], skip: set[str]) -> list[Proposal]:
-        candidates = [r for r in rows if r.id not in skip]
+    def _similar_pairs(self, candidates: Sequence[Row]) -> dict[Pair, float]:
+        """Pairs of one scope at least ASK_COSINE alike (each note's nearest few), with their cosine."""
         by_uid = {r.uid: r for r in candidates}
         vectors = self.store.vectors.embeddings([r.uid for r in candidates])
-        parent: dict[int, int] = {}
-
-        def root(uid: int) -> int:
-            while parent.get(uid, uid) != uid:
-                uid = parent[uid]
-            return uid
-
-        best: dict[frozenset[int], float] = {}
+        pairs: dict[Pair, float] = {}
         for row in candidates:
             vector = vectors.get(row.uid)
             if vector is None:
@@ -178,21 +244,118 @@ class Consolidator:
                 other = by_uid.get(hit.uid)
                 if other is None or other.uid == row.uid or other.project != row.project:
                     continue
-                if hit.similarity >= NEAR_COSINE:
-                    pair = frozenset((row.uid, other.uid))
-                    best[pair] = max(best.get(pair, 0.0), hit.similarity)
-                    parent[root(row.uid)] = root(other.uid)
+                if hit.similarity >= ASK_COSINE:
+                    pair = (min(row.uid, other.uid), max(row.uid, other.uid))
+                    pairs[pair] = max(pairs.get(pair, 0.0), hit.similarity)
+        return pairs
+
+    def _settled(self) -> set[Pair]:
+        """Pairs a link already speaks for: the rules handle `supersedes` and `contradicts`, and
+        `consistent_with` is a person saying the two hold together."""
+        settled: set[Pair] = set()
+        with self.store.lock:
+            for edge in self.store.graph.edges():
+                if edge.kind in ("supersedes", "contradicts", "consistent_with") and isinstance(edge.target, int):
+                    settled.add((min(edge.source, edge.target), max(edge.source, edge.target)))
+        return settled
+
+    def _verdicts(
+        self, pairs: dict[Pair, float], by_uid: dict[int, Row], bodies: dict[int, str]
+    ) -> dict[Pair, PairVerdict]:
+        """What a model said of each pair: kept answers for texts asked about before, and (with a judge)
+        new answers for up to MAX_ASKED more, the most alike first."""
+        settled = self._settled()
+        older_first: dict[Pair, tuple[Row, Row]] = {}
+        hashes: dict[Pair, tuple[str, str]] = {}
+        for pair in pairs:
+            if pair in settled:
+                continue
+            a, b = sorted((by_uid[pair[0]], by_uid[pair[1]]), key=lambda r: (r.created or "", r.path))
+            ha, hb = text_hash(a.title, bodies.get(a.uid, "")), text_hash(b.title, bodies.get(b.uid, ""))
+            if ha != hb:
+                older_first[pair], hashes[pair] = (a, b), (ha, hb)
+        stored = self.store.verdicts.get(hashes.values())
+        verdicts: dict[Pair, PairVerdict] = {}
+        for pair, (ha, hb) in hashes.items():
+            kept = stored.get((ha, hb))
+            if kept is not None and kept.relation in RELATIONS:
+                keep = 0 if kept.keep == ha else 1 if kept.keep == hb else None
+                verdicts[pair] = PairVerdict(kept.relation, keep, kept.evidence)
+        if self.judge is None:
+            return verdicts
+        ask = sorted((p for p in hashes if p not in verdicts), key=lambda p: -pairs[p])[:MAX_ASKED]
+
+        def text(row: Row) -> NoteText:
+            return NoteText(row.id, row.title, bodies.get(row.uid, ""), row.created)
+
+        cases = [PairCase(text(older_first[p][0]), text(older_first[p][1]), pairs[p]) for p in ask]
+        answers = self.judge(cases) if cases else {}
+        self.asked, self.answered = self.asked + len(cases), self.answered + len(answers)
+        keep_new = []
+        for index, verdict in answers.items():
+            if not 0 <= index < len(ask) or verdict.relation not in RELATIONS:
+                continue
+            pair = ask[index]
+            ha, hb = hashes[pair]
+            verdicts[pair] = verdict
+            kept_hash = ha if verdict.keep == 0 else hb if verdict.keep == 1 else None
+            keep_new.append(StoredVerdict(ha, hb, verdict.relation, kept_hash, verdict.evidence, self.judge.name))
+        self.store.verdicts.put(keep_new)
+        return verdicts
+
+    def _near_duplicates(
+        self, pairs: dict[Pair, float], verdicts: dict[Pair, PairVerdict], by_uid: dict[int, Row]
+    ) -> list[Proposal]:
+        """Clusters of notes saying the same thing: pairs a model called duplicates, and pairs nearly the
+        same direction it has not judged (the rule). A pair it judged otherwise is not a duplicate."""
+        parent: dict[int, int] = {}
+
+        def root(uid: int) -> int:
+            while parent.get(uid, uid) != uid:
+                uid = parent[uid]
+            return uid
+
+        linked: dict[Pair, float] = {}
+        for pair, cosine in pairs.items():
+            verdict = verdicts.get(pair)
+            if (verdict is None and cosine >= NEAR_COSINE) or (verdict is not None and verdict.relation == "duplicate"):
+                linked[pair] = cosine
+                parent[root(pair[0])] = root(pair[1])
         clusters: dict[int, list[Row]] = {}
-        for uid in {u for pair in best for u in pair}:
+        for uid in {u for pair in linked for u in pair}:
             clusters.setdefault(root(uid), []).append(by_uid[uid])
         proposals = []
         for members in clusters.values():
             ordered = sorted(members, key=_keeper_order)
             uids = {m.uid for m in members}
-            top = max(s for pair, s in best.items() if pair <= uids)
+            inside = [p for p in linked if set(p) <= uids]
+            top = max(linked[p] for p in inside)
+            said = [verdicts[p].evidence for p in inside if p in verdicts and verdicts[p].evidence]
+            if any(p in verdicts for p in inside):
+                reason = "judged-duplicate"
+                evidence = f"{len(members)} notes say the same thing, as the model judged" + (
+                    f": {said[0]}" if said else ""
+                )
+            else:
+                reason = "near-duplicate"
+                evidence = f"{len(members)} notes say the same thing in other words (cosine up to {top:.2f})"
+            proposals.append(Proposal("merge", tuple(m.id for m in ordered), reason, evidence))
+        return proposals
+
+    def _judged(self, verdicts: dict[Pair, PairVerdict], by_uid: dict[int, Row]) -> list[Proposal]:
+        """A note another refines, supersedes or contradicts: deprecate it in favour of the one that
+        holds (when the model could not tell, the newer one, as the rule for linked contradictions)."""
+        proposals = []
+        for pair, verdict in verdicts.items():
+            if verdict.relation not in ("refines", "supersedes", "contradicts"):
+                continue
+            older, newer = sorted((by_uid[pair[0]], by_uid[pair[1]]), key=lambda r: (r.created or "", r.path))
+            keeper, retired = (older, newer) if verdict.keep == 0 else (newer, older)
+            unclear = "" if verdict.keep is not None else " (the model could not tell which holds: the newer is kept)"
+            said = f": {verdict.evidence}" if verdict.evidence else ""
             proposals.append(Proposal(
-                "merge", tuple(m.id for m in ordered), "near-duplicate",
-                f"{len(members)} notes say the same thing in other words (cosine up to {top:.2f})",
+                "deprecate", (retired.id, keeper.id), f"judged-{verdict.relation}",
+                f"“{keeper.title}” {_VERBS[verdict.relation]} it, as the model judged{said}{unclear}",
             ))  # fmt: skip
         return proposals
 
@@ -304,6 +467,8 @@ class Consolidator:
             report.proposed.append(proposal)
         book.write_open(report.proposed, self.service, self.today)
         report.seconds = time.monotonic() - started
+        report.judge = self.judge.name if self.judge is not None else "rules"
+        report.asked, report.answered = self.asked, self.answered
         return report
 
 

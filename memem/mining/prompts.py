@@ -59,8 +59,15 @@ class PromptedExtractor:
     """Extraction and judging in terms of one question to a model: the two model backends (the SDK,
     headless Claude Code) differ only in how they ask (`_ask`) and sort its failures."""
 
+    name = "model"
+
     def _ask(self, system: str, prompt: str, schema: type[Answer]) -> Answer:
         raise NotImplementedError
+
+    def ask(self, system: str, prompt: str, schema: type[Answer]) -> Answer:
+        """One question, answered in `schema`: for the other judgements made with the miner's model
+        (consolidation's pairs, the usefulness ledger), failures sorted as extraction's are."""
+        return self._ask(system, prompt, schema)
 
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:
         return list(self._ask(EXTRACT_SYSTEM, extraction_prompt(conversation, project), Lessons).lessons)

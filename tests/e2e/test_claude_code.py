@@ -68,6 +68,12 @@ def responder(body: dict[str, Any]) -> dict[str, Any]:
     """Claude Code's agent: load memory_save with ToolSearch, call it, then answer. The miner: one lesson."""
     if not body.get("stream"):
         schema = json.dumps(body.get("output_config", {}))
+        question = str(body["messages"][0]["content"])
+        if question.startswith("<turns>"):  # the usefulness ledger, at Stop: was the shown memory of use?
+            asked = json.loads(question.removeprefix("<turns>\n").removesuffix("\n</turns>"))
+            return {"text": json.dumps({"judgements": [
+                {"case": m["case"], "verdict": "ignored", "evidence": "The turn saved a note about deploy previews."}
+                for m in asked["memories"]]})}  # fmt: skip
         if "judgements" in schema:
             return {"text": json.dumps({"judgements": []})}
         return {"text": json.dumps({"lessons": [MINED]})}
@@ -100,24 +106,27 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     }
     env.pop("CLAUDE_CONFIG_DIR", None)
-    memem = [sys.executable, "-P", "-m", "memem"]
-    subprocess.run([*memem, "init", str(vault)], env=env, check=True, capture_output=True)
-    subprocess.run([*memem, "mine", "--enable"], env=env, check=True, capture_output=True)
-    # The usual case: the daemon is up (the SessionStart hook starts it; here it is started first and
-    # waited for, so the first prompt is answered by full recall rather than the catalog fallback).
-    daemon = subprocess.Popen(
-        [*memem, "serve", "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        status = subprocess.run([*memem, "status", "--json"], env=env, capture_output=True, text=True)
-        if status.returncode == 0 and json.loads(status.stdout)["daemon"].get("phase") == "watching":
-            break
-        time.sleep(0.5)
-    yield {"env": env, "home": home, "state": state, "vault": vault, "project": project}
-    daemon.terminate()
-    daemon.wait(30)
-    stop_vault_daemon(Paths(vault.resolve(), state))
+    # The stand-in API answers Claude Code, the miner and the daemon (which asks it about the ledger).
+    with StandIn(responder) as api:
+        env["ANTHROPIC_BASE_URL"] = api.url
+        memem = [sys.executable, "-P", "-m", "memem"]
+        subprocess.run([*memem, "init", str(vault)], env=env, check=True, capture_output=True)
+        subprocess.run([*memem, "mine", "--enable"], env=env, check=True, capture_output=True)
+        # The usual case: the daemon is up (the SessionStart hook starts it; here it is started first and
+        # waited for, so the first prompt is answered by full recall rather than the catalog fallback).
+        daemon = subprocess.Popen(
+            [*memem, "serve", "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status = subprocess.run([*memem, "status", "--json"], env=env, capture_output=True, text=True)
+            if status.returncode == 0 and json.loads(status.stdout)["daemon"].get("phase") == "watching":
+                break
+            time.sleep(0.5)
+        yield {"env": env, "home": home, "state": state, "vault": vault, "project": project, "api": api}
+        daemon.terminate()
+        daemon.wait(30)
+        stop_vault_daemon(Paths(vault.resolve(), state))
 
 
 def test_plugin_validates() -> None:
@@ -129,61 +138,65 @@ def test_plugin_validates() -> None:
 def test_one_turn_recall_save_and_mine(world: dict[str, Any]) -> None:
     env, vault = world["env"], world["vault"]
     prompt = "How should I install Python dependencies in example-app?"
-    with StandIn(responder) as api:
-        env = {**env, "ANTHROPIC_BASE_URL": api.url}
-        done = subprocess.run(
-            [str(CLAUDE), "--plugin-dir", str(REPO), "--allowedTools", SAVE, "-p", prompt],
-            cwd=world["project"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
-        assert done.returncode == 0, done.stderr
-        assert "saved that to memory" in done.stdout
+    api = world["api"]
+    done = subprocess.run(
+        [str(CLAUDE), "--plugin-dir", str(REPO), "--allowedTools", SAVE, "-p", prompt],
+        cwd=world["project"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "saved that to memory" in done.stdout
 
-        # 1. The hook's slice reached the model, with the vault's memory about Python installs.
-        agent_requests = [json.dumps(r) for r in api.requests if r.get("stream") and r.get("tools")]
-        hook_log = (world["state"] / "logs" / "hooks.log").read_text(errors="replace")
-        assert any("<memem-memory>" in r and "example-app-use-uv" in r for r in agent_requests), hook_log
+    # 1. The hook's slice reached the model, with the vault's memory about Python installs.
+    agent_requests = [json.dumps(r) for r in api.requests if r.get("stream") and r.get("tools")]
+    hook_log = (world["state"] / "logs" / "hooks.log").read_text(errors="replace")
+    assert any("<memem-memory>" in r and "example-app-use-uv" in r for r in agent_requests), hook_log
 
-        # 2. The model's memory_save ran through memem's MCP server: the note is in the vault and in search.
-        saved = list((vault / "memem" / "memories" / "example-app").glob("Deploy previews*.md"))
-        assert len(saved) == 1
-        note = parse_note("x.md", saved[0].read_bytes())
-        assert isinstance(note, Note) and note.project == "example-app" and note.source_type == "user"
-        found = subprocess.run(
-            [sys.executable, "-P", "-m", "memem", "search", "deploy previews pull request", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert json.loads(found.stdout)[0]["id"] == note.id
+    # 2. The model's memory_save ran through memem's MCP server: the note is in the vault and in search.
+    saved = list((vault / "memem" / "memories" / "example-app").glob("Deploy previews*.md"))
+    assert len(saved) == 1
+    note = parse_note("x.md", saved[0].read_bytes())
+    assert isinstance(note, Note) and note.project == "example-app" and note.source_type == "user"
+    found = subprocess.run(
+        [sys.executable, "-P", "-m", "memem", "search", "deploy previews pull request", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(found.stdout)[0]["id"] == note.id
 
-        # 3. After the turn, the Stop hook mined the transcript Claude Code wrote (while the API still answers).
-        transcripts = list((world["home"] / ".claude" / "projects").glob("*/*.jsonl"))
-        assert len(transcripts) == 1
-        session = transcripts[0].stem
-        mined = wait_for_mined(vault, session, 120)
-        assert mined, "\n".join(p.read_text(errors="replace") for p in world["state"].rglob("*.log"))
-        assert mined[0].title == MINED["title"] and mined[0].project == "example-app" and mined[0].reviewed is None
-        miner_requests = [r for r in api.requests if not r.get("stream")]
-        assert miner_requests and "<transcript>" in json.dumps(miner_requests[0])
-        assert "memem-memory" not in json.dumps(miner_requests[0])  # the injected slice was stripped before mining
+    # 3. After the turn, the Stop hook mined the transcript Claude Code wrote (while the API still answers).
+    transcripts = list((world["home"] / ".claude" / "projects").glob("*/*.jsonl"))
+    assert len(transcripts) == 1
+    session = transcripts[0].stem
+    mined = wait_for_mined(vault, session, 120)
+    assert mined, "\n".join(p.read_text(errors="replace") for p in world["state"].rglob("*.log"))
+    assert mined[0].title == MINED["title"] and mined[0].project == "example-app" and mined[0].reviewed is None
+    miner_requests = [r for r in api.requests if not r.get("stream") and "<transcript>" in json.dumps(r)]
+    assert miner_requests and "<transcript>" in json.dumps(miner_requests[0])
+    assert "memem-memory" not in json.dumps(miner_requests[0])  # the injected slice was stripped before mining
 
     # 4. The usefulness ledger: the memory shown before the prompt, judged at Stop by what the agent did
-    # (it saved a note about deploy previews and answered "Noted": nothing of uv in its reply or calls).
+    # (it saved a note about deploy previews and answered "Noted": nothing of uv in its reply or calls),
+    # by the miner's model (the daemon asked it, with the shown memory and the turn), named as the judge.
     ledger = Paths(vault.resolve(), world["state"]).state / "ledger.sqlite3"
-    verdicts: list[tuple[str, str | None]] = []
+    verdicts: list[tuple[str, str | None, str | None]] = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with sqlite3.connect(ledger) as conn:
-            verdicts = conn.execute("SELECT note_id, verdict FROM shown WHERE session=?", (session,)).fetchall()
-        if verdicts and all(v is not None for _, v in verdicts):
+            verdicts = conn.execute(
+                "SELECT note_id, verdict, evidence FROM shown WHERE session=?", (session,)
+            ).fetchall()
+        if verdicts and all(v is not None for _, v, _ in verdicts):
             break
         time.sleep(0.5)
-    assert ("example-app-use-uv", "ignored") in verdicts, verdicts
+    assert ("example-app-use-uv", "ignored", "claude: The turn saved a note about deploy previews.") in verdicts
+    (question,) = [json.dumps(r) for r in api.requests if str(r["messages"][0]["content"]).startswith("<turns>")]
+    assert "uv" in question and "saved that to memory" in question and "memory_save" in question
 
 
 def test_two_command_install_from_a_clone(tmp_path: Path) -> None:

@@ -59,10 +59,13 @@ class FakeAnthropic:
         lessons: Callable[[str], list[dict[str, Any]]],
         judge: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
         fail: Callable[[dict[str, Any]], Failure] | None = None,
+        answer: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
     ) -> None:
         self.lessons = lessons
         self.judge = judge or (lambda pairs: [])
         self.fail = fail or (lambda body: None)
+        self.answer = answer or (lambda body: None)
+        """Any other question (the usefulness ledger's): its structured answer, or None for the usual."""
         self.requests: list[dict[str, Any]] = []
 
     @staticmethod
@@ -83,6 +86,9 @@ class FakeAnthropic:
         assert "sk-ant-test" in (request.headers.get("authorization", "") + request.headers.get("x-api-key", ""))
         schema = json.dumps(body["output_config"]["format"]["schema"])
         text = body["messages"][0]["content"]
+        other = self.answer(body)
+        if other is not None:
+            return httpx2.Response(200, json=message(other))
         if "judgements" in schema:
             pairs = json.loads(text.removeprefix("<pairs>\n").removesuffix("\n</pairs>"))
             return httpx2.Response(200, json=message({"judgements": self.judge(pairs)}))

@@ -15,19 +15,25 @@ from typing import Any
 
 import pytest
 
+from memem.daemon.idle import consolidator
 from memem.memory.service import MemoryService
 from memem.mining.backends import LocalBackend
 from memem.mining.choose import choose_extractor
 from memem.mining.extract_headless import HeadlessExtractor
 from memem.mining.failures import AnswerUnusable, ModelUnavailable
+from memem.mining.judging import judging_model
 from memem.mining.miner import mine_transcript
 from memem.mining.state import MiningState
+from memem.mining.transcript import read_records
+from memem.mining.usefulness import replies, score_turns
+from memem.testing import write_note
 from memem.vault.note import Note, parse_note
 from tests.e2e.standin import StandIn
 from tests.mining.test_model_path import RULES, rule_lessons, write_session
-from tests.paths import REPO
+from tests.paths import REPO, TRANSCRIPTS
 
 pytestmark = pytest.mark.slow
+COVERAGE = TRANSCRIPTS / "DRMacIver__claude-reliability__coverage-test-fix.jsonl"
 CLAUDE = REPO / "tests" / "e2e" / "node_modules" / ".bin" / "claude"
 OAUTH = {"claudeAiOauth": {"accessToken": "sk-ant-oat01-stand-in", "refreshToken": "sk-ant-ort01-stand-in",
                            "expiresAt": 4102444800000, "scopes": ["user:inference", "user:profile"],
@@ -124,3 +130,53 @@ def test_not_signed_in_says_how_to_sign_in(api: StandIn, monkeypatch: pytest.Mon
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(ModelUnavailable, match="not signed in"):
         choose_extractor().extract("### Person:\nRULE-1: Always run alembic before the api.", "shop")
+
+
+def fenced(body: dict[str, Any], tag: str) -> Any:
+    """The JSON a question carries between <tag> and </tag>, or None."""
+    text = json.dumps(body["messages"])
+    if f"<{tag}>" not in text:
+        return None
+    return json.loads(json.loads(f'"{text.split(f"<{tag}>")[1].split(f"</{tag}>")[0]}"'))
+
+
+def test_consolidation_and_the_ledger_ask_claude_code_too(
+    signed_in: Path, api: StandIn, service: MemoryService, fresh_vault: Path
+) -> None:
+    """Without a key, the judgements beyond mining go through the same headless backend."""
+
+    def judging(body: dict[str, Any]) -> dict[str, Any]:
+        pairs, turns = fenced(body, "pairs"), fenced(body, "turns")
+        if pairs is not None:
+            return answer({"judgements": [{"pair": p["pair"], "relation": "contradicts", "keep": "second",
+                                           "evidence": "30 s against 5 s"} for p in pairs]})  # fmt: skip
+        if turns is not None:
+            return answer({"judgements": [{"case": m["case"], "verdict": "used", "evidence": "it followed it"}
+                                          for m in turns["memories"]]})  # fmt: skip
+        return {"text": "ok"}
+
+    api.responder = judging  # type: ignore[attr-defined]
+    write_note(fresh_vault, "Timeout 30", "The HTTP client's request timeout is 30 seconds.", id="t-old",
+               project="shop", created="2026-10-01")  # fmt: skip
+    write_note(fresh_vault, "Timeout 5", "The HTTP client's request timeout is 5 seconds since the gateway change.",
+               id="t-new", project="shop", created="2026-11-25")  # fmt: skip
+    service.store.reconcile()
+    report = consolidator(service).run()
+    assert report.judge == "claude-code" and (report.asked, report.answered) == (1, 1)
+    (proposal,) = report.proposed
+    assert (proposal.reason, proposal.ids) == ("judged-contradicts", ("t-old", "t-new"))
+
+    prompt, _ = replies(read_records(COVERAGE)[0])[0]
+    service.store.ledger.shown(["t-old"], "shop", "s-1", prompt)
+    model, name = judging_model()
+    assert name == "claude-code"
+
+    def texts(ids: list[str]) -> dict[str, str]:
+        return {i: "The HTTP client's request timeout is 30 seconds." for i in ids}
+
+    assert score_turns(service.store.ledger, texts, COVERAGE, "s-1", model) == 1
+    (record,) = service.store.ledger.conn.execute("SELECT verdict, evidence FROM shown WHERE session='s-1'")
+    assert record == ("used", "claude-code: it followed it")
+    questions = [r for r in api.requests if structured(r)]
+    assert len(questions) == 2 and all("Bash" not in json.dumps(r["tools"]) for r in questions)
+    assert not signed_in.exists()  # no hook of the person's fired

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,10 +18,21 @@ from memem.index.health import health
 from memem.index.ledger import FLAG_AFTER, PRIOR, Record
 from memem.index.store import IndexStore
 from memem.mining.transcript import read_records
-from memem.mining.usefulness import CONTRADICTED, IGNORED, USED, Reply, judge, replies, score_turns
+from memem.mining.usefulness import (
+    CONTRADICTED,
+    IGNORED,
+    REPLY_CHARS,
+    USE_SYSTEM,
+    USED,
+    Reply,
+    judge,
+    replies,
+    score_turns,
+)
 from memem.recall.query import Query
 from memem.recall.search import search
 from memem.testing import write_note
+from tests.mining.api_mock import FakeAnthropic, server_error
 from tests.paths import FIXTURES, TRANSCRIPTS
 
 LABELS = json.loads((FIXTURES / "usefulness" / "labels.json").read_text(encoding="utf-8"))
@@ -139,3 +152,95 @@ def test_a_held_out_prompt_injects_nothing_and_is_recorded_as_such(
     rows = store.ledger.conn.execute("SELECT COUNT(*) FROM shown WHERE holdout=1").fetchone()[0]
     assert rows >= len(held)  # what would have been shown is recorded, marked held out
     assert store.ledger.last_shown()  # held-out rows do not count as shown
+
+
+# --- with the miner's model ----------------------------------------------------------------------------
+def memory_texts(store: IndexStore) -> Callable[[list[str]], dict[str, str]]:
+    def texts(ids: list[str]) -> dict[str, str]:
+        rows = {i: store.catalog.by_id(i)[0] for i in ids}
+        return {i: f"{r.title}\n{store.catalog.body(r.uid)}" for i, r in rows.items()}
+
+    return texts
+
+
+def turns_of(body: dict[str, Any]) -> dict[str, Any]:
+    text = str(body["messages"][0]["content"])
+    return dict(json.loads(text.removeprefix("<turns>\n").removesuffix("\n</turns>")))
+
+
+def use_answers(verdicts: dict[str, tuple[str, str]], extra: list[dict[str, Any]] | None = None) -> Any:
+    """A model answering the ledger's question: a verdict per memory, by a word of its text."""
+
+    def answer(body: dict[str, Any]) -> dict[str, Any] | None:
+        if body["system"] != USE_SYSTEM:
+            return None
+        out = []
+        for case in turns_of(body)["memories"]:
+            for word, (verdict, why) in verdicts.items():
+                if word in case["memory"]:
+                    out.append({"case": case["case"], "verdict": verdict, "evidence": why})
+        return {"judgements": out + (extra or [])}
+
+    return answer
+
+
+@pytest.fixture
+def shown_in_session(session_vault: IndexStore, fresh_vault: Path) -> IndexStore:
+    """Three memories shown before the first prompt of a real session; one the words alone cannot place."""
+    store = session_vault
+    write_note(fresh_vault, "Coverage output", "Keep generated coverage output out of version control.", id="cov")
+    store.reconcile()
+    prompt, _ = replies(read_records(COVERAGE)[0])[0]
+    store.ledger.shown(["math", "react", "cov"], None, "session-1", prompt)
+    return store
+
+
+def verdicts_of(store: IndexStore) -> dict[str, tuple[str, str]]:
+    rows = store.ledger.conn.execute("SELECT note_id, verdict, evidence FROM shown WHERE session='session-1'")
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def test_with_a_model_the_model_judges_and_sees_only_the_assistants_words_and_actions(
+    shown_in_session: IndexStore,
+) -> None:
+    store = shown_in_session
+    assert (
+        judge("Keep generated coverage output out of version control.", replies(read_records(COVERAGE)[0])[0][1]).label
+        == IGNORED
+    )
+    api = FakeAnthropic(
+        lambda text: [],
+        answer=use_answers({
+            "Math": (USED, "It opened src/math_utils.py as the memory says."),
+            "React": (IGNORED, "No frontend work in this turn."),
+            "coverage": (USED, "It added .coverage to .gitignore."),
+        }),
+    )  # fmt: skip
+    assert score_turns(store.ledger, memory_texts(store), COVERAGE, "session-1", api.extractor()) == 3
+    verdicts = verdicts_of(store)
+    assert {k: v for k, (v, _) in verdicts.items()} == {"math": USED, "react": IGNORED, "cov": USED}
+    assert verdicts["cov"][1] == "claude: It added .coverage to .gitignore."  # the model's, named as such
+    (request,) = api.requests
+    asked = turns_of(request)
+    assert len(asked["turns"]) == 1 and len(asked["memories"]) == 3  # one question for the turn
+    turn = asked["turns"][0]
+    assert "release.py" not in json.dumps(asked)  # tool results are never sent, as they never count
+    assert len(turn["reply"]) <= REPLY_CHARS and len(turn["tool_calls"]) <= REPLY_CHARS
+
+
+def test_what_the_model_does_not_answer_is_judged_by_the_words(shown_in_session: IndexStore) -> None:
+    store = shown_in_session
+    invented = [{"case": 9, "verdict": CONTRADICTED, "evidence": "a memory never shown"}]
+    api = FakeAnthropic(lambda text: [], answer=use_answers({"React": (IGNORED, "No frontend work.")}, invented))
+    assert score_turns(store.ledger, memory_texts(store), COVERAGE, "session-1", api.extractor()) == 3
+    verdicts = verdicts_of(store)
+    assert verdicts["react"] == (IGNORED, "claude: No frontend work.")
+    assert verdicts["math"][0] == USED and not verdicts["math"][1].startswith("claude")  # by the words
+    assert CONTRADICTED not in {v for v, _ in verdicts.values()}
+
+
+def test_a_model_out_of_reach_costs_nothing_but_the_model(shown_in_session: IndexStore) -> None:
+    store = shown_in_session
+    api = FakeAnthropic(lambda text: [], fail=lambda body: server_error(500))
+    assert score_turns(store.ledger, memory_texts(store), COVERAGE, "session-1", api.extractor()) == 3
+    assert {k: v for k, (v, _) in verdicts_of(store).items()} == {"math": USED, "react": IGNORED, "cov": IGNORED}

@@ -16,7 +16,7 @@ export interface Proposal {
     path: string;
     key: string;
     kind: ProposalKind;
-    /** The rule that made it: duplicate, near-duplicate, superseded, contradicted, stale. */
+    /** What made it: a rule (duplicate, near-duplicate, superseded, contradicted, stale) or the model (judged-…). */
     reason: string;
     ids: string[];
     /** The notes it names (link paths), in the order of `ids`: for a merge the one kept comes first. */
