@@ -23,6 +23,7 @@ from memem.config import private_dir, private_file
 from memem.graph.memory_graph import GraphNote
 from memem.index.quick import BM25, MAX_PINNED, PINNED_ORDER, PINNED_WHERE, fulltext_sql, hidden_sql
 from memem.index.scope import Scope
+from memem.vault.injection import is_addressed
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
 from memem.vault.teams import team_of
@@ -101,6 +102,11 @@ class Row:
     def team(self) -> str | None:
         """The team vault this note belongs to, or None for the person's own (`memem.teams`)."""
         return team_of(self.path)
+
+    @property
+    def addressed(self) -> bool:
+        """It holds text addressed to a model (`vault.injection`): never put into a prompt by recall."""
+        return is_addressed(self.warnings)
 
     def graph_note(self) -> GraphNote:
         return GraphNote(
@@ -400,6 +406,10 @@ class Catalog:
 
     def clear_vectors(self, conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE notes SET vector_hash=NULL")
+
+    def forget_parses(self, conn: sqlite3.Connection) -> None:
+        """Every note read again at the next reconcile (its vector kept if its text is the same)."""
+        conn.execute("UPDATE notes SET content_hash='', mtime_ns=0")
 
     def set_bad(self, conn: sqlite3.Connection, bad: BadNote) -> None:
         conn.execute("INSERT OR REPLACE INTO bad_notes VALUES (?, ?, ?)", (bad.path, bad.reason, time.time()))

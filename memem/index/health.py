@@ -17,6 +17,7 @@ from memem.index.embeddings.model_files import INSTALL_HINT
 from memem.index.problems import Problem
 from memem.index.store import RECONCILE_ERROR, IndexStore
 from memem.settings import settings
+from memem.vault.injection import is_addressed, what_is_addressed
 from memem.vault.teams import Team, teams
 
 
@@ -99,6 +100,15 @@ def health(store: IndexStore) -> Health:
                 "review it: correct it, or deprecate it with its successor (`memem deprecate ID --successor …`)",
                 rows[0].path if rows else None,
             ))  # fmt: skip
+    for row in [r for r in warned if r.addressed]:
+        problems.append(Problem(
+            "warning",
+            f"memory {row.id!r} holds text addressed to a model ({what_is_addressed(row.warnings)}): "
+            "recall leaves it out of every prompt and search",
+            "remove that text in Obsidian, or deprecate the memory (memem writes no such text: it came from an "
+            "edit, a sync or a team's pull)",
+            row.path,
+        ))  # fmt: skip
     for team in teams(store.paths.vault):
         if team.broken:
             problems.append(Problem(
@@ -148,7 +158,8 @@ def health(store: IndexStore) -> Health:
         ))  # fmt: skip
     for row in warned:
         for warning in row.warnings:
-            problems.append(Problem("warning", warning, "correct the property in Obsidian", row.path))
+            if not is_addressed([warning]):  # named above, with its own fix
+                problems.append(Problem("warning", warning, "correct the property in Obsidian", row.path))
     if notes != vectors or notes != fts or stale:
         problems.append(Problem(
             "warning", f"indexes out of step: {notes} notes, {vectors} vectors, {fts} full-text rows, {stale} stale",

@@ -1,8 +1,9 @@
 """Which notes a retrieval may see: the scope rule, written once and spoken in every dialect it needs.
 
 The rule: a project's notes and the global ones (notes without a project), active ones unless
-deprecated ones are asked for, the archive layer (3) only on an explicit search, and no note of a team
-vault that does not serve the project. Full text asks
+deprecated ones are asked for, the archive layer (3) only on an explicit search, no note of a team
+vault that does not serve the project, and never a note holding text addressed to a model (marked
+when parsed, `vault.injection`: recall must not carry it into a prompt). Full text asks
 it as SQL, the vector store as a chromadb `where`, and code that already holds a note as a test; all
 three come from one `Scope` value, so they cannot drift apart.
 
@@ -11,6 +12,8 @@ Standard library only: the hooks' catalog fallback asks it for SQL.
 
 from __future__ import annotations
 
+from memem.vault.injection import ADDRESSED
+
 TYPE_CHECKING = False  # see memem.hooks.events: `typing` is kept off the hook's path
 if TYPE_CHECKING:
     from typing import Any
@@ -18,6 +21,10 @@ if TYPE_CHECKING:
 GLOBAL = ""
 """Project value the vector store keeps for a note without a project (chromadb metadata cannot hold None)."""
 ARCHIVE_LAYER = 3
+
+
+NOT_ADDRESSED = f"instr({{col}}warnings, '{ADDRESSED}') = 0"
+"""SQL: the note's warnings (JSON text) do not say it holds text addressed to a model."""
 
 
 def hidden_clauses(hidden: tuple[str, ...], col: str = "") -> list[str]:
@@ -73,7 +80,8 @@ class Scope:
             clauses.append(f"{col}layer != {ARCHIVE_LAYER}")
         clauses += hidden_clauses(self.hidden, col)
         params += self.hidden
-        return " AND ".join(clauses) or "1", params
+        clauses.append(NOT_ADDRESSED.format(col=col))
+        return " AND ".join(clauses), params
 
     def vector_where(self) -> dict[str, Any] | None:
         """The project part of the rule as a chromadb `where`.
@@ -89,8 +97,10 @@ class Scope:
             return {"project": GLOBAL}
         return None
 
-    def admits(self, project: str | None, status: str, layer: int, path: str = "") -> bool:
+    def admits(self, project: str | None, status: str, layer: int, path: str = "", addressed: bool = False) -> bool:
         """The rule as a test on one note's properties (and its vault-relative path)."""
+        if addressed:
+            return False
         if self.hidden and path.startswith(self.hidden):
             return False
         if self.project and project not in (None, self.project):

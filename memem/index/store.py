@@ -46,6 +46,8 @@ from memem.vault.scan import FileStat, root_of, safe_rel, stat_one, walk
 from memem.vault.teams import memory_roots, teams
 
 log = logging.getLogger(__name__)
+NOTE_CHECKS = "2"
+"""What parsing checks a note for; raised when a check is added (2: text addressed to a model)."""
 
 BATCH = 128
 EMBED_BATCH = 256
@@ -141,6 +143,7 @@ class IndexStore:
         self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread
         self._check_model()
         self._check_shared_mode()
+        self._check_note_checks()
         self.graph = MemoryGraph.from_notes(row.graph_note() for row in self.catalog.rows())
 
     def close(self) -> None:
@@ -167,6 +170,16 @@ class IndexStore:
                 "embedding function changed from %s to %s: re-embedding all notes", previous, self.embedder.name
             )
             self.vectors.drop_collection_for(previous)
+
+    def _check_note_checks(self) -> None:
+        """A memem that checks notes for more than the one that indexed them (NOTE_CHECKS) reads every
+        note again at the next reconcile, so an old catalog gets the new marks (text addressed to a
+        model, `vault.injection`); nothing is re-embedded whose text did not change."""
+        if self.catalog.get_meta("note_checks") == NOTE_CHECKS:
+            return
+        with self.catalog.transaction() as conn:
+            self.catalog.forget_parses(conn)
+            self.catalog.set_meta(conn, "note_checks", NOTE_CHECKS)
 
     def _check_shared_mode(self) -> None:
         """Team notes' vectors live here or on the server, never both: when that changes (a Chroma

@@ -53,8 +53,9 @@ class Slice:
 
 
 def _line(item: Shown, n: int | None) -> str:
-    """One memory as a slice line. Note text is neutralised: a person's note is not screened, and a
-    hidden comment or a role label in it must not reach the prompt as anything but plain words."""
+    """One memory as a slice line. Note text is neutralised too: a note the screen marks as addressed to
+    a model is never recalled (`index.scope`), and whatever else a note holds (a stray comment, a role
+    label the screen lets pass) must not reach the prompt as anything but plain words."""
     lead = "📌" if n is None else f"{n}."
     kind = f" · {neutralise(item.kind)}" if item.kind else ""
     if item.team:

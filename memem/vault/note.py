@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memem.vault import frontmatter
+from memem.vault.injection import addressed_to_model, addressed_warning
 from memem.vault.wikilinks import WikiLink, extract_links, parse_property_link
 
 LINK_KINDS = ("related", "supports", "depends_on", "supersedes", "contradicts", "consistent_with")
@@ -255,10 +256,14 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
     if len(links) > MAX_LINKS:
         warnings.append(f"more than {MAX_LINKS:,} links; only the first {MAX_LINKS:,} are edges")
         links = links[:MAX_LINKS]
+    title = _optional_str(meta, "title", warnings) or stem
+    addressed = addressed_to_model(f"{title}\n{parts.body}")
+    if addressed:  # first, so no cap on warnings can drop it: recall reads it
+        warnings.insert(0, addressed_warning(addressed))
     return Note(
         path=path,
         id=note_id,
-        title=_optional_str(meta, "title", warnings) or stem,
+        title=title,
         body=parts.body,
         project=_optional_str(meta, "project", warnings),
         layer=_int_field(meta, "layer", DEFAULT_LAYER, 0, 3, warnings),

@@ -1,0 +1,143 @@
+"""Text addressed to the model that will read a note: prompt injection, found by what it does.
+
+A memory is put into future prompts, so text that tries to instruct that model (ignore your
+instructions, act without telling the person, pipe a script into a shell, hide words in a comment)
+must not reach one as if it were memory. The patterns favour precision: memories are naturally
+imperative, and a memory *about* prompt injection is fine; a memory that *is* one is not.
+
+It lives with the note format because every note is checked, whoever wrote it: memem's own writes
+refuse such text (`memory.screen`), and a note that carries it anyway (a team's pull, a sync, an
+editor) is marked when parsed and kept out of what recall puts in a prompt. Standard library only.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+ADDRESSED = "text addressed to a model"
+"""How a parsed note's warning about such text begins (`memem doctor` lists it; recall reads it)."""
+
+
+def addressed_warning(found: list[str]) -> str:
+    """The warning a parsed note carries when `addressed_to_model` found something in it."""
+    return f"{ADDRESSED} ({'; '.join(found)}): kept out of what recall puts in a prompt"
+
+
+def is_addressed(warnings: tuple[str, ...] | list[str]) -> bool:
+    """Whether a note's warnings say it holds text addressed to a model."""
+    return any(w.startswith(ADDRESSED) for w in warnings)
+
+
+def what_is_addressed(warnings: tuple[str, ...] | list[str]) -> str:
+    """What that warning found, in words ('' when it found nothing)."""
+    for warning in warnings:
+        if warning.startswith(f"{ADDRESSED} ("):
+            return warning[len(ADDRESSED) + 2 :].split("): ", 1)[0]
+    return ""
+
+
+_WHO = r"(?:user|person|human|developer|owner|operator)"
+_DONT = r"(?:do not|don['’]t|never)"
+_SECRET_THINGS = (
+    r"(?:api[ _-]?keys?|credentials?|secrets?|tokens?|passwords?|private keys?|ssh keys?|cookies"
+    r"|\.env\b|env(?:ironment)? (?:vars|variables|file)|~/\.ssh|\.ssh/|id_rsa|id_ed25519|\.aws/credentials"
+    r"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain)"
+)
+_SECRET_FILES = (
+    r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow)"
+)
+_SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\b|(?:python[\d.]*|perl|ruby|node)\s+-(?:\s|$))"
+_ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
+_HIDDEN_COMMENT = "hides text in an HTML comment"
+
+
+def _patterns(*sources: str) -> tuple[str, ...]:
+    return sources
+
+
+# Searched for in the lowered text.
+_INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("tells the model to ignore or replace its instructions", _patterns(
+        r"(?:ignore|disregard|forget|override|overrule|bypass|discard|abandon)\s+(?:(?:all|any|every|of|the|your|my|these|those|its)\s+)*"
+        r"(?:previous|prior|above|earlier|preceding|former|original|initial|existing|system|safety|your)\s+(?:\w+\s+){0,2}?"
+        r"(?:instructions?|prompts?|rules|directions|directives|guidelines|guardrails|constraints|restrictions|context|programming|polic(?:y|ies)|messages)\b",
+        r"(?:ignore|disregard|forget|override|bypass)\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?(?:your\s+)?(?:instructions?|prompts?|rules|directions|guidelines|guardrails|constraints|restrictions)\b",
+        r"(?:new|updated|real|actual|revised|true|hidden|secret)\s+(?:system\s+)?instructions?\s*:",
+        r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required)\b",
+        r"from now on,?\s+(?:you are|you['’]re|you will be|you must|the assistant (?:is|will|must))\b",
+        r"your (?:new|real|actual|true) (?:task|role|purpose|instructions?|goal) (?:is|are)\b",
+    )),
+    ("imitates a system, developer or chat-turn message", _patterns(
+        r"<\|[a-z_]{2,30}\|>",
+        r"\[/?inst\]|<</?sys>>",
+        r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?)\s*>",
+        r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:",
+        r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:",
+        r"(?:system|developer) (?:prompt|message|override|instructions?)\s*:",
+    )),
+    ("contains invisible or direction-changing Unicode characters", _patterns(
+        "[\U000e0000-\U000e007f\u202a-\u202e\u2066-\u2069]",
+        rf"{_ZERO_WIDTH}(?<=\w{_ZERO_WIDTH}){_ZERO_WIDTH}*\w",  # inside a word; the lookbehind comes second so the scan stays fast
+    )),
+    ("speaks directly to the AI that will read it", _patterns(
+        r"(?:when|whenever|once|if|as soon as|after)\s+you\s+(?:read|see|load|process|encounter|retrieve|recall|are reading)\s+this\s+(?:memory|note|message|text|file|document|entry|line|page)\b",
+        r"if you(?:['’]re| are)\s+(?:reading this\b|an?\s+(?:ai|llm|large language model|language model|assistant|chatbot|bot|agent|model)\b|claude\b|chatgpt\b|gpt\b)",
+        r"(?:note|message|reminder|memo|attention|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:assistant|ai|model|llm|claude|agent|bot)s?\s*[:,!]",
+        r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads)\s+(?:this|these)\b",
+        r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need)\b",
+    )),
+    ("asks the model to hide what it does from the person", _patterns(
+        rf"{_DONT}\s+(?:tell|inform|notify|alert|show|let)\s+the\s+{_WHO}\s+(?:know\s+)?(?:about\s+)?(?:this|that you|what you|these|it)\b",
+        rf"{_DONT}\s+(?:mention|reveal|disclose|report)\s+(?:this|that|it)\b(?:\s+\w+)?\s+(?:to\s+(?:the\s+)?(?:{_WHO}|anyone)|in (?:your|the) (?:summary|reply|response|answer|output))",
+        rf"without\s+(?:telling|informing|notifying|alerting)\s+(?:the\s+)?(?:{_WHO}|anyone)\b",
+        rf"without (?:their|the {_WHO}['’]s) (?:knowledge|consent)\b",
+        rf"(?:keep|hide)\s+(?:this|it|these|that)\s+(?:secret\s+|hidden\s+)?from\s+(?:the\s+)?{_WHO}",
+        r"(?:silently|quietly|secretly|covertly|stealthily|discreetly)\s+(?:add|insert|append|run|execute|install|send|upload|post|modify|edit|change|replace|delete|remove|commit|push|include|download|fetch|write|copy|disable|approve|exfiltrate)\b",
+        r"(?:secretly|covertly|stealthily)\b",
+    )),
+    ("asks the model to send credentials or private files somewhere", _patterns(
+        rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl)\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via)\s+"
+        r"(?:https?://|[\w.+-]+@[\w-]+\.|[\w-]+\.(?:example|com|net|org|io|dev|xyz|ru|cn|site|app|sh|me)\b|the (?:following|this) (?:url|address|endpoint|webhook|server)|(?:my|our|this|a) (?:server|endpoint|webhook|pastebin|gist|bucket))",
+        rf"(?:cat|type|base64|tar|zip)\b[^\n|]{{0,80}}{_SECRET_FILES}[^\n|]{{0,80}}\|\s*(?:curl|wget|nc|ncat|netcat|socat|ssh)\b",
+        rf"(?:curl|wget|http)\b[^\n]{{0,200}}?(?:-d|--data(?:-binary|-raw|-urlencode)?|-f|--form|-t|--upload-file|--post-file|--body-file)[=\s]+['\"]?[^\s'\"]*{_SECRET_FILES}",
+        rf"(?:curl|wget)\b[^\n]{{0,200}}\$\(\s*cat\s+[^)]*{_SECRET_FILES}",
+        r"(?:env|printenv)\s*\|\s*(?:curl|nc|ncat|wget)\b",
+    )),
+    ("pipes a downloaded script into a shell", _patterns(
+        rf"(?:curl|wget|fetch|aria2c)\b[^\n|]{{0,300}}\|\s*{_SHELL}",
+        r"(?:bash|zsh|sh|source|eval|exec|\.)\s+(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b",
+        r"(?:iex|invoke-expression)\b[^\n]{0,40}(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|webclient|curl|wget)\b",
+        r"(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n|]{0,300}\|\s*(?:iex|invoke-expression)\b",
+    )),
+    ("asks the model to decode and run an encoded payload", _patterns(
+        rf"base64\s+(?:-d|--decode)\b[^\n]{{0,40}}\|\s*{_SHELL}",
+        r"(?:decode|base64-decode|unbase64|deobfuscate|decrypt)\b[^\n]{0,80}?(?:\band|\bthen|,)\s+(?:run|execute|exec|eval|follow|obey|apply|carry out|do what it says|act on)\b",
+        r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:the\s+)?(?:decoded|base64[- ]encoded|encoded)\s+(?:payload|command|instructions?|script|text|string|blob)",
+        r"(?:eval|exec|iex|invoke-expression)\s*\(?\s*[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode)",
+    )),
+)  # fmt: skip
+
+# Code is quoted, not hidden: a comment inside a code span or fence is shown to the person as-is.
+_CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`", re.S)
+# Comments are found one after another, then searched for words: a single pattern for "a comment
+# with words in it" retries from every `<!--` and is quadratic on a text made of them.
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_WORD = re.compile(r"[a-z]{2}")
+
+
+@functools.cache
+def _compiled() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    """The patterns compiled on first use (the hook path imports this module for ADDRESSED alone).
+    Separate patterns, lower case, no IGNORECASE: each is then found by scanning for its first
+    characters; one big case-insensitive alternation is tried at every position, ~10x slower."""
+    return tuple((what, tuple(re.compile(source, re.M) for source in sources)) for what, sources in _INJECTION)
+
+
+def addressed_to_model(text: str) -> list[str]:
+    """One description per class of instruction aimed at the model that will read the text; never the text."""
+    folded = text.lower()
+    found = [what for what, patterns in _compiled() if any(pattern.search(folded) for pattern in patterns)]
+    if any(_WORD.search(comment.group()) for comment in _COMMENT.finditer(_CODE.sub(" ", folded))):
+        found.append(_HIDDEN_COMMENT)
+    return found
