@@ -7,7 +7,8 @@ memem's history, not the person's, so it never goes into the vault.
 
 `undo` reverts the newest batches that are not undone yet, newest first, and only where nothing
 changed since: a note edited after memem's change (in Obsidian, by a sync) is left as it is and the
-batch is refused as a whole, so an undo never overwrites a person's work. A created note is not
+undo is refused as a whole (every batch asked for, or none), so an undo never overwrites a person's
+work and the log never says an operation was undone that was not. A created note is not
 deleted but moved to the vault's `.trash/` folder (where Obsidian keeps deleted files). The undo is
 itself a batch in the log.
 """
@@ -161,60 +162,104 @@ class EventLog:
     def undo(self, vault: Path, count: int = 1) -> tuple[list[Batch], list[str]]:
         """Revert the newest `count` batches; returns them and the vault-relative paths touched.
 
-        Raises Conflict (and changes nothing of that batch) when a note changed since memem's change.
+        All or nothing: every step of every batch is planned against the notes as they are now (a
+        batch's undo must find each note as that batch left it, or as the newer batches' undos will
+        leave it) before anything is written; a note changed since raises Conflict and nothing is
+        undone. Should a save land between the plan and the write, the steps already taken are put
+        back and nothing is undone either: an undo is never recorded for a change it did not make.
         """
         batches = self.batches(count)
         if not batches:
             raise NotFound("nothing to undo: the event log holds no operation that is not undone yet")
-        touched: list[str] = []
+        plan = _plan(vault, batches)
+        done: list[_Step] = []
+        try:
+            for step in plan:
+                step.apply(vault)
+                done.append(step)
+        except (Conflict, OSError, writer.WriteConflict) as exc:
+            for step in reversed(done):
+                step.roll_back(vault)
+            raise Conflict(f"cannot undo: {exc}; nothing was undone") from None
         for batch in batches:
-            touched += self._undo_batch(vault, batch)
-        return batches, touched
+            with self.operation("undo", f"undo {batch.op}: {batch.summary}"):
+                for step in (s for s in plan if s.batch is batch):
+                    self._append(step.path, step.note_id, step.replaced, step.restored, undoes=batch.batch)
+        return batches, list(dict.fromkeys(step.path for step in plan))
 
-    def _undo_batch(self, vault: Path, batch: Batch) -> list[str]:
-        # The last state of each note the batch touched is what must still be on disk.
+
+@dataclass
+class _Step:
+    """Putting one note back as it was before one batch: `restored` is its text then (None: it did not
+    exist), `replaced` its text now (None: it does not exist)."""
+
+    batch: Batch
+    path: str
+    note_id: str | None
+    replaced: str | None
+    restored: str | None
+
+    def apply(self, vault: Path) -> None:
+        self._put(vault, self.replaced, self.restored)
+
+    def roll_back(self, vault: Path) -> None:
+        """Best effort: the note as it was before `apply`, unless it changed again since."""
+        with contextlib.suppress(Conflict, OSError, writer.WriteConflict):
+            self._put(vault, self.restored, self.replaced)
+
+    def _put(self, vault: Path, expected: str | None, text: str | None) -> None:
+        target = vault / self.path
+        if expected == text:
+            return  # already as wanted (reverted elsewhere, by the plugin's own undo): recorded only
+        if text is None:  # memem created it: to the trash, never deleted
+            if _read(target) != expected:
+                raise Conflict(f"{self.path} was edited just now")
+            _to_trash(vault, target)
+        elif expected is None:  # it was moved to the trash: put it back, never over another note
+            writer.create_new(target.parent, target.stem, text.encode("utf-8"))
+        else:
+
+            def revert(current: str) -> str:
+                if current != expected:  # saved by someone in the last instant: theirs stands
+                    raise Conflict(f"{self.path} was edited just now")
+                return str(text)
+
+            writer.update(target, revert)
+
+
+def _as_left(current: str | None, after_sha: str | None) -> bool:
+    """Whether a note is as a batch left it: gone (moved to the trash), or with the text it wrote."""
+    return current is None if after_sha is None else current is not None and sha(current) == after_sha
+
+
+def _plan(vault: Path, batches: list[Batch]) -> list[_Step]:
+    """The steps that undo `batches` (newest first), checked against the notes as they are now and as
+    each earlier step will leave them; raises Conflict, naming the batch, before anything is written."""
+    state: dict[str, str | None] = {}
+    steps: list[_Step] = []
+    for batch in batches:
         last: dict[str, Entry] = {}
         first: dict[str, Entry] = {}
         for entry in batch.entries:
             last[entry.path] = entry
             first.setdefault(entry.path, entry)
-        reverted: set[str] = set()  # already as they were before (reverted elsewhere: the plugin's own undo)
         for path, entry in last.items():
-            current = _read(vault / path)
+            current = state[path] if path in state else _read(vault / path)
             original = first[path].before
-            if (current is None and original is None) or (current is not None and current == original):
-                reverted.add(path)
-                continue
-            if entry.after_sha is not None and (current is None or sha(current) != entry.after_sha):
-                what = "was deleted" if current is None else "was edited"
-                raise Conflict(f"cannot undo “{batch.summary or batch.op}”: {path} {what} since; nothing was undone")
-        with self.operation("undo", f"undo {batch.op}: {batch.summary}"):
-            for path, entry in last.items():
-                original = first[path].before
-                target = vault / path
-                if path in reverted:  # nothing to write; recorded, so the batch counts as undone
-                    self._append(path, entry.note_id, original, original, undoes=batch.batch)
-                    continue
-                if entry.after_sha is None and original is not None:  # it was moved to the trash: put it back
-                    if _read(target) is None:
-                        writer.create_new(target.parent, target.stem, original.encode("utf-8"))
-                        self._append(path, entry.note_id, None, original, undoes=batch.batch)
-                    continue
-                if original is None:  # memem created it: to the trash, never deleted
-                    text = _read(target) or ""
-                    _to_trash(vault, target)
-                    self._append(path, entry.note_id, text, None, undoes=batch.batch)
-                    continue
-                replaced = _read(target) or ""
-
-                def revert(current: str, expected: str | None = entry.after_sha, text: str = original) -> str:
-                    if sha(current) != expected:  # saved by someone in the last instant: theirs stands
-                        raise Conflict("cannot undo: the note was edited just now; it was left as it is")
-                    return text
-
-                writer.update(target, revert)
-                self._append(path, entry.note_id, replaced, original, undoes=batch.batch)
-        return list(last)
+            if current != original:
+                left = (
+                    current is None
+                    if entry.after_sha is None
+                    else current is not None and sha(current) == entry.after_sha
+                )
+                if not left:
+                    what = "was deleted" if current is None else "was edited" if entry.after_sha else "exists again"
+                    raise Conflict(
+                        f"cannot undo “{batch.summary or batch.op}”: {path} {what} since; nothing was undone"
+                    )
+            steps.append(_Step(batch, path, entry.note_id, current, original))
+            state[path] = original
+    return steps
 
 
 def _read(path: Path) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from memem.errors import Conflict, NotFound, Refused
+from memem.index import events
 from memem.memory.service import MemoryService, SaveRequest
 from memem.mining.apply import apply
 from memem.testing import write_note
@@ -119,3 +120,45 @@ def test_review_decisions_made_in_obsidian_are_logged_and_undone_like_memems_own
         service.log_edits("x", [{"path": "../outside.md", "before": "a", "after": "b"}])
     with pytest.raises(Refused):
         service.log_edits("x", [{"path": "notes/not-a-memory.md", "before": "a", "after": "b"}])
+
+
+def test_undoing_several_operations_is_all_or_nothing(service: MemoryService, fresh_vault: Path) -> None:
+    """An older operation that cannot be undone (its note was edited since) stops the newer ones too:
+    `memem undo 2` never leaves half of what was asked done and the log saying otherwise."""
+    deploys = write_note(fresh_vault, "Deploys", "Deploy on Tuesdays.", id="deploys")
+    write_note(fresh_vault, "Release", "Release notes go to the wiki.", id="release")
+    service.store.reconcile()
+    service.link("deploys", "release", "related")  # the older operation: edits Deploys
+    saved = service.save(SaveRequest("Staging is reset every Sunday at 02:00 UTC.", project="shop"))  # the newer
+    edited = deploys.read_text().replace("Tuesdays", "Wednesdays")
+    deploys.write_text(edited, encoding="utf-8")
+    with pytest.raises(Conflict, match="nothing was undone"):
+        service.undo(2)
+    assert (fresh_vault / saved.path).exists() and deploys.read_text() == edited
+    assert [b.op for b in service.history()] == ["save", "link"]  # both still there to undo
+
+
+def test_a_save_landing_during_an_undo_puts_back_what_the_undo_had_done(
+    service: MemoryService, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = write_note(fresh_vault, "Old staging", "Staging was reset on Saturdays.", id="old", project="shop")
+    new = write_note(fresh_vault, "New staging", "Staging is reset on Sundays.", id="new", project="shop")
+    service.store.reconcile()
+    service.deprecate("old", successor="new", reason="moved to Sunday")
+    after = {p: p.read_text() for p in (old, new)}
+    applied: list[str] = []
+    real_apply = events._Step.apply
+
+    def racing(step: events._Step, vault: Path) -> None:
+        if applied:  # the second note: an editor saves it just before the undo writes
+            (vault / step.path).write_text((vault / step.path).read_text() + "\nSaved in Obsidian.\n")
+        real_apply(step, vault)
+        applied.append(step.path)
+
+    monkeypatch.setattr(events._Step, "apply", racing)
+    with pytest.raises(Conflict, match="nothing was undone"):
+        service.undo()
+    first = fresh_vault / applied[0]
+    assert first.read_text() == after[first]  # the step already taken was put back
+    assert any(p.read_text().endswith("Saved in Obsidian.\n") for p in (old, new))  # the editor's save stands
+    assert [b.op for b in service.history()] == ["deprecate"]  # no undo recorded for a change not made
