@@ -29,6 +29,10 @@ CREATE TABLE IF NOT EXISTS shown (
     prompt_sha TEXT
 );
 CREATE INDEX IF NOT EXISTS shown_note ON shown (note_id, at);
+CREATE TABLE IF NOT EXISTS recalled (
+    note_id TEXT PRIMARY KEY,
+    at REAL NOT NULL
+);
 """
 COLUMNS = {"verdict": "TEXT", "evidence": "TEXT", "holdout": "INTEGER NOT NULL DEFAULT 0"}
 PRIOR = 0.1
@@ -91,6 +95,19 @@ class RecallLedger:
                     rows,
                 )
 
+    def recalled(self, note_ids: Iterable[str], at: float | None = None) -> None:
+        """Memories a model asked for itself (MCP `memory_search`, `memory_get`, a slice or a briefing
+        it requested): when, only; not judged (there is no prompt of the person's to judge them by),
+        but a memory found this way is not one nothing recalls."""
+        rows = [(i, at or time.time()) for i in dict.fromkeys(note_ids)]
+        if rows:
+            with self._lock:
+                self.conn.executemany(
+                    "INSERT INTO recalled (note_id, at) VALUES (?, ?) "
+                    "ON CONFLICT (note_id) DO UPDATE SET at = max(at, excluded.at)",
+                    rows,
+                )
+
     def pending(self, session: str, since: float = 0.0) -> list[tuple[int, str, str]]:
         """(row, note id, prompt hash) shown in this session (since `since`) and not judged yet."""
         return [
@@ -111,12 +128,20 @@ class RecallLedger:
 
     # --- reading ------------------------------------------------------------------------------------
     def last_shown(self) -> dict[str, float]:
-        """note id -> when recall last showed it (not counting held-out prompts: nothing was shown)."""
-        return dict(self.conn.execute("SELECT note_id, MAX(at) FROM shown WHERE holdout=0 GROUP BY note_id").fetchall())
+        """note id -> when recall last showed it: in a prompt's slice (not counting held-out prompts:
+        nothing was shown), or to a model that asked for it."""
+        found: dict[str, float] = dict(
+            self.conn.execute("SELECT note_id, MAX(at) FROM shown WHERE holdout=0 GROUP BY note_id").fetchall()
+        )
+        for note_id, at in self.conn.execute("SELECT note_id, at FROM recalled"):
+            found[note_id] = max(found.get(note_id, 0.0), at)
+        return found
 
     def started(self) -> float | None:
         """When the ledger's first record was made: absence from it means something only after that."""
-        row = self.conn.execute("SELECT MIN(at) FROM shown").fetchone()
+        row = self.conn.execute(
+            "SELECT MIN(at) FROM (SELECT at FROM shown UNION ALL SELECT at FROM recalled)"
+        ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
     def records(self, note_ids: Iterable[str] | None = None) -> dict[str, Record]:

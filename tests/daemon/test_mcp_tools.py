@@ -3,6 +3,8 @@ sends, what it gets back (markdown and structured content), and the errors it ca
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from mcp import Client
 
 from memem.daemon.mcp import build_mcp
 from memem.index.store import IndexStore
+from memem.memory.consolidate import Consolidator
 from memem.memory.service import MemoryService
 from memem.testing import write_note
 from tests.paths import TRANSCRIPTS
@@ -181,3 +184,23 @@ def test_transcript_search(tools: Tools) -> None:
     found = tools.call("transcript_search", {"query": "multiply_numbers test"}).structured_content["results"]
     assert found and "multiply_numbers" in found[0]["snippet"]
     assert "No transcript turn" in text(tools.call("transcript_search", {"query": "zzqqxx"}))
+
+
+def test_what_a_model_recalls_itself_is_not_proposed_as_stale(
+    tools: Tools, store: IndexStore, fresh_vault: Path
+) -> None:
+    """The stale rule asks "has recall shown this in 180 days?": a memory the model finds through
+    `memory_search` or reads with `memory_get` has been recalled, though no prompt's slice showed it."""
+    old = "2025-01-10"
+    write_note(fresh_vault, "VPN config", "The VPN config lives in the ops wiki.", id="vpn", created=old, updated=old)
+    write_note(fresh_vault, "Cron host", "The legacy cron host rotates logs weekly.", id="cron", created=old,
+               updated=old)  # fmt: skip
+    write_note(fresh_vault, "Grafana export", "Grafana dashboards were exported by hand.", id="grafana", created=old,
+               updated=old)  # fmt: skip
+    store.reconcile()
+    store.ledger.shown(["deploys"], "shop", at=time.time() - 400 * 86400)  # a ledger older than the horizon
+    assert not tools.call("memory_search", {"query": "where is the VPN config"}).is_error
+    assert not tools.call("memory_get", {"ids": ["grafana"]}).is_error
+    stale = {p.ids[0] for p in Consolidator(MemoryService(store), today=dt.date.today()).find() if p.kind == "stale"}
+    assert "cron" in stale
+    assert "vpn" not in stale and "grafana" not in stale

@@ -34,6 +34,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
     ) -> Annotated[CallToolResult, Loose]:
         """Full content and properties of memories, by id. Use after `memory_search` when a snippet is not enough."""
         memories: list[Memory] = await tools.op("get", {"ids": ids})
+        tools.service.store.ledger.recalled(m.summary.id for m in memories)  # read by a model that asked
         parts = [
             f"## {line(m.summary)}\n" + (f"> ⚠ {m.warning}\n\n" if m.warning else "") + m.content for m in memories
         ]

@@ -19,6 +19,11 @@ from memem.recall.text import estimate_tokens, neutralise
 from memem.vault.playbooks import read_playbook
 
 
+RECALLED_BY_SEARCH = 3
+"""A search's first results count as recalled (the stale rule's "shown"): a list always fills to its
+limit, and its tail is what the search did not find, not what the model was looking for."""
+
+
 class SearchItem(BaseModel):
     id: str
     title: str
@@ -61,6 +66,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
             raise ToolError("`query` must not be empty")
         asked = Query(query, project=project, limit=limit, include_deprecated=include_deprecated)
         hits = await call(search, store, asked)
+        store.ledger.recalled(h.row.id for h in hits[:RECALLED_BY_SEARCH])
         items = [SearchItem(id=h.row.id, title=h.row.title, layer=h.row.layer, kind=h.row.kind, project=h.row.project,
                             status=h.row.status, score=round(h.score, 4), snippet=h.snippet, pinned=h.pinned,
                             why=list(h.reasons)) for h in hits]  # fmt: skip
@@ -82,6 +88,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         most relevant memories, within a token budget. Use at the start of a task."""
         hits = await call(search, store, Query(query, project=project, limit=10, include_archive=False))
         rendered = render(hits, budget, project, with_markers=False)
+        store.ledger.recalled(rendered.shown)
         out = SliceOut(markdown=rendered.markdown, shown=list(rendered.shown), tokens=rendered.tokens)
         return result(rendered.markdown or "Nothing relevant remembered.", out)
 
@@ -99,6 +106,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         block = playbook_block(playbook, project, budget // 2) if playbook and project else ""
         rendered = render(hits, budget - estimate_tokens(block), project, with_markers=False)
         markdown = "\n\n".join(part for part in (block, rendered.markdown) if part)
+        store.ledger.recalled(rendered.shown)
         out = SliceOut(markdown=markdown, shown=list(rendered.shown), tokens=estimate_tokens(markdown))
         return result(markdown or "Nothing relevant remembered.", out)
 
