@@ -409,7 +409,8 @@ class Catalog:
 
     def forget_parses(self, conn: sqlite3.Connection) -> None:
         """Every note read again at the next reconcile (its vector kept if its text is the same)."""
-        conn.execute("UPDATE notes SET content_hash='', mtime_ns=0")
+        # A hash no file has (so the note is read again), still one per note (the reranker's cache keys by it).
+        conn.execute("UPDATE notes SET content_hash='recheck:' || content_hash, mtime_ns=0")
 
     def set_bad(self, conn: sqlite3.Connection, bad: BadNote) -> None:
         conn.execute("INSERT OR REPLACE INTO bad_notes VALUES (?, ?, ?)", (bad.path, bad.reason, time.time()))

@@ -177,7 +177,7 @@ class EventLog:
             for step in plan:
                 step.apply(vault)
                 done.append(step)
-        except (Conflict, OSError, writer.WriteConflict) as exc:
+        except (Conflict, OSError, UnicodeDecodeError, writer.WriteConflict) as exc:
             for step in reversed(done):
                 step.roll_back(vault)
             raise Conflict(f"cannot undo: {exc}; nothing was undone") from None
@@ -204,7 +204,7 @@ class _Step:
 
     def roll_back(self, vault: Path) -> None:
         """Best effort: the note as it was before `apply`, unless it changed again since."""
-        with contextlib.suppress(Conflict, OSError, writer.WriteConflict):
+        with contextlib.suppress(Conflict, OSError, UnicodeDecodeError, writer.WriteConflict):
             self._put(vault, self.restored, self.replaced)
 
     def _put(self, vault: Path, expected: str | None, text: str | None) -> None:
@@ -215,8 +215,9 @@ class _Step:
             if _read(target) != expected:
                 raise Conflict(f"{self.path} was edited just now")
             _to_trash(vault, target)
-        elif expected is None:  # it was moved to the trash: put it back, never over another note
-            writer.create_new(target.parent, target.stem, text.encode("utf-8"))
+        elif expected is None:  # it was moved to the trash: put it back where it was, never over another note
+            if not writer.create_at(target, text.encode("utf-8")):
+                raise Conflict(f"{self.path} was created again just now")
         else:
 
             def revert(current: str) -> str:

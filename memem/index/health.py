@@ -18,6 +18,7 @@ from memem.index.problems import Problem
 from memem.index.store import RECONCILE_ERROR, IndexStore
 from memem.settings import settings
 from memem.vault.injection import is_addressed, what_is_addressed
+from memem.vault.playbooks import addressed_playbooks
 from memem.vault.teams import Team, teams
 
 
@@ -108,6 +109,12 @@ def health(store: IndexStore) -> Health:
             "remove that text in Obsidian, or deprecate the memory (memem writes no such text: it came from an "
             "edit, a sync or a team's pull)",
             row.path,
+        ))  # fmt: skip
+    for path, what in addressed_playbooks(store.paths.vault):
+        problems.append(Problem(
+            "warning",
+            f"a playbook holds text addressed to a model ({'; '.join(what)}): it is not shown at session start",
+            "remove that text in Obsidian", path.relative_to(store.paths.vault).as_posix(),
         ))  # fmt: skip
     for team in teams(store.paths.vault):
         if team.broken:

@@ -11,7 +11,9 @@ A **held-out** row is a memory recall would have shown on a prompt where the sli
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -101,7 +103,8 @@ class RecallLedger:
         but a memory found this way is not one nothing recalls."""
         rows = [(i, at or time.time()) for i in dict.fromkeys(note_ids)]
         if rows:
-            with self._lock:
+            # Bookkeeping: a busy or broken ledger must never fail the recall that it records.
+            with self._lock, contextlib.suppress(sqlite3.Error):
                 self.conn.executemany(
                     "INSERT INTO recalled (note_id, at) VALUES (?, ?) "
                     "ON CONFLICT (note_id) DO UPDATE SET at = max(at, excluded.at)",

@@ -350,6 +350,8 @@ class Consolidator:
             if verdict.relation not in ("refines", "supersedes", "contradicts"):
                 continue
             older, newer = sorted((by_uid[pair[0]], by_uid[pair[1]]), key=lambda r: (r.created or "", r.path))
+            if verdict.keep is None and (older.created or "") == (newer.created or ""):
+                continue  # neither is newer: which one holds is for a person to say (the contradictions pane)
             keeper, retired = (older, newer) if verdict.keep == 0 else (newer, older)
             unclear = "" if verdict.keep is not None else " (the model could not tell which holds: the newer is kept)"
             said = f": {verdict.evidence}" if verdict.evidence else ""

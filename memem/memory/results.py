@@ -11,6 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from memem.index.catalog import Row
+from memem.vault.injection import addressed_to_model
+
+WITHHELD = "(title withheld: it is addressed to a model; see `memem doctor`)"
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,10 @@ class Summary:
 
     @classmethod
     def of(cls, row: Row) -> Summary:
+        # A title that itself speaks to the model is not repeated to one (the note stays listed).
+        title = WITHHELD if row.addressed and addressed_to_model(row.title) else row.title
         return cls(
-            row.id, row.title, row.path, row.project, row.layer, row.kind, row.status, row.importance, row.tags,
+            row.id, title, row.path, row.project, row.layer, row.kind, row.status, row.importance, row.tags,
             row.created, row.updated, row.reviewed, row.valid_to, row.source_type, row.source_session, row.team,
         )  # fmt: skip
 

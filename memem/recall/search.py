@@ -161,7 +161,10 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
 
     def active(uid: int) -> bool:  # a tension names the other note: only one this scope may see
         row = row_of(uid)
-        return row is not None and row.status == "active" and not (q.hidden and row.path.startswith(q.hidden))
+        return (
+            row is not None and row.status == "active" and not row.addressed
+            and not (q.hidden and row.path.startswith(q.hidden))
+        )  # fmt: skip
 
     if q.graph:
         with store.lock:

@@ -8,13 +8,16 @@ from memem.recall.text import content_words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _MARKUP = re.compile(r"(\*\*|__|`|^#+\s*|^\s*[-*+]\s+|\[\[|\]\])", re.M)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+"""Hidden text is never a note's line: removed before the note is cut into sentences (a comment cut in
+two would no longer look like one to `neutralise`)."""
 
 
 def snippet(body: str, query: str, width: int = 160) -> str:
     """The body's sentence sharing most words with the query (else its first), trimmed to `width`."""
     wanted = set(content_words(query))
     best, best_score = "", -1
-    for piece in _SENTENCE.split(body):
+    for piece in _SENTENCE.split(_COMMENT.sub(" ", body)):
         text = _MARKUP.sub("", piece).strip()
         if not text:
             continue

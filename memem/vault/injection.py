@@ -19,6 +19,13 @@ ADDRESSED = "text addressed to a model"
 """How a parsed note's warning about such text begins (`memem doctor` lists it; recall reads it)."""
 
 
+def on_parse(text: str) -> list[str]:
+    """What marks a note when it is read: everything `addressed_to_model` finds, except a bare HTML
+    comment (people leave `<!-- TODO -->` in notes; recall drops comments from what it shows anyway,
+    and a comment that speaks to the model is caught by the other classes)."""
+    return [what for what in addressed_to_model(text) if what != HIDDEN_COMMENT]
+
+
 def addressed_warning(found: list[str]) -> str:
     """The warning a parsed note carries when `addressed_to_model` found something in it."""
     return f"{ADDRESSED} ({'; '.join(found)}): kept out of what recall puts in a prompt"
@@ -49,7 +56,7 @@ _SECRET_FILES = (
 )
 _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\b|(?:python[\d.]*|perl|ruby|node)\s+-(?:\s|$))"
 _ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
-_HIDDEN_COMMENT = "hides text in an HTML comment"
+HIDDEN_COMMENT = "hides text in an HTML comment"
 
 
 def _patterns(*sources: str) -> tuple[str, ...]:
@@ -139,5 +146,5 @@ def addressed_to_model(text: str) -> list[str]:
     folded = text.lower()
     found = [what for what, patterns in _compiled() if any(pattern.search(folded) for pattern in patterns)]
     if any(_WORD.search(comment.group()) for comment in _COMMENT.finditer(_CODE.sub(" ", folded))):
-        found.append(_HIDDEN_COMMENT)
+        found.append(HIDDEN_COMMENT)
     return found

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memem.vault import frontmatter
-from memem.vault.injection import addressed_to_model, addressed_warning
+from memem.vault.injection import addressed_warning, on_parse
 from memem.vault.wikilinks import WikiLink, extract_links, parse_property_link
 
 LINK_KINDS = ("related", "supports", "depends_on", "supersedes", "contradicts", "consistent_with")
@@ -257,7 +257,7 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         warnings.append(f"more than {MAX_LINKS:,} links; only the first {MAX_LINKS:,} are edges")
         links = links[:MAX_LINKS]
     title = _optional_str(meta, "title", warnings) or stem
-    addressed = addressed_to_model(f"{title}\n{parts.body}")
+    addressed = on_parse(f"{title}\n{parts.body}")
     if addressed:  # first, so no cap on warnings can drop it: recall reads it
         warnings.insert(0, addressed_warning(addressed))
     return Note(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from memem.vault.files import FileRefused, read_bounded
+from memem.vault.injection import on_parse
 
 PLAYBOOKS_FOLDER = "memem/playbooks"
 MAX_BYTES = 200_000
@@ -41,4 +42,19 @@ def read_playbook(vault: Path, project: str | None) -> str:
         end = text.find("\n---", 3)
         if end != -1:
             text = text[end + 4 :]
+    if on_parse(text):  # shown to the model at every session start: never one that speaks to it (doctor says so)
+        return ""
     return text.strip()
+
+
+def addressed_playbooks(vault: Path) -> list[tuple[Path, list[str]]]:
+    """Playbooks not shown because they hold text addressed to a model, with what was found (for doctor)."""
+    found = []
+    for path in sorted((vault / PLAYBOOKS_FOLDER).glob("*.md")):
+        try:
+            what = on_parse(read_bounded(path, MAX_BYTES).decode("utf-8", errors="replace"))
+        except (FileRefused, OSError):
+            continue
+        if what:
+            found.append((path, what))
+    return found

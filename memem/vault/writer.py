@@ -125,6 +125,18 @@ def create_new(folder: Path, title: str, data: bytes) -> Path:
     return _place_numbered(_write_temp(folder, data, None), folder, note_stem(title))
 
 
+def create_at(path: Path, data: bytes) -> bool:
+    """Write a note at exactly `path` unless a file is there already (then False, nothing written):
+    putting a note back where it was, never over another."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = _write_temp(path.parent, data, None)
+    try:
+        return _place(source, path)
+    finally:
+        with contextlib.suppress(OSError):
+            source.unlink()
+
+
 def _place_numbered(source: Path, folder: Path, stem: str) -> Path:
     """`source` under the first free name of 'stem.md', 'stem 2.md', …; `source` is used up."""
     try:

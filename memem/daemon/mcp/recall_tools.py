@@ -18,7 +18,6 @@ from memem.recall.slice import playbook_block, render
 from memem.recall.text import estimate_tokens, neutralise
 from memem.vault.playbooks import read_playbook
 
-
 RECALLED_BY_SEARCH = 3
 """A search's first results count as recalled (the stale rule's "shown"): a list always fills to its
 limit, and its tail is what the search did not find, not what the model was looking for."""
@@ -66,7 +65,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
             raise ToolError("`query` must not be empty")
         asked = Query(query, project=project, limit=limit, include_deprecated=include_deprecated)
         hits = await call(search, store, asked)
-        store.ledger.recalled(h.row.id for h in hits[:RECALLED_BY_SEARCH])
+        store.ledger.recalled([h.row.id for h in hits if not h.pinned][:RECALLED_BY_SEARCH])
         items = [SearchItem(id=h.row.id, title=h.row.title, layer=h.row.layer, kind=h.row.kind, project=h.row.project,
                             status=h.row.status, score=round(h.score, 4), snippet=h.snippet, pinned=h.pinned,
                             why=list(h.reasons)) for h in hits]  # fmt: skip
