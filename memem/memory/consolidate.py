@@ -306,24 +306,29 @@ class Consolidator:
     def _near_duplicates(
         self, pairs: dict[Pair, float], verdicts: dict[Pair, PairVerdict], by_uid: dict[int, Row]
     ) -> list[Proposal]:
-        """Clusters of notes saying the same thing: pairs a model called duplicates, and pairs nearly the
-        same direction it has not judged (the rule). A pair it judged otherwise is not a duplicate."""
-        parent: dict[int, int] = {}
+        """Groups of notes saying the same thing: pairs a model called duplicates, and pairs nearly the
+        same direction it has not judged (the rule). A pair it judged otherwise is not a duplicate.
 
-        def root(uid: int) -> int:
-            while parent.get(uid, uid) != uid:
-                uid = parent[uid]
-            return uid
-
+        A group is a note to keep and the notes that duplicate *it*, not a chain: A like B and B like C
+        does not make C a copy of A (B may just be broader than both). Keepers are taken in keeper order;
+        a note only like an earlier group's member waits until that group is decided."""
         linked: dict[Pair, float] = {}
+        near: dict[int, set[int]] = {}
         for pair, cosine in pairs.items():
             verdict = verdicts.get(pair)
             if (verdict is None and cosine >= NEAR_COSINE) or (verdict is not None and verdict.relation == "duplicate"):
                 linked[pair] = cosine
-                parent[root(pair[0])] = root(pair[1])
+                near.setdefault(pair[0], set()).add(pair[1])
+                near.setdefault(pair[1], set()).add(pair[0])
         clusters: dict[int, list[Row]] = {}
-        for uid in {u for pair in linked for u in pair}:
-            clusters.setdefault(root(uid), []).append(by_uid[uid])
+        grouped: set[int] = set()
+        for keeper in sorted((by_uid[u] for u in near), key=_keeper_order):
+            if keeper.uid in grouped:
+                continue
+            copies = [by_uid[u] for u in near[keeper.uid] if u not in grouped]
+            if copies:
+                clusters[keeper.uid] = [keeper, *copies]
+                grouped.update({keeper.uid, *(c.uid for c in copies)})
         proposals = []
         for members in clusters.values():
             ordered = sorted(members, key=_keeper_order)

@@ -212,3 +212,25 @@ def test_a_note_addressed_to_a_model_is_never_put_to_one(service: MemoryService,
     report = Consolidator(service, today=TODAY, now=NOW, judge=judge_of(api)).run()
     assert report.asked == 1  # t30 and t10 only
     assert "note to the model" not in json.dumps(api.requests) and "t5" not in json.dumps(api.requests)
+
+
+def test_duplicates_are_grouped_around_a_note_to_keep_not_chained(service: MemoryService, fresh_vault: Path) -> None:
+    """A like B and B like C: C is folded into A only if it is like A too."""
+    notes = {
+        "A": ("Cache keys include the schema version.", "2026-09-01"),
+        "B": ("Cache keys include the schema version and the locale.", "2026-10-01"),
+        "C": ("Cache keys include the locale.", "2026-11-01"),
+    }
+    for name, (body, created) in notes.items():
+        write_note(fresh_vault, name, body, id=name.lower(), title=name, project="shop", created=created)
+    service.store.reconcile()
+
+    def answers(pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        same = {frozenset("AB"), frozenset("BC")}
+        return [{"pair": p["pair"], "relation": "duplicate" if frozenset((p["first"]["title"], p["second"]["title"]))
+                 in same else "unrelated", "keep": "unclear", "evidence": ""} for p in pairs]  # fmt: skip
+
+    api = FakeAnthropic(lambda text: [], judge=answers)
+    report = Consolidator(service, today=TODAY, now=NOW, judge=judge_of(api)).run()
+    assert report.asked >= 2  # A and B, B and C (A and C may be too far apart to be asked about at all)
+    assert [p.ids for p in report.proposed if p.kind == "merge"] == [("a", "b")]
