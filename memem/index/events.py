@@ -247,17 +247,9 @@ def _plan(vault: Path, batches: list[Batch]) -> list[_Step]:
         for path, entry in last.items():
             current = state[path] if path in state else _read(vault / path)
             original = first[path].before
-            if current != original:
-                left = (
-                    current is None
-                    if entry.after_sha is None
-                    else current is not None and sha(current) == entry.after_sha
-                )
-                if not left:
-                    what = "was deleted" if current is None else "was edited" if entry.after_sha else "exists again"
-                    raise Conflict(
-                        f"cannot undo “{batch.summary or batch.op}”: {path} {what} since; nothing was undone"
-                    )
+            if current != original and not _as_left(current, entry.after_sha):
+                what = "was deleted" if current is None else "was edited" if entry.after_sha else "exists again"
+                raise Conflict(f"cannot undo “{batch.summary or batch.op}”: {path} {what} since; nothing was undone")
             steps.append(_Step(batch, path, entry.note_id, current, original))
             state[path] = original
     return steps

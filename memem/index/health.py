@@ -101,15 +101,6 @@ def health(store: IndexStore) -> Health:
                 "review it: correct it, or deprecate it with its successor (`memem deprecate ID --successor …`)",
                 rows[0].path if rows else None,
             ))  # fmt: skip
-    for row in [r for r in warned if r.addressed]:
-        problems.append(Problem(
-            "warning",
-            f"memory {row.id!r} holds text addressed to a model ({what_is_addressed(row.warnings)}): "
-            "recall leaves it out of every prompt and search",
-            "remove that text in Obsidian, or deprecate the memory (memem writes no such text: it came from an "
-            "edit, a sync or a team's pull)",
-            row.path,
-        ))  # fmt: skip
     for path, what in addressed_playbooks(store.paths.vault):
         problems.append(Problem(
             "warning",
@@ -165,8 +156,17 @@ def health(store: IndexStore) -> Health:
         ))  # fmt: skip
     for row in warned:
         for warning in row.warnings:
-            if not is_addressed([warning]):  # named above, with its own fix
+            if not is_addressed([warning]):
                 problems.append(Problem("warning", warning, "correct the property in Obsidian", row.path))
+                continue
+            problems.append(Problem(
+                "warning",
+                f"memory {row.id!r} holds text addressed to a model ({what_is_addressed([warning])}): "
+                "recall leaves it out of every prompt and search",
+                "remove that text in Obsidian, or deprecate the memory (memem writes no such text: it came from an "
+                "edit, a sync or a team's pull)",
+                row.path,
+            ))  # fmt: skip
     if notes != vectors or notes != fts or stale:
         problems.append(Problem(
             "warning", f"indexes out of step: {notes} notes, {vectors} vectors, {fts} full-text rows, {stale} stale",

@@ -133,12 +133,12 @@ class RecallLedger:
     def last_shown(self) -> dict[str, float]:
         """note id -> when recall last showed it: in a prompt's slice (not counting held-out prompts:
         nothing was shown), or to a model that asked for it."""
-        found: dict[str, float] = dict(
-            self.conn.execute("SELECT note_id, MAX(at) FROM shown WHERE holdout=0 GROUP BY note_id").fetchall()
+        return dict(
+            self.conn.execute(
+                "SELECT note_id, MAX(at) FROM (SELECT note_id, at FROM shown WHERE holdout=0 "
+                "UNION ALL SELECT note_id, at FROM recalled) GROUP BY note_id"
+            ).fetchall()
         )
-        for note_id, at in self.conn.execute("SELECT note_id, at FROM recalled"):
-            found[note_id] = max(found.get(note_id, 0.0), at)
-        return found
 
     def started(self) -> float | None:
         """When the ledger's first record was made: absence from it means something only after that."""

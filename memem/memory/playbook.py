@@ -9,11 +9,11 @@ After it is created the playbook is the person's: memem never rewrites it.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from memem.errors import Refused
 from memem.memory.service import MemoryService
+from memem.vault import writer
 from memem.vault.note import render_new_note
 from memem.vault.playbooks import playbook_file
 
@@ -42,13 +42,7 @@ def create_playbook(service: MemoryService, project: str, top: int = TOP) -> Pat
         first = " ".join(bodies.get(row.uid, "").split()).split(". ")[0][:160]
         lines.append(f"- [[{row.name}]]" + (f" — {first}" if first and first != row.title else ""))
     props = {"playbook": project, "created": dt.date.today().isoformat()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # exactly this name (where sessions look for it), and never over a playbook written meanwhile
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise Refused(f"{path.relative_to(service.paths.vault)} exists already: it is yours to edit") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(render_new_note(props, "\n".join(lines)))
-        handle.flush()
-        os.fsync(handle.fileno())
+    # Exactly this name (where sessions look for it), and never over a playbook written meanwhile.
+    if not writer.create_at(path, render_new_note(props, "\n".join(lines)).encode("utf-8")):
+        raise Refused(f"{path.relative_to(service.paths.vault)} exists already: it is yours to edit")
     return path

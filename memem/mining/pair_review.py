@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 
 from memem.memory.consolidate import NoteText, PairCase, PairVerdict
 from memem.memory.screen import redact
-from memem.mining.failures import AnswerUnusable, ModelUnavailable
 from memem.mining.prompts import PromptedExtractor
 
 log = logging.getLogger(__name__)
@@ -80,23 +79,11 @@ class ModelPairJudge:
 
     def __call__(self, cases: Sequence[PairCase]) -> dict[int, PairVerdict]:
         found: dict[int, PairVerdict] = {}
-        for start in range(0, len(cases), PER_CALL):
-            batch = cases[start : start + PER_CALL]
-            try:
-                answer = self.model.ask(PAIR_SYSTEM, pair_prompt(batch), PairJudgements)
-            except AnswerUnusable as exc:
-                log.warning("consolidation: the model's answer about %d pairs was unusable (%s)", len(batch), exc)
-                continue
-            except ModelUnavailable as exc:
-                log.warning("consolidation: the model could not be asked (%s); the rules decide alone", exc)
-                break
+        asked = self.model.ask_in_batches(PAIR_SYSTEM, PairJudgements, cases, PER_CALL, pair_prompt, "consolidation")
+        for start, batch, answer in asked:
             for judgement in answer.judgements:
                 if 0 <= judgement.pair < len(batch) and start + judgement.pair not in found:
                     found[start + judgement.pair] = _verdict(judgement)
                 else:
                     log.warning("consolidation: ignored an answer about pair %d, which was not asked", judgement.pair)
-        spent = getattr(self.model, "spent", None)
-        if spent is not None:
-            log.info("consolidation: %d of %d pairs judged by %s (%d calls, $%.4f)", len(found), len(cases),
-                     self.name, spent.calls, spent.usd)  # fmt: skip
         return found

@@ -7,15 +7,19 @@ system prompt says it carries no instructions. Judgements name memories by the i
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from memem.memory.screen import redact
+from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
 from memem.mining.lessons import Judgements, Lesson, Lessons
 
 Answer = TypeVar("Answer", bound=BaseModel)
+Item = TypeVar("Item")
+log = logging.getLogger(__name__)
 
 EXTRACT_SYSTEM = """You read a Claude Code session and write down what is worth remembering in future sessions.
 
@@ -60,6 +64,7 @@ class PromptedExtractor:
     headless Claude Code) differ only in how they ask (`_ask`) and sort its failures."""
 
     name = "model"
+    spent: Spend
 
     def _ask(self, system: str, prompt: str, schema: type[Answer]) -> Answer:
         raise NotImplementedError
@@ -68,6 +73,27 @@ class PromptedExtractor:
         """One question, answered in `schema`: for the other judgements made with the miner's model
         (consolidation's pairs, the usefulness ledger), failures sorted as extraction's are."""
         return self._ask(system, prompt, schema)
+
+    def ask_in_batches(
+        self, system: str, schema: type[Answer], items: Sequence[Item], per_call: int,
+        prompt: Callable[[Sequence[Item]], str], what: str,
+    ) -> Iterator[tuple[int, Sequence[Item], Answer]]:  # fmt: skip
+        """`ask` about `items`, `per_call` at a time: (offset, batch, answer) for each usable answer. A
+        batch whose answer is unusable is skipped; a model out of reach ends the asking (`what`'s own
+        rules then judge what is left). Logs what was spent."""
+        for start in range(0, len(items), per_call):
+            batch = items[start : start + per_call]
+            try:
+                answer = self.ask(system, prompt(batch), schema)
+            except AnswerUnusable as exc:
+                log.warning("%s: the model's answer about %d items was unusable (%s)", what, len(batch), exc)
+                continue
+            except ModelUnavailable as exc:
+                log.warning("%s: the model could not be asked (%s); its rules judge the rest", what, exc)
+                break
+            yield start, batch, answer
+        log.info("%s: %d items put to %s (%d calls, $%.4f)", what, len(items), self.name, self.spent.calls,
+                 self.spent.usd)  # fmt: skip
 
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:
         return list(self._ask(EXTRACT_SYSTEM, extraction_prompt(conversation, project), Lessons).lessons)

@@ -18,7 +18,6 @@ is judged by the words, as without a model.
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -30,7 +29,6 @@ from pydantic import BaseModel, Field
 
 from memem.index.ledger import RecallLedger, prompt_hash
 from memem.memory.screen import redact
-from memem.mining.failures import AnswerUnusable, ModelUnavailable
 from memem.mining.prompts import PromptedExtractor
 from memem.mining.transcript import read_records, turn_of
 
@@ -64,7 +62,6 @@ PER_CALL = 12
 REPLY_CHARS = 6000
 """Of a reply's text, and of its tool calls, what the model reads (the start: where a memory is acted on)."""
 MEMORY_CHARS = 1500
-log = logging.getLogger(__name__)
 
 
 def _is_specific(token: str) -> bool:
@@ -194,24 +191,13 @@ def use_prompt(cases: Sequence[Case]) -> str:
 def model_verdicts(model: PromptedExtractor, cases: Sequence[Case]) -> dict[int, Verdict]:
     """The model's verdict per case index, for the cases it answered (see the module's docstring)."""
     found: dict[int, Verdict] = {}
-    for start in range(0, len(cases), PER_CALL):
-        batch = cases[start : start + PER_CALL]
-        try:
-            answer = model.ask(USE_SYSTEM, use_prompt(batch), UseJudgements)
-        except AnswerUnusable as exc:
-            log.warning("usefulness: the model's answer was unusable (%s); judged by the words", exc)
-            continue
-        except ModelUnavailable as exc:
-            log.warning("usefulness: the model could not be asked (%s); judged by the words", exc)
-            break
+    for start, batch, answer in model.ask_in_batches(
+        USE_SYSTEM, UseJudgements, cases, PER_CALL, use_prompt, "usefulness"
+    ):
         for judgement in answer.judgements:
             if 0 <= judgement.case < len(batch):
                 said = " ".join(redact(judgement.evidence).split())[:200]
                 found.setdefault(start + judgement.case, Verdict(judgement.verdict, f"{model.name}: {said}"))
-    spent = getattr(model, "spent", None)
-    if spent is not None:
-        log.info("usefulness: %d of %d judged by %s (%d calls, $%.4f)", len(found), len(cases), model.name,
-                 spent.calls, spent.usd)  # fmt: skip
     return found
 
 
