@@ -81,12 +81,14 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
     from memem.client.spawn import release_inherited_spawn_lock
     from memem.daemon.app import create_app
     from memem.daemon.context import DaemonContext
+    from memem.daemon.heap import limit_heap
     from memem.daemon.idle import IdleWork
     from memem.index.store import IndexStore
     from memem.sync.loop import SyncLoop
     from memem.teams.schedule import TeamPuller
 
     host = "127.0.0.1"
+    limit_heap()  # before the first of the daemon's threads starts
     try:
         # A command may hold the lock for a moment (a `memem status` racing the start): wait it out.
         lock = OwnerLock(paths.lock_file, "daemon").acquire(wait_for_commands=60.0)

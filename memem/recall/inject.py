@@ -38,7 +38,8 @@ RELATIVE = 0.5
 MAX_ITEMS = 5
 SLICE_RERANK_DEPTH = 12
 SLICE_RERANK_TOKENS = 600
-"""The slice runs before every prompt: at most 12 candidates and 600 tokens (about 110 ms) re-scored."""
+"""The slice runs before every prompt: at most 12 candidates and 600 tokens re-scored (its cost against
+the hook's latency goal: the README's Performance section)."""
 
 
 @dataclass(frozen=True)

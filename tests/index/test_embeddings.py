@@ -33,6 +33,42 @@ def test_batch_composition_does_not_change_vectors(minilm: MiniLMEmbedder) -> No
     assert np.abs(together - alone).max() < 1e-5
 
 
+def test_the_graph_is_built_in_a_child_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build's peak (several copies of the weights) must not become the daemon's high-water mark."""
+    from memem.index.embeddings import minilm as module
+
+    def not_here(folder: Path, target: Path) -> None:
+        raise AssertionError("built in this process")
+
+    monkeypatch.setattr(module, "build_fp32", not_here)
+    files, _ = find_model()
+    assert files is not None
+    built = MiniLMEmbedder(files, tmp_path / "models")
+    assert len(list((tmp_path / "models").glob("all-MiniLM-L6-v2-*.onnx"))) == 1
+    ref = np.array(REFERENCE["vectors"], np.float32)
+    assert np.abs(built.embed(REFERENCE["texts"]) - ref).max() < 1e-5
+
+
+def test_without_a_child_process_the_graph_is_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from memem.index.embeddings import minilm as module
+
+    builds: list[Path] = []
+    real = module.build_fp32
+
+    def counted(folder: Path, target: Path) -> None:
+        builds.append(target)
+        real(folder, target)
+
+    monkeypatch.setattr(module, "build_fp32", counted)
+    monkeypatch.setattr(module.sys, "executable", str(tmp_path / "no-such-python"))
+    files, _ = find_model()
+    assert files is not None
+    built = MiniLMEmbedder(files, tmp_path / "models")
+    assert len(builds) == 1 and builds[0].is_file()
+    ref = np.array(REFERENCE["vectors"], np.float32)
+    assert np.abs(built.embed(REFERENCE["texts"]) - ref).max() < 1e-5
+
+
 def test_int8_variant_is_close_and_named_apart(model_cache: Path) -> None:
     files, _ = find_model()
     assert files is not None

@@ -9,7 +9,8 @@ Changing the choice re-embeds the vault once (vectors of two embedding functions
 collection).
 
 Why float32 stays the default on every CPU: `minilm-int8-ffn` indexes faster with recall within noise,
-but its daemon's memory at 10,000 notes went over the budget (the README's Performance table).
+but not reliably past the throughput goal it would be chosen for, and a new default re-embeds every
+vault (the README's Performance section).
 """
 
 from __future__ import annotations

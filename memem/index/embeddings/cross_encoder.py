@@ -7,14 +7,17 @@ re-scores only the first stage's best candidates (`memem.recall.rerank`).
 
 Inputs are padded per batch to the longest pair, not to the 512 tokens its tokenizer file asks for
 (short notes then cost what short notes cost), and each pair is cut to `MAX_PAIR_TOKENS`: the note's
-start says what it is about.
+start says what it is about. Its callers wait for it (a prompt, a search), so the pairs are split into
+groups of similar length run side by side, one core each (`padding.run_split`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ import numpy as np
 
 from memem.index.embeddings.bundled import bundled_model
 from memem.index.embeddings.onnx_session import open_session
-from memem.index.embeddings.padding import run_padded
+from memem.index.embeddings.padding import run_split
 from memem.settings import settings
 
 MODEL = "reranker_en"
@@ -49,7 +52,10 @@ class CrossEncoder:
         from tokenizers import Tokenizer
 
         self.origin = origin
-        self._session, self._run_options = open_session(folder / "model.onnx", threads)
+        # One thread per run and runs side by side: at a dozen pairs this beat one run on every core.
+        self._session, self._run_options = open_session(folder / "model.onnx", threads=1)
+        self._parts = threads or min(4, os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(self._parts, thread_name_prefix="memem-cross-encoder")
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tokenizer.enable_truncation(MAX_PAIR_TOKENS, strategy="longest_first")
@@ -66,7 +72,7 @@ class CrossEncoder:
 
     def run(self, encodings: Sequence[Any]) -> np.ndarray:
         """One logit per encoded pair (higher: more relevant); `probability` maps it onto 0..1."""
-        return run_padded(encodings, self._run, 1, BATCH, BATCH * MAX_PAIR_TOKENS).reshape(-1)
+        return run_split(encodings, self._run, 1, self._pool, self._parts, BATCH, BATCH * MAX_PAIR_TOKENS).reshape(-1)
 
     def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
         """One logit per text."""

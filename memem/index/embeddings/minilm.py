@@ -7,8 +7,11 @@ short notes costs what short notes cost. Output matches sentence-transformers to
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +35,7 @@ PRECISIONS = {
 DIM = 384
 MAX_TOKENS = 256  # the length sentence-transformers trained and truncates at
 MAX_CHARS = MAX_TOKENS * 100
+log = logging.getLogger(__name__)
 
 
 def _cache_key(path: Path, extra: str) -> str:
@@ -56,12 +60,49 @@ def _fp32_model(files: ModelFiles, cache_dir: Path) -> Path:
         return files.folder / "model.onnx"
     weights = files.folder / "model.safetensors"
     target = cache_dir / f"all-MiniLM-L6-v2-{_cache_key(weights, 'v1')}.onnx"
-    if not target.is_file():
-        from memem.index.embeddings.bert_graph import BertConfig, build_bert_encoder, read_safetensors
-
-        config = BertConfig.from_file(files.folder / "config.json")
-        _publish(build_bert_encoder(read_safetensors(weights), config), target)
+    if not target.is_file() and not _build_apart(files.folder, target):
+        build_fp32(files.folder, target)
     return target
+
+
+def build_fp32(folder: Path, target: Path) -> None:
+    """Build the float32 graph from the safetensors weights in `folder` and publish it at `target`."""
+    from memem.index.embeddings.bert_graph import BertConfig, build_bert_encoder, read_safetensors
+
+    config = BertConfig.from_file(folder / "config.json")
+    _publish(build_bert_encoder(read_safetensors(folder / "model.safetensors"), config), target)
+
+
+_BUILD = (
+    "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+    f"from {__name__} import build_fp32; build_fp32(*map(Path, sys.argv[2:]))"
+)
+
+
+def _build_apart(folder: Path, target: Path) -> bool:
+    """Build in a child process; False if that could not be done (the caller then builds here).
+
+    The build holds several copies of the weights at once, a peak six times the model's size, once per
+    install; in the daemon that peak would stay its high-water mark for life. `-P` and memem's own
+    folder on the path: a module in the current folder (a vault's) cannot stand in for a library.
+    """
+    package_root = Path(__file__).resolve().parents[3]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-P", "-c", _BUILD, str(package_root), str(folder), str(target)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("could not build the MiniLM graph in a child process (%s): building it here", exc)
+        return False
+    if done.returncode != 0 or not target.is_file():
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        log.warning("building the MiniLM graph in a child process failed (%s): building it here", last)
+        return False
+    return True
 
 
 def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) -> Path:
@@ -78,8 +119,6 @@ def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) ->
     target = cache_dir / f"{fp32.stem}-{kind}-{_cache_key(fp32, f'{kind}-v1')}.onnx"
     if target.is_file():
         return target
-    import logging
-
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 

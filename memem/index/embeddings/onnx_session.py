@@ -20,6 +20,9 @@ def open_session(model: Path, threads: int | None = None) -> tuple[Any, Any]:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.log_severity_level = 3
+    # Idle workers sleep instead of spinning: the daemon runs two models, and a query's embedding
+    # must not leave its threads burning the cores the cross-encoder needs a moment later.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
     run_options = ort.RunOptions()
     run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")

@@ -8,6 +8,7 @@ batches (attention memory grows with rows x length², which would otherwise set 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -57,4 +58,63 @@ def run_padded(
             mask[r, : lengths[j]] = 1
             types[r, : lengths[j]] = encodings[j].type_ids
         out[rows] = run(ids, mask, types)
+    return out
+
+
+def split_by_length(lengths: Sequence[int], parts: int) -> list[list[int]]:
+    """Indices of `lengths` sorted by length and cut into at most `parts` runs of neighbours whose
+    padded costs (rows × the longest) are as even as possible: the slowest part sets the wall time.
+
+    Exact (a small dynamic programme): a cross-encoder's few dozen pairs cost nothing to split.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    n, parts = len(order), max(1, min(parts, len(order)))
+    width = [lengths[i] for i in order]
+
+    def cost(start: int, end: int) -> int:  # the padded tokens of order[start:end]
+        return (end - start) * width[end - 1]
+
+    # best[k][j]: the least "slowest part" for the first j indices in k parts; cut[k][j] where the last starts.
+    best = [[0] + [cost(0, j) for j in range(1, n + 1)]]
+    cut = [[0] * (n + 1)]
+    for k in range(1, parts):
+        row, where = [0] * (n + 1), [0] * (n + 1)
+        for j in range(1, n + 1):
+            row[j], where[j] = min((max(best[k - 1][i], cost(i, j)), i) for i in range(j))
+        best.append(row)
+        cut.append(where)
+    groups, end = [], n
+    for k in range(parts - 1, -1, -1):
+        start = cut[k][end] if k else 0
+        if end > start:
+            groups.append(order[start:end])
+        end = start
+    return groups[::-1]
+
+
+def run_split(
+    encodings: Sequence[Any],
+    run: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    dim: int,
+    pool: Executor,
+    parts: int,
+    batch: int = BATCH,
+    max_batch_tokens: int = MAX_BATCH_TOKENS,
+) -> np.ndarray:
+    """`run_padded` over `parts` length-sorted groups at once, one per worker of `pool`.
+
+    For a latency-bound caller (the cross-encoder before a prompt): on small batches a session with one
+    thread per concurrent run keeps the cores busier than one run with several threads, and a group of
+    similar lengths pads less than one batch of all of them.
+    """
+    groups = split_by_length([len(e.ids) for e in encodings], parts)
+    if len(groups) < 2:
+        return run_padded(encodings, run, dim, batch, max_batch_tokens)
+    out = np.empty((len(encodings), dim), np.float32)
+    done = [
+        (group, pool.submit(run_padded, [encodings[i] for i in group], run, dim, batch, max_batch_tokens))
+        for group in groups
+    ]
+    for group, future in done:
+        out[group] = future.result()
     return out
