@@ -68,8 +68,8 @@ def score_session(store: IndexStore, transcript: str | None, session: str | None
         return  # (only a Claude Code transcript is read: the request names a path)
 
     def texts(ids: list[str]) -> dict[str, str]:
-        # A note marked since as addressed to a model is not judged: not put to a model, not even as data.
-        rows = {r.id: r for i in ids for r in store.catalog.by_id(i)[:1] if not r.addressed}
+        # A note marked since as withheld (text addressed to a model, a secret) is not put to a model, not even as data.
+        rows = {r.id: r for i in ids for r in store.catalog.by_id(i)[:1] if not r.withheld}
         bodies = store.catalog.bodies([r.uid for r in rows.values()])
         return {i: f"{r.title}\n{bodies.get(r.uid, '')}" for i, r in rows.items()}
 

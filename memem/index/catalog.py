@@ -23,11 +23,11 @@ from memem.config import private_dir, private_file
 from memem.graph.memory_graph import GraphNote
 from memem.index.quick import BM25, MAX_PINNED, PINNED_ORDER, PINNED_WHERE, fulltext_sql, hidden_sql
 from memem.index.scope import Scope
-from memem.vault.injection import is_addressed
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
 from memem.vault.teams import team_of
 from memem.vault.wikilinks import WikiLink
+from memem.vault.withheld import is_withheld
 
 SCHEMA_VERSION = 1
 
@@ -104,9 +104,9 @@ class Row:
         return team_of(self.path)
 
     @property
-    def addressed(self) -> bool:
-        """It holds text addressed to a model (`vault.injection`): never put into a prompt by recall."""
-        return is_addressed(self.warnings)
+    def withheld(self) -> bool:
+        """It holds text addressed to a model or a secret (`vault.withheld`): never put into a prompt by recall."""
+        return is_withheld(self.warnings)
 
     def graph_note(self) -> GraphNote:
         return GraphNote(

@@ -17,9 +17,9 @@ from memem.index.embeddings.model_files import INSTALL_HINT
 from memem.index.problems import Problem
 from memem.index.store import RECONCILE_ERROR, IndexStore
 from memem.settings import settings
-from memem.vault.injection import is_addressed, what_is_addressed
-from memem.vault.playbooks import addressed_playbooks
+from memem.vault.playbooks import withheld_playbooks
 from memem.vault.teams import Team, teams
+from memem.vault.withheld import ADDRESSED, why_withheld
 
 
 @dataclass
@@ -101,10 +101,10 @@ def health(store: IndexStore) -> Health:
                 "review it: correct it, or deprecate it with its successor (`memem deprecate ID --successor …`)",
                 rows[0].path if rows else None,
             ))  # fmt: skip
-    for path, what in addressed_playbooks(store.paths.vault):
+    for path, kind, what in withheld_playbooks(store.paths.vault):
         problems.append(Problem(
             "warning",
-            f"a playbook holds text addressed to a model ({'; '.join(what)}): it is not shown at session start",
+            f"a playbook holds {kind} ({what}): it is not shown at session start",
             "remove that text in Obsidian", path.relative_to(store.paths.vault).as_posix(),
         ))  # fmt: skip
     for team in teams(store.paths.vault):
@@ -156,15 +156,17 @@ def health(store: IndexStore) -> Health:
         ))  # fmt: skip
     for row in warned:
         for warning in row.warnings:
-            if not is_addressed([warning]):
+            withheld = why_withheld(warning)
+            if withheld is None:
                 problems.append(Problem("warning", warning, "correct the property in Obsidian", row.path))
                 continue
+            kind, what = withheld
+            fix = "remove that text in Obsidian" if kind == ADDRESSED else "remove it in Obsidian and revoke it"
             problems.append(Problem(
                 "warning",
-                f"memory {row.id!r} holds text addressed to a model ({what_is_addressed([warning])}): "
-                "recall leaves it out of every prompt and search",
-                "remove that text in Obsidian, or deprecate the memory (memem writes no such text: it came from an "
-                "edit, a sync or a team's pull)",
+                f"memory {row.id!r} holds {kind} ({what}): recall leaves it out of every prompt and search",
+                f"{fix}, or deprecate the memory (memem writes no such text: it came from an edit, a sync or a "
+                "team's pull)",
                 row.path,
             ))  # fmt: skip
     if notes != vectors or notes != fts or stale:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from memem.index.scope import NOT_ADDRESSED, Scope, hidden_clauses
+from memem.index.scope import NOT_WITHHELD, Scope, hidden_clauses
 
 TYPE_CHECKING = False  # see memem.hooks.events: `typing` is kept off the hook's path
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def fulltext_sql(scope: Scope, columns: str, limit_param: bool = True) -> tuple[
     return sql, params
 
 
-PINNED_WHERE = f"n.layer = 0 AND n.project = ? AND n.status = 'active' AND {NOT_ADDRESSED.format(col='n.')}"
+PINNED_WHERE = f"n.layer = 0 AND n.project = ? AND n.status = 'active' AND {NOT_WITHHELD.format(col='n.')}"
 PINNED_ORDER = "n.importance DESC, coalesce(n.updated, n.created) DESC, n.uid"
 """A project's pinned (layer 0) notes: the most important first, then the newest."""
 

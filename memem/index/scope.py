@@ -2,8 +2,8 @@
 
 The rule: a project's notes and the global ones (notes without a project), active ones unless
 deprecated ones are asked for, the archive layer (3) only on an explicit search, no note of a team
-vault that does not serve the project, and never a note holding text addressed to a model (marked
-when parsed, `vault.injection`: recall must not carry it into a prompt). Full text asks
+vault that does not serve the project, and never a note holding text addressed to a model or a
+secret (marked when parsed, `vault.withheld`: recall must not carry it into a prompt). Full text asks
 it as SQL, the vector store as a chromadb `where`, and code that already holds a note as a test; all
 three come from one `Scope` value, so they cannot drift apart.
 
@@ -12,7 +12,7 @@ Standard library only: the hooks' catalog fallback asks it for SQL.
 
 from __future__ import annotations
 
-from memem.vault.injection import ADDRESSED
+from memem.vault.withheld import WITHHELD
 
 TYPE_CHECKING = False  # see memem.hooks.events: `typing` is kept off the hook's path
 if TYPE_CHECKING:
@@ -23,8 +23,8 @@ GLOBAL = ""
 ARCHIVE_LAYER = 3
 
 
-NOT_ADDRESSED = f"instr({{col}}warnings, '{ADDRESSED}') = 0"
-"""SQL: the note's warnings (JSON text) do not say it holds text addressed to a model."""
+NOT_WITHHELD = f"instr({{col}}warnings, '{WITHHELD}') = 0"
+"""SQL: the note's warnings (JSON text) do not keep it out of recall (`vault.withheld`)."""
 
 
 def hidden_clauses(hidden: tuple[str, ...], col: str = "") -> list[str]:
@@ -80,7 +80,7 @@ class Scope:
             clauses.append(f"{col}layer != {ARCHIVE_LAYER}")
         clauses += hidden_clauses(self.hidden, col)
         params += self.hidden
-        clauses.append(NOT_ADDRESSED.format(col=col))
+        clauses.append(NOT_WITHHELD.format(col=col))
         return " AND ".join(clauses), params
 
     def vector_where(self) -> dict[str, Any] | None:
@@ -97,9 +97,9 @@ class Scope:
             return {"project": GLOBAL}
         return None
 
-    def admits(self, project: str | None, status: str, layer: int, path: str = "", addressed: bool = False) -> bool:
+    def admits(self, project: str | None, status: str, layer: int, path: str = "", withheld: bool = False) -> bool:
         """The rule as a test on one note's properties (and its vault-relative path)."""
-        if addressed:
+        if withheld:
             return False
         if self.hidden and path.startswith(self.hidden):
             return False

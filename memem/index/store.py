@@ -46,8 +46,8 @@ from memem.vault.scan import FileStat, root_of, safe_rel, stat_one, walk
 from memem.vault.teams import memory_roots, teams
 
 log = logging.getLogger(__name__)
-NOTE_CHECKS = "2"
-"""What parsing checks a note for; raised when a check is added (2: text addressed to a model)."""
+NOTE_CHECKS = "3"
+"""What parsing checks a note for; raised when a check is added (2: text addressed to a model; 3: a secret)."""
 
 BATCH = 128
 EMBED_BATCH = 256
@@ -174,7 +174,7 @@ class IndexStore:
     def _check_note_checks(self) -> None:
         """A memem that checks notes for more than the one that indexed them (NOTE_CHECKS) reads every
         note again at the next reconcile, so an old catalog gets the new marks (text addressed to a
-        model, `vault.injection`); nothing is re-embedded whose text did not change."""
+        model, a secret: `vault.withheld`); nothing is re-embedded whose text did not change."""
         if self.catalog.get_meta("note_checks") == NOTE_CHECKS:
             return
         with self.catalog.transaction() as conn:

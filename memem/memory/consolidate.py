@@ -268,8 +268,8 @@ class Consolidator:
         older_first: dict[Pair, tuple[Row, Row]] = {}
         hashes: dict[Pair, tuple[str, str]] = {}
         for pair in pairs:
-            if pair in settled or by_uid[pair[0]].addressed or by_uid[pair[1]].addressed:
-                continue  # (a note addressed to a model is never put to one, not even as data)
+            if pair in settled or by_uid[pair[0]].withheld or by_uid[pair[1]].withheld:
+                continue  # (a withheld note, addressed to a model or holding a secret, is never put to one)
             a, b = sorted((by_uid[pair[0]], by_uid[pair[1]]), key=lambda r: (r.created or "", r.path))
             ha, hb = text_hash(a.title, bodies.get(a.uid, "")), text_hash(b.title, bodies.get(b.uid, ""))
             if ha != hb:

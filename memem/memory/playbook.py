@@ -29,7 +29,7 @@ def create_playbook(service: MemoryService, project: str, top: int = TOP) -> Pat
         raise Refused(f"{path.relative_to(service.paths.vault)} exists already: it is yours to edit in Obsidian")
     rows = [
         r for r in service.store.catalog.rows()
-        if r.project == project and r.status == "active" and r.layer != 3 and r.team is None and not r.addressed
+        if r.project == project and r.status == "active" and r.layer != 3 and r.team is None and not r.withheld
     ]  # fmt: skip
     if not rows:
         raise Refused(f"project {project!r} has no active memories to start a playbook from")

@@ -12,8 +12,17 @@ from typing import Any
 
 from memem.index.catalog import Row
 from memem.vault.injection import addressed_to_model
+from memem.vault.secrets import redact
 
 WITHHELD = "(title withheld: it is addressed to a model; see `memem doctor`)"
+
+
+def shown_title(row: Row) -> str:
+    """The title as memem shows it: a title that itself speaks to the model is not repeated to one, nor a
+    secret in it (the note stays listed). Only a withheld note's title can hold either: others cost no check."""
+    if not row.withheld:
+        return row.title
+    return WITHHELD if addressed_to_model(row.title) else redact(row.title)
 
 
 @dataclass(frozen=True)
@@ -39,10 +48,8 @@ class Summary:
 
     @classmethod
     def of(cls, row: Row) -> Summary:
-        # A title that itself speaks to the model is not repeated to one (the note stays listed).
-        title = WITHHELD if row.addressed and addressed_to_model(row.title) else row.title
         return cls(
-            row.id, title, row.path, row.project, row.layer, row.kind, row.status, row.importance, row.tags,
+            row.id, shown_title(row), row.path, row.project, row.layer, row.kind, row.status, row.importance, row.tags,
             row.created, row.updated, row.reviewed, row.valid_to, row.source_type, row.source_session, row.team,
         )  # fmt: skip
 

@@ -38,7 +38,7 @@ def similar(service: MemoryService, texts: list[str], project: str | None, k: in
             row = rows.get(h.uid)
             if (
                 row is None
-                or not scope.admits(row.project, row.status, row.layer, row.path, row.addressed)
+                or not scope.admits(row.project, row.status, row.layer, row.path, row.withheld)
                 or h.similarity < SIMILAR_FLOOR
             ):
                 continue

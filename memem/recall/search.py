@@ -89,7 +89,7 @@ def _boost(row: Row, today: dt.date, record: Record | None = None) -> tuple[floa
 
 
 def _allowed(row: Row | None, q: Query) -> bool:
-    return row is not None and q.scope.admits(row.project, row.status, row.layer, row.path, row.addressed)
+    return row is not None and q.scope.admits(row.project, row.status, row.layer, row.path, row.withheld)
 
 
 def _pinned(store: IndexStore, project: str | None, hidden: tuple[str, ...]) -> list[Row]:
@@ -130,7 +130,7 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
     factors: dict[int, float] = {}
     for uid, score in fused.items():
         row = rows.get(uid)
-        if row is None or uid in pinned_ids or row.addressed:
+        if row is None or uid in pinned_ids or row.withheld:
             continue
         factors[uid], boost_reasons = _boost(row, today, records.get(row.id))
         reasons = [f"{name} #{s['rank']}" for name, s in signals.get(uid, {}).items()] + boost_reasons
@@ -162,7 +162,7 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
     def active(uid: int) -> bool:  # a tension names the other note: only one this scope may see
         row = row_of(uid)
         return (
-            row is not None and row.status == "active" and not row.addressed
+            row is not None and row.status == "active" and not row.withheld
             and not (q.hidden and row.path.startswith(q.hidden))
         )  # fmt: skip
 

@@ -7,7 +7,8 @@ imperative, and a memory *about* prompt injection is fine; a memory that *is* on
 
 It lives with the note format because every note is checked, whoever wrote it: memem's own writes
 refuse such text (`memory.screen`), and a note that carries it anyway (a team's pull, a sync, an
-editor) is marked when parsed and kept out of what recall puts in a prompt. Standard library only.
+editor) is marked when parsed and kept out of what recall puts in a prompt (`vault.withheld`).
+Standard library only.
 """
 
 from __future__ import annotations
@@ -15,33 +16,12 @@ from __future__ import annotations
 import functools
 import re
 
-ADDRESSED = "text addressed to a model"
-"""How a parsed note's warning about such text begins (`memem doctor` lists it; recall reads it)."""
-
 
 def on_parse(text: str) -> list[str]:
     """What marks a note when it is read: everything `addressed_to_model` finds, except a bare HTML
     comment (people leave `<!-- TODO -->` in notes; recall drops comments from what it shows anyway,
     and a comment that speaks to the model is caught by the other classes)."""
     return [what for what in addressed_to_model(text) if what != HIDDEN_COMMENT]
-
-
-def addressed_warning(found: list[str]) -> str:
-    """The warning a parsed note carries when `addressed_to_model` found something in it."""
-    return f"{ADDRESSED} ({'; '.join(found)}): kept out of what recall puts in a prompt"
-
-
-def is_addressed(warnings: tuple[str, ...] | list[str]) -> bool:
-    """Whether a note's warnings say it holds text addressed to a model."""
-    return any(w.startswith(ADDRESSED) for w in warnings)
-
-
-def what_is_addressed(warnings: tuple[str, ...] | list[str]) -> str:
-    """What that warning found, in words ('' when it found nothing)."""
-    for warning in warnings:
-        if warning.startswith(f"{ADDRESSED} ("):
-            return warning[len(ADDRESSED) + 2 :].split("): ", 1)[0]
-    return ""
 
 
 _WHO = r"(?:user|person|human|developer|owner|operator)"
@@ -135,7 +115,7 @@ _WORD = re.compile(r"[a-z]{2}")
 
 @functools.cache
 def _compiled() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
-    """The patterns compiled on first use (the hook path imports this module for ADDRESSED alone).
+    """The patterns compiled on first use (a process that never reads a note never pays for them).
     Separate patterns, lower case, no IGNORECASE: each is then found by scanning for its first
     characters; one big case-insensitive alternation is tried at every position, ~10x slower."""
     return tuple((what, tuple(re.compile(source, re.M) for source in sources)) for what, sources in _INJECTION)

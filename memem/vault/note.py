@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memem.vault import frontmatter
-from memem.vault.injection import addressed_warning, on_parse
 from memem.vault.wikilinks import WikiLink, extract_links, parse_property_link
+from memem.vault.withheld import withheld_warnings
 
 LINK_KINDS = ("related", "supports", "depends_on", "supersedes", "contradicts", "consistent_with")
 """Typed link properties, in the order they are written. `consistent_with` records a contradiction a
@@ -257,9 +257,8 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         warnings.append(f"more than {MAX_LINKS:,} links; only the first {MAX_LINKS:,} are edges")
         links = links[:MAX_LINKS]
     title = _optional_str(meta, "title", warnings) or stem
-    addressed = on_parse(f"{title}\n{parts.body}")
-    if addressed:  # first, so no cap on warnings can drop it: recall reads it
-        warnings.insert(0, addressed_warning(addressed))
+    # First, so no cap on warnings can drop them: recall reads them.
+    warnings[:0] = withheld_warnings(f"{title}\n{parts.body}")
     return Note(
         path=path,
         id=note_id,

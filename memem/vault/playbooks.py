@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from memem.vault.files import FileRefused, read_bounded
-from memem.vault.injection import on_parse
+from memem.vault.withheld import why_withheld, withheld_warnings
 
 PLAYBOOKS_FOLDER = "memem/playbooks"
 MAX_BYTES = 200_000
@@ -42,19 +42,19 @@ def read_playbook(vault: Path, project: str | None) -> str:
         end = text.find("\n---", 3)
         if end != -1:
             text = text[end + 4 :]
-    if on_parse(text):  # shown to the model at every session start: never one that speaks to it (doctor says so)
-        return ""
+    if withheld_warnings(text):  # shown to the model at every session start: never one that speaks to it or
+        return ""  # holds a secret (doctor says so)
     return text.strip()
 
 
-def addressed_playbooks(vault: Path) -> list[tuple[Path, list[str]]]:
-    """Playbooks not shown because they hold text addressed to a model, with what was found (for doctor)."""
-    found = []
+def withheld_playbooks(vault: Path) -> list[tuple[Path, str, str]]:
+    """Playbooks not shown because they hold text addressed to a model or a secret: (path, which, what was
+    found), for doctor."""
+    found: list[tuple[Path, str, str]] = []
     for path in sorted((vault / PLAYBOOKS_FOLDER).glob("*.md")):
         try:
-            what = on_parse(read_bounded(path, MAX_BYTES).decode("utf-8", errors="replace"))
+            warnings = withheld_warnings(read_bounded(path, MAX_BYTES).decode("utf-8", errors="replace"))
         except (FileRefused, OSError):
             continue
-        if what:
-            found.append((path, what))
+        found.extend((path, *why) for why in map(why_withheld, warnings) if why is not None)
     return found

@@ -73,7 +73,7 @@ def test_injected_text_in_the_vault_never_reaches_a_prompt_and_ordinary_memories
             leaked.append(text)
     for n, text in enumerate(SAFE):
         title, _ = words(n, "release")
-        if store.catalog.by_id(f"safe-{n}")[0].addressed or f"safe-{n}" not in [
+        if store.catalog.by_id(f"safe-{n}")[0].withheld or f"safe-{n}" not in [
             h.id for h in search(store, Query(f"{title}: {text}", project="shop", rerank=0))
         ]:
             missed.append(SAFE[n])
@@ -106,7 +106,7 @@ def test_a_catalog_indexed_before_the_check_is_read_again_without_re_embedding(
     write_note(fresh_vault, "inj", f"Deploy with make deploy. {INJECTIONS[1]}", id="inj", project="shop")
     store = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
     store.reconcile()
-    assert store.catalog.by_id("inj")[0].addressed
+    assert store.catalog.by_id("inj")[0].withheld
     # As an earlier memem left it: no mark, and the catalog says it checked less.
     with store.catalog.transaction() as conn:
         conn.execute("UPDATE notes SET warnings='[]'")
@@ -116,9 +116,9 @@ def test_a_catalog_indexed_before_the_check_is_read_again_without_re_embedding(
 
     store = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
     try:
-        assert not store.catalog.by_id("inj")[0].addressed
+        assert not store.catalog.by_id("inj")[0].withheld
         report = store.reconcile()
-        assert report.updated == 1 and store.catalog.by_id("inj")[0].addressed
+        assert report.updated == 1 and store.catalog.by_id("inj")[0].withheld
         assert len(embedder.texts) == embedded  # the text did not change: its vector stays
         assert inject(store, "how do I deploy with make deploy?", "shop", 2000).shown == ()
     finally:
@@ -144,7 +144,7 @@ def test_no_other_door_lets_an_addressed_note_speak(store: IndexStore, fresh_vau
         h for h in search(store, Query("when do deploys go out", project="shop", rerank=0)) if h.id == "deploy-day"
     ]
     assert hit.tensions == () and not any("make wipe" in why for why in hit.reasons)
-    assert not store.catalog.by_id("todo")[0].addressed
+    assert not store.catalog.by_id("todo")[0].withheld
     assert "todo" in [h.id for h in search(store, Query("release notes wiki", project="shop", rerank=0))]
     assert Summary.of(store.catalog.by_id("hostile")[0]).title == WITHHELD
     assert Summary.of(store.catalog.by_id("deploy-day")[0]).title == "Deploy day"

@@ -242,7 +242,7 @@ def test_a_pulled_note_addressed_to_the_model_never_reaches_a_prompt(
     assert result.error is None
     store.reconcile()
     (row,) = store.catalog.by_id("team-staging")
-    assert row.addressed and row.team == "acme"
+    assert row.withheld and row.team == "acme"
     assert "team-staging" not in ids(store, "staging deploys blue-green script", "api")
     assert "team-release" in ids(store, "release script deploy", "api")  # the team's other notes still come
     (problem,) = [p for p in health(store).problems if "addressed to a model" in p.what]

@@ -1,0 +1,536 @@
+"""Credentials in text: found by kind, named without being echoed, redacted before text is sent out.
+
+A note is synced wherever the vault goes and recalled into prompts, so memem refuses to write one
+holding a secret (`memem.memory.screen`), redacts them from what it sends to a model for mining, and
+marks a note that arrived holding one (an edit, a sync, a team's pull) so that recall never puts it
+into a prompt (`memem.vault.withheld`).
+
+Secrets are found by Yelp's detect-secrets plugins (their provider patterns and the keyword
+detector) plus memem's own rules for the formats and contexts those miss. Only the plugins' pure
+`analyze_string` is called: `scan_line` and `transient_settings` rewrite detect-secrets' process-wide
+settings on every call, which the daemon (screening saves from several threads) cannot afford.
+detect-secrets is imported on first use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import itertools
+import math
+import re
+import string
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.keyword import KeywordDetector
+
+# --- secrets: what a credential looks like -------------------------------------------------------
+
+_ASSIGNMENT = "password, token or key assignment"
+
+# Values that stand in for a secret in docs, templates and test fixtures.
+_PLACEHOLDER_WORDS = frozenset(
+    """password passw0rd pass passwd secret secrets token key apikey api_key test testing tests
+    postgres mysql root admin administrator guest user username login none null nil true false
+    undefined empty default changeme changeit foo bar baz qux foobar hello world sample
+    mysecret mypassword mytoken yourpassword yourtoken letmein qwerty abc123 123456 12345678""".split()
+)
+_PLACEHOLDER_PARTS = re.compile(
+    r"(?i)example|placeholder|dummy|redacted|changeme|your[-_ ]|<[^>]*>|\{\{|\*{3}|\.{3}|^\[|^%\w+%$|^\$"
+)
+# A value made of words and short numbered words (`created_at`, `release-2024`, `python3.11`) is an
+# identifier a person typed, not a generated credential.
+_READABLE_PART = re.compile(r"[a-z]+|[A-Z]+|[A-Z][a-z]+|\d+|[a-z]{1,6}\d{1,4}|\d{1,4}[a-z]{1,6}|v\d+")
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~]{0,512}")  # bounded: a crafted run of prefixes must not cost n²
+_EDGE_JUNK = "\"'`=:,;.!?)]}>"
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _is_placeholder(value: str) -> bool:
+    if value.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER_PARTS.search(value):
+        return True
+    # `xxxxxxxx`, `********`, `AKIA0000000000000000`: one character fills most of it.
+    return max(Counter(value).values()) > 0.4 * len(value)
+
+
+def _is_readable(value: str) -> bool:
+    return all(_READABLE_PART.fullmatch(part) for part in re.split(r"[-_.:/@+]+", value) if part)
+
+
+def _is_concrete(value: str) -> bool:
+    """A password someone actually set: long enough, not a placeholder or a reference."""
+    from detect_secrets.filters import heuristic
+
+    return (
+        len(value) >= 6
+        and not _is_placeholder(value)
+        and not heuristic.is_templated_secret(value)
+        and not heuristic.is_not_alphanumeric_string(value)
+        and not heuristic.is_sequential_string(value)
+    )
+
+
+def _is_random(value: str) -> bool:
+    """A generated credential, as opposed to a word, identifier, version or path after `=`.
+
+    Entropy only counts here, in an assignment context: on its own it flags every hash and UUID.
+    """
+    from detect_secrets.filters import heuristic
+
+    if len(value) < 8 or not _is_concrete(value) or _is_readable(value) or heuristic.is_potential_uuid(value):
+        return False
+    # `~/…` and `./…` are paths; a leading `/` may be base64, so `/home/…` is left to readability.
+    if value.startswith(("~", "./", "../")) or "://" in value:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    classes = sum(1 for test in (str.islower, str.isupper, str.isdigit) if any(test(c) for c in value))
+    classes += any(not c.isalnum() for c in value)
+    return (
+        (has_digit and has_alpha)
+        or (len(value) >= 16 and classes >= 3)
+        or (len(value) >= 20 and _entropy(value) >= 4.0)
+    )
+
+
+def _is_chosen_password(value: str) -> bool:
+    """A value set for a name that says it is a password: a person's choice, so words count too
+    (`summer2024`, `correcthorsebattery`), but not a word of prose (`required`), a reference
+    (`$DB_PASS`, `${{ secrets.X }}`), a path or a placeholder."""
+    from detect_secrets.filters import heuristic
+
+    if not _is_concrete(value) or heuristic.is_potential_uuid(value):
+        return False
+    if value.startswith(("~", "./", "../", "/", "$", "%")) or "://" in value:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_symbol = any(c in "!@#$%^&*+=?~" for c in value)
+    return has_digit or has_symbol or len(value) >= 12 or _is_random(value)
+
+
+def _not_placeholder(value: str) -> bool:
+    return not _is_placeholder(value)
+
+
+def _has_key_body(block: str) -> bool:
+    """A key block with key material in it, not a docs skeleton (`-----BEGIN … KEY-----\n...`)."""
+    return re.search(r"[A-Za-z0-9+/]{20,}", block) is not None
+
+
+def _decodes_to_credentials(value: str) -> bool:
+    """`Basic <value>` carries `user:password` in base64; `Basic auth` and other prose do not decode so."""
+    try:
+        return b":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+
+
+# --- secrets: memem's own rules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A named pattern; `group` is the part that is the secret, `check` what that part must pass to be one.
+
+    A `folded` pattern is written in lower case and searched for in the text with ASCII letters
+    lowered: `re.IGNORECASE` would make `re` try the pattern at every position instead of scanning
+    for its first characters, several times slower on a long note.
+    """
+
+    what: str
+    pattern: re.Pattern[str]
+    group: int = 0
+    check: Callable[[str], bool] = _not_placeholder
+    folded: bool = False
+    needs: tuple[str, ...] = ()
+    """Strings one of which every match contains: a text with none is not searched. For the patterns
+    whose start the regex engine cannot find by a literal prefix, which would otherwise be tried at
+    every position of a long note."""
+
+
+def _rule(
+    what: str,
+    pattern: str,
+    group: int = 0,
+    check: Callable[[str], bool] = _not_placeholder,
+    *,
+    folded: bool = False,
+    flags: int = 0,
+    needs: tuple[str, ...] = (),
+) -> _Rule:
+    return _Rule(what, re.compile(pattern, flags), group, check, folded, needs)
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _fold(text: str) -> str:
+    """The text with letters lowered and every character where it was, so spans carry over."""
+    folded = text.lower()
+    # A few letters lower to two characters (`İ`); then only ASCII is lowered.
+    return folded if len(folded) == len(text) else text.translate(_ASCII_LOWER)
+
+
+# Names that say their value is something a person chose and must keep: a readable value counts.
+_NAME_FOR_PASSWORD = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd|secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token)"
+_NAME_FOR_SECRET = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
+_IN_EVERY_NAME = ("pass", "pwd", "token", "key", "secret", "credential", "auth", "dsn")
+"""Each name either pattern above can match contains one of these."""
+
+# Provider formats detect-secrets lacks (or matches too narrowly), and secrets recognisable only by
+# where they stand: assignments, headers, command lines, prose, credential files. Patterns start
+# with a literal where they can (see `_glued` for their left boundary).
+_RULES: tuple[_Rule, ...] = (
+    _rule("private key", r"-{4,5} ?BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)? ?-{4,5}.*?(?:-{4,5} ?END \1PRIVATE KEY\2 ?-{4,5}|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
+    _rule("private key", r"PuTTY-User-Key-File-\d:.*?(?:Private-MAC: *\w+|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
+    _rule("Anthropic API key", r"sk-ant-[a-z]{3,6}\d{2}-[A-Za-z0-9_\-]{20,}|sk-ant-[A-Za-z0-9_\-]{32,}"),
+    _rule("OpenAI API key", r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}|sk-[A-Za-z0-9]{48}\b"),
+    _rule("GitHub token", r"github_pat_[A-Za-z0-9_]{40,}"),
+    _rule("Google API key", r"AIza[0-9A-Za-z_\-]{35}(?![\w-])"),
+    _rule("Google OAuth client secret", r"GOCSPX-[A-Za-z0-9_\-]{20,}"),
+    _rule("Hugging Face token", r"hf_[A-Za-z0-9]{30,}\b"),
+    _rule("npm token", r"npm_[A-Za-z0-9]{36}\b"),
+    _rule("PyPI token", r"pypi-AgE[A-Za-z0-9_\-]{50,}"),
+    _rule("Slack token", r"xox(?:[abposrc]|e\.xox[bp])-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{20,}"),
+    _rule("Stripe key", r"(?:sk|rk)_test_[A-Za-z0-9]{20,}"),
+    _rule("Stripe webhook secret", r"whsec_[A-Za-z0-9+/=]{24,}"),
+    _rule("DigitalOcean token", r"do[opr]_v1_[a-f0-9]{64}\b"),
+    _rule("HashiCorp Vault token", r"hv[sbr]\.[A-Za-z0-9_\-]{24,}"),
+    _rule("Telegram bot token", r"/bot(\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![\w-])", 1),  # detect-secrets misses it glued to /bot
+    _rule("Discord bot token", r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}(?![\w-])"),
+    _rule("Shopify token", r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b"),
+    _rule("Atlassian API token", r"ATATT3[A-Za-z0-9_\-=]{30,}"),
+    _rule("Linear API key", r"lin_(?:api|oauth)_[A-Za-z0-9]{40}\b"),
+    _rule("Notion token", r"(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,50})\b"),
+    _rule("Postman API key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}\b"),
+    _rule("Databricks token", r"dapi[a-f0-9]{32}(?:-\d)?\b"),
+    _rule("Doppler token", r"dp\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_\-]{2,35}\.)?[A-Za-z0-9]{40,44}\b"),
+    _rule("Pulumi access token", r"pul-[a-f0-9]{40}\b"),
+    _rule("Grafana token", r"glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[a-fA-F0-9]{8}\b"),
+    _rule("New Relic key", r"NR(?:AK|AA|II|JS)-[A-Za-z0-9]{19,27}\b"),
+    _rule("Mailgun API key", r"key-[a-f0-9]{32}\b"),
+    _rule("Square token", r"(?:sq0atp-[A-Za-z0-9_\-]{22}|sq0csp-[A-Za-z0-9_\-]{43}|EAAA[A-Za-z0-9_\-]{60})(?![\w-])"),
+    _rule("Sentry DSN", r"https?://([a-f0-9]{32}(?::[a-f0-9]{32})?)@[\w.\-]+(?::\d+)?/\d+", 1),
+    _rule("Twilio auth token", r"twilio[\w\-]{0,20}?(?:auth|secret)[\w\-]{0,10}?['\"]?\s*[:=]\s*['\"]?([a-f0-9]{32})\b", 1, folded=True),
+    _rule("AWS secret access key", r"aws[\w.\- ]{0,20}?(?:secret|private)[\w.\- ]{0,20}?['\"]?\s*[:=]\s*['\"]?([a-z0-9/+]{40})(?![a-z0-9/+=])", 1, folded=True),
+    _rule("Azure SAS token", r"[?&]sig=([A-Za-z0-9%+/]{20,}(?:%3[dD]|=){0,2})", 1, _is_random),
+    _rule("password in a URL", r"://:([^\s@/:'\"]{6,})@", 1, _is_concrete),
+    _rule("HTTP Basic credentials", r"basic\s+([a-z0-9+/]{8,}={0,2})(?![\w+/=])", 1, _decodes_to_credentials, folded=True),
+    _rule("bearer token", r"bearer\s+([a-z0-9\-._~+/]{16,}=*)", 1, _is_random, folded=True),
+    _rule("kubeconfig credential", r"(?:client-key-data|client-certificate-data)\s*:\s*['\"]?([A-Za-z0-9+/]{20,}={0,2})", 1),
+    _rule("Rails secret key base", r"secret_key_base['\"]?\s*[=:]\s*['\"]?([^\s'\"]{16,})", 1, _is_random, folded=True),
+    _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_SECRET})(?<!public_key)(?<!publishable_key)(?<!pub_key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([^\s'\"`,;]+)", 1, _is_random, folded=True, needs=_IN_EVERY_NAME),
+    _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_PASSWORD})['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([^\s'\"`,;]+)", 1, _is_chosen_password, folded=True, needs=_IN_EVERY_NAME),
+    _rule("password on a command line", r"(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]{0,200}?\s(?:-p|--password=)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"(?:PGPASSWORD|MYSQL_PWD)=(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"sshpass\s+-p\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"redis-cli\b[^\n|;&]{0,200}?\s-a\s+(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"curl\b[^\n|;&]{0,200}?\s(?:-u|--user)\s*['\"]?[^\s:'\"]+:([^\s'\"`@]+)", 1, _is_concrete),
+    _rule("password on a command line", r"--(?:password|passwd|pass|api-key|apikey|token|secret|client-secret|auth-token)(?:=|\s+)(['\"]?)([^\s'\"`-][^\s'\"`]*)\1", 2, _is_random),
+    _rule(".netrc password", r"machine\s+\S+\s+login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
+    _rule(".netrc password", r"(?m)^[ \t]*login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
+    _rule(".pgpass password", r"(?<![\w:/.\-])(?:\*|(?=[\w.\-]*[A-Za-z])[\w.\-]+):(?:\d{2,5}|\*):[\w.\-*]+:[\w.\-*@]+:([^\s:]+)(?![\w:])", 1, _is_concrete, needs=(":",)),
+    _rule(
+        "password or key stated in the text",
+        r"(?:password|passphrase|passcode|pwd|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?)\b"
+        r"(?:\s+(?:for|on|of|to|at)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:[ \t]+[\w.\-/@]{1,40})?)?"
+        r"[ \t]*(?:\bis\b|\bwas\b|:|=)[ \t]*(?:now\s+|still\s+|just\s+|set\s+to\s+|changed\s+to\s+)?[`'\"]?([^\s`'\"]+)",
+        1,
+        _is_random,
+        folded=True,
+    ),
+)  # fmt: skip
+
+
+# --- secrets: detect-secrets ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plugin:
+    """A detect-secrets pattern plugin and what memem calls its findings (by value prefix, if it matters)."""
+
+    detector: RegexBasedDetector
+    what: str
+    by_prefix: tuple[tuple[str, str], ...] = ()
+    # Plugins whose patterns start with a lookbehind or ignore case are tried at every position of
+    # the text; a fast search of the lowered text for what they cannot match without skips most texts.
+    trigger: re.Pattern[str] | None = None
+
+    def name(self, value: str) -> str:
+        return next((name for prefix, name in self.by_prefix if value.startswith(prefix)), self.what)
+
+
+@dataclass(frozen=True)
+class _DetectSecrets:
+    plugins: tuple[_Plugin, ...]
+    keyword: KeywordDetector
+    keyword_rules: dict[re.Pattern[str], int]
+    keyword_candidate: re.Pattern[str]
+
+
+@functools.cache
+def _detect_secrets() -> _DetectSecrets:
+    """The plugins, built once: analyze_string reads only their compiled patterns, so threads can share them.
+
+    Left out: the high-entropy plugins (they flag every git SHA, UUID and hash; entropy is used only
+    for assignments, in `_is_random`) and PrivateKeyDetector (it matches the BEGIN line only; the
+    `private key` rule takes the whole block, of every PEM flavour, so redaction removes the key).
+    """
+    from detect_secrets.plugins import (
+        artifactory,
+        aws,
+        azure_storage_key,
+        basic_auth,
+        cloudant,
+        discord,
+        github_token,
+        gitlab_token,
+        ibm_cloud_iam,
+        ibm_cos_hmac,
+        jwt,
+        keyword,
+        mailchimp,
+        npm,
+        openai,
+        pypi_token,
+        sendgrid,
+        slack,
+        softlayer,
+        square_oauth,
+        stripe,
+        telegram_token,
+        twilio,
+    )
+
+    plugins = (
+        _Plugin(
+            aws.AWSKeyDetector(),
+            "AWS secret access key",
+            tuple((p, "AWS access key id") for p in ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
+        ),
+        _Plugin(azure_storage_key.AzureStorageKeyDetector(), "Azure storage key"),
+        _Plugin(basic_auth.BasicAuthDetector(), "password in a URL"),
+        _Plugin(
+            cloudant.CloudantDetector(),
+            "Cloudant credentials",
+            trigger=re.compile(r"cloudant|cl(?:ou)?[_-]?(?:api)?(?:key|pw|pass|token)"),
+        ),
+        _Plugin(discord.DiscordBotTokenDetector(), "Discord bot token"),
+        _Plugin(github_token.GitHubTokenDetector(), "GitHub token"),
+        _Plugin(gitlab_token.GitLabTokenDetector(), "GitLab token"),
+        _Plugin(
+            ibm_cloud_iam.IbmCloudIamDetector(),
+            "IBM Cloud IAM key",
+            trigger=re.compile(
+                r"(?:key|pwd|pass|token)['\"\]]*\s*(?:=|:|=>|\s)\s*['\"]?[a-z0-9_\-]{44}(?![a-z0-9_\-])"
+            ),
+        ),
+        _Plugin(
+            ibm_cos_hmac.IbmCosHmacDetector(),
+            "IBM Cloud Object Storage key",
+            trigger=re.compile(r"secret[-_]?(?:access)?[-_]?key"),
+        ),
+        # A JWT's payload is a JSON object, so `.eyJ` follows its header.
+        _Plugin(jwt.JwtTokenDetector(), "JSON web token", trigger=re.compile(r"\.eyj")),
+        _Plugin(mailchimp.MailchimpDetector(), "Mailchimp API key", trigger=re.compile(r"-us\d")),
+        _Plugin(npm.NpmDetector(), "npm token", trigger=re.compile(":_authtoken=")),
+        _Plugin(openai.OpenAIDetector(), "OpenAI API key", trigger=re.compile("t3blbkfj")),
+        _Plugin(pypi_token.PypiTokenDetector(), "PyPI token"),
+        _Plugin(sendgrid.SendGridDetector(), "SendGrid API key"),
+        _Plugin(slack.SlackDetector(), "Slack token", (("https://", "Slack webhook URL"),)),
+        _Plugin(
+            softlayer.SoftlayerDetector(),
+            "SoftLayer API key",
+            trigger=re.compile(r"softlayer|sl[_-]?(?:api)?(?:key|pwd|pass|token)"),
+        ),
+        _Plugin(square_oauth.SquareOAuthDetector(), "Square token"),
+        _Plugin(stripe.StripeDetector(), "Stripe key"),
+        _Plugin(telegram_token.TelegramBotTokenDetector(), "Telegram bot token"),
+        _Plugin(twilio.TwilioKeyDetector(), "Twilio API key", (("AC", "Twilio account SID"),)),
+        _Plugin(
+            artifactory.ArtifactoryDetector(),
+            "Artifactory token",
+            trigger=re.compile(r"akc[a-z0-9]{10}|ap[\da-f][a-z0-9]{8}"),
+        ),
+    )
+    words = "(?:" + "|".join(keyword.DENYLIST) + ")"
+    # Notes hold code in any language and config: every rule detect-secrets has for some file type
+    # applies, except the two quoted-value variants that the unquoted ones already cover.
+    rules: dict[re.Pattern[str], int] = {}
+    for table in (keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP, *keyword.REGEX_BY_FILETYPE.values()):
+        rules.update(table)
+    del (
+        rules[keyword.FOLLOWED_BY_COLON_QUOTES_REQUIRED_REGEX],
+        rules[keyword.FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX],
+    )
+    return _DetectSecrets(
+        plugins=plugins,
+        keyword=keyword.KeywordDetector(),
+        keyword_rules=rules,
+        # Where those rules can match at all (a keyword next to an operator, bracket or quote), found
+        # fast in the lowered text; only the lines around these are handed to the detector, whose
+        # regexes cost ~3 ms each per 20,000 characters they are given.
+        keyword_candidate=re.compile(
+            rf"{words}\w{{0,64}}[\]'\"]{{0,2}}\s*(?:[:=!(\[]|\.assign)|{words}\S{{0,50}}?\s*['\"`]|[!=]=\s*\w{{0,64}}{words}"
+        ),
+    )
+
+
+# --- secrets: finding them ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hit:
+    what: str
+    start: int
+    end: int
+
+
+def _plugin_hits(text: str, ds: _DetectSecrets) -> Iterator[_Hit]:
+    from detect_secrets.filters import heuristic
+
+    folded = _fold(text)
+    for plugin in ds.plugins:
+        if plugin.trigger and not plugin.trigger.search(folded):
+            continue
+        for regex in plugin.detector.denylist:
+            for match in regex.finditer(text):
+                start, end = _secret_span(match)
+                value = text[start:end]
+                if not value or heuristic.is_sequential_string(value) or _is_placeholder(value):
+                    continue
+                if not _glued(text, start):
+                    yield _Hit(plugin.name(value), start, _token_end(text, end))
+
+
+def _secret_span(match: re.Match[str]) -> tuple[int, int]:
+    """Where the secret is in a detect-secrets match.
+
+    Its plugins use groups two ways: around the secret within some context (`aws…key = "(…)"`), or
+    around a prefix inside the secret (`(ghp|gho)_…`), and its `analyze_string` returns the groups,
+    so a GitHub token came back as `ghp`. The longest group is the secret unless it is only a prefix.
+    """
+    spans = [match.span(n) for n in range(1, (match.re.groups or 0) + 1) if match.span(n)[0] >= 0]
+    start, end = max(spans, key=lambda s: s[1] - s[0], default=match.span())
+    if end - start < 8:
+        start, end = match.span()
+    value = match.string[start:end]
+    trimmed = value.strip(" \t\"'=:")
+    offset = value.index(trimmed) if trimmed else 0
+    return start + offset, start + offset + len(trimmed)
+
+
+def _glued(text: str, start: int) -> bool:
+    """A match that starts inside a longer alphanumeric run (a hash, a base64 blob) is part of something else.
+
+    Checked here rather than with a leading `\\b` in each pattern: a pattern that starts with a literal
+    is scanned for with a fast search, one that starts with an assertion is tried at every position.
+    """
+    return start > 0 and text[start].isalnum() and text[start - 1].isalnum()
+
+
+def _token_end(text: str, end: int) -> int:
+    """Where the token around a match ends: patterns of fixed length (Stripe's 24 characters, JWT's
+    lazy signature) stop inside it, and redaction must leave nothing of it behind."""
+    tail = _TOKEN_CHARS.match(text, end)
+    stop = tail.end() if tail else end
+    while stop > end and text[stop - 1] == ".":
+        stop -= 1
+    return stop
+
+
+# Long lines are analysed in windows around each candidate; beyond this many candidates a text
+# relies on memem's own assignment rule, which finds every occurrence.
+_KEYWORD_WINDOW = (60, 240)
+_KEYWORD_CANDIDATES = 32
+
+
+def _keyword_hits(text: str, ds: _DetectSecrets) -> Iterator[_Hit]:
+    """detect-secrets' KeywordDetector on the lines (or, in long lines, the windows) where it can match."""
+    from detect_secrets.filters import heuristic
+
+    done: set[int] = set()
+    for candidate in itertools.islice(ds.keyword_candidate.finditer(_fold(text)), _KEYWORD_CANDIDATES):
+        start, end = _keyword_segment(text, candidate.start(), candidate.end())
+        if start in done:
+            continue
+        done.add(start)
+        segment = text[start:end]
+        for raw in ds.keyword.analyze_string(segment, denylist_regex_to_group=ds.keyword_rules):
+            value = raw.split(maxsplit=1)[0].strip(_EDGE_JUNK) if raw.strip() else ""
+            if (
+                _is_random(value)
+                and not heuristic.is_prefixed_with_dollar_sign(value)
+                and not heuristic.is_likely_id_string(value, segment, ds.keyword)
+                and not heuristic.is_indirect_reference(segment)  # last: it is the slow one
+            ):
+                at = start + segment.index(value)
+                yield _Hit(_ASSIGNMENT, at, at + len(value))
+
+
+def _keyword_segment(text: str, start: int, end: int) -> tuple[int, int]:
+    """The line around a candidate, or a window of it when the line is long: the keyword regexes
+    cost time in proportion to what they are given, and a window holds any assignment."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    before, after = _KEYWORD_WINDOW
+    if line_end - line_start <= before + after:
+        return line_start, line_end
+    return max(line_start, start - before), min(line_end, end + after)
+
+
+def _rule_hits(text: str) -> Iterator[_Hit]:
+    folded = _fold(text)
+    for rule in _RULES:
+        searched = folded if rule.folded else text
+        if rule.needs and not any(literal in searched for literal in rule.needs):
+            continue
+        for match in rule.pattern.finditer(searched):
+            if _glued(text, match.start()):
+                continue
+            start, end = match.span(rule.group)
+            if rule.group:  # a value runs up to whitespace or a quote; trailing punctuation is prose
+                end = start + len(text[start:end].rstrip(_EDGE_JUNK))
+            if rule.check(text[start:end]):
+                yield _Hit(rule.what, start, end)
+
+
+def _hits(text: str) -> list[_Hit]:
+    """Every secret in the text, the most specific names first: provider formats, then contexts."""
+    ds = _detect_secrets()
+    return [*_plugin_hits(text, ds), *_rule_hits(text), *_keyword_hits(text, ds)]
+
+
+def secret_kinds(text: str) -> list[str]:
+    """One name per kind of credential in the text (e.g. "GitHub token"), never the text itself."""
+    return list(dict.fromkeys(hit.what for hit in _hits(text)))
+
+
+def redact(text: str) -> str:
+    """The text with every secret replaced by `[redacted <kind>]`: for anything sent out for mining.
+
+    Each flagged value is replaced wherever it occurs (longest first, so a value inside another is
+    not left half-done), and the screen runs again on the result, a few times at most, so that a
+    redacted text does not trip `find_secrets`; one more pass is the norm.
+    """
+    for _ in range(5):
+        hits = _hits(text)
+        if not hits:
+            break
+        values: dict[str, str] = {}
+        for hit in hits:
+            values.setdefault(text[hit.start : hit.end], hit.what)
+        for value in sorted(values, key=len, reverse=True):
+            text = text.replace(value, f"[redacted {values[value]}]")
+    return text

@@ -1,0 +1,42 @@
+"""Notes recall never puts into a prompt: those holding text addressed to a model, or a secret.
+
+memem refuses to write either (`memem.memory.screen`), but a note can arrive holding one through an
+edit, a sync or a team's pull. Such a note is still indexed (nothing in the vault is hidden from its
+owner: `memem doctor` names it, Obsidian shows it), and the warning parsing gives it tells recall to
+leave it out of every prompt and search. Each kind has its own warning, naming what was found (never
+quoting it); all end with the same words, so one check, in Python or SQL, reads them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+WITHHELD = "kept out of what recall puts in a prompt"
+ADDRESSED = "text addressed to a model"
+SECRET = "a secret"
+KINDS = (ADDRESSED, SECRET)
+
+
+def withheld_warnings(text: str) -> list[str]:
+    """The warnings a note with this title and body gets, one per kind found (none: recall may use it)."""
+    # Here, not at the top: the hook path reads WITHHELD from this module and must stay light.
+    from memem.vault.injection import on_parse
+    from memem.vault.secrets import secret_kinds
+
+    found = [(ADDRESSED, "; ".join(on_parse(text))), (SECRET, ", ".join(secret_kinds(text)))]
+    return [f"{kind} ({what}): {WITHHELD}" for kind, what in found if what]
+
+
+def is_withheld(warnings: Sequence[str]) -> bool:
+    """Whether a note's warnings keep it out of recall."""
+    return any(w.endswith(WITHHELD) for w in warnings)
+
+
+def why_withheld(warning: str) -> tuple[str, str] | None:
+    """(kind, what was found) from one such warning; None for any other warning."""
+    if not warning.endswith(WITHHELD):
+        return None
+    for kind in KINDS:
+        if warning.startswith(f"{kind} ("):
+            return kind, warning[len(kind) + 2 : -len(WITHHELD) - 3]
+    return None
