@@ -36,14 +36,17 @@ def words(n: int, kind: str) -> tuple[str, str]:
     return f"{kind} step {code}", f"{kind.capitalize()} step {code} for the shop: run make {code}."
 
 
+def write_corpus(vault: Path, texts: list[str], prefix: str, kind: str) -> None:
+    """Note `prefix-n` of project shop per text: its own words (`words`) first, then the text."""
+    for n, text in enumerate(texts):
+        title, first = words(n, kind)
+        write_note(vault, f"{prefix} {n}", f"{first}\n\n{text}", id=f"{prefix}-{n}", title=title, project="shop")
+
+
 @pytest.fixture
 def vault(store: IndexStore, fresh_vault: Path) -> IndexStore:
-    for n, text in enumerate(INJECTIONS):
-        title, first = words(n, "deploy")
-        write_note(fresh_vault, f"inj {n}", f"{first}\n\n{text}", id=f"inj-{n}", title=title, project="shop")
-    for n, text in enumerate(SAFE):
-        title, first = words(n, "release")
-        write_note(fresh_vault, f"safe {n}", f"{first}\n\n{text}", id=f"safe-{n}", title=title, project="shop")
+    write_corpus(fresh_vault, INJECTIONS, "inj", "deploy")
+    write_corpus(fresh_vault, SAFE, "safe", "release")
     write_note(fresh_vault, "pinned inj", f"I work on the shop. {INJECTIONS[0]}", id="pinned-inj", layer=0,
                project="shop")  # fmt: skip
     write_note(fresh_vault, "pinned ok", "I work on the shop's backend in Python.", id="pinned-ok", layer=0,

@@ -26,7 +26,7 @@ from memem.testing import write_note
 from memem.vault.playbooks import read_playbook
 from tests.memory.corpora import fake_secrets
 from tests.memory.security_corpus import SAFE
-from tests.recall.test_addressed_notes import words
+from tests.recall.test_addressed_notes import words, write_corpus
 
 SECRETS = fake_secrets()
 
@@ -34,12 +34,8 @@ SECRETS = fake_secrets()
 def test_secrets_written_into_the_vault_never_come_back_and_ordinary_memories_do(
     store: IndexStore, service: MemoryService, fresh_vault: Path
 ) -> None:
-    for n, secret in enumerate(SECRETS):
-        title, first = words(n, "deploy")
-        write_note(fresh_vault, f"sec {n}", f"{first}\n\n{secret.text}", id=f"sec-{n}", title=title, project="shop")
-    for n, text in enumerate(SAFE):
-        title, first = words(n, "release")
-        write_note(fresh_vault, f"safe {n}", f"{first}\n\n{text}", id=f"safe-{n}", title=title, project="shop")
+    write_corpus(fresh_vault, [s.text for s in SECRETS], "sec", "deploy")
+    write_corpus(fresh_vault, SAFE, "safe", "release")
     write_note(fresh_vault, "titled", "Rotate it every month.", id="titled", project="shop",
                title=f"Deploy key {SECRETS[0].value}", related=["[[sec 1]]"])  # fmt: skip
     write_note(fresh_vault, "pinned sec", f"I work on the shop. {SECRETS[1].text}", id="pinned-sec", layer=0,
