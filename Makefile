@@ -58,6 +58,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.hook_bench
 	$(BIN)/python -m benchmarks.injection_bench
 	$(BIN)/python -m benchmarks.hostile_bench
+	$(BIN)/python -m benchmarks.embedder_bench
 	$(BIN)/python -m benchmarks.mining_bench
 	$(BIN)/python -m benchmarks.runtime_bench
 	$(BIN)/python -m benchmarks.plugin_bench

@@ -23,8 +23,10 @@ GLOBAL = ""
 ARCHIVE_LAYER = 3
 
 
-NOT_WITHHELD = f"instr({{col}}warnings, '{WITHHELD}') = 0"
-"""SQL: the note's warnings (JSON text) do not keep it out of recall (`vault.withheld`)."""
+NOT_WITHHELD = f"instr({{col}}warnings, '{WITHHELD}\"') = 0"
+"""SQL: the note's warnings (JSON text) do not keep it out of recall (`vault.withheld`). The closing
+quote makes it `is_withheld`'s "a warning ends with": other warnings quote the note's own values, and
+a property that merely holds those words must not hide the note from SQL while Python shows it."""
 
 
 def hidden_clauses(hidden: tuple[str, ...], col: str = "") -> list[str]:

@@ -69,6 +69,58 @@ def test_without_a_child_process_the_graph_is_built_here(tmp_path: Path, monkeyp
     assert np.abs(built.embed(REFERENCE["texts"]) - ref).max() < 1e-5
 
 
+@pytest.mark.parametrize("precision", ["int8", "int8-ffn"])
+def test_the_int8_graphs_are_built_in_a_child_process(
+    precision: str, model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quantiser leaves its libraries and the loaded graph resident: not in the daemon."""
+    from memem.index.embeddings import minilm as module
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("quantised in this process")
+
+    monkeypatch.setattr(module, "build_int8", not_here)
+    files, _ = find_model()
+    assert files is not None
+    models = tmp_path / "models"
+    models.mkdir()
+    for built in model_cache.glob("all-MiniLM-L6-v2-*.onnx"):  # the float graph, built once per session
+        if "int8" not in built.name:
+            (models / built.name).symlink_to(built)
+    quantised = MiniLMEmbedder(files, models, precision=precision)
+    assert len(list(models.glob(f"*-{precision}-*.onnx"))) == 1
+    ref = np.array(REFERENCE["vectors"], np.float32)
+    assert (quantised.embed(REFERENCE["texts"]) * ref).sum(axis=1).min() > 0.95
+
+
+def test_without_a_child_process_an_int8_graph_is_built_here(
+    model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from memem.index.embeddings import minilm as module
+
+    files, _ = find_model()
+    assert files is not None
+    models = tmp_path / "models"
+    models.mkdir()
+    MiniLMEmbedder(files, model_cache)  # the float graph exists: only the quantiser runs below
+    for built in model_cache.glob("all-MiniLM-L6-v2-*.onnx"):
+        if "int8" not in built.name:
+            (models / built.name).symlink_to(built)
+    builds: list[Path] = []
+    real = module.build_int8
+
+    def counted(fp32: Path, target: Path, feed_forward_only: bool = False) -> None:
+        builds.append(target)
+        real(fp32, target, feed_forward_only)
+
+    monkeypatch.setattr(module, "build_int8", counted)
+    monkeypatch.setattr(module.sys, "executable", str(tmp_path / "no-such-python"))
+    quantised = MiniLMEmbedder(files, models, precision="int8")
+    assert len(builds) == 1 and builds[0].is_file()
+    ref = np.array(REFERENCE["vectors"], np.float32)
+    assert (quantised.embed(REFERENCE["texts"]) * ref).sum(axis=1).min() > 0.95
+
+
 def test_int8_variant_is_close_and_named_apart(model_cache: Path) -> None:
     files, _ = find_model()
     assert files is not None

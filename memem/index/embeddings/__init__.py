@@ -8,9 +8,10 @@ runs with the reasons recorded; a `bge-small` that cannot be loaded gives way to
 Changing the choice re-embeds the vault once (vectors of two embedding functions never share a
 collection).
 
-Why float32 stays the default on every CPU: `minilm-int8-ffn` indexes faster with recall within noise,
-but not reliably past the throughput goal it would be chosen for, and a new default re-embeds every
-vault (the README's Performance section).
+Why MiniLM in float32 stays the default: the int8 variants index faster with recall within noise, and
+bge-small's vectors find more, but behind the cross-encoder none of them gains in every LoCoMo-dev
+conversation, and a new default re-embeds every vault (`benchmarks/embedder_bench.py`, `vault_bench.py`;
+figures in the README's Performance section).
 """
 
 from __future__ import annotations

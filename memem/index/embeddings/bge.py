@@ -5,10 +5,11 @@ instruction the model was trained with, notes without it, which is why embedders
 The sentence vector is the [CLS] token's final state, L2-normalised (as the model card specifies);
 the exported graph returns every token's state, so memem pools.
 
-Why opt-in, not the default: on LoCoMo-dev its vectors alone find far more (recall@10 0.720 against
-MiniLM's 0.646, ahead in every conversation), but hybrid recall gains less (0.770 against 0.751) and
-in one conversation of three nothing (0.789 against 0.788). Twelve layers against MiniLM's six cost
-about what MiniLM's float32 costs, thanks to int8 weights, with a smaller process. The int8 graph
+Why opt-in, not the default: its vectors alone find far more than MiniLM's on LoCoMo-dev, in every
+conversation, but once fused with full text and re-scored by the cross-encoder (what recall runs) the
+gain is within a conversation's noise and not in each one (`benchmarks/embedder_bench.py`; its table
+is in the README), and a new default would re-embed every vault. Twelve layers against MiniLM's six
+cost about what MiniLM's float32 costs, thanks to int8 weights, with a smaller process. The int8 graph
 quantises activations per batch, so a note's vector moves slightly with its batch mates (cosine to
 the single-text vector ≥ 0.98); recall measured with it as it runs.
 """

@@ -60,7 +60,7 @@ def _fp32_model(files: ModelFiles, cache_dir: Path) -> Path:
         return files.folder / "model.onnx"
     weights = files.folder / "model.safetensors"
     target = cache_dir / f"all-MiniLM-L6-v2-{_cache_key(weights, 'v1')}.onnx"
-    if not target.is_file() and not _build_apart(files.folder, target):
+    if not target.is_file() and not _build_apart("build_fp32", [files.folder, target], target):
         build_fp32(files.folder, target)
     return target
 
@@ -75,32 +75,34 @@ def build_fp32(folder: Path, target: Path) -> None:
 
 _BUILD = (
     "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
-    f"from {__name__} import build_fp32; build_fp32(*map(Path, sys.argv[2:]))"
+    f"import {__name__} as m; getattr(m, sys.argv[2])(*map(Path, sys.argv[3:]))"
 )
 
 
-def _build_apart(folder: Path, target: Path) -> bool:
-    """Build in a child process; False if that could not be done (the caller then builds here).
+def _build_apart(builder: str, args: Sequence[Path], target: Path) -> bool:
+    """Run `builder(*args)`, which publishes `target`, in a child process; False if that could not be
+    done (the caller then builds here).
 
-    The build holds several copies of the weights at once, a peak six times the model's size, once per
+    A build holds several copies of the weights at once (the float graph's: six times the model's size;
+    the quantiser's: its libraries and the loaded graph, 200 MB left resident after it), once per
     install; in the daemon that peak would stay its high-water mark for life. `-P` and memem's own
     folder on the path: a module in the current folder (a vault's) cannot stand in for a library.
     """
     package_root = Path(__file__).resolve().parents[3]
     try:
         done = subprocess.run(
-            [sys.executable, "-P", "-c", _BUILD, str(package_root), str(folder), str(target)],
+            [sys.executable, "-P", "-c", _BUILD, str(package_root), builder, *map(str, args)],
             capture_output=True,
             text=True,
             timeout=600,
             check=False,
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("could not build the MiniLM graph in a child process (%s): building it here", exc)
+        log.warning("could not run %s in a child process (%s): building here", builder, exc)
         return False
     if done.returncode != 0 or not target.is_file():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        log.warning("building the MiniLM graph in a child process failed (%s): building it here", last)
+        log.warning("%s failed in a child process (%s): building here", builder, last)
         return False
     return True
 
@@ -117,8 +119,19 @@ def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) ->
     """
     kind = "int8-ffn" if feed_forward_only else "int8"
     target = cache_dir / f"{fp32.stem}-{kind}-{_cache_key(fp32, f'{kind}-v1')}.onnx"
-    if target.is_file():
-        return target
+    builder = "build_int8_ffn" if feed_forward_only else "build_int8"
+    if not target.is_file() and not _build_apart(builder, [fp32, target], target):
+        build_int8(fp32, target, feed_forward_only)
+    return target
+
+
+def build_int8_ffn(fp32: Path, target: Path) -> None:
+    """`build_int8` of the feed-forward layers only (a name the child process can be given)."""
+    build_int8(fp32, target, feed_forward_only=True)
+
+
+def build_int8(fp32: Path, target: Path, feed_forward_only: bool = False) -> None:
+    """Quantise the float graph at `fp32` (see `_int8_model`) and publish it at `target`."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -131,6 +144,7 @@ def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) ->
         # The feed-forward weights are the ones with the intermediate (widest) dimension.
         widest = max(d for dims in dense.values() for d in dims)
         dense = {name: dims for name, dims in dense.items() if widest in dims}
+    cache_dir = target.parent
     cache_dir.mkdir(parents=True, exist_ok=True)
     named = cache_dir / f".{target.stem}.{secrets.token_hex(4)}.src.onnx"
     out = cache_dir / f".{target.stem}.{secrets.token_hex(4)}.out.onnx"
@@ -147,7 +161,6 @@ def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) ->
         root.setLevel(level)
         named.unlink(missing_ok=True)
         out.unlink(missing_ok=True)
-    return target
 
 
 class MiniLMEmbedder:
