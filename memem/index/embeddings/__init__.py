@@ -9,9 +9,9 @@ Changing the choice re-embeds the vault once (vectors of two embedding functions
 collection).
 
 Why MiniLM in float32 stays the default: the int8 variants index faster with recall within noise, and
-bge-small's vectors find more, but behind the cross-encoder none of them gains in every LoCoMo-dev
-conversation, and a new default re-embeds every vault (`benchmarks/embedder_bench.py`, `vault_bench.py`;
-figures in the README's Performance section).
+bge-small's vectors find more, but behind the cross-encoder no embedder is ahead by more than noise,
+and the larger ones fall behind in one LoCoMo-dev conversation; a new default re-embeds every vault
+(`benchmarks/embedder_bench.py`, `vault_bench.py`; figures in the README's Performance section).
 """
 
 from __future__ import annotations
