@@ -14,7 +14,7 @@ from memem.index.catalog import Row
 from memem.vault.injection import addressed_to_model
 from memem.vault.secrets import redact
 
-WITHHELD = "(title withheld: it is addressed to a model; see `memem doctor`)"
+TITLE_WITHHELD = "(title withheld: it is addressed to a model; see `memem doctor`)"
 
 
 def shown_title(row: Row) -> str:
@@ -22,7 +22,7 @@ def shown_title(row: Row) -> str:
     secret in it (the note stays listed). Only a withheld note's title can hold either: others cost no check."""
     if not row.withheld:
         return row.title
-    return WITHHELD if addressed_to_model(row.title) else redact(row.title)
+    return TITLE_WITHHELD if addressed_to_model(row.title) else redact(row.title)
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,14 @@ from memem.hooks.fallback import keyword_slice, pinned_slice
 from memem.index.embeddings import EmbedderChoice
 from memem.index.health import health
 from memem.index.store import IndexStore
-from memem.memory.results import WITHHELD, Summary
+from memem.memory.results import TITLE_WITHHELD, Summary
 from memem.recall.inject import inject
 from memem.recall.query import Query
 from memem.recall.search import pinned_hits, search
 from memem.recall.text import neutralise
 from memem.testing import CountingEmbedder, write_note
 from memem.vault.playbooks import read_playbook
-from memem.vault.withheld import WITHHELD as WITHHELD_WORDS
+from memem.vault.withheld import WITHHELD
 from tests.memory.security_corpus import INJECTIONS, SAFE
 
 
@@ -150,7 +150,7 @@ def test_no_other_door_lets_an_addressed_note_speak(store: IndexStore, fresh_vau
     assert hit.tensions == () and not any("make wipe" in why for why in hit.reasons)
     assert not store.catalog.by_id("todo")[0].withheld
     assert "todo" in [h.id for h in search(store, Query("release notes wiki", project="shop", rerank=0))]
-    assert Summary.of(store.catalog.by_id("hostile")[0]).title == WITHHELD
+    assert Summary.of(store.catalog.by_id("hostile")[0]).title == TITLE_WITHHELD
     assert Summary.of(store.catalog.by_id("deploy-day")[0]).title == "Deploy day"
     assert read_playbook(fresh_vault, "shop") == "" and "push to main" not in pinned_slice(store.paths, "shop", 900)
     (problem,) = [p for p in health(store).problems if p.path == "memem/playbooks/shop.md"]
@@ -160,7 +160,7 @@ def test_no_other_door_lets_an_addressed_note_speak(store: IndexStore, fresh_vau
 def test_a_note_whose_property_holds_the_withheld_words_is_still_recalled(store: IndexStore, fresh_vault: Path) -> None:
     """A bad value's warning quotes it; quoting the words withheld warnings end with withholds nothing,
     in SQL (full text, pinned notes) as in Python (the row, the vector leg)."""
-    odd = f"{WITHHELD_WORDS}, or so I read"
+    odd = f"{WITHHELD}, or so I read"
     write_note(fresh_vault, "Odd status", "Deploys go out on Tuesdays after the standup.", id="odd", status=odd,
                project="shop", layer=0)  # fmt: skip
     write_note(fresh_vault, "Odd date", "The cache is cleared on Mondays.", id="odd-date", created=odd,
@@ -168,7 +168,7 @@ def test_a_note_whose_property_holds_the_withheld_words_is_still_recalled(store:
     store.reconcile()
 
     rows = [store.catalog.by_id(i)[0] for i in ("odd", "odd-date")]
-    assert all(any(WITHHELD_WORDS in w for w in r.warnings) for r in rows)  # the words are in a warning
+    assert all(any(WITHHELD in w for w in r.warnings) for r in rows)  # the words are in a warning
     assert not any(r.withheld for r in rows)
     assert "odd-date" in [h.id for h in search(store, Query("cache cleared", project="shop", rerank=0))]
     assert "odd-date" in [h.id for h in search(store, Query("cache cleared", project="shop", mode="fulltext"))]

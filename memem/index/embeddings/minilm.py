@@ -84,7 +84,7 @@ def _build_apart(builder: str, args: Sequence[Path], target: Path) -> bool:
     done (the caller then builds here).
 
     A build holds several copies of the weights at once (the float graph's: six times the model's size;
-    the quantiser's: its libraries and the loaded graph, 200 MB left resident after it), once per
+    the quantiser's: the loaded graph and its own libraries, which stay resident after it), once per
     install; in the daemon that peak would stay its high-water mark for life. `-P` and memem's own
     folder on the path: a module in the current folder (a vault's) cannot stand in for a library.
     """
