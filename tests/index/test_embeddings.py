@@ -11,7 +11,7 @@ import pytest
 from memem.index.embeddings import EmbedderChoice, load_embedder
 from memem.index.embeddings.fallback import HashEmbedder
 from memem.index.embeddings.minilm import MiniLMEmbedder
-from memem.index.embeddings.model_files import find_model
+from memem.index.embeddings.model_files import ModelFiles, find_model
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "fixtures" / "minilm_reference.json").read_text())
 
@@ -69,6 +69,20 @@ def test_without_a_child_process_the_graph_is_built_here(tmp_path: Path, monkeyp
     assert np.abs(built.embed(REFERENCE["texts"]) - ref).max() < 1e-5
 
 
+def with_float_graph(model_cache: Path, tmp_path: Path) -> tuple[ModelFiles, Path]:
+    """The model's files, and a fresh models folder holding only the session's float graph: what a
+    quantised variant is built from, so only the quantiser runs in the test."""
+    files, _ = find_model()
+    assert files is not None
+    MiniLMEmbedder(files, model_cache)  # built once per session
+    models = tmp_path / "models"
+    models.mkdir()
+    for built in model_cache.glob("all-MiniLM-L6-v2-*.onnx"):
+        if "int8" not in built.name:
+            (models / built.name).symlink_to(built)
+    return files, models
+
+
 @pytest.mark.parametrize("precision", ["int8", "int8-ffn"])
 def test_the_int8_graphs_are_built_in_a_child_process(
     precision: str, model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -80,13 +94,7 @@ def test_the_int8_graphs_are_built_in_a_child_process(
         raise AssertionError("quantised in this process")
 
     monkeypatch.setattr(module, "build_int8", not_here)
-    files, _ = find_model()
-    assert files is not None
-    models = tmp_path / "models"
-    models.mkdir()
-    for built in model_cache.glob("all-MiniLM-L6-v2-*.onnx"):  # the float graph, built once per session
-        if "int8" not in built.name:
-            (models / built.name).symlink_to(built)
+    files, models = with_float_graph(model_cache, tmp_path)
     quantised = MiniLMEmbedder(files, models, precision=precision)
     assert len(list(models.glob(f"*-{precision}-*.onnx"))) == 1
     ref = np.array(REFERENCE["vectors"], np.float32)
@@ -98,14 +106,7 @@ def test_without_a_child_process_an_int8_graph_is_built_here(
 ) -> None:
     from memem.index.embeddings import minilm as module
 
-    files, _ = find_model()
-    assert files is not None
-    models = tmp_path / "models"
-    models.mkdir()
-    MiniLMEmbedder(files, model_cache)  # the float graph exists: only the quantiser runs below
-    for built in model_cache.glob("all-MiniLM-L6-v2-*.onnx"):
-        if "int8" not in built.name:
-            (models / built.name).symlink_to(built)
+    files, models = with_float_graph(model_cache, tmp_path)
     builds: list[Path] = []
     real = module.build_int8
 

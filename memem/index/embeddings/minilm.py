@@ -60,9 +60,7 @@ def _fp32_model(files: ModelFiles, cache_dir: Path) -> Path:
         return files.folder / "model.onnx"
     weights = files.folder / "model.safetensors"
     target = cache_dir / f"all-MiniLM-L6-v2-{_cache_key(weights, 'v1')}.onnx"
-    if not target.is_file() and not _build_apart("build_fp32", [files.folder, target], target):
-        build_fp32(files.folder, target)
-    return target
+    return _built("build_fp32", files.folder, target)
 
 
 def build_fp32(folder: Path, target: Path) -> None:
@@ -79,9 +77,18 @@ _BUILD = (
 )
 
 
-def _build_apart(builder: str, args: Sequence[Path], target: Path) -> bool:
-    """Run `builder(*args)`, which publishes `target`, in a child process; False if that could not be
-    done (the caller then builds here).
+def _built(builder: str, *args: Path) -> Path:
+    """The file `builder(*args)` publishes at its last argument: there already, or built in a child
+    process (`_build_apart`), or, if that cannot be done, here."""
+    target = args[-1]
+    if not target.is_file() and not _build_apart(builder, args):
+        globals()[builder](*args)  # looked up by name, as the child does
+    return target
+
+
+def _build_apart(builder: str, args: Sequence[Path]) -> bool:
+    """Run `builder(*args)`, which publishes its last argument, in a child process; False if that could
+    not be done.
 
     A build holds several copies of the weights at once (the float graph's: six times the model's size;
     the quantiser's: the loaded graph and its own libraries, which stay resident after it), once per
@@ -100,7 +107,7 @@ def _build_apart(builder: str, args: Sequence[Path], target: Path) -> bool:
     except (OSError, subprocess.SubprocessError) as exc:
         log.warning("could not run %s in a child process (%s): building here", builder, exc)
         return False
-    if done.returncode != 0 or not target.is_file():
+    if done.returncode != 0 or not args[-1].is_file():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         log.warning("%s failed in a child process (%s): building here", builder, last)
         return False
@@ -119,10 +126,7 @@ def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) ->
     """
     kind = "int8-ffn" if feed_forward_only else "int8"
     target = cache_dir / f"{fp32.stem}-{kind}-{_cache_key(fp32, f'{kind}-v1')}.onnx"
-    builder = "build_int8_ffn" if feed_forward_only else "build_int8"
-    if not target.is_file() and not _build_apart(builder, [fp32, target], target):
-        build_int8(fp32, target, feed_forward_only)
-    return target
+    return _built("build_int8_ffn" if feed_forward_only else "build_int8", fp32, target)
 
 
 def build_int8_ffn(fp32: Path, target: Path) -> None:
