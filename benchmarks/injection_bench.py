@@ -129,6 +129,18 @@ def measure_fold(store: Any, held_out: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def slice_budget(store: Any) -> str:
+    """The tokens the slice's cross-encoder may read here (a time budget: it depends on the CPU)."""
+    from memem.recall.inject import SLICE_RERANK_MS, SLICE_RERANK_TOKENS
+    from memem.recall.rerank import reranker_for
+
+    model = reranker_for(store)
+    if model.model is None:
+        return "no cross-encoder"
+    tokens = model.tokens_within(SLICE_RERANK_MS, SLICE_RERANK_TOKENS, 2 * SLICE_RERANK_TOKENS)
+    return f"{tokens} tokens ({model.ms_per_token():.3f} ms per token)"
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="memem-inject-bench-"))
     os.environ["MEMEM_DIR"] = str(work / "home")
@@ -139,6 +151,7 @@ def main() -> int:
 
     fixture: dict[bool, dict[str, Any]] = {}
     folds: dict[bool, dict[str, dict[str, Any]]] = {True: {}, False: {}}
+    budgets: list[str] = []
     try:
         vault = work / "fixture"
         build_fixture_vault(vault)
@@ -157,6 +170,7 @@ def main() -> int:
                 for on in (True, False):
                     with reranker(on):
                         folds[on][held_out] = measure_fold(store, held_out)
+                budgets.append(slice_budget(store))
                 store.close()
         else:
             print(f"LoCoMo-dev is not at {LOCOMO}: its rows are skipped (see ../shared/bench/locomo-dev/README.md)")
@@ -186,6 +200,7 @@ def main() -> int:
             rows.append((f"{label}, mean of folds", f"{mean['gold_in_slice']:.3f}", f"{mean['silent']:.3f}",
                          f"{tokens:.0f}"))  # fmt: skip
         print_table(rows, ("slice", "gold in slice (questions)", "nothing injected (prompts)", "median tokens"))
+        print(f"the slice's cross-encoder budget on this machine, per fold: {'; '.join(budgets)}")
     return 0
 
 

@@ -155,8 +155,8 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
 def _warm_reranker(store: IndexStore, loop: SyncLoop) -> None:
     """Load the cross-encoder and run it once when the first reconcile is done (not during it: a
     first full index keeps the embedder's working memory high, and the two together would pass the
-    daemon's memory budget), so the first prompt of a session does not pay for loading a model. A
-    search before then loads it itself."""
+    daemon's memory budget), so the first prompt of a session does not pay for loading a model or
+    for measuring its speed. A search before then does both itself."""
     from memem.recall.rerank import reranker_for
 
     while loop.state.phase in ("starting", "reconciling"):
@@ -169,4 +169,5 @@ def _warm_reranker(store: IndexStore, loop: SyncLoop) -> None:
         log.warning("reranking is off: %s", reranker.why_not)
         return
     reranker.model.score("warm up", ["the first run of a model allocates its buffers"])
+    reranker.ms_per_token()  # the slice's budget is a time: measured now, not before the first prompt
     log.info("reranker: %s (%s)", reranker.model.description, reranker.model.origin)

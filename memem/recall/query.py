@@ -30,6 +30,7 @@ class Query:
     graph: bool = True  # the graph step (neighbours, supersedes, contradictions)
     rerank: int = RERANK_DEPTH  # candidates the cross-encoder may re-score; 0: the first stage's order
     rerank_tokens: int = RERANK_TOKENS  # and the tokens it may read for them
+    rerank_ms: float = 0.0  # > 0: as many tokens as the model reads in this time here, rerank_tokens to twice that
     hidden: tuple[str, ...] = ()  # team vaults that do not serve the project (`search` fills it in)
 
     @property

@@ -14,6 +14,7 @@ Its probability ("is this note about the query") is also what the slice's releva
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -28,6 +29,13 @@ MIN_DEPTH = 3
 """Candidates re-scored whatever their length: the slice shows few, and these are the likeliest."""
 CACHE_SIZE = 50_000
 """(query, note) logits kept, least recently used dropped first: a few MB."""
+TIMED_MIN_TOKENS = 300
+"""A run of fewer tokens says more about the model's fixed cost per run than about its speed."""
+_SPEED_QUERY = "what do we run before pushing a change to the shop service?"
+_SPEED_TEXT = (
+    "Run the test suite with pytest -x -q before every push: it takes under a minute here, and CI runs "
+    "the same command on each branch, so a failure found locally saves a round trip. (sample {})"
+)
 
 
 class Reranker:
@@ -39,6 +47,43 @@ class Reranker:
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
         self.scored = 0  # pairs the model read (cache misses), for status and benchmarks
+        self._ms_per_token: float | None = None
+
+    def ms_per_token(self) -> float:
+        """What the model takes per token on this machine when it is not busy with anything else.
+
+        Measured once (the fastest of three runs of a slice's worth of pairs), then only ever lowered
+        by a faster run of a real query: a run slowed by indexing or another process never shrinks
+        a budget for good, and the budget settles at the machine's own speed.
+        """
+        assert self.model is not None
+        with self._lock:
+            known = self._ms_per_token
+        if known is not None:
+            return known
+        encodings = self.model.encode(_SPEED_QUERY, [_SPEED_TEXT.format(i) for i in range(8)])
+        self.model.run(encodings[:1])  # the first run of a session allocates its buffers
+        fastest = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            self.model.run(encodings)
+            fastest = min(fastest, time.perf_counter() - start)
+        self._observe(fastest, sum(len(e.ids) for e in encodings))
+        with self._lock:
+            assert self._ms_per_token is not None
+            return self._ms_per_token
+
+    def _observe(self, seconds: float, tokens: int) -> None:
+        if tokens < TIMED_MIN_TOKENS:
+            return
+        rate = 1000.0 * seconds / tokens
+        with self._lock:
+            if self._ms_per_token is None or rate < self._ms_per_token:
+                self._ms_per_token = rate
+
+    def tokens_within(self, ms: float, least: int, most: int) -> int:
+        """The tokens the model reads in `ms` here, in hundreds, from `least` to `most`."""
+        return max(least, min(most, int(ms / self.ms_per_token()) // 100 * 100))
 
     def logits(self, query: str, pairs: Sequence[tuple[str, Any]]) -> list[float]:
         """One logit per (content hash, encoded pair), from the cache where the pair was scored before."""
@@ -52,7 +97,9 @@ class Reranker:
                     found[i] = value
         missing = [i for i in range(len(pairs)) if i not in found]
         if missing:
+            start = time.perf_counter()
             scores = self.model.run([pairs[i][1] for i in missing])
+            self._observe(time.perf_counter() - start, sum(len(pairs[i][1].ids) for i in missing))
             with self._lock:
                 self.scored += len(missing)
                 for i, value in zip(missing, scores.tolist(), strict=True):
@@ -85,14 +132,16 @@ def rerank(
     depth: int,
     text_of: Callable[[Sequence[int]], dict[int, tuple[str, str]]],
     tokens: int = 10**9,
+    within_ms: float = 0.0,
 ) -> dict[int, Candidate]:
     """`found` with its best re-scored: probability × the note's importance and recency factor.
 
     As many of the first stage's best as fit in `depth` candidates and `tokens` tokens (at least
     MIN_DEPTH): the budget counts cached pairs too, so which notes are re-scored never depends on
-    what an earlier query left in the cache. The rest follow in their first-stage order, scaled below
-    the last re-scored one. Nothing is dropped: the stage orders, the floor (in inject) decides what
-    is shown.
+    what an earlier query left in the cache. With `within_ms`, the budget is rather what the model
+    reads in that time on this machine, from `tokens` to twice that: a fast CPU reads further for
+    the same wait. The rest follow in their first-stage order, scaled below the last re-scored one.
+    Nothing is dropped: the stage orders, the floor (in inject) decides what is shown.
     """
     if depth <= 0 or not found or settings().reranker == "off":
         return found
@@ -100,6 +149,8 @@ def rerank(
     model = reranker.model
     if model is None:
         return found
+    if within_ms > 0:
+        tokens = reranker.tokens_within(within_ms, tokens, 2 * tokens)
     ordered = sorted(found.values(), key=lambda c: (-c.score, c.uid))
     texts = text_of([c.uid for c in ordered[:depth]])
     head = [c for c in ordered[:depth] if c.uid in texts]

@@ -145,7 +145,7 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
             return {u: (rows[u].content_hash, f"{rows[u].title}\n{bodies.get(u, '')}") for u in uids if u in rows}
 
         # Before the graph step: neighbours and successors are judged from the re-scored order.
-        found = rerank(store, q.text, found, factors, signals, q.rerank, texts, q.rerank_tokens)
+        found = rerank(store, q.text, found, factors, signals, q.rerank, texts, q.rerank_tokens, q.rerank_ms)
 
     def row_of(uid: int) -> Row | None:
         if uid not in rows:

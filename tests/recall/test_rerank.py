@@ -78,11 +78,15 @@ def test_each_pair_is_read_once_while_the_note_is_unchanged(vault: IndexStore, f
     assert ids(hits)[0] == "seed"
 
 
-def test_no_more_candidates_than_the_depth_are_read(store: IndexStore, fresh_vault: Path) -> None:
+def forty_deploy_notes(store: IndexStore, fresh_vault: Path) -> None:
     for i in range(40):
         body = f"Deploy step {i}: run the deploy script for region {i}."
         write_note(fresh_vault, f"Deploy note {i}", body, id=f"d{i}")
     store.reconcile()
+
+
+def test_no_more_candidates_than_the_depth_are_read(store: IndexStore, fresh_vault: Path) -> None:
+    forty_deploy_notes(store, fresh_vault)
     reranker = reranker_for(store)
     before = reranker.scored
     hits = search(store, Query("how do we deploy", limit=40, rerank=8))
@@ -101,6 +105,45 @@ def test_no_more_candidates_than_the_depth_are_read(store: IndexStore, fresh_vau
     assert len(pair.ids) > 3
     hits = search(store, Query("how do we deploy to region four", limit=40, rerank=30, rerank_tokens=1))
     assert sum("rerank" in h.signals for h in hits) == MIN_DEPTH
+
+
+def test_a_time_budget_reads_what_this_machine_reads_in_that_time(store: IndexStore, fresh_vault: Path) -> None:
+    forty_deploy_notes(store, fresh_vault)
+    reranker = reranker_for(store)
+    speed = reranker.ms_per_token()  # measured on the real model, here
+    assert 0 < speed < 50
+    # in hundreds of tokens, never below the least nor above the most
+    assert reranker.tokens_within(1e9, 300, 700) == 700
+    assert reranker.tokens_within(1e-9, 300, 700) == 300
+    middle = reranker.tokens_within(450 * speed, 100, 10_000)
+    assert middle % 100 == 0 and middle == 400
+    # a run slowed by something else never shrinks the budget; a faster real run raises it
+    reranker._observe(1.0, 1000)
+    assert reranker.ms_per_token() == speed
+    reranker._observe(speed / 2, 1000)  # seconds for 1000 tokens
+    assert reranker.ms_per_token() == speed / 2
+    reranker._observe(1e-9, 10)  # too few tokens to say anything about speed
+    assert reranker.ms_per_token() == speed / 2
+
+    def read(q: Query) -> list[str]:
+        return [h.row.id for h in search(store, q) if "rerank" in h.signals]
+
+    fixed = read(Query("how do we deploy to region seven", limit=40, rerank=30, rerank_tokens=100))
+    timed = read(Query("how do we deploy to region seven", limit=40, rerank=30, rerank_tokens=100, rerank_ms=1e9))
+    # a fast machine reads further down the same first-stage order, up to twice the tokens
+    assert len(fixed) < len(timed) <= 2 * len(fixed) + 1
+    assert set(fixed) <= set(timed)
+
+
+def test_the_slice_reads_at_least_its_token_floor_on_any_machine(store: IndexStore, fresh_vault: Path) -> None:
+    from memem.recall.inject import SLICE_RERANK_DEPTH, SLICE_RERANK_MS, SLICE_RERANK_TOKENS
+
+    q = slice_query("how do we deploy to region seven", None)
+    assert (q.rerank, q.rerank_tokens, q.rerank_ms) == (SLICE_RERANK_DEPTH, SLICE_RERANK_TOKENS, SLICE_RERANK_MS)
+    reranker = reranker_for(store)
+    assert reranker.model is not None
+    budget = reranker.tokens_within(q.rerank_ms, q.rerank_tokens, 2 * q.rerank_tokens)
+    assert SLICE_RERANK_TOKENS <= budget <= 2 * SLICE_RERANK_TOKENS
 
 
 def test_supersede_order_stands_after_the_cross_encoder(store: IndexStore, fresh_vault: Path) -> None:
