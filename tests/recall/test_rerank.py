@@ -16,7 +16,7 @@ from memem.index.embeddings.bundled import bundled_model
 from memem.index.embeddings.cross_encoder import MODEL, load_cross_encoder, probability
 from memem.index.store import IndexStore
 from memem.recall.inject import COSINE_BACKSTOP, RERANK_FLOOR, inject, select, slice_query
-from memem.recall.query import Query, parse_query
+from memem.recall.query import RERANK_MS, Query, parse_query
 from memem.recall.rerank import MIN_DEPTH, reranker_for
 from memem.recall.search import search
 from memem.testing import write_note
@@ -98,12 +98,12 @@ def test_no_more_candidates_than_the_depth_are_read(store: IndexStore, fresh_vau
     assert len(hits) == 40
     # the token budget bounds the cost whatever the notes' length (and a few are read whatever it says)
     before = reranker.scored
-    hits = search(store, Query("how do we deploy to region nine", limit=40, rerank=30, rerank_tokens=100))
+    hits = search(store, Query("how do we deploy to region nine", limit=40, rerank=30, rerank_tokens=100, rerank_ms=0))
     read = sum("rerank" in h.signals for h in hits)
     assert 3 <= read < 30 and reranker.scored - before == read
     (pair,) = reranker_for(store).model.encode("how do we deploy to region nine", ["x"])  # type: ignore[union-attr]
     assert len(pair.ids) > 3
-    hits = search(store, Query("how do we deploy to region four", limit=40, rerank=30, rerank_tokens=1))
+    hits = search(store, Query("how do we deploy to region four", limit=40, rerank=30, rerank_tokens=1, rerank_ms=0))
     assert sum("rerank" in h.signals for h in hits) == MIN_DEPTH
 
 
@@ -128,7 +128,7 @@ def test_a_time_budget_reads_what_this_machine_reads_in_that_time(store: IndexSt
     def read(q: Query) -> list[str]:
         return [h.row.id for h in search(store, q) if "rerank" in h.signals]
 
-    fixed = read(Query("how do we deploy to region seven", limit=40, rerank=30, rerank_tokens=100))
+    fixed = read(Query("how do we deploy to region seven", limit=40, rerank=30, rerank_tokens=100, rerank_ms=0))
     timed = read(Query("how do we deploy to region seven", limit=40, rerank=30, rerank_tokens=100, rerank_ms=1e9))
     # a fast machine reads further down the same first-stage order, up to twice the tokens
     assert len(fixed) < len(timed) <= 2 * len(fixed) + 1
@@ -201,6 +201,7 @@ def test_turned_off_it_ranks_by_the_first_stage(vault: IndexStore, monkeypatch: 
     assert "best cosine" in inject(vault, "what is a good recipe for banana bread?", None, 600).reason
     assert parse_query({"query": ASKED, "rerank": False}).rerank == 0
     assert parse_query({"query": ASKED}).rerank > 0
+    assert parse_query({"query": ASKED}).rerank_ms == RERANK_MS > 0  # a search's budget is a time too
 
 
 def test_a_missing_package_is_said_with_its_fix(monkeypatch: pytest.MonkeyPatch) -> None:
