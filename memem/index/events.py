@@ -11,6 +11,11 @@ undo is refused as a whole (every batch asked for, or none), so an undo never ov
 work and the log never says an operation was undone that was not. A created note is not
 deleted but moved to the vault's `.trash/` folder (where Obsidian keeps deleted files). The undo is
 itself a batch in the log.
+
+The log keeps the text an operation replaced for KEEP_DAYS: after that the operation is still listed
+(what, when, which notes) but its text is forgotten, overwritten in the file, and it can no longer be
+undone. A person who deletes a note, or a line of one, expects it gone in time, not kept in memem's
+state for ever.
 """
 
 from __future__ import annotations
@@ -40,10 +45,15 @@ CREATE TABLE IF NOT EXISTS events (
     note_id TEXT,
     before TEXT,          -- the note's text before (NULL: memem created it)
     after_sha TEXT,       -- sha256 of the text memem left (NULL: memem moved it to the trash)
-    undoes TEXT           -- for an undo's entries: the batch they revert
+    undoes TEXT,          -- for an undo's entries: the batch they revert
+    forgotten INTEGER NOT NULL DEFAULT 0  -- 1: older than KEEP_DAYS, `before` forgotten
 );
 CREATE INDEX IF NOT EXISTS events_batch ON events (batch);
 """
+COLUMNS = {"forgotten": "INTEGER NOT NULL DEFAULT 0"}
+"""Columns a log written by an earlier memem lacks: added on open, its rows kept."""
+KEEP_DAYS = 90
+"""How far back undo reaches (git's reflog keeps unreachable entries as long)."""
 TRASH = ".trash"
 
 _batch: contextvars.ContextVar[tuple[str, str, str] | None] = contextvars.ContextVar("memem_event_batch", default=None)
@@ -60,6 +70,7 @@ class Entry:
     note_id: str | None
     before: str | None
     after_sha: str | None
+    forgotten: bool = False
 
 
 @dataclass
@@ -70,10 +81,19 @@ class Batch:
     at: float
     entries: list[Entry] = field(default_factory=list)
 
+    @property
+    def forgotten(self) -> bool:
+        """Older than KEEP_DAYS: listed, no longer undoable."""
+        return any(e.forgotten for e in self.entries)
+
     def to_json(self) -> dict[str, object]:
         return {
             "batch": self.batch, "op": self.op, "summary": self.summary, "at": self.at,
-            "notes": [{"path": e.path, "id": e.note_id, "created": e.before is None} for e in self.entries],
+            "undoable": not self.forgotten,
+            "notes": [
+                {"path": e.path, "id": e.note_id, "created": e.before is None and not e.forgotten}
+                for e in self.entries
+            ],
         }  # fmt: skip
 
 
@@ -81,7 +101,22 @@ class EventLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self.conn = private_db(path, SCHEMA)
+        self.conn = private_db(path, SCHEMA, "events", COLUMNS)
+        self.conn.execute("CREATE INDEX IF NOT EXISTS events_at ON events (at) WHERE forgotten = 0")
+        self._forgot_at = 0.0
+        self.forget_before(time.time() - KEEP_DAYS * 86400)
+
+    def forget_before(self, cutoff: float) -> int:
+        """Forget the replaced text of every entry recorded before `cutoff` (seconds since the epoch);
+        returns how many entries. SQLite's secure_delete overwrites the old text in the file rather
+        than leaving it in free pages."""
+        with self._lock:
+            self._forgot_at = time.time()
+            self.conn.execute("PRAGMA secure_delete = ON")
+            cursor = self.conn.execute(
+                "UPDATE events SET before = NULL, forgotten = 1 WHERE at < ? AND forgotten = 0", (cutoff,)
+            )
+            return cursor.rowcount
 
     def close(self) -> None:
         self.conn.close()
@@ -94,6 +129,8 @@ class EventLog:
         if current is not None:
             yield current[0]
             return
+        if time.time() - self._forgot_at > 86400:  # a daemon runs for weeks: forget daily, not only on open
+            self.forget_before(time.time() - KEEP_DAYS * 86400)
         batch = secrets.token_hex(6)
         token = _batch.set((batch, op, " ".join(summary.split())[:200]))
         try:
@@ -150,7 +187,8 @@ class EventLog:
             entries = [
                 Entry(*r)
                 for r in self.conn.execute(
-                    "SELECT seq, path, note_id, before, after_sha FROM events WHERE batch=? ORDER BY seq", (batch,)
+                    "SELECT seq, path, note_id, before, after_sha, forgotten FROM events WHERE batch=? ORDER BY seq",
+                    (batch,),
                 )
             ]
             found.append(Batch(batch, op, summary, at, entries))
@@ -171,6 +209,12 @@ class EventLog:
         batches = self.batches(count)
         if not batches:
             raise NotFound("nothing to undo: the event log holds no operation that is not undone yet")
+        old = next((b for b in batches if b.forgotten), None)
+        if old is not None:
+            raise Conflict(
+                f"cannot undo “{old.summary or old.op}”: it is more than {KEEP_DAYS} days old, and memem keeps "
+                "what an operation replaced only that long; nothing was undone"
+            )
         plan = _plan(vault, batches)
         done: list[_Step] = []
         try:

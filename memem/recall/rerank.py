@@ -85,6 +85,22 @@ class Reranker:
         """The tokens the model reads in `ms` here, in hundreds, from `least` to `most`."""
         return max(least, min(most, int(ms / self.ms_per_token()) // 100 * 100))
 
+    def budgets(self) -> dict[str, Any] | None:
+        """What a search and a slice read on this machine, for `memem status`; None until the speed is
+        known (asking must not run the model)."""
+        from memem.recall.inject import SLICE_RERANK_MS, SLICE_RERANK_TOKENS
+        from memem.recall.query import RERANK_MS, RERANK_TOKENS
+
+        with self._lock:
+            known = self._ms_per_token
+        if known is None or self.model is None:
+            return None
+        return {
+            "ms_per_token": round(known, 4),
+            "search_tokens": self.tokens_within(RERANK_MS, RERANK_TOKENS, 2 * RERANK_TOKENS),
+            "slice_tokens": self.tokens_within(SLICE_RERANK_MS, SLICE_RERANK_TOKENS, 2 * SLICE_RERANK_TOKENS),
+        }
+
     def logits(self, query: str, pairs: Sequence[tuple[str, Any]]) -> list[float]:
         """One logit per (content hash, encoded pair), from the cache where the pair was scored before."""
         assert self.model is not None
@@ -112,6 +128,12 @@ class Reranker:
 
 _loaded: weakref.WeakKeyDictionary[IndexStore, Reranker] = weakref.WeakKeyDictionary()
 _loading = threading.Lock()
+
+
+def loaded_reranker(store: IndexStore) -> Reranker | None:
+    """The store's reranker if something has loaded it (a status query must not load a model)."""
+    with _loading:
+        return _loaded.get(store)
 
 
 def reranker_for(store: IndexStore) -> Reranker:

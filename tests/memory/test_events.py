@@ -3,12 +3,14 @@ and undone newest first, never over an edit made since."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from memem.cli.commands.undo import _line
 from memem.errors import Conflict, NotFound, Refused
 from memem.index import events
 from memem.memory.service import MemoryService, SaveRequest
@@ -162,3 +164,70 @@ def test_a_save_landing_during_an_undo_puts_back_what_the_undo_had_done(
     assert first.read_text() == after[first]  # the step already taken was put back
     assert any(p.read_text().endswith("Saved in Obsidian.\n") for p in (old, new))  # the editor's save stands
     assert [b.op for b in service.history()] == ["deprecate"]  # no undo recorded for a change not made
+
+
+def test_after_the_keeping_time_an_operation_is_listed_but_its_text_is_forgotten(
+    service: MemoryService, fresh_vault: Path
+) -> None:
+    note = write_note(fresh_vault, "Deploys", "Deploy on Tuesdays; the key is in the vault.", id="deploys")
+    service.store.reconcile()
+    service.deprecate("deploys", reason="we deploy daily now")
+    before = service.events.batches()[0].entries[0].before
+    assert before is not None and "the key is in the vault" in before
+
+    assert service.events.forget_before(events.time.time() + 1) == 1  # as if KEEP_DAYS had passed
+    (old,) = service.history()
+    assert old.op == "deprecate" and old.forgotten  # still listed: what, when, which note
+    assert old.entries[0].before is None and old.to_json()["undoable"] is False
+    assert "too old to undo" in _line(old.to_json())  # as `memem undo --list` shows it
+    assert old.to_json()["notes"] == [{"path": old.entries[0].path, "id": "deploys", "created": False}]
+    # gone from the file itself, not only from the rows (secure_delete: no copy left in free pages)
+    service.events.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert b"the key is in the vault" not in service.events.path.read_bytes()
+    with pytest.raises(Conflict, match="more than 90 days old"):
+        service.undo()
+    assert "status: deprecated" in note.read_text()  # nothing was undone
+
+    # what memem does next is undoable as before; forgetting again touches nothing new
+    saved = service.save(SaveRequest("Staging is reset every Sunday at 02:00 UTC.", project="shop"))
+    assert service.events.forget_before(events.time.time() - events.KEEP_DAYS * 86400) == 0
+    (undone,) = service.undo()
+    assert undone.op == "save" and not (fresh_vault / saved.path).exists()
+
+
+def test_a_log_from_an_earlier_memem_is_upgraded_with_its_history_kept(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "events.sqlite3"
+    path.parent.mkdir()
+    old_schema = """
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, batch TEXT NOT NULL, op TEXT NOT NULL,
+    summary TEXT NOT NULL, path TEXT NOT NULL, note_id TEXT, before TEXT, after_sha TEXT, undoes TEXT
+);
+CREATE INDEX events_batch ON events (batch);
+"""  # as memem wrote it before the log forgot old text
+    with sqlite3.connect(path) as conn:
+        conn.executescript(old_schema)
+        conn.execute(
+            "INSERT INTO events (at, batch, op, summary, path, note_id, before, after_sha) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                events.time.time() - 200 * 86400,
+                "b0",
+                "deprecate",
+                "long ago",
+                "memem/memories/b.md",
+                "b",
+                "old text",
+                "y",
+            ),
+        )
+        conn.execute(
+            "INSERT INTO events (at, batch, op, summary, path, note_id, before, after_sha) VALUES (?,?,?,?,?,?,?,?)",
+            (events.time.time() - 10, "b1", "save", "recent", "memem/memories/a.md", "a", None, "x"),
+        )
+    log = events.EventLog(path)
+    try:
+        recent, ancient = log.batches()
+        assert (recent.summary, recent.forgotten) == ("recent", False)
+        assert (ancient.summary, ancient.forgotten, ancient.entries[0].before) == ("long ago", True, None)
+    finally:
+        log.close()

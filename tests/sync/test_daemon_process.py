@@ -89,6 +89,33 @@ def test_daemon_exits_when_its_vault_folder_goes_and_keeps_the_indexes(fresh_vau
     assert status["daemon"]["last_report"]["embedded"] == 0
 
 
+def test_status_says_how_much_the_cross_encoder_reads_on_this_machine(fresh_vault: Path) -> None:
+    from memem.index.embeddings.bundled import bundled_model
+    from memem.index.embeddings.cross_encoder import MODEL
+
+    if bundled_model(MODEL)[0] is None:
+        pytest.skip(f"the cross-encoder is not installed: {bundled_model(MODEL)[1]}")
+    write_note(fresh_vault, "Deploys", "Deploys go out on Tuesdays after the release review.", id="deploys")
+    daemon = RunningDaemon(fresh_vault)
+    try:
+        daemon.wait_ready()
+        deadline = time.monotonic() + 60
+        while (budgets := daemon.call("GET", "/v1/status")["rerank_budgets"]) is None:  # type: ignore[index]
+            assert time.monotonic() < deadline, "the daemon never measured its cross-encoder"
+            time.sleep(0.2)  # measured when the model is warmed up, after the first reconcile
+        assert budgets["ms_per_token"] > 0
+        assert 1200 <= budgets["search_tokens"] <= 2400 and budgets["search_tokens"] % 100 == 0
+        assert 600 <= budgets["slice_tokens"] <= 1200 and budgets["slice_tokens"] % 100 == 0
+        status = subprocess.run(
+            [sys.executable, "-m", "memem", "--vault", str(fresh_vault), "status"], capture_output=True, text=True
+        )
+        assert status.returncode == 0, status.stderr
+        said = f"reads {budgets['search_tokens']:,} tokens a search, {budgets['slice_tokens']:,} a prompt here"
+        assert said in status.stdout
+    finally:
+        daemon.stop()
+
+
 def test_token_and_host_are_required(fresh_vault: Path) -> None:
     daemon = RunningDaemon(fresh_vault)
     try:

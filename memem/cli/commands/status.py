@@ -46,6 +46,12 @@ def render(data: dict[str, Any]) -> str:
         + ("  [FALLBACK]" if data["embedder_fallback"] else f"  ({why})" if why else ""),
         f"reranking    {data['reranker']}",
     ]
+    budgets = data.get("rerank_budgets")
+    if budgets:  # a time, so it depends on the CPU: say what it comes to here
+        lines[-1] += (
+            f" · reads {budgets['search_tokens']:,} tokens a search, {budgets['slice_tokens']:,} a prompt here"
+            f" ({budgets['ms_per_token']:.3f} ms a token)"
+        )
     shared = data.get("shared_index")
     if shared:
         state = {True: "reachable", False: f"UNREACHABLE ({shared['last_error']}): team notes by full text only",

@@ -18,7 +18,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "is left as it is and that operation is not undone.",
     )
     p.add_argument("count", nargs="?", type=int, default=1, metavar="N", help="how many operations (default 1)")
-    p.add_argument("--list", action="store_true", help="show the operations that can be undone, newest first")
+    p.add_argument(
+        "--list", action="store_true",
+        help="show the operations that can be undone, newest first (and older ones, no longer undoable)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
 
@@ -27,7 +30,8 @@ def _line(batch: dict[str, object]) -> str:
     when = dt.datetime.fromtimestamp(float(batch["at"])).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
     notes = batch["notes"]
     count = len(notes) if isinstance(notes, list) else 0
-    return f"{when}  {batch['op']:<11} {batch['summary']}  ({count} note{'s' if count != 1 else ''})"
+    old = "" if batch.get("undoable", True) else ", too old to undo: its replaced text is forgotten"
+    return f"{when}  {batch['op']:<11} {batch['summary']}  ({count} note{'s' if count != 1 else ''}{old})"
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

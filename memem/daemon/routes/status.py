@@ -15,6 +15,7 @@ from memem.daemon.context import DaemonContext
 from memem.daemon.http import endpoint, read_json
 from memem.errors import BadRequest
 from memem.index.health import health
+from memem.recall.rerank import loaded_reranker
 from memem.sync.loop import report_dict
 
 
@@ -34,6 +35,8 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
             "errors": state.errors, "last_error": state.last_error,
             "team_sync": ctx.teams.state() if ctx.teams is not None else None,
         }  # fmt: skip
+        reranker = loaded_reranker(store)
+        data["rerank_budgets"] = reranker.budgets() if reranker is not None else None
         for result in ctx.teams.last_results if ctx.teams is not None else []:
             if result.error:
                 data["problems"].append({
