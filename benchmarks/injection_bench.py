@@ -131,14 +131,14 @@ def measure_fold(store: Any, held_out: str) -> dict[str, Any]:
 
 def slice_budget(store: Any) -> str:
     """The tokens the slice's cross-encoder may read here (a time budget: it depends on the CPU)."""
-    from memem.recall.inject import SLICE_RERANK_MS, SLICE_RERANK_TOKENS
+    from memem.recall.inject import slice_query
     from memem.recall.rerank import reranker_for
 
     model = reranker_for(store)
     if model.model is None:
         return "no cross-encoder"
-    tokens = model.tokens_within(SLICE_RERANK_MS, SLICE_RERANK_TOKENS, 2 * SLICE_RERANK_TOKENS)
-    return f"{tokens} tokens ({model.ms_per_token():.3f} ms per token)"
+    q = slice_query("", None)
+    return f"{model.budget(q.rerank_tokens, q.rerank_ms)} tokens ({model.ms_per_token():.3f} ms per token)"
 
 
 def main() -> int:

@@ -85,20 +85,26 @@ class Reranker:
         """The tokens the model reads in `ms` here, in hundreds, from `least` to `most`."""
         return max(least, min(most, int(ms / self.ms_per_token()) // 100 * 100))
 
+    def budget(self, tokens: int, within_ms: float) -> int:
+        """The tokens a query may read: `tokens`, or with `within_ms` what the model reads in that time
+        here, from `tokens` to twice that."""
+        return self.tokens_within(within_ms, tokens, 2 * tokens) if within_ms > 0 else tokens
+
     def budgets(self) -> dict[str, Any] | None:
         """What a search and a slice read on this machine, for `memem status`; None until the speed is
         known (asking must not run the model)."""
-        from memem.recall.inject import SLICE_RERANK_MS, SLICE_RERANK_TOKENS
-        from memem.recall.query import RERANK_MS, RERANK_TOKENS
+        from memem.recall.inject import slice_query
+        from memem.recall.query import Query
 
         with self._lock:
             known = self._ms_per_token
         if known is None or self.model is None:
             return None
+        searched, sliced = Query(""), slice_query("", None)
         return {
             "ms_per_token": round(known, 4),
-            "search_tokens": self.tokens_within(RERANK_MS, RERANK_TOKENS, 2 * RERANK_TOKENS),
-            "slice_tokens": self.tokens_within(SLICE_RERANK_MS, SLICE_RERANK_TOKENS, 2 * SLICE_RERANK_TOKENS),
+            "search_tokens": self.budget(searched.rerank_tokens, searched.rerank_ms),
+            "slice_tokens": self.budget(sliced.rerank_tokens, sliced.rerank_ms),
         }
 
     def logits(self, query: str, pairs: Sequence[tuple[str, Any]]) -> list[float]:
@@ -171,8 +177,7 @@ def rerank(
     model = reranker.model
     if model is None:
         return found
-    if within_ms > 0:
-        tokens = reranker.tokens_within(within_ms, tokens, 2 * tokens)
+    tokens = reranker.budget(tokens, within_ms)
     ordered = sorted(found.values(), key=lambda c: (-c.score, c.uid))
     texts = text_of([c.uid for c in ordered[:depth]])
     head = [c for c in ordered[:depth] if c.uid in texts]

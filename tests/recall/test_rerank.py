@@ -142,7 +142,7 @@ def test_the_slice_reads_at_least_its_token_floor_on_any_machine(store: IndexSto
     assert (q.rerank, q.rerank_tokens, q.rerank_ms) == (SLICE_RERANK_DEPTH, SLICE_RERANK_TOKENS, SLICE_RERANK_MS)
     reranker = reranker_for(store)
     assert reranker.model is not None
-    budget = reranker.tokens_within(q.rerank_ms, q.rerank_tokens, 2 * q.rerank_tokens)
+    budget = reranker.budget(q.rerank_tokens, q.rerank_ms)
     assert SLICE_RERANK_TOKENS <= budget <= 2 * SLICE_RERANK_TOKENS
 
 
