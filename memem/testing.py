@@ -94,24 +94,8 @@ class RunningDaemon:
         return call(self.info.host, self.info.port, self.token, method, path, payload, timeout=timeout)
 
     def wait_ready(self, timeout: float = 300, poll: float = 0.1) -> dict[str, Any]:
-        """Until the start-up reconcile is done and nothing awaits embedding.
-
-        `poll` is the status-call interval. Benchmarks that time the reconcile poll slowly: each
-        status call takes CPU from the two onnxruntime threads, and at 10 Hz that cost a quarter of
-        the daemon's indexing rate (LoCoMo-dev: 12.8 s reconcile at 1 Hz, 16.1 s at 10 Hz).
-        """
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                status = self.call("GET", "/v1/status")
-            except DaemonUnavailable:
-                time.sleep(0.1)
-                continue
-            assert isinstance(status, dict)
-            if status["daemon"]["phase"] == "watching" and status["stale_vectors"] == 0:
-                return status
-            time.sleep(poll)
-        raise TimeoutError("daemon did not finish reconciling")
+        """`wait_until_indexed` for this daemon."""
+        return wait_until_indexed(self.paths, self.info, timeout, poll)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.proc.poll() is None:
@@ -134,6 +118,29 @@ def ready_daemon(vault: Path, extra_env: dict[str, str] | None = None) -> Iterat
         yield running
     finally:
         running.stop()
+
+
+def wait_until_indexed(paths: Paths, info: DaemonInfo, timeout: float = 300, poll: float = 0.1) -> dict[str, Any]:
+    """The daemon's status once its start-up reconcile is done and nothing awaits embedding: a daemon
+    is up (daemon.json written) before it has indexed the vault.
+
+    `poll` is the status-call interval. Benchmarks that time the reconcile poll slowly: each
+    status call takes CPU from the two onnxruntime threads, and at 10 Hz that cost a quarter of
+    the daemon's indexing rate (LoCoMo-dev: 12.8 s reconcile at 1 Hz, 16.1 s at 10 Hz).
+    """
+    token = load_or_create_token(paths.home)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = call(info.host, info.port, token, "GET", "/v1/status")
+        except DaemonUnavailable:
+            time.sleep(0.1)
+            continue
+        assert isinstance(status, dict)
+        if status["daemon"]["phase"] == "watching" and status["stale_vectors"] == 0:
+            return status
+        time.sleep(poll)
+    raise TimeoutError("daemon did not finish reconciling")
 
 
 def wait_for_vault_daemon(paths: Paths, timeout: float = 60) -> DaemonInfo | None:

@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 from memem.config import Paths
-from memem.testing import INITIALIZE, StdioSession, stop_vault_daemon, wait_for_vault_daemon, write_note
+from memem.testing import (
+    INITIALIZE,
+    StdioSession,
+    stop_vault_daemon,
+    wait_for_vault_daemon,
+    wait_until_indexed,
+    write_note,
+)
 from tests.paths import REPO
 
 pytestmark = pytest.mark.slow
@@ -59,6 +66,7 @@ def test_hook_daemon_and_mcp_from_the_vault_root(vault: Path) -> None:
     assert daemon is not None, spawn_log
     assert "Error" not in spawn_log
     assert Path(f"/proc/{daemon.pid}/cwd").resolve() == paths.state.resolve()  # a folder of its own
+    wait_until_indexed(paths, daemon)  # up is not indexed: the prompt below must find the note
 
     prompt = run_hook([sys.executable, "-P", "-m", "memem"], "UserPromptSubmit", vault)
     assert prompt.returncode == 0 and "`deploys`" in prompt.stdout, prompt.stdout + hooks_log()
