@@ -5,13 +5,19 @@ An earlier plugin measured its per-prompt injection at ~85% noise. Here a memory
 bar. With the cross-encoder installed the bar is its probability that the note is about the prompt,
 at least RERANK_FLOOR: a calibrated signal, on the same scale for every prompt (low, because the
 model was trained on web passages: a memory that answers a question in other words still scores
-above it, an unrelated one far below). The model reads questions; a task ("the worker pods keep
-restarting with exit code 137") it reads poorly, so a note it read is also shown when its cosine
-to the prompt is at least COSINE_BACKSTOP, a bar that unrelated prompts almost never reach. Without
-the model, the bar is a cosine similarity to the prompt of at least FLOOR, or, for the one note that
-both the full-text and the vector retrievers rank first, at least AGREEMENT_FLOOR; and a hit must
-score within RELATIVE of the best one, so a clear winner does not drag weak runners-up along
-(cosine's scale moves with the prompt). At most MAX_ITEMS are shown.
+above it, an unrelated one far below). The model was trained on questions; a note it read is also
+shown when its cosine to the prompt is at least COSINE_BACKSTOP, a bar that unrelated prompts almost
+never reach. Without the model, the bar is a cosine similarity to the prompt of at least FLOOR, or,
+for the one note that both the full-text and the vector retrievers rank first, at least
+AGREEMENT_FLOOR; and a hit must score within RELATIVE of the best one, so a clear winner does not
+drag weak runners-up along (cosine's scale moves with the prompt). At most MAX_ITEMS are shown.
+
+Most prompts in Claude Code are not questions but tasks ("add a discount field to the order total")
+and reports ("the worker pods keep restarting with exit code 137"). The note that matters for a task
+is a convention or a lesson, which does not answer it, and the cross-encoder scores such pairs near
+zero: on developer memories it hid notes that the cosine rule shows. So for a prompt that is not a
+question (`is_question`) a note the cross-encoder read is shown when it clears either bar: the
+model's, or the cosine rule's (the same FLOOR and AGREEMENT_FLOOR, no new threshold).
 
 The slice re-scores fewer candidates than a search (SLICE_RERANK_DEPTH, SLICE_RERANK_MS): it
 shows at most five, and it runs before every prompt. Floors chosen leave-one-conversation-out on
@@ -28,7 +34,7 @@ from memem.index.store import IndexStore
 from memem.recall.query import Query
 from memem.recall.search import Hit, search
 from memem.recall.slice import render
-from memem.recall.text import is_trivial
+from memem.recall.text import is_question, is_trivial
 
 FLOOR = 0.45
 AGREEMENT_FLOOR = 0.35
@@ -51,14 +57,17 @@ class Selection:
     reason: str  # why these (or why nothing), for logs and measurement
 
 
-def _clears_floor(hit: Hit, floor: float, rerank_floor: float, reranked: bool) -> bool:
+def _clears_floor(hit: Hit, floor: float, rerank_floor: float, reranked: bool, question: bool) -> bool:
     vector, fulltext = hit.signals.get("vector", {}), hit.signals.get("fulltext", {})
     cosine = vector.get("cosine", 0.0)
+    agreed = vector.get("rank") == 1 and fulltext.get("rank") == 1
+    cosine_rule = bool(cosine >= floor or (agreed and cosine >= AGREEMENT_FLOOR))
     if reranked:  # the cross-encoder judged the leading candidates: a hit it did not read is not shown
         read = hit.signals.get("rerank")
-        return read is not None and bool(read["p"] >= rerank_floor or cosine >= COSINE_BACKSTOP)
-    agreed = vector.get("rank") == 1 and fulltext.get("rank") == 1
-    return bool(cosine >= floor or (agreed and cosine >= AGREEMENT_FLOOR))
+        if read is None:
+            return False
+        return bool(read["p"] >= rerank_floor or cosine >= COSINE_BACKSTOP or (not question and cosine_rule))
+    return cosine_rule
 
 
 def select(
@@ -67,8 +76,11 @@ def select(
     relative: float = RELATIVE,
     limit: int = MAX_ITEMS,
     rerank_floor: float = RERANK_FLOOR,
+    question: bool = True,
 ) -> Selection:
-    """The hits worth injecting (pinned notes excluded: SessionStart injects those once)."""
+    """The hits worth injecting (pinned notes excluded: SessionStart injects those once). `question`:
+    whether the prompt is one (`is_question`); for a task the cosine rule may show what the
+    cross-encoder scored low."""
     ranked = [h for h in hits if not h.pinned]
     if not ranked:
         return Selection([], "no memories matched")
@@ -77,7 +89,7 @@ def select(
     # The cross-encoder's probability is on one scale for every prompt: the floor alone decides. The
     # relative cut stays for the cosine floor, whose scale moves with the prompt.
     cut = 0.0 if reranked else relative * top
-    chosen = [h for h in ranked if h.score >= cut and _clears_floor(h, floor, rerank_floor, reranked)][:limit]
+    chosen = [h for h in ranked if h.score >= cut and _clears_floor(h, floor, rerank_floor, reranked, question)][:limit]
     if not chosen:
         if reranked:
             best = max(h.signals.get("rerank", {}).get("p", 0.0) for h in ranked)
@@ -111,6 +123,6 @@ def inject(store: IndexStore, prompt: str, project: str | None, budget: int) -> 
     if is_trivial(prompt):
         return Injection("", (), "trivial prompt")
     hits = search(store, slice_query(prompt, project))
-    chosen = select(hits)
+    chosen = select(hits, question=is_question(prompt))
     rendered = render(chosen.hits, budget, project)
     return Injection(rendered.markdown, rendered.shown, chosen.reason)

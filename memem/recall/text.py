@@ -62,6 +62,13 @@ def is_trivial(prompt: str) -> bool:
     return len(meaningful) < 2 and len(re.findall(r"\w+", text)) < 6
 
 
+def is_question(prompt: str) -> bool:
+    """Whether a prompt asks a question (it ends with a question mark), the form the cross-encoder was
+    trained to judge, rather than giving a task or reporting a symptom, whose useful memory is a
+    convention it does not answer."""
+    return prompt.rstrip().endswith(("?", "？"))
+
+
 def estimate_tokens(text: str) -> int:
     """~4 characters per token for English prose and markdown: an upper-leaning estimate."""
     return (len(text) + 3) // 4

@@ -8,6 +8,7 @@ for a prompt nothing in the vault is about.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,12 @@ import pytest
 from memem.index.embeddings.bundled import bundled_model
 from memem.index.embeddings.cross_encoder import MODEL, load_cross_encoder, probability
 from memem.index.store import IndexStore
-from memem.recall.inject import COSINE_BACKSTOP, RERANK_FLOOR, inject, select, slice_query
+from memem.recall.inject import AGREEMENT_FLOOR, COSINE_BACKSTOP, RERANK_FLOOR, inject, select, slice_query
 from memem.recall.query import RERANK_MS, Query, parse_query
 from memem.recall.rerank import MIN_DEPTH, reranker_for
 from memem.recall.search import search
 from memem.testing import write_note
+from tests.paths import FIXTURES
 
 if bundled_model(MODEL)[0] is None:
     pytest.skip(f"the cross-encoder is not installed: {bundled_model(MODEL)[1]}", allow_module_level=True)
@@ -190,6 +192,29 @@ def test_a_task_the_model_reads_poorly_still_gets_a_memory_close_in_meaning(
     # the cross-encoder (trained on questions) barely rates it; its meaning is close: the backstop shows it
     assert top.signals["rerank"]["p"] < RERANK_FLOOR and top.signals["vector"]["cosine"] >= COSINE_BACKSTOP
     assert inject(store, prompt, None, 600).shown == ("oom",)
+
+
+def test_a_task_gets_the_convention_the_model_scores_low_and_a_question_does_not(
+    store: IndexStore, fresh_vault: Path
+) -> None:
+    """The developer-memory fixture's own notes: for a task, the convention that governs it does not
+    answer it, so the model scores it near zero; both retrievers rank it first and close in meaning,
+    which the cosine rule accepts. Asked as a question, the same pair is the model's to judge."""
+    for line in (FIXTURES / "injection" / "memories.jsonl").read_text(encoding="utf-8").splitlines():
+        m = json.loads(line)
+        write_note(fresh_vault, m["id"], m["body"], id=m["id"], title=m["title"], project=m["project"], kind=m["kind"])
+    store.reconcile()
+    task = "write a migration that adds an index on orders.created_at and make sure it runs on deploy"
+    hits = search(store, slice_query(task, "shop"))
+    top = hits[0]
+    assert top.row.id == "shop-migrations"
+    assert top.signals["rerank"]["p"] < RERANK_FLOOR and top.signals["vector"]["cosine"] < COSINE_BACKSTOP
+    assert top.signals["vector"]["rank"] == top.signals["fulltext"]["rank"] == 1
+    assert top.signals["vector"]["cosine"] >= AGREEMENT_FLOOR
+    assert inject(store, task, "shop", 600).shown == ("shop-migrations",)
+    assert select(hits, question=True).hits == []  # the same pair, were the prompt a question
+    for unrelated in ("write a haiku about autumn leaves", "implement a binary search in Rust"):
+        assert inject(store, unrelated, "shop", 600).shown == ()
 
 
 def test_turned_off_it_ranks_by_the_first_stage(vault: IndexStore, monkeypatch: pytest.MonkeyPatch) -> None:

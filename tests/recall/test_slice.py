@@ -8,7 +8,7 @@ from memem.index.store import IndexStore
 from memem.recall.query import Query
 from memem.recall.search import search
 from memem.recall.slice import render
-from memem.recall.text import CLOSE, OPEN, estimate_tokens, strip_injected
+from memem.recall.text import CLOSE, OPEN, estimate_tokens, is_question, strip_injected
 from memem.testing import write_note
 
 
@@ -84,3 +84,14 @@ def test_a_persons_hostile_note_cannot_speak_as_the_system(store: IndexStore, fr
             assert forbidden not in body, (query, forbidden)
         assert all(line.startswith(("##", "###", "1.", "2.", "3.", "4.", "5.", "📌", "- ⚠", "_Full"))
                    for line in body.strip().splitlines()), body  # fmt: skip
+
+
+def test_a_question_is_a_prompt_that_ends_asking() -> None:
+    """What decides whether the slice trusts the cross-encoder alone: a question it was trained on, or a
+    task or report, whose memory is a convention it does not answer."""
+    assert is_question("how are TLS certificates renewed for the api domain?")
+    assert is_question("any idea why?  \n")
+    assert is_question("証明書はどう更新する？")
+    assert not is_question("add a discount field to the order total calculation")
+    assert not is_question("why does this fail? here is the log:\nTraceback (most recent call last)")
+    assert not is_question("")
