@@ -26,18 +26,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 def wait_until_indexed(vault: Path) -> None:
     """The daemon `memem mcp` started is reconciling the new vault; time only once it is done."""
-    from memem.client.discovery import read_daemon
-    from memem.client.http import call
-    from memem.config import Paths, load_or_create_token
+    from memem import testing
+    from memem.config import Paths
 
     paths = Paths.resolve(vault)
-    while True:
-        info = read_daemon(paths.daemon_file, paths.lock_file)
-        if info is not None:
-            status = call(info.host, info.port, load_or_create_token(paths.home), "GET", "/v1/status")
-            if status["daemon"]["phase"] == "watching" and status["stale_vectors"] == 0:
-                return
-        time.sleep(0.2)
+    info = testing.wait_for_vault_daemon(paths)
+    if info is None:
+        raise TimeoutError(f"no daemon started for {vault}")
+    testing.wait_until_indexed(paths, info, poll=0.2)
 
 
 def start_latency(vault: Path, starts: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
