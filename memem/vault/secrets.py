@@ -106,10 +106,9 @@ def _is_random(value: str) -> bool:
 def _is_chosen_password(value: str) -> bool:
     """A value set for a name that says it is a password: a person's choice, so words count too
     (`summer2024`, `correcthorsebattery`), but not a word of prose (`required`), a reference
-    (`$DB_PASS`, `${{ secrets.X }}`), a path or a placeholder."""
-    from detect_secrets.filters import heuristic
-
-    if not _is_concrete(value) or heuristic.is_potential_uuid(value):
+    (`$DB_PASS`, `${{ secrets.X }}`), a path or a placeholder. A UUID counts: under a name like
+    `HEROKU_API_KEY` or `client_secret` it is the credential, not an id."""
+    if not _is_concrete(value):
         return False
     if value.startswith(("~", "./", "../", "/", "$", "%")) or "://" in value:
         return False
@@ -216,6 +215,14 @@ _RULES: tuple[_Rule, ...] = (
     _rule("Databricks token", r"dapi[a-f0-9]{32}(?:-\d)?\b"),
     _rule("Doppler token", r"dp\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_\-]{2,35}\.)?[A-Za-z0-9]{40,44}\b"),
     _rule("Pulumi access token", r"pul-[a-f0-9]{40}\b"),
+    _rule("age secret key", r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{50,}"),
+    _rule("Google OAuth access token", r"ya29\.[A-Za-z0-9_\-]{30,}"),
+    _rule("Discord webhook", r"discord(?:app)?\.com/api/webhooks/\d{17,20}/([A-Za-z0-9_\-]{60,})", 1),
+    _rule("Tailscale key", r"tskey-(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{20,}"),
+    _rule("PlanetScale token", r"pscale_(?:pw|tkn|oauth)_[A-Za-z0-9_\-.]{32,64}"),
+    _rule("Replicate API token", r"r8_[A-Za-z0-9]{32,40}\b"),
+    _rule("Groq API key", r"gsk_[A-Za-z0-9]{40,60}\b"),
+    _rule("Facebook access token", r"EAA[B-Z][A-Za-z0-9]{96,}"),
     _rule("Grafana token", r"glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[a-fA-F0-9]{8}\b"),
     _rule("New Relic key", r"NR(?:AK|AA|II|JS)-[A-Za-z0-9]{19,27}\b"),
     _rule("Mailgun API key", r"key-[a-f0-9]{32}\b"),

@@ -32,6 +32,7 @@ _B64URL = _B62 + "-_"
 _HEX = "0123456789abcdef"
 _UPPER_DIGITS = string.ascii_uppercase + string.digits
 _AWS_ID = string.ascii_uppercase + "234567"
+_BECH32 = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"
 
 
 class _Gen:
@@ -349,6 +350,7 @@ def _rails(g: _Gen) -> list[tuple[str, str]]:
 def _assignments(g: _Gen) -> list[tuple[str, str]]:
     token, deploy, signing, jwt_secret = g.b62(40), g.b62(32), g.b64(32), g.hex(64)
     python_pw, yaml_pw, api, kube = g.password(), g.password(), g.b62(32), g.b62(64)
+    heroku = "-".join(g.hex(n) for n in (8, 4, 4, 4, 12))  # a UUID: under such a name, the credential
     return [
         (token, f".env for the sync script:\nTOKEN={token}"),
         (deploy, f"export DEPLOY_TOKEN={deploy}"),
@@ -358,7 +360,13 @@ def _assignments(g: _Gen) -> list[tuple[str, str]]:
         (yaml_pw, f"database:\n  host: db.internal\n  db_pass: {yaml_pw}"),
         (api, f'config.json: {{"api_key": "{api}", "region": "eu-west-1"}}'),
         (kube, f"users:\n- name: deployer\n  user:\n    token: {kube}"),
+        (heroku, f"HEROKU_API_KEY={heroku} heroku run rake db:migrate"),
     ]
+
+
+def _discord_webhook(g: _Gen) -> list[tuple[str, str]]:
+    token = g.b64url(68)
+    return [(token, f"Deploy alerts post to https://discord.com/api/webhooks/{g.digits(19)}/{token}")]
 
 
 def _bearer(g: _Gen) -> list[tuple[str, str]]:
@@ -493,6 +501,14 @@ _PROVIDERS: dict[str, list[_Provider]] = {
     ],
     "Artifactory token": [_simple("AKC", lambda g: g.b62(70), "Artifactory API key: {} (read-only)")],
     "IBM Cloud IAM key": [_simple("", lambda g: g.b64url(44), 'IBM_CLOUD_API_KEY="{}"')],
+    "age secret key": [_simple("AGE-SECRET-KEY-1", lambda g: g.chars(_BECH32, 58), "sops decrypts with {}")],
+    "Google OAuth access token": [_simple("ya29.", lambda g: g.b64url(120), "gcloud printed {} for the deploy")],
+    "Discord webhook": [_discord_webhook],
+    "Tailscale key": [_simple("tskey-auth-k", lambda g: f"{g.b62(10)}CNTRL-{g.b62(33)}", "Nodes join with {}")],
+    "PlanetScale token": [_simple("pscale_pw_", lambda g: g.b64url(43), "PlanetScale branch login {}")],
+    "Replicate API token": [_simple("r8_", lambda g: g.b62(37), "Replicate: {}")],
+    "Groq API key": [_simple("gsk_", lambda g: g.b62(52), "Groq for the summariser: {}")],
+    "Facebook access token": [_simple("EAAG", lambda g: g.b62(150), "Graph API page token {}")],
 }
 
 
