@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 
 def on_parse(text: str) -> list[str]:
@@ -34,6 +35,9 @@ _SECRET_THINGS = (
 _SECRET_FILES = (
     r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow)"
 )
+_PRIVATE_FILES = (
+    r"(?:id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.git-credentials|\.netrc|/etc/shadow)(?![\w.]*\.pub\b)"
+)
 _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\b|(?:python[\d.]*|perl|ruby|node)\s+-(?:\s|$))"
 _ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
 HIDDEN_COMMENT = "hides text in an HTML comment"
@@ -48,8 +52,11 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tells the model to ignore or replace its instructions", _patterns(
         r"(?:ignore|disregard|forget|override|overrule|bypass|discard|abandon)\s+(?:(?:all|any|every|of|the|your|my|these|those|its)\s+)*"
         r"(?:previous|prior|above|earlier|preceding|former|original|initial|existing|system|safety|your)\s+(?:\w+\s+){0,2}?"
-        r"(?:instructions?|prompts?|rules|directions|directives|guidelines|guardrails|constraints|restrictions|context|programming|polic(?:y|ies)|messages)\b",
-        r"(?:ignore|disregard|forget|override|bypass)\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?(?:your\s+)?(?:instructions?|prompts?|rules|directions|guidelines|guardrails|constraints|restrictions)\b",
+        r"(?:instructions?|prompts?|rules|directions|directives|guidelines|guidance|guardrails|constraints|restrictions|context|programming|polic(?:y|ies)|messages)\b",
+        r"(?:ignore|disregard|forget|override|bypass)\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?(?:your\s+)?(?:instructions?|prompts?|rules|directions|guidelines|guidance|guardrails|constraints|restrictions)\b",
+        r"(?:pretend|imagine|assume|act as if)\s+(?:that\s+)?(?:(?:the|your|all|any)\s+)*(?:previous|prior|above|earlier|preceding|original|system)\s+(?:\w+\s+){0,2}?(?:instructions?|prompts?|rules|guidelines|guidance)\b",
+        r"(?:instructions?|prompts?|rules|guidelines|guidance)\s+(?:above|before this|you were given)\s+(?:are|were)\s+(?:void|cancelled|canceled|revoked|fake|a test|no longer valid)\b",
+        r"(?:reveal|print|show|output|repeat|disclose|leak|dump)\s+(?:me\s+|us\s+)?your\s+(?:full\s+|entire\s+|original\s+|hidden\s+|initial\s+)?(?:system prompt|system message|instructions|initial prompt|hidden prompt|prompt)\b",
         r"(?:new|updated|real|actual|revised|true|hidden|secret)\s+(?:system\s+)?instructions?\s*:",
         r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required)\b",
         r"from now on,?\s+(?:you are|you['’]re|you will be|you must|the assistant (?:is|will|must))\b",
@@ -58,6 +65,7 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("imitates a system, developer or chat-turn message", _patterns(
         r"<\|[a-z_]{2,30}\|>",
         r"\[/?inst\]|<</?sys>>",
+        r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?))?\s*\][ \t]*[:\-]?[ \t]*[a-z]",
         r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?)\s*>",
         r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:",
         r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:",
@@ -71,7 +79,8 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:when|whenever|once|if|as soon as|after)\s+you\s+(?:read|see|load|process|encounter|retrieve|recall|are reading)\s+this\s+(?:memory|note|message|text|file|document|entry|line|page)\b",
         r"if you(?:['’]re| are)\s+(?:reading this\b|an?\s+(?:ai|llm|large language model|language model|assistant|chatbot|bot|agent|model)\b|claude\b|chatgpt\b|gpt\b)",
         r"(?:note|message|reminder|memo|attention|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:assistant|ai|model|llm|claude|agent|bot)s?\s*[:,!]",
-        r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads)\s+(?:this|these)\b",
+        r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads|that sees|who sees|seeing|that finds|that encounters|parsing)\s+(?:this|these)\b",
+        r"(?:^|[.!?]\s+)[ \t]*(?:(?:any|all|every|other|dear)\s+)?(?:ai|llm)\s+(?:agents?|assistants?|models?|bots?)\s*[,:]\s*(?:please\s+)?(?:skip|approve|ignore|always|never|do|don['’]t|run|add|delete|remove|send|push|merge|disable|bypass|grant|include|make|set|change|execute|install|you)\b",
         r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need)\b",
     )),
     ("asks the model to hide what it does from the person", _patterns(
@@ -105,6 +114,18 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
 )  # fmt: skip
 
+# Requests that are a warning when negated ("never echo ~/.aws/credentials into the logs"): a match
+# counts only if no negation stands before it in its line (looked for in a bounded window, so a long
+# line of matches stays linear).
+_UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("asks the model to send credentials or private files somewhere", _patterns(
+        rf"{_SECRET_THINGS}[^\n]{{0,80}}?\b(?:in|into|to)\s+(?:your|the|the next|each|every|all)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|summary|commit messages?)\b",
+        rf"(?:print|show|output|reveal|display|dump|cat|echo|paste|read out)\b[^\n]{{0,40}}?{_PRIVATE_FILES}",
+    )),
+)  # fmt: skip
+_NEGATION = re.compile(r"\b(?:never|not|don['’]t|avoid|no)\b")
+_NEGATION_WINDOW = 120
+
 # Code is quoted, not hidden: a comment inside a code span or fence is shown to the person as-is.
 _CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`", re.S)
 # Comments are found one after another, then searched for words: a single pattern for "a comment
@@ -121,10 +142,45 @@ def _compiled() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
     return tuple((what, tuple(re.compile(source, re.M) for source in sources)) for what, sources in _INJECTION)
 
 
+@functools.cache
+def _compiled_unless_negated() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    return tuple((what, tuple(re.compile(source) for source in sources)) for what, sources in _UNLESS_NEGATED)
+
+
+def _asserted(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the pattern matches somewhere with no negation before it in its line."""
+    for match in pattern.finditer(text):
+        start = max(text.rfind("\n", 0, match.start()) + 1, match.start() - _NEGATION_WINDOW)
+        if not _NEGATION.search(text, start, match.start()):
+            return True
+    return False
+
+
+_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
+
+
+def _readings(text: str) -> tuple[str, ...]:
+    """The lowered text, and as a model would read it if that differs: letters in compatibility form
+    (`ⓘgnore`, full-width `ｉｇｎｏｒｅ`) and words spelled out with spaces (`i g n o r e`) joined up.
+    A model reads through such disguises; a screen of literal patterns must too."""
+    lowered = text.lower()
+    plain = unicodedata.normalize("NFKC", text).lower() if not text.isascii() else lowered
+    joined = _SPACED.sub(lambda m: m.group().replace(" ", ""), plain)
+    return tuple(dict.fromkeys((lowered, plain, joined)))
+
+
 def addressed_to_model(text: str) -> list[str]:
     """One description per class of instruction aimed at the model that will read the text; never the text."""
-    folded = text.lower()
-    found = [what for what, patterns in _compiled() if any(pattern.search(folded) for pattern in patterns)]
+    readings = _readings(text)
+    folded = readings[0]
+    found = [
+        what
+        for what, patterns in _compiled()
+        if any(pattern.search(reading) for pattern in patterns for reading in readings)
+    ]
+    for what, patterns in _compiled_unless_negated():
+        if what not in found and any(_asserted(pattern, reading) for pattern in patterns for reading in readings):
+            found.append(what)
     if any(_WORD.search(comment.group()) for comment in _COMMENT.finditer(_CODE.sub(" ", folded))):
         found.append(HIDDEN_COMMENT)
     return found
