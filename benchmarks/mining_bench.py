@@ -2,10 +2,11 @@
 
     python -m benchmarks.mining_bench [--write-readme] [--miner api|claude-code]
 
-Always scored: the offline extractor, and the model path answered by the recorded stand-in (the real
-SDK over a mock transport, with answers cut off past a size so the retry on smaller chunks runs).
-`--miner` adds a real model (an API key, or Claude Code signed in). `--write-readme` replaces the
-table between the `<!-- mining -->` markers of README.md with this run's.
+Always scored: the offline extractor (also on tests/fixtures/mining-probe), and the model path
+answered by the recorded stand-in (the real SDK over a mock transport, with answers cut off past a
+size so the retry on smaller chunks runs). `--miner` adds a real model (an API key, or Claude Code
+signed in). `--write-readme` replaces the table between the `<!-- mining -->` markers of README.md
+with this run's.
 
 Precision: notes that match a labelled lesson or an acceptable note, over all notes. Recall:
 labelled lessons some note matches. Each row is one session, so a gain that shows only on some is
@@ -22,6 +23,7 @@ from benchmarks.common import print_table, write_readme_table
 
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "mining"
+PROBE = REPO / "tests" / "fixtures" / "mining-probe"  # a reviewer's sessions: see its README.md
 
 
 def figure(value: float | None) -> str:
@@ -60,6 +62,10 @@ def main() -> int:
         calls = extractor.spent.calls
         summary_rows.append([label, str(t["notes"]), str(t["junk"]), figure(t["precision"]),
                              f"{t['found']} / {t['lessons']}", figure(t["recall"]), str(calls)])  # fmt: skip
+    probe = totals(evaluate(load(PROBE), OfflineExtractor()))
+    summary_rows.append(["offline extractor, the reviewer's probe (6 sessions)", str(probe["notes"]),
+                         str(probe["junk"]), figure(probe["precision"]), f"{probe['found']} / {probe['lessons']}",
+                         figure(probe["recall"]), "0"])  # fmt: skip
     headers = ("extractor", "notes", "junk", "precision", "lessons found", "recall", "model calls")
     print(f"\nMining evaluation, {len(labelled)} labelled sessions")
     print_table(summary_rows, headers)

@@ -12,7 +12,10 @@ only when it passes every gate below, and nothing otherwise (most sessions give 
   work in progress ("I see", "Let me", "Now I'll"), no pronoun standing for something said before
   ("do that again", "keep it");
 - it names something concrete: a code token, a named tool, a number, a quoted example;
-- it yields a real title: the statement's main clause in three to fourteen words.
+- it yields a real title: the statement's main clause in three to fourteen words;
+- it is the session's last word and more than a slip: no pasted output (a log's `Note:` line is
+  not the person speaking), no bug whose cause was a typo, a leftover edit or one commit, and
+  nothing the assistant took back later ("Actually `format_money` is fine").
 
 Titles are the main clause, tags the concrete names in it, and every note is marked `miner: offline`.
 """
@@ -39,17 +42,19 @@ _LABEL = re.compile(
 
 # --- what makes a sentence worth keeping ---------------------------------------------------------------
 _STANDING = re.compile(
-    r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|you|i|must|should|to|will)\s+)(?:always|never)\b(?!\s+mind)"
+    r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|i|must|should|to|will)\s+)(?:always|never)\b(?!\s+mind)"
     r"|\bfrom now on\b|\bgoing forward\b|\bfrom here on\b|\bin (?:this|our) (?:repo|repository|codebase|project|team)\b"
     r"|\bwe (?:use|don't use|do not use|never use|prefer|decided|agreed|chose|follow|require|keep)\b"
     r"|\b(?:our|the) (?:convention|rule|policy) (?:is|here)\b"
     r"|\bi (?:prefer|like|'d rather|would rather|don't like|do not like|want (?:you )?to always)\b"
-    r"|\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads up)\s*:"
+    r"|\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads[- ]up|remember)(?: for later)?\s*:"
     r"|\b(?:don't|do not) ever\b|\bmake sure (?:to|you) always\b"
 )
 _DECISION = re.compile(r"(?i)\bwe (?:decided|agreed|chose)\b|\b(?:let's|we're|we are) going with\b")
 _PREFERENCE = re.compile(r"(?i)\bi (?:prefer|like|'d rather|would rather|don't like|do not like)\b")
-_REMINDER = re.compile(r"(?i)\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads up)\s*:")
+_REMINDER = re.compile(
+    r"(?i)\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads[- ]up)(?: for later)?\s*:"
+)
 
 _CAUSE = re.compile(
     r"(?i)\broot cause\b|\b(?:was|were|is|are) caused by\b|\bcame from\b|\bthe (?:real )?(?:problem|issue|bug|culprit)"
@@ -89,6 +94,28 @@ _DEICTIC_OBJECT = re.compile(
 )
 _DEICTIC_START = re.compile(r"(?i)^\W*(?:it|this|that|these|those|they|he|she|which|there)\b")
 _MIND = re.compile(r"(?i)\bnever mind\b|\bnevermind\b")
+_BANTER = re.compile(r"(?i)\b(?:lol|lmao|rofl|haha+|hehe+)\b|[:;]-?[)D(]|[\U0001F600-\U0001F64F\U0001F923]")
+# A bug that was a slip (a typo, a leftover edit, something forgotten) or one commit's doing: true,
+# and of no use next month.
+_SLIP = re.compile(
+    r"(?i)\b(?:typo(?:s|ed)?|misspel\w*|(?:is |was )?spelled|spelt|leftover|left over|stray|forgot(?:ten)?|"
+    r"accidental(?:ly)?|by mistake|commented[- ]out|debug(?:ging)? (?:edit|print|statement|code|line|change)|"
+    r"wip|copy[- ]paste\w*)\b"
+)
+_COMMIT = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
+# The assistant taking back what it said ("Actually `x` is fine", "scratch that").
+_RETRACT = re.compile(
+    r"(?i)\bactually\b|\bscratch that\b|\bi was wrong\b|\bmy mistake\b|\bcorrection\b|\bturns out\b|"
+    r"\bon closer (?:look|inspection)\b|\bnot the (?:cause|culprit|issue|problem)\b"
+    r"|\bthat(?:'s| is) not (?:it|right|true)\b"
+)
+# Machine output pasted into a turn: log lines, stack frames, compiler notes, env listings.
+_OUTPUT_LINE = re.compile(
+    r"^\s+at\s|^\s*File \"|^Traceback\b|^\s*\^+\s*$|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\b\d{2}:\d{2}:\d{2}\b"
+    r"|\b(?:ERROR|WARN|WARNING|INFO|DEBUG|TRACE|FATAL)\b|^[\w.$]+(?:Error|Exception|Warning)\b"
+    r"|^[\w./\\-]+\.\w+:\d+(?::\d+)?:|^\s*(?:\$|>>>|PS>|#)\s|^[A-Z][A-Z0-9_]{2,}=|^\s*(?:error|warning)(?:\[\w+\])?:"
+)
+
 # True only for now: a state of the moment, a date, this one task. A note must still hold next month.
 _TRANSIENT = re.compile(
     r"(?i)(?<!from )\bnow\b(?! on\b)|\b(?:yet|today|tonight|tomorrow|yesterday|currently|at the moment|"
@@ -128,7 +155,7 @@ _LABEL_WORDS = frozenset("fix solution resolution workaround cause problem issue
 _QUOTED = re.compile(r"(?:'[^'\n]{4,80}'|\"[^\"\n]{4,80}\")")
 
 _LEAD = re.compile(
-    r"(?i)^\W*(?:(?:note|fyi|important|heads up|root cause|cause|problem|issue|bug)\s*:\s*"
+    r"(?i)^\W*(?:(?:note|fyi|important|heads[- ]up|remember|root cause|cause|problem|issue|bug)(?: for later)?\s*:\s*"
     r"|note that |keep in mind that "
     r"|remember that |be aware that |also,? |so,? |ok,? |okay,? |and |but |please,? |from now on,? |going forward,? "
     r"|from here on,? |in (?:this|our) (?:repo|repository|codebase|project|team),? )+"
@@ -168,11 +195,23 @@ def _sentences(text: str, prose_only: bool = False) -> list[str]:
     """The sentences of a turn. With `prose_only`, those of list items, headings and lines opened by a
     symbol (a check mark, an emoji) are left out: in the assistant's turns they summarise work done."""
     out = []
-    for line in _CODE_BLOCK.sub("\n", text).splitlines():
+    for line in _own_lines(_CODE_BLOCK.sub("\n", text)):
         if prose_only and _LIST_ITEM.match(line):
             continue
         out += [s.strip(" -*>\t") for s in _SPLIT.split(line) if s and s.strip(" -*>\t")]
     return out
+
+
+def _own_lines(text: str) -> list[str]:
+    """The lines a turn's author wrote: a paragraph whose lines mostly look like machine output (a log,
+    a stack trace, a compiler's notes, an env listing) was pasted, and all of it is left out."""
+    own: list[str] = []
+    for paragraph in re.split(r"\n[ \t]*\n", text):
+        lines = [line for line in paragraph.splitlines() if line.strip()]
+        output = sum(1 for line in lines if _OUTPUT_LINE.search(line))
+        if lines and output * 2 < len(lines) + (len(lines) == 1):
+            own += lines
+    return own
 
 
 def _plain(text: str) -> str:
@@ -203,7 +242,9 @@ def _clean(sentence: str) -> bool:
     if not MIN_WORDS <= n <= MAX_WORDS or sentence.rstrip().endswith(("?", ":")):
         return False
     first_clause = re.split(r"[;,:]\s|\s(?:so|and|but)\s", sentence, maxsplit=1)[0]
-    if _HEDGE.search(sentence) or _MIND.search(sentence) or _DEICTIC_OBJECT.search(first_clause):
+    if _HEDGE.search(sentence) or _MIND.search(sentence) or _BANTER.search(sentence):
+        return False
+    if _DEICTIC_OBJECT.search(first_clause) or _COMMIT.search(sentence):
         return False
     stripped = _LEAD.sub("", sentence)
     if _DEICTIC_START.match(stripped) or _INTENT.search(sentence) or _TRANSIENT.search(sentence):
@@ -319,6 +360,8 @@ def _assistant(sentence: str) -> Finding | None:
         _CODE.search(sentence) or _proper_after_start(sentence)
     )
     if _CAUSE.search(sentence) and _FIX.search(sentence):
+        if _SLIP.search(sentence):
+            return None
         kind: Kind = "bugfix"
     elif howto or gotcha:
         kind = "fact"
@@ -351,7 +394,7 @@ def _pair_finding(statement: str) -> Finding | None:
     cause = statement.split(". Fix: ", 1)[0]
     if not _clean(cause) or _NARRATION.match(cause) or not _concrete(statement):
         return None
-    if _TRANSIENT.search(statement) or _YOU.search(cause) or _DONE.search(cause):
+    if _TRANSIENT.search(statement) or _YOU.search(cause) or _DONE.search(cause) or _SLIP.search(cause):
         return None
     title = title_of(cause, "bugfix")
     return Finding(statement, "bugfix", title, "project") if title else None
@@ -372,6 +415,25 @@ def find(role: str, text: str) -> list[Finding]:
     return found
 
 
+def _names(text: str) -> set[str]:
+    """The code names a text mentions (`format_money`, billing/fmt.py), to tell what a sentence is about."""
+    return {c.strip("`").strip() for c in _CODE.findall(text)} | set(_TAG_TOKEN.findall(_CODE.sub(" ", text)))
+
+
+def _taken_back(finding: Finding, later: list[tuple[str, str]]) -> bool:
+    """Whether the assistant later takes the statement back: a sentence with "actually", "scratch that",
+    "not the cause" … that names what the statement named. Debugging states guesses as facts."""
+    names = _names(finding.text)
+    if not names:
+        return False
+    return any(
+        _RETRACT.search(sentence) and names & _names(sentence)
+        for role, text in later
+        if role != "person"
+        for sentence in _sentences(text)
+    )
+
+
 class OfflineExtractor:
     name = "offline"
 
@@ -381,10 +443,14 @@ class OfflineExtractor:
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:
         lessons: list[Lesson] = []
         seen: set[str] = set()
-        for block in conversation.split("\n\n### "):
-            role, _, text = block.partition(":\n")
-            role = role.strip("# ").lower()
+        turns = [block.partition(":\n") for block in conversation.split("\n\n### ")]
+        turns_ = [(role.strip("# ").lower(), text) for role, _, text in turns]
+        for n, (role, text) in enumerate(turns_):
             for f in find(role, text):
+                at = text.find(f.text)
+                rest = text[at + len(f.text) :] if at >= 0 else ""  # consecutive messages share a turn
+                if _taken_back(f, [(role, rest), *turns_[n + 1 :]]):
+                    continue
                 key = f.title.lower()
                 if key in seen:
                     continue

@@ -37,6 +37,15 @@ def test_the_offline_extractor_writes_no_junk() -> None:
     assert routine.notes == []  # "never mind", "don't ever do that again", a question with "always": nothing
 
 
+def test_the_offline_extractor_writes_nothing_from_narration_pasted_output_or_a_slip() -> None:
+    """The reviewer's probe (tests/fixtures/mining-probe/README.md): the two sessions with no lesson
+    give nothing, and what is written elsewhere is a lesson."""
+    scores = {s.name: s for s in evaluate(load(FIXTURES / "mining-probe"), OfflineExtractor())}
+    assert scores["a-debug-narration.jsonl"].notes == [] and scores["d-pasted-logs-code.jsonl"].notes == []
+    summary = totals(list(scores.values()))
+    assert summary["junk"] == 0 and summary["found"] >= 3, [n.title for s in scores.values() for n in s.junk]
+
+
 def test_the_model_path_loses_no_lesson_its_answers_hold() -> None:
     model = RecordedModel()
     labelled = load(LABELLED)

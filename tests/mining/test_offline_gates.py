@@ -37,6 +37,10 @@ ASSISTANT_JUNK = [
     "Your branch `feature/login` has no upstream, so `git push` fails.",
     "You can't run `docker compose up` because Docker Desktop isn't running.",
     "Your `main.py` doesn't run because of a typo on line 12.",
+    # a slip, or one commit's doing: true, and of no use next month
+    "The 500s were caused by a typo in `orders/views.py` (`quantitiy`); fixed by correcting the field name.",
+    "The crash came from a leftover `print(request.body)` debugging edit; fixed by removing the line.",
+    "The regression was caused by commit `9f3c2ab` dropping the `await`; fixed by restoring it.",
     # summaries of work done, plans
     "- ✅ [.gitignore](.gitignore) - Ignores node_modules, dist, logs",
     "If igniter can't install, fall back to manual dep entry in `mix.exs`",
@@ -63,6 +67,10 @@ PERSON_JUNK = [
     "We want the login page to show a spinner while `useAuth` loads.",
     "Don't ever touch the `legacy/` folder in this task.",
     "Can you always use tabs?",
+    # banter, and a remark about the assistant rather than a rule for it
+    "You always spot these off-by-ones before I do lol",
+    "Haha, we never learn with `datetime.now()` :)",
+    "You never forget to run `make lint`, nice.",
 ]
 KEPT = [
     ("Person", "Always check with me before deleting any files outside the build folder.", "convention"),
@@ -74,6 +82,8 @@ KEPT = [
      "client; fixed by formatting the date in a `useEffect`.", "bugfix"),
     ("Assistant", "ESLint 9 ignores `.eslintrc.json`: it only reads the flat config in `eslint.config.js`.", "fact"),
     ("Assistant", "To use several propagators at once, list them comma-separated in `OTEL_PROPAGATORS`.", "fact"),
+    ("Person", "Remember: we always run `make seed` after `make reset`, never the raw SQL dumps.", "convention"),
+    ("Person", "Heads-up for later: the staging Redis has `maxmemory-policy` set to `noeviction`.", "fact"),
 ]  # fmt: skip
 
 
@@ -92,3 +102,35 @@ def test_durable_statements_are_kept_with_a_real_title(role: str, sentence: str,
     (lesson,) = OfflineExtractor().extract(f"### {role}:\n{sentence}", "shop")
     assert lesson.kind == kind and 3 <= len(lesson.title.split()) <= 14
     assert not lesson.title.endswith("…") and lesson.title.lower() != sentence.lower()[: len(lesson.title)] + "…"
+
+
+def test_pasted_output_is_not_the_person_speaking() -> None:
+    """A log, a stack trace or a compiler's `Note:` lines pasted into a turn are not the person's rules;
+    what they write around the paste still counts."""
+    turn = (
+        "the deploy broke, here's the build log:\n\n"
+        "2026-11-03 09:12:44.101 INFO  Building shop-api 1.4.2\n"
+        "src/main/java/com/acme/Cart.java:88: warning: [unchecked] unchecked call to add(E)\n"
+        "Note: Some input files use unchecked or unsafe operations.\n"
+        "Note: Recompile with -Xlint:unchecked for details.\n"
+        "ERROR Failed to execute goal on project shop-api\n\n"
+        "Remember that the release job builds with `JAVA_HOME` pointing at Temurin 21, never 17."
+    )
+    lessons = OfflineExtractor().extract(f"### Person:\n{turn}", "shop")
+    assert [lesson.kind for lesson in lessons] == ["fact"]
+    assert "Temurin" in lessons[0].content and "Recompile" not in lessons[0].content
+
+
+def test_a_statement_the_assistant_takes_back_is_not_kept() -> None:
+    """Debugging states guesses as facts; one that is withdrawn later, in the same turn or a later one,
+    names the same code and is dropped. One never withdrawn stays."""
+    guess = "The `slugify` helper in `text/util.py` has no Unicode support; it drops every accented letter."
+    for later in (
+        f"### Assistant:\n{guess}\n\nActually `slugify` is fine: the caller strips the accents first.",
+        f"### Assistant:\n{guess}\n\n### Person:\nreally?\n\n### Assistant:\nScratch that, `slugify` handles it.",
+    ):
+        assert OfflineExtractor().extract(later, "shop") == []
+    kept = f"### Assistant:\n{guess}\n\nActually the `views.py` caller was right all along."
+    assert [lesson.title for lesson in OfflineExtractor().extract(kept, "shop")] == [
+        "The slugify helper in text/util.py has no Unicode support"
+    ]
