@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "memem"
 
 # Lowest first. A module may import its own package and any package of a lower floor, nothing above.
 FLOORS: list[tuple[str, ...]] = [
-    ("errors", "settings"),
+    ("errors", "settings", "terminal"),
     ("config", "project"),
     ("vault",),
     ("graph",),

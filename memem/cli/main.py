@@ -43,6 +43,12 @@ COMMANDS = (
 )
 
 
+SPEAKS_A_PROTOCOL = frozenset({"mcp", "hook", "serve", "merge-driver"})
+"""Commands whose stdout a program reads (JSON-RPC, a hook's answer, git's merge driver): written as is.
+Every other command's stdout is for a person, and shows a note's text without letting it act on the
+terminal (`memem.terminal`)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     import argparse
     import importlib
@@ -73,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_hook(args_list[1])
     from memem.cli.context import CommandError, Context
     from memem.errors import MememError
+    from memem.terminal import printable
 
     parser = build_parser()
     args = parser.parse_args(args_list)
@@ -80,13 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     ctx = Context(vault_arg=args.vault)
+    stdout = sys.stdout
+    if args.command not in SPEAKS_A_PROTOCOL:
+        from memem.terminal import PrintableOutput
+
+        sys.stdout = PrintableOutput(stdout)
     try:
         return int(args.run(args, ctx) or 0)
     except CommandError as exc:
-        print(f"memem: {exc}", file=sys.stderr)
+        print(f"memem: {printable(str(exc))}", file=sys.stderr)
         return exc.code
     except MememError as exc:  # the error table (memem.errors), from a command that ran the service itself
-        print(f"memem: {exc}", file=sys.stderr)
+        print(f"memem: {printable(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("memem: interrupted", file=sys.stderr)
@@ -95,3 +107,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `memem search … | head`: the reader left; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        sys.stdout = stdout

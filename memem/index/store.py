@@ -39,6 +39,7 @@ from memem.index.shared import SharedConfig, SharedIndex, SharedUnavailable
 from memem.index.vectors import VectorStore
 from memem.index.verdicts import PairVerdicts
 from memem.settings import settings
+from memem.terminal import printable
 from memem.vault import writer
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, embed_text, parse_note
@@ -46,6 +47,7 @@ from memem.vault.scan import FileStat, root_of, safe_rel, stat_one, walk
 from memem.vault.teams import memory_roots, teams
 
 log = logging.getLogger(__name__)
+LOGGED_BAD_NOTES = 50  # new bad notes named per reconcile; the rest counted (20,000 empty files were each named)
 NOTE_CHECKS = "3"
 """What parsing checks a note for; raised when a check is added (2: text addressed to a model; 3: a secret)."""
 
@@ -350,6 +352,7 @@ class IndexStore:
             if progress is not None and total:
                 progress("reading", done, total)
         # Bad files: reported, and out of the indexes until they parse again.
+        known = {(b.path, b.reason) for b in self.catalog.bad_notes()}
         with self.write_lock, self.catalog.transaction() as conn:
             if full:
                 self.catalog.replace_bad(conn, all_bad)
@@ -366,8 +369,13 @@ class IndexStore:
                 if row is not None and row.uid not in reused and self.catalog.by_path(path) is not None:
                     self._delete_row(conn, row)
                     report.deleted += 1
-        for item in all_bad:
-            log.warning("bad note %s: %s", item.path, item.reason)
+        # Said once, when a file turns bad (not again at every reconcile and command), and by name
+        # only up to a point: `memem doctor` lists them all.
+        new = [item for item in all_bad if (item.path, item.reason) not in known]
+        for item in new[:LOGGED_BAD_NOTES]:
+            log.warning("bad note %s: %s", printable(item.path), item.reason)
+        if len(new) > LOGGED_BAD_NOTES:
+            log.warning("… and %d more bad notes (`memem doctor` lists them all)", len(new) - LOGGED_BAD_NOTES)
         report.bad = all_bad
         return report
 

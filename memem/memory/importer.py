@@ -31,7 +31,7 @@ from memem.memory.foreign import read_properties
 from memem.memory.results import ImportReport
 from memem.memory.service import MAX_CONTENT, MemoryService, SaveRequest
 from memem.settings import settings
-from memem.vault.files import FileRefused, is_within, read_bounded
+from memem.vault.files import FileRefused, is_within, read_bounded, walk_tree
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 CHAT_SUFFIXES = {".jsonl", ".json"}
@@ -81,7 +81,9 @@ def usable_project_dir(project_dir: str | Path | None) -> Path | None:
     """The caller's project folder as an import root, unless it is too broad to be one.
 
     The home folder (or a folder holding it, or /) would make every dotfile a candidate; memem's
-    own state folder would expose its token. Those are refused rather than trusted.
+    own state folder would expose its token; a dot-folder of home (`~/.config`, `~/.claude`,
+    `~/.local/share`) holds other programs' state, and would make it all importable, as dotfiles are
+    only refused below the root. Those are refused rather than trusted.
     """
     if not project_dir:
         return None
@@ -92,6 +94,8 @@ def usable_project_dir(project_dir: str | Path | None) -> Path | None:
     home = Path.home().resolve()
     state = memem_home().resolve()
     if not folder.is_dir() or is_within(home, folder) or is_within(folder, state):
+        return None
+    if is_within(folder, home) and any(part.startswith(".") for part in folder.relative_to(home).parts):
         return None
     if any(is_within(folder, Path(system)) for system in SYSTEM_FOLDERS) and not is_within(folder, home):
         return None  # a session started in /etc is not a project whose files a model may import
@@ -116,6 +120,8 @@ def _refusal(resolved: Path, root: Path) -> str | None:
 
 def confine(path: Path, roots: Sequence[Path]) -> tuple[Path, Path]:
     """The resolved file or folder and the allowed root it lies under; Refused otherwise."""
+    if "\x00" in str(path):
+        raise Refused("a path cannot contain a NUL character")
     try:
         resolved = path.expanduser().resolve(strict=True)
     except FileNotFoundError:
@@ -137,7 +143,10 @@ def _candidate(path: Path, root: Path, roots: Sequence[Path]) -> Path:
     if path.suffix.lower() not in TEXT_SUFFIXES | CHAT_SUFFIXES:
         raise Refused("not a markdown, text or chat-export file")
     if path.is_symlink():
-        return confine(path, roots)[0]
+        target = confine(path, roots)[0]
+        if target.suffix.lower() not in TEXT_SUFFIXES | CHAT_SUFFIXES:  # what a file import refuses too
+            raise Refused("a link to a file that is not markdown, text or a chat export")
+        return target
     reason = _refusal(path, root)
     if reason is not None:
         raise Refused(reason)
@@ -150,8 +159,8 @@ def _files(source: Path, root: Path, roots: Sequence[Path], report: ImportReport
     if source.is_file():
         return [_candidate(source, root, roots)]
     found: list[Path] = []
-    for folder, dirs, files in os.walk(source, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+    for folder, dirs, files in walk_tree(source, lambda d: d.startswith(".") or d in SKIP_DIRS):
+        dirs.sort()
         for name in sorted(files):
             path = Path(folder) / name
             if name.startswith(".") or path.suffix.lower() not in TEXT_SUFFIXES | CHAT_SUFFIXES:
@@ -172,7 +181,7 @@ def _read(path: Path, limit: int) -> bytes:
     try:
         if os.stat(path, follow_symlinks=False).st_nlink > 1:
             raise Refused("a hard link to another file: not imported")
-        return read_bounded(path, limit, real_path=path)
+        return read_bounded(path, limit, real_path=path, single_name=True)
     except FileRefused as exc:
         raise Refused(str(exc)) from None
 

@@ -2,12 +2,15 @@
 
 One process writes the indexes (principle: one writer), and within it one lock: this loop's thread
 applies the watcher's debounced paths and the full reconciles, and the daemon's request threads
-apply what a save or an edit just wrote, each under `IndexStore.write_lock`. A full reconcile runs at
-start, on request (`memem index` while the daemon runs), after an inotify overflow, and every
+apply what a save or an edit just wrote, each under `IndexStore.write_lock`. A full reconcile runs
+at start, on request (`memem index` while the daemon runs), after an inotify overflow, and every
 `periodic` seconds as a safety net for events a filesystem never reported (network shares, sleeping
-laptops). When the vault's folder goes away
-(deleted, moved, an unmounted drive) the loop stops and tells the daemon, which exits: there is
-nothing left to follow, and the indexes stay as they were for when the folder comes back.
+laptops). When file events cannot be had (a folder nested too deep for the watcher, no inotify
+watches left), the loop says so in `status` and re-reads the vault on a timer instead (POLL_SECONDS,
+or longer on a vault slow to reconcile), trying to watch again every RETRY_WATCH_SECONDS. When the
+vault's folder goes away (deleted, moved, an unmounted drive) the loop stops and tells the daemon,
+which exits: there is nothing left to follow, and the indexes stay as they were for when the folder
+comes back.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ from memem.vault.scan import safe_rel
 
 log = logging.getLogger(__name__)
 
+POLL_SECONDS = 5.0
+"""Without file events, how often the vault is re-read: at least this, and at least ten times what
+the last reconcile took, so polling never takes more than a tenth of the daemon's time."""
+RETRY_WATCH_SECONDS = 300.0
+
 
 class ReconcileFailed(Unavailable):
     """A full reconcile failed as a whole (not one note: those are bad notes); the reason is logged."""
@@ -43,6 +51,7 @@ class LoopState:
     errors: int = 0
     last_error: str | None = None  # the most recent failure, cleared by the next success
     failed_reconciles: int = 0  # in a row; each one waits longer before the next try
+    watch_error: str | None = None  # why file events are not followed (the vault is polled instead)
 
 
 def report_dict(report: ApplyReport) -> dict[str, Any]:
@@ -71,8 +80,41 @@ class SyncLoop:
         self._requests_lock = threading.Lock()
         self._stop = threading.Event()
         self._next_reconcile = 0.0  # time.time() of the next periodic (or retried) full reconcile
-        self.watcher = VaultWatcher(store.paths.vault, self.debouncer, self._known_under, self._on_overflow)
+        self.watcher = self._new_watcher()
+        self._next_watch_try = 0.0
         self._thread = threading.Thread(target=self._run, name="memem-sync", daemon=True)
+
+    def _new_watcher(self) -> VaultWatcher:
+        return VaultWatcher(self.store.paths.vault, self.debouncer, self._known_under, self._on_overflow)
+
+    def poll_interval(self) -> float:
+        return max(POLL_SECONDS, 10 * float(self.state.last_report.get("seconds", 0.0)))
+
+    def _check_watcher(self) -> None:
+        """Fall back to polling when file events stop coming, and go back to them when they can."""
+        now = time.time()
+        if self.state.watch_error is None:
+            if self.watcher.alive():
+                return
+            self.state.watch_error = self.watcher.failure or "the file watcher stopped"
+            self.state.errors += 1
+            log.error("file events stopped (%s): re-reading the vault every %.0f s", self.state.watch_error,
+                      self.poll_interval())  # fmt: skip
+            self.watcher.stop()
+            self._next_reconcile = now  # catch up on whatever happened since the last event
+            self._next_watch_try = now + RETRY_WATCH_SECONDS
+            return
+        if now < self._next_watch_try:
+            return
+        self._next_watch_try = now + RETRY_WATCH_SECONDS
+        watcher = self._new_watcher()
+        watcher.start()
+        if watcher.alive():
+            self.watcher, self.state.watch_error = watcher, None
+            self._next_reconcile = now  # events resume from here; what came before is re-read once
+            log.info("watching the vault for changes again")
+        else:
+            watcher.stop()
 
     def _known_under(self, prefix: str) -> list[str]:
         if safe_rel(prefix) != prefix:
@@ -129,7 +171,8 @@ class SyncLoop:
         self.state.failed_reconciles = 0
         self.state.last_error = None
         self.state.last_reconcile = time.time()
-        self._next_reconcile = self.state.last_reconcile + self.periodic
+        every = self.poll_interval() if self.state.watch_error else self.periodic
+        self._next_reconcile = self.state.last_reconcile + every
         self.state.last_report = report_dict(report)
         log.info("reconciled: %s", self.state.last_report)
         return report
@@ -163,6 +206,7 @@ class SyncLoop:
                 requests, self._requests = self._requests, []
             try:
                 self.store.require_vault()  # checked each pass: a moved vault sends no events
+                self._check_watcher()
                 if paths:
                     report = self.store.sync_paths(paths)
                     if self.state.last_error and self.state.last_error.startswith("sync failed"):

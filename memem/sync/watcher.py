@@ -8,8 +8,11 @@ inside (a moved folder's old paths come from the catalog, its new ones from a wa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from memem.sync.debounce import Debouncer
+from memem.vault.files import walk_tree
 from memem.vault.scan import IGNORED_DIRS
 
 log = logging.getLogger(__name__)
@@ -43,8 +47,7 @@ class _Handler(FileSystemEventHandler):
 
     def _walk(self, rel_dir: str) -> list[str]:
         found: list[str] = []
-        for root, dirs, files in os.walk(self.vault / rel_dir):
-            dirs[:] = [d for d in dirs if d not in IGNORED_DIRS and not d.startswith(".")]
+        for root, _, files in walk_tree(self.vault / rel_dir, lambda d: d in IGNORED_DIRS or d.startswith(".")):
             found.extend(Path(root, f).relative_to(self.vault).as_posix() for f in files)
         return found
 
@@ -90,7 +93,28 @@ class _OverflowSignal(logging.Handler):
             self.on_overflow()
 
 
+_DIED: list[tuple[float, str]] = []  # (when, what) for each watchdog thread that ended on an exception
+_HOOKED = threading.Lock()
+_previous_hook = threading.excepthook
+
+
+def _record_thread_death(args: threading.ExceptHookArgs) -> None:
+    """watchdog's threads end on an exception they do not catch (adding watches for a folder nested
+    a thousand deep raises RecursionError inside them); note why, in the daemon's log, so the loop can
+    say it and fall back. Other threads' exceptions go to the hook that was there before."""
+    thread = args.thread
+    if thread is not None and type(thread).__module__.startswith("watchdog."):
+        _DIED.append((time.monotonic(), f"{args.exc_type.__name__}: {args.exc_value}"))
+        log.error("file watching stopped", exc_info=(args.exc_type, args.exc_value, args.exc_traceback))  # type: ignore[arg-type]
+        return
+    _previous_hook(args)
+
+
 class VaultWatcher:
+    """The vault's file events, or, when they cannot be had, a reason why (`failure`): a folder too
+    deep to watch, the system's limit of inotify watches. The sync loop then re-reads the vault on a
+    timer instead, and says so."""
+
     def __init__(
         self, vault: Path, debouncer: Debouncer, known_under: PrefixLookup, on_overflow: Callable[[], None]
     ) -> None:
@@ -98,12 +122,35 @@ class VaultWatcher:
         self.observer = Observer()
         self.observer.schedule(_Handler(vault, debouncer, known_under), str(vault), recursive=True)
         self._overflow = _OverflowSignal(on_overflow)
+        self.failure: str | None = None
+        self._started = 0.0
 
     def start(self) -> None:
+        global _previous_hook
+        with _HOOKED:
+            if threading.excepthook is not _record_thread_death:
+                _previous_hook, threading.excepthook = threading.excepthook, _record_thread_death
         logging.getLogger("watchdog.observers").addHandler(self._overflow)
-        self.observer.start()
+        self._started = time.monotonic()
+        try:
+            self.observer.start()
+        except Exception as exc:  # RecursionError, OSError (ENOSPC: no inotify watches left), …
+            self.failure = f"{type(exc).__name__}: {exc}"
+            log.error("cannot watch %s for changes (%s)", self.vault, self.failure)
+
+    def alive(self) -> bool:
+        """Whether events still arrive: no watchdog thread (the observer, an emitter, the inotify reader
+        inside one) has ended since this watcher started."""
+        if self.failure is not None:
+            return False
+        died = [what for when, what in _DIED if when >= self._started]
+        if died or not all(t.is_alive() for t in (self.observer, *self.observer.emitters)):
+            self.failure = died[-1] if died else "the watcher thread stopped"
+            return False
+        return True
 
     def stop(self) -> None:
         logging.getLogger("watchdog.observers").removeHandler(self._overflow)
-        self.observer.stop()
-        self.observer.join(timeout=5)
+        with contextlib.suppress(RuntimeError):  # never started
+            self.observer.stop()
+            self.observer.join(timeout=5)

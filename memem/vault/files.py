@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
@@ -39,13 +40,15 @@ def _opened_path(fd: int) -> str | None:
     return None
 
 
-def read_bounded(path: Path, limit: int, real_path: Path | None = None) -> bytes:
+def read_bounded(path: Path, limit: int, real_path: Path | None = None, single_name: bool = False) -> bytes:
     """The file's bytes, at most `limit` of them, or FileRefused saying why not.
 
     O_NOFOLLOW only guards the last part of the path: with `real_path` (the path as it must be when
     no folder on the way is a symlink), the kernel's own record of what was opened is compared with
     it, so a folder swapped for a symlink after the caller's checks is caught too. FileNotFoundError
-    passes through: a file deleted meanwhile is gone, not refused.
+    passes through: a file deleted meanwhile is gone, not refused. With `single_name`, a file with a
+    second name (a hard link, which may live anywhere on the disk) is refused, judged on the file
+    that was opened, so a link swapped in after the caller's checks is caught as well.
     """
     try:
         fd = os.open(path, _OPEN_FLAGS)
@@ -56,8 +59,11 @@ def read_bounded(path: Path, limit: int, real_path: Path | None = None) -> bytes
             raise FileRefused("is a symlink: not followed") from None
         raise FileRefused(f"cannot be read ({exc.strerror or exc})") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        opened_stat = os.fstat(fd)
+        if not stat.S_ISREG(opened_stat.st_mode):
             raise FileRefused("not a regular file: not read")
+        if single_name and opened_stat.st_nlink > 1:
+            raise FileRefused("a hard link to another file: not read")
         if real_path is not None:
             opened = _opened_path(fd)
             if opened is not None and opened != str(real_path):
@@ -77,3 +83,32 @@ def read_bounded(path: Path, limit: int, real_path: Path | None = None) -> bytes
     if size > limit:
         raise FileRefused(f"too large (over {limit:,} bytes)")
     return b"".join(chunks)
+
+
+def walk_tree(top: Path, skip: Callable[[str], bool]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(folder, subfolders, files) for `top` and every folder below it, as `os.walk` gives them (top
+    down, symlinked folders not entered, unreadable folders passed over), but with a stack instead of
+    recursion: Python 3.11's `os.walk` recurses once per level, and a folder nested a thousand deep
+    (a vault is anyone's tree) raised RecursionError in every command that walked it. Folders whose
+    name `skip` returns true for are not entered."""
+    stack = [os.fspath(top)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        dirs, files = [], []
+        for entry in listed:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if not skip(entry.name):
+                    dirs.append(entry.name)
+            else:
+                files.append(entry.name)
+        yield folder, dirs, files
+        stack.extend(os.path.join(folder, name) for name in reversed(dirs))

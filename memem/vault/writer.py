@@ -45,6 +45,7 @@ from pathlib import Path
 
 from memem.errors import Conflict
 from memem.vault.filenames import note_stem, numbered
+from memem.vault.files import walk_tree
 from memem.vault.note import content_hash
 
 log = logging.getLogger(__name__)
@@ -293,12 +294,15 @@ def _plain_name(value: object) -> str | None:
     return value
 
 
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
 def _journals(folder: Path) -> Iterator[tuple[Path, Path]]:
     """(journal, aside) pairs under `folder`, oldest first: after a crash inside a nested swap, the
     outer one (another program's late save) is put back before the inner one (memem's edit)."""
     found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for root, _, files in walk_tree(folder, _hidden):
         for name in files:
             if name.startswith(ASIDE_PREFIX) and name.endswith(JOURNAL_SUFFIX):
                 journal = Path(root) / name
@@ -330,8 +334,7 @@ def recover(folder: Path) -> list[str]:
             journal.unlink()
         except OSError as exc:
             done.append(f"could not repair {journal.name}: {exc}")
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for root, _, files in walk_tree(folder, _hidden):
         for name in files:
             path = Path(root) / name
             if name.startswith(TEMP_PREFIX):

@@ -252,3 +252,39 @@ def test_init_works_from_a_plain_pip_install(tmp_path: Path) -> None:
     assert located.stdout.startswith(str(target))  # the installed copy ran, not the checkout
     assert (vault / "memem" / "memories" / "How memem remembers.md").is_file()
     assert (vault / ".obsidian" / "plugins" / "memem" / "main.js").is_file()
+
+
+def test_a_note_s_text_cannot_act_on_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A title that renames the terminal window, a carriage return that overwrites the line before it,
+    a direction override: shown as escapes by every command a person reads; JSON stays JSON, and
+    carries the text exactly."""
+    vault = tmp_path / "v"
+    run(capsys, "init", "--no-default", str(vault))
+    title = "Deploy \x1b]0;pwned\x07 steps\rFAKE"  # (a title's line break is read as a space)
+    write_note(vault, "odd", "harbour lantern zqxodd \x1b[2J body", id="odd", title=title)
+    write_note(vault, "rtl", "text \u202eevil", id="rtl", title="Reversed")  # withheld from recall; shown by get
+    for argv in (("search", "harbour lantern zqxodd"), ("get", "odd", "rtl")):
+        code, out, _ = run(capsys, "--vault", str(vault), *argv)
+        assert code == 0 and "\\u001b]0;pwned\\u0007" in out and "\\u001b[2J body" in out
+        assert not any(c in out for c in "\x1b\x07\r\u202e")
+    assert "\\u202eevil" in out
+    code, out, _ = run(capsys, "--vault", str(vault), "get", "odd", "--json")
+    assert "\x1b]0;pwned\x07" in json.loads(out)[0]["title"]  # the data itself, unchanged
+
+
+def test_a_vault_full_of_bad_notes_is_summed_up_not_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    vault = tmp_path / "v"
+    run(capsys, "init", "--no-default", str(vault))
+    for n in range(80):
+        (vault / "memem" / "memories" / f"empty {n}.md").write_bytes(b"")
+    for again in (False, True):  # the second command finds the same bad notes: it says nothing of them
+        caplog.clear()
+        code, _, _ = run(capsys, "--vault", str(vault), "search", "anything at all")
+        assert code == 0
+        said = [r.getMessage() for r in caplog.records if r.name == "memem.index.store"]
+        assert len([m for m in said if m.startswith("bad note")]) == (0 if again else 50)
+        assert ("… and 30 more bad notes (`memem doctor` lists them all)" in said) is not again

@@ -89,6 +89,37 @@ def test_the_home_folder_is_never_a_project_root(service: MemoryService, home_se
             import_path(service, home_secrets["pgpass"], roots(service, broad))
 
 
+def test_a_dot_folder_of_home_is_never_a_project_root(service: MemoryService) -> None:
+    """A session started in ~/.config (a dotfiles checkout) or ~/.claude would otherwise make every
+    other program's notes and history there importable: dotfiles are only refused below the root."""
+    history = Path.home() / ".config" / "Code" / "User" / "History" / "-5a1b2c" / "AbCd.txt"
+    history.parent.mkdir(parents=True)
+    history.write_text("an editor's local history of some file\n")
+    claude_md = Path.home() / ".claude" / "CLAUDE.md"
+    claude_md.parent.mkdir(parents=True)
+    claude_md.write_text("personal instructions\n")
+    for started_in, target in ((Path.home() / ".config", history.parents[3]), (claude_md.parent, claude_md)):
+        assert usable_project_dir(started_in) is None
+        with pytest.raises(Refused, match="outside"):
+            import_path(service, target, roots(service, started_in))
+    assert service.store.catalog.count() == 0
+
+
+def test_a_link_in_a_folder_import_is_checked_for_what_it_points_to(service: MemoryService, project: Path) -> None:
+    """Importing a folder reads a link's target only when importing the target itself would: a
+    `settings.md` linked to `settings.py` is code, whatever its name says."""
+    (project / "settings.py").write_text("DATABASES = {'default': {'NAME': 'shop'}}\n")
+    (project / "docs" / "settings.md").symlink_to(project / "settings.py")
+    allowed = roots(service, project)
+    with pytest.raises(Refused, match="not a markdown"):
+        import_path(service, project / "docs" / "settings.md", allowed)
+    report = import_path(service, project / "docs", allowed, project="shop")
+    assert [i["title"] for i in report.imported] == ["Deploys"]
+    assert "settings.md" in {Path(s["path"]).name for s in report.skipped}
+    with pytest.raises(Refused, match="NUL"):
+        import_path(service, Path(f"{project}/docs/Deploys.md\x00/../x"), allowed)
+
+
 def test_symlinks_out_of_the_project_are_not_followed(service: MemoryService, project: Path) -> None:
     (project / "docs" / "passwd.md").symlink_to("/etc/passwd")
     (project / "docs" / "token.md").symlink_to(memem_home() / "token")

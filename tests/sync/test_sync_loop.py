@@ -147,3 +147,73 @@ def test_a_failing_reconcile_is_reported_and_retried_with_growing_pauses(
         assert not [p for p in health(store).problems if p.severity == "error"]
     finally:
         sync.stop()
+
+
+def deep_folders(under: Path, levels: int) -> None:
+    """`levels` nested folders, made relative to an open folder (the whole path would pass PATH_MAX)."""
+    under.mkdir(parents=True, exist_ok=True)
+    fd = os.open(under, os.O_RDONLY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+
+
+def remove_deep_folders(under: Path) -> None:
+    """Undo `deep_folders` a level at a time (pytest's own clean-up of its temp folders recurses too)."""
+    chain, spare = under / "d", under / "d.next"
+    while chain.is_dir():
+        if not (chain / "d").is_dir():
+            chain.rmdir()
+            return
+        os.rename(chain / "d", spare)
+        chain.rmdir()
+        os.rename(spare, chain)
+
+
+def test_a_folder_too_deep_to_watch_turns_watching_into_polling_and_says_so(
+    store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thousand nested folders (an app's cache under .obsidian, a runaway script) end watchdog's
+    thread with RecursionError: the loop notices, says why, and re-reads the vault on a timer, so an
+    edit made afterwards is still found."""
+    monkeypatch.setattr("memem.sync.loop.POLL_SECONDS", 1.0)
+    write_note(fresh_vault, "Before", "indexed at start", id="before")
+    sync = SyncLoop(store, quiet=0.05)
+    sync.start()
+    try:
+        wait_until(lambda: "before" in paths_of(store).values(), 30)
+        assert sync.state.watch_error is None
+        outside = fresh_vault.parent / "made-elsewhere"
+        deep_folders(outside, 1000)
+        (fresh_vault / ".obsidian").mkdir()
+        os.rename(outside, fresh_vault / ".obsidian" / "cache")  # arrives whole, as a sync or an unzip does
+        wait_until(lambda: sync.state.watch_error is not None, 30)
+        assert "RecursionError" in sync.state.watch_error
+        write_note(fresh_vault, "After", "written once events had stopped", id="after")
+        wait_until(lambda: "after" in paths_of(store).values(), 30)
+    finally:
+        sync.stop()
+        remove_deep_folders(fresh_vault / ".obsidian" / "cache")
+
+
+def test_a_vault_too_deep_to_watch_from_the_start_is_polled(
+    store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("memem.sync.loop.POLL_SECONDS", 1.0)
+    deep_folders(fresh_vault / MEM / "archive", 1000)
+    write_note(fresh_vault, "Kept", "beside a folder a thousand deep", id="kept")
+    sync = SyncLoop(store, quiet=0.05)
+    sync.start()
+    try:
+        wait_until(lambda: "kept" in paths_of(store).values(), 30)
+        wait_until(lambda: sync.state.watch_error is not None, 10)
+        write_note(fresh_vault, "Later", "written while polling", id="later")
+        wait_until(lambda: "later" in paths_of(store).values(), 30)
+    finally:
+        sync.stop()
+        remove_deep_folders(fresh_vault / MEM / "archive")

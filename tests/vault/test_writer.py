@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -67,3 +68,22 @@ def test_file_names_obsidian_accepts() -> None:
     assert note_stem("CON") == "memory"
     long = note_stem("word " * 60)
     assert len(long) <= 100 and not long.endswith(" ")
+
+
+def test_recovery_walks_a_folder_nested_a_thousand_deep(tmp_path: Path) -> None:
+    """Every command that opens the index runs `recover` first; Python 3.11's recursive os.walk raised
+    RecursionError on a tree this deep, and then no command worked at all."""
+    from tests.sync.test_sync_loop import deep_folders, remove_deep_folders
+
+    memories = tmp_path / "memories"
+    deep_folders(memories, 1000)
+    bottom = memories.joinpath(*["d"] * 1000)
+    leftover = f"{bottom}/{writer.TEMP_PREFIX}x.md"
+    fd = os.open(leftover, os.O_CREAT | os.O_WRONLY)
+    os.close(fd)
+    try:
+        done = writer.recover(memories)
+        assert done == [f"removed the leftover temp file {writer.TEMP_PREFIX}x.md"]
+        assert not os.path.exists(leftover)
+    finally:
+        remove_deep_folders(memories)

@@ -32,7 +32,7 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
             "pid": os.getpid(), "phase": state.phase, "uptime": round(time.time() - ctx.started, 1),
             "progress": state.progress, "last_reconcile": state.last_reconcile, "last_report": state.last_report,
             "pending_events": loop.debouncer.pending(), "events_applied": state.events_applied,
-            "errors": state.errors, "last_error": state.last_error,
+            "errors": state.errors, "last_error": state.last_error, "watch_error": state.watch_error,
             "team_sync": ctx.teams.state() if ctx.teams is not None else None,
         }  # fmt: skip
         reranker = loaded_reranker(store)
@@ -44,6 +44,15 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
                     "fix": f"run `memem team sync {result.team}` to see it again; recall uses the notes it has",
                     "path": None,
                 })  # fmt: skip
+        if state.watch_error:
+            data["problems"].append({
+                "severity": "warning",
+                "what": f"the daemon cannot follow file events ({state.watch_error}): it re-reads the vault "
+                        f"every {loop.poll_interval():.0f} s instead, so an edit can take that long to be found",
+                "fix": "remove a folder nested hundreds deep, or raise fs.inotify.max_user_watches; "
+                       "memem tries to watch again every few minutes",
+                "path": None,
+            })  # fmt: skip
         if state.last_error and state.failed_reconciles == 0:
             # A failing sync of file events (a failed reconcile is already reported from the catalog).
             data["problems"].append({
