@@ -63,7 +63,7 @@ def main() -> int:
         summary_rows.append([label, str(t["notes"]), str(t["junk"]), figure(t["precision"]),
                              f"{t['found']} / {t['lessons']}", figure(t["recall"]), str(calls)])  # fmt: skip
     probe = totals(evaluate(load(PROBE), OfflineExtractor()))
-    summary_rows.append(["offline extractor, the reviewer's probe (6 sessions)", str(probe["notes"]),
+    summary_rows.append([f"offline extractor, reviewers' probes ({len(load(PROBE))} sessions)", str(probe["notes"]),
                          str(probe["junk"]), figure(probe["precision"]), f"{probe['found']} / {probe['lessons']}",
                          figure(probe["recall"]), "0"])  # fmt: skip
     headers = ("extractor", "notes", "junk", "precision", "lessons found", "recall", "model calls")

@@ -35,7 +35,11 @@ TITLE_WORDS = (3, 14)
 WHOLE_TITLE_WORDS = 12  # a statement this short is its own title
 
 _CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\"'(\[])|\n+")
+# A sentence ends at . ! or ? before the next one's first letter, whatever its case (people type
+# "ok cool. fyi we never …"), but not after an abbreviation ("e.g. `x`", "i.e.", "etc.", "vs.").
+_SPLIT = re.compile(
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bcf\.)(?<=[.!?])\s+(?=[A-Za-z`*\"'(\[])|\n+"
+)
 _LABEL = re.compile(
     r"^\W*(root cause|cause|problem|issue|bug|symptom|fix|solution|resolution|workaround)[\s*_]*:\s*(.*)$", re.I
 )
@@ -156,7 +160,7 @@ _QUOTED = re.compile(r"(?:'[^'\n]{4,80}'|\"[^\"\n]{4,80}\")")
 
 _LEAD = re.compile(
     r"(?i)^\W*(?:(?:note|fyi|important|heads[- ]up|remember|root cause|cause|problem|issue|bug)(?: for later)?\s*:\s*"
-    r"|note that |keep in mind that "
+    r"|note that |keep in mind that |fyi,? |just so you know,? |for the record,? "
     r"|remember that |be aware that |also,? |so,? |ok,? |okay,? |and |but |please,? |from now on,? |going forward,? "
     r"|from here on,? |in (?:this|our) (?:repo|repository|codebase|project|team),? )+"
 )
@@ -244,7 +248,7 @@ def _clean(sentence: str) -> bool:
     first_clause = re.split(r"[;,:]\s|\s(?:so|and|but)\s", sentence, maxsplit=1)[0]
     if _HEDGE.search(sentence) or _MIND.search(sentence) or _BANTER.search(sentence):
         return False
-    if _DEICTIC_OBJECT.search(first_clause) or _COMMIT.search(sentence):
+    if _DEICTIC_OBJECT.search(first_clause):
         return False
     stripped = _LEAD.sub("", sentence)
     if _DEICTIC_START.match(stripped) or _INTENT.search(sentence) or _TRANSIENT.search(sentence):
@@ -265,6 +269,18 @@ def _capitalised(text: str, original: str) -> str:
 
 
 def _main_clause(text: str) -> str | None:
+    """The statement's main clause; failing that, the same without its asides in parentheses."""
+    bare = re.sub(r"\s*\([^()]*\)", "", text)
+    for clause in (_clause(text), _clause(bare) if bare != text else None):
+        if clause is not None and clause.count("(") > clause.count(")"):  # an aside the cut left open
+            clause = clause[: clause.rindex("(")].rstrip(" ,;:—-")
+            clause = clause if _fits(clause) else None
+        if clause is not None:
+            return clause
+    return None
+
+
+def _clause(text: str) -> str | None:
     whole = text.strip(" ,.;:!—-")
     if len(_words(whole)) <= WHOLE_TITLE_WORDS and _fits(whole):
         return whole
@@ -360,7 +376,7 @@ def _assistant(sentence: str) -> Finding | None:
         _CODE.search(sentence) or _proper_after_start(sentence)
     )
     if _CAUSE.search(sentence) and _FIX.search(sentence):
-        if _SLIP.search(sentence):
+        if _SLIP.search(sentence) or _COMMIT.search(sentence):
             return None
         kind: Kind = "bugfix"
     elif howto or gotcha:
@@ -394,7 +410,9 @@ def _pair_finding(statement: str) -> Finding | None:
     cause = statement.split(". Fix: ", 1)[0]
     if not _clean(cause) or _NARRATION.match(cause) or not _concrete(statement):
         return None
-    if _TRANSIENT.search(statement) or _YOU.search(cause) or _DONE.search(cause) or _SLIP.search(cause):
+    if _TRANSIENT.search(statement) or _YOU.search(cause) or _DONE.search(cause):
+        return None
+    if _SLIP.search(cause) or _COMMIT.search(cause):
         return None
     title = title_of(cause, "bugfix")
     return Finding(statement, "bugfix", title, "project") if title else None

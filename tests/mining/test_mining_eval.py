@@ -41,9 +41,12 @@ def test_the_offline_extractor_writes_nothing_from_narration_pasted_output_or_a_
     """The reviewer's probe (tests/fixtures/mining-probe/README.md): the two sessions with no lesson
     give nothing, and what is written elsewhere is a lesson."""
     scores = {s.name: s for s in evaluate(load(FIXTURES / "mining-probe"), OfflineExtractor())}
-    assert scores["a-debug-narration.jsonl"].notes == [] and scores["d-pasted-logs-code.jsonl"].notes == []
+    nothing = ("a-debug-narration", "d-pasted-logs-code", "helm-worker-crashloop", "postgres-slow-report",
+               "react-invoice-sort")  # fmt: skip
+    assert all(scores[f"{name}.jsonl"].notes == [] for name in nothing)
     summary = totals(list(scores.values()))
-    assert summary["junk"] == 0 and summary["found"] >= 3, [n.title for s in scores.values() for n in s.junk]
+    assert summary["precision"] is not None and summary["precision"] >= 0.85
+    assert summary["found"] >= 8, [n.title for s in scores.values() for n in s.notes]
 
 
 def test_the_model_path_loses_no_lesson_its_answers_hold() -> None:

@@ -84,6 +84,7 @@ KEPT = [
     ("Assistant", "To use several propagators at once, list them comma-separated in `OTEL_PROPAGATORS`.", "fact"),
     ("Person", "Remember: we always run `make seed` after `make reset`, never the raw SQL dumps.", "convention"),
     ("Person", "Heads-up for later: the staging Redis has `maxmemory-policy` set to `noeviction`.", "fact"),
+    ("Person", "sure. fyi we never run `terraform destroy` against the shared `vpc` module.", "convention"),
 ]  # fmt: skip
 
 
@@ -134,3 +135,15 @@ def test_a_statement_the_assistant_takes_back_is_not_kept() -> None:
     assert [lesson.title for lesson in OfflineExtractor().extract(kept, "shop")] == [
         "The slugify helper in text/util.py has no Unicode support"
     ]
+
+
+def test_a_sentence_ends_before_a_lower_case_start_but_not_after_an_abbreviation() -> None:
+    """People type "ok cool. our rule is …": the request before it is not part of the rule. An "e.g."
+    inside a statement does not end it."""
+    turn = "ok cool. can you tag 2.3.1 with the fix? oh wait, no. our rule is releases are only cut by `release.yml`."
+    (lesson,) = OfflineExtractor().extract(f"### Person:\n{turn}", "shop")
+    assert lesson.title == "Our rule is releases are only cut by release.yml"
+    assert "tag 2.3.1" not in lesson.content
+    rule = "We always pin GitHub actions to a full commit SHA, e.g. `actions/checkout@8e5e7e5`, never a tag."
+    (lesson,) = OfflineExtractor().extract(f"### Person:\n{rule}", "shop")
+    assert "never a tag" in lesson.content
