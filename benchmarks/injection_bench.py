@@ -57,6 +57,20 @@ def reranker(on: bool) -> Iterator[None]:
             os.environ["MEMEM_RERANKER"] = before
 
 
+@contextmanager
+def indexed(vault: Path) -> Iterator[Any]:
+    """The vault's indexes, built from scratch, closed after."""
+    from memem.config import Paths
+    from memem.index.store import IndexStore
+
+    store = IndexStore(Paths.resolve(vault))
+    try:
+        store.reconcile()
+        yield store
+    finally:
+        store.close()
+
+
 def build_fixture_vault(vault: Path, fixture: Path) -> None:
     from memem.vault.note import render_new_note
 
@@ -153,8 +167,6 @@ def main() -> int:
     os.environ["MEMEM_DIR"] = str(work / "home")
     sys.path.insert(0, str(REPO))
     from benchmarks.common import print_table
-    from memem.config import Paths
-    from memem.index.store import IndexStore
 
     fixture: dict[tuple[str, bool], dict[str, Any]] = {}
     folds: dict[bool, dict[str, dict[str, Any]]] = {True: {}, False: {}}
@@ -163,23 +175,19 @@ def main() -> int:
         for n, (name, folder) in enumerate(FIXTURES.items()):
             vault = work / f"fixture-{n}"
             build_fixture_vault(vault, folder)
-            store = IndexStore(Paths.resolve(vault))
-            store.reconcile()
-            for on in (True, False):
-                with reranker(on):
-                    fixture[name, on] = measure_fixture(store, folder)
-            store.close()
+            with indexed(vault) as store:
+                for on in (True, False):
+                    with reranker(on):
+                        fixture[name, on] = measure_fixture(store, folder)
         if LOCOMO.is_dir():
             for held_out in CONVERSATIONS:
                 vault = work / f"without-{held_out}"
                 build_fold_vault(vault, held_out)
-                store = IndexStore(Paths.resolve(vault))
-                store.reconcile()
-                for on in (True, False):
-                    with reranker(on):
-                        folds[on][held_out] = measure_fold(store, held_out)
-                budgets.append(slice_budget(store))
-                store.close()
+                with indexed(vault) as store:
+                    for on in (True, False):
+                        with reranker(on):
+                            folds[on][held_out] = measure_fold(store, held_out)
+                    budgets.append(slice_budget(store))
         else:
             print(f"LoCoMo-dev is not at {LOCOMO}: its rows are skipped (see ../shared/bench/locomo-dev/README.md)")
     finally:
