@@ -207,6 +207,8 @@ _FIXES = (
 
 
 def _fix_for(reason: str) -> str:
+    if "name too long" in reason.lower():  # ENAMETOOLONG: permissions are not the trouble
+        return "shorten the names of the folders on its path, or move it nearer the vault's top"
     for starts, fix in _FIXES:
         if reason.startswith(starts):
             return fix

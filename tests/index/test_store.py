@@ -188,3 +188,23 @@ def test_crash_between_sqlite_and_chroma_heals(
     assert report.embedded == 1
     assert_consistent(reopened)
     reopened.close()
+
+
+def test_a_path_too_long_to_open_is_reported_with_a_fix_that_fits(store: IndexStore, fresh_vault: Path) -> None:
+    """Past the system's 4,096 bytes for a path, the kernel answers "File name too long": the note is a
+    bad note whose fix says to shorten the path (not to check permissions, as before)."""
+    from memem.index.health import health
+
+    fd = os.open(fresh_vault / "memem" / "memories", os.O_RDONLY)
+    try:
+        for _ in range(17):
+            os.mkdir("x" * 250, dir_fd=fd)
+            inner = os.open("x" * 250, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        os.close(os.open("deep.md", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+    finally:
+        os.close(fd)
+    store.reconcile()
+    (problem,) = [p for p in health(store).problems if "too long" in p.what.lower()]
+    assert problem.fix.startswith("shorten the names of the folders on its path")
