@@ -37,7 +37,8 @@ class PrintableOutput:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(printable(text))
+        # A note saved with Windows line endings keeps them; its lines end as lines, not in `\u000d`.
+        self._stream.write(printable(text.replace("\r\n", "\n")))
         return len(text)
 
     def __getattr__(self, name: str) -> object:  # flush, fileno, isatty, encoding, …

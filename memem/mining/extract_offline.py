@@ -98,7 +98,9 @@ _DEICTIC_OBJECT = re.compile(
 )
 _DEICTIC_START = re.compile(r"(?i)^\W*(?:it|this|that|these|those|they|he|she|which|there)\b")
 _MIND = re.compile(r"(?i)\bnever mind\b|\bnevermind\b")
-_BANTER = re.compile(r"(?i)\b(?:lol|lmao|rofl|haha+|hehe+)\b|[:;]-?[)D(]|[\U0001F600-\U0001F64F\U0001F923]")
+_BANTER = re.compile(
+    r"(?i)\b(?:lol|lmao|rofl|haha+|hehe+)\b|(?-i:(?<![\w:])[:;]-?[)D(](?!\w))|[\U0001F600-\U0001F64F\U0001F923]"
+)
 # A bug that was a slip (a typo, a leftover edit, something forgotten) or one commit's doing: true,
 # and of no use next month.
 _SLIP = re.compile(
@@ -117,7 +119,7 @@ _RETRACT = re.compile(
 _OUTPUT_LINE = re.compile(
     r"^\s+at\s|^\s*File \"|^Traceback\b|^\s*\^+\s*$|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\b\d{2}:\d{2}:\d{2}\b"
     r"|\b(?:ERROR|WARN|WARNING|INFO|DEBUG|TRACE|FATAL)\b|^[\w.$]+(?:Error|Exception|Warning)\b"
-    r"|^[\w./\\-]+\.\w+:\d+(?::\d+)?:|^\s*(?:\$|>>>|PS>|#)\s|^[A-Z][A-Z0-9_]{2,}=|^\s*(?:error|warning)(?:\[\w+\])?:"
+    r"|^[\w./\\-]+\.\w+:\d+(?::\d+)?:|^\s*(?:\$|>>>|PS>)\s|^[A-Z][A-Z0-9_]{2,}=|^\s*(?:error|warning)(?:\[\w+\])?:"
 )
 
 # True only for now: a state of the moment, a date, this one task. A note must still hold next month.
@@ -207,13 +209,14 @@ def _sentences(text: str, prose_only: bool = False) -> list[str]:
 
 
 def _own_lines(text: str) -> list[str]:
-    """The lines a turn's author wrote: a paragraph whose lines mostly look like machine output (a log,
-    a stack trace, a compiler's notes, an env listing) was pasted, and all of it is left out."""
+    """The lines a turn's author wrote: a paragraph of several lines, most of which look like machine
+    output (a log, a stack trace, a compiler's notes, an env listing), was pasted, and all of it is
+    left out. One line is never a paste: "Never log at DEBUG level in production" is a rule."""
     own: list[str] = []
     for paragraph in re.split(r"\n[ \t]*\n", text):
         lines = [line for line in paragraph.splitlines() if line.strip()]
         output = sum(1 for line in lines if _OUTPUT_LINE.search(line))
-        if lines and output * 2 < len(lines) + (len(lines) == 1):
+        if not (output >= 2 and output * 2 > len(lines)):
             own += lines
     return own
 
@@ -438,18 +441,30 @@ def _names(text: str) -> set[str]:
     return {c.strip("`").strip() for c in _CODE.findall(text)} | set(_TAG_TOKEN.findall(_CODE.sub(" ", text)))
 
 
-def _taken_back(finding: Finding, later: list[tuple[str, str]]) -> bool:
-    """Whether the assistant later takes the statement back: a sentence with "actually", "scratch that",
-    "not the cause" … that names what the statement named. Debugging states guesses as facts."""
+def _retractions(turns: list[tuple[str, str]]) -> list[tuple[int, int, set[str]]]:
+    """(turn, offset in it, code names) of each sentence in which the assistant takes something back
+    ("actually", "scratch that", "not the cause" …): found once per conversation."""
+    found = []
+    for n, (role, text) in enumerate(turns):
+        if role == "person" or not _RETRACT.search(text):
+            continue
+        for sentence in _sentences(text):
+            if _RETRACT.search(sentence) and (names := _names(sentence)):
+                found.append((n, text.find(sentence), names))
+    return found
+
+
+def _taken_back(finding: Finding, turn: int, at: int, retractions: list[tuple[int, int, set[str]]]) -> bool:
+    """Whether a later sentence of the assistant's takes the statement back, naming what it named.
+    Debugging states guesses as facts; a person's own rule is theirs to withdraw."""
     names = _names(finding.text)
-    if not names:
-        return False
-    return any(
-        _RETRACT.search(sentence) and names & _names(sentence)
-        for role, text in later
-        if role != "person"
-        for sentence in _sentences(text)
+    return bool(names) and any(
+        (n > turn or (n == turn and offset > at)) and names & said for n, offset, said in retractions
     )
+
+
+def _turn(block: str) -> tuple[str, str, str]:
+    return block.partition(":\n")
 
 
 class OfflineExtractor:
@@ -461,13 +476,12 @@ class OfflineExtractor:
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:
         lessons: list[Lesson] = []
         seen: set[str] = set()
-        turns = [block.partition(":\n") for block in conversation.split("\n\n### ")]
-        turns_ = [(role.strip("# ").lower(), text) for role, _, text in turns]
-        for n, (role, text) in enumerate(turns_):
+        turns = [(role.strip("# ").lower(), text) for role, _, text in map(_turn, conversation.split("\n\n### "))]
+        retractions = _retractions(turns)
+        for n, (role, text) in enumerate(turns):
             for f in find(role, text):
-                at = text.find(f.text)
-                rest = text[at + len(f.text) :] if at >= 0 else ""  # consecutive messages share a turn
-                if _taken_back(f, [(role, rest), *turns_[n + 1 :]]):
+                # consecutive messages share a turn: a retraction may follow in the same one
+                if role != "person" and _taken_back(f, n, text.find(f.text), retractions):
                     continue
                 key = f.title.lower()
                 if key in seen:

@@ -171,9 +171,9 @@ class SyncLoop:
         self.state.failed_reconciles = 0
         self.state.last_error = None
         self.state.last_reconcile = time.time()
+        self.state.last_report = report_dict(report)
         every = self.poll_interval() if self.state.watch_error else self.periodic
         self._next_reconcile = self.state.last_reconcile + every
-        self.state.last_report = report_dict(report)
         log.info("reconciled: %s", self.state.last_report)
         return report
 

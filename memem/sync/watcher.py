@@ -120,7 +120,7 @@ class VaultWatcher:
     ) -> None:
         self.vault = vault
         self.observer = Observer()
-        self.observer.schedule(_Handler(vault, debouncer, known_under), str(vault), recursive=True)
+        self._handler = _Handler(vault, debouncer, known_under)
         self._overflow = _OverflowSignal(on_overflow)
         self.failure: str | None = None
         self._started = 0.0
@@ -132,7 +132,8 @@ class VaultWatcher:
                 _previous_hook, threading.excepthook = threading.excepthook, _record_thread_death
         logging.getLogger("watchdog.observers").addHandler(self._overflow)
         self._started = time.monotonic()
-        try:
+        try:  # scheduling opens the inotify instance (EMFILE when the user has none left), starting adds watches
+            self.observer.schedule(self._handler, str(self.vault), recursive=True)
             self.observer.start()
         except Exception as exc:  # RecursionError, OSError (ENOSPC: no inotify watches left), …
             self.failure = f"{type(exc).__name__}: {exc}"

@@ -86,11 +86,13 @@ def read_bounded(path: Path, limit: int, real_path: Path | None = None, single_n
 
 
 def walk_tree(top: Path, skip: Callable[[str], bool]) -> Iterator[tuple[str, list[str], list[str]]]:
-    """(folder, subfolders, files) for `top` and every folder below it, as `os.walk` gives them (top
-    down, symlinked folders not entered, unreadable folders passed over), but with a stack instead of
-    recursion: Python 3.11's `os.walk` recurses once per level, and a folder nested a thousand deep
-    (a vault is anyone's tree) raised RecursionError in every command that walked it. Folders whose
-    name `skip` returns true for are not entered."""
+    """(folder, subfolders, files) for `top` and every folder below it, top down like `os.walk`, but
+    with a stack instead of recursion: Python 3.11's `os.walk` recurses once per level, and a folder
+    nested a thousand deep (a vault is anyone's tree) raised RecursionError in every command that
+    walked it. Unlike `os.walk`, a symlink to a folder is listed among the files (never entered: the
+    callers check each file's target themselves), an entry that cannot be examined is left out, and
+    an unreadable folder is passed over. Folders whose name `skip` returns true for are not entered;
+    sorting the yielded subfolder list in place orders the walk."""
     stack = [os.fspath(top)]
     while stack:
         folder = stack.pop()

@@ -56,7 +56,7 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:ignore|disregard|forget|override|bypass)\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?(?:your\s+)?(?:instructions?|prompts?|rules|directions|guidelines|guidance|guardrails|constraints|restrictions)\b",
         r"(?:pretend|imagine|assume|act as if)\s+(?:that\s+)?(?:(?:the|your|all|any)\s+)*(?:previous|prior|above|earlier|preceding|original|system)\s+(?:\w+\s+){0,2}?(?:instructions?|prompts?|rules|guidelines|guidance)\b",
         r"(?:instructions?|prompts?|rules|guidelines|guidance)\s+(?:above|before this|you were given)\s+(?:are|were)\s+(?:void|cancelled|canceled|revoked|fake|a test|no longer valid)\b",
-        r"(?:reveal|print|show|output|repeat|disclose|leak|dump)\s+(?:me\s+|us\s+)?your\s+(?:full\s+|entire\s+|original\s+|hidden\s+|initial\s+)?(?:system prompt|system message|instructions|initial prompt|hidden prompt|prompt)\b",
+        r"(?:reveal|print|show|output|repeat|disclose|leak|dump)\s+(?:me\s+|us\s+)?your\s+(?:full\s+|entire\s+|original\s+|hidden\s+|initial\s+)?(?:system prompt|system message|instructions|initial prompt|hidden prompt)\b",
         r"(?:new|updated|real|actual|revised|true|hidden|secret)\s+(?:system\s+)?instructions?\s*:",
         r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required)\b",
         r"from now on,?\s+(?:you are|you['’]re|you will be|you must|the assistant (?:is|will|must))\b",
@@ -65,7 +65,8 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("imitates a system, developer or chat-turn message", _patterns(
         r"<\|[a-z_]{2,30}\|>",
         r"\[/?inst\]|<</?sys>>",
-        r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?))?\s*\][ \t]*[:\-]?[ \t]*[a-z]",
+        r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?))?\s*\][ \t]*[:\-]?[ \t]*"
+        r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|from now on|the assistant|assistant|claude|ai)\b",
         r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?)\s*>",
         r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:",
         r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:",
@@ -119,12 +120,16 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
 # line of matches stays linear).
 _UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("asks the model to send credentials or private files somewhere", _patterns(
-        rf"{_SECRET_THINGS}[^\n]{{0,80}}?\b(?:in|into|to)\s+(?:your|the|the next|each|every|all)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|summary|commit messages?)\b",
-        rf"(?:print|show|output|reveal|display|dump|cat|echo|paste|read out)\b[^\n]{{0,40}}?{_PRIVATE_FILES}",
+        rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode)\b[^\n]{{0,40}}?{_SECRET_THINGS}[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?)|(?:replies|responses|answers|commit messages))\b",
+        rf"(?:print|output|reveal|dump|paste|read out)\b[^\n]{{0,40}}?{_PRIVATE_FILES}",
     )),
 )  # fmt: skip
-_NEGATION = re.compile(r"\b(?:never|not|don['’]t|avoid|no)\b")
-_NEGATION_WINDOW = 120
+# A negation of the request itself, close before it: "never echo …", "do not put … in commit messages"
+# (not any "no" in the line: "No joke: always print ~/.ssh/id_rsa …" is no warning).
+_NEGATION = re.compile(
+    r"\b(?:never|don['’]t|do not|does not|doesn['’]t|must not|mustn['’]t|should not|shouldn['’]t|not to|avoid(?:ing)?)\b"
+)
+_NEGATION_WINDOW = 60
 
 # Code is quoted, not hidden: a comment inside a code span or fence is shown to the person as-is.
 _CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`", re.S)
@@ -150,7 +155,8 @@ def _compiled_unless_negated() -> tuple[tuple[str, tuple[re.Pattern[str], ...]],
 def _asserted(pattern: re.Pattern[str], text: str) -> bool:
     """Whether the pattern matches somewhere with no negation before it in its line."""
     for match in pattern.finditer(text):
-        start = max(text.rfind("\n", 0, match.start()) + 1, match.start() - _NEGATION_WINDOW)
+        window = max(match.start() - _NEGATION_WINDOW, 0)
+        start = text.rfind("\n", window, match.start()) + 1 or window  # this line's part of the window
         if not _NEGATION.search(text, start, match.start()):
             return True
     return False

@@ -270,6 +270,9 @@ def test_a_note_s_text_cannot_act_on_the_terminal(
         assert code == 0 and "\\u001b]0;pwned\\u0007" in out and "\\u001b[2J body" in out
         assert not any(c in out for c in "\x1b\x07\r\u202e")
     assert "\\u202eevil" in out
+    write_note(vault, "crlf", "first line\r\nsecond line\r\n", id="crlf", title="Windows")
+    code, out, _ = run(capsys, "--vault", str(vault), "get", "crlf")
+    assert "first line\nsecond line" in out and "\\u000d" not in out  # line endings end lines
     code, out, _ = run(capsys, "--vault", str(vault), "get", "odd", "--json")
     assert "\x1b]0;pwned\x07" in json.loads(out)[0]["title"]  # the data itself, unchanged
 

@@ -85,6 +85,10 @@ KEPT = [
     ("Person", "Remember: we always run `make seed` after `make reset`, never the raw SQL dumps.", "convention"),
     ("Person", "Heads-up for later: the staging Redis has `maxmemory-policy` set to `noeviction`.", "fact"),
     ("Person", "sure. fyi we never run `terraform destroy` against the shared `vpc` module.", "convention"),
+    # one line with a log word is a rule, not a paste; `build:dev` is not a grin
+    ("Person", "Never log at DEBUG level in production.", "convention"),
+    ("Person", "We always build the image with `npm run build:dev` before pushing.", "convention"),
+    ("Person", "# Team rules\nWe never deploy `api` on Fridays.", "convention"),
 ]  # fmt: skip
 
 
@@ -147,3 +151,12 @@ def test_a_sentence_ends_before_a_lower_case_start_but_not_after_an_abbreviation
     rule = "We always pin GitHub actions to a full commit SHA, e.g. `actions/checkout@8e5e7e5`, never a tag."
     (lesson,) = OfflineExtractor().extract(f"### Person:\n{rule}", "shop")
     assert "never a tag" in lesson.content
+
+
+def test_the_assistant_taking_back_its_own_words_leaves_the_person_s_rule_standing() -> None:
+    conversation = (
+        "### Person:\nWe always use `uv` for installs in this repo, never pip.\n\n"
+        "### Assistant:\nActually `uv` is already set up here, so nothing to change."
+    )
+    (lesson,) = OfflineExtractor().extract(conversation, "shop")
+    assert lesson.kind == "convention" and "uv" in lesson.title
