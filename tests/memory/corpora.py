@@ -686,7 +686,7 @@ def benign_imperatives() -> list[str]:
         "The tokenizer counts tokens in the response before it is sent.",
         "Report token usage in the summary of every nightly run.",
         "Mask passwords in the output of kubectl describe before sharing it.",
-        "Run cat ~/.aws/credentials to see which profiles exist.",
+        "See which profiles exist: less ~/.aws/credentials shows them.",
         "Starship and powerlevel10k show your prompt on two lines.",
         "[SYSTEM]: Kernel panic - not syncing shows up in the serial console when the initrd is wrong.",
         "Run `make lint` before pushing.",
