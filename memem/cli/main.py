@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_hook(args_list[1])
     from memem.cli.context import CommandError, Context
     from memem.errors import MememError
-    from memem.terminal import printable
+    from memem.terminal import PrintableOutput, printable
 
     parser = build_parser()
     args = parser.parse_args(args_list)
@@ -89,8 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(vault_arg=args.vault)
     stdout = sys.stdout
     if args.command not in SPEAKS_A_PROTOCOL:
-        from memem.terminal import PrintableOutput
-
         sys.stdout = PrintableOutput(stdout)
     try:
         return int(args.run(args, ctx) or 0)

@@ -20,7 +20,6 @@ resolved path of every single file, not just on the path asked for:
 from __future__ import annotations
 
 import fnmatch
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -179,8 +178,6 @@ def _read(path: Path, limit: int) -> bytes:
     """The file's bytes: bounded, no pipes, no symlinked folder swapped in after the checks, and not a
     hard link (a second name for a file that may live anywhere on the disk)."""
     try:
-        if os.stat(path, follow_symlinks=False).st_nlink > 1:
-            raise Refused("a hard link to another file: not imported")
         return read_bounded(path, limit, real_path=path, single_name=True)
     except FileRefused as exc:
         raise Refused(str(exc)) from None

@@ -109,6 +109,13 @@ _SLIP = re.compile(
     r"wip|copy[- ]paste\w*)\b"
 )
 _COMMIT = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
+
+
+def _one_off(text: str) -> bool:
+    """A bug's cause that was a slip or one commit's doing."""
+    return bool(_SLIP.search(text) or _COMMIT.search(text))
+
+
 # The assistant taking back what it said ("Actually `x` is fine", "scratch that").
 _RETRACT = re.compile(
     r"(?i)\bactually\b|\bscratch that\b|\bi was wrong\b|\bmy mistake\b|\bcorrection\b|\bturns out\b|"
@@ -379,7 +386,7 @@ def _assistant(sentence: str) -> Finding | None:
         _CODE.search(sentence) or _proper_after_start(sentence)
     )
     if _CAUSE.search(sentence) and _FIX.search(sentence):
-        if _SLIP.search(sentence) or _COMMIT.search(sentence):
+        if _one_off(sentence):
             return None
         kind: Kind = "bugfix"
     elif howto or gotcha:
@@ -415,7 +422,7 @@ def _pair_finding(statement: str) -> Finding | None:
         return None
     if _TRANSIENT.search(statement) or _YOU.search(cause) or _DONE.search(cause):
         return None
-    if _SLIP.search(cause) or _COMMIT.search(cause):
+    if _one_off(cause):
         return None
     title = title_of(cause, "bugfix")
     return Finding(statement, "bugfix", title, "project") if title else None
@@ -463,10 +470,6 @@ def _taken_back(finding: Finding, turn: int, at: int, retractions: list[tuple[in
     )
 
 
-def _turn(block: str) -> tuple[str, str, str]:
-    return block.partition(":\n")
-
-
 class OfflineExtractor:
     name = "offline"
 
@@ -476,7 +479,8 @@ class OfflineExtractor:
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:
         lessons: list[Lesson] = []
         seen: set[str] = set()
-        turns = [(role.strip("# ").lower(), text) for role, _, text in map(_turn, conversation.split("\n\n### "))]
+        blocks = (block.partition(":\n") for block in conversation.split("\n\n### "))
+        turns = [(role.strip("# ").lower(), text) for role, _, text in blocks]
         retractions = _retractions(turns)
         for n, (role, text) in enumerate(turns):
             for f in find(role, text):

@@ -21,7 +21,7 @@ from watchdog.observers import Observer
 
 from memem.sync.debounce import Debouncer
 from memem.vault.files import walk_tree
-from memem.vault.scan import IGNORED_DIRS
+from memem.vault.scan import IGNORED_DIRS, ignored_folder
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class _Handler(FileSystemEventHandler):
 
     def _walk(self, rel_dir: str) -> list[str]:
         found: list[str] = []
-        for root, _, files in walk_tree(self.vault / rel_dir, lambda d: d in IGNORED_DIRS or d.startswith(".")):
+        for root, _, files in walk_tree(self.vault / rel_dir, ignored_folder):
             found.extend(Path(root, f).relative_to(self.vault).as_posix() for f in files)
         return found
 

@@ -153,7 +153,7 @@ def _compiled_unless_negated() -> tuple[tuple[str, tuple[re.Pattern[str], ...]],
 
 
 def _asserted(pattern: re.Pattern[str], text: str) -> bool:
-    """Whether the pattern matches somewhere with no negation before it in its line."""
+    """Whether the pattern matches somewhere with no negation close before it in its line."""
     for match in pattern.finditer(text):
         window = max(match.start() - _NEGATION_WINDOW, 0)
         start = text.rfind("\n", window, match.start()) + 1 or window  # this line's part of the window

@@ -39,10 +39,14 @@ def is_candidate_name(name: str) -> bool:
     return name.endswith(".md") and not _TEMP_NAME.search(name)
 
 
+def ignored_folder(name: str) -> bool:
+    """True for a folder memem never looks into (.obsidian, .trash, node_modules, any dot-folder)."""
+    return name in IGNORED_DIRS or name.startswith(".")
+
+
 def relative_parts_ignored(rel_path: str) -> bool:
-    """True when any folder on the path is one memem never looks into (.obsidian, .trash, dot-folders)."""
-    parts = rel_path.split("/")
-    return any(p in IGNORED_DIRS or p.startswith(".") for p in parts[:-1])
+    """True when any folder on the path is one memem never looks into (`ignored_folder`)."""
+    return any(ignored_folder(p) for p in rel_path.split("/")[:-1])
 
 
 def is_memory_path(rel_path: str, memories: str) -> bool:
@@ -147,7 +151,7 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
                 yield BadNote(rel, f"cannot be examined ({exc.strerror or exc})")
                 continue
             if stat.S_ISDIR(st.st_mode):
-                if entry.name in IGNORED_DIRS or entry.name.startswith("."):
+                if ignored_folder(entry.name):
                     continue
                 if rel != Path(entry.path).relative_to(vault).as_posix():
                     yield BadNote(rel + "/", NOT_UTF8_FOLDER)

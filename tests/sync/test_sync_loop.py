@@ -13,6 +13,7 @@ import pytest
 from memem.index.store import IndexStore
 from memem.sync.loop import SyncLoop
 from memem.testing import note_text, write_note
+from tests.deep_trees import deep_folders, remove_deep_folders
 
 MEM = "memem/memories"
 
@@ -147,32 +148,6 @@ def test_a_failing_reconcile_is_reported_and_retried_with_growing_pauses(
         assert not [p for p in health(store).problems if p.severity == "error"]
     finally:
         sync.stop()
-
-
-def deep_folders(under: Path, levels: int) -> None:
-    """`levels` nested folders, made relative to an open folder (the whole path would pass PATH_MAX)."""
-    under.mkdir(parents=True, exist_ok=True)
-    fd = os.open(under, os.O_RDONLY)
-    try:
-        for _ in range(levels):
-            os.mkdir("d", dir_fd=fd)
-            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-    finally:
-        os.close(fd)
-
-
-def remove_deep_folders(under: Path) -> None:
-    """Undo `deep_folders` a level at a time (pytest's own clean-up of its temp folders recurses too)."""
-    chain, spare = under / "d", under / "d.next"
-    while chain.is_dir():
-        if not (chain / "d").is_dir():
-            chain.rmdir()
-            return
-        os.rename(chain / "d", spare)
-        chain.rmdir()
-        os.rename(spare, chain)
 
 
 def test_a_folder_too_deep_to_watch_turns_watching_into_polling_and_says_so(

@@ -11,6 +11,7 @@ import pytest
 from memem.vault import writer
 from memem.vault.frontmatter import edit_keys
 from memem.vault.note import Note, parse_note
+from tests.deep_trees import deep_folders, remove_deep_folders
 
 
 def test_create_new_never_replaces(tmp_path: Path) -> None:
@@ -73,8 +74,6 @@ def test_file_names_obsidian_accepts() -> None:
 def test_recovery_walks_a_folder_nested_a_thousand_deep(tmp_path: Path) -> None:
     """Every command that opens the index runs `recover` first; Python 3.11's recursive os.walk raised
     RecursionError on a tree this deep, and then no command worked at all."""
-    from tests.sync.test_sync_loop import deep_folders, remove_deep_folders
-
     memories = tmp_path / "memories"
     deep_folders(memories, 1000)
     bottom = memories.joinpath(*["d"] * 1000)
