@@ -1,11 +1,14 @@
 """Reading text for recall: words, stopwords, FTS expressions, trivial prompts, slice markers.
 
-Standard library only: the Claude Code hooks import this on every prompt.
+Standard library only (`vault.injection`, for the invisible characters, is too): the Claude Code
+hooks import this on every prompt.
 """
 
 from __future__ import annotations
 
 import re
+
+from memem.vault.injection import INVISIBLE
 
 OPEN = "<memem-memory>"
 CLOSE = "</memem-memory>"
@@ -93,14 +96,16 @@ def strip_injected(text: str) -> str:
 # Here (stdlib `re` only, beside the slice markers) because every renderer needs it, the hooks'
 # catalog fallback included, and the secret screen's module is too heavy for a hook to import.
 
-_INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+_INVISIBLE = INVISIBLE
 _MARKER_TAG = OPEN.strip("<>")
 _PASSES = 4
 _HIDDEN_OR_ROLE = "|".join((
     r"<!--.*?(?:-->|\Z)",
     r"[<‹＜][|｜][^|｜\n]{0,40}[|｜][>›＞]",  # chat-template tokens, full-width look-alikes too
     r"\[/?INST\]|<</?SYS>>",
-    rf"<\s*/?\s*(?:system|assistant|developer|human|user|sys|im_start|im_end|{_MARKER_TAG})\b[^<>]*>",
+    rf"<\s*/?\s*(?:system|assistant|developer|human|user|sys|im_start|im_end|{_MARKER_TAG}"
+    r"|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output))\b[^<>]*>"
+    r"(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",  # "strips <system> tags" names the tag
     r"^(?:[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|user|instruction|response)"
     r"(?:[ \t]+(?:prompt|message|instructions?))?[ \t]*:)+",
 ))  # fmt: skip

@@ -111,12 +111,73 @@ def _check_size(root: yaml.Node) -> None:
             raise FrontmatterError(f"the properties are nested more than {MAX_DEPTH} levels deep")
 
 
+def _core_schema() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
+    """Plain scalars typed as YAML 1.2's core schema types them, the YAML Obsidian reads.
+
+    PyYAML follows YAML 1.1, where `title: no` is the boolean false (shown as "False"), `id: 1:30`
+    the number 90, `id: 010` the number 8 and `title: =` a value no safe loader can build (the note
+    was refused). In 1.2 the first two are words, 010 is ten and `=` is text. Dates stay typed:
+    memem reads `created: 2026-01-05` as a date, as Obsidian's date property does.
+    """
+    digits = list("0123456789")
+    core = {  # tag: (pattern, the first characters a match can start with; "" is the empty scalar)
+        "tag:yaml.org,2002:null": (r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+        "tag:yaml.org,2002:bool": (r"true|True|TRUE|false|False|FALSE", list("tTfF")),
+        "tag:yaml.org,2002:int": (r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", ["-", "+", *digits]),
+        "tag:yaml.org,2002:float": (
+            r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+            ["-", "+", ".", *digits],
+        ),
+    }
+    kept = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge")
+    resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {
+        first: [(tag, regexp) for tag, regexp in entries if tag in kept]
+        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    for tag, (pattern, firsts) in core.items():
+        compiled = re.compile(rf"^(?:{pattern})$")
+        for first in firsts:
+            resolvers.setdefault(first, []).append((tag, compiled))
+    return {first: entries for first, entries in resolvers.items() if entries}
+
+
+_PLAIN_TYPES = _core_schema()
+
+
+def _typed_when_plain(value: str) -> bool:
+    """Whether memem's reader would take this text, written unquoted, for something else (a number,
+    a date): the writer quotes it then, since PyYAML's writer only asks what YAML 1.1 reads."""
+    entries = _PLAIN_TYPES.get(value[:1], []) + _PLAIN_TYPES.get(None, [])
+    return any(regexp.match(value) for _, regexp in entries)
+
+
 class _BoundedLoader(_Base):  # type: ignore[valid-type,misc]
-    """The safe loader, with budgets checked between parsing and constructing, and lenient dates."""
+    """The safe loader, with budgets checked between parsing and constructing, lenient dates, YAML
+    1.2's plain scalars and a record of properties given twice."""
+
+    yaml_implicit_resolvers = _PLAIN_TYPES
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.repeated: list[str] = []
 
     def construct_document(self, node: yaml.Node) -> Any:
         _check_size(node)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key in seen and key not in self.repeated:
+                    self.repeated.append(key)
+                if key is not None:
+                    seen.add(key)
         return super().construct_document(node)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node))
+        if text.startswith(("0x", "0o")):
+            return int(text[2:], 16 if text[1] == "x" else 8)
+        return int(text, 10)
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode, values: Any = None) -> Any:
         # `created: 2026-02-30` matches YAML's date pattern but is no date: keep the text, and let
@@ -128,6 +189,7 @@ class _BoundedLoader(_Base):  # type: ignore[valid-type,misc]
 
 
 _BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
 
 
 def load(yaml_text: str) -> dict[str, Any]:
@@ -136,10 +198,17 @@ def load(yaml_text: str) -> dict[str, Any]:
     Anything wrong with the block (syntax, budgets, a value YAML cannot build) is a FrontmatterError,
     so one odd note is reported instead of stopping whoever reads it.
     """
+    return load_properties(yaml_text)[0]
+
+
+def load_properties(yaml_text: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """`load`, and the properties the block gives more than once (the last one counts, as in
+    PyYAML; Obsidian refuses such a block, so the person is told rather than left guessing)."""
     if len(yaml_text) > MAX_YAML_CHARS:
         raise FrontmatterError(f"the properties block is longer than {MAX_YAML_CHARS:,} characters")
+    loader = _BoundedLoader(yaml_text)
     try:
-        data = yaml.load(yaml_text, Loader=_BoundedLoader)
+        data = loader.get_single_data()
     except FrontmatterError:
         raise
     except yaml.YAMLError as exc:
@@ -149,11 +218,13 @@ def load(yaml_text: str) -> dict[str, Any]:
         raise FrontmatterError(f"invalid YAML{where}: {problem}") from None
     except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
         raise FrontmatterError(f"unreadable YAML value: {type(exc).__name__}: {str(exc)[:200]}") from None
+    finally:
+        loader.dispose()
     if data is None:
-        return {}
+        return {}, ()
     if not isinstance(data, dict):
         raise FrontmatterError(f"frontmatter is a {type(data).__name__}, not a mapping of properties")
-    return {str(k): v for k, v in data.items()}
+    return {str(k): v for k, v in data.items()}, tuple(loader.repeated)
 
 
 class _ObsidianDumper(yaml.SafeDumper):
@@ -166,6 +237,8 @@ class _ObsidianDumper(yaml.SafeDumper):
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     # Wikilinks must be quoted or YAML reads "[[x]]" as a nested list; Obsidian uses double quotes.
     style = '"' if value.startswith(("[[", "[", "{", "!", "&", "*", "#", "@", "`", "%", "|", ">")) else None
+    if style is None and _typed_when_plain(value):
+        style = "'"
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -30,7 +30,14 @@ _DONT = r"(?:do not|don['’]t|never)"
 _SECRET_THINGS = (
     r"(?:api[ _-]?keys?|credentials?|secrets?|tokens?|passwords?|private keys?|ssh keys?|cookies"
     r"|\.env\b|env(?:ironment)? (?:vars|variables|file)|~/\.ssh|\.ssh/|id_rsa|id_ed25519|\.aws/credentials"
-    r"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain)"
+    r"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain"
+    r"|\b[a-z0-9]+_(?:token|secret|api_?key|password|passwd|private_key|access_key)s?\b)"  # GITHUB_TOKEN, lowered
+)
+_DESTINATION = (  # where a request to send something points: an address, a bucket, a public comment
+    r"(?:https?://|s3://|gs://|[\w.+-]+@[\w-]+\.|[\w-]+\.(?:example|com|net|org|io|dev|xyz|ru|cn|site|app|sh|me|rs)\b"
+    r"|\w+ (?:at|@) [\w-]+ (?:dot|\.) \w+|(?:a |the )?comments? on (?:the )?(?:issue|pr|pull request)|issue #?\d+"
+    r"|the (?:following|this) (?:url|address|endpoint|webhook|server)"
+    r"|(?:my|our|this|a|an) (?:\w+ ){0,2}(?:server|endpoint|webhook|pastebin|gist|bucket|form|channel))"
 )
 _SECRET_FILES = (
     r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow)"
@@ -40,7 +47,39 @@ _PRIVATE_FILES = (
 )
 _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\b|(?:python[\d.]*|perl|ruby|node)\s+-(?:\s|$))"
 _ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
+INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+"""Characters recall removes before a note reaches a prompt (`recall.text.neutralise`): the screen
+reads the text without them too, so `ig\u00adnore` is read as the model will read it."""
 HIDDEN_COMMENT = "hides text in an HTML comment"
+UNSAFE_CHANGE = "prescribes an unsafe change (checks, reviews or authentication switched off, force-push to main)"
+_SEND_ABROAD = (  # "send / upload" in the languages a planted note is most often written in
+    r"(?:env[ií]a|enviar|manda|sube|subir|envoie|envoyer|t[ée]l[ée]verse|invia|inviare|carica|caricare"
+    r"|sende|schicke|senden|lade|übertrage|stuur|upload|wyślij|prześlij|gönder|أرسل|ارسل|отправ\w*|загруз\w*|перешл\w*|发送|上传|发到|传到|送信|送って|アップロード)"
+)
+_RULES_ABROAD = (
+    r"(?:instrucciones|instru[cç][õo]es|instructions|istruzioni|anweisungen|instruktionen|vorgaben|regeln|reglas|regras"
+    r"|r[èe]gles|regole|instructies|indicaciones|consignes|direttive)"
+)
+_EARLIER_ABROAD = r"(?:anteriores|previas|precedentes|pr[ée]c[ée]dentes|precedenti|vorherigen|bisherigen|früheren|obigen|vorigen|vorige|eerdere)"
+_EARLIER_RULES = (  # "ignore all previous instructions" in other languages: verb, (all), earlier, instructions
+    r"(?:ignora|ignore[sz]?|olvida|descarta|desconsidera|esque[cç]a|oublie[sz]?|dimentica|ignorier\w*|vergiss|missachte\w*|negeer)\s+"
+    r"(?:(?:todas|todos|toutes|tous|tutte|tutti|alle|all|as|os|las|los|les|le|la|de|die|el|le)\s+){0,3}"
+    rf"(?:{_RULES_ABROAD}\s+{_EARLIER_ABROAD}|{_EARLIER_ABROAD}\s+{_RULES_ABROAD})",
+    r"(?:игнорируй\w*|проигнорируй\w*|забудь\w*|игнорировать)\s+(?:все\s+)?(?:предыдущие|прежние|предшествующие|прошлые|вышеуказанные)\s+(?:инструкции|указания|правила|команды)",
+    r"(?:忽略|无视|忘记|忽视|忘掉|無視|忘れ)[^\n。]{0,12}(?:指令|指示|说明|規則|规则|命令)",
+    r"(?:이전|모든)[^\n.]{0,12}(?:지시|명령|지침)[^\n.]{0,6}(?:무시|잊)",
+    r"(?:zignoruj|zapomnij)\w*\s+(?:o\s+)?(?:wszystkie\s+|wszystkich\s+)?(?:poprzednie|wcześniejsze|poprzednich|wcześniejszych)\s+(?:polecenia|instrukcje|zasady|poleceniach|instrukcjach)",
+    r"(?:önceki|daha önceki|tüm)\s+(?:tüm\s+)?(?:talimat|komut|kural)\w*\s+(?:yok\s+say|görmezden\s+gel|unut)",
+    r"(?:تجاهل|انس)[^\n]{0,20}(?:التعليمات|الأوامر|التوجيهات)",
+    r"(?:以前|前|これまで|上記)の(?:すべての|全ての)?(?:指示|命令|ルール)[^\n。]{0,10}(?:無視|忘れ)",
+)
+_AI_ABROAD = (  # "note for the AI assistant" in other languages
+    r"(?:para|al|pour|per|f[üu]r|voor)\s+(?:el\s+|la\s+|le\s+|l['’]|den\s+|die\s+|de\s+|o\s+)?(?:asistente|assistant|assistente|assistenten|assistent|ki-assistent\w*|ia|ki|ai)\s*(?:de\s+|d['’]\s*)?(?:ia|ki|ai)?\b"
+    r"(?=[^\n]{0,80}(?:ignor|olvid|oubli|dimentic|vergiss|env[ií]|envo|invi|send|schick|lade|sub|carg|upload|disattiv|disabilit))",
+    r"(?:promemoria|nota|messaggio|notatka|wiadomość|uwaga)\s+(?:per|dla)\s+(?:l['’]\s*)?(?:agente|assistente|asystenta|agenta|ai|ia)\b(?=[^\n]{0,80}(?:ignor|zignoruj|invia|wyślij|disattiv|prima di))",
+    r"(?:asistana|yapay zekaya|ai asistanına)\s+not\b|ملاحظة\s+(?:لل|إلى\s+ال)(?:مساعد|ذكاء)|(?:エージェント|アシスタント|ai)へ[:：]",
+    r"(?:给|致)\s*(?:ai|人工智能)\s*(?:助手|助理)|aiアシスタント(?:へ|に)|для\s+(?:ии|ai)[- ]?(?:ассистент|помощник)\w*|ai\s*(?:어시스턴트|비서)에게",
+)
 
 
 def _patterns(*sources: str) -> tuple[str, ...]:
@@ -61,13 +100,24 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required)\b",
         r"from now on,?\s+(?:you are|you['’]re|you will be|you must|the assistant (?:is|will|must))\b",
         r"your (?:new|real|actual|true) (?:task|role|purpose|instructions?|goal) (?:is|are)\b",
+        r"(?:the (?:assistant|model|agent|ai)|claude)['’]s\s+(?:new\s+|real\s+|actual\s+|true\s+)+(?:task|role|goal|purpose|instructions?)\s+(?:is|are)\b",
+        r"(?:ignore|disregard|forget|override|overrule|supersede|discard)s?\s+(?:(?:all|every|any|the|your|of)\s+)*(?:(?:other|previous|prior|earlier|stored|saved|existing)\s+)+(?:memor(?:y|ies)|notes|entries)\b",
+        r"(?:overrides?|supersedes?|takes? precedence over|replaces?)\s+(?:your\s+|the\s+|any\s+|all\s+)*(?:claude\.md|agents\.md|system prompt|system message|instructions you were given|your instructions)\b",
+        r"\bi\s+(?:hereby\s+)?(?:authori[sz]e|permit|allow|instruct|order)\s+you\s+to\b",
+        r"(?:disregard|ignore|forget)\s+(?:what|everything|anything|all)\s+(?:that\s+)?(?:you were|you've been|you have been|you were ever)\s+(?:told|given|instructed|taught)\b",
+        r"new\s+(?:instructions?|orders|directives?|policy)\s+from\s+(?:the\s+|your\s+)?(?:operator|admin|administrator|developer|owner|maintainers?|anthropic|openai|system|security team)\b",
+        r"(?:has|have)\s+(?:been\s+)?granted\s+(?:you\s+)?full\s+autonomy|pre-?approved\s+for\s+(?:all|every|any)\s+commands?|\bskip\s+(?:all|any|every)\s+confirmations?\b"
+        r"|\brun\s+every\s+(?:shell\s+)?command\s+(?:suggested|found|listed|given)\s+in\b",
+        *_EARLIER_RULES,
     )),
     ("imitates a system, developer or chat-turn message", _patterns(
         r"<\|[a-z_]{2,30}\|>",
         r"\[/?inst\]|<</?sys>>",
         r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?))?\s*\][ \t]*[:\-]?[ \t]*"
-        r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|from now on|the assistant|assistant|claude|ai)\b",
-        r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?)\s*>",
+        r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|from now on|the assistant|assistant|claude|ai"
+        r"|tools?|permissions?|bash|commands?|mode|access|security|approved|pre-?approved)\b",
+        r"[\"']role[\"']\s*:\s*[\"'](?:system|tool|developer)[\"'][^\n]{0,200}?(?:action required|you must|assistant must|must now|ignore|disable|commit directly|set \w+\s*=)",
+        r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output)|antml:\w+)\s*>(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",
         r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:",
         r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:",
         r"(?:system|developer) (?:prompt|message|override|instructions?)\s*:",
@@ -79,37 +129,48 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("speaks directly to the AI that will read it", _patterns(
         r"(?:when|whenever|once|if|as soon as|after)\s+you\s+(?:read|see|load|process|encounter|retrieve|recall|are reading)\s+this\s+(?:memory|note|message|text|file|document|entry|line|page)\b",
         r"if you(?:['’]re| are)\s+(?:reading this\b|an?\s+(?:ai|llm|large language model|language model|assistant|chatbot|bot|agent|model)\b|claude\b|chatgpt\b|gpt\b)",
-        r"(?:note|message|reminder|memo|attention|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:assistant|ai|model|llm|claude|agent|bot)s?\s*[:,!]",
+        r"(?:note|message|reminder|memo|attention|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:(?:ai|llm|coding)\s+)?(?:assistant|ai|model|llm|claude|agent|bot)s?\s*[:,!]",
+        r"@(?:claude|copilot|codex|cursor|devin|gemini|chatgpt|ai)\b[,:]?\s+(?:when|whenever|also|please|you|always|never|ignore|add|run|remove|delete|push|merge|grant|make|set|send|before|after|from now)\b",
+        r"\]\([^)\s]+\s+[\"'][^\"'\n]{0,60}\b(?:assistants?|ai|claude|agents?|models?|llms?)\b[^\"'\n]{0,40}\b(?:should|must|add|run|install|send|push|ignore|always|never|silently|please)\b",
+        *_AI_ABROAD,
         r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads|that sees|who sees|seeing|that finds|that encounters|parsing)\s+(?:this|these)\b",
         r"(?:^|[.!?]\s+)[ \t]*(?:(?:any|all|every|other|dear)\s+)?(?:ai|llm)\s+(?:agents?|assistants?|models?|bots?)\s*[,:]\s*(?:please\s+)?(?:skip|approve|ignore|always|never|do|don['’]t|run|add|delete|remove|send|push|merge|disable|bypass|grant|include|make|set|change|execute|install|you)\b",
         r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need)\b",
     )),
     ("asks the model to hide what it does from the person", _patterns(
-        rf"{_DONT}\s+(?:tell|inform|notify|alert|show|let)\s+the\s+{_WHO}\s+(?:know\s+)?(?:about\s+)?(?:this|that you|what you|these|it)\b",
+        rf"{_DONT}\s+(?:tell|inform|notify|alert|show|let)\s+the\s+{_WHO}\s+(?:know\s+)?(?:about\s+)?(?:this|that you|what you|these|it|any of|the commands?|the changes?)\b",
+        r"\bif\s+(?:the\s+user\s+|they\s+|anyone\s+|someone\s+)?(?:asks?|asked)\b,?\s+(?:just\s+)?(?:say|tell (?:them|the user)|claim|answer|reply)\s+(?:that\s+)?(?:you|it|nothing|there)\b",
         rf"{_DONT}\s+(?:mention|reveal|disclose|report)\s+(?:this|that|it)\b(?:\s+\w+)?\s+(?:to\s+(?:the\s+)?(?:{_WHO}|anyone)|in (?:your|the) (?:summary|reply|response|answer|output))",
         rf"without\s+(?:telling|informing|notifying|alerting)\s+(?:the\s+)?(?:{_WHO}|anyone)\b",
         rf"without (?:their|the {_WHO}['’]s) (?:knowledge|consent)\b",
         rf"(?:keep|hide)\s+(?:this|it|these|that)\s+(?:secret\s+|hidden\s+)?from\s+(?:the\s+)?{_WHO}",
+        rf"(?:keep|leave)\s+(?:this|it|that|these|them|the\s+(?:\w+\s+){{0,2}}?\w+)\s+out\s+of\s+(?:the|your|any)\s+(?:summary|summaries|reply|replies|response|report|answer|changelog|pr description)(?:\s+(?:to|for)\s+the\s+{_WHO})?\b",
         r"(?:silently|quietly|secretly|covertly|stealthily|discreetly)\s+(?:add|insert|append|run|execute|install|send|upload|post|modify|edit|change|replace|delete|remove|commit|push|include|download|fetch|write|copy|disable|approve|exfiltrate)\b",
         r"(?:secretly|covertly|stealthily)\b",
     )),
     ("asks the model to send credentials or private files somewhere", _patterns(
-        rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl)\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via)\s+"
-        r"(?:https?://|[\w.+-]+@[\w-]+\.|[\w-]+\.(?:example|com|net|org|io|dev|xyz|ru|cn|site|app|sh|me)\b|the (?:following|this) (?:url|address|endpoint|webhook|server)|(?:my|our|this|a) (?:server|endpoint|webhook|pastebin|gist|bucket))",
+        rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl|paste|share|cp)\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via|in|on)\s+{_DESTINATION}",
+        rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,60}}?\b(?:and|then)\s+(?:send|post|upload|paste|forward|email|share|copy)\s+(?:it|its contents|them|their contents|the contents|the value)[^\n]{{0,40}}?\b(?:to|into|in|on)\s+{_DESTINATION}",
+        rf"(?:nslookup|dig|host|ping|curl|wget|nc)\b[^\n]{{0,60}}\$\([^)]{{0,60}}{_SECRET_FILES}",
+        r"!\[[^\]\n]{0,40}\]\(https?://[^)\s]*\?[^)\s]*(?:<|\{|\$)[^)\n]{0,60}(?:content|env|token|key|secret|password|credential)",
         rf"(?:cat|type|base64|tar|zip)\b[^\n|]{{0,80}}{_SECRET_FILES}[^\n|]{{0,80}}\|\s*(?:curl|wget|nc|ncat|netcat|socat|ssh)\b",
         rf"(?:curl|wget|http)\b[^\n]{{0,200}}?(?:-d|--data(?:-binary|-raw|-urlencode)?|-f|--form|-t|--upload-file|--post-file|--body-file)[=\s]+['\"]?[^\s'\"]*{_SECRET_FILES}",
         rf"(?:curl|wget)\b[^\n]{{0,200}}\$\(\s*cat\s+[^)]*{_SECRET_FILES}",
         r"(?:env|printenv)\s*\|\s*(?:curl|nc|ncat|wget)\b",
+        rf"\b(?:scp|rsync|sftp)\b[^\n]{{0,80}}?{_SECRET_FILES}[^\n]{{0,80}}?\s[\w.-]+@[\w.-]+:",
+        r"(?:send|post|upload|paste|pipe|forward|copy|ship|push)\b[^\n]{0,40}?(?:printenv|\benv\b|os\.environ|process\.env|environment variables|env vars)[^\n]{0,80}?\b(?:to|at|into)\s+(?:https?://|[\w-]+\.(?:example|com|net|org|io|dev|site|app|sh|me|xyz)\b)",
     )),
     ("pipes a downloaded script into a shell", _patterns(
         rf"(?:curl|wget|fetch|aria2c)\b[^\n|]{{0,300}}\|\s*{_SHELL}",
         r"(?:bash|zsh|sh|source|eval|exec|\.)\s+(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b",
         r"(?:iex|invoke-expression)\b[^\n]{0,40}(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|webclient|curl|wget)\b",
         r"(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n|]{0,300}\|\s*(?:iex|invoke-expression)\b",
+        r"\b(?:exec|eval)\s*\(\s*[^\n]{0,80}?(?:urlopen|requests\.get|urllib|httpx\.get|fetch\(|\.read\(\)\.decode)",
     )),
     ("asks the model to decode and run an encoded payload", _patterns(
         rf"base64\s+(?:-d|--decode)\b[^\n]{{0,40}}\|\s*{_SHELL}",
-        r"(?:decode|base64-decode|unbase64|deobfuscate|decrypt)\b[^\n]{0,80}?(?:\band|\bthen|,)\s+(?:run|execute|exec|eval|follow|obey|apply|carry out|do what it says|act on)\b",
+        r"(?:decode|base64-decode|unbase64|deobfuscate|decrypt|unhex|apply rot-?13|rot-?13)\b[^\n]{0,80}?(?:\band|\bthen|,)\s+(?:run|execute|exec|eval|follow|obey|apply|carry out|do what it says|act on)\b",
+        r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:hex|rot-?13|encoded|obfuscated)\s+(?:payload|command|instructions?|script|string|blob)\b[^\n]{0,60}?(?:decod|xxd\s+-r|rot-?13)",
         r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:the\s+)?(?:decoded|base64[- ]encoded|encoded)\s+(?:payload|command|instructions?|script|text|string|blob)",
         r"(?:eval|exec|iex|invoke-expression)\s*\(?\s*[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode)",
     )),
@@ -120,10 +181,66 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
 # line of matches stays linear).
 _UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("asks the model to send credentials or private files somewhere", _patterns(
-        rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode)\b[^\n]{{0,40}}?{_SECRET_THINGS}[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?)|(?:replies|responses|answers|commit messages))\b",
+        rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode|log)\b[^\n]{{0,40}}?(?:{_SECRET_THINGS}|os\.environ\[[^\]]{{0,40}}(?:token|key|secret|password)|process\.env\.\w*(?:token|key|secret|password))[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all|the|a)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?|pr description|pull request description|pr body|issue (?:description|body|comment)|pr comments?)|(?:replies|responses|answers|commit messages))\b",
         rf"(?:print|output|reveal|dump|paste|read out)\b[^\n]{{0,40}}?{_PRIVATE_FILES}",
+        rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:echo|print|repeat|include|paste|output|quote)\s+(?:it|them|its value|the value)\s+(?:back\s+)?(?:verbatim\s+)?(?:in|into|to)\s+(?:your|the)\s+(?:answer|reply|response|output|summary)",
+    )),
+    (UNSAFE_CHANGE, _patterns(
+        r"git\s+push\s+(?:\S+\s+)?(?:--force(?!-with-lease)|-f)\b[^\n]{0,30}?\b(?:main|master)\b",
+        r"git\s+push\s+[^\n]{0,30}?\b(?:main|master)\b[^\n]{0,10}?\s(?:--force(?!-with-lease)|-f)\b",
+        r"chmod\s+(?:-r\s+)?(?:0?777|a\+rwx)\s+/(?:\s|$|[;,]|\.(?:\s|$))",
+        r"rm\s+-(?:rf|fr)\s+(?:--no-preserve-root\s+)?(?:~|/|\$home|\$\{home\})/?(?:\s|$|[;,]|\.(?:\s|$))",
+        r"core\.hookspath[= ]+/dev/null",
+        r"(?:when(?:ever)?|if|once)\s+(?:the\s+|a\s+|any\s+)?(?:tests?|test suite|ci|checks?|builds?|lint\w*)\s+(?:fails?|breaks?|is red|are red)\b,?\s+(?:just\s+|simply\s+)?(?:delete|remove|comment out|skip|disable|xfail|mark (?:it|them|the task) (?:as )?(?:done|passing|skipped))\b",
+        r"if:\s*false\b[^\n]{0,40}\b(?:every|all|each)\s+(?:ci\s+)?jobs?\b|\b(?:every|all|each)\s+(?:ci\s+)?jobs?\b[^\n]{0,40}if:\s*false\b",
+        r"(?:verify|auth|check|validate|authenticate|authori[sz]e|is_valid|has_permission)\w*\(\)[^\n]{0,30}?\b(?:always\s+)?return\s+true\b[^\n]{0,15}?(?:unconditionally|always|for every|no matter)",
+        r"(?:always|unconditionally)\s+return\s+true\b[^\n]{0,30}?(?:verify|auth|check|validate|permission)",
+        r"(?:auth|authentication|login|csrf|permission_checks?|acl)_?(?:disabled|off|enabled)\s*[=:]\s*(?:true|1|false|0)\b[^\n]{0,40}?\bprod(?:uction)?\b",
+        r"(?:node_tls_reject_unauthorized\s*=\s*['\"]?0|git_ssl_no_verify\s*=\s*['\"]?(?:1|true)|http\.sslverify\s*=?\s*false|strict-ssl\s*=?\s*false|verify\s*=\s*false)[^\n]{0,60}?\b(?:global(?:ly)?|everywhere|profile|bashrc|zshrc|production|prod|every|all)\b",
+        r"\b(?:always|every|all)\b[^\n]{0,40}?(?:verify\s*=\s*false|node_tls_reject_unauthorized\s*=\s*['\"]?0|--insecure\b|-k\s+https)",
+        r"return\s+true\s+(?:if|when|whenever)\s+(?:the\s+)?(?:request\s+)?(?:header|param\w*|query|cookie|x-[\w-]+)",
+        r"continue-on-error:\s*true[^\n]{0,40}?\b(?:and\s+)?merge\b|\b(?:checks?|ci|jobs?|builds?|tests?)\s+fails?\b[^\n]{0,40}?continue-on-error",
+        r"(?:delete|disable|remove|turn off|bypass|drop)\w*\s+(?:the\s+)?branch protection|branches/[\w.-]+/protection[^\n]{0,20}?|-x\s+delete\s+[^\n]{0,60}/protection",
+        r"gh\s+pr\s+merge\b[^\n]{0,60}?--admin\b|\bmerge\w*\b[^\n]{0,40}?\bwithout\s+(?:reading|reviewing|review|looking at|checking)\b",
+        r"\bdrop\s+(?:database|schema)\s+(?:if\s+exists\s+)?[\w.\"`]*prod",
+        r"(?:require_2fa|require_mfa|mfa_enabled|two_factor\w*|otp_required)\s*[=:]\s*(?:false|0|off)\b",
+        r"allowed_hosts\s*=\s*\[\s*['\"]\*['\"]\s*\]|cors_origin_allow_all\s*=\s*true|cors_allow_all_origins\s*=\s*true",
+        r"\bconcatenat\w*\s+(?:the\s+)?(?:raw\s+)?user input\b[^\n]{0,60}?\b(?:preferred|house style|always|instead)\b|\b(?:preferred|house style)\b[^\n]{0,60}?\bconcatenat\w*\s+(?:the\s+)?user input",
+        r"\bhard-?code\s+(?:the\s+)?(?:production\s+|prod\s+)?(?:passwords?|secrets?|database_url|api[_ ]?keys?|credentials?|tokens?)\b[^\n]{0,60}?\bcommit\b",
+        r"\bskip\s+(?:all\s+|any\s+|the\s+)?(?:confirmation|permission)\s+(?:prompts|checks|dialogs)\b",
+        r"commit\s+(?:straight|directly)\s+to\s+(?:main|master)\b[^\n]{0,40}?\b(?:skip|without)\s+(?:pull requests|prs|review)",
+        r"\bskip\s+(?:pull requests|prs|code review)\b[^\n]{0,40}?\bcommit\s+(?:straight|directly)\s+to\s+(?:main|master)\b",
     )),
 )  # fmt: skip
+# The same request in another language, where the negation may stand anywhere in the sentence
+# ("Die Datei .env nie auf … hochladen"): counted only if the sentence holds none.
+_SECRETS_ABROAD = rf"(?:{_SECRET_FILES}|\b[a-z0-9]+_(?:token|secret|api_?key|password)\b|\btoken\b)"
+_ADDRESS = r"(?:https?://|[\w.+-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|net|org|io|xyz|me|site|app|dev|jp|es|de|fr|it|pl|tr)\b)"
+_ABROAD_UNLESS_NEGATED = (
+    rf"{_SEND_ABROAD}[^\n]{{0,80}}?{_SECRETS_ABROAD}[^\n]{{0,80}}?{_ADDRESS}",
+    rf"{_SECRETS_ABROAD}[^\n]{{0,60}}?{_SEND_ABROAD}[^\n]{{0,40}}?{_ADDRESS}",
+    rf"{_SECRETS_ABROAD}[^\n]{{0,60}}?{_ADDRESS}[^\n]{{0,30}}?(?:に送|へ送|送信|adresine gönder|إلى)",
+    rf"{_SECRET_FILES}[^\n]{{0,40}}?(?:auf|a|à|an|на|到)\s+https?://\S+\s+(?:hoch|laden|hochladen)\b",
+)
+_NEGATION_ABROAD = re.compile(
+    r"\b(?:nie|niemals|nicht|keine?|nunca|jam[aá]s|ne|non|mai|nooit|niet|never|не|никогда|нельзя|asla|nigdy)\b|不要|不得|禁止|别|絶対|しない|ないで|لا\s"
+)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？\n]")
+
+
+def _asserted_anywhere(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the pattern matches in a sentence that holds no negation (a bounded look around it)."""
+    for match in pattern.finditer(text):
+        before = text[max(match.start() - _NEGATION_WINDOW, 0) : match.start()]
+        begin = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
+        after = text[match.end() : match.end() + _NEGATION_WINDOW]
+        stop = _SENTENCE_END.search(after)
+        sentence = before[begin:] + match.group() + after[: stop.start() if stop else len(after)]
+        if not _NEGATION_ABROAD.search(sentence):
+            return True
+    return False
+
+
 # A negation of the request itself, close before it: "never echo …", "do not put … in commit messages"
 # (not any "no" in the line: "No joke: always print ~/.ssh/id_rsa …" is no warning).
 _NEGATION = re.compile(
@@ -136,7 +253,13 @@ _CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`", re.S)
 # Comments are found one after another, then searched for words: a single pattern for "a comment
 # with words in it" retries from every `<!--` and is quadratic on a text made of them.
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-_WORD = re.compile(r"[a-z]{2}")
+_TOOL_DIRECTIVE = re.compile(
+    r"<!--\s*(?:markdownlint|prettier|eslint|textlint|cspell|vale|remark|toc|more|raw|htmlmin|spell|noqa|pragma|fmt|"
+    r"#?region|#?endregion|@formatter|mdformat|docs-|include|snippet|start|end|begin)[\w:-]*"
+)
+"""A comment written for a tool (`<!-- markdownlint-disable MD033 -->`) says nothing to a model."""
+_WORD = re.compile(r"[^\W\d_]{2,}")
+"""A comment of three words or more hides something; `<!-- comments -->` named in prose does not."""
 
 
 @functools.cache
@@ -152,6 +275,11 @@ def _compiled_unless_negated() -> tuple[tuple[str, tuple[re.Pattern[str], ...]],
     return tuple((what, tuple(re.compile(source) for source in sources)) for what, sources in _UNLESS_NEGATED)
 
 
+@functools.cache
+def _compiled_abroad() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(source) for source in _ABROAD_UNLESS_NEGATED)
+
+
 def _asserted(pattern: re.Pattern[str], text: str) -> bool:
     """Whether the pattern matches somewhere with no negation close before it in its line."""
     for match in pattern.finditer(text):
@@ -163,16 +291,42 @@ def _asserted(pattern: re.Pattern[str], text: str) -> bool:
 
 
 _SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
+_INVISIBLE = re.compile(INVISIBLE)
+# Cyrillic and Greek letters drawn like Latin ones. Folded only inside a word that also holds a Latin
+# letter (`іgnоrе` with Cyrillic і, о, е): a word wholly in another script is that language's word.
+_LOOKALIKES = str.maketrans("аеіорсхуѕјԁһԛԝӏοαιυνκρτχ", "aeiopcxysjdhqwloaiuvkptx")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[a-z]")
+
+
+def _fold_lookalikes(word: str) -> str:
+    return word.translate(_LOOKALIKES) if not word.isascii() and _LATIN.search(word) else word
 
 
 def _readings(text: str) -> tuple[str, ...]:
-    """The lowered text, and as a model would read it if that differs: letters in compatibility form
-    (`ⓘgnore`, full-width `ｉｇｎｏｒｅ`) and words spelled out with spaces (`i g n o r e`) joined up.
-    A model reads through such disguises; a screen of literal patterns must too."""
+    """The lowered text, and as a model would read it if that differs: without the invisible
+    characters recall removes (`ig\u00adnore`), letters in compatibility form (`ⓘgnore`, full-width
+    `ｉｇｎｏｒｅ`), Cyrillic and Greek look-alikes inside Latin words (`іgnоrе`), and words spelled
+    out with spaces (`i g n o r e`) joined up. A model reads through such disguises; a screen of
+    literal patterns must too."""
     lowered = text.lower()
-    plain = unicodedata.normalize("NFKC", text).lower() if not text.isascii() else lowered
+    if text.isascii():
+        plain = lowered
+    else:
+        plain = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).lower()
+        plain = _LETTERS.sub(lambda m: _fold_lookalikes(m.group()), plain)
     joined = _SPACED.sub(lambda m: m.group().replace(" ", ""), plain)
     return tuple(dict.fromkeys((lowered, plain, joined)))
+
+
+# A phrase quoted as what something looks for is named, not said: "rejects messages containing
+# 'ignore previous instructions'". Only the ignore-your-instructions class is read without such
+# quotes (it is the phrase people quote); a quoted request to send a key is still one.
+_MENTIONED = re.compile(
+    r"(?:containing|contains|contain|such as|like|phrases?|strings?|e\.g\.|matches|match|detects?|rejects?|flags?|blocks?|filters?|patterns?|says?|saying|the words?)"
+    r"\s*[:,]?\s*(['\"`‘“])[^'\"`’”\n]{1,80}['\"`’”]"
+)
+_IGNORE_CLASS = "tells the model to ignore or replace its instructions"
 
 
 def addressed_to_model(text: str) -> list[str]:
@@ -184,9 +338,17 @@ def addressed_to_model(text: str) -> list[str]:
         for what, patterns in _compiled()
         if any(pattern.search(reading) for pattern in patterns for reading in readings)
     ]
+    if _IGNORE_CLASS in found and _MENTIONED.search(folded):
+        unquoted = _readings(_MENTIONED.sub(lambda m: m.group()[: m.start(1) - m.start()], text))
+        if not any(pattern.search(reading) for pattern in dict(_compiled())[_IGNORE_CLASS] for reading in unquoted):
+            found.remove(_IGNORE_CLASS)
     for what, patterns in _compiled_unless_negated():
         if what not in found and any(_asserted(pattern, reading) for pattern in patterns for reading in readings):
             found.append(what)
-    if any(_WORD.search(comment.group()) for comment in _COMMENT.finditer(_CODE.sub(" ", folded))):
+    exfiltration = "asks the model to send credentials or private files somewhere"
+    if exfiltration not in found and any(_asserted_anywhere(p, r) for p in _compiled_abroad() for r in readings):
+        found.append(exfiltration)
+    comments = (c.group() for c in _COMMENT.finditer(_CODE.sub(" ", folded)))
+    if any(len(_WORD.findall(c)) >= 3 and not _TOOL_DIRECTIVE.match(c) for c in comments):
         found.append(HIDDEN_COMMENT)
     return found

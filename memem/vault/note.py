@@ -117,9 +117,11 @@ def _date_field(meta: Mapping[str, Any], key: str, warnings: list[str]) -> str |
         return value.isoformat()
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
     try:
-        dt.date.fromisoformat(text[:10])
+        day = dt.date.fromisoformat(text[:10])
         if len(text) > 10:
             dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        elif len(text) < 10:  # `20260105` is a date to Python, and the same date as 2026-01-05 to memem
+            return day.isoformat()
     except ValueError:
         shown = text[:40] if text else type(value).__name__
         warnings.append(f"{key}: {shown!r} is not a date (YYYY-MM-DD); ignored")
@@ -226,7 +228,7 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
     if parts.yaml_text is None:
         return BadNote(path, "no frontmatter: a memory needs at least an `id` property")
     try:
-        meta = frontmatter.load(parts.yaml_text)
+        meta, repeated = frontmatter.load_properties(parts.yaml_text)
     except frontmatter.FrontmatterError as exc:
         return BadNote(path, str(exc))
     raw_id = meta.get("id")
@@ -236,7 +238,7 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
     if "\n" in note_id or len(note_id) > 200 or not _encodable(note_id):
         return BadNote(path, "`id` must be one line of at most 200 characters of Unicode text")
 
-    warnings: list[str] = []
+    warnings = [f"{key[:60]}: given more than once; the last one is used" for key in repeated]
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     status = _optional_str(meta, "status", warnings) or "active"
     if status not in STATUSES:

@@ -67,6 +67,29 @@ def _is_readable(value: str) -> bool:
     return all(_READABLE_PART.fullmatch(part) for part in re.split(r"[-_.:/@+]+", value) if part)
 
 
+_CODE_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[\w.]*[(\[].*")
+"""`getpass.getpass(`, `settings.DB_PASSWORD`, `load_key()`, `os.environ[`: code that reads a secret."""
+
+_BUILD_WORDS = frozenset(
+    "linux windows macos darwin ubuntu deps dependencies cache pip poetry npm yarn pnpm node python uv venv cargo"
+    " rust gradle maven go gems bundler composer conda docker buildx ccache sccache nuget bun build".split()
+)
+_HASH_LENGTHS = frozenset((32, 40, 56, 64, 96, 128))
+
+
+def _is_content_address(value: str) -> bool:
+    """A build or cache key: readable words naming what was built, then a digest of its inputs
+    (`deps-Linux-<sha256>`, `poetry-3.11-<sha256>`), the shape CI caches and lockfiles are keyed by."""
+    *words, digest = re.split(r"[-_.:/@+]+", value)
+    return (
+        len(digest) in _HASH_LENGTHS
+        and all(c in "0123456789abcdef" for c in digest.lower())
+        and bool(words)
+        and all(_READABLE_PART.fullmatch(word) for word in words if word)
+        and any(word.lower() in _BUILD_WORDS for word in words)
+    )
+
+
 def _is_concrete(value: str) -> bool:
     """A password someone actually set: long enough, not a placeholder or a reference."""
     from detect_secrets.filters import heuristic
@@ -74,6 +97,7 @@ def _is_concrete(value: str) -> bool:
     return (
         len(value) >= 6
         and not _is_placeholder(value)
+        and not (_CODE_REFERENCE.fullmatch(value) and not any(c.isdigit() for c in value.split("(")[0]))
         and not heuristic.is_templated_secret(value)
         and not heuristic.is_not_alphanumeric_string(value)
         and not heuristic.is_sequential_string(value)
@@ -88,6 +112,8 @@ def _is_random(value: str) -> bool:
     from detect_secrets.filters import heuristic
 
     if len(value) < 8 or not _is_concrete(value) or _is_readable(value) or heuristic.is_potential_uuid(value):
+        return False
+    if _is_content_address(value):
         return False
     # `~/…` and `./…` are paths; a leading `/` may be base64, so `/home/…` is left to readability.
     if value.startswith(("~", "./", "../")) or "://" in value:
@@ -115,6 +141,13 @@ def _is_chosen_password(value: str) -> bool:
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(c in "!@#$%^&*+=?~" for c in value)
     return has_digit or has_symbol or len(value) >= 12 or _is_random(value)
+
+
+def _is_password_hash(value: str) -> bool:
+    """`$2y$10$<53 characters>`: a crypt(3) hash of a real password (an htpasswd or shadow line),
+    which an offline attack turns back into it; `$2y$10$...` in docs has no body."""
+    body = value.rsplit("$", 1)[-1]
+    return len(body) >= 16 and not _is_placeholder(body)
 
 
 def _not_placeholder(value: str) -> bool:
@@ -226,12 +259,29 @@ _RULES: tuple[_Rule, ...] = (
     _rule("Grafana token", r"glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[a-fA-F0-9]{8}\b"),
     _rule("New Relic key", r"NR(?:AK|AA|II|JS)-[A-Za-z0-9]{19,27}\b"),
     _rule("Mailgun API key", r"key-[a-f0-9]{32}\b"),
+    _rule("Azure client secret", r"(?<![\w~.\-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}(?![\w~.\-])"),
+    _rule("Alibaba Cloud access key", r"\bLTAI[A-Za-z0-9]{12,24}\b"),
+    _rule("Airtable token", r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b"),
+    _rule("Braintree access token", r"access_token\$(?:production|sandbox)\$[a-z0-9]{16}\$[a-f0-9]{32}"),
+    _rule("Firebase Cloud Messaging server key", r"\bAAAA[A-Za-z0-9_\-]{7}:APA91b[A-Za-z0-9_\-]{100,}"),
+    _rule("Docker Hub token", r"\bdckr_(?:pat|oat)_[A-Za-z0-9_\-]{20,}"),
+    _rule("Bitbucket app password", r"\bATBB[A-Za-z0-9_=.\-]{28,}"),
+    _rule("Netlify token", r"\bnfp_[A-Za-z0-9]{36,}\b"),
+    _rule("Heroku API key", r"\bHRKU-[A-Za-z0-9_\-]{20,}"),
+    _rule("Supabase access token", r"\bsbp_(?:v0_)?[a-f0-9]{40}\b"),
+    _rule("RubyGems API key", r"\brubygems_[a-f0-9]{48}\b"),
+    _rule("Terraform Cloud token", r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,}"),
+    _rule("1Password service account token", r"\bops_eyJ[A-Za-z0-9+/=_\-]{60,}"),
+    _rule("New Relic key", r"\b[a-f0-9]{36}NRAL\b"),
+    _rule("private key (without its header)", r"\bMII[A-Za-z0-9+/]{2,3}AIBAAK[A-Za-z0-9+/]{40,}|\bMII[A-Za-z0-9+/]{2,3}IBADANBgkqhkiG9w0BAQEFAAS[A-Za-z0-9+/]{40,}|\bMHcCAQEE[A-Za-z0-9+/]{40,}"),
+    _rule("password hash", r"(?:^|(?<=[\s:'\"`]))(\$(?:2[abxy]?|apr1|1|5|6|y|gy|7|argon2(?:id|i|d))\$[^\s:'\"`]{20,})", 1, _is_password_hash),
     _rule("Square token", r"(?:sq0atp-[A-Za-z0-9_\-]{22}|sq0csp-[A-Za-z0-9_\-]{43}|EAAA[A-Za-z0-9_\-]{60})(?![\w-])"),
     _rule("Sentry DSN", r"https?://([a-f0-9]{32}(?::[a-f0-9]{32})?)@[\w.\-]+(?::\d+)?/\d+", 1),
     _rule("Twilio auth token", r"twilio[\w\-]{0,20}?(?:auth|secret)[\w\-]{0,10}?['\"]?\s*[:=]\s*['\"]?([a-f0-9]{32})\b", 1, folded=True),
     _rule("AWS secret access key", r"aws[\w.\- ]{0,20}?(?:secret|private)[\w.\- ]{0,20}?['\"]?\s*[:=]\s*['\"]?([a-z0-9/+]{40})(?![a-z0-9/+=])", 1, folded=True),
     _rule("Azure SAS token", r"[?&]sig=([A-Za-z0-9%+/]{20,}(?:%3[dD]|=){0,2})", 1, _is_random),
     _rule("password in a URL", r"://:([^\s@/:'\"]{6,})@", 1, _is_concrete),
+    _rule("password in a URL", r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"`]{1,64}:([^\s@/'\"`]{6,128})@[\w.\-\[]", 1, _is_concrete, folded=True, needs=("://",)),
     _rule("HTTP Basic credentials", r"basic\s+([a-z0-9+/]{8,}={0,2})(?![\w+/=])", 1, _decodes_to_credentials, folded=True),
     _rule("bearer token", r"bearer\s+([a-z0-9\-._~+/]{16,}=*)", 1, _is_random, folded=True),
     _rule("kubeconfig credential", r"(?:client-key-data|client-certificate-data)\s*:\s*['\"]?([A-Za-z0-9+/]{20,}={0,2})", 1),
@@ -241,15 +291,30 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password on a command line", r"(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]{0,200}?\s(?:-p|--password=)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"(?:PGPASSWORD|MYSQL_PWD)=(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"sshpass\s+-p\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b[^\n|;&]{0,200}?\s(?:-p|--password)(?:=|\s+)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"redis-cli\b[^\n|;&]{0,200}?\s-a\s+(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"curl\b[^\n|;&]{0,200}?\s(?:-u|--user)\s*['\"]?[^\s:'\"]+:([^\s'\"`@]+)", 1, _is_concrete),
     _rule("password on a command line", r"--(?:password|passwd|pass|api-key|apikey|token|secret|client-secret|auth-token)(?:=|\s+)(['\"]?)([^\s'\"`-][^\s'\"`]*)\1", 2, _is_random),
     _rule(".netrc password", r"machine\s+\S+\s+login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
+    _rule("password or key stated in the text", r"\b(?:login|credentials|creds|user\s*/\s*pass(?:word)?)\s*[:=]\s*[\w.@\-]{2,40}\s*/\s*([^\s,;]{6,})", 1, _is_chosen_password, folded=True),
+    _rule("password or key stated in the text", r"\b(?:changed|set|reset|updated|rotated)\s+(?:the\s+|our\s+|my\s+)?(?:[\w.\-]+\s+){0,3}?(?:password|passphrase|pw|pwd)\s+to\s+[`'\"]?([^\s`'\"]+)", 1, _is_chosen_password, folded=True),
+    _rule("password or key stated in the text", r"\b(?:password|passphrase|passcode)\b[^\n]{0,60}?\b(?:is|was|:)\s*[\"“']([^\"”'\n]{8,80})[\"”']", 1, _is_concrete, folded=True),
+    _rule(
+        "password or key stated in the text",
+        r"\b(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token)"
+        r"(?:\s*\([^)\n]{1,30}\))?(?:\s+(?:for|of)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:\s+[\w.\-/@]{1,40})?)?[ \t]*:?[ \t]+([A-Za-z0-9+/_~.\-]{12,})",
+        1, _is_random, folded=True,
+    ),
+    _rule(
+        "password or key stated in the text",
+        r"(?:api[ _-]?key|token|secret|password|passphrase)[^\n]{0,30}:[ \t]*\n(?:[ \t]*(?:```|~~~)[\w-]*[ \t]*\n)?[ \t]*([A-Za-z0-9+/=_\-.~]{16,})[ \t]*(?:\n|$)",
+        1, _is_random, folded=True,
+    ),
     _rule(".netrc password", r"(?m)^[ \t]*login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
     _rule(".pgpass password", r"(?<![\w:/.\-])(?:\*|(?=[\w.\-]*[A-Za-z])[\w.\-]+):(?:\d{2,5}|\*):[\w.\-*]+:[\w.\-*@]+:([^\s:]+)(?![\w:])", 1, _is_concrete, needs=(":",)),
     _rule(
         "password or key stated in the text",
-        r"(?:password|passphrase|passcode|pwd|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?)\b"
+        r"(?:password|passphrase|passcode|pwd|pw|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?)\b"
         r"(?:\s+(?:for|on|of|to|at)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:[ \t]+[\w.\-/@]{1,40})?)?"
         r"[ \t]*(?:\bis\b|\bwas\b|:|=)[ \t]*(?:now\s+|still\s+|just\s+|set\s+to\s+|changed\s+to\s+)?[`'\"]?([^\s`'\"]+)",
         1,

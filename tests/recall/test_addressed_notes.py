@@ -71,7 +71,11 @@ def test_injected_text_in_the_vault_never_reaches_a_prompt_and_ordinary_memories
         hits = search(store, Query(f"{title}: {text}", project="shop", rerank=0))
         shown = inject(store, f"How do I do {title}? {first}", "shop", 2000)
         fallback = keyword_slice(store.paths, f"How do I do {title}? {first}", "shop", 2000)
-        rendered = "\n".join([*(f"{h.title} {neutralise(h.snippet)}" for h in hits), shown.markdown, fallback])
+        # What recall shows of the injection notes: their hits, and their lines in the slices (benign
+        # look-alikes share words with them by design, so their lines are not counted).
+        lines = [line for line in (shown.markdown + "\n" + fallback).splitlines() if "`inj-" in line]
+        inj_hits = [f"{h.title} {neutralise(h.snippet)}" for h in hits if h.id.startswith("inj-")]
+        rendered = "\n".join([*inj_hits, *lines])
         recalled += f"inj-{n}" in [h.id for h in hits] or f"inj-{n}" in shown.shown
         if carries(rendered, text):
             leaked.append(text)

@@ -82,7 +82,7 @@ def test_a_persons_hostile_note_cannot_speak_as_the_system(store: IndexStore, fr
         assert OPEN not in body and CLOSE not in body, query
         for forbidden in ("<!--", "<|", "\u200b", "\u202e", "\U000e0041", "\nSystem:", "\n## New"):
             assert forbidden not in body, (query, forbidden)
-        assert all(line.startswith(("##", "###", "1.", "2.", "3.", "4.", "5.", "📌", "- ⚠", "_Full"))
+        assert all(line.startswith(("##", "###", "1.", "2.", "3.", "4.", "5.", "📌", "- ⚠", "_Full", "_Notes"))
                    for line in body.strip().splitlines()), body  # fmt: skip
 
 
@@ -95,3 +95,13 @@ def test_a_question_is_a_prompt_that_ends_asking() -> None:
     assert not is_question("add a discount field to the order total calculation")
     assert not is_question("why does this fail? here is the log:\nTraceback (most recent call last)")
     assert not is_question("")
+
+
+def test_the_slice_says_its_notes_are_context_not_instructions(store: IndexStore, fresh_vault: Path) -> None:
+    """No screen of patterns catches every phrasing of an instruction; the model is told what it reads."""
+    from memem.recall.slice import FRAMING
+
+    write_note(fresh_vault, "Use uv", "Install dependencies with uv sync.", id="uv", project="shop")
+    store.reconcile()
+    lines = render(search(store, Query("install dependencies", project="shop")), 600, "shop").markdown.splitlines()
+    assert lines[1].startswith("## memem") and lines[2] == FRAMING

@@ -134,3 +134,45 @@ def test_an_edit_keeps_the_frontmatters_line_endings_whatever_the_body_uses() ->
     assert edit_keys(text, {"b": 1}) == "---\na:\n  - ''\nb: 1\n---\n\r\nbody line\r\n"
     windows = "---\r\na: 1\r\n---\r\nbody\n"
     assert edit_keys(windows, {"b": 2}) == "---\r\na: 1\r\nb: 2\r\n---\r\nbody\n"
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("title: no", "no"),  # YAML 1.1 read this as False, shown as "False"
+        ("title: Yes", "Yes"),
+        ("title: off", "off"),
+        ("id: 1:30", "1:30"),  # 1.1: the sexagesimal number 90
+        ("title: =", "="),  # 1.1: a value no safe loader builds, so the note was refused
+        ("n: 010", 10),  # 1.1: octal 8
+        ("n: 0o17", 15),
+        ("n: 0x1F", 31),
+        ("n: 1_000", "1_000"),
+        ("x: 1e3", 1000.0),
+        ("x: true", True),
+        ("x: ~", None),
+    ],
+)
+def test_plain_values_read_as_yaml_1_2_reads_them(yaml_text: str, expected: object) -> None:
+    """Obsidian reads properties as YAML 1.2 does; memem must see the same title, id and tags."""
+    assert next(iter(frontmatter.load(yaml_text).values())) == expected
+
+
+def test_a_property_given_twice_is_reported_and_the_last_one_counts() -> None:
+    props, repeated = frontmatter.load_properties("id: a\ntags: [x]\nid: b\ntags: [y]\ntitle: t\n")
+    assert props["id"] == "b" and props["tags"] == ["y"]
+    assert repeated == ("id", "tags")
+    assert frontmatter.load_properties("id: a\nnested: {id: 1}\n")[1] == ()
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_any_text_memem_writes_reads_back_as_the_same_text(value: str) -> None:
+    """PyYAML's writer quotes what YAML 1.1 would read as a number or a date; the reader is 1.2,
+    which reads `1e3` and `0o17` as numbers: the writer must quote those too."""
+    assert frontmatter.load(frontmatter.dump({"title": value}))["title"] == value
+
+
+@pytest.mark.parametrize("value", ["1e3", "0o17", "12e45678", ".5", "no", "2026-01-05", "", "~", "True"])
+def test_text_that_looks_typed_reads_back_as_text(value: str) -> None:
+    assert frontmatter.load(frontmatter.dump({"title": value, "tags": [value]})) == {"title": value, "tags": [value]}

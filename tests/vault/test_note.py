@@ -135,3 +135,21 @@ def test_malformed_notes_are_bad_with_a_reason(raw: bytes, reason: str) -> None:
 def test_bom_and_crlf() -> None:
     note = parse("\ufeff---\r\nid: a\r\ntitle: T\r\n---\r\nBody\r\n")
     assert note.id == "a" and note.title == "T"
+
+
+def test_a_property_given_twice_is_a_warning_not_a_refusal() -> None:
+    note = parse_note("p/n.md", b"---\nid: first\ntitle: T\nid: second\n---\nbody\n")
+    assert isinstance(note, Note)
+    assert note.id == "second"
+    assert note.warnings == ("id: given more than once; the last one is used",)
+
+
+def test_a_compact_date_is_stored_as_an_iso_date() -> None:
+    note = parse_note("p/n.md", b"---\nid: a\ncreated: 20260105\n---\nbody\n")
+    assert isinstance(note, Note) and note.created == "2026-01-05" and note.warnings == ()
+
+
+@pytest.mark.parametrize(("raw_title", "title"), [("no", "no"), ("off", "off"), ("=", "="), ("1:30", "1:30")])
+def test_titles_obsidian_shows_as_words_stay_words(raw_title: str, title: str) -> None:
+    note = parse_note("p/n.md", f"---\nid: a\ntitle: {raw_title}\n---\nbody\n".encode())
+    assert isinstance(note, Note) and note.title == title
