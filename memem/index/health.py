@@ -101,6 +101,15 @@ def health(store: IndexStore) -> Health:
                 "review it: correct it, or deprecate it with its successor (`memem deprecate ID --successor …`)",
                 rows[0].path if rows else None,
             ))  # fmt: skip
+    for cycle in report.supersede_cycles:
+        in_loop = catalog.by_uid(cycle)
+        named = [in_loop[uid] for uid in cycle if uid in in_loop]
+        problems.append(Problem(
+            "warning",
+            "notes supersede one another in a loop (" + " → ".join(repr(r.title) for r in named) + "): "
+            "recall cannot tell which is current and may hide one of them",
+            "remove the `supersedes` link of the note that is not the newest", named[0].path if named else None,
+        ))  # fmt: skip
     for path, kind, what in withheld_playbooks(store.paths.vault):
         problems.append(Problem(
             "warning",

@@ -40,6 +40,8 @@ MAX_CONTENT = 20_000
 MAX_TITLE = 200
 MAX_TAGS = 20
 DUPLICATE_COSINE = 0.95
+SAME_TITLE_COSINE = 0.8
+"""Under the same title, text this close is the same memory told again."""
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -162,14 +164,18 @@ class MemoryService:
         # The project's and the global notes (only global ones for a global save), and those of the
         # team vaults serving the project.
         scope = Scope(project, global_only=True, hidden=hidden_prefixes(self.paths.vault, project))
+        if self.store.catalog.count() == 0:
+            return None
         same_title = self.store.catalog.same_title(title, scope)
-        if same_title is not None or self.store.catalog.count() == 0:
-            return same_title
         hits = self.store.vectors.query(note_vector(self.store, f"{title}\n{content.strip()}"), 5, scope.vector_where())
         admitted = self.store.catalog.admitted([h.uid for h in hits], scope)
-        best = next((h for h in hits if h.uid in admitted), None)
-        if best is not None and best.similarity >= DUPLICATE_COSINE:
-            return self.store.catalog.by_uid([best.uid]).get(best.uid)
+        near = [h for h in hits if h.uid in admitted]
+        # A title is a name, not the memory: the same title over other words is a new memory (a
+        # person's note "Use the blue button" must not swallow a save that says something else).
+        if same_title is not None and any(h.uid == same_title.uid and h.similarity >= SAME_TITLE_COSINE for h in near):
+            return same_title
+        if near and near[0].similarity >= DUPLICATE_COSINE:
+            return self.store.catalog.by_uid([near[0].uid]).get(near[0].uid)
         return None
 
     def save(self, req: SaveRequest) -> Saved:
@@ -292,6 +298,8 @@ class MemoryService:
             raise NotFound(f"{row.path} was moved or deleted while editing; try again") from None
         except writer.WriteConflict as exc:
             raise Refused(f"{exc}: try again in a moment") from None
+        except frontmatter.UneditableLayout as exc:
+            raise Refused(f"{row.path}: {exc}") from None
         except frontmatter.FrontmatterError as exc:
             raise Refused(f"{row.path} has properties memem cannot read ({exc}); fix it in Obsidian first") from None
         self.store.sync_paths([row.path])

@@ -43,6 +43,10 @@ class FrontmatterError(ValueError):
     """The frontmatter block exists but is not valid YAML mapping text."""
 
 
+class UneditableLayout(FrontmatterError):
+    """Valid properties that memem cannot edit key by key (`{id: a, status: active}`, `? status`)."""
+
+
 @dataclass(frozen=True)
 class Split:
     """A note's text cut into its parts. `yaml_text` is None when the note has no frontmatter."""
@@ -142,6 +146,11 @@ def _core_schema() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
 
 
 _PLAIN_TYPES = _core_schema()
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _is_plain_number(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _NUMBER_TAGS  # plain: None or ""
 
 
 def _typed_when_plain(value: str) -> bool:
@@ -157,27 +166,33 @@ class _BoundedLoader(_Base):  # type: ignore[valid-type,misc]
 
     yaml_implicit_resolvers = _PLAIN_TYPES
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, as_text: tuple[str, ...] = ()) -> None:
         super().__init__(stream)
         self.repeated: list[str] = []
+        self.as_text = as_text
 
     def construct_document(self, node: yaml.Node) -> Any:
         _check_size(node)
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
-            for key_node, _ in node.value:
+            for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
                 if key in seen and key not in self.repeated:
                     self.repeated.append(key)
                 if key is not None:
                     seen.add(key)
+                if key in self.as_text and _is_plain_number(value_node):
+                    value_node.tag = "tag:yaml.org,2002:str"  # `id: 0x1F` is the name 0x1F, not 31
         return super().construct_document(node)
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
         text = str(self.construct_scalar(node))
-        if text.startswith(("0x", "0o")):
-            return int(text[2:], 16 if text[1] == "x" else 8)
-        return int(text, 10)
+        try:
+            if text.startswith(("0x", "0o")):
+                return int(text[2:], 16 if text[1] == "x" else 8)
+            return int(text, 10)
+        except ValueError:  # more digits than Python turns into a number: the text, as for a bad date
+            return text
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode, values: Any = None) -> Any:
         # `created: 2026-02-30` matches YAML's date pattern but is no date: keep the text, and let
@@ -201,12 +216,13 @@ def load(yaml_text: str) -> dict[str, Any]:
     return load_properties(yaml_text)[0]
 
 
-def load_properties(yaml_text: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+def load_properties(yaml_text: str, as_text: tuple[str, ...] = ()) -> tuple[dict[str, Any], tuple[str, ...]]:
     """`load`, and the properties the block gives more than once (the last one counts, as in
-    PyYAML; Obsidian refuses such a block, so the person is told rather than left guessing)."""
+    PyYAML; Obsidian refuses such a block, so the person is told rather than left guessing).
+    The keys in `as_text` keep a number's spelling (`id: 010` is the id "010", not 10)."""
     if len(yaml_text) > MAX_YAML_CHARS:
         raise FrontmatterError(f"the properties block is longer than {MAX_YAML_CHARS:,} characters")
-    loader = _BoundedLoader(yaml_text)
+    loader = _BoundedLoader(yaml_text, as_text)
     try:
         data = loader.get_single_data()
     except FrontmatterError:
@@ -277,12 +293,45 @@ def _key_blocks(yaml_text: str) -> list[tuple[str, int, int]]:
         if match:
             if current is not None:
                 blocks.append((current[0], current[1], offset))
-            current = [match.group(1).strip("\"'"), offset]
+            current = [match.group(1).strip().strip("\"'"), offset]  # `status :` and `"status":` too
         offset += len(line)
     if current is not None:
         blocks.append((current[0], current[1], offset))
     # A trailing comment or blank lines belong to the gap after the last key, not to it.
     return blocks
+
+
+_LINE_COMMENT = re.compile(r"^(?P<head>[^\r\n#]*?)(?P<comment>[ \t]+#[^\r\n]*)$")
+_LIST_ITEM_LINE = re.compile(r"^([ \t]*)- ")
+
+
+def _with_comment(replacement: str, old: str) -> str:
+    """A one-line value keeps the comment the person wrote after the old one (`status: active  # why`)."""
+    line = old.rstrip("\r\n")
+    found = _LINE_COMMENT.match(line) if "\n" not in line and "\n" not in replacement else None
+    if found is None or found.group("head").count('"') % 2 or found.group("head").count("'") % 2:
+        return replacement  # several lines, no comment, or a `#` inside quotes
+    return replacement + found.group("comment")
+
+
+def _grown_list(old: str, before: Any, value: Any, nl: str) -> str | None:
+    """A block list that only gains items, edited by adding their lines after its last item: the
+    items, comments and quoting already there stay as written. None for any other change."""
+    if not (isinstance(before, list) and isinstance(value, (list, tuple)) and list(value[: len(before)]) == before):
+        return None
+    lines = old.splitlines(keepends=True)
+    items = [n for n, line in enumerate(lines) if _LIST_ITEM_LINE.match(line)]
+    first_value = _TOP_KEY.sub("", lines[0], count=1).strip()
+    if not items or (first_value and not first_value.startswith("#")):
+        return None  # a flow list (`[a, b]`) or a value on the key's line
+    last = items[-1]
+    if any(line.strip() and not line.strip().startswith("#") for line in lines[last + 1 :]):
+        return None  # the last item runs over several lines
+    item_line = _LIST_ITEM_LINE.match(lines[last])
+    indent = item_line.group(1) if item_line else ""
+    added = [dump_value("k", [item]).splitlines()[1].strip() for item in value[len(before) :]]
+    end_of_last = lines[last] if lines[last].endswith(("\n", "\r")) else lines[last] + nl
+    return "".join([*lines[:last], end_of_last, *(f"{indent}{item}{nl}" for item in added), *lines[last + 1 :]])
 
 
 def edit_keys(text: str, updates: Mapping[str, Any]) -> str:
@@ -300,9 +349,14 @@ def edit_keys(text: str, updates: Mapping[str, Any]) -> str:
             return text
         block = dump(new_keys).replace("\n", nl)
         return f"---{nl}{block}---{nl}{text}"
-    load(parts.yaml_text)  # refuse to touch a block we cannot parse
+    before, repeated_before = load_properties(parts.yaml_text)  # refuse to touch a block we cannot parse
     yaml_text = parts.yaml_text
     spans = {key: (start, end) for key, start, end in _key_blocks(yaml_text)}
+    if (before and not spans) or any(key in before and key not in spans for key in updates):
+        raise UneditableLayout(
+            "memem edits properties written one per line (`key: value`); this note writes them another way"
+            " (`{key: value, …}` or `? key`), so it was left as it is"
+        )
     pending = dict(updates)
     # Replace from the end so earlier offsets stay valid.
     for key, (start, end) in sorted(spans.items(), key=lambda item: -item[1][0]):
@@ -311,7 +365,13 @@ def edit_keys(text: str, updates: Mapping[str, Any]) -> str:
         value = pending.pop(key)
         old = yaml_text[start:end]
         trailing = old[len(old.rstrip("\r\n")) :] or nl
-        replacement = "" if value is DELETE else dump_value(key, value).rstrip("\n").replace("\n", nl) + trailing
+        grown = None if value is DELETE else _grown_list(old, before.get(key), value, nl)
+        if value is DELETE:
+            replacement = ""
+        elif grown is not None:
+            replacement = grown
+        else:
+            replacement = _with_comment(dump_value(key, value).rstrip("\n"), old).replace("\n", nl) + trailing
         yaml_text = yaml_text[:start] + replacement + yaml_text[end:]
     additions = "".join(dump_value(k, v) for k, v in pending.items() if v is not DELETE).replace("\n", nl)
     if additions:
@@ -319,5 +379,8 @@ def edit_keys(text: str, updates: Mapping[str, Any]) -> str:
             yaml_text += nl
         yaml_text += additions
     new_text = text[: parts.yaml_start] + yaml_text + text[parts.yaml_end :]
-    load(split(new_text).yaml_text or "")  # the edit must leave valid YAML behind
+    _, repeated = load_properties(split(new_text).yaml_text or "")  # the edit must leave valid YAML behind
+    if set(repeated) - set(repeated_before):  # and must not have written a key a second time
+        raise UneditableLayout(f"memem could not find where `{sorted(set(repeated) - set(repeated_before))[0]}` is"
+                               " written in this note's properties, so it was left as it is")  # fmt: skip
     return new_text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -185,11 +186,35 @@ def _optional_str(meta: Mapping[str, Any], key: str, warnings: list[str] | None 
             warnings.append(f"{key}: a {type(value).__name__} is not text; ignored")
         return None
     text = " ".join(str(value).split())
+    if _CONTROL.search(text):
+        if warnings is not None:
+            warnings.append(f"{key}: control characters removed")
+        text = " ".join(_CONTROL.sub(" ", text).split())
     if not _encodable(text):
         if warnings is not None:
             warnings.append(f"{key}: holds an escaped character that is not Unicode text; ignored")
         return None
     return text or None
+
+
+TEXT_PROPERTIES = ("id", "title", "project", "kind", "source_session")
+"""Read as written even when they look like numbers: `id: 010` is the id "010"."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # through YAML's escapes ("a\0b"); raw ones YAML refuses
+
+
+def _why_no_properties(text: str) -> str:
+    """Why `split` found no properties block: none at all, one never closed, one not on the first
+    line, or line endings it does not read (a lone CR, as classic Mac editors wrote)."""
+    head = text[:4000]
+    if "\r" in head and "\n" not in head:
+        return "uses CR-only line endings (classic Mac); save it with LF or CRLF line endings"
+    lines = head.lstrip("\ufeff").splitlines()
+    if lines and lines[0].rstrip() == "---":
+        return "the properties block opened by `---` on line 1 is never closed by a `---` line"
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if first is not None and first > 0 and lines[first].rstrip() == "---":
+        return f"the properties block must start on the note's first line (its `---` is on line {first + 1})"
+    return "no frontmatter: a memory needs at least an `id` property"
 
 
 def _encodable(text: str) -> bool:
@@ -226,17 +251,23 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         return BadNote(path, f"not UTF-8 text (byte {exc.start})")
     parts = frontmatter.split(text)
     if parts.yaml_text is None:
-        return BadNote(path, "no frontmatter: a memory needs at least an `id` property")
+        return BadNote(path, _why_no_properties(text))
     try:
-        meta, repeated = frontmatter.load_properties(parts.yaml_text)
+        meta, repeated = frontmatter.load_properties(parts.yaml_text, as_text=TEXT_PROPERTIES)
     except frontmatter.FrontmatterError as exc:
         return BadNote(path, str(exc))
     raw_id = meta.get("id")
-    if raw_id is None or isinstance(raw_id, (bool, list, dict)) or not str(raw_id).strip():
+    if isinstance(raw_id, (bool, list, dict)):
+        return BadNote(
+            path, f"`id` must be text, not a {'yes/no value' if isinstance(raw_id, bool) else type(raw_id).__name__}"
+        )
+    if raw_id is None or not str(raw_id).strip():
         return BadNote(path, "missing `id` property")
     note_id = str(raw_id).strip()
-    if "\n" in note_id or len(note_id) > 200 or not _encodable(note_id):
-        return BadNote(path, "`id` must be one line of at most 200 characters of Unicode text")
+    if "\n" in note_id or len(note_id) > 200 or not _encodable(note_id) or _CONTROL.search(note_id):
+        return BadNote(
+            path, "`id` must be one line of at most 200 characters of Unicode text, without control characters"
+        )
 
     warnings = [f"{key[:60]}: given more than once; the last one is used" for key in repeated]
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")

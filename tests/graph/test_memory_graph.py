@@ -107,3 +107,16 @@ def test_incremental_equals_rebuild(store: IndexStore, fresh_vault: Path) -> Non
     rebuilt = MemoryGraph.from_notes(row.graph_note() for row in store.catalog.rows())
     key = lambda g: sorted((e.source, str(e.target), e.kind, e.text) for e in g.edges())  # noqa: E731
     assert key(store.graph) == key(rebuilt)
+
+
+def test_doctor_names_a_loop_of_supersedes(store: IndexStore, fresh_vault: Path) -> None:
+    """A loop hides a note from recall with nothing said; `memem doctor` names the loop and its fix."""
+    from memem.index.health import health
+
+    write_note(fresh_vault, "A", supersedes=["[[B]]"])
+    write_note(fresh_vault, "B", supersedes=["[[C]]"])
+    write_note(fresh_vault, "C", supersedes=["[[A]]"])
+    store.reconcile()
+    loops = [p for p in health(store).problems if "supersede one another in a loop" in p.what]
+    assert len(loops) == 1 and all(f"'{t}'" in loops[0].what for t in "ABC")
+    assert loops[0].severity == "warning" and loops[0].path and "supersedes" in loops[0].fix

@@ -201,3 +201,20 @@ def test_a_link_the_person_adds_meanwhile_is_kept(
     assert service.link("a", "b", "related").changed
     related = [link.target for link in read(service, "memem/memories/A.md").typed_links("related")]
     assert done and related == ["C", "D", "B"]
+
+
+def test_a_title_someone_used_does_not_swallow_a_new_memory(service: MemoryService) -> None:
+    """The same title over other words is another memory: it is written, not answered 'already remembered'."""
+    first = service.save(
+        SaveRequest(content="Press the blue button to restart the kiosk.", title="Use the blue button")
+    )
+    other = service.save(
+        SaveRequest(content="Kangaroos in the data center must be fed at 5pm sharp.", title="Use the blue button")
+    )
+    assert other.duplicate_of is None and other.id != first.id
+    texts = [p.read_text() for p in service.paths.memories.rglob("*.md")]
+    assert any("Kangaroos" in t for t in texts) and any("blue button to restart" in t for t in texts)
+    again = service.save(
+        SaveRequest(content="Press the blue button to restart the kiosk.", title="Use the blue button")
+    )
+    assert again.duplicate_of == first.id

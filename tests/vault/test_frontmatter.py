@@ -49,7 +49,7 @@ def test_edit_one_key_keeps_everything_else_byte_identical() -> None:
 
 def test_replace_a_multiline_key_in_place() -> None:
     edited = edit_keys(HAND_WRITTEN, {"related": ["[[Other note]]", "[[Third]]"]})
-    assert 'related:\n  - "[[Other note]]"\n  - "[[Third]]"\ncustom_thing:' in edited
+    assert 'related:\n- "[[Other note]]"\n- "[[Third]]"\ncustom_thing:' in edited  # its items' style kept
     # the comment on the id line and the nested mapping survive
     assert "id: abc   # a comment the person wrote" in edited
     assert "custom_thing:\n  nested: true\n  list:\n    - x\n" in edited
@@ -176,3 +176,49 @@ def test_any_text_memem_writes_reads_back_as_the_same_text(value: str) -> None:
 @pytest.mark.parametrize("value", ["1e3", "0o17", "12e45678", ".5", "no", "2026-01-05", "", "~", "True"])
 def test_text_that_looks_typed_reads_back_as_text(value: str) -> None:
     assert frontmatter.load(frontmatter.dump({"title": value, "tags": [value]})) == {"title": value, "tags": [value]}
+
+
+@pytest.mark.parametrize("line", ["status : active", '"status" : active', "'status': active", "status:   active"])
+def test_an_edit_finds_a_key_however_it_is_spaced_or_quoted(line: str) -> None:
+    text = f"---\nid: a\n{line}\ntitle: T\n---\nbody\n"
+    edited = edit_keys(text, {"status": "deprecated"})
+    props, repeated = frontmatter.load_properties(split(edited).yaml_text or "")
+    assert props["status"] == "deprecated" and repeated == ()
+    assert edited.endswith("title: T\n---\nbody\n")
+
+
+@pytest.mark.parametrize("block", ["{id: a, status: active}", "? status\n: active\nid: a", "id: a\n? status\n: active"])
+def test_properties_memem_cannot_edit_key_by_key_are_left_alone_with_a_clear_reason(block: str) -> None:
+    text = f"---\n{block}\n---\nbody\n"
+    with pytest.raises(frontmatter.UneditableLayout, match="left as it is"):
+        edit_keys(text, {"status": "deprecated"})
+
+
+def test_a_huge_number_is_read_as_its_text() -> None:
+    assert frontmatter.load("foo: " + "9" * 5000)["foo"] == "9" * 5000
+
+
+def test_an_edit_keeps_the_comments_a_person_wrote() -> None:
+    text = (
+        "---\nid: c1\nstatus: active  # will be deprecated\nsupersedes:\n  # why these\n"
+        '  - "[[Old]]"  # the old one\n---\nbody\n'
+    )
+    edited = edit_keys(text, {"status": "deprecated", "supersedes": ["[[Old]]", "[[New]]"]})
+    assert edited == (
+        "---\nid: c1\nstatus: deprecated  # will be deprecated\nsupersedes:\n  # why these\n"
+        '  - "[[Old]]"  # the old one\n  - "[[New]]"\n---\nbody\n'
+    )
+    assert frontmatter.load(split(edited).yaml_text or "")["supersedes"] == ["[[Old]]", "[[New]]"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("tags: [a, b]", ["a", "b", "c"]),  # a flow list is written again, as a block list
+        ("tags:\n  - a\n  - b", ["b"]),  # not a list that only grows
+        ('tags: "a # b"', ["a # b", "c"]),  # a # inside quotes is no comment
+    ],
+)
+def test_other_list_edits_rewrite_the_key_and_read_back(old: str, new: list[str]) -> None:
+    edited = edit_keys(f"---\nid: a\n{old}\n---\nbody\n", {"tags": new})
+    assert frontmatter.load(split(edited).yaml_text or "")["tags"] == new

@@ -115,12 +115,12 @@ MALFORMED = [
     (b"---\n- a\n- b\n---\nbody", "not a mapping"),
     (b"---\ntitle: no id\n---\nbody", "missing `id`"),
     (b"---\nid: ''\n---\n", "missing `id`"),
-    (b"---\nid: [a, b]\n---\n", "missing `id`"),
+    (b"---\nid: [a, b]\n---\n", "`id` must be text, not a list"),
     (b"just a body, no properties", "no frontmatter"),
     (b"", "no frontmatter"),
     (b"\xff\xfe\x00i\x00d", "binary"),
     (b"---\nid: caf\xe9\n---\n", "not UTF-8"),
-    (b"---\nid: a\n", "no frontmatter"),  # unterminated block
+    (b"---\nid: a\n", "never closed"),  # unterminated block
 ]
 
 
@@ -153,3 +153,37 @@ def test_a_compact_date_is_stored_as_an_iso_date() -> None:
 def test_titles_obsidian_shows_as_words_stay_words(raw_title: str, title: str) -> None:
     note = parse_note("p/n.md", f"---\nid: a\ntitle: {raw_title}\n---\nbody\n".encode())
     assert isinstance(note, Note) and note.title == title
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"---\rid: cr\rtitle: T\r---\rbody\r", "CR-only line endings"),
+        (b"---\nid: a\ntitle: never closed\nbody", "never closed by a `---` line"),
+        (b"\n---\nid: a\n---\nbody\n", "must start on the note's first line (its `---` is on line 2)"),
+        (b"---\nid: [a, b]\n---\nbody\n", "`id` must be text, not a list"),
+        (b"---\nid: {a: b}\n---\nbody\n", "`id` must be text, not a dict"),
+        (b'---\nid: "id\\0nul"\n---\nbody\n', "without control characters"),
+    ],
+)
+def test_a_bad_note_is_told_what_is_wrong_with_it(raw: bytes, reason: str) -> None:
+    note = parse_note("p/n.md", raw)
+    assert isinstance(note, BadNote) and reason in note.reason
+
+
+@pytest.mark.parametrize("written", ["0x1F", "010", "0o17", "+12", "1e3", "12", ".5"])
+def test_an_id_that_looks_like_a_number_is_kept_as_written(written: str) -> None:
+    note = parse_note("p/n.md", f"---\nid: {written}\ntitle: {written}\nlayer: 2\n---\nbody\n".encode())
+    assert isinstance(note, Note) and note.id == written and note.title == written and note.layer == 2
+
+
+def test_a_number_too_long_for_python_does_not_refuse_the_note() -> None:
+    note = parse_note("p/n.md", f"---\nid: a\nfoo: {'9' * 5000}\nimportance: {'9' * 5000}\n---\nbody\n".encode())
+    assert isinstance(note, Note) and note.importance == 3
+    assert any(w.startswith("importance:") for w in note.warnings)
+
+
+def test_control_characters_are_taken_out_of_a_title() -> None:
+    note = parse_note("p/n.md", b'---\nid: a\ntitle: "a\\0b\\x07c"\n---\nbody\n')
+    assert isinstance(note, Note) and note.title == "a b c"
+    assert note.warnings == ("title: control characters removed",)
