@@ -49,6 +49,7 @@ _STANDING = re.compile(
     r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|i|must|should|to|will)\s+)(?:always|never)\b(?!\s+mind)"
     r"|\bfrom now on\b|\bgoing forward\b|\bfrom here on\b|\bin (?:this|our) (?:repo|repository|codebase|project|team)\b"
     r"|\bwe (?:use|don't use|do not use|never use|prefer|decided|agreed|chose|follow|require|keep)\b"
+    r"|\bwe (?!had\b|were\b|did\b|was\b|got\b|saw\b|tried\b)[a-z]+(?<!ed) (?:every|all|each) (?!time\b|day\b)\w+"
     r"|\b(?:our|the) (?:convention|rule|policy) (?:is|here)\b"
     r"|\bi (?:prefer|like|'d rather|would rather|don't like|do not like|want (?:you )?to always)\b"
     r"|\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads[- ]up|remember)(?: for later)?\s*:"
@@ -121,6 +122,14 @@ _RETRACT = re.compile(
     r"(?i)\bactually\b|\bscratch that\b|\bi was wrong\b|\bmy mistake\b|\bcorrection\b|\bturns out\b|"
     r"\bon closer (?:look|inspection)\b|\bnot the (?:cause|culprit|issue|problem)\b"
     r"|\bthat(?:'s| is) not (?:it|right|true)\b"
+    r"|\b(?:it|that|this)(?:'s not| is not| isn't| wasn't| was not)\s+(?:it|the \w+)\b"
+    r"|\bno,? (?:it's|that's|it is|that is) not\b"
+    r"|\bwrong about\b|\bi misread\b|\bi misspoke\b|\bjumped to (?:a )?conclusions?\b|\bi take (?:that|it) back\b"
+    r"|\bfalse alarm\b|\bmy bad\b|\bi was mistaken\b|\bred herring\b|\bdisregard (?:that|what i said)\b"
+)
+_RETRACT_WORDS = frozenset(
+    "actually scratch wrong mistake correction turns closer look inspection cause culprit issue problem right true "
+    "misread misspoke jumped conclusion conclusions take back false alarm mistaken herring disregard said".split()
 )
 # Machine output pasted into a turn: log lines, stack frames, compiler notes, env listings.
 _OUTPUT_LINE = re.compile(
@@ -250,6 +259,19 @@ def _content_count(sentence: str) -> int:
     return sum(1 for w in _words(sentence.lower()) if w.strip("`'.") not in STOPWORDS and w not in _GENERIC)
 
 
+_REASON_TAIL = re.compile(
+    r"(?i),?\s+(?:which|that)(?:'s| is| was)?\s+(?:probably|likely|maybe|perhaps|presumably)?\s*"
+    r"(?:why|how)\b[^.;]*[.!]?$"
+    r"|,?\s+which (?:is|was) (?:probably|likely|maybe|perhaps|presumably)\b[^.;]*[.!]?$"
+)
+
+
+def _without_reason(sentence: str) -> str:
+    """The rule without a trailing guess at why something happened ("…, which is probably why it
+    filled up"): the guess is the session's; the rule before it stands."""
+    return _REASON_TAIL.sub("", sentence).rstrip(" ,")
+
+
 def _clean(sentence: str) -> bool:
     """No question, hedge, narration, intention, or pronoun for something said before; a sane length."""
     n = len(_words(sentence))
@@ -355,12 +377,27 @@ def _idle_preference(sentence: str) -> bool:
     return bool(re.match(r"(?i)you\b", rest)) and not re.search(r"(?i)\b(?:always|never)\b", rest)
 
 
+def _marker_clause(sentence: str) -> str:
+    """The part of the sentence that states the rule, when a preface stands before it ("also, re
+    your diff: we don't use file(GLOB) …"): from the clause holding the rule's marker on."""
+    marker = _STANDING.search(sentence)
+    if marker is None:
+        return sentence
+    starts = [0] + [m.end() for m in re.finditer(r":\s+|;\s*|,\s+", sentence) if m.end() <= marker.start()]
+    start = starts[-1]
+    preface = sentence[:start]
+    if start == 0 or _STANDING.search(preface):
+        return sentence
+    return sentence[start:]
+
+
 def _person(sentence: str) -> Finding | None:
+    sentence = _without_reason(sentence)
     if not _STANDING.search(sentence) or not _clean(sentence) or _idle_preference(sentence):
         return None
     if not (_concrete(sentence) or _content_count(_STANDING.sub(" ", sentence)) >= 2):
         return None
-    title = title_of(sentence)
+    title = title_of(_marker_clause(sentence)) or title_of(sentence)
     if title is None:
         return None
     kind: Kind = (
@@ -448,25 +485,36 @@ def _names(text: str) -> set[str]:
     return {c.strip("`").strip() for c in _CODE.findall(text)} | set(_TAG_TOKEN.findall(_CODE.sub(" ", text)))
 
 
+def _about(text: str) -> set[str]:
+    """What a sentence is about: its code names, and its plain words of four letters or more that
+    say something ("the locale", "the trailing slash", "the cache"), lowered."""
+    plain = _CODE.sub(" ", text).lower()
+    words = {w for w in re.findall(r"[a-z][a-z'-]{3,}", plain) if w not in STOPWORDS and w not in _GENERIC}
+    return {name.lower() for name in _names(text)} | (words - _RETRACT_WORDS)
+
+
 def _retractions(turns: list[tuple[str, str]]) -> list[tuple[int, int, set[str]]]:
-    """(turn, offset in it, code names) of each sentence in which the assistant takes something back
-    ("actually", "scratch that", "not the cause" …): found once per conversation."""
+    """(turn, offset in it, what it is about) of each sentence in which the assistant takes something
+    back ("actually", "scratch that", "it isn't the cache", "I was wrong about the locale" …): found
+    once per conversation."""
     found = []
     for n, (role, text) in enumerate(turns):
         if role == "person" or not _RETRACT.search(text):
             continue
         for sentence in _sentences(text):
-            if _RETRACT.search(sentence) and (names := _names(sentence)):
-                found.append((n, text.find(sentence), names))
+            if _RETRACT.search(sentence) and (about := _about(sentence)):
+                found.append((n, text.find(sentence), about))
     return found
 
 
 def _taken_back(finding: Finding, turn: int, at: int, retractions: list[tuple[int, int, set[str]]]) -> bool:
-    """Whether a later sentence of the assistant's takes the statement back, naming what it named.
-    Debugging states guesses as facts; a person's own rule is theirs to withdraw."""
-    names = _names(finding.text)
-    return bool(names) and any(
-        (n > turn or (n == turn and offset > at)) and names & said for n, offset, said in retractions
+    """Whether a later sentence of the assistant's takes the statement back, naming a thing it named
+    (a code name or a word). Debugging states guesses as facts, and takes them back in plain words;
+    a person's own rule is theirs to withdraw. Dropping a true lesson here costs less than keeping a
+    withdrawn guess: the offline extractor prefers nothing to junk."""
+    about = _about(finding.text)
+    return bool(about) and any(
+        (n > turn or (n == turn and offset > at)) and about & said for n, offset, said in retractions
     )
 
 

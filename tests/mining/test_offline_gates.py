@@ -160,3 +160,66 @@ def test_the_assistant_taking_back_its_own_words_leaves_the_person_s_rule_standi
     )
     (lesson,) = OfflineExtractor().extract(conversation, "shop")
     assert lesson.kind == "convention" and "uv" in lesson.title
+
+
+@pytest.mark.parametrize(
+    ("guess", "withdrawn"),
+    [
+        (
+            "Gradle's build cache silently reuses stale Kotlin classes after a package rename; the fix is to run "
+            "`./gradlew clean build --no-build-cache`.",
+            "Same errors after a clean build with the cache disabled, so it isn't the cache; I jumped to conclusions.",
+        ),
+        (
+            "The 502s are caused by the trailing slash on `proxy_pass`, fixed by removing the slash so nginx "
+            "forwards the full path.",
+            "Scratch that: the backend serves `/health`, not `/api/health`, so the trailing slash is intentional.",
+        ),
+        (
+            "The export ignores the `decimal` setting because finance switched to a German locale; the fix is to "
+            "read it with `decimal=','`.",
+            "I was wrong about the locale: every amount uses a decimal point.",
+        ),
+    ],
+)
+def test_a_guess_taken_back_in_plain_words_is_not_kept(guess: str, withdrawn: str) -> None:
+    """Written by a reviewer (round 3 of the probe) in shapes the extractor keeps, then withdrawn the way
+    people do: without the code's names ("it isn't the cache", "wrong about the locale")."""
+    conversation = (
+        f"### Person:\nit breaks\n\n### Assistant:\n{guess}\n\n### Person:\nok\n\n### Assistant:\n{withdrawn}"
+    )
+    assert OfflineExtractor().extract(conversation, "shop") == []
+    assert OfflineExtractor().extract(f"### Person:\nit breaks\n\n### Assistant:\n{guess}", "shop") != []
+
+
+def test_the_title_is_the_rule_not_the_aside_before_it() -> None:
+    turn = (
+        "also, re your diff: adding the test file to tests/CMakeLists.txt by hand was the right call btw, "
+        "we don't use file(GLOB) for sources anywhere, every file gets listed explicitly."
+    )
+    (lesson,) = OfflineExtractor().extract(f"### Person:\n{turn}", "shop")
+    assert lesson.title.startswith("We don't use file(GLOB) for sources")
+    assert "re your diff" in lesson.content  # the note keeps what was said around it
+
+
+def test_a_guess_at_why_after_a_rule_does_not_hedge_the_rule_away() -> None:
+    turn = (
+        "our convention is that every cache key gets a TTL and the `storefront:` prefix, "
+        "which is probably why it filled up."
+    )
+    (lesson,) = OfflineExtractor().extract(f"### Person:\n{turn}", "shop")
+    assert "TTL" in lesson.content and "probably" not in lesson.content
+    hedged = "we probably always give cache keys a TTL"
+    assert OfflineExtractor().extract(f"### Person:\n{hedged}", "shop") == []
+
+
+@pytest.mark.parametrize(
+    ("turn", "kept"),
+    [
+        ("we pin every base image by digest and renovate bumps the digests.", True),
+        ("we tested every endpoint by hand before the demo.", False),
+        ("we had all tests green before lunch.", False),
+    ],
+)
+def test_a_habit_of_the_team_is_a_rule_and_a_past_event_is_not(turn: str, kept: bool) -> None:
+    assert bool(OfflineExtractor().extract(f"### Person:\n{turn}", "shop")) is kept
