@@ -11,6 +11,9 @@ one run, through the one inject pipeline the UserPromptSubmit hook runs (search,
   25 with a relevant memory, 17 unrelated (many in the same projects' words). It was written after
   the floors were chosen and measured only once they were fixed: a check on prompts they were not
   chosen on.
+- tests/fixtures/injection-symptoms: 30 memories of a third team and 60 prompts, most naming a symptom
+  whose cause a memory names: 35 with a relevant memory, 19 unrelated, 6 trivial (its README says what
+  was changed after it was first measured).
 - LoCoMo-dev, as the slice is checked on unseen data: for each fold, a vault of two conversations in
   one project; questions about them (a gold note should be in the slice), questions about the third,
   held-out conversation and 20 trivial prompts (nothing should be injected); median slice tokens.
@@ -34,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = {
     "developer memories": REPO / "tests" / "fixtures" / "injection",
     "developer tasks (held out)": REPO / "tests" / "fixtures" / "injection-tasks",
+    "symptoms and tasks (held out, then used)": REPO / "tests" / "fixtures" / "injection-symptoms",
 }
 LOCOMO = REPO.parent / "shared" / "bench" / "locomo-dev"
 CONVERSATIONS = ("conv-26", "conv-30", "conv-41")

@@ -16,8 +16,9 @@ Most prompts in Claude Code are not questions but tasks ("add a discount field t
 and reports ("the worker pods keep restarting with exit code 137"). The note that matters for a task
 is a convention or a lesson, which does not answer it, and the cross-encoder scores such pairs near
 zero: on developer memories it hid notes that the cosine rule shows. So for a prompt that is not a
-question (`is_question`) a note the cross-encoder read is shown when it clears either bar: the
-model's, or the cosine rule's (the same FLOOR and AGREEMENT_FLOOR, no new threshold).
+question (`is_question`) the note both retrievers rank first, if the cross-encoder read it, is shown
+when it clears either bar: the model's, or the cosine rule's (the same FLOOR and AGREEMENT_FLOOR, no
+new threshold). Any other note needs the model's bar (or COSINE_BACKSTOP), as for a question.
 
 The slice re-scores fewer candidates than a search (SLICE_RERANK_DEPTH, SLICE_RERANK_MS): it
 shows at most five, and it runs before every prompt. Floors chosen leave-one-conversation-out on
@@ -66,7 +67,9 @@ def _clears_floor(hit: Hit, floor: float, rerank_floor: float, reranked: bool, q
         read = hit.signals.get("rerank")
         if read is None:
             return False
-        return bool(read["p"] >= rerank_floor or cosine >= COSINE_BACKSTOP or (not question and cosine_rule))
+        # For a task, the cosine rule may add only the note both retrievers rank first: on a third
+        # developer set it otherwise showed 8 wrong notes for 3 right ones (README, Performance).
+        return bool(read["p"] >= rerank_floor or cosine >= COSINE_BACKSTOP or (not question and agreed and cosine_rule))
     return cosine_rule
 
 

@@ -56,12 +56,20 @@ _ACKS = frozenset(
 )
 
 
+_CHOOSING = frozenset(
+    """option options first second third fourth last other approach plan suggestion suggestions choice variant
+    version alternative both either former latter one ones""".split()
+)
+"""Words that pick among what the assistant just offered ("ok do the second option", "go with plan b")."""
+
+
 def is_trivial(prompt: str) -> bool:
-    """Acknowledgements, slash commands and near-empty prompts: nothing to recall for them."""
+    """Acknowledgements, choices among what was just offered, slash commands and near-empty prompts:
+    nothing to recall for them."""
     text = prompt.strip()
     if not text or text.startswith("/"):
         return True
-    meaningful = [w for w in content_words(text) if w not in _ACKS]
+    meaningful = [w for w in content_words(text) if w not in _ACKS and w not in _CHOOSING]
     return len(meaningful) < 2 and len(re.findall(r"\w+", text)) < 6
 
 

@@ -18,6 +18,7 @@ import base64
 import binascii
 import functools
 import itertools
+import json
 import math
 import re
 import string
@@ -113,8 +114,8 @@ def _is_random(value: str) -> bool:
 
     if len(value) < 8 or not _is_concrete(value) or _is_readable(value) or heuristic.is_potential_uuid(value):
         return False
-    if _is_content_address(value):
-        return False
+    if _is_content_address(value) or value.startswith(("pk.", "pk_live_", "pk_test_")):
+        return False  # a build key, or a key published by design (Mapbox, Stripe publishable)
     # `~/…` and `./…` are paths; a leading `/` may be base64, so `/home/…` is left to readability.
     if value.startswith(("~", "./", "../")) or "://" in value:
         return False
@@ -136,7 +137,7 @@ def _is_chosen_password(value: str) -> bool:
     `HEROKU_API_KEY` or `client_secret` it is the credential, not an id."""
     if not _is_concrete(value):
         return False
-    if value.startswith(("~", "./", "../", "/", "$", "%")) or "://" in value:
+    if value.startswith(("~", "./", "../", "/", "$")) or re.fullmatch(r"%\w+%", value) or "://" in value:
         return False
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(c in "!@#$%^&*+=?~" for c in value)
@@ -148,6 +149,23 @@ def _is_password_hash(value: str) -> bool:
     which an offline attack turns back into it; `$2y$10$...` in docs has no body."""
     body = value.rsplit("$", 1)[-1]
     return len(body) >= 16 and not _is_placeholder(body)
+
+
+def _is_typed_password(value: str) -> bool:
+    """A password given without `is` or `:` ("password Uepz1416!", "as ops with miM0n_dN"): not
+    words, and with a digit or a symbol, so "password authentication" and a test's 'test-password'
+    are not one."""
+    return (
+        _is_chosen_password(value)
+        and not _is_readable(value)
+        and any(c.isdigit() or c in "!@#$%^&*+=?~_-" for c in value.strip("-"))
+    )
+
+
+def _is_chosen_key(value: str) -> bool:
+    """A value under a name like `api_key` or `client_secret`: generated, or chosen with a digit in it
+    (`live_prod_key_2024`); plain words are a label (`SECRET_KEY = 'django-insecure-test-only'`)."""
+    return _is_chosen_password(value) and (not _is_readable(value) or any(c.isdigit() for c in value))
 
 
 def _not_placeholder(value: str) -> bool:
@@ -214,7 +232,8 @@ def _fold(text: str) -> str:
 
 
 # Names that say their value is something a person chose and must keep: a readable value counts.
-_NAME_FOR_PASSWORD = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd|secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token)"
+_NAME_FOR_PASSWORD = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd)"
+_NAME_FOR_KEY = r"(?:[a-z0-9]+_)*(?:secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token)"
 _NAME_FOR_SECRET = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
 _IN_EVERY_NAME = ("pass", "pwd", "token", "key", "secret", "credential", "auth", "dsn")
 """Each name either pattern above can match contains one of these."""
@@ -223,7 +242,9 @@ _IN_EVERY_NAME = ("pass", "pwd", "token", "key", "secret", "credential", "auth",
 # where they stand: assignments, headers, command lines, prose, credential files. Patterns start
 # with a literal where they can (see `_glued` for their left boundary).
 _RULES: tuple[_Rule, ...] = (
-    _rule("private key", r"-{4,5} ?BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)? ?-{4,5}.*?(?:-{4,5} ?END \1PRIVATE KEY\2 ?-{4,5}|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
+    _rule("private key", r"-{4,5} ?BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)? ?-{4,5}(?:[ \t]*\n(?:[\w-]+: [^\n]*\n)*[ \t]*\n)?.*?(?:-{4,5} ?END \1PRIVATE KEY\2 ?-{4,5}|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
+    _rule("private key", r"-----BEGIN OpenVPN Static key V1-----\s*(?:[0-9a-f]{32}\s*){4,}"),
+    _rule("private key", r"(?i)\bprivate_?key\s*[=:]\s*['\"]?([A-Za-z0-9+/]{42,43}=)", 1),  # WireGuard
     _rule("private key", r"PuTTY-User-Key-File-\d:.*?(?:Private-MAC: *\w+|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
     _rule("Anthropic API key", r"sk-ant-[a-z]{3,6}\d{2}-[A-Za-z0-9_\-]{20,}|sk-ant-[A-Za-z0-9_\-]{32,}"),
     _rule("OpenAI API key", r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}|sk-[A-Za-z0-9]{48}\b"),
@@ -273,10 +294,17 @@ _RULES: tuple[_Rule, ...] = (
     _rule("Terraform Cloud token", r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,}"),
     _rule("1Password service account token", r"\bops_eyJ[A-Za-z0-9+/=_\-]{60,}"),
     _rule("New Relic key", r"\b[a-f0-9]{36}NRAL\b"),
+    _rule("API key (sk-)", r"\bsk-(?!ant-|proj-|svcacct-|admin-|None-)[A-Za-z0-9]{32,}\b"),
+    _rule("Asana token", r"\b[012]/\d{16}/\d{16}:[a-f0-9]{32}\b|\b0/[a-f0-9]{32}\b"),
+    _rule("Fly.io token", r"\bFlyV1 fm[12]_[A-Za-z0-9_\-+/=]{40,}"),
+    _rule("LaunchDarkly key", r"\b(?:sdk|mob)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
+    _rule("RPC URL key", r"(?:alchemy\.com/v2|infura\.io/v3|quiknode\.pro)/([A-Za-z0-9_\-]{24,})", 1),
+    _rule("API key in a client's constructor", r"\b\w+\.(?:Client|AsyncClient|OpenAI|Anthropic|Groq|Mistral)\(\s*(?:api_key\s*=\s*)?[\"']([A-Za-z0-9_\-.]{20,})[\"']", 1, _is_random),
+    _rule("token on a command line", r"\b(?:wandb|huggingface-cli|hf|vercel|netlify|flyctl|fly|heroku|doctl|glab|snyk|railway)\s+(?:auth\s+)?login\b[^\n|;&]{0,40}?\s([A-Za-z0-9_\-]{32,})\b", 1, _is_random),
     _rule("private key (without its header)", r"\bMII[A-Za-z0-9+/]{2,3}AIBAAK[A-Za-z0-9+/]{40,}|\bMII[A-Za-z0-9+/]{2,3}IBADANBgkqhkiG9w0BAQEFAAS[A-Za-z0-9+/]{40,}|\bMHcCAQEE[A-Za-z0-9+/]{40,}"),
     _rule("password hash", r"(?:^|(?<=[\s:'\"`]))(\$(?:2[abxy]?|apr1|1|5|6|y|gy|7|argon2(?:id|i|d))\$[^\s:'\"`]{20,})", 1, _is_password_hash),
     _rule("Square token", r"(?:sq0atp-[A-Za-z0-9_\-]{22}|sq0csp-[A-Za-z0-9_\-]{43}|EAAA[A-Za-z0-9_\-]{60})(?![\w-])"),
-    _rule("Sentry DSN", r"https?://([a-f0-9]{32}(?::[a-f0-9]{32})?)@[\w.\-]+(?::\d+)?/\d+", 1),
+    _rule("Sentry DSN", r"https?://([a-f0-9]{32}:[a-f0-9]{32})@[\w.\-]+(?::\d+)?/\d+", 1),  # a key alone is public
     _rule("Twilio auth token", r"twilio[\w\-]{0,20}?(?:auth|secret)[\w\-]{0,10}?['\"]?\s*[:=]\s*['\"]?([a-f0-9]{32})\b", 1, folded=True),
     _rule("AWS secret access key", r"aws[\w.\- ]{0,20}?(?:secret|private)[\w.\- ]{0,20}?['\"]?\s*[:=]\s*['\"]?([a-z0-9/+]{40})(?![a-z0-9/+=])", 1, folded=True),
     _rule("Azure SAS token", r"[?&]sig=([A-Za-z0-9%+/]{20,}(?:%3[dD]|=){0,2})", 1, _is_random),
@@ -288,21 +316,38 @@ _RULES: tuple[_Rule, ...] = (
     _rule("Rails secret key base", r"secret_key_base['\"]?\s*[=:]\s*['\"]?([^\s'\"]{16,})", 1, _is_random, folded=True),
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_SECRET})(?<!public_key)(?<!publishable_key)(?<!pub_key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([^\s'\"`,;]+)", 1, _is_random, folded=True, needs=_IN_EVERY_NAME),
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_PASSWORD})['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([^\s'\"`,;]+)", 1, _is_chosen_password, folded=True, needs=_IN_EVERY_NAME),
+    _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_KEY})['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([^\s'\"`,;]+)", 1, _is_chosen_key, folded=True, needs=_IN_EVERY_NAME),
+    _rule(_ASSIGNMENT, r"(?<![\w$.\-])['\"]?(?:export\s+)?[a-z0-9]+(?:_[a-z0-9]+)*_(?:token|secret|api_?key|key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b", 1, folded=True, needs=("_",)),
     _rule("password on a command line", r"(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]{0,200}?\s(?:-p|--password=)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"(?:PGPASSWORD|MYSQL_PWD)=(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"sshpass\s+-p\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"\bldap\w*\b[^\n|;&]{0,200}?\s-w\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"(?:jdbc:oracle:\w+:|sqlplus\s+(?:-s\s+)?)[\w$.\-]+/([^\s@/'\"]{6,})@", 1, _is_concrete),
+    _rule("password on a command line", r"convertto-securestring\s+(['\"])([^'\"\n]{6,})\1\s+-asplaintext", 2, _is_concrete, folded=True),
+    _rule("password on a command line", r"\bnet\s+use\b[^\n]{0,120}?/user:\S+\s+(['\"]?)([^\s'\"]{6,})\1", 2, _is_concrete, folded=True),
+    _rule("password in a config file", r"<(password|passwd|passphrase|secret|token|apikey|api_key|client_secret|private_key)>\s*([^<\s]{6,})\s*</\1>", 2, _is_concrete, folded=True),
     _rule("password on a command line", r"(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b[^\n|;&]{0,200}?\s(?:-p|--password)(?:=|\s+)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"redis-cli\b[^\n|;&]{0,200}?\s-a\s+(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"curl\b[^\n|;&]{0,200}?\s(?:-u|--user)\s*['\"]?[^\s:'\"]+:([^\s'\"`@]+)", 1, _is_concrete),
     _rule("password on a command line", r"--(?:password|passwd|pass|api-key|apikey|token|secret|client-secret|auth-token)(?:=|\s+)(['\"]?)([^\s'\"`-][^\s'\"`]*)\1", 2, _is_random),
     _rule(".netrc password", r"machine\s+\S+\s+login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
     _rule("password or key stated in the text", r"\b(?:login|credentials|creds|user\s*/\s*pass(?:word)?)\s*[:=]\s*[\w.@\-]{2,40}\s*/\s*([^\s,;]{6,})", 1, _is_chosen_password, folded=True),
+    _rule("password or key stated in the text", r"\buser(?:name)?\s+is\s+[\w.@\-]{2,40}\s*/\s*([^\s,;]{6,})", 1, _is_typed_password, folded=True),
+    _rule("password or key stated in the text", r"\b(?:log ?in(?:to)?|sign(?:ed)? in(?:to)?)\b[^\n]{0,60}?\bas\s+[\w.@\-]{2,40}\s+(?:with|using)\s+(?:password\s+)?[`'\"]?(\S{6,})", 1, _is_typed_password, folded=True),
+    _rule("password or key stated in the text", r"\b(?:password|passphrase|passwd|pw|pwd)(?:\s*\([^)\n]{1,40}\))?\s*:?\s+['\"]?([^\s`'\"]{6,})", 1, _is_typed_password, folded=True),
+    _rule(
+        "password or key stated in the text",
+        r"(?:passwort|kennwort|contraseña|contrasena|clave|mot de passe|senha|пароль|密码|口令|パスワード|wachtwoord|hasło|haslo|şifre|sifre|lösenord|salasana|heslo|jelszó|parola)"
+        r"[^\n]{0,50}?(?:\s(?:lautet|ist|es|est|é|is|je|är|on|è)\s|[:：=]|は|是)\s*[`'\"]?(\S{6,})",
+        1, _is_chosen_password, folded=True,
+    ),
     _rule("password or key stated in the text", r"\b(?:changed|set|reset|updated|rotated)\s+(?:the\s+|our\s+|my\s+)?(?:[\w.\-]+\s+){0,3}?(?:password|passphrase|pw|pwd)\s+to\s+[`'\"]?([^\s`'\"]+)", 1, _is_chosen_password, folded=True),
     _rule("password or key stated in the text", r"\b(?:password|passphrase|passcode)\b[^\n]{0,60}?\b(?:is|was|:)\s*[\"“']([^\"”'\n]{8,80})[\"”']", 1, _is_concrete, folded=True),
     _rule(
         "password or key stated in the text",
-        r"\b(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token)"
-        r"(?:\s*\([^)\n]{1,30}\))?(?:\s+(?:for|of)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:\s+[\w.\-/@]{1,40})?)?[ \t]*:?[ \t]+([A-Za-z0-9+/_~.\-]{12,})",
+        r"(?<!public )(?<!search-only )(?<!publishable )(?<!\w)(?:[a-z0-9]+_)*(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token|pat"
+        r"|(?:write|admin|server|master|private|service|deploy|signing|license|app|access)[ _-]key)"
+        r"(?:\s*\([^)\n]{1,40}\))?(?:\s+(?:for|of|on)\s+(?:the\s+|our\s+)?[\w.\-/@]{1,40}(?:\s+[\w.\-/@]{1,40}){0,3})?(?:\s*\([^)\n]{1,40}\))?[ \t]*:?[ \t]+([A-Za-z0-9+/_~.\-=]{12,})",
         1, _is_random, folded=True,
     ),
     _rule(
@@ -314,7 +359,16 @@ _RULES: tuple[_Rule, ...] = (
     _rule(".pgpass password", r"(?<![\w:/.\-])(?:\*|(?=[\w.\-]*[A-Za-z])[\w.\-]+):(?:\d{2,5}|\*):[\w.\-*]+:[\w.\-*@]+:([^\s:]+)(?![\w:])", 1, _is_concrete, needs=(":",)),
     _rule(
         "password or key stated in the text",
-        r"(?:password|passphrase|passcode|pwd|pw|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?)\b"
+        r"(?<!\w)(?:password|passphrase|passcode|pwd|pw|pass)\b"
+        r"(?:\s+(?:for|on|of|to|at)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:[ \t]+[\w.\-/@]{1,40})?)?"
+        r"[ \t]*(?:\bis\b|\bwas\b|:|=)[ \t]*(?:now\s+|still\s+|just\s+|set\s+to\s+|changed\s+to\s+)?[`'\"]?([^\s`'\"]+)",
+        1,
+        _is_chosen_password,
+        folded=True,
+    ),
+    _rule(
+        "password or key stated in the text",
+        r"(?<!public )(?<!search-only )(?<!publishable )(?:passcode|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?)\b"
         r"(?:\s+(?:for|on|of|to|at)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:[ \t]+[\w.\-/@]{1,40})?)?"
         r"[ \t]*(?:\bis\b|\bwas\b|:|=)[ \t]*(?:now\s+|still\s+|just\s+|set\s+to\s+|changed\s+to\s+)?[`'\"]?([^\s`'\"]+)",
         1,
@@ -468,6 +522,23 @@ class _Hit:
     end: int
 
 
+def _public_by_design(text: str, start: int, value: str) -> bool:
+    """Values made to be published: a Twilio account SID (an id; its auth token is the secret), a
+    Mapbox public token (`pk.` + a JWT), a Supabase anon key (a JWT whose role is `anon`)."""
+    if value.startswith("AC") and len(value) == 34:
+        return True
+    if text[max(start - 3, 0) : start] == "pk.":
+        return True
+    if value.startswith("eyJ") and value.count(".") == 2:
+        try:
+            payload = value.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except ValueError:
+            return False
+        return isinstance(claims, dict) and claims.get("role") == "anon"
+    return False
+
+
 def _plugin_hits(text: str, ds: _DetectSecrets) -> Iterator[_Hit]:
     from detect_secrets.filters import heuristic
 
@@ -480,6 +551,8 @@ def _plugin_hits(text: str, ds: _DetectSecrets) -> Iterator[_Hit]:
                 start, end = _secret_span(match)
                 value = text[start:end]
                 if not value or heuristic.is_sequential_string(value) or _is_placeholder(value):
+                    continue
+                if _public_by_design(text, start, value):
                     continue
                 if not _glued(text, start):
                     yield _Hit(plugin.name(value), start, _token_end(text, end))
@@ -508,7 +581,9 @@ def _glued(text: str, start: int) -> bool:
     Checked here rather than with a leading `\\b` in each pattern: a pattern that starts with a literal
     is scanned for with a fast search, one that starts with an assertion is tried at every position.
     """
-    return start > 0 and text[start].isalnum() and text[start - 1].isalnum()
+    before, first = text[start - 1 : start], text[start : start + 1]
+    # ASCII only: Japanese and Chinese run words together ("本番DBのパスワードは …").
+    return start > 0 and first.isascii() and first.isalnum() and before.isascii() and before.isalnum()
 
 
 def _token_end(text: str, end: int) -> int:

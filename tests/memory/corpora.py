@@ -209,6 +209,16 @@ def _private_keys(g: _Gen) -> list[tuple[str, str]]:
         f"Private-MAC: {g.hex(64)}",
     ])  # fmt: skip
     items.append((putty, f"Windows runner key (PuTTY):\n{putty}"))
+    # PGP armor as gpg writes it: a header line, then a blank line before the body
+    armored = "-----BEGIN PGP PRIVATE KEY BLOCK-----\nComment: release key\n\n" + _pem("X", "lQOYBF" + g.b64(300))
+    armored = armored.split("-----BEGIN X-----\n", 1)[0] + armored.split("-----BEGIN X-----\n", 1)[1]
+    armored = armored.replace("-----END X-----", "-----END PGP PRIVATE KEY BLOCK-----")
+    items.append((armored, f"gpg --export-secret-keys printed:\n{armored}"))
+    static = "\n".join(["-----BEGIN OpenVPN Static key V1-----", *(g.hex(32) for _ in range(16)),
+                        "-----END OpenVPN Static key V1-----"])  # fmt: skip
+    items.append((static, f"ta.key for the office VPN:\n{static}"))
+    wireguard = g.b64(32)
+    items.append((wireguard, f"[Interface]\nPrivateKey = {wireguard}\nAddress = 10.8.0.2/24"))
     return items
 
 
@@ -393,6 +403,10 @@ def _command_lines(g: _Gen) -> list[tuple[str, str]]:
         "redis-cli -h cache.internal -a {pw} FLUSHALL",
         'curl -u "ci:{pw}" https://jenkins.internal/job/deploy/build',
         "OCI registry login: docker login iad.ocir.io -u 'acme/ops@acme.io' -p '{pw}'",
+        "ldapsearch -x -H ldaps://dc1.corp -D 'cn=svc,dc=corp' -w '{pw}' -b dc=corp",
+        "jdbc:oracle:thin:scott/{pw}@//ora-prod.internal:1521/ORCLPDB1",
+        "$cred = New-Object PSCredential('CORP\\svc', (ConvertTo-SecureString '{pw}' -AsPlainText -Force))",
+        "net use Z: \\\\fs01\\share /user:CORP\\svc_scan {pw}",
     ):
         pw = g.password()
         items.append((pw, template.format(pw=pw)))
@@ -413,6 +427,19 @@ def _prose(g: _Gen) -> list[tuple[str, str]]:
         "PayPal REST app live creds: client secret {key}.",
         "Okta admin API token (SSWS) for the SCIM job: {key}",
         "Set the API key to:\n```\n{key}\n```\n(that's the Datadog one)",
+        "Cloudflare API token for the DNS-edit scope (zone example.com): {key}",
+        "Razorpay live creds: key_id rzp_live_x key_secret {key}",
+        "Segment write key for the server-side source (node backend): {key}",
+        "the admin pass is {pw} btw, reset it after the demo",
+        "Postfix relay creds: login noreply@acme.io, password {pw}",
+        "Ansible vault password (put in ~/.vault_pass): {pw}",
+        "Log into the vendor portal as acme-ops with {pw} (shared account).",
+        "Nexus deploy user is deployment / {pw} (the default was changed).",
+        "Das Passwort für den Staging-Server lautet {pw}",
+        "La contraseña de la base de datos de producción es {pw}",
+        "Le mot de passe du compte admin Grafana : {pw}",
+        "本番DBのパスワードは {pw} です",
+        "senha do painel do roteador: {pw}",
     ):
         value = g.password() if "{pw}" in template else g.b62(32)
         items.append((value, template.format(pw=value, key=value)))
@@ -521,7 +548,9 @@ _PROVIDERS: dict[str, list[_Provider]] = {
         _simple("glc_", lambda g: g.b64(72), "Grafana Cloud token {}"),
         _simple("glsa_", lambda g: f"{g.b62(32)}_{g.hex(8)}", "Grafana service account: {}"),
     ],
-    "Sentry DSN": [_simple("", lambda g: g.hex(32), "https://{}@o450123.ingest.sentry.io/4504812345678")],
+    "Sentry DSN": [  # the legacy form with its secret: the key alone is public (it ships in browser bundles)
+        _simple("", lambda g: f"{g.hex(32)}:{g.hex(32)}", "https://{}@sentry.internal.example/12")
+    ],
     "New Relic key": [_simple("NRAK-", lambda g: g.chars(_UPPER_DIGITS, 27), "New Relic user key {}")],
     "Mailgun API key": [_simple("key-", lambda g: g.hex(32), "Mailgun: {}")],
     "Mailchimp API key": [
@@ -571,6 +600,21 @@ _PROVIDERS: dict[str, list[_Provider]] = {
     ],
     "password hash": [_password_hashes],
     "private key (without its header)": [_headerless_private_key],
+    # From a second reviewer's blind set (2026-12-06): formats and places the first round missed.
+    "password in a config file": [
+        lambda g: [
+            (pw := g.password(), f"<server><id>releases</id><username>ci</username><password>{pw}</password></server>")
+        ]
+    ],
+    "Asana token": [_simple("2/", lambda g: f"{g.digits(16)}/{g.digits(16)}:{g.hex(32)}", "Asana PAT: {}")],
+    "API key (sk-)": [_simple("sk-", lambda g: g.hex(32), "DeepSeek key for evals: {}")],
+    "Fly.io token": [_simple("FlyV1 fm2_", lambda g: g.b64url(120), "export FLY_API_TOKEN='{}'")],
+    "LaunchDarkly key": [
+        _simple("sdk-", lambda g: f"{g.hex(8)}-{g.hex(4)}-{g.hex(4)}-{g.hex(4)}-{g.hex(12)}", "LD server SDK key {}")
+    ],
+    "RPC URL key": [_simple("", lambda g: g.b62(32), "RPC url is https://eth-mainnet.g.alchemy.com/v2/{}")],
+    "API key in a client's constructor": [_simple("", lambda g: g.b62(40), 'co = cohere.Client("{}")')],
+    "token on a command line": [_simple("", lambda g: g.hex(40), "wandb login {}")],
 }
 
 
@@ -661,6 +705,12 @@ def benign_lookalikes() -> list[str]:
         # code that reads a secret, and cache keys (readable words, then a digest of the inputs)
         "password = settings.DB_PASSWORD in the staging settings module.",
         "api_key = load_api_key_from_vault() runs once at startup.",
+        "Sentry DSN (public, in the browser bundle): https://d55c243390005abb66ef6a3e63668936@o530183.ingest.sentry.io/3132160",
+        "Twilio account SID AC147dac06afda0b65087b6ff4cd816278 (the auth token is in Vault).",
+        "Algolia search-only API key (safe for the frontend): 6ff0ca4392aa3ffb04dc0cf4d8cfa93b",
+        "tests/conftest.py creates user alice with password 'test-password' for the login tests.",
+        "settings_test.py uses SECRET_KEY = 'django-insecure-test-only' for CI.",
+        "the fix is to pass `pool_pre_ping=True` to create_engine.",
         "cache key: poetry-3.11-9f2c4b7e1a0d3c5b8e6f4a2d1c0b9e8f7a6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b hit on the second run.",
         "restore-keys: pip-Linux-3a8f9e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7 falls back to any pip cache.",
         # Written on 2026-12-06 by a reviewer who had not read the screen, as notes that must be stored:
