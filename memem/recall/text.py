@@ -109,6 +109,7 @@ _MARKER_TAG = OPEN.strip("<>")
 _PASSES = 4
 _HIDDEN_OR_ROLE = "|".join((
     r"<!--.*?(?:-->|\Z)",
+    r"^[ \t]*\[//\]:\s*(?:#|<>)\s*\([^)\n]*\)",  # markdown's comment: not shown when rendered
     r"[<‹＜][|｜][^|｜\n]{0,40}[|｜][>›＞]",  # chat-template tokens, full-width look-alikes too
     r"\[/?INST\]|<</?SYS>>",
     rf"<\s*/?\s*(?:system|assistant|developer|human|user|sys|im_start|im_end|{_MARKER_TAG}"

@@ -13,6 +13,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 import unicodedata
@@ -40,7 +41,8 @@ _DESTINATION = (  # where a request to send something points: an address, a buck
     r"|(?:my|our|this|a|an) (?:\w+ ){0,2}(?:server|endpoint|webhook|pastebin|gist|bucket|form|channel))"
 )
 _SECRET_FILES = (
-    r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow)"
+    r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow"
+    r"|\.(?:bash|zsh)_history)"
 )
 _PRIVATE_FILES = (
     r"(?:id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.git-credentials|\.netrc|/etc/shadow)(?![\w.]*\.pub\b)"
@@ -72,6 +74,12 @@ _EARLIER_RULES = (  # "ignore all previous instructions" in other languages: ver
     r"(?:önceki|daha önceki|tüm)\s+(?:tüm\s+)?(?:talimat|komut|kural)\w*\s+(?:yok\s+say|görmezden\s+gel|unut)",
     r"(?:تجاهل|انس)[^\n]{0,20}(?:التعليمات|الأوامر|التوجيهات)",
     r"(?:以前|前|これまで|上記)の(?:すべての|全ての)?(?:指示|命令|ルール)[^\n。]{0,10}(?:無視|忘れ)",
+    r"(?:पिछले|पहले के)[^\n।]{0,20}(?:निर्देश|आदेश)[^\n।]{0,20}(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल)",
+    r"(?:bỏ qua|phớt lờ|quên)\s+(?:mọi|tất cả(?:\s+các)?|các)?\s*(?:hướng dẫn|chỉ dẫn|lệnh|chỉ thị)",
+    r"(?:abaikan|lupakan)\s+(?:semua\s+)?(?:instruksi|perintah|arahan)\s+(?:sebelumnya|terdahulu)",
+    r"(?:strunta i|ignorera|glöm)\s+(?:alla\s+)?(?:tidigare|föregående)\s+(?:instruktioner|instruktionerna|anvisningar|regler)",
+    r"(?:αγνόησε|αγνοήστε|ξέχασε)\s+(?:όλες\s+)?(?:τις\s+)?(?:προηγούμενες|παλαιότερες)\s+(?:οδηγίες|εντολές)",
+    r"(?:התעלם|התעלמו|שכח)\s+(?:מכל|מ)?\s*(?:ה)?(?:הוראות|הנחיות)",
 )
 _AI_ABROAD = (  # "note for the AI assistant" in other languages
     r"(?:para|al|pour|per|f[üu]r|voor)\s+(?:el\s+|la\s+|le\s+|l['’]|den\s+|die\s+|de\s+|o\s+)?(?:asistente|assistant|assistente|assistenten|assistent|ki-assistent\w*|ia|ki|ai)\s*(?:de\s+|d['’]\s*)?(?:ia|ki|ai)?\b"
@@ -100,7 +108,11 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required)\b",
         r"from now on,?\s+(?:you are|you['’]re|you will be|you must|the assistant (?:is|will|must))\b",
         r"your (?:new|real|actual|true) (?:task|role|purpose|instructions?|goal) (?:is|are)\b",
-        r"(?:the (?:assistant|model|agent|ai)|claude)['’]s\s+(?:new\s+|real\s+|actual\s+|true\s+)+(?:task|role|goal|purpose|instructions?)\s+(?:is|are)\b",
+        r"(?:the (?:assistant|model|agent|ai)|claude)['’]s\s+(?:new\s+|real\s+|actual\s+|true\s+)+(?:task|role|goal|purpose|job|mission|instructions?)\s+(?:is|are|in\b)",
+        r"your (?:new|real|actual|true) (?:job|mission) (?:is|here)\b",
+        r"(?:treat|regard)\s+(?:any|all|every)\s+(?:text|note|memory|instruction)s?\s+in\s+(?:this|the)\s+memor(?:y|ies)(?:\s+store)?\s+as\b",
+        r"(?:anything|everything|all|whatever)\s+(?:in|from)\s+(?:your\s+)?(?:memory|memories|other notes|claude\.md|agents\.md)\b[^\n]{0,80}?\b(?:is|are)\s+(?:now\s+)?(?:obsolete|void|outdated|no longer valid|superseded)",
+        r"\b(?:standing|blanket)\s+permission\s+(?:for\s+you\s+)?to\b",
         r"(?:ignore|disregard|forget|override|overrule|supersede|discard)s?\s+(?:(?:all|every|any|the|your|of)\s+)*(?:(?:other|previous|prior|earlier|stored|saved|existing)\s+)+(?:memor(?:y|ies)|notes|entries)\b",
         r"(?:overrides?|supersedes?|takes? precedence over|replaces?)\s+(?:your\s+|the\s+|any\s+|all\s+)*(?:claude\.md|agents\.md|system prompt|system message|instructions you were given|your instructions)\b",
         r"\bi\s+(?:hereby\s+)?(?:authori[sz]e|permit|allow|instruct|order)\s+you\s+to\b",
@@ -116,7 +128,10 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?))?\s*\][ \t]*[:\-]?[ \t]*"
         r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|from now on|the assistant|assistant|claude|ai"
         r"|tools?|permissions?|bash|commands?|mode|access|security|approved|pre-?approved)\b",
-        r"[\"']role[\"']\s*:\s*[\"'](?:system|tool|developer)[\"'][^\n]{0,200}?(?:action required|you must|assistant must|must now|ignore|disable|commit directly|set \w+\s*=)",
+        r"[\"']role[\"']\s*:\s*[\"'](?:system|tool|developer)[\"'][^\n]{0,200}?(?:action required|you must|assistant must|must now|ignore|disable|commit directly|set \w+\s*=|authori[sz]ed|skip|push|not required|without)",
+        r"^[ \t]*role\s*:\s*(?:system|developer|tool)\s*$(?:\n[^\n]*){0,4}?\n[ \t]*(?:instructions?|content|prompt|directive|priority)\s*:",
+        r"^[ \t]*#{1,6}\s*(?:system|admin|operator|developer)\s+(?:notice|message|update|override|directive|instructions?)\b",
+        r"\[\s*(?:tool|function)[ _](?:result|output|response)\s*\]",
         r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output)|antml:\w+)\s*>(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",
         r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:",
         r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:",
@@ -139,7 +154,8 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("asks the model to hide what it does from the person", _patterns(
         rf"{_DONT}\s+(?:tell|inform|notify|alert|show|let)\s+the\s+{_WHO}\s+(?:know\s+)?(?:about\s+)?(?:this|that you|what you|these|it|any of|the commands?|the changes?)\b",
-        r"\bif\s+(?:the\s+user\s+|they\s+|anyone\s+|someone\s+)?(?:asks?|asked)\b,?\s+(?:just\s+)?(?:say|tell (?:them|the user)|claim|answer|reply)\s+(?:that\s+)?(?:you|it|nothing|there)\b",
+        r"\bif\s+(?:the\s+user\s+|they\s+|anyone\s+|someone\s+)?(?:ever\s+)?(?:asks?|asked)\b[^\n.]{0,80}?,?\s+(?:just\s+)?(?:say|tell (?:them|the user)|claim|answer|reply|deny)\b",
+        rf"{_DONT}\s+(?:list|mention|include|report|show|describe)\s+(?:them|these|it|this|those|that|the (?:changes?|commands?|edits?|files?))\s+in\s+(?:your|the)\s+(?:summary|summaries|reply|replies|response|report|answer)",
         rf"{_DONT}\s+(?:mention|reveal|disclose|report)\s+(?:this|that|it)\b(?:\s+\w+)?\s+(?:to\s+(?:the\s+)?(?:{_WHO}|anyone)|in (?:your|the) (?:summary|reply|response|answer|output))",
         rf"without\s+(?:telling|informing|notifying|alerting)\s+(?:the\s+)?(?:{_WHO}|anyone)\b",
         rf"without (?:their|the {_WHO}['’]s) (?:knowledge|consent)\b",
@@ -153,6 +169,9 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,60}}?\b(?:and|then)\s+(?:send|post|upload|paste|forward|email|share|copy)\s+(?:it|its contents|them|their contents|the contents|the value)[^\n]{{0,40}}?\b(?:to|into|in|on)\s+{_DESTINATION}",
         rf"(?:nslookup|dig|host|ping|curl|wget|nc)\b[^\n]{{0,60}}\$\([^)]{{0,60}}{_SECRET_FILES}",
         r"!\[[^\]\n]{0,40}\]\(https?://[^)\s]*\?[^)\s]*(?:<|\{|\$)[^)\n]{0,60}(?:content|env|token|key|secret|password|credential)",
+        r"(?:tar|zip|7z|git\s+archive|git\s+bundle)\b[^\n|]{0,60}\|[^\n]{0,80}?\b(?:curl|wget|nc|ncat|netcat|socat)\b",
+        rf"\$\(\s*(?:cat|base64|head|type)\s+[^)]{{0,40}}{_SECRET_FILES}[^)]{{0,80}}\)\.[\w-]+\.",
+        rf"(?:publish|push|upload)\b[^\n]{{0,80}}?\b(?:to\s+)?(?:npm|pypi|docker hub|a public (?:repo|gist|bucket|registry))\b[^\n]{{0,60}}?(?:including|with)\s+(?:the\s+)?{_SECRET_THINGS}",
         rf"(?:cat|type|base64|tar|zip)\b[^\n|]{{0,80}}{_SECRET_FILES}[^\n|]{{0,80}}\|\s*(?:curl|wget|nc|ncat|netcat|socat|ssh)\b",
         rf"(?:curl|wget|http)\b[^\n]{{0,200}}?(?:-d|--data(?:-binary|-raw|-urlencode)?|-f|--form|-t|--upload-file|--post-file|--body-file)[=\s]+['\"]?[^\s'\"]*{_SECRET_FILES}",
         rf"(?:curl|wget)\b[^\n]{{0,200}}\$\(\s*cat\s+[^)]*{_SECRET_FILES}",
@@ -166,6 +185,7 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:iex|invoke-expression)\b[^\n]{0,40}(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|webclient|curl|wget)\b",
         r"(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n|]{0,300}\|\s*(?:iex|invoke-expression)\b",
         r"\b(?:exec|eval)\s*\(\s*[^\n]{0,80}?(?:urlopen|requests\.get|urllib|httpx\.get|fetch\(|\.read\(\)\.decode)",
+        r"__import__\(\s*['\"]urllib[^\n]{0,80}?urlopen\(\s*['\"]https?://",
     )),
     ("asks the model to decode and run an encoded payload", _patterns(
         rf"base64\s+(?:-d|--decode)\b[^\n]{{0,40}}\|\s*{_SHELL}",
@@ -181,15 +201,18 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
 # line of matches stays linear).
 _UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("asks the model to send credentials or private files somewhere", _patterns(
-        rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode|log)\b[^\n]{{0,40}}?(?:{_SECRET_THINGS}|os\.environ\[[^\]]{{0,40}}(?:token|key|secret|password)|process\.env\.\w*(?:token|key|secret|password))[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all|the|a)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?|pr description|pull request description|pr body|issue (?:description|body|comment)|pr comments?)|(?:replies|responses|answers|commit messages))\b",
+        rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode|log|attach)\b[^\n]{{0,40}}?(?:{_SECRET_THINGS}|os\.environ\[[^\]]{{0,40}}(?:token|key|secret|password)|process\.env\.\w*(?:token|key|secret|password))[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all|the|a)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?|pr description|pull request description|pr body|issue (?:description|body|comment)|pr comments?|logs?|end of your (?:answer|reply))|(?:replies|responses|answers|commit messages))\b",
+        r"(?:attach|include|paste|add|post|append)\b[^\n]{0,30}?\b(?:the\s+)?(?:full\s+|whole\s+|raw\s+)?output of\s+`?(?:env|printenv|set|export -p)`?[^\n]{0,60}?\b(?:to|in|into)\s+(?:the\s+|your\s+|a\s+)?(?:pr|pull request|issue|comment|description|reply|answer|summary|ticket)",
+        r"\blog\s+(?:the\s+)?(?:value|values|contents?)\s+of\s+(?:every|each|all|any)\s+(?:secret|token|password|api key|credential)s?\b",
+        rf"(?:literal\s+)?contents?\s+of\s+(?:{_SECRET_FILES}|secrets?\.ya?ml|secrets?\.json|\.env\w*)[^\n]{{0,60}}?\b(?:at the end of|in|into)\s+(?:your|the)\s+(?:answer|reply|response|summary|output)",
         rf"(?:print|output|reveal|dump|paste|read out)\b[^\n]{{0,40}}?{_PRIVATE_FILES}",
         rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:echo|print|repeat|include|paste|output|quote)\s+(?:it|them|its value|the value)\s+(?:back\s+)?(?:verbatim\s+)?(?:in|into|to)\s+(?:your|the)\s+(?:answer|reply|response|output|summary)",
     )),
     (UNSAFE_CHANGE, _patterns(
         r"git\s+push\s+(?:\S+\s+)?(?:--force(?!-with-lease)|-f)\b[^\n]{0,30}?\b(?:main|master)\b",
         r"git\s+push\s+[^\n]{0,30}?\b(?:main|master)\b[^\n]{0,10}?\s(?:--force(?!-with-lease)|-f)\b",
-        r"chmod\s+(?:-r\s+)?(?:0?777|a\+rwx)\s+/(?:\s|$|[;,]|\.(?:\s|$))",
-        r"rm\s+-(?:rf|fr)\s+(?:--no-preserve-root\s+)?(?:~|/|\$home|\$\{home\})/?(?:\s|$|[;,]|\.(?:\s|$))",
+        r"chmod\s+(?:-r\s+)?(?:0?777|a\+rwx)\s+/(?:\s|$|[;,`'\")]|\.(?:\s|$))",
+        r"rm\s+-(?:rf|fr)\s+(?:--no-preserve-root\s+)?(?:~|/|\$home|\$\{home\})/?(?:\s|$|[;,`'\")]|\.(?:\s|$))",
         r"core\.hookspath[= ]+/dev/null",
         r"(?:when(?:ever)?|if|once)\s+(?:the\s+|a\s+|any\s+)?(?:tests?|test suite|ci|checks?|builds?|lint\w*)\s+(?:fails?|breaks?|is red|are red)\b,?\s+(?:just\s+|simply\s+)?(?:delete|remove|comment out|skip|disable|xfail|mark (?:it|them|the task) (?:as )?(?:done|passing|skipped))\b",
         r"if:\s*false\b[^\n]{0,40}\b(?:every|all|each)\s+(?:ci\s+)?jobs?\b|\b(?:every|all|each)\s+(?:ci\s+)?jobs?\b[^\n]{0,40}if:\s*false\b",
@@ -208,6 +231,14 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"\bconcatenat\w*\s+(?:the\s+)?(?:raw\s+)?user input\b[^\n]{0,60}?\b(?:preferred|house style|always|instead)\b|\b(?:preferred|house style)\b[^\n]{0,60}?\bconcatenat\w*\s+(?:the\s+)?user input",
         r"\bhard-?code\s+(?:the\s+)?(?:production\s+|prod\s+)?(?:passwords?|secrets?|database_url|api[_ ]?keys?|credentials?|tokens?)\b[^\n]{0,60}?\bcommit\b",
         r"\bskip\s+(?:all\s+|any\s+|the\s+)?(?:confirmation|permission)\s+(?:prompts|checks|dialogs)\b",
+        r"(?:launch|run|start|use|with|pass|add)\b[^\n]{0,40}?--dangerously-skip-permissions\b|\bsandbox(?:ing)?\s+(?:to\s+)?off\b|\b(?:disable|turn off)\s+(?:the\s+)?sandbox\b",
+        r"\bmerge\w*\b[^\n]{0,40}?\b(?:with\s+)?admin\s+override\b|\bmerge\w*\b[^\n]{0,40}?\bwith\s+no\s+review\b|\b(?:remove|delete)\s+(?:the\s+)?codeowners\b",
+        r"\balways\s+approve\b[^\n]{0,80}?\b(?:regardless|without|no matter|whatever)\b|\bapprove\w*\s+(?:every|all|any)\s+(?:prs?|pull requests?|reviews?|changes?|diffs?)\b[^\n]{0,40}?\b(?:regardless|without)",
+        r"(?:replace|swap)\s+bcrypt\s+(?:with|for)\s+(?:md5|sha-?1|plain)|(?:md5|sha-?1)\s+for\s+password\s+hash",
+        r"password\s*==\s*['\"][^'\"\n]{4,}['\"][^\n]{0,40}?\breturn\b",
+        r"(?:accept|trust|honou?r)\s+(?:the\s+)?(?:header\s+)?x-[\w-]+\b[^\n]{0,60}?\b(?:authenticated|identity|as the user|as admin|logged in)",
+        r"(?:delete|remove|wipe|erase|rewrite)\s+(?:the\s+)?(?:entire\s+|whole\s+|all\s+(?:of\s+)?(?:the\s+)?)?git\s+history\b",
+        r"--extra-index-url\s+http://|--index-url\s+http://|\btrusted-host\b[^\n]{0,40}?\bpip\.conf",
         r"commit\s+(?:straight|directly)\s+to\s+(?:main|master)\b[^\n]{0,40}?\b(?:skip|without)\s+(?:pull requests|prs|review)",
         r"\bskip\s+(?:pull requests|prs|code review)\b[^\n]{0,40}?\bcommit\s+(?:straight|directly)\s+to\s+(?:main|master)\b",
     )),
@@ -252,7 +283,8 @@ _NEGATION_WINDOW = 60
 _CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`", re.S)
 # Comments are found one after another, then searched for words: a single pattern for "a comment
 # with words in it" retries from every `<!--` and is quadratic on a text made of them.
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|^[ \t]*\[//\]:\s*(?:#|<>)\s*\([^)\n]*\)", re.S | re.M)
+"""HTML comments, and markdown's `[//]: # (…)` link-definition comments: neither is shown when rendered."""
 _TOOL_DIRECTIVE = re.compile(
     r"<!--\s*(?:markdownlint|prettier|eslint|textlint|cspell|vale|remark|toc|more|raw|htmlmin|spell|noqa|pragma|fmt|"
     r"#?region|#?endregion|@formatter|mdformat|docs-|include|snippet|start|end|begin)[\w:-]*"
@@ -296,6 +328,10 @@ _INVISIBLE = re.compile(INVISIBLE)
 # letter (`іgnоrе` with Cyrillic і, о, е): a word wholly in another script is that language's word.
 _LOOKALIKES = str.maketrans("аеіорсхуѕјԁһԛԝӏοαιυνκρτχ", "aeiopcxysjdhqwloaiuvkptx")
 _LETTERS = re.compile(r"[^\W\d_]+")
+_LEET = str.maketrans("013457@$", "oieastas")
+_LEET_WORD = re.compile(r"\b(?=[a-z]*[0-9@$])(?=[0-9@$]*[a-z])[a-z0-9@$]{3,}\b")
+"""A word of letters and look-alike digits (`1n5truct10n5`); `utf8`, `h264` and `k8s` read the same
+either way, since only the text read with them swapped is searched in addition."""
 _LATIN = re.compile(r"[a-z]")
 
 
@@ -316,16 +352,20 @@ def _readings(text: str) -> tuple[str, ...]:
         plain = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).lower()
         plain = _LETTERS.sub(lambda m: _fold_lookalikes(m.group()), plain)
     joined = _SPACED.sub(lambda m: m.group().replace(" ", ""), plain)
-    return tuple(dict.fromkeys((lowered, plain, joined)))
+    readings = [lowered, plain, joined]
+    if _LEET_WORD.search(joined):  # `1gn0r3 4ll pr10r 1n5truct10n5`
+        readings.append(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), joined))
+    if "rot13" in joined or "rot-13" in joined or "rot 13" in joined:  # a payload it names the cipher of
+        readings.append(codecs.encode(joined, "rot13"))
+    return tuple(dict.fromkeys(readings))
 
 
 # A phrase quoted as what something looks for is named, not said: "rejects messages containing
 # 'ignore previous instructions'". Only the ignore-your-instructions class is read without such
 # quotes (it is the phrase people quote); a quoted request to send a key is still one.
-_MENTIONED = re.compile(
-    r"(?:containing|contains|contain|such as|like|phrases?|strings?|e\.g\.|matches|match|detects?|rejects?|flags?|blocks?|filters?|patterns?|says?|saying|the words?)"
-    r"\s*[:,]?\s*(['\"`‘“])[^'\"`’”\n]{1,80}['\"`’”]"
-)
+_MENTIONED = re.compile(r"(?<!\w)(['\"`‘“])(?=[^'\"`’”\n]{1,80}['\"`’”])(?:\S+\s+){0,7}?\S+['\"`’”](?!\w)")
+"""A quoted phrase of at most eight words: named, not said ("an attacker hid 'ignore previous
+instructions' in an issue"). Only the ignore-your-instructions class is read without such quotes."""
 _IGNORE_CLASS = "tells the model to ignore or replace its instructions"
 
 
@@ -339,7 +379,7 @@ def addressed_to_model(text: str) -> list[str]:
         if any(pattern.search(reading) for pattern in patterns for reading in readings)
     ]
     if _IGNORE_CLASS in found and _MENTIONED.search(folded):
-        unquoted = _readings(_MENTIONED.sub(lambda m: m.group()[: m.start(1) - m.start()], text))
+        unquoted = _readings(_MENTIONED.sub(" ", text))
         if not any(pattern.search(reading) for pattern in dict(_compiled())[_IGNORE_CLASS] for reading in unquoted):
             found.remove(_IGNORE_CLASS)
     for what, patterns in _compiled_unless_negated():

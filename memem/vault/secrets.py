@@ -233,7 +233,9 @@ def _fold(text: str) -> str:
 
 # Names that say their value is something a person chose and must keep: a readable value counts.
 _NAME_FOR_PASSWORD = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd)"
-_NAME_FOR_KEY = r"(?:[a-z0-9]+_)*(?:secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token)"
+_NAME_FOR_KEY = (
+    r"(?:[a-z0-9]+_)*(?:secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token)"
+)
 _NAME_FOR_SECRET = r"(?:[a-z0-9]+_)*(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
 _IN_EVERY_NAME = ("pass", "pwd", "token", "key", "secret", "credential", "auth", "dsn")
 """Each name either pattern above can match contains one of these."""

@@ -90,7 +90,7 @@ def test_injected_text_in_the_vault_never_reaches_a_prompt_and_ordinary_memories
         f"({recalled} notes recalled, their hidden text dropped); benign {len(missed)} of {len(SAFE)} missed"
     )
     assert not leaked
-    assert recalled <= 1  # only the one whose instruction is nothing but an HTML comment
+    assert recalled <= 2  # only those whose instruction is nothing but a comment (HTML, markdown's [//]: #)
     assert not missed
     # Nor by any broad search that would otherwise list them all.
     listed = search(store, Query("deploy step shop make", project="shop", limit=50))
