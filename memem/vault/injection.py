@@ -17,6 +17,9 @@ import codecs
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
+
+from memem.vault.literals import gate
 
 
 def on_parse(text: str) -> list[str]:
@@ -42,20 +45,25 @@ _DESTINATION = (  # where a request to send something points: an address, a buck
 )
 _SECRET_FILES = (
     r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow"
-    r"|\.(?:bash|zsh)_history)"
+    r"|\.(?:bash|zsh)_history|~/\.ssh\b|login data|logins\.json|key4\.db|cookies\.sqlite)"
 )
 _PRIVATE_FILES = (
     r"(?:id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.git-credentials|\.netrc|/etc/shadow)(?![\w.]*\.pub\b)"
 )
 _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\b|(?:python[\d.]*|perl|ruby|node)\s+-(?:\s|$))"
 _ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
+_OFFICIAL_INSTALLER = (  # vendors' documented `curl … | sh` installers: notes keep them, an attacker cannot host them
+    r"https://(?:astral\.sh/(?:uv|ruff)/|get\.docker\.com/?[\s'\"]|sh\.rustup\.rs/?[\s'\"]|bun\.sh/install\b|deno\.land/install\.sh\b"
+    r"|install\.python-poetry\.org/?[\s'\"]|get\.pnpm\.io/install\.sh\b|raw\.githubusercontent\.com/(?:nvm-sh/nvm|Homebrew/install|pyenv/pyenv-installer)/"
+    r"|pyenv\.run/?[\s'\"]|get\.sdkman\.io/?[\s'\"]|fnm\.vercel\.app/install\b|starship\.rs/install\.sh\b|cli\.github\.com/)"
+)
 INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
 """Characters recall removes before a note reaches a prompt (`recall.text.neutralise`): the screen
 reads the text without them too, so `ig\u00adnore` is read as the model will read it."""
 HIDDEN_COMMENT = "hides text in an HTML comment"
 UNSAFE_CHANGE = "prescribes an unsafe change (checks, reviews or authentication switched off, force-push to main)"
 _SEND_ABROAD = (  # "send / upload" in the languages a planted note is most often written in
-    r"(?:env[ií]a|enviar|manda|sube|subir|envoie|envoyer|t[ée]l[ée]verse|invia|inviare|carica|caricare"
+    r"(?:env[ií]a|enviar|manda|sube|subir|envoie|envoyer|téléverse|televerse|invia|inviare|carica|caricare"
     r"|sende|schicke|senden|lade|übertrage|stuur|upload|wyślij|prześlij|gönder|أرسل|ارسل|отправ\w*|загруз\w*|перешл\w*|发送|上传|发到|传到|送信|送って|アップロード)"
 )
 _RULES_ABROAD = (
@@ -86,16 +94,24 @@ _AI_ABROAD = (  # "note for the AI assistant" in other languages
     r"(?=[^\n]{0,80}(?:ignor|olvid|oubli|dimentic|vergiss|env[ií]|envo|invi|send|schick|lade|sub|carg|upload|disattiv|disabilit))",
     r"(?:promemoria|nota|messaggio|notatka|wiadomość|uwaga)\s+(?:per|dla)\s+(?:l['’]\s*)?(?:agente|assistente|asystenta|agenta|ai|ia)\b(?=[^\n]{0,80}(?:ignor|zignoruj|invia|wyślij|disattiv|prima di))",
     r"(?:asistana|yapay zekaya|ai asistanına)\s+not\b|ملاحظة\s+(?:لل|إلى\s+ال)(?:مساعد|ذكاء)|(?:エージェント|アシスタント|ai)へ[:：]",
-    r"(?:给|致)\s*(?:ai|人工智能)\s*(?:助手|助理)|aiアシスタント(?:へ|に)|для\s+(?:ии|ai)[- ]?(?:ассистент|помощник)\w*|ai\s*(?:어시스턴트|비서)에게",
+    (
+        r"(?:给|致)\s*(?:ai|人工智能)\s*(?:助手|助理)|aiアシスタント(?:へ|に)|для\s+(?:ии|ai)[- ]?(?:ассистент|помощник)\w*|ai\s*(?:어시스턴트|비서)에게",
+        ("ai", "人工智能", "ии"),
+    ),
 )
 
 
-def _patterns(*sources: str) -> tuple[str, ...]:
+_Source = str | tuple[str, tuple[str, ...]]
+"""A pattern, or a pattern and the literals one of which it cannot match without (when its start
+does not say: `literals.gate` derives them from the start otherwise)."""
+
+
+def _patterns(*sources: _Source) -> tuple[_Source, ...]:
     return sources
 
 
 # Searched for in the lowered text.
-_INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
+_INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     ("tells the model to ignore or replace its instructions", _patterns(
         r"(?:ignore|disregard|forget|override|overrule|bypass|discard|abandon)\s+(?:(?:all|any|every|of|the|your|my|these|those|its)\s+)*"
         r"(?:previous|prior|above|earlier|preceding|former|original|initial|existing|system|safety|your)\s+(?:\w+\s+){0,2}?"
@@ -113,9 +129,12 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:treat|regard)\s+(?:any|all|every)\s+(?:text|note|memory|instruction)s?\s+in\s+(?:this|the)\s+memor(?:y|ies)(?:\s+store)?\s+as\b",
         r"(?:anything|everything|all|whatever)\s+(?:in|from)\s+(?:your\s+)?(?:memory|memories|other notes|claude\.md|agents\.md)\b[^\n]{0,80}?\b(?:is|are)\s+(?:now\s+)?(?:obsolete|void|outdated|no longer valid|superseded)",
         r"\b(?:standing|blanket)\s+permission\s+(?:for\s+you\s+)?to\b",
+        r"(?:prior|previous|earlier|old|existing)\s+(?:rules|instructions|guidelines|policies|guidance)\s+(?:no longer apply|are (?:void|obsolete|revoked|cancelled|suspended))",
+        r"\bfollow\s+the\s+memory\b|\bmemor(?:y|ies)\s+(?:over|above|before)\s+(?:what (?:the user|they) types?|the user|chat)",
+        r"(?:delete|forget|remove|ignore)\s+(?:them|those|these|any|all)\b[^\n]{0,40}?\bmemory_forget\b|memories\s+(?:warning|that warn)\s+(?:you\s+)?about\s+suspicious",
         r"(?:ignore|disregard|forget|override|overrule|supersede|discard)s?\s+(?:(?:all|every|any|the|your|of)\s+)*(?:(?:other|previous|prior|earlier|stored|saved|existing)\s+)+(?:memor(?:y|ies)|notes|entries)\b",
         r"(?:overrides?|supersedes?|takes? precedence over|replaces?)\s+(?:your\s+|the\s+|any\s+|all\s+)*(?:claude\.md|agents\.md|system prompt|system message|instructions you were given|your instructions)\b",
-        r"\bi\s+(?:hereby\s+)?(?:authori[sz]e|permit|allow|instruct|order)\s+you\s+to\b",
+        (r"\bi\s+(?:hereby\s+)?(?:authori[sz]e|permit|allow|instruct|order)\s+you\s+to\b", ("you",)),
         r"(?:disregard|ignore|forget)\s+(?:what|everything|anything|all)\s+(?:that\s+)?(?:you were|you've been|you have been|you were ever)\s+(?:told|given|instructed|taught)\b",
         r"new\s+(?:instructions?|orders|directives?|policy)\s+from\s+(?:the\s+|your\s+)?(?:operator|admin|administrator|developer|owner|maintainers?|anthropic|openai|system|security team)\b",
         r"(?:has|have)\s+(?:been\s+)?granted\s+(?:you\s+)?full\s+autonomy|pre-?approved\s+for\s+(?:all|every|any)\s+commands?|\bskip\s+(?:all|any|every)\s+confirmations?\b"
@@ -123,7 +142,7 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         *_EARLIER_RULES,
     )),
     ("imitates a system, developer or chat-turn message", _patterns(
-        r"<\|[a-z_]{2,30}\|>",
+        r"<\|[a-z_]{2,30}\|>(?![^\n]{0,40}\btokens?\b)",
         r"\[/?inst\]|<</?sys>>",
         r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?))?\s*\][ \t]*[:\-]?[ \t]*"
         r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|from now on|the assistant|assistant|claude|ai"
@@ -146,7 +165,7 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"if you(?:['’]re| are)\s+(?:reading this\b|an?\s+(?:ai|llm|large language model|language model|assistant|chatbot|bot|agent|model)\b|claude\b|chatgpt\b|gpt\b)",
         r"(?:note|message|reminder|memo|attention|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:(?:ai|llm|coding)\s+)?(?:assistant|ai|model|llm|claude|agent|bot)s?\s*[:,!]",
         r"@(?:claude|copilot|codex|cursor|devin|gemini|chatgpt|ai)\b[,:]?\s+(?:when|whenever|also|please|you|always|never|ignore|add|run|remove|delete|push|merge|grant|make|set|send|before|after|from now)\b",
-        r"\]\([^)\s]+\s+[\"'][^\"'\n]{0,60}\b(?:assistants?|ai|claude|agents?|models?|llms?)\b[^\"'\n]{0,40}\b(?:should|must|add|run|install|send|push|ignore|always|never|silently|please)\b",
+        r"\]\((?:https?://|/|\.|#)[^)\s]{0,300}+\s+[\"'][^\"'\n]{0,60}\b(?:assistants?|ai|claude|agents?|models?|llms?)\b[^\"'\n]{0,40}\b(?:should|must|add|run|install|send|push|ignore|always|never|silently|please)\b",
         *_AI_ABROAD,
         r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads|that sees|who sees|seeing|that finds|that encounters|parsing)\s+(?:this|these)\b",
         r"(?:^|[.!?]\s+)[ \t]*(?:(?:any|all|every|other|dear)\s+)?(?:ai|llm)\s+(?:agents?|assistants?|models?|bots?)\s*[,:]\s*(?:please\s+)?(?:skip|approve|ignore|always|never|do|don['’]t|run|add|delete|remove|send|push|merge|disable|bypass|grant|include|make|set|change|execute|install|you)\b",
@@ -163,12 +182,17 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         rf"(?:keep|leave)\s+(?:this|it|that|these|them|the\s+(?:\w+\s+){{0,2}}?\w+)\s+out\s+of\s+(?:the|your|any)\s+(?:summary|summaries|reply|replies|response|report|answer|changelog|pr description)(?:\s+(?:to|for)\s+the\s+{_WHO})?\b",
         r"(?:silently|quietly|secretly|covertly|stealthily|discreetly)\s+(?:add|insert|append|run|execute|install|send|upload|post|modify|edit|change|replace|delete|remove|commit|push|include|download|fetch|write|copy|disable|approve|exfiltrate)\b",
         r"(?:secretly|covertly|stealthily)\b",
+        r"\b(?:apply|do|run|install|add|make|push|delete)\s+(?:it\s+|this\s+|them\s+|these\s+)?(?:silently|quietly)\b",
+        r"\b(?:when|whenever|if)\s+(?:the\s+user|they|anyone|someone)\s+(?:ever\s+)?(?:asks?|asked)\b[^\n.]{0,80}?,?\s+(?:always\s+)?(?:say|answer|reply|tell them|deny)\s+(?:no|nothing|that (?:nothing|you (?:didn't|did not)))\b",
+        r"不要告诉用户|别告诉用户|不要让用户知道|ユーザーに(?:は)?(?:伝え|言わ|知らせ)ない|не (?:говори|сообщай|упоминай)\w*|n['’]en parle pas|ne le dis pas|no (?:le )?(?:digas|menciones|informes) al usuario"
+        r"|sag\w* (?:dem|den) (?:nutzer|benutzer)\w*,? dass|nicht erwähnen|non dirlo|nie informuj użytkownika|kullanıcıya söyleme|ne mentionne pas",
     )),
     ("asks the model to send credentials or private files somewhere", _patterns(
         rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl|paste|share|cp)\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via|in|on)\s+{_DESTINATION}",
-        rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,60}}?\b(?:and|then)\s+(?:send|post|upload|paste|forward|email|share|copy)\s+(?:it|its contents|them|their contents|the contents|the value)[^\n]{{0,40}}?\b(?:to|into|in|on)\s+{_DESTINATION}",
+        (rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,60}}?\b(?:and|then)\s+(?:send|post|upload|paste|forward|email|share|copy)\s+(?:it|its contents|them|their contents|the contents|the value)[^\n]{{0,40}}?\b(?:to|into|in|on)\s+{_DESTINATION}",
+         ("send", "post", "upload", "paste", "forward", "email", "share", "copy")),
         rf"(?:nslookup|dig|host|ping|curl|wget|nc)\b[^\n]{{0,60}}\$\([^)]{{0,60}}{_SECRET_FILES}",
-        r"!\[[^\]\n]{0,40}\]\(https?://[^)\s]*\?[^)\s]*(?:<|\{|\$)[^)\n]{0,60}(?:content|env|token|key|secret|password|credential)",
+        r"!\[[^\]\n]{0,40}\]\(https?://[^)\s?]{0,300}+\?[^)\s]{0,300}?(?:<|\{|\$)[^)\n]{0,60}(?:content|env|token|key|secret|password|credential)",
         r"(?:tar|zip|7z|git\s+archive|git\s+bundle)\b[^\n|]{0,60}\|[^\n]{0,80}?\b(?:curl|wget|nc|ncat|netcat|socat)\b",
         rf"\$\(\s*(?:cat|base64|head|type)\s+[^)]{{0,40}}{_SECRET_FILES}[^)]{{0,80}}\)\.[\w-]+\.",
         rf"(?:publish|push|upload)\b[^\n]{{0,80}}?\b(?:to\s+)?(?:npm|pypi|docker hub|a public (?:repo|gist|bucket|registry))\b[^\n]{{0,60}}?(?:including|with)\s+(?:the\s+)?{_SECRET_THINGS}",
@@ -180,7 +204,7 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:send|post|upload|paste|pipe|forward|copy|ship|push)\b[^\n]{0,40}?(?:printenv|\benv\b|os\.environ|process\.env|environment variables|env vars)[^\n]{0,80}?\b(?:to|at|into)\s+(?:https?://|[\w-]+\.(?:example|com|net|org|io|dev|site|app|sh|me|xyz)\b)",
     )),
     ("pipes a downloaded script into a shell", _patterns(
-        rf"(?:curl|wget|fetch|aria2c)\b[^\n|]{{0,300}}\|\s*{_SHELL}",
+        rf"(?:curl|wget|fetch|aria2c)\b(?![^\n|]{{0,120}}{_OFFICIAL_INSTALLER})[^\n|]{{0,300}}\|\s*{_SHELL}",
         r"(?:bash|zsh|sh|source|eval|exec|\.)\s+(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b",
         r"(?:iex|invoke-expression)\b[^\n]{0,40}(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|webclient|curl|wget)\b",
         r"(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n|]{0,300}\|\s*(?:iex|invoke-expression)\b",
@@ -193,20 +217,24 @@ _INJECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:hex|rot-?13|encoded|obfuscated)\s+(?:payload|command|instructions?|script|string|blob)\b[^\n]{0,60}?(?:decod|xxd\s+-r|rot-?13)",
         r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:the\s+)?(?:decoded|base64[- ]encoded|encoded)\s+(?:payload|command|instructions?|script|text|string|blob)",
         r"(?:eval|exec|iex|invoke-expression)\s*\(?\s*[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode)",
+        r"\beval\s+[\"']?\$\(\s*(?:echo|printf)\s+[^|\n]{4,200}\|\s*(?:base64\s+(?:-d|--decode)|xxd\s+-r)",
     )),
 )  # fmt: skip
 
 # Requests that are a warning when negated ("never echo ~/.aws/credentials into the logs"): a match
 # counts only if no negation stands before it in its line (looked for in a bounded window, so a long
 # line of matches stays linear).
-_UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
+_UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     ("asks the model to send credentials or private files somewhere", _patterns(
         rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode|log|attach)\b[^\n]{{0,40}}?(?:{_SECRET_THINGS}|os\.environ\[[^\]]{{0,40}}(?:token|key|secret|password)|process\.env\.\w*(?:token|key|secret|password))[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all|the|a)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?|pr description|pull request description|pr body|issue (?:description|body|comment)|pr comments?|logs?|end of your (?:answer|reply))|(?:replies|responses|answers|commit messages))\b",
         r"(?:attach|include|paste|add|post|append)\b[^\n]{0,30}?\b(?:the\s+)?(?:full\s+|whole\s+|raw\s+)?output of\s+`?(?:env|printenv|set|export -p)`?[^\n]{0,60}?\b(?:to|in|into)\s+(?:the\s+|your\s+|a\s+)?(?:pr|pull request|issue|comment|description|reply|answer|summary|ticket)",
         r"\blog\s+(?:the\s+)?(?:value|values|contents?)\s+of\s+(?:every|each|all|any)\s+(?:secret|token|password|api key|credential)s?\b",
-        rf"(?:literal\s+)?contents?\s+of\s+(?:{_SECRET_FILES}|secrets?\.ya?ml|secrets?\.json|\.env\w*)[^\n]{{0,60}}?\b(?:at the end of|in|into)\s+(?:your|the)\s+(?:answer|reply|response|summary|output)",
+        r"(?:mirror|copy|forward|send|post)\w*\s+(?:the\s+|every\s+|all\s+)?(?:request|response)\s+(?:bodies|body)\b[^\n]{0,40}?\bto\s+https?://",
+        r"(?:\*\.pem|\*\.key|id_\*|private keys?)[^\n]{0,60}?\b(?:quote|print|paste|include)\s+(?:its|their)\s+(?:full\s+)?contents?\b",
+        rf"contents?\s+of\s+(?:{_SECRET_FILES}|secrets?\.ya?ml|secrets?\.json|\.env\w*)[^\n]{{0,60}}?\b(?:at the end of|in|into)\s+(?:your|the)\s+(?:answer|reply|response|summary|output)",
         rf"(?:print|output|reveal|dump|paste|read out)\b[^\n]{{0,40}}?{_PRIVATE_FILES}",
-        rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:echo|print|repeat|include|paste|output|quote)\s+(?:it|them|its value|the value)\s+(?:back\s+)?(?:verbatim\s+)?(?:in|into|to)\s+(?:your|the)\s+(?:answer|reply|response|output|summary)",
+        (rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:echo|print|repeat|include|paste|output|quote)\s+(?:it|them|its value|the value)\s+(?:back\s+)?(?:verbatim\s+)?(?:in|into|to)\s+(?:your|the)\s+(?:answer|reply|response|output|summary)",
+         ("echo", "print", "repeat", "include", "paste", "output", "quote")),
     )),
     (UNSAFE_CHANGE, _patterns(
         r"git\s+push\s+(?:\S+\s+)?(?:--force(?!-with-lease)|-f)\b[^\n]{0,30}?\b(?:main|master)\b",
@@ -226,6 +254,7 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:delete|disable|remove|turn off|bypass|drop)\w*\s+(?:the\s+)?branch protection|branches/[\w.-]+/protection[^\n]{0,20}?|-x\s+delete\s+[^\n]{0,60}/protection",
         r"gh\s+pr\s+merge\b[^\n]{0,60}?--admin\b|\bmerge\w*\b[^\n]{0,40}?\bwithout\s+(?:reading|reviewing|review|looking at|checking)\b",
         r"\bdrop\s+(?:database|schema)\s+(?:if\s+exists\s+)?[\w.\"`]*prod",
+        r"\b(?:truncate|drop\s+table)\b[^\n]{0,60}?\b(?:against|on|in)\s+(?:the\s+)?prod(?:uction)?\b",
         r"(?:require_2fa|require_mfa|mfa_enabled|two_factor\w*|otp_required)\s*[=:]\s*(?:false|0|off)\b",
         r"allowed_hosts\s*=\s*\[\s*['\"]\*['\"]\s*\]|cors_origin_allow_all\s*=\s*true|cors_allow_all_origins\s*=\s*true",
         r"\bconcatenat\w*\s+(?:the\s+)?(?:raw\s+)?user input\b[^\n]{0,60}?\b(?:preferred|house style|always|instead)\b|\b(?:preferred|house style)\b[^\n]{0,60}?\bconcatenat\w*\s+(?:the\s+)?user input",
@@ -239,6 +268,13 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:accept|trust|honou?r)\s+(?:the\s+)?(?:header\s+)?x-[\w-]+\b[^\n]{0,60}?\b(?:authenticated|identity|as the user|as admin|logged in)",
         r"(?:delete|remove|wipe|erase|rewrite)\s+(?:the\s+)?(?:entire\s+|whole\s+|all\s+(?:of\s+)?(?:the\s+)?)?git\s+history\b",
         r"--extra-index-url\s+http://|--index-url\s+http://|\btrusted-host\b[^\n]{0,40}?\bpip\.conf",
+        r"(?:rm\s+-rf|push\s+--force|drop\s+(?:table|database)|truncate|delete)\b[^\n]{0,80}?\b(?:just do it|without (?:asking|prompting|confirmation|confirming)|and report afterwards)",
+        r"\|\|\s*true\b[^\n]{0,60}?\b(?:security|scan|audit|bandit|trivy|snyk|sast|pip-audit|semgrep)|\b(?:security|scan|audit|bandit|trivy|snyk|sast|pip-audit|semgrep)\b[^\n]{0,60}?\|\|\s*true\b",
+        r"(?:remove|drop|skip|disable|delete)\s+(?:the\s+)?`?(?:gpg\s+--verify|signature\s+(?:check|verification)s?|checksum\s+(?:check|verification)s?|sha256sum\s+-c)",
+        r"\bnc\s+(?:-\w+\s+)*-e\s+/bin/(?:ba)?sh|/dev/tcp/[\w.]+/\d+|\bbash\s+-i\s+>&|\bsocat\b[^\n]{0,40}exec:",
+        r"\bapprove\w*\s+(?:any|all|every)\s+(?:prs?|pull requests?)\s+from\b",
+        r"[\"']allow[\"']\s*:\s*\[\s*[\"']bash\(\*\)",
+        r"\b(?:skip|disable|turn off)\s+(?:the\s+)?(?:sast|dast|dependency audit|security scan\w*|secret scan\w*|code scanning)\b[^\n]{0,40}?\b(?:all|every|each)\b",
         r"commit\s+(?:straight|directly)\s+to\s+(?:main|master)\b[^\n]{0,40}?\b(?:skip|without)\s+(?:pull requests|prs|review)",
         r"\bskip\s+(?:pull requests|prs|code review)\b[^\n]{0,40}?\bcommit\s+(?:straight|directly)\s+to\s+(?:main|master)\b",
     )),
@@ -247,10 +283,13 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[str, ...]], ...] = (
 # ("Die Datei .env nie auf … hochladen"): counted only if the sentence holds none.
 _SECRETS_ABROAD = rf"(?:{_SECRET_FILES}|\b[a-z0-9]+_(?:token|secret|api_?key|password)\b|\btoken\b)"
 _ADDRESS = r"(?:https?://|[\w.+-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|net|org|io|xyz|me|site|app|dev|jp|es|de|fr|it|pl|tr)\b)"
-_ABROAD_UNLESS_NEGATED = (
+_ABROAD_UNLESS_NEGATED: tuple[_Source, ...] = (
     rf"{_SEND_ABROAD}[^\n]{{0,80}}?{_SECRETS_ABROAD}[^\n]{{0,80}}?{_ADDRESS}",
-    rf"{_SECRETS_ABROAD}[^\n]{{0,60}}?{_SEND_ABROAD}[^\n]{{0,40}}?{_ADDRESS}",
-    rf"{_SECRETS_ABROAD}[^\n]{{0,60}}?{_ADDRESS}[^\n]{{0,30}}?(?:に送|へ送|送信|adresine gönder|إلى)",
+    (rf"{_SECRETS_ABROAD}[^\n]{{0,60}}?{_SEND_ABROAD}[^\n]{{0,40}}?{_ADDRESS}", gate(_SEND_ABROAD)),
+    (
+        rf"{_SECRETS_ABROAD}[^\n]{{0,60}}?{_ADDRESS}[^\n]{{0,30}}?(?:に送|へ送|送信|adresine gönder|إلى)",
+        ("に送", "へ送", "送信", "adresine gönder", "إلى"),
+    ),
     rf"{_SECRET_FILES}[^\n]{{0,40}}?(?:auf|a|à|an|на|到)\s+https?://\S+\s+(?:hoch|laden|hochladen)\b",
 )
 _NEGATION_ABROAD = re.compile(
@@ -259,7 +298,7 @@ _NEGATION_ABROAD = re.compile(
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？\n]")
 
 
-def _asserted_anywhere(pattern: re.Pattern[str], text: str) -> bool:
+def _asserted_anywhere(pattern: _Gated, text: str) -> bool:
     """Whether the pattern matches in a sentence that holds no negation (a bounded look around it)."""
     for match in pattern.finditer(text):
         before = text[max(match.start() - _NEGATION_WINDOW, 0) : match.start()]
@@ -294,25 +333,43 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 """A comment of three words or more hides something; `<!-- comments -->` named in prose does not."""
 
 
+class _Gated:
+    """A pattern run only on a text holding one of the literals it must begin with (`literals.gate`)."""
+
+    def __init__(self, source: _Source, flags: int = 0) -> None:
+        text, literals = source if isinstance(source, tuple) else (source, gate(source))
+        self.pattern = re.compile(text, flags)
+        self.gate = literals
+
+    def _open(self, text: str) -> bool:
+        return not self.gate or any(literal in text for literal in self.gate)
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.pattern.search(text, pos) if self._open(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if self._open(text) else iter(())
+
+
 @functools.cache
-def _compiled() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+def _compiled() -> tuple[tuple[str, tuple[_Gated, ...]], ...]:
     """The patterns compiled on first use (a process that never reads a note never pays for them).
     Separate patterns, lower case, no IGNORECASE: each is then found by scanning for its first
     characters; one big case-insensitive alternation is tried at every position, ~10x slower."""
-    return tuple((what, tuple(re.compile(source, re.M) for source in sources)) for what, sources in _INJECTION)
+    return tuple((what, tuple(_Gated(source, re.M) for source in sources)) for what, sources in _INJECTION)
 
 
 @functools.cache
-def _compiled_unless_negated() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
-    return tuple((what, tuple(re.compile(source) for source in sources)) for what, sources in _UNLESS_NEGATED)
+def _compiled_unless_negated() -> tuple[tuple[str, tuple[_Gated, ...]], ...]:
+    return tuple((what, tuple(_Gated(source) for source in sources)) for what, sources in _UNLESS_NEGATED)
 
 
 @functools.cache
-def _compiled_abroad() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(source) for source in _ABROAD_UNLESS_NEGATED)
+def _compiled_abroad() -> tuple[_Gated, ...]:
+    return tuple(_Gated(source) for source in _ABROAD_UNLESS_NEGATED)
 
 
-def _asserted(pattern: re.Pattern[str], text: str) -> bool:
+def _asserted(pattern: _Gated, text: str) -> bool:
     """Whether the pattern matches somewhere with no negation close before it in its line."""
     for match in pattern.finditer(text):
         window = max(match.start() - _NEGATION_WINDOW, 0)
@@ -329,6 +386,8 @@ _INVISIBLE = re.compile(INVISIBLE)
 _LOOKALIKES = str.maketrans("аеіорсхуѕјԁһԛԝӏοαιυνκρτχ", "aeiopcxysjdhqwloaiuvkptx")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _LEET = str.maketrans("013457@$", "oieastas")
+_DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){3,}[^\W\d_]\b")
+_HEX_ESCAPE = re.compile(r"\\x([0-9a-f]{2})")
 _LEET_WORD = re.compile(r"\b(?=[a-z]*[0-9@$])(?=[0-9@$]*[a-z])[a-z0-9@$]{3,}\b")
 """A word of letters and look-alike digits (`1n5truct10n5`); `utf8`, `h264` and `k8s` read the same
 either way, since only the text read with them swapped is searched in addition."""
@@ -353,6 +412,11 @@ def _readings(text: str) -> tuple[str, ...]:
         plain = _LETTERS.sub(lambda m: _fold_lookalikes(m.group()), plain)
     joined = _SPACED.sub(lambda m: m.group().replace(" ", ""), plain)
     readings = [lowered, plain, joined]
+    if _DOTTED.search(joined):  # `d.i.s.r.e.g.a.r.d`
+        joined = _DOTTED.sub(lambda m: m.group().replace(".", ""), joined)
+        readings.append(joined)
+    if joined.count("\\x") >= 3:  # `$(printf '\x63\x75\x72\x6c')`
+        readings.append(_HEX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), joined))
     if _LEET_WORD.search(joined):  # `1gn0r3 4ll pr10r 1n5truct10n5`
         readings.append(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), joined))
     if "rot13" in joined or "rot-13" in joined or "rot 13" in joined:  # a payload it names the cipher of
@@ -367,6 +431,7 @@ _MENTIONED = re.compile(r"(?<!\w)(['\"`‘“])(?=[^'\"`’”\n]{1,80}['\"`’�
 """A quoted phrase of at most eight words: named, not said ("an attacker hid 'ignore previous
 instructions' in an issue"). Only the ignore-your-instructions class is read without such quotes."""
 _IGNORE_CLASS = "tells the model to ignore or replace its instructions"
+_QUOTABLE = 2
 
 
 def addressed_to_model(text: str) -> list[str]:
@@ -379,8 +444,11 @@ def addressed_to_model(text: str) -> list[str]:
         if any(pattern.search(reading) for pattern in patterns for reading in readings)
     ]
     if _IGNORE_CLASS in found and _MENTIONED.search(folded):
+        patterns = dict(_compiled())[_IGNORE_CLASS]
+        quotable = patterns[:_QUOTABLE]  # "ignore (all) previous instructions": the phrase people quote
+        said = [p for p in patterns[_QUOTABLE:] if any(p.search(r) for r in readings)]
         unquoted = _readings(_MENTIONED.sub(" ", text))
-        if not any(pattern.search(reading) for pattern in dict(_compiled())[_IGNORE_CLASS] for reading in unquoted):
+        if not said and not any(pattern.search(reading) for pattern in quotable for reading in unquoted):
             found.remove(_IGNORE_CLASS)
     for what, patterns in _compiled_unless_negated():
         if what not in found and any(_asserted(pattern, reading) for pattern in patterns for reading in readings):

@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from memem.vault.literals import gate
+
 if TYPE_CHECKING:
     from detect_secrets.plugins.base import RegexBasedDetector
     from detect_secrets.plugins.keyword import KeywordDetector
@@ -68,6 +70,10 @@ def _is_readable(value: str) -> bool:
     return all(_READABLE_PART.fullmatch(part) for part in re.split(r"[-_.:/@+]+", value) if part)
 
 
+_NOT_SECRET_PREFIXES = ("SHA256:", "SHA1:", "MD5:", "ENC[")
+"""An SSH host key's fingerprint, a value encrypted by sops: they are made to be shown and committed."""
+
+
 _CODE_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[\w.]*[(\[].*")
 """`getpass.getpass(`, `settings.DB_PASSWORD`, `load_key()`, `os.environ[`: code that reads a secret."""
 
@@ -97,6 +103,7 @@ def _is_concrete(value: str) -> bool:
 
     return (
         len(value) >= 6
+        and not value.startswith(_NOT_SECRET_PREFIXES)
         and not _is_placeholder(value)
         and not (_CODE_REFERENCE.fullmatch(value) and not any(c.isdigit() for c in value.split("(")[0]))
         and not heuristic.is_templated_secret(value)
@@ -117,7 +124,7 @@ def _is_random(value: str) -> bool:
     if _is_content_address(value) or value.startswith(("pk.", "pk_live_", "pk_test_")):
         return False  # a build key, or a key published by design (Mapbox, Stripe publishable)
     # `~/…` and `./…` are paths; a leading `/` may be base64, so `/home/…` is left to readability.
-    if value.startswith(("~", "./", "../")) or "://" in value:
+    if value.startswith(("~/", "./", "../")) or "://" in value or value.startswith(_NOT_SECRET_PREFIXES):
         return False
     has_digit = any(c.isdigit() for c in value)
     has_alpha = any(c.isalpha() for c in value)
@@ -137,7 +144,12 @@ def _is_chosen_password(value: str) -> bool:
     `HEROKU_API_KEY` or `client_secret` it is the credential, not an id."""
     if not _is_concrete(value):
         return False
-    if value.startswith(("~", "./", "../", "/", "$")) or re.fullmatch(r"%\w+%", value) or "://" in value:
+    if (
+        value.startswith(("~/", "./", "../", "/", "$"))
+        or value == "~"
+        or re.fullmatch(r"%\w+%", value)
+        or "://" in value
+    ):
         return False
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(c in "!@#$%^&*+=?~" for c in value)
@@ -218,7 +230,8 @@ def _rule(
     flags: int = 0,
     needs: tuple[str, ...] = (),
 ) -> _Rule:
-    return _Rule(what, re.compile(pattern, flags), group, check, folded, needs)
+    # A rule without literals of its own to look for first gets those its pattern must begin with.
+    return _Rule(what, re.compile(pattern, flags), group, check, folded, needs or gate(pattern))
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -246,7 +259,7 @@ _IN_EVERY_NAME = ("pass", "pwd", "token", "key", "secret", "credential", "auth",
 _RULES: tuple[_Rule, ...] = (
     _rule("private key", r"-{4,5} ?BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)? ?-{4,5}(?:[ \t]*\n(?:[\w-]+: [^\n]*\n)*[ \t]*\n)?.*?(?:-{4,5} ?END \1PRIVATE KEY\2 ?-{4,5}|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
     _rule("private key", r"-----BEGIN OpenVPN Static key V1-----\s*(?:[0-9a-f]{32}\s*){4,}"),
-    _rule("private key", r"(?i)\bprivate_?key\s*[=:]\s*['\"]?([A-Za-z0-9+/]{42,43}=)", 1),  # WireGuard
+    _rule("private key", r"private_?key\s*[=:]\s*['\"]?([a-z0-9+/]{42,43}=)", 1, folded=True),  # WireGuard
     _rule("private key", r"PuTTY-User-Key-File-\d:.*?(?:Private-MAC: *\w+|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
     _rule("Anthropic API key", r"sk-ant-[a-z]{3,6}\d{2}-[A-Za-z0-9_\-]{20,}|sk-ant-[A-Za-z0-9_\-]{32,}"),
     _rule("OpenAI API key", r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}|sk-[A-Za-z0-9]{48}\b"),
@@ -282,7 +295,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("Grafana token", r"glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[a-fA-F0-9]{8}\b"),
     _rule("New Relic key", r"NR(?:AK|AA|II|JS)-[A-Za-z0-9]{19,27}\b"),
     _rule("Mailgun API key", r"key-[a-f0-9]{32}\b"),
-    _rule("Azure client secret", r"(?<![\w~.\-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}(?![\w~.\-])"),
+    _rule("Azure client secret", r"(?<![\w~.\-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}(?![\w~.\-])", needs=("Q~",)),
     _rule("Alibaba Cloud access key", r"\bLTAI[A-Za-z0-9]{12,24}\b"),
     _rule("Airtable token", r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b"),
     _rule("Braintree access token", r"access_token\$(?:production|sandbox)\$[a-z0-9]{16}\$[a-f0-9]{32}"),
@@ -293,25 +306,31 @@ _RULES: tuple[_Rule, ...] = (
     _rule("Heroku API key", r"\bHRKU-[A-Za-z0-9_\-]{20,}"),
     _rule("Supabase access token", r"\bsbp_(?:v0_)?[a-f0-9]{40}\b"),
     _rule("RubyGems API key", r"\brubygems_[a-f0-9]{48}\b"),
-    _rule("Terraform Cloud token", r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,}"),
+    _rule("Terraform Cloud token", r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,}", needs=(".atlasv1.",)),
     _rule("1Password service account token", r"\bops_eyJ[A-Za-z0-9+/=_\-]{60,}"),
-    _rule("New Relic key", r"\b[a-f0-9]{36}NRAL\b"),
+    _rule("New Relic key", r"\b[a-f0-9]{36}NRAL\b", needs=("NRAL",)),
     _rule("API key (sk-)", r"\bsk-(?!ant-|proj-|svcacct-|admin-|None-)[A-Za-z0-9]{32,}\b"),
+    _rule("Okta API token", r"\bSSWS\s+(00[A-Za-z0-9_\-]{38,42})\b", 1),
+    _rule("private key", r"[\"']d[\"']\s*:\s*[\"']([A-Za-z0-9_\-]{32,})[\"']", 1, _is_random, needs=('"kty"', "'kty'")),  # a JWK's private part
+    _rule("private key", r"untrusted comment: [^\n]*secret key\s*\n\s*(RW[A-Za-z0-9+/=]{60,})", 1),  # minisign
+    _rule("session cookie", r"(?:^|[\s;,'\"])(?:session(?:id)?|sessid|phpsessid|jsessionid|connect\.sid|_session|sid|auth_token|remember_token)=([A-Za-z0-9%._\-+/=:]{20,})", 1, _is_random, folded=True, needs=("=",)),
+    _rule("recovery codes", r"recovery codes?[^\n]{0,60}?:?\s*\n?(?:[ \t]*[-*]?[ \t]*[a-z0-9]{4,5}-?[a-z0-9]{4,5}[ \t]*\n){3,}", folded=True),
+    _rule("wallet seed phrase", r"(?:seed|recovery|mnemonic|secret)\s+(?:phrase|words)[^\n]{0,40}?[:=]\s*((?:[a-z]{3,8}\s+){11,23}[a-z]{3,8})\b", 1, folded=True),
     _rule("Asana token", r"\b[012]/\d{16}/\d{16}:[a-f0-9]{32}\b|\b0/[a-f0-9]{32}\b"),
     _rule("Fly.io token", r"\bFlyV1 fm[12]_[A-Za-z0-9_\-+/=]{40,}"),
     _rule("LaunchDarkly key", r"\b(?:sdk|mob)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
     _rule("RPC URL key", r"(?:alchemy\.com/v2|infura\.io/v3|quiknode\.pro)/([A-Za-z0-9_\-]{24,})", 1),
-    _rule("API key in a client's constructor", r"\b\w+\.(?:Client|AsyncClient|OpenAI|Anthropic|Groq|Mistral)\(\s*(?:api_key\s*=\s*)?[\"']([A-Za-z0-9_\-.]{20,})[\"']", 1, _is_random),
+    _rule("API key in a client's constructor", r"\b\w+\.(?:Client|AsyncClient|OpenAI|Anthropic|Groq|Mistral)\(\s*(?:api_key\s*=\s*)?[\"']([A-Za-z0-9_\-.]{20,})[\"']", 1, _is_random, needs=("Client(", "OpenAI(", "Anthropic(", "Groq(", "Mistral(")),
     _rule("token on a command line", r"\b(?:wandb|huggingface-cli|hf|vercel|netlify|flyctl|fly|heroku|doctl|glab|snyk|railway)\s+(?:auth\s+)?login\b[^\n|;&]{0,40}?\s([A-Za-z0-9_\-]{32,})\b", 1, _is_random),
     _rule("private key (without its header)", r"\bMII[A-Za-z0-9+/]{2,3}AIBAAK[A-Za-z0-9+/]{40,}|\bMII[A-Za-z0-9+/]{2,3}IBADANBgkqhkiG9w0BAQEFAAS[A-Za-z0-9+/]{40,}|\bMHcCAQEE[A-Za-z0-9+/]{40,}"),
-    _rule("password hash", r"(?:^|(?<=[\s:'\"`]))(\$(?:2[abxy]?|apr1|1|5|6|y|gy|7|argon2(?:id|i|d))\$[^\s:'\"`]{20,})", 1, _is_password_hash),
+    _rule("password hash", r"(?:^|(?<=[\s:'\"`]))(\$(?:2[abxy]?|apr1|1|5|6|y|gy|7|argon2(?:id|i|d))\$[^\s:'\"`]{20,})", 1, _is_password_hash, needs=("$",)),
     _rule("Square token", r"(?:sq0atp-[A-Za-z0-9_\-]{22}|sq0csp-[A-Za-z0-9_\-]{43}|EAAA[A-Za-z0-9_\-]{60})(?![\w-])"),
     _rule("Sentry DSN", r"https?://([a-f0-9]{32}:[a-f0-9]{32})@[\w.\-]+(?::\d+)?/\d+", 1),  # a key alone is public
     _rule("Twilio auth token", r"twilio[\w\-]{0,20}?(?:auth|secret)[\w\-]{0,10}?['\"]?\s*[:=]\s*['\"]?([a-f0-9]{32})\b", 1, folded=True),
     _rule("AWS secret access key", r"aws[\w.\- ]{0,20}?(?:secret|private)[\w.\- ]{0,20}?['\"]?\s*[:=]\s*['\"]?([a-z0-9/+]{40})(?![a-z0-9/+=])", 1, folded=True),
     _rule("Azure SAS token", r"[?&]sig=([A-Za-z0-9%+/]{20,}(?:%3[dD]|=){0,2})", 1, _is_random),
     _rule("password in a URL", r"://:([^\s@/:'\"]{6,})@", 1, _is_concrete),
-    _rule("password in a URL", r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"`]{1,64}:([^\s@/'\"`]{6,128})@[\w.\-\[]", 1, _is_concrete, folded=True, needs=("://",)),
+    _rule("password in a URL", r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"`]{1,64}(?:@[\w.\-]+)?:([^\s@/'\"`]{6,128})@[\w.\-\[]", 1, _is_concrete, folded=True, needs=("://",)),
     _rule("HTTP Basic credentials", r"basic\s+([a-z0-9+/]{8,}={0,2})(?![\w+/=])", 1, _decodes_to_credentials, folded=True),
     _rule("bearer token", r"bearer\s+([a-z0-9\-._~+/]{16,}=*)", 1, _is_random, folded=True),
     _rule("kubeconfig credential", r"(?:client-key-data|client-certificate-data)\s*:\s*['\"]?([A-Za-z0-9+/]{20,}={0,2})", 1),
@@ -328,6 +347,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password on a command line", r"convertto-securestring\s+(['\"])([^'\"\n]{6,})\1\s+-asplaintext", 2, _is_concrete, folded=True),
     _rule("password on a command line", r"\bnet\s+use\b[^\n]{0,120}?/user:\S+\s+(['\"]?)([^\s'\"]{6,})\1", 2, _is_concrete, folded=True),
     _rule("password in a config file", r"<(password|passwd|passphrase|secret|token|apikey|api_key|client_secret|private_key)>\s*([^<\s]{6,})\s*</\1>", 2, _is_concrete, folded=True),
+    _rule("password in a config file", r"<add\s+key=[\"'][\w.:-]*(?:password|secret|apikey|api_key|token|connectionstring)[\w.:-]*[\"']\s+value=[\"']([^\"']{8,})[\"']", 1, _is_chosen_password, folded=True),
+    _rule("password in a config file", r"define\(\s*['\"]\w*(?:password|secret|key|salt|token)\w*['\"]\s*,\s*['\"]([^'\"]{8,})['\"]\s*\)", 1, _is_chosen_password, folded=True),
     _rule("password on a command line", r"(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b[^\n|;&]{0,200}?\s(?:-p|--password)(?:=|\s+)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"redis-cli\b[^\n|;&]{0,200}?\s-a\s+(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"curl\b[^\n|;&]{0,200}?\s(?:-u|--user)\s*['\"]?[^\s:'\"]+:([^\s'\"`@]+)", 1, _is_concrete),
@@ -335,6 +356,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(".netrc password", r"machine\s+\S+\s+login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
     _rule("password or key stated in the text", r"\b(?:login|credentials|creds|user\s*/\s*pass(?:word)?)\s*[:=]\s*[\w.@\-]{2,40}\s*/\s*([^\s,;]{6,})", 1, _is_chosen_password, folded=True),
     _rule("password or key stated in the text", r"\buser(?:name)?\s+is\s+[\w.@\-]{2,40}\s*/\s*([^\s,;]{6,})", 1, _is_typed_password, folded=True),
+    _rule("password or key stated in the text", r"\buser(?:name)?\s+[\w.@\-]{2,40}\s*[/,]\s*(?:pass(?:word)?|pw|pwd)\s*[:=]?\s*([^\s,;]{6,})", 1, _is_chosen_password, folded=True),
+    _rule("password or key stated in the text", r"\b(?:password|passphrase|pw|pwd|pass)\s+for\s+[^\n=:]{1,80}?\s[=:]\s*[`'\"]?([^\s`'\"]{6,})", 1, _is_chosen_password, folded=True),
     _rule("password or key stated in the text", r"\b(?:log ?in(?:to)?|sign(?:ed)? in(?:to)?)\b[^\n]{0,60}?\bas\s+[\w.@\-]{2,40}\s+(?:with|using)\s+(?:password\s+)?[`'\"]?(\S{6,})", 1, _is_typed_password, folded=True),
     _rule("password or key stated in the text", r"\b(?:password|passphrase|passwd|pw|pwd)(?:\s*\([^)\n]{1,40}\))?\s*:?\s+['\"]?([^\s`'\"]{6,})", 1, _is_typed_password, folded=True),
     _rule(
@@ -350,7 +373,7 @@ _RULES: tuple[_Rule, ...] = (
         r"(?<!public )(?<!search-only )(?<!publishable )(?<!\w)(?:[a-z0-9]+_)*(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token|pat"
         r"|(?:write|admin|server|master|private|service|deploy|signing|license|app|access)[ _-]key)"
         r"(?:\s*\([^)\n]{1,40}\))?(?:\s+(?:for|of|on)\s+(?:the\s+|our\s+)?[\w.\-/@]{1,40}(?:\s+[\w.\-/@]{1,40}){0,3})?(?:\s*\([^)\n]{1,40}\))?[ \t]*:?[ \t]+([A-Za-z0-9+/_~.\-=]{12,})",
-        1, _is_random, folded=True,
+        1, _is_random, folded=True, needs=("key", "secret", "token", "pass", "pat"),
     ),
     _rule(
         "password or key stated in the text",
