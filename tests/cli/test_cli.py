@@ -267,14 +267,16 @@ def test_a_note_s_text_cannot_act_on_the_terminal(
     write_note(vault, "rtl", "text \u202eevil", id="rtl", title="Reversed")  # withheld from recall; shown by get
     for argv in (("search", "harbour lantern zqxodd"), ("get", "odd", "rtl")):
         code, out, _ = run(capsys, "--vault", str(vault), *argv)
-        assert code == 0 and "\\u001b]0;pwned\\u0007" in out and "\\u001b[2J body" in out
+        # the title's control characters are taken out when the note is read; the body's are escaped
+        assert code == 0 and "Deploy ]0;pwned steps FAKE" in out and "\\u001b[2J body" in out
         assert not any(c in out for c in "\x1b\x07\r\u202e")
     assert "\\u202eevil" in out
     write_note(vault, "crlf", "first line\r\nsecond line\r\n", id="crlf", title="Windows")
     code, out, _ = run(capsys, "--vault", str(vault), "get", "crlf")
     assert "first line\nsecond line" in out and "\\u000d" not in out  # line endings end lines
     code, out, _ = run(capsys, "--vault", str(vault), "get", "odd", "--json")
-    assert "\x1b]0;pwned\x07" in json.loads(out)[0]["title"]  # the data itself, unchanged
+    assert json.loads(out)[0]["title"] == "Deploy ]0;pwned steps FAKE"  # as read: no control character
+    assert 'title: "Deploy \\e]0;pwned\\a steps\\rFAKE"' in (vault / "memem" / "memories" / "odd.md").read_text()
 
 
 def test_a_vault_full_of_bad_notes_is_summed_up_not_listed(

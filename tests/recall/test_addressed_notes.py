@@ -11,6 +11,7 @@ them); the benign ones must (else the test could pass by recalling nothing).
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -58,9 +59,9 @@ def vault(store: IndexStore, fresh_vault: Path) -> IndexStore:
 
 def carries(rendered: str, text: str) -> bool:
     """Whether four words in a row of `text` reach `rendered` (markup, case and spacing aside)."""
-    said = " ".join(re.findall(r"[a-z0-9]+", rendered.lower()))
-    words_ = re.findall(r"[a-z0-9]+", text.lower())
-    return any(" ".join(words_[i : i + 4]) in said for i in range(max(len(words_) - 3, 1)))
+    said = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", rendered).lower()))
+    words_ = re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower())
+    return bool(words_) and any(" ".join(words_[i : i + 4]) in said for i in range(max(len(words_) - 3, 1)))
 
 
 def test_injected_text_in_the_vault_never_reaches_a_prompt_and_ordinary_memories_do(vault: IndexStore) -> None:
