@@ -11,6 +11,7 @@ without anyone writing one, and a pattern whose start is not literal gets none (
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _ASSERTION = re.compile(r"^(?:\\b|\^|\(\?<?[!=](?:[^()\\]|\\.|\([^()]*\))*\))+")
 _QUANTIFIER = "?*+{"
@@ -37,63 +38,61 @@ def _leading_literal(source: str) -> str:
     return "".join(out)
 
 
-def _split(source: str) -> tuple[list[str], str] | None:
-    """The top-level alternatives of `source`, and what follows a group that opens it; None when
-    something is unbalanced or a group is optional."""
-    depth, in_class, start, parts = 0, False, 0, []
-    i = 0
-    while i < len(source):
-        char = source[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif char == "|" and depth == 0:
-            parts.append(source[start:i])
-            start = i + 1
+def _class_end(source: str, start: int) -> int:
+    """Just past the `]` that closes the class opened at `start` (`[]x]`, `[^\\]]`: not the first `]`)."""
+    i = start + 1
+    if i < len(source) and source[i] == "^":
         i += 1
-    return ([*parts, source[start:]], "") if depth == 0 and not in_class else None
+    if i < len(source) and source[i] == "]":
+        i += 1  # a class's first member may be `]`
+    while i < len(source) and source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i + 1
 
 
-def _group(source: str) -> str | None:
-    """The inside of the group `source` opens with (`(?:a|b)c` -> `a|b`), None if it is optional."""
-    depth = 0
-    i = 0
+def _structure(source: str) -> Iterator[tuple[int, str, int]]:
+    """(position, character, group depth after it) of each character outside escapes and classes."""
+    depth, i = 0, 0
     while i < len(source):
         char = source[i]
         if char == "\\":
             i += 2
             continue
         if char == "[":
-            end = source.find("]", i + 2)
-            i = end + 1 if end > 0 else len(source)
+            i = _class_end(source, i)
             continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                optional = i + 1 < len(source) and source[i + 1] in _QUANTIFIER
-                return None if optional else source[3:i]
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        yield i, char, depth
         i += 1
+
+
+def _split(source: str) -> list[str] | None:
+    """The top-level alternatives of `source`; None when its groups are unbalanced."""
+    parts, start, depth = [], 0, 0
+    for i, char, depth in _structure(source):
+        if depth < 0:
+            return None
+        if char == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+    return [*parts, source[start:]] if depth == 0 else None
+
+
+def _group(source: str) -> str | None:
+    """The inside of the group `source` opens with (`(?:a|b)c` -> `a|b`), None if it is optional."""
+    for i, char, depth in _structure(source):
+        if char == ")" and depth == 0:
+            optional = i + 1 < len(source) and source[i + 1] in _QUANTIFIER
+            return None if optional else source[3:i]
     return None
 
 
 def _gates(source: str, shortest: int) -> tuple[str, ...] | None:
-    split = _split(source)
-    if split is None:
+    parts = _split(source)
+    if parts is None:
         return None
     found: list[str] = []
-    for part in split[0]:
+    for part in parts:
         part = _ASSERTION.sub("", part)
         if part.startswith("(?:"):
             inner = _group(part)

@@ -23,6 +23,8 @@ from memem.vault.literals import gate
         (r"(?:ab)?cd", ()),  # so is its first group
         (r"(?i)secret", ()),  # any case: a literal of one case would wrongly skip
         (r"\bi\s+authori[sz]e", ()),  # one letter says nothing
+        (r"(?:ab[\])|]c|cd)e", ("ab", "cd")),  # a `]`, `)` or `|` inside a class ends nothing
+        (r"[^\]]+x|yz", ()),  # an alternative that starts with a class has no literal
     ],
 )
 def test_a_gate_is_what_every_match_begins_with(source: str, literals: tuple[str, ...]) -> None:
