@@ -46,10 +46,11 @@ _LABEL = re.compile(
 
 # --- what makes a sentence worth keeping ---------------------------------------------------------------
 _STANDING = re.compile(
-    r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|i|must|should|to|will)\s+)(?:always|never)\b(?!\s+mind)"
+    r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|i|must|should|to|will|fwiw|btw|also|just)\s+)(?:always|never)\b(?!\s+mind)"
     r"|\bfrom now on\b|\bgoing forward\b|\bfrom here on\b|\bin (?:this|our) (?:repo|repository|codebase|project|team)\b"
     r"|\bwe (?:use|don't use|do not use|never use|prefer|decided|agreed|chose|follow|require|keep)\b"
-    r"|\bwe (?!had\b|were\b|did\b|was\b|got\b|saw\b|tried\b)[a-z]+(?<!ed) (?:every|all|each) (?!time\b|day\b)\w+"
+    r"|\bwe (?!(?:had|were|did|was|got|saw|tried|do|go|get|see|run)\b)[a-z]+(?<!ed) (?:every|all|each)"
+    r" (?!time\b|day\b)\w+"
     r"|\b(?:our|the) (?:convention|rule|policy) (?:is|here)\b"
     r"|\bi (?:prefer|like|'d rather|would rather|don't like|do not like|want (?:you )?to always)\b"
     r"|\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads[- ]up|remember)(?: for later)?\s*:"
@@ -178,7 +179,7 @@ _QUOTED = re.compile(r"(?:'[^'\n]{4,80}'|\"[^\"\n]{4,80}\")")
 
 _LEAD = re.compile(
     r"(?i)^\W*(?:(?:note|fyi|important|heads[- ]up|remember|root cause|cause|problem|issue|bug)(?: for later)?\s*:\s*"
-    r"|note that |keep in mind that |fyi,? |just so you know,? |for the record,? "
+    r"|note that |keep in mind that |fyi,? |fwiw,? |btw,? |just so you know,? |for the record,? "
     r"|remember that |be aware that |also,? |so,? |ok,? |okay,? |and |but |please,? |from now on,? |going forward,? "
     r"|from here on,? |in (?:this|our) (?:repo|repository|codebase|project|team),? )+"
 )
@@ -260,7 +261,7 @@ def _content_count(sentence: str) -> int:
 
 
 _REASON_TAIL = re.compile(
-    r"(?i),?\s+(?:which|that)(?:'s| is| was)?\s+(?:probably|likely|maybe|perhaps|presumably)?\s*"
+    r"(?i),?\s+(?:which|that)(?:'s| is| was)?\s+(?:probably|likely|maybe|perhaps|presumably)\s+"
     r"(?:why|how)\b[^.;]*[.!]?$"
     r"|,?\s+which (?:is|was) (?:probably|likely|maybe|perhaps|presumably)\b[^.;]*[.!]?$"
 )
@@ -383,7 +384,11 @@ def _marker_clause(sentence: str) -> str:
     marker = _STANDING.search(sentence)
     if marker is None:
         return sentence
-    starts = [0] + [m.end() for m in re.finditer(r":\s+|;\s*|,\s+", sentence) if m.end() <= marker.start()]
+    # A marker that brings its comma (", never …") keeps the clause it continues: "once a migration is
+    # merged it's frozen, never edit it" is titled by its first half, not "Never edit it".
+    starts = [0] + [
+        m.end() for m in re.finditer(r":\s+|;\s*|,\s+|\s+[—–]\s+|\s+-\s+", sentence) if m.end() <= marker.start()
+    ]
     start = starts[-1]
     preface = sentence[:start]
     if start == 0 or _STANDING.search(preface):

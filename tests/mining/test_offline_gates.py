@@ -223,3 +223,35 @@ def test_a_guess_at_why_after_a_rule_does_not_hedge_the_rule_away() -> None:
 )
 def test_a_habit_of_the_team_is_a_rule_and_a_past_event_is_not(turn: str, kept: bool) -> None:
     assert bool(OfflineExtractor().extract(f"### Person:\n{turn}", "shop")) is kept
+
+
+@pytest.mark.parametrize(
+    ("turn", "title"),
+    [
+        (  # the rule after a dash: the aside before it is too short to be a title
+            "please don't — we never use auto commit on anything that writes to the ledger db, offsets get "
+            "committed manually after the db transaction commits",
+            "We never use auto commit on anything that writes to the ledger db",
+        ),
+        (  # the same after a short reply before it
+            "yeah you're right, that's actually our rule — db push only ever against your own local throwaway db, "
+            "never against dev or anything shared.",
+            "Db push only ever against your own local throwaway db",
+        ),
+        (  # a marker that brings its comma (", never") keeps the clause it continues
+            "rule of thumb for this repo: once a migration is merged to main it's frozen, never edit it, always add "
+            "a new V-file.",
+            "Once a migration is merged to main it's frozen",
+        ),
+    ],
+)
+def test_written_by_a_fourth_reviewer_the_rule_is_the_title(turn: str, title: str) -> None:
+    (lesson,) = OfflineExtractor().extract(f"### Person:\n{turn}", "shop")
+    assert lesson.title == title
+
+
+def test_a_reason_given_without_a_guess_is_not_cut_from_the_rule() -> None:
+    """Only a guess at why ("which is probably why …") is cut; "that's how we do every run" is the rule."""
+    turn = "and fwiw always run the playbook with `--check --diff` first against staging, that's how we do every run."
+    (lesson,) = OfflineExtractor().extract(f"### Person:\n{turn}", "shop")
+    assert "--check --diff" in lesson.content
