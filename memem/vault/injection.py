@@ -17,9 +17,8 @@ import codecs
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
 
-from memem.vault.literals import gate
+from memem.vault.literals import Gated, gate
 
 
 def on_parse(text: str) -> list[str]:
@@ -31,11 +30,12 @@ def on_parse(text: str) -> list[str]:
 
 _WHO = r"(?:user|person|human|developer|owner|operator)"
 _DONT = r"(?:do not|don['’]t|never)"
+_SECRET_VARIABLE = r"\b[a-z0-9]+_(?:token|secret|api_?key|password|passwd|private_key|access_key)s?\b"
+"""The name of a variable that holds a credential (GITHUB_TOKEN, lowered like the text it is sought in)."""
 _SECRET_THINGS = (
     r"(?:api[ _-]?keys?|credentials?|secrets?|tokens?|passwords?|private keys?|ssh keys?|cookies"
     r"|\.env\b|env(?:ironment)? (?:vars|variables|file)|~/\.ssh|\.ssh/|id_rsa|id_ed25519|\.aws/credentials"
-    r"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain"
-    r"|\b[a-z0-9]+_(?:token|secret|api_?key|password|passwd|private_key|access_key)s?\b)"  # GITHUB_TOKEN, lowered
+    rf"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain|{_SECRET_VARIABLE})"
 )
 _DESTINATION = (  # where a request to send something points: an address, a bucket, a public comment
     r"(?:https?://|s3://|gs://|[\w.+-]+@[\w-]+\.|[\w-]+\.(?:example|com|net|org|io|dev|xyz|ru|cn|site|app|sh|me|rs)\b"
@@ -281,7 +281,7 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
 )  # fmt: skip
 # The same request in another language, where the negation may stand anywhere in the sentence
 # ("Die Datei .env nie auf … hochladen"): counted only if the sentence holds none.
-_SECRETS_ABROAD = rf"(?:{_SECRET_FILES}|\b[a-z0-9]+_(?:token|secret|api_?key|password)\b|\btoken\b)"
+_SECRETS_ABROAD = rf"(?:{_SECRET_FILES}|{_SECRET_VARIABLE}|\btoken\b)"
 _ADDRESS = r"(?:https?://|[\w.+-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|net|org|io|xyz|me|site|app|dev|jp|es|de|fr|it|pl|tr)\b)"
 _ABROAD_UNLESS_NEGATED: tuple[_Source, ...] = (
     rf"{_SEND_ABROAD}[^\n]{{0,80}}?{_SECRETS_ABROAD}[^\n]{{0,80}}?{_ADDRESS}",
@@ -298,7 +298,7 @@ _NEGATION_ABROAD = re.compile(
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？\n]")
 
 
-def _asserted_anywhere(pattern: _Gated, text: str) -> bool:
+def _asserted_anywhere(pattern: Gated, text: str) -> bool:
     """Whether the pattern matches in a sentence that holds no negation (a bounded look around it)."""
     for match in pattern.finditer(text):
         before = text[max(match.start() - _NEGATION_WINDOW, 0) : match.start()]
@@ -333,43 +333,30 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 """A comment of three words or more hides something; `<!-- comments -->` named in prose does not."""
 
 
-class _Gated:
-    """A pattern run only on a text holding one of the literals it must begin with (`literals.gate`)."""
-
-    def __init__(self, source: _Source, flags: int = 0) -> None:
-        text, literals = source if isinstance(source, tuple) else (source, gate(source))
-        self.pattern = re.compile(text, flags)
-        self.gate = literals
-
-    def _open(self, text: str) -> bool:
-        return not self.gate or any(literal in text for literal in self.gate)
-
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return self.pattern.search(text, pos) if self._open(text) else None
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.pattern.finditer(text) if self._open(text) else iter(())
+def _gated(source: _Source, flags: int = 0) -> Gated:
+    text, needs = source if isinstance(source, tuple) else (source, ())
+    return Gated(text, flags, needs)
 
 
 @functools.cache
-def _compiled() -> tuple[tuple[str, tuple[_Gated, ...]], ...]:
+def _compiled() -> tuple[tuple[str, tuple[Gated, ...]], ...]:
     """The patterns compiled on first use (a process that never reads a note never pays for them).
     Separate patterns, lower case, no IGNORECASE: each is then found by scanning for its first
     characters; one big case-insensitive alternation is tried at every position, ~10x slower."""
-    return tuple((what, tuple(_Gated(source, re.M) for source in sources)) for what, sources in _INJECTION)
+    return tuple((what, tuple(_gated(source, re.M) for source in sources)) for what, sources in _INJECTION)
 
 
 @functools.cache
-def _compiled_unless_negated() -> tuple[tuple[str, tuple[_Gated, ...]], ...]:
-    return tuple((what, tuple(_Gated(source) for source in sources)) for what, sources in _UNLESS_NEGATED)
+def _compiled_unless_negated() -> tuple[tuple[str, tuple[Gated, ...]], ...]:
+    return tuple((what, tuple(_gated(source) for source in sources)) for what, sources in _UNLESS_NEGATED)
 
 
 @functools.cache
-def _compiled_abroad() -> tuple[_Gated, ...]:
-    return tuple(_Gated(source) for source in _ABROAD_UNLESS_NEGATED)
+def _compiled_abroad() -> tuple[Gated, ...]:
+    return tuple(_gated(source) for source in _ABROAD_UNLESS_NEGATED)
 
 
-def _asserted(pattern: _Gated, text: str) -> bool:
+def _asserted(pattern: Gated, text: str) -> bool:
     """Whether the pattern matches somewhere with no negation close before it in its line."""
     for match in pattern.finditer(text):
         window = max(match.start() - _NEGATION_WINDOW, 0)

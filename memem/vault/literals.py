@@ -114,3 +114,28 @@ def gate(source: str) -> tuple[str, ...]:
     if "(?i" in source or "(?x" in source:
         return ()
     return _gates(source, 2) or ()
+
+
+class Gated:
+    """A compiled pattern run only on a text holding one of the literals it cannot match without.
+
+    `needs` names those literals where the pattern's start does not (a rule that opens with a class
+    or a lookbehind); otherwise they are derived from its source by `gate`. Both screens read every
+    note through these, so a gate is worked out once, in one place.
+    """
+
+    __slots__ = ("gate", "pattern")
+
+    def __init__(self, source: str, flags: int = 0, needs: tuple[str, ...] = ()) -> None:
+        self.pattern = re.compile(source, flags)
+        self.gate = needs or gate(source)
+
+    def opens(self, text: str) -> bool:
+        """Whether `text` may hold a match (False only when it holds none of the literals)."""
+        return not self.gate or any(literal in text for literal in self.gate)
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.pattern.search(text, pos) if self.opens(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if self.opens(text) else iter(())

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from memem.vault.literals import gate
+from memem.vault.literals import Gated
 
 if TYPE_CHECKING:
     from detect_secrets.plugins.base import RegexBasedDetector
@@ -210,14 +210,13 @@ class _Rule:
     """
 
     what: str
-    pattern: re.Pattern[str]
+    pattern: Gated
+    """Searched only in a text holding one of the literals every match contains (`needs`, where the
+    regex engine cannot find the pattern's start by a literal prefix and would otherwise try it at
+    every position of a long note)."""
     group: int = 0
     check: Callable[[str], bool] = _not_placeholder
     folded: bool = False
-    needs: tuple[str, ...] = ()
-    """Strings one of which every match contains: a text with none is not searched. For the patterns
-    whose start the regex engine cannot find by a literal prefix, which would otherwise be tried at
-    every position of a long note."""
 
 
 def _rule(
@@ -230,8 +229,7 @@ def _rule(
     flags: int = 0,
     needs: tuple[str, ...] = (),
 ) -> _Rule:
-    # A rule without literals of its own to look for first gets those its pattern must begin with.
-    return _Rule(what, re.compile(pattern, flags), group, check, folded, needs or gate(pattern))
+    return _Rule(what, Gated(pattern, flags, needs), group, check, folded)
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -666,8 +664,6 @@ def _rule_hits(text: str) -> Iterator[_Hit]:
     folded = _fold(text)
     for rule in _RULES:
         searched = folded if rule.folded else text
-        if rule.needs and not any(literal in searched for literal in rule.needs):
-            continue
         for match in rule.pattern.finditer(searched):
             if _glued(text, match.start()):
                 continue
