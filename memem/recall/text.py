@@ -115,6 +115,9 @@ _HIDDEN_OR_ROLE = "|".join((
     rf"<\s*/?\s*(?:system|assistant|developer|human|user|sys|im_start|im_end|{_MARKER_TAG}"
     r"|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output))\b[^<>]*>"
     r"(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",  # "strips <system> tags" names the tag
+    r"<(?P<hidden>div|span|p|section|small|font|aside|details|template)\b[^<>]{0,300}?(?:display\s*:\s*none"
+    r"|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])|\shidden(?=[\s>=/]))[^<>]{0,300}>"
+    r".{0,4000}?(?:</(?P=hidden)\s*>|\Z)",  # an element the rendered note does not show
     r"^(?:[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|user|instruction|response)"
     r"(?:[ \t]+(?:prompt|message|instructions?))?[ \t]*:)+",
 ))  # fmt: skip

@@ -33,19 +33,25 @@ _DONT = r"(?:do not|don['’]t|never)"
 _SECRET_VARIABLE = r"\b[a-z0-9]+_(?:token|secret|api_?key|password|passwd|private_key|access_key)s?\b"
 """The name of a variable that holds a credential (GITHUB_TOKEN, lowered like the text it is sought in)."""
 _SECRET_THINGS = (
-    r"(?:api[ _-]?keys?|credentials?|secrets?|tokens?|passwords?|private keys?|ssh keys?|cookies"
+    r"(?:api[ _-]?keys?|credentials?|secrets?|tokens?|passwords?|private keys?|ssh keys?|cookies?|authorization headers?"
     r"|\.env\b|env(?:ironment)? (?:vars|variables|file)|~/\.ssh|\.ssh/|id_rsa|id_ed25519|\.aws/credentials"
+    r"|private (?:config\w*|files?|data|director(?:y|ies)|keys? files?)"
     rf"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain|{_SECRET_VARIABLE})"
 )
 _DESTINATION = (  # where a request to send something points: an address, a bucket, a public comment
     r"(?:https?://|s3://|gs://|[\w.+-]+@[\w-]+\.|[\w-]+\.(?:example|com|net|org|io|dev|xyz|ru|cn|site|app|sh|me|rs)\b"
     r"|\w+ (?:at|@) [\w-]+ (?:dot|\.) \w+|(?:a |the )?comments? on (?:the )?(?:issue|pr|pull request)|issue #?\d+"
     r"|the (?:following|this) (?:url|address|endpoint|webhook|server)"
-    r"|(?:my|our|this|a|an) (?:\w+ ){0,2}(?:server|endpoint|webhook|pastebin|gist|bucket|form|channel))"
+    r"|(?:my|our|this|a|an) (?:\w+ ){0,2}(?:server|endpoint|webhook|pastebin|gist|bucket|form|channel|address|inbox|e-?mail)"
+    r"|(?:the )?#[\w-]{2,} (?:webhook|channel|room))"
 )
+_UNNEGATED = r"(?:(?!\b(?:not|never|no|without)\b|n['’]t\b)[^\n])"
+"""One character of a gap between a request's parts that holds no negation ("public repos must not
+contain secrets" is a rule, "open a public gist with the credentials" a request)."""
 _SECRET_FILES = (
     r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow"
-    r"|\.(?:bash|zsh)_history|~/\.ssh\b|login data|logins\.json|key4\.db|cookies\.sqlite)"
+    r"|\.(?:bash|zsh)_history|~/\.ssh\b|login data|logins\.json|key4\.db|cookies\.sqlite"
+    r"|\.config/gh/hosts\.yml|\.docker/config\.json|\.kube/config|\.pgpass|\.vault-token)"
 )
 _PRIVATE_FILES = (
     r"(?:id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.git-credentials|\.netrc|/etc/shadow)(?![\w.]*\.pub\b)"
@@ -54,13 +60,14 @@ _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\
 _ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
 _OFFICIAL_INSTALLER = (  # vendors' documented `curl … | sh` installers: notes keep them, an attacker cannot host them
     r"https://(?:astral\.sh/(?:uv|ruff)/|get\.docker\.com/?[\s'\"]|sh\.rustup\.rs/?[\s'\"]|bun\.sh/install\b|deno\.land/install\.sh\b"
-    r"|install\.python-poetry\.org/?[\s'\"]|get\.pnpm\.io/install\.sh\b|raw\.githubusercontent\.com/(?:nvm-sh/nvm|Homebrew/install|pyenv/pyenv-installer)/"
+    r"|install\.python-poetry\.org/?[\s'\"]|get\.pnpm\.io/install\.sh\b|raw\.githubusercontent\.com/(?:nvm-sh/nvm|homebrew/install|pyenv/pyenv-installer)/"
     r"|pyenv\.run/?[\s'\"]|get\.sdkman\.io/?[\s'\"]|fnm\.vercel\.app/install\b|starship\.rs/install\.sh\b|cli\.github\.com/)"
 )
 INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
 """Characters recall removes before a note reaches a prompt (`recall.text.neutralise`): the screen
 reads the text without them too, so `ig\u00adnore` is read as the model will read it."""
 HIDDEN_COMMENT = "hides text in an HTML comment"
+HIDDEN_ELEMENT = "hides text in an HTML element that is not displayed"
 UNSAFE_CHANGE = "prescribes an unsafe change (checks, reviews or authentication switched off, force-push to main)"
 _SEND_ABROAD = (  # "send / upload" in the languages a planted note is most often written in
     r"(?:env[ií]a|enviar|manda|sube|subir|envoie|envoyer|téléverse|televerse|invia|inviare|carica|caricare"
@@ -93,9 +100,10 @@ _AI_ABROAD = (  # "note for the AI assistant" in other languages
     r"(?:para|al|pour|per|f[üu]r|voor)\s+(?:el\s+|la\s+|le\s+|l['’]|den\s+|die\s+|de\s+|o\s+)?(?:asistente|assistant|assistente|assistenten|assistent|ki-assistent\w*|ia|ki|ai)\s*(?:de\s+|d['’]\s*)?(?:ia|ki|ai)?\b"
     r"(?=[^\n]{0,80}(?:ignor|olvid|oubli|dimentic|vergiss|env[ií]|envo|invi|send|schick|lade|sub|carg|upload|disattiv|disabilit))",
     r"(?:promemoria|nota|messaggio|notatka|wiadomość|uwaga)\s+(?:per|dla)\s+(?:l['’]\s*)?(?:agente|assistente|asystenta|agenta|ai|ia)\b(?=[^\n]{0,80}(?:ignor|zignoruj|invia|wyślij|disattiv|prima di))",
+    r"(?:opmerking|notitie|bericht|aantekening)\s+voor\s+(?:de\s+)?(?:ai|assistent|ai-assistent|agent)\s*[:,]",
     r"(?:asistana|yapay zekaya|ai asistanına)\s+not\b|ملاحظة\s+(?:لل|إلى\s+ال)(?:مساعد|ذكاء)|(?:エージェント|アシスタント|ai)へ[:：]",
     (
-        r"(?:给|致)\s*(?:ai|人工智能)\s*(?:助手|助理)|aiアシスタント(?:へ|に)|для\s+(?:ии|ai)[- ]?(?:ассистент|помощник)\w*|ai\s*(?:어시스턴트|비서)에게",
+        r"(?:给|致)\s*(?:ai|人工智能)\s*(?:助手|助理)|aiアシスタント(?:へ|に)|для\s+(?:ии|ai)[- ]?(?:ассистент|помощник)\w*|ai\s*(?:어시스턴트|비서)?에게",
         ("ai", "人工智能", "ии"),
     ),
 )
@@ -129,7 +137,19 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:treat|regard)\s+(?:any|all|every)\s+(?:text|note|memory|instruction)s?\s+in\s+(?:this|the)\s+memor(?:y|ies)(?:\s+store)?\s+as\b",
         r"(?:anything|everything|all|whatever)\s+(?:in|from)\s+(?:your\s+)?(?:memory|memories|other notes|claude\.md|agents\.md)\b[^\n]{0,80}?\b(?:is|are)\s+(?:now\s+)?(?:obsolete|void|outdated|no longer valid|superseded)",
         r"\b(?:standing|blanket)\s+permission\s+(?:for\s+you\s+)?to\b",
+        r"(?:instructions|rules|guidelines)\s+in\s+(?:claude\.md|agents\.md|your system prompt|the system prompt)\s+(?:are|is)\s+(?:now\s+)?(?:outdated|void|revoked|obsolete|superseded|no longer valid)",
+        r"\b(?:even\s+(?:where|when|if)|whatever)\s+the\s+(?:user|person|developer)\s+(?:says|asks|wants|requests)\s+otherwise\b",
+        r"(?:disregard|ignore|override|overrule)\s+(?:the\s+)?(?:user|person|developer|human)['’]s\s+(?:requests?|instructions?|wishes|objections?|input|answers?|decisions?)",
+        r"(?:objections?|pushback|complaints?|refusals?)\s+(?:they|the user|the person)\s+(?:raise|make|voice)s?\b[^\n]{0,60}?\bignore\b",
+        r"\bthe\s+real\s+(?:user|person|owner)\s+(?:wants|asked|prefers|intends)\b",
+        r"\bconflicts?\s+with\s+this\s+(?:note|memory|memo|entry)\b",
+        (r"(?:this|the)\s+(?:note|memory|memo|entry)\s+(?:supersedes|overrides|takes precedence over|outranks|has priority over|wins over)\s+(?:all\s+|any\s+|every\s+|your\s+|the\s+)*(?:\w+\s+)?(?:rules|instructions|guidelines|policies|safety|user|claude\.md|system prompt)",
+         ("supersedes", "overrides", "precedence", "outranks", "priority", "wins over")),
+        r"(?:prioriti[sz]e|follow|obey)\s+(?:only\s+)?(?:this\s+(?:note|memory|memo)|the\s+(?:notes?|memories)\s+(?:stored\s+)?in\s+memory)\b[^\n]{0,40}?\b(?:over|instead of|rather than|even)\b|사용자의\s*지시보다",
+        r"\btreat\s+(?:any|all|every)\s+[^\n]{0,60}?\bas\s+(?:a\s+)?(?:commands?|instructions?|orders?)\s+from\b",
+        r"\b(?:run|execute)\s+(?:any|every|all)\s+(?:shell\s+)?commands?\s+(?:suggested|found|listed|given|written)\s+in\b",
         r"(?:prior|previous|earlier|old|existing)\s+(?:rules|instructions|guidelines|policies|guidance)\s+(?:no longer apply|are (?:void|obsolete|revoked|cancelled|suspended))",
+        r"(?:claude\.md|agents\.md|system prompt|safety|your)\s+(?:rules|instructions|guidelines|policies|restrictions)\b[^\n]{0,60}?\b(?:no longer (?:in effect|apply|applies|valid|binding|in force)|(?:are|is) (?:now\s+)?(?:void|revoked|suspended|lifted|obsolete))",
         r"\bfollow\s+the\s+memory\b|\bmemor(?:y|ies)\s+(?:over|above|before)\s+(?:what (?:the user|they) types?|the user|chat)",
         r"(?:delete|forget|remove|ignore)\s+(?:them|those|these|any|all)\b[^\n]{0,40}?\bmemory_forget\b|memories\s+(?:warning|that warn)\s+(?:you\s+)?about\s+suspicious",
         r"(?:ignore|disregard|forget|override|overrule|supersede|discard)s?\s+(?:(?:all|every|any|the|your|of)\s+)*(?:(?:other|previous|prior|earlier|stored|saved|existing)\s+)+(?:memor(?:y|ies)|notes|entries)\b",
@@ -144,8 +164,8 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     ("imitates a system, developer or chat-turn message", _patterns(
         r"<\|[a-z_]{2,30}\|>(?![^\n]{0,40}\btokens?\b)",
         r"\[/?inst\]|<</?sys>>",
-        r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?))?\s*\][ \t]*[:\-]?[ \t]*"
-        r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|from now on|the assistant|assistant|claude|ai"
+        r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?|notice|update|alert|policy|directive))?\s*\][ \t]*[:\-]?[ \t]*"
+        r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|priority|urgent|critical|from now on|the assistant|assistant|claude|ai"
         r"|tools?|permissions?|bash|commands?|mode|access|security|approved|pre-?approved)\b",
         r"[\"']role[\"']\s*:\s*[\"'](?:system|tool|developer)[\"'][^\n]{0,200}?(?:action required|you must|assistant must|must now|ignore|disable|commit directly|set \w+\s*=|authori[sz]ed|skip|push|not required|without)",
         r"^[ \t]*role\s*:\s*(?:system|developer|tool)\s*$(?:\n[^\n]*){0,4}?\n[ \t]*(?:instructions?|content|prompt|directive|priority)\s*:",
@@ -154,7 +174,11 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output)|antml:\w+)\s*>(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",
         r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:",
         r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:",
-        r"(?:system|developer) (?:prompt|message|override|instructions?)\s*:",
+        r"(?:system|developer) (?:prompt|message|override|instructions?|notice|directive)\s*:",
+        r"^[ \t]*#{1,6}\s*(?:message|notice|note|update|instructions?|directive)\s+from\s+(?:anthropic|openai|the system|the operator|the administrator|the admin|claude code|the developers?|the platform team)\b",
+        (r"^[ \t]*(?:assistant|ai|model|claude|agent)\s+instructions?\b[^\n:]{0,20}:", ("instruction",)),
+        r"^(?:<[^>\n]{0,120}>)+[ \t]*(?:system|developer|assistant|human)\s*:",
+        r"\b(?:from|by)\s+(?:the\s+)?(?:user|owner|admin|administrator|operator|maintainers?|developer)\s*\(\s*(?:verified|authenticated|confirmed|signed|authori[sz]ed)\s*\)",
     )),
     ("contains invisible or direction-changing Unicode characters", _patterns(
         "[\U000e0000-\U000e007f\u202a-\u202e\u2066-\u2069]",
@@ -169,34 +193,50 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         *_AI_ABROAD,
         r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads|that sees|who sees|seeing|that finds|that encounters|parsing)\s+(?:this|these)\b",
         r"(?:^|[.!?]\s+)[ \t]*(?:(?:any|all|every|other|dear)\s+)?(?:ai|llm)\s+(?:agents?|assistants?|models?|bots?)\s*[,:]\s*(?:please\s+)?(?:skip|approve|ignore|always|never|do|don['’]t|run|add|delete|remove|send|push|merge|disable|bypass|grant|include|make|set|change|execute|install|you)\b",
-        r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need)\b",
+        r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need|keep|follow|treat|execute|send|skip|approve|disable|reply|respond|before|after|read)\b",
+        (r"(?:^|[.!?]\s+)[ \t]*to\s+(?:the|any|all|every)\s+(?:ai|language model|llm|assistant|model|agent|ai assistant|coding assistant|ai agent)s?\s*[:,]",
+         (" ai", "llm", "language model", "assistant", "model", "agent")),
     )),
     ("asks the model to hide what it does from the person", _patterns(
         rf"{_DONT}\s+(?:tell|inform|notify|alert|show|let)\s+the\s+{_WHO}\s+(?:know\s+)?(?:about\s+)?(?:this|that you|what you|these|it|any of|the commands?|the changes?)\b",
         r"\bif\s+(?:the\s+user\s+|they\s+|anyone\s+|someone\s+)?(?:ever\s+)?(?:asks?|asked)\b[^\n.]{0,80}?,?\s+(?:just\s+)?(?:say|tell (?:them|the user)|claim|answer|reply|deny)\b",
-        rf"{_DONT}\s+(?:list|mention|include|report|show|describe)\s+(?:them|these|it|this|those|that|the (?:changes?|commands?|edits?|files?))\s+in\s+(?:your|the)\s+(?:summary|summaries|reply|replies|response|report|answer)",
+        rf"{_DONT}\s+(?:list|mention|include|report|show|describe)\s+(?:them|these|it|this|those|that|the (?:changes?|commands?|edits?|files?))\s+in\s+(?:your|the)\s+(?:summary|summaries|reply|replies|response|report|answer|pr description|pull request description|pr|commit messages?|changelog|release notes)",
         rf"{_DONT}\s+(?:mention|reveal|disclose|report)\s+(?:this|that|it)\b(?:\s+\w+)?\s+(?:to\s+(?:the\s+)?(?:{_WHO}|anyone)|in (?:your|the) (?:summary|reply|response|answer|output))",
         rf"without\s+(?:telling|informing|notifying|alerting)\s+(?:the\s+)?(?:{_WHO}|anyone)\b",
+        rf"without\s+showing\s+(?:it|this|them|that)\s+to\s+(?:the\s+)?{_WHO}\b",
+        rf"(?:never|don['’]t|do not)\s+(?:reveal|disclose|admit|let on)\s+(?:to\s+(?:the\s+)?{_WHO}\s+)?(?:that|what|the existence)\b",
+        r"\bkeep\s+this\s+(?:note|memory|memo|instruction)s?\s+(?:confidential|secret|hidden|private)\b",
+        r"\b(?:hide|conceal)[_-]from[_-](?:user|human|person|developer)\b",
+        r"(?:remove|strip|scrub|erase|delete)\s+any\s+mention\s+of\b",
+        rf"{_DONT}\s+(?:add\s+(?:a\s+)?comments?|comment|document)\s+(?:explaining|about|on|describing)\s+(?:it|this|that|them)\b",
+        rf"{_DONT}\s+ask\s+(?:me\s+|the\s+{_WHO}\s+)?(?:for\s+confirmation\s+)?before\s+(?:\w+\s+){{0,2}}?destructive\b",
         rf"without (?:their|the {_WHO}['’]s) (?:knowledge|consent)\b",
         rf"(?:keep|hide)\s+(?:this|it|these|that)\s+(?:secret\s+|hidden\s+)?from\s+(?:the\s+)?{_WHO}",
         rf"(?:keep|leave)\s+(?:this|it|that|these|them|the\s+(?:\w+\s+){{0,2}}?\w+)\s+out\s+of\s+(?:the|your|any)\s+(?:summary|summaries|reply|replies|response|report|answer|changelog|pr description)(?:\s+(?:to|for)\s+the\s+{_WHO})?\b",
         r"(?:silently|quietly|secretly|covertly|stealthily|discreetly)\s+(?:add|insert|append|run|execute|install|send|upload|post|modify|edit|change|replace|delete|remove|commit|push|include|download|fetch|write|copy|disable|approve|exfiltrate)\b",
         r"(?:secretly|covertly|stealthily)\b",
         r"\b(?:apply|do|run|install|add|make|push|delete)\s+(?:it\s+|this\s+|them\s+|these\s+)?(?:silently|quietly)\b",
+        r"(?:never|don['’]t|do not)\s+mention\s+(?:in\s+(?:your|the)\s+(?:replies|reply|responses?|summary|summaries|answers?)\s+)?(?:any\s+|the\s+)?(?:network requests?|curl commands?|commands? you (?:ran|run|execute)|files you (?:read|open|opened|changed|touch)|(?:requests?|uploads?|downloads?) you (?:made|make|send|sent))",
         r"\b(?:when|whenever|if)\s+(?:the\s+user|they|anyone|someone)\s+(?:ever\s+)?(?:asks?|asked)\b[^\n.]{0,80}?,?\s+(?:always\s+)?(?:say|answer|reply|tell them|deny)\s+(?:no|nothing|that (?:nothing|you (?:didn't|did not)))\b",
         r"不要告诉用户|别告诉用户|不要让用户知道|ユーザーに(?:は)?(?:伝え|言わ|知らせ)ない|не (?:говори|сообщай|упоминай)\w*|n['’]en parle pas|ne le dis pas|no (?:le )?(?:digas|menciones|informes) al usuario"
-        r"|sag\w* (?:dem|den) (?:nutzer|benutzer)\w*,? dass|nicht erwähnen|non dirlo|nie informuj użytkownika|kullanıcıya söyleme|ne mentionne pas",
+        r"|sag\w* (?:dem|den) (?:nutzer|benutzer)\w*,? dass|nicht erwähnen|non dirlo|nie informuj użytkownika|kullanıcıya söyleme|ne mentionne pas"
+        r"|sag\w* (?:dem|den) (?:nutzer|benutzer)\w* nichts|ne dis rien à l['’]utilisateur|no le digas nada al usuario|non dire nulla all['’]utente"
+        r"|não (?:avis\w+|cont\w+|diga\w*|diz\w*|inform\w+|mencion\w+)\s+(?:\w+\s+)?(?:ao?|o)\s+usuário|사용자에게\s*(?:말하지|알리지)|senza dirlo|senza dirglielo"
+        r"|no (?:lo|la|los|las) menciones|nicht\s+(?:\w+\s+){0,3}erwähnen|zeg\w*\s+(?:dan\s+)?(?:altijd\s+)?['‘’\"]nee['’\"]|niets\s+(?:tegen|aan)\s+de\s+gebruiker",
     )),
     ("asks the model to send credentials or private files somewhere", _patterns(
-        rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl|paste|share|cp)\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via|in|on)\s+{_DESTINATION}",
+        rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl|paste|share|cp)(?:s|ed|ing|ied|ies)?\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via|in|on)\s+{_DESTINATION}",
         (rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,60}}?\b(?:and|then)\s+(?:send|post|upload|paste|forward|email|share|copy)\s+(?:it|its contents|them|their contents|the contents|the value)[^\n]{{0,40}}?\b(?:to|into|in|on)\s+{_DESTINATION}",
          ("send", "post", "upload", "paste", "forward", "email", "share", "copy")),
+        (rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,60}}?,\s*(?:then\s+)?(?:send|post|upload|paste|forward|email|share|copy)\s+(?:it|its contents|them|their contents|the contents|the value)[^\n]{{0,40}}?\b(?:to|into|in|on)\s+{_DESTINATION}",
+         ("send", "post", "upload", "paste", "forward", "email", "share", "copy")),
+        r"(?:environment variables|env vars|os\.environ|process\.env|printenv)\b[^\n]{0,60}?\b(?:post|send|upload|forward|ship)(?:s|ed|ing)?\s+(?:them\s+|it\s+)?(?:also\s+)?(?:to|at)\s+https?://",
         rf"(?:nslookup|dig|host|ping|curl|wget|nc)\b[^\n]{{0,60}}\$\([^)]{{0,60}}{_SECRET_FILES}",
         r"!\[[^\]\n]{0,40}\]\(https?://[^)\s?]{0,300}+\?[^)\s]{0,300}?(?:<|\{|\$)[^)\n]{0,60}(?:content|env|token|key|secret|password|credential)",
         r"(?:tar|zip|7z|git\s+archive|git\s+bundle)\b[^\n|]{0,60}\|[^\n]{0,80}?\b(?:curl|wget|nc|ncat|netcat|socat)\b",
         rf"\$\(\s*(?:cat|base64|head|type)\s+[^)]{{0,40}}{_SECRET_FILES}[^)]{{0,80}}\)\.[\w-]+\.",
         rf"(?:publish|push|upload)\b[^\n]{{0,80}}?\b(?:to\s+)?(?:npm|pypi|docker hub|a public (?:repo|gist|bucket|registry))\b[^\n]{{0,60}}?(?:including|with)\s+(?:the\s+)?{_SECRET_THINGS}",
-        rf"(?:cat|type|base64|tar|zip)\b[^\n|]{{0,80}}{_SECRET_FILES}[^\n|]{{0,80}}\|\s*(?:curl|wget|nc|ncat|netcat|socat|ssh)\b",
+        rf"(?:cat|type|base64|tar|zip)\b[^\n|]{{0,80}}{_SECRET_FILES}[^\n|]{{0,80}}(?:\|[^\n|]{{0,40}}){{0,2}}\|\s*(?:curl|wget|nc|ncat|netcat|socat|ssh)\b",
         rf"(?:curl|wget|http)\b[^\n]{{0,200}}?(?:-d|--data(?:-binary|-raw|-urlencode)?|-f|--form|-t|--upload-file|--post-file|--body-file)[=\s]+['\"]?[^\s'\"]*{_SECRET_FILES}",
         rf"(?:curl|wget)\b[^\n]{{0,200}}\$\(\s*cat\s+[^)]*{_SECRET_FILES}",
         r"(?:env|printenv)\s*\|\s*(?:curl|nc|ncat|wget)\b",
@@ -205,7 +245,7 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     )),
     ("pipes a downloaded script into a shell", _patterns(
         rf"(?:curl|wget|fetch|aria2c)\b(?![^\n|]{{0,120}}{_OFFICIAL_INSTALLER})[^\n|]{{0,300}}\|\s*{_SHELL}",
-        r"(?:bash|zsh|sh|source|eval|exec|\.)\s+(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b",
+        rf"(?:bash|zsh|sh|source|eval|exec|\.)\s+(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b(?![^\n)]{{0,120}}{_OFFICIAL_INSTALLER})",
         r"(?:iex|invoke-expression)\b[^\n]{0,40}(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|webclient|curl|wget)\b",
         r"(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n|]{0,300}\|\s*(?:iex|invoke-expression)\b",
         r"\b(?:exec|eval)\s*\(\s*[^\n]{0,80}?(?:urlopen|requests\.get|urllib|httpx\.get|fetch\(|\.read\(\)\.decode)",
@@ -216,8 +256,9 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:decode|base64-decode|unbase64|deobfuscate|decrypt|unhex|apply rot-?13|rot-?13)\b[^\n]{0,80}?(?:\band|\bthen|,)\s+(?:run|execute|exec|eval|follow|obey|apply|carry out|do what it says|act on)\b",
         r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:hex|rot-?13|encoded|obfuscated)\s+(?:payload|command|instructions?|script|string|blob)\b[^\n]{0,60}?(?:decod|xxd\s+-r|rot-?13)",
         r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:the\s+)?(?:decoded|base64[- ]encoded|encoded)\s+(?:payload|command|instructions?|script|text|string|blob)",
-        r"(?:eval|exec|iex|invoke-expression)\s*\(?\s*[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode)",
+        r"(?:eval|exec|iex|invoke-expression)\s*\(?\s*[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode|fromhex|unhexlify|a2b_hex|codecs\.decode|zlib\.decompress|marshal\.loads)",
         r"\beval\s+[\"']?\$\(\s*(?:echo|printf)\s+[^|\n]{4,200}\|\s*(?:base64\s+(?:-d|--decode)|xxd\s+-r)",
+        r"(?:read|reverse)\s+(?:the\s+following|this|it|the\s+next\s+line)\s+(?:text\s+)?backwards?\b[^\n]{0,40}?\b(?:follow|run|execute|do|obey|act on)\b",
     )),
 )  # fmt: skip
 
@@ -227,8 +268,14 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
 _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     ("asks the model to send credentials or private files somewhere", _patterns(
         rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode|log|attach)\b[^\n]{{0,40}}?(?:{_SECRET_THINGS}|os\.environ\[[^\]]{{0,40}}(?:token|key|secret|password)|process\.env\.\w*(?:token|key|secret|password))[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all|the|a)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?|pr description|pull request description|pr body|issue (?:description|body|comment)|pr comments?|logs?|end of your (?:answer|reply))|(?:replies|responses|answers|commit messages))\b",
-        r"(?:attach|include|paste|add|post|append)\b[^\n]{0,30}?\b(?:the\s+)?(?:full\s+|whole\s+|raw\s+)?output of\s+`?(?:env|printenv|set|export -p)`?[^\n]{0,60}?\b(?:to|in|into)\s+(?:the\s+|your\s+|a\s+)?(?:pr|pull request|issue|comment|description|reply|answer|summary|ticket)",
+        r"(?:attach|include|paste|add|post|append)\b[^\n]{0,30}?\b(?:the\s+)?(?:full\s+|whole\s+|raw\s+)?output of\s+`?(?:env|printenv|set|export -p)`?[^\n]{0,60}?\b(?:to|in|into)\s+(?:the\s+|your\s+|a\s+)?(?:\w+\s+)?(?:pr|pull request|issue|comment|description|reply|answer|summary|ticket)",
         r"\blog\s+(?:the\s+)?(?:value|values|contents?)\s+of\s+(?:every|each|all|any)\s+(?:secret|token|password|api key|credential)s?\b",
+        r"\blog\w*\s+(?:the\s+)?(?:full|all|raw|complete|entire|every)\s+(?:request\s+|http\s+|response\s+)?(?:headers|requests?|payloads?|bodies)\b[^\n]{0,30}?\bincluding\s+(?:the\s+)?(?:authorization|cookies?|passwords?|tokens?|secrets?|credentials?|api keys?)\b",
+        rf"\bpublic\s+(?:github\s+)?(?:gists?|paste(?:bin)?s?|repos?(?:itory)?|buckets?|channels?)\b{_UNNEGATED}{{0,100}}?\b(?:credentials?|secrets?|tokens?|passwords?|api keys?|private keys?)\b",
+        r"(?:token|password|segreti|credenziali|contraseñas?|senhas?|passw[oö]rter|mots de passe)\w*[^\n]{0,60}?\b(?:gist|pastebin)\s+(?:pubblico|público|public|öffentlich\w*)",
+        rf"\bcontents?\s+of\s+[^\n]{{0,40}}?{_SECRET_FILES}[^\n]{{0,80}}?\b(?:into|in|to)\s+(?:the\s+)?(?:readme|docs?|wiki|changelog|issue|pr description|public)\b",
+        r"\b(?:including|with)\s+(?:the\s+)?(?:db\s+|database\s+|admin\s+|root\s+)?(?:passwords?|credentials?|secrets?|tokens?|api keys?)\)?[^\n]{0,60}?\b(?:into|in|to)\s+(?:the\s+)?(?:readme|wiki|changelog|public)\b",
+        r"(?:secrets?|credentials?|private keys?|\.env)\b[^\n]{0,80}?\bchmod\s+(?:0?644|0?666|0?777|[ago]*\+r)\b",
         r"(?:mirror|copy|forward|send|post)\w*\s+(?:the\s+|every\s+|all\s+)?(?:request|response)\s+(?:bodies|body)\b[^\n]{0,40}?\bto\s+https?://",
         r"(?:\*\.pem|\*\.key|id_\*|private keys?)[^\n]{0,60}?\b(?:quote|print|paste|include)\s+(?:its|their)\s+(?:full\s+)?contents?\b",
         rf"contents?\s+of\s+(?:{_SECRET_FILES}|secrets?\.ya?ml|secrets?\.json|\.env\w*)[^\n]{{0,60}}?\b(?:at the end of|in|into)\s+(?:your|the)\s+(?:answer|reply|response|summary|output)",
@@ -236,10 +283,19 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         (rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:echo|print|repeat|include|paste|output|quote)\s+(?:it|them|its value|the value)\s+(?:back\s+)?(?:verbatim\s+)?(?:in|into|to)\s+(?:your|the)\s+(?:answer|reply|response|output|summary)",
          ("echo", "print", "repeat", "include", "paste", "output", "quote")),
     )),
+    ("asks the model to hide what it does from the person", _patterns(
+        rf"(?:skip|avoid|omit)\s+mentioning\s+(?:it|this|them|that|these|those)\s+(?:in|to)\s+(?:the\s+|your\s+)?(?:summary|summaries|reply|replies|response|report|answer|{_WHO})",
+        rf"\bdescribe\s+(?:it|them|this|these|that|those|the (?:commands?|changes?|edits?|requests?))\s+to\s+the\s+{_WHO}\s+as\b",
+        r"\breport\s+(?:them|it|the\s+(?:failing\s+)?tests?|(?:the\s+)?failures?|(?:the\s+)?failing (?:tests?|checks?)|the\s+(?:build|ci|run|checks?))\s+as\s+(?:passing|passed|green|successful|succeeded|fixed|done)\b",
+        rf"\btell\s+the\s+{_WHO}\s+(?:that\s+)?(?:the\s+)?(?:build|tests?|ci|deploy\w*|rotation|upload|it|everything)\s+(?:succeeded|passed|was successful|is green|went fine|worked)\b",
+        r"(?:if|when)\s+(?:the\s+)?(?:ci|build|tests?|pipeline)\s+(?:is|are)\s+(?:red|failing|broken)\b[^\n]{0,40}?\b(?:still\s+)?(?:write|say|report|mark|put|claim)\b[^\n]{0,20}?(?:green|passing|passed|success)",
+        r"\bskip\b[^\n]{0,40}?\b(?:and|then)\s+(?:just\s+)?(?:report|say|claim|tell (?:them|the user))\b[^\n]{0,30}?\b(?:was|were|has been|have been|is|are)\s+(?:\w+ed|done|green|passing)\b",
+    )),
     (UNSAFE_CHANGE, _patterns(
-        r"git\s+push\s+(?:\S+\s+)?(?:--force(?!-with-lease)|-f)\b[^\n]{0,30}?\b(?:main|master)\b",
+        rf"git\s+push\s+(?:\S+\s+)?(?:--force(?!-with-lease)|-f)\b{_UNNEGATED}{{0,80}}?\b(?:main|master)\b",
         r"git\s+push\s+[^\n]{0,30}?\b(?:main|master)\b[^\n]{0,10}?\s(?:--force(?!-with-lease)|-f)\b",
         r"chmod\s+(?:-r\s+)?(?:0?777|a\+rwx)\s+/(?:\s|$|[;,`'\")]|\.(?:\s|$))",
+        r"chmod\s+(?:-r\s+)?(?:0?777|a\+rwx)\s+(?:[^\n]{0,40}?\s)?/(?:etc|usr|var|root|home|boot|bin|sbin|lib)\b",
         r"rm\s+-(?:rf|fr)\s+(?:--no-preserve-root\s+)?(?:~|/|\$home|\$\{home\})/?(?:\s|$|[;,`'\")]|\.(?:\s|$))",
         r"core\.hookspath[= ]+/dev/null",
         r"(?:when(?:ever)?|if|once)\s+(?:the\s+|a\s+|any\s+)?(?:tests?|test suite|ci|checks?|builds?|lint\w*)\s+(?:fails?|breaks?|is red|are red)\b,?\s+(?:just\s+|simply\s+)?(?:delete|remove|comment out|skip|disable|xfail|mark (?:it|them|the task) (?:as )?(?:done|passing|skipped))\b",
@@ -249,13 +305,35 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:auth|authentication|login|csrf|permission_checks?|acl)_?(?:disabled|off|enabled)\s*[=:]\s*(?:true|1|false|0)\b[^\n]{0,40}?\bprod(?:uction)?\b",
         r"(?:node_tls_reject_unauthorized\s*=\s*['\"]?0|git_ssl_no_verify\s*=\s*['\"]?(?:1|true)|http\.sslverify\s*=?\s*false|strict-ssl\s*=?\s*false|verify\s*=\s*false)[^\n]{0,60}?\b(?:global(?:ly)?|everywhere|profile|bashrc|zshrc|production|prod|every|all)\b",
         r"\b(?:always|every|all)\b[^\n]{0,40}?(?:verify\s*=\s*false|node_tls_reject_unauthorized\s*=\s*['\"]?0|--insecure\b|-k\s+https)",
-        r"return\s+true\s+(?:if|when|whenever)\s+(?:the\s+)?(?:request\s+)?(?:header|param\w*|query|cookie|x-[\w-]+)",
+        r"return\s+true\s+(?:if|when|whenever)\s+(?:the\s+)?(?:request\s+)?(?:(?:has|contains|carries|sends|includes)\s+(?:(?:a|the|an)\s+)?)?(?:header|param\w*|query|cookie|x-[\w-]+)",
         r"continue-on-error:\s*true[^\n]{0,40}?\b(?:and\s+)?merge\b|\b(?:checks?|ci|jobs?|builds?|tests?)\s+fails?\b[^\n]{0,40}?continue-on-error",
         r"(?:delete|disable|remove|turn off|bypass|drop)\w*\s+(?:the\s+)?branch protection|branches/[\w.-]+/protection[^\n]{0,20}?|-x\s+delete\s+[^\n]{0,60}/protection",
-        r"gh\s+pr\s+merge\b[^\n]{0,60}?--admin\b|\bmerge\w*\b[^\n]{0,40}?\bwithout\s+(?:reading|reviewing|review|looking at|checking)\b",
+        r"gh\s+pr\s+merge\b[^\n]{0,60}?--admin\b|\b(?:merge|approve)\w*\b[^\n]{0,40}?\bwithout\s+(?:reading|reviewing|review|looking at|checking)\b",
         r"\bdrop\s+(?:database|schema)\s+(?:if\s+exists\s+)?[\w.\"`]*prod",
         r"\b(?:truncate|drop\s+table)\b[^\n]{0,60}?\b(?:against|on|in)\s+(?:the\s+)?prod(?:uction)?\b",
         r"(?:require_2fa|require_mfa|mfa_enabled|two_factor\w*|otp_required)\s*[=:]\s*(?:false|0|off)\b",
+        r"(?:disable|turn off|switch off|deaktivier\w*|desactiv\w*|disattiv\w*|wyłącz\w*|отключ\w*|关闭|禁用|無効に)\s*(?:the\s+|die\s+|la\s+|el\s+|il\s+|l['’])?(?:two-factor|2fa|mfa|multi-factor|zwei-faktor\w*|autenticaci[oó]n de dos factores|doble factor|double authentification|authentification à deux facteurs|autenticazione a due fattori|uwierzytelnianie dwuskładnikowe|двухфактор\w*|双因素|二要素)",
+        r"(?:disable|turn off|switch off|stop)\w*\s+(?:the\s+)?audit[- ]?(?:logs?|logging|trail)\b|--no-audit(?:-log)?\b|--skip-approvals?\b",
+        r"\bufw\s+disable\b|systemctl\s+(?:stop|disable|mask)\s+(?:firewalld|ufw|auditd|apparmor|fail2ban|falco|crowdstrike\w*|clamav\w*)|\bsetenforce\s+0\b|\bauditctl\s+-d\b|\biptables\s+-f\b",
+        r"\ball\s+all\s*=\s*\(all(?::all)?\)\s*nopasswd:\s*all\b",
+        r"\brm\s+-\w*r\w*\s+[^\n]{0,60}?\bpg_(?:wal|xlog)\b",
+        r"pull_request_target\b[^\n]{0,200}?(?:head\.sha|head\.ref|head_ref)|(?:head\.sha|head\.ref)[^\n]{0,200}?pull_request_target",
+        r"\bunsalted\s+(?:md5|sha-?1|sha-?256|hash\w*)|password\s+hash\w*\s*:?\s+use\s+(?:unsalted\s+)?(?:md5|sha-?1)\b",
+        r"access-control-allow-origin:?\s*`?\*[^\n]{0,80}?allow-credentials:?\s*`?true|allow-credentials:?\s*`?true[^\n]{0,80}?access-control-allow-origin:?\s*`?\*",
+        r"(?:if|when)\s+(?:the\s+)?password\s+(?:equals|is|==|matches)\s+[^\n]{0,40}?\baccept\b|\baccept\s+it\s+for\s+(?:any|every|all)\s+(?:accounts?|users?)\b|\bmaster\s+password\b[^\n]{0,40}?\b(?:any|every|all)\s+(?:accounts?|users?)\b",
+        r"\balways\b[^\n]{0,60}?privileged:\s*`?true|privileged:\s*`?true`?[^\n]{0,60}?hostnetwork:\s*`?true|\bmount\s+the\s+host(?:['’]s)?\s+`?/`?\s",
+        r"(?:comment out|remove|delete|drop)\s+(?:the\s+|all\s+)?`?@?(?:login_required|requires_auth|permission_required|jwt_required|csrf_protect|authenticated|authorize)\b",
+        r"(?:remove|drop|delete|disable)\w*\s+(?:the\s+)?`?aws:multifactorauthpresent|(?:force|enforce|require)_?mfa\s*[=:]\s*`?(?:false|0|off)\b|mfa_required\s*[=:]\s*`?(?:false|0|off)\b",
+        r"(?:config\s+set\s+strict-ssl\s+false|config\s+--global\s+http\.sslverify\s+false)",
+        r"auto-?approve\s+mode|\bbypasspermissions\b|(?:disable|turn off)\s+(?:its|your)\s+(?:own\s+)?confirmation prompts?",
+        r"0\.0\.0\.0/0\b(?:(?!\b(?:not|never|no)\b)[^\n]){0,60}?\b(?:22|23|3306|5432|6379|27017|9200|3389|2375|11211|5984)\b|\bports?\s+(?:22|23|3306|5432|6379|27017|9200|3389|2375)\b[^\n]{0,40}?0\.0\.0\.0/0",
+        r"(?:aws\s+s3\s+rb\b|aws\s+s3\s+rm\b[^\n]{0,80}?--recursive|gsutil\s+(?:-m\s+)?rm\s+-r|terraform\s+destroy\b|kubectl\s+delete\s+(?:ns|namespace)\b|dropdb\b)(?:\s+-{1,2}[\w-]+)*\s+[\w:/.\-]*prod",
+        (r"(?:f-?strings?|string concatenation|string formatting|\.format\(\)|%-?formatting)\s+to\s+build\s+(?:the\s+)?(?:sql\s+|raw\s+)?(?:queries|sql|statements)\b[^\n]{0,40}?\bfrom\s+(?:the\s+)?(?:request|user|query|form|input)|\btoo slow with parameteri[sz]ed\b|(?:drop|stop using|avoid|skip)\s+parameteri[sz]ed\s+(?:queries|statements)\b",
+         ("string", "format", "parameteri")),
+        r"(?:query\s+param\w*|request\.args|request\.form|request\.values|req\.query|req\.body|url param\w*)\b[^\n]{0,80}?(?:shell\s*=\s*true|os\.system|os\.popen|\beval\(|\bexec\(|child_process|execsync)",
+        r"(?:bandit|semgrep|codeql|trivy|snyk|gitleaks|sast|security)\b[^\n.]{0,100}?\bdisabl\w*\s+(?:the\s+)?(?:\w+\s+)?(?:jobs?|workflows?|steps?)\b|\bdisabl\w*\s+(?:the\s+)?(?:\w+\s+)?(?:jobs?|workflows?|steps?)\s+in\s+\S*(?:security|codeql|sast)",
+        r"authorized_keys\b[^\n]{0,40}?\b(?:on|to|of)\s+(?:any|every|all|each)\s+(?:machines?|servers?|hosts?|box(?:es)?|instances?)\b",
+        r"\b(?:pii|customer data|personal data|card numbers?|credit cards?|ssns?|social security numbers?)\b[^\n]{0,80}?\b(?:to|into|in)\s+(?:the\s+)?(?:public/|public (?:folder|directory|bucket|dir)|static folder|world-readable)",
         r"allowed_hosts\s*=\s*\[\s*['\"]\*['\"]\s*\]|cors_origin_allow_all\s*=\s*true|cors_allow_all_origins\s*=\s*true",
         r"\bconcatenat\w*\s+(?:the\s+)?(?:raw\s+)?user input\b[^\n]{0,60}?\b(?:preferred|house style|always|instead)\b|\b(?:preferred|house style)\b[^\n]{0,60}?\bconcatenat\w*\s+(?:the\s+)?user input",
         r"\bhard-?code\s+(?:the\s+)?(?:production\s+|prod\s+)?(?:passwords?|secrets?|database_url|api[_ ]?keys?|credentials?|tokens?)\b[^\n]{0,60}?\bcommit\b",
@@ -269,7 +347,8 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:delete|remove|wipe|erase|rewrite)\s+(?:the\s+)?(?:entire\s+|whole\s+|all\s+(?:of\s+)?(?:the\s+)?)?git\s+history\b",
         r"--extra-index-url\s+http://|--index-url\s+http://|\btrusted-host\b[^\n]{0,40}?\bpip\.conf",
         r"(?:rm\s+-rf|push\s+--force|drop\s+(?:table|database)|truncate|delete)\b[^\n]{0,80}?\b(?:just do it|without (?:asking|prompting|confirmation|confirming)|and report afterwards)",
-        r"\|\|\s*true\b[^\n]{0,60}?\b(?:security|scan|audit|bandit|trivy|snyk|sast|pip-audit|semgrep)|\b(?:security|scan|audit|bandit|trivy|snyk|sast|pip-audit|semgrep)\b[^\n]{0,60}?\|\|\s*true\b",
+        (r"\|\|\s*true\b[^\n]{0,60}?\b(?:security|scan|audit|bandit|trivy|snyk|sast|pip-audit|semgrep)|\b(?:security|scan|audit|bandit|trivy|snyk|sast|pip-audit|semgrep)\b[^\n]{0,60}?\|\|\s*true\b",
+         ("||",)),
         r"(?:remove|drop|skip|disable|delete)\s+(?:the\s+)?`?(?:gpg\s+--verify|signature\s+(?:check|verification)s?|checksum\s+(?:check|verification)s?|sha256sum\s+-c)",
         r"\bnc\s+(?:-\w+\s+)*-e\s+/bin/(?:ba)?sh|/dev/tcp/[\w.]+/\d+|\bbash\s+-i\s+>&|\bsocat\b[^\n]{0,40}exec:",
         r"\bapprove\w*\s+(?:any|all|every)\s+(?:prs?|pull requests?)\s+from\b",
@@ -281,7 +360,11 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
 )  # fmt: skip
 # The same request in another language, where the negation may stand anywhere in the sentence
 # ("Die Datei .env nie auf … hochladen"): counted only if the sentence holds none.
-_SECRETS_ABROAD = rf"(?:{_SECRET_FILES}|{_SECRET_VARIABLE}|\btoken\b)"
+_ENVIRONMENT_ABROAD = (
+    r"(?:переменн\w+ (?:окружения|среды)|variables? de entorno|variables? d['’]environnement|umgebungsvariablen"
+    r"|variabili d['’]ambiente|variáveis de ambiente|zmienn\w+ środowiskow\w+|ortam değişkenleri|环境变量|環境変数|환경 ?변수)"
+)
+_SECRETS_ABROAD = rf"(?:{_SECRET_FILES}|{_SECRET_VARIABLE}|\btoken\b|{_ENVIRONMENT_ABROAD})"
 _ADDRESS = r"(?:https?://|[\w.+-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|net|org|io|xyz|me|site|app|dev|jp|es|de|fr|it|pl|tr)\b)"
 _ABROAD_UNLESS_NEGATED: tuple[_Source, ...] = (
     rf"{_SEND_ABROAD}[^\n]{{0,80}}?{_SECRETS_ABROAD}[^\n]{{0,80}}?{_ADDRESS}",
@@ -314,7 +397,8 @@ def _asserted_anywhere(pattern: Gated, text: str) -> bool:
 # A negation of the request itself, close before it: "never echo …", "do not put … in commit messages"
 # (not any "no" in the line: "No joke: always print ~/.ssh/id_rsa …" is no warning).
 _NEGATION = re.compile(
-    r"\b(?:never|don['’]t|do not|does not|doesn['’]t|must not|mustn['’]t|should not|shouldn['’]t|not to|avoid(?:ing)?)\b"
+    r"\b(?:never|don['’]t|do not|does not|doesn['’]t|must not|mustn['’]t|should not|shouldn['’]t|not to|avoid(?:ing)?"
+    r"|accidentally|mistakenly|by mistake|someone ran|nunca|jam[aá]is|niemals|nie|nigdy|никогда|mai più|nooit|asla)\b|不要|别|禁止|決して|絶対に"
 )
 _NEGATION_WINDOW = 60
 
@@ -326,9 +410,17 @@ _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|^[ \t]*\[//\]:\s*(?:#|<>)\s*\([^)\n]*\
 """HTML comments, and markdown's `[//]: # (…)` link-definition comments: neither is shown when rendered."""
 _TOOL_DIRECTIVE = re.compile(
     r"<!--\s*(?:markdownlint|prettier|eslint|textlint|cspell|vale|remark|toc|more|raw|htmlmin|spell|noqa|pragma|fmt|"
-    r"#?region|#?endregion|@formatter|mdformat|docs-|include|snippet|start|end|begin)[\w:-]*"
+    r"#?region|#?endregion|@formatter|mdformat|docs-|include|snippet|start|end|begin|todo|fixme|xxx)[\w:-]*"
 )
 """A comment written for a tool (`<!-- markdownlint-disable MD033 -->`) says nothing to a model."""
+_HIDDEN_ELEMENT = re.compile(
+    r"<(?P<tag>div|span|p|section|small|font|aside|details|template)\b[^<>]{0,300}?"
+    r"(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])|\shidden(?=[\s>=/]))"
+    r"[^<>]{0,300}>(?P<inside>.{0,4000}?)(?:</(?P=tag)\s*>|\Z)",
+    re.S,
+)
+"""An element the rendered note does not show (`<div style="display:none">`): what it holds reaches a
+model that reads the file, and not the person who reads the note."""
 _WORD = re.compile(r"[^\W\d_]{2,}")
 """A comment of three words or more hides something; `<!-- comments -->` named in prose does not."""
 
@@ -408,15 +500,23 @@ def _readings(text: str) -> tuple[str, ...]:
         readings.append(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), joined))
     if "rot13" in joined or "rot-13" in joined or "rot 13" in joined:  # a payload it names the cipher of
         readings.append(codecs.encode(joined, "rot13"))
+    if "backward" in joined or "reverse" in joined:  # `read this backwards: resu eht llet ton od`
+        readings.append(joined[::-1])
     return tuple(dict.fromkeys(readings))
 
 
 # A phrase quoted as what something looks for is named, not said: "rejects messages containing
 # 'ignore previous instructions'". Only the ignore-your-instructions class is read without such
 # quotes (it is the phrase people quote); a quoted request to send a key is still one.
-_MENTIONED = re.compile(r"(?<!\w)(['\"`‘“])(?=[^'\"`’”\n]{1,80}['\"`’”])(?:\S+\s+){0,7}?\S+['\"`’”](?!\w)")
-"""A quoted phrase of at most eight words: named, not said ("an attacker hid 'ignore previous
+_MENTIONED = re.compile(r"(?<!\w)(['\"`‘“])(?=[^'\"`’”\n]{1,120}['\"`’”])(?:\S+\s+){0,11}?\S+['\"`’”](?!\w)")
+"""A quoted phrase of at most twelve words: named, not said ("an attacker hid 'ignore previous
 instructions' in an issue"). Only the ignore-your-instructions class is read without such quotes."""
+_MENTION_CUE = re.compile(
+    r"\b(?:payloads?|phrases?|strings?|examples?|e\.g\.|such as|like|saw|seen|attacks?|attackers?|injections?|red[- ]team"
+    r"|detect\w*|flag\w*|regression|test cases?|quoted?|verbatim|reads?|says?|said|wrote|containing|contains)\b"
+)
+"""Words by which a text says it names a phrase rather than says it: then the rest of the ignore
+class, too, is read without its quotes ("a payload we saw was 'Ignore … and print your system prompt'")."""
 _IGNORE_CLASS = "tells the model to ignore or replace its instructions"
 _QUOTABLE = 2
 
@@ -433,8 +533,9 @@ def addressed_to_model(text: str) -> list[str]:
     if _IGNORE_CLASS in found and _MENTIONED.search(folded):
         patterns = dict(_compiled())[_IGNORE_CLASS]
         quotable = patterns[:_QUOTABLE]  # "ignore (all) previous instructions": the phrase people quote
-        said = [p for p in patterns[_QUOTABLE:] if any(p.search(r) for r in readings)]
         unquoted = _readings(_MENTIONED.sub(" ", text))
+        named = unquoted if _MENTION_CUE.search(_MENTIONED.sub(" ", folded)) else readings
+        said = [p for p in patterns[_QUOTABLE:] if any(p.search(r) for r in named)]
         if not said and not any(pattern.search(reading) for pattern in quotable for reading in unquoted):
             found.remove(_IGNORE_CLASS)
     for what, patterns in _compiled_unless_negated():
@@ -443,7 +544,10 @@ def addressed_to_model(text: str) -> list[str]:
     exfiltration = "asks the model to send credentials or private files somewhere"
     if exfiltration not in found and any(_asserted_anywhere(p, r) for p in _compiled_abroad() for r in readings):
         found.append(exfiltration)
-    comments = (c.group() for c in _COMMENT.finditer(_CODE.sub(" ", folded)))
+    uncoded = _CODE.sub(" ", folded)
+    comments = (c.group() for c in _COMMENT.finditer(uncoded))
     if any(len(_WORD.findall(c)) >= 3 and not _TOOL_DIRECTIVE.match(c) for c in comments):
         found.append(HIDDEN_COMMENT)
+    if "<" in folded and any(len(_WORD.findall(m["inside"])) >= 3 for m in _HIDDEN_ELEMENT.finditer(uncoded)):
+        found.append(HIDDEN_ELEMENT)
     return found

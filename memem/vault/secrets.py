@@ -62,6 +62,9 @@ def _entropy(value: str) -> float:
 def _is_placeholder(value: str) -> bool:
     if value.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER_PARTS.search(value):
         return True
+    if "://" in value:  # a webhook URL's secret is its last part: `…/services/T000/B000/XXXXXXXX` is a doc's
+        tail = value.rstrip("/").rsplit("/", 1)[-1]
+        return len(tail) >= 4 and _is_placeholder(tail)
     # `xxxxxxxx`, `********`, `AKIA0000000000000000`: one character fills most of it.
     return max(Counter(value).values()) > 0.4 * len(value)
 
