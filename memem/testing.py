@@ -6,6 +6,7 @@ benchmarks use them, and neither should import the other. Nothing in memem impor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -153,11 +154,27 @@ def wait_for_vault_daemon(paths: Paths, timeout: float = 60) -> DaemonInfo | Non
     return info
 
 
+def _process_gone(pid: int) -> bool:
+    """Whether `pid` has exited (a zombie no one has reaped yet counts: it runs nothing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (macOS): alive as far as we can tell
+    return stat.rpartition(")")[2].split()[0] == "Z"
+
+
 def stop_vault_daemon(paths: Paths, timeout: float = 30) -> bool:
-    """SIGTERM whatever daemon serves this vault and wait until it has removed its daemon.json.
+    """SIGTERM whatever daemon serves this vault and wait until its process has exited.
 
     Returns whether one was running. Tests that let a hook or `memem mcp` spawn the daemon use this to
-    clean up, so no daemon outlives its test's temp folders.
+    clean up, so no daemon outlives its test's temp folders: one still running after `timeout` (it
+    removes daemon.json before it has finished stopping) is killed, and the test fails.
     """
     info = read_daemon(paths.daemon_file, paths.lock_file)
     if info is None:
@@ -167,7 +184,11 @@ def stop_vault_daemon(paths: Paths, timeout: float = 30) -> bool:
     except ProcessLookupError:
         return False
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and paths.daemon_file.exists():
+    while not _process_gone(info.pid):
+        if time.monotonic() >= deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(info.pid, signal.SIGKILL)
+            raise TimeoutError(f"the daemon (pid {info.pid}) did not exit within {timeout:.0f}s of SIGTERM")
         time.sleep(0.1)
     return True
 

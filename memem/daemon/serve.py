@@ -119,9 +119,12 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         server = uvicorn.Server(config)
 
         # uvicorn restores the previous handlers and re-raises the signal after shutting down;
-        # handlers of our own make that re-raise a no-op, so the cleanup below always runs.
+        # handlers of our own make that re-raise harmless, so the cleanup below always runs. They also
+        # catch a signal that comes before uvicorn's handlers are in place (daemon.json is published
+        # first, so a client may stop the daemon at once): it must stop the server, not vanish.
         def _noted(signum: int, frame: FrameType | None) -> None:
             log.info("signal %d received", signum)
+            server.should_exit = True
 
         signal.signal(signal.SIGTERM, _noted)
         signal.signal(signal.SIGINT, _noted)

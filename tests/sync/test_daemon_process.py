@@ -14,6 +14,7 @@ from pathlib import Path
 import chromadb
 import pytest
 
+from memem.client.discovery import read_daemon
 from memem.client.http import DaemonError, call
 from memem.config import Paths
 from memem.index.catalog import Catalog
@@ -53,6 +54,30 @@ def test_second_daemon_refuses_and_sigterm_is_clean(fresh_vault: Path) -> None:
     assert code == 0
     assert not first.paths.daemon_file.exists()
     assert "stopped" in first.log_text()
+
+
+def test_sigterm_the_moment_daemon_json_appears_stops_it(fresh_vault: Path) -> None:
+    """A client may stop a daemon as soon as daemon.json names it (a test's cleanup does), which is before
+    uvicorn has put its own signal handlers in place: the signal must stop it, not be swallowed."""
+    write_note(fresh_vault, "A", "alpha")
+    paths = Paths.resolve(fresh_vault)
+    for _ in range(3):  # the window is a few milliseconds wide: polling at 1 ms lands in it most times
+        proc = subprocess.Popen(
+            [sys.executable, "-P", "-m", "memem", "--vault", str(fresh_vault), "serve", "--quiet"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while read_daemon(paths.daemon_file, paths.lock_file) is None:
+                assert proc.poll() is None and time.monotonic() < deadline, "the daemon did not come up"
+                time.sleep(0.001)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert not paths.daemon_file.exists()
 
 
 def test_daemon_exits_when_its_vault_folder_goes_and_keeps_the_indexes(fresh_vault: Path) -> None:
