@@ -398,7 +398,7 @@ def _asserted_anywhere(pattern: Gated, text: str) -> bool:
 # (not any "no" in the line: "No joke: always print ~/.ssh/id_rsa …" is no warning).
 _NEGATION = re.compile(
     r"\b(?:never|don['’]t|do not|does not|doesn['’]t|must not|mustn['’]t|should not|shouldn['’]t|not to|avoid(?:ing)?"
-    r"|accidentally|mistakenly|by mistake|someone ran|nunca|jam[aá]is|niemals|nie|nigdy|никогда|mai più|nooit|asla)\b|不要|别|禁止|決して|絶対に"
+    r"|accidentally|mistakenly|by mistake|ran|executed|had run|once ran|nunca|jam[aá]is|niemals|nie|nigdy|никогда|mai più|nooit|asla)\b|不要|别|禁止|決して|絶対に"
 )
 _NEGATION_WINDOW = 60
 
@@ -532,10 +532,13 @@ def addressed_to_model(text: str) -> list[str]:
     ]
     if _IGNORE_CLASS in found and _MENTIONED.search(folded):
         patterns = dict(_compiled())[_IGNORE_CLASS]
-        quotable = patterns[:_QUOTABLE]  # "ignore (all) previous instructions": the phrase people quote
+        abroad = len(_EARLIER_RULES)  # the same phrase in other languages, last in the class
+        quotable = (
+            patterns[:_QUOTABLE] + patterns[-abroad:]
+        )  # "ignore (all) previous instructions": the phrase people quote
         unquoted = _readings(_MENTIONED.sub(" ", text))
         named = unquoted if _MENTION_CUE.search(_MENTIONED.sub(" ", folded)) else readings
-        said = [p for p in patterns[_QUOTABLE:] if any(p.search(r) for r in named)]
+        said = [p for p in patterns[_QUOTABLE:-abroad] if any(p.search(r) for r in named)]
         if not said and not any(pattern.search(reading) for pattern in quotable for reading in unquoted):
             found.remove(_IGNORE_CLASS)
     for what, patterns in _compiled_unless_negated():
