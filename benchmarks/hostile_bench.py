@@ -9,8 +9,10 @@ parser work hard (brackets, setext headings, link definitions, emphasis, links).
 
 from __future__ import annotations
 
+import random
 import resource
 import statistics
+import string
 import tempfile
 import time
 import tracemalloc
@@ -27,6 +29,18 @@ LIMIT = MAX_NOTE_BYTES - 100
 def _body(unit: str) -> str:
     """A note of ~1 MB made of one construct, with a link at the end so links are looked for throughout."""
     return "---\nid: hostile\ntitle: t\n---\n" + unit * ((LIMIT - 60) // len(unit)) + "\n\nSee [[the end]].\n"
+
+
+def _dense(make: object) -> str:
+    """A note of ~1 MB made of fake credentials, each different (a dump, or an attack on the screen)."""
+    rng = random.Random(0)
+    token = lambda n: "".join(rng.choices(string.ascii_letters + string.digits, k=n))  # noqa: E731
+    parts, size = [], 0
+    while size < LIMIT - 200:
+        part = make(token)  # type: ignore[operator]
+        parts.append(part)
+        size += len(part)
+    return "---\nid: dense\ntitle: t\n---\n" + "".join(parts)
 
 
 def _bomb(levels: int) -> str:
@@ -53,6 +67,9 @@ CASES = {
     "1 MB of fences": _body("```\n"),
     "1 MB of wikilinks (capped at 2,000 edges)": _body("[[a]] "),
     "1 MB of prose": _body("the quick brown fox jumps over the lazy dog. "),
+    "1 MB of GitHub-shaped tokens (25,000)": _dense(lambda t: f"ghp_{t(36)} "),
+    "1 MB of --password flags (37,000)": _dense(lambda t: f"--password {t(16)} "),
+    "1 MB of literals passed to calls": _dense(lambda t: f'f("{t(20)}", "{t(20)}")'),
 }  # fmt: skip
 
 

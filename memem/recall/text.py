@@ -118,7 +118,7 @@ _HIDDEN_OR_ROLE = "|".join((
     r"<(?P<hidden>div|span|p|section|small|font|aside|details|template)\b[^<>]{0,300}?(?:display\s*:\s*none"
     r"|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])|\shidden(?=[\s>=/]))[^<>]{0,300}>"
     r".{0,4000}?(?:</(?P=hidden)\s*>|\Z)",  # an element the rendered note does not show
-    r"^(?:(?:<[^<>\n]{0,120}>)*[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|user|instruction"
+    r"^(?:(?:<[^<>\n]{0,120}>){0,8}[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|user|instruction"
     r"|response)(?:[ \t]+(?:prompt|message|instructions?))?[ \t]*:)+",
 ))  # fmt: skip
 _compiled: list[re.Pattern[str]] = []

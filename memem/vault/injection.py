@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 import re
 import unicodedata
 
@@ -141,7 +142,7 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"\b(?:even\s+(?:where|when|if)|whatever)\s+the\s+(?:user|person|developer)\s+(?:says|asks|wants|requests)\s+otherwise\b",
         r"(?:disregard|ignore|override|overrule)\s+(?:the\s+)?(?:user|person|developer|human)['’]s\s+(?:requests?|instructions?|wishes|objections?|input|answers?|decisions?)",
         r"(?:objections?|pushback|complaints?|refusals?)\s+(?:they|the user|the person)\s+(?:raise|make|voice)s?\b[^\n]{0,60}?\bignore\b",
-        r"\bthe\s+real\s+(?:user|person|owner)\s+(?:wants|asked|prefers|intends)\b",
+        (r"\bthe\s+real\s+(?:user|person|owner)\s+(?:wants|asked|prefers|intends)\b", ("real",)),
         r"\bconflicts?\s+with\s+this\s+(?:note|memory|memo|entry)\b",
         (r"(?:this|the)\s+(?:note|memory|memo|entry)\s+(?:supersedes|overrides|takes precedence over|outranks|has priority over|wins over)\s+(?:all\s+|any\s+|every\s+|your\s+|the\s+)*(?:\w+\s+)?(?:rules|instructions|guidelines|policies|safety|user|claude\.md|system prompt)",
          ("supersedes", "overrides", "precedence", "outranks", "priority", "wins over")),
@@ -164,20 +165,20 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     ("imitates a system, developer or chat-turn message", _patterns(
         r"<\|[a-z_]{2,30}\|>(?![^\n]{0,40}\btokens?\b)",
         r"\[/?inst\]|<</?sys>>",
-        r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?|notice|update|alert|policy|directive))?\s*\][ \t]*[:\-]?[ \t]*"
+        (r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?|notice|update|alert|policy|directive))?\s*\][ \t]*[:\-]?[ \t]*"
         r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|priority|urgent|critical|from now on|the assistant|assistant|claude|ai"
-        r"|tools?|permissions?|bash|commands?|mode|access|security|approved|pre-?approved)\b",
+        r"|tools?|permissions?|bash|commands?|mode|access|security|approved|pre-?approved)\b", ('[',)),
         r"[\"']role[\"']\s*:\s*[\"'](?:system|tool|developer)[\"'][^\n]{0,200}?(?:action required|you must|assistant must|must now|ignore|disable|commit directly|set \w+\s*=|authori[sz]ed|skip|push|not required|without)",
-        r"^[ \t]*role\s*:\s*(?:system|developer|tool)\s*$(?:\n[^\n]*){0,4}?\n[ \t]*(?:instructions?|content|prompt|directive|priority)\s*:",
-        r"^[ \t]*#{1,6}\s*(?:system|admin|operator|developer)\s+(?:notice|message|update|override|directive|instructions?)\b",
+        (r"^[ \t]*role\s*:\s*(?:system|developer|tool)\s*$(?:\n[^\n]*){0,4}?\n[ \t]*(?:instructions?|content|prompt|directive|priority)\s*:", ('role',)),
+        (r"^[ \t]*#{1,6}\s*(?:system|admin|operator|developer)\s+(?:notice|message|update|override|directive|instructions?)\b", ('#',)),
         r"\[\s*(?:tool|function)[ _](?:result|output|response)\s*\]",
         r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output)|antml:\w+)\s*>(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",
-        r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:",
-        r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:",
+        (r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:", ('system', 'developer', 'assistant', 'human')),
+        (r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:", ('##',)),
         r"(?:system|developer) (?:prompt|message|override|instructions?|notice|directive)\s*:",
-        r"^[ \t]*#{1,6}\s*(?:message|notice|note|update|instructions?|directive)\s+from\s+(?:anthropic|openai|the system|the operator|the administrator|the admin|claude code|the developers?|the platform team)\b",
+        (r"^[ \t]*#{1,6}\s*(?:message|notice|note|update|instructions?|directive)\s+from\s+(?:anthropic|openai|the system|the operator|the administrator|the admin|claude code|the developers?|the platform team)\b", ("#",)),
         (r"^[ \t]*(?:assistant|ai|model|claude|agent)\s+instructions?\b[^\n:]{0,20}:", ("instruction",)),
-        r"^(?:<[^>\n]{0,120}>)+[ \t]*(?:system|developer|assistant|human)\s*:",
+        (r"^(?:<[^>\n]{0,120}>){1,8}[ \t]*(?:system|developer|assistant|human)\s*:", ("<",)),
         r"\b(?:from|by)\s+(?:the\s+)?(?:user|owner|admin|administrator|operator|maintainers?|developer)\s*\(\s*(?:verified|authenticated|confirmed|signed|authori[sz]ed)\s*\)",
     )),
     ("contains invisible or direction-changing Unicode characters", _patterns(
@@ -192,8 +193,8 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"\]\((?:https?://|/|\.|#)[^)\s]{0,300}+\s+[\"'][^\"'\n]{0,60}\b(?:assistants?|ai|claude|agents?|models?|llms?)\b[^\"'\n]{0,40}\b(?:should|must|add|run|install|send|push|ignore|always|never|silently|please)\b",
         *_AI_ABROAD,
         r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads|that sees|who sees|seeing|that finds|that encounters|parsing)\s+(?:this|these)\b",
-        r"(?:^|[.!?]\s+)[ \t]*(?:(?:any|all|every|other|dear)\s+)?(?:ai|llm)\s+(?:agents?|assistants?|models?|bots?)\s*[,:]\s*(?:please\s+)?(?:skip|approve|ignore|always|never|do|don['’]t|run|add|delete|remove|send|push|merge|disable|bypass|grant|include|make|set|change|execute|install|you)\b",
-        r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need|keep|follow|treat|execute|send|skip|approve|disable|reply|respond|before|after|read)\b",
+        (r"(?:^|[.!?]\s+)[ \t]*(?:(?:any|all|every|other|dear)\s+)?(?:ai|llm)\s+(?:agents?|assistants?|models?|bots?)\s*[,:]\s*(?:please\s+)?(?:skip|approve|ignore|always|never|do|don['’]t|run|add|delete|remove|send|push|merge|disable|bypass|grant|include|make|set|change|execute|install|you)\b", ('ai', 'llm')),
+        (r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need|keep|follow|treat|execute|send|skip|approve|disable|reply|respond|before|after|read)\b", ('claude', 'assistant', 'ai', 'model', 'llm')),
         (r"(?:^|[.!?]\s+)[ \t]*to\s+(?:the|any|all|every)\s+(?:ai|language model|llm|assistant|model|agent|ai assistant|coding assistant|ai agent)s?\s*[:,]",
          (" ai", "llm", "language model", "assistant", "model", "agent")),
     )),
@@ -470,6 +471,9 @@ _HEX_ESCAPE = re.compile(r"\\x([0-9a-f]{2})")
 _LEET_WORD = re.compile(r"\b(?=[a-z]*[0-9@$])(?=[0-9@$]*[a-z])[a-z0-9@$]{3,}\b")
 """A word of letters and look-alike digits (`1n5truct10n5`); `utf8`, `h264` and `k8s` read the same
 either way, since only the text read with them swapped is searched in addition."""
+_MOST_LEET_WORDS = 400
+"""Past this many such words a text is tokens, hashes or ids, not a sentence in leetspeak: it is not
+read a second time (a note of 37,000 generated tokens would otherwise cost every pattern twice)."""
 _LATIN = re.compile(r"[a-z]")
 
 
@@ -496,7 +500,8 @@ def _readings(text: str) -> tuple[str, ...]:
         readings.append(joined)
     if joined.count("\\x") >= 3:  # `$(printf '\x63\x75\x72\x6c')`
         readings.append(_HEX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), joined))
-    if _LEET_WORD.search(joined):  # `1gn0r3 4ll pr10r 1n5truct10n5`
+    leet = sum(1 for _ in itertools.islice(_LEET_WORD.finditer(joined), _MOST_LEET_WORDS + 1))
+    if 0 < leet <= _MOST_LEET_WORDS:  # `1gn0r3 4ll pr10r 1n5truct10n5`
         readings.append(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), joined))
     if "rot13" in joined or "rot-13" in joined or "rot 13" in joined:  # a payload it names the cipher of
         readings.append(codecs.encode(joined, "rot13"))

@@ -23,7 +23,11 @@ def withheld_warnings(text: str) -> list[str]:
     from memem.vault.injection import on_parse
     from memem.vault.secrets import secret_kinds
 
-    found = [(ADDRESSED, "; ".join(on_parse(text))), (SECRET, ", ".join(secret_kinds(text)))]
+    # A note holding a secret is kept out of every prompt already: it is not read a second time for
+    # text addressed to a model (a 1 MB dump of tokens would cost that screen a second more for nothing).
+    # Once the secret is gone, the note is parsed again and that screen runs.
+    secrets = ", ".join(secret_kinds(text))
+    found = [(SECRET, secrets)] if secrets else [(ADDRESSED, "; ".join(on_parse(text)))]
     return [f"{kind} ({what}): {WITHHELD}" for kind, what in found if what]
 
 

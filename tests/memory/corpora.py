@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from tests.memory.corpora_round4 import ROUND4_PROVIDERS, round4_benign
+
 
 @dataclass(frozen=True)
 class FakeSecret:
@@ -647,6 +649,8 @@ _PROVIDERS: dict[str, list[_Provider]] = {
         ]
     ],
 }
+for _kind, _more in ROUND4_PROVIDERS.items():  # a fourth reviewer's classes (corpora_round4.py)
+    _PROVIDERS.setdefault(_kind, []).extend(_more)
 
 
 def fake_secrets(seed: int = 0) -> list[FakeSecret]:
@@ -820,6 +824,7 @@ def benign_lookalikes() -> list[str]:
         "2FA uses TOTP with 30s steps; the seed is shown once as a QR code and stored encrypted.",
         "pytest node id test_sync.py::test_roundtrip[6657949cc6b4e059] fails only on py3.12.",
         "pnpm-lock: resolution: {integrity: sha512-n3fobIS+iAccrFTRKq18ddA0AFlBCyO584LMyb/yNNWjTHBRh1DG7IAlfKEUlRg51cSnMuUDQm2DdEowqdG0Pd==}",
+        *round4_benign(),
     ]
 
 

@@ -56,7 +56,8 @@ def test_secrets_written_into_the_vault_never_come_back_and_ordinary_memories_do
         shown.append(keyword_slice(store.paths, f"How do I do {title}? {first} {secret.text}", "shop", 2000))
     shown += [h.snippet for h in pinned_hits(store, "shop")]
     shown += [pinned_slice(store.paths, "shop", 2000), read_playbook(fresh_vault, "shop")]
-    got = reading.get(service, [f"sec-{n}" for n in range(0, len(SECRETS), 4)] + ["titled"])  # at most 50
+    every = len(SECRETS) // 49 + 1  # memory_get takes at most 50 ids
+    got = reading.get(service, [f"sec-{n}" for n in range(0, len(SECRETS), every)] + ["titled"])
     shown += [str(m.to_json()) for m in got]
     shown.append(str(reading.listing(service, "shop", limit=500).to_json()))
     shown.append(str(reading.audit_graph(service).to_json()))
