@@ -24,6 +24,7 @@ from typing import Any
 from memem.client.discovery import DaemonInfo, read_daemon
 from memem.client.http import DaemonUnavailable, call
 from memem.config import Paths, load_or_create_token
+from memem.sync.lock import pid_alive
 from memem.vault import frontmatter
 
 
@@ -156,12 +157,8 @@ def wait_for_vault_daemon(paths: Paths, timeout: float = 60) -> DaemonInfo | Non
 
 def _process_gone(pid: int) -> bool:
     """Whether `pid` has exited (a zombie no one has reaped yet counts: it runs nothing)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_alive(pid):
         return True
-    except PermissionError:
-        return False
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
