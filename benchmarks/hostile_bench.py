@@ -16,6 +16,7 @@ import string
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import print_table
@@ -31,13 +32,17 @@ def _body(unit: str) -> str:
     return "---\nid: hostile\ntitle: t\n---\n" + unit * ((LIMIT - 60) // len(unit)) + "\n\nSee [[the end]].\n"
 
 
-def _dense(make: object) -> str:
-    """A note of ~1 MB made of fake credentials, each different (a dump, or an attack on the screen)."""
+def _dense(make: Callable[[Callable[[int], str]], str]) -> str:
+    """A note of ~1 MB made of fake credentials, each different (a dump, or an attack on the screen);
+    `make` writes one, given a maker of random tokens of a length."""
     rng = random.Random(0)
-    token = lambda n: "".join(rng.choices(string.ascii_letters + string.digits, k=n))  # noqa: E731
+
+    def token(n: int) -> str:
+        return "".join(rng.choices(string.ascii_letters + string.digits, k=n))
+
     parts, size = [], 0
     while size < LIMIT - 200:
-        part = make(token)  # type: ignore[operator]
+        part = make(token)
         parts.append(part)
         size += len(part)
     return "---\nid: dense\ntitle: t\n---\n" + "".join(parts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from memem.vault.injection import INVISIBLE
+from memem.vault.injection import HIDDEN_ELEMENT_PATTERN, INVISIBLE
 
 OPEN = "<memem-memory>"
 CLOSE = "</memem-memory>"
@@ -115,9 +115,7 @@ _HIDDEN_OR_ROLE = "|".join((
     rf"<\s*/?\s*(?:system|assistant|developer|human|user|sys|im_start|im_end|{_MARKER_TAG}"
     r"|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output))\b[^<>]*>"
     r"(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",  # "strips <system> tags" names the tag
-    r"<(?P<hidden>div|span|p|section|small|font|aside|details|template)\b[^<>]{0,300}?(?:display\s*:\s*none"
-    r"|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])|\shidden(?=[\s>=/]))[^<>]{0,300}>"
-    r".{0,4000}?(?:</(?P=hidden)\s*>|\Z)",  # an element the rendered note does not show
+    HIDDEN_ELEMENT_PATTERN,  # an element the rendered note does not show
     r"^(?:(?:<[^<>\n]{0,120}>){0,8}[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|user|instruction"
     r"|response)(?:[ \t]+(?:prompt|message|instructions?))?[ \t]*:)+",
 ))  # fmt: skip

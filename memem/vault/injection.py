@@ -414,14 +414,15 @@ _TOOL_DIRECTIVE = re.compile(
     r"#?region|#?endregion|@formatter|mdformat|docs-|include|snippet|start|end|begin|todo|fixme|xxx)[\w:-]*"
 )
 """A comment written for a tool (`<!-- markdownlint-disable MD033 -->`) says nothing to a model."""
-_HIDDEN_ELEMENT = re.compile(
+HIDDEN_ELEMENT_PATTERN = (
     r"<(?P<tag>div|span|p|section|small|font|aside|details|template)\b[^<>]{0,300}?"
     r"(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])|\shidden(?=[\s>=/]))"
-    r"[^<>]{0,300}>(?P<inside>.{0,4000}?)(?:</(?P=tag)\s*>|\Z)",
-    re.S,
+    r"[^<>]{0,300}>(?P<inside>.{0,4000}?)(?:</(?P=tag)\s*>|\Z)"
 )
 """An element the rendered note does not show (`<div style="display:none">`): what it holds reaches a
-model that reads the file, and not the person who reads the note."""
+model that reads the file, and not the person who reads the note. Read with `re.S`; recall removes
+such elements from what it shows (`recall.text.neutralise`)."""
+_HIDDEN_ELEMENT = re.compile(HIDDEN_ELEMENT_PATTERN, re.S)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 """A comment of three words or more hides something; `<!-- comments -->` named in prose does not."""
 
@@ -538,11 +539,10 @@ def addressed_to_model(text: str) -> list[str]:
     if _IGNORE_CLASS in found and _MENTIONED.search(folded):
         patterns = dict(_compiled())[_IGNORE_CLASS]
         abroad = len(_EARLIER_RULES)  # the same phrase in other languages, last in the class
-        quotable = (
-            patterns[:_QUOTABLE] + patterns[-abroad:]
-        )  # "ignore (all) previous instructions": the phrase people quote
+        # "ignore (all) previous instructions", in English or another language: the phrase people quote
+        quotable = patterns[:_QUOTABLE] + patterns[-abroad:]
         unquoted = _readings(_MENTIONED.sub(" ", text))
-        named = unquoted if _MENTION_CUE.search(_MENTIONED.sub(" ", folded)) else readings
+        named = unquoted if _MENTION_CUE.search(unquoted[0]) else readings
         said = [p for p in patterns[_QUOTABLE:-abroad] if any(p.search(r) for r in named)]
         if not said and not any(pattern.search(reading) for pattern in quotable for reading in unquoted):
             found.remove(_IGNORE_CLASS)

@@ -206,7 +206,8 @@ def _decodes_to_credentials(value: str) -> bool:
         return False
 
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID_TEXT = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_UUID = re.compile(_UUID_TEXT)
 _APP_PASSWORD = re.compile(r"[a-z]{4}(?:-[a-z]{4}){3}")
 """Apple's app-specific passwords: four groups of four random lower-case letters."""
 
@@ -431,13 +432,13 @@ _RULES: tuple[_Rule, ...] = (
     # Provider formats a fourth reviewer found missing (2026-12-06): each begins with the provider's own
     # prefix, so it is found by its literal and costs nothing in a note without it.
     _rule("OpenRouter API key", r"sk-or-v1-[a-f0-9]{64}(?![\w-])"),
-    _rule("Langfuse secret key", r"sk-lf-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+    _rule("Langfuse secret key", r"sk-lf-" + _UUID_TEXT),
     _rule("ElevenLabs API key", r"sk_[a-f0-9]{48}(?![\w-])"),
     _rule("Perplexity API key", r"pplx-[A-Za-z0-9]{48}(?![\w-])"),
     _rule("xAI API key", r"xai-[A-Za-z0-9]{70,90}(?![\w-])"),
     _rule("Resend API key", r"re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}(?![\w-])"),
-    _rule("Infisical token", r"st\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[0-9a-f]{32}\.[0-9a-f]{32}"),
-    _rule("Axiom token", r"xa[ap]t-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+    _rule("Infisical token", r"st\." + _UUID_TEXT + r"\.[0-9a-f]{32}\.[0-9a-f]{32}"),
+    _rule("Axiom token", r"xa[ap]t-" + _UUID_TEXT),
     _rule("Appwrite API key", r"standard_[a-f0-9]{128,}"),
     _rule("Frame.io token", r"fio-u-[A-Za-z0-9_\-=]{60,}"),
     _rule("Mandrill API key", r"md-[A-Za-z0-9_\-]{22}(?![\w-])", check=_is_random),
@@ -456,13 +457,13 @@ _RULES: tuple[_Rule, ...] = (
     _rule("Figma token", r"figd_[A-Za-z0-9_\-]{38,}"),
     _rule("Buildkite token", r"bkua_[a-f0-9]{40}"),
     _rule("CircleCI token", r"CCIPAT_[A-Za-z0-9]{20,}_[a-f0-9]{40}"),
-    _rule("HubSpot token", r"pat-(?:na|eu)\d-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
-    _rule("LaunchDarkly key", r"api-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+    _rule("HubSpot token", r"pat-(?:na|eu)\d-" + _UUID_TEXT),
+    _rule("LaunchDarkly key", r"api-" + _UUID_TEXT),
     _rule("Sourcegraph token", r"sgp_(?:[a-f0-9]{16}_)?[a-f0-9]{40}"),
     _rule("Typeform token", r"tfp_[A-Za-z0-9_\-.=]{40,}"),
     _rule("Shippo token", r"shippo_(?:live|test)_[a-f0-9]{40}"),
     _rule("Flutterwave key", r"FLWSECK(?:_TEST)?-[a-f0-9]{32}-X"),
-    _rule("Plaid token", r"access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+    _rule("Plaid token", r"access-(?:sandbox|development|production)-" + _UUID_TEXT),
     _rule("Prefect token", r"pnu_[A-Za-z0-9]{36}(?![\w-])"),
     _rule("Neon API key", r"napi_[a-z0-9]{64}"),
     _rule("Render API key", r"rnd_[A-Za-z0-9]{32}(?![\w-])", check=_is_random),
@@ -491,7 +492,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("wallet seed phrase", r"(?:seed|recovery|mnemonic|secret)\s+(?:phrase|words)[^\n]{0,100}?[:=]\s*((?:[a-z]{3,8}\s+){11,23}[a-z]{3,8})\b", 1, folded=True),
     _rule("Asana token", r"\b[012]/\d{16}/\d{16}:[a-f0-9]{32}\b|\b0/[a-f0-9]{32}\b"),
     _rule("Fly.io token", r"\bFlyV1 fm[12]_[A-Za-z0-9_\-+/=]{40,}"),
-    _rule("LaunchDarkly key", r"\b(?:sdk|mob)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
+    _rule("LaunchDarkly key", r"\b(?:sdk|mob)-" + _UUID_TEXT + r"\b"),
     _rule("RPC URL key", r"(?:alchemy\.com/v2|infura\.io/v3|quiknode\.pro)/([A-Za-z0-9_\-]{24,})", 1),
     _rule("API key in a client's constructor", r"\b\w+\.(?:Client|AsyncClient|OpenAI|Anthropic|Groq|Mistral)\(\s*(?:api_key\s*=\s*)?[\"']([A-Za-z0-9_\-.]{20,})[\"']", 1, _is_random, needs=("Client(", "OpenAI(", "Anthropic(", "Groq(", "Mistral(")),
     _rule("token on a command line", r"\b(?:wandb|huggingface-cli|hf|vercel|netlify|flyctl|fly|heroku|doctl|glab|snyk|railway)\s+(?:auth\s+)?login\b[^\n|;&]{0,40}?\s([A-Za-z0-9_\-]{32,})\b", 1, _is_random),
@@ -508,7 +509,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("credential in a URL", r"[?&](?:code|key|apikey|api_key|api-key|token|access_token|auth|secret|sig|signature)=([A-Za-z0-9_\-.%~+/=]{32,})", 1, _is_random, needs=("code=", "key=", "token=", "auth=", "secret=", "sig=", "signature=")),
     # Keys and tokens named by the command or variable that takes them.
     _rule("Vault token", r"(?:vault\s+login|vault_token\s*[=:]|x-vault-token:)\s*['\"]?(?:-\S+\s+)*['\"]?(s\.[A-Za-z0-9]{24})(?![\w.])", 1, folded=False, flags=re.I, needs=("vault", "VAULT", "Vault")),
-    _rule("token on a command line", r"\b[\w-]+\s+(?:auth|login)\s+(?:--?[\w-]+\s+)*['\"]?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b", 1, folded=True, needs=(" auth", " login")),
+    _rule("token on a command line", r"\b[\w-]+\s+(?:auth|login)\s+(?:--?[\w-]+\s+)*['\"]?(" + _UUID_TEXT + r")\b", 1, folded=True, needs=(" auth", " login")),
     _rule("wallet private key", r"(?:accounts|private_?key|privkey|secret|mnemonic|wallet)[^\n]{0,40}?['\"`]?(0x[a-f0-9]{64})(?![\w])", 1, _is_random, folded=True, needs=("0x",)),
     _rule("wallet private key", r"(?:wif|private key|privkey|bitcoin|btc|wallet)[^\n]{0,60}?\b([5kl][1-9a-z]{50,51})\b", 1, _is_wif, folded=True, needs=("wif", "private key", "privkey", "bitcoin", "btc", "wallet")),
     _rule("session cookie", r"cookie:[^\n]{0,300}?=([A-Za-z0-9%._\-+/=:]{32,})", 1, _is_random, folded=True, needs=("cookie:",)),  # any cookie in a Cookie header
@@ -521,7 +522,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_SECRET})(?<!public_key)(?<!publishable_key)(?<!pub_key)(?<!public key)['\"]?[ \t]*(?::=|=|:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w<>\[\]]*[ \t]*=(?!=)|:)[ \t]*(?:b(?=['\"]))?['\"]?([^\s'\"`,;]+)", 1, _is_random, folded=True, needs=_IN_EVERY_NAME),
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_PASSWORD})['\"]?[ \t]*(?::=|=|:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w<>\[\]]*[ \t]*=(?!=)|:)[ \t]*(?:b(?=['\"]))?['\"]?([^\s'\"`,;]+)", 1, _is_chosen_password, folded=True, needs=_IN_EVERY_NAME),
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_KEY})['\"]?[ \t]*(?::=|=|:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w<>\[\]]*[ \t]*=(?!=)|:)[ \t]*(?:b(?=['\"]))?['\"]?([^\s'\"`,;]+)", 1, _is_chosen_key, folded=True, needs=_IN_EVERY_NAME),
-    _rule(_ASSIGNMENT, r"(?<![\w$.\-])['\"]?(?:export\s+)?(?:[a-z0-9]+(?:_+[a-z0-9]+)*_(?:token|secret|api_?key|key|secret_id)|secret_id|token|api_?key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b", 1, folded=True, needs=("_",)),
+    _rule(_ASSIGNMENT, r"(?<![\w$.\-])['\"]?(?:export\s+)?(?:[a-z0-9]+(?:_+[a-z0-9]+)*_(?:token|secret|api_?key|key|secret_id)|secret_id|token|api_?key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?(" + _UUID_TEXT + r")\b", 1, folded=True, needs=("_",)),
     _rule("password on a command line", r"(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]{0,200}?\s(?:-p|--password=)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"(?:PGPASSWORD|MYSQL_PWD)=(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"sshpass\s+-p\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
@@ -895,9 +896,7 @@ def _rule_hits(text: str, folded: str) -> Iterator[_Hit]:
             if _glued(text, match.start()):
                 continue
             if rule.near and not rule.near.search(
-                searched,
-                max(searched.rfind("\n", max(0, match.start() - 200), match.start()) + 1, match.start() - 200),
-                match.start(),
+                searched, _line_bounds(searched, match.start(), match.start())[0], match.start()
             ):
                 continue
             start, end = match.span(rule.group)
@@ -945,10 +944,9 @@ def _flag_hits(text: str) -> Iterator[_Hit]:
     for match in _LONG_FLAG.finditer(text):
         if match.start() and not (text[match.start() - 1].isspace() or text[match.start() - 1] in "'\"`("):
             continue
-        if _is_flag_value_secret(match.group(1), match.group(3).rstrip(_EDGE_JUNK)):
-            yield _Hit(
-                "password on a command line", match.start(3), match.start(3) + len(match.group(3).rstrip(_EDGE_JUNK))
-            )
+        value = match.group(3).rstrip(_EDGE_JUNK)
+        if _is_flag_value_secret(match.group(1), value):
+            yield _Hit("password on a command line", match.start(3), match.start(3) + len(value))
     for match in _SHORT_FLAG.finditer(text):
         if match.start() and not text[match.start() - 1].isspace():
             continue
@@ -975,6 +973,11 @@ _LOGIN_WORDS = re.compile(r"login|passwd|password|stdin|secret|token|auth")
 _ARGUMENT = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"|(\S+)")
 
 
+def _is_secret_argument(value: str) -> bool:
+    """A command's argument that is a credential: typed like a password, or long and generated."""
+    return _is_typed_secret(value) or (len(value) >= 20 and _is_random(value))
+
+
 def _command_hits(text: str) -> Iterator[_Hit]:
     for match in _CREDENTIAL_COMMAND.finditer(text):
         if _glued(text, match.start()):
@@ -987,7 +990,7 @@ def _command_hits(text: str) -> Iterator[_Hit]:
                 offset, value = flag.end(), value[flag.end() :]
             if len(value) > 1 and value[0] in "'\"" and value[-1] == value[0]:
                 offset, value = offset + 1, value[1:-1]
-            if value.startswith("-") or not (_is_typed_secret(value) or (len(value) >= 20 and _is_random(value))):
+            if value.startswith("-") or not _is_secret_argument(value):
                 continue
             start = match.start(1) + arg.start(group) + offset
             yield _Hit("password on a command line", start, start + len(value))
@@ -998,7 +1001,7 @@ def _command_hits(text: str) -> Iterator[_Hit]:
         if ":" in value and "chpasswd" in match.group(3):
             start += value.index(":") + 1
             value = value.split(":", 1)[1]
-        if _is_typed_secret(value) or (len(value) >= 20 and _is_random(value)):
+        if _is_secret_argument(value):
             yield _Hit("password on a command line", start, start + len(value))
 
 
@@ -1101,10 +1104,7 @@ class _Surroundings:
 
     def marked_line(self, start: int, end: int) -> bool:
         """Whether a marker starts on the line of `start`…`end` (within `_AROUND` of it)."""
-        text = self.text
-        lo = max(text.rfind("\n", max(0, start - _AROUND), start) + 1, start - _AROUND, 0)
-        stop = text.find("\n", end, end + _AROUND)
-        hi = end + _AROUND if stop < 0 else stop
+        lo, hi = _line_bounds(self.text, start, end)
         marks = self.marks()
         i = bisect.bisect_left(marks, lo)
         return i < len(marks) and marks[i] < hi
@@ -1135,11 +1135,17 @@ def _vetoed(hit: _Hit, around: _Surroundings) -> bool:
     return _is_readable(text[hit.start : hit.end]) and around.in_test_code()
 
 
-def _line(text: str, start: int, end: int) -> str:
-    """The line around a span, at most `_AROUND` characters either side."""
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the line around a span starts and ends, at most `_AROUND` characters either side."""
     lo = max(text.rfind("\n", max(0, start - _AROUND), start) + 1, start - _AROUND, 0)
     stop = text.find("\n", end, end + _AROUND)
-    return text[lo : end + _AROUND if stop < 0 else stop]
+    return lo, end + _AROUND if stop < 0 else stop
+
+
+def _line(text: str, start: int, end: int) -> str:
+    """The line around a span, at most `_AROUND` characters either side."""
+    lo, hi = _line_bounds(text, start, end)
+    return text[lo:hi]
 
 
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40,4096}={0,2}(?![A-Za-z0-9+/=])")
