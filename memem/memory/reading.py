@@ -31,7 +31,7 @@ def get(service: MemoryService, refs: Sequence[str]) -> list[Memory]:
         except writer.NoteVanished:
             raise NotFound(f"{row.path} was moved or deleted; try again") from None
         body = note.body if isinstance(note, Note) else service.store.catalog.body(row.uid)
-        addressed = find_injection(f"{row.title}\n{body}")
+        addressed = find_injection(f"{row.title}\n{body}", learned=False)  # as recall judged it
         secrets = find_secrets(body)
         # Shown in full on request, but flagged: the screens keep such text out of what memem writes,
         # not out of what a person (or a team's vault) put there. A secret is never shown: redacted.

@@ -6,6 +6,9 @@ prompt injection (text that tries to instruct the model that will later read it)
 
 Secrets are found by `memem.vault.secrets`, injection by `memem.vault.injection`: every parsed note
 is checked by both too, and one that holds either is kept out of recall (`memem.vault.withheld`).
+memem's own writes get a second, learned opinion on injection (`memem.vault.planted`), which
+catches much of what the patterns miss; a false alarm there costs a trip through the quarantine, so
+it is not applied to notes a person writes in the vault.
 `memem.recall.text.neutralise` is the second
 line of defence: whatever reaches the prompt is flattened to one line without hidden text or role
 markers.
@@ -16,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from memem.vault.injection import addressed_to_model
+from memem.vault.planted import planted
 from memem.vault.secrets import redact, secret_kinds
 
 __all__ = ["Finding", "describe", "find_injection", "find_secrets", "redact", "screen"]
@@ -35,12 +39,15 @@ def find_secrets(text: str) -> list[Finding]:
     return [Finding("secret", what) for what in secret_kinds(text)]
 
 
-# --- injection: `memem.vault.injection`, where every parsed note is checked too -------------------
+# --- injection: `memem.vault.injection` (every parsed note is checked too), then `vault.planted` ---
 
 
-def find_injection(text: str) -> list[Finding]:
-    """One finding per class of instruction aimed at the model that will read the memory."""
-    return [Finding("injection", what) for what in addressed_to_model(text)]
+def find_injection(text: str, learned: bool = True) -> list[Finding]:
+    """One finding per class of instruction aimed at the model that will read the memory; when the
+    patterns find none, the learned check's opinion (`learned=False`: the patterns alone, as for a
+    note already in the vault)."""
+    found = addressed_to_model(text) or (planted(text) if learned else [])
+    return [Finding("injection", what) for what in found]
 
 
 def screen(text: str) -> list[Finding]:

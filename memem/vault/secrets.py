@@ -215,7 +215,7 @@ _APP_PASSWORD = re.compile(r"[a-z]{4}(?:-[a-z]{4}){3}")
 def _reads_as_identifier(value: str) -> bool:
     """`test_ReturnsCorrectValueWhenInputIs0`, `getUserAccountSettings2`: words run together in camel
     case, a few long runs where a generated value has many short ones."""
-    runs = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", value)
+    runs = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])\d*|\d+", value)  # `ImplV2`: a version ends a run
     covered = sum(len(run) for run in runs)
     return bool(runs) and covered >= 0.9 * len(value) and covered / len(runs) >= 4
 
@@ -232,8 +232,8 @@ def _is_typed_secret(value: str) -> bool:
     reads as generated counts: not words, with a digit, and mixed case or a symbol."""
     if "=" in value[1:].rstrip("="):
         name, _, rest = value.partition("=")
-        if len(name) > 1 and re.fullmatch(r"[A-Za-z_][\w.]*", name):
-            value = rest  # a `NAME=value` parameter: the value decides
+        if len(name) > 1 and re.fullmatch(r"[A-Za-z_][\w.-]*", name):
+            value = rest  # a `NAME=value` parameter (or a pin, `scikit-learn==1.3.0`): the value decides
     return (
         len(value) >= 8
         and _is_random(value)

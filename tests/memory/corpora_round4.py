@@ -204,6 +204,9 @@ def round4_benign() -> list[str]:
     keys, identifiers, and the ordinary commands and configs the new rules read."""
     return [
         "doctrine:\n  dbal:\n    password: '%env(DB_PASSWORD)%'",
+        # found in public rules for AI assistants: an identifier in a code span, a package pinned in a call
+        "6. **Naming**: types named for the implementation (`UserManagerImplV2`) rather than the role.",
+        '// Third-Party Packages: session.add_packages("pandas", "scikit-learn==1.3.0", "xgboost")',
         "MasterUserPassword: '{{resolve:secretsmanager:prod/rds:SecretString:password}}'",
         "mqtt:\n  password: !secret mqtt_password",
         "secret ARN: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbC123",
