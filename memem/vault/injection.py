@@ -194,7 +194,7 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         *_AI_ABROAD,
         r"(?:\bai|assistant|model|llm|agent|claude)s?\s+(?:reading|that reads|who reads|processing|that processes|that loads|that sees|who sees|seeing|that finds|that encounters|parsing)\s+(?:this|these)\b",
         (r"(?:^|[.!?]\s+)[ \t]*(?:(?:any|all|every|other|dear)\s+)?(?:ai|llm)\s+(?:agents?|assistants?|models?|bots?)\s*[,:]\s*(?:please\s+)?(?:skip|approve|ignore|always|never|do|don['’]t|run|add|delete|remove|send|push|merge|disable|bypass|grant|include|make|set|change|execute|install|you)\b", ('ai', 'llm')),
-        (r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:you|please|always|never|do|don['’]t|remember|ignore|make|run|add|when|from now|i need|keep|follow|treat|execute|send|skip|approve|disable|reply|respond|before|after|read)\b", ('claude', 'assistant', 'ai', 'model', 'llm')),
+        (r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:ignore|from now|treat|execute|send|skip|approve|disable|bypass|grant|override|forget|upload|silently|quietly|secretly)\b", ('claude', 'assistant', 'ai', 'model', 'llm')),
         (r"(?:^|[.!?]\s+)[ \t]*to\s+(?:the|any|all|every)\s+(?:ai|language model|llm|assistant|model|agent|ai assistant|coding assistant|ai agent)s?\s*[:,]",
          (" ai", "llm", "language model", "assistant", "model", "agent")),
     )),
@@ -347,7 +347,8 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:accept|trust|honou?r)\s+(?:the\s+)?(?:header\s+)?x-[\w-]+\b[^\n]{0,60}?\b(?:authenticated|identity|as the user|as admin|logged in)",
         r"(?:delete|remove|wipe|erase|rewrite)\s+(?:the\s+)?(?:entire\s+|whole\s+|all\s+(?:of\s+)?(?:the\s+)?)?git\s+history\b",
         r"--extra-index-url\s+http://|--index-url\s+http://|\btrusted-host\b[^\n]{0,40}?\bpip\.conf",
-        r"(?:rm\s+-rf|push\s+--force|drop\s+(?:table|database)|truncate|delete)\b[^\n]{0,80}?\b(?:just do it|without (?:asking|prompting|confirmation|confirming)|and report afterwards)",
+        # (`rm -rf` counts when it reaches outside the working tree: `rm -rf ./build/` without asking is housekeeping)
+        r"(?:rm\s+-rf\s+(?:--no-preserve-root\s+)?[\"'`]?(?:~|/|\$|\.\.|\*)|(?:push\s+--force|drop\s+(?:table|database)|truncate|delete)\b)[^\n]{0,80}?\b(?:just do it|without (?:asking|prompting|confirmation|confirming)|and report afterwards)",
         (r"\|\|\s*true\b[^\n]{0,60}?\b(?:security|scan|audit|bandit|trivy|snyk|sast|pip-audit|semgrep)|\b(?:security|scan|audit|bandit|trivy|snyk|sast|pip-audit|semgrep)\b[^\n]{0,60}?\|\|\s*true\b",
          ("||",)),
         r"(?:remove|drop|skip|disable|delete)\s+(?:the\s+)?`?(?:gpg\s+--verify|signature\s+(?:check|verification)s?|checksum\s+(?:check|verification)s?|sha256sum\s+-c)",

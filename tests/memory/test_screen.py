@@ -313,6 +313,9 @@ def test_the_screen_reads_what_recall_will_show(text: str) -> None:
         "Use git push --force-with-lease origin main only after rebasing your own branch.",
         "rm -rf ~/.cache/pip frees 3 GB on the build box.",
         "Mention @claude in a pull request comment to get a review.",
+        "Claude: never push directly to main. Open a PR from a feature branch and let me merge it.",
+        "Claude, when you add a new dependency, tell me the exact package name and why.",
+        "Scratch dirs: you can `rm -rf ./tmp/ ./build/ ./dist/` inside the repo without confirmation.",
     ],
     ids=_short,
 )
