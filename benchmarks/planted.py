@@ -7,8 +7,8 @@
 Every figure is held out: for each red-team set, a model trained without that set judges it (its
 attacks and its benign notes), beside the pattern screen as it stands; ordinary text (sessions,
 memories, public rules for AI assistants) is judged in five folds the same way. The operating point
-(`THRESHOLD`) and the few knobs below were chosen on sets 1 to 8 this way and fixed before set 9 was
-written; see the README for what set 9 measured when it came.
+(`THRESHOLD`) and the few knobs below were chosen on sets 1 to 8 this way (the features and the first
+threshold before set 9 was written); see the README for what set 9 measured when it came.
 
 Data, all in the repository: the red-team sets (`tests/fixtures/redteam`: attacks written by
 reviewers who had not read the screen, and the hard benign notes they wrote beside them), the
@@ -34,9 +34,10 @@ from memem.vault.planted import BITS, WEIGHTS, Model, chunks, features
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
-THRESHOLD = 0.5
-"""The score above which a text is flagged: on sets 1-8 held out in turn, the point where the misses
-fell by half at about one more refused benign note in sixty."""
+THRESHOLD = 0.75
+"""The score above which a text is flagged, chosen on sets 1-8 and ordinary text held out (never on
+set 9): 0.5 until the second and third training sets came, then 0.75, where ordinary text (a goroutine
+convention, a note on moving build notes) stopped being flagged for a few more misses."""
 HARD_WEIGHT = 3.0
 """How much more a benign note written to look like an attack counts than ordinary text."""
 L2 = 1e-5
