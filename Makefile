@@ -60,6 +60,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.hostile_bench
 	$(BIN)/python -m benchmarks.embedder_bench
 	$(BIN)/python -m benchmarks.mining_bench
+	$(BIN)/python -m benchmarks.planted
 	$(BIN)/python -m benchmarks.runtime_bench
 	$(BIN)/python -m benchmarks.plugin_bench
 	$(BIN)/python -m benchmarks.team_bench
