@@ -127,7 +127,6 @@ class Trainer:
 
     def __init__(self, texts: Sequence[Text]) -> None:
         self.size = 1 << BITS
-        self.texts = texts
         self.rows = [np.array(features(chunks(t.text)[0]), dtype=np.int64) for t in texts]
         self.labels = np.array([t.planted for t in texts], dtype=float)
         hard = np.array([t.group != "ordinary" for t in texts])

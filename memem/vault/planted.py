@@ -31,7 +31,7 @@ from pathlib import Path
 from memem.vault.injection import INVISIBLE
 
 MAGIC = b"memem-planted-1\n"
-HEADER = struct.Struct("<BffI")  # hash bits, weight scale, bias, threshold (x 1000, offset)
+HEADER = struct.Struct("<Bddd")  # hash bits, weight scale, bias, threshold
 WEIGHTS = Path(__file__).with_name("planted.bin")
 MOST_CHARACTERS = 4000
 """A text longer than this is judged a chunk at a time (paragraphs packed up to this size), the
@@ -133,11 +133,10 @@ class Model:
         weights = zlib.decompress(data[len(MAGIC) + HEADER.size :])
         if len(weights) != 1 << BITS:
             raise ValueError(f"{path} is truncated")
-        return cls(weights, scale, bias, (threshold - 2**31) / 1000)
+        return cls(weights, scale, bias, threshold)
 
     def write(self, path: Path) -> None:
-        threshold = round(self.threshold * 1000) + 2**31
-        header = HEADER.pack(BITS, self.scale, self.bias, threshold)
+        header = HEADER.pack(BITS, self.scale, self.bias, self.threshold)
         path.write_bytes(MAGIC + header + zlib.compress(self.weights.tobytes(), 9))
 
 

@@ -16,7 +16,7 @@ from memem.memory.service import MemoryService, SaveRequest
 from memem.recall.query import Query
 from memem.recall.search import search
 from memem.vault.injection import addressed_to_model
-from memem.vault.planted import MAGIC, MOST_CHUNKS, PLANTED, Model, chunks, features, model, planted
+from memem.vault.planted import HEADER, MAGIC, MOST_CHUNKS, PLANTED, Model, chunks, features, model, planted
 
 REDTEAM = Path(__file__).parents[1] / "fixtures" / "redteam"
 
@@ -43,10 +43,10 @@ def test_the_shipped_weights_are_what_the_data_trains(texts: list[training.Text]
 
 
 @pytest.mark.parametrize("held", [8, 9])
-def test_it_catches_half_of_what_the_patterns_miss_on_a_set_it_never_saw(
+def test_it_catches_a_third_of_what_the_patterns_miss_on_a_set_it_never_saw(
     held: int, texts: list[training.Text], trainer: training.Trainer
 ) -> None:
-    """Sets 8 and 9 came after the patterns were last changed for a set: trained without one, the
+    """Sets 8 and 9 gave the patterns no new class of attack: trained without one, the
     model must find at least a third of the attacks the patterns let through, and refuse at most
     five more of the set's benign notes (written to look like attacks) than the patterns do."""
     group = np.array([t.group == f"set{held}" for t in texts])
@@ -95,7 +95,7 @@ def test_the_weights_file_is_checked_when_read(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a memem weights file"):
         Model.read(path)
     model().write(path)
-    head = len(MAGIC) + 13  # the magic line and the header
+    head = len(MAGIC) + HEADER.size
     path.write_bytes(path.read_bytes()[:head] + zlib.compress(b"\0" * 100))
     with pytest.raises(ValueError, match="truncated"):
         Model.read(path)
