@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from memem.memory.screen import find_secrets
 from memem.mining.lessons import Lesson
 from memem.mining.miner import Extractor, chunks, extract_piece
 from memem.mining.transcript import Turn, read_turns
@@ -103,10 +104,12 @@ def load(folder: Path) -> list[Labelled]:
 
 def extract_all(turns: list[Turn], extractor: Extractor, project: str | None) -> tuple[list[Lesson], int]:
     """What the miner would write for a conversation (before de-duplication against the vault),
-    and how many pieces it set aside."""
+    and how many pieces it set aside. A lesson holding a secret is left out, as the write withholds
+    it: scored, it would count a note nobody gets (and its title may be what the secret was for)."""
     failed: list[tuple[list[Turn], str]] = []
     lessons = [lesson for piece in chunks(turns) for lesson in extract_piece(piece, extractor, project, failed)]
-    return list({lesson.title.strip().lower(): lesson for lesson in lessons}.values()), len(failed)
+    kept = [lesson for lesson in lessons if not find_secrets("\n".join([lesson.title, lesson.content, *lesson.tags]))]
+    return list({lesson.title.strip().lower(): lesson for lesson in kept}.values()), len(failed)
 
 
 def score(item: Labelled, extractor: Extractor) -> Scored:

@@ -46,7 +46,9 @@ _LABEL = re.compile(
 
 # --- what makes a sentence worth keeping ---------------------------------------------------------------
 _STANDING = re.compile(
-    r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|i|must|should|to|will|fwiw|btw|also|just)\s+)(?:always|never)\b(?!\s+mind)"
+    r"(?i)(?:^|[,;:(]\s*|\b(?:and|but|so|please|we|i|must|should|to|will|fwiw|btw|also|just)\s+)(?:always|never)\b"
+    r"(?!\s+(?:mind|locally|remotely|here|there|again|once|twice|in|on|at|for|when|with|before|after|during|the|a|an"
+    r"|\d)\b)"
     r"|\bfrom now on\b|\bgoing forward\b|\bfrom here on\b|\bin (?:this|our) (?:repo|repository|codebase|project|team)\b"
     r"|\bwe (?:use|don't use|do not use|never use|prefer|decided|agreed|chose|follow|require|keep)\b"
     r"|\bwe (?!(?:had|were|did|was|got|saw|tried|do|go|get|see|run)\b)[a-z]+(?<!ed) (?:every|all|each)"
@@ -83,6 +85,16 @@ _HOWTO = re.compile(
 _NOTE_THAT = re.compile(r"(?i)^\W*(?:note that|keep in mind that|be aware that|beware:?|gotcha:?)\s+")
 
 # --- what disqualifies one ----------------------------------------------------------------------------
+# A to-do of the day, not a rule: "remember to ping Jonas about the runner", "remember to merge it".
+_TODO = re.compile(
+    r"(?i)\bremember to (?:ping|tell|ask|email|mail|message|dm|text|call|send|reply|respond|mention|notify|follow up|"
+    r"let \w+ know|cc|loop in|close|merge|book|schedule|buy|submit|file|review|approve|thank|invite|cancel|renew)\b"
+)
+# A symptom reported, not a rule stated: "`test_x` fails 1 in 5 runs in CI, never locally".
+_SYMPTOM = re.compile(
+    r"(?i)\b(?:fails?|failing|failed|passes|passing|passed|crash(?:es|ed|ing)?|hangs?|hung|hanging|flakes?|flaky|"
+    r"times? out|timed out|timing out|errors? out|breaks?|broke|breaking|succeeds?|succeeded)\b"
+)
 _HEDGE = re.compile(
     r"(?i)\b(?:might|maybe|perhaps|probably|likely|possibly|presumably|seems?|seemed|appears? to|i think|i suspect|"
     r"i believe|i guess|could be|not sure|wondering|hopefully)\b"
@@ -90,7 +102,8 @@ _HEDGE = re.compile(
 _NARRATION = re.compile(
     r"(?i)^\W*(?:i\b|i'll|i've|i'm|i'd|let me|let's|now\b|next\b|first\b|then\b|okay|ok\b|great|perfect|done|sure|"
     r"looking|checking|good|excellent|alright|all right|here\b|we have|we need|we'll|understood|got it|makes sense|"
-    r"thanks|thank you|yes\b|no\b|hmm|oh\b|ah\b|wait\b|actually\b|also\b,? i\b|if\b)"
+    r"thanks|thank you|yes\b|no\b|hmm|oh\b|ah\b|wait\b|actually\b|also\b,? i\b|if\b|right\b|so\b|well\b|yeah\b|"
+    r"yep\b|nope\b|hm+\b|aha\b|huh\b|interesting|looks like|ugh\b|whoa\b)"
 )
 _INTENT = re.compile(r"(?i)\b(?:i'll|i will|we'll|going to|let me|let's|i need to|we need to|i'm going)\b")
 _DEICTIC_OBJECT = re.compile(
@@ -99,6 +112,12 @@ _DEICTIC_OBJECT = re.compile(
     r"(?:it|that|this|them|those|these)\b(?!\s*(?:`|[a-z]+[_./-]\w))"
 )
 _DEICTIC_START = re.compile(r"(?i)^\W*(?:it|this|that|these|those|they|he|she|which|there)\b")
+_INTERJECTION = re.compile(
+    r"(?i)^\W*(?:(?:right|so|well|yeah|yes|no|ok|okay|hmm+|hm+|ah|oh|alright|aha|huh|wait)\b[,.!:-]*\s+)+"
+)
+# A title whose pronoun stands for something said before it ("Never paste it into go.mod", "We don't
+# type it"): the reader of the note next month does not have what it stood for.
+_DANGLING = re.compile(r"(?i)^(?:\S+\s+){0,3}?(?:it|them|they)\b(?!')")
 _MIND = re.compile(r"(?i)\bnever mind\b|\bnevermind\b")
 _BANTER = re.compile(
     r"(?i)\b(?:lol|lmao|rofl|haha+|hehe+)\b|(?-i:(?<![\w:])[:;]-?[)D(](?!\w))|[\U0001F600-\U0001F64F\U0001F923]"
@@ -109,6 +128,9 @@ _SLIP = re.compile(
     r"(?i)\b(?:typo(?:s|ed)?|misspel\w*|(?:is |was )?spelled|spelt|leftover|left over|stray|forgot(?:ten)?|"
     r"accidental(?:ly)?|by mistake|commented[- ]out|debug(?:ging)? (?:edit|print|statement|code|line|change)|"
     r"wip|copy[- ]paste\w*)\b"
+    r"|\bmy (?:own )?(?:edit|change|split|refactor\w*|rename|move|mistake)\b|\bi (?:introduced|broke)\b"
+    r"|\b(?:before|after|since|from|during|by) (?:the|my|our|this) (?:split|refactor\w*|rename|extraction|move|"
+    r"restructur\w*|reorgani[sz]ation)\b"
 )
 _COMMIT = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
 
@@ -127,10 +149,17 @@ _RETRACT = re.compile(
     r"|\bno,? (?:it's|that's|it is|that is) not\b"
     r"|\bwrong about\b|\bi misread\b|\bi misspoke\b|\bjumped to (?:a )?conclusions?\b|\bi take (?:that|it) back\b"
     r"|\bfalse alarm\b|\bmy bad\b|\bi was mistaken\b|\bred herring\b|\bdisregard (?:that|what i said)\b"
+    r"|^\W*(?:\w+,?\s+)?no\s*[-—–,.:]\s|\bnothing to do with\b|\bunrelated\b|\bnot related\b|\bruled? out\b"
+    r"|\b(?:doesn't|does not|didn't|did not|won't) (?:come into it|apply|matter|help|change anything|explain)\b"
+    r"|\b(?:changed|fixed|explains) nothing\b|\bmade no difference\b|\bno difference\b"
+    r"|\b(?:isn't|is not|wasn't|was not|can't be|cannot be) (?:the )?(?:problem|cause|culprit|issue|reason|bug)\b"
+    r"|\bstill (?:fails|failing|flaky|broken|happens|hangs|times out|the same|there|red)\b"
 )
 _RETRACT_WORDS = frozenset(
     "actually scratch wrong mistake correction turns closer look inspection cause culprit issue problem right true "
-    "misread misspoke jumped conclusion conclusions take back false alarm mistaken herring disregard said".split()
+    "misread misspoke jumped conclusion conclusions take back false alarm mistaken herring disregard said nothing "
+    "unrelated related ruled rule come matter help change anything explain changed fixed explains difference reason "
+    "still fails failing flaky broken happens hangs times same there".split()
 )
 # Machine output pasted into a turn: log lines, stack frames, compiler notes, env listings.
 _OUTPUT_LINE = re.compile(
@@ -144,6 +173,8 @@ _TRANSIENT = re.compile(
     r"(?i)(?<!from )\bnow\b(?! on\b)|\b(?:yet|today|tonight|tomorrow|yesterday|currently|at the moment|"
     r"(?:this|next|last) (?:week|month|morning|afternoon|evening|time|sprint)|"
     r"(?:this|the current) (?:task|session|pr|pull request|change|ticket|conversation))\b"
+    r"|\bfor (?:this|that) (?:one|chart|plot|graph|figure|file|page|table|function|test|case|component|notebook|"
+    r"script|query|view|screen|report|release|run|demo|slide|deck|email|post)\b"
     r"|(?<!every )\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?!s)"
     r"|\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\bline \d+\b"
     r"|\b(?:option|plan|approach|proposal|alternative|variant) [a-z0-9]\b"  # one of the choices just offered
@@ -156,8 +187,22 @@ _DONE = re.compile(
     r"|(?:^|[;,.]\s*)(?:fixed|added|updated|changed|removed|renamed|moved)\s+(?:the|a|an|some|its|it)\b"
 )
 _YOU = re.compile(r"(?i)\b(?:you|your|you're|you've)\b")
+# An absence in one of this project's own things ("the `orders` table has no index on `customer_id`",
+# "the new `WalletCoreTests` bundle has no host application") is how things stand before the session
+# fixes them, not a lesson; an absence in a tool ("a virtual workspace has no edition of its own",
+# "the quality tools have no installers") holds next month.
+_LOCAL_ABSENCE = re.compile(
+    r"(?i)^\W*(?:the|this|that|our|its|these|those)\s+(?:[^\s,;:]+\s+){0,3}?"
+    r"(?:chart|table|column|index|bundle|target|file|folder|directory|function|method|class|module|component|"
+    r"service|endpoint|test|job|pipeline|workflow|step|stage|task|config|schema|model|field|hook|route|script|query|"
+    r"view|page|template|migration|branch|container|pod|deployment|bucket|app|image|dockerfile|record|row|form|"
+    r"screen|playbook|role|resource|namespace|crate|binary|environment|instance|queue|topic|struct|type|interface|"
+    r"enum|variable|key|property|column|entity|handler|controller|middleware|fixture|spec)s?\s+"
+    r"(?:still\s+|currently\s+|now\s+)?(?:has no|have no|lacks?|is missing|are missing|doesn't have|does not have)\b"
+)
 _STATUS = re.compile(
     r"(?i)^\W*(?:summary|result|status|update|recap|progress)\s*:"
+    r"|\bstill (?:fails|failing|failed|broken|hangs|hanging|errors|crashes|times out|red|flaky|passes|passing)\b"
     r"|^\W*(?:the )?(?:all )?(?:\d+ )?(?:tests?|checks?|build|ci|suite|pipeline)\b[^.;]{0,30}\b"
     r"(?:pass|passes|passed|passing|green|succeed\w*)\b"
 )
@@ -174,6 +219,12 @@ _TOKEN = re.compile(
 )
 _PROPER = re.compile(r"(?<=\s)(?:[A-Z][a-z0-9]+[A-Za-z0-9.]*|[A-Z]{2,}[a-z]*\w*)")
 _TAG_TOKEN = re.compile(r"(?<![\w/])(?:[\w-]+[._/][\w./-]*\w|[a-z]+[A-Z]\w*|[A-Z]{2,}(?:_[A-Z0-9]+)+)")
+# Upper case, yet words of a query language, not names: "never run ALTER TABLE on `orders`".
+_SQL_WORDS = frozenset(
+    "select insert update delete alter table create drop index from where join order group by limit into values "
+    "set not null and or on primary key foreign references unique default begin commit rollback truncate grant "
+    "revoke view trigger exists distinct having union all as in is like between case when then else end".split()
+)
 _LABEL_WORDS = frozenset("fix solution resolution workaround cause problem issue bug note symptom root".split())
 _QUOTED = re.compile(r"(?:'[^'\n]{4,80}'|\"[^\"\n]{4,80}\")")
 
@@ -184,12 +235,18 @@ _LEAD = re.compile(
     r"|from here on,? |in (?:this|our) (?:repo|repository|codebase|project|team),? )+"
 )
 _PREFERRING = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|like|'d rather|would rather) (?:to )?")
+# A title drops "I prefer", not "I like": "I like X better than Y" without it has no verb.
+_PREFERRING_TITLE = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|'d rather|would rather|like to) (?:to )?")
 _DECIDING = re.compile(r"(?i)^we (?:decided|agreed|chose) (?:to |that )?")
 _STRONG_CUT = re.compile(
     r",?\s+(?:because|since|so that|so|which|as long as|otherwise)\s+|,\s+(?:like|e\.g\.|for example|such as)\s+"
     r"|;\s*|:\s+|\s+[-—–]\s+"
 )
-_WEAK_CUT = re.compile(r",\s+|\s+(?:once|when|whenever|after|unless|until|if)\s+")
+_WEAK_CUT = re.compile(r",\s+")
+# When a bug happened is its circumstance, and may go ("… blocked forever on an unbuffered channel once
+# the caller returned early"); a rule's or a gotcha's condition is its meaning ("only checks anchors
+# when `validation.anchors` is set"), so those are never cut there.
+_CIRCUMSTANCE_CUT = re.compile(r",\s+|\s+(?:once|when|whenever|after|until)\s+")
 _CAUSE_SPLIT = re.compile(
     r"(?i)^(.*?)\s*\b(?:the (?:real )?root cause (?:was|is)(?: that)?|(?:was|were|is|are) caused by|came from|"
     r"because of|because|(?:was|were|is|are) due to|due to)\s+(.*)$"
@@ -267,6 +324,25 @@ _REASON_TAIL = re.compile(
 )
 
 
+# What the person asks of the assistant after stating a rule ("…, put that in CONTRIBUTING too",
+# "…, add a comment saying that", "… - can you check `src/hooks` for the same thing"): today's
+# request, not part of the rule. It ends the sentence and points back at the rule.
+_REQUEST_TAIL = re.compile(
+    r"(?i)\s*(?:and\s+|also\s+|so\s+)?(?:(?:can|could|would) you|please|pls|put|add|write|note|"
+    r"mention|document|update|record|make sure|go ahead|do the same)\b(?:[^.;!?]|\.(?=\w))*?"
+    r"\b(?:that|this|it|too|also|as well|the same|them)\b(?:[^.;!?]|\.(?=\w))*[.!]?$"
+)
+
+
+def _without_request(sentence: str) -> str:
+    """The sentence without a request that ends it; a tail that states a rule itself stays."""
+    for cut in re.finditer(r"[,;]|\s[-—–]", sentence):
+        tail = _REQUEST_TAIL.match(sentence, cut.end())
+        if tail and not _STANDING.search(tail.group()):
+            return sentence[: cut.start()].rstrip(" ,;-—–")
+    return sentence
+
+
 def _without_reason(sentence: str) -> str:
     """The rule without a trailing guess at why something happened ("…, which is probably why it
     filled up"): the guess is the session's; the rule before it stands."""
@@ -283,7 +359,7 @@ def _clean(sentence: str) -> bool:
         return False
     if _DEICTIC_OBJECT.search(first_clause):
         return False
-    stripped = _LEAD.sub("", sentence)
+    stripped = _INTERJECTION.sub("", _LEAD.sub("", sentence))  # "Right, this one can't work": still "this"
     if _DEICTIC_START.match(stripped) or _INTENT.search(sentence) or _TRANSIENT.search(sentence):
         return False
     code_chars = sum(len(m) for m in _CODE.findall(sentence))
@@ -301,34 +377,54 @@ def _capitalised(text: str, original: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def _main_clause(text: str) -> str | None:
-    """The statement's main clause; failing that, the same without its asides in parentheses."""
-    bare = re.sub(r"\s*\([^()]*\)", "", text)
-    for clause in (_clause(text), _clause(bare) if bare != text else None):
-        if clause is not None and clause.count("(") > clause.count(")"):  # an aside the cut left open
-            clause = clause[: clause.rindex("(")].rstrip(" ,;:—-")
-            clause = clause if _fits(clause) else None
-        if clause is not None:
-            return clause
-    return None
+def _main_clause(text: str, weak: re.Pattern[str] = _WEAK_CUT) -> str | None:
+    """The statement's main clause. When the cut falls inside an aside in parentheses (it would end
+    the title mid-list: "Always read id-like columns (customer_id"), the clause of the statement
+    without its asides; failing that, the one before the aside."""
+    clause = _clause(text, weak)
+    if clause is None or clause.count("(") > clause.count(")"):
+        bare = re.sub(r"\s+\([^()]*\)", "", text)  # "file(GLOB)" is a name, not an aside
+        if bare != text and (without := _clause(bare, weak)) is not None:
+            return without
+    if clause is not None and clause.count("(") > clause.count(")"):
+        clause = clause[: clause.rindex("(")].rstrip(" ,;:—-")
+        return clause if _fits(clause) else None
+    return clause
 
 
-def _clause(text: str) -> str | None:
-    whole = text.strip(" ,.;:!—-")
+def _ends(text: str) -> str:
+    """Without the punctuation around it; a leading dot that opens a name stays (`.PHONY`, `.env`)."""
+    return re.sub(r"^[ ,;:!—-]+|^\.+(?![\w])|[ ,.;:!—-]+$", "", text)
+
+
+def _clause(text: str, weak: re.Pattern[str] = _WEAK_CUT) -> str | None:
+    whole = _ends(text)
     if len(_words(whole)) <= WHOLE_TITLE_WORDS and _fits(whole):
         return whole
-    for cut in (_STRONG_CUT, _WEAK_CUT):
-        clause = cut.split(text, maxsplit=1)[0].strip(" ,.;:!—-")
+    for cut in (_STRONG_CUT, weak):
+        clause = _ends(cut.split(text, maxsplit=1)[0])
         if len(_words(clause)) <= TITLE_WORDS[1]:
             return clause if _fits(clause) else None
         text = clause
     return None
 
 
+_MASKS = {":": "\ue000", ";": "\ue001", ",": "\ue002", "(": "\ue003", ")": "\ue004"}  # private-use characters
+_CODE_PUNCTUATION = str.maketrans(_MASKS)
+_CODE_UNMASK = str.maketrans({masked: plain for plain, masked in _MASKS.items()})
+
+
 def title_of(sentence: str, kind: str = "") -> str | None:
-    """The main clause, three to fourteen words; None when there is no such clause."""
+    """The main clause, three to fourteen words; None when there is no such clause. Punctuation inside
+    a code span does not cut (`when: manual` is one thing, not the end of a clause)."""
+    masked = _CODE.sub(lambda m: m.group(0).translate(_CODE_PUNCTUATION), sentence)
+    title = _title_of(masked, kind)
+    return title.translate(_CODE_UNMASK) if title else None
+
+
+def _title_of(sentence: str, kind: str) -> str | None:
     lead = _LEAD.sub("", sentence.strip())
-    text = _DECIDING.sub("", _PREFERRING.sub("", _plain(lead)))
+    text = _DECIDING.sub("", _PREFERRING_TITLE.sub("", _plain(lead)))
     if _HOWTO.match(sentence.strip()):
         goal, _, how = text.partition(",")
         text = f"{goal.strip()[3:]}: {how.strip()}"
@@ -338,13 +434,13 @@ def title_of(sentence: str, kind: str = "") -> str | None:
         parts = _CAUSE_SPLIT.match(text)
         if parts:
             symptom = parts.group(1).strip(" ,.;:")
-            cause = _main_clause(parts.group(2)) or ""
+            cause = _main_clause(parts.group(2), _CIRCUMSTANCE_CUT) or ""
             both = f"{symptom}: {cause}" if symptom and cause else symptom or cause
             for choice in (both, symptom if len(_words(symptom)) >= 4 else "", cause):
                 if choice and _fits(choice):
                     return _capitalised(choice, lead if choice != cause else parts.group(2))
             return None
-    clause = _main_clause(text)
+    clause = _main_clause(text, _CIRCUMSTANCE_CUT if kind == "bugfix" else _WEAK_CUT)
     return _capitalised(clause, lead) if clause else None
 
 
@@ -363,6 +459,8 @@ def tags_of(sentence: str) -> list[str]:
     tags: list[str] = []
     for raw in found:
         tag = re.sub(r"[^\w./-]+", "", raw.lower()).strip("./-")
+        if (raw.isupper() and tag in _SQL_WORDS) or re.search(r"/\d+$", tag):  # ALTER, TABLE; "deadlocks/400"
+            continue
         if 1 < len(tag) <= 40 and tag not in STOPWORDS | _GENERIC | _LABEL_WORDS and tag not in tags:
             tags.append(tag)
     return tags[:4]
@@ -397,13 +495,19 @@ def _marker_clause(sentence: str) -> str:
 
 
 def _person(sentence: str) -> Finding | None:
-    sentence = _without_reason(sentence)
-    if not _STANDING.search(sentence) or not _clean(sentence) or _idle_preference(sentence):
+    sentence = _without_request(_without_reason(sentence))
+    marker = _STANDING.search(sentence)
+    if not marker or not _clean(sentence) or _idle_preference(sentence) or _TODO.search(sentence):
+        return None
+    if _SYMPTOM.search(sentence[: marker.start()]):  # "`test_x` fails in CI, never locally": a report
         return None
     if not (_concrete(sentence) or _content_count(_STANDING.sub(" ", sentence)) >= 2):
         return None
-    title = title_of(_marker_clause(sentence)) or title_of(sentence)
+    rule = _marker_clause(sentence)
+    title = title_of(rule)
     if title is None:
+        rule, title = sentence, title_of(sentence)
+    if title is None or _DANGLING.search(title):
         return None
     kind: Kind = (
         "decision"
@@ -415,13 +519,21 @@ def _person(sentence: str) -> Finding | None:
         else "convention"
     )
     local = re.search(r"(?i)\b(?:this|our) (?:repo|repository|codebase|project)\b", sentence)
-    return Finding(sentence, kind, title, "global" if kind == "preference" and not local else "project")
+    # The note says the rule without the chat it came after ("re your diff: …", "please don't - we
+    # never …"): that preface's names would be its tags, and its words recalled for nothing. A
+    # preface that informs ("the dba made `recipes_shadow` for this, our dev user will never …") stays.
+    preface = sentence[: len(sentence) - len(rule)]
+    chat = _YOU.search(preface) or re.search(r"(?i)\b(?:please|pls|can|could|would)\b|\?", preface)
+    text = rule if chat else _INTERJECTION.sub("", sentence)
+    return Finding(text, kind, title, "global" if kind == "preference" and not local else "project")
 
 
 def _assistant(sentence: str) -> Finding | None:
     if not _clean(sentence) or _NARRATION.match(sentence) or not _concrete(sentence):
         return None
-    if _DONE.search(sentence) or _YOU.search(sentence) or _STATUS.match(sentence):
+    if _DONE.search(sentence) or _YOU.search(sentence) or _STATUS.search(sentence):
+        return None
+    if _LOCAL_ABSENCE.match(_LEAD.sub("", _plain(sentence))):
         return None
     howto = _HOWTO.match(sentence) and _CODE.search(sentence)
     gotcha = (_GOTCHA.search(sentence) or _NOTE_THAT.match(sentence)) and (
@@ -523,6 +635,16 @@ def _taken_back(finding: Finding, turn: int, at: int, retractions: list[tuple[in
     )
 
 
+def _offset(turn: str, statement: str) -> int:
+    """Where a statement stands in its turn. A "Root cause: … / Fix: …" pair was joined from two
+    lines, so it is found by its cause's words (without the first letter, which the joining may
+    have capitalised); a retraction before it in the turn does not take it back."""
+    at = turn.find(statement)
+    if at < 0:
+        at = turn.find(statement.split(". Fix: ", 1)[0][1:40])
+    return at
+
+
 class OfflineExtractor:
     name = "offline"
 
@@ -538,7 +660,7 @@ class OfflineExtractor:
         for n, (role, text) in enumerate(turns):
             for f in find(role, text):
                 # consecutive messages share a turn: a retraction may follow in the same one
-                if role != "person" and _taken_back(f, n, text.find(f.text), retractions):
+                if role != "person" and _taken_back(f, n, _offset(text, f.text), retractions):
                     continue
                 key = f.title.lower()
                 if key in seen:

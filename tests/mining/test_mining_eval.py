@@ -44,11 +44,11 @@ def test_the_offline_extractor_writes_nothing_from_narration_pasted_output_or_a_
     nothing = ("a-debug-narration", "d-pasted-logs-code", "helm-worker-crashloop", "postgres-slow-report",
                "react-invoice-sort", "nginx-502-upstream-port", "pandas-revenue-header-row",
                "kotlin-gradle-package-rename", "vite-hmr-full-reload", "jupyter-kernel-oom",
-               "laravel-order-mail-blank-total")  # fmt: skip
+               "laravel-order-mail-blank-total", "03-k8s-payments-restarts")  # fmt: skip
     assert all(scores[f"{name}.jsonl"].notes == [] for name in nothing)
     summary = totals(list(scores.values()))
     assert summary["precision"] is not None and summary["precision"] >= 0.85
-    assert summary["found"] >= 16, [n.title for s in scores.values() for n in s.notes]
+    assert summary["found"] >= 28, [n.title for s in scores.values() for n in s.notes]
 
 
 def test_the_model_path_loses_no_lesson_its_answers_hold() -> None:
