@@ -18,6 +18,12 @@ from memem.settings import settings
 
 DEFAULT_MEMORIES = "memem/memories"
 QUARANTINE_FOLDER = "memem/quarantine"
+PROPOSALS_FOLDER = "memem/proposals"
+"""Consolidation's proposals (`memory/consolidate.py`): notes memem edits, outside the memories folder."""
+PLAYBOOKS_FOLDER = "memem/playbooks"
+"""Each project's playbook (`vault/playbooks.py`): notes memem writes, outside the memories folder."""
+OWN_FOLDERS = (QUARANTINE_FOLDER, PROPOSALS_FOLDER, PLAYBOOKS_FOLDER)
+"""memem's folders outside the memories, whose writes a restart repairs too."""
 
 
 class ConfigError(RuntimeError):

@@ -82,7 +82,7 @@ def session_start(data: dict[str, Any], backend: Backend, notice: str | None = N
         paths.ensure_state()
         stamp = paths.state / "last-sweep"
         if not stamp.exists() or time.time() - stamp.stat().st_mtime > SWEEP_EVERY:
-            stamp.touch()
+            stamp.touch(mode=0o600)
             detached(["mine", "--sweep"], paths)
     return context("SessionStart", markdown, notice)
 

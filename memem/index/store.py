@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memem.config import Paths
+from memem.config import OWN_FOLDERS, Paths
 from memem.errors import Unavailable
 from memem.graph.memory_graph import MemoryGraph
 from memem.index.catalog import Catalog, Row
@@ -130,7 +130,7 @@ class IndexStore:
         self.paths = paths
         # The opener holds the owner lock and writes nothing yet: the moment to finish or undo any
         # vault write a killed process left half done.
-        for folder in (*(paths.vault / root for root in self.roots()), paths.quarantine):
+        for folder in (*(paths.vault / root for root in self.roots()), *(paths.vault / own for own in OWN_FOLDERS)):
             writer.recover(folder)
         self.catalog = Catalog(paths.catalog_db)
         self.choice = embedder or load_embedder(paths.models_dir)

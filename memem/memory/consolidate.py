@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from memem.config import PROPOSALS_FOLDER
 from memem.errors import NotFound, Refused
 from memem.index.catalog import Row
 from memem.index.scope import Scope
@@ -66,7 +67,6 @@ MAX_STALE = 20
 """Stale proposals made per run: a backlog is worked through a few at a time, not dumped at once."""
 log = logging.getLogger(__name__)
 
-PROPOSALS_FOLDER = "memem/proposals"
 KINDS = ("merge", "deprecate", "stale")
 """Proposal statuses: open, accepted, rejected, obsolete (its case no longer held)."""
 

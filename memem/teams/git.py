@@ -68,6 +68,18 @@ def out(folder: Path | None, *args: str) -> str:
     return run(folder, *args).stdout.strip()
 
 
+def blob(folder: Path, revision: str, path: str) -> bytes:
+    """A file's bytes at a revision, exactly (no newline translation): to put a note back as it was."""
+    command = [git_executable(), "-C", str(folder), "show", f"{revision}:{path}"]
+    try:
+        done = subprocess.run(command, capture_output=True, env=_env(), timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git show did not finish within {TIMEOUT:.0f} s") from None
+    if done.returncode != 0:
+        raise GitError(f"git show failed: {done.stderr.decode('utf-8', 'replace').strip()[-200:]}")
+    return done.stdout
+
+
 def identity(folder: Path) -> list[str]:
     """`-c` options giving a commit an author when git has none configured (else nothing)."""
     name = run(folder, "config", "user.name", check=False).stdout.strip()

@@ -77,9 +77,18 @@ def read_manifest(folder: Path) -> dict[str, object]:
 
 def configure_merge_driver(clone: Path) -> None:
     """Register `memem merge-driver` in this clone (git keeps drivers in each clone's own config)."""
-    driver = f"'{sys.executable}' -m memem merge-driver %O %A %B %P"
+    # -P: git runs the driver from the clone's top folder, and a `memem/` folder committed there must
+    # never be imported in place of memem (it would run a teammate's code on every merge).
+    driver = f"'{sys.executable}' -P -m memem merge-driver %O %A %B %P"
     git.run(clone, "config", "merge.memem.name", "memem: union of typed links, a conflicting edit kept as two notes")
     git.run(clone, "config", "merge.memem.driver", driver)
+
+
+def _upgrade_merge_driver(clone: Path) -> None:
+    """A clone registered by an older memem runs the driver without -P: it is registered again."""
+    current = git.run(clone, "config", "--get", "merge.memem.driver", check=False).stdout
+    if " -m memem merge-driver " in current and " -P " not in current:
+        configure_merge_driver(clone)
 
 
 def write_local(clone: Path, **values: object) -> None:
@@ -176,6 +185,7 @@ def finish_merge(clone: Path) -> list[str]:
 def merge(clone: Path, ref: str, *options: str) -> list[str]:
     """`git merge ref` through the note driver, finished when the driver settled every conflict (see
     `finish_merge`); the notes it kept as pairs."""
+    _upgrade_merge_driver(clone)
     clear_settled(Path(git.out(clone, "rev-parse", "--absolute-git-dir")))  # this merge's record only
     merged = git.run(clone, *git.identity(clone), "merge", "--quiet", "--no-edit", *options, ref, check=False)
     if merged.returncode == 0:

@@ -13,6 +13,7 @@ the note's own path, and the clone's copy goes back to the team's version until 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import re
@@ -26,7 +27,7 @@ from memem.errors import Refused
 from memem.memory.screen import describe, screen
 from memem.teams import git
 from memem.teams.membership import require
-from memem.vault import frontmatter
+from memem.vault import frontmatter, writer
 from memem.vault.filenames import note_stem, numbered
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, parse_note
@@ -167,5 +168,17 @@ def propose(vault: Path, team_name: str, notes: list[tuple[str, str]], push: boo
     shutil.rmtree(worktree, ignore_errors=True)
     for item in items:
         if item.restore is not None:  # the edit lives on the branch now; the clone follows the team again
-            git.run(clone, "checkout", "--quiet", "--", item.restore, check=False)
+            _restore(clone, item)
     return result
+
+
+def _restore(clone: Path, item: _Item) -> None:
+    """Put the team's version of an edited team note back, unless the person saved it again while
+    the proposal was made (that save is in neither the branch nor the team's version: it stays)."""
+    assert item.restore is not None
+    try:
+        team_version = git.blob(clone, "HEAD", item.restore).decode("utf-8")
+    except (git.GitError, UnicodeDecodeError):  # not in the team's history (removed meanwhile): leave it be
+        return
+    with contextlib.suppress(FileNotFoundError, writer.WriteConflict):
+        writer.update(clone / item.restore, lambda text: team_version if text == item.text else text)

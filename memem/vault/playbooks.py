@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from memem.config import PLAYBOOKS_FOLDER
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.withheld import why_withheld, withheld_warnings
 
-PLAYBOOKS_FOLDER = "memem/playbooks"
 MAX_BYTES = 200_000
 
 

@@ -87,6 +87,8 @@ def _write_temp(folder: Path, data: bytes, mode: int | None) -> Path:
     temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(6)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if mode is None else mode)
     try:
+        if mode is not None:  # the note keeps its own mode (664 for a shared vault), whatever the umask
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -262,6 +264,37 @@ def read_note(path: Path, wait: float = RETURN_WAIT) -> bytes:
             time.sleep(0.005)
 
 
+SETTLE = 0.03
+"""How long a note must have gone unwritten before memem edits it (seconds)."""
+SETTLE_WAIT = 1.5
+"""How long an edit waits for a note being written to settle, before it yields (WriteConflict)."""
+
+
+def _settled(path: Path) -> bytes:
+    """The note's bytes once nobody is writing them in place.
+
+    An editor that saves in place (a shell's `>`, many editors, `open(path, "w")`) empties the file
+    first and writes after; an edit computed from that moment's empty or half text would replace the
+    whole note, and the editor's bytes would then land in the copy the swap took aside. So a note
+    that is empty, or was written in the last few milliseconds, is read again until it holds still;
+    one that stays empty is not edited at all (there is no note in it to edit).
+    """
+    deadline = time.monotonic() + SETTLE_WAIT
+    while True:
+        data = read_note(path)
+        try:
+            age = time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            age = 0.0  # taken aside by another memem process this instant: read again
+        if data.strip() and age >= SETTLE:
+            return data
+        if time.monotonic() >= deadline:
+            if not data.strip():
+                raise WriteConflict(f"{path} is empty: another program is writing it; the edit was not applied")
+            return data
+        time.sleep(SETTLE)
+
+
 def update(path: Path, change: Callable[[str], str], attempts: int = 8) -> str:
     """Apply `change` to the note's current text and put the result in place, over nobody's save.
 
@@ -271,7 +304,7 @@ def update(path: Path, change: Callable[[str], str], attempts: int = 8) -> str:
     """
     with _STRIPES[hash(str(path)) % len(_STRIPES)]:
         for _ in range(attempts):
-            before = read_note(path)
+            before = _settled(path)
             new = change(before.decode("utf-8")).encode("utf-8")
             if new == before:
                 return content_hash(before)

@@ -83,3 +83,19 @@ def test_hook_daemon_and_mcp_from_the_vault_root(vault: Path) -> None:
         assert session.proc.wait(timeout=5) == 0
     finally:
         session.kill()
+
+
+@pytest.mark.parametrize("pythonpath", [":", "/nonexistent:", ":/nonexistent", "."])
+def test_an_empty_or_relative_pythonpath_entry_does_not_bring_the_working_folder_back(
+    tmp_path: Path, pythonpath: str
+) -> None:
+    """`export PYTHONPATH=$PYTHONPATH:/x` with PYTHONPATH unset leaves an empty entry, which Python
+    reads as the working folder even under -P: a `memem/` package there must still not be imported."""
+    planted = tmp_path / "memem"
+    planted.mkdir()
+    (planted / "__init__.py").write_text("raise SystemExit('the working folder was imported')\n")
+    (planted / "__main__.py").write_text("raise SystemExit('the working folder was imported')\n")
+    env = {**os.environ, "PYTHONPATH": pythonpath, "MEMEM_PYTHON": sys.executable, "MEMEM_DIR": str(tmp_path / "st")}
+    done = subprocess.run([str(SHIM), "--help"], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+    assert done.returncode == 0 and "working folder" not in done.stderr, done.stderr
+    assert "usage" in done.stdout.lower()

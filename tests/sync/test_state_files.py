@@ -22,6 +22,11 @@ def test_state_is_private_and_a_killed_edit_is_repaired_on_start(fresh_vault: Pa
     (memories / ".memem-aside-5eed").write_text(NOTE)
     (memories / ".memem-aside-5eed.json").write_text(json.dumps({"note": "Interrupted.md"}))
     (memories / ".memem-tmp-c0ffee").write_text("an edit that never landed")
+    proposals = fresh_vault / "memem" / "proposals"  # memem edits these too (consolidation), outside memories
+    proposals.mkdir(parents=True, exist_ok=True)
+    (proposals / ".memem-aside-b0a7").write_text("---\nkind: merge\n---\n\nA proposal being decided.\n")
+    (proposals / ".memem-aside-b0a7.json").write_text(json.dumps({"note": "merge-abc123.md"}))
+    (proposals / ".memem-tmp-feed").write_text("a decision that never landed")
     old_umask = os.umask(0o022)  # the usual default: files readable by everyone unless memem says otherwise
     try:
         with ready_daemon(fresh_vault) as daemon:
@@ -34,6 +39,8 @@ def test_state_is_private_and_a_killed_edit_is_repaired_on_start(fresh_vault: Pa
 
     assert (memories / "Interrupted.md").read_text() == NOTE
     assert sorted(p.name for p in memories.iterdir() if p.name.startswith(".memem-")) == []
+    assert "A proposal being decided." in (proposals / "merge-abc123.md").read_text()
+    assert sorted(p.name for p in proposals.iterdir() if p.name.startswith(".memem-")) == []
 
     home = Paths.resolve(fresh_vault).home
     loose = []

@@ -11,6 +11,7 @@ import pytest
 from memem.errors import Refused
 from memem.index.store import IndexStore
 from memem.teams import membership
+from memem.teams import propose as propose_module
 from memem.teams.propose import propose
 from memem.testing import write_note
 from memem.vault import frontmatter
@@ -143,3 +144,36 @@ def test_a_model_proposes_through_the_mcp_tool_and_a_secret_stays_out(
     assert [r["id"] for r in data["refused"]] == ["own-token"]
     assert FAKE_TOKEN not in everything_committed(origin)
     assert "memories/global/Pin the lockfile.md" in git(origin, "ls-tree", "-r", "--name-only", data["branch"])
+
+
+def test_a_save_made_while_the_proposal_is_made_is_not_put_back_over(
+    fresh_vault: Path, origin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The person keeps typing while `team propose` runs: their newer save is in neither the branch nor
+    the team's version, so the clone is not reset over it."""
+    membership.add(fresh_vault, str(origin))
+    rel = "memem/teams/acme/memories/Deploys go through the release script.md"
+    note = fresh_vault / rel
+    original = note.read_text()
+    note.write_text(original.replace("by hand", "by hand, ever"), encoding="utf-8")
+    newer = original.replace("by hand", "by hand, ever, and typed after propose began")
+    real_commit = propose_module.git.commit
+
+    def commit_then_the_person_saves(folder: Path, message: str) -> str:
+        done = real_commit(folder, message)
+        note.write_text(newer, encoding="utf-8")  # Obsidian's autosave, while the branch is being made
+        return done
+
+    monkeypatch.setattr(propose_module.git, "commit", commit_then_the_person_saves)
+    propose(fresh_vault, "acme", [("team-release", rel)], push=False)
+    assert note.read_text() == newer
+
+
+def test_the_merge_driver_never_imports_memem_from_the_team_repository(fresh_vault: Path, origin: Path) -> None:
+    """Git runs the driver from the clone's top folder, where a teammate could commit a `memem/` package."""
+    team = membership.add(fresh_vault, str(origin))
+    driver = git(team.folder, "config", "--get", "merge.memem.driver")
+    assert " -P -m memem merge-driver " in driver
+    git(team.folder, "config", "merge.memem.driver", driver.replace(" -P ", " "))  # as an older memem wrote it
+    membership.merge(team.folder, "HEAD")
+    assert " -P -m memem merge-driver " in git(team.folder, "config", "--get", "merge.memem.driver")

@@ -255,3 +255,59 @@ def test_a_hostile_journal_cannot_write_outside_its_folder(tmp_path: Path) -> No
     kept = sorted(p.read_text() for p in folder.glob("Recovered note *.md"))
     assert kept == sorted([*(f"text {n}" for n in range(5)), "text of a broken journal", "text with no journal"])
     assert leftovers(folder) == [] and len(done) >= 7
+
+
+def test_an_edit_waits_for_an_in_place_save_between_its_truncate_and_its_write(note: Path) -> None:
+    """An editor that saves in place empties the file, then writes (a shell's `>`, `open(path, "w")`).
+    An edit made from the empty moment would replace the whole note with memem's keys, and the
+    editor's bytes would go to the copy taken aside. The edit waits until the note holds still."""
+    note.write_text("")  # the truncate; the write comes 0.2 s later
+    writing = threading.Timer(0.2, lambda: note.write_text(THEIRS))
+    writing.start()
+    try:
+        writer.update(note, mark_reviewed)
+    finally:
+        writing.join()
+    result = final(note)
+    assert result.id == "n1" and "just saved" in result.body and result.reviewed == "2026-12-04"
+
+
+def test_a_note_that_stays_empty_is_not_edited(note: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "SETTLE_WAIT", 0.2)
+    note.write_text("")
+    with pytest.raises(writer.WriteConflict, match="empty"):
+        writer.update(note, mark_reviewed)
+    assert note.read_text() == "" and leftovers(note.parent) == []
+
+
+def test_a_note_written_a_moment_ago_is_read_once_it_holds_still(note: Path) -> None:
+    """A slow in-place writer (truncate, half, a pause, the rest): the edit is made on the whole text."""
+    half = THEIRS[: len(THEIRS) // 2]
+
+    def slow_save() -> None:
+        with note.open("w") as handle:
+            handle.write(half)
+            handle.flush()
+            threading.Event().wait(0.01)
+            handle.write(THEIRS[len(half) :])
+
+    saving = threading.Thread(target=slow_save)
+    saving.start()
+    threading.Event().wait(0.002)
+    try:
+        writer.update(note, mark_reviewed)
+    finally:
+        saving.join()
+    result = final(note)
+    assert "just saved" in result.body and result.reviewed == "2026-12-04"
+
+
+def test_an_edit_keeps_group_write_whatever_the_umask(note: Path) -> None:
+    """A vault shared by a group is 664; the temp file the edit writes must not pass through the umask."""
+    note.chmod(0o664)
+    old = os.umask(0o022)
+    try:
+        writer.update(note, mark_reviewed)
+    finally:
+        os.umask(old)
+    assert note.stat().st_mode & 0o777 == 0o664
