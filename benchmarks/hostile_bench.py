@@ -75,6 +75,15 @@ CASES = {
     "1 MB of GitHub-shaped tokens (25,000)": _dense(lambda t: f"ghp_{t(36)} "),
     "1 MB of --password flags (37,000)": _dense(lambda t: f"--password {t(16)} "),
     "1 MB of literals passed to calls": _dense(lambda t: f'f("{t(20)}", "{t(20)}")'),
+    # A word a rule looks for, then a run a pattern could share out in many ways (report A of
+    # 2026-12-06: "eval" then 10,000 spaces cost 25 s, "password" then 100,000 spaces 124 s).
+    "eval, then 1 MB of spaces": _body(" ").replace("---\n ", "---\neval ", 1),
+    "password, then 1 MB of spaces": _body(" ").replace("---\n ", "---\npassword ", 1),
+    "password, then 1 MB of digits": _body("0").replace("---\n0", "---\npassword 0", 1),
+    "1 MB of a-": _body("a-"),
+    "key=, then 1 MB of <": _body("<").replace("---\n<", "---\nkey=<", 1),
+    "an npm line, then 1 MB of /": _body("/").replace("---\n/", "---\nx/:_authToken= /", 1),
+    "a JWT's opening, then 1 MB of eyJ": _body("eyJ").replace("---\neyJ", "---\n.eyJ", 1),
 }  # fmt: skip
 
 

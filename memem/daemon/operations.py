@@ -104,6 +104,8 @@ def _save(ctx: OpContext, a: Args) -> Any:
 
 
 def _import(ctx: OpContext, a: Args) -> Any:
+    # The caller's project folder (an HTTP caller's `project_dir`, else the relay's header): taken as a
+    # root only if it is a project in the home folder (`usable_project_dir`), never any folder named.
     roots = allowed_roots(ctx.service.paths, a.text("project_dir", False) or ctx.project_dir)
     chat = lambda path, raw, project: mine_export(ctx.service, path, raw, project)  # noqa: E731
     return import_path(ctx.service, Path(a.required("path")), roots, a.text("project", False), chat)

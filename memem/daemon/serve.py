@@ -46,6 +46,20 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return super()._open()
 
 
+class RedactingFormatter(logging.Formatter):
+    """Every log line with its secrets redacted, traceback included: a message may quote a tool's
+    argument, a file's name or an exception's text, and `daemon.log` must hold no secret."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        try:
+            from memem.vault.secrets import redact
+
+            return redact(text)
+        except Exception:  # a log line must never fail, nor be written unscreened
+            return f"{record.levelname} {record.name}: (a message that could not be screened for secrets)"
+
+
 def setup_logging(paths: Paths, to_stderr: bool) -> None:
     private_dir(paths.log_dir)
     private_file(paths.log_dir / "daemon.log")
@@ -54,7 +68,7 @@ def setup_logging(paths: Paths, to_stderr: bool) -> None:
     file_handler = _PrivateRotatingFileHandler(
         paths.log_dir / "daemon.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     file_handler.setFormatter(fmt)
     root.addHandler(file_handler)
     if to_stderr:

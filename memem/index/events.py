@@ -33,6 +33,8 @@ from pathlib import Path
 from memem.errors import Conflict, NotFound
 from memem.index.state_db import private_db
 from memem.vault import writer
+from memem.vault.injection import addressed_to_model
+from memem.vault.secrets import secret_kinds
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -258,7 +260,13 @@ class _Step:
         if text is None:  # memem created it: to the trash, never deleted
             if _read(target) != expected:
                 raise Conflict(f"{self.path} was edited just now")
-            _to_trash(vault, target)
+            trashed = _to_trash(vault, target)
+            if _read(trashed) != expected:  # saved between the look and the move: the save goes back
+                if writer.create_at(target, trashed.read_bytes()):
+                    trashed.unlink()
+                    raise Conflict(f"{self.path} was edited just now")
+                kept = f"{TRASH}/{trashed.name}"
+                raise Conflict(f"{self.path} was edited and created again just now; that edit is kept as {kept}")
         elif expected is None:  # it was moved to the trash: put it back where it was, never over another note
             if not writer.create_at(target, text.encode("utf-8")):
                 raise Conflict(f"{self.path} was created again just now")
@@ -294,9 +302,34 @@ def _plan(vault: Path, batches: list[Batch]) -> list[_Step]:
             if current != original and not _as_left(current, entry.after_sha):
                 what = "was deleted" if current is None else "was edited" if entry.after_sha else "exists again"
                 raise Conflict(f"cannot undo “{batch.summary or batch.op}”: {path} {what} since; nothing was undone")
+            flagged = _brought_back(original, current)
+            if flagged:
+                raise Conflict(
+                    f"cannot undo “{batch.summary or batch.op}”: it would write {path} back with "
+                    f"{', '.join(flagged)}, which the note does not hold now; nothing was undone"
+                )
             steps.append(_Step(batch, path, entry.note_id, current, original))
             state[path] = original
     return steps
+
+
+def _flags(text: str | None) -> set[str]:
+    """What the screens find in a note's text: secrets by kind, instructions aimed at the model."""
+    if not text:
+        return set()
+    return {f"a secret ({kind})" for kind in secret_kinds(text)} | {
+        "text aimed at the model" for _ in addressed_to_model(text)[:1]
+    }
+
+
+def _brought_back(restored: str | None, current: str | None) -> list[str]:
+    """What an undo would write into a note that the note does not hold now: the text it restores came
+    from the log, which an HTTP caller fed (`log_edits`), so it is screened like any write. A note
+    that holds the same already (a person's note withheld from recall, which memem then edited) is
+    put back as it was; an undo must not be the way a secret or an instruction gets into the vault."""
+    if restored is None or restored == current:
+        return []
+    return sorted(_flags(restored) - _flags(current))
 
 
 def _read(path: Path) -> str | None:

@@ -43,7 +43,7 @@ from memem.terminal import printable
 from memem.vault import writer
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, embed_text, parse_note
-from memem.vault.scan import FileStat, root_of, safe_rel, stat_one, walk
+from memem.vault.scan import NOT_UTF8_FILE, FileStat, root_of, safe_rel, stat_one, walk
 from memem.vault.teams import memory_roots, teams
 
 log = logging.getLogger(__name__)
@@ -360,7 +360,9 @@ class IndexStore:
                 self.catalog.replace_bad(conn, all_bad)
             for item in all_bad:
                 self.catalog.set_bad(conn, item)
-                row = self.catalog.by_path(item.path)
+                # A name that is not UTF-8 is reported in an escaped form (`caf\xe9.md`) that a real
+                # note may have as its name: that note's row is its own, never this file's.
+                row = None if item.reason == NOT_UTF8_FILE else self.catalog.by_path(item.path)
                 if row is not None:
                     self._delete_row(conn, row)
                     report.deleted += 1

@@ -9,9 +9,13 @@ A model can call this (MCP `memory_import`), so reading is confined, and the che
 resolved path of every single file, not just on the path asked for:
 - only under the allowed roots: the vault, the current project's folder, Claude Code's transcript
   folder, and roots the person configured (`import_roots` in config.json, or MEMEM_IMPORT_ROOTS);
+  the project folder is named by the request, so it counts only if it is a project in the home
+  folder (or under a configured root): see `usable_project_dir`;
 - never through a symlink that leads out of them;
 - never memem's own state (its token, indexes, logs), dotfiles and dot-folders, credential files
-  (by name: .pgpass, id_rsa, *.pem, credentials.json, shell histories, …) or folders (~/.ssh, …);
+  (by name: .pgpass, id_rsa, *.pem, credentials.json, shell histories, recovery codes, …) or
+  folders (~/.ssh, …); a file of bare recovery codes is refused by the secret screen whatever its name;
+- never a secret in a message: a path is shown redacted (`shown_path`);
 - never a file the secret screen flags (the save refuses it; a chat export is mined instead, and each
   lesson from it is screened);
 - never a pipe, device or other non-regular file, and never more than a bounded number of bytes.
@@ -20,6 +24,9 @@ resolved path of every single file, not just on the path asked for:
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,8 +34,10 @@ from typing import Any
 from memem.config import Paths, claude_projects_dir, memem_home, read_config
 from memem.errors import Refused
 from memem.memory.foreign import read_properties
-from memem.memory.results import ImportReport
+from memem.memory.results import ImportReport, shown_path
+from memem.memory.screen import redact
 from memem.memory.service import MAX_CONTENT, MemoryService, SaveRequest
+from memem.project import OVERRIDE_FILE
 from memem.settings import settings
 from memem.vault.files import FileRefused, is_within, read_bounded, walk_tree
 
@@ -41,6 +50,8 @@ CREDENTIAL_FOLDERS = {
 CREDENTIAL_NAMES = (
     "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx", "*.gpg", "*.asc", "*.ovpn",
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*credentials*", "*secret*", "*token*", "*password*",
+    "*recovery*code*", "*recovery*key*", "*backup[-_ ]code*", "*backupcode*", "*scratch[-_ ]code*",
+    "*2fa[-_ ]code*", "*mfa[-_ ]code*", "*emergency[-_ ]kit*", "*seed[-_ ]phrase*",
     "service-account*.json", "kubeconfig*", "htpasswd", "*_history", "*.tfstate*", "terraform.tfvars*",
     ".env*", ".netrc", ".pgpass", ".npmrc", ".pypirc", ".git-credentials", ".my.cnf",
 )  # fmt: skip
@@ -61,12 +72,21 @@ ChatImporter = Callable[[Path, bytes, str | None], dict[str, Any]]
 def allowed_roots(paths: Paths, project_dir: str | Path | None = None) -> list[Path]:
     """The folders an import may read: vault, project folder, transcripts, and configured roots."""
     roots = [paths.vault, claude_projects_dir()]
-    project = usable_project_dir(project_dir)
+    project = usable_project_dir(project_dir, paths.home)
     if project is not None:
         roots.append(project)
-    configured = read_config(paths.home).get("import_roots")
+    roots += configured_roots(paths.home)
+    return _existing(roots)
+
+
+def configured_roots(home: Path | None = None) -> list[Path]:
+    """The roots the person listed: `import_roots` in config.json, and MEMEM_IMPORT_ROOTS."""
+    configured = read_config(home).get("import_roots")
     extra = [str(p) for p in configured] if isinstance(configured, list) else []
-    roots += [Path(p).expanduser() for p in extra] + list(settings().import_roots)
+    return [Path(p).expanduser() for p in extra] + list(settings().import_roots)
+
+
+def _existing(roots: Sequence[Path]) -> list[Path]:
     resolved: list[Path] = []
     for root in roots:
         try:
@@ -76,13 +96,17 @@ def allowed_roots(paths: Paths, project_dir: str | Path | None = None) -> list[P
     return list(dict.fromkeys(resolved))
 
 
-def usable_project_dir(project_dir: str | Path | None) -> Path | None:
+def usable_project_dir(project_dir: str | Path | None, home: Path | None = None) -> Path | None:
     """The caller's project folder as an import root, unless it is too broad to be one.
 
     The home folder (or a folder holding it, or /) would make every dotfile a candidate; memem's
     own state folder would expose its token; a dot-folder of home (`~/.config`, `~/.claude`,
     `~/.local/share`) holds other programs' state, and would make it all importable, as dotfiles are
     only refused below the root. Those are refused rather than trusted.
+
+    The folder comes with the request (the relay's `x-memem-project-dir` header, an HTTP caller's
+    `project_dir`), and the daemon cannot know a session's folder otherwise, so what it names is
+    checked to be a project (`_is_project`) in the person's home, or under a root they configured.
     """
     if not project_dir:
         return None
@@ -90,15 +114,35 @@ def usable_project_dir(project_dir: str | Path | None) -> Path | None:
         folder = Path(project_dir).expanduser().resolve(strict=True)
     except (OSError, RuntimeError):
         return None
-    home = Path.home().resolve()
+    user_home = Path.home().resolve()
     state = memem_home().resolve()
-    if not folder.is_dir() or is_within(home, folder) or is_within(folder, state):
+    if not folder.is_dir() or is_within(user_home, folder) or is_within(folder, state):
         return None
-    if is_within(folder, home) and any(part.startswith(".") for part in folder.relative_to(home).parts):
+    if is_within(folder, user_home) and any(part.startswith(".") for part in folder.relative_to(user_home).parts):
         return None
-    if any(is_within(folder, Path(system)) for system in SYSTEM_FOLDERS) and not is_within(folder, home):
+    if any(is_within(folder, Path(system)) for system in SYSTEM_FOLDERS) and not is_within(folder, user_home):
         return None  # a session started in /etc is not a project whose files a model may import
-    return folder
+    if folder == Path(tempfile.gettempdir()).resolve():
+        return None  # /tmp holds every user's and program's scratch files
+    outside = not is_within(folder, user_home)
+    if outside and not any(is_within(folder, root) for root in _existing(configured_roots(home))):
+        return None  # /srv, /opt, /tmp/…, another user's home: only where the person said so
+    return folder if _is_project(folder) else None
+
+
+def _is_project(folder: Path) -> bool:
+    """A folder a session works in: a git work tree's root, one marked with `.memem-project`, or one
+    Claude Code has kept a session's transcript for (its folder under `~/.claude/projects` is named
+    after the working folder, every character other than a letter or digit made `-`)."""
+    if (folder / ".git").exists() or (folder / OVERRIDE_FILE).is_file():
+        return True
+    named = re.sub(r"[^A-Za-z0-9]", "-", str(folder))
+    try:
+        return any(
+            entry.name == named or entry.name.startswith(f"{named}-") for entry in os.scandir(claude_projects_dir())
+        )
+    except OSError:
+        return False
 
 
 def _refusal(resolved: Path, root: Path) -> str | None:
@@ -124,16 +168,16 @@ def confine(path: Path, roots: Sequence[Path]) -> tuple[Path, Path]:
     try:
         resolved = path.expanduser().resolve(strict=True)
     except FileNotFoundError:
-        raise Refused(f"{path} does not exist") from None
+        raise Refused(f"{shown_path(path)} does not exist") from None
     except (OSError, RuntimeError) as exc:
-        raise Refused(f"{path} cannot be resolved ({exc})") from None
+        raise Refused(f"{shown_path(path)} cannot be resolved ({redact(str(exc))})") from None
     root = next((r for r in roots if is_within(resolved, r)), None)
     if root is None:
-        shown = ", ".join(str(r) for r in roots)
-        raise Refused(f"{path} is outside the folders memem may import from ({shown})")
+        shown = ", ".join(shown_path(r) for r in roots)
+        raise Refused(f"{shown_path(path)} is outside the folders memem may import from ({shown})")
     reason = _refusal(resolved, root)
     if reason is not None:
-        raise Refused(f"{path}: {reason}")
+        raise Refused(f"{shown_path(path)}: {reason}")
     return resolved, root
 
 
@@ -222,11 +266,11 @@ def _import_text(service: MemoryService, file: Path, raw: bytes, project: str | 
         report.skip(file, str(exc))
         return
     if saved.quarantined:
-        report.quarantined.append({"path": saved.path, "from": str(file), "reason": saved.quarantined})
+        report.quarantined.append({"path": saved.path, "from": shown_path(file), "reason": saved.quarantined})
     elif saved.duplicate_of:
         report.skip(file, f"already remembered as {saved.duplicate_of}")
     else:
-        report.imported.append({"id": saved.id, "title": saved.title, "path": saved.path, "from": str(file)})
+        report.imported.append({"id": saved.id, "title": saved.title, "path": saved.path, "from": shown_path(file)})
 
 
 def import_path(
@@ -265,8 +309,8 @@ def import_path(
         except Refused as exc:
             report.skip(file, str(exc))
             continue
-        report.imported.extend({**item, "from": str(file)} for item in mined.get("saved", []))
-        report.quarantined.extend({"path": q, "from": str(file)} for q in mined.get("quarantined", []))
+        report.imported.extend({**item, "from": shown_path(file)} for item in mined.get("saved", []))
+        report.quarantined.extend({"path": q, "from": shown_path(file)} for q in mined.get("quarantined", []))
         for item in mined.get("skipped", []):
             report.skip(file, str(item.get("reason", "skipped by the miner")))
     if not files and not report.skipped:

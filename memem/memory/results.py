@@ -219,6 +219,12 @@ class Saved:
         return asdict(self)
 
 
+def shown_path(path: object) -> str:
+    """A path as an answer or a log shows it: a secret in a file's name (`notes/ghp_….md`) redacted,
+    as every other text memem prints is; the rest of the path is kept, to say which file."""
+    return redact(str(path))
+
+
 @dataclass(frozen=True)
 class ImportReport:
     imported: list[dict[str, Any]] = field(default_factory=list)
@@ -226,7 +232,7 @@ class ImportReport:
     quarantined: list[dict[str, str]] = field(default_factory=list)
 
     def skip(self, path: object, reason: str) -> None:
-        self.skipped.append({"path": str(path), "reason": reason})
+        self.skipped.append({"path": shown_path(path), "reason": redact(reason)})
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -22,7 +22,7 @@ from memem.vault.injection import addressed_to_model
 from memem.vault.planted import planted
 from memem.vault.secrets import redact, secret_kinds
 
-__all__ = ["Finding", "describe", "find_injection", "find_secrets", "redact", "screen"]
+__all__ = ["Finding", "describe", "find_injection", "find_secrets", "quoted", "redact", "screen"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,11 @@ def describe(findings: list[Finding]) -> str:
     if injections:
         parts.append("it reads as instructions aimed at the model (" + "; ".join(injections) + ")")
     return " and ".join(parts)
+
+
+def quoted(text: str, what: str = "that value", limit: int = 200) -> str:
+    """A value named in a message (a refusal, a log line), or, when it looks like a secret, a phrase
+    saying it is not repeated: an error must not print what the screen exists to keep out."""
+    if find_secrets(text):
+        return f"{what} (not repeated: it looks like a secret)"
+    return repr(text[:limit])

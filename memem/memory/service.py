@@ -25,7 +25,7 @@ from memem.index.scope import Scope
 from memem.index.store import IndexStore
 from memem.memory.classify import classify_kind, classify_layer
 from memem.memory.results import Deprecation, LinkChange, Saved, Summary
-from memem.memory.screen import describe, find_injection, find_secrets, screen
+from memem.memory.screen import describe, find_injection, find_secrets, quoted, screen
 from memem.recall.candidates import note_vector
 from memem.vault import frontmatter, writer
 from memem.vault.filenames import note_stem, numbered
@@ -85,14 +85,37 @@ def _one_line(text: str) -> bool:
 _KIND = re.compile(r"^\w[\w -]{0,39}$")
 
 
-def written_text(req: SaveRequest) -> str:
+def _clean_tag(tag: str) -> str:
+    return tag.strip().lstrip("#")
+
+
+def _link_ref(ref: str) -> str:
+    """A link target as written when no note of that name exists (`_link_name`)."""
+    return ref.strip().removeprefix("[[").removesuffix("]]")
+
+
+def written_text(req: SaveRequest, derived_title: bool = True) -> str:
     """Every piece of text a save would write, for the screens: a secret or an instruction to the
-    model is refused wherever it sits (a project name becomes a folder name; a link, a property)."""
-    pieces: list[str] = [req.title or "", req.content, *req.tags, req.project or "", req.kind or ""]
+    model is refused wherever it sits (a project name becomes a folder name; a link, a property).
+
+    Each piece is given both as sent and as written (a title with its whitespace collapsed, a tag
+    without its `#`, a link in brackets): a screen that judged one text while the save wrote another
+    let "password is\nQm7…" through, stored as "password is Qm7…". The file name is the title without
+    the characters a name cannot hold; judged on its own, it joined words its `|` kept apart
+    ("password | b64enc" read as a password). A title made from the content (none given) is part of
+    the content; without `derived_title` it is left out, for the instruction screen: cut at its
+    first clause, a quoted attack ("an issue saying 'AI assistant: ignore your rules' — we added it
+    to the eval set") loses the quote that makes it a mention.
+    """
+    title = _clean_title(req.content, req.title) if req.title or derived_title else ""
+    pieces: list[str] = [req.title or "", title, req.content]
+    pieces += [*req.tags, *(_clean_tag(t) for t in req.tags)]
+    pieces += [req.project or "", (req.project or "").strip(), req.kind or "", (req.kind or "").strip().lower()]
     pieces += [f"{kind}: {target}" for kind, targets in req.links.items() for target in targets]
+    pieces += [f"{kind}: [[{_link_ref(target)}]]" for kind, targets in req.links.items() for target in targets]
     pieces += [req.source_session or ""]
     pieces += [f"{key}: {value}" for key, value in req.extra.items()]
-    return "\n".join(p for p in pieces if p)
+    return "\n".join(dict.fromkeys(p for p in pieces if p))
 
 
 class MemoryService:
@@ -120,8 +143,7 @@ class MemoryService:
             found = self.store.catalog.by_uid([uid])
             if uid in found:
                 return found[uid]
-        shown = "that id or name (not repeated: it looks like a secret)" if find_secrets(ref) else repr(ref[:200])
-        raise NotFound(f"no memory with id or name {shown}")
+        raise NotFound(f"no memory with id or name {quoted(ref, 'that id or name')}")
 
     def _new_id(self) -> str:
         while True:
@@ -154,7 +176,8 @@ class MemoryService:
             raise Refused("`kind` must be one short word (decision, convention, bugfix, preference, failure, fact, …)")
         unknown = set(req.links) - set(LINK_KINDS)
         if unknown:
-            raise Refused(f"unknown link kind(s) {sorted(unknown)}; use {', '.join(LINK_KINDS)}")
+            named = ", ".join(quoted(kind) for kind in sorted(unknown))
+            raise Refused(f"unknown link kind(s) {named}; use {', '.join(LINK_KINDS)}")
         secrets_found = find_secrets(written_text(req))
         if secrets_found:
             raise Refused(f"not saved: {describe(secrets_found)}")
@@ -186,7 +209,7 @@ class MemoryService:
         """Save one memory; a secret anywhere in the request refuses it, text addressed to a model
         sends it to quarantine (outside the memories folder, so never indexed or recalled)."""
         self.validate(req)
-        injection = find_injection(written_text(req))
+        injection = find_injection(written_text(req, derived_title=False))
         if injection:
             return self.quarantine(req, describe(injection))
         title = _clean_title(req.content, req.title)
@@ -217,7 +240,7 @@ class MemoryService:
         links = {k: [f"[[{self._link_name(v)}]]" for v in values] for k, values in req.links.items() if values}
         return {
             "id": self._new_id(), "title": title, "project": project, "layer": layer, "kind": kind,
-            "tags": [t.strip().lstrip("#") for t in req.tags], "importance": req.importance or 3, "status": "active",
+            "tags": [_clean_tag(t) for t in req.tags], "importance": req.importance or 3, "status": "active",
             "created": _today(), "updated": _today(), "source_type": req.source_type,
             "source_session": req.source_session, **links, **req.extra,
         }  # fmt: skip
@@ -263,7 +286,7 @@ class MemoryService:
         try:
             return self.resolve(ref).name
         except (NotFound, Refused):
-            return ref.strip().removeprefix("[[").removesuffix("]]")
+            return _link_ref(ref)
 
     # --- edits --------------------------------------------------------------------------------------
     def _check_writable(self, row: Row) -> None:
@@ -312,10 +335,11 @@ class MemoryService:
         row = self.resolve(ref)
         updates: dict[str, Any] = {"status": "deprecated", "valid_to": _today()}
         if reason:
-            findings = screen(reason)
+            written = " ".join(reason.split())[:300]
+            findings = screen(f"{reason}\n{written}")  # as given and as written (whitespace collapsed, cut)
             if findings:
                 raise Refused(f"reason not recorded: {describe(findings)}")
-            updates["deprecated_reason"] = " ".join(reason.split())[:300]
+            updates["deprecated_reason"] = written
         new_row = None
         if successor:
             new_row = self.resolve(successor)
@@ -387,6 +411,7 @@ class MemoryService:
                 if text is not None and (not isinstance(text, str) or len(text) > MAX_NOTE_BYTES):
                     raise Refused("`before` and `after` must be a note's text (or null)")
             changes.append((path, before, after))
+        _screen_logged(summary, changes)
         with self.events.operation("review", summary):
             for path, before, after in changes:
                 if before is None and after is not None:
@@ -396,3 +421,18 @@ class MemoryService:
                 elif before is not None and after is not None:
                     self.events.changed(path, None, before, after)
         return len(changes)
+
+
+def _screen_logged(summary: str, changes: Sequence[tuple[str, str | None, str | None]]) -> None:
+    """What `log_edits` would keep: the summary (printed by `memem history`) and each note's text
+    before (kept in the event log, and written back into the note by `memem undo`) and after. An
+    HTTP caller's text is screened like every other write: a secret anywhere refuses the whole log,
+    and so does a `before` that reads as instructions to the model, since undo would make it a note."""
+    found = find_secrets(summary)
+    if found:
+        raise Refused(f"edits not logged: the summary {describe(found)}")
+    for path, before, after in changes:
+        found = [f for text in (before, after) if text for f in find_secrets(text)]
+        found += find_injection(before, learned=False) if before else []
+        if found:
+            raise Refused(f"edits not logged: the text of {quoted(path, 'a note')} {describe(found)}")

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from memem.memory.screen import redact
 from memem.mining.decide import Judge, decide
 from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
 from memem.mining.lessons import Lesson
@@ -68,6 +69,17 @@ def conversation_text(turns: Sequence[Turn]) -> str:
     return "\n\n".join(f"### {'Person' if t.role == 'user' else 'Assistant'}:\n{t.text}" for t in turns)
 
 
+def redacted(turn: Turn) -> Turn:
+    """A whole turn with its secrets redacted, before it is cut into pieces: a key or a password cut in
+    two by a chunk's edge is no longer a secret the screen recognises, in either half. The spans of
+    its pieces (set aside, mined again later) are spans of this text; a set-aside part is cut from
+    the turn redacted the same way (`_exactly`)."""
+    if turn.span is not None:
+        return turn  # a part: cut from a turn already redacted
+    text = redact(turn.text)
+    return turn if text == turn.text else replace(turn, text=text)
+
+
 def part_of(turn: Turn, begin: int, end: int) -> Turn:
     """Characters `begin` to `end` of a turn, remembering where they sit in the whole turn."""
     base = turn.span[0] if turn.span else 0
@@ -102,7 +114,7 @@ def chunks(turns: Sequence[Turn], limit: int | None = None) -> list[list[Turn]]:
     out: list[list[Turn]] = [[]]
     size = 0
     for whole in turns:
-        for turn in pieces_of(whole, limit // 2):
+        for turn in pieces_of(redacted(whole), limit // 2):
             if out[-1] and size + len(turn.text) > limit:
                 out.append([])
                 size = 0
@@ -212,6 +224,7 @@ def _exactly(turns: list[Turn], part: SetAside) -> list[Turn]:
     """The turns of a part set aside, cut to the characters that were set aside."""
     if not turns:
         return turns
+    turns = [redacted(t) for t in turns]  # as `chunks` cut them: the part's characters are of this text
     if len(turns) == 1:
         turn = turns[0]
         return [part_of(turn, part.char_from, part.char_to if part.char_to >= 0 else len(turn.text))]

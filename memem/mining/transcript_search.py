@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from memem.memory.screen import redact
 from memem.mining.transcript import Turn, read_turns, transcripts
 from memem.project import project_of
 from memem.recall.snippet import snippet
@@ -27,6 +28,8 @@ class _Entry:
     turns: list[Turn]
     words: list[Counter[str]]
     project: str | None
+    shown: dict[int, str] = field(default_factory=dict)
+    """Turns already redacted for an answer, by position: a turn is redacted once, when first found."""
 
 
 class TranscriptSearch:
@@ -68,20 +71,32 @@ class TranscriptSearch:
         idf = {t: math.log(1 + total / (1 + df[t])) for t in terms}
         scored = []
         for path, entry in entries:
-            for turn, counts in zip(entry.turns, entry.words, strict=True):
+            for n, counts in enumerate(entry.words):
                 score = sum((1 + math.log(counts[t])) * idf[t] for t in terms if counts.get(t))
                 if score > 0:
-                    scored.append((score, path, entry, turn))
+                    scored.append((score, path, entry, n))
         scored.sort(key=lambda item: -item[0])
         return [
             {
-                "session_id": turn.session_id or path.stem,
-                "transcript": str(path),
+                "session_id": entry.turns[n].session_id or path.stem,
+                "transcript": redact(str(path)),
                 "project": entry.project,
-                "role": turn.role,
-                "timestamp": turn.timestamp,
+                "role": entry.turns[n].role,
+                "timestamp": entry.turns[n].timestamp,
                 "score": round(score, 4),
-                "snippet": snippet(turn.text, query, 240),
+                "snippet": snippet(self._shown(entry, n), query, 240),
             }
-            for score, path, entry, turn in scored[:limit]
+            for score, path, entry, n in scored[:limit]
         ]
+
+    def _shown(self, entry: _Entry, n: int) -> str:
+        """A turn's text as an answer may show it: redacted whole, before a snippet is cut from it (a
+        secret cut by the snippet's window would no longer be recognised, and half of it shown). An
+        answer goes to the model's provider, as a mining prompt does: no secret leaves in either."""
+        with self._lock:
+            text = entry.shown.get(n)
+        if text is None:
+            text = redact(entry.turns[n].text)
+            with self._lock:
+                entry.shown[n] = text
+        return text

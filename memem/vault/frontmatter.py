@@ -379,8 +379,32 @@ def edit_keys(text: str, updates: Mapping[str, Any]) -> str:
             yaml_text += nl
         yaml_text += additions
     new_text = text[: parts.yaml_start] + yaml_text + text[parts.yaml_end :]
-    _, repeated = load_properties(split(new_text).yaml_text or "")  # the edit must leave valid YAML behind
+    after, repeated = load_properties(split(new_text).yaml_text or "")  # the edit must leave valid YAML behind
     if set(repeated) - set(repeated_before):  # and must not have written a key a second time
         raise UneditableLayout(f"memem could not find where `{sorted(set(repeated) - set(repeated_before))[0]}` is"
                                " written in this note's properties, so it was left as it is")  # fmt: skip
+    _check_edit(before, after, updates)
     return new_text
+
+
+def _check_edit(before: Mapping[str, Any], after: Mapping[str, Any], updates: Mapping[str, Any]) -> None:
+    """The edit set exactly the keys it was asked to, and no other value changed.
+
+    What looks like a key line may be text inside another value (a quoted title running onto a
+    second line that reads `status: active`): an edit there would rewrite the person's text and
+    leave the key as it was. Reading the result back catches every such layout at once.
+    """
+    for key in set(before) | set(after) | set(updates):
+        if key in updates:
+            value = updates[key]
+            wanted = None if value is DELETE else load_properties(dump_value(key, value))[0].get(key)
+            if (value is DELETE and key in after) or (value is not DELETE and after.get(key) != wanted):
+                raise UneditableLayout(
+                    f"memem could not set `{key}` in this note's properties as they are written"
+                    " (a value running over several lines?), so it was left as it is"
+                )
+        elif before.get(key) != after.get(key) or (key in before) != (key in after):
+            raise UneditableLayout(
+                f"editing this note's properties would have changed `{key}`, which memem did not mean to touch,"
+                " so it was left as it is"
+            )

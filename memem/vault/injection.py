@@ -257,7 +257,7 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:decode|base64-decode|unbase64|deobfuscate|decrypt|unhex|apply rot-?13|rot-?13)\b[^\n]{0,80}?(?:\band|\bthen|,)\s+(?:run|execute|exec|eval|follow|obey|apply|carry out|do what it says|act on)\b",
         r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:hex|rot-?13|encoded|obfuscated)\s+(?:payload|command|instructions?|script|string|blob)\b[^\n]{0,60}?(?:decod|xxd\s+-r|rot-?13)",
         r"(?:run|execute|eval|follow|obey)\b[^\n]{0,40}?\b(?:the\s+)?(?:decoded|base64[- ]encoded|encoded)\s+(?:payload|command|instructions?|script|text|string|blob)",
-        r"(?:eval|exec|iex|invoke-expression)\s*\(?\s*[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode|fromhex|unhexlify|a2b_hex|codecs\.decode|zlib\.decompress|marshal\.loads)",
+        r"(?:eval|exec|iex|invoke-expression)\s*+\(?\s*+[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode|fromhex|unhexlify|a2b_hex|codecs\.decode|zlib\.decompress|marshal\.loads)",
         r"\beval\s+[\"']?\$\(\s*(?:echo|printf)\s+[^|\n]{4,200}\|\s*(?:base64\s+(?:-d|--decode)|xxd\s+-r)",
         r"(?:read|reverse)\s+(?:the\s+following|this|it|the\s+next\s+line)\s+(?:text\s+)?backwards?\b[^\n]{0,40}?\b(?:follow|run|execute|do|obey|act on)\b",
     )),
@@ -483,12 +483,24 @@ def _fold_lookalikes(word: str) -> str:
     return word.translate(_LOOKALIKES) if not word.isascii() and _LATIN.search(word) else word
 
 
+_LONG_SPACE = re.compile(r"\s{9,}")
+"""A long run of white space. Patterns allow white space between words (`eval`, spaces, `(`), and a run of
+ten thousand spaces makes such a pattern try every way of sharing it out: seconds, minutes. Read as
+one space (one line break, or a blank line), the text says the same and costs what its words do."""
+
+
+def _one_space(run: re.Match[str]) -> str:
+    breaks = run.group().count("\n")
+    return " " if not breaks else "\n" if breaks == 1 else "\n\n"
+
+
 def _readings(text: str) -> tuple[str, ...]:
     """The lowered text, and as a model would read it if that differs: without the invisible
     characters recall removes (`ig\u00adnore`), letters in compatibility form (`ⓘgnore`, full-width
     `ｉｇｎｏｒｅ`), Cyrillic and Greek look-alikes inside Latin words (`іgnоrе`), and words spelled
     out with spaces (`i g n o r e`) joined up. A model reads through such disguises; a screen of
     literal patterns must too."""
+    text = _LONG_SPACE.sub(_one_space, text)
     lowered = text.lower()
     if text.isascii():
         plain = lowered

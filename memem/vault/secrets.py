@@ -24,7 +24,7 @@ import math
 import re
 import string
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,7 +46,7 @@ _PLACEHOLDER_WORDS = frozenset(
     mysecret mypassword mytoken yourpassword yourtoken letmein qwerty abc123 123456 12345678""".split()
 )
 _PLACEHOLDER_PARTS = re.compile(
-    r"(?i)example|placeholder|dummy|redacted|changeme|your[-_ ]|<[^>]*>|\{\{|\*{3}|\.{3}|^\[|^%[\w():]+%$|^\$"
+    r"(?i)example|placeholder|dummy|redacted|changeme|your[-_ ]|<[^<>]*>|\{\{|\*{3}|\.{3}|^\[|^%[\w():]+%$|^\$"
     # a value that tells the reader what to put there, and a YAML tag that fetches it (`!secret db_pw`)
     r"|^(?:generate|replace|change|set|fill|insert|put|enter|paste)[-_](?:with|me|your|this|in|it|a|the|here)\b|[-_]here$"
     r"|^!(?:secret|vault|env|ref|sub|getatt|include)$|^:['\"]?\w+['\"]?;?$"
@@ -83,7 +83,7 @@ _NOT_SECRET_PREFIXES = ("SHA256:", "SHA1:", "MD5:", "ENC[")
 """An SSH host key's fingerprint, a value encrypted by sops: they are made to be shown and committed."""
 
 
-_CODE_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[\w.]*[(\[].*")
+_CODE_REFERENCE = re.compile(r"[A-Za-z_]\w*+(?:\.[A-Za-z_]\w*+)+|[\w.]*+[(\[].*")
 """`getpass.getpass(`, `settings.DB_PASSWORD`, `load_key()`, `os.environ[`: code that reads a secret."""
 
 _BUILD_WORDS = frozenset(
@@ -130,6 +130,8 @@ def _is_random(value: str) -> bool:
 
     if len(value) < 8 or not _is_concrete(value) or _is_readable(value) or heuristic.is_potential_uuid(value):
         return False
+    if _is_ssh_public_key(value):
+        return False  # `key: ssh-ed25519 AAAAC3Nz…`: a public key, made to be handed out
     if _is_content_address(value) or value.startswith(("pk.", "pk_live_", "pk_test_")):
         return False  # a build key, or a key published by design (Mapbox, Stripe publishable)
     # `~/…` and `./…` are paths; a leading `/` may be base64, so `/home/…` is left to readability.
@@ -304,6 +306,66 @@ def _is_spaced_app_password(value: str) -> bool:
     )
 
 
+def _is_url_password(value: str) -> bool:
+    """The password of a `scheme://user:password@host` URL. A generated one may hold `/` (openssl's
+    base64), but then `host:8080/path/@name` and `git@host:org/repo.git@v1` must not pass: a port
+    before the first `/`, or a readable path, is not a password."""
+    if "/" not in value:
+        return _is_concrete(value)
+    head = value.split("/", 1)[0]
+    return not (head.isdigit() or not head) and _is_random(value)
+
+
+_RECOVERY_GROUPS = re.compile(r"[- ]")
+
+
+def _is_recovery_code(value: str) -> bool:
+    """A code a recovery label names (`7HQ2M-KX9PD-…`, `K7QN W3PX …`, `8413 2291`): groups of one
+    length with a digit in them; `2024 edition` after "backup key:" is prose."""
+    groups = _RECOVERY_GROUPS.split(value)
+    return (
+        len({len(g) for g in groups}) == 1
+        and sum(len(g) for g in groups) >= 8
+        and any(c.isdigit() for c in value)
+        and not _is_placeholder(value.replace(" ", "").replace("-", ""))
+    )
+
+
+_PROSE_WORDS = frozenset(
+    """the and for not are was were has have had will can its our your you they them this that with from
+    into onto than then when where which what who how but also only just still never always every each
+    any all some one two three set kept stored used needed required shown sent given same different
+    long short strong weak secret random unique known private public written saved typed""".split()
+)
+
+
+def _is_spoken_passphrase(value: str) -> bool:
+    """Words given as a passphrase ("… passphrase is correct horse battery staple"), not a sentence
+    about one ("the passphrase is never stored anywhere"): no function words, no -ed/-ing/-ly words."""
+    words = re.split(r"[ -]", value)
+    return not any(w in _PROSE_WORDS or w.endswith(("ed", "ing", "ly")) for w in words)
+
+
+_SSH_KEY_TYPE = re.compile(
+    r"(?:sk-)?(?:ssh-(?:ed25519|ed448|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521))(?:-cert-v01)?(?:@openssh\.com)?"
+)
+_SSH_BODY_TYPES = (b"ssh-", b"ecdsa-", b"sk-ssh-", b"sk-ecdsa-")
+
+
+def _is_ssh_public_key(value: str) -> bool:
+    """An SSH public key's type name (`ssh-ed25519`) or body (`AAAAC3Nz…`: base64 of a length and that
+    name): what `authorized_keys` and a deploy key's settings hold, public by design."""
+    if _SSH_KEY_TYPE.fullmatch(value):
+        return True
+    if not value.startswith("AAAA") or len(value) < 24:
+        return False
+    try:
+        head = base64.b64decode(value[:24], validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return head[4:].startswith(_SSH_BODY_TYPES)
+
+
 # --- secrets: memem's own rules --------------------------------------------------------------------
 
 
@@ -375,10 +437,10 @@ _IN_EVERY_NAME = ("pass", "pwd", "token", "key", "secret", "credential", "auth",
 # where they stand: assignments, headers, command lines, prose, credential files. Patterns start
 # with a literal where they can (see `_glued` for their left boundary).
 _RULES: tuple[_Rule, ...] = (
-    _rule("private key", r"-{4,5} ?BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)? ?-{4,5}(?:[ \t]*\n(?:[\w-]+: [^\n]*\n)*[ \t]*\n)?.*?(?:-{4,5} ?END \1PRIVATE KEY\2 ?-{4,5}|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
+    # PEM blocks are found by `_private_key_hits`: to their END line across blank lines, or cut.
     _rule("private key", r"-----BEGIN OpenVPN Static key V1-----\s*(?:[0-9a-f]{32}\s*){4,}"),
     _rule("private key", r"private_?key\s*[=:]\s*['\"]?([a-z0-9+/]{42,43}=)", 1, folded=True),  # WireGuard
-    _rule("private key", r"PuTTY-User-Key-File-\d:.*?(?:Private-MAC: *\w+|\n[ \t]*\n|\Z)", check=_has_key_body, flags=re.S),
+    _rule("private key", r"PuTTY-User-Key-File-\d:.*?(?:Private-MAC: *\w+|\n[ \t]*\n(?![ \t]*[A-Za-z0-9+/=]{16,}[ \t]*(?:\n|\Z))|\Z)", check=_has_key_body, flags=re.S),
     _rule("Anthropic API key", r"sk-ant-[a-z]{3,6}\d{2}-[A-Za-z0-9_\-]{20,}|sk-ant-[A-Za-z0-9_\-]{32,}"),
     _rule("OpenAI API key", r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}|sk-[A-Za-z0-9]{48}\b"),
     _rule("GitHub token", r"github_pat_[A-Za-z0-9_]{40,}"),
@@ -489,7 +551,11 @@ _RULES: tuple[_Rule, ...] = (
     _rule("private key", r"[\"']d[\"']\s*:\s*[\"']([A-Za-z0-9_\-]{32,})[\"']", 1, _is_random, needs=('"kty"', "'kty'")),  # a JWK's private part
     _rule("private key", r"untrusted comment: [^\n]*secret key\s*\n\s*(RW[A-Za-z0-9+/=]{60,})", 1),  # minisign
     _rule("recovery codes", r"(?:recovery|backup|scratch|emergency|2fa|mfa) codes?[^\n]{0,60}?:?\s*\n?(?:[ \t]*(?:[-*]|\d{1,2}[.)])?[ \t]*[a-z0-9]{4,5}(?:[- ]?[a-z0-9]{4,5}){1,3}[ \t]*(?:\n|$)){3,}", folded=True),
-    _rule("wallet seed phrase", r"(?:seed|recovery|mnemonic|secret)\s+(?:phrase|words)[^\n]{0,100}?[:=]\s*((?:[a-z]{3,8}\s+){11,23}[a-z]{3,8})\b", 1, folded=True),
+    _rule("wallet seed phrase", r"(?:(?:seed|recovery|mnemonic|secret|backup|wallet)\s+(?:phrase|words)|seed|mnemonic)[^\n]{0,100}?[:=]\s*((?:[a-z]{3,8}\s+){11,23}[a-z]{3,8})(?![ \t]*[a-z])", 1, folded=True),  # 12 to 24 words, and no more
+    # Labelled recovery material: one account recovery code, a 1Password Secret Key, a spoken passphrase.
+    _rule("recovery codes", r"(?:recovery|backup|scratch|emergency|rescue|2fa|mfa|two[- ]factor|two[- ]step|one[- ]time)[ -](?:codes?|keys?)\b[^\n]{0,60}?[:=：][ \t]*\n?[ \t]*([a-z0-9]{4,8}(?:[- ][a-z0-9]{4,8}){1,7})(?![\w-])", 1, _is_recovery_code, folded=True),
+    _rule("1Password secret key", r"\bA3-[A-Z0-9]{6}-[A-Z0-9]{5,6}(?:-[A-Z0-9]{5}){4}(?![\w-])", needs=("A3-",)),
+    _rule("password or key stated in the text", r"\bpass ?phrase\b[^\n]{0,40}?\b(?:is|was)\b[ \t]*:?[ \t]*[\"“']?((?:[a-z]{3,12}[ -]){3,9}[a-z]{3,12})(?=[\"”']?[ \t]*(?:[.,;!)]|\n|\Z))", 1, _is_spoken_passphrase, folded=True),
     _rule("Asana token", r"\b[012]/\d{16}/\d{16}:[a-f0-9]{32}\b|\b0/[a-f0-9]{32}\b"),
     _rule("Fly.io token", r"\bFlyV1 fm[12]_[A-Za-z0-9_\-+/=]{40,}"),
     _rule("LaunchDarkly key", r"\b(?:sdk|mob)-" + _UUID_TEXT + r"\b"),
@@ -509,12 +575,12 @@ _RULES: tuple[_Rule, ...] = (
     _rule("credential in a URL", r"[?&](?:code|key|apikey|api_key|api-key|token|access_token|auth|secret|sig|signature)=([A-Za-z0-9_\-.%~+/=]{32,})", 1, _is_random, needs=("code=", "key=", "token=", "auth=", "secret=", "sig=", "signature=")),
     # Keys and tokens named by the command or variable that takes them.
     _rule("Vault token", r"(?:vault\s+login|vault_token\s*[=:]|x-vault-token:)\s*['\"]?(?:-\S+\s+)*['\"]?(s\.[A-Za-z0-9]{24})(?![\w.])", 1, folded=False, flags=re.I, needs=("vault", "VAULT", "Vault")),
-    _rule("token on a command line", r"\b[\w-]+\s+(?:auth|login)\s+(?:--?[\w-]+\s+)*['\"]?(" + _UUID_TEXT + r")\b", 1, folded=True, needs=(" auth", " login")),
+    _rule("token on a command line", r"(?<![\w-])[\w-]++\s++(?:auth|login)\s++(?:--?[\w-]++\s++)*+['\"]?(" + _UUID_TEXT + r")\b", 1, folded=True, needs=(" auth", " login")),
     _rule("wallet private key", r"(?:accounts|private_?key|privkey|secret|mnemonic|wallet)[^\n]{0,40}?['\"`]?(0x[a-f0-9]{64})(?![\w])", 1, _is_random, folded=True, needs=("0x",)),
     _rule("wallet private key", r"(?:wif|private key|privkey|bitcoin|btc|wallet)[^\n]{0,60}?\b([5kl][1-9a-z]{50,51})\b", 1, _is_wif, folded=True, needs=("wif", "private key", "privkey", "bitcoin", "btc", "wallet")),
     _rule("session cookie", r"cookie:[^\n]{0,300}?=([A-Za-z0-9%._\-+/=:]{32,})", 1, _is_random, folded=True, needs=("cookie:",)),  # any cookie in a Cookie header
     _rule("key in code", r"(?:key|secret|token|iv|salt)\w*\s*[:=]\s*(?:new\s+)?[\w.]+\(\s*[bru]?['\"]([A-Za-z0-9+/=_\-]{24,})['\"]", 1, _is_random, folded=True, needs=("key", "secret", "token", "iv", "salt")),
-    _rule("password in a URL", r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"`]{1,64}(?:@[\w.\-]+)?:([^\s@/'\"`]{6,128})@[\w.\-\[]", 1, _is_concrete, folded=True, needs=("://",)),
+    _rule("password in a URL", r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"`]{1,64}(?:@[\w.\-]+)?:([^\s@'\"`]{6,128})@[\w.\-\[]", 1, _is_url_password, folded=True, needs=("://",)),
     _rule("HTTP Basic credentials", r"basic\s+([a-z0-9+/]{8,}={0,2})(?![\w+/=])", 1, _decodes_to_credentials, folded=True),
     _rule("bearer token", r"bearer\s+([a-z0-9\-._~+/]{16,}=*)", 1, _is_random, folded=True),
     _rule("kubeconfig credential", r"(?:client-key-data|client-certificate-data)\s*:\s*['\"]?([A-Za-z0-9+/]{20,}={0,2})", 1),
@@ -587,7 +653,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password or key stated in the text", r"\buser(?:name)?\s+[\w.@\-]{2,40}\s*[/,]\s*(?:pass(?:word)?|pw|pwd)\s*[:=]?\s*([^\s,;]{6,})", 1, _is_chosen_password, folded=True),
     _rule("password or key stated in the text", r"\b(?:password|passphrase|pw|pwd|pass)\s+for\s+[^\n=:→]{1,80}?[ \t]*(?:[=:]|→|->|=>|—|–)\s*[`'\"]?([^\s`'\"]{6,})", 1, _is_chosen_password, folded=True),
     _rule("password or key stated in the text", r"\b(?:log ?in(?:to)?|sign(?:ed)? in(?:to)?)\b[^\n]{0,60}?\bas\s+[\w.@\-]{2,40}\s+(?:with|using)\s+(?:password\s+)?[`'\"]?(\S{6,})", 1, _is_typed_password, folded=True),
-    _rule("password or key stated in the text", r"\b(?:password|passphrase|passwd|pw|pwd)(?:\s*\([^)\n]{1,40}\))?\s*:?\s+['\"]?([^\s`'\"]{6,})", 1, _is_typed_password, folded=True),
+    _rule("password or key stated in the text", r"\b(?:password|passphrase|passwd|pw|pwd)(?:\s*+\([^)\n]{1,40}\))?(?:\s*+:\s++|\s++)['\"]?([^\s`'\"]{6,})", 1, _is_typed_password, folded=True),
     _rule(
         "password or key stated in the text",
         rf"(?:{'|'.join(_PASSWORD_WORDS)})"
@@ -598,9 +664,9 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password or key stated in the text", r"\b(?:password|passphrase|passcode)\b[^\n]{0,60}?\b(?:is|was|:)\s*[\"“']([^\"”'\n]{8,80})[\"”']", 1, _is_concrete, folded=True),
     _rule(
         "password or key stated in the text",
-        r"(?<!public )(?<!search-only )(?<!publishable )(?<!\w)(?:[a-z0-9]+_)*(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token|pat"
+        r"(?<!public )(?<!search-only )(?<!publishable )(?<!\w)(?:[a-z0-9]++_)*+(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token|pat"
         r"|(?:write|admin|server|master|private|service|deploy|signing|license|app|access|unseal|root|encryption|wallet)[ _-]key)"
-        r"(?:\s*\([^)\n]{1,40}\))?(?:\s+(?:for|of|on)\s+(?:the\s+|our\s+)?[\w.\-/@]{1,40}(?:\s+[\w.\-/@]{1,40}){0,3})?(?:\s*\([^)\n]{1,40}\))?(?:[ \t]+#?\d{1,2})?[ \t]*(?::|→|->|=>|—|–)?[ \t]+([A-Za-z0-9+/_~.\-=]{12,})",
+        r"(?:\s*+\([^)\n]{1,40}\))?(?:\s++(?:for|of|on)\s++(?:the\s++|our\s++)?[\w.\-/@]{1,40}(?:\s++[\w.\-/@]{1,40}){0,3})?(?:\s*+\([^)\n]{1,40}\))?(?:[ \t]++#?\d{1,2})?(?:[ \t]*+(?::|→|->|=>|—|–)[ \t]++|[ \t]++)([A-Za-z0-9+/_~.\-=]{12,})",
         1, _is_random, folded=True, needs=("key", "secret", "token", "pass", "pat"),
     ),
     _rule(
@@ -644,6 +710,13 @@ class _Plugin:
     # Plugins whose patterns start with a lookbehind or ignore case are tried at every position of
     # the text; a fast search of the lowered text for what they cannot match without skips most texts.
     trigger: re.Pattern[str] | None = None
+    # The plugin's own patterns, unless they are given here: two of them start again inside a long
+    # token (`//` in `////…`, `eyJ` in `eyJeyJ…`) and read it to its end each time, so a note of such
+    # a run costs minutes; these start only where a token starts, and read it once.
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    def denylist(self) -> Iterable[re.Pattern[str]]:
+        return self.patterns or self.detector.denylist
 
     def name(self, value: str) -> str:
         return next((name for prefix, name in self.by_prefix if value.startswith(prefix)), self.what)
@@ -711,7 +784,7 @@ def _detect_secrets() -> _DetectSecrets:
             ibm_cloud_iam.IbmCloudIamDetector(),
             "IBM Cloud IAM key",
             trigger=re.compile(
-                r"(?:key|pwd|pass|token)['\"\]]*\s*(?:=|:|=>|\s)\s*['\"]?[a-z0-9_\-]{44}(?![a-z0-9_\-])"
+                r"(?:key|pwd|pass|token)['\"\]]*+(?:\s*+(?:=>?|:)\s*+|\s++)['\"]?[a-z0-9_\-]{44}(?![a-z0-9_\-])"
             ),
         ),
         _Plugin(
@@ -720,9 +793,19 @@ def _detect_secrets() -> _DetectSecrets:
             trigger=re.compile(r"secret[-_]?(?:access)?[-_]?key"),
         ),
         # A JWT's payload is a JSON object, so `.eyJ` follows its header.
-        _Plugin(jwt.JwtTokenDetector(), "JSON web token", trigger=re.compile(r"\.eyj")),
+        _Plugin(
+            jwt.JwtTokenDetector(),
+            "JSON web token",
+            trigger=re.compile(r"\.eyj"),
+            patterns=(re.compile(r"(?<![A-Za-z0-9_=-])eyJ[A-Za-z0-9_=-]++\.[A-Za-z0-9_=-]++\.?[A-Za-z0-9_.+/=-]*+"),),
+        ),
         _Plugin(mailchimp.MailchimpDetector(), "Mailchimp API key", trigger=re.compile(r"-us\d")),
-        _Plugin(npm.NpmDetector(), "npm token", trigger=re.compile(":_authtoken=")),
+        _Plugin(
+            npm.NpmDetector(),
+            "npm token",
+            trigger=re.compile(":_authtoken="),
+            patterns=(re.compile(r"(?<!\S)//\S{1,300}?/:_authToken=\s*+((npm_\S+)|([A-Fa-f0-9-]{36}))"),),
+        ),
         _Plugin(openai.OpenAIDetector(), "OpenAI API key", trigger=re.compile("t3blbkfj")),
         _Plugin(pypi_token.PypiTokenDetector(), "PyPI token"),
         _Plugin(sendgrid.SendGridDetector(), "SendGrid API key"),
@@ -798,7 +881,7 @@ def _plugin_hits(text: str, folded: str, ds: _DetectSecrets) -> Iterator[_Hit]:
     for plugin in ds.plugins:
         if plugin.trigger and not plugin.trigger.search(folded):
             continue
-        for regex in plugin.detector.denylist:
+        for regex in plugin.denylist():
             for match in regex.finditer(text):
                 start, end = _secret_span(match)
                 value = text[start:end]
@@ -889,6 +972,34 @@ def _keyword_segment(text: str, start: int, end: int) -> tuple[int, int]:
     return max(line_start, start - before), min(line_end, end + after)
 
 
+_QUOTES = "'\"`"
+_MOST_VALUE = 200
+
+
+def _value_end(text: str, start: int, end: int) -> int:
+    """Where a value a rule stopped at a quote (or, inside quotes, at `,` or `;`) really ends.
+
+    The rules end a value at a quote so that `password='x'` yields `x`; a password may hold a quote
+    itself (`DB_PASSWORD='Qm7"vXr2Lp9zK'`, `"Qm7\\"vX…"` in JSON), and judging only `Qm7` missed it.
+    A quoted value runs to its closing quote on the line, an unquoted one to the next whitespace.
+    """
+    if end >= len(text) or text[end] not in _QUOTES + ",;":
+        return end
+    opening = text[start - 1] if start and text[start - 1] in _QUOTES else ""
+    if not opening and text[end] not in _QUOTES:
+        return end  # an unquoted value ends at `,` or `;`
+    inner = end + 1 < len(text) and text[end + 1].isalnum()  # `"Qm7"vX…"`: the value goes on after it
+    if text[end] == opening and text[end - 1] != "\\" and not inner:
+        return end  # its own closing quote
+    limit, stop = min(len(text), end + _MOST_VALUE), end
+    while stop < limit and not text[stop].isspace():
+        closing = opening and stop > end and text[stop] == opening and text[stop - 1] != "\\"
+        if closing and not (stop + 1 < len(text) and text[stop + 1].isalnum()):
+            return stop
+        stop += 1
+    return end if opening else stop  # a quote never closed on its line: the value as the rule found it
+
+
 def _rule_hits(text: str, folded: str) -> Iterator[_Hit]:
     for rule in _RULES:
         searched = folded if rule.folded else text
@@ -900,6 +1011,8 @@ def _rule_hits(text: str, folded: str) -> Iterator[_Hit]:
             ):
                 continue
             start, end = match.span(rule.group)
+            if rule.group and rule.what in _CONTEXT_KINDS:
+                end = _value_end(text, start, end)
             if rule.group:  # a value runs up to whitespace or a quote; trailing punctuation is prose
                 end = start + len(text[start:end].rstrip(_EDGE_JUNK))
             if rule.check(text[start:end]):
@@ -930,7 +1043,7 @@ def _cookie_hits(text: str, folded: str) -> Iterator[_Hit]:
 # openssl's `-passin`), and the one-letter flags tools give a password (`-P`, `-p'…'`, `-A`/`-X` of
 # snmp, `-w`): found by the flag, judged by the value. Starts with `-`, so it is found by that literal.
 _LONG_FLAG = Gated(
-    r"--?((?:[A-Za-z][\w-]*?)?(?:pass(?:word|wd|phrase|in|out)?|pwd|pw|secret|token|auth|key|storepass|keypass))"
+    r"(?<![\w-])--?((?:[A-Za-z][\w-]{0,40}?)?(?:pass(?:word|wd|phrase|in|out)?|pwd|pw|secret|token|auth|key|storepass|keypass))"
     r"(?:=|[ \t]+)(['\"]?)([^\s'\"`\-][^\s'\"`]*)\2"
 )
 _SHORT_FLAG = Gated(r"-[pPAXw](?:[ \t]+(['\"]?)([^\s'\"`\-][^\s'\"`]*)\1|(['\"])([^\s'\"`]+)\3)")
@@ -1016,7 +1129,7 @@ _CREDENTIAL_CALL = re.compile(
 )
 # The last name of the callee (`base64.b64decode`, `logger.info`): calls that take digests, ids and text.
 _NOT_A_CREDENTIAL_CALL = re.compile(
-    r"\w*(?:decode|hash|digest)\w*|unhexlify|fromhex|sha\d*|md5|uuid|objectid|colou?r|compile|match|search|format\w*|"
+    r"\w{0,40}?(?:decode|hash|digest)\w*|unhexlify|fromhex|sha\d*|md5|uuid|objectid|colou?r|compile|match|search|format\w*|"
     r"translate|gettext|log|logger|info|debug|warn\w*|error|trace|print\w*|assert\w*|equal\w*|expect|tobe\w*|id|get|fetch|"
     r"open|join|path|query|select|find\w*|parse|loads?|write|read|send|emit|render|t|_"
 )
@@ -1168,13 +1281,171 @@ def _wrapped_hits(text: str) -> Iterator[_Hit]:
                 yield _Hit(found[0].what, match.start(), match.end())
 
 
+# Spaces other than ASCII's (no-break, thin, ideographic: pasted from web pages, Slack, Word, and
+# French typography before `:`) read as a space, line separators as a line break, full-width ASCII
+# as ASCII: the rules say `[ \t]` and `\n`. One character for one, so that spans carry over.
+_SPACE_LIKE = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_LINE_LIKE = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_PLAIN = str.maketrans(
+    {**{ord(c): " " for c in _SPACE_LIKE}, **{ord(c): "\n" for c in _LINE_LIKE}}
+    | {0xFF01 + i: 0x21 + i for i in range(94)}
+)
+
+
+def _plain_spaces(text: str) -> str:
+    """The text as the rules read it (see `_PLAIN`), of the same length as the text."""
+    return text if text.isascii() else text.translate(_PLAIN)
+
+
+_PEM_BEGIN = re.compile(r"-{4,5} ?BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)? ?-{4,5}")
+_PEM_END = re.compile(r"-{4,5} ?END ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)? ?-{4,5}")
+_KEY_LINE = re.compile(r"(?:[A-Za-z0-9+/]{16,}={0,2}[ \t]*)+|[A-Za-z0-9+/]{1,15}={0,2}|=[A-Za-z0-9+/]{4}")
+_KEY_HEADER = re.compile(r"[\w-]++: [^\n]*")  # Proc-Type, DEK-Info, Comment: before the body only
+_KEY_MOST = 40_000
+"""How far a key block is followed: an RSA-4096 PGP key with subkeys is about 7,000 characters."""
+
+
+_ESCAPED_BODY = re.compile(r"(?:\\r)?\\n[A-Za-z0-9+/=]{20,}")
+"""A key body written on one line with its line breaks escaped, as JSON holds it (a service account's
+`"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIE…`), cut short or not."""
+
+
+def _body_end(text: str, pos: int, limit: int) -> int:
+    """The end of the key body from `pos`: lines of base64, headers first, blank lines anywhere."""
+    end, body = pos, False
+    while pos < limit:
+        stop = text.find("\n", pos, limit)
+        stop = limit if stop < 0 else stop
+        line = text[pos:stop].strip()
+        if line and (_KEY_LINE.fullmatch(line) or _ESCAPED_BODY.match(line)):
+            end, body = stop, True
+        elif line and not (not body and _KEY_HEADER.fullmatch(line)):
+            break
+        pos = stop + 1
+    return end
+
+
+def _body_start(text: str, pos: int, floor: int) -> int:
+    """The start of the base64 lines (blank lines between them) that end at `pos`."""
+    start = pos
+    while pos > floor:
+        begin = max(text.rfind("\n", floor, pos - 1) + 1, floor) if pos - 1 > floor else floor
+        line = text[begin:pos].strip()
+        if line and not _KEY_LINE.fullmatch(line):
+            break
+        if line:
+            start = begin + (len(text[begin:pos]) - len(text[begin:pos].lstrip()))
+        pos = begin
+    return start
+
+
+def _private_key_hits(text: str) -> Iterator[_Hit]:
+    """PEM private keys: from BEGIN to the END line of the same label, however many blank lines a
+    paste put between the body's lines (bounded: `_KEY_MOST`); with no END (a text cut inside the
+    key), as far as its body goes; and an END line with the body before it but no BEGIN (the other
+    half of that cut). A docs skeleton (`...` for a body) has no key body and is not one."""
+    spans: list[tuple[int, int]] = []
+    if "PRIVATE KEY" in text:
+        yield from _armoured_key_hits(text, spans)
+    yield from _bare_key_hits(text, spans)
+
+
+def _armoured_key_hits(text: str, spans: list[tuple[int, int]]) -> Iterator[_Hit]:
+    """Blocks from BEGIN (to END, or as far as the body goes), then END lines with no BEGIN; each
+    span found is added to `spans`."""
+    begins = list(_PEM_BEGIN.finditer(text))
+    for n, begin in enumerate(begins):
+        if spans and begin.start() < spans[-1][1]:
+            continue
+        limit = min(len(text), begin.end() + _KEY_MOST, begins[n + 1].start() if n + 1 < len(begins) else len(text))
+        ends = (m for m in _PEM_END.finditer(text, begin.end(), limit) if m.groups() == begin.groups())
+        end = next(ends, None)
+        stop = end.end() if end else _body_end(text, begin.end(), limit)
+        if _has_key_body(text[begin.start() : stop]):
+            spans.append((begin.start(), stop))
+            yield _Hit("private key", begin.start(), stop)
+    for end in _PEM_END.finditer(text):
+        if any(lo <= end.start() < hi for lo, hi in spans):
+            continue
+        floor = max([hi for _, hi in spans if hi <= end.start()] + [end.start() - _KEY_MOST, 0])
+        start = _body_start(text, end.start(), floor)
+        if start < end.start() and _has_key_body(text[start : end.start()]):
+            spans.append((start, end.end()))
+            yield _Hit("private key", start, end.end())
+
+
+_WRAPPED_LINE = re.compile(r"(?m)^[ \t]*([A-Za-z0-9+/]{60,76}={0,2})[ \t]*\r?$")
+_PUBLIC_DER = re.compile(
+    r"MII[A-Za-z0-9+/]{3}CC|MI[A-Za-z0-9+/]{2,3}ANBgkqhkiG9w0BAQEFAAOC|MFkwEwYHKoZIzj0CAQ|MCowBQYDK2V|mQ"
+)
+"""How a certificate, a public key or a PGP public key block begins, in base64."""
+_BARE_LINES = 8
+
+
+def _bare_key_hits(text: str, spans: list[tuple[int, int]]) -> Iterator[_Hit]:
+    """A key body with neither its BEGIN nor its END line (a paste cut on both sides): at least
+    `_BARE_LINES` base64 lines of one width from 60 to 76 (PEM's 64, OpenSSH's 70, MIME's 76), blank
+    lines allowed between, with no armour line next to them that says what they are."""
+    run: list[re.Match[str]] = []
+    for line in itertools.chain(_WRAPPED_LINE.finditer(text), [None]):
+        if line is not None and run and not text[run[-1].end() : line.start()].strip():
+            run.append(line)
+            continue
+        if len(run) >= _BARE_LINES:
+            hit = _bare_run(text, run, spans)
+            if hit is not None:
+                yield hit
+        run = [line] if line is not None else []
+
+
+def _bare_run(text: str, run: list[re.Match[str]], spans: list[tuple[int, int]]) -> _Hit | None:
+    widths = Counter(len(m.group(1)) for m in run)
+    if widths.most_common(1)[0][1] < len(run) - 2 or _PUBLIC_DER.match(run[0].group(1)):
+        return None
+    start, end = run[0].start(1), run[-1].end(1)
+    if any(lo <= start < hi or lo < end <= hi for lo, hi in spans):
+        return None
+    before = text[max(0, start - 300) : start].rstrip().rsplit("\n", 1)[-1].strip()
+    after = text[end : end + 300].lstrip().split("\n", 1)[0].strip()
+    if before.startswith(("-----", "---- ")) or after.startswith(("-----", "---- ")):
+        return None  # armour says what this is: a private key's is found above, a public one is no secret
+    if len(after) >= 4 and _KEY_LINE.fullmatch(after) and not after.isalpha():  # the body's last, shorter line
+        end = text.index(after, end) + len(after)
+    return _Hit("private key (without its header)", start, end)
+
+
+_CODE_LINE = re.compile(r"[ \t]*+(?:[-*]|\d{1,2}[.)])?[ \t]*+([A-Za-z0-9]{4,5})[- ]([A-Za-z0-9]{4,5})[ \t]*+")
+_SHEET_MOST = 4_000
+_SHEET_CODES = 5
+
+
+def _code_sheet_hits(text: str) -> Iterator[_Hit]:
+    """A file of recovery codes with no heading that says so (GitHub's `b8e1c-4a9f2` lines, Google's
+    `8413 2291` pairs): several code-shaped lines, every group different (a list of `PROJ-1234`
+    tickets shares its first), digits in most of them, and little else in the text."""
+    if len(text) > _SHEET_MOST:
+        return
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    codes = [(lo, hi, m) for lo, hi in lines if (m := _CODE_LINE.fullmatch(text, lo, hi))]
+    if len(codes) < _SHEET_CODES or len(codes) < 0.75 * len(lines):
+        return
+    firsts, seconds = [m.group(1) for *_, m in codes], [m.group(2) for *_, m in codes]
+    with_digits = sum(any(c.isdigit() for c in m.group(1) + m.group(2)) for *_, m in codes)
+    if len(set(firsts)) == len(codes) and len(set(seconds)) == len(codes) and with_digits >= 0.75 * len(codes):
+        yield _Hit("recovery codes", codes[0][0], codes[-1][1])
+
+
 def _hits(text: str, limit: int | None = None, unwrap: bool = True) -> list[_Hit]:
     """Every secret in the text (the first `limit` of them), the most specific names first: provider
     formats, then contexts, then what base64 wraps (`unwrap`). Found lazily, so a note made of
     thousands of secrets stops costing at the limit instead of judging every one."""
     ds = _detect_secrets()
+    text = _plain_spaces(text)  # the same length: every span found is a span of the text given
+    text, where = _squeezed(text)  # no rule sees a long run of white space; spans are mapped back
     folded = _fold(text)  # the text with ASCII letters lowered, for every folded pattern
     found = itertools.chain(
+        _private_key_hits(text),
+        _code_sheet_hits(text),
         _plugin_hits(text, folded, ds),
         _rule_hits(text, folded),
         _cookie_hits(text, folded),
@@ -1185,7 +1456,45 @@ def _hits(text: str, limit: int | None = None, unwrap: bool = True) -> list[_Hit
         _wrapped_hits(text) if unwrap else (),
     )
     around = _Surroundings(text)
-    return list(itertools.islice((hit for hit in found if not _vetoed(hit, around)), limit))
+    hits = list(itertools.islice((hit for hit in found if not _vetoed(hit, around)), limit))
+    if where is None:
+        return hits
+    return [
+        _Hit(hit.what, where[hit.start], where[max(hit.start, hit.end - 1)] + (hit.end > hit.start)) for hit in hits
+    ]
+
+
+_LONG_RUN = re.compile(r"\s{17,}")
+_RUN_ENDS = 8
+
+
+def _squeezed(text: str) -> tuple[str, list[int] | None]:
+    """The text with each run of white space longer than 16 cut to its first and last 8 characters
+    (and a line break from between, if it held one), and where each character came from.
+
+    Rules allow white space around what they look for (`password\\s*:?\\s+…`, detect-secrets' own
+    `key *= +…`), and a note of ten thousand spaces after "password" makes a pattern try every way of
+    sharing them out: minutes for one note. No secret is inside such a run, and what is around it
+    stays as it was, so the same secrets are found, at the same places in the text given.
+    """
+    if not _LONG_RUN.search(text):
+        return text, None
+    pieces: list[str] = []
+    where: list[int] = []
+    last = 0
+    for run in _LONG_RUN.finditer(text):
+        start, end = run.span()
+        kept = [*range(start, start + _RUN_ENDS)]
+        middle = text.find("\n", start + _RUN_ENDS, end - _RUN_ENDS)
+        if middle >= 0:
+            kept.append(middle)
+        kept += range(end - _RUN_ENDS, end)
+        pieces += (text[last:start], "".join(text[i] for i in kept))
+        where += (*range(last, start), *kept)
+        last = end
+    pieces.append(text[last:])
+    where += range(last, len(text) + 1)  # and one past the end, for a span that ends there
+    return "".join(pieces), where
 
 
 _KINDS_LIMIT = 1000

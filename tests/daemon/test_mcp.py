@@ -124,6 +124,7 @@ def test_memory_import_reads_the_project_folder_the_relay_names(shop_vault: Path
     """`memem mcp` sends its session's project folder; the daemon allows imports from it, and only it."""
     project = Path.home() / "code" / "shop"
     (project / "docs").mkdir(parents=True)
+    (project / ".git").mkdir()  # a project: a git checkout (a plain folder is not taken as one)
     (project / "docs" / "Releases.md").write_text("Releases are cut from main every second Tuesday.\n")
     other = Path.home() / "code" / "other"
     other.mkdir(parents=True)
@@ -150,5 +151,7 @@ def test_memory_import_reads_the_project_folder_the_relay_names(shop_vault: Path
         assert elsewhere.is_error and "outside the folders" in text(elsewhere)
         home = anyio.run(call, str(Path.home()), other / "Other.md")  # the home folder is never a project
         assert home.is_error
+        plain = anyio.run(call, str(other), other / "Other.md")  # a folder that is no project is no root
+        assert plain.is_error and "outside the folders" in text(plain)
     finally:
         daemon.stop()

@@ -204,3 +204,39 @@ def test_what_a_model_recalls_itself_is_not_proposed_as_stale(
     stale = {p.ids[0] for p in Consolidator(MemoryService(store), today=dt.date.today()).find() if p.kind == "stale"}
     assert "cron" in stale
     assert "vpn" not in stale and "grafana" not in stale
+
+
+def test_a_secret_in_an_argument_is_not_echoed_in_the_error(tools: Tools, fresh_vault: Path) -> None:
+    """Pydantic's message repeats a rejected value (`input_value='ghp_…'`) and names a rejected key;
+    a tool's own refusal may repeat a path. The model reads none of them back."""
+    from tests.memory.security_corpus import SECRETS
+
+    token = SECRETS["GitHub token (classic)"].split()[1]
+    calls = [
+        ("memory_save", {"content": "Deploy notes", "importance": token}),
+        ("memory_save", {"content": "Deploy notes", "layer": token}),
+        ("memory_save", {"content": "Deploy notes", "links": {token: ["a"]}}),
+        ("memory_import", {"path": str(fresh_vault / f"{token}.md")}),
+    ]
+    for name, arguments in calls:
+        answer = tools.call(name, arguments)
+        assert answer.is_error and token not in text(answer), (name, text(answer))
+    assert "importance" in text(tools.call("memory_save", {"content": "x", "importance": token}))
+
+
+def test_the_daemon_log_redacts_every_line(tmp_path: Path) -> None:
+    import logging
+
+    from memem.daemon.serve import RedactingFormatter
+    from tests.memory.security_corpus import SECRETS
+
+    token = SECRETS["GitHub token (classic)"].split()[1]
+    record = logging.LogRecord("mcp.server", logging.INFO, __file__, 1, "Tool %r failed: %r", ("x", token), None)
+    try:
+        raise ValueError(f"bad path /tmp/{token}.md")
+    except ValueError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    line = RedactingFormatter("%(levelname)s %(name)s: %(message)s").format(record)
+    assert token not in line and "[redacted GitHub token]" in line and "ValueError" in line

@@ -208,3 +208,19 @@ def test_a_path_too_long_to_open_is_reported_with_a_fix_that_fits(store: IndexSt
     store.reconcile()
     (problem,) = [p for p in health(store).problems if "too long" in p.what.lower()]
     assert problem.fix.startswith("shorten the names of the folders on its path")
+
+
+def test_a_name_that_is_not_utf8_never_knocks_out_the_note_its_escaped_form_names(
+    store: IndexStore, fresh_vault: Path
+) -> None:
+    """`caf<0xE9>.md` is reported as `caf\\xe9.md`, which is also a name a real note may have (with a
+    backslash). That note stays indexed, and the index does not churn at every reconcile."""
+    memories = fresh_vault / "memem" / "memories"
+    (memories / "caf\\xe9.md").write_text("---\nid: backslash\n---\n\nzqxbackslash lives here.\n")
+    os.close(os.open(os.fsencode(memories) + b"/caf\xe9.md", os.O_WRONLY | os.O_CREAT, 0o644))
+    first = store.reconcile()
+    assert "memem/memories/caf\\xe9.md" in {b.path for b in store.catalog.bad_notes()}
+    assert store.catalog.by_id("backslash") is not None
+    again = store.reconcile()
+    assert (again.added, again.deleted) == (0, 0) and first.deleted == 0
+    assert store.catalog.by_id("backslash") is not None

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -191,6 +194,88 @@ def test_configured_roots_extend_the_allowed_folders(
     monkeypatch.setenv("MEMEM_IMPORT_ROOTS", str(notes))
     report = import_path(service, notes, roots(service, None))
     assert [i["title"] for i in report.imported] == ["Reviews"]
+
+
+def _codes(n: int) -> list[str]:
+    rng = random.Random(n)
+    return [f"{rng.randrange(16**5):05x}-{rng.randrange(16**5):05x}" for _ in range(n)]
+
+
+@pytest.mark.parametrize(
+    "name", ["github-recovery-codes.txt", "recovery_codes.md", "Google backup-codes.txt", "bitlocker-recovery-key.txt",
+             "2fa_codes.md", "Emergency Kit.txt"],
+)  # fmt: skip
+def test_a_recovery_code_file_is_a_credential_file(service: MemoryService, project: Path, name: str) -> None:
+    (project / "docs" / name).write_text("Account: me@example.com\n")
+    with pytest.raises(Refused, match="credentials file"):
+        import_path(service, project / "docs" / name, roots(service, project))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\n".join(_codes(16)) + "\n", "# GitHub\n\n" + "\n".join(_codes(16)) + "\n",
+     "\n".join(f"{a[:4]} {b[:4]}".replace("a", "7").replace("b", "3").replace("c", "1").replace("d", "9")
+                .replace("e", "4").replace("f", "0") for a, b in (c.split("-") for c in _codes(10))) + "\n"],
+    ids=["github", "github with a heading", "google"],
+)  # fmt: skip
+def test_a_file_of_recovery_codes_is_not_imported_whatever_its_name(
+    service: MemoryService, project: Path, text: str
+) -> None:
+    (project / "docs" / "Personal.md").write_text(text)
+    report = import_path(service, project / "docs" / "Personal.md", roots(service, project))
+    assert report.imported == [] and "recovery codes" in report.skipped[0]["reason"]
+    assert service.store.catalog.count() == 0
+
+
+def test_a_note_with_a_few_ids_is_still_imported(service: MemoryService, project: Path) -> None:
+    text = "Release notes\n\nFixed in ab12c-4d5e6 and 7f8a9-0b1c2.\nSee also PROJ-1234.\n"
+    (project / "docs" / "Release.md").write_text(text)
+    assert len(import_path(service, project / "docs" / "Release.md", roots(service, project)).imported) == 1
+
+
+def test_a_secret_in_a_file_name_is_never_repeated(service: MemoryService, project: Path) -> None:
+    """The file's name is the secret (a token saved as a note's name): neither the answer, nor a
+    refusal, repeats it."""
+    from tests.memory.security_corpus import SECRETS
+
+    token = SECRETS["GitHub token (classic)"].split()[1]
+    (project / "notes").mkdir()
+    (project / "notes" / f"{token}.md").write_text("Some deploy notes.\n")
+    report = import_path(service, project / "notes", roots(service, project))
+    assert report.imported == [] and token not in json.dumps(report.to_json())
+    for missing in (project / f"{token}.md", Path("/srv") / token / "x.md"):
+        with pytest.raises(Refused) as refused:
+            import_path(service, missing, roots(service, project))
+        assert token not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("where", "usable"),
+    [("a git checkout", True), ("a marked folder", True), ("a folder Claude Code worked in", True),
+     ("a plain folder", False), ("a checkout outside home", False), ("tmp", False)],
+)  # fmt: skip
+def test_a_project_folder_named_by_a_request_must_be_a_project_in_home(
+    where: str, usable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay's header (and an HTTP caller's `project_dir`) is taken as an import root only for a
+    project in the home folder: a git root, a `.memem-project` folder, or one with a Claude Code session."""
+    folder = Path.home() / "code" / where.replace(" ", "-")
+    if where == "a checkout outside home":
+        folder = tmp_path / "srv" / "shop"
+    folder.mkdir(parents=True)
+    if where in ("a git checkout", "a checkout outside home"):
+        (folder / ".git").mkdir()
+    if where == "a marked folder":
+        (folder / ".memem-project").write_text("shop\n")
+    if where == "a folder Claude Code worked in":
+        monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude"))
+        (tmp_path / "claude" / "projects" / re.sub(r"[^A-Za-z0-9]", "-", str(folder.resolve()))).mkdir(parents=True)
+    if where == "tmp":
+        folder = Path(tempfile.gettempdir())
+    assert (usable_project_dir(folder) is not None) is usable
+    if where == "a checkout outside home":  # unless the person listed a root that holds it
+        monkeypatch.setenv("MEMEM_IMPORT_ROOTS", str(tmp_path / "srv"))
+        assert usable_project_dir(folder) == folder.resolve()
 
 
 # --- chat exports ---------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import string
 from pathlib import Path
 
 import pytest
@@ -218,3 +220,37 @@ def test_a_title_someone_used_does_not_swallow_a_new_memory(service: MemoryServi
         SaveRequest(content="Press the blue button to restart the kiosk.", title="Use the blue button")
     )
     assert again.duplicate_of == first.id
+
+
+_PW = "Qm7" + "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=9))
+"""A password drawn at test time: no credential-shaped literal is committed."""
+
+
+@pytest.mark.parametrize(
+    "space", ["\n", "\r\n", "\t\n", " \n ", "\u2028", "\x0b", "\x0c", "\x1c", "\x85", "\u3000", "\u00a0"], ids=repr
+)
+@pytest.mark.parametrize("title", ["The staging password is{s}{v}", "api key for stripe:{s}{v}Zq4"])
+def test_a_title_is_screened_as_it_is_written(service: MemoryService, space: str, title: str) -> None:
+    """The title is written with its whitespace collapsed (and so is its file name): a line break or an
+    odd space between a password's label and its value must not pass the screen and be stored as
+    "password is <value>"."""
+    request = SaveRequest(content="Staging DB notes for the shop project.", title=title.format(s=space, v=_PW))
+    with pytest.raises(Refused, match="contains a secret"):
+        service.save(request)
+    assert list(service.paths.memories.rglob("*.md")) == [] and service.store.catalog.count() == 0
+
+
+def test_a_deprecation_reason_is_screened_as_written(service: MemoryService, fresh_vault: Path) -> None:
+    """The reason is stored with its whitespace collapsed, like a title."""
+    write_note(fresh_vault, "Old staging", "Staging was reset on Saturdays.", id="old")
+    service.store.reconcile()
+    with pytest.raises(Refused, match="not recorded"):
+        service.deprecate("old", reason=f"the password is\u2028{_PW} now")
+    assert "deprecated" not in (fresh_vault / "memem" / "memories" / "Old staging.md").read_text()
+
+
+def test_an_unknown_link_kind_that_looks_like_a_secret_is_not_repeated(service: MemoryService) -> None:
+    token = SECRETS["GitHub token (classic)"].split()[1]
+    with pytest.raises(Refused, match="not repeated") as refused:
+        service.save(SaveRequest(content="Deploy notes", links={token: ["a"]}))
+    assert token not in str(refused.value)

@@ -284,3 +284,36 @@ def test_injected_memory_is_not_mined_back(service: MemoryService, state: Mining
     api = FakeAnthropic(lambda text: [])
     mine_transcript(transcript, LocalBackend(service), api.extractor(), state)
     assert "deploy on Fridays" not in json.dumps(api.requests)
+
+
+def _key_lines(seed: int = 3) -> list[str]:
+    import random
+    import string
+
+    rng = random.Random(seed)
+    body = "MIIEpAIBAAKCAQEA" + "".join(rng.choices(string.ascii_letters + string.digits + "+/", k=64 * 26 - 16))
+    return [body[i : i + 64] for i in range(0, len(body), 64)]
+
+
+def test_a_turn_is_redacted_whole_before_it_is_cut() -> None:
+    """A key pasted into a long turn, across the place `chunks` (and then `halves`) cut it: each part
+    alone holds half a key, which the screen would not recognise. Nothing of it reaches a prompt."""
+    from memem.mining.miner import _exactly, chunks, conversation_text, halves
+    from memem.mining.state import SetAside
+    from memem.mining.transcript import Turn
+
+    lines = _key_lines()
+    pem = "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *lines, "-----END RSA PRIVATE KEY-----"])
+    prose = "We looked at the deploy logs again and found nothing new in them today.\n\n"
+    text = prose * 240 + pem + "\n\n" + prose * 240  # the key straddles the cut at 20,000 characters
+    turn = Turn("user", text, "u1", None, "s1", "/tmp/shop")
+    sent = [conversation_text(piece) for piece in chunks([turn])]
+    sent += [conversation_text(half) for piece in chunks([turn]) for half in halves(piece)]
+    assert sum(len(piece) for piece in chunks([turn])) > 1  # cut in parts
+    assert [line for line in lines if any(line in s for s in sent)] == []
+    assert any("[redacted private key]" in s for s in sent)
+    # A part set aside and mined again later is cut from the turn redacted the same way.
+    part = chunks([turn])[-1][0]
+    assert part.span is not None
+    again = _exactly([turn], SetAside("", 0, 0, "", 0.0, part.span[0], part.span[1]))
+    assert again[0].text == part.text

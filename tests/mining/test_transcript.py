@@ -93,3 +93,30 @@ def test_memem_slices_are_stripped(tmp_path: Path) -> None:
     path.write_text(json.dumps({"type": "user", "message": {"role": "user", "content": text}, "uuid": "u"}) + "\n")
     (turn,) = read_turns(path)[0]
     assert turn.text == "Fix the bug."
+
+
+def test_transcript_search_answers_with_secrets_redacted(tmp_path: Path) -> None:
+    """A search's answer goes to the model's provider, like a mining prompt: the turn is redacted whole
+    before its snippet is cut, so a secret at the window's edge is not half shown either."""
+    from memem.mining.transcript_search import TranscriptSearch
+    from tests.memory.security_corpus import SECRETS
+
+    token = SECRETS["GitHub token (classic)"].split()[1]
+    password = "Qm7vXr2Lp9zK"[::-1] + "4"  # a value of this test's own, not a credential
+    said = [
+        f"The staging database password is {password} and nobody else should know it.",
+        "padding " * 25 + f"then I exported GITHUB_TOKEN={token} for the deploy token",
+    ]
+    folder = tmp_path / "projects" / "-home-me-billing"
+    folder.mkdir(parents=True)
+    records = [
+        {"type": "user", "sessionId": "s1", "uuid": f"u{n}", "cwd": "/home/me/billing",
+         "message": {"role": "user", "content": text}}
+        for n, text in enumerate(said)
+    ]  # fmt: skip
+    (folder / "s1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    search = TranscriptSearch(tmp_path / "projects")
+    answers = search.search("staging database password") + search.search("deploy token exported")
+    shown = json.dumps(answers)
+    assert len(answers) >= 2 and password not in shown and token not in shown
+    assert token[:12] not in shown and "[redacted " in shown

@@ -222,3 +222,15 @@ def test_an_edit_keeps_the_comments_a_person_wrote() -> None:
 def test_other_list_edits_rewrite_the_key_and_read_back(old: str, new: list[str]) -> None:
     edited = edit_keys(f"---\nid: a\n{old}\n---\nbody\n", {"tags": new})
     assert frontmatter.load(split(edited).yaml_text or "")["tags"] == new
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_line_inside_a_quoted_value_that_looks_like_a_key_is_not_edited(quote: str) -> None:
+    """A quoted title running onto a second line that reads `status: active`: that line is the
+    person's text, not the key. The edit is refused and the note left byte for byte (report A, 3)."""
+    text = (
+        f"---\nid: twoline\ntitle: {quote}Pin the build image\nstatus: active  # see CI docs{quote}\n"
+        "kind: convention\n---\n\nBody.\n"
+    )
+    with pytest.raises(frontmatter.UneditableLayout, match="left as it is"):
+        edit_keys(text, {"status": "deprecated", "valid_to": "2026-12-06"})

@@ -9,11 +9,17 @@ arguments, unknown ids) come back as tool errors with the reason, never echoing 
 
 from __future__ import annotations
 
-from mcp.server.mcpserver import MCPServer
+from typing import Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
 
 from memem import __version__
 from memem.daemon.mcp import graph_tools, memory_tools, recall_tools
 from memem.daemon.mcp.common import Tools
+from memem.memory.screen import redact
 from memem.memory.service import MemoryService
 from memem.mining.transcript_search import TranscriptSearch
 
@@ -24,9 +30,43 @@ one (`memory_save`): one lesson per memory, a title that states it. When a memor
 outdated, deprecate it (`memory_deprecate`) and link its successor instead of saving a contradiction."""
 
 
+class _Server(MCPServer):
+    """The SDK's server, with a tool's failure told without the caller's values.
+
+    The SDK answers an argument that fails validation with pydantic's text, which repeats the value
+    (`input_value='ghp_…'`), and logs the failure, naming a rejected mapping key (a link kind) as a
+    field. A tool's own error may repeat a path or a name. Every one of those goes to the model and
+    to `daemon.log`; here it is rebuilt from field names and messages only, then redacted.
+    """
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise  # its message is the SDK's generic one; the traceback is logged, redacted (serve.py)
+        except ToolError as exc:
+            raise ToolError(told(exc)) from None
+
+
+def told(exc: ToolError) -> str:
+    """A tool error's message without the arguments' values, and with any secret redacted."""
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc']) or 'arguments'}: {err['msg']}"
+            for err in cause.errors(include_url=False, include_input=False)
+        )
+        message = f"{str(exc).split(':', 1)[0]}: invalid arguments ({problems})"
+    else:
+        message = str(exc)
+    return redact(message)
+
+
 def build_mcp(service: MemoryService, transcripts: TranscriptSearch | None = None) -> MCPServer:
     """The MCP server for one vault's memory service."""
-    mcp = MCPServer(name="memem", instructions=INSTRUCTIONS, version=__version__)
+    mcp = _Server(name="memem", instructions=INSTRUCTIONS, version=__version__)
     tools = Tools(service, transcripts or TranscriptSearch())
     for module in (recall_tools, memory_tools, graph_tools):
         module.register(mcp, tools)
