@@ -18,8 +18,10 @@ two failures. Its `total_cost_usd` is what is logged as the cost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import tempfile
 from typing import Any
@@ -71,6 +73,28 @@ def child_environment() -> dict[str, str]:
     return env
 
 
+def _run_group(command: list[str], stdin: bytes, cwd: str, timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """Run Claude Code in a process group of its own: on a timeout the whole group is killed, since
+    `claude` starts children of its own (a shell, a node worker) that would outlive it otherwise."""
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=cwd, env=child_environment(), start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
 class HeadlessExtractor(PromptedExtractor):
     name = "claude-code"
 
@@ -99,15 +123,7 @@ class HeadlessExtractor(PromptedExtractor):
     def _run(self, system: str, prompt: str, schema: type[BaseModel]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="memem-miner-") as folder:
             try:
-                done = subprocess.run(
-                    self.command(system, schema),
-                    input=prompt.encode(),
-                    capture_output=True,
-                    cwd=folder,
-                    env=child_environment(),
-                    timeout=self.timeout,
-                    check=False,
-                )
+                done = _run_group(self.command(system, schema), prompt.encode(), folder, self.timeout)
             except subprocess.TimeoutExpired:
                 raise ModelUnavailable(f"Claude Code did not answer within {self.timeout:.0f} s") from None
             except OSError as exc:

@@ -257,7 +257,9 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
     except frontmatter.FrontmatterError as exc:
         return BadNote(path, str(exc))
     raw_id = meta.get("id")
-    if isinstance(raw_id, (bool, list, dict)):
+    # Plain values are read as text; a YAML tag can still make one anything (`!!binary` bytes shown as
+    # "b'…'", an unordered `!!set`, a `!!timestamp` rewritten): an id must read back as it was written.
+    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
         return BadNote(
             path, f"`id` must be text, not a {'yes/no value' if isinstance(raw_id, bool) else type(raw_id).__name__}"
         )

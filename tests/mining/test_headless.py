@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from memem.mining.choose import choose_extractor
 from memem.mining.extract_headless import HeadlessExtractor
 from memem.mining.failures import AnswerUnusable, ModelUnavailable
 from memem.mining.judging import judging_model
+from memem.mining.lessons import Lessons
 from memem.mining.miner import mine_transcript
 from memem.mining.state import MiningState
 from memem.mining.transcript import read_records
@@ -180,3 +182,20 @@ def test_consolidation_and_the_ledger_ask_claude_code_too(
     questions = [r for r in api.requests if structured(r)]
     assert len(questions) == 2 and all("Bash" not in json.dumps(r["tools"]) for r in questions)
     assert not signed_in.exists()  # no hook of the person's fired
+
+
+def test_a_claude_that_does_not_answer_is_stopped_with_everything_it_started(tmp_path: Path) -> None:
+    """Report C: on a timeout only `claude` itself was killed; what it had started ran on."""
+    started = tmp_path / "child.pid"
+    claude = tmp_path / "claude"
+    claude.write_text(f"#!/bin/sh\nsleep 60 &\necho $! > '{started}'\nsleep 60\n")
+    claude.chmod(0o755)
+    with pytest.raises(ModelUnavailable, match="did not answer"):
+        HeadlessExtractor(str(claude), timeout=1.0)._run("system", "prompt", Lessons)
+    child = int(started.read_text())
+    for _ in range(50):
+        if not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"the child {child} of the timed-out claude is still running")

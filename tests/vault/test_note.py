@@ -187,3 +187,13 @@ def test_control_characters_are_taken_out_of_a_title() -> None:
     note = parse_note("p/n.md", b'---\nid: a\ntitle: "a\\0b\\x07c"\n---\nbody\n')
     assert isinstance(note, Note) and note.title == "a b c"
     assert note.warnings == ("title: control characters removed",)
+
+
+@pytest.mark.parametrize(
+    ("tagged", "kind"),
+    [("!!binary aGVsbG8=", "bytes"), ("!!set {a, b}", "set"), ("!!timestamp 2026-01-05T10:00:00Z", "datetime")],
+)  # fmt: skip
+def test_an_id_a_yaml_tag_made_into_something_else_than_text_is_a_bad_note(tagged: str, kind: str) -> None:
+    """Report A, 5: `!!binary` gave the id "b'hello'", `!!set` one whose order changed between processes."""
+    result = parse_note("memem/memories/x.md", f"---\nid: {tagged}\ntitle: X\n---\n\nBody.\n".encode())
+    assert isinstance(result, BadNote) and result.reason == f"`id` must be text, not a {kind}"
