@@ -296,6 +296,10 @@ class IndexStore:
         bad: list[BadNote] = []
         gone: list[str] = []
         for rel in dict.fromkeys(rel_paths):
+            if rel.endswith("/"):  # a folder that moved or went: what was reported about it, if it is gone
+                if not os.path.lexists(vault / rel.rstrip("/")):
+                    gone.append(safe_rel(rel.rstrip("/")) + "/")
+                continue
             root = root_of(rel, roots)
             if root is None:
                 known = self.catalog.by_path(safe_rel(rel))

@@ -173,6 +173,8 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
 def stat_one(vault: Path, memories: str, rel: str, max_bytes: int = MAX_NOTE_BYTES) -> FileStat | BadNote | None:
     """Stat one path the way `walk` would; None when it is gone or nothing to index or report."""
     if safe_rel(rel) != rel:
+        if not os.path.lexists(vault / rel):
+            return None  # gone (its folder renamed to a UTF-8 name, say): nothing to report any more
         # Reported as the walk reports it: the first folder whose name is not UTF-8, or the file.
         parts = rel.split("/")
         bad = next(n for n, part in enumerate(parts) if safe_rel(part) != part)

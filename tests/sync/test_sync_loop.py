@@ -192,3 +192,19 @@ def test_a_vault_too_deep_to_watch_from_the_start_is_polled(
     finally:
         sync.stop()
         remove_deep_folders(fresh_vault / MEM / "archive")
+
+
+def test_a_folder_renamed_from_a_name_that_is_not_utf8_is_reported_no_more(
+    loop: SyncLoop, store: IndexStore, fresh_vault: Path
+) -> None:
+    """Report A, 4: renamed while the daemon watched, its notes came back but the folder stayed
+    reported as bad until the reconcile ten minutes later."""
+    memories = os.fsencode(fresh_vault / MEM)
+    os.mkdir(memories + b"/dossier-\xe9")
+    with open(memories + b"/dossier-\xe9/Inside.md", "wb") as note:
+        note.write(note_text("zqxinside", id="inside").encode())
+    loop.request_reconcile().result(timeout=30)
+    assert [b.path for b in store.catalog.bad_notes()] == [f"{MEM}/dossier-\\xe9/"]
+    os.rename(memories + b"/dossier-\xe9", memories + b"/dossier")
+    wait_until(lambda: paths_of(store) == {f"{MEM}/dossier/Inside.md": "inside"})
+    wait_until(lambda: store.catalog.bad_notes() == [], 5)
