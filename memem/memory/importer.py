@@ -106,7 +106,8 @@ def usable_project_dir(project_dir: str | Path | None, home: Path | None = None)
 
     The folder comes with the request (the relay's `x-memem-project-dir` header, an HTTP caller's
     `project_dir`), and the daemon cannot know a session's folder otherwise, so what it names is
-    checked to be a project (`_is_project`) in the person's home, or under a root they configured.
+    checked to be a project (`_is_project`) in the person's home or under a root they configured,
+    and elsewhere a folder Claude Code has kept a session for.
     """
     if not project_dir:
         return None
@@ -124,18 +125,22 @@ def usable_project_dir(project_dir: str | Path | None, home: Path | None = None)
         return None  # a session started in /etc is not a project whose files a model may import
     if folder == Path(tempfile.gettempdir()).resolve():
         return None  # /tmp holds every user's and program's scratch files
-    outside = not is_within(folder, user_home)
-    if outside and not any(is_within(folder, root) for root in _existing(configured_roots(home))):
-        return None  # /srv, /opt, /tmp/…, another user's home: only where the person said so
-    return folder if _is_project(folder) else None
+    if is_within(folder, user_home) or any(is_within(folder, root) for root in _existing(configured_roots(home))):
+        return folder if _is_project(folder) else None
+    # /srv, /opt, /work, /tmp/…: a folder Claude Code has kept a session for (it was that session's
+    # folder), or one the person listed; a git root there alone is anyone's, another user's included.
+    return folder if _has_sessions(folder) else None
 
 
 def _is_project(folder: Path) -> bool:
     """A folder a session works in: a git work tree's root, one marked with `.memem-project`, or one
     Claude Code has kept a session's transcript for (its folder under `~/.claude/projects` is named
     after the working folder, every character other than a letter or digit made `-`)."""
-    if (folder / ".git").exists() or (folder / OVERRIDE_FILE).is_file():
-        return True
+    return (folder / ".git").exists() or (folder / OVERRIDE_FILE).is_file() or _has_sessions(folder)
+
+
+def _has_sessions(folder: Path) -> bool:
+    """Whether Claude Code has kept a transcript for a session started in `folder`."""
     named = re.sub(r"[^A-Za-z0-9]", "-", str(folder))
     try:
         return any(

@@ -252,22 +252,24 @@ def test_a_secret_in_a_file_name_is_never_repeated(service: MemoryService, proje
 @pytest.mark.parametrize(
     ("where", "usable"),
     [("a git checkout", True), ("a marked folder", True), ("a folder Claude Code worked in", True),
-     ("a plain folder", False), ("a checkout outside home", False), ("tmp", False)],
+     ("a plain folder", False), ("a checkout outside home", False), ("tmp", False),
+     ("a folder outside home Claude Code worked in", True)],
 )  # fmt: skip
-def test_a_project_folder_named_by_a_request_must_be_a_project_in_home(
+def test_a_project_folder_named_by_a_request_must_be_a_project(
     where: str, usable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The relay's header (and an HTTP caller's `project_dir`) is taken as an import root only for a
-    project in the home folder: a git root, a `.memem-project` folder, or one with a Claude Code session."""
+    project: in the home folder a git root, a `.memem-project` folder, or one with a Claude Code
+    session; elsewhere (`/srv`, `/work`) only one with a Claude Code session, or under a listed root."""
     folder = Path.home() / "code" / where.replace(" ", "-")
-    if where == "a checkout outside home":
+    if "outside home" in where:
         folder = tmp_path / "srv" / "shop"
     folder.mkdir(parents=True)
     if where in ("a git checkout", "a checkout outside home"):
         (folder / ".git").mkdir()
     if where == "a marked folder":
         (folder / ".memem-project").write_text("shop\n")
-    if where == "a folder Claude Code worked in":
+    if "Claude Code worked in" in where:
         monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude"))
         (tmp_path / "claude" / "projects" / re.sub(r"[^A-Za-z0-9]", "-", str(folder.resolve()))).mkdir(parents=True)
     if where == "tmp":
