@@ -415,6 +415,9 @@ class Catalog:
     def set_bad(self, conn: sqlite3.Connection, bad: BadNote) -> None:
         conn.execute("INSERT OR REPLACE INTO bad_notes VALUES (?, ?, ?)", (bad.path, bad.reason, time.time()))
 
+    def has_bad(self, path: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM bad_notes WHERE path=?", (path,)).fetchone() is not None
+
     def clear_bad(self, conn: sqlite3.Connection, path: str) -> None:
         conn.execute("DELETE FROM bad_notes WHERE path=?", (path,))
 

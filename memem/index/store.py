@@ -43,7 +43,16 @@ from memem.terminal import printable
 from memem.vault import writer
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, embed_text, parse_note
-from memem.vault.scan import NOT_UTF8_FILE, FileStat, root_of, safe_rel, stat_one, walk
+from memem.vault.scan import (
+    NOT_UTF8_FILE,
+    SYMLINKED_FOLDER,
+    FileStat,
+    is_candidate_name,
+    root_of,
+    safe_rel,
+    stat_one,
+    walk,
+)
 from memem.vault.teams import memory_roots, teams
 
 log = logging.getLogger(__name__)
@@ -301,6 +310,13 @@ class IndexStore:
                     gone.append(safe_rel(rel.rstrip("/")) + "/")
                 continue
             root = root_of(rel, roots)
+            folder_link = self._folder_link(vault, rel, roots)
+            if isinstance(folder_link, BadNote):
+                bad.append(folder_link)
+                continue
+            if folder_link is not None:
+                gone.append(folder_link)
+                continue
             if root is None:
                 known = self.catalog.by_path(safe_rel(rel))
                 if known is not None:
@@ -318,6 +334,19 @@ class IndexStore:
         report.embedded += self.embed_pending(only=touched)
         report.seconds = time.monotonic() - started
         return report
+
+    def _folder_link(self, vault: Path, rel: str, roots: tuple[str, ...]) -> BadNote | str | None:
+        """For a path that is no note's name under a memories folder: a symlinked folder there is
+        reported as the walk reports it (a BadNote); one just removed clears its report (its key);
+        anything else is not this method's (None)."""
+        under = next((r for r in roots if rel.startswith(r.rstrip("/") + "/")), None)
+        if under is None or is_candidate_name(rel.rsplit("/", 1)[-1]):
+            return None
+        entry = stat_one(vault, under, rel)
+        if isinstance(entry, BadNote) and entry.reason == SYMLINKED_FOLDER:
+            return entry
+        key = safe_rel(rel) + "/"
+        return key if not os.path.lexists(vault / rel) and self.catalog.has_bad(key) else None
 
     # --- the one apply path -------------------------------------------------------------------------
     def _apply_files(

@@ -70,6 +70,8 @@ class _Handler(FileSystemEventHandler):
             if rel is None or rel == ".":
                 continue
             if event.is_directory:
+                if event.event_type == "created" and os.path.islink(raw):
+                    paths.append(rel)  # a symlinked folder: never entered, reported (`stat_one`)
                 if event.event_type in ("moved", "deleted") and raw is event.src_path:
                     paths.append(rel + "/")  # the folder itself: a report about it (a bad name) goes too
                 if event.event_type in ("moved", "deleted", "created"):

@@ -24,6 +24,7 @@ _TEMP_NAME = re.compile(r"(^\.|^#.*#$|~$|\.sw[a-p]$|\.tmp$|\.bak$|\.orig$|^4913$
 
 NOT_UTF8_FILE = "file name is not valid UTF-8: rename the file"
 NOT_UTF8_FOLDER = "folder name is not valid UTF-8: the notes in it are not read"
+SYMLINKED_FOLDER = "symlinked folder: not followed (move the notes into the vault)"
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
                 continue
             if not is_candidate_name(entry.name):
                 if stat.S_ISLNK(st.st_mode) and not entry.name.startswith(".") and entry.is_dir():
-                    yield BadNote(rel + "/", "symlinked folder: not followed (move the notes into the vault)")
+                    yield BadNote(rel + "/", SYMLINKED_FOLDER)
                 continue
             if rel != Path(entry.path).relative_to(vault).as_posix():
                 yield BadNote(rel, NOT_UTF8_FILE)
@@ -190,9 +191,12 @@ def stat_one(vault: Path, memories: str, rel: str, max_bytes: int = MAX_NOTE_BYT
     except OSError as exc:
         return BadNote(rel, f"cannot be examined ({exc.strerror or exc})")
     if linked is not None:
-        return BadNote(linked + "/", "symlinked folder: not followed (move the notes into the vault)")
+        return BadNote(linked + "/", SYMLINKED_FOLDER)
     if stat.S_ISDIR(st.st_mode):
         return None
+    folder_link = stat.S_ISLNK(st.st_mode) and not is_candidate_name(path.name) and not path.name.startswith(".")
+    if folder_link and path.is_dir():
+        return BadNote(rel + "/", SYMLINKED_FOLDER)  # as the walk reports it
     return _classify(vault, vault / memories, path, rel, st, max_bytes)
 
 

@@ -208,3 +208,20 @@ def test_a_folder_renamed_from_a_name_that_is_not_utf8_is_reported_no_more(
     os.rename(memories + b"/dossier-\xe9", memories + b"/dossier")
     wait_until(lambda: paths_of(store) == {f"{MEM}/dossier/Inside.md": "inside"})
     wait_until(lambda: store.catalog.bad_notes() == [], 5)
+
+
+def test_a_symlinked_folder_made_while_watching_is_reported_and_its_removal_clears_it(
+    loop: SyncLoop, store: IndexStore, fresh_vault: Path, tmp_path: Path
+) -> None:
+    """Report A, 4: made while the daemon watched, a symlinked folder was reported only by the next
+    reconcile, ten minutes later (a full walk reports it at once)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "Outside.md").write_text(note_text("zqxoutside", id="outside"))
+    link = fresh_vault / MEM / "linked"
+    os.symlink(elsewhere, link)
+    reported = [(f"{MEM}/linked/", "symlinked folder: not followed (move the notes into the vault)")]
+    wait_until(lambda: [(b.path, b.reason) for b in store.catalog.bad_notes()] == reported, 5)
+    assert paths_of(store) == {}
+    link.unlink()
+    wait_until(lambda: store.catalog.bad_notes() == [], 5)
