@@ -305,18 +305,14 @@ class IndexStore:
         bad: list[BadNote] = []
         gone: list[str] = []
         for rel in dict.fromkeys(rel_paths):
-            if rel.endswith("/"):  # a folder that moved or went: what was reported about it, if it is gone
-                if not os.path.lexists(vault / rel.rstrip("/")):
-                    gone.append(safe_rel(rel.rstrip("/")) + "/")
+            folder = self._folder(vault, rel, roots)
+            if isinstance(folder, BadNote):
+                bad.append(folder)
+                continue
+            if folder is not None:
+                gone.append(folder)
                 continue
             root = root_of(rel, roots)
-            folder_link = self._folder_link(vault, rel, roots)
-            if isinstance(folder_link, BadNote):
-                bad.append(folder_link)
-                continue
-            if folder_link is not None:
-                gone.append(folder_link)
-                continue
             if root is None:
                 known = self.catalog.by_path(safe_rel(rel))
                 if known is not None:
@@ -335,18 +331,21 @@ class IndexStore:
         report.seconds = time.monotonic() - started
         return report
 
-    def _folder_link(self, vault: Path, rel: str, roots: tuple[str, ...]) -> BadNote | str | None:
-        """For a path that is no note's name under a memories folder: a symlinked folder there is
-        reported as the walk reports it (a BadNote); one just removed clears its report (its key);
-        anything else is not this method's (None)."""
+    def _folder(self, vault: Path, rel: str, roots: tuple[str, ...]) -> BadNote | str | None:
+        """What a folder's own report becomes (reports about folders are keyed by their path and a
+        `/`): a folder under a memories folder that moved or went clears its report (its key is
+        returned, as gone); a symlinked folder there is reported as the walk reports it (a BadNote);
+        any other path is not this method's (None)."""
         under = next((r for r in roots if rel.startswith(r.rstrip("/") + "/")), None)
-        if under is None or is_candidate_name(rel.rsplit("/", 1)[-1]):
+        if under is None:
+            return None
+        if not os.path.lexists(vault / rel):
+            key = safe_rel(rel) + "/"
+            return key if self.catalog.has_bad(key) else None
+        if is_candidate_name(rel.rsplit("/", 1)[-1]):
             return None
         entry = stat_one(vault, under, rel)
-        if isinstance(entry, BadNote) and entry.reason == SYMLINKED_FOLDER:
-            return entry
-        key = safe_rel(rel) + "/"
-        return key if not os.path.lexists(vault / rel) and self.catalog.has_bad(key) else None
+        return entry if isinstance(entry, BadNote) and entry.reason == SYMLINKED_FOLDER else None
 
     # --- the one apply path -------------------------------------------------------------------------
     def _apply_files(

@@ -70,10 +70,9 @@ class _Handler(FileSystemEventHandler):
             if rel is None or rel == ".":
                 continue
             if event.is_directory:
-                if event.event_type == "created" and os.path.islink(raw):
-                    paths.append(rel)  # a symlinked folder: never entered, reported (`stat_one`)
-                if event.event_type in ("moved", "deleted") and raw is event.src_path:
-                    paths.append(rel + "/")  # the folder itself: a report about it (a bad name) goes too
+                gone = event.event_type in ("moved", "deleted") and raw is event.src_path
+                if gone or (event.event_type == "created" and os.path.islink(raw)):
+                    paths.append(rel)  # the folder itself: a report about it goes, a symlinked one is made
                 if event.event_type in ("moved", "deleted", "created"):
                     # Old paths under a moved/deleted folder: whatever the catalog had there.
                     paths.extend(self.known_under(rel + "/"))

@@ -1490,10 +1490,11 @@ def _squeezed(text: str) -> tuple[str, list[int] | None]:
             kept.append(middle)
         kept += range(end - _RUN_ENDS, end)
         pieces += (text[last:start], "".join(text[i] for i in kept))
-        where += (*range(last, start), *kept)
+        where.extend(range(last, start))
+        where.extend(kept)
         last = end
     pieces.append(text[last:])
-    where += range(last, len(text) + 1)  # and one past the end, for a span that ends there
+    where.extend(range(last, len(text) + 1))  # and one past the end, for a span that ends there
     return "".join(pieces), where
 
 
