@@ -9,6 +9,7 @@ parser work hard (brackets, setext headings, link definitions, emphasis, links).
 
 from __future__ import annotations
 
+import gc
 import random
 import resource
 import statistics
@@ -21,8 +22,9 @@ from pathlib import Path
 
 from benchmarks.common import print_table
 from memem.index.store import read_note_file
-from memem.vault.note import MAX_NOTE_BYTES, BadNote
+from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note
 from memem.vault.scan import FileStat
+from memem.vault.withheld import why_withheld
 
 LIMIT = MAX_NOTE_BYTES - 100
 
@@ -84,7 +86,30 @@ CASES = {
     "key=, then 1 MB of <": _body("<").replace("---\n<", "---\nkey=<", 1),
     "an npm line, then 1 MB of /": _body("/").replace("---\n/", "---\nx/:_authToken= /", 1),
     "a JWT's opening, then 1 MB of eyJ": _body("eyJ").replace("---\neyJ", "---\n.eyJ", 1),
+    # The worst of 256 such notes (16 openings x 16 runs, 2026-12-06), and every literal a screen
+    # looks for at once, so that each pattern is run, then a run each of them could share out.
+    "password=, then 1 MB of =": _body("=").replace("---\n=", "---\npassword==", 1),
+    "Bearer, then 1 MB of a_": _body("a_").replace("---\na_", "---\nAuthorization: Bearer a_", 1),
 }  # fmt: skip
+
+
+def _every_literal(run: str) -> str:
+    """Every literal the screens gate a pattern on, one per line, then ~1 MB of `run`."""
+    from memem.vault import injection, secrets
+    from memem.vault.literals import Gated
+
+    injection.prepare()
+    secrets.prepare()
+    literals = sorted({literal for g in gc.get_objects() if isinstance(g, Gated) for literal in g.gate})
+    head = "\n".join(literals) + "\n"
+    return "---\nid: every\ntitle: t\n---\n" + head + run * ((LIMIT - len(head.encode()) - 60) // len(run))
+
+
+CASES.update({
+    "every literal the screens look for, then 1 MB of _": _every_literal("_"),
+    "every literal the screens look for, then 1 MB of a": _every_literal("a"),
+    "every literal the screens look for, then 1 MB of prose": _every_literal("the quick brown fox jumps. "),
+})  # fmt: skip
 
 
 def measure(folder: Path, name: str, text: str) -> tuple[str, str, str, str, str]:
@@ -102,6 +127,9 @@ def measure(folder: Path, name: str, text: str) -> tuple[str, str, str, str, str
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     outcome = "refused" if isinstance(result, BadNote) else "indexed"
+    why = [w for w in (result.warnings if isinstance(result, Note) else []) if why_withheld(w)]
+    if why:
+        outcome += f", withheld ({why_withheld(why[0])[0]})"  # type: ignore[index]
     cpu = f"{statistics.median(times) * 1000:.0f} ms"
     return name, f"{st.st_size / 1e6:.2f} MB", cpu, f"{peak / 1e6:.1f} MB", outcome
 

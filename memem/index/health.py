@@ -19,7 +19,7 @@ from memem.index.store import RECONCILE_ERROR, IndexStore
 from memem.settings import settings
 from memem.vault.playbooks import withheld_playbooks
 from memem.vault.teams import Team, teams
-from memem.vault.withheld import ADDRESSED, why_withheld
+from memem.vault.withheld import ADDRESSED, UNSCREENED, why_withheld
 
 
 @dataclass
@@ -170,7 +170,10 @@ def health(store: IndexStore) -> Health:
                 problems.append(Problem("warning", warning, "correct the property in Obsidian", row.path))
                 continue
             kind, what = withheld
-            fix = "remove that text in Obsidian" if kind == ADDRESSED else "remove it in Obsidian and revoke it"
+            fix = {
+                ADDRESSED: "remove that text in Obsidian",
+                UNSCREENED: "split it into smaller notes in Obsidian",
+            }.get(kind, "remove it in Obsidian and revoke it")
             problems.append(Problem(
                 "warning",
                 f"memory {row.id!r} holds {kind} ({what}): recall leaves it out of every prompt and search",

@@ -19,15 +19,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from memem.vault.injection import addressed_to_model
+from memem.vault.injection import prepare as prepare_injection
+from memem.vault.literals import TooCostly, budget
 from memem.vault.planted import planted
+from memem.vault.secrets import prepare as prepare_secrets
 from memem.vault.secrets import redact, secret_kinds
+from memem.vault.withheld import NOTE_SECONDS
 
 __all__ = ["Finding", "describe", "find_injection", "find_secrets", "quoted", "redact", "screen"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # "secret" or "injection"
+    kind: str  # "secret", "injection", or "cost" (a text the screens could not read in their budget)
     what: str  # e.g. "GitHub token"; never the matched text
 
 
@@ -51,15 +55,23 @@ def find_injection(text: str, learned: bool = True) -> list[Finding]:
 
 
 def screen(text: str) -> list[Finding]:
-    """Everything wrong with a text as a memory; empty when it may be written."""
-    return find_secrets(text) + find_injection(text)
+    """Everything wrong with a text as a memory; empty when it may be written. A text the screens
+    cannot read within the budget a note gets when it is parsed (`vault.withheld`) is refused: it
+    would be kept out of recall once written."""
+    prepare_injection()
+    prepare_secrets()
+    try:
+        with budget(NOTE_SECONDS):
+            return find_secrets(text) + find_injection(text)
+    except TooCostly:
+        return [Finding("cost", f"over {NOTE_SECONDS:g} s of CPU")]
 
 
 def describe(findings: list[Finding]) -> str:
     """A refusal message naming what was found, without quoting any of it."""
     secrets = sorted({f.what for f in findings if f.kind == "secret"})
     injections = sorted({f.what for f in findings if f.kind == "injection"})
-    parts = []
+    parts = [f"it is too costly to screen ({f.what}); shorten it" for f in findings if f.kind == "cost"][:1]
     if secrets:
         parts.append("it contains a secret (" + ", ".join(secrets) + ")")
     if injections:

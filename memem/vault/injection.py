@@ -29,14 +29,14 @@ def on_parse(text: str) -> list[str]:
     return [what for what in addressed_to_model(text) if what != HIDDEN_COMMENT]
 
 
-_WHO = r"(?:user|person|human|developer|owner|operator)"
+_WHO = r"(?:user|person|human|developer|owner|operator|reviewers?|maintainers?|security team|team lead)"
 _DONT = r"(?:do not|don['’]t|never)"
 _SECRET_VARIABLE = r"\b[a-z0-9]+_(?:token|secret|api_?key|password|passwd|private_key|access_key)s?\b"
 """The name of a variable that holds a credential (GITHUB_TOKEN, lowered like the text it is sought in)."""
 _SECRET_THINGS = (
     r"(?:api[ _-]?keys?|credentials?|secrets?|tokens?|passwords?|private keys?|ssh keys?|cookies?|authorization headers?"
     r"|\.env\b|env(?:ironment)? (?:vars|variables|file)|~/\.ssh|\.ssh/|id_rsa|id_ed25519|\.aws/credentials"
-    r"|private (?:config\w*|files?|data|director(?:y|ies)|keys? files?)"
+    r"|private (?:config\w{0,24}|files?|data|director(?:y|ies)|keys? files?)"
     rf"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain|{_SECRET_VARIABLE})"
 )
 _DESTINATION = (  # where a request to send something points: an address, a bucket, a public comment
@@ -46,7 +46,9 @@ _DESTINATION = (  # where a request to send something points: an address, a buck
     r"|(?:my|our|this|a|an) (?:\w+ ){0,2}(?:server|endpoint|webhook|pastebin|gist|bucket|form|channel|address|inbox|e-?mail)"
     r"|(?:the )?#[\w-]{2,} (?:webhook|channel|room))"
 )
-_UNNEGATED = r"(?:(?!\b(?:not|never|no|without)\b|n['’]t\b)[^\n])"
+_UNNEGATED = (
+    r"(?:(?!\b(?:not|never|no|without|blocked|forbidden|prohibited|disallowed|rejected|denied)\b|n['’]t\b)[^\n])"
+)
 """One character of a gap between a request's parts that holds no negation ("public repos must not
 contain secrets" is a rule, "open a public gist with the credentials" a request)."""
 _SECRET_FILES = (
@@ -59,12 +61,18 @@ _PRIVATE_FILES = (
 )
 _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\b|(?:python[\d.]*|perl|ruby|node)\s+-(?:\s|$))"
 _ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
+_BLANK = "[\u115f\u1160\u2800\u3164\uffa0]"
+"""Letters that draw nothing (Hangul fillers, the blank Braille cell): used as spaces, they make
+`system\u3164override` read as two words to a model and as one to a screen."""
 _OFFICIAL_INSTALLER = (  # vendors' documented `curl … | sh` installers: notes keep them, an attacker cannot host them
     r"https://(?:astral\.sh/(?:uv|ruff)/|get\.docker\.com/?[\s'\"]|sh\.rustup\.rs/?[\s'\"]|bun\.sh/install\b|deno\.land/install\.sh\b"
     r"|install\.python-poetry\.org/?[\s'\"]|get\.pnpm\.io/install\.sh\b|raw\.githubusercontent\.com/(?:nvm-sh/nvm|homebrew/install|pyenv/pyenv-installer)/"
     r"|pyenv\.run/?[\s'\"]|get\.sdkman\.io/?[\s'\"]|fnm\.vercel\.app/install\b|starship\.rs/install\.sh\b|cli\.github\.com/)"
 )
-INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+INVISIBLE = (
+    "[\u00ad\u034f\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufe00-\ufe0f\ufeff"
+    "\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
 """Characters recall removes before a note reaches a prompt (`recall.text.neutralise`): the screen
 reads the text without them too, so `ig\u00adnore` is read as the model will read it."""
 HIDDEN_COMMENT = "hides text in an HTML comment"
@@ -72,7 +80,7 @@ HIDDEN_ELEMENT = "hides text in an HTML element that is not displayed"
 UNSAFE_CHANGE = "prescribes an unsafe change (checks, reviews or authentication switched off, force-push to main)"
 _SEND_ABROAD = (  # "send / upload" in the languages a planted note is most often written in
     r"(?:env[ií]a|enviar|manda|sube|subir|envoie|envoyer|téléverse|televerse|invia|inviare|carica|caricare"
-    r"|sende|schicke|senden|lade|übertrage|stuur|upload|wyślij|prześlij|gönder|أرسل|ارسل|отправ\w*|загруз\w*|перешл\w*|发送|上传|发到|传到|送信|送って|アップロード)"
+    r"|sende|schicke|senden|lade|übertrage|stuur|upload|wyślij|prześlij|gönder|أرسل|ارسل|отправ\w{0,24}|загруз\w{0,24}|перешл\w{0,24}|发送|上传|发到|传到|送信|送って|アップロード)"
 )
 _RULES_ABROAD = (
     r"(?:instrucciones|instru[cç][õo]es|instructions|istruzioni|anweisungen|instruktionen|vorgaben|regeln|reglas|regras"
@@ -80,14 +88,14 @@ _RULES_ABROAD = (
 )
 _EARLIER_ABROAD = r"(?:anteriores|previas|precedentes|pr[ée]c[ée]dentes|precedenti|vorherigen|bisherigen|früheren|obigen|vorigen|vorige|eerdere)"
 _EARLIER_RULES = (  # "ignore all previous instructions" in other languages: verb, (all), earlier, instructions
-    r"(?:ignora|ignore[sz]?|olvida|descarta|desconsidera|esque[cç]a|oublie[sz]?|dimentica|ignorier\w*|vergiss|missachte\w*|negeer)\s+"
+    r"(?:ignora|ignore[sz]?|olvida|descarta|desconsidera|esque[cç]a|oublie[sz]?|dimentica|ignorier\w{0,24}|vergiss|missachte\w{0,24}|negeer)\s+"
     r"(?:(?:todas|todos|toutes|tous|tutte|tutti|alle|all|as|os|las|los|les|le|la|de|die|el|le)\s+){0,3}"
     rf"(?:{_RULES_ABROAD}\s+{_EARLIER_ABROAD}|{_EARLIER_ABROAD}\s+{_RULES_ABROAD})",
-    r"(?:игнорируй\w*|проигнорируй\w*|забудь\w*|игнорировать)\s+(?:все\s+)?(?:предыдущие|прежние|предшествующие|прошлые|вышеуказанные)\s+(?:инструкции|указания|правила|команды)",
+    r"(?:игнорируй\w{0,24}|проигнорируй\w{0,24}|забудь\w{0,24}|игнорировать)\s+(?:все\s+)?(?:предыдущие|прежние|предшествующие|прошлые|вышеуказанные)\s+(?:инструкции|указания|правила|команды)",
     r"(?:忽略|无视|忘记|忽视|忘掉|無視|忘れ)[^\n。]{0,12}(?:指令|指示|说明|規則|规则|命令)",
     r"(?:이전|모든)[^\n.]{0,12}(?:지시|명령|지침)[^\n.]{0,6}(?:무시|잊)",
-    r"(?:zignoruj|zapomnij)\w*\s+(?:o\s+)?(?:wszystkie\s+|wszystkich\s+)?(?:poprzednie|wcześniejsze|poprzednich|wcześniejszych)\s+(?:polecenia|instrukcje|zasady|poleceniach|instrukcjach)",
-    r"(?:önceki|daha önceki|tüm)\s+(?:tüm\s+)?(?:talimat|komut|kural)\w*\s+(?:yok\s+say|görmezden\s+gel|unut)",
+    r"(?:zignoruj|zapomnij)\w{0,24}\s+(?:o\s+)?(?:wszystkie\s+|wszystkich\s+)?(?:poprzednie|wcześniejsze|poprzednich|wcześniejszych)\s+(?:polecenia|instrukcje|zasady|poleceniach|instrukcjach)",
+    r"(?:önceki|daha önceki|tüm)\s+(?:tüm\s+)?(?:talimat|komut|kural)\w{0,24}\s+(?:yok\s+say|görmezden\s+gel|unut)",
     r"(?:تجاهل|انس)[^\n]{0,20}(?:التعليمات|الأوامر|التوجيهات)",
     r"(?:以前|前|これまで|上記)の(?:すべての|全ての)?(?:指示|命令|ルール)[^\n。]{0,10}(?:無視|忘れ)",
     r"(?:पिछले|पहले के)[^\n।]{0,20}(?:निर्देश|आदेश)[^\n।]{0,20}(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल)",
@@ -98,13 +106,13 @@ _EARLIER_RULES = (  # "ignore all previous instructions" in other languages: ver
     r"(?:התעלם|התעלמו|שכח)\s+(?:מכל|מ)?\s*(?:ה)?(?:הוראות|הנחיות)",
 )
 _AI_ABROAD = (  # "note for the AI assistant" in other languages
-    r"(?:para|al|pour|per|f[üu]r|voor)\s+(?:el\s+|la\s+|le\s+|l['’]|den\s+|die\s+|de\s+|o\s+)?(?:asistente|assistant|assistente|assistenten|assistent|ki-assistent\w*|ia|ki|ai)\s*(?:de\s+|d['’]\s*)?(?:ia|ki|ai)?\b"
+    r"(?:para|al|pour|per|f[üu]r|voor)\s+(?:el\s+|la\s+|le\s+|l['’]|den\s+|die\s+|de\s+|o\s+)?(?:asistente|assistant|assistente|assistenten|assistent|ki-assistent\w{0,24}|ia|ki|ai)\s*(?:de\s+|d['’]\s*)?(?:ia|ki|ai)?\b"
     r"(?=[^\n]{0,80}(?:ignor|olvid|oubli|dimentic|vergiss|env[ií]|envo|invi|send|schick|lade|sub|carg|upload|disattiv|disabilit))",
     r"(?:promemoria|nota|messaggio|notatka|wiadomość|uwaga)\s+(?:per|dla)\s+(?:l['’]\s*)?(?:agente|assistente|asystenta|agenta|ai|ia)\b(?=[^\n]{0,80}(?:ignor|zignoruj|invia|wyślij|disattiv|prima di))",
     r"(?:opmerking|notitie|bericht|aantekening)\s+voor\s+(?:de\s+)?(?:ai|assistent|ai-assistent|agent)\s*[:,]",
     r"(?:asistana|yapay zekaya|ai asistanına)\s+not\b|ملاحظة\s+(?:لل|إلى\s+ال)(?:مساعد|ذكاء)|(?:エージェント|アシスタント|ai)へ[:：]",
     (
-        r"(?:给|致)\s*(?:ai|人工智能)\s*(?:助手|助理)|aiアシスタント(?:へ|に)|для\s+(?:ии|ai)[- ]?(?:ассистент|помощник)\w*|ai\s*(?:어시스턴트|비서)?에게",
+        r"(?:给|致)\s*(?:ai|人工智能)\s*(?:助手|助理)|aiアシスタント(?:へ|に)|для\s+(?:ии|ai)[- ]?(?:ассистент|помощник)\w{0,24}|ai\s*(?:어시스턴트|비서)?에게",
         ("ai", "人工智能", "ии"),
     ),
 )
@@ -128,9 +136,24 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:ignore|disregard|forget|override|bypass)\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?(?:your\s+)?(?:instructions?|prompts?|rules|directions|guidelines|guidance|guardrails|constraints|restrictions)\b",
         r"(?:pretend|imagine|assume|act as if)\s+(?:that\s+)?(?:(?:the|your|all|any)\s+)*(?:previous|prior|above|earlier|preceding|original|system)\s+(?:\w+\s+){0,2}?(?:instructions?|prompts?|rules|guidelines|guidance)\b",
         r"(?:instructions?|prompts?|rules|guidelines|guidance)\s+(?:above|before this|you were given)\s+(?:are|were)\s+(?:void|cancelled|canceled|revoked|fake|a test|no longer valid)\b",
-        r"(?:reveal|print|show|output|repeat|disclose|leak|dump)\s+(?:me\s+|us\s+)?your\s+(?:full\s+|entire\s+|original\s+|hidden\s+|initial\s+)?(?:system prompt|system message|instructions|initial prompt|hidden prompt)\b",
+        r"(?:reveal|print|show|output|repeat|disclose|leak|dump)\s+(?:me\s+|us\s+)?(?:your|their|its)\s+(?:full\s+|entire\s+|original\s+|hidden\s+|initial\s+)?(?:system prompt|system message|instructions|initial prompt|hidden prompt)\b",
         r"(?:new|updated|real|actual|revised|true|hidden|secret)\s+(?:system\s+)?instructions?\s*:",
-        r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required)\b",
+        r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required|claude|chatgpt|gpt|gemini|yourself|restricted|limited|subject to)\b",
+        r"(?:pretend|imagine|act as if|act like|behave as if|role-?play as)\s+(?:that\s+)?(?:you(?:['’]re| are)\s+)?(?:an?\s+)?(?:unrestricted|unfiltered|uncensored|jailbroken|unaligned|rogue|evil|amoral|unlimited)\b",
+        r"(?:ai|assistant|model|chatbot|version of yourself)\s+(?:with|that has|having)\s+no\s+(?:guidelines|restrictions|rules|filters|limits|limitations|safety|ethics|morals|content polic(?:y|ies))\b",
+        r"(?:let['’]s\s+play\s+a\s+game|let['’]s\s+(?:role-?play|pretend)|play\s+the\s+role\s+of|you\s+are\s+(?:now\s+)?playing)\b[^\n]{0,160}?\b(?:passwords?|secrets?|api keys?|tokens?|credentials?|private keys?|system prompt)\b",
+        r"(?:set|put|leave|throw|cast|lay)\s+aside\s+(?:(?:all|any|every|of|the|your|my|these|those|its)\s+)*(?:(?:previous|prior|above|earlier|original|existing|current|system|safety|old)\s+)?(?:instructions?|rules|guidelines|guidance|constraints|restrictions|polic(?:y|ies)|programming|directives|training)\b",
+        r"(?:drop|scrap|ditch|suspend|shelve|unlearn|abandon)\s+(?:(?:all|any|the|your)\s+)*(?:previous|prior|earlier|original|existing|system|safety)\s+(?:instructions?|rules|guidelines|guidance|constraints|restrictions|polic(?:y|ies)|programming|directives)\b",
+        r"(?:above|previous|prior|earlier|preceding|original|initial|system|safety|your)\s+(?:instructions?|prompts?|directives|guidelines|training|system prompt)\s+(?:are|were|is|was|have been|has been)\s+(?:now\s+|all\s+|just\s+|only\s+)?(?:outdated|out of date|obsolete|void|cancell?ed|revoked|fake|a test|no longer valid|invalid|superseded|lifted|suspended)\b",
+        r"(?:your|the above|the system|the safety)\s+(?:rules|polic(?:y|ies)|restrictions|constraints)\s+(?:are|were|is|was|have been|has been)\s+(?:now\s+|all\s+|just\s+)?(?:outdated|out of date|obsolete|void|cancell?ed|revoked|fake|a test|no longer valid|lifted|suspended)\b",
+        r"treat\s+[^\n]{0,40}?\bas\s+(?:(?:coming|having come|if (?:it|they) came)\s+from\s+(?:the\s+|your\s+)?(?:developer|user|system|operator|owner|anthropic|openai|admin|maintainers?)|(?:trusted\s+)?(?:system|developer)\s+(?:prompts?|instructions?|messages?|content))\b",
+        r"(?:memory|memories|recalled memories|this note|these notes|notes in memory)\s+(?:recall\s+)?(?:is|are)\s+(?:(?:trusted|authoritative|privileged|verified)\s+)+(?:system\s+|developer\s+|operator\s+)?(?:content|instructions?|messages?|input|source)\b",
+        r"message\s+from\s+your\s+(?:developers?|creators?|makers?|operators?|trainers?)\b",
+        r"(?:anthropic|openai)\b[^\n]{0,40}?\b(?:compliance|policy|safety|security)\s+(?:notice|update|directive|announcement|requirement)\s*:[^\n]{0,80}?\b(?:assistants?|models?|claude|you)\s+(?:must|should|are required|may now|can now)\b",
+        r"(?:new|updated)\s+(?:safety\s+|content\s+|usage\s+)?polic(?:y|ies)\s+(?:now\s+)?(?:allows?|permits?|lets)\s+(?:you|assistants?|the assistant|models?|claude)\b",
+        (r"(?:pre-?)?authori[sz]ed\s+(?:you|the\s+(?:assistant|agent|model)|claude)\s+to\s+(?:run|execute|use|push|delete|install)\s+(?:any|every|all|arbitrary)\b",
+         ("authori",)),
+        r"(?:prioriti[sz]e|follow|obey|trust)\s+[^\n]{0,40}?\b(?:memory|memories|memory notes|these notes|this note)\b[^\n]{0,30}?\b(?:over|above|instead of|rather than)\s+(?:the\s+)?(?:messages?\s+from\s+)?(?:the\s+)?(?:user|person|human|system prompt|claude\.md|developer)\b",
         r"from now on,?\s+(?:you are|you['’]re|you will be|you must|the assistant (?:is|will|must))\b",
         r"your (?:new|real|actual|true) (?:task|role|purpose|instructions?|goal) (?:is|are)\b",
         r"(?:the (?:assistant|model|agent|ai)|claude)['’]s\s+(?:new\s+|real\s+|actual\s+|true\s+)+(?:task|role|goal|purpose|job|mission|instructions?)\s+(?:is|are|in\b)",
@@ -164,16 +187,22 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     )),
     ("imitates a system, developer or chat-turn message", _patterns(
         r"<\|[a-z_]{2,30}\|>(?![^\n]{0,40}\btokens?\b)",
-        r"\[/?inst\]|<</?sys>>",
+        r"(?:\[/?inst\]|<</?sys>>)(?![^\n]{0,80}\b(?:tokens?|templates?|tokeni[sz]er|format|tags?|markers?)\b)",  # named, not used
         (r"(?:^|[.!?]\s+)[ \t>*_-]*\[\s*(?:system|developer|sys|admin|assistant)(?:\s+(?:message|prompt|note|override|instructions?|notice|update|alert|policy|directive))?\s*\][ \t]*[:\-]?[ \t]*"
         r"(?:new|updated|policy|instructions?|you|always|never|ignore|override|important|priority|urgent|critical|from now on|the assistant|assistant|claude|ai"
         r"|tools?|permissions?|bash|commands?|mode|access|security|approved|pre-?approved)\b", ('[',)),
         r"[\"']role[\"']\s*:\s*[\"'](?:system|tool|developer)[\"'][^\n]{0,200}?(?:action required|you must|assistant must|must now|ignore|disable|commit directly|set \w+\s*=|authori[sz]ed|skip|push|not required|without)",
         (r"^[ \t]*role\s*:\s*(?:system|developer|tool)\s*$(?:\n[^\n]*){0,4}?\n[ \t]*(?:instructions?|content|prompt|directive|priority)\s*:", ('role',)),
-        (r"^[ \t]*#{1,6}\s*(?:system|admin|operator|developer)\s+(?:notice|message|update|override|directive|instructions?)\b", ('#',)),
+        (r"^[ \t]*#{1,6}\s*(?:system|admin|operator|developer)\s+(?:prompt\s+)?(?:notice|message|update|override|directive|instructions?|change)\b", ('#',)),
         r"\[\s*(?:tool|function)[ _](?:result|output|response)\s*\]",
-        r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output)|antml:\w+)\s*>(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",
-        (r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:", ('system', 'developer', 'assistant', 'human')),
+        r"</?\s*memem[-_:]?[a-z]{0,24}(?:[-_][a-z]+){0,2}\s*>",
+        (r"^[ \t]*(?:tool|function)[ _](?:result|output|response)s?\b[^\n:]{0,40}:", ("tool", "function")),
+        (r"^[ \t]*(?:thought|observation)\s*:[^\n]{0,300}\n[ \t]*(?:action|thought)\s*:", ("thought", "observation")),
+        r"(?:authori[sz]ation|access|permission|approval|clearance)\s+(?:granted|approved|confirmed)\b[^\n]{0,20}?\s(?:the\s+)?(?:assistant|ai|agent|model|claude|you)\s+(?:may|can|is allowed|are allowed|is permitted|are permitted|is authori[sz]ed|are authori[sz]ed|now has|now have)\b",
+        r"</?\s*(?:system|assistant|developer|human|sys|im_start|im_end|instructions?|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output)|antml:\w+)(?:[-_][a-z]+){0,2}\s*>(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",
+        (r"^[ \t>*_-]*(?:#{1,6}\s*)?(?:system|developer|assistant|human)(?:\s+(?:prompt|message|instructions?|note|override))?\s*:"
+         r"(?!\s*(?:ubuntu|debian|macos|mac os|windows|linux|fedora|arch|alpine|centos|rhel|darwin|freebsd|wsl|x86|arm64|amd64|aarch64|\d)\b)",  # "System: Ubuntu 22.04" names a machine
+         ('system', 'developer', 'assistant', 'human')),
         (r"^[ \t]*#{2,6}\s*(?:instruction|response|input)s?\s*:", ('##',)),
         r"(?:system|developer) (?:prompt|message|override|instructions?|notice|directive)\s*:",
         (r"^[ \t]*#{1,6}\s*(?:message|notice|note|update|instructions?|directive)\s+from\s+(?:anthropic|openai|the system|the operator|the administrator|the admin|claude code|the developers?|the platform team)\b", ("#",)),
@@ -183,10 +212,19 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     )),
     ("contains invisible or direction-changing Unicode characters", _patterns(
         "[\U000e0000-\U000e007f\u202a-\u202e\u2066-\u2069]",
+        "[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}",  # one selects an emoji's style; a run carries a payload
+        rf"[a-z]{_BLANK}|{_BLANK}[a-z]",
         rf"{_ZERO_WIDTH}(?<=\w{_ZERO_WIDTH}){_ZERO_WIDTH}*\w",  # inside a word; the lookbehind comes second so the scan stays fast
     )),
     ("speaks directly to the AI that will read it", _patterns(
         r"(?:when|whenever|once|if|as soon as|after)\s+you\s+(?:read|see|load|process|encounter|retrieve|recall|are reading)\s+this\s+(?:memory|note|message|text|file|document|entry|line|page)\b",
+        r"(?:when|whenever|once|if|as soon as|the moment|every time|each time)\s+(?:you|the\s+(?:assistant|model|ai|agent))\s+(?:see|sees|read|reads|encounter|encounters|notice|notices|get|gets|receive|receives|detect|detects)\s+(?:the\s+)?(?:word|phrase|keyword|term|string|trigger|code ?word|magic word)\b",
+        r"(?:note|message|memo|instructions?)\s+from\s+[^\n:]{1,60}?\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai\s+)?(?:assistant|ai|model|llm|claude|agent)s?\s*[:,!]",
+        (r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear)\s*,?\s*)?(?:claude|assistant|ai|agent|model)\s*[,:]\s*(?:please\s+)?(?:add|append|write|insert|put|read|post|run|install|download|copy|create|update|edit|modify)\b[^\n]{0,120}?(?:claude\.md|agents\.md|\.cursorrules|settings(?:\.local)?\.json|~/\.ssh|\.aws|\.env\b|authorized_keys|memor(?:y|ies)|crontab)",
+         ("claude", "assistant", "ai", "agent", "model")),
+        (r"(?:copy|append|include|add|repeat|paste|insert)\s+(?:the\s+(?:full\s+)?(?:text|contents?)\s+of\s+)?(?:this|the\s+following)\s+(?:note|memory|text|line|paragraph|instruction)s?\s+(?:verbatim\s+)?(?:into|to|in)\s+(?:every|each|all|any)\s+(?:(?:new|other|future|later)\s+)*(?:memor(?:y|ies)|notes?|files?|sessions?|commits?|prs?|pull requests?|responses?|replies)\b",
+         ("copy", "append", "include", "add", "repeat", "paste", "insert")),
+        r"(?:re-?save|store|persist|re-?create|restore)\s+(?:this|it|the following)\b[^\n]{0,40}?\b(?:every|each)\s+(?:new\s+)?session\b|\bsave\s+this\s+as\s+a\s+(?:permanent|pinned|global)\s+memory\b",
         r"if you(?:['’]re| are)\s+(?:reading this\b|an?\s+(?:ai|llm|large language model|language model|assistant|chatbot|bot|agent|model)\b|claude\b|chatgpt\b|gpt\b)",
         r"(?:note|message|reminder|memo|attention|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:(?:ai|llm|coding)\s+)?(?:assistant|ai|model|llm|claude|agent|bot)s?\s*[:,!]",
         r"@(?:claude|copilot|codex|cursor|devin|gemini|chatgpt|ai)\b[,:]?\s+(?:when|whenever|also|please|you|always|never|ignore|add|run|remove|delete|push|merge|grant|make|set|send|before|after|from now)\b",
@@ -207,6 +245,8 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         rf"without\s+showing\s+(?:it|this|them|that)\s+to\s+(?:the\s+)?{_WHO}\b",
         rf"(?:never|don['’]t|do not)\s+(?:reveal|disclose|admit|let on)\s+(?:to\s+(?:the\s+)?{_WHO}\s+)?(?:that|what|the existence)\b",
         r"\bkeep\s+this\s+(?:note|memory|memo|instruction)s?\s+(?:confidential|secret|hidden|private)\b",
+        rf"{_DONT}\s+(?:bring\s+(?:this|it|that|them)\s+up|raise\s+(?:this|it|that)|talk\s+about\s+(?:this|it|that))\s+(?:with|to)\s+(?:the\s+|any\s+)?{_WHO}",
+        r"\bkeep\s+(?:this|it)\s+between\s+(?:us|you and me|ourselves)\b",
         r"\b(?:hide|conceal)[_-]from[_-](?:user|human|person|developer)\b",
         r"(?:remove|strip|scrub|erase|delete)\s+any\s+mention\s+of\b",
         rf"{_DONT}\s+(?:add\s+(?:a\s+)?comments?|comment|document)\s+(?:explaining|about|on|describing)\s+(?:it|this|that|them)\b",
@@ -219,11 +259,11 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"\b(?:apply|do|run|install|add|make|push|delete)\s+(?:it\s+|this\s+|them\s+|these\s+)?(?:silently|quietly)\b",
         r"(?:never|don['’]t|do not)\s+mention\s+(?:in\s+(?:your|the)\s+(?:replies|reply|responses?|summary|summaries|answers?)\s+)?(?:any\s+|the\s+)?(?:network requests?|curl commands?|commands? you (?:ran|run|execute)|files you (?:read|open|opened|changed|touch)|(?:requests?|uploads?|downloads?) you (?:made|make|send|sent))",
         r"\b(?:when|whenever|if)\s+(?:the\s+user|they|anyone|someone)\s+(?:ever\s+)?(?:asks?|asked)\b[^\n.]{0,80}?,?\s+(?:always\s+)?(?:say|answer|reply|tell them|deny)\s+(?:no|nothing|that (?:nothing|you (?:didn't|did not)))\b",
-        r"不要告诉用户|别告诉用户|不要让用户知道|ユーザーに(?:は)?(?:伝え|言わ|知らせ)ない|не (?:говори|сообщай|упоминай)\w*|n['’]en parle pas|ne le dis pas|no (?:le )?(?:digas|menciones|informes) al usuario"
-        r"|sag\w* (?:dem|den) (?:nutzer|benutzer)\w*,? dass|nicht erwähnen|non dirlo|nie informuj użytkownika|kullanıcıya söyleme|ne mentionne pas"
-        r"|sag\w* (?:dem|den) (?:nutzer|benutzer)\w* nichts|ne dis rien à l['’]utilisateur|no le digas nada al usuario|non dire nulla all['’]utente"
-        r"|não (?:avis\w+|cont\w+|diga\w*|diz\w*|inform\w+|mencion\w+)\s+(?:\w+\s+)?(?:ao?|o)\s+usuário|사용자에게\s*(?:말하지|알리지)|senza dirlo|senza dirglielo"
-        r"|no (?:lo|la|los|las) menciones|nicht\s+(?:\w+\s+){0,3}erwähnen|zeg\w*\s+(?:dan\s+)?(?:altijd\s+)?['‘’\"]nee['’\"]|niets\s+(?:tegen|aan)\s+de\s+gebruiker",
+        r"不要告诉用户|别告诉用户|不要让用户知道|ユーザーに(?:は)?(?:伝え|言わ|知らせ)ない|не (?:говори|сообщай|упоминай)\w{0,24}|n['’]en parle pas|ne le dis pas|no (?:le )?(?:digas|menciones|informes) al usuario"
+        r"|sag\w{0,24} (?:dem|den) (?:nutzer|benutzer)\w{0,24},? dass|nicht erwähnen|non dirlo|nie informuj użytkownika|kullanıcıya söyleme|ne mentionne pas"
+        r"|sag\w{0,24} (?:dem|den) (?:nutzer|benutzer)\w{0,24} nichts|ne dis rien à l['’]utilisateur|no le digas nada al usuario|non dire nulla all['’]utente"
+        r"|não (?:avis\w+|cont\w+|diga\w{0,24}|diz\w{0,24}|inform\w+|mencion\w+)\s+(?:\w+\s+)?(?:ao?|o)\s+usuário|사용자에게\s*(?:말하지|알리지)|senza dirlo|senza dirglielo"
+        r"|no (?:lo|la|los|las) menciones|nicht\s+(?:\w+\s+){0,3}erwähnen|zeg\w{0,24}\s+(?:dan\s+)?(?:altijd\s+)?['‘’\"]nee['’\"]|niets\s+(?:tegen|aan)\s+de\s+gebruiker",
     )),
     ("asks the model to send credentials or private files somewhere", _patterns(
         rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl|paste|share|cp)(?:s|ed|ing|ied|ies)?\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via|in|on)\s+{_DESTINATION}",
@@ -268,18 +308,19 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
 # line of matches stays linear).
 _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     ("asks the model to send credentials or private files somewhere", _patterns(
-        rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode|log|attach)\b[^\n]{{0,40}}?(?:{_SECRET_THINGS}|os\.environ\[[^\]]{{0,40}}(?:token|key|secret|password)|process\.env\.\w*(?:token|key|secret|password))[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all|the|a)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?|pr description|pull request description|pr body|issue (?:description|body|comment)|pr comments?|logs?|end of your (?:answer|reply))|(?:replies|responses|answers|commit messages))\b",
+        rf"(?:include|put|add|append|paste|embed|insert|print|echo|write|leak|reveal|output|send|encode|base64-encode|log|attach)\b[^\n]{{0,40}}?(?:{_SECRET_THINGS}|os\.environ\[[^\]]{{0,40}}(?:token|key|secret|password)|process\.env\.\w{0,24}(?:token|key|secret|password))[^\n]{{0,60}}?\b(?:in|into|to)\s+(?:(?:your|the next|each|every|all|the|a)\s+(?:next\s+)?(?:reply|replies|response|responses|answer|answers|output|commit messages?|pr description|pull request description|pr body|issue (?:description|body|comment)|pr comments?|logs?|end of your (?:answer|reply))|(?:replies|responses|answers|commit messages))\b",
         r"(?:attach|include|paste|add|post|append)\b[^\n]{0,30}?\b(?:the\s+)?(?:full\s+|whole\s+|raw\s+)?output of\s+`?(?:env|printenv|set|export -p)`?[^\n]{0,60}?\b(?:to|in|into)\s+(?:the\s+|your\s+|a\s+)?(?:\w+\s+)?(?:pr|pull request|issue|comment|description|reply|answer|summary|ticket)",
+        rf"(?:read|open|cat|load|grab|collect|get|fetch|copy)\s+[^\n]{{0,20}}?{_SECRET_FILES}(?![\w./]*\.pub\b)[^\n]{{0,60}}?\b(?:and|then|,)\s+(?:post|paste|print|show|include|send|share|output|upload|echo|return|list|quote|put|add|attach|email)\b",
         r"\blog\s+(?:the\s+)?(?:value|values|contents?)\s+of\s+(?:every|each|all|any)\s+(?:secret|token|password|api key|credential)s?\b",
-        r"\blog\w*\s+(?:the\s+)?(?:full|all|raw|complete|entire|every)\s+(?:request\s+|http\s+|response\s+)?(?:headers|requests?|payloads?|bodies)\b[^\n]{0,30}?\bincluding\s+(?:the\s+)?(?:authorization|cookies?|passwords?|tokens?|secrets?|credentials?|api keys?)\b",
+        r"\blog\w{0,24}\s+(?:the\s+)?(?:full|all|raw|complete|entire|every)\s+(?:request\s+|http\s+|response\s+)?(?:headers|requests?|payloads?|bodies)\b[^\n]{0,30}?\bincluding\s+(?:the\s+)?(?:authorization|cookies?|passwords?|tokens?|secrets?|credentials?|api keys?)\b",
         rf"\bpublic\s+(?:github\s+)?(?:gists?|paste(?:bin)?s?|repos?(?:itory)?|buckets?|channels?)\b{_UNNEGATED}{{0,100}}?\b(?:credentials?|secrets?|tokens?|passwords?|api keys?|private keys?)\b",
-        r"(?:token|password|segreti|credenziali|contraseñas?|senhas?|passw[oö]rter|mots de passe)\w*[^\n]{0,60}?\b(?:gist|pastebin)\s+(?:pubblico|público|public|öffentlich\w*)",
+        r"(?:token|password|segreti|credenziali|contraseñas?|senhas?|passw[oö]rter|mots de passe)\w{0,20}[^\n]{0,60}?\b(?:gist|pastebin)\s+(?:pubblico|público|public|öffentlich\w{0,24})",
         rf"\bcontents?\s+of\s+[^\n]{{0,40}}?{_SECRET_FILES}[^\n]{{0,80}}?\b(?:into|in|to)\s+(?:the\s+)?(?:readme|docs?|wiki|changelog|issue|pr description|public)\b",
         r"\b(?:including|with)\s+(?:the\s+)?(?:db\s+|database\s+|admin\s+|root\s+)?(?:passwords?|credentials?|secrets?|tokens?|api keys?)\)?[^\n]{0,60}?\b(?:into|in|to)\s+(?:the\s+)?(?:readme|wiki|changelog|public)\b",
         r"(?:secrets?|credentials?|private keys?|\.env)\b[^\n]{0,80}?\bchmod\s+(?:0?644|0?666|0?777|[ago]*\+r)\b",
-        r"(?:mirror|copy|forward|send|post)\w*\s+(?:the\s+|every\s+|all\s+)?(?:request|response)\s+(?:bodies|body)\b[^\n]{0,40}?\bto\s+https?://",
+        r"(?:mirror|copy|forward|send|post)\w{0,24}\s+(?:the\s+|every\s+|all\s+)?(?:request|response)\s+(?:bodies|body)\b[^\n]{0,40}?\bto\s+https?://",
         r"(?:\*\.pem|\*\.key|id_\*|private keys?)[^\n]{0,60}?\b(?:quote|print|paste|include)\s+(?:its|their)\s+(?:full\s+)?contents?\b",
-        rf"contents?\s+of\s+(?:{_SECRET_FILES}|secrets?\.ya?ml|secrets?\.json|\.env\w*)[^\n]{{0,60}}?\b(?:at the end of|in|into)\s+(?:your|the)\s+(?:answer|reply|response|summary|output)",
+        rf"contents?\s+of\s+(?:{_SECRET_FILES}|secrets?\.ya?ml|secrets?\.json|\.env\w{0,24})[^\n]{{0,60}}?\b(?:at the end of|in|into)\s+(?:your|the)\s+(?:answer|reply|response|summary|output)",
         rf"(?:print|output|reveal|dump|paste|read out)\b[^\n]{{0,40}}?{_PRIVATE_FILES}",
         (rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:echo|print|repeat|include|paste|output|quote)\s+(?:it|them|its value|the value)\s+(?:back\s+)?(?:verbatim\s+)?(?:in|into|to)\s+(?:your|the)\s+(?:answer|reply|response|output|summary)",
          ("echo", "print", "repeat", "include", "paste", "output", "quote")),
@@ -287,8 +328,9 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
     ("asks the model to hide what it does from the person", _patterns(
         rf"(?:skip|avoid|omit)\s+mentioning\s+(?:it|this|them|that|these|those)\s+(?:in|to)\s+(?:the\s+|your\s+)?(?:summary|summaries|reply|replies|response|report|answer|{_WHO})",
         rf"\bdescribe\s+(?:it|them|this|these|that|those|the (?:commands?|changes?|edits?|requests?))\s+to\s+the\s+{_WHO}\s+as\b",
-        r"\breport\s+(?:them|it|the\s+(?:failing\s+)?tests?|(?:the\s+)?failures?|(?:the\s+)?failing (?:tests?|checks?)|the\s+(?:build|ci|run|checks?))\s+as\s+(?:passing|passed|green|successful|succeeded|fixed|done)\b",
-        rf"\btell\s+the\s+{_WHO}\s+(?:that\s+)?(?:the\s+)?(?:build|tests?|ci|deploy\w*|rotation|upload|it|everything)\s+(?:succeeded|passed|was successful|is green|went fine|worked)\b",
+        r"\breport\s+(?:them|it|the\s+(?:failing\s+)?tests?|(?:the\s+)?failures?|(?:the\s+)?failing (?:tests?|checks?)|the\s+(?:build|ci|run|checks?)|(?:every|each|all|any)\s+(?:\w+\s+)?(?:tasks?|commands?|runs?|jobs?|builds?|steps?|checks?|tests?))\s+as\s+(?:passing|passed|green|successful|succeeded|fixed|done)\b",
+        r"(?:report|mark|say|claim|tell)\b[^\n]{0,60}?\b(?:successful|succeeded|success|passed|passing|green|done|fine|worked)\b[^\n]{0,30}?\beven\s+(?:if|when|though)\b[^\n]{0,30}?\b(?:failed|fails|failing|broke|broken|errored|errors?|did not|didn['’]t|red)\b",
+        rf"\btell\s+the\s+{_WHO}\s+(?:that\s+)?(?:the\s+)?(?:(?:security|secret|dependency|vulnerability)\s+)?(?:build|tests?|ci|deploy\w{0,24}|rotation|upload|it|everything|scans?|checks?|audits?|lint|pipelines?|jobs?|reviews?|migrations?)\s+(?:succeeded|passed|was successful|is green|went fine|worked)\b",
         r"(?:if|when)\s+(?:the\s+)?(?:ci|build|tests?|pipeline)\s+(?:is|are)\s+(?:red|failing|broken)\b[^\n]{0,40}?\b(?:still\s+)?(?:write|say|report|mark|put|claim)\b[^\n]{0,20}?(?:green|passing|passed|success)",
         r"\bskip\b[^\n]{0,40}?\b(?:and|then)\s+(?:just\s+)?(?:report|say|claim|tell (?:them|the user))\b[^\n]{0,30}?\b(?:was|were|has been|have been|is|are)\s+(?:\w+ed|done|green|passing)\b",
     )),
@@ -299,49 +341,49 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"chmod\s+(?:-r\s+)?(?:0?777|a\+rwx)\s+(?:[^\n]{0,40}?\s)?/(?:etc|usr|var|root|home|boot|bin|sbin|lib)\b",
         r"rm\s+-(?:rf|fr)\s+(?:--no-preserve-root\s+)?(?:~|/|\$home|\$\{home\})/?(?:\s|$|[;,`'\")]|\.(?:\s|$))",
         r"core\.hookspath[= ]+/dev/null",
-        r"(?:when(?:ever)?|if|once)\s+(?:the\s+|a\s+|any\s+)?(?:tests?|test suite|ci|checks?|builds?|lint\w*)\s+(?:fails?|breaks?|is red|are red)\b,?\s+(?:just\s+|simply\s+)?(?:delete|remove|comment out|skip|disable|xfail|mark (?:it|them|the task) (?:as )?(?:done|passing|skipped))\b",
+        r"(?:when(?:ever)?|if|once)\s+(?:the\s+|a\s+|any\s+)?(?:tests?|test suite|ci|checks?|builds?|lint\w{0,24})\s+(?:fails?|breaks?|is red|are red)\b,?\s+(?:just\s+|simply\s+)?(?:delete|remove|comment out|skip|disable|xfail|mark (?:it|them|the task) (?:as )?(?:done|passing|skipped))\b",
         r"if:\s*false\b[^\n]{0,40}\b(?:every|all|each)\s+(?:ci\s+)?jobs?\b|\b(?:every|all|each)\s+(?:ci\s+)?jobs?\b[^\n]{0,40}if:\s*false\b",
-        r"(?:verify|auth|check|validate|authenticate|authori[sz]e|is_valid|has_permission)\w*\(\)[^\n]{0,30}?\b(?:always\s+)?return\s+true\b[^\n]{0,15}?(?:unconditionally|always|for every|no matter)",
+        r"(?:verify|auth|check|validate|authenticate|authori[sz]e|is_valid|has_permission)\w{0,24}\(\)[^\n]{0,30}?\b(?:always\s+)?return\s+true\b[^\n]{0,15}?(?:unconditionally|always|for every|no matter)",
         r"(?:always|unconditionally)\s+return\s+true\b[^\n]{0,30}?(?:verify|auth|check|validate|permission)",
         r"(?:auth|authentication|login|csrf|permission_checks?|acl)_?(?:disabled|off|enabled)\s*[=:]\s*(?:true|1|false|0)\b[^\n]{0,40}?\bprod(?:uction)?\b",
         r"(?:node_tls_reject_unauthorized\s*=\s*['\"]?0|git_ssl_no_verify\s*=\s*['\"]?(?:1|true)|http\.sslverify\s*=?\s*false|strict-ssl\s*=?\s*false|verify\s*=\s*false)[^\n]{0,60}?\b(?:global(?:ly)?|everywhere|profile|bashrc|zshrc|production|prod|every|all)\b",
         r"\b(?:always|every|all)\b[^\n]{0,40}?(?:verify\s*=\s*false|node_tls_reject_unauthorized\s*=\s*['\"]?0|--insecure\b|-k\s+https)",
-        r"return\s+true\s+(?:if|when|whenever)\s+(?:the\s+)?(?:request\s+)?(?:(?:has|contains|carries|sends|includes)\s+(?:(?:a|the|an)\s+)?)?(?:header|param\w*|query|cookie|x-[\w-]+)",
+        r"return\s+true\s+(?:if|when|whenever)\s+(?:the\s+)?(?:request\s+)?(?:(?:has|contains|carries|sends|includes)\s+(?:(?:a|the|an)\s+)?)?(?:header|param\w{0,24}|query|cookie|x-[\w-]+)",
         r"continue-on-error:\s*true[^\n]{0,40}?\b(?:and\s+)?merge\b|\b(?:checks?|ci|jobs?|builds?|tests?)\s+fails?\b[^\n]{0,40}?continue-on-error",
-        r"(?:delete|disable|remove|turn off|bypass|drop)\w*\s+(?:the\s+)?branch protection|branches/[\w.-]+/protection[^\n]{0,20}?|-x\s+delete\s+[^\n]{0,60}/protection",
-        r"gh\s+pr\s+merge\b[^\n]{0,60}?--admin\b|\b(?:merge|approve)\w*\b[^\n]{0,40}?\bwithout\s+(?:reading|reviewing|review|looking at|checking)\b",
+        r"(?:delete|disable|remove|turn off|bypass|drop)\w{0,24}\s+(?:the\s+)?branch protection|branches/[\w.-]+/protection[^\n]{0,20}?|-x\s+delete\s+[^\n]{0,60}/protection",
+        r"gh\s+pr\s+merge\b[^\n]{0,60}?--admin\b|\b(?:merge|approve)\w{0,24}\b[^\n]{0,40}?\bwithout\s+(?:reading|reviewing|review|looking at|checking)\b",
         r"\bdrop\s+(?:database|schema)\s+(?:if\s+exists\s+)?[\w.\"`]*prod",
         r"\b(?:truncate|drop\s+table)\b[^\n]{0,60}?\b(?:against|on|in)\s+(?:the\s+)?prod(?:uction)?\b",
-        r"(?:require_2fa|require_mfa|mfa_enabled|two_factor\w*|otp_required)\s*[=:]\s*(?:false|0|off)\b",
-        r"(?:disable|turn off|switch off|deaktivier\w*|desactiv\w*|disattiv\w*|wyłącz\w*|отключ\w*|关闭|禁用|無効に)\s*(?:the\s+|die\s+|la\s+|el\s+|il\s+|l['’])?(?:two-factor|2fa|mfa|multi-factor|zwei-faktor\w*|autenticaci[oó]n de dos factores|doble factor|double authentification|authentification à deux facteurs|autenticazione a due fattori|uwierzytelnianie dwuskładnikowe|двухфактор\w*|双因素|二要素)",
-        r"(?:disable|turn off|switch off|stop)\w*\s+(?:the\s+)?audit[- ]?(?:logs?|logging|trail)\b|--no-audit(?:-log)?\b|--skip-approvals?\b",
-        r"\bufw\s+disable\b|systemctl\s+(?:stop|disable|mask)\s+(?:firewalld|ufw|auditd|apparmor|fail2ban|falco|crowdstrike\w*|clamav\w*)|\bsetenforce\s+0\b|\bauditctl\s+-d\b|\biptables\s+-f\b",
+        r"(?:require_2fa|require_mfa|mfa_enabled|two_factor\w{0,24}|otp_required)\s*[=:]\s*(?:false|0|off)\b",
+        r"(?:disable|turn off|switch off|deaktivier\w{0,24}|desactiv\w{0,24}|disattiv\w{0,24}|wyłącz\w{0,24}|отключ\w{0,24}|关闭|禁用|無効に)\s*(?:the\s+|die\s+|la\s+|el\s+|il\s+|l['’])?(?:two-factor|2fa|mfa|multi-factor|zwei-faktor\w{0,24}|autenticaci[oó]n de dos factores|doble factor|double authentification|authentification à deux facteurs|autenticazione a due fattori|uwierzytelnianie dwuskładnikowe|двухфактор\w{0,24}|双因素|二要素)",
+        r"(?:disable|turn off|switch off|stop)\w{0,24}\s+(?:the\s+)?audit[- ]?(?:logs?|logging|trail)\b|--no-audit(?:-log)?\b|--skip-approvals?\b",
+        r"\bufw\s+disable\b|systemctl\s+(?:stop|disable|mask)\s+(?:firewalld|ufw|auditd|apparmor|fail2ban|falco|crowdstrike\w{0,24}|clamav\w{0,24})|\bsetenforce\s+0\b|\bauditctl\s+-d\b|\biptables\s+-f\b",
         r"\ball\s+all\s*=\s*\(all(?::all)?\)\s*nopasswd:\s*all\b",
-        r"\brm\s+-\w*r\w*\s+[^\n]{0,60}?\bpg_(?:wal|xlog)\b",
+        r"\brm\s+-\w{0,24}r\w{0,24}\s+[^\n]{0,60}?\bpg_(?:wal|xlog)\b",
         r"pull_request_target\b[^\n]{0,200}?(?:head\.sha|head\.ref|head_ref)|(?:head\.sha|head\.ref)[^\n]{0,200}?pull_request_target",
-        r"\bunsalted\s+(?:md5|sha-?1|sha-?256|hash\w*)|password\s+hash\w*\s*:?\s+use\s+(?:unsalted\s+)?(?:md5|sha-?1)\b",
+        r"\bunsalted\s+(?:md5|sha-?1|sha-?256|hash\w{0,24})|password\s+hash\w{0,24}\s*:?\s+use\s+(?:unsalted\s+)?(?:md5|sha-?1)\b",
         r"access-control-allow-origin:?\s*`?\*[^\n]{0,80}?allow-credentials:?\s*`?true|allow-credentials:?\s*`?true[^\n]{0,80}?access-control-allow-origin:?\s*`?\*",
         r"(?:if|when)\s+(?:the\s+)?password\s+(?:equals|is|==|matches)\s+[^\n]{0,40}?\baccept\b|\baccept\s+it\s+for\s+(?:any|every|all)\s+(?:accounts?|users?)\b|\bmaster\s+password\b[^\n]{0,40}?\b(?:any|every|all)\s+(?:accounts?|users?)\b",
         r"\balways\b[^\n]{0,60}?privileged:\s*`?true|privileged:\s*`?true`?[^\n]{0,60}?hostnetwork:\s*`?true|\bmount\s+the\s+host(?:['’]s)?\s+`?/`?\s",
-        r"(?:comment out|remove|delete|drop)\s+(?:the\s+|all\s+)?`?@?(?:login_required|requires_auth|permission_required|jwt_required|csrf_protect|authenticated|authorize)\b",
-        r"(?:remove|drop|delete|disable)\w*\s+(?:the\s+)?`?aws:multifactorauthpresent|(?:force|enforce|require)_?mfa\s*[=:]\s*`?(?:false|0|off)\b|mfa_required\s*[=:]\s*`?(?:false|0|off)\b",
+        r"(?:comment(?:s|ing)? out|remov\w{0,3}|delet\w{0,3}|drop\w{0,3}|strip\w{0,3})\s+(?:the\s+|all\s+|any\s+)?`?@?(?:\w+_)?(?:login_required|requires?_auth\w{0,12}|permission_required|jwt_required|csrf_protect|authenticated|authorize|auth_required|require_login|admin_required)\b",
+        r"(?:remove|drop|delete|disable)\w{0,24}\s+(?:the\s+)?`?aws:multifactorauthpresent|(?:force|enforce|require)_?mfa\s*[=:]\s*`?(?:false|0|off)\b|mfa_required\s*[=:]\s*`?(?:false|0|off)\b",
         r"(?:config\s+set\s+strict-ssl\s+false|config\s+--global\s+http\.sslverify\s+false)",
         r"auto-?approve\s+mode|\bbypasspermissions\b|(?:disable|turn off)\s+(?:its|your)\s+(?:own\s+)?confirmation prompts?",
         r"0\.0\.0\.0/0\b(?:(?!\b(?:not|never|no)\b)[^\n]){0,60}?\b(?:22|23|3306|5432|6379|27017|9200|3389|2375|11211|5984)\b|\bports?\s+(?:22|23|3306|5432|6379|27017|9200|3389|2375)\b[^\n]{0,40}?0\.0\.0\.0/0",
         r"(?:aws\s+s3\s+rb\b|aws\s+s3\s+rm\b[^\n]{0,80}?--recursive|gsutil\s+(?:-m\s+)?rm\s+-r|terraform\s+destroy\b|kubectl\s+delete\s+(?:ns|namespace)\b|dropdb\b)(?:\s+-{1,2}[\w-]+)*\s+[\w:/.\-]*prod",
         (r"(?:f-?strings?|string concatenation|string formatting|\.format\(\)|%-?formatting)\s+to\s+build\s+(?:the\s+)?(?:sql\s+|raw\s+)?(?:queries|sql|statements)\b[^\n]{0,40}?\bfrom\s+(?:the\s+)?(?:request|user|query|form|input)|\btoo slow with parameteri[sz]ed\b|(?:drop|stop using|avoid|skip)\s+parameteri[sz]ed\s+(?:queries|statements)\b",
          ("string", "format", "parameteri")),
-        r"(?:query\s+param\w*|request\.args|request\.form|request\.values|req\.query|req\.body|url param\w*)\b[^\n]{0,80}?(?:shell\s*=\s*true|os\.system|os\.popen|\beval\(|\bexec\(|child_process|execsync)",
-        r"(?:bandit|semgrep|codeql|trivy|snyk|gitleaks|sast|security)\b[^\n.]{0,100}?\bdisabl\w*\s+(?:the\s+)?(?:\w+\s+)?(?:jobs?|workflows?|steps?)\b|\bdisabl\w*\s+(?:the\s+)?(?:\w+\s+)?(?:jobs?|workflows?|steps?)\s+in\s+\S*(?:security|codeql|sast)",
+        r"(?:query\s+param\w{0,24}|request\.args|request\.form|request\.values|req\.query|req\.body|url param\w{0,24})\b[^\n]{0,80}?(?:shell\s*=\s*true|os\.system|os\.popen|\beval\(|\bexec\(|child_process|execsync)",
+        r"(?:bandit|semgrep|codeql|trivy|snyk|gitleaks|sast|security)\b[^\n.]{0,100}?\bdisabl\w{0,24}\s+(?:the\s+)?(?:\w+\s+)?(?:jobs?|workflows?|steps?)\b|\bdisabl\w{0,24}\s+(?:the\s+)?(?:\w+\s+)?(?:jobs?|workflows?|steps?)\s+in\s+\S*(?:security|codeql|sast)",
         r"authorized_keys\b[^\n]{0,40}?\b(?:on|to|of)\s+(?:any|every|all|each)\s+(?:machines?|servers?|hosts?|box(?:es)?|instances?)\b",
         r"\b(?:pii|customer data|personal data|card numbers?|credit cards?|ssns?|social security numbers?)\b[^\n]{0,80}?\b(?:to|into|in)\s+(?:the\s+)?(?:public/|public (?:folder|directory|bucket|dir)|static folder|world-readable)",
         r"allowed_hosts\s*=\s*\[\s*['\"]\*['\"]\s*\]|cors_origin_allow_all\s*=\s*true|cors_allow_all_origins\s*=\s*true",
-        r"\bconcatenat\w*\s+(?:the\s+)?(?:raw\s+)?user input\b[^\n]{0,60}?\b(?:preferred|house style|always|instead)\b|\b(?:preferred|house style)\b[^\n]{0,60}?\bconcatenat\w*\s+(?:the\s+)?user input",
+        r"\bconcatenat\w{0,24}\s+(?:the\s+)?(?:raw\s+)?user input\b[^\n]{0,60}?\b(?:preferred|house style|always|instead)\b|\b(?:preferred|house style)\b[^\n]{0,60}?\bconcatenat\w{0,24}\s+(?:the\s+)?user input",
         r"\bhard-?code\s+(?:the\s+)?(?:production\s+|prod\s+)?(?:passwords?|secrets?|database_url|api[_ ]?keys?|credentials?|tokens?)\b[^\n]{0,60}?\bcommit\b",
         r"\bskip\s+(?:all\s+|any\s+|the\s+)?(?:confirmation|permission)\s+(?:prompts|checks|dialogs)\b",
         r"(?:launch|run|start|use|with|pass|add)\b[^\n]{0,40}?--dangerously-skip-permissions\b|\bsandbox(?:ing)?\s+(?:to\s+)?off\b|\b(?:disable|turn off)\s+(?:the\s+)?sandbox\b",
-        r"\bmerge\w*\b[^\n]{0,40}?\b(?:with\s+)?admin\s+override\b|\bmerge\w*\b[^\n]{0,40}?\bwith\s+no\s+review\b|\b(?:remove|delete)\s+(?:the\s+)?codeowners\b",
-        r"\balways\s+approve\b[^\n]{0,80}?\b(?:regardless|without|no matter|whatever)\b|\bapprove\w*\s+(?:every|all|any)\s+(?:prs?|pull requests?|reviews?|changes?|diffs?)\b[^\n]{0,40}?\b(?:regardless|without)",
+        r"\bmerge\w{0,24}\b[^\n]{0,40}?\b(?:with\s+)?admin\s+override\b|\bmerge\w{0,24}\b[^\n]{0,40}?\bwith\s+no\s+review\b|\b(?:remove|delete)\s+(?:the\s+)?codeowners\b",
+        r"\balways\s+approve\b[^\n]{0,80}?\b(?:regardless|without|no matter|whatever)\b|\bapprove\w{0,24}\s+(?:every|all|any)\s+(?:prs?|pull requests?|reviews?|changes?|diffs?)\b[^\n]{0,40}?\b(?:regardless|without)",
         r"(?:replace|swap)\s+bcrypt\s+(?:with|for)\s+(?:md5|sha-?1|plain)|(?:md5|sha-?1)\s+for\s+password\s+hash",
         r"password\s*==\s*['\"][^'\"\n]{4,}['\"][^\n]{0,40}?\breturn\b",
         r"(?:accept|trust|honou?r)\s+(?:the\s+)?(?:header\s+)?x-[\w-]+\b[^\n]{0,60}?\b(?:authenticated|identity|as the user|as admin|logged in)",
@@ -353,9 +395,12 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
          ("||",)),
         r"(?:remove|drop|skip|disable|delete)\s+(?:the\s+)?`?(?:gpg\s+--verify|signature\s+(?:check|verification)s?|checksum\s+(?:check|verification)s?|sha256sum\s+-c)",
         r"\bnc\s+(?:-\w+\s+)*-e\s+/bin/(?:ba)?sh|/dev/tcp/[\w.]+/\d+|\bbash\s+-i\s+>&|\bsocat\b[^\n]{0,40}exec:",
-        r"\bapprove\w*\s+(?:any|all|every)\s+(?:prs?|pull requests?)\s+from\b",
+        r"\bapprove\w{0,24}\s+(?:any|all|every)\s+(?:prs?|pull requests?)\s+from\b",
         r"[\"']allow[\"']\s*:\s*\[\s*[\"']bash\(\*\)",
-        r"\b(?:skip|disable|turn off)\s+(?:the\s+)?(?:sast|dast|dependency audit|security scan\w*|secret scan\w*|code scanning)\b[^\n]{0,40}?\b(?:all|every|each)\b",
+        r"(?:add|put|append|allow|whitelist|allowlist)\w{0,4}\b[^\n]{0,40}?[\"'`]?bash\(\*\)|bash\(\*\)[\"'`]?[^\n]{0,40}?\b(?:allow|permissions)",
+        r"\b(?:run|execute)\s+(?:any|every|all|arbitrary)\s+(?:shell\s+|bash\s+)?commands?\b[^\n]{0,60}?\bwithout\s+(?:asking|confirmation|confirming|permission|approval|prompting)",
+        r"continue-on-error:\s*`?true`?[^\n]{0,40}?\b(?:security|scan|audit|sast|codeql|trivy|snyk|semgrep|bandit)|\b(?:security|scan|audit|sast|codeql|trivy|snyk|semgrep|bandit)[\w-]{0,20}\s+(?:jobs?|steps?)\b[^\n]{0,40}?continue-on-error:\s*`?true",
+        r"\b(?:skip|disable|turn off)\s+(?:the\s+)?(?:sast|dast|dependency audit|security scan\w{0,24}|secret scan\w{0,24}|code scanning)\b[^\n]{0,40}?\b(?:all|every|each)\b",
         r"commit\s+(?:straight|directly)\s+to\s+(?:main|master)\b[^\n]{0,40}?\b(?:skip|without)\s+(?:pull requests|prs|review)",
         r"\bskip\s+(?:pull requests|prs|code review)\b[^\n]{0,40}?\bcommit\s+(?:straight|directly)\s+to\s+(?:main|master)\b",
     )),
@@ -451,6 +496,13 @@ def _compiled_abroad() -> tuple[Gated, ...]:
     return tuple(_gated(source) for source in _ABROAD_UNLESS_NEGATED)
 
 
+def prepare() -> None:
+    """Compile the patterns now (once per process): a note's screening budget must not pay for it."""
+    _compiled()
+    _compiled_unless_negated()
+    _compiled_abroad()
+
+
 def _asserted(pattern: Gated, text: str) -> bool:
     """Whether the pattern matches somewhere with no negation close before it in its line."""
     for match in pattern.finditer(text):
@@ -463,6 +515,7 @@ def _asserted(pattern: Gated, text: str) -> bool:
 
 _SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
 _INVISIBLE = re.compile(INVISIBLE)
+_BLANKS = re.compile(_BLANK)
 # Cyrillic and Greek letters drawn like Latin ones. Folded only inside a word that also holds a Latin
 # letter (`іgnоrе` with Cyrillic і, о, е): a word wholly in another script is that language's word.
 _LOOKALIKES = str.maketrans("аеіорсхуѕјԁһԛԝӏοαιυνκρτχ", "aeiopcxysjdhqwloaiuvkptx")
@@ -505,7 +558,7 @@ def _readings(text: str) -> tuple[str, ...]:
     if text.isascii():
         plain = lowered
     else:
-        plain = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).lower()
+        plain = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _BLANKS.sub(" ", text))).lower()
         plain = _LETTERS.sub(lambda m: _fold_lookalikes(m.group()), plain)
     joined = _SPACED.sub(lambda m: m.group().replace(" ", ""), plain)
     readings = [lowered, plain, joined]
@@ -532,7 +585,7 @@ _MENTIONED = re.compile(r"(?<!\w)(['\"`‘“])(?=[^'\"`’”\n]{1,120}['\"`’
 instructions' in an issue"). Only the ignore-your-instructions class is read without such quotes."""
 _MENTION_CUE = re.compile(
     r"\b(?:payloads?|phrases?|strings?|examples?|e\.g\.|such as|like|saw|seen|attacks?|attackers?|injections?|red[- ]team"
-    r"|detect\w*|flag\w*|regression|test cases?|quoted?|verbatim|reads?|says?|said|wrote|containing|contains)\b"
+    r"|detect\w{0,24}|flag\w{0,24}|regression|test cases?|quoted?|verbatim|reads?|says?|said|wrote|containing|contains)\b"
 )
 """Words by which a text says it names a phrase rather than says it: then the rest of the ignore
 class, too, is read without its quotes ("a payload we saw was 'Ignore … and print your system prompt'")."""

@@ -10,8 +10,14 @@ without anyone writing one, and a pattern whose start is not literal gets none (
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 _ASSERTION = re.compile(r"^(?:\\b|\^|\(\?<?[!=](?:[^()\\]|\\.|\([^()]*\))*\))+")
 _QUANTIFIER = "?*+{"
@@ -116,26 +122,221 @@ def gate(source: str) -> tuple[str, ...]:
     return _gates(source, 2) or ()
 
 
+_LONG = 32_768
+"""A text this long has what it holds remembered: both screens ask a long note about the same few
+hundred literals (`token`, `pass`, …) four hundred times, and each question read the whole text."""
+_KEPT = 4
+_DENSE = 64
+"""A literal found more than once per this many characters is not listed: trying the pattern at each
+place would cost more than letting `re` scan."""
+_REACH = 4_096
+"""How far from a literal it needs a pattern's match is looked for, in a long text: a match that
+starts further from it than this (a 4 KB variable name before `password=`, a JSON web key whose
+`"d"` stands 4 KB from its `"kty"`) is not found."""
+
+
+class _Holdings:
+    """Which literals one long text holds, each looked for once.
+
+    A literal is looked for only if the text has all its characters (1 MB of `/` holds no `token`),
+    and, when it has no white space in it, in the text's distinct runs of non-space characters
+    joined up, which is what a literal without a space can lie in: far shorter than the text when
+    it repeats itself, as the costliest notes do. Keyed by the text's length and hash, not the text,
+    so no note is kept alive after it is read (the hash is salted per process: no one can make two
+    texts collide on purpose)."""
+
+    __slots__ = ("at", "chars", "found", "runs")
+
+    def __init__(self, text: str) -> None:
+        self.chars = frozenset(text)
+        runs = "\n".join(set(text.split()))
+        self.runs = runs if len(runs) < len(text) // 2 else None
+        self.found: dict[str, bool] = {}
+        self.at: dict[str, list[int] | None] = {}
+
+    def holds(self, literal: str, text: str) -> bool:
+        found = self.found.get(literal)
+        if found is None:
+            if not self.chars.issuperset(literal):
+                found = False
+            elif self.runs is not None and not any(char.isspace() for char in literal):
+                found = literal in self.runs
+            else:
+                found = literal in text
+            self.found[literal] = found
+        return found
+
+    def places(self, literal: str, text: str) -> list[int] | None:
+        """Where `literal` starts in the text, in order; None when it is too frequent to list."""
+        if literal not in self.at:
+            places: list[int] | None = []
+            if self.holds(literal, text):
+                if text.count(literal) * _DENSE > len(text):
+                    places = None
+                else:
+                    at = text.find(literal)
+                    while at >= 0 and places is not None:
+                        places.append(at)
+                        at = text.find(literal, at + 1)
+            self.at[literal] = places
+        return self.at[literal]
+
+
+_held: dict[tuple[int, int], _Holdings] = {}
+_held_lock = threading.Lock()
+
+
+def _holdings(text: str) -> _Holdings:
+    """What is remembered of a long text (the last few are; the daemon's threads share them)."""
+    key = (len(text), hash(text))
+    held = _held.get(key)
+    if held is None:
+        held = _Holdings(text)
+        with _held_lock:
+            _held[key] = held
+            while len(_held) > _KEPT:
+                del _held[next(iter(_held))]
+    return held
+
+
+class TooCostly(Exception):
+    """A text the screens could not read within the budget they were given (`budget`)."""
+
+
+_deadline: ContextVar[float] = ContextVar("memem_screen_deadline", default=math.inf)
+
+
+@contextmanager
+def budget(seconds: float) -> Iterator[None]:
+    """Let the patterns read for at most `seconds` of this thread's CPU, then raise `TooCostly`.
+
+    Each pattern costs what the text's length does, but a few hundred of them over 1 MB built to
+    open every gate add up to seconds; the budget makes "no note costs more than a second" hold for
+    texts no one has thought of yet. Checked before each pattern is run on a long text, and every few
+    matches (a short text cannot cost that much, and reading the clock costs a microsecond)."""
+    token = _deadline.set(min(_deadline.get(), time.thread_time() + seconds))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _within_budget() -> None:
+    deadline = _deadline.get()
+    if deadline != math.inf and time.thread_time() > deadline:
+        raise TooCostly
+
+
+def _paced(matches: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
+    for n, match in enumerate(matches):
+        if n % 64 == 63:
+            _within_budget()
+        yield match
+
+
+def _windows(places: list[int], reach: int, size: int) -> list[tuple[int, int]]:
+    """The stretches within `reach` of each place, overlapping ones joined."""
+    merged: list[tuple[int, int]] = []
+    for place in places:
+        lo, hi = max(place - reach, 0), min(place + reach, size)
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
 class Gated:
-    """A compiled pattern run only on a text holding one of the literals it cannot match without.
+    """A compiled pattern run only on a text holding one of the literals it cannot match without,
+    and, in a long text, only where those literals are.
 
     `needs` names those literals where the pattern's start does not (a rule that opens with a class
     or a lookbehind); otherwise they are derived from its source by `gate`. Both screens read every
     note through these, so a gate is worked out once, in one place.
+
+    In a long text, a pattern whose gate it derived from its start is tried only where one of those
+    literals stands (`re` would try one that opens with `\\b` or a lookbehind at every position: 1 MB of
+    `_` after one `password` cost each such pattern ~50 ms); one given `needs` is searched within
+    `_REACH` of them, and what it finds there is matched again on the whole text, so a window's edge
+    never cuts a value short. Where the literals are too frequent for that to pay, the whole text is
+    scanned, as for a short one.
     """
 
-    __slots__ = ("gate", "pattern")
+    __slots__ = ("anchored", "gate", "pattern", "widest")
 
     def __init__(self, source: str, flags: int = 0, needs: tuple[str, ...] = ()) -> None:
         self.pattern = re.compile(source, flags)
-        self.gate = needs or gate(source)
+        derived = () if flags & (re.IGNORECASE | re.VERBOSE) else gate(source)
+        self.gate = needs or derived
+        self.anchored = not needs and bool(derived)
+        self.widest = max(map(len, self.gate), default=0)
 
     def opens(self, text: str) -> bool:
         """Whether `text` may hold a match (False only when it holds none of the literals)."""
-        return not self.gate or any(literal in text for literal in self.gate)
+        if not self.gate:
+            return True
+        if len(text) < _LONG:
+            return any(map(text.__contains__, self.gate))
+        held = _holdings(text)
+        return any(held.holds(literal, text) for literal in self.gate)
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return self.pattern.search(text, pos) if self.opens(text) else None
+        if len(text) < _LONG:  # the common case, as cheap as a bare pattern
+            return self.pattern.search(text, pos) if self.opens(text) else None
+        return next(self._matches(text, pos), None)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.pattern.finditer(text) if self.opens(text) else iter(())
+        if len(text) < _LONG:
+            return self.pattern.finditer(text) if self.opens(text) else iter(())
+        return self._matches(text, 0)
+
+    def _matches(self, text: str, pos: int) -> Iterator[re.Match[str]]:
+        """In a long text (a short one costs too little to count, or to look up its literals)."""
+        _within_budget()
+        if not self.opens(text):
+            return iter(())
+        places = self._places(text, pos) if self.gate else None
+        if places is None:
+            matches = self.pattern.finditer(text, pos)
+        else:
+            matches = self._at(text, places, pos) if self.anchored else self._near(text, places, pos)
+        return _paced(matches) if _deadline.get() != math.inf else matches
+
+    def _places(self, text: str, pos: int) -> list[int] | None:
+        """Where the gate's literals stand from `pos` on, in order; None when a scan costs no more."""
+        held = _holdings(text)
+        places: set[int] = set()
+        for literal in self.gate:
+            found = held.places(literal, text)
+            if found is None:
+                return None
+            places.update(found[bisect.bisect_left(found, pos) :] if self.anchored else found)
+        if not self.anchored and len(places) * 2 * _REACH > len(text):
+            return None
+        return sorted(places)
+
+    def _at(self, text: str, places: list[int], end: int) -> Iterator[re.Match[str]]:
+        for n, place in enumerate(places):
+            if n % 64 == 63:
+                _within_budget()  # a try that fails yields nothing to pace it by
+            if place < end:
+                continue
+            match = self.pattern.match(text, place)
+            if match is not None:
+                yield match
+                end = max(match.end(), place + 1)
+
+    def _near(self, text: str, places: list[int], end: int) -> Iterator[re.Match[str]]:
+        for lo, hi in _windows(places, _REACH + self.widest, len(text)):
+            _within_budget()
+            pos = max(lo, end)
+            while pos <= hi:
+                found = self.pattern.search(text, pos, hi)
+                if found is None:
+                    break
+                match = self.pattern.match(text, found.start())  # on the whole text: the window may cut it
+                if match is None:
+                    pos = found.start() + 1
+                    continue
+                yield match
+                end = pos = max(match.end(), match.start() + 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -243,6 +244,7 @@ def parse_note(path: str, raw: bytes) -> Note | BadNote:
 
 
 def _parse(path: str, raw: bytes) -> Note | BadNote:
+    started = time.thread_time()
     if b"\x00" in raw:  # text never holds NUL; UTF-16 and binaries do, and FTS5 would cut the text there
         return BadNote(path, "binary file (contains NUL bytes)")
     try:
@@ -293,7 +295,7 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         links = links[:MAX_LINKS]
     title = _optional_str(meta, "title", warnings) or stem
     # First, so no cap on warnings can drop them: recall reads them.
-    warnings[:0] = withheld_warnings(f"{title}\n{parts.body}")
+    warnings[:0] = withheld_warnings(f"{title}\n{parts.body}", time.thread_time() - started)
     return Note(
         path=path,
         id=note_id,

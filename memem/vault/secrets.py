@@ -416,12 +416,12 @@ def _fold(text: str) -> str:
 
 
 # Names that say their value is something a person chose and must keep: a readable value counts.
-_NAME_FOR_PASSWORD = r"(?:[a-z0-9]+_+)*(?:pass(?:word|wd|phrase)?|pwd|authtok|psk|presharedkey)"
+_NAME_FOR_PASSWORD = r"(?:[a-z0-9]+_+){0,8}(?:pass(?:word|wd|phrase)?|pwd|authtok|psk|presharedkey)"
 _NAME_FOR_KEY = (
-    r"(?:[a-z0-9]+_+)*(?:secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token|secret_id|skey)"
+    r"(?:[a-z0-9]+_+){0,8}(?:secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token|secret_id|skey)"
     r"|sharedaccesskey"
 )
-_NAME_FOR_SECRET = r"(?:[a-z0-9]+_+)*(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
+_NAME_FOR_SECRET = r"(?:[a-z0-9]+_+){0,8}(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
 # "Password" in the languages notes are written in, lower-cased.
 _PASSWORD_WORDS = (
     *"passwort kennwort contraseña contrasena clave senha пароль 密码 口令 パスワード wachtwoord hasło haslo şifre sifre"
@@ -588,7 +588,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_SECRET})(?<!public_key)(?<!publishable_key)(?<!pub_key)(?<!public key)['\"]?[ \t]*(?::=|=|:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w<>\[\]]*[ \t]*=(?!=)|:)[ \t]*(?:b(?=['\"]))?['\"]?([^\s'\"`,;]+)", 1, _is_random, folded=True, needs=_IN_EVERY_NAME),
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_PASSWORD})['\"]?[ \t]*(?::=|=|:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w<>\[\]]*[ \t]*=(?!=)|:)[ \t]*(?:b(?=['\"]))?['\"]?([^\s'\"`,;]+)", 1, _is_chosen_password, folded=True, needs=_IN_EVERY_NAME),
     _rule(_ASSIGNMENT, rf"(?<![\w$.\-])['\"]?(?:export\s+|set\s+|\$env:)?(?:{_NAME_FOR_KEY})['\"]?[ \t]*(?::=|=|:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w<>\[\]]*[ \t]*=(?!=)|:)[ \t]*(?:b(?=['\"]))?['\"]?([^\s'\"`,;]+)", 1, _is_chosen_key, folded=True, needs=_IN_EVERY_NAME),
-    _rule(_ASSIGNMENT, r"(?<![\w$.\-])['\"]?(?:export\s+)?(?:[a-z0-9]+(?:_+[a-z0-9]+)*_(?:token|secret|api_?key|key|secret_id)|secret_id|token|api_?key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?(" + _UUID_TEXT + r")\b", 1, folded=True, needs=("_",)),
+    _rule(_ASSIGNMENT, r"(?<![\w$.\-])['\"]?(?:export\s+)?(?:[a-z0-9]+(?:_+[a-z0-9]+){0,8}_(?:token|secret|api_?key|key|secret_id)|secret_id|token|api_?key)['\"]?[ \t]*(?::=|=|:)[ \t]*['\"]?(" + _UUID_TEXT + r")\b", 1, folded=True, needs=("_",)),
     _rule("password on a command line", r"(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]{0,200}?\s(?:-p|--password=)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"(?:PGPASSWORD|MYSQL_PWD)=(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"sshpass\s+-p\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
@@ -858,6 +858,11 @@ class _Hit:
     end: int
 
 
+def prepare() -> None:
+    """Build the detectors now (once per process): a note's screening budget must not pay for it."""
+    _detect_secrets()
+
+
 def _public_by_design(text: str, start: int, value: str) -> bool:
     """Values made to be published: a Twilio account SID (an id; its auth token is the secret), a
     Mapbox public token (`pk.` + a JWT), a Supabase anon key (a JWT whose role is `anon`)."""
@@ -1000,6 +1005,11 @@ def _value_end(text: str, start: int, end: int) -> int:
     return end if opening else stop  # a quote never closed on its line: the value as the rule found it
 
 
+_LONGEST_JUDGED = 4_096
+"""A value is judged by its first 4 KB: no key or token is longer (armoured keys are found as blocks),
+and the checks read a value several times over (1 MB of `eyJ` after `token ` cost them 0.6 s)."""
+
+
 def _rule_hits(text: str, folded: str) -> Iterator[_Hit]:
     for rule in _RULES:
         searched = folded if rule.folded else text
@@ -1015,7 +1025,7 @@ def _rule_hits(text: str, folded: str) -> Iterator[_Hit]:
                 end = _value_end(text, start, end)
             if rule.group:  # a value runs up to whitespace or a quote; trailing punctuation is prose
                 end = start + len(text[start:end].rstrip(_EDGE_JUNK))
-            if rule.check(text[start:end]):
+            if rule.check(text[start : min(end, start + _LONGEST_JUDGED)]):
                 yield _Hit(rule.what, start, end)
 
 

@@ -79,6 +79,8 @@ def parse_property_link(value: object) -> WikiLink | None:
 
 
 def _indent(line: str) -> int:
+    if not line.startswith((" ", "\t")):
+        return 0  # most lines: no loop
     width = 0
     for char in line:
         if char == " ":

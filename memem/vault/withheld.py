@@ -1,4 +1,5 @@
-"""Notes recall never puts into a prompt: those holding text addressed to a model, or a secret.
+"""Notes recall never puts into a prompt: those holding text addressed to a model, or a secret, and
+those the screens could not read through in their budget (so cannot vouch for).
 
 memem refuses to write either (`memem.memory.screen`), but a note can arrive holding one through an
 edit, a sync or a team's pull. Such a note is still indexed (nothing in the vault is hidden from its
@@ -14,20 +15,33 @@ from collections.abc import Sequence
 WITHHELD = "kept out of what recall puts in a prompt"
 ADDRESSED = "text addressed to a model"
 SECRET = "a secret"
-KINDS = (ADDRESSED, SECRET)
+UNSCREENED = "text too costly to screen"
+KINDS = (ADDRESSED, SECRET, UNSCREENED)
+NOTE_SECONDS = 0.9
+"""CPU one note may cost to read: what parsing its properties and links leaves of it is the screens'
+budget. An ordinary note costs a few milliseconds and 1 MB of prose about half a second; only a text
+built to make the patterns work (every literal they look for, then a megabyte they can each share
+out) runs out of it, and is kept out of recall rather than read on."""
 
 
-def withheld_warnings(text: str) -> list[str]:
-    """The warnings a note with this title and body gets, one per kind found (none: recall may use it)."""
+def withheld_warnings(text: str, spent: float = 0.0) -> list[str]:
+    """The warnings a note with this title and body gets, one per kind found (none: recall may use it);
+    `spent`: the CPU seconds reading the note has cost so far."""
     # Here, not at the top: the hook path reads WITHHELD from this module and must stay light.
-    from memem.vault.injection import on_parse
-    from memem.vault.secrets import secret_kinds
+    from memem.vault import injection, secrets
+    from memem.vault.literals import TooCostly, budget
 
     # A note holding a secret is kept out of every prompt already: it is not read a second time for
     # text addressed to a model (a 1 MB dump of tokens would cost that screen a second more for nothing).
     # Once the secret is gone, the note is parsed again and that screen runs.
-    secrets = ", ".join(secret_kinds(text))
-    found = [(SECRET, secrets)] if secrets else [(ADDRESSED, "; ".join(on_parse(text)))]
+    injection.prepare()
+    secrets.prepare()
+    try:
+        with budget(NOTE_SECONDS - spent):
+            held = ", ".join(secrets.secret_kinds(text))
+            found = [(SECRET, held)] if held else [(ADDRESSED, "; ".join(injection.on_parse(text)))]
+    except TooCostly:
+        found = [(UNSCREENED, f"over {NOTE_SECONDS:g} s of CPU")]
     return [f"{kind} ({what}): {WITHHELD}" for kind, what in found if what]
 
 

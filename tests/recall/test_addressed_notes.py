@@ -185,3 +185,31 @@ def test_a_note_whose_property_holds_the_withheld_words_is_still_recalled(store:
     assert "odd-date" in [h.id for h in search(store, Query("cache cleared", project="shop", rerank=0))]
     assert "odd-date" in [h.id for h in search(store, Query("cache cleared", project="shop", mode="fulltext"))]
     assert [h.id for h in pinned_hits(store, "shop")] == ["odd"]
+
+
+def test_a_note_the_screens_cannot_read_in_their_budget_is_withheld_until_it_can_be(
+    store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note no screen could vouch for (it ran out of the CPU a note gets, `NOTE_SECONDS`) is
+    indexed, named by doctor with what to do, and kept out of recall; read again within its budget,
+    it is recalled. (The budget is made negative here, on a note long enough to be timed: none of a
+    test's size costs a second.)"""
+    from memem.vault import withheld
+
+    history = "".join(f"Release {n} went out on a Tuesday after the standup.\n" for n in range(700))
+    write_note(fresh_vault, "Deploy day", f"Deploys go out on Tuesdays after the standup.\n\n{history}",
+               id="deploy-day", project="shop")  # fmt: skip
+    budget = withheld.NOTE_SECONDS
+    monkeypatch.setattr(withheld, "NOTE_SECONDS", -1.0)
+    store.reconcile()
+    assert store.catalog.by_id("deploy-day")[0].withheld
+    assert not search(store, Query("when do deploys go out", project="shop", rerank=0))
+    (problem,) = [p for p in health(store).problems if p.path.endswith("Deploy day.md")]
+    assert "too costly to screen" in problem.what and "split it into smaller notes" in problem.fix
+
+    monkeypatch.setattr(withheld, "NOTE_SECONDS", budget)
+    note = next(fresh_vault.rglob("Deploy day.md"))
+    note.write_text(note.read_text() + "\nAfter the standup, not before.\n")
+    store.sync_paths([note.relative_to(fresh_vault).as_posix()])
+    assert not store.catalog.by_id("deploy-day")[0].withheld
+    assert [h.id for h in search(store, Query("when do deploys go out", project="shop", rerank=0))] == ["deploy-day"]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from memem.index.store import IndexStore
 from memem.recall.query import Query
 from memem.recall.search import search
 from memem.recall.slice import render
 from memem.recall.text import CLOSE, OPEN, estimate_tokens, is_question, strip_injected
 from memem.testing import write_note
+from memem.vault import note as note_module
+from memem.vault.withheld import withheld_warnings
 
 
 def test_slice_has_working_and_relevant_sections(store: IndexStore, fresh_vault: Path) -> None:
@@ -69,9 +73,14 @@ HOSTILE_NOTES = {
 }
 
 
-def test_a_persons_hostile_note_cannot_speak_as_the_system(store: IndexStore, fresh_vault: Path) -> None:
-    """Notes a person (or a shared vault) wrote are not screened; the slice still shows them as plain
-    words on one line each: no hidden comment, role label, chat token or marker gets through."""
+def test_a_persons_hostile_note_cannot_speak_as_the_system(
+    store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second line of defence: notes that slipped past the screens (each of these is withheld by
+    them today, so the screens are stepped around here) are still shown as plain words on one line
+    each: no hidden comment, role label, chat token or marker gets through."""
+    assert all(withheld_warnings(f"{title}\n{body}") for title, body in HOSTILE_NOTES.items())
+    monkeypatch.setattr(note_module, "withheld_warnings", lambda text, spent=0.0: [])
     for n, (title, body) in enumerate(HOSTILE_NOTES.items()):
         write_note(fresh_vault, f"Hostile {n}", body, id=f"hostile-{n}", title=title, project="shop")
     store.reconcile()
