@@ -19,12 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from memem.vault.injection import addressed_to_model
-from memem.vault.injection import prepare as prepare_injection
-from memem.vault.literals import TooCostly, budget
 from memem.vault.planted import planted
-from memem.vault.secrets import prepare as prepare_secrets
 from memem.vault.secrets import redact, secret_kinds
-from memem.vault.withheld import NOTE_SECONDS
+from memem.vault.withheld import NOTE_SECONDS, screened
 
 __all__ = ["Finding", "describe", "find_injection", "find_secrets", "quoted", "redact", "screen"]
 
@@ -58,13 +55,8 @@ def screen(text: str) -> list[Finding]:
     """Everything wrong with a text as a memory; empty when it may be written. A text the screens
     cannot read within the budget a note gets when it is parsed (`vault.withheld`) is refused: it
     would be kept out of recall once written."""
-    prepare_injection()
-    prepare_secrets()
-    try:
-        with budget(NOTE_SECONDS):
-            return find_secrets(text) + find_injection(text)
-    except TooCostly:
-        return [Finding("cost", f"over {NOTE_SECONDS:g} s of CPU")]
+    found = screened(lambda: find_secrets(text) + find_injection(text))
+    return [Finding("cost", f"over {NOTE_SECONDS:g} s of CPU")] if found is None else found
 
 
 def describe(findings: list[Finding]) -> str:

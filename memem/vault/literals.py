@@ -169,16 +169,15 @@ class _Holdings:
     def places(self, literal: str, text: str) -> list[int] | None:
         """Where `literal` starts in the text, in order; None when it is too frequent to list."""
         if literal not in self.at:
-            places: list[int] | None = []
-            if self.holds(literal, text):
-                if text.count(literal) * _DENSE > len(text):
-                    places = None
-                else:
-                    at = text.find(literal)
-                    while at >= 0 and places is not None:
-                        places.append(at)
-                        at = text.find(literal, at + 1)
-            self.at[literal] = places
+            if not self.holds(literal, text):
+                self.at[literal] = []
+            elif text.count(literal) * _DENSE > len(text):
+                self.at[literal] = None
+            else:
+                places = [text.find(literal)]
+                while (at := text.find(literal, places[-1] + 1)) >= 0:
+                    places.append(at)
+                self.at[literal] = places
         return self.at[literal]
 
 

@@ -10,7 +10,10 @@ quoting it); all end with the same words, so one check, in Python or SQL, reads 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 WITHHELD = "kept out of what recall puts in a prompt"
 ADDRESSED = "text addressed to a model"
@@ -24,25 +27,39 @@ built to make the patterns work (every literal they look for, then a megabyte th
 out) runs out of it, and is kept out of recall rather than read on."""
 
 
-def withheld_warnings(text: str, spent: float = 0.0) -> list[str]:
-    """The warnings a note with this title and body gets, one per kind found (none: recall may use it);
-    `spent`: the CPU seconds reading the note has cost so far."""
+def screened(read: Callable[[], _T], spent: float = 0.0) -> _T | None:
+    """`read()` (screening a note's text) within the CPU a note gets, less the `spent` seconds reading
+    it has cost so far; None when the budget ran out. The patterns are compiled first: that one-time
+    cost is the process's, not the first note's."""
     # Here, not at the top: the hook path reads WITHHELD from this module and must stay light.
     from memem.vault import injection, secrets
     from memem.vault.literals import TooCostly, budget
 
-    # A note holding a secret is kept out of every prompt already: it is not read a second time for
-    # text addressed to a model (a 1 MB dump of tokens would cost that screen a second more for nothing).
-    # Once the secret is gone, the note is parsed again and that screen runs.
     injection.prepare()
     secrets.prepare()
     try:
         with budget(NOTE_SECONDS - spent):
-            held = ", ".join(secrets.secret_kinds(text))
-            found = [(SECRET, held)] if held else [(ADDRESSED, "; ".join(injection.on_parse(text)))]
+            return read()
     except TooCostly:
-        found = [(UNSCREENED, f"over {NOTE_SECONDS:g} s of CPU")]
-    return [f"{kind} ({what}): {WITHHELD}" for kind, what in found if what]
+        return None
+
+
+def withheld_warnings(text: str, spent: float = 0.0) -> list[str]:
+    """The warnings a note with this title and body gets, one per kind found (none: recall may use it);
+    `spent`: the CPU seconds reading the note has cost so far."""
+    from memem.vault import injection, secrets
+
+    def found() -> list[tuple[str, str]]:
+        # A note holding a secret is kept out of every prompt already: it is not read a second time for
+        # text addressed to a model (a 1 MB dump of tokens would cost that screen a second more for
+        # nothing). Once the secret is gone, the note is parsed again and that screen runs.
+        held = ", ".join(secrets.secret_kinds(text))
+        return [(SECRET, held)] if held else [(ADDRESSED, "; ".join(injection.on_parse(text)))]
+
+    kinds = screened(found, spent)
+    if kinds is None:
+        kinds = [(UNSCREENED, f"over {NOTE_SECONDS:g} s of CPU")]
+    return [f"{kind} ({what}): {WITHHELD}" for kind, what in kinds if what]
 
 
 def is_withheld(warnings: Sequence[str]) -> bool:
