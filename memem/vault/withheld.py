@@ -11,9 +11,12 @@ quoting it); all end with the same words, so one check, in Python or SQL, reads 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
 
-_T = TypeVar("_T")
+TYPE_CHECKING = False  # see memem.hooks.events: `typing` is kept off the hook's path
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
 
 WITHHELD = "kept out of what recall puts in a prompt"
 ADDRESSED = "text addressed to a model"
