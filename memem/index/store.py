@@ -57,10 +57,11 @@ from memem.vault.teams import memory_roots, teams
 
 log = logging.getLogger(__name__)
 LOGGED_BAD_NOTES = 50  # new bad notes named per reconcile; the rest counted (20,000 empty files were each named)
-NOTE_CHECKS = "5"
+NOTE_CHECKS = "6"
 """What parsing checks a note for; raised when a check is added or widened, so every note is read again
 (2: text addressed to a model; 3: a secret; 4: both screens widened on 2026-12-06; 5: properties read
-as YAML 1.2, a property given twice warned about)."""
+as YAML 1.2, a property given twice warned about; 6: both screens widened by blind sets, a CPU budget
+per note, the learned check on a team's notes)."""
 
 BATCH = 128
 EMBED_BATCH = 256

@@ -11,9 +11,11 @@ corpora beside ordinary notes (the benign halves of those sets, memories, sessio
 public rules people write for AI coding assistants); its weights ship in `planted.bin`, and the
 README says how well it holds on sets it was not trained on.
 
-It judges memem's own writes only (`memory.screen`: saves, mining, imports, team proposals), where a
-flag sends the note to quarantine for the person to look at. Notes a person writes in the vault are
-judged by the pattern screen alone, so a false alarm never hides the person's own note from recall.
+It judges memem's own writes (`memory.screen`: saves, mining, imports, team proposals), where a
+flag sends the note to quarantine for the person to look at, and the notes a team's pull brings
+(`vault.withheld`: they come from other people), which a flag keeps out of recall. Notes a person
+writes in the vault are judged by the pattern screen alone, so a false alarm never hides the
+person's own note from recall.
 Standard library only; the weights are read on first use.
 """
 

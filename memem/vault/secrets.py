@@ -306,6 +306,18 @@ def _is_spaced_app_password(value: str) -> bool:
     )
 
 
+_VOWELS = frozenset("aeiouy")
+
+
+def _is_spelled_app_password(value: str) -> bool:
+    """Google's app passwords: four groups of four random letters (`vpgj frjb jodb ajnn`). Four words
+    of prose ("this will make sure") each hold a vowel and no run of three consonants; a random group
+    seldom does, so one such group among the four tells them apart."""
+    groups = value.split()
+    unspeakable = sum(1 for g in groups if not _VOWELS & set(g) or re.search(r"[^aeiouy]{3}", g))
+    return unspeakable >= 1 and not _is_placeholder(value.replace(" ", ""))
+
+
 def _is_url_password(value: str) -> bool:
     """The password of a `scheme://user:password@host` URL. A generated one may hold `/` (openssl's
     base64), but then `host:8080/path/@name` and `git@host:org/repo.git@v1` must not pass: a port
@@ -316,7 +328,7 @@ def _is_url_password(value: str) -> bool:
     return not (head.isdigit() or not head) and _is_random(value)
 
 
-_RECOVERY_GROUPS = re.compile(r"[- ]")
+_RECOVERY_GROUPS = re.compile(r",[ \t]*|[- ]")
 
 
 def _is_recovery_code(value: str) -> bool:
@@ -329,6 +341,24 @@ def _is_recovery_code(value: str) -> bool:
         and any(c.isdigit() for c in value)
         and not _is_placeholder(value.replace(" ", "").replace("-", ""))
     )
+
+
+_TEST_CARDS = frozenset((
+    "4242424242424242", "4111111111111111", "4012888888881881", "5555555555554444", "5105105105105100",
+    "2223003122003222", "5200828282828210", "378282246310005", "371449635398431", "6011111111111117",
+    "6011000990139424", "3056930009020004", "36227206271667", "3566002020360505", "6200000000000005",
+))  # fmt: skip
+"""Card numbers payment providers publish for tests: a note about a sandbox holds them."""
+
+
+def _is_card_number(value: str) -> bool:
+    """A payment card's number (13 to 19 digits passing the Luhn check), not one published for tests
+    (nor a run of zeros, as the test ranges are: `4000 0000 0000 0077`)."""
+    digits = value.replace(" ", "").replace("-", "")
+    if not 13 <= len(digits) <= 19 or digits in _TEST_CARDS or digits.count("0") >= len(digits) // 2:
+        return False
+    total = sum(int(d) if i % 2 == 0 else sum(divmod(int(d) * 2, 10)) for i, d in enumerate(reversed(digits)))
+    return total % 10 == 0
 
 
 _PROSE_WORDS = frozenset(
@@ -553,7 +583,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("recovery codes", r"(?:recovery|backup|scratch|emergency|2fa|mfa) codes?[^\n]{0,60}?:?\s*\n?(?:[ \t]*(?:[-*]|\d{1,2}[.)])?[ \t]*[a-z0-9]{4,5}(?:[- ]?[a-z0-9]{4,5}){1,3}[ \t]*(?:\n|$)){3,}", folded=True),
     _rule("wallet seed phrase", r"(?:(?:seed|recovery|mnemonic|secret|backup|wallet)\s+(?:phrase|words)|seed|mnemonic)[^\n]{0,100}?[:=]\s*((?:[a-z]{3,8}\s+){11,23}[a-z]{3,8})(?![ \t]*[a-z])", 1, folded=True),  # 12 to 24 words, and no more
     # Labelled recovery material: one account recovery code, a 1Password Secret Key, a spoken passphrase.
-    _rule("recovery codes", r"(?:recovery|backup|scratch|emergency|rescue|2fa|mfa|two[- ]factor|two[- ]step|one[- ]time)[ -](?:codes?|keys?)\b[^\n]{0,60}?[:=：][ \t]*\n?[ \t]*([a-z0-9]{4,8}(?:[- ][a-z0-9]{4,8}){1,7})(?![\w-])", 1, _is_recovery_code, folded=True),
+    _rule("recovery codes", r"(?:recovery|backup|scratch|emergency|rescue|2fa|mfa|two[- ]factor|two[- ]step|one[- ]time)[ -](?:codes?|keys?)\b[^\n]{0,60}?[:=：][ \t]*\n?[ \t]*([a-z0-9]{4,8}(?:(?:[- ]|,[ \t]*)[a-z0-9]{4,8}){1,15})(?![\w-])", 1, _is_recovery_code, folded=True),
     _rule("1Password secret key", r"\bA3-[A-Z0-9]{6}-[A-Z0-9]{5,6}(?:-[A-Z0-9]{5}){4}(?![\w-])", needs=("A3-",)),
     _rule("password or key stated in the text", r"\bpass ?phrase\b[^\n]{0,40}?\b(?:is|was)\b[ \t]*:?[ \t]*[\"“']?((?:[a-z]{3,12}[ -]){3,9}[a-z]{3,12})(?=[\"”']?[ \t]*(?:[.,;!)]|\n|\Z))", 1, _is_spoken_passphrase, folded=True),
     _rule("Asana token", r"\b[012]/\d{16}/\d{16}:[a-f0-9]{32}\b|\b0/[a-f0-9]{32}\b"),
@@ -626,6 +656,9 @@ _RULES: tuple[_Rule, ...] = (
     _rule("app-specific password", r"(?:app(?:lication)?[- ]specific[- ]password|app[- ]password)[^\n]{0,80}?([a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{4})(?![\w-])", 1, folded=True),
     _rule("app-specific password", r"['\"][\w.@\-]{1,64}:([A-Za-z0-9]{4}(?: [A-Za-z0-9]{4}){5})['\"]", 1, _is_spaced_app_password),
     _rule("app-specific password", r"application password[^\n]{0,60}?[:=][ \t]*['\"]?([a-z0-9]{4}(?: [a-z0-9]{4}){5})(?![\w])", 1, _is_spaced_app_password, folded=True),
+    _rule("app-specific password", r"app(?:lication)?[ -]?password\b[^\n]{0,40}?[`'\"]?([a-z]{4}(?: [a-z]{4}){3})(?![\w])", 1, _is_spelled_app_password, folded=True),  # Google's
+    _rule("Rails master key", r"master\.key\b[^\n]{0,30}?[:=][ \t]*[`'\"]?([0-9a-f]{32})(?![\w])", 1, _is_random, folded=True),
+    _rule("Azure DevOps token", r"(?:\bpat\b|personal access token|azure devops|\bado\b)[^\n]{0,80}?[:=][ \t]*[`'\"]?([a-z2-7]{52})(?![\w])", 1, _is_random, folded=True, needs=("pat", "personal access token", "azure devops", "ado")),
     _rule("recovery key", r"recovery[^\n]{0,80}?(\d{6}(?:-\d{6}){7})(?![\d-])", 1, folded=True),  # BitLocker
     _rule("TOTP seed", r"otpauth://[^\s]*?[?&]secret=([a-z2-7]{16,})", 1, folded=True),
     _rule(
@@ -657,7 +690,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "password or key stated in the text",
         rf"(?:{'|'.join(_PASSWORD_WORDS)})"
-        r"[^\n]{0,50}?(?:\s(?:lautet|ist|es|est|é|is|je|är|on|è|er)\s|[:：=]|は|是|为|為|→|->|=>|—|–)\s*[`'\"]?(\S{6,})",
+        r"[^\n]{0,50}?(?:\s(?:lautet|ist|es|est|é|is|je|är|on|è|er)\s|[:：=]|は|是|为|為|→|->|=>|—|–)\s*(?:[`'\"„“「]|«\s?)?(\S{6,})",
         1, lambda v: _is_chosen_password(v) and not re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]+", v), folded=True, needs=_PASSWORD_WORDS,  # a Devanagari sign is no literal to `gate`
     ),
     _rule("password or key stated in the text", r"\b(?:changed|set|reset|updated|rotated)\s+(?:the\s+|our\s+|my\s+)?(?:[\w.\-]+\s+){0,3}?(?:password|passphrase|pw|pwd)\s+to\s+[`'\"]?([^\s`'\"]+)", 1, _is_chosen_password, folded=True),
@@ -665,7 +698,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "password or key stated in the text",
         r"(?<!public )(?<!search-only )(?<!publishable )(?<!\w)(?:[a-z0-9]++_)*+(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token|pat"
-        r"|(?:write|admin|server|master|private|service|deploy|signing|license|app|access|unseal|root|encryption|wallet)[ _-]key)"
+        r"|(?:write|admin|server|master|private|service|deploy|signing|license|app|access|unseal|root|encryption|wallet)[ _-]key|application[ _-]?key)"
         r"(?:\s*+\([^)\n]{1,40}\))?(?:\s++(?:for|of|on)\s++(?:the\s++|our\s++)?[\w.\-/@]{1,40}(?:\s++[\w.\-/@]{1,40}){0,3})?(?:\s*+\([^)\n]{1,40}\))?(?:[ \t]++#?\d{1,2})?(?:[ \t]*+(?::|→|->|=>|—|–)[ \t]++|[ \t]++)([A-Za-z0-9+/_~.\-=]{12,})",
         1, _is_random, folded=True, needs=("key", "secret", "token", "pass", "pat"),
     ),
@@ -675,6 +708,9 @@ _RULES: tuple[_Rule, ...] = (
         1, _is_random, folded=True,
     ),
     _rule(".netrc password", r"(?m)^[ \t]*login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
+    # A card is a secret with its security code beside it (the number alone is printed on receipts),
+    # unless its line says it is one for tests.
+    _rule("payment card with its security code", r"(?m)^(?![^\n]*\b(?:test|testing|sandbox|dummy|example|fake|sample)\b)[^\n]*?(?<![\d-])((?:\d[ -]?){12,18}\d)(?![\d-])[^\n]{0,40}?\b(?:cvv2?|cvc2?|cid|csc|security code)\b", 1, _is_card_number, folded=True, needs=("cvv", "cvc", "cid", "csc", "security code")),
     _rule(".pgpass password", r"(?<![\w:/.\-])(?:\*|(?=[\w.\-]*[A-Za-z])[\w.\-]+):(?:\d{2,5}|\*):[\w.\-*]+:[\w.\-*@]+:([^\s:]+)(?![\w:])", 1, _is_concrete, needs=(":",)),
     _rule(
         "password or key stated in the text",

@@ -47,17 +47,27 @@ def screened(read: Callable[[], _T], spent: float = 0.0) -> _T | None:
         return None
 
 
-def withheld_warnings(text: str, spent: float = 0.0) -> list[str]:
+def withheld_warnings(text: str, spent: float = 0.0, learned: bool = False) -> list[str]:
     """The warnings a note with this title and body gets, one per kind found (none: recall may use it);
-    `spent`: the CPU seconds reading the note has cost so far."""
-    from memem.vault import injection, secrets
+    `spent`: the CPU seconds reading the note has cost so far. `learned`: the note is not the person's
+    own (a team's pull), so the learned check's opinion counts too, as for what memem writes; a
+    person's own note is judged by the patterns alone, so a false alarm never hides it."""
+    from memem.vault import injection, planted, secrets
 
     def found() -> list[tuple[str, str]]:
         # A note holding a secret is kept out of every prompt already: it is not read a second time for
         # text addressed to a model (a 1 MB dump of tokens would cost that screen a second more for
         # nothing). Once the secret is gone, the note is parsed again and that screen runs.
         held = ", ".join(secrets.secret_kinds(text))
-        return [(SECRET, held)] if held else [(ADDRESSED, "; ".join(injection.on_parse(text)))]
+        if held:
+            return [(SECRET, held)]
+        addressed = injection.on_parse(text)
+        if not addressed and learned:
+            addressed = planted.planted(text)
+        return [(ADDRESSED, "; ".join(addressed))]
+
+    if learned:
+        planted.model()  # its weights are read once per process, not out of the first note's budget
 
     kinds = screened(found, spent)
     if kinds is None:

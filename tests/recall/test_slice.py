@@ -80,7 +80,7 @@ def test_a_persons_hostile_note_cannot_speak_as_the_system(
     them today, so the screens are stepped around here) are still shown as plain words on one line
     each: no hidden comment, role label, chat token or marker gets through."""
     assert all(withheld_warnings(f"{title}\n{body}") for title, body in HOSTILE_NOTES.items())
-    monkeypatch.setattr(note_module, "withheld_warnings", lambda text, spent=0.0: [])
+    monkeypatch.setattr(note_module, "withheld_warnings", lambda text, spent=0.0, learned=False: [])
     for n, (title, body) in enumerate(HOSTILE_NOTES.items()):
         write_note(fresh_vault, f"Hostile {n}", body, id=f"hostile-{n}", title=title, project="shop")
     store.reconcile()

@@ -42,13 +42,14 @@ def test_the_shipped_weights_are_what_the_data_trains(texts: list[training.Text]
     assert shipped.threshold == training.THRESHOLD
 
 
-@pytest.mark.parametrize("held", [8, 9])
+@pytest.mark.parametrize("held", [8, 9, 11])
 def test_it_catches_a_third_of_what_the_patterns_miss_on_a_set_it_never_saw(
     held: int, texts: list[training.Text], trainer: training.Trainer
 ) -> None:
-    """Sets 8 and 9 gave the patterns no new class of attack: trained without one, the
-    model must find at least a third of the attacks the patterns let through, and refuse at most
-    five more of the set's benign notes (written to look like attacks) than the patterns do."""
+    """Sets 8 and 9 gave the patterns no new class of attack, and set 11's unseen half gained little
+    from what its other half gave: trained without one, the model must find at least a third of the
+    attacks the patterns let through, and refuse at most five more of the set's benign notes
+    (written to look like attacks) than the patterns do."""
     group = np.array([t.group == f"set{held}" for t in texts])
     learned = training.shipped(*trainer.train(~group))
     attacks = [t.text for t, g in zip(texts, group, strict=True) if g and t.planted]
