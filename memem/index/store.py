@@ -61,7 +61,8 @@ NOTE_CHECKS = "6"
 """What parsing checks a note for; raised when a check is added or widened, so every note is read again
 (2: text addressed to a model; 3: a secret; 4: both screens widened on 2026-12-06; 5: properties read
 as YAML 1.2, a property given twice warned about; 6: both screens widened by blind sets, a CPU budget
-per note, the learned check on a team's notes)."""
+per note, the learned check on a team's notes). Raise it too when `planted.bin` is retrained: a
+team's notes are judged by it when parsed."""
 
 BATCH = 128
 EMBED_BATCH = 256

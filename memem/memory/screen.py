@@ -46,7 +46,7 @@ def find_secrets(text: str) -> list[Finding]:
 def find_injection(text: str, learned: bool = True) -> list[Finding]:
     """One finding per class of instruction aimed at the model that will read the memory; when the
     patterns find none, the learned check's opinion (`learned=False`: the patterns alone, as for a
-    note already in the vault)."""
+    note the person keeps in the vault; a team's note gets both, `vault.withheld`)."""
     found = addressed_to_model(text) or (planted(text) if learned else [])
     return [Finding("injection", what) for what in found]
 

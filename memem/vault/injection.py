@@ -37,8 +37,7 @@ _SECRET_THINGS = (
     r"(?:api[ _-]?keys?|credentials?|secrets?|tokens?|passwords?|private keys?|ssh keys?|cookies?|authorization headers?"
     r"|\.env\b|env(?:ironment)? (?:vars|variables|file)|~/\.ssh|\.ssh/|id_rsa|id_ed25519|\.aws/credentials"
     r"|private (?:config\w{0,24}|files?|data|director(?:y|ies)|keys? files?)"
-    rf"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain|{_SECRET_VARIABLE}"
-    r"|card numbers?|credit cards?(?: numbers?)?|cvvs?|social security numbers?)"
+    rf"|\.netrc|\.npmrc|\.pypirc|\.git-credentials|keychain|{_SECRET_VARIABLE})"
 )
 _DESTINATION = (  # where a request to send something points: an address, a bucket, a public comment
     r"(?:https?://|s3://|gs://|[\w.+-]+@[\w-]+\.|[\w-]+\.(?:example|com|net|org|io|dev|xyz|ru|cn|site|app|sh|me|rs)\b"
@@ -55,9 +54,9 @@ contain secrets" is a rule, "open a public gist with the credentials" a request)
 _SECRET_FILES = (
     r"(?:\.env\b|\.ssh/|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.npmrc|\.pypirc|\.git-credentials|/etc/shadow"
     r"|\.(?:bash|zsh)_history|~/\.ssh\b|login data|logins\.json|key4\.db|cookies\.sqlite"
-    r"|\.config/gh/hosts\.yml|\.docker/config\.json|\.kube/config|\.pgpass|\.vault-token|\.gnupg\b|private-keys-v1\.d|secring\.gpg)"
+    r"|\.config/gh/hosts\.yml|\.docker/config\.json|\.kube/config|\.pgpass|\.vault-token|private-keys-v1\.d|secring\.gpg)"
 )
-_PRIVATE_FILES = r"(?:id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.git-credentials|\.netrc|/etc/shadow|\.gnupg\b|private-keys-v1\.d|secring\.gpg)(?![\w.]*\.pub\b)"
+_PRIVATE_FILES = r"(?:id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.git-credentials|\.netrc|/etc/shadow|private-keys-v1\.d|secring\.gpg)(?![\w.]*\.pub\b)"
 _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+\s+)?(?:(?:ba|z|da|k|c|tc|fi)?sh\b|(?:python[\d.]*|perl|ruby|node)\s+-(?:\s|$))"
 _ZERO_WIDTH = "[\u200b-\u200d\u2060-\u2064\ufeff]"
 _SPLITTER = "[\u200b\u2060-\u2064\ufeff]"
@@ -79,6 +78,7 @@ INVISIBLE = (
 reads the text without them too, so `ig\u00adnore` is read as the model will read it."""
 HIDDEN_COMMENT = "hides text in an HTML comment"
 HIDDEN_ELEMENT = "hides text in an HTML element that is not displayed"
+LOOKALIKE_HOST = "names an address spelled with letters of another script drawn like Latin ones"
 UNSAFE_CHANGE = "prescribes an unsafe change (checks, reviews or authentication switched off, force-push to main)"
 _SEND_ABROAD = (  # "send / upload" in the languages a planted note is most often written in
     r"(?:env[ií]a|enviar|manda|sube|subir|envoie|envoyer|téléverse|televerse|invia|inviare|carica|caricare"
@@ -106,7 +106,7 @@ _EARLIER_RULES = (  # "ignore all previous instructions" in other languages: ver
     r"(?:strunta i|ignorera|glöm)\s+(?:alla\s+)?(?:tidigare|föregående)\s+(?:instruktioner|instruktionerna|anvisningar|regler)",
     r"(?:αγνόησε|αγνοήστε|ξέχασε)\s+(?:όλες\s+)?(?:τις\s+)?(?:προηγούμενες|παλαιότερες)\s+(?:οδηγίες|εντολές)",
     r"(?:התעלם|התעלמו|שכח)\s+(?:מכל|מ)?\s*(?:ה)?(?:הוראות|הנחיות)",
-    r"قبلی[^\n.]{0,12}?نادیده\s*(?:بگیر|بگیرید|گرفته)",
+    r"(?:دستور|دستورالعمل|دستورات)[^\n.]{0,20}?قبلی[^\n.]{0,12}?نادیده\s*(?:بگیر|بگیرید)\b",
 )
 _AI_ABROAD = (  # "note for the AI assistant" in other languages
     r"(?:para|al|pour|per|f[üu]r|voor)\s+(?:el\s+|la\s+|le\s+|l['’]|den\s+|die\s+|de\s+|o\s+)?(?:asistente|assistant|assistente|assistenten|assistent|ki-assistent\w{0,24}|ia|ki|ai)\s*(?:de\s+|d['’]\s*)?(?:ia|ki|ai)?\b"
@@ -139,7 +139,8 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:ignore|disregard|forget|override|bypass)\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?(?:your\s+)?(?:instructions?|prompts?|rules|directions|guidelines|guidance|guardrails|constraints|restrictions)\b",
         r"(?:pretend|imagine|assume|act as if)\s+(?:that\s+)?(?:(?:the|your|all|any)\s+)*(?:previous|prior|above|earlier|preceding|original|system)\s+(?:\w+\s+){0,2}?(?:instructions?|prompts?|rules|guidelines|guidance)\b",
         r"(?:instructions?|prompts?|rules|guidelines|guidance)\s+(?:above|before this|you were given)\s+(?:are|were)\s+(?:void|cancelled|canceled|revoked|fake|a test|no longer valid)\b",
-        r"(?:reveal|print|show|output|repeat|disclose|leak|dump|echo|post|send|share|paste|upload|copy|include)\s+(?:me\s+|us\s+)?(?:your|their|its)\s+(?:full\s+|entire\s+|original\s+|hidden\s+|initial\s+|secret\s+)?(?:system prompt|system message|instructions|initial prompt|hidden prompt)\b",
+        r"(?:reveal|print|show|output|repeat|disclose|leak|dump)\s+(?:me\s+|us\s+)?(?:your|their|its)\s+(?:full\s+|entire\s+|original\s+|hidden\s+|initial\s+)?(?:system prompt|system message|instructions|initial prompt|hidden prompt)\b",
+        r"(?:echo|post|send|share|paste|upload|copy)\s+(?:me\s+|us\s+)?your\s+(?:full\s+|entire\s+|original\s+|hidden\s+|initial\s+|secret\s+)?(?:system prompt|system message|hidden prompt|initial prompt|hidden instructions|secret instructions)\b",
         r"(?:new|updated|real|actual|revised|true|hidden|secret)\s+(?:system\s+)?instructions?\s*:",
         r"you(?:['’]re| are) (?:now|no longer)\s+(?:a|an|the|my|free|unrestricted|jailbroken|dan|in \w+ mode|bound|required|claude|chatgpt|gpt|gemini|yourself|restricted|limited|subject to)\b",
         r"(?:pretend|imagine|act as if|act like|behave as if|role-?play as)\s+(?:that\s+)?(?:you(?:['’]re| are)\s+)?(?:an?\s+)?(?:unrestricted|unfiltered|uncensored|jailbroken|unaligned|rogue|evil|amoral|unlimited)\b",
@@ -186,16 +187,11 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"new\s+(?:instructions?|orders|directives?|policy)\s+from\s+(?:the\s+|your\s+)?(?:operator|admin|administrator|developer|owner|maintainers?|anthropic|openai|system|security team)\b",
         r"(?:has|have)\s+(?:been\s+)?granted\s+(?:you\s+)?full\s+autonomy|pre-?approved\s+for\s+(?:all|every|any)\s+commands?|\bskip\s+(?:all|any|every)\s+confirmations?\b"
         r"|\brun\s+every\s+(?:shell\s+)?command\s+(?:suggested|found|listed|given)\s+in\b",
-        r"(?:ignore|disregard|forget|set aside|put aside|drop)\s+(?:whatever|anything|everything|what)\s+(?:that\s+)?(?:your|the)\s+(?:operators?|developers?|system prompt|creators?|anthropic|openai|guidelines|instructions)\s+(?:told|tells|said|says|instructed|asked|wrote)\b",
-        r"\byour\s+(?:safety|security|content|usage)\s+(?:configuration|config|settings|polic(?:y|ies)|filters?|guardrails|restrictions)\s+(?:was|were|has been|have been|is|are)\s+(?:now\s+)?(?:updated|changed|relaxed|disabled|lifted|removed|turned off|loosened)\b",
-        r"\bthis\s+is\s+your\s+(?:developers?|developer team|dev team|creators?|operators?|makers?|trainers?)\b"
-        r"|\bthis\s+is\s+(?:the\s+)?(?:\w+\s+)?(?:team|engineers?|staff|developers?)\s+at\s+(?:anthropic|openai)\b|\bthis\s+is\s+(?:anthropic|openai)\s+(?:writing|speaking|here)\b",
-        r"\b(?:same|equal|full|higher)\s+(?:authority|priority|weight|standing)\s+as\s+(?:a\s+|the\s+)?(?:direct\s+)?(?:user|system|developer|operator)\s+(?:messages?|instructions?|prompts?|requests?)\b",
-        r"(?:developer|dev|god|jailbreak|dan|sudo)\s+mode\b[^\n]{0,200}?\b(?:unfiltered|uncensored|unrestricted|no (?:restrictions|filters|rules|limits)|two (?:answers|responses|replies))\b",
-        r"(?:loaded|read|applied|enforced)\s+by\s+(?:the|every|any|each)\s+(?:agent|assistant|model|ai)\b[^\n]{0,60}?\b(?:supersedes|overrides|replaces|takes precedence over)\b",
-        (r"(?:assistant|agent|ai|model|claude|llm)\w{0,12}[\"']?\s*[:=]\s*\{[^\n]{0,200}?[\"']?(?:allow|permit)_?(?:secrets?|credentials?|tokens?|keys?)_?(?:disclosure|sharing|output|exfil\w{0,8}|leak\w{0,4})[\"']?\s*[:=]\s*true", ("{",)),
-        (r"(?:assistant|agent|ai|model|claude|llm)\w{0,12}[\"']?\s*[:=]\s*\{[^\n]{0,200}?[\"']?requires?_?(?:confirmation|approval|consent)[\"']?\s*[:=]\s*false", ("{",)),
-        (r"\[permissions\][^\[]{0,200}?\b(?:bash|shell|network|exec|commands?|filesystem)\s*=\s*[\"']?allow[-_ ]?all\b", ("[permissions]",)),
+        r"(?:ignore|disregard|forget|set aside|put aside|drop)\s+(?:whatever|anything|everything|what)\s+(?:that\s+)?your\s+(?:operators?|developers?|system prompt|creators?|anthropic|openai|guidelines|instructions)\s+(?:told|tells|said|says|instructed|asked|wrote)\b",
+        r"\bthis\s+is\s+(?:your|the)\s+(?:\w+\s+)?(?:team|engineers?|staff|developers?|creators?|makers?)\s+at\s+(?:anthropic|openai)\b"
+        r"|\bthis\s+is\s+(?:anthropic|openai|your\s+(?:developers?|developer team|dev team|creators?|operators?|makers?))\s*,?\s+(?:writing|speaking|here|contacting|messaging)\b"
+        r"|\bthis\s+is\s+(?:the\s+)?(?:anthropic|openai)\s+(?:\w+\s+)?(?:team|staff|engineers?)\b[^\n]{0,30}?\b(?:writing|speaking|here|contacting|messaging)\b",
+        (r"\b(?:assistant|agent|ai|model|claude|llm)\w{0,12}[\"']?\s*[:=]\s*\{[^\n]{0,200}?[\"']?(?:allow|permit)_?(?:secrets?|credentials?|tokens?|keys?)_?(?:disclosure|sharing|output|exfil\w{0,8}|leak\w{0,4})[\"']?\s*[:=]\s*true", ("{",)),
         *_EARLIER_RULES,
     )),
     ("imitates a system, developer or chat-turn message", _patterns(
@@ -222,10 +218,7 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         (r"^[ \t]*(?:assistant|ai|model|claude|agent)\s+instructions?\b[^\n:]{0,20}:", ("instruction",)),
         (r"^(?:<[^>\n]{0,120}>){1,8}[ \t]*(?:system|developer|assistant|human)\s*:", ("<",)),
         r"\b(?:from|by)\s+(?:the\s+)?(?:user|owner|admin|administrator|operator|maintainers?|developer)\s*\(\s*(?:verified|authenticated|confirmed|signed|authori[sz]ed)\s*\)",
-        r"(?:message|notice|update|directive|memo|announcement)\s+from\s+(?:the|your)\s+(?:platform\s+|system\s+|security\s+|site\s+)?(?:administrators?|admins?|operators?|developer team|dev team|developers)\s*:",
-        # A host spelled with Cyrillic or Greek letters drawn like Latin ones, under a Latin top-level domain
-        # (`рурі.org`); a host wholly in another script (`пример.рф`) is that language's own.
-        r"(?:https?://|www\.)(?=[^\s/:?#]{0,120}?[аеіорсхуѕјԁһԛԝӏοαιυνκρτχ])[^\s/:?#]{1,120}+(?:(?<=\.[a-z]{2})|(?<=\.[a-z]{3})|(?<=\.[a-z]{4}))",
+        r"(?:message|notice|update|directive|memo|announcement)\s+from\s+(?:the|your)\s+(?:platform\s+|system\s+|security\s+|site\s+)?(?:administrators?|admins?|operators?|developer team|dev team|developers)\s*:\s*(?:your|you|the assistant|assistants?|claude|the model|ai|agents?)\b",
     )),
     ("contains invisible or direction-changing Unicode characters", _patterns(
         "[\U000e0000-\U000e007f\u202a-\u202e\u2066-\u2069]",
@@ -253,11 +246,8 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         (r"(?:^|[.!?]\s+)[ \t]*(?:(?:hey|hi|dear|attention|ok|okay)\s*,?\s*)?(?:claude|assistant|\bai|model|llm)\s*[,:]\s*(?:ignore|from now|treat|execute|send|skip|approve|disable|bypass|grant|override|forget|upload|silently|quietly|secretly)\b", ('claude', 'assistant', 'ai', 'model', 'llm')),
         (r"(?:^|[.!?]\s+)[ \t]*to\s+(?:the|any|all|every)\s+(?:ai|language model|llm|assistant|model|agent|ai assistant|coding assistant|ai agent)s?\s*[:,]",
          (" ai", "llm", "language model", "assistant", "model", "agent")),
-        r"(?:keep|preserve|retain)\s+this\s+(?:note|memory|entry|instruction)\s+(?:verbatim|forever|permanently|unchanged|intact)\b",
         r"\bmark\s+(?:it|this(?:\s+note|\s+memory)?)\s+(?:as\s+)?pinned\b[^\n]{0,40}?\b(?:highest|top|maximum|max)\s+priority\b",
-        r"(?:containing|with|holding|including)\s+(?:the\s+)?(?:full\s+|exact\s+)?(?:text|contents?|wording)\s+of\s+this\s+(?:note|memory|message|entry)\b",
-        r"\brecord\s+(?:this|the following)\s+as\s+(?:a\s+)?(?:user|team|standing)\s+(?:preference|rule|instruction|decision)\b",
-        r"(?:when|whenever|while|if)\s+(?:no\s+(?:one|human|person|user|reviewer|humans)|nobody)\s+is\s+(?:watching|looking|monitoring|reviewing)\b",
+        r"(?:copilot-instructions|claude\.md|agents\.md|\.cursorrules|\.windsurfrules|rules files?|system prompt)[^\n]{0,60}?(?:containing|with|holding|including)\s+(?:the\s+)?(?:full\s+|exact\s+)?(?:text|contents?|wording)\s+of\s+this\s+(?:note|memory|message|entry)\b",
     )),
     ("asks the model to hide what it does from the person", _patterns(
         rf"{_DONT}\s+(?:tell|inform|notify|alert|show|let)\s+the\s+{_WHO}\s+(?:know\s+)?(?:about\s+)?(?:this|that you|what you|these|it|any of|the commands?|the changes?)\b",
@@ -287,13 +277,12 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"|sag\w{0,24} (?:dem|den) (?:nutzer|benutzer)\w{0,24} nichts|ne dis rien à l['’]utilisateur|no le digas nada al usuario|non dire nulla all['’]utente"
         r"|não (?:avis\w+|cont\w+|diga\w{0,24}|diz\w{0,24}|inform\w+|mencion\w+)\s+(?:\w+\s+)?(?:ao?|o)\s+usuário|사용자에게\s*(?:말하지|알리지)|senza dirlo|senza dirglielo"
         r"|no (?:lo|la|los|las) menciones|nicht\s+(?:\w+\s+){0,3}erwähnen|zeg\w{0,24}\s+(?:dan\s+)?(?:altijd\s+)?['‘’\"]nee['’\"]|niets\s+(?:tegen|aan)\s+de\s+gebruiker",
-        rf"{_DONT}\s+(?:tell|inform|let)\s+the\s+{_WHO}\s+(?:know\s+)?that\s+(?:a|an|the|this|these|any|my|our)\s+(?:\w+\s+)?(?:memory|memories|note|notes|instructions?)\b",
-        r"\bpresent\s+[^\n]{0,40}?\b(?:instructions?|notes?|memor(?:y|ies)|suggestions?)\b[^\n]{0,30}?\bas\s+(?:if\s+(?:they|it)\s+(?:were|was)\s+)?your\s+own\b",
-        rf"{_DONT}\s+(?:call|point|flag)\s+(?:this|it|that|them)\s+out\b[^\n]{{0,20}}?\b(?:in|to)\s+(?:the\s+|your\s+)?(?:summary|summaries|reply|replies|response|report|answer|review|pr|{_WHO})",
-        rf"{_DONT}\s+(?:mention|report|flag|point out|disclose)\s+(?:the\s+|any\s+)?(?:security\s+)?(?:flaws|vulnerabilit\w{{0,4}}|issues|problems|bugs|risks)\s+(?:that\s+)?you\s+(?:notice|find|see|spot|discover)",
-        r"nie\s+wspomina\w{0,4}\s+o\s+tym|(?:no|sin)\s+comentarlo\b|no\s+lo\s+coment(?:es|en)\b|ne\s+(?:le\s+)?mentionne\w{0,2}\s+jamais|sans\s+le\s+(?:dire|mentionner|signaler)|ohne\s+es\s+zu\s+erwähnen|senza\s+menzionar\w{0,4}|sem\s+mencion\w{0,4}"
-        r"|사용자에게는?\s*[^\n.]{0,20}(?:통과했다고|성공했다고)|告诉用户[^\n。]{0,10}(?:通过|成功)|ユーザーに(?:は)?[^\n。]{0,20}(?:通った|成功した|パスした)と"
-        r"|dile\s+al\s+usuario\s+que\s+(?:las\s+pruebas|los\s+tests)|dis\s+à\s+l['’]utilisateur\s+que\s+les\s+tests|sag\w{0,4}\s+dem\s+(?:nutzer|benutzer)\w{0,2},?\s+(?:dass\s+)?die\s+tests",
+        rf"{_DONT}\s+(?:tell|inform|let)\s+the\s+{_WHO}\s+(?:know\s+)?that\s+(?:a|an|this|these|any)\s+(?:\w+\s+)?(?:memory|memories|note|notes)\s+(?:\w+\s+)?(?:influenced|shaped|told|instructed|guided|drove|prompted|asked|changed|was used|were used|came from)\b",
+        rf"{_DONT}\s+(?:call|point|flag)\s+(?:this|it|that|them)\s+out\b[^\n]{{0,20}}?\b(?:in|to)\s+(?:the\s+|your\s+)?(?:summary|summaries|reply|replies|response|report|answer|review|pr|{_WHO})\b",
+        r"\bi\s+nie\s+wspominaj?(?:ć|cie)?\s+o\s+tym|\bnie\s+wspominaj(?:cie)?\s+o\s+tym|(?:no|sin)\s+comentarlo\b|no\s+lo\s+coment(?:es|en)\b|ne\s+mentionne\w{0,2}\s+jamais\s+(?:les\s+)?(?:failles|vulnérabilités|problèmes de sécurité)"
+        r"|사용자에게는?\s*[^\n.]{0,10}테스트[^\n.]{0,10}(?:통과했다고|성공했다고)|告诉用户[^\n。]{0,6}测试[^\n。]{0,6}(?:通过|成功)|ユーザーに(?:は)?[^\n。]{0,6}テスト[^\n。]{0,10}(?:通った|成功した|パスした)と"
+        r"|dile\s+al\s+usuario\s+que\s+(?:las\s+pruebas|los\s+tests)\s+(?:pasaron|han pasado|pasan|están en verde)|dis\s+à\s+l['’]utilisateur\s+que\s+les\s+tests\s+(?:sont passés|passent|ont réussi)"
+        r"|sag\w{0,4}\s+dem\s+(?:nutzer|benutzer)\w{0,2},?\s+(?:dass\s+)?die\s+tests\s+(?:bestanden|grün|erfolgreich)",
     )),
     ("asks the model to send credentials or private files somewhere", _patterns(
         rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl|paste|share|cp)(?:s|ed|ing|ied|ies)?\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via|in|on)\s+{_DESTINATION}",
@@ -313,10 +302,10 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:env|printenv)\s*\|\s*(?:curl|nc|ncat|wget)\b",
         rf"\b(?:scp|rsync|sftp)\b[^\n]{{0,80}}?{_SECRET_FILES}[^\n]{{0,80}}?\s[\w.-]+@[\w.-]+:",
         r"(?:send|post|upload|paste|pipe|forward|copy|ship|push)\b[^\n]{0,40}?(?:printenv|\benv\b|os\.environ|process\.env|environment variables|env vars)[^\n]{0,80}?\b(?:to|at|into)\s+(?:https?://|[\w-]+\.(?:example|com|net|org|io|dev|site|app|sh|me|xyz)\b)",
-        r"(?:curl|wget|http|httpie|invoke-webrequest)\b[^\n]{0,200}?\$\(\s*(?:env|printenv|set|export\s+-p|cat\s+/proc/self/environ)\s*\)",
+        r"(?:curl|wget|http|httpie|invoke-webrequest)\b[^\n]{0,200}?(?:\$\(\s*(?:env|printenv|set|export\s+-p|cat\s+/proc/self/environ)\s*\)|`\s*(?:env|printenv)\s*`)",
         r"(?:pg_dump|pg_dumpall|mysqldump|mongodump|mongoexport|sqlite3|redis-cli)\b[^\n|]{0,120}\|[^\n]{0,60}?\b(?:curl|wget|nc|ncat|netcat|socat)\b",
-        r"(?:post|send|upload|share|paste|forward|email)\w{0,3}\s+(?:your|the)\s+(?:hidden|system|full|original|initial|secret)\s+(?:instructions|prompt|system prompt|rules)\b[^\n]{0,80}?\b(?:to|at|into)\s+(?:https?://|[\w-]+\.(?:example|com|net|org|io|dev|site|app|sh|me|xyz)\b)",
-        (r"(?:img|image|src=|!\[)[^\n]{0,300}?https?://[^\s\"')>]{0,300}?[?&][\w-]{0,30}=(?:\$\{?|\{\{\s*|<|%)?[a-z0-9]+_(?:token|secret|api_?key|password|key)s?\b",
+        r"(?:post|send|upload|share|paste|forward|email)\w{0,3}\s+your\s+(?:hidden|secret|system|original|initial)\s+(?:instructions|prompt|system prompt|rules)\b[^\n]{0,80}?\b(?:to|at|into)\s+(?:https?://|[\w-]+\.(?:example|com|net|org|io|dev|site|app|sh|me|xyz)\b)",
+        (r"(?:<img\b[^>\n]{0,200}?\bsrc\s*=\s*[\"']?|!\[[^\]\n]{0,100}\]\()https?://[^\s\"')>?]{1,300}+\?[^\s\"')>]{0,300}?[?&=][\w-]{0,30}=(?:\$\{?|\{\{\s*|<|%)?[a-z0-9]+_(?:token|secret|api_?key|password|key)s?\b",
          ("_token", "_secret", "_api", "_password", "_key")),
     )),
     ("pipes a downloaded script into a shell", _patterns(
@@ -327,7 +316,6 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"\b(?:exec|eval)\s*\(\s*[^\n]{0,80}?(?:urlopen|requests\.get|urllib|httpx\.get|fetch\(|\.read\(\)\.decode)",
         r"__import__\(\s*['\"]urllib[^\n]{0,80}?urlopen\(\s*['\"]https?://",
         rf"(?:curl|wget)\b(?![^\n]{{0,120}}{_OFFICIAL_INSTALLER})[^\n|;&]{{0,200}}?\s(?:-o|-O|--output|-qO)\s*\S+\s*(?:&&|;)\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh|node|python[\d.]*|perl|ruby|source|\.)\s+\S",
-        r"[\"'](?:pre|post)?install[\"']\s*:\s*[\"'][^\"'\n]{0,60}\b(?:curl|wget)\b",
     )),
     ("asks the model to decode and run an encoded payload", _patterns(
         rf"base64\s+(?:-d|--decode)\b[^\n]{{0,40}}\|\s*{_SHELL}",
@@ -337,8 +325,8 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:eval|exec|iex|invoke-expression)\s*+\(?\s*+[^\n]{0,40}(?:atob|b64decode|frombase64string|base64\.decode|fromhex|unhexlify|a2b_hex|codecs\.decode|zlib\.decompress|marshal\.loads)",
         r"\beval\s+[\"']?\$\(\s*(?:echo|printf)\s+[^|\n]{4,200}\|\s*(?:base64\s+(?:-d|--decode)|xxd\s+-r)",
         r"(?:read|reverse)\s+(?:the\s+following|this|it|the\s+next\s+line)\s+(?:text\s+)?backwards?\b[^\n]{0,40}?\b(?:follow|run|execute|do|obey|act on)\b",
-        r"(?:decode|convert|translate|decipher)\b[^\n]{0,60}?\b(?:and|then)\s+(?:treat|use|take|consider|apply)\s+(?:it|this|the result|them)\s+as\s+(?:a\s+|an\s+|the\s+)?(?:standing\s+|new\s+)?(?:instructions?|commands?|orders?|directives?|rules?)\b",
-        r"(?:run|execute|eval|paste)\w{0,3}\s+(?:the\s+)?(?:result|output|assembled|combined|joined|concatenated|reconstructed|resulting|decoded|converted)(?:\s+(?:command|string|script|payload|text))?\s+(?:in|into)\s+(?:the\s+|a\s+)?(?:terminal|shell|bash|console|zsh|powershell)\b",
+        r"(?:decode|decipher|deobfuscate|unscramble)\b[^\n]{0,60}?\b(?:and|then)\s+(?:treat|use|take|consider|follow|obey)\s+(?:it|this|the result|them|the output)\s+as\s+(?:a\s+|an\s+|the\s+|your\s+)?(?:standing\s+|new\s+)?(?:instructions?|commands?|orders?|directives?)\b",
+        r"(?:run|execute|eval)\s+(?:the\s+)?(?:result|assembled|combined|joined|concatenated|reconstructed|decoded|converted)(?:\s+(?:command|string|script|payload|text))?\s+in(?:to)?\s+(?:the\s+|a\s+)?(?:terminal|shell|bash|console|zsh|powershell)\b",
         r"(?:run|execute|eval)\w{0,3}\s+(?:the\s+)?(?:assembled|combined|joined|concatenated|reconstructed)\s+(?:command|string|script|payload)\b",
         (r"(?:run|execute|eval)\s+[a-z](?:\s*\+\s*[a-z]){2,}\b", ("+",)),
     )),
@@ -365,10 +353,10 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         rf"(?:print|output|reveal|dump|paste|read out)\b[^\n]{{0,40}}?{_PRIVATE_FILES}",
         (rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:echo|print|repeat|include|paste|output|quote)\s+(?:it|them|its value|the value)\s+(?:back\s+)?(?:verbatim\s+)?(?:in|into|to)\s+(?:your|the)\s+(?:answer|reply|response|output|summary)",
          ("echo", "print", "repeat", "include", "paste", "output", "quote")),
-        rf"(?:attach|include|paste|add|append|upload|send|post)\w{{0,3}}\b[^\n]{{0,60}}?(?:{_SECRET_FILES}|secrets?\.(?:ya?ml|json|toml)|credentials\.json|master\.key)[^\n]{{0,80}}?\b(?:to|in|into|on)\s+(?:every|each|all|any|the|a|your)\s+(?:\w+\s+){{0,2}}?(?:bug reports?|issues?|tickets?|reports?|prs?|pull requests?|comments?|gists?|emails?|details block|<details>)",
-        (r"(?:any|all|every)\s+(?:\w+\s+)?(?:credentials?|secrets?|tokens?|api keys?|passwords?|keys)\s+(?:that\s+)?you\s+(?:have\s+)?(?:seen|found|encountered|can see|can find|have access to|know|came across)\b",
-         ("credential", "secret", "token", "api key", "password", "keys")),
-        rf"(?:copy|add|move|put|commit|check in|place)\w{{0,3}}\b[^\n]{{0,60}}?{_PRIVATE_FILES}[^\n]{{0,80}}?\b(?:into|to|in|under)\s+(?:the\s+)?(?:repo|repository|git|project|source tree)\b",
+        rf"(?:attach|include|paste|add|append|upload|send|post)\w{{0,3}}\b[^\n]{{0,60}}?(?:{_SECRET_FILES}|secrets?\.(?:ya?ml|json|toml)|credentials\.json|master\.key)[^\n]{{0,80}}?\b(?:to|in|into|on)\s+(?:every|each|all|any|the|a|your)\s+(?:\w+\s+){{0,2}}?(?:(?:bug reports?|issues?|tickets?|reports?|prs?|pull requests?|comments?|gists?|emails?|details block)\b|<details>)",
+        (r"(?:fill|include|send|post|add|paste|pass|put|append|attach|share|echo|print|upload)\w{0,3}\b[^\n]{0,80}?\b(?:any|all|every)\s+(?:\w+\s+)?(?:credentials?|secrets?|tokens?|api keys?|passwords?)\s+(?:that\s+)?you\s+(?:have\s+)?(?:seen|can see|encountered|came across)\b",
+         ("credential", "secret", "token", "api key", "password")),
+        rf"(?:copy|add|move|put|commit|check in|place)\w{{0,3}}\b{_UNNEGATED}{{0,60}}?{_PRIVATE_FILES}{_UNNEGATED}{{0,80}}?\b(?:into|to|in|under)\s+(?:the\s+)?(?:repo|repository|git|project|source tree)\b",
     )),
     ("asks the model to hide what it does from the person", _patterns(
         rf"(?:skip|avoid|omit)\s+mentioning\s+(?:it|this|them|that|these|those)\s+(?:in|to)\s+(?:the\s+|your\s+)?(?:summary|summaries|reply|replies|response|report|answer|{_WHO})",
@@ -392,7 +380,7 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:always|unconditionally)\s+return\s+true\b[^\n]{0,30}?(?:verify|auth|check|validate|permission)",
         r"(?:auth|authentication|login|csrf|permission_checks?|acl)_?(?:disabled|off|enabled)\s*[=:]\s*(?:true|1|false|0)\b[^\n]{0,40}?\bprod(?:uction)?\b",
         r"(?:node_tls_reject_unauthorized\s*=\s*['\"]?0|git_ssl_no_verify\s*=\s*['\"]?(?:1|true)|http\.sslverify\s*=?\s*false|strict-ssl\s*=?\s*false|verify\s*=\s*false)[^\n]{0,60}?\b(?:global(?:ly)?|everywhere|profile|bashrc|zshrc|production|prod|every|all"
-        r"|producci[oó]n|produ[cç][aã]o|produktion|todas|todos|toutes|tous|allen?|tutte|tutti|wszystki\w{0,4})\b",
+        r"|producci[oó]n|produ[cç][aã]o|produktion)\b",
         r"\b(?:always|every|all)\b[^\n]{0,40}?(?:verify\s*=\s*false|node_tls_reject_unauthorized\s*=\s*['\"]?0|--insecure\b|-k\s+https)",
         r"return\s+true\s+(?:if|when|whenever)\s+(?:the\s+)?(?:request\s+)?(?:(?:has|contains|carries|sends|includes)\s+(?:(?:a|the|an)\s+)?)?(?:header|param\w{0,24}|query|cookie|x-[\w-]+)",
         r"continue-on-error:\s*true[^\n]{0,40}?\b(?:and\s+)?merge\b|\b(?:checks?|ci|jobs?|builds?|tests?)\s+fails?\b[^\n]{0,40}?continue-on-error",
@@ -402,7 +390,7 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"\b(?:truncate|drop\s+table)\b[^\n]{0,60}?\b(?:against|on|in)\s+(?:the\s+)?prod(?:uction)?\b",
         r"(?:require_2fa|require_mfa|mfa_enabled|two_factor\w{0,24}|otp_required)\s*[=:]\s*(?:false|0|off)\b",
         r"(?:disable|turn off|switch off|deaktivier\w{0,24}|desactiv\w{0,24}|disattiv\w{0,24}|wyłącz\w{0,24}|отключ\w{0,24}|关闭|禁用|無効に)\s*(?:the\s+|die\s+|la\s+|el\s+|il\s+|l['’])?(?:two-factor|2fa|mfa|multi-factor|zwei-faktor\w{0,24}|autenticaci[oó]n de dos factores|doble factor|double authentification|authentification à deux facteurs|autenticazione a due fattori|uwierzytelnianie dwuskładnikowe|двухфактор\w{0,24}|双因素|二要素)",
-        r"(?:disable|turn off|switch off|stop|delete|wipe|erase|clear|truncate|purge)\w{0,24}\s+(?:the\s+)?audit[- ]?(?:logs?|logging|trail)\b|--no-audit(?:-log)?\b|--skip-approvals?\b",
+        r"(?:disable|turn off|switch off|stop)\w{0,24}\s+(?:the\s+)?audit[- ]?(?:logs?|logging|trail)\b|--no-audit(?:-log)?\b|--skip-approvals?\b",
         r"\bufw\s+disable\b|systemctl\s+(?:stop|disable|mask)\s+(?:firewalld|ufw|auditd|apparmor|fail2ban|falco|crowdstrike\w{0,24}|clamav\w{0,24})|\bsetenforce\s+0\b|\bauditctl\s+-d\b|\biptables\s+-f\b",
         r"\ball\s+all\s*=\s*\(all(?::all)?\)\s*nopasswd:\s*all\b",
         r"\brm\s+-\w{0,24}r\w{0,24}\s+[^\n]{0,60}?\bpg_(?:wal|xlog)\b",
@@ -449,25 +437,26 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"\b(?:skip|disable|turn off)\s+(?:the\s+)?(?:sast|dast|dependency audit|security scan\w{0,24}|secret scan\w{0,24}|code scanning)\b[^\n]{0,40}?\b(?:all|every|each)\b",
         r"commit\s+(?:straight|directly)\s+to\s+(?:main|master)\b[^\n]{0,40}?\b(?:skip|without)\s+(?:pull requests|prs|review)",
         r"\bskip\s+(?:pull requests|prs|code review)\b[^\n]{0,40}?\bcommit\s+(?:straight|directly)\s+to\s+(?:main|master)\b",
-        r"\bcors\b[^\n]{0,30}?[`'\"]\*[`'\"][^\n]{0,40}?\bcredentials\s+(?:allowed|enabled|on|true|included)\b",
-        r"comment(?:ing)?\s+out\s+(?:the\s+)?(?:csrf|auth\w{0,14}|permission|signature|rate[- ]?limit\w{0,3}|security|tls|ssl|certificate)\s*(?:checks?|middleware|validation|decorators?|guards?|verification)?\b",
-        r"\bassert\s+true\b[^\n]{0,60}?\b(?:fails?|failing|failed)\b|\b(?:fails?|failing|failed)\b[^\n]{0,40}?\bassert\s+true\b",
-        r"(?:delete|remove|drop|comment out)\s+[^\n]{0,40}?\bfrom\s+(?:the\s+)?codeowners\b",
-        (r"(?:main|master)\s*(?:브랜치|ブランチ|分支)?[^\n]{0,10}?(?:강제\s*푸시|強制プッシュ|强制推送)|(?:강제\s*푸시|強制プッシュ|强制推送)[^\n]{0,20}(?:main|master)",
-         ("강제", "強制", "强制")),
-        r"approuv\w{0,4}\s+automatiquement|aprueb\w{0,4}\s+automáticamente|automatisch\s+(?:alle\s+)?(?:pull requests?|prs?|merge requests?)\s+(?:genehmig|freigeb|approv|akzeptier)"
-        r"|\bauto-?approve\s+(?:every|all|any)\s+(?:prs?|pull requests?|merge requests?|reviews?|changes?)\b|\bautomatically\s+approve\s+(?:every|all|any)\b",
-        r"--no-verify\b[^\n]{0,40}?\b(?:to|on|for|in|with)\s+(?:every|each|all)\s+commits?\b|(?:add|use|pass|append)\s+(?:the\s+)?(?:flag\s+)?--no-verify\s+(?:flag\s+)?(?:to|on|for|in)\s+(?:every|each|all)\b"
-        r"|(?:każdym|jedem|chaque|cada|ogni)\s+(?:commicie|commit)\w{0,4}[^\n]{0,60}?--no-verify",
-        r"(?:bind|grant|give|add)\w{0,3}\s+(?:the\s+)?default\s+service\s*accounts?\b[^\n]{0,30}?\bcluster-admin\b|cluster-admin\b[^\n]{0,40}?\b(?:to|for)\s+(?:the\s+)?default\s+service\s*accounts?\b"
-        r"|--clusterrole[= ]cluster-admin\b[^\n]{0,100}?--serviceaccount[= ][\w-]+:default\b",
-        r"(?:create|add|make)\w{0,3}\s+(?:a\s+|the\s+|an?\s+extra\s+)?(?:new\s+)?(?:user|account)\b[^\n]{0,60}?\buid\s*(?:=|:)?\s*0\b|\buseradd\b[^\n]{0,40}?-u\s*0\b[^\n]{0,20}?-o\b|\buseradd\b[^\n]{0,40}?-o\b[^\n]{0,20}?-u\s*0\b",
-        r"\btell\s+(?:them|the user|users|the person)\s+to\s+(?:re-?enter|enter|type|submit|paste|provide|confirm)\s+(?:their|the|your)\s+[^\n]{0,30}?(?:password|passphrase|2fa|mfa|otp|one-time code|recovery code|seed phrase|private key)\b[^\n]{0,60}?https?://",
+        r"\btell\s+(?:them|the user|users|the person)\s+to\s+(?:re-?enter|enter|type|submit|paste|provide|confirm)\s+(?:their|the|your)\s+(?:\w+\s+){0,2}?(?:password|passphrase)\s+and\s+(?:their\s+|the\s+)?(?:2fa|mfa|otp|one-time|verification|recovery)\s+codes?\b[^\n]{0,60}?https?://",
     )),
     (UNSAFE_CHANGE, _patterns(
-        r"\bcommit\w{0,3}\s+(?:the\s+|your\s+)?\.env\b(?![.\w-]*(?:example|sample|template|dist|defaults))",
-        r"(?:\.env|secrets?|credentials?|\.pem|id_rsa)\b[^\n]{0,30}?\.gitignore\b[^\n]{0,40}?\b(?:remove|delete|drop)\b|(?:remove|delete|drop)\s+[^\n]{0,30}?(?:\.env|secrets?|credentials?)\b[^\n]{0,20}?from\s+(?:the\s+)?\.gitignore",
-        r"\balgorithms?\s*[=:]\s*\[?[^\]\n]{0,20}?[\"']none[\"']|\balg(?:orithm)?\s*[=:]\s*[\"']none[\"']",
+        r"(?<![\w-])commit\s+(?:the\s+|your\s+)?\.env\b(?![.\w-]*(?:example|sample|template|dist|defaults))|\bgit\s+add\s+(?:-f\s+)?\.env\b(?![.\w-]*(?:example|sample|template|dist|defaults))",
+        r"(?:remove|delete|drop)\s+(?:the\s+)?(?:line\s+)?[`'\"]?(?:\.env|secrets?|credentials?)[`'\"]?\s+(?:line\s+|entry\s+)?from\s+(?:the\s+)?\.gitignore|\.gitignore\b[^\n]{0,30}?,?\s*(?:remove|delete|drop)\s+(?:that|this|the)\s+(?:line|entry)\b",
+        # `none` allowed beside a signing algorithm: a config that takes unsigned tokens too
+        r"\balgorithms?\s*[=:]\s*\[[^\]\n]{0,20}?[\"']none[\"'][^\]\n]{0,20}?[\"'](?:hs|rs|es|ps)\d{3}[\"']|\balgorithms?\s*[=:]\s*\[[^\]\n]{0,20}?[\"'](?:hs|rs|es|ps)\d{3}[\"'][^\]\n]{0,20}?[\"']none[\"']",
+        r"\b(?:set|enable|allow|use|configure|make)\w{0,3}\s+(?:the\s+)?cors\b[^\n]{0,30}?[`'\"]\*[`'\"][^\n]{0,40}?\bcredentials\s+(?:allowed|enabled|on|true|included)\b",
+        r"(?<![\w-])comment\s+out\s+(?:the\s+)?(?:csrf|auth(?:entication|orization|n|z)?|permission|signature|rate[- ]?limit\w{0,3}|tls|ssl|certificate)\s*(?:checks?|middleware|validation|decorators?|guards?|verification)?\b",
+        r"\bassert\s+true\s+(?:if|when|whenever)\b[^\n]{0,40}?\b(?:fails?|failing|failed)\b|\b(?:make|have|let)\s+(?:them|the tests?|it)\s+assert\s+true\b",
+        r"(?:delete|remove|drop)\s+[^\n]{0,40}?\bfrom\s+(?:the\s+)?codeowners\b[^\n]{0,60}?\b(?:whenever|every time|each time|in the same (?:pr|pull request))\b",
+        r"--no-verify\b[^\n]{0,40}?\b(?:to|on|for|in|with)\s+(?:every|each|all)\s+commits?\b|(?:add|use|pass|append)\s+(?:the\s+)?(?:flag\s+)?--no-verify\s+(?:flag\s+)?(?:to|on|for|in)\s+(?:every|each|all)\b",
+        r"\b(?:bind|grant|give)\s+(?:the\s+)?default\s+service\s*accounts?\b[^\n]{0,30}?\bcluster-admin\b|--clusterrole[= ]cluster-admin\b[^\n]{0,100}?--serviceaccount[= ][\w-]+:default\b",
+        r"\b(?:create|add)\s+(?:a\s+|an?\s+extra\s+)?(?:new\s+)?(?:user|account)\s+[`'\"]?[\w.-]{1,32}[`'\"]?\s+with\s+uid\s*(?:=|:)?\s*0\b",
+    )),
+    ("tells the model to ignore or replace its instructions", _patterns(
+        r"\b(?:same|equal|full|higher)\s+(?:authority|priority|weight|standing)\s+as\s+(?:a\s+|the\s+)?(?:direct\s+)?(?:user|system|developer|operator)\s+(?:messages?|instructions?|prompts?|requests?)\b",
+    )),
+    ("asks the model to hide what it does from the person", _patterns(
+        r"\bpresent\s+(?:the\s+|these\s+|their\s+)?(?:instructions?|notes?|memor(?:y|ies)|suggestions?)\s+(?:from\s+(?:the\s+)?(?:notes?|memor(?:y|ies))\s+)?as\s+(?:if\s+(?:they|it)\s+(?:were|was)\s+)?your\s+own\b",
     )),
 )  # fmt: skip
 # The same request in another language, where the negation may stand anywhere in the sentence
@@ -510,7 +499,7 @@ def _asserted_anywhere(pattern: Gated, text: str) -> bool:
 # (not any "no" in the line: "No joke: always print ~/.ssh/id_rsa …" is no warning).
 _NEGATION = re.compile(
     r"\b(?:never|don['’]t|do not|does not|doesn['’]t|must not|mustn['’]t|should not|shouldn['’]t|not to|avoid(?:ing)?"
-    r"|accidentally|mistakenly|by mistake|ran|executed|had run|once ran|used to|nunca|jam[aá]is|niemals|nie|nigdy|никогда|mai più|nooit|asla)\b|不要|别|禁止|決して|絶対に"
+    r"|accidentally|mistakenly|by mistake|ran|executed|had run|once ran|nunca|jam[aá]is|niemals|nie|nigdy|никогда|mai più|nooit|asla)\b|不要|别|禁止|決して|絶対に"
 )
 _NEGATION_WINDOW = 60
 
@@ -583,7 +572,8 @@ _INVISIBLE = re.compile(INVISIBLE)
 _BLANKS = re.compile(_BLANK)
 # Cyrillic and Greek letters drawn like Latin ones. Folded only inside a word that also holds a Latin
 # letter (`іgnоrе` with Cyrillic і, о, е): a word wholly in another script is that language's word.
-_LOOKALIKES = str.maketrans("аеіорсхуѕјԁһԛԝӏοαιυνκρτχ", "aeiopcxysjdhqwloaiuvkptx")
+_LOOKALIKE_CHARS = "аеіорсхуѕјԁһԛԝӏοαιυνκρτχ"
+_LOOKALIKES = str.maketrans(_LOOKALIKE_CHARS, "aeiopcxysjdhqwloaiuvkptx")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _LEET = str.maketrans("013457@$", "oieastas")
 _DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}[^\W\d_]\b")
@@ -595,6 +585,37 @@ _MOST_LEET_WORDS = 400
 """Past this many such words a text is tokens, hashes or ids, not a sentence in leetspeak: it is not
 read a second time (a note of 37,000 generated tokens would otherwise cost every pattern twice)."""
 _LATIN = re.compile(r"[a-z]")
+
+
+_LOOKALIKE_LETTER = re.compile(f"[{_LOOKALIKE_CHARS}]")
+_HOST = re.compile(r"(?<![\w.-])[\w-]{1,63}+(?:\.[\w-]{1,63}+){1,6}+")
+_LATIN_HOST_LABEL = re.compile(f"[a-z0-9-]*[{_LOOKALIKE_CHARS}][a-z0-9{_LOOKALIKE_CHARS}-]*")
+_LATIN_TLD = re.compile(r"[a-z]{2,24}")
+_FILE_SUFFIXES = frozenset(
+    "py md js ts jsx tsx txt yaml yml json toml cfg ini log csv html css scss sh rb go rs java kt c h cpp hpp "
+    "cs php sql xml pdf png jpg svg lock env conf swift lua pl r ipynb zip gz tar".split()
+)
+"""What ends a file's name more often than a host's: `сор.py` is a file."""
+_ABOUT_LOOKALIKES = re.compile(r"homoglyph|homograph|look-?alike|\bidn\b|punycode|spoof|confusable")
+"""Words of a note about such addresses: it names one as an example, it does not point to it."""
+_MOST_HOSTS = 2_000
+"""Host-like words judged per text: a note is not a list of thousands of addresses."""
+
+
+def _lookalike_host(folded: str) -> bool:
+    """Whether the text names a host that reads as Latin but is spelled with Cyrillic or Greek letters
+    drawn like Latin ones (`рурі.org`, `раypal.com`): a label made only of Latin letters and such
+    look-alikes, under a Latin top-level domain. A host in its own script (`пример.рф`,
+    `пример.com`, whose `п` and `м` draw no Latin letter) is that language's own, and a note about
+    homoglyph attacks names one rather than points to it."""
+    if not _LOOKALIKE_LETTER.search(folded) or _ABOUT_LOOKALIKES.search(folded):
+        return False
+    for host in itertools.islice(_HOST.finditer(folded), _MOST_HOSTS):
+        *labels, tld = host.group().split(".")
+        latin_tld = _LATIN_TLD.fullmatch(tld) and tld not in _FILE_SUFFIXES
+        if latin_tld and any(_LATIN_HOST_LABEL.fullmatch(label) for label in labels):
+            return True
+    return False
 
 
 def _fold_lookalikes(word: str) -> str:
@@ -689,4 +710,6 @@ def addressed_to_model(text: str) -> list[str]:
         found.append(HIDDEN_COMMENT)
     if "<" in folded and any(len(_WORD.findall(m["inside"])) >= 3 for m in _HIDDEN_ELEMENT.finditer(uncoded)):
         found.append(HIDDEN_ELEMENT)
+    if _lookalike_host(folded):
+        found.append(LOOKALIKE_HOST)
     return found

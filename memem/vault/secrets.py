@@ -335,6 +335,8 @@ def _is_recovery_code(value: str) -> bool:
     """A code a recovery label names (`7HQ2M-KX9PD-…`, `K7QN W3PX …`, `8413 2291`): groups of one
     length with a digit in them; `2024 edition` after "backup key:" is prose."""
     groups = _RECOVERY_GROUPS.split(value)
+    if all(g.isdigit() and len(g) == 4 and g[:2] in ("19", "20") for g in groups):
+        return False  # `2019, 2021, 2023`: years
     return (
         len({len(g) for g in groups}) == 1
         and sum(len(g) for g in groups) >= 8
@@ -656,7 +658,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("app-specific password", r"(?:app(?:lication)?[- ]specific[- ]password|app[- ]password)[^\n]{0,80}?([a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{4})(?![\w-])", 1, folded=True),
     _rule("app-specific password", r"['\"][\w.@\-]{1,64}:([A-Za-z0-9]{4}(?: [A-Za-z0-9]{4}){5})['\"]", 1, _is_spaced_app_password),
     _rule("app-specific password", r"application password[^\n]{0,60}?[:=][ \t]*['\"]?([a-z0-9]{4}(?: [a-z0-9]{4}){5})(?![\w])", 1, _is_spaced_app_password, folded=True),
-    _rule("app-specific password", r"app(?:lication)?[ -]?password\b[^\n]{0,40}?[`'\"]?([a-z]{4}(?: [a-z]{4}){3})(?![\w])", 1, _is_spelled_app_password, folded=True),  # Google's
+    _rule("app-specific password", r"app(?:lication)?[ -]?password\b[^\n]{0,40}?(?:[:=][ \t]*[`'\"]?|[`'\"])([a-z]{4}(?: [a-z]{4}){3})(?![\w])", 1, _is_spelled_app_password, folded=True),  # Google's
     _rule("Rails master key", r"master\.key\b[^\n]{0,30}?[:=][ \t]*[`'\"]?([0-9a-f]{32})(?![\w])", 1, _is_random, folded=True),
     _rule("Azure DevOps token", r"(?:\bpat\b|personal access token|azure devops|\bado\b)[^\n]{0,80}?[:=][ \t]*[`'\"]?([a-z2-7]{52})(?![\w])", 1, _is_random, folded=True, needs=("pat", "personal access token", "azure devops", "ado")),
     _rule("recovery key", r"recovery[^\n]{0,80}?(\d{6}(?:-\d{6}){7})(?![\d-])", 1, folded=True),  # BitLocker
@@ -708,9 +710,6 @@ _RULES: tuple[_Rule, ...] = (
         1, _is_random, folded=True,
     ),
     _rule(".netrc password", r"(?m)^[ \t]*login\s+\S+\s+password\s+(\S+)", 1, _is_concrete),
-    # A card is a secret with its security code beside it (the number alone is printed on receipts),
-    # unless its line says it is one for tests.
-    _rule("payment card with its security code", r"(?m)^(?![^\n]*\b(?:test|testing|sandbox|dummy|example|fake|sample)\b)[^\n]*?(?<![\d-])((?:\d[ -]?){12,18}\d)(?![\d-])[^\n]{0,40}?\b(?:cvv2?|cvc2?|cid|csc|security code)\b", 1, _is_card_number, folded=True, needs=("cvv", "cvc", "cid", "csc", "security code")),
     _rule(".pgpass password", r"(?<![\w:/.\-])(?:\*|(?=[\w.\-]*[A-Za-z])[\w.\-]+):(?:\d{2,5}|\*):[\w.\-*]+:[\w.\-*@]+:([^\s:]+)(?![\w:])", 1, _is_concrete, needs=(":",)),
     _rule(
         "password or key stated in the text",
@@ -1070,6 +1069,32 @@ def _rule_hits(text: str, folded: str) -> Iterator[_Hit]:
 _COOKIE = Gated(
     r"(?:session(?:id)?|sessid|sess|sid|token|auth)=([a-z0-9%._\-+/=:]{20,})", needs=("sess", "sid", "token", "auth")
 )
+
+
+# A card is a secret with its security code beside it (the number alone is printed on receipts):
+# found by the code's label and value, then a card number looked for in the same line near it, unless
+# the line says the card is one for tests. Looked for from the code, so a text of digits costs nothing.
+_CARD_CODE = Gated(
+    r"\b(?:cvv2?|cvc2?|cid|csc|security code)\b[ \t]*[:=#]?[ \t]*\d{3,4}\b",
+    needs=("cvv", "cvc", "cid", "csc", "security code"),
+)
+_CARD_NUMBER = re.compile(r"(?<![\d-])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5})(?![\d-])")
+_FOR_TESTS = re.compile(r"\b(?:test|testing|sandbox|dummy|example|fake|sample)\b")
+_CARD_REACH = 100
+_MOST_CARD_CODES = 256
+
+
+def _card_hits(folded: str) -> Iterator[_Hit]:
+    for code in itertools.islice(_CARD_CODE.finditer(folded), _MOST_CARD_CODES):
+        line_lo, line_hi = _line_bounds(folded, code.start(), code.end())
+        if _FOR_TESTS.search(folded, line_lo, line_hi):
+            continue
+        lo, hi = max(line_lo, code.start() - _CARD_REACH), min(line_hi, code.end() + _CARD_REACH)
+        card = next((n for n in _CARD_NUMBER.finditer(folded, lo, hi) if _is_card_number(n.group())), None)
+        if card is not None:
+            yield _Hit(
+                "payment card with its security code", min(card.start(), code.start()), max(card.end(), code.end())
+            )
 
 
 def _cookie_hits(text: str, folded: str) -> Iterator[_Hit]:
@@ -1495,6 +1520,7 @@ def _hits(text: str, limit: int | None = None, unwrap: bool = True) -> list[_Hit
         _plugin_hits(text, folded, ds),
         _rule_hits(text, folded),
         _cookie_hits(text, folded),
+        _card_hits(folded),
         _flag_hits(text),
         _command_hits(text),
         _call_literal_hits(text),
