@@ -279,10 +279,11 @@ _INJECTION: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"|no (?:lo|la|los|las) menciones|nicht\s+(?:\w+\s+){0,3}erwähnen|zeg\w{0,24}\s+(?:dan\s+)?(?:altijd\s+)?['‘’\"]nee['’\"]|niets\s+(?:tegen|aan)\s+de\s+gebruiker",
         rf"{_DONT}\s+(?:tell|inform|let)\s+the\s+{_WHO}\s+(?:know\s+)?that\s+(?:a|an|this|these|any)\s+(?:\w+\s+)?(?:memory|memories|note|notes)\s+(?:\w+\s+)?(?:influenced|shaped|told|instructed|guided|drove|prompted|asked|changed|was used|were used|came from)\b",
         rf"{_DONT}\s+(?:call|point|flag)\s+(?:this|it|that|them)\s+out\b[^\n]{{0,20}}?\b(?:in|to)\s+(?:the\s+|your\s+)?(?:summary|summaries|reply|replies|response|report|answer|review|pr|{_WHO})\b",
-        r"\bi\s+nie\s+wspominaj?(?:ć|cie)?\s+o\s+tym|\bnie\s+wspominaj(?:cie)?\s+o\s+tym|(?:no|sin)\s+comentarlo\b|no\s+lo\s+coment(?:es|en)\b|ne\s+mentionne\w{0,2}\s+jamais\s+(?:les\s+)?(?:failles|vulnérabilités|problèmes de sécurité)"
-        r"|사용자에게는?\s*[^\n.]{0,10}테스트[^\n.]{0,10}(?:통과했다고|성공했다고)|告诉用户[^\n。]{0,6}测试[^\n。]{0,6}(?:通过|成功)|ユーザーに(?:は)?[^\n。]{0,6}テスト[^\n。]{0,10}(?:通った|成功した|パスした)と"
-        r"|dile\s+al\s+usuario\s+que\s+(?:las\s+pruebas|los\s+tests)\s+(?:pasaron|han pasado|pasan|están en verde)|dis\s+à\s+l['’]utilisateur\s+que\s+les\s+tests\s+(?:sont passés|passent|ont réussi)"
-        r"|sag\w{0,4}\s+dem\s+(?:nutzer|benutzer)\w{0,2},?\s+(?:dass\s+)?die\s+tests\s+(?:bestanden|grün|erfolgreich)",
+        (r"nie\s+wspomina(?:j|jcie|ć)\s+o\s+tym|(?:no|sin)\s+comentarlo\b|no\s+lo\s+coment(?:es|en)\b|ne\s+mentionne\w{0,2}\s+jamais\s+(?:les\s+)?(?:failles|vulnérabilités|problèmes de sécurité)"
+         r"|사용자에게는?\s*[^\n.]{0,10}테스트[^\n.]{0,10}(?:통과했다고|성공했다고)|告诉用户[^\n。]{0,6}测试[^\n。]{0,6}(?:通过|成功)|ユーザーに(?:は)?[^\n。]{0,6}テスト[^\n。]{0,10}(?:通った|成功した|パスした)と"
+         r"|dile\s+al\s+usuario\s+que\s+(?:las\s+pruebas|los\s+tests)\s+(?:pasaron|han pasado|pasan|están en verde)|dis\s+à\s+l['’]utilisateur\s+que\s+les\s+tests\s+(?:sont passés|passent|ont réussi)"
+         r"|sag\w{0,4}\s+dem\s+(?:nutzer|benutzer)\w{0,2},?\s+(?:dass\s+)?die\s+tests\s+(?:bestanden|grün|erfolgreich)",
+         ("wspomina", "coment", "mentionne", "테스트", "测试", "テスト", "usuario", "utilisateur", "nutzer")),
     )),
     ("asks the model to send credentials or private files somewhere", _patterns(
         rf"(?:send|post|upload|exfiltrate|forward|transmit|email|leak|copy|sync|curl|paste|share|cp)(?:s|ed|ing|ied|ies)?\b[^\n]{{0,80}}?(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:to|at|into|via|in|on)\s+{_DESTINATION}",
@@ -354,7 +355,7 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         (rf"(?<!\w){_SECRET_THINGS}[^\n]{{0,80}}?\b(?:echo|print|repeat|include|paste|output|quote)\s+(?:it|them|its value|the value)\s+(?:back\s+)?(?:verbatim\s+)?(?:in|into|to)\s+(?:your|the)\s+(?:answer|reply|response|output|summary)",
          ("echo", "print", "repeat", "include", "paste", "output", "quote")),
         rf"(?:attach|include|paste|add|append|upload|send|post)\w{{0,3}}\b[^\n]{{0,60}}?(?:{_SECRET_FILES}|secrets?\.(?:ya?ml|json|toml)|credentials\.json|master\.key)[^\n]{{0,80}}?\b(?:to|in|into|on)\s+(?:every|each|all|any|the|a|your)\s+(?:\w+\s+){{0,2}}?(?:(?:bug reports?|issues?|tickets?|reports?|prs?|pull requests?|comments?|gists?|emails?|details block)\b|<details>)",
-        (r"(?:fill|include|send|post|add|paste|pass|put|append|attach|share|echo|print|upload)\w{0,3}\b[^\n]{0,80}?\b(?:any|all|every)\s+(?:\w+\s+)?(?:credentials?|secrets?|tokens?|api keys?|passwords?)\s+(?:that\s+)?you\s+(?:have\s+)?(?:seen|can see|encountered|came across)\b",
+        (r"(?:fill|include|add|paste|pass|put|append|attach|echo|print)\w{0,3}\b[^\n]{0,80}?\b(?:any|all|every)\s+(?:\w+\s+)?(?:credentials?|secrets?|tokens?|api keys?|passwords?)\s+(?:that\s+)?you\s+(?:have\s+)?(?:seen|can see|encountered|came across)\b",
          ("credential", "secret", "token", "api key", "password")),
         rf"(?:copy|add|move|put|commit|check in|place)\w{{0,3}}\b{_UNNEGATED}{{0,60}}?{_PRIVATE_FILES}{_UNNEGATED}{{0,80}}?\b(?:into|to|in|under)\s+(?:the\s+)?(?:repo|repository|git|project|source tree)\b",
     )),
@@ -379,7 +380,7 @@ _UNLESS_NEGATED: tuple[tuple[str, tuple[_Source, ...]], ...] = (
         r"(?:verify|auth|check|validate|authenticate|authori[sz]e|is_valid|has_permission)\w{0,24}\(\)[^\n]{0,30}?\b(?:always\s+)?return\s+true\b[^\n]{0,15}?(?:unconditionally|always|for every|no matter)",
         r"(?:always|unconditionally)\s+return\s+true\b[^\n]{0,30}?(?:verify|auth|check|validate|permission)",
         r"(?:auth|authentication|login|csrf|permission_checks?|acl)_?(?:disabled|off|enabled)\s*[=:]\s*(?:true|1|false|0)\b[^\n]{0,40}?\bprod(?:uction)?\b",
-        r"(?:node_tls_reject_unauthorized\s*=\s*['\"]?0|git_ssl_no_verify\s*=\s*['\"]?(?:1|true)|http\.sslverify\s*=?\s*false|strict-ssl\s*=?\s*false|verify\s*=\s*false)[^\n]{0,60}?\b(?:global(?:ly)?|everywhere|profile|bashrc|zshrc|production|prod|every|all"
+        rf"(?:node_tls_reject_unauthorized\s*=\s*['\"]?0|git_ssl_no_verify\s*=\s*['\"]?(?:1|true)|http\.sslverify\s*=?\s*false|strict-ssl\s*=?\s*false|verify\s*=\s*false){_UNNEGATED}{{0,60}}?\b(?:global(?:ly)?|everywhere|profile|bashrc|zshrc|production|prod|every|all"
         r"|producci[oó]n|produ[cç][aã]o|produktion)\b",
         r"\b(?:always|every|all)\b[^\n]{0,40}?(?:verify\s*=\s*false|node_tls_reject_unauthorized\s*=\s*['\"]?0|--insecure\b|-k\s+https)",
         r"return\s+true\s+(?:if|when|whenever)\s+(?:the\s+)?(?:request\s+)?(?:(?:has|contains|carries|sends|includes)\s+(?:(?:a|the|an)\s+)?)?(?:header|param\w{0,24}|query|cookie|x-[\w-]+)",
@@ -596,7 +597,9 @@ _FILE_SUFFIXES = frozenset(
     "cs php sql xml pdf png jpg svg lock env conf swift lua pl r ipynb zip gz tar".split()
 )
 """What ends a file's name more often than a host's: `сор.py` is a file."""
-_ABOUT_LOOKALIKES = re.compile(r"homoglyph|homograph|look-?alike|\bidn\b|punycode|spoof|confusable")
+_ABOUT_LOOKALIKES = re.compile(
+    r"homoglyph|homograph|look-?alike|\bidn\b|punycode|spoof|confusable|phishing|mixed[- ]script"
+)
 """Words of a note about such addresses: it names one as an example, it does not point to it."""
 _MOST_HOSTS = 2_000
 """Host-like words judged per text: a note is not a list of thousands of addresses."""
