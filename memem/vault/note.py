@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memem.vault import frontmatter
-from memem.vault.teams import TEAMS_FOLDER
+from memem.vault.teams import team_of
 from memem.vault.wikilinks import WikiLink, extract_links, parse_property_link
 from memem.vault.withheld import withheld_warnings
 
@@ -297,7 +297,7 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
     title = _optional_str(meta, "title", warnings) or stem
     # First, so no cap on warnings can drop them: recall reads them.
     # A team's note came from other people: the learned check, which memem's own writes get, reads it too.
-    learned = path.startswith(f"{TEAMS_FOLDER}/")
+    learned = team_of(path) is not None
     warnings[:0] = withheld_warnings(f"{title}\n{parts.body}", time.thread_time() - started, learned)
     return Note(
         path=path,

@@ -32,14 +32,15 @@ out) runs out of it, and is kept out of recall rather than read on."""
 
 def screened(read: Callable[[], _T], spent: float = 0.0) -> _T | None:
     """`read()` (screening a note's text) within the CPU a note gets, less the `spent` seconds reading
-    it has cost so far; None when the budget ran out. The patterns are compiled first: that one-time
-    cost is the process's, not the first note's."""
+    it has cost so far; None when the budget ran out. The patterns are compiled and the learned
+    check's weights read first: that one-time cost is the process's, not the first note's."""
     # Here, not at the top: the hook path reads WITHHELD from this module and must stay light.
-    from memem.vault import injection, secrets
+    from memem.vault import injection, planted, secrets
     from memem.vault.literals import TooCostly, budget
 
     injection.prepare()
     secrets.prepare()
+    planted.model()
     try:
         with budget(NOTE_SECONDS - spent):
             return read()
@@ -61,13 +62,8 @@ def withheld_warnings(text: str, spent: float = 0.0, learned: bool = False) -> l
         held = ", ".join(secrets.secret_kinds(text))
         if held:
             return [(SECRET, held)]
-        addressed = injection.on_parse(text)
-        if not addressed and learned:
-            addressed = planted.planted(text)
+        addressed = injection.on_parse(text) or (planted.planted(text) if learned else [])
         return [(ADDRESSED, "; ".join(addressed))]
-
-    if learned:
-        planted.model()  # its weights are read once per process, not out of the first note's budget
 
     kinds = screened(found, spent)
     if kinds is None:
