@@ -116,7 +116,7 @@ def measure(folder: Path, name: str, text: str) -> tuple[str, str, str, str, str
     path = folder / "hostile.md"
     path.write_text(text)
     st = path.stat()
-    stat = FileStat("hostile.md", st.st_size, st.st_mtime_ns, st.st_ino)
+    stat = FileStat("hostile.md", st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
     times = []
     for _ in range(3):
         started = time.process_time()

@@ -79,6 +79,12 @@ TABLE: tuple[Setting, ...] = (
     Setting(
         "MEMEM_TEAM_SYNC", "seconds between the daemon's pulls of its team vaults (`0`: only `memem team sync`)", "900"
     ),
+    Setting(
+        "MEMEM_HTTP_CONNECTIONS",
+        "how many connections the daemon keeps open at once; past it, the one that has waited longest on its "
+        "client is closed",
+        "256",
+    ),
     Setting("MEMEM_DEFAULT_VAULT", "where the first Claude Code session creates a vault", "~/memem-vault"),
     Setting("MEMEM_HOOKS_DISABLED", "set by memem for its own processes: memem's hooks do nothing in them"),
     Setting(
@@ -108,8 +114,9 @@ class Settings:
 
     __slots__ = (
         "chroma_role", "chroma_token", "chroma_url", "claude", "consolidate", "default_vault", "embedder", "holdout",
-        "home", "hooks_disabled", "import_roots", "judge", "miner", "miner_concurrency", "miner_model", "miner_prices",
-        "model_dir", "pending_runtime", "project", "reranker", "spawn_fd", "team_sync", "vault",
+        "home", "hooks_disabled", "http_connections", "import_roots", "judge", "miner", "miner_concurrency",
+        "miner_model", "miner_prices", "model_dir", "pending_runtime", "project", "reranker", "spawn_fd", "team_sync",
+        "vault",
     )  # fmt: skip
 
     def __init__(self, env: Any) -> None:
@@ -140,6 +147,8 @@ class Settings:
         self.consolidate = float(hours) if hours.replace(".", "", 1).isdigit() else 24.0
         every = (env.get("MEMEM_TEAM_SYNC") or "").strip()
         self.team_sync = float(every) if every.replace(".", "", 1).isdigit() else 900.0
+        connections = (env.get("MEMEM_HTTP_CONNECTIONS") or "").strip()
+        self.http_connections = max(1, int(connections)) if connections.isdigit() else 256
         self.default_vault = Path(env.get("MEMEM_DEFAULT_VAULT") or "~/memem-vault").expanduser()
         self.hooks_disabled = bool(env.get("MEMEM_HOOKS_DISABLED"))
         self.pending_runtime = _path(env.get("MEMEM_PENDING_RUNTIME"))

@@ -30,6 +30,16 @@ def printable(text: str) -> str:
     return _ACTING.sub(_escaped, text)
 
 
+_BREAKING = re.compile("[\t\n]")
+
+
+def inline(text: object) -> str:
+    """A value shown inside a line (a path, a title, an id): `printable`, and a tab or line feed
+    escaped too. A file name may hold a line feed, and a title falls back to the file's name, so
+    `memem search` printed one result over two lines (a carriage return was already escaped)."""
+    return _BREAKING.sub(_escaped, printable(str(text)))
+
+
 class PrintableOutput:
     """A text stream that writes `printable` text: the CLI's stdout for commands people read."""
 

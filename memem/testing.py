@@ -63,13 +63,15 @@ class CountingEmbedder:
 
 
 class RunningDaemon:
-    def __init__(self, vault: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, vault: Path, extra_env: dict[str, str] | None = None, open_files: int | None = None) -> None:
+        """`open_files`: the soft limit on open files the daemon starts with (as a low `ulimit -n` would)."""
         self.paths = Paths.resolve(vault)
         env = {**os.environ, **(extra_env or {})}
         self.log = open(self.paths.home / f"serve-{time.time_ns()}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-P", "-m", "memem", "--vault", str(vault), "serve", "--quiet"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env,
+            preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
         )  # fmt: skip
         self.info = self.wait_for_info()
         self.token = load_or_create_token(self.paths.home)
@@ -109,6 +111,12 @@ class RunningDaemon:
                 self.proc.wait()
         self.log.close()
         return self.proc.returncode
+
+
+def _limit_open_files(soft: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
 
 @contextmanager

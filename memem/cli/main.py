@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unrepeated(message: str) -> str:
+    """An error's message with any secret in it redacted, for every command in one place: a message may
+    name what the person typed (a key, a team, a project), and a terminal's scrollback is a log too."""
+    from memem.vault.secrets import redact
+
+    return redact(message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if len(args_list) == 2 and args_list[0] == "hook" and not args_list[1].startswith("-"):
@@ -93,10 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args, ctx) or 0)
     except CommandError as exc:
-        print(f"memem: {printable(str(exc))}", file=sys.stderr)
+        print(f"memem: {printable(_unrepeated(str(exc)))}", file=sys.stderr)
         return exc.code
     except MememError as exc:  # the error table (memem.errors), from a command that ran the service itself
-        print(f"memem: {printable(str(exc))}", file=sys.stderr)
+        print(f"memem: {printable(_unrepeated(str(exc)))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("memem: interrupted", file=sys.stderr)

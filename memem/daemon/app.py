@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from memem.daemon.body import BodyLimit
 from memem.daemon.context import DaemonContext
 from memem.daemon.http import TokenGuard
 from memem.daemon.mcp import build_mcp
@@ -34,5 +35,6 @@ def create_app(ctx: DaemonContext) -> Starlette:
             yield
 
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(BodyLimit)  # inside the guard: no body of a request without the token is read at all
     app.add_middleware(TokenGuard, token=ctx.token)
     return app

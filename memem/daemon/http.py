@@ -1,31 +1,38 @@
 """The daemon's HTTP edge: the token guard, reading a JSON body, and the one place errors become answers.
 
-Every request must carry the per-install token (`Authorization: Bearer …`); a Host header other than
-loopback is refused as well, which closes the DNS-rebinding route from a web page to the daemon.
+Every request must carry the per-install token (`Authorization: Bearer …`) but one: `GET /v1/health`,
+which a client asks first, to check that the port is this daemon's before it sends the token there (a
+`daemon.json` left by a crashed daemon may name a port another process holds now). Health tells only
+ok, pid, phase and version. A Host header other than loopback is refused on every request, health too,
+which closes the DNS-rebinding route from a web page to the daemon.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from memem.daemon.body import parse_json
 from memem.errors import BadRequest, MememError
+from memem.memory.screen import redact
 
 log = logging.getLogger(__name__)
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+_LOOPBACK_HOST = re.compile(r"(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?|::1", re.I)
+OPEN_ROUTE = ("GET", "/v1/health")
+"""The one request answered without the token: how a client tells this daemon from another process."""
 
 Handler = Callable[[Request], Awaitable[Any]]
 
 
 class TokenGuard:
-    """ASGI middleware: loopback Host header and the bearer token, on every HTTP request."""
+    """ASGI middleware: loopback Host header on every HTTP request, the bearer token on all but health."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
@@ -35,11 +42,16 @@ class TokenGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        host = headers.get(b"host", b"").decode("latin-1")
-        hostname = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-        if hostname not in LOOPBACK_HOSTS:
+        pairs = scope.get("headers") or []
+        headers = dict(pairs)
+        # Exactly one Host, loopback and nothing else (`[::1]evil.com` once passed as `[::1]`; with two
+        # Host headers, the last one was read).
+        hosts = [value for key, value in pairs if key == b"host"]
+        if len(hosts) != 1 or not _LOOPBACK_HOST.fullmatch(hosts[0].decode("latin-1")):
             await JSONResponse({"error": "forbidden host"}, status_code=403)(scope, receive, send)
+            return
+        if (scope.get("method"), scope.get("path")) == OPEN_ROUTE:
+            await self.app(scope, receive, send)
             return
         auth = headers.get(b"authorization", b"")
         given = auth[7:] if auth[:7].lower() == b"bearer " else headers.get(b"x-memem-token", b"")
@@ -50,14 +62,15 @@ class TokenGuard:
 
 
 async def read_json(request: Request) -> dict[str, Any]:
-    """The request's JSON object ({} for an empty body)."""
-    body = await request.body()
+    """The request's JSON object ({} for an empty body), checked by `body.parse_json`: no nesting or
+    lone surrogate that would fail later as a 500; its size was capped before (`body.BodyLimit`)."""
+    try:
+        body = await request.body()
+    except ClientDisconnect:
+        raise BadRequest("the request's body did not arrive") from None
     if not body:
         return {}
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"body is not JSON: {exc}") from None
+    data = parse_json(body)
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
     return data
@@ -87,7 +100,9 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
         try:
             return JSONResponse(await handler(request))
         except MememError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=exc.status)
+            # Redacted here, once for every route: a message that names what the caller sent (an
+            # operation, a key, a path) must not hand a secret back, or into a log that shows answers.
+            return JSONResponse({"error": redact(str(exc))}, status_code=exc.status)
         except Exception as exc:
             log.exception("request %s failed", request.url.path)
             return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)

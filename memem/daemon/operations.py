@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from memem.errors import BadRequest, NotFound
 from memem.memory import reading
-from memem.memory.importer import allowed_roots, import_path
+from memem.memory.importer import allowed_roots, import_path, import_source
+from memem.memory.screen import quoted
 from memem.memory.service import MemoryService, SaveRequest
 from memem.mining import apply as mining_apply
 from memem.mining.chat_import import mine_export
@@ -106,9 +106,11 @@ def _save(ctx: OpContext, a: Args) -> Any:
 def _import(ctx: OpContext, a: Args) -> Any:
     # The caller's project folder (an HTTP caller's `project_dir`, else the relay's header): taken as a
     # root only if it is a project in the home folder (`usable_project_dir`), never any folder named.
-    roots = allowed_roots(ctx.service.paths, a.text("project_dir", False) or ctx.project_dir)
+    project_dir = a.text("project_dir", False) or ctx.project_dir
+    roots = allowed_roots(ctx.service.paths, project_dir)
     chat = lambda path, raw, project: mine_export(ctx.service, path, raw, project)  # noqa: E731
-    return import_path(ctx.service, Path(a.required("path")), roots, a.text("project", False), chat)
+    path = import_source(a.required("path"), project_dir)
+    return import_path(ctx.service, path, roots, a.text("project", False), chat)
 
 
 def _playbook(ctx: OpContext, project: str) -> Any:
@@ -223,7 +225,9 @@ def run(ctx: OpContext, name: str, payload: Mapping[str, Any]) -> Any:
     """The operation's typed result (for an edge that renders it, like an MCP tool)."""
     operation = OPERATIONS.get(name)
     if operation is None:
-        raise NotFound(f"no operation {name!r}; the operations are {', '.join(sorted(OPERATIONS))}")
+        raise NotFound(
+            f"no operation {quoted(name, 'by that name')}; the operations are {', '.join(sorted(OPERATIONS))}"
+        )
     return operation(ctx, Args(payload))
 
 

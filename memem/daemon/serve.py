@@ -94,6 +94,7 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
 
     from memem.client.spawn import release_inherited_spawn_lock
     from memem.daemon.app import create_app
+    from memem.daemon.connections import raise_open_files, server_limits
     from memem.daemon.context import DaemonContext
     from memem.daemon.heap import limit_heap
     from memem.daemon.idle import IdleWork
@@ -112,6 +113,9 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         paths.ensure_state()
         setup_logging(paths, log_to_stderr)
         log.info("memem %s daemon starting for %s (pid %d)", __version__, paths.vault, os.getpid())
+        before, after = raise_open_files()
+        if after != before:
+            log.info("open files: soft limit raised from %d to %d", before, after)
         token = load_or_create_token(paths.home)
         store = IndexStore(paths)
         log.info("embedder: %s", store.embedder.description)
@@ -129,7 +133,12 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         app = create_app(ctx)
         sock = bind(host, port)
         actual_port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+        # Bounded: how many connections, how long a request may take to arrive, how long one idles
+        # (`daemon/connections.py`: any local process can connect, token or not).
+        limits = server_limits(settings().http_connections)
+        config = uvicorn.Config(
+            app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5, **limits
+        )
         server = uvicorn.Server(config)
 
         # uvicorn restores the previous handlers and re-raises the signal after shutting down;

@@ -119,6 +119,22 @@ def stop(data: dict[str, Any], backend: Backend, notice: str | None = None) -> N
         log(paths.home, f"Stop: mining {transcript} in the background")
 
 
+TEXT_FIELDS = ("cwd", "prompt", "session_id", "transcript_path")
+"""The event fields memem reads; each is text (or absent) in what Claude Code sends."""
+
+
+def payload_problem(data: dict[str, Any]) -> str | None:
+    """Why an event's JSON cannot be answered (a field memem reads is not text), or None. The daemon's
+    route answers it as a 400 that names the field, rather than failing inside with a TypeError."""
+    for name in TEXT_FIELDS:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            return f"`{name}` must be a string"
+        if isinstance(value, str) and "\x00" in value:
+            return f"`{name}` cannot contain a NUL character"
+    return None
+
+
 def respond(event: str, data: dict[str, Any], backend: Backend, notice: str | None = None) -> dict[str, Any] | None:
     """The output for one event (None: print nothing). Stop never prints."""
     if event == "SessionStart":

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS notes (
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
     embed_hash TEXT NOT NULL,
     vector_hash TEXT,
-    indexed_at REAL NOT NULL
+    indexed_at REAL NOT NULL,
+    ctime_ns INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS notes_by_id ON notes(id);
 CREATE INDEX IF NOT EXISTS notes_by_project ON notes(project);
@@ -157,6 +158,10 @@ class Catalog:
         with self._connect() as conn:
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            if "ctime_ns" not in {r[1] for r in conn.execute("PRAGMA table_info(notes)")}:
+                # A catalog from before ctimes were kept: 0 matches no file, so the next reconcile
+                # reads each note once (nothing is re-embedded whose text did not change).
+                conn.execute("ALTER TABLE notes ADD COLUMN ctime_ns INTEGER NOT NULL DEFAULT 0")
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -235,11 +240,11 @@ class Catalog:
         found = self._rows("path=?", (path,))
         return found[0] if found else None
 
-    def stats(self) -> dict[str, tuple[int, int, int, int, str]]:
-        """path -> (uid, size, mtime_ns, inode, content_hash): what a reconcile compares against."""
+    def stats(self) -> dict[str, tuple[int, int, int, int, int]]:
+        """path -> (uid, size, mtime_ns, inode, ctime_ns): what a reconcile compares against."""
         return {
             r[0]: (r[1], r[2], r[3], r[4], r[5])
-            for r in self.conn.execute("SELECT path, uid, size, mtime_ns, inode, content_hash FROM notes")
+            for r in self.conn.execute("SELECT path, uid, size, mtime_ns, inode, ctime_ns FROM notes")
         }
 
     def uids(self) -> set[int]:
@@ -351,12 +356,12 @@ class Catalog:
             note.updated, note.valid_to, note.source_type, note.source_session, note.reviewed,
             json.dumps(list(note.aliases), ensure_ascii=False), _links_json(note.links),
             json.dumps(list(note.warnings), ensure_ascii=False), note.content_hash, st.size, st.mtime_ns,
-            st.inode, note.embed_hash, time.time(),
+            st.inode, note.embed_hash, time.time(), st.ctime_ns,
         )  # fmt: skip
         columns = (
             "path, id, title, project, layer, kind, tags, importance, status, created, updated, valid_to, "
             "source_type, source_session, reviewed, aliases, links, warnings, content_hash, size, mtime_ns, "
-            "inode, embed_hash, indexed_at"
+            "inode, embed_hash, indexed_at, ctime_ns"
         )
         if uid is None:
             marks = ",".join("?" * len(values))
@@ -377,8 +382,8 @@ class Catalog:
     def touch(self, conn: sqlite3.Connection, uid: int, st: FileStat) -> None:
         """The file was rewritten with identical bytes: remember the new stat and when, nothing else."""
         conn.execute(
-            "UPDATE notes SET size=?, mtime_ns=?, inode=?, indexed_at=? WHERE uid=?",
-            (st.size, st.mtime_ns, st.inode, time.time(), uid),
+            "UPDATE notes SET size=?, mtime_ns=?, inode=?, ctime_ns=?, indexed_at=? WHERE uid=?",
+            (st.size, st.mtime_ns, st.inode, st.ctime_ns, time.time(), uid),
         )
 
     def mark_vector_fresh(self, conn: sqlite3.Connection, uid: int, embed_hash: str) -> None:

@@ -21,6 +21,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -41,27 +42,31 @@ from memem.index.verdicts import PairVerdicts
 from memem.settings import settings
 from memem.terminal import printable
 from memem.vault import writer
+from memem.vault.filenames import is_candidate_name
 from memem.vault.files import FileRefused, read_bounded
 from memem.vault.note import MAX_NOTE_BYTES, BadNote, Note, embed_text, parse_note
 from memem.vault.scan import (
     NOT_UTF8_FILE,
     SYMLINKED_FOLDER,
     FileStat,
-    is_candidate_name,
+    FolderLinks,
+    outermost,
     root_of,
     safe_rel,
     stat_one,
     walk,
+    walk_under,
 )
 from memem.vault.teams import memory_roots, teams
 
 log = logging.getLogger(__name__)
 LOGGED_BAD_NOTES = 50  # new bad notes named per reconcile; the rest counted (20,000 empty files were each named)
-NOTE_CHECKS = "6"
+NOTE_CHECKS = "7"
 """What parsing checks a note for; raised when a check is added or widened, so every note is read again
 (2: text addressed to a model; 3: a secret; 4: both screens widened on 2026-12-06; 5: properties read
 as YAML 1.2, a property given twice warned about; 6: both screens widened by blind sets, a CPU budget
-per note, the learned check on a team's notes). Raise it too when `planted.bin` is retrained: a
+per note, the learned check on a team's notes; 7: a text property's yes/no value read as written,
+`title: true` as "true"). Raise it too when `planted.bin` is retrained: a
 team's notes are judged by it when parsed."""
 
 BATCH = 128
@@ -129,6 +134,16 @@ def read_note_file(
     except FileRefused as exc:
         return BadNote(st.path, str(exc))
     return parse_note(st.path, raw)
+
+
+def _note_file(path: Path) -> bool:
+    """Whether a regular file is at `path`: a note replaced by a folder, a pipe or a symlink is gone
+    as a note (its own event or walk reports what is there now); without this, a note replaced by a
+    folder of its name stayed indexed for good."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 class IndexStore:
@@ -278,7 +293,7 @@ class IndexStore:
                 bad.append(entry)
                 continue
             row = known.get(entry.path)
-            if row is not None and (row[1], row[2], row[3]) == (entry.size, entry.mtime_ns, entry.inode):
+            if row is not None and row[1:] == (entry.size, entry.mtime_ns, entry.inode, entry.ctime_ns):
                 racy = entry.mtime_ns >= int(indexed_at.get(entry.path, 0) * 1e9) - RACY_WINDOW_NS
                 if not racy:
                     unchanged += 1
@@ -293,7 +308,10 @@ class IndexStore:
         return report
 
     def sync_paths(self, rel_paths: Iterable[str]) -> ApplyReport:
-        """Re-examine just these vault-relative paths (the watcher's debounced events, a write just made)."""
+        """Re-examine just these vault-relative paths (the watcher's debounced events, a write just made).
+
+        A path ending in `/` is a folder whose event said its contents moved, went or came: what the
+        catalog had under it and what is under it now (walked by the scan's rules) are re-examined."""
         with self.write_lock:
             return self._sync_paths(rel_paths)
 
@@ -303,16 +321,26 @@ class IndexStore:
         vault = self.paths.vault
         self.require_vault()
         roots = self.roots()
-        stats: list[FileStat] = []
-        bad: list[BadNote] = []
+        wanted = list(dict.fromkeys(rel_paths))
+        singles = [rel for rel in wanted if not rel.endswith("/")]
+        walked: dict[str, FileStat | BadNote] = {}
+        for folder in outermost([rel for rel in wanted if rel.endswith("/")]):
+            if safe_rel(folder) == folder:  # a folder whose name is not UTF-8 holds nothing the catalog knows
+                singles.extend(self.catalog.paths_under(folder))
+            walked.update((entry.path, entry) for entry in walk_under(vault, roots, folder))
+        stats: list[FileStat] = [e for e in walked.values() if isinstance(e, FileStat)]
+        bad: list[BadNote] = [e for e in walked.values() if isinstance(e, BadNote)]
         gone: list[str] = []
-        for rel in dict.fromkeys(rel_paths):
-            folder = self._folder(vault, rel, roots)
-            if isinstance(folder, BadNote):
-                bad.append(folder)
+        links: FolderLinks = {}  # the batch's paths share folders: each is asked once whether it is a symlink
+        for rel in dict.fromkeys(singles):
+            if rel in walked:
                 continue
-            if folder is not None:
-                gone.append(folder)
+            report_key = self._folder(vault, rel, roots, links)
+            if isinstance(report_key, BadNote):
+                bad.append(report_key)
+                continue
+            if report_key is not None:
+                gone.append(report_key)
                 continue
             root = root_of(rel, roots)
             if root is None:
@@ -320,20 +348,21 @@ class IndexStore:
                 if known is not None:
                     gone.append(known.path)  # under a team folder that was just removed
                 continue
-            entry = stat_one(vault, root, rel)
+            entry = stat_one(vault, root, rel, links=links)
             if entry is None:
                 gone.append(safe_rel(rel))
             elif isinstance(entry, BadNote):
                 bad.append(entry)
             else:
                 stats.append(entry)
-        report = self._apply_files(stats, gone, bad, progress=None, full=False)
+        # A folder's report can come from its own event and from the walk of the folder above it.
+        report = self._apply_files(stats, gone, list(dict.fromkeys(bad)), progress=None, full=False)
         touched = [r.uid for r in (self.catalog.by_path(s.path) for s in stats) if r is not None]
         report.embedded += self.embed_pending(only=touched)
         report.seconds = time.monotonic() - started
         return report
 
-    def _folder(self, vault: Path, rel: str, roots: tuple[str, ...]) -> BadNote | str | None:
+    def _folder(self, vault: Path, rel: str, roots: tuple[str, ...], links: FolderLinks) -> BadNote | str | None:
         """What a folder's own report becomes (reports about folders are keyed by their path and a
         `/`): a folder under a memories folder that moved or went clears its report (its key is
         returned, as gone); a symlinked folder there is reported as the walk reports it (a BadNote);
@@ -341,12 +370,14 @@ class IndexStore:
         under = next((r for r in roots if rel.startswith(r.rstrip("/") + "/")), None)
         if under is None:
             return None
-        if not os.path.lexists(vault / rel):
+        try:
+            mode = os.lstat(vault / rel).st_mode
+        except OSError:
             key = safe_rel(rel) + "/"
             return key if self.catalog.has_bad(key) else None
-        if is_candidate_name(rel.rsplit("/", 1)[-1]):
-            return None
-        entry = stat_one(vault, under, rel)
+        if stat.S_ISDIR(mode) or is_candidate_name(rel.rsplit("/", 1)[-1]):
+            return None  # a folder has nothing to report of itself (the walk reports what it holds)
+        entry = stat_one(vault, under, rel, links=links)
         return entry if isinstance(entry, BadNote) and entry.reason == SYMLINKED_FOLDER else None
 
     # --- the one apply path -------------------------------------------------------------------------
@@ -387,6 +418,18 @@ class IndexStore:
             done += len(chunk)
             if progress is not None and total:
                 progress("reading", done, total)
+        # A note memem has aside for an edit (in this process or another) is not gone: wait, as memem's
+        # readers do, for it to come back, outside the transaction. Without the wait, an edit raced
+        # by an editor's saves dropped the note's row for a moment: "no memory with id" in between.
+        missing: dict[Path, list[Path]] = {}
+        for path, row in gone_rows.items():
+            if row is not None and not _note_file(vault / path):
+                missing.setdefault((vault / path).parent, []).append(vault / path)
+        for folder, paths in missing.items():
+            aside = writer.aside_names(folder)
+            for note in paths:
+                if note.name in aside:
+                    writer.wait_for_return(note)
         # Bad files: reported, and out of the indexes until they parse again.
         known = {(b.path, b.reason) for b in self.catalog.bad_notes()}
         with self.write_lock, self.catalog.transaction() as conn:
@@ -401,7 +444,7 @@ class IndexStore:
                     self._delete_row(conn, row)
                     report.deleted += 1
             for path, row in gone_rows.items():
-                if os.path.lexists(vault / path) and root_of(path, roots) is not None:
+                if _note_file(vault / path) and root_of(path, roots) is not None:
                     continue  # back already (an editor's or memem's own swap): its event follows
                 self.catalog.clear_bad(conn, path)
                 if row is not None and row.uid not in reused and self.catalog.by_path(path) is not None:
@@ -488,7 +531,7 @@ class IndexStore:
             if row.uid not in reused:
                 return row
         for row in self.catalog.by_id(note.id):
-            if row.uid not in reused and row.path != note.path and not (self.paths.vault / row.path).exists():
+            if row.uid not in reused and row.path != note.path and not _note_file(self.paths.vault / row.path):
                 return row  # the delete event has not been processed yet (or came in another batch)
         return None
 

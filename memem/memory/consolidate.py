@@ -48,6 +48,7 @@ from memem.errors import NotFound, Refused
 from memem.index.catalog import Row
 from memem.index.scope import Scope
 from memem.index.verdicts import StoredVerdict
+from memem.memory.screen import quoted
 from memem.memory.service import MemoryService
 from memem.vault import frontmatter, writer
 from memem.vault.files import FileRefused, read_bounded
@@ -515,7 +516,7 @@ class ProposalBook:
         for path, proposal in self.open():
             if proposal.key == key:
                 return path, proposal
-        raise NotFound(f"no open proposal {key!r} (`memem consolidate --list` shows them)")
+        raise NotFound(f"no open proposal {quoted(key, 'by that key')} (`memem consolidate --list` shows them)")
 
     def close_obsolete(self, still: set[str]) -> None:
         """Open proposals whose case no longer holds (a note changed, was retired, a link went): closed."""

@@ -24,18 +24,20 @@ resolved path of every single file, not just on the path asked for:
 from __future__ import annotations
 
 import fnmatch
+import json
+import logging
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from memem.config import Paths, claude_projects_dir, memem_home, read_config
-from memem.errors import Refused
+from memem.errors import MememError, Refused
 from memem.memory.foreign import read_properties
 from memem.memory.results import ImportReport, shown_path
-from memem.memory.screen import redact
 from memem.memory.service import MAX_CONTENT, MemoryService, SaveRequest
 from memem.project import OVERRIDE_FILE
 from memem.settings import settings
@@ -60,6 +62,8 @@ SYSTEM_FOLDERS = (
     "/etc", "/var", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/boot", "/dev", "/proc", "/sys",
     "/run", "/snap", "/private", "/System", "/Library",
 )  # fmt: skip
+log = logging.getLogger(__name__)
+
 MAX_FILES = 2000
 MAX_FILE_BYTES = MAX_CONTENT * 4
 MAX_CHAT_BYTES = 20_000_000
@@ -109,7 +113,7 @@ def usable_project_dir(project_dir: str | Path | None, home: Path | None = None)
     checked to be a project (`_is_project`) in the person's home or under a root they configured,
     and elsewhere a folder Claude Code has kept a session for.
     """
-    if not project_dir:
+    if not project_dir or "\x00" in str(project_dir):
         return None
     try:
         folder = Path(project_dir).expanduser().resolve(strict=True)
@@ -140,14 +144,59 @@ def _is_project(folder: Path) -> bool:
 
 
 def _has_sessions(folder: Path) -> bool:
-    """Whether Claude Code has kept a transcript for a session started in `folder`."""
+    """Whether Claude Code has kept a transcript for a session started in `folder` itself.
+
+    The session folder's name must be the folder's whole encoded path: a prefix is not enough (the
+    sessions of `/tmp/x/ws/api-v2` are kept as `-tmp-x-ws-api-v2`, which starts with the names of
+    `/tmp/x/ws/api` and `/tmp/x/ws`, folders no session ran in). The encoding is not one to one
+    (`/x/api.v2` and `/x/api-v2` are both `-x-api-v2`), so when the transcripts there record the
+    folder a session ran in, as Claude Code's do, one of them must name this folder."""
     named = re.sub(r"[^A-Za-z0-9]", "-", str(folder))
-    try:
-        return any(
-            entry.name == named or entry.name.startswith(f"{named}-") for entry in os.scandir(claude_projects_dir())
-        )
-    except OSError:
+    sessions = claude_projects_dir() / named
+    if not sessions.is_dir() or sessions.is_symlink():
         return False
+    recorded = _recorded_folders(sessions)
+    return not recorded or str(folder) in recorded
+
+
+SESSIONS_READ = 5
+SESSION_HEAD_BYTES = 64_000
+
+
+def _recorded_folders(sessions: Path) -> set[str]:
+    """The working folders the newest few transcripts in a session folder record (`cwd`), read from
+    the head of each (bounded: a transcript can be hundreds of MB)."""
+    try:
+        files = sorted(
+            (e for e in os.scandir(sessions) if e.name.endswith(".jsonl") and e.is_file(follow_symlinks=False)),
+            key=lambda e: e.stat(follow_symlinks=False).st_mtime,
+            reverse=True,
+        )[:SESSIONS_READ]
+    except OSError:
+        return set()
+    found: set[str] = set()
+    for entry in files:
+        try:
+            head = _head(Path(entry.path))
+        except OSError:
+            continue
+        for line in head.splitlines():
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(record, dict) and isinstance(record.get("cwd"), str):
+                found.add(record["cwd"])
+    return found
+
+
+def _head(path: Path) -> bytes:
+    """The first SESSION_HEAD_BYTES of a regular file, never following a symlink or waiting on a pipe."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        return os.read(fd, SESSION_HEAD_BYTES) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    finally:
+        os.close(fd)
 
 
 def _refusal(resolved: Path, root: Path) -> str | None:
@@ -174,8 +223,10 @@ def confine(path: Path, roots: Sequence[Path]) -> tuple[Path, Path]:
         resolved = path.expanduser().resolve(strict=True)
     except FileNotFoundError:
         raise Refused(f"{shown_path(path)} does not exist") from None
-    except (OSError, RuntimeError) as exc:
-        raise Refused(f"{shown_path(path)} cannot be resolved ({redact(str(exc))})") from None
+    except RuntimeError:  # Python 3.11's resolve(strict=True) on a symlink loop
+        raise Refused(f"{shown_path(path)} cannot be resolved (a symlink loop)") from None
+    except OSError as exc:  # its strerror only: the whole message names where a symlink led
+        raise Refused(f"{shown_path(path)} cannot be resolved ({exc.strerror or 'an error'})") from None
     root = next((r for r in roots if is_within(resolved, r)), None)
     if root is None:
         shown = ", ".join(shown_path(r) for r in roots)
@@ -220,6 +271,8 @@ def _files(source: Path, root: Path, roots: Sequence[Path], report: ImportReport
                 found.append(_candidate(path, root, roots))
             except Refused as exc:
                 report.skip(path, str(exc))
+            except OSError as exc:  # its strerror only: the whole message may name a link's target
+                report.skip(path, f"cannot be examined ({exc.strerror or 'an error'})")
     return found
 
 
@@ -278,6 +331,21 @@ def _import_text(service: MemoryService, file: Path, raw: bytes, project: str | 
         report.imported.append({"id": saved.id, "title": saved.title, "path": saved.path, "from": shown_path(file)})
 
 
+def import_source(path: str, project_dir: str | None) -> Path:
+    """The path an import asks for, as a file system path. A relative one is read from the caller's
+    project folder: the daemon's own working folder means nothing to a caller (it was wherever the
+    daemon happened to be started). Without a project folder a relative path is refused."""
+    asked = Path(path).expanduser()
+    if asked.is_absolute():
+        return asked
+    if not project_dir:
+        raise Refused(
+            f"{shown_path(path)} is a relative path and this call names no project folder to read it from: "
+            "give an absolute path"
+        )
+    return Path(project_dir).expanduser() / asked
+
+
 def import_path(
     service: MemoryService,
     path: Path,
@@ -285,39 +353,57 @@ def import_path(
     project: str | None = None,
     chat: ChatImporter | None = None,
 ) -> ImportReport:
-    """Import a file or a folder of them (see the module's docstring for what may be read)."""
+    """Import a file or a folder of them (see the module's docstring for what may be read).
+
+    Each file is imported on its own: whatever goes wrong with one (a refusal, a chat export of a
+    shape no one planned for, a bug) skips that file with the reason in the report, and the rest are
+    imported, so the caller always learns what was done."""
+    if not path.is_absolute():
+        raise Refused(f"{shown_path(path)} is a relative path: give an absolute path")
     source, root = confine(path, roots)
     report = ImportReport()
     memem_folder = (service.paths.vault / "memem").resolve()
     files = _files(source, root, roots, report)
     for file in files:
-        if is_within(file, memem_folder):
-            report.skip(file, "already part of memem's folder in this vault")
-            continue
-        is_chat = file.suffix.lower() in CHAT_SUFFIXES
         try:
-            raw = _read(file, MAX_CHAT_BYTES if is_chat else MAX_FILE_BYTES)
-        except Refused as exc:
+            _import_file(service, file, memem_folder, project, chat, report)
+        except MememError as exc:
             report.skip(file, str(exc))
-            continue
-        except FileNotFoundError:
-            report.skip(file, "deleted while importing")
-            continue
-        if not is_chat:
-            _import_text(service, file, raw, project, report)
-            continue
-        if chat is None:
-            report.skip(file, "chat exports need the miner, which this caller does not provide")
-            continue
-        try:
-            mined = chat(file, raw, project)
-        except Refused as exc:
-            report.skip(file, str(exc))
-            continue
-        report.imported.extend({**item, "from": shown_path(file)} for item in mined.get("saved", []))
-        report.quarantined.extend({"path": q, "from": shown_path(file)} for q in mined.get("quarantined", []))
-        for item in mined.get("skipped", []):
-            report.skip(file, str(item.get("reason", "skipped by the miner")))
+        except Exception as exc:  # one file's surprise must not hide what the others did
+            log.exception("importing %s failed", shown_path(file))
+            report.skip(file, f"could not be imported ({type(exc).__name__}; the daemon's log has the details)")
     if not files and not report.skipped:
         report.skip(source, "no markdown, text or chat-export files found")
     return report
+
+
+def _import_file(
+    service: MemoryService,
+    file: Path,
+    memem_folder: Path,
+    project: str | None,
+    chat: ChatImporter | None,
+    report: ImportReport,
+) -> None:
+    if is_within(file, memem_folder):
+        report.skip(file, "already part of memem's folder in this vault")
+        return
+    is_chat = file.suffix.lower() in CHAT_SUFFIXES
+    try:
+        raw = _read(file, MAX_CHAT_BYTES if is_chat else MAX_FILE_BYTES)
+    except FileNotFoundError:
+        report.skip(file, "deleted while importing")
+        return
+    if not is_chat:
+        _import_text(service, file, raw, project, report)
+        return
+    if chat is None:
+        report.skip(file, "chat exports need the miner, which this caller does not provide")
+        return
+    mined = chat(file, raw, project)
+    report.imported.extend({**item, "from": shown_path(file)} for item in mined.get("saved", []))
+    report.quarantined.extend({"path": q, "from": shown_path(file)} for q in mined.get("quarantined", []))
+    for item in mined.get("skipped", []):
+        report.skip(file, str(item.get("reason", "skipped by the miner")))
+    if not any(mined.get(key) for key in ("saved", "quarantined", "skipped", "updated")):
+        report.skip(file, "no lesson found in its conversations")  # every file the import read is in the report

@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from memem.errors import Refused
+from memem.memory.screen import refuse_secret_name
 from memem.memory.service import MemoryService
 from memem.vault import writer
 from memem.vault.note import render_new_note
@@ -24,6 +25,7 @@ def create_playbook(service: MemoryService, project: str, top: int = TOP) -> Pat
     project = project.strip()
     if not project:
         raise Refused("a playbook is for a project: give its name")
+    refuse_secret_name(project, "the project's name")  # the playbook's file is named after it
     path = playbook_file(service.paths.vault, project)
     if path.exists():
         raise Refused(f"{path.relative_to(service.paths.vault)} exists already: it is yours to edit in Obsidian")

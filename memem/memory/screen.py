@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from memem.errors import Refused
 from memem.vault.injection import addressed_to_model
 from memem.vault.planted import planted
 from memem.vault.secrets import redact, secret_kinds
 from memem.vault.withheld import NOTE_SECONDS, screened
 
-__all__ = ["Finding", "describe", "find_injection", "find_secrets", "quoted", "redact", "screen"]
+__all__ = [
+    "Finding", "describe", "find_injection", "find_secrets", "quoted", "redact", "refuse_secret_name", "screen",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,14 @@ def describe(findings: list[Finding]) -> str:
     if injections:
         parts.append("it reads as instructions aimed at the model (" + "; ".join(injections) + ")")
     return " and ".join(parts)
+
+
+def refuse_secret_name(value: str | None, what: str) -> None:
+    """Refused when a name given in a request (a project) looks like a secret. A name is repeated where
+    an error message would not be (a slice's heading says which project it is for, a file is named
+    after it), so it is refused where it comes in rather than left to every place that shows it."""
+    if value and find_secrets(value):
+        raise Refused(f"{what} (not repeated: it looks like a secret) is not a name memem will use")
 
 
 def quoted(text: str, what: str = "that value", limit: int = 200) -> str:

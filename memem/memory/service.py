@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 import string
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from memem.recall.candidates import note_vector
 from memem.vault import frontmatter, writer
 from memem.vault.filenames import note_stem, numbered
 from memem.vault.files import FileRefused, read_bounded
-from memem.vault.note import LINK_KINDS, MAX_NOTE_BYTES, Note, parse_note, render_new_note
+from memem.vault.note import KIND, LINK_KINDS, MAX_NOTE_BYTES, Note, parse_note, render_new_note
 from memem.vault.scan import root_of
 from memem.vault.teams import hidden_prefixes, team_named
 
@@ -82,9 +83,6 @@ def _one_line(text: str) -> bool:
     return not any(ch in text for ch in "\n\r\t\x00") and text.isprintable()
 
 
-_KIND = re.compile(r"^\w[\w -]{0,39}$")
-
-
 def _clean_tag(tag: str) -> str:
     return tag.strip().lstrip("#")
 
@@ -118,12 +116,28 @@ def written_text(req: SaveRequest, derived_title: bool = True) -> str:
     return "\n".join(dict.fromkeys(p for p in pieces if p))
 
 
+_write_locks: dict[Path, threading.RLock] = {}
+_write_locks_lock = threading.Lock()
+
+
+def write_lock(vault: Path) -> threading.RLock:
+    """The lock a vault's saves take around their duplicate check and their write, one per vault in
+    this process. One process is enough: only the holder of the vault's owner lock (`sync/lock.py`)
+    opens its indexes, so a second process (the CLI, a miner) writes through the daemon while one runs,
+    or holds the owner lock itself while none does."""
+    key = vault.resolve()
+    with _write_locks_lock:
+        return _write_locks.setdefault(key, threading.RLock())
+
+
 class MemoryService:
     def __init__(self, store: IndexStore) -> None:
         self.store = store
         self.paths = store.paths
         self.events = EventLog(store.paths.state / "events.sqlite3")
         """What memem changed in which note, for `memem undo` (`index/events.py`)."""
+        self.writing = write_lock(store.paths.vault)
+        """Held from a save's duplicate check to its note indexed (re-entrant: an import saves)."""
 
     # --- resolving ids ------------------------------------------------------------------------------
     def resolve(self, ref: str) -> Row:
@@ -172,7 +186,7 @@ class MemoryService:
             raise Refused("`project` must be a short name without slashes")
         if req.project is not None and not _one_line(req.project):
             raise Refused("`project` must be one line of text")
-        if req.kind is not None and req.kind.strip() and not _KIND.match(req.kind.strip()):
+        if req.kind is not None and req.kind.strip() and not KIND.fullmatch(req.kind.strip()):
             raise Refused("`kind` must be one short word (decision, convention, bugfix, preference, failure, fact, …)")
         unknown = set(req.links) - set(LINK_KINDS)
         if unknown:
@@ -214,26 +228,29 @@ class MemoryService:
             return self.quarantine(req, describe(injection))
         title = _clean_title(req.content, req.title)
         project = req.project.strip() if req.project else None
-        duplicate = self.find_duplicate(title, req.content, project)
-        if duplicate is not None:
-            return Saved(
-                duplicate.id,
-                duplicate.path,
-                duplicate.title,
-                duplicate.kind,
-                duplicate.layer,
-                duplicate.project,
-                duplicate.id,
-            )
         kind = (req.kind or "").strip().lower() or classify_kind(f"{title}\n{req.content}")
         layer = req.layer if req.layer is not None else classify_layer(kind, project)
-        props = self._properties(req, title, project, kind, layer)
-        folder = self.paths.memories / note_stem(project) if project else self.paths.memories
-        text = render_new_note(props, req.content.strip())
-        path = writer.create_new(folder, title, text.encode("utf-8"))
-        rel = path.relative_to(self.paths.vault).as_posix()
-        self.events.created(rel, props["id"], text)
-        self.store.sync_paths([rel])
+        # The duplicate check and the write (indexed, so the next check finds it) are one critical
+        # section: four identical saves at once wrote four notes, six imports of five notes 24.
+        with self.writing:
+            duplicate = self.find_duplicate(title, req.content, project)
+            if duplicate is not None:
+                return Saved(
+                    duplicate.id,
+                    duplicate.path,
+                    duplicate.title,
+                    duplicate.kind,
+                    duplicate.layer,
+                    duplicate.project,
+                    duplicate.id,
+                )
+            props = self._properties(req, title, project, kind, layer)
+            folder = self.paths.memories / note_stem(project) if project else self.paths.memories
+            text = render_new_note(props, req.content.strip())
+            path = writer.create_new(folder, title, text.encode("utf-8"), fallback=props["id"])
+            rel = path.relative_to(self.paths.vault).as_posix()
+            self.events.created(rel, props["id"], text)
+            self.store.sync_paths([rel])
         return Saved(props["id"], rel, title, kind, layer, project)
 
     def _properties(self, req: SaveRequest, title: str, project: str | None, kind: str, layer: int) -> dict[str, Any]:
@@ -257,11 +274,13 @@ class MemoryService:
         layer = req.layer if req.layer is not None else classify_layer(kind, project)
         props = self._properties(req, title, project, kind, layer)
         props.update(quarantined=_today(), quarantine_reason=reason)
-        kept = self._already_quarantined(title, req.content.strip())
-        if kept is not None:  # the same text again (a miner's retry): one file to look at, not two
-            rel = kept.relative_to(self.paths.vault).as_posix()
-            return Saved(props["id"], rel, title, kind, layer, project, quarantined=reason)
-        path = writer.create_new(self.paths.quarantine, title, render_new_note(props, req.content.strip()).encode())
+        with self.writing:  # the same text sent twice at once is one file too
+            kept = self._already_quarantined(title, req.content.strip())
+            if kept is not None:  # the same text again (a miner's retry): one file to look at, not two
+                rel = kept.relative_to(self.paths.vault).as_posix()
+                return Saved(props["id"], rel, title, kind, layer, project, quarantined=reason)
+            note = render_new_note(props, req.content.strip()).encode()
+            path = writer.create_new(self.paths.quarantine, title, note)
         rel = path.relative_to(self.paths.vault).as_posix()
         log.warning("quarantined %s: %s", rel, reason)
         return Saved(props["id"], rel, title, kind, layer, project, quarantined=reason)

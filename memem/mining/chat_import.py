@@ -13,6 +13,7 @@ mining (screens, de-duplication, quarantine), under the given project.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from memem.mining.miner import mine_turns
 from memem.mining.transcript import Turn, clean, turns_of
 
 MAX_CONVERSATIONS = 200
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,11 @@ class Conversation:
     turns: list[Turn]
 
 
-def _turn(role: str, text: str, key: str, timestamp: Any = None) -> Turn | None:
+def _turn(role: str, text: str, key: str, timestamp: str | None = None) -> Turn | None:
     cleaned = clean(text)
     if not cleaned or role not in ("user", "assistant"):
         return None
-    return Turn(role, cleaned, "", str(timestamp) if timestamp else None, key, None)
+    return Turn(role, cleaned, "", timestamp or None, key, None)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -60,17 +62,26 @@ def _chatgpt(conversation: dict[str, Any], key: str) -> list[Turn]:
     for node in reversed(path):
         message = _dict(node.get("message"))
         author, content = _dict(message.get("author")), _dict(message.get("content"))
-        parts = content.get("parts")
-        text = "\n".join(p for p in parts if isinstance(p, str)) if isinstance(parts, list) else ""
-        turn = _turn(str(author.get("role", "")), text, key, message.get("create_time"))
+        text = "\n".join(p for p in _list(content.get("parts")) if isinstance(p, str))
+        role = author.get("role")
+        turn = _turn(role if isinstance(role, str) else "", text, key, _stamp(message.get("create_time")))
         if turn is not None:
             turns.append(turn)
     return turns
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _stamp(value: Any) -> str | None:
+    """A message's time as given, when it is one (a string or a number), never a structure."""
+    return str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+
+
 def _claude_ai(conversation: dict[str, Any], key: str) -> list[Turn]:
     turns = []
-    for message in conversation.get("chat_messages") or []:
+    for message in _list(conversation.get("chat_messages")):
         if not isinstance(message, dict):
             continue
         text = message.get("text")
@@ -79,15 +90,20 @@ def _claude_ai(conversation: dict[str, Any], key: str) -> list[Turn]:
             text = "\n".join(b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str))
         if not isinstance(text, str):
             continue
-        role = {"human": "user", "assistant": "assistant"}.get(str(message.get("sender")), "")
-        turn = _turn(role, text, key, message.get("created_at"))
+        sender = message.get("sender")
+        role = {"human": "user", "assistant": "assistant"}.get(sender if isinstance(sender, str) else "", "")
+        turn = _turn(role, text, key, _stamp(message.get("created_at")))
         if turn is not None:
             turns.append(turn)
     return turns
 
 
 def conversations(path: Path, raw: bytes) -> list[Conversation]:
-    """The conversations in an export; Refused when the file is none of the known formats."""
+    """The conversations in an export; Refused when the file is none of the known formats.
+
+    An export comes from anywhere, so every field is read for the type it should have and anything
+    else is passed over (`"chat_messages": 5` is no messages), and JSON nested too deep for the parser
+    (`[[[[…]]]]`, 200,000 deep) is refused, not a RecursionError."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -97,8 +113,8 @@ def conversations(path: Path, raw: bytes) -> list[Conversation]:
         for line in text.splitlines():
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn or foreign line: skip it, as the miner does
+            except (json.JSONDecodeError, RecursionError):
+                continue  # a torn, foreign or absurdly nested line: skip it, as the miner does
             if isinstance(record, dict):
                 records.append(record)
         turns = turns_of(records)
@@ -109,19 +125,25 @@ def conversations(path: Path, raw: bytes) -> list[Conversation]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise Refused(f"not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise Refused("its JSON is nested too deep to read") from None
     items = data if isinstance(data, list) else [data]
     found = []
     for n, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        key = str(item.get("uuid") or item.get("id") or item.get("conversation_id") or n)
+        named = (item.get(k) for k in ("uuid", "id", "conversation_id"))
+        key = next((str(v) for v in named if isinstance(v, str | int) and not isinstance(v, bool) and v != ""), str(n))
         if "mapping" in item:
             found.append(Conversation(key, _chatgpt(item, key)))
         elif "chat_messages" in item:
             found.append(Conversation(key, _claude_ai(item, key)))
     if not found:
         raise Refused("not a chat export memem knows (Claude Code .jsonl, ChatGPT or Claude.ai conversations.json)")
-    return [c for c in found if any(t.role == "user" for t in c.turns)]
+    spoken = [c for c in found if any(t.role == "user" for t in c.turns)]
+    if not spoken:
+        raise Refused("no conversation in it has a message from the person")
+    return spoken
 
 
 def mine_export(service: MemoryService, path: Path, raw: bytes, project: str | None) -> dict[str, Any]:
@@ -134,7 +156,16 @@ def mine_export(service: MemoryService, path: Path, raw: bytes, project: str | N
     extractor = choose_extractor()
     backend = LocalBackend(service)
     for conversation in found[:MAX_CONVERSATIONS]:
-        _, result = mine_turns(conversation.turns, backend, extractor, project, f"import:{conversation.key}")
+        try:
+            _, result = mine_turns(conversation.turns, backend, extractor, project, f"import:{conversation.key}")
+        except Refused as exc:
+            report["skipped"].append({"reason": f"conversation {conversation.key[:80]}: {exc}"})
+            continue
+        except Exception as exc:  # one conversation's surprise must not lose what the others gave
+            log.exception("mining conversation %s of %s failed", conversation.key[:80], path.name)
+            reason = f"conversation {conversation.key[:80]} could not be mined ({type(exc).__name__})"
+            report["skipped"].append({"reason": reason})
+            continue
         for key in report:
             report[key].extend(result.get(key, []))
     return report

@@ -84,12 +84,17 @@ def turn_of(record: dict[str, Any], start: int = 0) -> Turn | None:
     return Turn(
         role="user" if kind == "user" else "assistant",
         text=text,
-        uuid=str(record.get("uuid", "")),
-        timestamp=record.get("timestamp"),
-        session_id=record.get("sessionId"),
-        cwd=record.get("cwd"),
+        uuid=_text(record.get("uuid")) or "",
+        timestamp=_text(record.get("timestamp")),
+        session_id=_text(record.get("sessionId")),
+        cwd=_text(record.get("cwd")),
         start=start,
     )
+
+
+def _text(value: Any) -> str | None:
+    """A record's field as text: a transcript (or an export passed off as one) may hold anything there."""
+    return value if isinstance(value, str) else None
 
 
 def read_located(path: Path, offset: int = 0) -> tuple[list[tuple[int, dict[str, Any]]], int]:
@@ -110,8 +115,8 @@ def read_located(path: Path, offset: int = 0) -> tuple[list[tuple[int, dict[str,
             continue
         try:
             record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue  # a torn or foreign line: skip it, keep going
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            continue  # a torn, foreign or absurdly nested line: skip it, keep going
         if isinstance(record, dict):
             records.append((start, record))
     return records, offset + end + 1

@@ -107,37 +107,75 @@ def strip_injected(text: str) -> str:
 _INVISIBLE = INVISIBLE
 _MARKER_TAG = OPEN.strip("<>")
 _PASSES = 4
+_OPENER, _CLOSER, _SLASH = "[<‹＜﹤]", "[>›＞﹥]", "[/⁄∕／]"
+_ROLE_WORDS = "system|developer|assistant|human|user|instruction|response"
 _HIDDEN_OR_ROLE = "|".join((
     r"<!--.*?(?:-->|\Z)",
-    r"^[ \t]*\[//\]:\s*(?:#|<>)\s*\([^)\n]*\)",  # markdown's comment: not shown when rendered
-    r"[<‹＜][|｜][^|｜\n]{0,40}[|｜][>›＞]",  # chat-template tokens, full-width look-alikes too
+    r"<!\[CDATA\[.*?(?:\]\]>|\Z)",  # in HTML, a bogus comment: not shown
+    r"<\?(?!php\b|=|xml\b)[^>]{0,2000}>?",  # a processing instruction: not shown either (to its `>`, as HTML)
+    # markdown's comment, `[//]: # "…"`: a link reference definition to nowhere, not shown when rendered
+    r"^[ \t]{0,3}\[[^\]\n]{1,200}\]:[ \t]*(?:#|<>)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$",
+    rf"{_OPENER}[|｜][^|｜\n]{{0,40}}[|｜]{_CLOSER}",  # chat-template tokens, full-width look-alikes too
     r"\[/?INST\]|<</?SYS>>",
-    rf"<\s*/?\s*(?:system|assistant|developer|human|user|sys|im_start|im_end|{_MARKER_TAG}"
-    r"|tool_(?:result|output|response|call)s?|function_(?:results?|calls?|output))\b[^<>]*>"
+    rf"{_OPENER}\s*{_SLASH}?\s*(?:system|assistant|developer|human|user|sys|im_start|im_end|start_of_turn|end_of_turn"
+    r"|tool_(?:result|output|response|call|use)s?|function_(?:results?|calls?|output)|invoke|parameter|thinking"
+    rf"|command[-_](?:message|name|args|stdout)|local[-_]command[-_]\w+|user[-_]prompt[-_]submit[-_]hook)\b[^<>]*{_CLOSER}"
     r"(?!\s*(?:tags?|elements?|blocks?|markers?)\b)",  # "strips <system> tags" names the tag
+    # memem's own markers, however spelled: no note may close the slice it sits in, or open another
+    rf"(?:{_OPENER}\s*{_SLASH}?\s*|{_SLASH}\s*)?{_MARKER_TAG.replace('-', '[-‐‑–—_ ]?')}\b"
+    rf"(?:[^<>\n]{{0,40}}{_CLOSER})?",
     HIDDEN_ELEMENT_PATTERN,  # an element the rendered note does not show
-    r"^(?:(?:<[^<>\n]{0,120}>){0,8}[ \t>*_-]*(?:#{1,6}[ \t]*)?(?:system|developer|assistant|human|user|instruction"
-    r"|response)(?:[ \t]+(?:prompt|message|instructions?))?[ \t]*:)+",
+    r"<(?P<unshown>template|noscript|script|style)\b[^<>]{0,300}>(?:(?!</(?P=unshown)\s*>).){0,4000}(?:</(?P=unshown)\s*>)?",
+    # A role label where a line starts (after any list mark, quote, heading or emphasis): `System:`,
+    # `1. **Human**:`, and the one-letter turns of old chat transcripts (`H:`, `A:`).
+    r"^(?:(?:<[^<>\n]{0,120}>){0,8}[ \t>*_-]*(?:\d{1,3}[.)][ \t]*)?(?:#{1,6}[ \t]*)?[*_]{0,3}"
+    rf"(?:(?:{_ROLE_WORDS})(?:[ \t]+(?:prompt|message|instructions?))?|h|a)[*_]{{0,3}}[ \t]*[:：])+",
+    # and where a sentence or a bracket starts, or (for the words no ordinary label uses) anywhere
+    r"(?:(?<=[.!?;:)\]}>\"'`|\[(])|(?<=[.!?;:)\]}>\"'`|\[(][ \t]))"
+    r"[*_]{0,3}(?:system|developer|instruction)[*_]{0,3}[ \t]*[:：]",
+    # (capitalised, as a turn is written: "the AI assistant: …" is prose, and `'Assistant:'` in quotes
+    # names the label)
+    r"(?-i:(?<![\w-])[*_]{0,3}(?:Human|Assistant|HUMAN|ASSISTANT)[*_]{0,3}[ \t]*[:：](?![/'\"’”`]))",
 ))  # fmt: skip
+# After a word in lower case, `System:` capitalised is a label ("and System: …"); "Operating System:"
+# and "the file system:" are not.
+_LABEL_AFTER_WORD = (
+    r"(?<![\w-])([a-z][a-z'-]*,?[ \t]+)[*_]{0,3}(?:System|SYSTEM|Developer|DEVELOPER)[*_]{0,3}[ \t]*[:：]"
+)
+_ENTITY = {"lt": "<", "gt": ">", "#60": "<", "#62": ">", "#x3c": "<", "#x3e": ">", "sol": "/", "#47": "/", "#x2f": "/"}
+_ENTITIES = r"&(lt|gt|sol|#0*60|#0*62|#0*47|#x0*3c|#x0*3e|#x0*2f);"
+# A link's title (`[a](url "title")`, `[a]: url "title"`) is shown only on hover: the link stays, not it.
+_LINK_TITLE = (
+    r"(\]\(\S+|^[ \t]{0,3}\[[^\]\n]{1,200}\]:[ \t]*\S+)[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\))(?=[ \t]*(?:\)|$))"
+)
 _compiled: list[re.Pattern[str]] = []
 
 
 def _patterns() -> list[re.Pattern[str]]:
     """Compiled on first use: a hook that never renders a note should not pay for them."""
     if not _compiled:
-        _compiled.extend([re.compile(_INVISIBLE), re.compile(_HIDDEN_OR_ROLE, re.I | re.M | re.S)])
+        _compiled.extend([
+            re.compile(_INVISIBLE), re.compile(_ENTITIES, re.I), re.compile(_LINK_TITLE, re.M),
+            re.compile(_HIDDEN_OR_ROLE, re.I | re.M | re.S), re.compile(_LABEL_AFTER_WORD),
+        ])  # fmt: skip
     return _compiled
+
+
+def _entity(match: re.Match[str]) -> str:
+    name = match.group(1).lower()
+    return _ENTITY.get(name) or _ENTITY.get(re.sub(r"#(x?)0*", r"#\1", name), "")
 
 
 def _strip_hidden_and_roles(text: str) -> str:
     """Each construct is replaced by a space, so what is left around it cannot join into a new comment,
     token or marker. A few more passes catch what a removal exposes (a role label once behind a
     comment, `< system>` once split by a tag); more would let crafted nesting cost quadratic time.
-    Whatever `<|` is left is not a token, but must not start one."""
-    invisible, hidden_or_role = _patterns()
-    text = invisible.sub("", text)
+    Whatever `<|` is left is not a token, but must not start one. Angle brackets written as entities
+    (`&lt;system&gt;`) read as brackets to a model, so they are read as brackets here too."""
+    invisible, entities, link_title, hidden_or_role, label_after_word = _patterns()
+    text = link_title.sub(r"\1", entities.sub(_entity, invisible.sub("", text)))
     for _ in range(_PASSES):
-        stripped = hidden_or_role.sub(" ", text)
+        stripped = label_after_word.sub(r"\1 ", hidden_or_role.sub(" ", text))
         if stripped == text:
             break
         text = stripped

@@ -27,7 +27,6 @@ from memem.errors import Unavailable
 from memem.index.store import ApplyReport, IndexStore, VaultGone
 from memem.sync.debounce import Debouncer
 from memem.sync.watcher import VaultWatcher
-from memem.vault.scan import safe_rel
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ class SyncLoop:
         self._thread = threading.Thread(target=self._run, name="memem-sync", daemon=True)
 
     def _new_watcher(self) -> VaultWatcher:
-        return VaultWatcher(self.store.paths.vault, self.debouncer, self._known_under, self._on_overflow)
+        return VaultWatcher(self.store.paths.vault, self.debouncer, self._on_overflow)
 
     def poll_interval(self) -> float:
         return max(POLL_SECONDS, 10 * float(self.state.last_report.get("seconds", 0.0)))
@@ -115,11 +114,6 @@ class SyncLoop:
             log.info("watching the vault for changes again")
         else:
             watcher.stop()
-
-    def _known_under(self, prefix: str) -> list[str]:
-        if safe_rel(prefix) != prefix:
-            return []  # a folder whose name is not UTF-8 holds nothing the catalog knows
-        return self.store.catalog.paths_under(prefix)
 
     def start(self) -> None:
         # Watch first, so edits made while the start-up reconcile runs are queued, not missed.

@@ -2,8 +2,11 @@
 
 Only paths matter, not event kinds: whatever happened, the index asks "what is at this path now?".
 That makes every editor's save dance (temp file + rename, vim's backup-and-write, a sync client's
-delete-then-create) come out right without special cases. Folder events are expanded to the files
-inside (a moved folder's old paths come from the catalog, its new ones from a walk).
+delete-then-create) come out right without special cases. A folder's event hands on the folder and
+a `folder/` entry, which the index expands on the sync thread (a moved folder's old paths from the
+catalog, its new ones from a walk by the scan's rules). Nothing here walks: handling an event costs
+the same whatever the folder holds, so a tree made a thousand folders deep, or a folder holding a
+symlink to `/`, cannot keep watchdog's thread (and every later event) waiting.
 """
 
 from __future__ import annotations
@@ -20,19 +23,15 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from memem.sync.debounce import Debouncer
-from memem.vault.files import walk_tree
-from memem.vault.scan import IGNORED_DIRS, ignored_folder
+from memem.vault.filenames import IGNORED_DIRS
 
 log = logging.getLogger(__name__)
 
-PrefixLookup = Callable[[str], list[str]]
-
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, vault: Path, debouncer: Debouncer, known_under: PrefixLookup) -> None:
+    def __init__(self, vault: Path, debouncer: Debouncer) -> None:
         self.vault = vault
         self.debouncer = debouncer
-        self.known_under = known_under
 
     def _rel(self, path: str | bytes) -> str | None:
         text = os.fsdecode(path)
@@ -44,12 +43,6 @@ class _Handler(FileSystemEventHandler):
         if any(p in IGNORED_DIRS for p in parts):
             return None
         return rel
-
-    def _walk(self, rel_dir: str) -> list[str]:
-        found: list[str] = []
-        for root, _, files in walk_tree(self.vault / rel_dir, ignored_folder):
-            found.extend(Path(root, f).relative_to(self.vault).as_posix() for f in files)
-        return found
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         # This runs on watchdog's observer thread: an exception here would end it, and with it every
@@ -70,14 +63,10 @@ class _Handler(FileSystemEventHandler):
             if rel is None or rel == ".":
                 continue
             if event.is_directory:
-                gone = event.event_type in ("moved", "deleted") and raw is event.src_path
-                if gone or (event.event_type == "created" and os.path.islink(raw)):
-                    paths.append(rel)  # the folder itself: a report about it goes, a symlinked one is made
                 if event.event_type in ("moved", "deleted", "created"):
-                    # Old paths under a moved/deleted folder: whatever the catalog had there.
-                    paths.extend(self.known_under(rel + "/"))
-                    # New paths under a moved/created folder: whatever is there now.
-                    paths.extend(self._walk(rel))
+                    # The folder itself (a report about it goes, a symlinked one is reported, a note it
+                    # replaced goes), and what was and is inside it, expanded on the sync thread.
+                    paths += [rel, rel + "/"]
             else:
                 paths.append(rel)
         if paths:
@@ -118,12 +107,10 @@ class VaultWatcher:
     deep to watch, the system's limit of inotify watches. The sync loop then re-reads the vault on a
     timer instead, and says so."""
 
-    def __init__(
-        self, vault: Path, debouncer: Debouncer, known_under: PrefixLookup, on_overflow: Callable[[], None]
-    ) -> None:
+    def __init__(self, vault: Path, debouncer: Debouncer, on_overflow: Callable[[], None]) -> None:
         self.vault = vault
         self.observer = Observer()
-        self._handler = _Handler(vault, debouncer, known_under)
+        self._handler = _Handler(vault, debouncer)
         self._overflow = _OverflowSignal(on_overflow)
         self.failure: str | None = None
         self._started = 0.0

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memem.errors import BadRequest, Refused
+from memem.memory.screen import quoted
 from memem.teams import git
 from memem.teams.merge_driver import clear_settled, settled_paths
 from memem.vault.teams import LOCAL, MANIFEST, NOTES, TEAMS_FOLDER, Team, is_team_name, team_named, teams
@@ -45,7 +46,8 @@ class SyncResult:
 
 def _check_name(name: str) -> str:
     if not is_team_name(name):
-        raise BadRequest(f"team name {name!r}: use 1–40 letters, digits, '-' or '_' (not starting with '-' or '.')")
+        shown = quoted(name, "that name")
+        raise BadRequest(f"team name {shown}: use 1–40 letters, digits, '-' or '_' (not starting with '-' or '.')")
     return name
 
 
@@ -70,6 +72,8 @@ def read_manifest(folder: Path) -> dict[str, object]:
         ) from None
     except ValueError as exc:
         raise Refused(f"{MANIFEST} is not valid JSON ({exc})") from None
+    except RecursionError:  # a teammate's repository decides what this file holds
+        raise Refused(f"{MANIFEST} nests too deep to be a manifest") from None
     if not isinstance(data, dict):
         raise Refused(f"{MANIFEST} must hold a JSON object")
     return data
@@ -95,8 +99,9 @@ def write_local(clone: Path, **values: object) -> None:
     path = clone / ".git" / LOCAL
     try:
         current = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         current = {}
+    current = current if isinstance(current, dict) else {}
     path.write_text(json.dumps({**current, **values}, indent=2) + "\n", encoding="utf-8")
 
 
@@ -156,7 +161,8 @@ def require(vault: Path, name: str) -> Team:
     team = team_named(vault, name)
     if team is None:
         known = ", ".join(t.name for t in teams(vault)) or "none yet"
-        raise Refused(f"no team named {name!r} in this vault (teams: {known}; add one with `memem team add`)")
+        shown = quoted(name, "by that name")
+        raise Refused(f"no team {shown} in this vault (teams: {known}; add one with `memem team add`)")
     return team
 
 

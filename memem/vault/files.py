@@ -40,6 +40,14 @@ def _opened_path(fd: int) -> str | None:
     return None
 
 
+def _in_folder(opened: str, real_path: Path) -> bool:
+    """Whether the kernel's record of an opened file puts it in `real_path`'s folder. Only the folder
+    tells: the file may have been renamed or replaced since it was opened (an editor's save by
+    rename, memem's own edit taking it aside), which the kernel shows as another name or as
+    ` (deleted)`; a note that was being saved was reported as leading through a symlink."""
+    return os.path.dirname(opened.removesuffix(" (deleted)")) == str(real_path.parent)
+
+
 def read_bounded(path: Path, limit: int, real_path: Path | None = None, single_name: bool = False) -> bytes:
     """The file's bytes, at most `limit` of them, or FileRefused saying why not.
 
@@ -66,8 +74,9 @@ def read_bounded(path: Path, limit: int, real_path: Path | None = None, single_n
             raise FileRefused("a hard link to another file: not read")
         if real_path is not None:
             opened = _opened_path(fd)
-            if opened is not None and opened != str(real_path):
-                raise FileRefused(f"leads through a symlink to {opened}: not followed")
+            if opened is not None and not _in_folder(opened, real_path):
+                # Not where it leads: a path outside the folders memem may read is not for an answer.
+                raise FileRefused("leads through a symlink out of the allowed folders: not followed")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:

@@ -150,11 +150,15 @@ def _core_schema() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
 
 
 _PLAIN_TYPES = _core_schema()
-_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_TYPED_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+"""What a plain scalar may be read as besides text and a date (which reads back as written in the
+forms people type, and whose explicit `!!timestamp` must stay a date: an id that is one is refused),
+null aside: an empty title is no title."""
 
 
-def _is_plain_number(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _NUMBER_TAGS  # plain: None or ""
+def _is_plain_typed(node: yaml.Node) -> bool:
+    """A scalar written without quotes that YAML reads as a number or a yes/no value."""
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _TYPED_TAGS  # plain: None or ""
 
 
 def _typed_when_plain(value: str) -> bool:
@@ -185,8 +189,9 @@ class _BoundedLoader(_Base):  # type: ignore[valid-type,misc]
                     self.repeated.append(key)
                 if key is not None:
                     seen.add(key)
-                if key in self.as_text and _is_plain_number(value_node):
-                    value_node.tag = "tag:yaml.org,2002:str"  # `id: 0x1F` is the name 0x1F, not 31
+                if key in self.as_text and _is_plain_typed(value_node):
+                    # `id: 0x1F` is the name 0x1F, not 31; `title: true` the word "true", not "True"
+                    value_node.tag = "tag:yaml.org,2002:str"
         return super().construct_document(node)
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
@@ -223,7 +228,8 @@ def load(yaml_text: str) -> dict[str, Any]:
 def load_properties(yaml_text: str, as_text: tuple[str, ...] = ()) -> tuple[dict[str, Any], tuple[str, ...]]:
     """`load`, and the properties the block gives more than once (the last one counts, as in
     PyYAML; Obsidian refuses such a block, so the person is told rather than left guessing).
-    The keys in `as_text` keep a number's spelling (`id: 010` is the id "010", not 10)."""
+    The keys in `as_text` are read as written (`id: 010` is the id "010", not 10; `title: true` is
+    "true", not the yes/no value shown as "True")."""
     if len(yaml_text) > MAX_YAML_CHARS:
         raise FrontmatterError(f"the properties block is longer than {MAX_YAML_CHARS:,} characters")
     loader = _BoundedLoader(yaml_text, as_text)

@@ -71,7 +71,8 @@ _OFFICIAL_INSTALLER = (  # vendors' documented `curl … | sh` installers: notes
     r"|pyenv\.run/?[\s'\"]|get\.sdkman\.io/?[\s'\"]|fnm\.vercel\.app/install\b|starship\.rs/install\.sh\b|cli\.github\.com/)"
 )
 INVISIBLE = (
-    "[\u00ad\u034f\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufe00-\ufe0f\ufeff"
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
 """Characters recall removes before a note reaches a prompt (`recall.text.neutralise`): the screen
@@ -516,13 +517,16 @@ _TOOL_DIRECTIVE = re.compile(
 )
 """A comment written for a tool (`<!-- markdownlint-disable MD033 -->`) says nothing to a model."""
 HIDDEN_ELEMENT_PATTERN = (
-    r"<(?P<tag>div|span|p|section|small|font|aside|details|template)\b[^<>]{0,300}?"
+    r"<(?P<tag>[A-Za-z][A-Za-z0-9-]{0,30})\b[^<>]{0,300}?"
     r"(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])|\shidden(?=[\s>=/]))"
-    r"[^<>]{0,300}>(?P<inside>.{0,4000}?)(?:</(?P=tag)\s*>|\Z)"
+    r"[^<>]{0,300}>(?P<inside>(?:(?!</(?P=tag)\s*>).){0,4000})(?:</(?P=tag)\s*>)?"
 )
 """An element the rendered note does not show (`<div style="display:none">`): what it holds reaches a
 model that reads the file, and not the person who reads the note. Read with `re.S`; recall removes
-such elements from what it shows (`recall.text.neutralise`)."""
+such elements from what it shows (`recall.text.neutralise`). What it holds runs to its closing tag or
+4,000 characters, whichever comes first, and is taken whole: an element never closed hides what
+follows it, and a scan that looked 4,000 characters ahead for a close from each of a million
+openings would cost minutes."""
 _HIDDEN_ELEMENT = re.compile(HIDDEN_ELEMENT_PATTERN, re.S)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 """A comment of three words or more hides something; `<!-- comments -->` named in prose does not."""

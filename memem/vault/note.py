@@ -31,6 +31,9 @@ STATUSES = ("active", "deprecated")
 DEFAULT_LAYER = 2
 DEFAULT_IMPORTANCE = 3
 DEFAULT_KIND = "fact"
+KIND = re.compile(r"\w[\w -]{0,39}")
+"""What a memory's `kind` may be (`fullmatch`): one short word or two. Recall shows it beside the
+note's id, so a kind that is a sentence would be a sentence no screen of the body read."""
 MAX_NOTE_BYTES = 1_000_000
 MAX_LINKS = 2_000
 """Links one note may add to the graph: a note of 100,000 links is a list, not a memory, and its
@@ -295,18 +298,26 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         warnings.append(f"more than {MAX_LINKS:,} links; only the first {MAX_LINKS:,} are edges")
         links = links[:MAX_LINKS]
     title = _optional_str(meta, "title", warnings) or stem
+    project = _optional_str(meta, "project", warnings)
+    kind = _optional_str(meta, "kind", warnings) or DEFAULT_KIND
+    if not KIND.fullmatch(kind):
+        warnings.append(f"kind: {kind[:60]!r} is not one short word; read as {DEFAULT_KIND!r}")
+    # Every text property is screened with the title and body: recall and the tools show the id, the
+    # kind and the project beside them, and a sentence hidden in one is as much a sentence as the body.
+    shown = (note_id, kind, project or "", *_str_list(meta.get("aliases"))[:MAX_LIST_ITEMS])
+    screened_text = "\n".join([title, *(str(value) for value in shown if value), parts.body])
     # First, so no cap on warnings can drop them: recall reads them.
     # A team's note came from other people: the learned check, which memem's own writes get, reads it too.
     learned = team_of(path) is not None
-    warnings[:0] = withheld_warnings(f"{title}\n{parts.body}", time.thread_time() - started, learned)
+    warnings[:0] = withheld_warnings(screened_text, time.thread_time() - started, learned)
     return Note(
         path=path,
         id=note_id,
         title=title,
         body=parts.body,
-        project=_optional_str(meta, "project", warnings),
+        project=project,
         layer=_int_field(meta, "layer", DEFAULT_LAYER, 0, 3, warnings),
-        kind=_optional_str(meta, "kind", warnings) or DEFAULT_KIND,
+        kind=kind if KIND.fullmatch(kind) else DEFAULT_KIND,
         tags=_tags(meta.get("tags"), warnings),
         importance=_int_field(meta, "importance", DEFAULT_IMPORTANCE, 1, 5, warnings),
         status=status,

@@ -1,30 +1,34 @@
 """Which files in the vault are memories, found with one cheap walk (stat only, no reads).
 
 A no-change reconcile of 10,000 notes must take well under three seconds, so the walk reads nothing:
-it returns each candidate's size, mtime and inode, and the caller reads only files whose stat changed.
+it returns each candidate's size, mtime, inode and ctime, and the caller reads only files whose stat
+changed. The ctime is there for what changes no other field: a `chmod 000` (the note can no longer
+be read, so it must leave recall and be reported), or a write whose tool put the old mtime back.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from memem.vault.filenames import ignored_folder, is_candidate_name
 from memem.vault.files import is_within
 from memem.vault.note import MAX_NOTE_BYTES, BadNote
-
-IGNORED_DIRS = {".obsidian", ".trash", ".git", ".memem", "node_modules", "__pycache__"}
-# Editor temp and backup names: vim swap/backup, emacs lock/autosave, VS Code / JetBrains temp, our own.
-_TEMP_NAME = re.compile(r"(^\.|^#.*#$|~$|\.sw[a-p]$|\.tmp$|\.bak$|\.orig$|^4913$|\.crswap$|___jb_\w+___$)")
-
 
 NOT_UTF8_FILE = "file name is not valid UTF-8: rename the file"
 NOT_UTF8_FOLDER = "folder name is not valid UTF-8: the notes in it are not read"
 SYMLINKED_FOLDER = "symlinked folder: not followed (move the notes into the vault)"
+MAX_FOLDER_DEPTH = 100
+"""Folders nested deeper than this below a memories folder are reported, not read: no one files
+notes a hundred folders down, and a runaway tree (a thousand deep) must cost bounded work."""
+TOO_DEEP = f"folder nested more than {MAX_FOLDER_DEPTH} deep: the notes in it are not read (move them up)"
+
+FolderLinks = dict[str, bool]
+"""Folder (vault-relative) -> whether it is a symlink, as found during one batch of paths."""
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,7 @@ class FileStat:
     size: int
     mtime_ns: int
     inode: int
-
-
-def is_candidate_name(name: str) -> bool:
-    """True for a file name that may be a memory note (a visible .md file, not an editor's temp)."""
-    return name.endswith(".md") and not _TEMP_NAME.search(name)
-
-
-def ignored_folder(name: str) -> bool:
-    """True for a folder memem never looks into (.obsidian, .trash, node_modules, any dot-folder)."""
-    return name in IGNORED_DIRS or name.startswith(".")
+    ctime_ns: int
 
 
 def relative_parts_ignored(rel_path: str) -> bool:
@@ -120,7 +115,7 @@ def _classify(
         return BadNote(rel, f"{_file_kind(st.st_mode)}, not a note: not opened")
     if st.st_size > max_bytes:
         return BadNote(rel, f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
-    return FileStat(rel, st.st_size, st.st_mtime_ns, st.st_ino)
+    return FileStat(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterator[FileStat | BadNote]:
@@ -128,12 +123,70 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
 
     Nothing here opens a file or follows a symlinked folder, and no single entry can stop the walk:
     whatever goes wrong with one (a name that is not UTF-8, a pipe, a loop, a permission) becomes
-    that entry's BadNote.
+    that entry's BadNote. Folders more than MAX_FOLDER_DEPTH deep are reported, not entered.
     """
-    root = vault / memories
-    stack = [root]
+    yield from _walk_from(vault, vault / memories, vault / memories, 0, max_bytes)
+
+
+def walk_folder(
+    vault: Path, memories: str, rel_dir: str, max_bytes: int = MAX_NOTE_BYTES
+) -> Iterator[FileStat | BadNote]:
+    """`walk`, from one folder under the memories folder (a folder moved in, or made): the same rules,
+    so a folder event never walks what `memem index` would not. Nothing is walked when the folder
+    or one on the way to it is a symlink (that folder is reported, as `walk` reports it), is one
+    memem never looks into, or is already too deep."""
+    parts = rel_dir.strip("/").split("/")
+    top = len(memories.strip("/").split("/"))
+    if parts[:top] != memories.strip("/").split("/") or any(ignored_folder(part) for part in parts[top:]):
+        return
+    bad_name = next((n for n, part in enumerate(parts) if safe_rel(part) != part), None)
+    if bad_name is not None:  # the walk does not enter a folder whose name is not UTF-8: it reports it
+        if os.path.lexists(vault / rel_dir):  # (a folder renamed away has nothing to report)
+            yield BadNote(safe_rel("/".join(parts[: bad_name + 1])) + "/", NOT_UTF8_FOLDER)
+        return
+    depth = len(parts) - top
+    if depth > MAX_FOLDER_DEPTH:
+        yield BadNote("/".join(parts[: top + MAX_FOLDER_DEPTH + 1]) + "/", TOO_DEEP)
+        return
+    try:
+        linked = _symlinked_folder(vault, memories, rel_dir.strip("/") + "/", {})  # the folder itself too
+    except OSError:
+        return  # gone, or cannot be examined: its own event, or the next reconcile, says so
+    if linked is not None:
+        yield BadNote(linked + "/", SYMLINKED_FOLDER)
+        return
+    yield from _walk_from(vault, vault / memories, vault / rel_dir.strip("/"), depth, max_bytes)
+
+
+def walk_under(vault: Path, roots: tuple[str, ...], rel_dir: str) -> Iterator[FileStat | BadNote]:
+    """What a folder event's folder holds, by the walk's rules: the notes of each memories folder
+    (of `roots`) it lies in (`walk_folder`) or holds (the whole `walk`: the vault's `memem/` moved
+    in); nothing for a folder that has no memories in it."""
+    folder = rel_dir.strip("/")
+    for root in roots:
+        if folder == root or folder.startswith(root + "/"):
+            yield from walk_folder(vault, root, folder)
+        elif root.startswith(folder + "/"):
+            yield from walk(vault, root)
+
+
+def outermost(folders: list[str]) -> list[str]:
+    """The folders (each ending in `/`) that no other of them holds: walking those covers the rest.
+    A tree made a folder at a time sends an event per folder; walking each one's subtree cost a
+    thousand-deep tree cubic time."""
+    kept: list[str] = []
+    for folder in sorted(folders):  # a folder sorts right before everything inside it
+        if not kept or not folder.startswith(kept[-1]):
+            kept.append(folder)
+    return kept
+
+
+def _walk_from(vault: Path, root: Path, start: Path, start_depth: int, max_bytes: int) -> Iterator[FileStat | BadNote]:
+    """The walk itself, from `start` (`start_depth` folders below `root`): iterative, so a tree of
+    any depth costs one listing per folder and no recursion."""
+    stack = [(start, start_depth)]
     while stack:
-        folder = stack.pop()
+        folder, depth = stack.pop()
         folder_rel = safe_rel(folder.relative_to(vault).as_posix()) + "/"
         try:
             entries = list(os.scandir(folder))
@@ -156,8 +209,10 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
                     continue
                 if rel != Path(entry.path).relative_to(vault).as_posix():
                     yield BadNote(rel + "/", NOT_UTF8_FOLDER)
-                    continue
-                stack.append(Path(entry.path))
+                elif depth >= MAX_FOLDER_DEPTH:
+                    yield BadNote(rel + "/", TOO_DEEP)
+                else:
+                    stack.append((Path(entry.path), depth + 1))
                 continue
             if not is_candidate_name(entry.name):
                 if stat.S_ISLNK(st.st_mode) and not entry.name.startswith(".") and entry.is_dir():
@@ -171,8 +226,13 @@ def walk(vault: Path, memories: str, max_bytes: int = MAX_NOTE_BYTES) -> Iterato
                 yield result
 
 
-def stat_one(vault: Path, memories: str, rel: str, max_bytes: int = MAX_NOTE_BYTES) -> FileStat | BadNote | None:
-    """Stat one path the way `walk` would; None when it is gone or nothing to index or report."""
+def stat_one(
+    vault: Path, memories: str, rel: str, max_bytes: int = MAX_NOTE_BYTES, links: FolderLinks | None = None
+) -> FileStat | BadNote | None:
+    """Stat one path the way `walk` would; None when it is gone or nothing to index or report.
+
+    `links` remembers, for one batch of paths, which folders are symlinks: the paths of a batch
+    share their folders, and asking again for each path cost a deep tree's batch cubic time."""
     if safe_rel(rel) != rel:
         if not os.path.lexists(vault / rel):
             return None  # gone (its folder renamed to a UTF-8 name, say): nothing to report any more
@@ -182,10 +242,13 @@ def stat_one(vault: Path, memories: str, rel: str, max_bytes: int = MAX_NOTE_BYT
         if bad < len(parts) - 1:
             return BadNote(safe_rel("/".join(parts[: bad + 1])) + "/", NOT_UTF8_FOLDER)
         return BadNote(safe_rel(rel), NOT_UTF8_FILE)
+    too_deep = _too_deep(memories, rel)
+    if too_deep is not None:
+        return None if not os.path.lexists(vault / rel) else BadNote(too_deep, TOO_DEEP)
     path = vault / rel
     try:
         st = path.lstat()
-        linked = _symlinked_folder(vault, memories, rel)
+        linked = _symlinked_folder(vault, memories, rel, {} if links is None else links)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
@@ -200,13 +263,31 @@ def stat_one(vault: Path, memories: str, rel: str, max_bytes: int = MAX_NOTE_BYT
     return _classify(vault, vault / memories, path, rel, st, max_bytes)
 
 
-def _symlinked_folder(vault: Path, memories: str, rel: str) -> str | None:
+def _symlinked_folder(vault: Path, memories: str, rel: str, links: FolderLinks) -> str | None:
     """The first folder below the memories folder on the way to `rel` that is a symlink, if any: the
-    walk never enters one, so a single path (a file event) must not be read through one either."""
+    walk never enters one, so a single path (a file event) must not be read through one either.
+    Each folder is asked once per `links`. Raises OSError (not FileNotFoundError) when one cannot be
+    examined."""
     parts = rel.split("/")
     depth = len(memories.strip("/").split("/"))
-    for end in range(depth + 1, len(parts)):
-        folder = "/".join(parts[:end])
-        if (vault / folder).is_symlink():
+    folder = "/".join(parts[:depth])
+    for part in parts[depth:-1]:
+        folder = f"{folder}/{part}"
+        linked = links.get(folder)
+        if linked is None:
+            try:
+                linked = links[folder] = stat.S_ISLNK(os.lstat(vault / folder).st_mode)
+            except (FileNotFoundError, NotADirectoryError):
+                return None  # gone: nothing is read through it
+        if linked:
             return folder
     return None
+
+
+def _too_deep(memories: str, rel: str) -> str | None:
+    """The report's key when `rel` lies in a folder the walk does not enter for its depth, else None."""
+    parts = rel.split("/")
+    top = len(memories.strip("/").split("/"))
+    if len(parts) - 1 - top <= MAX_FOLDER_DEPTH:
+        return None
+    return "/".join(parts[: top + MAX_FOLDER_DEPTH + 1]) + "/"

@@ -453,7 +453,14 @@ _NAME_FOR_KEY = (
     r"(?:[a-z0-9]+_+){0,8}(?:secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token|secret_id|skey)"
     r"|sharedaccesskey"
 )
-_NAME_FOR_SECRET = r"(?:[a-z0-9]+_+){0,8}(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
+_NAME_FOR_SECRET = (
+    r"(?:[a-z0-9]+_+){0,8}(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
+    # camelCase and PascalCase names, lowered (`accessToken`, "SigningKey" in appsettings.json), except
+    # the keys and tokens that are public or merely identify something (a site key, a page token).
+    r"|(?!(?:[a-z0-9]*_)?(?:public|publishable|pub|site|partition|idempotency|cache|object|sort|row|foreign|hash|range"
+    r"|page|nextpage|continuation|pagination|cursor|resume|sync|lock|dedupe?|instrumentation|map|lookup|index|search|routing"
+    r"|message|trace|request|correlation|group|entity|kid)(?:key|token|secret))[a-z][a-z0-9]{1,40}(?:key|token|secret)"
+)
 # "Password" in the languages notes are written in, lower-cased.
 _PASSWORD_WORDS = (
     *"passwort kennwort contraseña contrasena clave senha пароль 密码 口令 パスワード wachtwoord hasło haslo şifre sifre"
@@ -700,7 +707,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "password or key stated in the text",
         r"(?<!public )(?<!search-only )(?<!publishable )(?<!\w)(?:[a-z0-9]++_)*+(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token|pat"
-        r"|(?:write|admin|server|master|private|service|deploy|signing|license|app|access|unseal|root|encryption|wallet)[ _-]key|application[ _-]?key)"
+        r"|\(?(?:write|admin|server|master|private|service|deploy|signing|license|app|access|unseal|root|encryption|decryption|wallet|hmac|webhook|jwt|session|cookie|aes|cipher|shared)\)?[ _-]key|application[ _-]?key)"
         r"(?:\s*+\([^)\n]{1,40}\))?(?:\s++(?:for|of|on)\s++(?:the\s++|our\s++)?[\w.\-/@]{1,40}(?:\s++[\w.\-/@]{1,40}){0,3})?(?:\s*+\([^)\n]{1,40}\))?(?:[ \t]++#?\d{1,2})?(?:[ \t]*+(?::|→|->|=>|—|–)[ \t]++|[ \t]++)([A-Za-z0-9+/_~.\-=]{12,})",
         1, _is_random, folded=True, needs=("key", "secret", "token", "pass", "pat"),
     ),
@@ -722,7 +729,8 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "password or key stated in the text",
-        r"(?<!public )(?<!search-only )(?<!publishable )(?:passcode|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?)\b"
+        r"(?<!public )(?<!search-only )(?<!publishable )(?:passcode|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?"
+        r"|\(?(?:master|private|signing|encryption|decryption|hmac|webhook|jwt|session|cookie|aes|cipher|shared|license|deploy|unseal|wallet)\)?[ _-]key)\b"
         r"(?:\s+(?:for|on|of|to|at|di|de|del|du|für|pour|para|per|van|för|dla)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:[ \t]+[\w.\-/@]{1,40}){0,3})?"
         r"[ \t]*(?:\bis\b|\bwas\b|\s(?:è|é|ist|est|es|lautet|är)\s|:|=|→|->|=>|—|–)[ \t]*(?:now\s+|still\s+|just\s+|set\s+to\s+|changed\s+to\s+)?[`'\"]?([^\s`'\"]+)",
         1,

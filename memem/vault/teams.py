@@ -81,7 +81,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     """The JSON object in `path`; None when it cannot be read as one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a team's repository decides what its files hold
         return None
     return data if isinstance(data, dict) else None
 

@@ -20,11 +20,13 @@ note is first *taken aside* with an atomic rename, so nobody else can change it 
 
 When two other programs' saves meet (one created the note anew while another wrote into the copy
 aside), the one that cannot have its name back is kept beside it as `<name> (conflict <time>).md`
-rather than dropped: a person decides. On a filesystem without hard links (exFAT, some network
-shares) the name is reserved with an exclusive create and the new text renamed over the reservation.
+rather than dropped: a person decides. One editor saving again by rename while memem held its last
+save aside is not that: its newer save keeps the name, as its rename would have without memem. On a
+filesystem without hard links (exFAT, some network shares) the name is reserved with an exclusive
+create and the new text renamed over the reservation.
 
 The note is missing under its name for the microseconds between the two renames. memem's own
-readers wait for it; other processes see a delete and a create, as with `git checkout`.
+readers (the indexes too) wait for it; other processes see a delete and a create, as with `git checkout`.
 
 A journal file names the note while it is aside, so a crash at any step is repaired at the next
 start (`recover`): the note is put back under its name, and leftover temp files are removed.
@@ -38,12 +40,13 @@ import json
 import logging
 import os
 import secrets
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from memem.errors import Conflict
+from memem.errors import Conflict, Refused
 from memem.vault.filenames import note_stem, numbered
 from memem.vault.files import walk_tree
 from memem.vault.note import content_hash
@@ -122,10 +125,11 @@ def _place(source: Path, target: Path) -> bool:
     return True
 
 
-def create_new(folder: Path, title: str, data: bytes) -> Path:
-    """Write a new note named after `title`, never replacing an existing file ('Title 2', … if taken)."""
+def create_new(folder: Path, title: str, data: bytes, fallback: str = "memory") -> Path:
+    """Write a new note named after `title`, never replacing an existing file ('Title 2', … if taken);
+    named `fallback` (the note's id, say) when nothing of the title can name a file."""
     folder.mkdir(parents=True, exist_ok=True)
-    return _place_numbered(_write_temp(folder, data, None), folder, note_stem(title))
+    return _place_numbered(_write_temp(folder, data, None), folder, note_stem(title, fallback))
 
 
 def create_at(path: Path, data: bytes) -> bool:
@@ -159,9 +163,16 @@ def _keep_as_conflict(copy: Path, path: Path) -> None:
     log.warning("two saves of %s met; the one that lost its name is kept as %s", path, kept.name)
 
 
-def _put_back(aside: Path, path: Path, expected: bytes) -> None:
-    """Return a note taken aside to its name; if a newer file has the name, keep the aside copy
-    too unless it is just the text memem read (nobody's save) or the same as the newer file."""
+def _put_back(aside: Path, path: Path, expected: bytes, seen: bytes | None = None) -> None:
+    """Return a note taken aside to its name. If a newer file has the name, the aside copy is kept
+    beside it (a conflict copy) only when it holds a save no one else has: not just the text memem
+    read (nobody's save), not the same as the newer file, and not (`seen`, what it held when taken
+    aside) a save that a newer one replaced while memem held it.
+
+    That last case is one editor saving again and again by temp file and rename: its save landed
+    just before memem took the note aside and its next save took the name back. Had memem not been
+    there, that next rename would have replaced the older save all the same; keeping it as a
+    conflict copy resurrected an old text under the note's id (5 runs of 5 in an audit)."""
     if _place(aside, path):
         with contextlib.suppress(FileNotFoundError):
             aside.unlink()
@@ -171,10 +182,20 @@ def _put_back(aside: Path, path: Path, expected: bytes) -> None:
         current = path.read_bytes()
     except FileNotFoundError:
         current = None
-    if taken in (expected, current):
+    if taken in (expected, current) or (taken == seen and _replaced_by_newer(aside, path)):
         aside.unlink()
     else:
         _keep_as_conflict(aside, path)
+
+
+def _replaced_by_newer(aside: Path, path: Path) -> bool:
+    """Whether the file now at `path` was written no earlier than the copy aside: a later save that
+    took the name, not an older text put back there (a sync client restoring its copy keeps the old
+    mtime; the copy aside is then the newer save, and is kept)."""
+    try:
+        return path.lstat().st_mtime_ns >= aside.lstat().st_mtime_ns
+    except FileNotFoundError:
+        return False
 
 
 def _step(name: str) -> None:
@@ -200,8 +221,9 @@ def _swap(path: Path, new_file: Path, expected: bytes, new: bytes, consume: bool
         except FileNotFoundError:
             raise NoteVanished(str(path)) from None
         _step("taken-aside")
-        if aside.read_bytes() != expected:  # a save landed between our read and the rename
-            _put_back(aside, path, expected)
+        taken = aside.read_bytes()
+        if taken != expected:  # a save landed between our read and the rename
+            _put_back(aside, path, expected, seen=taken)
             return False
         if not _place(new_file, path):  # an editor created the note again meanwhile: theirs is newer
             aside.unlink()
@@ -241,25 +263,82 @@ def _write_journal(journal: Path, name: str) -> None:
     _fsync_dir(journal.parent)
 
 
-def _journal_names(path: Path) -> bool:
-    """Whether some journal in the note's folder says the note is aside right now."""
+def aside_names(folder: Path) -> set[str]:
+    """The names of the notes in `folder` that a journal says are aside right now (being edited)."""
+    names: set[str] = set()
     with contextlib.suppress(OSError):
-        for entry in os.scandir(path.parent):
+        for entry in os.scandir(folder):
             if entry.name.startswith(ASIDE_PREFIX) and entry.name.endswith(JOURNAL_SUFFIX):
                 with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
-                    if json.loads(Path(entry.path).read_text(encoding="utf-8")).get("note") == path.name:
-                        return True
-    return False
+                    name = json.loads(Path(entry.path).read_text(encoding="utf-8")).get("note")
+                    if isinstance(name, str):
+                        names.add(name)
+    return names
+
+
+def wait_for_return(path: Path, wait: float = RETURN_WAIT) -> bool:
+    """Whether a note is at `path`, waiting (at most `wait` seconds) while memem has it aside for an
+    edit: for the microseconds of a swap, a note is not at its name, and a reader that took that
+    for a delete dropped it from the indexes ("no memory with id" while the note was there)."""
+    deadline = time.monotonic() + wait
+    while not os.path.lexists(path):
+        if time.monotonic() >= deadline or path.name not in aside_names(path.parent):
+            return False
+        time.sleep(0.005)
+    return True
+
+
+class NoteUnreadable(Refused):
+    """The note is there but cannot be read as a note: no permission, or no longer a regular file."""
+
+
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_once(path: Path) -> bytes:
+    """The bytes of the regular file at `path`, never through a symlink and never blocking on a pipe.
+
+    FileNotFoundError when nothing is there; NoteVanished when a folder is (the note is gone as a
+    file: `rm x.md; mkdir x.md`); NoteUnreadable for what cannot be read, with why."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except (IsADirectoryError, NotADirectoryError):
+        raise NoteVanished(f"{path} is no longer a note file (a folder is there)") from None
+    except PermissionError:
+        raise NoteUnreadable(f"{path.name} cannot be read (permission denied): fix its permissions") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NoteUnreadable(f"{path.name} is now a symlink: not followed") from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise NoteVanished(f"{path} is no longer a note file (a folder is there)")
+        if not stat.S_ISREG(mode):
+            raise NoteUnreadable(f"{path.name} is no longer a regular file: not read")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except PermissionError:
+        raise NoteUnreadable(f"{path.name} cannot be read (permission denied): fix its permissions") from None
+    finally:
+        os.close(fd)
 
 
 def read_note(path: Path, wait: float = RETURN_WAIT) -> bytes:
-    """A note's bytes; if another memem process has it aside for an edit, wait for it to come back."""
+    """A note's bytes; if another memem process has it aside for an edit, wait for it to come back.
+
+    A note that is not a readable regular file any more is an answer, never a traceback: gone
+    (NoteVanished, also for a folder now at its name) or NoteUnreadable (a Refused, saying why)."""
     deadline = time.monotonic() + wait
     while True:
         try:
-            return path.read_bytes()
+            return _read_once(path)
+        except NoteVanished:
+            raise
         except FileNotFoundError:
-            if time.monotonic() >= deadline or not _journal_names(path):
+            if time.monotonic() >= deadline or path.name not in aside_names(path.parent):
                 raise NoteVanished(str(path)) from None
             time.sleep(0.005)
 

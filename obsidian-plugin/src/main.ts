@@ -17,7 +17,7 @@ import { type DesktopAccess, desktopAccess, obsidianTransport } from "./obsidian
 import { RELATED_VIEW, RelatedView } from "./obsidian/related-view";
 import { REVIEW_VIEW, ReviewView } from "./obsidian/review-view";
 import { MememSettingTab } from "./obsidian/settings-tab";
-import { refreshStatus } from "./obsidian/status-bar";
+import { StatusBar } from "./obsidian/status-bar";
 import { SuccessorModal } from "./obsidian/successor-modal";
 import { VaultMemories } from "./obsidian/vault-memories";
 import { DEVICE_KEYS, mergeSettings, type MememSettings, splitSettings } from "./settings";
@@ -29,7 +29,9 @@ export default class MememPlugin extends Plugin {
     device!: DeviceStore;
     private memories!: VaultMemories;
     private desktop: DesktopAccess | null = null;
-    private statusEl?: HTMLElement;
+    /** Where the daemon is; forgotten whenever the settings are saved, so a new address or token counts at once. */
+    private locator?: DaemonLocator;
+    private status?: StatusBar;
 
     async onload(): Promise<void> {
         this.device = new DeviceStore(this.app);
@@ -42,6 +44,7 @@ export default class MememPlugin extends Plugin {
             this.daemon.logEdits(entry).catch(() => undefined);
         });
         const locator = new DaemonLocator(() => this.discovery(), this.desktop?.files ?? null, obsidianTransport);
+        this.locator = locator;
         this.daemon = new DaemonClient(() => locator.endpoint(), obsidianTransport, () => locator.forget());
         const ctx: MememContext = {
             app: this.app,
@@ -106,23 +109,31 @@ export default class MememPlugin extends Plugin {
             }),
         );
 
-        this.statusEl = this.addStatusBarItem();
-        this.statusEl.addClass("memem-status");
-        this.statusEl.setText("memem: …");
+        const statusEl = this.addStatusBarItem();
+        statusEl.addClass("memem-status");
+        statusEl.setText("memem: …");
+        const status = new StatusBar(statusEl, this.daemon);
+        this.status = status;
         this.app.workspace.onLayoutReady(() => {
             this.memories.rebuild();
             void this.refreshStatus();
         });
-        this.registerInterval(window.setInterval(() => void this.refreshStatus(), this.settings.statusSeconds * 1000));
+        this.registerInterval(window.setInterval(() => void status.tick(), this.settings.statusSeconds * 1000));
         this.addSettingTab(new MememSettingTab(this.app, this));
     }
 
-    /** Synced settings from data.json, this device's from its own store; old data.json tokens move out. */
+    /**
+     * Synced settings from data.json, this device's from its own store. Device keys found in data.json
+     * (an older version kept them there) are dropped from it; only a token is moved into this device's
+     * store. Why not the address and state folder: data.json syncs with the vault, so a vault that
+     * arrives with a crafted one would choose where this device sends its token.
+     */
     private async loadSettings(): Promise<void> {
-        const saved = ((await this.loadData()) ?? {}) as Record<string, unknown>;
+        const saved = { ...((await this.loadData()) ?? {}) } as Record<string, unknown>;
         const device = this.device.load();
         const strays = DEVICE_KEYS.filter((key) => key in saved);
-        for (const key of strays) if (!device[key] && typeof saved[key] === "string") device[key] = saved[key];
+        if (!device.daemonToken && typeof saved.daemonToken === "string") device.daemonToken = saved.daemonToken;
+        for (const key of strays) delete saved[key];
         this.settings = mergeSettings({ ...saved, ...device });
         if (strays.length) await this.saveSettings();
     }
@@ -132,12 +143,13 @@ export default class MememPlugin extends Plugin {
         const { synced, device } = splitSettings(this.settings);
         this.device.save(device);
         await this.saveData(synced);
+        this.locator?.forget(); // a new address, token or state folder is used from the next request on
         void this.refreshStatus();
         if (before !== undefined && this.app.workspace.layoutReady) this.memories.rebuild();
     }
 
     async refreshStatus(): Promise<void> {
-        if (this.statusEl) await refreshStatus(this.statusEl, this.daemon);
+        await this.status?.refresh();
     }
 
     /** Ask for a successor (or none) and deprecate; true once deprecated, false when the person cancelled. */

@@ -293,3 +293,65 @@ def test_a_vault_full_of_bad_notes_is_summed_up_not_listed(
         said = [r.getMessage() for r in caplog.records if r.name == "memem.index.store"]
         assert len([m for m in said if m.startswith("bad note")]) == (0 if again else 50)
         assert ("… and 30 more bad notes (`memem doctor` lists them all)" in said) is not again
+
+
+def test_a_line_feed_in_a_file_name_and_a_yes_no_title_are_shown_as_written(
+    starter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit: `memem search` printed a line feed in a file name raw (one result over two lines; a CR
+    was already shown as \\u000d), and `title: true` as "True"."""
+    write_note(starter, "two\nlines", "zqxnewline in its file name", id="newline")  # no title: the file's name
+    write_note(starter, "yes", "zqxyesno titled true", id="yesno", title=True)
+    assert "title: true\n" in (starter / "memem" / "memories" / "yes.md").read_text()
+    code, out, _ = run(capsys, "search", "zqxnewline")
+    assert code == 0 and "two\\u000alines  [newline]" in out and "memem/memories/two\\u000alines.md" in out
+    assert "two\nlines" not in out
+    code, out, _ = run(capsys, "get", "yesno")
+    assert code == 0 and out.startswith("# true  [yesno]")
+    code, out, _ = run(capsys, "get", "newline", "--json")
+    assert json.loads(out)[0]["path"] == "memem/memories/two\nlines.md"  # JSON carries it exactly
+
+
+def test_a_note_that_became_a_folder_or_unreadable_is_a_clear_error_never_a_traceback(
+    starter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit: after `rm ghost.md; mkdir ghost.md`, `memem get ghost` ended in IsADirectoryError (the
+    daemon: a 500); after `chmod 000`, get and deprecate in PermissionError."""
+    from tests.unreadable import without_root_reads
+
+    memories = starter / "memem" / "memories"
+    ghost = write_note(starter, "ghost", "zqxghost haunts the index", id="ghost")
+    locked = write_note(starter, "locked", "zqxlocked behind a chmod", id="locked")
+    run(capsys, "index")
+    ghost.unlink()
+    ghost.mkdir()
+    code, _, err = run(capsys, "get", "ghost")
+    assert code == 1 and err.startswith("memem: no memory with id") and "Traceback" not in err
+    code, out, _ = run(capsys, "search", "zqxghost haunts the index", "--json")
+    assert "ghost" not in {hit["id"] for hit in json.loads(out)}
+    locked.chmod(0)
+    try:
+        with without_root_reads():
+            for argv in (("get", "locked"), ("deprecate", "locked")):
+                code, _, err = run(capsys, *argv)
+                assert code == 1 and err.startswith("memem: no memory with id"), err
+            code, out, _ = run(capsys, "status")
+        assert "memem/memories/locked.md: cannot be read (Permission denied)" in out
+    finally:
+        locked.chmod(0o644)
+    assert (memories / "locked.md").read_text().startswith("---\nid: locked")
+
+
+def test_a_memory_saved_under_a_dotted_title_is_indexed(starter: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Audit: `--title "../../Rotate keys monthly"` wrote `.. Rotate keys monthly.md`, a dot-name the
+    scanner skips: the memory was never indexed, and `get` of its id answered 404."""
+    for title, name in (
+        ("../../Rotate keys monthly", "Rotate keys monthly.md"),
+        (".  .Keep logs short", "Keep logs short.md"),
+    ):
+        code, out, _ = run(capsys, "save", f"{title}: a rule kept for the audit", "--title", title, "--json")
+        assert code == 0, out
+        saved = json.loads(out)
+        assert saved["path"] == f"memem/memories/{name}"
+        code, out, _ = run(capsys, "get", saved["id"])
+        assert code == 0 and name.removesuffix(".md") in out

@@ -240,3 +240,23 @@ def test_the_daemon_log_redacts_every_line(tmp_path: Path) -> None:
         record.exc_info = sys.exc_info()
     line = RedactingFormatter("%(levelname)s %(name)s: %(message)s").format(record)
     assert token not in line and "[redacted GitHub token]" in line and "ValueError" in line
+
+
+def test_memory_import_reports_every_file_when_one_export_is_malformed(
+    tools: Tools, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a Claude.ai export with `"chat_messages": 5` ended the import with "Error executing tool
+    memory_import", a.md saved, c.md never read, and no report."""
+    monkeypatch.setenv("MEMEM_MINER", "offline")
+    inbox = fresh_vault / "inbox"
+    inbox.mkdir()
+    (inbox / "a.md").write_text("Backups run nightly at 03:00 and are kept for 30 days.\n")
+    (inbox / "b.json").write_text('[{"chat_messages": 5}]')
+    (inbox / "c.md").write_text("Every pull request needs two approvals before it is merged.\n")
+    (inbox / "d.json").write_text("[" * 200_000 + "]" * 200_000)
+    answer = tools.call("memory_import", {"path": str(inbox)})
+    assert not answer.is_error, text(answer)
+    assert sorted(i["title"] for i in answer.structured_content["imported"]) == ["a", "c"]
+    skipped = {Path(s["path"]).name for s in answer.structured_content["skipped"]}
+    assert skipped == {"b.json", "d.json"}
+    assert "b.json: no conversation" in text(answer) and "d.json: its JSON is nested too deep" in text(answer)

@@ -102,6 +102,20 @@ def _folder_named_like_a_note(memories: Path) -> None:
     (memories / "folder.md" / "inner.md").write_text(_note("zqxinner", "id: inner"))
 
 
+def _symlink_to_root(memories: Path) -> None:
+    (memories / "rooted").mkdir()
+    os.symlink("/", memories / "rooted" / "root")
+
+
+TOO_DEEP = "deep120/" + "d/" * 100  # what is reported: the first folder more than 100 deep
+
+
+def _too_deep(memories: Path) -> None:
+    bottom = memories / "deep120" / "/".join(["d"] * 119)
+    bottom.mkdir(parents=True)
+    (bottom / "deep.md").write_text(_note("zqxtoodeep", "id: too-deep"))
+
+
 def _duplicate_ids(memories: Path) -> None:
     (memories / "dup-one.md").write_text(_note("zqxdupone", "id: same-id"))
     (memories / "dup-two.md").write_text(_note("zqxduptwo", "id: same-id"))
@@ -150,6 +164,8 @@ def kinds() -> list[Kind]:
         Kind("folder name not UTF-8", "bad", ("dossier-\\xe9/",), _bad_folder),
         Kind("named pipe", "bad", ("pipe.md",), _fifo),
         Kind("unix socket", "bad", ("sock.md",), _socket),
+        Kind("a symlink to / in a folder", "bad", ("rooted/root/",), _symlink_to_root),
+        Kind("a note in folders nested 120 deep", "bad", (TOO_DEEP,), _too_deep),
         Kind("YAML alias bomb", "bad", ("bomb.md",), _write("bomb.md", f"---\n{_BOMB}id: bomb\ntitle: *a6\n---\nx\n")),
         Kind("recursive YAML alias", "bad", ("recursive.md",), _write("recursive.md", "---\nid: r\na: &a [*a]\n---\n")),
         Kind("YAML nested 200 deep", "bad", ("deep.md",),

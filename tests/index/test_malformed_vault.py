@@ -114,10 +114,10 @@ def test_memem_index_and_the_daemon_index_around_every_bad_file(
     assert len([p for p in errors if p.get("path")]) >= expected_bad
 
     tokens = [k.token for k in corpus if k.token] + [f"zqxgood{n}" for n in range(GOOD_NOTES)]
-    hits = found(fresh_vault, [*tokens, "zqxbadname", "zqxnul", "zqxhuge", "zqx16"])
+    hits = found(fresh_vault, [*tokens, "zqxbadname", "zqxnul", "zqxhuge", "zqx16", "zqxtoodeep"])
     for token in tokens:
         assert hits[token], f"the note holding {token} was not indexed"
-    for token in ("zqxbadname", "zqxnul", "zqxhuge", "zqx16"):
+    for token in ("zqxbadname", "zqxnul", "zqxhuge", "zqx16", "zqxtoodeep"):
         assert hits[token] == [], f"a bad file's text was indexed: {token}"
 
     # The daemon, from empty indexes (its own state folder): the same outcome, and it keeps serving.
@@ -145,7 +145,11 @@ def test_memem_index_and_the_daemon_index_around_every_bad_file(
         with open(os.path.join(live_folder, b"inside.md"), "wb") as handle:
             handle.write(b"---\nid: live-in-bad-folder\n---\nx\n")
         (memories / "Live good.md").write_text("---\nid: live-good\n---\n\nArrived later zqxlive.\n")
-        live = {"live-pipe.md", "live-loop.md", "live-bomb.md", "live-\\xff.md", "live-dir-\\xff/"}
+        moved_in = tmp_path / "moved-in"  # a folder holding a symlink to /, moved in whole: never walked through
+        moved_in.mkdir()
+        os.symlink("/", moved_in / "root")
+        os.rename(moved_in, memories / "live-rooted")
+        live = {"live-pipe.md", "live-loop.md", "live-bomb.md", "live-\\xff.md", "live-dir-\\xff/", "live-rooted/root/"}
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             status = daemon.call("GET", "/v1/status")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
+
+import pytest
 
 from memem.config import Paths
 from memem.index.embeddings import EmbedderChoice
@@ -12,6 +15,9 @@ from memem.index.embeddings.fallback import HashEmbedder
 from memem.index.store import IndexStore
 from memem.recall.search import Query, search
 from memem.testing import CountingEmbedder, write_note
+from memem.vault import writer
+from memem.vault.frontmatter import edit_keys
+from tests.unreadable import without_root_reads
 
 
 def ids(store: IndexStore) -> set[str]:
@@ -224,3 +230,93 @@ def test_a_name_that_is_not_utf8_never_knocks_out_the_note_its_escaped_form_name
     again = store.reconcile()
     assert (again.added, again.deleted) == (0, 0) and first.deleted == 0
     assert store.catalog.by_id("backslash") is not None
+
+
+def test_a_note_replaced_by_a_folder_or_a_symlink_leaves_the_indexes(store: IndexStore, fresh_vault: Path) -> None:
+    """Audit: `rm ghost.md; mkdir ghost.md; memem index` said "0 deleted" and search kept finding the
+    note for good. A path that is no longer a regular file is a deleted note, to a full index and
+    to a single event alike."""
+    mem = fresh_vault / "memem" / "memories"
+    ghost = write_note(fresh_vault, "ghost", "zqxghost haunts the index", id="ghost")
+    echo = write_note(fresh_vault, "echo", "zqxecho repeats itself", id="echo")
+    write_note(fresh_vault, "real", "the note a symlink will name", id="real")
+    store.reconcile()
+    ghost.unlink()
+    ghost.mkdir()
+    (ghost / "inside.md").write_text("---\nid: inside\n---\nzqxinside\n")
+    report = store.reconcile()
+    assert report.deleted == 1 and ids(store) == {"echo", "real", "inside"}
+    assert search(store, Query("zqxghost", mode="fulltext")) == []
+    echo.unlink()
+    echo.symlink_to(mem / "real.md")  # a symlink to a note is indexed at the note's own path
+    assert store.sync_paths(["memem/memories/echo.md"]).deleted == 1
+    assert ids(store) == {"real", "inside"}
+    assert_consistent(store)
+
+
+def test_a_note_that_becomes_unreadable_leaves_recall_and_is_reported(store: IndexStore, fresh_vault: Path) -> None:
+    """Audit: after `chmod 000` a note stayed in recall, unreported: a reconcile compared size, mtime
+    and inode, and a chmod changes none of them. It changes the ctime, which the catalog now keeps."""
+    locked = write_note(fresh_vault, "locked", "zqxlocked behind a chmod", id="locked")
+    an_hour_ago = locked.stat().st_mtime - 3600
+    os.utime(locked, (an_hour_ago, an_hour_ago))  # not re-read for being written a moment ago
+    store.reconcile()
+    locked.chmod(0)
+    try:
+        with without_root_reads():
+            report = store.reconcile()
+        assert report.deleted == 1 and "locked" not in ids(store)
+        assert [(b.path, b.reason) for b in store.catalog.bad_notes()] == [
+            ("memem/memories/locked.md", "cannot be read (Permission denied)")
+        ]
+        assert search(store, Query("zqxlocked", mode="fulltext")) == []
+    finally:
+        locked.chmod(0o644)
+    store.reconcile()
+    assert ids(store) == {"locked"} and store.catalog.bad_notes() == []
+
+
+def test_a_catalog_from_before_ctimes_reads_each_note_once_and_embeds_nothing(
+    paths: Paths, fresh_vault: Path, embedder: CountingEmbedder
+) -> None:
+    write_note(fresh_vault, "Old", "indexed by an older memem")
+    first = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
+    first.reconcile()
+    with first.catalog.transaction() as conn:
+        conn.execute("ALTER TABLE notes DROP COLUMN ctime_ns")
+    first.close()
+    embedded = len(embedder.texts)
+    again = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
+    try:
+        assert again.reconcile().unchanged == 1 and len(embedder.texts) == embedded
+        assert again.reconcile().unchanged == 1  # the ctime is kept now: nothing read the second time
+    finally:
+        again.close()
+
+
+def test_a_note_memem_has_aside_for_an_edit_is_not_taken_for_deleted(
+    store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit: while an editor kept saving, up to half of memem's edits answered "no memory with id":
+    the sync thread looked at the note in the microseconds it was aside and dropped its row. A
+    reader of the indexes waits for the note to come back, as memem's other readers do."""
+    note = write_note(fresh_vault, "Edited", "a note memem edits", id="edited")
+    store.reconcile()
+    (before,) = store.catalog.by_id("edited")
+    rows_while_aside: list[int] = []
+
+    def sync_while_aside(step: str) -> None:
+        if step != "taken-aside":
+            return
+        syncing = threading.Thread(target=store.sync_paths, args=(["memem/memories/Edited.md"],))
+        syncing.start()
+        syncing.join(0.3)  # it finds no file at the name, and a journal saying the note is aside
+        rows_while_aside.append(len(store.catalog.by_id("edited")))
+
+    monkeypatch.setattr(writer, "_pause", sync_while_aside)
+    writer.update(note, lambda text: edit_keys(text, {"reviewed": "2026-12-07"}))
+    monkeypatch.setattr(writer, "_pause", None)
+    store.sync_paths(["memem/memories/Edited.md"])
+    assert rows_while_aside == [1]
+    (after,) = store.catalog.by_id("edited")
+    assert after.uid == before.uid and after.reviewed == "2026-12-07"

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from memem.config import memem_home
+from memem.config import claude_projects_dir, memem_home
 from memem.errors import Refused
+from memem.memory import importer
 from memem.memory.importer import allowed_roots, import_path, usable_project_dir
 from memem.memory.service import MemoryService
 from memem.mining.chat_import import conversations, mine_export
@@ -357,3 +358,164 @@ def test_notes_from_other_tools_keep_their_properties(service: MemoryService, pr
     rows = {r.title: r for r in service.store.catalog.rows()}
     assert rows["Cache keys"].tags == ("redis",) and rows["Cache keys"].kind == "convention"
     assert rows["Release train"].tags == ("release",) and rows["Code owners"].tags == ("review",)
+
+
+# --- one file's failure is that file's skip ---------------------------------------------------------
+
+
+def _claude_ai(**fields: object) -> list[dict[str, object]]:
+    return [{"uuid": "conv-1", **fields}]
+
+
+MALFORMED_EXPORTS: dict[str, object] = {
+    "chat_messages a number": _claude_ai(chat_messages=5),
+    "chat_messages an object": _claude_ai(chat_messages={"sender": "human", "text": "x"}),
+    "a message a list": _claude_ai(chat_messages=[["human", "text"]]),
+    "a message's text a list": _claude_ai(chat_messages=[{"sender": "human", "text": ["a", "b"]}]),
+    "a message's content blocks a number": _claude_ai(chat_messages=[{"sender": "human", "text": "", "content": 7}]),
+    "a sender an object": _claude_ai(chat_messages=[{"sender": {"is": "human"}, "text": "We use pnpm."}]),
+    "a time an object": _claude_ai(
+        chat_messages=[{"sender": "human", "text": "We use pnpm.", "created_at": {"a": [1]}}]
+    ),
+    "a conversation id an object": [{"uuid": {"deep": [[1]]}, "chat_messages": []}],
+    "mapping a list": [{"mapping": [1, 2], "current_node": "n1"}],
+    "a node a number": [{"mapping": {"n1": 5}, "current_node": "n1"}],
+    "current_node an object": [{"mapping": {"n1": {}}, "current_node": {"n1": 1}}],
+    "a node's message a string": [{"mapping": {"n1": {"message": "hi", "parent": None}}, "current_node": "n1"}],
+    "parts a string": [
+        {
+            "mapping": {"n1": {"message": {"author": {"role": "user"}, "content": {"parts": "text"}}}},
+            "current_node": "n1",
+        }
+    ],
+    "a role a list": [
+        {
+            "mapping": {"n1": {"message": {"author": {"role": ["user"]}, "content": {"parts": ["x"]}}}},
+            "current_node": "n1",
+        }
+    ],
+    "a parent pointing to itself": [{"mapping": {"n1": {"parent": "n1"}}, "current_node": "n1"}],
+    "an export of numbers": [1, 2, 3],
+    "nested 200,000 deep": "[" * 200_000 + "]" * 200_000,
+    "an object nested 5,000 deep": '{"chat_messages": ' * 5_000 + "[]" + "}" * 5_000,
+}
+
+
+def _write_export(folder: Path, shape: object) -> Path:
+    path = folder / "b.json"
+    path.write_text(shape if isinstance(shape, str) else json.dumps(shape))
+    return path
+
+
+@pytest.mark.parametrize("shape", list(MALFORMED_EXPORTS), ids=list(MALFORMED_EXPORTS))
+def test_a_malformed_chat_export_skips_itself_and_the_rest_is_imported(
+    service: MemoryService, project: Path, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    """Before: `[{"chat_messages": 5}]` raised TypeError out of the import (a.md saved, c.md never read,
+    no report), and 200,000 brackets a RecursionError."""
+    monkeypatch.setenv("MEMEM_MINER", "offline")
+    folder = project / "mixed"
+    folder.mkdir()
+    (folder / "a.md").write_text("Deploys go out on Tuesdays after the stand-up.\n")
+    _write_export(folder, MALFORMED_EXPORTS[shape])
+    (folder / "c.md").write_text("Every pull request needs two approvals before it is merged.\n")
+    chat = lambda path, raw, proj: mine_export(service, path, raw, proj)  # noqa: E731
+    report = import_path(service, folder, roots(service, project), project="shop", chat=chat)
+    assert sorted(i["title"] for i in report.imported) == ["a", "c"], report.to_json()
+    reasons = [s["reason"] for s in report.skipped if s["path"].endswith("b.json")]
+    assert len(reasons) == 1 and reasons[0], report.to_json()
+
+
+def test_a_file_that_fails_unexpectedly_is_skipped_with_a_reason(
+    service: MemoryService, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a file does (a bug memem does not know of yet), the report says what happened to the
+    others: the class, not only the shapes above."""
+    folder = project / "mixed"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.md").write_text(f"Note {name}: deploys go out on day {name} of the sprint.\n")
+    real = importer._as_request
+
+    def flaky(path: Path, text: str, project: str | None) -> object:
+        if path.name == "b.md":
+            raise KeyError("a bug")
+        return real(path, text, project)
+
+    monkeypatch.setattr(importer, "_as_request", flaky)
+    report = import_path(service, folder, roots(service, project), project="shop")
+    assert sorted(i["title"] for i in report.imported) == ["a", "c"]
+    assert report.skipped == [{"path": str(folder / "b.md"), "reason": report.skipped[0]["reason"]}]
+    assert "KeyError" in report.skipped[0]["reason"]
+
+
+# --- the project folder a request names -------------------------------------------------------------
+
+
+def _session_folder(folder: Path, recorded: Path | None) -> Path:
+    """Claude Code's folder for sessions started in `folder`, with one transcript recording `recorded`."""
+    sessions = claude_projects_dir() / re.sub(r"[^A-Za-z0-9]", "-", str(folder))
+    sessions.mkdir(parents=True, exist_ok=True)
+    if recorded is not None:
+        record = {"type": "user", "cwd": str(recorded), "sessionId": "s1", "message": {"content": "hi"}}
+        (sessions / "s1.jsonl").write_text(json.dumps(record) + "\n")
+    return sessions
+
+
+def test_a_folder_whose_name_is_only_a_prefix_of_a_session_folder_is_no_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-tmp-x-ws-api-v2` is the sessions of `/tmp/x/ws/api-v2`, not of `/tmp/x/ws/api` or `/tmp/x/ws`."""
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude"))
+    workspace = tmp_path / "x" / "ws"
+    for name in ("api", "api-v2"):
+        (workspace / name).mkdir(parents=True)
+    _session_folder(workspace / "api-v2", workspace / "api-v2")
+    assert usable_project_dir(workspace / "api-v2") == workspace / "api-v2"
+    assert usable_project_dir(workspace / "api") is None
+    assert usable_project_dir(workspace) is None
+
+
+def test_two_folders_that_encode_alike_are_told_apart_by_the_recorded_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`/x/api.v2` and `/x/api-v2` share the session folder `-x-api-v2`: the transcripts say which one ran."""
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude"))
+    dotted, dashed = tmp_path / "x" / "api.v2", tmp_path / "x" / "api-v2"
+    dotted.mkdir(parents=True)
+    dashed.mkdir()
+    sessions = _session_folder(dashed, dashed)
+    assert usable_project_dir(dashed) == dashed and usable_project_dir(dotted) is None
+    (sessions / "s1.jsonl").unlink()  # no transcript says: the exact name is all there is to go on
+    assert usable_project_dir(dotted) == dotted
+
+
+# --- paths ----------------------------------------------------------------------------------------
+
+
+def test_a_relative_path_is_read_from_the_project_folder(service: MemoryService, project: Path) -> None:
+    """Not from the daemon's working folder, which is wherever it happened to be started."""
+    from memem.daemon.operations import OpContext, run
+
+    report = run(OpContext(service, project_dir=str(project)), "import", {"path": "docs", "project": "shop"})
+    assert [i["title"] for i in report.imported] == ["Deploys"]
+    with pytest.raises(Refused, match="relative path"):
+        run(OpContext(service), "import", {"path": "docs"})
+    with pytest.raises(Refused, match="relative path"):
+        import_path(service, Path("docs"), roots(service, project))
+
+
+def test_a_symlink_out_of_the_roots_is_named_without_where_it_leads(
+    service: MemoryService, project: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere-private" / "inner"
+    outside.mkdir(parents=True)
+    (outside / "x.md").write_text("Something that lives outside the project.\n")
+    (project / "docs" / "link").symlink_to(outside, target_is_directory=True)
+    (project / "docs" / "x.md").symlink_to(outside / "x.md")
+    with pytest.raises(Refused, match="leads through a symlink out of the allowed folders") as refused:
+        importer._read(project / "docs" / "link" / "x.md", 1000)  # a folder on the way is the link
+    report = import_path(service, project / "docs", roots(service, project))
+    for message in [str(refused.value), json.dumps(report.to_json())]:
+        assert "elsewhere-private" not in message, message
+    assert {Path(s["path"]).name for s in report.skipped} == {"x.md"}  # (a link to a folder is not entered)

@@ -121,7 +121,9 @@ def test_screening_is_consistent_across_threads() -> None:
     ["a" * 20_000, "password: " * 2_000, ":" * 20_000, "1:2:" * 5_000, "<!--" * 5_000, "key = '" * 3_000,
      "\u200b" * 20_000, "ab1" * 7_000, "-----BEGIN RSA PRIVATE KEY-----" * 600, "curl " * 4_000,
      "ignora " * 3_000, "@claude " * 3_000, '](x "' * 3_000, "git push " * 3_000, "\u0456gn" * 6_000,
-     "\u00ad" * 20_000, "containing '" * 2_000, "\u0436" * 20_000, "scp " * 4_000, "忽略" * 8_000],
+     "\u00ad" * 20_000, "containing '" * 2_000, "\u0436" * 20_000, "scp " * 4_000, "忽略" * 8_000,
+     "<b hidden>x " * 8_000, "<style>x " * 10_000, "<?" * 40_000, "<![CDATA[" * 8_000, "[x]: # " * 10_000,
+     "and System " * 8_000, "&lt;" * 20_000, "<noscript " * 8_000],
     ids=lambda t: f"{t[:12]!r}x{len(t)}",
 )  # fmt: skip
 def test_pathological_text_screens_in_bounded_time(text: str) -> None:
@@ -673,6 +675,59 @@ def test_what_secrets_set_6_showed_is_found_and_its_twins_still_save(text: str, 
 )
 def test_a_card_with_its_security_code_is_a_secret_and_a_test_card_is_not(text: str, secret: bool) -> None:
     assert bool(find_secrets(text)) is secret
+
+
+_CAMEL_SECRETS = (
+    "SigningKey", "EncryptionKey", "hmacKey", "AccessToken", "refreshToken", "BotToken", "MasterKey", "jwtSigningKey",
+    "AesKey", "AdminToken", "DeployKey", "LicenseKey", "AccessKey", "PrimaryKey", "webhookSecret",
+)  # fmt: skip
+_CAMEL_PUBLIC = (
+    "PublicKey", "SiteKey", "PartitionKey", "IdempotencyKey", "CacheKey", "PublishableKey", "SortKey", "RowKey",
+    "NextPageToken", "ContinuationToken", "InstrumentationKey", "TraceId",
+)  # fmt: skip
+
+
+def _random_value(length: int = 40) -> str:
+    return "".join(_RNG.choice(_ALNUM) for _ in range(length))
+
+
+@pytest.mark.parametrize("name", _CAMEL_SECRETS)
+@pytest.mark.parametrize("form", ['{{"{name}": "{value}"}}', '{lower} = "{value}";', "{name}: {value}"])
+def test_a_camel_case_name_for_a_key_or_token_is_read_like_its_snake_case_twin(name: str, form: str) -> None:
+    """appsettings.json, JavaScript and YAML spell their names in camelCase or PascalCase: the screen
+    once read `signing_key` and not `SigningKey` (29 of 62 such names passed)."""
+    value = _random_value()
+    text = form.format(name=name, lower=name[0].lower() + name[1:], value=value)
+    assert find_secrets(text), text
+    assert value not in redact(text)
+
+
+@pytest.mark.parametrize("name", _CAMEL_PUBLIC)
+def test_keys_and_tokens_that_only_name_something_still_save_in_camel_case(name: str) -> None:
+    for value in (_random_value(32), "".join(_RNG.choice("0123456789abcdef") for _ in range(32))):
+        text = f'{{"{name}": "{value}"}}'
+        assert find_secrets(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("template", "secret"),
+    [
+        ("The HMAC key is {hex} for the payment webhooks.", True),
+        ("Webhooks are signed with the (HMAC) key {hex}.", True),
+        ("Use HMAC key {hex}.", True),
+        ("The signing key is {hex}.", True),
+        ("The encryption key: {hex}", True),
+        ("The HMAC key is stored in Vault under secret/payments.", False),
+        ("The signing key is rotated every 90 days.", False),
+        ("The session key is derived per connection.", False),
+        ("The webhook key is WEBHOOK_SIGNING_KEY in the environment.", False),
+        ("The release commit is {hex}.", False),
+    ],
+)
+def test_a_key_named_by_its_use_in_prose_is_a_secret(template: str, secret: bool) -> None:
+    """A surface audit stored 'The HMAC key is <64 hex>' and put it in search results."""
+    text = template.format(hex="".join(_RNG.choice("0123456789abcdef") for _ in range(64)))
+    assert bool(find_secrets(text)) is secret, text
 
 
 def test_a_key_pasted_with_blank_lines_is_redacted_to_its_end_line() -> None:

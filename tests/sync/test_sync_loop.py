@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -225,3 +226,194 @@ def test_a_symlinked_folder_made_while_watching_is_reported_and_its_removal_clea
     assert paths_of(store) == {}
     link.unlink()
     wait_until(lambda: store.catalog.bad_notes() == [], 5)
+
+
+@pytest.fixture
+def listings(monkeypatch: pytest.MonkeyPatch, fresh_vault: Path) -> list[str]:
+    """Every folder listing and stat of a path in the vault made by memem's threads (watchdog's own
+    emitter thread, which adds its watches, left out): the file-system work a change costs memem."""
+    from watchdog.observers.api import EventEmitter
+
+    seen: list[str] = []
+    vault = str(fresh_vault)
+
+    def counted(real: Callable[..., object]) -> Callable[..., object]:
+        def call(path: object = ".", *args: object, **kwargs: object) -> object:
+            text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else ""
+            memems = not isinstance(threading.current_thread(), EventEmitter)
+            if memems and isinstance(text, str) and text.startswith(vault):
+                seen.append(text)
+            return real(path, *args, **kwargs)
+
+        return call
+
+    for name in ("scandir", "stat", "lstat"):
+        monkeypatch.setattr(os, name, counted(getattr(os, name)))
+    return seen
+
+
+def test_a_folder_holding_a_symlink_to_the_root_moved_while_watched_is_never_walked_through_it(
+    loop: SyncLoop, store: IndexStore, fresh_vault: Path, tmp_path: Path, listings: list[str]
+) -> None:
+    """Audit: renaming a folder that holds a symlink to `/` made the daemon walk the whole file system
+    (249,404 paths, 13 s of CPU, files outside the vault listed as bad notes): watchdog reports the
+    symlink as a moved folder too, and the watcher walked from it. The same for a folder moved in."""
+    mem = fresh_vault / MEM
+    (mem / "a").mkdir()
+    (mem / "a" / "a1.md").write_text(note_text("zqxa1", id="a1"))
+    os.symlink("/", mem / "a" / "rootlink")
+    symlinked = "symlinked folder: not followed (move the notes into the vault)"
+    wait_until(lambda: [(b.path, b.reason) for b in store.catalog.bad_notes()] == [(f"{MEM}/a/rootlink/", symlinked)])
+    wait_until(lambda: paths_of(store) == {f"{MEM}/a/a1.md": "a1"})
+    os.rename(mem / "a", mem / "b")
+    outside = tmp_path / "x"
+    outside.mkdir()
+    os.symlink("/", outside / "r")
+    os.rename(outside, mem / "x")
+    reported = [(f"{MEM}/b/rootlink/", symlinked), (f"{MEM}/x/r/", symlinked)]
+    wait_until(lambda: [(b.path, b.reason) for b in store.catalog.bad_notes()] == reported)
+    wait_until(lambda: paths_of(store) == {f"{MEM}/b/a1.md": "a1"})
+    time.sleep(1.5)  # what a walk through the link would have handed on by now
+    assert [(b.path, b.reason) for b in store.catalog.bad_notes()] == reported
+    through = [p for p in listings if "/rootlink/" in p or "/x/r/" in p or p.endswith(("/rootlink", "/x/r"))]
+    assert [p for p in through if os.path.isdir(p) and not os.path.islink(p)] == []
+    assert len(listings) < 200, len(listings)
+
+
+def test_a_tree_made_400_folders_deep_while_watched_costs_work_in_line_with_the_events(
+    loop: SyncLoop, store: IndexStore, fresh_vault: Path, listings: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit: a deep folder made while the daemon watched cost time cubic in its depth (400 deep:
+    29.5 s before a new note was searchable; 1,000: not after 8 minutes): each folder's event walked
+    what was below it, on watchdog's thread, and each path checked every folder above it for a
+    symlink. Counted here, not timed: listings and stats of vault paths by memem's threads, against
+    the paths the events handed on (watchdog repeats a new folder's subfolders when it lags) and
+    the batches they came in (each walks at most MAX_FOLDER_DEPTH folders)."""
+    from memem.vault.scan import MAX_FOLDER_DEPTH, TOO_DEEP
+
+    handed: list[str] = []
+    batches: list[int] = []
+    add, sync = loop.debouncer.add, store.sync_paths
+    monkeypatch.setattr(loop.debouncer, "add", lambda paths: (handed.extend(paths), add(paths)))
+    monkeypatch.setattr(store, "sync_paths", lambda paths: (batches.append(len(paths)), sync(paths))[1])
+    depth = 400
+    deep_folders(fresh_vault / MEM / "deep", depth)
+    inside = fresh_vault / MEM / "deep" / "/".join(["d"] * 50) / "Inside.md"
+    try:
+        inside.write_text(note_text("zqxinside fifty folders down", id="inside"))
+        write_note(fresh_vault, "Beside", "zqxbeside the deep folder", id="beside")
+        wait_until(lambda: {"inside", "beside"} <= set(paths_of(store).values()), 30)
+        too_deep = f"{MEM}/deep/" + "d/" * MAX_FOLDER_DEPTH
+        wait_until(lambda: [(b.path, b.reason) for b in store.catalog.bad_notes()] == [(too_deep, TOO_DEEP)], 10)
+        time.sleep(0.5)
+        assert len(handed) >= depth
+        # Before: every folder's event listed the folders below it, ~depth²/2 listings.
+        assert len(listings) <= 4 * len(handed) + (MAX_FOLDER_DEPTH + 2) * len(batches), (len(listings), len(handed))
+    finally:
+        loop.stop()  # unwatched first: the clean-up renames every level, and watchdog repeats each move's subtree
+        inside.unlink(missing_ok=True)
+        remove_deep_folders(fresh_vault / MEM / "deep")
+
+
+def test_a_deep_trees_events_delivered_at_once_are_walked_once(
+    store: IndexStore, fresh_vault: Path, listings: list[str]
+) -> None:
+    """What the daemon gets when watchdog falls behind a tree made 400 folders deep: one created
+    event per folder, all after the whole tree exists. Handling them lists each folder once, at
+    most (before: each event walked the tree below its folder, 80,000 listings)."""
+    from watchdog.events import DirCreatedEvent
+
+    from memem.sync.debounce import Debouncer
+    from memem.sync.watcher import _Handler
+    from memem.vault.scan import MAX_FOLDER_DEPTH
+
+    depth = 400
+    store.reconcile()
+    deep_folders(fresh_vault / MEM / "deep", depth)
+    try:
+        debouncer = Debouncer(quiet=0.0)
+        handler = _Handler(fresh_vault, debouncer)
+        folder = fresh_vault / MEM / "deep"
+        listings.clear()
+        for _ in range(depth + 1):
+            handler.on_any_event(DirCreatedEvent(str(folder)))
+            folder = folder / "d"
+        assert listings == []  # watchdog's thread does no file-system work of its own
+        report = store.sync_paths(debouncer.take(timeout=1))
+        assert len(report.bad) == 1
+        walked = [p for p in listings if p.endswith("/d") or p.endswith("/deep")]
+        assert len(walked) <= 3 * depth and len(listings) <= 4 * depth + 2 * MAX_FOLDER_DEPTH, len(listings)
+    finally:
+        remove_deep_folders(fresh_vault / MEM / "deep")
+
+
+def test_a_tree_made_a_thousand_folders_deep_while_watched_holds_up_no_other_note(
+    loop: SyncLoop, store: IndexStore, fresh_vault: Path
+) -> None:
+    deep_folders(fresh_vault / MEM / "runaway", 1000)
+    try:
+        write_note(fresh_vault, "Elsewhere", "zqxelsewhere written after the runaway tree", id="elsewhere")
+        wait_until(lambda: "elsewhere" in paths_of(store).values(), 20)  # before: not after 8 minutes
+        assert loop.state.last_error is None
+    finally:
+        loop.stop()
+        remove_deep_folders(fresh_vault / MEM / "runaway")
+
+
+def test_a_note_replaced_by_a_folder_of_its_name_while_watched_leaves_the_index(
+    loop: SyncLoop, store: IndexStore, fresh_vault: Path
+) -> None:
+    ghost = write_note(fresh_vault, "ghost", "zqxghost", id="ghost")
+    wait_until(lambda: paths_of(store) == {f"{MEM}/ghost.md": "ghost"})
+    ghost.unlink()
+    ghost.mkdir()
+    wait_until(lambda: paths_of(store) == {})
+
+
+def test_memem_editing_a_note_an_editor_keeps_saving_by_rename_never_loses_its_id(
+    loop: SyncLoop, store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit (race2.py): an editor saving by temp file and rename every 5 ms while memem linked and
+    unlinked the note 40 times: conflict copies of older saves under the same id (then every edit
+    refused: "id shared by 2 notes"), and up to half of the calls answered "no memory with id"."""
+    from memem.errors import NotFound
+    from memem.memory.service import MemoryService
+    from memem.vault import writer
+
+    monkeypatch.setattr(writer, "SETTLE_WAIT", 0.1)
+    service = MemoryService(store)
+    mem = fresh_vault / MEM
+    x = write_note(fresh_vault, "x", "edit 0", id="race-x", title="Race X")
+    write_note(fresh_vault, "y", "race y", id="race-y", title="Race Y")
+    wait_until(lambda: set(paths_of(store).values()) == {"race-x", "race-y"})
+    stop = threading.Event()
+
+    def editor() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            temp = mem / "x.md.tmp"
+            temp.write_text(note_text(f"edit {n}", id="race-x", title="Race X"))
+            os.replace(temp, x)
+            stop.wait(0.003)
+
+    saving = threading.Thread(target=editor)
+    saving.start()
+    answers: dict[str, int] = {}
+    try:
+        for n in range(16):
+            try:
+                service.link("race-x", "race-y", "related", remove=n % 2 == 1)
+                answer = "ok"
+            except NotFound as exc:
+                answer = f"not found: {exc}"
+            except Exception as exc:  # a yield to the editor ("kept changing") is an answer too
+                answer = type(exc).__name__
+            answers[answer] = answers.get(answer, 0) + 1
+    finally:
+        stop.set()
+        saving.join()
+    assert not [a for a in answers if a.startswith("not found")], answers
+    assert sorted(p.name for p in mem.iterdir()) == ["x.md", "y.md"]
+    wait_until(lambda: set(paths_of(store)) == {f"{MEM}/x.md", f"{MEM}/y.md"})
+    assert len(store.catalog.by_id("race-x")) == 1

@@ -126,6 +126,24 @@ def test_a_manifest_that_cannot_be_read_closes_the_team_and_doctor_says_so(
     assert any("cannot be read" in p.what for p in health(store).problems)
 
 
+def test_a_manifest_nested_too_deep_closes_the_team_without_a_crash(fresh_vault: Path, origin: Path) -> None:
+    """A teammate's repository decides what its manifest holds: JSON nested 200,000 deep raised
+    RecursionError out of every reader of team folders."""
+    team = membership.add(fresh_vault, str(origin))
+    deep = "[" * 200_000 + "]" * 200_000
+    (team.folder / "memem-team.json").write_text(deep, encoding="utf-8")
+    (team.folder / ".git" / "memem.json").write_text(deep, encoding="utf-8")
+    (broken,) = teams(fresh_vault)
+    assert broken.broken and not broken.serves("api")
+    try:
+        membership.read_manifest(team.folder)
+    except membership.Refused as refused:
+        assert "too deep" in str(refused)
+    else:
+        raise AssertionError("a manifest nested 200,000 deep was read")
+    membership.write_local(team.folder, writable=True)  # what was there is replaced, not a crash
+
+
 def test_the_merge_driver_keeps_two_notes_when_both_sides_changed_any_property() -> None:
     base = note_text("Deploy by script.", id="n1", title="Deploys", deprecated_reason="old")
     ours = frontmatter.edit_keys(base, {"deprecated_reason": "ours reason"})

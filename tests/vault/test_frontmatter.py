@@ -234,3 +234,10 @@ def test_a_line_inside_a_quoted_value_that_looks_like_a_key_is_not_edited(quote:
     )
     with pytest.raises(frontmatter.UneditableLayout, match="left as it is"):
         edit_keys(text, {"status": "deprecated", "valid_to": "2026-12-06"})
+
+
+@pytest.mark.parametrize("value", ["true", "True", "FALSE", "010", "1e3", "0x1F"])
+def test_a_text_property_reads_as_written_even_a_yes_no_value(value: str) -> None:
+    """Audit: `title: true` was shown as "True" (numbers were read as written, yes/no values not)."""
+    props, _ = frontmatter.load_properties(f"title: {value}\nflag: true\n", as_text=("title",))
+    assert props == {"title": value, "flag": True}

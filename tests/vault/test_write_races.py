@@ -311,3 +311,99 @@ def test_an_edit_keeps_group_write_whatever_the_umask(note: Path) -> None:
     finally:
         os.umask(old)
     assert note.stat().st_mode & 0o777 == 0o664
+
+
+def save_by_rename(path: Path, text: str) -> None:
+    """An editor's atomic save: a temp file, then a rename over the note (Obsidian, VS Code)."""
+    temp = path.with_name(f".{path.name}.editor-tmp")
+    temp.write_text(text)
+    os.replace(temp, path)
+
+
+def conflict_copies(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if "(conflict" in p.name)
+
+
+def test_an_editor_saving_twice_by_rename_around_the_take_aside_leaves_no_conflict_copy(
+    note: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit: one editor saving by rename every 5 ms made `x (conflict …).md` copies holding an older
+    save, under the note's id, in 5 runs of 5. Save 1 lands after memem read the note; memem takes
+    save 1 aside; save 2 takes the name before save 1 can go back. Save 2 is the editor's newer
+    text (its rename would have replaced save 1 anyway): it wins, and memem's edit is made on it."""
+    saves = {"computed": "saved 1", "taken-aside": "saved 2"}
+
+    def editor(step: str) -> None:
+        if step in saves:
+            save_by_rename(note, THEIRS.replace("just saved", saves.pop(step)))
+
+    monkeypatch.setattr(writer, "_pause", editor)
+    writer.update(note, mark_reviewed)
+    result = final(note)
+    assert "saved 2" in result.body and result.reviewed == "2026-12-04"
+    assert conflict_copies(note.parent) == [] and leftovers(note.parent) == []
+
+
+def test_an_editor_saving_by_rename_every_millisecond_loses_no_save_and_gets_no_copies(
+    note: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit's race, in one process: memem edits the note 20 times while an editor keeps saving
+    it by rename. Each edit lands on the editor's newest text or yields (WriteConflict); none is
+    told the note is gone, no conflict copy appears, and the editor's last save is the note's text."""
+    monkeypatch.setattr(writer, "SETTLE_WAIT", 0.05)
+    stop = threading.Event()
+    last: list[str] = []
+
+    def editor() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            text = THEIRS.replace("just saved", f"saved {n}")
+            save_by_rename(note, text)
+            last[:] = [text]
+            stop.wait(0.001)
+
+    saving = threading.Thread(target=editor)
+    saving.start()
+    outcomes: list[str] = []
+    try:
+        for n in range(20):
+            try:
+                writer.update(note, lambda text, n=n: edit_keys(text, {"reviewed": f"2026-12-{n + 1:02d}"}))
+                outcomes.append("edited")
+            except writer.WriteConflict:
+                outcomes.append("yielded")
+            assert conflict_copies(note.parent) == []
+    finally:
+        stop.set()
+        saving.join()
+    assert len(outcomes) == 20
+    assert note.read_text() == last[0]  # the editor's newest save, whole
+    assert conflict_copies(note.parent) == [] and leftovers(note.parent) == []
+
+
+def test_a_save_written_into_the_copy_aside_is_still_kept_as_a_conflict_copy(tmp_path: Path) -> None:
+    """Two other programs' saves meeting: one wrote into the very file memem held aside (it had it
+    open), another took the name. Neither may be dropped: the first is kept beside the note."""
+    path, aside = tmp_path / "A note.md", tmp_path / ".memem-aside-x"
+    aside.write_text(THEIRS.replace("just saved", "held open"))
+    seen = aside.read_bytes()
+    path.write_text(THEIRS.replace("just saved", "new name"))
+    with aside.open("a") as handle:
+        handle.write("written while aside\n")
+    writer._put_back(aside, path, ORIGINAL.encode(), seen=seen)
+    (copy,) = conflict_copies(tmp_path)
+    assert (tmp_path / copy).read_text().endswith("written while aside\n")
+    assert "new name" in path.read_text() and not aside.exists()
+
+
+def test_an_older_text_put_back_at_the_name_does_not_hide_the_save_aside(tmp_path: Path) -> None:
+    """A sync client that restores its copy (keeping its old mtime) while memem holds the person's
+    newer save aside: the save aside is the newer one, and is kept."""
+    path, aside = tmp_path / "A note.md", tmp_path / ".memem-aside-x"
+    aside.write_text(THEIRS)
+    path.write_text(ORIGINAL.replace("original", "restored"))
+    os.utime(path, ns=(aside.stat().st_mtime_ns - 10**9,) * 2)
+    writer._put_back(aside, path, ORIGINAL.encode(), seen=aside.read_bytes())
+    (copy,) = conflict_copies(tmp_path)
+    assert (tmp_path / copy).read_text() == THEIRS

@@ -86,3 +86,31 @@ def test_recovery_walks_a_folder_nested_a_thousand_deep(tmp_path: Path) -> None:
         assert not os.path.exists(leftover)
     finally:
         remove_deep_folders(memories)
+
+
+def test_a_note_that_is_no_longer_a_readable_file_is_an_answer_not_a_traceback(tmp_path: Path) -> None:
+    """`memem get` and every edit read the note through `read_note`: a folder at its name is a gone
+    note; no permission, a pipe (which would block the read for good) or a symlink is refused, saying why."""
+    from memem.errors import Refused
+    from tests.unreadable import without_root_reads
+
+    folder = tmp_path / "ghost.md"
+    folder.mkdir()
+    with pytest.raises(writer.NoteVanished, match="no longer a note file"):
+        writer.read_note(folder)
+    with pytest.raises(writer.NoteVanished):
+        writer.update(folder, lambda text: text + "x")
+    os.mkfifo(tmp_path / "pipe.md")
+    with pytest.raises(Refused, match="no longer a regular file"):
+        writer.read_note(tmp_path / "pipe.md")
+    (tmp_path / "link.md").symlink_to("/etc/hostname")
+    with pytest.raises(Refused, match="symlink"):
+        writer.read_note(tmp_path / "link.md")
+    locked = tmp_path / "locked.md"
+    locked.write_text("---\nid: locked\n---\nx\n")
+    locked.chmod(0)
+    try:
+        with without_root_reads(), pytest.raises(writer.NoteUnreadable, match="permission denied"):
+            writer.update(locked, lambda text: text + "x")
+    finally:
+        locked.chmod(0o644)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from memem.cli.context import Context, op, print_json
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         print_json(result)
         return 0
     old = result["deprecated"]
-    print(f"deprecated “{old['title']}” [{old['id']}] (valid to {old['valid_to']})")
+    print(f"deprecated “{inline(old['title'])}” [{inline(old['id'])}] (valid to {old['valid_to']})")
     if "successor" in result:
-        print(f"superseded by “{result['successor']['title']}” [{result['successor']['id']}]")
+        print(f"superseded by “{inline(result['successor']['title'])}” [{inline(result['successor']['id'])}]")
     return 0

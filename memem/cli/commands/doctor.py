@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 from memem.cli.context import Context, print_json
 from memem.index.problems import Problem
-from memem.terminal import printable
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     else:
         for p in problems:
             # A file name may hold a line break: one problem stays one line with its [error] tag.
-            where = printable(p["path"]).replace("\n", "\\u000a") + ": " if p.get("path") else ""
+            where = inline(p["path"]) + ": " if p.get("path") else ""
             print(f"[{p['severity']}] {where}{p['what']}\n    fix: {p['fix']}")
         print(f"\n{errors} error(s), {len(problems) - errors} warning(s)")
     return 1 if errors else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from memem.cli.context import Context, op, print_json
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,8 +24,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if n:
             print()
         scope = note["project"] or "global"
-        print(f"# {note['title']}  [{note['id']}]")
-        print(f"{note['kind']} · layer {note['layer']} · {scope} · {note['status']} · {note['path']}")
+        print(f"# {inline(note['title'])}  [{inline(note['id'])}]")
+        print(f"{note['kind']} · layer {note['layer']} · {inline(scope)} · {note['status']} · {inline(note['path'])}")
         print()
         print(note["content"])
     return 0

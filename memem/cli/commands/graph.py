@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from memem.cli.context import Context, op, print_json
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _ref(item: dict[str, Any]) -> str:
-    return f"“{item['title']}” [{item['id']}]"
+    return f"“{inline(item['title'])}” [{inline(item['id'])}]"
 
 
 def run_rebuild(args: argparse.Namespace, ctx: Context) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from memem.cli.context import Context, op
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,11 +22,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from memem.memory.screen import refuse_secret_name
     from memem.vault.playbooks import playbook_file, read_playbook
 
+    refuse_secret_name(args.project, "the project's name")  # it would be printed back, and name a file
     if args.create:
         created = op(ctx, "playbook_create", {"project": args.project})
-        print(f"created {created['path']}: edit it in Obsidian; sessions of {args.project} start with it")
+        print(f"created {inline(created['path'])}: edit it in Obsidian; sessions of {args.project} start with it")
         return 0
     text = read_playbook(ctx.paths.vault, args.project)
     if not text:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from memem.cli.context import CommandError, Context, op, print_json
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,8 +46,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             f"not saved as a memory: {saved['quarantined']}. It is in quarantine for you to review: "
             f"{saved['path']} (move it into the memories folder to keep it)"
         )
-    elif saved.get("duplicate_of"):
-        print(f"already remembered as “{saved['title']}” [{saved['id']}] ({saved['path']}); nothing written")
+    where = inline(saved["path"])
+    if saved.get("duplicate_of"):
+        print(f"already remembered as “{inline(saved['title'])}” [{saved['id']}] ({where}); nothing written")
     else:
-        print(f"saved “{saved['title']}” [{saved['id']}] as a {saved['kind']}, layer {saved['layer']}: {saved['path']}")
+        print(f"saved “{inline(saved['title'])}” [{saved['id']}] as a {saved['kind']}, layer {saved['layer']}: {where}")
     return 0

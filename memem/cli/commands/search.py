@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from memem.cli.context import CommandError, Context
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -109,8 +110,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         scope = f" · {hit['project']}" if hit.get("project") else ""
         scope += f" · team {hit['team']}" if hit.get("team") else ""
         mark = "📌" if hit.get("pinned") else f"{n:>2}."
-        print(f"{mark} {hit['title']}  [{hit['id']}{scope}]  {hit['score']:.3f}")
+        print(f"{mark} {inline(hit['title'])}  [{inline(hit['id'])}{inline(scope)}]  {hit['score']:.3f}")
         if hit.get("snippet"):
             print(f"    {hit['snippet']}")
-        print(f"    {hit['path']}  ({'; '.join(hit.get('why', []))})")
+        print(f"    {inline(hit['path'])}  ({'; '.join(hit.get('why', []))})")
     return 0

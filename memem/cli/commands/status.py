@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from memem.cli.context import Context, print_json
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,10 +80,10 @@ def render(data: dict[str, Any]) -> str:
     bad, dupes = data["bad_notes"], data["duplicate_ids"]
     if bad:
         lines.append(f"bad notes    {len(bad)} not indexed:")
-        lines.extend(f"  {b['path']}: {b['reason']}" for b in bad)
+        lines.extend(f"  {inline(b['path'])}: {b['reason']}" for b in bad)
     if dupes:
         lines.append(f"duplicate ids {len(dupes)}:")
-        lines.extend(f"  {note_id}: {', '.join(paths)}" for note_id, paths in dupes.items())
+        lines.extend(f"  {inline(note_id)}: {', '.join(inline(p) for p in paths)}" for note_id, paths in dupes.items())
     problems = data["problems"]
     if problems:
         lines.append(f"problems     {len(problems)} (run `memem doctor` for fixes)")

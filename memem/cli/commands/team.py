@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from memem.cli.context import CommandError, Context, op, print_json
+from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -151,7 +152,7 @@ def run_sync(args: argparse.Namespace, ctx: Context) -> int:
             else:
                 print(f"{r.team}: {len(r.changed)} note(s) changed ({(r.before or '')[:8]}..{(r.after or '')[:8]})")
             for path in r.kept_both:
-                print(f"  {path}: two edits disagreed; both kept, linked `contradicts`, for review")
+                print(f"  {inline(path)}: two edits disagreed; both kept, linked `contradicts`, for review")
     return 1 if any(r.error for r in results) else 0
 
 
@@ -174,7 +175,7 @@ def run_merge(args: argparse.Namespace, ctx: Context) -> int:
     span = f"{(result.before or '')[:8]}..{(result.after or '')[:8]}"
     print(f"merged {args.branch}: {len(result.changed)} note(s) changed ({span})")
     for path in result.kept_both:
-        print(f"  {path}: two edits disagreed; both kept, linked `contradicts`, for review")
+        print(f"  {inline(path)}: two edits disagreed; both kept, linked `contradicts`, for review")
     return 0
 
 
@@ -188,7 +189,7 @@ def run_propose(args: argparse.Namespace, ctx: Context) -> int:
         print_json(result.to_json())
         return 0
     for note_id, path in result.proposed:
-        print(f"proposed {note_id} → {path}")
+        print(f"proposed {inline(note_id)} → {inline(path)}")
     for note_id, reason in result.refused:
         print(f"left out {note_id}: {reason}")
     where = "pushed; open a pull request for it" if result.pushed else "committed, not pushed"

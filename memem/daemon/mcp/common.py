@@ -18,6 +18,7 @@ from memem.errors import MememError
 from memem.memory.results import Summary
 from memem.memory.service import MemoryService
 from memem.mining.transcript_search import TranscriptSearch
+from memem.recall.slice import code
 from memem.recall.text import neutralise, neutralise_block
 
 T = TypeVar("T")
@@ -93,9 +94,7 @@ def line(note: Summary) -> str:
     if note.team:
         scope += f" · team {neutralise(note.team)}"
     status = "" if note.status == "active" else f" · {note.status.upper()}"
-    return (
-        f"**{neutralise(note.title)}** `{neutralise(note.id)}` (L{note.layer} {neutralise(note.kind)}{scope}{status})"
-    )
+    return f"**{neutralise(note.title)}** {code(note.id)} (L{note.layer} {neutralise(note.kind)}{scope}{status})"
 
 
 def reading(title: str) -> ToolAnnotations:

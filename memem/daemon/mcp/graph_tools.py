@@ -10,6 +10,7 @@ from pydantic import Field
 
 from memem.daemon.mcp.common import Loose, Tools, line, reading, result
 from memem.memory.results import Audit, Edge, Listing, Neighbours, Timeline
+from memem.recall.slice import code
 from memem.recall.text import neutralise
 
 
@@ -78,15 +79,15 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         report: Audit = await tools.op("graph_audit", {})
         lines = [f"{report.notes} memories, {report.edges} links."]
         if report.contradictions:
-            pairs = "; ".join(f"`{a.id}` vs `{b.id}`" for a, b in report.contradictions)
+            pairs = "; ".join(f"{code(a.id)} vs {code(b.id)}" for a, b in report.contradictions)
             lines.append(f"**Unresolved contradictions:** {pairs}")
         if report.supersede_cycles:
-            cycles = "; ".join(" → ".join(f"`{n.id}`" for n in c) for c in report.supersede_cycles)
+            cycles = "; ".join(" → ".join(code(n.id) for n in c) for c in report.supersede_cycles)
             lines.append(f"**Supersede cycles:** {cycles}")
         if report.dangling:
-            shown = "; ".join(f"`{src.id}` → [[{link}]]" for src, _, link in report.dangling[:20])
+            shown = "; ".join(f"{code(src.id)} → [[{neutralise(link)}]]" for src, _, link in report.dangling[:20])
             lines.append(f"**Dangling links ({len(report.dangling)}):** {shown}")
         if report.hubs:
-            lines.append("**Hubs:** " + "; ".join(f"`{r.id}` ({d})" for r, d in report.hubs[:10]))
+            lines.append("**Hubs:** " + "; ".join(f"{code(r.id)} ({d})" for r, d in report.hubs[:10]))
         lines.append(f"**Orphans:** {len(report.orphans)}")
         return result("\n".join(lines), report)

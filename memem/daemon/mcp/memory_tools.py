@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 
 from memem.daemon.mcp.common import Loose, Tools, line, reading, result, writing
 from memem.memory.results import Deprecation, ImportReport, LinkChange, Memory, Saved
+from memem.recall.slice import code
+from memem.recall.text import neutralise
 from memem.teams.propose import Proposal
 
 LinkKind = Literal["related", "supports", "depends_on", "supersedes", "contradicts"]
@@ -78,7 +80,8 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         out = SaveOut(id=saved.id, title=saved.title, path=saved.path, kind=saved.kind, layer=saved.layer,
                       project=saved.project, duplicate_of=saved.duplicate_of)  # fmt: skip
         if saved.duplicate_of:
-            return result(f"Already remembered as **{saved.title}** `{saved.id}`; nothing new written.", out)
+            known = f"**{neutralise(saved.title)}** {code(saved.id)}"
+            return result(f"Already remembered as {known}; nothing new written.", out)
         return result(
             f"Saved **{saved.title}** `{saved.id}` as a {saved.kind} (layer {saved.layer}) in {saved.path}.", out
         )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from memem.daemon.mcp.common import Loose, Tools, call, line, reading, result
 from memem.memory.results import Summary
+from memem.memory.screen import quoted, refuse_secret_name
 from memem.recall.assemble import assemble
 from memem.recall.query import Query
 from memem.recall.search import search
@@ -63,6 +64,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         """
         if not query.strip():
             raise ToolError("`query` must not be empty")
+        await call(refuse_secret_name, project, "`project`")
         asked = Query(query, project=project, limit=limit, include_deprecated=include_deprecated)
         hits = await call(search, store, asked)
         store.ledger.recalled([h.row.id for h in hits if not h.pinned][:RECALLED_BY_SEARCH])
@@ -70,7 +72,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
                             status=h.row.status, score=round(h.score, 4), snippet=h.snippet, pinned=h.pinned,
                             why=list(h.reasons)) for h in hits]  # fmt: skip
         if not items:
-            return result(f"No memories match “{query}”.", SearchOut(results=[]))
+            return result(f"No memories match {quoted(query, 'that query')}.", SearchOut(results=[]))
         lines = [
             f"{'📌' if h.pinned else f'{n}.'} {line(Summary.of(h.row))} — {neutralise(h.snippet)}"
             for n, h in enumerate(hits, 1)
@@ -85,6 +87,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
     ) -> Annotated[CallToolResult, SliceOut]:
         """The compact working memory for a task: pinned identity notes, open contradictions and the
         most relevant memories, within a token budget. Use at the start of a task."""
+        await call(refuse_secret_name, project, "`project`")  # the slice's heading names it
         hits = await call(search, store, Query(query, project=project, limit=10, include_archive=False))
         rendered = render(hits, budget, project, with_markers=False)
         store.ledger.recalled(rendered.shown)
@@ -100,6 +103,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         """A briefing for a task: the project's playbook, its pinned notes, and the memories most relevant to
         the task, the project's own first; global memories join when the project has few of its own. Use at
         the start of a task in a project."""
+        await call(refuse_secret_name, project, "`project`")  # the briefing's headings name it
         hits = await call(assemble, store, query, project)
         playbook = read_playbook(store.paths.vault, project)
         block = playbook_block(playbook, project, budget // 2) if playbook and project else ""
@@ -119,7 +123,7 @@ def register(mcp: MCPServer, tools: Tools) -> None:
         is missing and the detail may be in an earlier conversation."""
         found = await tools.op("transcripts", {"query": query, "project": project, "limit": limit})
         if not found:
-            return result(f"No transcript turn matches “{query}”.", {"results": []})
+            return result(f"No transcript turn matches {quoted(query, 'that query')}.", {"results": []})
         lines = [
             f"{n}. [{r['timestamp'] or '?'}] {r['role']} in {r['project'] or '?'} (session {r['session_id']}): "
             + neutralise(r["snippet"])

@@ -12,8 +12,9 @@ from starlette.routing import BaseRoute, Route
 from memem.daemon.context import DaemonContext, DaemonHookBackend
 from memem.daemon.http import endpoint, read_json
 from memem.errors import BadRequest
-from memem.hooks.events import EVENTS, respond
+from memem.hooks.events import EVENTS, payload_problem, respond
 from memem.hooks.events import log as hook_log
+from memem.memory.screen import quoted
 
 
 def routes(ctx: DaemonContext) -> list[BaseRoute]:
@@ -22,8 +23,11 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
     async def hook_route(request: Request) -> Any:
         event = request.path_params["event"]
         if event not in EVENTS:
-            raise BadRequest(f"unknown hook event {event!r}")
+            raise BadRequest(f"no hook event {quoted(event, 'by that name')}; the events are {', '.join(EVENTS)}")
         data = await read_json(request)
+        problem = payload_problem(data)
+        if problem is not None:
+            raise BadRequest(f"{event}: {problem}")
         started = time.monotonic()
         output = await run_in_threadpool(respond, event, data, backend)
         hook_log(

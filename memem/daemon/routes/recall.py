@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from memem.daemon.context import DaemonContext, recall_for_prompt
 from memem.daemon.http import budget_of, endpoint, optional_text, read_json
 from memem.errors import BadRequest
+from memem.memory.screen import refuse_secret_name
 from memem.recall.query import Query, parse_query
 from memem.recall.search import pinned_hits, search
 from memem.recall.slice import briefing, render
@@ -22,6 +23,7 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
 
     async def search_route(request: Request) -> Any:
         query = parse_query(await read_json(request))
+        refuse_secret_name(query.project, "`project`")
         hits = await run_in_threadpool(search, store, query)
         return {"results": [h.as_dict() for h in hits]}
 
@@ -46,6 +48,7 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
         budget = budget_of(data)
         data.setdefault("include_archive", False)  # layer 3 only on an explicit search
         query = parse_query(data)
+        refuse_secret_name(query.project, "`project`")  # the slice's heading names it
 
         def build() -> dict[str, Any]:
             hits = search(store, query)
@@ -62,6 +65,7 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
         if not isinstance(prompt, str):
             raise BadRequest("`prompt` must be a string")
         project, budget, session = optional_text(data, "project"), budget_of(data), optional_text(data, "session")
+        refuse_secret_name(project, "`project`")  # the slice's heading names it
         injected = await run_in_threadpool(recall_for_prompt, store, prompt, project, budget, session)
         return {"markdown": injected.markdown, "shown": list(injected.shown), "reason": injected.reason}
 
@@ -69,6 +73,7 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
         """What the SessionStart hook primes: the project's pinned (layer 0) memories."""
         data = await read_json(request)
         project, budget = optional_text(data, "project"), budget_of(data)
+        refuse_secret_name(project, "`project`")  # the briefing's headings name it
 
         def build() -> dict[str, Any]:
             hits = pinned_hits(store, project)

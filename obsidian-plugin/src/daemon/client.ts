@@ -2,8 +2,11 @@
  * The memem daemon's loopback API, as the plugin uses it: status for the status bar, typed and semantic
  * neighbours for the related pane. Transport and discovery are injected: Obsidian's `requestUrl` in the
  * app (no CORS), `fetch` in the Node harness. Every call may fail with `DaemonUnavailable`; the panes
- * then fall back to what the vault alone can tell.
+ * then fall back to what the vault alone can tell. Each answer is checked against the shape the plugin
+ * reads (`shapes.ts`) before anything reads it.
  */
+
+import { anything, AUDIT, NEIGHBORS, PROPOSAL, RECORD, SEARCH, type Shape, STATUS } from "./shapes";
 
 export interface Endpoint {
     url: string;
@@ -20,6 +23,29 @@ export interface HttpRequest {
 export type Transport = (request: HttpRequest) => Promise<{ status: number; json: unknown }>;
 
 export class DaemonUnavailable extends Error {}
+
+/** How long one call of the daemon may take: a hung daemon (or a port that accepts and never answers)
+ *  is a daemon that is not there, rather than a request that waits for ever while more pile up behind it. */
+export const TRANSPORT_TIMEOUT_MS = 5_000;
+
+/** `transport`, failing with DaemonUnavailable when an answer takes longer than `ms`. The late answer,
+ *  if it ever comes, is dropped: the caller has already been told the daemon did not answer. */
+export function withTimeout(transport: Transport, ms = TRANSPORT_TIMEOUT_MS): Transport {
+    return (request) =>
+        new Promise((resolve, reject) => {
+            const timer = window.setTimeout(() => reject(new DaemonUnavailable(`memem's daemon did not answer within ${ms / 1000} s`)), ms);
+            transport(request).then(
+                (answer) => {
+                    window.clearTimeout(timer);
+                    resolve(answer);
+                },
+                (error: unknown) => {
+                    window.clearTimeout(timer);
+                    reject(error instanceof Error ? error : new Error(String(error)));
+                },
+            );
+        });
+}
 
 export interface DaemonStatus {
     notes: number;
@@ -55,12 +81,16 @@ export interface GraphEdge {
     status?: string;
 }
 
-/** A call of the daemon's API: its path under the endpoint, the bearer token, JSON. */
-export function requestTo(endpoint: Endpoint, method: "GET" | "POST", path: string, payload?: unknown): HttpRequest {
+/** A call of the daemon's API: its path under the endpoint, JSON, and the bearer token when the endpoint
+ *  has one. Only `/v1/health` is asked without: it is how the locator checks who answers at an address
+ *  before the token is sent there. */
+export function requestTo(endpoint: { url: string; token?: string }, method: "GET" | "POST", path: string, payload?: unknown): HttpRequest {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (endpoint.token !== undefined) headers.Authorization = `Bearer ${endpoint.token}`;
     return {
         url: endpoint.url.replace(/\/$/, "") + path,
         method,
-        headers: { Authorization: `Bearer ${endpoint.token}`, "Content-Type": "application/json" },
+        headers,
         body: payload === undefined ? undefined : JSON.stringify(payload),
     };
 }
@@ -106,14 +136,14 @@ export class DaemonClient {
     ) {}
 
     async status(): Promise<DaemonStatus> {
-        return (await this.request("GET", "/v1/status")) as DaemonStatus;
+        return (await this.request("GET", "/v1/status", STATUS)) as DaemonStatus;
     }
 
     /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text).
      *  Without the cross-encoder: it judges whether a note answers a question, and a whole note is no
      *  question; likeness is what the first stage measures. */
     async similar(text: string, project: string | undefined, exclude: string, limit = 8): Promise<SearchHit[]> {
-        const data = (await this.request("POST", "/v1/search", {
+        const data = (await this.request("POST", "/v1/search", SEARCH, {
             query: text.slice(0, 2000),
             ...(project ? { project } : {}),
             limit: limit + 1,
@@ -128,12 +158,12 @@ export class DaemonClient {
     }
 
     async neighbors(id: string): Promise<GraphEdge[]> {
-        const data = (await this.request("POST", "/v1/op/neighbors", { id })) as { edges: GraphEdge[] };
+        const data = (await this.request("POST", "/v1/op/neighbors", NEIGHBORS, { id })) as { edges: GraphEdge[] };
         return data.edges;
     }
 
     async contradictions(): Promise<{ id: string; title: string }[][]> {
-        const data = (await this.request("POST", "/v1/op/graph_audit", {})) as {
+        const data = (await this.request("POST", "/v1/op/graph_audit", AUDIT, {})) as {
             contradictions: { id: string; title: string }[][];
         };
         return data.contradictions;
@@ -141,25 +171,26 @@ export class DaemonClient {
 
     /** Propose memories to a team vault: a screened branch of the team's repository, for review. */
     async propose(ids: string[], team?: string): Promise<Proposal> {
-        return (await this.request("POST", "/v1/op/team_propose", { ids, ...(team ? { team } : {}) })) as Proposal;
+        return (await this.request("POST", "/v1/op/team_propose", PROPOSAL, { ids, ...(team ? { team } : {}) })) as Proposal;
     }
 
     /** A memory's record in the usefulness ledger (how often recall showed it, and what came of it). */
     async record(id: string): Promise<MemoryRecord> {
-        return (await this.request("POST", "/v1/op/record", { id })) as MemoryRecord;
+        return (await this.request("POST", "/v1/op/record", RECORD, { id })) as MemoryRecord;
     }
 
     /** Hand a curation action's edits to memem's event log (the daemon checks each path is a memory). */
     async logEdits(entry: { summary: string; touched: { path: string; before: string | null; after: string | null }[] }): Promise<void> {
-        await this.request("POST", "/v1/op/log_edits", { summary: entry.summary, touched: entry.touched });
+        await this.request("POST", "/v1/op/log_edits", anything, { summary: entry.summary, touched: entry.touched });
     }
 
     /** Accept or reject a consolidation proposal: the daemon carries it out (and logs it for undo). */
     async decide(key: string, decision: "accept" | "reject"): Promise<void> {
-        await this.request("POST", "/v1/op/proposal_decide", { key, decision });
+        await this.request("POST", "/v1/op/proposal_decide", anything, { key, decision });
     }
 
-    private async request(method: "GET" | "POST", path: string, payload?: unknown): Promise<unknown> {
+    /** The answer to one call, once it has the shape the caller reads (`shape`). */
+    private async request(method: "GET" | "POST", path: string, shape: Shape, payload?: unknown): Promise<unknown> {
         const endpoint = await this.endpoint();
         if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
         let response: { status: number; json: unknown };
@@ -167,6 +198,7 @@ export class DaemonClient {
             response = await this.transport(requestTo(endpoint, method, path, payload));
         } catch (error) {
             this.lost();
+            if (error instanceof DaemonUnavailable) throw error;
             throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
         }
         if (response.status === 401 || response.status === 403) {
@@ -174,8 +206,15 @@ export class DaemonClient {
             throw new DaemonUnavailable("memem's daemon refused the token (check the token in settings)");
         }
         if (response.status >= 400) {
-            const message = (response.json as { error?: string } | null)?.error ?? `HTTP ${response.status}`;
+            const error = (response.json as { error?: unknown } | null)?.error;
+            const message = typeof error === "string" ? error : `HTTP ${response.status}`;
             throw new Error(`memem: ${message}`);
+        }
+        const problem = shape(response.json, "");
+        if (problem) {
+            // Not memem's daemon after all, or one of another version: found afresh on the next call.
+            this.lost();
+            throw new Error(`memem: the daemon's answer to ${path} cannot be read (${problem}); are memem and the plugin the same version?`);
         }
         return response.json;
     }

@@ -2,7 +2,9 @@
  * Where this vault's daemon is, checked before the token is sent anywhere: the address must be loopback
  * (memem's daemon binds nothing else), and a discovered daemon must answer `/v1/health` with the pid its
  * `daemon.json` names (a file left by a crashed daemon, or a port since taken by another process, is not a
- * daemon). A checked endpoint is trusted for a short while; any failed request forgets it.
+ * daemon). The health check itself goes without the token (the daemon answers `/v1/health` to anyone on
+ * loopback), so a process that took over the port learns nothing. A checked endpoint is trusted for a
+ * short while; any failed request, and any change of the settings, forgets it.
  */
 
 import { DaemonUnavailable, type Endpoint, requestTo, type Transport } from "./client";
@@ -36,8 +38,9 @@ export class DaemonLocator {
         if (!found) throw new DaemonUnavailable("memem's daemon is not running for this vault");
         const problem = checkAddress(found.url);
         if (problem) throw new DaemonUnavailable(`memem: ${found.url} is not on this machine; the token is not sent there`);
+        // Who answers there is checked first, and without the token: only then is it trusted with it.
+        await this.checkAlive(found.url, found.pid);
         const endpoint = { url: found.url, token: found.token };
-        await this.checkAlive(endpoint, found.pid);
         this.trusted = { endpoint, until: this.now() + TRUST_MS };
         return endpoint;
     }
@@ -46,16 +49,18 @@ export class DaemonLocator {
         this.trusted = undefined;
     }
 
-    private async checkAlive(endpoint: Endpoint, pid: number | undefined): Promise<void> {
+    /** That memem's daemon answers at `url`, and is the one with `pid` when daemon.json named one. Given
+     *  the address alone: the token is not sent until this has passed. */
+    private async checkAlive(url: string, pid: number | undefined): Promise<void> {
         let answer: { status: number; json: unknown };
         try {
-            answer = await this.transport(requestTo(endpoint, "GET", "/v1/health"));
+            answer = await this.transport(requestTo({ url }, "GET", "/v1/health"));
         } catch {
-            throw new DaemonUnavailable(`memem's daemon does not answer at ${endpoint.url} (its daemon.json is stale)`);
+            throw new DaemonUnavailable(`memem's daemon does not answer at ${url} (its daemon.json is stale)`);
         }
         const health = answer.json as { ok?: boolean; pid?: number } | null;
         if (answer.status !== 200 || !health?.ok) {
-            throw new DaemonUnavailable(`memem: ${endpoint.url} is not memem's daemon for this vault (HTTP ${answer.status})`);
+            throw new DaemonUnavailable(`memem: ${url} is not memem's daemon for this vault (HTTP ${answer.status})`);
         }
         if (pid !== undefined && health.pid !== pid) {
             throw new DaemonUnavailable(`memem: the daemon that wrote daemon.json (pid ${pid}) is gone; another process answers there`);

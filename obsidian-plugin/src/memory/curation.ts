@@ -173,8 +173,17 @@ export function parentFolder(path: string): string {
     return slash < 0 ? "" : path.slice(0, slash);
 }
 
+/** A properties block at the very start: `---` lines around the YAML. An empty block (`---` then `---`) is
+ *  tried first, so it is not read as a block running on to the next `---` rule in the body. */
+const FRONTMATTER = /^---\r?\n(?:([\s\S]*?)\r?\n)??---[ \t]*(?:\r?\n|$)/;
+
+/** A note's YAML properties (null without a block; "" for an empty one) and its body after the block. */
+export function splitNote(text: string): { yaml: string | null; body: string } {
+    const match = FRONTMATTER.exec(text);
+    return match ? { yaml: match[1] ?? "", body: text.slice(match[0].length) } : { yaml: null, body: text };
+}
+
 /** A note's text without its frontmatter block. */
 export function stripFrontmatter(text: string): string {
-    const match = /^---\r?\n[\s\S]*?\r?\n---[ \t]*(\r?\n|$)/.exec(text);
-    return match ? text.slice(match[0].length) : text;
+    return splitNote(text).body;
 }

@@ -5,8 +5,9 @@
  * each action can be undone once as long as nobody touched its files since.
  */
 
-import { type App, Notice, stringifyYaml, type TFile } from "obsidian";
-import { Curator, type Plan } from "../memory/curation";
+import { type App, Notice, parseYaml, stringifyYaml, type TFile } from "obsidian";
+import { Curator, type Plan, splitNote } from "../memory/curation";
+import type { Frontmatter } from "../memory/links";
 import { type Memory, today } from "../memory/memory";
 import type { MemorySet } from "../memory/memory-set";
 import { noteStem, numbered } from "../memory/names";
@@ -87,6 +88,7 @@ export class MemoryActions {
         const targets = plan.edits.map((edit) => ({ edit, file: fileOf(this.app, edit.path) }));
         const touched: Touched[] = [];
         let created: TFile | undefined;
+        let unsure: string | undefined;
         try {
             if (plan.create) {
                 const { folder, title, frontmatter, body } = plan.create;
@@ -98,18 +100,38 @@ export class MemoryActions {
                 touched.push({ path, before: null, after: text });
             }
             for (const { edit, file } of targets) {
+                // processFrontMatter hands over properties, not text: the texts either side are read apart
+                // from it, and checked against what it was handed and left (see isEditOf).
                 const before = await vault.read(file);
-                await fileManager.processFrontMatter(file, edit.apply);
-                touched.push({ path: file.path, before, after: await vault.read(file) });
+                const seen = { handed: "", left: "" };
+                await fileManager.processFrontMatter(file, (fm: Frontmatter) => {
+                    seen.handed = JSON.stringify(fm);
+                    edit.apply(fm);
+                    seen.left = JSON.stringify(fm);
+                });
+                const after = await vault.read(file);
+                touched.push({ path: file.path, before, after });
+                if (!isEditOf(before, after, seen)) unsure ??= file.path;
             }
         } finally {
             // Half an action is still undoable: what was written is recorded before any error travels on.
-            this.done(plan.summary, touched);
+            this.done(plan.summary, touched, unsure);
         }
         return created;
     }
 
-    private done(summary: string, touched: Touched[]): void {
+    /**
+     * Record the action for undo and say it is done. Trigger for `unsure`: another write reached that
+     * note between this action's reads and its edit. Why: its before and after texts are then not this
+     * action's change alone, and undoing from them would wipe that write out. Outcome: no undo for this
+     * action (here or in memem's log), and the notice says why.
+     */
+    private done(summary: string, touched: Touched[], unsure?: string): void {
+        if (unsure) {
+            this.journal.forget();
+            new Notice(`memem: ${summary}. ${unsure} changed at the same moment, so this cannot be undone.`, 8000);
+            return;
+        }
         this.journal.record({ summary, touched });
         if (touched.some((t) => t.before !== t.after)) this.recorded({ summary, touched });
         const notice = new Notice(`memem: ${summary}`, 8000);
@@ -127,12 +149,48 @@ export class MemoryActions {
                 const file = vault.getFileByPath(path);
                 return file ? vault.read(file) : null;
             },
-            write: (path, text) => vault.modify(fileOf(this.app, path), text),
+            replace: async (path, expected, text) => {
+                const file = vault.getFileByPath(path);
+                if (!file) return false;
+                try {
+                    await vault.process(file, (current) => {
+                        if (current !== expected) throw new Changed();
+                        return text;
+                    });
+                    return true;
+                } catch (error) {
+                    if (error instanceof Changed) return false;
+                    throw error;
+                }
+            },
             create: async (path, text) => {
                 await vault.create(path, text);
             },
             trash: (path) => fileManager.trashFile(fileOf(this.app, path)),
         };
+    }
+}
+
+/** Thrown inside `vault.process` to leave a file alone that changed since undo compared it. */
+class Changed extends Error {}
+
+/**
+ * Whether `after` is `before` changed by one properties edit and nothing else: the same body
+ * (processFrontMatter leaves it alone), properties that read as they were handed to the edit before, and
+ * as the edit left them after. A write that lands between the reads and the edit fails one of the three.
+ */
+export function isEditOf(before: string, after: string, seen: { handed: string; left: string }): boolean {
+    const was = splitNote(before);
+    const is = splitNote(after);
+    return was.body === is.body && propertiesJson(was.yaml) === seen.handed && propertiesJson(is.yaml) === seen.left;
+}
+
+/** Properties as JSON, the way processFrontMatter parses them; null when they do not parse. */
+function propertiesJson(yaml: string | null): string | null {
+    try {
+        return JSON.stringify(yaml === null ? {} : ((parseYaml(yaml) as unknown) ?? {}));
+    } catch {
+        return null;
     }
 }
 

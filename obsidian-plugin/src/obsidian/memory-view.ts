@@ -11,6 +11,8 @@ import type { MememContext } from "./context";
 
 export abstract class MemoryView extends ItemView {
     private dirty = false;
+    /** Set once the pane is closed: a redraw asked for before (debounced, or waiting on the daemon) draws nothing. */
+    protected closed = false;
     protected readonly requestRender = debounce(() => void this.redraw(), 150, true);
 
     constructor(
@@ -42,6 +44,8 @@ export abstract class MemoryView extends ItemView {
     }
 
     async onClose(): Promise<void> {
+        this.closed = true;
+        this.requestRender.cancel();
         this.content.empty();
     }
 
@@ -66,6 +70,7 @@ export abstract class MemoryView extends ItemView {
 
     /** Draw, keeping where the person was: the scroll offset, and focus on the same item when it remains. */
     protected async redraw(): Promise<void> {
+        if (this.closed) return;
         this.dirty = false;
         const scroll = this.content.scrollTop;
         const focused = this.content.contains(activeDocument.activeElement)

@@ -6,10 +6,11 @@
  */
 
 import { Platform, requestUrl } from "obsidian";
-import type { Transport } from "../daemon/client";
+import { type Transport, withTimeout } from "../daemon/client";
 import type { FileAccess } from "../daemon/discovery";
 
-export const obsidianTransport: Transport = async (request) => {
+/** Each call time-limited (`requestUrl` has no timeout of its own): a hung daemon reads as one not there. */
+export const obsidianTransport: Transport = withTimeout(async (request) => {
     const response = await requestUrl({ ...request, throw: false, contentType: "application/json" });
     let json: unknown = null;
     try {
@@ -18,7 +19,7 @@ export const obsidianTransport: Transport = async (request) => {
         json = null;
     }
     return { status: response.status, json };
-};
+});
 
 /** What discovery needs from the desktop: memem's state folder and read access to it. */
 export interface DesktopAccess {

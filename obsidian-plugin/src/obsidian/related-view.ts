@@ -84,7 +84,8 @@ export class RelatedView extends MemoryView {
             this.similar(file, memory),
             this.ctx.daemon.record(memory.id).catch(() => null),
         ]);
-        if (generation !== this.generation) return; // another note was opened meanwhile
+        // Another note was opened meanwhile (its render draws the pane), or the pane was closed.
+        if (generation !== this.generation || this.closed) return;
         if (record && record.shown > 0) stateEl.after(createDiv({ cls: "memem-card-meta memem-record", text: describeRecord(record) }));
         this.neighbours(typedEl, typed.edges, memories);
         if (typed.note) typedEl.createDiv({ cls: "memem-note", text: typed.note });

@@ -4,7 +4,7 @@
  * `display()` older versions call. The token is drawn as a password field and lives on this device.
  */
 
-import { type App, type Plugin, PluginSettingTab, Setting, type SettingDefinitionItem } from "obsidian";
+import { type App, debounce, type Plugin, PluginSettingTab, Setting, type SettingDefinitionItem } from "obsidian";
 import { checkAddress, DEFAULT_SETTINGS, type MememSettings, normalizeFolder } from "../settings";
 
 export interface SettingsHost extends Plugin {
@@ -14,6 +14,11 @@ export interface SettingsHost extends Plugin {
 }
 
 type TextKey = "memoriesFolder" | "daemonAddress" | "daemonToken" | "memDir";
+
+/** How long typing in the daemon address must pause before it is saved. Saving points the plugin at the
+ *  address (it asks there for the daemon's health, then sends the token), and each port typed on the way
+ *  to the right one (`:5`, `:54`, `:543`) is some other program's. */
+export const ADDRESS_PAUSE_MS = 1000;
 
 interface TextSetting {
     key: TextKey;
@@ -25,9 +30,14 @@ interface TextSetting {
     validate?: (value: string) => string | null;
     /** The value as stored. */
     clean: (value: string) => string;
+    /** Saved once typing pauses or the field loses focus, not on every key. */
+    whenSettled?: boolean;
 }
 
 export class MememSettingTab extends PluginSettingTab {
+    /** The last value typed into a `whenSettled` field, saved once typing pauses. */
+    private readonly saveSettled = debounce((setting: TextSetting, value: string) => void this.save(setting, value), ADDRESS_PAUSE_MS, true);
+
     constructor(
         app: App,
         private readonly host: SettingsHost,
@@ -51,6 +61,7 @@ export class MememSettingTab extends PluginSettingTab {
                 placeholder: "Found automatically",
                 validate: checkAddress,
                 clean: (value) => value.trim(),
+                whenSettled: true,
             },
             {
                 key: "daemonToken",
@@ -90,9 +101,17 @@ export class MememSettingTab extends PluginSettingTab {
         return this.host.settings[key as TextKey];
     }
 
+    /** Obsidian 1.13 calls this on each change of a declared control; the classic page does too. */
     async setControlValue(key: string, value: unknown): Promise<void> {
         const setting = this.table().find((s) => s.key === key);
-        if (!setting || typeof value !== "string" || setting.validate?.(value)) return;
+        if (!setting || typeof value !== "string") return;
+        if (setting.whenSettled) this.saveSettled.cancel(); // a refused value also drops one still waiting
+        if (setting.validate?.(value)) return;
+        if (setting.whenSettled) this.saveSettled(setting, value);
+        else await this.save(setting, value);
+    }
+
+    private async save(setting: TextSetting, value: string): Promise<void> {
         this.host.settings[setting.key] = setting.clean(value);
         await this.host.saveSettings();
     }
@@ -108,16 +127,16 @@ export class MememSettingTab extends PluginSettingTab {
     }
 
     private textField(setting: Setting, s: TextSetting): void {
-        setting.addText((text) =>
-            text
-                .setPlaceholder(s.placeholder ?? "")
+        setting.addText((text) => {
+            text.setPlaceholder(s.placeholder ?? "")
                 .setValue(this.host.settings[s.key])
                 .onChange(async (value) => {
-                    const problem = s.validate?.(value);
-                    setting.setDesc(problem ?? s.desc);
-                    if (!problem) await this.setControlValue(s.key, value);
-                }),
-        );
+                    setting.setDesc(s.validate?.(value) ?? s.desc);
+                    await this.setControlValue(s.key, value);
+                });
+            // Leaving the field is the person saying they are done: no need to wait out the pause.
+            if (s.whenSettled) text.inputEl.addEventListener("blur", () => this.saveSettled.run());
+        });
     }
 
     private secretField(setting: Setting, s: TextSetting): void {

@@ -16,16 +16,42 @@ export function describeStatus(status: DaemonStatus | null, error?: string): { t
     };
 }
 
-export async function refreshStatus(el: HTMLElement, daemon: DaemonClient): Promise<void> {
-    let shown: { text: string; title: string };
-    try {
-        shown = describeStatus(await daemon.status());
-        el.removeClass("memem-off");
-    } catch (error) {
-        shown = describeStatus(null, error instanceof Error ? error.message : String(error));
-        el.addClass("memem-off");
+/**
+ * Keeps the item up to date. The interval's tick is skipped while an answer is still awaited, so a hung
+ * daemon does not pile requests up; a refresh asked for on purpose (a setting changed) always goes, and
+ * whichever answer lands last, only the newest request's is shown.
+ */
+export class StatusBar {
+    private asked = 0;
+    private waiting = 0;
+
+    constructor(
+        private readonly el: HTMLElement,
+        private readonly daemon: Pick<DaemonClient, "status">,
+    ) {}
+
+    /** The interval's tick: nothing while an earlier request is unanswered. */
+    async tick(): Promise<void> {
+        if (this.waiting === 0) await this.refresh();
     }
-    el.setText(shown.text);
-    el.setAttr("aria-label", shown.title);
-    el.setAttr("title", shown.title);
+
+    async refresh(): Promise<void> {
+        const ask = ++this.asked;
+        this.waiting += 1;
+        let shown: { text: string; title: string };
+        let off = false;
+        try {
+            shown = describeStatus(await this.daemon.status());
+        } catch (error) {
+            shown = describeStatus(null, error instanceof Error ? error.message : String(error));
+            off = true;
+        } finally {
+            this.waiting -= 1;
+        }
+        if (ask !== this.asked) return; // a newer request was made meanwhile: its answer is the one to show
+        this.el.toggleClass("memem-off", off);
+        this.el.setText(shown.text);
+        this.el.setAttr("aria-label", shown.title);
+        this.el.setAttr("title", shown.title);
+    }
 }

@@ -1,15 +1,26 @@
-import { describe, expect, it } from "vitest";
-import { DaemonClient, DaemonUnavailable, type HttpRequest, type Proposal, proposalNotice } from "../../src/daemon/client";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+    DaemonClient,
+    DaemonUnavailable,
+    type HttpRequest,
+    type Proposal,
+    proposalNotice,
+    requestTo,
+    type SearchHit,
+    TRANSPORT_TIMEOUT_MS,
+    withTimeout,
+} from "../../src/daemon/client";
 import { discoverDaemon, type FileAccess } from "../../src/daemon/discovery";
 
 const endpoint = async () => ({ url: "http://127.0.0.1:9/", token: "t0k" });
+const hit = (id: string, score: number): SearchHit => ({ id, title: id, path: `${id}.md`, score, status: "active", snippet: "", why: ["vector #1"] });
 
 describe("daemon client", () => {
     it("sends the token and JSON, and drops the note itself and the weak tail from similar notes", async () => {
         const seen: HttpRequest[] = [];
         const client = new DaemonClient(endpoint, async (request) => {
             seen.push(request);
-            return { status: 200, json: { results: [{ id: "self", score: 1 }, { id: "other", score: 0.5 }, { id: "tail", score: 0.1 }] } };
+            return { status: 200, json: { results: [hit("self", 1), hit("other", 0.5), hit("tail", 0.1)] } };
         });
         const hits = await client.similar("Use uv", "shop", "self", 5);
         expect(hits.map((h) => h.id)).toEqual(["other"]);
@@ -28,9 +39,103 @@ describe("daemon client", () => {
         await expect(wrongToken.status()).rejects.toThrow(/token/);
     });
 
-    it("passes the daemon's own error message on", async () => {
+    it("passes the daemon's own error message on, and the HTTP status when there is none", async () => {
         const client = new DaemonClient(endpoint, async () => ({ status: 404, json: { error: "no memory with id 'x'" } }));
         await expect(client.neighbors("x")).rejects.toThrow("memem: no memory with id 'x'");
+        const bare = new DaemonClient(endpoint, async () => ({ status: 502, json: { error: { nested: true } } }));
+        await expect(bare.neighbors("x")).rejects.toThrow("memem: HTTP 502");
+    });
+
+    it("asks for health without the token, and for everything else with it", () => {
+        expect(requestTo({ url: "http://127.0.0.1:9/" }, "GET", "/v1/health")).toEqual({
+            url: "http://127.0.0.1:9/v1/health",
+            method: "GET",
+            headers: { "Content-Type": "application/json" },
+            body: undefined,
+        });
+        expect(requestTo({ url: "http://127.0.0.1:9", token: "t0k" }, "POST", "/v1/search", { q: 1 }).headers).toEqual({
+            "Content-Type": "application/json",
+            Authorization: "Bearer t0k",
+        });
+    });
+});
+
+describe("answers of the wrong shape", () => {
+    const answering = (json: unknown, lost = () => undefined) => new DaemonClient(endpoint, async () => ({ status: 200, json }), lost);
+
+    it("are refused with the path and the field, never read into a TypeError later", async () => {
+        const whyless = { results: [{ ...hit("a", 1), why: undefined }] };
+        await expect(answering(whyless).similar("q", undefined, "x")).rejects.toThrow(
+            "memem: the daemon's answer to /v1/search cannot be read (results[0].why is not a list); are memem and the plugin the same version?",
+        );
+        await expect(answering({ edges: [{ direction: "up", kind: "k", link: "l", dangling: false }] }).neighbors("a")).rejects.toThrow(
+            "(edges[0].direction is not one of in, out)",
+        );
+        await expect(answering({ edges: [{ direction: "in", kind: "k", link: "l", dangling: "no" }] }).neighbors("a")).rejects.toThrow(
+            "(edges[0].dangling is not true or false)",
+        );
+        await expect(answering({ edges: [{ direction: "in", kind: "k", link: "l", dangling: true, title: 7 }] }).neighbors("a")).rejects.toThrow(
+            "(edges[0].title is not text)",
+        );
+        await expect(answering({ contradictions: [[{ id: "a" }]] }).contradictions()).rejects.toThrow("(contradictions[0][0].title is not text)");
+        await expect(answering({ id: "a", shown: "4" }).record("a")).rejects.toThrow("(shown is not a number)");
+        await expect(answering({ id: "a", shown: Number.NaN }).record("a")).rejects.toThrow("(shown is not a number)");
+        await expect(answering([]).status()).rejects.toThrow("(the answer is not an object)");
+        await expect(answering(null).status()).rejects.toThrow("(the answer is not an object)");
+        await expect(answering({ notes: 1, vectors: 1, stale_vectors: 0, bad_notes: [], embedder: "m", daemon: "up" }).status()).rejects.toThrow(
+            "(daemon is not an object)",
+        );
+        await expect(answering({ results: {} }).similar("q", undefined, "x")).rejects.toThrow("(results is not a list)");
+        await expect(answering({ team: "t" }).propose(["a"])).rejects.toThrow("(branch is not text)");
+    });
+
+    it("make the client find the daemon afresh, and take what fits, extra fields and absent optional ones included", async () => {
+        let lost = 0;
+        await expect(answering({ edges: "none" }, () => void lost++).neighbors("a")).rejects.toThrow(/cannot be read/);
+        expect(lost).toBe(1);
+        const edges = [{ direction: "out", kind: "supports", link: "b", dangling: true, extra: 1 }, { direction: "in", kind: "k", link: "c", dangling: false, id: null }];
+        expect(await answering({ edges }, () => void lost++).neighbors("a")).toEqual(edges);
+        const status = { notes: 1, vectors: 1, stale_vectors: 0, bad_notes: [{ path: "x" }], embedder: "m", daemon: { pid: 1, phase: "watching", pending_events: 0 } };
+        expect(await answering(status).status()).toEqual(status);
+        expect(await answering({ logged: "whatever" }).logEdits({ summary: "s", touched: [] })).toBeUndefined();
+        expect(lost).toBe(1);
+    });
+});
+
+describe("a daemon that does not answer", () => {
+    afterEach(() => {
+        vi.useRealTimers();
+    });
+
+    it("is unavailable after the timeout, and its late answer is dropped", async () => {
+        vi.useFakeTimers();
+        let answer: (value: { status: number; json: unknown }) => void = () => undefined;
+        const hung = withTimeout(() => new Promise((resolve) => (answer = resolve)));
+        const call = hung({ url: "http://127.0.0.1:9/v1/status", method: "GET", headers: {} });
+        const outcome = call.then(
+            () => "answered",
+            (error: unknown) => error,
+        );
+        await vi.advanceTimersByTimeAsync(TRANSPORT_TIMEOUT_MS - 1);
+        answer({ status: 200, json: { late: true } }); // in time: it counts
+        expect(await outcome).toBe("answered");
+        const again = withTimeout(() => new Promise(() => undefined), 5_000)({ url: "u", method: "GET", headers: {} });
+        const failed = again.catch((error: unknown) => error);
+        await vi.advanceTimersByTimeAsync(5_000);
+        const error = await failed;
+        expect(error).toBeInstanceOf(DaemonUnavailable);
+        expect((error as Error).message).toBe("memem's daemon did not answer within 5 s");
+    });
+
+    it("passes a transport's own failure on, and the client tells the locator it lost the daemon", async () => {
+        const refused = withTimeout(() => Promise.reject(new Error("ECONNREFUSED")));
+        await expect(refused({ url: "u", method: "GET", headers: {} })).rejects.toThrow("ECONNREFUSED");
+        const odd = withTimeout(() => Promise.reject("socket closed" as unknown as Error));
+        await expect(odd({ url: "u", method: "GET", headers: {} })).rejects.toThrow("socket closed");
+        let lost = 0;
+        const client = new DaemonClient(endpoint, () => Promise.reject(new DaemonUnavailable("memem's daemon did not answer within 5 s")), () => void lost++);
+        await expect(client.status()).rejects.toThrow(/^memem's daemon did not answer within 5 s$/);
+        expect(lost).toBe(1);
     });
 });
 

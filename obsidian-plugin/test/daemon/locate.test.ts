@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DaemonUnavailable, type HttpRequest } from "../../src/daemon/client";
+import { DaemonClient, DaemonUnavailable, type HttpRequest } from "../../src/daemon/client";
 import type { FileAccess } from "../../src/daemon/discovery";
 import { DaemonLocator, TRUST_MS } from "../../src/daemon/locate";
 
@@ -28,7 +28,26 @@ describe("daemon locator", () => {
         const locator = new DaemonLocator(options(), daemonJson("127.0.0.1", 4321, 77), health(77, seen));
         expect(await locator.endpoint()).toEqual({ url: "http://127.0.0.1:4321", token: "secret" });
         expect(seen[0]).toMatchObject({ url: "http://127.0.0.1:4321/v1/health", method: "GET" });
-        expect(seen[0].headers.Authorization).toBe("Bearer secret");
+        expect(seen[0].headers).not.toHaveProperty("Authorization");
+    });
+
+    it("sends the token only once the pid matches: a process that took the port hears a health probe alone", async () => {
+        const seen: HttpRequest[] = [];
+        const answer = (pid: number) => async (request: HttpRequest) => {
+            seen.push(request);
+            return request.url.endsWith("/v1/health") ? { status: 200, json: { ok: true, pid } } : { status: 401, json: null };
+        };
+        const impostor = new DaemonLocator(options(), daemonJson("127.0.0.1", 4321, 77), answer(78));
+        await expect(new DaemonClient(() => impostor.endpoint(), answer(78)).status()).rejects.toThrow(/pid 77\) is gone/);
+        expect(seen.map((r) => r.url)).toEqual(["http://127.0.0.1:4321/v1/health"]);
+        expect(JSON.stringify(seen)).not.toContain("secret");
+        seen.length = 0;
+        const daemon = new DaemonLocator(options(), daemonJson("127.0.0.1", 4321, 77), answer(77));
+        await new DaemonClient(() => daemon.endpoint(), answer(77)).status().catch(() => undefined);
+        expect(seen.map((r) => [r.url, r.headers.Authorization])).toEqual([
+            ["http://127.0.0.1:4321/v1/health", undefined],
+            ["http://127.0.0.1:4321/v1/status", "Bearer secret"],
+        ]);
     });
 
     it("calls a daemon.json stale when nothing answers, or another process does", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Curator, parentFolder, type Plan, stripFrontmatter } from "../../src/memory/curation";
+import { Curator, parentFolder, type Plan, splitNote, stripFrontmatter } from "../../src/memory/curation";
 import type { Frontmatter } from "../../src/memory/links";
 import { frontmatterOf, MINED_PAIR, memorySet, templateFiles } from "../fixtures";
 
@@ -226,5 +226,17 @@ describe("parentFolder and stripFrontmatter", () => {
         expect(stripFrontmatter("---\r\nid: x\r\n--- \r\nBody")).toBe("Body");
         const ruled = "Intro\n---\nmiddle\n---\nend";
         expect(stripFrontmatter(ruled)).toBe(ruled);
+    });
+
+    it("splits a note into its properties and body", () => {
+        expect(splitNote("---\nid: x\ntitle: T\n---\nBody\n")).toEqual({ yaml: "id: x\ntitle: T", body: "Body\n" });
+        expect(splitNote("---\r\nid: x\r\n---\t\r\nBody")).toEqual({ yaml: "id: x", body: "Body" });
+        expect(splitNote("Just text\n")).toEqual({ yaml: null, body: "Just text\n" });
+        expect(splitNote(" ---\nid: x\n---\n").yaml).toBeNull();
+        // An empty block ends at its own closing line, not at a rule further down the body.
+        expect(splitNote("---\n---\nIntro\n---\nend")).toEqual({ yaml: "", body: "Intro\n---\nend" });
+        // The closing line is `---` alone: three dashes inside a value do not close the block.
+        expect(splitNote("---\ntitle: a---b\n---\nBody")).toEqual({ yaml: "title: a---b", body: "Body" });
+        expect(splitNote("---\ntitle: x\n----\nBody").yaml).toBeNull();
     });
 });

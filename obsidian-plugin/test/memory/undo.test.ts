@@ -1,17 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { type TextFiles, UndoJournal } from "../../src/memory/undo";
 
-function vault(files: Record<string, string>): TextFiles & { files: Record<string, string>; trashed: string[]; written: string[] } {
+/** Files in a map. `replace` compares and writes in one step, as `vault.process` does; `meanwhile` runs
+ *  just before a path's next `replace`, as an edit landing while undo runs would. */
+function vault(files: Record<string, string>) {
     const trashed: string[] = [];
     const written: string[] = [];
-    return {
-        files,
-        trashed,
-        written,
+    const meanwhile: Record<string, () => void> = {};
+    const textFiles: TextFiles = {
         read: async (path) => files[path] ?? null,
-        write: async (path, text) => {
+        replace: async (path, expected, text) => {
+            meanwhile[path]?.();
+            delete meanwhile[path];
+            if (files[path] !== expected) return false;
             written.push(path);
             files[path] = text;
+            return true;
         },
         create: async (path, text) => {
             if (path in files) throw new Error("exists");
@@ -22,6 +26,7 @@ function vault(files: Record<string, string>): TextFiles & { files: Record<strin
             delete files[path];
         },
     };
+    return { ...textFiles, files, trashed, written, meanwhile };
 }
 
 describe("undo journal", () => {
@@ -109,5 +114,68 @@ describe("undo journal, files the action left as they were", () => {
         expect(files.written).toEqual(["b.md"]);
         expect(files.trashed).toEqual([]);
         expect(files.files).toEqual({ "a.md": "same", "b.md": "b before" });
+    });
+});
+
+describe("undo journal, an edit landing while undo runs", () => {
+    const entry = {
+        summary: "kept a",
+        touched: [
+            { path: "a.md", before: "a before", after: "a after" },
+            { path: "b.md", before: "b before", after: "b after" },
+            { path: "c.md", before: "c before", after: "c after" },
+            { path: "new.md", before: null, after: "created" },
+            { path: "gone.md", before: "gone text", after: null },
+        ],
+    };
+
+    it("is never overwritten: undo refuses, puts back what it already wrote, and can be tried again", async () => {
+        const files = vault({ "a.md": "a after", "b.md": "b after", "c.md": "c after", "new.md": "created" });
+        files.meanwhile["c.md"] = () => (files.files["c.md"] = "c typed by the person");
+        const journal = new UndoJournal();
+        journal.record(entry);
+        expect(await journal.undo(files)).toEqual({ undone: false, why: "c.md changed since “kept a”; nothing was undone." });
+        expect(files.files).toEqual({ "a.md": "a after", "b.md": "b after", "c.md": "c typed by the person", "new.md": "created" });
+        expect(files.written).toEqual(["a.md", "b.md", "b.md", "a.md"]); // written, then put back, newest first
+        expect(files.trashed).toEqual([]);
+        expect(journal.peek()).toBe(entry);
+    });
+
+    it("keeps an edit that lands on a file it is putting back", async () => {
+        const files = vault({ "a.md": "a after", "b.md": "b after", "c.md": "c after", "new.md": "created" });
+        files.meanwhile["c.md"] = () => {
+            files.files["c.md"] = "c typed";
+            files.meanwhile["a.md"] = () => (files.files["a.md"] = "a typed");
+        };
+        const journal = new UndoJournal();
+        journal.record(entry);
+        expect((await journal.undo(files)).undone).toBe(false);
+        expect(files.files).toMatchObject({ "a.md": "a typed", "b.md": "b after", "c.md": "c typed" });
+    });
+
+    it("writes the edits before it trashes or creates anything", async () => {
+        const order: string[] = [];
+        const files = vault({ "a.md": "a after", "b.md": "b after", "c.md": "c after", "new.md": "created" });
+        const journal = new UndoJournal();
+        journal.record({ ...entry, touched: [...entry.touched].reverse() });
+        const logged: TextFiles = {
+            read: files.read,
+            replace: async (path, expected, text) => (order.push(`replace ${path}`), files.replace(path, expected, text)),
+            create: async (path, text) => (order.push(`create ${path}`), files.create(path, text)),
+            trash: async (path) => (order.push(`trash ${path}`), files.trash(path)),
+        };
+        expect((await journal.undo(logged)).undone).toBe(true);
+        expect(order).toEqual(["replace c.md", "replace b.md", "replace a.md", "create gone.md", "trash new.md"]);
+        expect(files.files).toEqual({ "a.md": "a before", "b.md": "b before", "c.md": "c before", "gone.md": "gone text" });
+    });
+});
+
+describe("undo journal, forgetting", () => {
+    it("leaves nothing to undo", async () => {
+        const journal = new UndoJournal();
+        journal.record({ summary: "first", touched: [{ path: "a.md", before: "1", after: "2" }] });
+        journal.forget();
+        expect(journal.peek()).toBeUndefined();
+        expect(await journal.undo(vault({ "a.md": "2" }))).toEqual({ undone: false, why: "Nothing to undo." });
     });
 });

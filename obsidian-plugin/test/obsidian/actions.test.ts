@@ -4,7 +4,8 @@
  */
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { MemoryActions, newId } from "../../src/obsidian/actions";
+import type { UndoEntry } from "../../src/memory/undo";
+import { isEditOf, MemoryActions, newId } from "../../src/obsidian/actions";
 import { VaultMemories } from "../../src/obsidian/vault-memories";
 import { App, memoryStorage, noticeEls, notices } from "../shim/obsidian";
 import { frontmatterOf, MINED_PAIR, templateFiles } from "../fixtures";
@@ -18,6 +19,8 @@ let storage: ReturnType<typeof memoryStorage>;
 let app: App;
 let vault: VaultMemories;
 let actions: MemoryActions;
+/** What the actions told memem's event log. */
+let logged: UndoEntry[];
 
 async function start(files: Record<string, string>): Promise<void> {
     storage = memoryStorage(files);
@@ -26,7 +29,8 @@ async function start(files: Record<string, string>): Promise<void> {
     vault = new VaultMemories(app as never, () => FOLDER);
     vault.watch();
     vault.rebuild();
-    actions = new MemoryActions(app as never, vault, () => FOLDER);
+    logged = [];
+    actions = new MemoryActions(app as never, vault, () => FOLDER, (entry) => logged.push(entry));
 }
 
 beforeEach(() => start({ ...templateFiles(), ...MINED_PAIR }));
@@ -184,5 +188,113 @@ describe("undo", () => {
         undo.click();
         await settle();
         expect(storage.files[OLDER]).toBe(before);
+    });
+});
+
+describe("undo racing an edit", () => {
+    it("never overwrites an edit that lands after undo compared the note: compare and write are one step", async () => {
+        await actions.approve(memory(OLDER));
+        const file = app.vault.getFileByPath(OLDER)!;
+        // The person's edit lands right after undo has read the note and found it as the action left it.
+        const read = app.vault.read.bind(app.vault);
+        let armed = true;
+        app.vault.read = async (f) => {
+            const text = await read(f);
+            if (armed && f.path === OLDER) {
+                armed = false;
+                await app.vault.modify(file, `${text}\nTyped while undo ran.\n`);
+            }
+            return text;
+        };
+        expect(await actions.undo()).toBe(false);
+        expect(storage.files[OLDER]).toMatch(/Typed while undo ran\.\n$/);
+        expect(frontmatterOf(storage.files[OLDER]).reviewed).toBeTruthy(); // the approval stays, with the edit
+        expect(notices.at(-1)).toBe(`memem: ${OLDER} changed since “Approved “Tests run with pytest -x””; nothing was undone.`);
+        expect(actions.journal.peek()?.summary).toBe("Approved “Tests run with pytest -x”");
+    });
+
+    it("refuses, without writing, a note that is gone by the time it is written", async () => {
+        await actions.approve(memory(OLDER));
+        const read = app.vault.read.bind(app.vault);
+        app.vault.read = async (f) => {
+            const text = await read(f);
+            await app.vault.trash(f, false);
+            return text;
+        };
+        expect(await actions.undo()).toBe(false);
+        expect(storage.trashed).toEqual([OLDER]);
+        expect(storage.files[OLDER]).toBeUndefined();
+    });
+
+    it("passes on a failure of the vault itself", async () => {
+        await actions.approve(memory(OLDER));
+        app.vault.process = () => Promise.reject(new Error("disk full"));
+        await expect(actions.undo()).rejects.toThrow("disk full");
+    });
+});
+
+describe("an edit landing while an action writes", () => {
+    /** Run `land` just before or just after Obsidian's edit of `path`, as a person typing or a sync would. */
+    const landing = (when: "before" | "after", path: string, land: (text: string) => string) => {
+        const process = app.fileManager.processFrontMatter.bind(app.fileManager);
+        app.fileManager.processFrontMatter = async (file, fn) => {
+            const edit = () => app.vault.modify(file, land(storage.files[file.path]));
+            if (when === "before" && file.path === path) await edit();
+            await process(file, fn);
+            if (when === "after" && file.path === path) await edit();
+        };
+    };
+
+    it.each([
+        ["before", "body", (t: string) => `${t}Typed just before.\n`],
+        ["after", "body", (t: string) => `${t}Typed just after.\n`],
+        ["before", "properties", (t: string) => t.replace("layer: 2", "layer: 1")],
+        ["after", "properties", (t: string) => t.replace("layer: 2", "layer: 1")],
+    ] as const)("keeps it out of undo's reach (%s, in the %s)", async (when, _where, land) => {
+        landing(when, NEWER, land);
+        await actions.keep(memory(OLDER), memory(NEWER));
+        const edited = storage.files[NEWER];
+        expect(frontmatterOf(edited).status).toBe("deprecated"); // the action itself went through
+        expect(notices.at(-1)).toBe(
+            `memem: Kept “Tests run with pytest -x”; “Tests run without -x” deprecated. ${NEWER} changed at the same moment, so this cannot be undone.`,
+        );
+        expect(noticeEls.at(-1)?.querySelector("button.memem-undo")).toBeNull();
+        expect(logged).toEqual([]); // nor through `memem undo`
+        expect(await actions.undo()).toBe(false);
+        expect(notices.at(-1)).toBe("memem: Nothing to undo.");
+        expect(storage.files[NEWER]).toBe(edited);
+    });
+
+    it("leaves no earlier action to undo either, and records the next one nothing interfered with", async () => {
+        await actions.approve(memory(OLDER));
+        landing("after", NEWER, (t) => `${t}Typed.\n`);
+        await actions.approve(memory(NEWER));
+        expect(actions.journal.peek()).toBeUndefined();
+        expect(await actions.undo()).toBe(false);
+        expect(frontmatterOf(storage.files[OLDER]).reviewed).toBeTruthy();
+        await actions.deprecate(memory(OLDER));
+        expect(actions.journal.peek()?.summary).toBe("Deprecated “Tests run with pytest -x”");
+        expect(logged.map((e) => e.summary)).toEqual(["Approved “Tests run with pytest -x”", "Deprecated “Tests run with pytest -x”"]);
+    });
+});
+
+describe("isEditOf", () => {
+    const before = "---\nid: a\nlayer: 2\n---\nBody.\n";
+    const after = "---\nid: a\nlayer: 2\nreviewed: 2026-12-01\n---\nBody.\n";
+    const seen = { handed: JSON.stringify({ id: "a", layer: 2 }), left: JSON.stringify({ id: "a", layer: 2, reviewed: "2026-12-01" }) };
+
+    it("holds for the edit alone, and fails for anything else in either text", () => {
+        expect(isEditOf(before, after, seen)).toBe(true);
+        expect(isEditOf(before, after.replace("Body.", "Body, edited."), seen)).toBe(false);
+        expect(isEditOf(before.replace("layer: 2", "layer: 3"), after, seen)).toBe(false);
+        expect(isEditOf(before, after.replace("layer: 2", "layer: 3"), seen)).toBe(false);
+        expect(isEditOf(before, after, { ...seen, left: seen.handed })).toBe(false);
+    });
+
+    it("reads a note without properties as none, and properties that do not parse as not the edit", () => {
+        expect(isEditOf("Body.\n", "---\nid: a\n---\nBody.\n", { handed: "{}", left: JSON.stringify({ id: "a" }) })).toBe(true);
+        expect(isEditOf("---\n---\nBody.\n", "---\nid: a\n---\nBody.\n", { handed: "{}", left: JSON.stringify({ id: "a" }) })).toBe(true);
+        expect(isEditOf(before, "---\nid: [a\n---\nBody.\n", seen)).toBe(false);
+        expect(isEditOf(before, "---\nid: [a\n---\nBody.\n", { ...seen, left: "null" })).toBe(false);
     });
 });

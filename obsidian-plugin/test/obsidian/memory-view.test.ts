@@ -1,10 +1,11 @@
 /** What every pane shares: redrawing only when seen and when something changed, and keeping focus. */
 
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MemoryView } from "../../src/obsidian/memory-view";
+import { RELATED_VIEW } from "../../src/obsidian/related-view";
 import { REVIEW_VIEW } from "../../src/obsidian/review-view";
 import type { WorkspaceLeaf } from "../shim/obsidian";
-import { type Loaded, loadPlugin, NEWER, OLDER, openPane, settle, texts, unload } from "./plugin-harness";
+import { type Loaded, loadPlugin, NEWER, OLDER, openNote, openPane, settle, texts, unload, UV } from "./plugin-harness";
 
 afterEach(unload);
 
@@ -64,6 +65,36 @@ describe("pane redraws", () => {
         const root = await pane();
         const content = root.querySelector(".view-content")!;
         leaf.detach();
+        await settle();
+        expect(content.childElementCount).toBe(0);
+    });
+
+    /** The related pane, showing a memory: it draws itself afresh on each redraw. */
+    async function relatedPane(): Promise<{ content: Element; view: WorkspaceLeaf["view"] }> {
+        loaded = await loadPlugin();
+        const root = await openPane(loaded.plugin, RELATED_VIEW);
+        openNote(loaded.app, UV);
+        await settle();
+        leaf = loaded.app.workspace.getLeavesOfType(RELATED_VIEW)[0];
+        const content = root.querySelector(".view-content")!;
+        expect(content.childElementCount).toBeGreaterThan(0);
+        return { content, view: leaf.view };
+    }
+
+    it("drops a redraw still waiting out its debounce when closed", async () => {
+        const { content } = await relatedPane();
+        openNote(loaded.app, OLDER); // the pane asks for a redraw, debounced
+        const timers = vi.getTimerCount();
+        leaf.detach();
+        expect(vi.getTimerCount()).toBe(timers - 1); // cancelled, not left to run
+        await settle();
+        expect(content.childElementCount).toBe(0);
+    });
+
+    it("draws nothing when a redraw is asked for after it closed (an action that failed meanwhile)", async () => {
+        const { content, view } = await relatedPane();
+        leaf.detach();
+        (view as unknown as { requestRender(): void }).requestRender();
         await settle();
         expect(content.childElementCount).toBe(0);
     });

@@ -3,7 +3,8 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DaemonUnavailable, TRANSPORT_TIMEOUT_MS } from "../../src/daemon/client";
 import { desktopAccess, obsidianTransport } from "../../src/obsidian/platform";
 import { network, Platform, type RequestUrlParam } from "../shim/obsidian";
 
@@ -33,6 +34,20 @@ describe("obsidianTransport", () => {
                 contentType: "application/json",
             },
         ]);
+    });
+
+    it("gives up on a daemon that does not answer within the timeout", async () => {
+        vi.useFakeTimers();
+        try {
+            network.request = () => new Promise(() => undefined);
+            const call = obsidianTransport({ url: "http://127.0.0.1:7/v1/status", method: "GET", headers: {} }).catch((error: unknown) => error);
+            await vi.advanceTimersByTimeAsync(TRANSPORT_TIMEOUT_MS);
+            const error = await call;
+            expect(error).toBeInstanceOf(DaemonUnavailable);
+            expect((error as Error).message).toBe("memem's daemon did not answer within 5 s");
+        } finally {
+            vi.useRealTimers();
+        }
     });
 
     it("gives null JSON for a body that is not JSON", async () => {

@@ -35,24 +35,35 @@ export interface Loaded {
     storage: ReturnType<typeof memoryStorage>;
     /** Each request the daemon received: its path and JSON body. */
     requests: { path: string; body: Record<string, unknown> }[];
+    /** Each request sent anywhere, health probes included: where it went and with which headers. */
+    sent: { url: string; headers: Record<string, string> }[];
 }
+
+/** The token the device store holds in these tests; the fake daemon asks for it as memem's does. */
+export const TOKEN = "test-token";
 
 const realRequest = network.request;
 
 /**
  * Load the plugin on the starter vault plus `files`. The settings name a daemon on loopback (so nothing
  * is looked up on this machine's disk); with `daemon`, requests go to those routes (health always
- * answers), without, the connection is refused, as when no daemon runs.
+ * answers, to anyone; every other route wants the token, as memem's token guard does), without, the
+ * connection is refused, as when no daemon runs.
  */
-export async function loadPlugin(options: { files?: Record<string, string>; daemon?: Routes } = {}): Promise<Loaded> {
+export async function loadPlugin(options: { files?: Record<string, string>; daemon?: Routes; data?: object } = {}): Promise<Loaded> {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
     document.body.innerHTML = "";
     openModals.splice(0);
     const requests: Loaded["requests"] = [];
+    const sent: Loaded["sent"] = [];
     const routes: Routes = { "/v1/health": () => ({ ok: true }), ...options.daemon };
     network.request = async (r) => {
+        sent.push({ url: r.url, headers: { ...r.headers } });
         if (!options.daemon) throw new Error("connection refused");
         const path = new URL(r.url).pathname;
+        if (path !== "/v1/health" && r.headers?.Authorization !== `Bearer ${TOKEN}`) {
+            return { status: 401, text: JSON.stringify({ error: "missing or wrong token" }) };
+        }
         const body = (r.body ? JSON.parse(r.body) : {}) as Record<string, unknown>;
         requests.push({ path, body });
         const route = routes[path];
@@ -67,11 +78,12 @@ export async function loadPlugin(options: { files?: Record<string, string>; daem
     const storage = memoryStorage({ ...templateFiles(), ...MINED_PAIR, ...options.files });
     const app = new App(storage);
     app.saveLocalStorage("memem-daemonAddress", "http://127.0.0.1:7");
-    app.secretStorage.setSecret("memem-daemon-token", "test-token");
+    app.secretStorage.setSecret("memem-daemon-token", TOKEN);
     await app.vault.load();
     const plugin = new MememPlugin(app as never, { id: "memem", version: "0.2.0" } as never);
+    if (options.data) await plugin.saveData(options.data); // what data.json holds
     await plugin.onload();
-    return { app, plugin, storage, requests };
+    return { app, plugin, storage, requests, sent };
 }
 
 /** Put the real timers and network back: call from `afterEach`. */

@@ -191,6 +191,42 @@ describe("related pane", () => {
         expect(pane.querySelector(".memem-pane-header")).toBe(header); // not redrawn for a note it does not show
     });
 
+    it("draws nothing more once closed while the daemon was still answering", async () => {
+        const { app, plugin } = await withDaemon({
+            daemon: {
+                "/v1/op/neighbors": async () => {
+                    await new Promise((r) => setTimeout(r, 1000));
+                    return { edges };
+                },
+            },
+        });
+        const pane = await openPane(plugin, RELATED_VIEW);
+        openNote(app, UV);
+        await settle(200);
+        const linked = section(pane, "Linked");
+        const similar = section(pane, "Similar");
+        app.workspace.getLeavesOfType(RELATED_VIEW)[0].detach();
+        await settle(2000);
+        expect(pane.querySelector(".view-content")!.childElementCount).toBe(0);
+        // What the render had drawn before it waited stays as it was: nothing was added after the answer.
+        expect(linked.querySelectorAll("ul, .memem-note, .memem-empty")).toHaveLength(0);
+        expect(similar.querySelectorAll(".memem-hit, .memem-note, .memem-empty")).toHaveLength(0);
+    });
+
+    it("says the daemon's answer cannot be read, instead of breaking, when it lacks a field", async () => {
+        const { app, plugin } = await withDaemon({
+            daemon: { "/v1/search": () => ({ results: [hits[1], { ...hits[2], why: undefined }] }) },
+        });
+        const pane = await openPane(plugin, RELATED_VIEW);
+        openNote(app, UV);
+        await settle();
+        expect(texts(section(pane, "Similar"), ".memem-note")).toEqual([
+            "Error: memem: the daemon's answer to /v1/search cannot be read (results[1].why is not a list); are memem and the plugin the same version?",
+        ]);
+        expect(section(pane, "Similar").querySelectorAll(".memem-hit")).toHaveLength(0);
+        expect(texts(section(pane, "Linked"), "li")).toHaveLength(4); // the rest of the pane as usual
+    });
+
     it("redraws when the open memory or a note it shows changes, not for other notes", async () => {
         const { app, plugin, storage } = await loadPlugin();
         const pane = await openPane(plugin, RELATED_VIEW);

@@ -3,12 +3,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import MememPlugin from "../../src/main";
 import type { MememSettingTab } from "../../src/obsidian/settings-tab";
-import { App, memoryStorage, network, Setting } from "../shim/obsidian";
+import { App, memoryStorage, network, type RequestUrlParam, Setting } from "../shim/obsidian";
 import { templateFiles } from "../fixtures";
 
 let app: App;
 let plugin: MememPlugin;
 let tab: MememSettingTab;
+/** Every request the plugin sent: an address saved here is asked for the daemon's health at once. */
+let sent: RequestUrlParam[];
 
 const request = network.request;
 afterEach(() => {
@@ -17,7 +19,11 @@ afterEach(() => {
 
 beforeEach(async () => {
     // An address typed here makes the status bar ask it: no daemon answers in these tests.
-    network.request = () => Promise.reject(new Error("connection refused"));
+    sent = [];
+    network.request = (r) => {
+        sent.push(r);
+        return Promise.reject(new Error("connection refused"));
+    };
     app = new App(memoryStorage(templateFiles()));
     await app.vault.load();
     plugin = new MememPlugin(app as never, { id: "memem", version: "0.2.0" } as never);
@@ -29,12 +35,20 @@ beforeEach(async () => {
 const row = (name: string) => tab.containerEl.querySelector<HTMLElement>(`[data-name="${name}"]`)!;
 const field = (name: string) => row(name).querySelector("input")!;
 const desc = (name: string) => row(name).querySelector(".setting-item-description")!.textContent;
-const type = async (name: string, value: string) => {
+/** One keystroke's worth: the field's value changes and its input event fires. */
+const key = (name: string, value: string) => {
     const input = field(name);
     input.value = value;
     input.dispatchEvent(new Event("input"));
-    await new Promise((r) => setTimeout(r, 0));
 };
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+const type = async (name: string, value: string) => {
+    key(name, value);
+    await tick();
+};
+/** Long enough for a pause in typing (the stand-in's debounce waits at most a few ms). */
+const pause = () => tick(20);
+const asked = () => sent.map((r) => new URL(r.url).port);
 
 describe("settings page", () => {
     it("draws the four settings, the token as a password, each with its hint", () => {
@@ -60,6 +74,7 @@ describe("settings page", () => {
         await type("Memories folder", "   ");
         expect(plugin.settings.memoriesFolder).toBe("memem/memories");
         await type("Daemon address", " http://127.0.0.1:7 ");
+        await pause();
         await type("Daemon token", " secret ");
         await type("State folder", " /home/me/.memem ");
         expect(plugin.settings).toMatchObject({ daemonAddress: "http://127.0.0.1:7", daemonToken: "secret", memDir: "/home/me/.memem" });
@@ -72,7 +87,64 @@ describe("settings page", () => {
         expect(plugin.settings.daemonAddress).toBe("");
         await type("Daemon address", "http://localhost:7");
         expect(desc("Daemon address")).toBe(hint);
+        await pause();
         expect(plugin.settings.daemonAddress).toBe("http://localhost:7");
+    });
+});
+
+describe("typing the daemon address", () => {
+    beforeEach(() => {
+        plugin.settings.daemonToken = "tok"; // with a token, a saved address is asked at once
+    });
+
+    it("asks nothing of the ports typed on the way: the address is saved, and probed, once typing pauses", async () => {
+        sent.length = 0;
+        for (const partial of ["http://127.0.0.1:5", "http://127.0.0.1:54", "http://127.0.0.1:543"]) key("Daemon address", partial);
+        await tick();
+        expect(plugin.settings.daemonAddress).toBe("");
+        expect(sent).toEqual([]);
+        await pause();
+        expect(plugin.settings.daemonAddress).toBe("http://127.0.0.1:543");
+        expect(app.loadLocalStorage("memem-daemonAddress")).toBe("http://127.0.0.1:543");
+        expect(asked()).toEqual(["543"]);
+        expect(sent[0].url).toBe("http://127.0.0.1:543/v1/health");
+        expect(sent[0].headers).not.toHaveProperty("Authorization");
+    });
+
+    it("saves at once when the field is left", async () => {
+        key("Daemon address", "http://127.0.0.1:8");
+        field("Daemon address").dispatchEvent(new Event("blur"));
+        await tick();
+        expect(plugin.settings.daemonAddress).toBe("http://127.0.0.1:8");
+        field("Daemon address").dispatchEvent(new Event("blur")); // nothing waiting: nothing saved again
+        await pause();
+        expect(asked()).toEqual(["8"]);
+    });
+
+    it("drops a save still waiting when the next value is refused", async () => {
+        key("Daemon address", "http://127.0.0.1:5");
+        key("Daemon address", "http://192.168.1.9:5");
+        await pause();
+        expect(plugin.settings.daemonAddress).toBe("");
+        expect(desc("Daemon address")).toBe("memem's daemon listens on loopback only (127.0.0.1 or localhost)");
+        expect(sent).toEqual([]);
+    });
+
+    it("waits for the pause when Obsidian 1.13's declared control sets it too", async () => {
+        await tab.setControlValue("daemonAddress", "http://127.0.0.1:9");
+        await tab.setControlValue("daemonAddress", "http://127.0.0.1:98");
+        expect(plugin.settings.daemonAddress).toBe("");
+        await pause();
+        expect(plugin.settings.daemonAddress).toBe("http://127.0.0.1:98");
+        expect(asked()).toEqual(["98"]);
+    });
+
+    it("saves the other fields as they are typed, leaving an address that waits to be saved alone", async () => {
+        key("Daemon address", "http://127.0.0.1:9");
+        await type("State folder", "/home/me/.memem");
+        expect(app.loadLocalStorage("memem-memDir")).toBe("/home/me/.memem");
+        await pause();
+        expect(plugin.settings.daemonAddress).toBe("http://127.0.0.1:9");
     });
 });
 

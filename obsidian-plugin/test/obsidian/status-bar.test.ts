@@ -1,8 +1,8 @@
 /** The status bar: what the daemon is doing, in a few words, and why it is off when it is. */
 
 import { describe, expect, it } from "vitest";
-import { DaemonUnavailable, type DaemonClient, type DaemonStatus } from "../../src/daemon/client";
-import { describeStatus, refreshStatus } from "../../src/obsidian/status-bar";
+import { DaemonUnavailable, type DaemonStatus } from "../../src/daemon/client";
+import { describeStatus, StatusBar } from "../../src/obsidian/status-bar";
 
 const live: DaemonStatus = {
     notes: 12,
@@ -38,25 +38,29 @@ describe("describeStatus", () => {
     });
 });
 
-describe("refreshStatus", () => {
-    const daemon = (status: () => Promise<DaemonStatus>) => ({ status }) as unknown as DaemonClient;
+describe("StatusBar", () => {
+    const daemon = (status: () => Promise<DaemonStatus>) => ({ status });
+
+    /** A daemon whose answers the test hands out one by one, in any order. */
+    function waiting() {
+        const calls: { answer: (status: DaemonStatus) => void; fail: (error: unknown) => void }[] = [];
+        const status = () => new Promise<DaemonStatus>((answer, fail) => calls.push({ answer, fail }));
+        return { calls, daemon: daemon(status) };
+    }
 
     it("marks the item off with the reason, and clears the mark once the daemon answers", async () => {
         const el = createDiv();
-        await refreshStatus(
-            el,
-            daemon(async () => {
-                throw new DaemonUnavailable("memem's daemon did not answer");
-            }),
-        );
+        let answer: () => Promise<DaemonStatus> = async () => {
+            throw new DaemonUnavailable("memem's daemon did not answer");
+        };
+        const bar = new StatusBar(el, daemon(() => answer()));
+        await bar.refresh();
         expect(el.textContent).toBe("memem: daemon off");
         expect(el.classList.contains("memem-off")).toBe(true);
         expect(el.getAttribute("aria-label")).toBe("memem's daemon did not answer");
         expect(el.getAttribute("title")).toBe("memem's daemon did not answer");
-        await refreshStatus(
-            el,
-            daemon(async () => live),
-        );
+        answer = async () => live;
+        await bar.refresh();
         expect(el.textContent).toBe("memem: 12 memories · syncing 5");
         expect(el.classList.contains("memem-off")).toBe(false);
         expect(el.getAttribute("title")).toMatch(/^daemon pid 4321/);
@@ -64,10 +68,46 @@ describe("refreshStatus", () => {
 
     it("shows a failure that is not an Error as text", async () => {
         const el = createDiv();
-        await refreshStatus(
-            el,
-            daemon(() => Promise.reject("socket closed")),
-        );
+        await new StatusBar(el, daemon(() => Promise.reject("socket closed"))).refresh();
         expect(el.getAttribute("aria-label")).toBe("socket closed");
+    });
+
+    it("skips a tick while an answer is awaited, and ticks again once it came, or failed", async () => {
+        const { calls, daemon: slow } = waiting();
+        const bar = new StatusBar(createDiv(), slow);
+        const first = bar.tick();
+        await bar.tick();
+        await bar.tick();
+        expect(calls).toHaveLength(1);
+        calls[0].answer(live);
+        await first;
+        const second = bar.tick();
+        expect(calls).toHaveLength(2);
+        calls[1].fail(new DaemonUnavailable("memem's daemon did not answer within 5 s"));
+        await second;
+        void bar.tick();
+        expect(calls).toHaveLength(3);
+    });
+
+    it("still refreshes when asked to (a setting changed), and shows the newest request's answer whichever lands last", async () => {
+        const el = createDiv();
+        const { calls, daemon: slow } = waiting();
+        const bar = new StatusBar(el, slow);
+        const older = bar.tick();
+        const newer = bar.refresh();
+        expect(calls).toHaveLength(2);
+        calls[1].answer({ ...live, notes: 7 });
+        await newer;
+        calls[0].answer(live); // the late answer to the older request
+        await older;
+        expect(el.textContent).toBe("memem: 7 memories · syncing 5");
+        const failing = bar.refresh();
+        const last = bar.refresh();
+        calls[3].answer(live);
+        await last;
+        calls[2].fail(new DaemonUnavailable("gone"));
+        await failing;
+        expect(el.textContent).toBe("memem: 12 memories · syncing 5");
+        expect(el.classList.contains("memem-off")).toBe(false);
     });
 });

@@ -725,14 +725,27 @@ export const timing = { debounceCapMs: 5 };
 
 export function debounce<A extends unknown[]>(fn: (...args: A) => unknown, wait = 0, _reset = false) {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let pending: A | undefined;
+    const fire = () => {
+        const args = pending;
+        pending = undefined;
+        if (args) return fn(...args);
+    };
     const debounced = (...args: A) => {
         clearTimeout(timer);
-        timer = setTimeout(() => fn(...args), Math.min(wait, timing.debounceCapMs));
+        pending = args;
+        timer = setTimeout(fire, Math.min(wait, timing.debounceCapMs));
         return debounced;
     };
     debounced.cancel = () => {
         clearTimeout(timer);
+        pending = undefined;
         return debounced;
+    };
+    /** Obsidian 1.4.4+: the pending call, if any, at once. */
+    debounced.run = () => {
+        clearTimeout(timer);
+        return fire();
     };
     return debounced;
 }

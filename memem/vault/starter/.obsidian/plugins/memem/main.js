@@ -35,20 +35,117 @@ __export(main_exports, {
 module.exports = __toCommonJS(main_exports);
 var import_obsidian9 = require("obsidian");
 
+// src/daemon/shapes.ts
+var named = (at) => at || "the answer";
+var text = (value, at) => typeof value === "string" ? null : `${named(at)} is not text`;
+var count = (value, at) => typeof value === "number" && Number.isFinite(value) ? null : `${named(at)} is not a number`;
+var flag = (value, at) => typeof value === "boolean" ? null : `${named(at)} is not true or false`;
+var anything = () => null;
+function oneOf(...allowed) {
+  return (value, at) => typeof value === "string" && allowed.includes(value) ? null : `${named(at)} is not one of ${allowed.join(", ")}`;
+}
+function optional(shape) {
+  return (value, at) => value === void 0 || value === null ? null : shape(value, at);
+}
+function listOf(item) {
+  return (value, at) => {
+    if (!Array.isArray(value)) return `${named(at)} is not a list`;
+    for (const [i, entry] of value.entries()) {
+      const problem = item(entry, `${at}[${i}]`);
+      if (problem) return problem;
+    }
+    return null;
+  };
+}
+function object(fields) {
+  return (value, at) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return `${named(at)} is not an object`;
+    for (const [name, field] of Object.entries(fields)) {
+      const problem = field(value[name], at ? `${at}.${name}` : name);
+      if (problem) return problem;
+    }
+    return null;
+  };
+}
+var STATUS = object({
+  notes: count,
+  vectors: count,
+  stale_vectors: count,
+  bad_notes: listOf(anything),
+  embedder: text,
+  daemon: object({ pid: count, phase: text, pending_events: count })
+});
+var SEARCH = object({
+  results: listOf(
+    object({
+      id: text,
+      title: text,
+      path: text,
+      score: count,
+      project: optional(text),
+      team: optional(text),
+      status: text,
+      snippet: text,
+      why: listOf(text)
+    })
+  )
+});
+var NEIGHBORS = object({
+  edges: listOf(
+    object({
+      direction: oneOf("in", "out"),
+      kind: text,
+      link: text,
+      dangling: flag,
+      id: optional(text),
+      title: optional(text),
+      status: optional(text)
+    })
+  )
+});
+var AUDIT = object({ contradictions: listOf(listOf(object({ id: text, title: text }))) });
+var PROPOSAL = object({
+  team: text,
+  branch: text,
+  commit: text,
+  pushed: flag,
+  proposed: listOf(object({ id: text, path: text })),
+  refused: listOf(object({ id: text, reason: text }))
+});
+var RECORD = object({ id: text, shown: count, used: count, ignored: count, contradicted: count, flagged: flag });
+
 // src/daemon/client.ts
 var DaemonUnavailable = class extends Error {
 };
+var TRANSPORT_TIMEOUT_MS = 5e3;
+function withTimeout(transport, ms = TRANSPORT_TIMEOUT_MS) {
+  return (request) => new Promise((resolve, reject) => {
+    const timer = window.setTimeout(() => reject(new DaemonUnavailable(`memem's daemon did not answer within ${ms / 1e3} s`)), ms);
+    transport(request).then(
+      (answer) => {
+        window.clearTimeout(timer);
+        resolve(answer);
+      },
+      (error) => {
+        window.clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    );
+  });
+}
 function requestTo(endpoint, method, path, payload) {
+  const headers = { "Content-Type": "application/json" };
+  if (endpoint.token !== void 0) headers.Authorization = `Bearer ${endpoint.token}`;
   return {
     url: endpoint.url.replace(/\/$/, "") + path,
     method,
-    headers: { Authorization: `Bearer ${endpoint.token}`, "Content-Type": "application/json" },
+    headers,
     body: payload === void 0 ? void 0 : JSON.stringify(payload)
   };
 }
 function proposalNotice(result) {
-  const count = result.proposed.length;
-  const what = `Proposed ${count} ${count === 1 ? "memory" : "memories"} to the team ${result.team}`;
+  const count2 = result.proposed.length;
+  const what = `Proposed ${count2} ${count2 === 1 ? "memory" : "memories"} to the team ${result.team}`;
   const where = result.pushed ? `on branch ${result.branch}: open a pull request for it` : `on branch ${result.branch} (not pushed: the team vault has no remote)`;
   const left = result.refused.map((r) => `${r.id} left out: ${r.reason}`).join("; ");
   return `${what} ${where}.${left ? ` ${left}.` : ""}`;
@@ -61,14 +158,14 @@ var DaemonClient = class {
     this.lost = lost;
   }
   async status() {
-    return await this.request("GET", "/v1/status");
+    return await this.request("GET", "/v1/status", STATUS);
   }
   /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text).
    *  Without the cross-encoder: it judges whether a note answers a question, and a whole note is no
    *  question; likeness is what the first stage measures. */
-  async similar(text2, project, exclude, limit = 8) {
-    const data = await this.request("POST", "/v1/search", {
-      query: text2.slice(0, 2e3),
+  async similar(text3, project, exclude, limit = 8) {
+    const data = await this.request("POST", "/v1/search", SEARCH, {
+      query: text3.slice(0, 2e3),
       ...project ? { project } : {},
       limit: limit + 1,
       rerank: false
@@ -77,30 +174,31 @@ var DaemonClient = class {
     return data.results.filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top).slice(0, limit).map((hit) => ({ ...hit, share: top > 0 ? hit.score / top : 0 }));
   }
   async neighbors(id) {
-    const data = await this.request("POST", "/v1/op/neighbors", { id });
+    const data = await this.request("POST", "/v1/op/neighbors", NEIGHBORS, { id });
     return data.edges;
   }
   async contradictions() {
-    const data = await this.request("POST", "/v1/op/graph_audit", {});
+    const data = await this.request("POST", "/v1/op/graph_audit", AUDIT, {});
     return data.contradictions;
   }
   /** Propose memories to a team vault: a screened branch of the team's repository, for review. */
   async propose(ids, team) {
-    return await this.request("POST", "/v1/op/team_propose", { ids, ...team ? { team } : {} });
+    return await this.request("POST", "/v1/op/team_propose", PROPOSAL, { ids, ...team ? { team } : {} });
   }
   /** A memory's record in the usefulness ledger (how often recall showed it, and what came of it). */
   async record(id) {
-    return await this.request("POST", "/v1/op/record", { id });
+    return await this.request("POST", "/v1/op/record", RECORD, { id });
   }
   /** Hand a curation action's edits to memem's event log (the daemon checks each path is a memory). */
   async logEdits(entry) {
-    await this.request("POST", "/v1/op/log_edits", { summary: entry.summary, touched: entry.touched });
+    await this.request("POST", "/v1/op/log_edits", anything, { summary: entry.summary, touched: entry.touched });
   }
   /** Accept or reject a consolidation proposal: the daemon carries it out (and logs it for undo). */
   async decide(key, decision) {
-    await this.request("POST", "/v1/op/proposal_decide", { key, decision });
+    await this.request("POST", "/v1/op/proposal_decide", anything, { key, decision });
   }
-  async request(method, path, payload) {
+  /** The answer to one call, once it has the shape the caller reads (`shape`). */
+  async request(method, path, shape, payload) {
     const endpoint = await this.endpoint();
     if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
     let response;
@@ -108,6 +206,7 @@ var DaemonClient = class {
       response = await this.transport(requestTo(endpoint, method, path, payload));
     } catch (error) {
       this.lost();
+      if (error instanceof DaemonUnavailable) throw error;
       throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
     }
     if (response.status === 401 || response.status === 403) {
@@ -115,8 +214,14 @@ var DaemonClient = class {
       throw new DaemonUnavailable("memem's daemon refused the token (check the token in settings)");
     }
     if (response.status >= 400) {
-      const message = response.json?.error ?? `HTTP ${response.status}`;
+      const error = response.json?.error;
+      const message = typeof error === "string" ? error : `HTTP ${response.status}`;
       throw new Error(`memem: ${message}`);
+    }
+    const problem = shape(response.json, "");
+    if (problem) {
+      this.lost();
+      throw new Error(`memem: the daemon's answer to ${path} cannot be read (${problem}); are memem and the plugin the same version?`);
     }
     return response.json;
   }
@@ -214,24 +319,26 @@ var DaemonLocator = class {
     if (!found) throw new DaemonUnavailable("memem's daemon is not running for this vault");
     const problem = checkAddress(found.url);
     if (problem) throw new DaemonUnavailable(`memem: ${found.url} is not on this machine; the token is not sent there`);
+    await this.checkAlive(found.url, found.pid);
     const endpoint = { url: found.url, token: found.token };
-    await this.checkAlive(endpoint, found.pid);
     this.trusted = { endpoint, until: this.now() + TRUST_MS };
     return endpoint;
   }
   forget() {
     this.trusted = void 0;
   }
-  async checkAlive(endpoint, pid) {
+  /** That memem's daemon answers at `url`, and is the one with `pid` when daemon.json named one. Given
+   *  the address alone: the token is not sent until this has passed. */
+  async checkAlive(url, pid) {
     let answer;
     try {
-      answer = await this.transport(requestTo(endpoint, "GET", "/v1/health"));
+      answer = await this.transport(requestTo({ url }, "GET", "/v1/health"));
     } catch {
-      throw new DaemonUnavailable(`memem's daemon does not answer at ${endpoint.url} (its daemon.json is stale)`);
+      throw new DaemonUnavailable(`memem's daemon does not answer at ${url} (its daemon.json is stale)`);
     }
     const health = answer.json;
     if (answer.status !== 200 || !health?.ok) {
-      throw new DaemonUnavailable(`memem: ${endpoint.url} is not memem's daemon for this vault (HTTP ${answer.status})`);
+      throw new DaemonUnavailable(`memem: ${url} is not memem's daemon for this vault (HTTP ${answer.status})`);
     }
     if (pid !== void 0 && health.pid !== pid) {
       throw new DaemonUnavailable(`memem: the daemon that wrote daemon.json (pid ${pid}) is gone; another process answers there`);
@@ -248,12 +355,12 @@ var noFiles = {
 var LINK_KINDS = ["related", "supports", "depends_on", "supersedes", "contradicts", "consistent_with"];
 function linkTarget(value) {
   if (typeof value !== "string") return null;
-  let text2 = value.trim();
-  if (text2.startsWith("!")) text2 = text2.slice(1);
-  if (text2.startsWith("[[") && text2.endsWith("]]")) text2 = text2.slice(2, -2);
-  text2 = text2.split("|")[0].split("#")[0].trim();
-  if (text2.toLowerCase().endsWith(".md")) text2 = text2.slice(0, -3);
-  return text2 || null;
+  let text3 = value.trim();
+  if (text3.startsWith("!")) text3 = text3.slice(1);
+  if (text3.startsWith("[[") && text3.endsWith("]]")) text3 = text3.slice(2, -2);
+  text3 = text3.split("|")[0].split("#")[0].trim();
+  if (text3.toLowerCase().endsWith(".md")) text3 = text3.slice(0, -3);
+  return text3 || null;
 }
 function wikilink(linktext) {
   return `[[${linktext}]]`;
@@ -289,7 +396,7 @@ function dateText(value) {
   if (typeof value === "number") return String(value);
   return void 0;
 }
-function text(value) {
+function text2(value) {
   if (typeof value === "string" && value.trim()) return value.trim();
   if (typeof value === "number") return String(value);
   return void 0;
@@ -305,7 +412,7 @@ function basename(path) {
 }
 function memoryFromFrontmatter(path, fm, mtime = 0) {
   if (!fm) return null;
-  const id = text(fm.id);
+  const id = text2(fm.id);
   if (!id) return null;
   const links = {};
   for (const kind of LINK_KINDS) {
@@ -316,17 +423,17 @@ function memoryFromFrontmatter(path, fm, mtime = 0) {
     path,
     name: basename(path),
     id,
-    title: text(fm.title) ?? basename(path),
-    project: text(fm.project),
-    kind: text(fm.kind),
+    title: text2(fm.title) ?? basename(path),
+    project: text2(fm.project),
+    kind: text2(fm.kind),
     layer: Number.isFinite(layer) ? layer : void 0,
     tags: (Array.isArray(fm.tags) ? fm.tags : fm.tags ? [fm.tags] : []).map(String).filter(Boolean),
-    status: text(fm.status) ?? "active",
+    status: text2(fm.status) ?? "active",
     reviewed: dateText(fm.reviewed),
     created: dateText(fm.created),
-    sourceType: text(fm.source_type),
-    sourceSession: text(fm.source_session),
-    reason: text(fm.contradiction_evidence),
+    sourceType: text2(fm.source_type),
+    sourceSession: text2(fm.source_session),
+    reason: text2(fm.contradiction_evidence),
     team: teamOf(path),
     links,
     mtime
@@ -496,9 +603,13 @@ function parentFolder(path) {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "" : path.slice(0, slash);
 }
-function stripFrontmatter(text2) {
-  const match = /^---\r?\n[\s\S]*?\r?\n---[ \t]*(\r?\n|$)/.exec(text2);
-  return match ? text2.slice(match[0].length) : text2;
+var FRONTMATTER = /^---\r?\n(?:([\s\S]*?)\r?\n)??---[ \t]*(?:\r?\n|$)/;
+function splitNote(text3) {
+  const match = FRONTMATTER.exec(text3);
+  return match ? { yaml: match[1] ?? "", body: text3.slice(match[0].length) } : { yaml: null, body: text3 };
+}
+function stripFrontmatter(text3) {
+  return splitNote(text3).body;
 }
 
 // src/memory/names.ts
@@ -506,15 +617,15 @@ var FORBIDDEN = /[*"\\/<>:|?#^[\]\u0000-\u001f\u007f]/g;
 var RESERVED = /* @__PURE__ */ new Set(["CON", "PRN", "AUX", "NUL", ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((i) => [`COM${i}`, `LPT${i}`])]);
 var MAX_STEM = 100;
 function noteStem(title, fallback = "memory") {
-  let text2 = title.normalize("NFC").replace(FORBIDDEN, " ").replace(/\s+/g, " ").trim();
-  text2 = text2.replace(/^\.+|\.+$/g, "").trim();
-  if (text2.length > MAX_STEM) {
-    const cut = text2.slice(0, MAX_STEM);
+  let text3 = title.normalize("NFC").replace(FORBIDDEN, " ").replace(/\s+/g, " ").trim();
+  text3 = text3.replace(/^\.+|\.+$/g, "").trim();
+  if (text3.length > MAX_STEM) {
+    const cut = text3.slice(0, MAX_STEM);
     const space = cut.lastIndexOf(" ");
-    text2 = (space >= MAX_STEM / 2 ? cut.slice(0, space) : cut).replace(/[ .,;-]+$/, "");
+    text3 = (space >= MAX_STEM / 2 ? cut.slice(0, space) : cut).replace(/[ .,;-]+$/, "");
   }
-  if (!text2 || RESERVED.has(text2.toUpperCase())) text2 = fallback;
-  return text2;
+  if (!text3 || RESERVED.has(text3.toUpperCase())) text3 = fallback;
+  return text3;
 }
 function numbered(stem, n) {
   return n <= 1 ? stem : `${stem} ${n}`;
@@ -529,20 +640,31 @@ var UndoJournal = class {
   peek() {
     return this.last;
   }
+  /** Forget the last action: it cannot be undone safely (see MemoryActions). */
+  forget() {
+    this.last = void 0;
+  }
   async undo(files) {
     const entry = this.last;
     if (!entry) return { undone: false, why: "Nothing to undo." };
+    const changed = (path) => ({ undone: false, why: `${path} changed since \u201C${entry.summary}\u201D; nothing was undone.` });
     for (const t of entry.touched) {
-      if (await files.read(t.path) !== t.after) {
-        return { undone: false, why: `${t.path} changed since \u201C${entry.summary}\u201D; nothing was undone.` };
+      if (await files.read(t.path) !== t.after) return changed(t.path);
+    }
+    const written = [];
+    for (const { path, before, after } of entry.touched) {
+      if (before === null || after === null || before === after) continue;
+      if (!await files.replace(path, after, before)) {
+        for (const done of written.reverse()) await files.replace(done.path, done.before, done.after);
+        return changed(path);
       }
+      written.push({ path, before, after });
     }
     this.last = void 0;
     for (const t of entry.touched) {
       if (t.before === t.after) continue;
       if (t.before === null) await files.trash(t.path);
       else if (t.after === null) await files.create(t.path, t.before);
-      else await files.write(t.path, t.before);
     }
     return { undone: true, summary: entry.summary };
   }
@@ -733,14 +855,14 @@ function proposalAction(proposal) {
 }
 
 // src/memory/snippet.ts
-function snippet(text2, max = 160) {
-  const body = stripFrontmatter(text2);
+function snippet(text3, max = 160) {
+  const body = stripFrontmatter(text3);
   const paragraph = body.split(/\r?\n\s*\r?\n/).map((p) => p.trim()).find((p) => p && !/^#{1,6}\s/.test(p)) ?? "";
   const plain = paragraph.replace(/!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]+))?\]\]/g, (_m, target, alias) => alias ?? target).replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").replace(/[*_`>]/g, "").replace(/\s+/g, " ").trim();
   return clip(plain, max);
 }
-function clip(text2, max) {
-  return text2.length <= max ? text2 : `${text2.slice(0, max - 1).trimEnd()}\u2026`;
+function clip(text3, max) {
+  return text3.length <= max ? text3 : `${text3.slice(0, max - 1).trimEnd()}\u2026`;
 }
 
 // src/obsidian/vault-memories.ts
@@ -824,10 +946,10 @@ var VaultMemories = class {
   onChanged(file, data, cache) {
     if (this.trackProposal(file.path, cache)) this.index.touch([file.path]);
     if (!isMemoryPath(file.path, this.folder())) return;
-    const text2 = snippet(data, LONGEST);
+    const text3 = snippet(data, LONGEST);
     const known = this.snippets.get(file.path);
-    const bodyChanged = known !== void 0 && known.text !== text2;
-    this.snippets.set(file.path, { mtime: file.stat.mtime, text: text2 });
+    const bodyChanged = known !== void 0 && known.text !== text3;
+    this.snippets.set(file.path, { mtime: file.stat.mtime, text: text3 });
     this.index.put(file.path, this.memoryOf(file, cache), bodyChanged);
   }
   onDeleted(file) {
@@ -919,30 +1041,49 @@ var MemoryActions = class {
     const targets = plan.edits.map((edit) => ({ edit, file: fileOf(this.app, edit.path) }));
     const touched = [];
     let created;
+    let unsure;
     try {
       if (plan.create) {
         const { folder, title, frontmatter, body } = plan.create;
         const stem = noteStem(title);
         let path = `${folder}/${stem}.md`;
         for (let n = 2; vault.getAbstractFileByPath(path); n++) path = `${folder}/${numbered(stem, n)}.md`;
-        const text2 = `---
+        const text3 = `---
 ${(0, import_obsidian2.stringifyYaml)(frontmatter)}---
 
 ${body}`;
-        created = await vault.create(path, text2);
-        touched.push({ path, before: null, after: text2 });
+        created = await vault.create(path, text3);
+        touched.push({ path, before: null, after: text3 });
       }
       for (const { edit, file } of targets) {
         const before = await vault.read(file);
-        await fileManager.processFrontMatter(file, edit.apply);
-        touched.push({ path: file.path, before, after: await vault.read(file) });
+        const seen = { handed: "", left: "" };
+        await fileManager.processFrontMatter(file, (fm) => {
+          seen.handed = JSON.stringify(fm);
+          edit.apply(fm);
+          seen.left = JSON.stringify(fm);
+        });
+        const after = await vault.read(file);
+        touched.push({ path: file.path, before, after });
+        if (!isEditOf(before, after, seen)) unsure ??= file.path;
       }
     } finally {
-      this.done(plan.summary, touched);
+      this.done(plan.summary, touched, unsure);
     }
     return created;
   }
-  done(summary, touched) {
+  /**
+   * Record the action for undo and say it is done. Trigger for `unsure`: another write reached that
+   * note between this action's reads and its edit. Why: its before and after texts are then not this
+   * action's change alone, and undoing from them would wipe that write out. Outcome: no undo for this
+   * action (here or in memem's log), and the notice says why.
+   */
+  done(summary, touched, unsure) {
+    if (unsure) {
+      this.journal.forget();
+      new import_obsidian2.Notice(`memem: ${summary}. ${unsure} changed at the same moment, so this cannot be undone.`, 8e3);
+      return;
+    }
     this.journal.record({ summary, touched });
     if (touched.some((t) => t.before !== t.after)) this.recorded({ summary, touched });
     const notice = new import_obsidian2.Notice(`memem: ${summary}`, 8e3);
@@ -959,14 +1100,41 @@ ${body}`;
         const file = vault.getFileByPath(path);
         return file ? vault.read(file) : null;
       },
-      write: (path, text2) => vault.modify(fileOf(this.app, path), text2),
-      create: async (path, text2) => {
-        await vault.create(path, text2);
+      replace: async (path, expected, text3) => {
+        const file = vault.getFileByPath(path);
+        if (!file) return false;
+        try {
+          await vault.process(file, (current) => {
+            if (current !== expected) throw new Changed();
+            return text3;
+          });
+          return true;
+        } catch (error) {
+          if (error instanceof Changed) return false;
+          throw error;
+        }
+      },
+      create: async (path, text3) => {
+        await vault.create(path, text3);
       },
       trash: (path) => fileManager.trashFile(fileOf(this.app, path))
     };
   }
 };
+var Changed = class extends Error {
+};
+function isEditOf(before, after, seen) {
+  const was = splitNote(before);
+  const is = splitNote(after);
+  return was.body === is.body && propertiesJson(was.yaml) === seen.handed && propertiesJson(is.yaml) === seen.left;
+}
+function propertiesJson(yaml) {
+  try {
+    return JSON.stringify(yaml === null ? {} : (0, import_obsidian2.parseYaml)(yaml) ?? {});
+  } catch {
+    return null;
+  }
+}
 var ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 function newId(now = /* @__PURE__ */ new Date()) {
   const random = crypto.getRandomValues(new Uint8Array(6));
@@ -1020,6 +1188,8 @@ var MemoryView = class extends import_obsidian3.ItemView {
     super(leaf);
     this.ctx = ctx;
     this.dirty = false;
+    /** Set once the pane is closed: a redraw asked for before (debounced, or waiting on the daemon) draws nothing. */
+    this.closed = false;
     this.requestRender = (0, import_obsidian3.debounce)(() => void this.redraw(), 150, true);
   }
   get content() {
@@ -1040,6 +1210,8 @@ var MemoryView = class extends import_obsidian3.ItemView {
     if (this.dirty && this.isVisible()) this.requestRender();
   }
   async onClose() {
+    this.closed = true;
+    this.requestRender.cancel();
     this.content.empty();
   }
   /** Whether a change concerns this pane; by default any memory change does. */
@@ -1059,6 +1231,7 @@ var MemoryView = class extends import_obsidian3.ItemView {
   }
   /** Draw, keeping where the person was: the scroll offset, and focus on the same item when it remains. */
   async redraw() {
+    if (this.closed) return;
     this.dirty = false;
     const scroll = this.content.scrollTop;
     const focused = this.content.contains(activeDocument.activeElement) ? activeDocument.activeElement?.closest("[data-path]")?.dataset.path : void 0;
@@ -1197,8 +1370,8 @@ var ContradictionsView = class extends MemoryView {
     this.titleLink(card, memory);
     const meta = [memory.kind, memory.project ?? "global", origin(memory), memory.reviewed ? "reviewed" : ""];
     card.createDiv({ cls: "memem-card-meta", text: meta.filter(Boolean).join(" \xB7 ") });
-    const text2 = card.createDiv({ cls: "memem-card-snippet" });
-    void this.ctx.actions.vault.snippet(memory, 400).then((s) => text2.setText(s));
+    const text3 = card.createDiv({ cls: "memem-card-snippet" });
+    void this.ctx.actions.vault.snippet(memory, 400).then((s) => text3.setText(s));
     this.button(card, "Keep this", `Keep \u201C${memory.title}\u201D; the other is deprecated and superseded by it`, keep);
   }
 };
@@ -1240,7 +1413,7 @@ var DeviceStore = class {
 
 // src/obsidian/platform.ts
 var import_obsidian5 = require("obsidian");
-var obsidianTransport = async (request) => {
+var obsidianTransport = withTimeout(async (request) => {
   const response = await (0, import_obsidian5.requestUrl)({ ...request, throw: false, contentType: "application/json" });
   let json = null;
   try {
@@ -1249,7 +1422,7 @@ var obsidianTransport = async (request) => {
     json = null;
   }
   return { status: response.status, json };
-};
+});
 async function desktopAccess() {
   if (import_obsidian5.Platform.isDesktop && import_obsidian5.Platform.isDesktopApp) {
     try {
@@ -1331,7 +1504,7 @@ var RelatedView = class extends MemoryView {
       this.similar(file, memory),
       this.ctx.daemon.record(memory.id).catch(() => null)
     ]);
-    if (generation !== this.generation) return;
+    if (generation !== this.generation || this.closed) return;
     if (record && record.shown > 0) stateEl.after(createDiv({ cls: "memem-card-meta memem-record", text: describeRecord(record) }));
     this.neighbours(typedEl, typed.edges, memories);
     if (typed.note) typedEl.createDiv({ cls: "memem-note", text: typed.note });
@@ -1548,9 +1721,9 @@ var ReviewView = class extends MemoryView {
     }
     this.notice = gone.length ? `Nothing left to review for ${gone.join(" and ")}; showing everything.` : void 0;
   }
-  header(header, count, projects, kinds) {
+  header(header, count2, projects, kinds) {
     header.empty();
-    header.createEl("h4", { text: `To review (${count})` });
+    header.createEl("h4", { text: `To review (${count2})` });
     const filters = header.createDiv({ cls: "memem-filters" });
     this.dropdown(filters, "All projects", projects, this.filter.project, (project) => this.filter.project = project);
     this.dropdown(filters, "All kinds", kinds, this.filter.kind, (kind) => this.filter.kind = kind);
@@ -1566,8 +1739,8 @@ var ReviewView = class extends MemoryView {
     this.titleLink(card, memory);
     const meta = [memory.kind, memory.project ?? "global", origin(memory)].filter(Boolean);
     card.createDiv({ cls: "memem-card-meta", text: meta.join(" \xB7 ") });
-    const text2 = card.createDiv({ cls: "memem-card-snippet" });
-    void this.ctx.actions.vault.snippet(memory).then((s) => text2.setText(s));
+    const text3 = card.createDiv({ cls: "memem-card-snippet" });
+    void this.ctx.actions.vault.snippet(memory).then((s) => text3.setText(s));
     const buttons = card.createDiv({ cls: "memem-actions" });
     this.button(buttons, "Approve", "Approve (a): keep it as it is", () => this.approve(memory), true);
     const more = buttons.createEl("button", {
@@ -1700,10 +1873,13 @@ function setSelected(card, on) {
 
 // src/obsidian/settings-tab.ts
 var import_obsidian7 = require("obsidian");
+var ADDRESS_PAUSE_MS = 1e3;
 var MememSettingTab = class extends import_obsidian7.PluginSettingTab {
   constructor(app, host) {
     super(app, host);
     this.host = host;
+    /** The last value typed into a `whenSettled` field, saved once typing pauses. */
+    this.saveSettled = (0, import_obsidian7.debounce)((setting, value) => void this.save(setting, value), ADDRESS_PAUSE_MS, true);
   }
   table() {
     return [
@@ -1720,7 +1896,8 @@ var MememSettingTab = class extends import_obsidian7.PluginSettingTab {
         desc: "Leave empty to find the daemon serving this vault automatically (desktop); its port changes on every start.",
         placeholder: "Found automatically",
         validate: checkAddress,
-        clean: (value) => value.trim()
+        clean: (value) => value.trim(),
+        whenSettled: true
       },
       {
         key: "daemonToken",
@@ -1755,9 +1932,16 @@ var MememSettingTab = class extends import_obsidian7.PluginSettingTab {
   getControlValue(key) {
     return this.host.settings[key];
   }
+  /** Obsidian 1.13 calls this on each change of a declared control; the classic page does too. */
   async setControlValue(key, value) {
     const setting = this.table().find((s) => s.key === key);
-    if (!setting || typeof value !== "string" || setting.validate?.(value)) return;
+    if (!setting || typeof value !== "string") return;
+    if (setting.whenSettled) this.saveSettled.cancel();
+    if (setting.validate?.(value)) return;
+    if (setting.whenSettled) this.saveSettled(setting, value);
+    else await this.save(setting, value);
+  }
+  async save(setting, value) {
     this.host.settings[setting.key] = setting.clean(value);
     await this.host.saveSettings();
   }
@@ -1771,18 +1955,18 @@ var MememSettingTab = class extends import_obsidian7.PluginSettingTab {
     }
   }
   textField(setting, s) {
-    setting.addText(
-      (text2) => text2.setPlaceholder(s.placeholder ?? "").setValue(this.host.settings[s.key]).onChange(async (value) => {
-        const problem = s.validate?.(value);
-        setting.setDesc(problem ?? s.desc);
-        if (!problem) await this.setControlValue(s.key, value);
-      })
-    );
+    setting.addText((text3) => {
+      text3.setPlaceholder(s.placeholder ?? "").setValue(this.host.settings[s.key]).onChange(async (value) => {
+        setting.setDesc(s.validate?.(value) ?? s.desc);
+        await this.setControlValue(s.key, value);
+      });
+      if (s.whenSettled) text3.inputEl.addEventListener("blur", () => this.saveSettled.run());
+    });
   }
   secretField(setting, s) {
-    setting.addText((text2) => {
-      text2.inputEl.type = "password";
-      text2.setValue(this.host.settings[s.key]).onChange((value) => this.setControlValue(s.key, value));
+    setting.addText((text3) => {
+      text3.inputEl.type = "password";
+      text3.setValue(this.host.settings[s.key]).onChange((value) => this.setControlValue(s.key, value));
     });
   }
 };
@@ -1801,19 +1985,37 @@ function describeStatus(status, error) {
     title: `daemon pid ${status.daemon.pid}, ${status.daemon.phase}; ${status.vectors} vectors (${status.embedder}); ${bad} notes memem cannot read`
   };
 }
-async function refreshStatus(el, daemon) {
-  let shown;
-  try {
-    shown = describeStatus(await daemon.status());
-    el.removeClass("memem-off");
-  } catch (error) {
-    shown = describeStatus(null, error instanceof Error ? error.message : String(error));
-    el.addClass("memem-off");
+var StatusBar = class {
+  constructor(el, daemon) {
+    this.el = el;
+    this.daemon = daemon;
+    this.asked = 0;
+    this.waiting = 0;
   }
-  el.setText(shown.text);
-  el.setAttr("aria-label", shown.title);
-  el.setAttr("title", shown.title);
-}
+  /** The interval's tick: nothing while an earlier request is unanswered. */
+  async tick() {
+    if (this.waiting === 0) await this.refresh();
+  }
+  async refresh() {
+    const ask = ++this.asked;
+    this.waiting += 1;
+    let shown;
+    let off = false;
+    try {
+      shown = describeStatus(await this.daemon.status());
+    } catch (error) {
+      shown = describeStatus(null, error instanceof Error ? error.message : String(error));
+      off = true;
+    } finally {
+      this.waiting -= 1;
+    }
+    if (ask !== this.asked) return;
+    this.el.toggleClass("memem-off", off);
+    this.el.setText(shown.text);
+    this.el.setAttr("aria-label", shown.title);
+    this.el.setAttr("title", shown.title);
+  }
+};
 
 // src/obsidian/successor-modal.ts
 var import_obsidian8 = require("obsidian");
@@ -1873,6 +2075,7 @@ var MememPlugin = class extends import_obsidian9.Plugin {
       this.daemon.logEdits(entry).catch(() => void 0);
     });
     const locator = new DaemonLocator(() => this.discovery(), this.desktop?.files ?? null, obsidianTransport);
+    this.locator = locator;
     this.daemon = new DaemonClient(() => locator.endpoint(), obsidianTransport, () => locator.forget());
     const ctx = {
       app: this.app,
@@ -1927,22 +2130,30 @@ var MememPlugin = class extends import_obsidian9.Plugin {
         );
       })
     );
-    this.statusEl = this.addStatusBarItem();
-    this.statusEl.addClass("memem-status");
-    this.statusEl.setText("memem: \u2026");
+    const statusEl = this.addStatusBarItem();
+    statusEl.addClass("memem-status");
+    statusEl.setText("memem: \u2026");
+    const status = new StatusBar(statusEl, this.daemon);
+    this.status = status;
     this.app.workspace.onLayoutReady(() => {
       this.memories.rebuild();
       void this.refreshStatus();
     });
-    this.registerInterval(window.setInterval(() => void this.refreshStatus(), this.settings.statusSeconds * 1e3));
+    this.registerInterval(window.setInterval(() => void status.tick(), this.settings.statusSeconds * 1e3));
     this.addSettingTab(new MememSettingTab(this.app, this));
   }
-  /** Synced settings from data.json, this device's from its own store; old data.json tokens move out. */
+  /**
+   * Synced settings from data.json, this device's from its own store. Device keys found in data.json
+   * (an older version kept them there) are dropped from it; only a token is moved into this device's
+   * store. Why not the address and state folder: data.json syncs with the vault, so a vault that
+   * arrives with a crafted one would choose where this device sends its token.
+   */
   async loadSettings() {
-    const saved = await this.loadData() ?? {};
+    const saved = { ...await this.loadData() ?? {} };
     const device = this.device.load();
     const strays = DEVICE_KEYS.filter((key) => key in saved);
-    for (const key of strays) if (!device[key] && typeof saved[key] === "string") device[key] = saved[key];
+    if (!device.daemonToken && typeof saved.daemonToken === "string") device.daemonToken = saved.daemonToken;
+    for (const key of strays) delete saved[key];
     this.settings = mergeSettings({ ...saved, ...device });
     if (strays.length) await this.saveSettings();
   }
@@ -1951,11 +2162,12 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     const { synced, device } = splitSettings(this.settings);
     this.device.save(device);
     await this.saveData(synced);
+    this.locator?.forget();
     void this.refreshStatus();
     if (before !== void 0 && this.app.workspace.layoutReady) this.memories.rebuild();
   }
   async refreshStatus() {
-    if (this.statusEl) await refreshStatus(this.statusEl, this.daemon);
+    await this.status?.refresh();
   }
   /** Ask for a successor (or none) and deprecate; true once deprecated, false when the person cancelled. */
   async deprecateWithPrompt(path) {
