@@ -299,13 +299,16 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         links = links[:MAX_LINKS]
     title = _optional_str(meta, "title", warnings) or stem
     project = _optional_str(meta, "project", warnings)
-    kind = _optional_str(meta, "kind", warnings) or DEFAULT_KIND
-    if not KIND.fullmatch(kind):
-        warnings.append(f"kind: {kind[:60]!r} is not one short word; read as {DEFAULT_KIND!r}")
+    written_kind = _optional_str(meta, "kind", warnings) or DEFAULT_KIND
+    kind = written_kind if KIND.fullmatch(written_kind) else DEFAULT_KIND
+    if kind != written_kind:
+        warnings.append(f"kind: {written_kind[:60]!r} is not one short word; read as {DEFAULT_KIND!r}")
+    aliases = tuple(str(a) for a in _str_list(meta.get("aliases")) if isinstance(a, _SCALARS) and _encodable(str(a)))
+    aliases = aliases[:MAX_LIST_ITEMS]
     # Every text property is screened with the title and body: recall and the tools show the id, the
     # kind and the project beside them, and a sentence hidden in one is as much a sentence as the body.
-    shown = (note_id, kind, project or "", *_str_list(meta.get("aliases"))[:MAX_LIST_ITEMS])
-    screened_text = "\n".join([title, *(str(value) for value in shown if value), parts.body])
+    shown = (note_id, written_kind, project or "", *aliases)
+    screened_text = "\n".join([title, *(value for value in shown if value), parts.body])
     # First, so no cap on warnings can drop them: recall reads them.
     # A team's note came from other people: the learned check, which memem's own writes get, reads it too.
     learned = team_of(path) is not None
@@ -317,7 +320,7 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         body=parts.body,
         project=project,
         layer=_int_field(meta, "layer", DEFAULT_LAYER, 0, 3, warnings),
-        kind=kind if KIND.fullmatch(kind) else DEFAULT_KIND,
+        kind=kind,
         tags=_tags(meta.get("tags"), warnings),
         importance=_int_field(meta, "importance", DEFAULT_IMPORTANCE, 1, 5, warnings),
         status=status,
@@ -327,9 +330,7 @@ def _parse(path: str, raw: bytes) -> Note | BadNote:
         source_type=_optional_str(meta, "source_type", warnings),
         source_session=_optional_str(meta, "source_session", warnings),
         reviewed=_date_field(meta, "reviewed", warnings),
-        aliases=tuple(str(a) for a in _str_list(meta.get("aliases")) if isinstance(a, _SCALARS) and _encodable(str(a)))[
-            :MAX_LIST_ITEMS
-        ],
+        aliases=aliases,
         links=tuple(links),
         content_hash=content_hash(raw),
         warnings=tuple(warnings[:MAX_WARNINGS])
