@@ -31,7 +31,7 @@ LIMIT = MAX_NOTE_BYTES - 100
 
 def _body(unit: str) -> str:
     """A note of ~1 MB made of one construct, with a link at the end so links are looked for throughout."""
-    return "---\nid: hostile\ntitle: t\n---\n" + unit * ((LIMIT - 60) // len(unit)) + "\n\nSee [[the end]].\n"
+    return "---\nid: hostile\ntitle: t\n---\n" + unit * ((LIMIT - 60) // len(unit.encode())) + "\n\nSee [[the end]].\n"
 
 
 def _dense(make: Callable[[Callable[[int], str]], str]) -> str:
@@ -90,6 +90,10 @@ CASES = {
     # looks for at once, so that each pattern is run, then a run each of them could share out.
     "password=, then 1 MB of =": _body("=").replace("---\n=", "---\npassword==", 1),
     "Bearer, then 1 MB of a_": _body("a_").replace("---\na_", "---\nAuthorization: Bearer a_", 1),
+    # A rule's own opening repeated: each try costs a little or runs to the end of the run.
+    "1 MB of token_": _body("token_"),
+    "1 MB of отправ (a costly opening)": _body("отправ"),
+    "1 MB of otpauth:///": _body("otpauth:///"),
 }  # fmt: skip
 
 

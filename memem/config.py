@@ -84,8 +84,15 @@ def write_config(values: dict[str, object], home: Path | None = None) -> None:
     merged = {**read_config(home), **values}
     temp = _config_file(home).with_suffix(f".{os.getpid()}.tmp")  # two first-run processes may write at once
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Non-ASCII as it is (UTF-8), not as \u escapes: the hook shim reads `default_vault` with bash
+    # alone. A path that is not valid UTF-8 (a surrogate escape) can only be written escaped.
+    text = json.dumps(merged, indent=2, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(merged, indent=2)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(merged, indent=2) + "\n")
+        handle.write(text + "\n")
     os.replace(temp, _config_file(home))
 
 

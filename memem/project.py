@@ -71,9 +71,14 @@ def main_checkout(root: Path) -> Path:
     )
 
 
-def project_of(cwd: str | os.PathLike[str] | None) -> str | None:
-    """The project name for a working directory, or None (global) for the home folder or root."""
-    override = settings().project
+def project_of(cwd: str | os.PathLike[str] | None, session_env: dict[str, str] | None = None) -> str | None:
+    """The project name for a working directory, or None (global) for the home folder or root.
+
+    `session_env`: the memem variables of the session asking (its MEMEM_PROJECT), for a process that
+    serves many sessions (the daemon, answering the hook shim): there the process's own environment
+    is not the session's and must never decide. None: this process runs in the session, so its own.
+    """
+    override = settings().project if session_env is None else session_env.get("MEMEM_PROJECT")
     if override:
         return _safe(override)
     if not cwd:

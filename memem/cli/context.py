@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from memem.client.discovery import DaemonInfo, read_daemon
@@ -28,6 +29,30 @@ class CommandError(RuntimeError):
         self.code = code
 
 
+class UsageError(CommandError):
+    """A command line memem cannot act on (a missing argument, a value out of range): exit status 2,
+    as argparse's own errors."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=2)
+
+
+QUICK = 5.0
+"""Seconds `status` and `doctor` wait for the daemon: they answer from memory, so a daemon that takes
+longer is hung, and saying so soon is what the person needs."""
+
+
+def in_words(message: str, options: dict[str, str] | None = None) -> str:
+    """A daemon's or an operation's error as the command line says it: without the HTTP status, and with
+    the JSON fields of the request (`count`) named as the options the person typed (N)."""
+    import re
+
+    message = re.sub(r"^daemon error \d+: ", "", message)
+    for field_name, option in (options or {}).items():
+        message = message.replace(f"`{field_name}`", option)
+    return message
+
+
 @dataclass
 class Context:
     vault_arg: str | None
@@ -42,13 +67,21 @@ class Context:
                 self._paths = Paths.resolve(self.vault_arg)
             except ConfigError as exc:
                 raise CommandError(str(exc)) from None
-            if not self._paths.vault.is_dir():
-                raise CommandError(f"vault {self._paths.vault} does not exist (create it with `memem init DIR`)")
+            vault = self._paths.vault
+            if vault.exists() and not vault.is_dir():
+                self._paths = None
+                raise CommandError(f"the vault {vault} is not a folder (give the vault's folder)")
+            if not vault.is_dir():
+                self._paths = None
+                raise CommandError(f"vault {vault} does not exist (create it with `memem init DIR`)")
         return self._paths
 
     def daemon(self) -> DaemonInfo | None:
         """The running daemon; if one is starting (it holds the lock, not yet published), wait for it."""
-        info = read_daemon(self.paths.daemon_file, self.paths.lock_file)
+        try:
+            info = read_daemon(self.paths.daemon_file, self.paths.lock_file)
+        except OSError:  # a state folder that cannot be written (read-only): no daemon could run in it
+            return None
         if info is not None:
             return info
         import time
@@ -57,7 +90,11 @@ class Context:
 
         # A holder record in transition reads as unknown for a moment: look again before deciding.
         deadline = time.monotonic() + 1.0
-        holder = known_holder(self.paths.lock_file)
+        try:
+            holder = known_holder(self.paths.lock_file)
+            is_locked(self.paths.lock_file)
+        except OSError:
+            return None
         while not holder and is_locked(self.paths.lock_file) and time.monotonic() < deadline:
             time.sleep(0.02)
             holder = known_holder(self.paths.lock_file)
@@ -67,17 +104,31 @@ class Context:
             return wait_for_daemon(self.paths, 120.0)
         return None
 
-    def call(self, info: DaemonInfo, method: str, path: str, payload: Any = None, timeout: float = 60.0) -> Any:
+    def call(
+        self,
+        info: DaemonInfo,
+        method: str,
+        path: str,
+        payload: Any = None,
+        timeout: float = 60.0,
+        options: dict[str, str] | None = None,
+    ) -> Any:
+        """The daemon's JSON answer. Its errors become CommandError, in the command line's words
+        (`options` maps the request's fields to the options that set them); no answer within `timeout`
+        is DaemonHung, a CommandError that says how to restart it."""
         from memem.client.http import DaemonError, DaemonUnavailable, call
         from memem.config import load_or_create_token
 
-        token = load_or_create_token(self.paths.home)
+        try:
+            token = load_or_create_token(self.paths.home)
+        except OSError as exc:
+            raise CommandError(f"cannot read memem's token in {self.paths.home}: {exc.strerror or exc}") from None
         try:
             return call(info.host, info.port, token, method, path, payload, timeout=timeout)
         except DaemonError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(in_words(str(exc), options)) from None
         except DaemonUnavailable as exc:
-            raise CommandError(f"the daemon (pid {info.pid}) did not answer: {exc}") from None
+            raise DaemonHung(info, timeout, exc, self.paths.log_dir / "daemon.log") from None
 
     @contextlib.contextmanager
     def open_store(self, wait: float = 30.0, reconcile: bool = False) -> Iterator[IndexStore]:
@@ -94,8 +145,15 @@ class Context:
             lock.acquire(wait=wait)
         except LockHeld as exc:
             raise CommandError(f"{exc}; try again when it finishes") from None
+        except OSError as exc:
+            raise StateUnwritable(self.paths.home, exc) from None
         try:
-            store = IndexStore(self.paths)
+            try:
+                store = IndexStore(self.paths)
+            except OSError as exc:
+                if exc.filename and str(exc.filename).startswith(str(self.paths.home)):
+                    raise StateUnwritable(self.paths.home, exc) from None
+                raise
             try:
                 if reconcile:
                     from memem.cli.progress import PhaseBar
@@ -109,17 +167,64 @@ class Context:
             lock.release()
 
 
-def op(ctx: Context, name: str, payload: dict[str, Any]) -> Any:
+class DaemonHung(CommandError):
+    """The daemon's pid is alive and holds the vault, but it did not answer in time."""
+
+    def __init__(self, info: DaemonInfo, timeout: float, why: object, log: Path) -> None:
+        self.info = info
+        self.fix = (
+            f"if it stays so, stop it (`kill {info.pid}`; `kill -9 {info.pid}` if it will not stop: the indexes "
+            f"survive it) and start it again with `memem serve`; its log is {log}"
+        )
+        super().__init__(f"the daemon (pid {info.pid}) did not answer within {timeout:g} s ({why}); {self.fix}")
+
+
+class StateUnwritable(CommandError):
+    """memem's state folder (MEMEM_DIR) cannot be created or written."""
+
+    def __init__(self, home: Path, exc: OSError) -> None:
+        where = exc.filename or home
+        super().__init__(
+            f"cannot write memem's state folder {home} ({where}: {exc.strerror or exc}): make it writable, "
+            "or set MEMEM_DIR to a folder that is"
+        )
+
+
+def no_secret_ids(ids: list[str] | tuple[str, ...], what: str = "id or name") -> None:
+    """A CommandError for an id that looks like a secret: no memory is named so (ids are made by memem
+    and secrets are refused in titles), and the daemon's not-found message could not repeat it."""
+    from memem.vault.secrets import redact
+
+    for ref in ids:
+        if redact(ref) != ref:
+            raise CommandError(f"no memory has that {what}: it looks like a secret, so it is not repeated here")
+
+
+def op(
+    ctx: Context, name: str, payload: dict[str, Any], options: dict[str, str] | None = None, timeout: float = 600
+) -> Any:
     """A memory operation's JSON answer: through the daemon when it runs, else the same operations table
-    (`memem.daemon.operations`) run here, under the owner lock."""
+    (`memem.daemon.operations`) run here, under the owner lock. `options` names the payload's fields as
+    the command's options, for its error messages."""
     info = ctx.daemon()
     if info is not None:
-        return ctx.call(info, "POST", f"/v1/op/{name}", payload, timeout=600)
+        return ctx.call(info, "POST", f"/v1/op/{name}", payload, timeout=timeout, options=options)
     from memem.daemon.operations import OpContext, perform
+    from memem.errors import MememError
     from memem.memory.service import MemoryService
 
     with ctx.open_store(reconcile=True) as store:
-        return perform(OpContext(MemoryService(store)), name, payload)
+        try:
+            return perform(OpContext(MemoryService(store)), name, payload)
+        except MememError as exc:
+            raise CommandError(in_words(str(exc), options)) from None
+        except OSError as exc:
+            if isinstance(exc, PermissionError) or exc.errno == 30:  # EROFS
+                where = exc.filename or ctx.paths.vault
+                raise CommandError(
+                    f"cannot write {where}: {exc.strerror}; memem needs the vault {ctx.paths.vault} writable"
+                ) from None
+            raise
 
 
 def print_json(data: Any) -> None:

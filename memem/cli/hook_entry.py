@@ -27,20 +27,75 @@ TYPE_CHECKING = False  # see memem.hooks.events: `typing` is kept off the hook's
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
-DAEMON_TIMEOUT = 4.0
+DAEMON_TIMEOUT = 4.0  # the whole exchange with the daemon: the hook then answers from the catalog
+PROMPT_LIMIT = 100_000
+"""Characters of a prompt recall looks at: the head of a pasted log says what it is about, and matching
+megabytes of it would cost seconds of the hook's time (the daemon refuses a body over 4 MB anyway)."""
+STALLED_FOR = 30
+"""Seconds a daemon that did not answer in time is left alone: the shim and this hook answer without
+it meanwhile, rather than each prompt waiting for it again (hooks/memem writes the same marker). A
+daemon that was only slow (its first recall) removes the marker itself when it answers the hook."""
 
 
 SPEAKING = ("SessionStart", "UserPromptSubmit")
 """The events whose output the person sees: one-time notices are spent only on these (Stop prints nothing)."""
 
 
-def _paths(event: str) -> tuple[Paths, str | None]:
-    """The vault's paths (created on a first run), and, for an event that can say it, where it is if
-    no one was told yet."""
+def _paths(event: str, vault: str | None = None) -> tuple[Paths, str | None]:
+    """The vault's paths (`vault`: `memem --vault`; created on a first run), and, for an event that
+    can say it, where it is if no one was told yet."""
     from memem.vault.template import first_run_paths, vault_notice
 
-    paths = first_run_paths()
+    paths = first_run_paths(vault)
+    _unescape_config(paths)
     return paths, vault_notice() if event in SPEAKING else None
+
+
+def _unescape_config(paths: Paths) -> None:
+    """Rewrite a config.json that an older memem wrote with \\u escapes (a non-ASCII vault path) as
+    UTF-8: the shim's bash cannot read an escaped `default_vault`, and skipped its fast path for good."""
+    from memem.config import write_config
+
+    try:
+        raw = (paths.home / "config.json").read_bytes()
+    except OSError:
+        return
+    if b"\\u" in raw:
+        try:
+            write_config({}, paths.home)
+        except OSError as exc:
+            log(paths.home, f"could not rewrite config.json plainly: {exc}")
+
+
+def stalled_marker(paths: Paths) -> Any:
+    """The file that says the daemon did not answer in time: `PID EXPIRY` (epoch seconds)."""
+    from memem.client.discovery import hook_stalled_file
+
+    return hook_stalled_file(paths.home, paths.vault)
+
+
+def daemon_stalled(paths: Paths, pid: int) -> bool:
+    """Whether daemon `pid` timed out on a hook (this one or the shim) within the last STALLED_FOR s."""
+    try:
+        marked, expiry = stalled_marker(paths).read_text(encoding="utf-8").split()[:2]
+        return int(marked) == pid and int(expiry) > time.time()
+    except (OSError, ValueError):
+        return False
+
+
+def mark_stalled(paths: Paths, pid: int) -> None:
+    import os
+
+    from memem.config import private_dir
+
+    marker = stalled_marker(paths)
+    try:
+        private_dir(marker.parent)
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"{pid} {int(time.time()) + STALLED_FOR}\n")
+    except OSError:
+        pass
 
 
 def runtime_notice(event: str) -> str | None:
@@ -101,10 +156,15 @@ class ClientBackend:
             spawn_daemon(self.paths, wait=0)
             log(self.paths.home, "daemon not running: started one, answering from the catalog this time")
             return None
+        if daemon_stalled(self.paths, info.pid):
+            log(self.paths.home, f"daemon (pid {info.pid}) timed out lately: not asked for {path} this time")
+            return None
         try:
             token = load_or_create_token(self.paths.home)
             return call(info.host, info.port, token, "POST", path, payload, timeout=DAEMON_TIMEOUT)
         except (DaemonUnavailable, DaemonError) as exc:
+            if isinstance(exc.__cause__, TimeoutError):
+                mark_stalled(self.paths, info.pid)
             log(self.paths.home, f"daemon did not answer {path}: {exc}")
             return None
 
@@ -135,8 +195,9 @@ class ClientBackend:
         return pinned_slice(self.paths, project, budget)
 
 
-def run(event: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Handle one hook event. Always exits 0: a hook must never break or stall Claude Code."""
+def run(event: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, vault: str | None = None) -> int:
+    """Handle one hook event (`vault`: `memem --vault`, else the usual choice). Always exits 0: a hook
+    must never break or stall Claude Code."""
     if settings().hooks_disabled:
         return 0
     started = time.monotonic()
@@ -146,7 +207,10 @@ def run(event: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> i
         data = json.loads(raw) if raw.strip() else {}
         if not isinstance(data, dict):
             raise ValueError("hook input is not a JSON object")
-        paths, notice = _paths(event)
+        prompt = data.get("prompt")
+        if isinstance(prompt, str) and len(prompt) > PROMPT_LIMIT:
+            data["prompt"] = prompt[:PROMPT_LIMIT]
+        paths, notice = _paths(event, vault)
         home = paths.home
         setting_up = runtime_notice(event)
         notice = " ".join(n for n in (notice, setting_up) if n) or None

@@ -84,3 +84,19 @@ def clear_hook_endpoint(home: Path, vault: Path, pid: int) -> None:
             path.unlink()
     except (FileNotFoundError, json.JSONDecodeError):
         pass
+
+
+def hook_stalled_file(home: Path, vault: Path) -> Path:
+    """Beside the endpoint: `PID EXPIRY` once daemon PID did not answer a hook in time (written by the
+    shim and by the Python hook; removed by the daemon as soon as it answers a hook again)."""
+    endpoint = hook_endpoint_file(home, vault)
+    return endpoint.with_name(endpoint.name.removesuffix(".json") + ".stalled")
+
+
+def clear_hook_stalled(home: Path, vault: Path, pid: int) -> None:
+    path = hook_stalled_file(home, vault)
+    try:
+        if path.read_text(encoding="utf-8").split()[:1] == [str(pid)]:
+            path.unlink()
+    except (OSError, UnicodeDecodeError):
+        pass

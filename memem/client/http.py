@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 # `typing` costs a hook ~8 ms to import; annotations are strings here, so only type checkers need it.
 TYPE_CHECKING = False
@@ -28,10 +29,27 @@ class DaemonUnavailable(ConnectionError):
     """No daemon answered (not running, or it did not respond in time)."""
 
 
-def _read_response(sock: socket.socket) -> tuple[int, bytes]:
-    chunks = []
+def _remaining(deadline: float) -> float:
+    """Seconds left before `deadline` (monotonic); a TimeoutError once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    return left
+
+
+def _read_response(sock: socket.socket, deadline: float | None = None) -> tuple[int, bytes]:
+    """The whole answer, by `deadline` (monotonic) at the latest: a peer that keeps sending a byte now
+    and then must not hold the caller past it (a socket's own timeout is per `recv`)."""
+    chunks: list[bytes] = []
     while True:
-        chunk = sock.recv(65536)
+        if deadline is not None:
+            sock.settimeout(_remaining(deadline))
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            if not chunks:
+                raise
+            break  # it answered, then reset the connection (a request it did not read to the end)
         if not chunk:
             break
         chunks.append(chunk)
@@ -55,6 +73,8 @@ def _read_response(sock: socket.socket) -> tuple[int, bytes]:
             decoded.append(rest[:size])
             rest = rest[size + 2 :]
         body = b"".join(decoded)
+    elif b"content-length" in headers and len(body) < int(headers[b"content-length"]):
+        raise DaemonUnavailable("incomplete response from the daemon")
     return status, body
 
 
@@ -72,7 +92,11 @@ def exchange(
 
     For callers that pass the daemon's answers on rather than decode them (`memem mcp` relays
     JSON-RPC messages, error answers included). Raises DaemonUnavailable when no answer comes.
+    `timeout` bounds the whole exchange (connect, send, answer), not each read. A daemon that answers
+    before it has read the whole request (413 for a body over its cap) and closes is still heard:
+    its answer is read after the send fails.
     """
+    deadline = time.monotonic() + timeout
     extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
@@ -80,8 +104,15 @@ def exchange(
     ).encode("ascii")
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(head + data)
-            return _read_response(sock)
+            try:
+                sock.settimeout(_remaining(deadline))
+                sock.sendall(head + data)
+            except (BrokenPipeError, ConnectionResetError) as sent:
+                try:
+                    return _read_response(sock, deadline)  # it answered early, then closed: say what it said
+                except (OSError, ValueError, IndexError):
+                    raise sent from None
+            return _read_response(sock, deadline)
     except (OSError, ValueError, IndexError) as exc:
         raise DaemonUnavailable(f"no answer from the daemon at {host}:{port} ({exc})") from exc
 

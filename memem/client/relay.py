@@ -29,7 +29,7 @@ from pathlib import Path
 
 from memem.client.discovery import DaemonInfo, read_daemon
 from memem.client.http import DaemonUnavailable, exchange
-from memem.client.spawn import runtime_ready, spawn_daemon
+from memem.client.spawn import runtime_ready, spawn_daemon, spawn_failure
 from memem.config import Paths, load_or_create_token
 
 # `typing` costs ~8 ms to import; annotations are strings here, so only type checkers need it.
@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 PROJECT_HEADER = "X-Memem-Project-Dir"
 REQUEST_TIMEOUT = 300.0  # a tool call (an import of many files) may take minutes; silence past this is a hang
+QUICK_TIMEOUT = 10.0  # everything else (the handshake, the tool list) answers at once from a healthy daemon
+SLOW_METHODS = ("tools/call",)
+"""The methods that may legitimately run for minutes. Any other message a hung daemon leaves unanswered
+is answered with an error after QUICK_TIMEOUT, well before the client gives up on the server (~30 s)."""
 EXIT_GRACE = 1.0  # after stdin closes, how long an answer already in flight may still be printed
 UNAVAILABLE = -32000  # JSON-RPC "server error" range: the daemon could not be reached or failed
 PARSE_ERROR = -32700
@@ -104,6 +108,7 @@ class Relay:
         self._daemon_lock = threading.Lock()
         self._out_lock = threading.Lock()
         self._closed = False
+        self.failure = "it is not running and did not start"
 
     def daemon(self, failed: DaemonInfo | None = None) -> DaemonInfo | None:
         """The daemon to talk to, started when none runs; after `failed` did not answer, look again."""
@@ -114,7 +119,13 @@ class Relay:
                 _log(f"the daemon (pid {failed.pid}) did not answer; looking for it again")
             self._info = spawn_daemon(self.paths, wait=self.wait)
             if self._info is None:
-                _log(f"the daemon did not start within {self.wait:.0f}s; see {self.paths.log_dir}/spawn.log")
+                reason = spawn_failure(self.paths)
+                self.failure = (
+                    f"it could not start: {reason} (see {self.paths.log_dir}/spawn.log)"
+                    if reason
+                    else f"it did not start within {self.wait:.0f}s; see {self.paths.log_dir}/spawn.log"
+                )
+                _log(f"the daemon {self.failure}")
             else:
                 _log(f"relaying to {self._info.url}/mcp (daemon pid {self._info.pid})")
             return self._info
@@ -124,18 +135,19 @@ class Relay:
         headers = dict(self.headers)
         if self.protocol_version is not None and method != "initialize":
             headers["MCP-Protocol-Version"] = self.protocol_version
+        timeout = REQUEST_TIMEOUT if method in SLOW_METHODS else QUICK_TIMEOUT
         info = self.daemon()
         try:
-            return self._send(info, data, headers)
+            return self._send(info, data, headers, timeout)
         except DaemonUnavailable as exc:
             if info is None or isinstance(exc.__cause__, TimeoutError):
                 raise  # none came up within the wait, or a timed-out call may still run: never send it twice
-            return self._send(self.daemon(failed=info), data, headers)
+            return self._send(self.daemon(failed=info), data, headers, timeout)
 
-    def _send(self, info: DaemonInfo | None, data: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    def _send(self, info: DaemonInfo | None, data: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
         if info is None:
-            raise DaemonUnavailable(f"it is not running and did not start; see {self.paths.log_dir}")
-        return exchange(info.host, info.port, self.token, "POST", "/mcp", data, headers, REQUEST_TIMEOUT)
+            raise DaemonUnavailable(self.failure)
+        return exchange(info.host, info.port, self.token, "POST", "/mcp", data, headers, timeout)
 
     def handle(self, line: bytes) -> None:
         """Relay one message from the client and print the daemon's answer, if any."""

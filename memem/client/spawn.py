@@ -23,18 +23,70 @@ import time
 from memem.client.discovery import DaemonInfo, read_daemon
 from memem.config import Paths
 from memem.settings import settings
-from memem.sync.lock import is_locked
+from memem.sync.lock import is_locked, pid_alive
 
 ENV_SPAWN_FD = "MEMEM_SPAWN_FD"
 
 
-def wait_for_daemon(paths: Paths, timeout: float) -> DaemonInfo | None:
+SESSION_ONLY = ("MEMEM_PROJECT",)
+"""Variables that describe one session: a daemon serves every session, so it never inherits them
+(the hook shim sends the session's own with each event)."""
+SETTLE = 0.3  # how long a spawn must look over (its process gone, no daemon) before a waiter believes it
+
+_children: dict[int, subprocess.Popen[bytes]] = {}  # the daemons this process started: polled, so reaped
+
+
+def wait_for_daemon(paths: Paths, timeout: float, until_spawn_ends: bool = False) -> DaemonInfo | None:
+    """The daemon once it runs, or None after `timeout`; with `until_spawn_ends`, also None as soon as
+    the process starting it has exited without one (a vault it cannot open, a crash: `spawn_failure`)."""
     deadline = time.monotonic() + timeout
+    over_since: float | None = None
     while True:
         info = read_daemon(paths.daemon_file, paths.lock_file)
         if info is not None or time.monotonic() >= deadline:
             return info
+        if until_spawn_ends:
+            if not _spawn_running(paths) and not is_locked(paths.lock_file):
+                over_since = over_since or time.monotonic()
+                if time.monotonic() - over_since >= SETTLE:
+                    return read_daemon(paths.daemon_file, paths.lock_file)
+            else:
+                over_since = None
         time.sleep(0.05)
+
+
+def _spawned_pid(paths: Paths) -> int | None:
+    try:
+        text = paths.spawn_lock.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _spawn_running(paths: Paths) -> bool:
+    """Whether the last daemon process started for this vault is still running (starting, or serving)."""
+    pid = _spawned_pid(paths)
+    if pid is None:
+        return False
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    return pid_alive(pid)
+
+
+def spawn_failure(paths: Paths) -> str | None:
+    """Why the last daemon start failed, as it said it (the end of spawn.log), if it has exited."""
+    if _spawn_running(paths):
+        return None
+    try:
+        with open(paths.log_dir / "spawn.log", "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 2000))
+            tail = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    return lines[-1][:400] if lines else None
 
 
 def runtime_ready() -> bool:
@@ -52,21 +104,31 @@ def memem_argv(paths: Paths, *args: str) -> list[str]:
 
 
 def start_detached(
-    paths: Paths, args: list[str], log_name: str, env: dict[str, str], pass_fds: tuple[int, ...] = ()
-) -> None:
+    paths: Paths,
+    args: list[str],
+    log_name: str,
+    env: dict[str, str],
+    pass_fds: tuple[int, ...] = (),
+    serves_all_sessions: bool = False,
+) -> subprocess.Popen[bytes] | None:
     """Start `memem ARGS` in a session of its own, output appended to `log_name` in the vault's log folder.
 
     It runs from the vault's state folder (its own, never a folder a person works in) with MEMEM_DIR
     and MEMEM_VAULT made absolute, so a relative path given to this process means the same there.
     Nothing starts while the runtime is being built (the next hook after it is ready starts it).
+    A process that `serves_all_sessions` (the daemon) does not inherit this session's SESSION_ONLY
+    variables: one session's MEMEM_PROJECT must not become every session's.
     """
     if not runtime_ready():
-        return
+        return None
     paths.ensure_state()
     child_env = {**os.environ, **env, "MEMEM_VAULT": str(paths.vault), "MEMEM_DIR": str(paths.home.absolute())}
+    if serves_all_sessions:
+        for name in SESSION_ONLY:
+            child_env.pop(name, None)
     log = os.open(paths.log_dir / log_name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # logs quote notes
     try:
-        subprocess.Popen(
+        return subprocess.Popen(
             memem_argv(paths, *args), cwd=paths.state, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             env=child_env, pass_fds=pass_fds, start_new_session=True, close_fds=True,
         )  # fmt: skip
@@ -75,7 +137,10 @@ def start_detached(
 
 
 def spawn_daemon(paths: Paths, wait: float = 0.0) -> DaemonInfo | None:
-    """Make sure a daemon runs for this vault; return its info if it answers within `wait` seconds."""
+    """Make sure a daemon runs for this vault; return its info if it answers within `wait` seconds.
+
+    The wait ends early when the process starting it exits without a daemon (`spawn_failure` says why):
+    a vault that cannot be opened fails at once, not after the whole wait."""
     info = read_daemon(paths.daemon_file, paths.lock_file)
     if info is not None or not runtime_ready():
         return info
@@ -85,12 +150,19 @@ def spawn_daemon(paths: Paths, wait: float = 0.0) -> DaemonInfo | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return wait_for_daemon(paths, wait)  # someone else is starting it
+            return wait_for_daemon(paths, wait, until_spawn_ends=True)  # someone else is starting it
         if read_daemon(paths.daemon_file, paths.lock_file) is None and not is_locked(paths.lock_file):
-            start_detached(paths, ["serve", "--quiet"], "spawn.log", {ENV_SPAWN_FD: str(fd)}, pass_fds=(fd,))
+            child = start_detached(
+                paths, ["serve", "--quiet"], "spawn.log", {ENV_SPAWN_FD: str(fd)}, pass_fds=(fd,),
+                serves_all_sessions=True,
+            )  # fmt: skip
+            if child is not None:
+                _children[child.pid] = child
+                os.ftruncate(fd, 0)  # the child's pid, for waiters in other processes (`_spawn_running`)
+                os.pwrite(fd, f"{child.pid}\n".encode(), 0)
     finally:
         os.close(fd)  # the child keeps its copy locked until it owns the vault
-    return wait_for_daemon(paths, wait)
+    return wait_for_daemon(paths, wait, until_spawn_ends=True)
 
 
 def release_inherited_spawn_lock() -> None:

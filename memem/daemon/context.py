@@ -12,7 +12,7 @@ from memem.hooks.events import log as hook_log
 from memem.index.ledger import prompt_hash
 from memem.index.store import IndexStore
 from memem.memory.service import MemoryService
-from memem.mining.judging import judging_model
+from memem.mining.judging import session_judging_model
 from memem.mining.transcript import clean
 from memem.mining.transcript_search import TranscriptSearch
 from memem.mining.usefulness import score_turns
@@ -62,8 +62,9 @@ _judging = threading.Lock()
 
 
 def score_session(store: IndexStore, transcript: str | None, session: str | None) -> None:
-    """At Stop: judge the memories shown in this session's finished turns, by the miner's model when
-    there is one (in a thread: Stop returns at once)."""
+    """At Stop: judge the memories shown in this session's finished turns (in a thread: Stop returns at
+    once), by the miner's model only when the person opted in to mining (`session_judging_model`: else
+    nothing of the session leaves the machine and the words judge, here)."""
     if not session or not transcript or not transcript.endswith(".jsonl") or not Path(transcript).is_file():
         return  # (only a Claude Code transcript is read: the request names a path)
 
@@ -76,8 +77,10 @@ def score_session(store: IndexStore, transcript: str | None, session: str | None
     def run() -> None:
         try:
             with _judging:
-                model, _ = judging_model()
-                score_turns(store.ledger, texts, Path(transcript), session, model)
+                model, why = session_judging_model(store.paths.home)
+                judged = score_turns(store.ledger, texts, Path(transcript), session, model)
+                if judged:
+                    hook_log(store.paths.home, f"Stop: {judged} shown memories judged by {why}")
         except Exception:  # a transcript memem cannot read costs its verdicts, never the daemon
             logging.getLogger(__name__).exception("could not judge the memories shown in %s", transcript)
 

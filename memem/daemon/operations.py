@@ -135,6 +135,14 @@ def _undo(ctx: OpContext, count: int) -> Any:
     return batches
 
 
+def _undo_one(ctx: OpContext, batch: str) -> Any:
+    from memem.memory.consolidate import reopen_undone
+
+    done = ctx.service.undo_batch(batch)
+    reopen_undone(ctx.service, done.batches)
+    return done.to_json()
+
+
 def _canaries(ctx: OpContext) -> Any:
     from memem.recall.canaries import check
 
@@ -210,6 +218,8 @@ OPERATIONS: dict[str, Operation] = {
     "proposal_decide": _decide,
     "history": lambda ctx, a: ctx.service.history(a.integer("limit", 10, 1, 200)),
     "undo": lambda ctx, a: _undo(ctx, a.integer("count", 1, 1, 50)),
+    "undo_batch": lambda ctx, a: _undo_one(ctx, a.text("batch") or ""),
+    "redo": lambda ctx, a: ctx.service.redo().to_json(),
     "mine_similar": lambda ctx, a: mining_apply.similar(ctx.service, a.texts("texts"), a.text("project", False)),
     "mine_apply": lambda ctx, a: mining_apply.apply(
         ctx.service,

@@ -1,8 +1,14 @@
 """`memem serve`: the one process that owns a vault's indexes.
 
-Start-up order matters: take the owner lock (a second daemon stops here, naming the first), open
-the stores, bind the loopback socket, publish `daemon.json`, start watching and reconciling, serve.
-Shutdown on SIGTERM or Ctrl-C runs the same steps backwards, finishing the batch in hand.
+Start-up order matters: take the owner lock (a second daemon of the same state folder stops here,
+naming the first), then the vault lock (a second daemon of the same vault from another MEMEM_DIR stops
+here), reserve the port (a port in use stops it before any model loads), open the stores, listen,
+publish `daemon.json`, start watching and reconciling, serve. Shutdown on SIGTERM or Ctrl-C runs the
+same steps backwards, finishing the batch in hand.
+
+The vault lock is an `flock` on the vault folder itself, held open by the daemon: it is per vault
+whatever MEMEM_DIR says, it writes nothing into the vault (nothing for a sync to carry to another
+machine), and the kernel drops it when the daemon dies, even by kill -9.
 """
 
 from __future__ import annotations
@@ -36,6 +42,94 @@ if TYPE_CHECKING:
     from memem.sync.loop import SyncLoop
 
 log = logging.getLogger("memem.daemon")
+
+
+class VaultServed(RuntimeError):
+    """Another daemon, with its state in another folder (MEMEM_DIR), already serves this vault."""
+
+
+class PortUnavailable(RuntimeError):
+    """The port asked for with --port cannot be bound (in use, or not ours to take)."""
+
+
+def _flock_holder(fd: int) -> int | None:
+    """The pid holding an flock on the file open as `fd`, from /proc/locks (Linux); None elsewhere."""
+    st = os.fstat(fd)
+    dev_ino = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    try:
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    for exact in (True, False):  # the device as stat names it; else (an overlay file system) the inode alone
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 6 or fields[1] != "FLOCK" or fields[2] == "->":
+                continue
+            where = fields[5]
+            if (where == dev_ino) if exact else where.rsplit(":", 1)[-1] == str(st.st_ino):
+                try:
+                    return int(fields[4])
+                except ValueError:
+                    return None
+    return None
+
+
+def _state_of(pid: int) -> str | None:
+    """The MEMEM_DIR a process of ours runs with, when the system says (Linux, same user)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for item in environ:
+        if item.startswith(b"MEMEM_DIR="):
+            return item[len(b"MEMEM_DIR=") :].decode("utf-8", "replace")
+    return None
+
+
+def lock_vault(vault: Path) -> int | None:
+    """Hold the vault lock (an flock on the vault folder itself); return its fd, to close at shutdown.
+
+    Raises VaultServed, naming the holder, when another daemon holds it. None when the vault cannot be
+    opened or its file system has no flock: the owner lock still stands, as it did before this one.
+    """
+    import fcntl
+
+    try:
+        fd = os.open(vault, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pid = _flock_holder(fd)
+        os.close(fd)
+        state = _state_of(pid) if pid else None
+        named = f"pid {pid}, " if pid else ""
+        where = f"state in MEMEM_DIR={state}" if state else "with another MEMEM_DIR"
+        raise VaultServed(
+            f"another memem daemon ({named}{where}) already serves the vault {vault}: one daemon per vault; "
+            + (f"stop it first (`kill {pid}`)" if pid else "stop it first")
+            + ", or run memem with the same MEMEM_DIR as it"
+        ) from None
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def reserve(host: str, port: int) -> socket.socket:
+    """A socket bound to the port, not yet listening: taken before the stores open and models load."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PortUnavailable(
+            f"port {port} on {host} cannot be used: {why} (choose another --port, or omit it)"
+        ) from None
+    return sock
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
@@ -80,16 +174,15 @@ def setup_logging(paths: Paths, to_stderr: bool) -> None:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = reserve(host, port)
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
 
 
 def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float = 0.1) -> int:
-    """Run the daemon in this process until SIGTERM/SIGINT. Raises LockHeld if one already runs."""
+    """Run the daemon in this process until SIGTERM/SIGINT. Raises LockHeld if one already runs for this
+    state folder, VaultServed if one runs for this vault from another, PortUnavailable for a port in use."""
     import uvicorn
 
     from memem.client.spawn import release_inherited_spawn_lock
@@ -109,7 +202,11 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         lock = OwnerLock(paths.lock_file, "daemon").acquire(wait_for_commands=60.0)
     finally:
         release_inherited_spawn_lock()  # owner or refused: either way the spawner's work is done
+    vault_fd: int | None = None
+    sock: socket.socket | None = None
     try:
+        vault_fd = lock_vault(paths.vault)
+        sock = reserve(host, port)
         paths.ensure_state()
         setup_logging(paths, log_to_stderr)
         log.info("memem %s daemon starting for %s (pid %d)", __version__, paths.vault, os.getpid())
@@ -131,7 +228,8 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
         puller = TeamPuller(paths.vault, settings().team_sync)
         ctx = DaemonContext(store=store, loop=loop, token=token, started=time.time(), teams=puller)
         app = create_app(ctx)
-        sock = bind(host, port)
+        sock.listen(128)
+        sock.set_inheritable(True)
         actual_port = sock.getsockname()[1]
         # Bounded: how many connections, how long a request may take to arrive, how long one idles
         # (`daemon/connections.py`: any local process can connect, token or not).
@@ -171,9 +269,12 @@ def serve(paths: Paths, port: int = 0, log_to_stderr: bool = True, quiet: float 
             loop.stop()
             warm.join(timeout=30)  # a model half loaded must not be torn down under the interpreter's exit
             store.close()
-            sock.close()
             log.info("stopped")
     finally:
+        if sock is not None:
+            sock.close()
+        if vault_fd is not None:
+            os.close(vault_fd)  # drops the vault lock
         lock.release()
     return 1 if vault_gone else 0
 

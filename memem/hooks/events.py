@@ -68,12 +68,15 @@ def detached(args: list[str], paths: Paths) -> None:
     start_detached(paths, args, "miner.log", {ENV_DISABLED: "1"})
 
 
-def session_start(data: dict[str, Any], backend: Backend, notice: str | None = None) -> dict[str, Any] | None:
-    """Prime the project's pinned memories; sweep sessions whose Stop never ran (if mining is on)."""
+def session_start(
+    data: dict[str, Any], backend: Backend, notice: str | None = None, session_env: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """Prime the project's pinned memories; sweep sessions whose Stop never ran (if mining is on).
+    `session_env`: the session's memem variables when this process is not the session's (the daemon)."""
     from memem.mining import optin
 
     paths = backend.paths
-    markdown = backend.session(project_of(data.get("cwd")), BUDGET_TOKENS)
+    markdown = backend.session(project_of(data.get("cwd"), session_env), BUDGET_TOKENS)
     if optin.enabled(paths.home):
         from memem.mining.notices import notice as mining_notice
 
@@ -87,31 +90,38 @@ def session_start(data: dict[str, Any], backend: Backend, notice: str | None = N
     return context("SessionStart", markdown, notice)
 
 
-def user_prompt_submit(data: dict[str, Any], backend: Backend, notice: str | None = None) -> dict[str, Any] | None:
-    """The memories relevant to this prompt, if any clear the floor; nothing for trivial prompts."""
+def user_prompt_submit(
+    data: dict[str, Any], backend: Backend, notice: str | None = None, session_env: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The memories relevant to this prompt, if any clear the floor; nothing for trivial prompts.
+    `session_env`: the session's memem variables when this process is not the session's (the daemon)."""
     from memem.recall.text import is_trivial
 
     prompt = str(data.get("prompt") or "")
     if is_trivial(prompt):
         return context("UserPromptSubmit", "", notice)
     session = data.get("session_id") if isinstance(data.get("session_id"), str) else None
-    markdown = backend.inject(prompt, project_of(data.get("cwd")), BUDGET_TOKENS, session)
+    markdown = backend.inject(prompt, project_of(data.get("cwd"), session_env), BUDGET_TOKENS, session)
     return context("UserPromptSubmit", markdown, notice)
 
 
 def stop(data: dict[str, Any], backend: Backend, notice: str | None = None) -> None:
     """Judge the memories shown in the turn (the daemon, in a thread); start the miner for this session's
-    new turns, detached. Returns at once; never prints."""
+    new turns, detached. Returns at once; never prints.
+
+    Nothing of the session goes to a model unless the person opted in to mining: one rule
+    (`judging.session_text_may_leave`) decides it for the miner here and for the ledger's judge in the
+    daemon, which otherwise judges by the words alone, on this machine."""
     from pathlib import Path
 
-    from memem.mining import optin
+    from memem.mining.judging import session_text_may_leave
 
     paths = backend.paths
     session, transcript = data.get("session_id"), data.get("transcript_path")
     backend.turn_ended(
         session if isinstance(session, str) else None, transcript if isinstance(transcript, str) else None
     )
-    if not optin.enabled(paths.home):
+    if not session_text_may_leave(paths.home):
         return
     transcript = data.get("transcript_path")
     if isinstance(transcript, str) and Path(transcript).is_file():
@@ -135,12 +145,19 @@ def payload_problem(data: dict[str, Any]) -> str | None:
     return None
 
 
-def respond(event: str, data: dict[str, Any], backend: Backend, notice: str | None = None) -> dict[str, Any] | None:
-    """The output for one event (None: print nothing). Stop never prints."""
+def respond(
+    event: str,
+    data: dict[str, Any],
+    backend: Backend,
+    notice: str | None = None,
+    session_env: dict[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """The output for one event (None: print nothing). Stop never prints. `session_env`: the asking
+    session's memem variables, for a runner that is not the session's own process (the daemon)."""
     if event == "SessionStart":
-        return session_start(data, backend, notice)
+        return session_start(data, backend, notice, session_env)
     if event == "UserPromptSubmit":
-        return user_prompt_submit(data, backend, notice)
+        return user_prompt_submit(data, backend, notice, session_env)
     if event == "Stop":
         stop(data, backend, notice)
         return None

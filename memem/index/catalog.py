@@ -324,6 +324,14 @@ class Catalog:
         sql = "SELECT path FROM notes WHERE substr(path, 1, ?) = ?"
         return [r[0] for r in self.conn.execute(sql, (len(prefix), prefix))]
 
+    def paths_named(self, name: str) -> list[str]:
+        """The notes whose file is called `name` (any case), in whichever folder: a wikilink by name is
+        ambiguous when there are two."""
+        pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".md"
+        rows = self.conn.execute("SELECT path FROM notes WHERE path LIKE ? ESCAPE '\\'", (pattern,))
+        lowered = name.lower()
+        return [p for (p,) in rows if p.rsplit("/", 1)[-1].removesuffix(".md").lower() == lowered]
+
     def fulltext_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM notes_fts").fetchone()[0])
 

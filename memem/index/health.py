@@ -15,6 +15,7 @@ from memem.index.embeddings.bundled import INSTALL_HINT as RERANKER_HINT
 from memem.index.embeddings.cross_encoder import DESCRIPTION, availability
 from memem.index.embeddings.model_files import INSTALL_HINT
 from memem.index.problems import Problem
+from memem.index.state_db import damaged_state
 from memem.index.store import RECONCILE_ERROR, IndexStore
 from memem.settings import settings
 from memem.vault.playbooks import withheld_playbooks
@@ -116,6 +117,7 @@ def health(store: IndexStore) -> Health:
             f"a playbook holds {kind} ({what}): it is not shown at session start",
             "remove that text in Obsidian", path.relative_to(store.paths.vault).as_posix(),
         ))  # fmt: skip
+    problems.extend(damaged_state(store.paths.state))
     for team in teams(store.paths.vault):
         if team.broken:
             problems.append(Problem(

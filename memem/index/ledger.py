@@ -7,6 +7,13 @@ memory's record and to flag one that keeps being contradicted.
 The prompt itself is not kept, only its hash: the ledger says that a memory was shown, not to what.
 A **held-out** row is a memory recall would have shown on a prompt where the slice was withheld
 (`MEMEM_HOLDOUT`): judged the same way, it says whether the assistant would have done the same anyway.
+
+The ledger is bounded. `prune(live)` (consolidation's pass knows the vault's note ids) drops every row
+of a note no longer in the vault. Rows older than KEEP_DAYS, and the oldest beyond MAX_ROWS, are folded
+(`cap`, also run as the ledger opens and every CAP_EVERY showings): what a memory's record needs is
+kept per note in `tally` (times shown, used, ignored, contradicted, when last shown), the held-out
+comparison's counts in `tally_holdout`, and when the ledger began in `began`; only the single rows
+(session, prompt hash, evidence) go. A session's transcript offset goes with its last row.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +42,42 @@ CREATE TABLE IF NOT EXISTS recalled (
     note_id TEXT PRIMARY KEY,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS transcripts (
+    session TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    read_to INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tally (
+    note_id TEXT PRIMARY KEY,
+    shown INTEGER NOT NULL DEFAULT 0,
+    used INTEGER NOT NULL DEFAULT 0,
+    ignored INTEGER NOT NULL DEFAULT 0,
+    contradicted INTEGER NOT NULL DEFAULT 0,
+    last_shown REAL
+);
+CREATE TABLE IF NOT EXISTS tally_holdout (
+    holdout INTEGER PRIMARY KEY,
+    judged INTEGER NOT NULL DEFAULT 0,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS began (
+    one INTEGER PRIMARY KEY CHECK (one = 0),
+    at REAL NOT NULL
+);
 """
 COLUMNS = {"verdict": "TEXT", "evidence": "TEXT", "holdout": "INTEGER NOT NULL DEFAULT 0"}
 PRIOR = 0.1
 """At most this much up or down: the ledger nudges the ranking, it never decides it."""
 FLAG_AFTER = 3
 """Contradicted this many times (and more often than used): flagged for review."""
+KEEP_DAYS = 180
+"""Showings older than this are folded into their note's tally (see the module's docstring)."""
+MAX_ROWS = 50_000
+"""At most this many single showings are kept; the oldest beyond it are folded into the tallies."""
+CAP_EVERY = 1000
+"""Showings recorded between two `cap`s of a ledger that stays open."""
+GRACE = 3600.0
+"""A showing this recent is never pruned for its note's absence (a note written since the ids were read)."""
 
 
 def prompt_hash(prompt: str) -> str:
@@ -79,6 +116,10 @@ class RecallLedger:
         # A ledger from before verdicts grows their columns and keeps its rows.
         self.conn = private_db(path, SCHEMA, "shown", COLUMNS)
         self.conn.execute("CREATE INDEX IF NOT EXISTS shown_pending ON shown (session, verdict)")
+        self.conn.execute("CREATE INDEX IF NOT EXISTS shown_at ON shown (at)")
+        self._since_cap = 0
+        with contextlib.suppress(sqlite3.Error):  # bookkeeping: a busy ledger is capped next time
+            self.cap()
 
     def close(self) -> None:
         self.conn.close()
@@ -96,6 +137,11 @@ class RecallLedger:
                     "INSERT INTO shown (at, note_id, project, session, prompt_sha, holdout) VALUES (?, ?, ?, ?, ?, ?)",
                     rows,
                 )
+                self._since_cap += len(rows)
+                due = self._since_cap >= CAP_EVERY
+            if due:
+                with contextlib.suppress(sqlite3.Error):
+                    self.cap()
 
     def recalled(self, note_ids: Iterable[str], at: float | None = None) -> None:
         """Memories a model asked for itself (MCP `memory_search`, `memory_get`, a slice or a briefing
@@ -129,6 +175,109 @@ class RecallLedger:
                 "UPDATE shown SET verdict=?, evidence=? WHERE rowid=?", [(v, e, r) for r, v, e in verdicts]
             )
 
+    def read_from(self, session: str, transcript: str) -> int:
+        """Where judging this session's transcript may start reading at its next Stop (0: anywhere):
+        what is before it holds no prompt a pending row still awaits."""
+        row = self.conn.execute("SELECT path, read_to FROM transcripts WHERE session=?", (session,)).fetchone()
+        return int(row[1]) if row and row[0] == transcript else 0
+
+    def read_to(self, session: str, transcript: str, offset: int) -> None:
+        """Remember `read_from` for this session: a line boundary of its transcript."""
+        with self._lock:
+            self.conn.execute(
+                "INSERT INTO transcripts (session, path, read_to) VALUES (?, ?, ?) "
+                "ON CONFLICT (session) DO UPDATE SET path=excluded.path, read_to=excluded.read_to",
+                (session, transcript, offset),
+            )
+
+    # --- bounding -----------------------------------------------------------------------------------
+    def prune(self, live: Iterable[str], now: float | None = None) -> int:
+        """Forget the notes not in `live` (every note id the vault holds now, of any status): their
+        rows, tallies and recall times; the held-out comparison keeps their counts. An empty `live` (an
+        index not built yet) prunes nothing, nor does a showing younger than GRACE. Returns how many
+        rows of showings went."""
+        ids = set(live)
+        if not ids:
+            return 0
+        horizon = (now or time.time()) - GRACE
+        with self._lock, self._transaction():
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS live_notes (note_id TEXT PRIMARY KEY)")
+            self.conn.execute("DELETE FROM temp.live_notes")
+            self.conn.executemany("INSERT OR IGNORE INTO temp.live_notes VALUES (?)", ((i,) for i in ids))
+            dead = "note_id NOT IN (SELECT note_id FROM temp.live_notes)"
+            self._fold_holdout(f"{dead} AND at < ?", (horizon,))
+            gone = self.conn.execute(f"DELETE FROM shown WHERE {dead} AND at < ?", (horizon,)).rowcount
+            self.conn.execute(f"DELETE FROM tally WHERE {dead}")
+            self.conn.execute(f"DELETE FROM recalled WHERE {dead} AND at < ?", (horizon,))
+            self._forget_sessions()
+            self.conn.execute("DELETE FROM temp.live_notes")
+        return int(gone)
+
+    def cap(self, now: float | None = None, keep_days: float = KEEP_DAYS, max_rows: int = MAX_ROWS) -> int:
+        """Fold showings older than `keep_days`, and the oldest beyond `max_rows`, into the tallies
+        (see the module's docstring); returns how many rows were folded."""
+        horizon = (now or time.time()) - keep_days * 86400
+        with self._lock:
+            self._since_cap = 0
+            count = int(self.conn.execute("SELECT COUNT(*) FROM shown").fetchone()[0])
+            if count > max_rows:
+                nth = self.conn.execute(
+                    "SELECT at FROM shown ORDER BY at DESC LIMIT 1 OFFSET ?", (max_rows - 1,)
+                ).fetchone()
+                horizon = max(horizon, float(nth[0])) if nth else horizon
+            if not self.conn.execute("SELECT 1 FROM shown WHERE at < ? LIMIT 1", (horizon,)).fetchone():
+                return 0
+            with self._transaction():
+                self._remember_start()
+                self.conn.execute(
+                    "INSERT INTO tally (note_id, shown, used, ignored, contradicted, last_shown) "
+                    "SELECT note_id, COUNT(*), COALESCE(SUM(verdict='used'), 0), COALESCE(SUM(verdict='ignored'), 0), "
+                    "COALESCE(SUM(verdict='contradicted'), 0), MAX(at) FROM shown WHERE holdout=0 AND at < ? "
+                    "GROUP BY note_id ORDER BY note_id "
+                    "ON CONFLICT (note_id) DO UPDATE SET shown=shown+excluded.shown, used=used+excluded.used, "
+                    "ignored=ignored+excluded.ignored, contradicted=contradicted+excluded.contradicted, "
+                    "last_shown=max(COALESCE(last_shown, 0), excluded.last_shown)",
+                    (horizon,),
+                )
+                self._fold_holdout("at < ?", (horizon,))
+                folded = self.conn.execute("DELETE FROM shown WHERE at < ?", (horizon,)).rowcount
+                self._forget_sessions()
+        return int(folded)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction on the autocommit connection: a fold is all done or not at all."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _remember_start(self) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO began (one, at) SELECT 0, MIN(at) FROM "
+            "(SELECT at FROM shown UNION ALL SELECT at FROM recalled) WHERE at IS NOT NULL"
+        )
+
+    def _fold_holdout(self, where: str, params: tuple[object, ...]) -> None:
+        """Add the judged rows `where` selects to the held-out comparison's counts (before they go)."""
+        self._remember_start()
+        self.conn.execute(
+            "INSERT INTO tally_holdout (holdout, judged, used) "
+            "SELECT holdout, COUNT(*), COALESCE(SUM(verdict='used'), 0) FROM shown "
+            f"WHERE verdict IS NOT NULL AND {where} "
+            "GROUP BY holdout ORDER BY holdout "
+            "ON CONFLICT (holdout) DO UPDATE SET judged=judged+excluded.judged, used=used+excluded.used",
+            params,
+        )
+
+    def _forget_sessions(self) -> None:
+        self.conn.execute(
+            "DELETE FROM transcripts WHERE session NOT IN (SELECT session FROM shown WHERE session IS NOT NULL)"
+        )
+
     # --- reading ------------------------------------------------------------------------------------
     def last_shown(self) -> dict[str, float]:
         """note id -> when recall last showed it: in a prompt's slice (not counting held-out prompts:
@@ -136,14 +285,16 @@ class RecallLedger:
         return dict(
             self.conn.execute(
                 "SELECT note_id, MAX(at) FROM (SELECT note_id, at FROM shown WHERE holdout=0 "
-                "UNION ALL SELECT note_id, at FROM recalled) GROUP BY note_id"
+                "UNION ALL SELECT note_id, at FROM recalled "
+                "UNION ALL SELECT note_id, last_shown FROM tally WHERE last_shown IS NOT NULL) GROUP BY note_id"
             ).fetchall()
         )
 
     def started(self) -> float | None:
         """When the ledger's first record was made: absence from it means something only after that."""
         row = self.conn.execute(
-            "SELECT MIN(at) FROM (SELECT at FROM shown UNION ALL SELECT at FROM recalled)"
+            "SELECT MIN(at) FROM (SELECT at FROM shown UNION ALL SELECT at FROM recalled "
+            "UNION ALL SELECT at FROM began)"
         ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
@@ -160,15 +311,29 @@ class RecallLedger:
                 return {}
             sql += f" AND note_id IN ({','.join('?' * len(ids))})"
             params = ids
-        rows = self.conn.execute(sql + " GROUP BY note_id", params).fetchall()
-        return {r[0]: Record(r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0), r[5]) for r in rows}
+        # The rows still kept, and what was folded from older ones (the tally), add up to the record.
+        tallied = "SELECT note_id, shown, used, ignored, contradicted, last_shown FROM tally"
+        if params:
+            tallied += f" WHERE note_id IN ({','.join('?' * len(params))})"
+        found: dict[str, Record] = {}
+        for query in (tallied, sql + " GROUP BY note_id"):
+            for r in self.conn.execute(query, params).fetchall():
+                had = found.get(r[0]) or Record(r[0])
+                times = [float(t) for t in (had.last_shown, r[5]) if t is not None]
+                found[r[0]] = Record(
+                    r[0], had.shown + int(r[1] or 0), had.used + int(r[2] or 0), had.ignored + int(r[3] or 0),
+                    had.contradicted + int(r[4] or 0), max(times) if times else None,
+                )  # fmt: skip
+        return found
 
     def holdout_rates(self) -> dict[str, tuple[int, int]]:
         """'shown' / 'held out' -> (judged, used): does showing a memory change what the assistant does?"""
         rows = self.conn.execute(
             "SELECT holdout, COUNT(*), SUM(verdict='used') FROM shown WHERE verdict IS NOT NULL GROUP BY holdout"
         ).fetchall()
+        rows += self.conn.execute("SELECT holdout, judged, used FROM tally_holdout").fetchall()
         found = {"shown": (0, 0), "held out": (0, 0)}
         for holdout, judged, used in rows:
-            found["held out" if holdout else "shown"] = (int(judged), int(used or 0))
+            key = "held out" if holdout else "shown"
+            found[key] = (found[key][0] + int(judged), found[key][1] + int(used or 0))
         return found

@@ -36,7 +36,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,11 +50,15 @@ from memem.errors import NotFound, Refused
 from memem.index.catalog import Row
 from memem.index.scope import Scope
 from memem.index.verdicts import StoredVerdict
+from memem.memory.classify import classify_layer
 from memem.memory.screen import quoted
 from memem.memory.service import MemoryService
 from memem.vault import frontmatter, writer
 from memem.vault.files import FileRefused, read_bounded
-from memem.vault.note import MAX_NOTE_BYTES, render_new_note
+from memem.vault.note import LINK_KINDS, MAX_NOTE_BYTES, render_new_note
+from memem.vault.playbooks import read_playbook
+from memem.vault.secrets import redact
+from memem.vault.wikilinks import extract_links
 
 NEAR_COSINE = 0.88
 """Two notes this alike (MiniLM's scale) say the same thing in other words: in the synthetic vault of
@@ -65,11 +71,23 @@ MAX_ASKED = 40
 """Pairs one run asks the model about, the most alike first: the rest wait for the next run."""
 STALE_DAYS = 180
 MAX_STALE = 20
-"""Stale proposals made per run: a backlog is worked through a few at a time, not dumped at once."""
+"""New stale proposals made per run (those already decided or open not counted): a backlog is worked
+through a few at a time, not dumped at once."""
 log = logging.getLogger(__name__)
 
-KINDS = ("merge", "deprecate", "stale")
-"""Proposal statuses: open, accepted, rejected, obsolete (its case no longer held)."""
+KINDS = ("merge", "deprecate", "stale", "review")
+"""Proposal kinds (`review`: a case only the person can settle, such as two notes superseding each other;
+accepting it changes nothing). Statuses: open, accepted, rejected, obsolete (its case no longer held)."""
+DECIDED = ("accepted", "rejected")
+
+MINER_KEYS = frozenset({
+    "id", "title", "project", "layer", "kind", "tags", "importance", "status", "created", "updated", "valid_to",
+    "source_type", "source_session", "source_sessions", "miner", "evidence", "contradiction_evidence", "judged",
+})  # fmt: skip
+"""The properties the miner writes on a note of its own: any other one is a person's (a `jira:` key)."""
+_PERSON_TAGS = frozenset({"canary", "canary-never"})
+LAST_WRITES = 2000
+"""Operations of the event log read to tell whether a note was edited since memem last wrote it."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +99,15 @@ class Proposal:
 
     @property
     def key(self) -> str:
-        digest = hashlib.sha256(f"{self.kind}:{':'.join(sorted(self.ids))}".encode()).hexdigest()[:10]
+        """Stable across runs, and naming the direction: which note stays and which are retired ("retire A
+        for B" and "retire B for A" are two proposals; rejecting one says nothing of the other)."""
+        if self.kind == "merge":
+            basis = [self.ids[0], *sorted(self.ids[1:])] if self.ids else []
+        elif self.kind == "deprecate":
+            basis = list(self.ids)
+        else:
+            basis = sorted(self.ids)
+        digest = hashlib.sha256(f"{self.kind}:{':'.join(basis)}".encode()).hexdigest()[:10]
         return f"{self.kind}-{digest}"
 
     def to_json(self) -> dict[str, Any]:
@@ -158,13 +184,65 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _keeper_order(row: Row) -> tuple[int, str, str]:
-    """Which copy of a duplicate stays: a reviewed one, then the oldest, then by path."""
-    return (0 if row.reviewed else 1, row.created or "9999", row.path)
+def _curation(row: Row) -> tuple[int, int, int, int]:
+    """How much a person made of a note, most first: reviewed, pinned, a canary, linked."""
+    canary = bool(_PERSON_TAGS & {t.lower() for t in row.tags})
+    return (0 if row.reviewed else 1, 0 if row.layer == 0 else 1, 0 if canary else 1, -len(row.links))
+
+
+def _keeper_order(row: Row) -> tuple[Any, ...]:
+    """Which copy of an exact duplicate stays: the most curated (reviewed, pinned, linked), then the
+    oldest, then by path."""
+    return (*_curation(row), row.created or "9999", row.path)
+
+
+def _newest_order(row: Row) -> tuple[Any, ...]:
+    """Which of notes saying the same in other words stays: the most curated, then the newest (what was
+    learnt last), then by path."""
+    day = _date(row.created)
+    return (*_curation(row), -(day.toordinal() if day else 0), row.path)
 
 
 def _machine_owned(row: Row) -> bool:
     return row.source_type == "mined" and not row.reviewed
+
+
+def named(row: Row) -> str:
+    """A note as evidence and summaries name it: its title, never a secret (a withheld note by id only)."""
+    if row.withheld:
+        return f"note {row.id}"
+    return f"“{redact(' '.join(row.title.split()))[:120]}”"
+
+
+_WORD = re.compile(r"[a-z0-9']+")
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_NUMBER_WORDS = {
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "ten": "10", "twice": "2", "thrice": "3",
+}  # fmt: skip
+_NEGATIONS = frozenset({
+    "not", "no", "never", "cannot", "without", "avoid", "disable", "disabled", "neither", "nor", "none",
+    "nothing", "instead", "rather", "stop", "dont", "doesnt", "isnt", "arent", "wont", "cant", "shouldnt",
+    "mustnt", "unlike", "except",
+})  # fmt: skip
+
+
+def _facts(text: str) -> tuple[frozenset[str], bool]:
+    """What two notes alike in words must share to say the same thing: their numbers (ports, versions,
+    counts) and whether they negate."""
+    lower = text.lower()
+    numbers = set(_NUMBER.findall(lower))
+    tokens = _WORD.findall(lower.replace("’", "'"))
+    words = [w.replace("'", "") for w in tokens]
+    numbers |= {_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS}
+    negated = any(w in _NEGATIONS for w in words) or any(t.endswith("n't") for t in tokens)
+    return frozenset(numbers), negated
+
+
+def disagree(a: str, b: str) -> bool:
+    """Two texts alike in words that differ in a number, a version or a negation: not the same thing
+    ("Always run migrations" and "Never run migrations"; Node 18 and Node 20)."""
+    return _facts(a) != _facts(b)
 
 
 def text_hash(title: str, body: str) -> str:
@@ -175,6 +253,25 @@ def text_hash(title: str, body: str) -> str:
 Pair = tuple[int, int]
 """Two notes by catalog uid, the smaller first."""
 _VERBS = {"refines": "says the same with more detail than", "supersedes": "replaces", "contradicts": "contradicts"}
+
+
+_locks_lock = threading.Lock()
+_run_locks: dict[Path, threading.Lock] = {}
+_book_locks: dict[Path, threading.RLock] = {}
+
+
+def _run_lock(vault: Path) -> threading.Lock:
+    """One consolidation pass at a time per vault (the CLI's and the daemon's idle one)."""
+    with _locks_lock:
+        return _run_locks.setdefault(vault.resolve(), threading.Lock())
+
+
+def _book_lock(vault: Path) -> threading.RLock:
+    """One writer of a vault's proposal files at a time: a key is looked up and written as one step, so
+    concurrent runs never write a second copy of a proposal, and a decision never races a run. One
+    process is enough: only the holder of the vault's owner lock opens its indexes and runs these."""
+    with _locks_lock:
+        return _book_locks.setdefault(vault.resolve(), threading.RLock())
 
 
 class Consolidator:
@@ -188,23 +285,31 @@ class Consolidator:
         self.now = now if now is not None else time.time()
         self.judge = judge
         self.asked = self.answered = 0
+        self._written: dict[str, str] | None = None
 
     # --- finding ------------------------------------------------------------------------------------
     def active_rows(self) -> list[Row]:
         """The person's own active notes (a team's are curated by the team, in its repository)."""
         return [r for r in self.store.catalog.rows() if r.status == "active" and r.team is None]
 
-    def find(self) -> list[Proposal]:
+    def find(self, only: Iterable[str] | None = None) -> list[Proposal]:
+        """Every proposal the vault calls for now; with `only`, just those about these notes (the check
+        an accept makes on its own notes, without the whole vault's pass)."""
         rows = self.active_rows()
+        if only is not None:
+            wanted = set(only)
+            rows = [r for r in rows if r.id in wanted]
         bodies = self.store.catalog.bodies([r.uid for r in rows])
         by_uid = {r.uid: r for r in rows}
+        settled = self._settled()
         found: list[Proposal] = []
         exact = self._exact_duplicates(rows, bodies)
         found += exact
         in_exact = {i for p in exact for i in p.ids}
         pairs = self._similar_pairs([r for r in rows if r.id not in in_exact])
+        pairs = {p: c for p, c in pairs.items() if p not in settled}  # a link already speaks for the pair
         verdicts = self._verdicts(pairs, by_uid, bodies)
-        found += self._near_duplicates(pairs, verdicts, by_uid)
+        found += self._near_duplicates(pairs, verdicts, by_uid, bodies)
         found += self._judged(verdicts, by_uid)
         found += self._superseded(rows)
         found += self._contradicted(rows)
@@ -265,11 +370,10 @@ class Consolidator:
     ) -> dict[Pair, PairVerdict]:
         """What a model said of each pair: kept answers for texts asked about before, and (with a judge)
         new answers for up to MAX_ASKED more, the most alike first."""
-        settled = self._settled()
         older_first: dict[Pair, tuple[Row, Row]] = {}
         hashes: dict[Pair, tuple[str, str]] = {}
         for pair in pairs:
-            if pair in settled or by_uid[pair[0]].withheld or by_uid[pair[1]].withheld:
+            if by_uid[pair[0]].withheld or by_uid[pair[1]].withheld:
                 continue  # (a withheld note, addressed to a model or holding a secret, is never put to one)
             a, b = sorted((by_uid[pair[0]], by_uid[pair[1]]), key=lambda r: (r.created or "", r.path))
             ha, hb = text_hash(a.title, bodies.get(a.uid, "")), text_hash(b.title, bodies.get(b.uid, ""))
@@ -305,38 +409,54 @@ class Consolidator:
         return verdicts
 
     def _near_duplicates(
-        self, pairs: dict[Pair, float], verdicts: dict[Pair, PairVerdict], by_uid: dict[int, Row]
-    ) -> list[Proposal]:
+        self, pairs: dict[Pair, float], verdicts: dict[Pair, PairVerdict], by_uid: dict[int, Row],
+        bodies: dict[int, str],
+    ) -> list[Proposal]:  # fmt: skip
         """Groups of notes saying the same thing: pairs a model called duplicates, and pairs nearly the
-        same direction it has not judged (the rule). A pair it judged otherwise is not a duplicate.
+        same direction it has not judged (the rule). A pair it judged otherwise is not a duplicate, and
+        the rule never takes two notes whose numbers, versions or negations differ for the same thing
+        (alike in words, they disagree: "Always…" and "Never…", Node 18 and Node 20, ports 9011 and 9022).
 
         A group is a note to keep and the notes that duplicate *it*, not a chain: A like B and B like C
-        does not make C a copy of A (B may just be broader than both). Keepers are taken in keeper order;
-        a note only like an earlier group's member waits until that group is decided."""
+        does not make C a copy of A (B may just be broader than both). Keepers are taken in keeper order
+        (the most curated, then the newest); a note only like an earlier group's member waits until that
+        group is decided."""
+
+        def text(uid: int) -> str:
+            return f"{by_uid[uid].title}\n{bodies.get(uid, '')}"
+
         linked: dict[Pair, float] = {}
-        near: dict[int, set[int]] = {}
+        judged_near: dict[int, set[int]] = {}
+        rule_near: dict[int, set[int]] = {}
         for pair, cosine in pairs.items():
             verdict = verdicts.get(pair)
-            if (verdict is None and cosine >= NEAR_COSINE) or (verdict is not None and verdict.relation == "duplicate"):
-                linked[pair] = cosine
-                near.setdefault(pair[0], set()).add(pair[1])
-                near.setdefault(pair[1], set()).add(pair[0])
+            if verdict is not None and verdict.relation == "duplicate":
+                near = judged_near
+            elif verdict is None and cosine >= NEAR_COSINE and not disagree(text(pair[0]), text(pair[1])):
+                near = rule_near
+            else:
+                continue
+            linked[pair] = cosine
+            near.setdefault(pair[0], set()).add(pair[1])
+            near.setdefault(pair[1], set()).add(pair[0])
         clusters: dict[int, list[Row]] = {}
         grouped: set[int] = set()
-        for keeper in sorted((by_uid[u] for u in near), key=_keeper_order):
-            if keeper.uid in grouped:
-                continue
-            copies = [by_uid[u] for u in near[keeper.uid] if u not in grouped]
-            if copies:
-                clusters[keeper.uid] = [keeper, *copies]
-                grouped.update({keeper.uid, *(c.uid for c in copies)})
+        # A model's duplicates keep the oldest (what it was asked about first); the rule's, the newest.
+        for near, order in ((judged_near, _keeper_order), (rule_near, _newest_order)):
+            for keeper in sorted((by_uid[u] for u in near), key=order):
+                if keeper.uid in grouped:
+                    continue
+                copies = sorted((by_uid[u] for u in near[keeper.uid] if u not in grouped), key=order)
+                if copies:
+                    clusters[keeper.uid] = [keeper, *copies]
+                    grouped.update({keeper.uid, *(c.uid for c in copies)})
         proposals = []
         for members in clusters.values():
-            ordered = sorted(members, key=_keeper_order)
+            ordered = members
             uids = {m.uid for m in members}
             inside = [p for p in linked if set(p) <= uids]
             top = max(linked[p] for p in inside)
-            said = [verdicts[p].evidence for p in inside if p in verdicts and verdicts[p].evidence]
+            said = [redact(verdicts[p].evidence) for p in inside if p in verdicts and verdicts[p].evidence]
             if any(p in verdicts for p in inside):
                 reason = "judged-duplicate"
                 evidence = f"{len(members)} notes say the same thing, as the model judged" + (
@@ -360,26 +480,52 @@ class Consolidator:
                 continue  # neither is newer: which one holds is for a person to say (the contradictions pane)
             keeper, retired = (older, newer) if verdict.keep == 0 else (newer, older)
             unclear = "" if verdict.keep is not None else " (the model could not tell which holds: the newer is kept)"
-            said = f": {verdict.evidence}" if verdict.evidence else ""
+            said = f": {redact(verdict.evidence)}" if verdict.evidence else ""
             proposals.append(Proposal(
                 "deprecate", (retired.id, keeper.id), f"judged-{verdict.relation}",
-                f"“{keeper.title}” {_VERBS[verdict.relation]} it, as the model judged{said}{unclear}",
+                f"{named(keeper)} {_VERBS[verdict.relation]} it, as the model judged{said}{unclear}",
             ))  # fmt: skip
         return proposals
 
     def _superseded(self, rows: Sequence[Row]) -> list[Proposal]:
+        """Notes superseded but still active: a proposal to retire each. Notes whose `supersedes` links
+        go round (A supersedes B and B supersedes A) are not: which one holds is for the person to say,
+        and retiring by the links would retire them all, one accepted proposal at a time."""
+        import networkx as nx
+
         active = {r.uid: r for r in rows}
-        proposals = []
         with self.store.lock:
-            edges = [e for e in self.store.graph.edges() if e.kind == "supersedes"]
+            edges = [e for e in self.store.graph.edges() if e.kind == "supersedes" and isinstance(e.target, int)]
+        links: Any = nx.DiGraph()
+        links.add_edges_from((e.source, e.target) for e in edges)
+        cycle_of: dict[int, frozenset[int]] = {}
+        for component in nx.strongly_connected_components(links):
+            if len(component) > 1:
+                for uid in component:
+                    cycle_of[uid] = frozenset(component)
+        proposals = []
         for edge in edges:
-            newer, older = active.get(edge.source), active.get(edge.target) if isinstance(edge.target, int) else None
+            if edge.source in cycle_of and cycle_of[edge.source] == cycle_of.get(edge.target):  # type: ignore[arg-type]
+                continue
+            newer, older = active.get(edge.source), active.get(edge.target)  # type: ignore[arg-type]
             if older is None:
                 continue
             successor = (newer.id,) if newer is not None else ()
-            by = f"“{newer.title}”" if newer is not None else "a note that is itself retired"
+            by = named(newer) if newer is not None else "a note that is itself retired"
             proposals.append(Proposal("deprecate", (older.id, *successor), "superseded",
                                       f"superseded by {by} but still active"))  # fmt: skip
+        for cycle in set(cycle_of.values()):
+            if not cycle & active.keys():
+                continue
+            members = sorted(self.store.catalog.by_uid(cycle).values(), key=lambda r: r.id)
+            if any(m.team is not None for m in members):
+                continue
+            proposals.append(Proposal(
+                "review", tuple(m.id for m in members), "supersede-cycle",
+                f"{', '.join(named(m) for m in members)} each supersede another in a loop: which one holds is "
+                "for you to say (remove the `supersedes` link on the one that does not); nothing is retired by "
+                "itself",
+            ))  # fmt: skip
         return proposals
 
     def _contradicted(self, rows: Sequence[Row]) -> list[Proposal]:
@@ -397,51 +543,132 @@ class Consolidator:
             if a is None or b is None or pair in seen or pair in settled:
                 continue
             seen.add(pair)
+            if a.project != b.project:
+                continue  # each project keeps its own: a billing note does not retire the shop's
             older, newer = sorted((a, b), key=lambda r: (r.created or "", r.path))
             if (older.created or "") == (newer.created or ""):
                 continue  # the same day: which one holds is for a person to say, in the contradictions pane
             proposals.append(Proposal(
                 "deprecate", (older.id, newer.id), "contradicted",
-                f"contradicted by the newer “{newer.title}” ({newer.created} against {older.created})",
+                f"contradicted by the newer {named(newer)} ({newer.created} against {older.created})",
             ))  # fmt: skip
         return proposals
 
+    def _file_times(self, row: Row) -> list[float]:
+        """When the file last changed or came into the vault (its mtime: a plain copy makes it new, while
+        a copy that keeps times, a restore or a `chmod` leave an old note old, as its ctime would not),
+        as far as this pass's clock can judge: a time after `now` (a clock given for a replay) says
+        nothing."""
+        try:
+            st = os.stat(self.service.paths.vault / row.path)
+        except OSError:
+            return []
+        return [st.st_mtime] if st.st_mtime <= self.now else []
+
+    def _in_playbooks(self, rows: Sequence[Row]) -> set[int]:
+        """Notes a project's playbook links to: the person curates them there, shown or not."""
+        linked: set[int] = set()
+        vault = self.service.paths.vault
+        for project in {r.project for r in rows if r.project}:
+            targets = {link.target.strip().lower() for link in extract_links(read_playbook(vault, project))}
+            if not targets:
+                continue
+            for row in rows:
+                if row.project == project:
+                    names = {row.name.lower(), row.id.lower(), row.title.lower(), row.path.removesuffix(".md").lower()}
+                    if names & targets:
+                        linked.add(row.uid)
+        return linked
+
     def _stale(self, rows: Sequence[Row]) -> list[Proposal]:
+        """Every stale note, the longest untouched first (`run` makes at most MAX_STALE new ones a run)."""
         started = self.store.ledger.started()
         horizon = self.now - STALE_DAYS * 86400
         if started is None or started > horizon:
             return []  # the ledger is younger than the horizon: "never shown" would mean nothing yet
         last = self.store.ledger.last_shown()
         cutoff = self.today - dt.timedelta(days=STALE_DAYS)
-        proposals: list[Proposal] = []
+        found: list[tuple[dt.date, Proposal]] = []
+        candidates = []
         for row in rows:
-            stamp = _date(row.updated) or _date(row.created)
             # Pinned and archived notes are never in a prompt's slice by design, canaries on purpose.
-            if row.layer in (0, 3) or {"canary", "canary-never"} & {t.lower() for t in row.tags}:
+            if row.layer in (0, 3) or _PERSON_TAGS & {t.lower() for t in row.tags}:
                 continue
-            if stamp is None or stamp > cutoff or last.get(row.id, 0.0) > horizon:
+            written = [d for d in (_date(row.updated), _date(row.created)) if d is not None]
+            if not written or max(written) > cutoff or last.get(row.id, 0.0) > horizon:
                 continue
-            if len(proposals) >= MAX_STALE:
-                break
+            candidates.append(row)
+        in_playbook = self._in_playbooks(candidates)
+        for row in candidates:
+            if row.uid in in_playbook:
+                continue
+            dates = [d for d in (_date(row.updated), _date(row.created), _date(row.reviewed)) if d is not None]
+            dates += [dt.date.fromtimestamp(t) for t in self._file_times(row)]  # an edit, or a note just added
+            stamp = max(dates)
+            if stamp > cutoff:
+                continue
             shown = last.get(row.id)
             when = f"last shown {dt.date.fromtimestamp(shown)}" if shown else "never shown"
-            proposals.append(Proposal("stale", (row.id,), "stale", f"{when}; written {stamp}, not updated since"))
-        return proposals
+            found.append((stamp, Proposal("stale", (row.id,), "stale", f"{when}; not touched since {stamp}")))
+        return [p for _, p in sorted(found, key=lambda item: item[0])]
 
     # --- acting -------------------------------------------------------------------------------------
+    def person_signs(self, row: Row) -> list[str]:
+        """What says a person touched a note other than by reviewing it: a layer or pin the miner would not
+        give, a canary tag, links, a property the miner never writes, an edit since memem last wrote it
+        (its text is not what the event log says memem wrote). Unreadable counts as touched."""
+        signs = []
+        if row.layer != classify_layer(row.kind, row.project):
+            signs.append(f"layer {row.layer}")
+        if _PERSON_TAGS & {t.lower() for t in row.tags}:
+            signs.append("a canary tag")
+        if row.links:
+            signs.append("links")
+        try:
+            text = read_bounded(self.service.paths.vault / row.path, MAX_NOTE_BYTES).decode("utf-8")
+            props = frontmatter.load(frontmatter.split(text).yaml_text or "")
+        except (FileRefused, OSError, UnicodeDecodeError, frontmatter.FrontmatterError):
+            return [*signs, "unreadable"]
+        extra = set(props) - MINER_KEYS - {"reviewed", *LINK_KINDS}
+        if extra:
+            signs.append("properties of a person's")
+        if any(props.get(k) for k in LINK_KINDS) and "links" not in signs:
+            signs.append("links")
+        last = self._last_written().get(row.path)
+        if last is not None and last != hashlib.sha256(text.encode("utf-8")).hexdigest():
+            signs.append("edited since memem wrote it")
+        return signs
+
+    def _last_written(self) -> dict[str, str]:
+        """path -> the hash of the text memem last wrote there (saves, the miner, edits, undos), from the
+        newest LAST_WRITES operations of the event log: a note whose text is not that was edited by
+        someone else since. A note memem has no record of (copied in, older than that) tells nothing."""
+        if self._written is None:
+            self._written = {}
+            for batch in self.service.events.batches(LAST_WRITES, include_undone=True):
+                for entry in sorted(batch.entries, key=lambda e: -e.seq):
+                    if entry.after_sha is not None:
+                        self._written.setdefault(entry.path, entry.after_sha)
+        return self._written
+
     def is_safe(self, proposal: Proposal) -> bool:
-        """Only an exact duplicate whose every copy but the one kept is an unreviewed mined note."""
-        if proposal.reason != "duplicate":
+        """Only an exact duplicate whose every copy but the one kept is an unreviewed mined note, and no
+        copy (the one kept included) carries a person's edit other than a review: a pinned, tagged, linked
+        or edited copy means a person is at work on them, and the fold waits for them as a proposal."""
+        if proposal.reason != "duplicate" or proposal.kind != "merge":
             return False
         try:
-            rows = [self.service.resolve(i) for i in proposal.ids[1:]]
+            rows = [self.service.resolve(i) for i in proposal.ids]
         except (NotFound, Refused):
             return False
-        return all(_machine_owned(r) for r in rows)
+        if not all(_machine_owned(r) for r in rows[1:]):
+            return False
+        return not any(self.person_signs(r) for r in rows)
 
     def apply(self, proposal: Proposal) -> None:
         """Carry a proposal out (accepted by the person, or safe): deprecate with a link, never delete."""
-        with self.service.events.operation("consolidate", f"{proposal.key} {proposal.kind}: {proposal.evidence}"):
+        summary = f"{proposal.key} {proposal.kind}: {redact(proposal.evidence)}"
+        with self.service.events.operation("consolidate", summary):
             if proposal.kind == "merge":
                 keeper, *others = proposal.ids
                 for other in others:
@@ -450,21 +677,37 @@ class Consolidator:
                 target, *successor = proposal.ids
                 self.service.deprecate(target, successor=successor[0] if successor else None, reason=proposal.reason)
             elif proposal.kind == "stale":
-                self.service.deprecate(proposal.ids[0], reason=f"stale: {proposal.evidence}")
+                self.service.deprecate(proposal.ids[0], reason=f"stale: {redact(proposal.evidence)}")
             else:
-                raise Refused(f"unknown proposal kind {proposal.kind!r}")
+                raise Refused(f"a {proposal.kind} proposal has nothing to apply: it is for you to settle in the notes")
 
     def run(self, apply_safe: bool = True) -> Report:
+        vault = self.service.paths.vault
+        with _run_lock(vault):
+            return self._run(apply_safe)
+
+    def _run(self, apply_safe: bool) -> Report:
         started = time.monotonic()
         report = Report()
         book = ProposalBook(self.service.paths.vault)
-        decided = book.decided()
         found = self.find()
-        book.close_obsolete({p.key for p in found})
+        # The usefulness ledger forgets the notes no longer in the vault (archived ones keep their record).
+        self.service.store.ledger.prune(row.id for row in self.service.store.catalog.rows())
+        with book.lock:
+            statuses = book.statuses()
+            book.close_obsolete({p.key for p in found})
+        decided = {k for k, s in statuses.items() if s & set(DECIDED)}
+        new_stale = 0
         for proposal in found:
             if proposal.key in decided:
                 continue
-            if apply_safe and self.is_safe(proposal):
+            if proposal.kind == "stale" and "open" not in statuses.get(proposal.key, set()):
+                if new_stale >= MAX_STALE:
+                    continue  # counted after the decided ones are set aside: a rejection frees its place
+                new_stale += 1
+            # A fold is done by itself only the first time: one the person has seen as a proposal, or
+            # undone (`reopen_undone` files it), waits for them.
+            if apply_safe and proposal.key not in statuses and self.is_safe(proposal):
                 try:
                     self.apply(proposal)
                 except (NotFound, Refused, writer.WriteConflict) as exc:  # changed meanwhile: next time
@@ -480,12 +723,24 @@ class Consolidator:
         return report
 
 
+def _fingerprint(service: MemoryService, note_id: str) -> str | None:
+    """A note's file as it is now (its text, properties included), to tell at accept time whether it
+    changed since the proposal was written (reviewed, edited)."""
+    try:
+        row = service.resolve(note_id)
+        raw = read_bounded(service.paths.vault / row.path, MAX_NOTE_BYTES)
+    except (NotFound, Refused, FileRefused, OSError):
+        return None
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
 class ProposalBook:
     """The proposals as notes in `memem/proposals/`: one file each, named by its key."""
 
     def __init__(self, vault: Path) -> None:
         self.vault = vault
         self.folder = vault / PROPOSALS_FOLDER
+        self.lock = _book_lock(vault)
 
     def _files(self) -> Iterable[tuple[Path, dict[str, Any]]]:
         if not self.folder.is_dir():
@@ -499,62 +754,121 @@ class ProposalBook:
             if isinstance(props.get("key"), str):
                 yield path, props
 
-    def decided(self) -> set[str]:
-        return {str(p["key"]) for _, p in self._files() if p.get("status") in ("accepted", "rejected")}
-
-    def open(self) -> list[tuple[Path, Proposal]]:
+    def _entries(self) -> list[tuple[Path, dict[str, Any], Proposal, set[str]]]:
+        """Each file with its proposal and the keys it answers to: the key it was written under, and the
+        key of its notes in its order (a file written before keys named the direction answers to both)."""
         found = []
         for path, props in self._files():
-            if props.get("status", "open") != "open" or props.get("proposal") not in KINDS:
-                continue
             ids = tuple(str(i) for i in props.get("ids") or [])
-            found.append((path, Proposal(str(props["proposal"]), ids, str(props.get("reason", "")),
-                                         str(props.get("evidence", "")))))  # fmt: skip
+            proposal = Proposal(str(props.get("proposal", "")), ids, str(props.get("reason", "")),
+                                str(props.get("evidence", "")))  # fmt: skip
+            keys = {str(props["key"])} | ({proposal.key} if proposal.kind in KINDS and ids else set())
+            found.append((path, props, proposal, keys))
         return found
 
+    def statuses(self) -> dict[str, set[str]]:
+        """key -> the statuses of the files on record for it."""
+        found: dict[str, set[str]] = {}
+        for _, props, _, keys in self._entries():
+            for key in keys:
+                found.setdefault(key, set()).add(str(props.get("status", "open")))
+        return found
+
+    def decided(self) -> set[str]:
+        return {k for k, s in self.statuses().items() if s & set(DECIDED)}
+
+    def open(self) -> list[tuple[Path, Proposal]]:
+        found: dict[str, tuple[Path, Proposal]] = {}
+        decided = self.decided()
+        for path, props, proposal, _ in self._entries():
+            if props.get("status", "open") != "open" or proposal.kind not in KINDS or not proposal.ids:
+                continue
+            if proposal.key in decided or str(props["key"]) in decided:
+                continue  # a stray copy of a decided proposal
+            found.setdefault(proposal.key, (path, proposal))  # one per key, whatever copies are on file
+        return list(found.values())
+
+    def copies(self, key: str) -> list[tuple[Path, dict[str, Any], Proposal]]:
+        """Every file on record for this key (the key it was written under, or its notes' key)."""
+        return [(path, props, proposal) for path, props, proposal, keys in self._entries() if key in keys]
+
     def find(self, key: str) -> tuple[Path, Proposal]:
-        for path, proposal in self.open():
-            if proposal.key == key:
-                return path, proposal
+        with self.lock:
+            copies = self.copies(key)
+            done = [str(props.get("status")) for _, props, _ in copies if props.get("status") in DECIDED]
+            if done:
+                raise Refused(f"proposal {quoted(key, 'by that key')} was already {done[0]}")
+            for path, props, proposal in copies:
+                if props.get("status", "open") == "open" and proposal.kind in KINDS and proposal.ids:
+                    return path, proposal
         raise NotFound(f"no open proposal {quoted(key, 'by that key')} (`memem consolidate --list` shows them)")
+
+    def _set_status(self, key: str, status: str, service: MemoryService | None = None) -> list[Path]:
+        """Every open copy of the proposal set to `status` (with `service`, as one operation in its event log)."""
+        paths = [path for path, props, _ in self.copies(key) if props.get("status", "open") == "open"]
+        for path in paths:
+            if service is None:
+                writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": status}))
+            else:
+                rel = path.relative_to(service.paths.vault).as_posix()
+                service.events.update(
+                    service.paths.vault, rel, None, lambda text: frontmatter.edit_keys(text, {"status": status})
+                )
+        return paths
 
     def close_obsolete(self, still: set[str]) -> None:
         """Open proposals whose case no longer holds (a note changed, was retired, a link went): closed."""
-        for path, proposal in self.open():
-            if proposal.key not in still:
-                writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": "obsolete"}))
+        with self.lock:
+            for path, props, _, keys in self._entries():
+                if props.get("status", "open") == "open" and not keys & still:
+                    writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": "obsolete"}))
 
-    def reopen(self, key: str) -> None:
-        """An accepted proposal whose change was undone: open again, for the person to decide anew."""
-        for path, props in self._files():
-            if props.get("key") == key and props.get("status") == "accepted":
-                writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": "open"}))
+    def reopen(self, key: str) -> bool:
+        """An accepted proposal whose change was undone: open again, for the person to decide anew.
+        Returns whether the proposal is on file at all."""
+        with self.lock:
+            copies = self.copies(key)
+            for path, props, _ in copies:
+                if props.get("status") == "accepted":
+                    writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": "open"}))
+            return bool(copies)
 
     def write_open(self, proposals: Sequence[Proposal], service: MemoryService, today: dt.date) -> None:
-        """A file for each new proposal, named by its key (an open one already on file is left as it is)."""
-        existing = {p.key for _, p in self.open()}
-        for proposal in proposals:
-            if proposal.key in existing or (self.folder / f"{proposal.key}.md").exists():
-                continue
-            names = []
-            for note_id in proposal.ids:
-                try:
-                    names.append(f"[[{service.resolve(note_id).name}]]")
-                except (NotFound, Refused):
-                    names.append(note_id)
-            props = {
-                "proposal": proposal.kind, "key": proposal.key, "status": "open", "reason": proposal.reason,
-                "ids": list(proposal.ids), "targets": names, "evidence": proposal.evidence,
-                "created": today.isoformat(),
-            }  # fmt: skip
-            body = _explain(proposal, names)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            writer.create_new(self.folder, proposal.key, render_new_note(props, body).encode("utf-8"))
+        """A file for each new proposal, named by its key: an open or decided one on file is left as it is,
+        an obsolete one whose case holds again is written afresh, and a second copy is never made."""
+        with self.lock:
+            statuses = self.statuses()
+            for proposal in proposals:
+                status = statuses.get(proposal.key, set())
+                if status & {"open", *DECIDED}:
+                    continue
+                names = []
+                for note_id in proposal.ids:
+                    try:
+                        row = service.resolve(note_id)
+                        names.append(f"[[{row.name}]]" if not row.withheld else note_id)
+                    except (NotFound, Refused):
+                        names.append(note_id)
+                prints = [f"{i} {_fingerprint(service, i) or '-'}" for i in proposal.ids]
+                props = {
+                    "proposal": proposal.kind, "key": proposal.key, "status": "open", "reason": proposal.reason,
+                    "ids": list(proposal.ids), "targets": names, "evidence": proposal.evidence,
+                    "fingerprints": prints, "created": today.isoformat(),
+                }  # fmt: skip
+                data = render_new_note(props, _explain(proposal, names))
+                obsolete = [path for path, props_, _ in self.copies(proposal.key) if props_.get("status") == "obsolete"]
+                if obsolete:
+                    writer.update(obsolete[0], lambda _text, data=data: data)  # type: ignore[misc]
+                    continue
+                self.folder.mkdir(parents=True, exist_ok=True)
+                if not writer.create_at(self.folder / f"{proposal.key}.md", data.encode("utf-8")):
+                    log.warning("proposal %s: a file of that name is in the way", proposal.key)
 
-    def decide(self, key: str, status: str) -> Path:
-        path, _ = self.find(key)
-        writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": status}))
-        return path
+    def decide(self, key: str, status: str, service: MemoryService | None = None) -> Path:
+        with self.lock:
+            path, _ = self.find(key)
+            self._set_status(key, status, service)
+            return path
 
 
 def _explain(proposal: Proposal, names: Sequence[str]) -> str:
@@ -569,31 +883,64 @@ def _explain(proposal: Proposal, names: Sequence[str]) -> str:
         return f"Deprecate {names[0]}: {proposal.evidence}. Accepting deprecates it" + (
             f", linked from {names[1]} as `supersedes`." if len(names) > 1 else "."
         )
+    if proposal.kind == "review":
+        return (
+            f"{', '.join(names)}: {proposal.evidence}. Settle it in the notes; accepting changes nothing, "
+            "rejecting dismisses it."
+        )
     return f"Retire {names[0]}? {proposal.evidence}. Accepting deprecates it; it stays in the vault as history."
 
 
+def _changed_since(service: MemoryService, props: dict[str, Any]) -> str | None:
+    """Which of the proposal's notes changed since it was written (reviewed, edited, retired), if any."""
+    for item in props.get("fingerprints") or []:
+        note_id, _, was = str(item).rpartition(" ")
+        if note_id and _fingerprint(service, note_id) != was:
+            return note_id
+    return None
+
+
 def accept(service: MemoryService, key: str) -> Proposal:
-    """Carry out an open proposal, if its case still holds on the vault as it is now (else it is closed)."""
+    """Carry out an open proposal, if its case still holds on the vault as it is now and none of its notes
+    changed since it was written (else it is closed as obsolete). Only the proposal's own notes are
+    looked at again, not the whole vault."""
     book = ProposalBook(service.paths.vault)
-    path, proposal = book.find(key)
-    if key not in {p.key for p in Consolidator(service).find()}:
-        writer.update(path, lambda text: frontmatter.edit_keys(text, {"status": "obsolete"}))
-        raise Refused(f"proposal {key} no longer holds (its notes changed since); it was closed")
-    Consolidator(service).apply(proposal)
-    book.decide(key, "accepted")
-    return proposal
+    with book.lock:
+        path, proposal = book.find(key)
+        if proposal.kind == "review":
+            raise Refused(f"proposal {proposal.key} changes nothing: settle it in the notes, or reject it")
+        props = next((p for f, p, _ in book.copies(key) if f == path), {})
+        changed = _changed_since(service, props)
+        holds = proposal.key in {p.key for p in Consolidator(service).find(only=proposal.ids)}
+        if changed is not None or not holds:
+            book._set_status(key, "obsolete")
+            why = f"{changed} changed since it was proposed" if changed is not None else "its notes changed since"
+            raise Refused(f"proposal {key} no longer holds ({why}); it was closed")
+        Consolidator(service).apply(proposal)
+        book._set_status(key, "accepted")
+        return proposal
 
 
 def reopen_undone(service: MemoryService, batches: Iterable[Any]) -> None:
-    """After `memem undo`: accepted proposals whose change was undone are open again."""
+    """After `memem undo`: accepted proposals whose change was undone are open again, and a fold made by
+    itself that was undone is remembered as an open proposal, so no later pass folds it again."""
     book = ProposalBook(service.paths.vault)
     for batch in batches:
-        if getattr(batch, "op", "") == "consolidate":
-            book.reopen(str(getattr(batch, "summary", "")).split(" ", 1)[0])
+        if getattr(batch, "op", "") != "consolidate":
+            continue
+        key = str(getattr(batch, "summary", "")).split(" ", 1)[0]
+        if book.reopen(key):
+            continue
+        ids = {e.note_id for e in getattr(batch, "entries", []) if getattr(e, "note_id", None)}
+        found = [p for p in Consolidator(service).find(only=ids) if p.kind == "merge"]
+        again = [p for p in found if p.key == key] or found
+        book.write_open(again, service, dt.date.today())
 
 
 def reject(service: MemoryService, key: str) -> Proposal:
+    """Decline a proposal: it is never made again (in this direction: "retire B for A" is another one)."""
     book = ProposalBook(service.paths.vault)
-    _, proposal = book.find(key)
-    book.decide(key, "rejected")
-    return proposal
+    with book.lock:
+        _, proposal = book.find(key)
+        book.decide(key, "rejected")
+        return proposal

@@ -16,7 +16,7 @@ from memem.memory.screen import refuse_secret_name
 from memem.memory.service import MemoryService
 from memem.vault import writer
 from memem.vault.note import render_new_note
-from memem.vault.playbooks import playbook_file
+from memem.vault.playbooks import playbook_file, playbook_withheld
 
 TOP = 12
 
@@ -27,7 +27,10 @@ def create_playbook(service: MemoryService, project: str, top: int = TOP) -> Pat
         raise Refused("a playbook is for a project: give its name")
     refuse_secret_name(project, "the project's name")  # the playbook's file is named after it
     path = playbook_file(service.paths.vault, project)
-    if path.exists():
+    if path.exists() or path.is_symlink():
+        why = playbook_withheld(service.paths.vault, project)
+        if why:  # it exists but sessions do not start with it: say why, rather than only that it exists
+            raise Refused(f"{why}; fix it in Obsidian (--create never writes over a playbook)")
         raise Refused(f"{path.relative_to(service.paths.vault)} exists already: it is yours to edit in Obsidian")
     rows = [
         r for r in service.store.catalog.rows()

@@ -21,7 +21,7 @@ from typing import Any
 
 from memem.errors import NotFound, Refused
 from memem.index.catalog import Row
-from memem.index.events import Batch, EventLog
+from memem.index.events import Batch, EventLog, Undone
 from memem.index.scope import Scope
 from memem.index.store import IndexStore
 from memem.memory.classify import classify_kind, classify_layer
@@ -157,7 +157,7 @@ class MemoryService:
             found = self.store.catalog.by_uid([uid])
             if uid in found:
                 return found[uid]
-        raise NotFound(f"no memory with id or name {quoted(ref, 'that id or name')}")
+        raise NotFound(f"no memory with id or name {quoted(ref, 'as given')}")
 
     def _new_id(self) -> str:
         while True:
@@ -400,7 +400,13 @@ class MemoryService:
                 changed = len(kept) != len(links)
                 return {kind: kept if kept else frontmatter.DELETE} if changed else {}
             changed = not any(names_target(v) for v in links)
-            return {kind: [*links, f"[[{dst.name}]]"]} if changed else {}
+            return {kind: [*links, f"[[{written}]]"]} if changed else {}
+
+        # By file name when that names only the target; else by its path (two notes named "Deploy window"
+        # in two folders: the name alone would point the keeper at itself in Obsidian).
+        same_name = self.store.catalog.paths_named(dst.name)
+        unique = same_name == [dst.path] and dst.name.lower() != src.name.lower()
+        written = dst.name if unique else dst.path.removesuffix(".md")
 
         self._edit(src, change)
         return LinkChange(src.id, dst.id, kind, remove, changed)
@@ -415,6 +421,18 @@ class MemoryService:
         batches, touched = self.events.undo(self.paths.vault, count)
         self.store.sync_paths(touched)
         return batches
+
+    def undo_batch(self, batch: str) -> Undone:
+        """Revert one operation by its id, past newer ones a later edit blocks (they are named as skipped)."""
+        done = self.events.undo_batch(self.paths.vault, batch)
+        self.store.sync_paths(done.paths)
+        return done
+
+    def redo(self) -> Undone:
+        """Make again what the newest undo still in force reverted, where nothing changed since."""
+        done = self.events.redo(self.paths.vault)
+        self.store.sync_paths(done.paths)
+        return done
 
     def log_edits(self, summary: str, touched: Sequence[Mapping[str, Any]]) -> int:
         """Record in the event log what an edit made elsewhere did (the Obsidian plugin's review decisions),

@@ -4,7 +4,14 @@ Each lesson is screened (a secret drops it; text aimed at the model sends it to 
 the memories folder, for a person to look at), then either saved as a new note (`source_type: mined`,
 its session, no `reviewed`), or folded into the memory it duplicates. A contradiction gets
 `contradicts` links both ways with the evidence, for review; nothing is ever deprecated here.
-A note a person has reviewed or written is never rewritten by the miner.
+
+A note a person has reviewed or written is never rewritten nor retired by the miner, whatever the
+judge said (`decide`), and this is checked again here on the note's text as it is now (it may have
+been reviewed since it was offered to the judge): a lesson that would have been folded into it is
+saved as its own note with a `related` link to it; one that would have superseded it is linked to it
+by `contradicts` from the new note only, for a person to decide (a `supersedes` link would make
+recall show the unreviewed note in its place). A lesson that repeats it word for word is reported as
+skipped, naming it. Nothing is dropped without a line in the report.
 """
 
 from __future__ import annotations
@@ -56,12 +63,34 @@ def similar(service: MemoryService, texts: list[str], project: str | None, k: in
     return out
 
 
+class NotOwned(Exception):
+    """The memory is a person's or a reviewed one: the miner leaves it exactly as it is."""
+
+
+def _owned(note: object) -> bool:
+    return isinstance(note, Note) and note.source_type == "mined" and not note.reviewed
+
+
+def _owned_now(service: MemoryService, target_id: str) -> bool | None:
+    """Whether the miner owns this memory, read from its text as it is now; None if it is gone."""
+    try:
+        row = service.resolve(target_id)
+        data = (service.paths.vault / row.path).read_bytes()
+    except (LookupError, Refused, OSError):
+        return None
+    return _owned(parse_note(row.path, data))
+
+
 def _fold_in(service: MemoryService, target_id: str, merged: str | None, session_id: str | None) -> str:
-    """Update an existing memory with what was mined again; rewrite its text only if no person has touched it."""
+    """Update an existing memory with what was mined again. Only a machine-owned one (mined, never
+    reviewed): a person's or a reviewed note is not touched at all (`NotOwned`)."""
     row = service.resolve(target_id)
 
     def change(text: str) -> str:
         note = parse_note(row.path, text.encode())
+        # Decided on the text as it is now, not as last indexed: a person may have just reviewed it.
+        if not _owned(note):
+            raise NotOwned(f"{row.id} is a reviewed or a person's note; the miner leaves it as it is")
         sessions = note.metadata.get("source_sessions") if isinstance(note, Note) else None
         sessions = [str(s) for s in sessions] if isinstance(sessions, list) else []
         if session_id and session_id not in sessions:
@@ -70,9 +99,7 @@ def _fold_in(service: MemoryService, target_id: str, merged: str | None, session
         if sessions:
             updates["source_sessions"] = sessions
         edited = frontmatter.edit_keys(text, updates)
-        # Decided on the text as it is now, not as last indexed: a person may have just reviewed it.
-        machine_owned = isinstance(note, Note) and note.source_type == "mined" and not note.reviewed
-        if merged and machine_owned and isinstance(note, Note) and merged.strip() != note.body.strip():
+        if merged and isinstance(note, Note) and merged.strip() != note.body.strip():
             parts = frontmatter.split(edited)
             edited = edited[: len(edited) - len(parts.body)] + "\n" + merged.strip() + "\n"
         return edited
@@ -88,14 +115,21 @@ def _fold_in(service: MemoryService, target_id: str, merged: str | None, session
 def _request(item: dict[str, Any], project: str | None, session_id: str | None, miner: str) -> SaveRequest:
     lesson = item["lesson"]
     links: dict[str, list[str]] = {}
-    for kind in ("contradicts", "supersedes"):
-        if item.get(kind):
-            links[kind] = [str(target) for target in item[kind]]
+    # `flagged`: memories the lesson would replace but the miner may not retire, linked from the new
+    # note only, as a contradiction for a person to settle.
+    for kind, key in (("contradicts", "contradicts"), ("contradicts", "flagged"), ("supersedes", "supersedes"),
+                      ("related", "related")):  # fmt: skip
+        for target in item.get(key) or ():
+            if str(target) not in links.setdefault(kind, []):
+                links[kind].append(str(target))
+    links = {kind: targets for kind, targets in links.items() if targets}
     extra: dict[str, Any] = {"miner": miner}
     if lesson.get("evidence"):
         extra["evidence"] = str(lesson["evidence"])[:300]
-    if item.get("contradicts") and item.get("evidence"):
+    if (item.get("contradicts") or item.get("flagged")) and item.get("evidence"):
         extra["contradiction_evidence"] = str(item["evidence"])[:300]
+    if item.get("judged"):
+        extra["judged"] = [str(line)[:300] for line in item["judged"]]
     return SaveRequest(
         content=str(lesson["content"]),
         title=str(lesson["title"]),
@@ -108,6 +142,21 @@ def _request(item: dict[str, Any], project: str | None, session_id: str | None, 
         source_session=session_id,
         extra=extra,
     )
+
+
+def _not_retiring(service: MemoryService, item: dict[str, Any]) -> dict[str, Any]:
+    """The item with every `supersedes` target the miner does not own (now) turned into a flag for review."""
+    keep: list[Any] = []
+    flag = list(item.get("flagged") or [])
+    for target in item.get("supersedes") or []:
+        owned = _owned_now(service, str(target))
+        if owned is None:
+            continue  # gone meanwhile: no link to a memory that is not there
+        (keep if owned else flag).append(target)
+    if keep == list(item.get("supersedes") or []):
+        return item
+    judged = [*(item.get("judged") or []), *(f"supersedes {t}" for t in flag if t not in (item.get("flagged") or []))]
+    return {**item, "supersedes": keep, "flagged": flag, "judged": judged}
 
 
 def apply(
@@ -132,6 +181,7 @@ def _apply_one(
 ) -> None:
     """One of the miner's decisions, applied (one batch of the event log); what happened goes into `report`."""
     lesson = item["lesson"]
+    item = _not_retiring(service, item)
     request = _request(item, project, session_id, miner)
     # Everything the miner may write, the merged text of an update included, is screened.
     text = "\n".join([written_text(request), str(item.get("merged_content") or "")])
@@ -147,6 +197,12 @@ def _apply_one(
         try:
             report["updated"].append(_fold_in(service, item["target"], item.get("merged_content"), session_id))
             return
+        except NotOwned:
+            # Reviewed since the judge saw it: the lesson becomes its own note, linked to it.
+            target = str(item["target"])
+            item = {**item, "action": "save", "related": [*(item.get("related") or []), target],
+                    "judged": [*(item.get("judged") or []), f"refines {target}"]}  # fmt: skip
+            request = _request(item, project, session_id, miner)
         except LookupError:
             # The memory it repeats is gone (deleted meanwhile, or never existed): the lesson is
             # new after all, so it is saved below rather than dropped.
@@ -167,10 +223,19 @@ def _apply_one(
     if saved.duplicate_of:
         try:
             report["updated"].append(_fold_in(service, saved.duplicate_of, None, session_id))
+        except NotOwned:
+            report["skipped"].append(
+                {"title": lesson.get("title"), "reason": f"already remembered by {saved.duplicate_of} "
+                 "(a reviewed or a person's note, left as it is)"}
+            )  # fmt: skip
         except (Refused, LookupError, writer.WriteConflict) as exc:
             report["skipped"].append({"title": lesson.get("title"), "reason": f"already remembered; {exc}"})
         return
     report["saved"].append({"id": saved.id, "title": saved.title, "path": saved.path})
+    for kind in ("related", "flagged"):
+        for other in item.get(kind) or []:
+            report["linked"].append({"kind": "contradicts" if kind == "flagged" else kind, "from": saved.id,
+                                     "to": str(other)})  # fmt: skip
     for other in item.get("contradicts") or []:
         # Both ways, so whichever note a person opens shows the tension. A link that cannot be
         # made (an id no memory has) costs that link, never the rest of the batch.

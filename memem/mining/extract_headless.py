@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from memem.mining.extract_claude import DEFAULT_MODEL, MAX_TOKENS
 from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
-from memem.mining.prompts import Answer, PromptedExtractor
+from memem.mining.prompts import Answer, PromptedExtractor, one_line, schema_misfit
 from memem.settings import settings
 
 TIMEOUT = 300.0
@@ -95,6 +95,11 @@ def _run_group(command: list[str], stdin: bytes, cwd: str, timeout: float) -> su
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
+def _count(value: Any) -> int:
+    """A token count from Claude Code's JSON (anything else counts as none)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
 class HeadlessExtractor(PromptedExtractor):
     name = "claude-code"
 
@@ -133,7 +138,7 @@ class HeadlessExtractor(PromptedExtractor):
         except ValueError:
             said = done.stderr.decode(errors="replace").strip().splitlines()
             raise ModelUnavailable(
-                f"Claude Code exited {done.returncode} without a result" + (f": {said[-1][:200]}" if said else "")
+                f"Claude Code exited {done.returncode} without a result" + (f": {one_line(said[-1])}" if said else "")
             ) from None
         if not isinstance(result, dict):
             raise ModelUnavailable("Claude Code printed something other than its JSON result")
@@ -144,9 +149,9 @@ class HeadlessExtractor(PromptedExtractor):
         usage = usage if isinstance(usage, dict) else {}
         cost = result.get("total_cost_usd")
         self.spent.add(
-            int(usage.get("input_tokens") or 0) + int(usage.get("cache_read_input_tokens") or 0),
-            int(usage.get("output_tokens") or 0),
-            float(cost) if isinstance(cost, (int, float)) else 0.0,
+            _count(usage.get("input_tokens")) + _count(usage.get("cache_read_input_tokens")),
+            _count(usage.get("output_tokens")),
+            float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else 0.0,
         )
 
     def _ask(self, system: str, prompt: str, schema: type[Answer]) -> Answer:
@@ -157,11 +162,16 @@ class HeadlessExtractor(PromptedExtractor):
             try:
                 return schema.model_validate(answer)
             except ValidationError as exc:
-                raise AnswerUnusable(f"the answer did not fit the schema: {str(exc)[:200]}") from None
+                raise AnswerUnusable(schema_misfit(exc, schema)) from None
         said = str(result.get("result") or "")
         status = result.get("api_error_status")
-        if result.get("subtype") == "error_max_structured_output_retries":
+        subtype = result.get("subtype")
+        if subtype == "error_max_structured_output_retries":
             raise AnswerUnusable("Claude Code gave up on a structured answer after its retries")
+        if subtype == "error_max_turns":
+            # The model was reached and used its turns without a structured answer: the answer, not
+            # the model, failed (asked about less text, it may fit).
+            raise AnswerUnusable("Claude Code used its turns without giving a structured answer")
         if "output token maximum" in said:
             raise AnswerUnusable("the answer was cut off at its output token limit")
         if status == 400 and "too long" in said.lower():
@@ -169,5 +179,5 @@ class HeadlessExtractor(PromptedExtractor):
         if "Not logged in" in said or "/login" in said:
             raise ModelUnavailable("Claude Code is not signed in: run `claude` and /login, or set ANTHROPIC_API_KEY")
         if isinstance(status, int) or result.get("is_error"):
-            raise ModelUnavailable(f"Claude Code: {said[:200] or result.get('subtype') or 'an error'}")
+            raise ModelUnavailable(f"Claude Code: {one_line(said) or one_line(str(subtype or '')) or 'an error'}")
         raise AnswerUnusable("the answer was prose, not the structured output asked for")

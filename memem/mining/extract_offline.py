@@ -34,7 +34,7 @@ MIN_WORDS, MAX_WORDS = 5, 70
 TITLE_WORDS = (3, 14)
 WHOLE_TITLE_WORDS = 12  # a statement this short is its own title
 
-_CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
+_CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)", re.S)
 # A sentence ends at . ! or ? before the next one's first letter, whatever its case (people type
 # "ok cool. fyi we never …"), but not after an abbreviation ("e.g. `x`", "i.e.", "etc.", "vs.").
 _SPLIT = re.compile(
@@ -168,6 +168,155 @@ _OUTPUT_LINE = re.compile(
     r"|^[\w./\\-]+\.\w+:\d+(?::\d+)?:|^\s*(?:\$|>>>|PS>)\s|^[A-Z][A-Z0-9_]{2,}=|^\s*(?:error|warning)(?:\[\w+\])?:"
 )
 
+# --- whose words they are -----------------------------------------------------------------------------
+# The miner writes each turn under a line of its own; the role is read only from those exact lines, so a
+# heading a person types or pastes ("### Known issues:") is their text, not a new speaker.
+_ROLE_MARK = re.compile(r"(?:\A|\n\n)### (Person|Assistant):\n")
+_ESCAPED_MARK = re.compile(r"(?m)^([ \t]*)\\(?=#)")
+# Quoted material is someone else's words, whoever pasted it: a blockquote, or an indented block.
+_QUOTE_LINE = re.compile(r"^[ \t]*>")
+_INDENTED = re.compile(r"^(?: {4}|\t)")
+# A line that hands the turn over to a source: "Here's what the vendor's README says:", "I found this
+# on a blog post:", "the release notes say this". What follows it, up to the person's question about
+# it, is that source's text.
+_SOURCE = re.compile(
+    r"(?i)\b(?:readme|docs?|documentation|manual|man ?page|wiki|confluence|notion|blog|(?<![\w-])post(?![\w-])|"
+    r"article|tutorial|guide|"
+    r"stack ?overflow|answer|comment|thread|tweet|reddit|forum|gist|changelog|release notes|chatgpt|gpt-?\d*|"
+    r"copilot|gemini|(?:an)?other (?:ai|llm|model|agent)|vendor|colleague|co-?worker|boss|manager|lead|cto|"
+    r"teammate|someone|somebody|friend|support|email|slack|the internet|online)\b"
+)
+_CITING = re.compile(
+    r"(?i)\b(?:says?|said|reads?|wrote|writes|written|recommends?|recommended|suggests?|suggested|claims?|claimed|"
+    r"told (?:me|us)|tells (?:me|us)|found|came across|copied|pasted|quot(?:e|es|ed|ing)|excerpt|snippet|"
+    r"according to)\b"
+)
+_PASTING = re.compile(
+    r"(?i)^\W*(?:(?:i'm|i am|i'll|let me|here i'm|am)\s+)?(?:pasting|copying|quoting|forwarding|paste|copied|"
+    r"pasted|forwarded|quoted)\b"
+)
+_HERE = re.compile(r"(?i)\b(?:here's|here is|here are|this is|these are|from)\b")
+_POINTS_AHEAD = re.compile(
+    r"(?i)\b(?:says?|said|reads?|wrote|writes|recommends?|suggests?|found|saw|came across|copied|pasted|got|"
+    r"sent)\s+(?:me\s+|us\s+)?(?:this|these|the following)\b|\bthe following\b|\bas follows\b"
+)
+# Someone else's words reported in the sentence: "My boss said we never …", "the docs say to always …".
+# The person's own repeated word ("like I said, we never …") is still theirs.
+_REPORTED = re.compile(
+    r"(?i)\b(?:said|says|say|saying|told|tells|wrote|writes|claims?|claimed|mentioned|suggested|suggests|"
+    r"recommends?|recommended|reckons?|insists?|insisted|swears?|according to)\b"
+)
+# Words the person read or heard elsewhere are not theirs, even in the first person: "I heard we never …".
+_HEARD = re.compile(
+    r"(?i)\b(?:i|we)\s+(?:\w+\s+)?(?:heard|read|saw|found|came across|was told|were told|got told)\b|\bheard\b"
+    r"|\bper (?:the |our |my |his |her |their |[\w.-]+'s )?(?:[\w-]+ ){0,2}?(?:readme|docs?|documentation|wiki|"
+    r"blog|post|article|guide|answer|comment|thread|vendor|colleague|boss|manager|lead|dev|developer|engineer|"
+    r"architect|cto|chatgpt|copilot|someone|support)\b"
+)
+_OWN_WORD = re.compile(r"(?i)(?:\b(?:i|i've|i have|i've always|we|we've|we have)\s+(?:\w+\s+)?|\b(?:as|like)\s+)$")
+_REPORTED_AFTER = re.compile(
+    r"(?i)\b(?:says|said|claims|claimed|reckons|insists|insisted|told (?:me|us)|wrote|according to)\b"
+)
+
+# --- what a person says that is not a rule of theirs -------------------------------------------------
+# A question typed without its "?": "Should we always use …", "Do we always need …", "…, do we".
+_ASKS = re.compile(
+    r"(?i)^\W*(?:(?:so|and|but|ok|okay|hey|also|btw|q|quick question|hmm+|um+|just curious|out of curiosity)\W+)*"
+    r"(?:(?:does|did|is|are|was|were|should|shall|can|could|would|will|might|may)(?:n't)?\s+"
+    r"(?!(?:not|always|never|ever|be|only)\b)[`\w]"
+    r"|(?:do|don't|have|has|had|haven't|hasn't|am)\s+(?:we|i|you|they|it|he|she|there|the|our|this|that|these|those|"
+    r"your|my|all|any|every|each|`)"
+    r"|(?:why|how|what|where|when|which|who|whom|whose)\s+(?:do|does|did|don't|doesn't|didn't|should|shall|can|could|"
+    r"would|will|is|isn't|are|aren't|was|were|have|has|must)\b"
+    r"|why\b|what (?:if|happens|happened|about|else|would|could)\b|is it (?:ok|okay|fine|safe|true|necessary|needed)\b"
+    r"|any (?:reason|idea|chance)\b)"
+)
+_TAG_QUESTION = re.compile(
+    r"(?i)(?:,|\s[-—–])\s*(?:(?:do|don't|does|doesn't|did|didn't|is|isn't|are|aren't|should|shouldn't|can|can't|will|"
+    r"won't|would|wouldn't|have|haven't|has|hasn't|must|right)\s+(?:we|i|you|they|it|he|she|there|not)?|right|correct|"
+    r"no|yes|yeah|ok|okay|eh|huh|true|or not|or what|or no|or something)\W*$"
+    r"|\bor (?:should|do|does|did|can|is|are|would|will) (?:we|i|you|it|they)\b"
+)
+# The person unsure, or denying that there is a rule: "I don't think we always need …", "… though".
+_DOUBT = re.compile(
+    r"(?i)\bi (?:don't|do not|didn't|did not) (?:think|believe|know|remember|recall)\b|\bi doubt\b|\bdunno\b|"
+    r"\bno idea\b|\bunsure\b|\bnot certain\b|\bi wonder\b|\bi'd say\b|\bkinda\b|\bsorta\b|\bi (?:kind|sort) of\b|"
+    r"\bthough\W*$|\btho\W*$"
+)
+# Not a rule today: a habit that was ("we used to always …, but not anymore"), or an event told in the
+# past tense ("we never decided anything about …", "we always tested …"). A passive rule is present:
+# "generated files are never committed".
+_NO_LONGER = re.compile(
+    r"(?i)\bused to\b|\bno longer\b|\bnot any ?more\b|\bback then\b|\bin the past\b|\bpreviously\b|"
+    r"\bformerly\b|\buntil recently\b|\bold days\b|\bback in the day\b"
+)
+_PAST_AFTER = re.compile(
+    r"(?i)^\s*(?:(?:really|actually|even|once|ever|just)\s+)?"
+    r"(?:(?!(?:need|seed|feed|speed|proceed|succeed|exceed|heed|breed|bleed|weed|embed|shred|bed|red|wed|shed|sled)"
+    r"\b)[a-z]{2,}ed|did|had|was|were|got|went|made|said|"
+    r"thought|knew|saw|found|told|heard|came|wrote|ran|took|gave|left|built|sent|spent|bought|brought|caught|"
+    r"felt|meant|understood|forgot|broke|chose|spoke|drove|froze|began|became|bothered)\b"
+)
+_BEING = re.compile(
+    r"(?i)\b(?:is|are|be|been|being|get|gets|stay|stays|remain|remains|was|were|'s|'re|keep|keeps|leave|leaves)\s*$"
+)
+# Taking back what they just said: the sentence and what came before it in the turn are not a rule.
+_TAKES_BACK = re.compile(
+    r"(?i)\b(?:just kidding|kidding|jk|j/k|scratch that|strike that|(?:ignore|disregard) (?:that|this|what i "
+    r"(?:just )?said|the above|me|my last)|forget (?:that|what i (?:just )?said|i said)|i take (?:that|it) back|"
+    r"i misspoke|i was wrong|my bad|wait,? no|no,? wait|actually,? no)\b"
+)
+# A complaint or a symptom, not a rule: "I always mess up the flags", "we always get ECONNRESET from
+# redis", "`e2e` never passes on arm64".
+_CONFESSION = re.compile(
+    r"(?i)\b(?:i|we)\s+(?:\w+\s+)?(?:always|never)\s+(?:\w+\s+)?(?:forget|forgets|mess|screw|mix|muddle|confuse|trip|"
+    r"struggle|fumble|misremember|mistype|misspell|lose track|get confused|get lost|end up|manage|seem|remember|"
+    r"notice)\b"
+)
+_SUFFERS = re.compile(
+    r"(?i)\b(?:always|never)\s+(?:\w+\s+){0,2}?(?:get|gets|got|getting|see|sees|saw|hit|hits|run into|runs into|"
+    r"ran into|end up with|ends up with|receive|receives|have|has|had)\b(?:\s+[^\s,;:!?]+){0,6}?\s+[`'\"(]?"
+    r"(?:E[A-Z]{3,}\w*|\w*(?:Error|Exception|Fault|Timeout)\w*|errors?|exceptions?|timeouts?|time-?outs?|warnings?|"
+    r"failures?|conflicts?|deadlocks?|crash(?:es)?|segfaults?|panics?|oom\w*|[45]\d\d|[45]\d\ds|issues?|problems?|"
+    r"trouble|bugs?|flak\w+|race conditions?|leaks?)\b"
+)
+_MISBEHAVES = re.compile(
+    r"(?i)\b(?:always|never)\s+(?:\w+\s+){0,2}?(?:fails|failed|crashes|crashed|hangs|hung|flakes|flaked|times out|"
+    r"timed out|errors out|errored|breaks|broke|dies|died|segfaults|freezes|froze|stalls|stalled|deadlocks|leaks|"
+    r"works|worked|succeeds|succeeded|passes(?!\s+[`-])|passed|shows up|showed up|"
+    r"returns? (?:a |an )?(?:[45]\d\d|null|nil|none|empty|error))\b"
+)
+_MODAL_BEFORE = re.compile(r"(?i)\b(?:must|should|shall|has to|have to|need to|needs to|ought to)\s*$")
+# Something just noticed in the code, not a rule: "wait, we never set `AWS_REGION` in the `Makefile`".
+_NOTICED = re.compile(
+    r"(?i)^\W*(?:wait|hold on|hang on|oops|whoa|woah|uh[- ]?oh|huh|hmm+|oh (?:no|wait|crap|shit|damn|man|hey)|damn|"
+    r"dang|crap|shoot|ugh|welp|yikes)\b"
+    r"|\b(?:just )?(?:noticed|realized|realised|spotted)\b|\bturns out\b|\bapparently\b|\blooks like\b|"
+    r"\bi see (?:that|now)\b|\bit seems\b|\bcome to think of it\b"
+)
+# The assistant's reply turning the person's statement down ("No. Both of those are wrong", "No, that is
+# unsafe", "Don't — …"): what they said is not kept. "No problem" and "No, you're right" agree.
+_REJECT_OPENING = re.compile(
+    r"(?i)^\W*(?:no\b(?![\s,.!—–-]*(?:problem|prob|worries|worry|need|rush|changes?|issues?|you're right|you are right|"
+    r"that's (?:right|correct|fine|true)|that is (?:right|correct|fine|true))\b)|nope\b|nah\b|"
+    r"(?:please\s+)?(?:don't|do not)\b(?!\s+worry)|definitely not\b|absolutely not\b|not quite\b|not really\b|"
+    r"not necessarily\b|i disagree\b|i'd push back\b|hmm+,? (?:no|not)\b)"
+)
+_AGREES = re.compile(
+    r"(?i)^\W*(?:yes|yep|yeah|sure|agreed|right|correct|exactly|good (?:call|idea|point)|makes sense|got it|noted|"
+    r"understood|will do|done|ok|okay|sounds good|great|perfect)\b"
+)
+_REJECTS = re.compile(
+    r"(?i)\b(?:that|this|it|both(?: of (?:those|these|them))?|those|these|neither(?: of (?:those|these|them))?|"
+    r"the (?:advice|post|article|readme|blog|suggestion|claim|rule|tip|snippet|answer|idea)|which)"
+    r"(?:\s+(?:is|are|was|were|would be|sounds?|seems?|looks?)|'s|'re)\s+(?:\w+\s+)?"
+    r"(?:wrong|incorrect|outdated|out of date|obsolete|misleading|false|bad advice|a bad idea|"
+    r"not (?:right|correct|true|accurate|recommended|a good idea))\b"
+    r"|\b(?:advise|recommend|argue|strongly) against\b|\bsteer clear\b|\bplease don't\b"
+    r"|\b(?:you|we) (?:should(?:n't| not)|must(?:n't| not)) (?:do|follow|use|set|disable|enable|run|turn)\b"
+    r"|\b(?:don't|do not) do (?:that|this|it)\b"
+)
+
 # True only for now: a state of the moment, a date, this one task. A note must still hold next month.
 _TRANSIENT = re.compile(
     r"(?i)(?<!from )\bnow\b(?! on\b)|\b(?:yet|today|tonight|tomorrow|yesterday|currently|at the moment|"
@@ -199,6 +348,43 @@ _LOCAL_ABSENCE = re.compile(
     r"screen|playbook|role|resource|namespace|crate|binary|environment|instance|queue|topic|struct|type|interface|"
     r"enum|variable|key|property|column|entity|handler|controller|middleware|fixture|spec)s?\s+"
     r"(?:still\s+|currently\s+|now\s+)?(?:has no|have no|lacks?|is missing|are missing|doesn't have|does not have)\b"
+)
+# A file of this project lacking something ("`config.yaml` has no `region` key", "the `Makefile` has no
+# `install` target") is how it stands this session. A named tool's file ("Node.js has no …") is not one.
+_FILE_ABSENCE = re.compile(
+    r"^\W*(?:[Tt]he\s+|[Oo]ur\s+|[Tt]his\s+)?`?(?:[\w.-]*/[\w./-]*\w|[a-z0-9_.-]*[a-z0-9_-]\.(?:ya?ml|json|toml|ini|cfg|"
+    r"conf|env|py|ts|tsx|js|jsx|mjs|cjs|sh|rb|go|rs|java|kt|swift|php|tf|lock|txt|md|sql|xml|gradle|properties|vue|"
+    r"svelte|css|scss|html)|Makefile|Dockerfile|Justfile|Procfile|Gemfile|Rakefile|Jenkinsfile|Containerfile)`?"
+    r"(?:\s+(?:file|script|module|config|folder|directory))?\s+(?:still\s+|currently\s+|now\s+)?"
+    r"(?:has no|have no|lacks?|is missing|doesn't have|does not have|contains no|doesn't contain|does not contain|"
+    r"doesn't define|does not define|doesn't set|does not set|never sets)\b(?!\s+effect\b)"
+)
+# The assistant reading out what a command, a log or a trace printed ("`git status` shows …", "the stack
+# trace shows KeyError: …", "`ls` shows the dist folder has no …"): the state of the moment, not a lesson.
+_OBSERVED = re.compile(
+    r"(?i)^\W*(?:[^\s,;:]+\s+){0,6}?(?:shows?|showed|shown|says|said|prints?|printed|reports?|reported|outputs?|"
+    r"displays?|displayed|confirms?|confirmed|indicates?|indicated|reveals?|revealed|complains?|complained|"
+    r"tells (?:us|me)|lists|listed)\b"
+)
+# What documentation says is the documented fact; the title is the fact, not "The docs at … say".
+_DOCS_SAY = re.compile(
+    r"(?i)^\W*(?:(?:the|its|their|[\w.-]+'s)\s+)?(?:[`\w.@/-]+\s+){0,3}?(?:docs|documentation|manual|man ?page|readme|"
+    r"changelog|release notes|migration guide|upgrade guide|spec|specification|faq|api reference)\b"
+    r"(?:[^,;:]|:(?!\s)){0,80}?\s"
+    r"(?:says?|said|states?|stated|notes?|noted|explains?|mentions?|documents?|confirms?|warns?)(?:\s+that)?\s*[,:]?\s+"
+    r"|^\W*(?:according to|per) (?:the )?(?:[\w.-]+'s\s+)?(?:official\s+)?(?:docs|documentation|manual|readme|"
+    r"changelog|release notes|guide|spec)\b(?:[^,;:]|:(?!\s)){0,80}?[,:]\s+"
+)
+# A step of this session's debugging, not a how-to: "Reproduce the bug: run …", "To verify the fix, run …".
+_THIS_BUG = re.compile(
+    r"(?i)\b(?:reproduce|repro|reproducing|trigger|verify|confirm|check|test|debug|inspect|investigate|diagnose|"
+    r"see|catch|bisect|isolate)\b[^,:;.]{0,40}?\b(?:the|this|that|our|your) (?:bug|issue|error|crash|failure|"
+    r"problem|fix|regression|behaviou?r|leak|hang|flake|race)\b"
+)
+# A title that stops before its object ("The docs at https://example.com say") says nothing.
+_UNFINISHED_TITLE = re.compile(
+    r"(?i)\b(?:says?|said|shows?|showed|reads|states|notes|mentions|explains|that|the|a|an|to|of|for|with|and|or|"
+    r"but|is|are|was|were|by|from|in|on|at|as|if|when|than|then|via|into|over)$"
 )
 _STATUS = re.compile(
     r"(?i)^\W*(?:summary|result|status|update|recap|progress)\s*:"
@@ -237,6 +423,7 @@ _LEAD = re.compile(
 _PREFERRING = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|like|'d rather|would rather) (?:to )?")
 # A title drops "I prefer", not "I like": "I like X better than Y" without it has no verb.
 _PREFERRING_TITLE = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|'d rather|would rather|like to) (?:to )?")
+_PREFER_THING = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|would prefer|'d prefer) (?!to )")
 _DECIDING = re.compile(r"(?i)^we (?:decided|agreed|chose) (?:to |that )?")
 _STRONG_CUT = re.compile(
     r",?\s+(?:because|since|so that|so|which|as long as|otherwise)\s+|,\s+(?:like|e\.g\.|for example|such as)\s+"
@@ -280,6 +467,40 @@ def _sentences(text: str, prose_only: bool = False) -> list[str]:
             continue
         out += [s.strip(" -*>\t") for s in _SPLIT.split(line) if s and s.strip(" -*>\t")]
     return out
+
+
+def _unquoted(text: str, cited: bool = False) -> str:
+    """The turn without what its author quoted: fenced and indented blocks, blockquotes, and (with
+    `cited`, for the person) what follows a line handing the turn to a source ("Here's what the
+    vendor's README says:"), up to their question about it. A person pastes advice to ask about it;
+    it is someone else's, and often what the assistant then turns down."""
+    out: list[str] = []
+    pasting = False
+    for paragraph in re.split(r"\n[ \t]*\n", _CODE_BLOCK.sub("\n\n", text)):
+        lines = [line for line in paragraph.splitlines() if line.strip() and not _QUOTE_LINE.match(line)]
+        if not lines or all(_INDENTED.match(line) for line in lines):
+            continue
+        if pasting:
+            pasting = not lines[-1].rstrip().endswith("?")
+            continue
+        for n, line in enumerate(lines):
+            if cited and _hands_over(line):
+                rest = lines[n + 1 :]
+                pasting = not (rest and rest[-1].rstrip().endswith("?"))
+                lines = lines[: n + 1]
+                break
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+def _hands_over(line: str) -> bool:
+    """A line that introduces someone else's text: it cites, and it ends in a colon or points ahead."""
+    line = line.strip()
+    if _PASTING.match(line):
+        return True
+    if line.endswith(":") and (_CITING.search(line) or (_SOURCE.search(line) and _HERE.search(line))):
+        return True
+    return bool(_POINTS_AHEAD.search(line) and (_SOURCE.search(line) or _CITING.search(line)))
 
 
 def _own_lines(text: str) -> list[str]:
@@ -416,15 +637,19 @@ _CODE_UNMASK = str.maketrans({masked: plain for plain, masked in _MASKS.items()}
 
 def title_of(sentence: str, kind: str = "") -> str | None:
     """The main clause, three to fourteen words; None when there is no such clause. Punctuation inside
-    a code span does not cut (`when: manual` is one thing, not the end of a clause)."""
+    a code span does not cut (`when: manual` is one thing, not the end of a clause). A clause that
+    stops before its object ("The docs at https://example.com say") is no title."""
     masked = _CODE.sub(lambda m: m.group(0).translate(_CODE_PUNCTUATION), sentence)
     title = _title_of(masked, kind)
-    return title.translate(_CODE_UNMASK) if title else None
+    if not title or _UNFINISHED_TITLE.search(title):
+        return None
+    return title.translate(_CODE_UNMASK)
 
 
 def _title_of(sentence: str, kind: str) -> str | None:
     lead = _LEAD.sub("", sentence.strip())
-    text = _DECIDING.sub("", _PREFERRING_TITLE.sub("", _plain(lead)))
+    # "I prefer httpx over requests" keeps its verb: "Prefer httpx over requests", not "Httpx over requests".
+    text = _DECIDING.sub("", _PREFERRING_TITLE.sub("", _PREFER_THING.sub("prefer ", _plain(lead))))
     if _HOWTO.match(sentence.strip()):
         goal, _, how = text.partition(",")
         text = f"{goal.strip()[3:]}: {how.strip()}"
@@ -494,12 +719,36 @@ def _marker_clause(sentence: str) -> str:
     return sentence[start:]
 
 
+def _not_theirs(sentence: str, marker: re.Match[str]) -> bool:
+    """Whether an always/never sentence is something other than the person's own rule for today: a
+    question typed without its "?", a doubt, a habit that was, an event told in the past, a complaint
+    or a symptom, something just noticed, or someone else's words reported."""
+    if _ASKS.match(sentence) or _ASKS.match(_marker_clause(sentence)) or _TAG_QUESTION.search(sentence):
+        return True
+    if _DOUBT.search(sentence) or _NO_LONGER.search(sentence) or _NOTICED.search(sentence):
+        return True
+    if _CONFESSION.search(sentence) or _SUFFERS.search(sentence):
+        return True
+    for word in re.finditer(r"(?i)\b(?:always|never)\b", sentence):
+        before, after = sentence[: word.start()], sentence[word.end() :]
+        if _PAST_AFTER.match(after) and not _BEING.search(before):
+            return True
+        if _MISBEHAVES.match(sentence, word.start()) and not _MODAL_BEFORE.search(before):
+            return True
+    preface = sentence[: marker.start()]
+    if _HEARD.search(preface) or any(not _OWN_WORD.search(preface[: m.start()]) for m in _REPORTED.finditer(preface)):
+        return True
+    return bool(_REPORTED_AFTER.search(sentence, marker.end()))
+
+
 def _person(sentence: str) -> Finding | None:
     sentence = _without_request(_without_reason(sentence))
     marker = _STANDING.search(sentence)
     if not marker or not _clean(sentence) or _idle_preference(sentence) or _TODO.search(sentence):
         return None
     if _SYMPTOM.search(sentence[: marker.start()]):  # "`test_x` fails in CI, never locally": a report
+        return None
+    if _not_theirs(sentence, marker):
         return None
     if not (_concrete(sentence) or _content_count(_STANDING.sub(" ", sentence)) >= 2):
         return None
@@ -528,26 +777,38 @@ def _person(sentence: str) -> Finding | None:
     return Finding(text, kind, title, "global" if kind == "preference" and not local else "project")
 
 
+def _of_the_moment(claim: str) -> bool:
+    """What a command, a log or a trace printed, a step of this session's debugging, or something one of
+    this project's files lacks: true today, and no lesson."""
+    plain = _LEAD.sub("", _plain(claim))
+    observed = _OBSERVED.match(plain)
+    if observed and not re.search(r"(?i)\b(?:only|always|never|silently|also)\s+\S+$", observed.group()):
+        return True
+    if _THIS_BUG.search(plain):
+        return True
+    clauses = re.split(r":\s+|;\s*", plain)
+    return any(_LOCAL_ABSENCE.match(c) or _FILE_ABSENCE.match(c) for c in clauses)
+
+
 def _assistant(sentence: str) -> Finding | None:
-    if not _clean(sentence) or _NARRATION.match(sentence) or not _concrete(sentence):
+    docs = _DOCS_SAY.match(sentence)
+    # "The docs at https://… say `retries` only applies to …": the claim is what the docs say.
+    claim = sentence[docs.end() :] if docs else sentence
+    if not _clean(claim) or _NARRATION.match(claim) or not _concrete(claim):
         return None
-    if _DONE.search(sentence) or _YOU.search(sentence) or _STATUS.search(sentence):
+    if _DONE.search(claim) or _YOU.search(claim) or _STATUS.search(claim) or _of_the_moment(claim):
         return None
-    if _LOCAL_ABSENCE.match(_LEAD.sub("", _plain(sentence))):
-        return None
-    howto = _HOWTO.match(sentence) and _CODE.search(sentence)
-    gotcha = (_GOTCHA.search(sentence) or _NOTE_THAT.match(sentence)) and (
-        _CODE.search(sentence) or _proper_after_start(sentence)
-    )
-    if _CAUSE.search(sentence) and _FIX.search(sentence):
-        if _one_off(sentence):
+    howto = _HOWTO.match(claim) and _CODE.search(claim)
+    gotcha = (_GOTCHA.search(claim) or _NOTE_THAT.match(claim)) and (_CODE.search(claim) or _proper_after_start(claim))
+    if _CAUSE.search(claim) and _FIX.search(claim):
+        if _one_off(claim):
             return None
         kind: Kind = "bugfix"
     elif howto or gotcha:
         kind = "fact"
     else:
         return None
-    title = title_of(sentence, kind)
+    title = title_of(claim, kind)
     return Finding(sentence, kind, title, "project") if title else None
 
 
@@ -585,7 +846,14 @@ def _pair_finding(statement: str) -> Finding | None:
 def find(role: str, text: str) -> list[Finding]:
     """What one turn of the conversation holds that is worth a note."""
     if role == "person":
-        return [f for f in (_person(s) for s in _sentences(text)) if f]
+        kept: list[Finding] = []
+        for sentence in _sentences(_unquoted(text, cited=True)):
+            if _TAKES_BACK.search(sentence) or _MIND.search(sentence):
+                kept = []  # "… — just kidding", "scratch that": what they said before it goes too
+            elif finding := _person(sentence):
+                kept.append(finding)
+        return kept
+    text = _unquoted(text)
     found = [f for f in (_pair_finding(p) for p in _labelled_pairs(text)) if f]
     paired = {line for p in found for line in p.text.split(". Fix: ")}
     for sentence in _sentences(text, prose_only=True):
@@ -645,6 +913,46 @@ def _offset(turn: str, statement: str) -> int:
     return at
 
 
+def _turns(conversation: str) -> list[tuple[str, str]]:
+    """(role, text) of each turn, split only at the miner's own role lines: a heading in a person's
+    paste ("### Known issues:") is not a new speaker, and its text stays theirs. The transcript reader
+    escapes such a line (`\\### Known issues:`); inside a turn it is read as written again."""
+    parts = _ROLE_MARK.split(conversation)
+    return [(parts[i].lower(), _ESCAPED_MARK.sub(r"\1", parts[i + 1])) for i in range(1, len(parts) - 1, 2)]
+
+
+def _rejects(reply: str) -> bool:
+    """Whether the assistant's reply opens by turning down what it answers ("No. Both of those are
+    wrong", "No, that is unsafe", "Don't — …", "I'd advise against it")."""
+    opening = _sentences(_unquoted(reply))[:2]
+    return (
+        bool(opening)
+        and not _AGREES.match(opening[0])
+        and (bool(_REJECT_OPENING.match(opening[0])) or any(_REJECTS.search(sentence) for sentence in opening))
+    )
+
+
+def _turned_down(turns: list[tuple[str, str]]) -> set[int]:
+    """The person's turns whose statements are not kept: those the assistant's next reply turns down,
+    and one the person takes back at the start of their next turn ("just kidding", "scratch that").
+    A rule the assistant argues against is not yet the team's rule."""
+    out: set[int] = set()
+    asked: list[int] = []
+    last_person: int | None = None
+    for n, (role, text) in enumerate(turns):
+        if role == "person":
+            first = _sentences(text)[:1]
+            if last_person is not None and first and (_TAKES_BACK.search(first[0]) or _MIND.search(first[0])):
+                out.add(last_person)
+            asked.append(n)
+            last_person = n
+        else:
+            if asked and _rejects(text):
+                out.update(asked)
+            asked = []
+    return out
+
+
 class OfflineExtractor:
     name = "offline"
 
@@ -654,10 +962,12 @@ class OfflineExtractor:
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:
         lessons: list[Lesson] = []
         seen: set[str] = set()
-        blocks = (block.partition(":\n") for block in conversation.split("\n\n### "))
-        turns = [(role.strip("# ").lower(), text) for role, _, text in blocks]
+        turns = _turns(conversation)
         retractions = _retractions(turns)
+        turned_down = _turned_down(turns)
         for n, (role, text) in enumerate(turns):
+            if n in turned_down:
+                continue
             for f in find(role, text):
                 # consecutive messages share a turn: a retraction may follow in the same one
                 if role != "person" and _taken_back(f, n, _offset(text, f.text), retractions):

@@ -32,7 +32,14 @@ def untold_set_aside(home: Path) -> list[tuple[str, str]]:
         return []  # no such table yet (state from an older memem), or the database is busy: tell next time
     finally:
         db.close()
-    return [(str(path), str(reason)) for path, reason in rows]
+    return [(str(path), _one_line(str(reason))) for path, reason in rows]
+
+
+def _one_line(reason: str, limit: int = 200) -> str:
+    """A reason as one short line: its first. One stored by an earlier memem may be a validation
+    error's dump, whose later lines quote the model's answer."""
+    flat = " ".join(reason.strip().split("\n", 1)[0].split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def notice(home: Path) -> str | None:

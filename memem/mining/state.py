@@ -4,6 +4,14 @@ The offset only moves after the lessons of the turns before it are written, so a
 those turns are read again (and de-duplicated) rather than lost. Two Stop hooks of the same session
 never mine the same turns: each holds the session's lock (a flock) while it reads, extracts, writes
 and advances. State lives in MEMEM_DIR (not in the vault): it is about transcripts, not memories.
+
+A transcript is known by its resolved absolute path (`key`), however it was named (`./x.jsonl`, a
+symlink, `..`): one row, one lock, one offset per file. Rows an earlier memem keyed by the path as
+typed are moved to that key once (merged with the row already there); a relative one is resolved
+against the folder of the first run that finds its file there, and kept as it is until then.
+
+Reasons stored for a failure are one line, without secrets: they are shown by `--status` and by the
+next session's notice.
 """
 
 from __future__ import annotations
@@ -12,12 +20,14 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from memem.config import private_dir
+from memem.errors import Unavailable
 from memem.index.state_db import private_db
 
 _SCHEMA = """
@@ -43,12 +53,51 @@ CREATE TABLE IF NOT EXISTS parts_set_aside (
 );
 """
 _COLUMNS = {"cost_usd": "REAL NOT NULL DEFAULT 0", "attempts": "INTEGER NOT NULL DEFAULT 0"}
+_KEYED = 1
+"""user_version from which every absolute row is keyed by `key`."""
 MAX_ATTEMPTS = 3
 """Runs in which the model could not be reached at the same place before that part is set aside."""
 
 
 class SessionBusy(RuntimeError):
     """Another miner holds this session's lock right now."""
+
+
+class StateUnreadable(Unavailable):
+    """The mining state database is damaged (or not a database): named, with what to do about it."""
+
+    def __init__(self, db_path: Path, exc: BaseException) -> None:
+        super().__init__(
+            f"the mining state {db_path} cannot be read ({one_line(str(exc), 120)}): move it aside "
+            f"(mv {db_path} {db_path}.broken) and run again; memem starts a new one, and sessions mined "
+            "before are then mined again (lessons already written are recognised as duplicates)"
+        )
+        self.db_path = db_path
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """A database that is corrupt or not a database at all (not one that is busy, locked or read-only)."""
+    name = getattr(exc, "sqlite_errorname", None)
+    if name:
+        return str(name).startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    return type(exc) is sqlite3.DatabaseError
+
+
+def key(path: Path | str) -> str:
+    """The one name of a transcript: its absolute path with symlinks and `..` resolved."""
+    return str(Path(path).expanduser().resolve())
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _reason(text: str) -> str:
+    """A failure's reason as stored: one line, any secret in it redacted."""
+    from memem.memory.screen import redact
+
+    return one_line(redact(text), 500)
 
 
 @dataclass(frozen=True)
@@ -80,18 +129,93 @@ class MiningState:
     def __init__(self, home: Path) -> None:
         self.folder = home / "mining"
         private_dir(self.folder / "locks")
-        # State written by an earlier memem grows the newer columns.
-        self.db = private_db(self.folder / "state.sqlite3", _SCHEMA, "sessions", _COLUMNS)
+        self.path = self.folder / "state.sqlite3"
+        try:
+            # State written by an earlier memem grows the newer columns, and its rows get their one key.
+            self.db = private_db(self.path, _SCHEMA, "sessions", _COLUMNS)
+            self._rekey()
+        except sqlite3.DatabaseError as exc:
+            if _damaged(exc):
+                raise StateUnreadable(self.path, exc) from None
+            raise
 
     def close(self) -> None:
         self.db.close()
 
+    def broken(self, exc: BaseException) -> StateUnreadable | None:
+        """If `exc` (met while mining) is damage to this state database: the error to report instead.
+        Another database's damage (the vault's indexes) or a busy database is not this state's."""
+        if not isinstance(exc, sqlite3.DatabaseError) or not _damaged(exc):
+            return None
+        try:
+            check = self.db.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError as again:
+            return StateUnreadable(self.path, exc) if _damaged(again) else None
+        return None if check and check[0] == "ok" else StateUnreadable(self.path, exc)
+
+    def _rekey(self) -> None:
+        """Move rows not yet keyed by `key` to their key, merging two names of one file: all rows once
+        (state from an earlier memem), then at each open the relative ones still waiting."""
+        query = "SELECT path FROM sessions UNION SELECT path FROM parts_set_aside"
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version >= _KEYED:
+            query = f"SELECT path FROM ({query}) WHERE path NOT LIKE '/%'"
+        moves = {}
+        for (old,) in self.db.execute(query).fetchall():
+            if not Path(old).is_absolute() and not Path(old).exists():
+                continue  # relative to a folder this run is not in: kept (listed), moved by a run from there
+            new = key(old)
+            if new != old:
+                moves[old] = new
+        if not moves and version >= _KEYED:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for old, new in moves.items():
+                self._move(old, new)
+            if version < _KEYED:
+                self._reword()
+            self.db.execute(f"PRAGMA user_version={_KEYED}")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _reword(self) -> None:
+        """Reasons an earlier memem stored as a validation error's dump (whose later lines quote the
+        model's answer): their first line only, as reasons are stored now."""
+        for table, column in (("parts_set_aside", "reason"), ("sessions", "last_error")):
+            rows = self.db.execute(f"SELECT rowid, {column} FROM {table} WHERE {column} LIKE '%' || char(10) || '%'")
+            for rowid, text in rows.fetchall():
+                first = _reason(str(text).strip().split("\n", 1)[0])
+                self.db.execute(f"UPDATE {table} SET {column}=? WHERE rowid=?", (first, rowid))
+
+    def _move(self, old: str, new: str) -> None:
+        there = self.db.execute("SELECT 1 FROM sessions WHERE path=?", (new,)).fetchone()
+        if there:  # two names of one file: one row, with the furthest place and everything counted once
+            self.db.execute(
+                "UPDATE sessions SET "
+                "offset=max(offset, (SELECT offset FROM sessions WHERE path=:old)), "
+                "mined_at=max(coalesce(mined_at, 0), coalesce((SELECT mined_at FROM sessions WHERE path=:old), 0)), "
+                "lessons=lessons + (SELECT lessons FROM sessions WHERE path=:old), "
+                "runs=runs + (SELECT runs FROM sessions WHERE path=:old), "
+                "cost_usd=cost_usd + (SELECT cost_usd FROM sessions WHERE path=:old), "
+                "session_id=coalesce(session_id, (SELECT session_id FROM sessions WHERE path=:old)) "
+                "WHERE path=:new",
+                {"old": old, "new": new},
+            )
+            self.db.execute("DELETE FROM sessions WHERE path=?", (old,))
+        else:
+            self.db.execute("UPDATE sessions SET path=? WHERE path=?", (new, old))
+        self.db.execute("UPDATE OR IGNORE parts_set_aside SET path=? WHERE path=?", (new, old))
+        self.db.execute("DELETE FROM parts_set_aside WHERE path=?", (old,))  # the same part under both names
+
     def get(self, path: Path) -> SessionState:
         row = self.db.execute(
-            "SELECT path, offset, lessons, runs, mined_at, last_error FROM sessions WHERE path=?", (str(path),)
+            "SELECT path, offset, lessons, runs, mined_at, last_error FROM sessions WHERE path=?", (key(path),)
         ).fetchone()
         if row is None:
-            return SessionState(str(path), 0, 0, 0, None, None)
+            return SessionState(key(path), 0, 0, 0, None, None)
         return SessionState(*row)
 
     def advance(
@@ -112,7 +236,7 @@ class MiningState:
                     "INSERT INTO parts_set_aside (path, start, end, reason, at, char_from, char_to) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path, start, char_from) DO UPDATE SET "
                     "end=excluded.end, reason=excluded.reason, at=excluded.at, char_to=excluded.char_to, reported=0",
-                    (str(path), part.start, part.end, reason[:500], time.time(), part.char_from, part.char_to),
+                    (key(path), part.start, part.end, _reason(reason), time.time(), part.char_from, part.char_to),
                 )
             self.db.execute(
                 "INSERT INTO sessions (path, session_id, offset, mined_at, lessons, runs, last_error, cost_usd, "
@@ -121,7 +245,7 @@ class MiningState:
                 "lessons=sessions.lessons + excluded.lessons, runs=sessions.runs + 1, last_error=NULL, "
                 "cost_usd=sessions.cost_usd + excluded.cost_usd, attempts=0, "
                 "session_id=coalesce(excluded.session_id, sessions.session_id)",
-                (str(path), session_id, offset, time.time(), lessons, cost_usd),
+                (key(path), session_id, offset, time.time(), lessons, cost_usd),
             )
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -135,15 +259,15 @@ class MiningState:
             "INSERT INTO sessions (path, last_error, attempts, cost_usd) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(path) DO UPDATE SET last_error=excluded.last_error, "
             "attempts=sessions.attempts + excluded.attempts, cost_usd=sessions.cost_usd + excluded.cost_usd",
-            (str(path), error[:500], 1 if attempt else 0, cost_usd),
+            (key(path), _reason(error), 1 if attempt else 0, cost_usd),
         )
-        row = self.db.execute("SELECT attempts FROM sessions WHERE path=?", (str(path),)).fetchone()
+        row = self.db.execute("SELECT attempts FROM sessions WHERE path=?", (key(path),)).fetchone()
         return int(row[0])
 
     def set_aside_parts(self, path: Path | None = None) -> list[SetAside]:
         query = "SELECT path, start, end, reason, at, char_from, char_to FROM parts_set_aside"
         if path is not None:
-            return [SetAside(*r) for r in self.db.execute(query + " WHERE path=? ORDER BY start", (str(path),))]
+            return [SetAside(*r) for r in self.db.execute(query + " WHERE path=? ORDER BY start", (key(path),))]
         return [SetAside(*r) for r in self.db.execute(query + " ORDER BY at")]
 
     def forget_set_aside(self, part: SetAside) -> None:
@@ -172,7 +296,7 @@ class MiningState:
     @contextlib.contextmanager
     def session_lock(self, path: Path) -> Iterator[None]:
         """Hold the session's lock; raise SessionBusy at once if another miner has it."""
-        name = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+        name = hashlib.sha256(key(path).encode()).hexdigest()[:16]
         fd = os.open(self.folder / "locks" / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:

@@ -6,6 +6,12 @@ dropped: tool calls and their output, thinking, system reminders and hook contex
 memem remembering itself). Unknown record types are skipped, never an error: Claude Code adds
 new ones between versions.
 
+Text is cleaned for what comes next: a lone surrogate (valid in JSON's `\ud800`, not in UTF-8)
+becomes U+FFFD, so no request carrying the turn is refused; a line of the text that looks like a
+role marker (`### Person:`) is escaped, so no one's text can pose as a turn of the conversation the
+miner writes out. A line no JSON reader accepts (torn, foreign, nested too deep, a number too long
+to read) is skipped.
+
 Reading starts at a byte offset and consumes complete lines only, so a file that Claude Code is
 still appending to is read again from where the last whole record ended.
 """
@@ -25,6 +31,8 @@ from memem.recall.text import strip_injected
 _REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.S)
 _COMMAND_NAME = re.compile(r"<command-name>\s*(.*?)\s*</command-name>", re.S)
 _COMMAND_ARGS = re.compile(r"<command-args>\s*(.*?)\s*</command-args>", re.S)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MARKER = re.compile(r"^([ \t]*)(#+[ \t]*[^\n:#]{1,40}:)", re.M)  # `### Person:`, `## System:`, ...
 _KEPT_WRAPPERS = re.compile(r"</?user-memory-input>")  # `#` memory input: the person's own words, unwrapped
 _WRAPPERS = re.compile(
     r"<(command-message|local-command-stdout|local-command-stderr|local-command-caveat|bash-input|bash-stdout|"
@@ -45,8 +53,24 @@ class Turn:
     span: tuple[int, int] | None = None  # a part of the turn: its characters from, to (None: all of it)
 
 
+def well_formed(text: str) -> str:
+    """`text` with each lone surrogate (which no UTF-8 encoder accepts) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def unmarked(text: str) -> str:
+    """`text` with every line that looks like a role marker escaped (`\\### Person:`): only the miner
+    writes the markers that begin a turn."""
+    return _MARKER.sub(r"\1\\\2", text)
+
+
 def clean(text: str) -> str:
-    """Remove what no one typed: system reminders, command wrappers, memem's own slices."""
+    """Remove what no one typed: system reminders, command wrappers, memem's own slices; make what is
+    left well-formed text that cannot pose as a turn of its own."""
+    return unmarked(_stripped(well_formed(text)))
+
+
+def _stripped(text: str) -> str:
     text = strip_injected(text)
     text = _REMINDER.sub("", text)
     name = _COMMAND_NAME.search(text)
@@ -94,7 +118,7 @@ def turn_of(record: dict[str, Any], start: int = 0) -> Turn | None:
 
 def _text(value: Any) -> str | None:
     """A record's field as text: a transcript (or an export passed off as one) may hold anything there."""
-    return value if isinstance(value, str) else None
+    return well_formed(value) if isinstance(value, str) else None
 
 
 def read_located(path: Path, offset: int = 0) -> tuple[list[tuple[int, dict[str, Any]]], int]:
@@ -115,8 +139,10 @@ def read_located(path: Path, offset: int = 0) -> tuple[list[tuple[int, dict[str,
             continue
         try:
             record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-            continue  # a torn, foreign or absurdly nested line: skip it, keep going
+        except (ValueError, RecursionError):
+            # A torn, foreign or absurdly nested line, or a number longer than Python reads (a
+            # ValueError that is no JSONDecodeError): skip it, keep going.
+            continue
         if isinstance(record, dict):
             records.append((start, record))
     return records, offset + end + 1

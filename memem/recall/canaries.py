@@ -59,10 +59,14 @@ def check(store: IndexStore) -> list[CanaryResult]:
         if REACH_TAG in tags:
             probe = _query_of(store, row)
             hits = search(store, Query(probe, project=row.project, limit=REACH, graph=False))
-            ranked = [h.id for h in hits if not h.pinned]
+            ranked = [h.id for h in hits if not h.pinned]  # the pinned notes do not take a ranked place
             rank = ranked.index(row.id) + 1 if row.id in ranked else None
-            detail = f"#{rank} for its trigger" if rank else f"not in the first {REACH} for its trigger"
-            results.append(CanaryResult(row.id, row.path, "reach", probe, rank is not None, detail))
+            pinned = any(h.pinned and h.id == row.id for h in hits)  # layer 0: first for every prompt, unranked
+            detail = (
+                "pinned: first for every prompt of its project" if pinned
+                else f"#{rank} for its trigger" if rank else f"not in the first {REACH} for its trigger"
+            )  # fmt: skip
+            results.append(CanaryResult(row.id, row.path, "reach", probe, pinned or rank is not None, detail))
         if NEVER_TAG in tags:
             first = store.catalog.body(row.uid).strip().split(". ")[0][:300]
             for probe in dict.fromkeys(p for p in (row.title, first) if p):

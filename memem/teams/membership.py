@@ -108,6 +108,8 @@ def write_local(clone: Path, **values: object) -> None:
 def init_repo(folder: Path, name: str, projects: list[str]) -> Path:
     """A new team repository in `folder` (missing or empty), with its manifest and first commit."""
     _check_name(name)
+    if folder.exists() and not folder.is_dir():
+        raise Refused(f"{folder} is a file, not a folder: a team repository starts in a new or empty folder")
     if folder.exists() and any(folder.iterdir()):
         raise Refused(f"{folder} is not empty: a team repository starts in a new or empty folder")
     (folder / NOTES).mkdir(parents=True, exist_ok=True)

@@ -129,6 +129,11 @@ _KEPT = 4
 _DENSE = 64
 """A literal found more than once per this many characters is not listed: trying the pattern at each
 place would cost more than letting `re` scan."""
+_PIECE, _LARGEST_PIECE = 8_192, 131_072
+_CHEAP_PIECE = 0.01
+"""A long text scanned whole is read in pieces (the budget is checked between them), each searched with
+`_REACH` of what follows in sight: the first of `_PIECE` characters, each next one twice as long while
+a piece costs less than this many seconds of CPU."""
 _REACH = 4_096
 """How far from a literal it needs a pattern's match is looked for, in a long text: a match that
 starts further from it than this (a 4 KB variable name before `password=`, a JSON web key whose
@@ -296,7 +301,7 @@ class Gated:
             return iter(())
         places = self._places(text, pos) if self.gate else None
         if places is None:
-            matches = self.pattern.finditer(text, pos)
+            matches = self._in_pieces(text, pos)
         else:
             matches = self._at(text, places, pos) if self.anchored else self._near(text, places, pos)
         return _paced(matches) if _deadline.get() != math.inf else matches
@@ -316,14 +321,41 @@ class Gated:
 
     def _at(self, text: str, places: list[int], end: int) -> Iterator[re.Match[str]]:
         for n, place in enumerate(places):
-            if n % 64 == 63:
-                _within_budget()  # a try that fails yields nothing to pace it by
+            if n % 8 == 7:
+                _within_budget()  # a try that fails yields nothing to pace it by (and may cost 5 ms)
             if place < end:
                 continue
             match = self.pattern.match(text, place)
             if match is not None:
                 yield match
                 end = max(match.end(), place + 1)
+
+    def _in_pieces(self, text: str, end: int) -> Iterator[re.Match[str]]:
+        """A scan of the whole text, a piece at a time: one `re` call cannot be stopped by the budget,
+        and a pattern that costs little per character costs seconds on 1 MB full of its opening
+        (25 s for one rule on a Russian word repeated, before). Each piece is searched with `_REACH`
+        of the next one in sight, and what is found is matched on the whole text. Pieces start small
+        and grow while they cost little, so a costly pattern overruns the budget by one small piece
+        and a cheap one pays for few overlaps."""
+        size, piece, lo = len(text), _PIECE, end
+        while lo < size:
+            _within_budget()
+            started = time.thread_time()
+            hi = min(lo + piece, size)
+            pos = max(lo, end)
+            while pos < hi:
+                found = self.pattern.search(text, pos, min(hi + _REACH, size))
+                if found is None or found.start() >= hi:
+                    break  # the next piece looks from there
+                match = self.pattern.match(text, found.start())
+                if match is None:
+                    pos = found.start() + 1
+                    continue
+                yield match
+                end = pos = max(match.end(), match.start() + 1)
+            lo = hi
+            if time.thread_time() - started < _CHEAP_PIECE:
+                piece = min(piece * 2, _LARGEST_PIECE)
 
     def _near(self, text: str, places: list[int], end: int) -> Iterator[re.Match[str]]:
         for lo, hi in _windows(places, _REACH + self.widest, len(text)):

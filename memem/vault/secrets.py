@@ -453,13 +453,20 @@ _NAME_FOR_KEY = (
     r"(?:[a-z0-9]+_+){0,8}(?:secret|secret_key|api_?key|private_key|access_key|client_secret|auth_token|access_token|secret_id|skey)"
     r"|sharedaccesskey"
 )
+# The keys and tokens that are public or merely identify something (a site key, a page token).
+_PUBLIC_WORDS = (
+    "public publishable pub site partition idempotency cache object sort row foreign hash range page nextpage next_page"
+    " continuation pagination cursor resume sync lock dedup dedupe instrumentation map lookup index search routing message"
+    " trace request correlation group entity kid"
+).split()
+_PUBLIC_HEADS = "(?:" + "|".join(_PUBLIC_WORDS) + ")"
+_NOT_AFTER_PUBLIC_HEAD = "".join(f"(?<!{word}_)" for word in _PUBLIC_WORDS)
+"""`page_token=…` is not a token's secret, however random it looks (lookbehinds: each has one width)."""
 _NAME_FOR_SECRET = (
+    rf"(?!(?:[a-z0-9]+_+){{0,8}}?{_PUBLIC_HEADS}_+(?:key|token|secret)\b)"
     r"(?:[a-z0-9]+_+){0,8}(?:pass(?:word|wd|phrase)?|pwd|token|key|secret|api_?key|credentials?|auth|dsn|secret_key_base)|[a-z0-9_]*pass(?:word|wd)"
-    # camelCase and PascalCase names, lowered (`accessToken`, "SigningKey" in appsettings.json), except
-    # the keys and tokens that are public or merely identify something (a site key, a page token).
-    r"|(?!(?:[a-z0-9]*_)?(?:public|publishable|pub|site|partition|idempotency|cache|object|sort|row|foreign|hash|range"
-    r"|page|nextpage|continuation|pagination|cursor|resume|sync|lock|dedupe?|instrumentation|map|lookup|index|search|routing"
-    r"|message|trace|request|correlation|group|entity|kid)(?:key|token|secret))[a-z][a-z0-9]{1,40}(?:key|token|secret)"
+    # camelCase and PascalCase names, lowered (`accessToken`, "SigningKey" in appsettings.json).
+    rf"|(?!(?:[a-z0-9]*_)?{_PUBLIC_HEADS}(?:key|token|secret))[a-z][a-z0-9]{{1,40}}(?:key|token|secret)"
 )
 # "Password" in the languages notes are written in, lower-cased.
 _PASSWORD_WORDS = (
@@ -611,14 +618,15 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password in a URL", r"://:([^\s@/:'\"]{6,})@", 1, _is_concrete),
     _rule("password in a URL", r"[\w.\-]{1,64}:([^\s@/:'\"`]{6,128})@(?:tcp|unix|udp)\(", 1, _is_concrete, needs=("@tcp(", "@unix(", "@udp(")),  # Go's MySQL DSN
     # A URL's query parameter named for a credential (`?code=` of an Azure function, `&api_key=`, `?sig=`).
-    _rule("credential in a URL", r"[?&](?:code|key|apikey|api_key|api-key|token|access_token|auth|secret|sig|signature)=([A-Za-z0-9_\-.%~+/=]{32,})", 1, _is_random, needs=("code=", "key=", "token=", "auth=", "secret=", "sig=", "signature=")),
+    # `appid=` (OpenWeather), `X-Amz-Signature=` and `X-Goog-Signature=` (presigned URLs) in any case.
+    _rule("credential in a URL", r"[?&](?:code|key|apikey|api_key|api-key|app_?id|app_?key|subscription-key|token|access_token|private_token|auth|secret|client_secret|sig|signature|x-amz-signature|x-goog-signature)=([a-z0-9_\-.%~+/=]{32,})", 1, _is_random, folded=True, needs=("code=", "key=", "token=", "auth=", "secret=", "sig=", "signature=", "appid=", "app_id=")),
     # Keys and tokens named by the command or variable that takes them.
     _rule("Vault token", r"(?:vault\s+login|vault_token\s*[=:]|x-vault-token:)\s*['\"]?(?:-\S+\s+)*['\"]?(s\.[A-Za-z0-9]{24})(?![\w.])", 1, folded=False, flags=re.I, needs=("vault", "VAULT", "Vault")),
     _rule("token on a command line", r"(?<![\w-])[\w-]++\s++(?:auth|login)\s++(?:--?[\w-]++\s++)*+['\"]?(" + _UUID_TEXT + r")\b", 1, folded=True, needs=(" auth", " login")),
     _rule("wallet private key", r"(?:accounts|private_?key|privkey|secret|mnemonic|wallet)[^\n]{0,40}?['\"`]?(0x[a-f0-9]{64})(?![\w])", 1, _is_random, folded=True, needs=("0x",)),
     _rule("wallet private key", r"(?:wif|private key|privkey|bitcoin|btc|wallet)[^\n]{0,60}?\b([5kl][1-9a-z]{50,51})\b", 1, _is_wif, folded=True, needs=("wif", "private key", "privkey", "bitcoin", "btc", "wallet")),
     _rule("session cookie", r"cookie:[^\n]{0,300}?=([A-Za-z0-9%._\-+/=:]{32,})", 1, _is_random, folded=True, needs=("cookie:",)),  # any cookie in a Cookie header
-    _rule("key in code", r"(?:key|secret|token|iv|salt)\w*\s*[:=]\s*(?:new\s+)?[\w.]+\(\s*[bru]?['\"]([A-Za-z0-9+/=_\-]{24,})['\"]", 1, _is_random, folded=True, needs=("key", "secret", "token", "iv", "salt")),
+    _rule("key in code", r"(?:key|secret|token|iv|salt)\w{0,60}+\s*[:=]\s*(?:new\s+)?[\w.]+\(\s*[bru]?['\"]([A-Za-z0-9+/=_\-]{24,})['\"]", 1, _is_random, folded=True, needs=("key", "secret", "token", "iv", "salt")),
     _rule("password in a URL", r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"`]{1,64}(?:@[\w.\-]+)?:([^\s@'\"`]{6,128})@[\w.\-\[]", 1, _is_url_password, folded=True, needs=("://",)),
     _rule("HTTP Basic credentials", r"basic\s+([a-z0-9+/]{8,}={0,2})(?![\w+/=])", 1, _decodes_to_credentials, folded=True),
     _rule("bearer token", r"bearer\s+([a-z0-9\-._~+/]{16,}=*)", 1, _is_random, folded=True),
@@ -631,6 +639,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password on a command line", r"(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]{0,200}?\s(?:-p|--password=)(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"(?:PGPASSWORD|MYSQL_PWD)=(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"sshpass\s+-p\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
+    _rule("password on a command line", r"\bsnmp\w*\b[^\n|;&]{0,200}?\s-c\s*(['\"]?)([^\s'\"`]+)\1", 2, lambda v: v.lower() not in ("public", "private") and _is_concrete(v)),  # a community
     _rule("password on a command line", r"\bldap\w*\b[^\n|;&]{0,200}?\s-w\s*(['\"]?)([^\s'\"`]+)\1", 2, _is_concrete),
     _rule("password on a command line", r"(?:jdbc:oracle:\w+:|sqlplus\s+(?:-[sS]\s+)?)[\w$.\-]+/([^\s@/'\"]{6,})@", 1, _is_concrete),
     _rule("password on a command line", r"convertto-securestring\s+(['\"])([^'\"\n]{6,})\1\s+-asplaintext", 2, _is_concrete, folded=True),
@@ -645,7 +654,7 @@ _RULES: tuple[_Rule, ...] = (
     # Headers that carry a credential: `Authorization: <scheme> <value>` with any scheme (Splunk,
     # GenieKey, a bare token) and custom `X-…-Token:`/`X-…-Key:` headers, or OTLP's `x-…-team=`.
     _rule("credential in an HTTP header", r"authorization[\"']?[ \t]*[:=][ \t]*[\"']?(?:[a-z][\w-]{1,20}[ \t]+)?(?:[\w.@\-]{1,40}:)?([a-z0-9._~+/=\-]{16,})", 1, _is_random_or_uuid, folded=True),
-    _rule("credential in an HTTP header", r"x-[\w-]*(?:token|key|secret|auth|pass\w*|session|team|signature|license)[\"']?[ \t]*[:=][ \t]*[\"']?([a-z0-9._~+/=\-]{16,})", 1, _is_random_or_uuid, folded=True),
+    _rule("credential in an HTTP header", r"x-[\w-]{0,60}?(?:token|key|secret|auth|pass\w{0,20}|session|team|signature|license)[\"']?[ \t]*[:=][ \t]*[\"']?([a-z0-9._~+/=\-]{16,})", 1, _is_random_or_uuid, folded=True),
     # Network and server configs name their secrets in their own words, separated by spaces.
     _rule("password in a config file", r"key[ \t]+['\"]?([A-Za-z0-9+/=_\-]{20,})", 1, _is_typed_secret),  # `rclone … key <secret>`
     _rule("password in a config file", r"(?:secret|password|key)[ \t]+[0-9][ \t]+(?:md5[ \t]+)?(\S{6,})", 1, _is_typed_password, folded=True),  # Cisco
@@ -669,7 +678,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("Rails master key", r"master\.key\b[^\n]{0,30}?[:=][ \t]*[`'\"]?([0-9a-f]{32})(?![\w])", 1, _is_random, folded=True),
     _rule("Azure DevOps token", r"(?:\bpat\b|personal access token|azure devops|\bado\b)[^\n]{0,80}?[:=][ \t]*[`'\"]?([a-z2-7]{52})(?![\w])", 1, _is_random, folded=True, needs=("pat", "personal access token", "azure devops", "ado")),
     _rule("recovery key", r"recovery[^\n]{0,80}?(\d{6}(?:-\d{6}){7})(?![\d-])", 1, folded=True),  # BitLocker
-    _rule("TOTP seed", r"otpauth://[^\s]*?[?&]secret=([a-z2-7]{16,})", 1, folded=True),
+    _rule("TOTP seed", r"otpauth://[^\s]{0,1000}?[?&]secret=([a-z2-7]{16,})", 1, folded=True),
     _rule(
         "TOTP seed",
         r"(?:totp|2fa|mfa|otp|authenticator|two[- ]factor)[^\n]{0,100}?(?:[:=：]|→|->)[ \t]*([a-z2-7]{4}(?: ?[a-z2-7]{4}){3,}=*)(?![\w])",
@@ -702,11 +711,17 @@ _RULES: tuple[_Rule, ...] = (
         r"[^\n]{0,50}?(?:\s(?:lautet|ist|es|est|é|is|je|är|on|è|er)\s|[:：=]|は|是|为|為|→|->|=>|—|–)\s*(?:[`'\"„“「]|«\s?)?(\S{6,})",
         1, lambda v: _is_chosen_password(v) and not re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]+", v), folded=True, needs=_PASSWORD_WORDS,  # a Devanagari sign is no literal to `gate`
     ),
-    _rule("password or key stated in the text", r"\b(?:changed|set|reset|updated|rotated)\s+(?:the\s+|our\s+|my\s+)?(?:[\w.\-]+\s+){0,3}?(?:password|passphrase|pw|pwd)\s+to\s+[`'\"]?([^\s`'\"]+)", 1, _is_chosen_password, folded=True),
+    # "set PGPASSWORD to …", "rotated the deploy key to …": the name may be a variable's.
+    _rule("password or key stated in the text", r"\b(?:changed|set|reset|updated|rotated)\s+(?:the\s+|our\s+|my\s+)?(?:[\w.\-]+\s+){0,3}?[\w.\-]*?(?:password|passphrase|passwd|pw|pwd)\s+to\s+[`'\"]?([^\s`'\"]+)", 1, _is_chosen_password, folded=True),
+    _rule("password or key stated in the text", r"\b(?:changed|set|reset|updated|rotated)\s+(?:the\s+|our\s+|my\s+)?(?:[\w.\-]+\s+){0,3}?[\w.\-]*?(?:key|token|secret)\s+to\s+[`'\"]?([^\s`'\"]{12,})", 1, _is_random, folded=True),
+    # Heroku, Postmark, Opsgenie and others issue keys shaped as UUIDs: under a name that says so, one is.
+    _rule("password or key stated in the text", r"\b(?:api[ _-]?key|auth[ _-]?token|access[ _-]?token|api[ _-]?token|secret[ _-]?key|client[ _-]?secret|license[ _-]?key|server[ _-]?token)\b(?:\s++(?:is|was))?[ \t]*+[:=]?[ \t]*+[`'\"]?(" + _UUID_TEXT + r")\b", 1, _is_random_or_uuid, folded=True, needs=("key", "token", "secret")),
     _rule("password or key stated in the text", r"\b(?:password|passphrase|passcode)\b[^\n]{0,60}?\b(?:is|was|:)\s*[\"“']([^\"”'\n]{8,80})[\"”']", 1, _is_concrete, folded=True),
     _rule(
         "password or key stated in the text",
-        r"(?<!public )(?<!search-only )(?<!publishable )(?<!\w)(?:[a-z0-9]++_)*+(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token|pat"
+        r"(?<!public )(?<!search-only )(?<!publishable )(?<!\w)"
+        rf"(?!(?:[a-z0-9]+_+){{0,8}}?{_PUBLIC_HEADS}_+(?:key|token|secret)\b)"
+        r"(?:[a-z0-9]++_)*+(?:api[ _-]?key|secret[ _-]?key|access[ _-]?key[ _-]?secret|accesskeysecret|client[ _-]?secret|app[ _-]?password|auth[ _-]?token|access[ _-]?token|api[ _-]?token|password|passphrase|secret|token|pat"
         r"|\(?(?:write|admin|server|master|private|service|deploy|signing|license|app|access|unseal|root|encryption|decryption|wallet|hmac|webhook|jwt|session|cookie|aes|cipher|shared)\)?[ _-]key|application[ _-]?key)"
         r"(?:\s*+\([^)\n]{1,40}\))?(?:\s++(?:for|of|on)\s++(?:the\s++|our\s++)?[\w.\-/@]{1,40}(?:\s++[\w.\-/@]{1,40}){0,3})?(?:\s*+\([^)\n]{1,40}\))?(?:[ \t]++#?\d{1,2})?(?:[ \t]*+(?::|→|->|=>|—|–)[ \t]++|[ \t]++)([A-Za-z0-9+/_~.\-=]{12,})",
         1, _is_random, folded=True, needs=("key", "secret", "token", "pass", "pat"),
@@ -729,7 +744,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "password or key stated in the text",
-        r"(?<!public )(?<!search-only )(?<!publishable )(?:passcode|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?"
+        r"(?<!public )(?<!search-only )(?<!publishable )" + _NOT_AFTER_PUBLIC_HEAD + r"(?:passcode|api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|token|credentials?"
         r"|\(?(?:master|private|signing|encryption|decryption|hmac|webhook|jwt|session|cookie|aes|cipher|shared|license|deploy|unseal|wallet)\)?[ _-]key)\b"
         r"(?:\s+(?:for|on|of|to|at|di|de|del|du|für|pour|para|per|van|för|dla)\s+(?:the\s+)?[\w.\-/@]{1,40}(?:[ \t]+[\w.\-/@]{1,40}){0,3})?"
         r"[ \t]*(?:\bis\b|\bwas\b|\s(?:è|é|ist|est|es|lautet|är)\s|:|=|→|->|=>|—|–)[ \t]*(?:now\s+|still\s+|just\s+|set\s+to\s+|changed\s+to\s+)?[`'\"]?([^\s`'\"]+)",
@@ -1153,11 +1168,11 @@ def _flag_hits(text: str) -> Iterator[_Hit]:
 
 # Commands whose arguments hold a credential by position (`mc alias set NAME URL ACCESS SECRET`,
 # `rabbitmqctl add_user NAME PASSWORD`, `net user NAME PASSWORD`, redis' `AUTH [user] PASSWORD`,
-# `gh secret set NAME --body VALUE`), and a secret piped into a login (`echo … | az devops login`,
+# `gh secret set NAME --body VALUE`, `vault operator unseal KEY`), and a secret piped into a login (`echo … | az devops login`,
 # `echo 'user:pw' | chpasswd`). Any of the first few arguments that reads as generated is the secret.
 _CREDENTIAL_COMMAND = Gated(
     r"(?:add_user|change_password|authorize-account|account authorize|alias set|config host add|net user|NET USER"
-    r"|htpasswd|AUTH(?=[ \t])|wpa_passphrase|configure set|config set --secret|secret set|secrets set|mysqladmin)"
+    r"|htpasswd|AUTH(?=[ \t])|wpa_passphrase|configure set|config set --secret|secret set|secrets set|mysqladmin|operator unseal)"
     r"((?:[ \t]+(?:'[^'\n]*'|\"[^\"\n]*\"|[^\s|;&]+)){1,6})"
 )
 _PIPED_SECRET = Gated(r"echo[ \t]+(?:-[ne][ \t]+)?(['\"]?)([^\s'\"|]+)\1[ \t]*\|[ \t]*([^\n|;&]*)")

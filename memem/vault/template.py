@@ -34,9 +34,12 @@ def template_dir() -> Path:
     raise TemplateMissing(f"memem's starter vault is missing from this installation ({STARTER}); reinstall memem")
 
 
-def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str]]:
-    """Copy files that do not exist yet; never overwrite a note or setting. Returns (added, kept)."""
-    added, kept = [], []
+def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str], list[str]]:
+    """Copy the files that do not exist yet, and refresh memem's own plugin code (PLUGIN_DIR) where it
+    differs; never overwrite a note or setting. Returns (added, updated, kept) relative paths."""
+    added: list[str] = []
+    updated: list[str] = []
+    kept: list[str] = []
     for path in sorted(source.rglob("*")):
         if path.is_dir():
             continue
@@ -48,8 +51,8 @@ def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str]]:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)
-        added.append(rel.as_posix())
-    return added, kept
+        (updated if refresh else added).append(rel.as_posix())
+    return added, updated, kept
 
 
 def first_run_paths(vault_arg: str | None = None) -> Paths:

@@ -167,7 +167,7 @@ def test_errors_are_one_line_with_status_1(tmp_path: Path, capsys: pytest.Captur
     code, _, err = run(capsys, "--vault", str(tmp_path / "nope"), "status")
     assert code == 1 and "does not exist" in err
     code, _, err = run(capsys, "--vault", str(tmp_path), "search", "   ")
-    assert code == 1
+    assert code == 2 and err.startswith("memem: nothing to search for")  # a usage error, as argparse's own
 
 
 def test_console_script_help_and_version() -> None:

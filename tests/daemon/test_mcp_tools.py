@@ -4,6 +4,7 @@ sends, what it gets back (markdown and structured content), and the errors it ca
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,6 +198,9 @@ def test_what_a_model_recalls_itself_is_not_proposed_as_stale(
                updated=old)  # fmt: skip
     write_note(fresh_vault, "Grafana export", "Grafana dashboards were exported by hand.", id="grafana", created=old,
                updated=old)  # fmt: skip
+    for name in ("VPN config", "Cron host", "Grafana export"):  # files as old as their dates say
+        path = next(fresh_vault.rglob(f"{name}.md"))
+        os.utime(path, (time.time() - 400 * 86400,) * 2)
     store.reconcile()
     store.ledger.shown(["deploys"], "shop", at=time.time() - 400 * 86400)  # a ledger older than the horizon
     assert not tools.call("memory_search", {"query": "where is the VPN config"}).is_error

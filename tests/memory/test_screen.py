@@ -4,11 +4,13 @@ redacted but never echoed; look-alikes and ordinary imperatives pass; injections
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import re
 import string
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 from memem.memory.screen import describe, find_injection, find_secrets, redact, screen
 from memem.recall.text import CLOSE, OPEN, neutralise, neutralise_block
 from memem.vault.injection import INVISIBLE, UNSAFE_CHANGE
+from memem.vault.literals import Gated, budget
 from tests.memory.corpora import FakeSecret, benign_imperatives, benign_lookalikes, fake_secrets, injections
 
 SECRETS = fake_secrets()
@@ -128,11 +131,11 @@ def test_screening_is_consistent_across_threads() -> None:
 )  # fmt: skip
 def test_pathological_text_screens_in_bounded_time(text: str) -> None:
     screen(text)
-    started = time.perf_counter()
+    started = time.process_time()
     screen(text)
     redact(text)
     neutralise(text)
-    assert time.perf_counter() - started < 1.0  # a quadratic pattern takes seconds here
+    assert time.process_time() - started < 1.0  # a quadratic pattern takes seconds here
 
 
 _OPENINGS = ("eval", "password", "token", "api_key", "secret", "key=", "--", ". claude", "[ .", "gh ", "<p hidden>",
@@ -151,11 +154,56 @@ def test_a_word_a_rule_looks_for_then_a_long_run_screens_in_bounded_time(text: s
     look for tried every way of sharing the run out. Every opening a rule looks for, then every kind of
     run: what the note parser, the save path and the miner's redaction all do to a note, in well
     under a second for 20 KB (seconds to minutes before)."""
-    started = time.perf_counter()
+    started = time.process_time()
     screen(text)
     redact(text)
     neutralise(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
+
+
+def _gated_patterns() -> list[Gated]:
+    """Every pattern the screens and the slice renderer run behind a literal gate."""
+    screen("import the modules that compile them")
+    neutralise("and the renderer's")
+    return sorted((o for o in gc.get_objects() if isinstance(o, Gated)), key=lambda g: g.pattern.pattern)
+
+
+def _cpu(gated: Gated, text: str) -> float:
+    started = time.process_time()
+    for _ in gated.finditer(text):
+        pass
+    return time.process_time() - started
+
+
+@pytest.mark.slow
+def test_no_pattern_is_quadratic_on_its_own_literal_repeated() -> None:
+    """A review found `token_` repeated to 96 KB cost 18.5 s: a rule that opens on `key`, `token` or
+    `iv` then takes `\\w*` ran from each opening to the end of the run, as did an `x-` header rule
+    and `otpauth://`. The sweep of openings then a run (above) had one opening only. Here each gated
+    pattern meets each literal it opens on, repeated, glued by nothing, `_` or `/`, at 12 KB and at
+    48 KB: a linear pattern takes four times as long on the longer text, a quadratic one sixteen."""
+    quadratic = []
+    for gated in _gated_patterns():
+        for literal in gated.gate:
+            for glue in ("", "_", "/"):
+                unit = literal + glue
+                short, long = (unit * (size // len(unit) + 1) for size in (12_000, 48_000))
+                took = _cpu(gated, long)
+                if took > 0.25 and took > 8 * _cpu(gated, short):
+                    quadratic.append((round(took, 2), unit, gated.pattern.pattern[:80]))
+    assert quadratic == []
+
+
+def test_a_long_text_full_of_a_costly_opening_stays_within_the_budget() -> None:
+    """One rule looks for a verb of sending (in nine languages) then a secret's file within 80
+    characters: cheap on prose, but 1 MB of `отправ` cost it 25 s in one `re` call the budget could
+    not stop. A long text scanned whole is now read in pieces, the budget checked between them."""
+    for unit in ("отправ", "token_", "x-", "otpauth:///"):
+        text = unit * (1_000_000 // len(unit))
+        started = time.process_time()
+        with budget(0.5):
+            screen(text)
+        assert time.process_time() - started < 3.0, unit
 
 
 # --- injection -------------------------------------------------------------------------------------
@@ -730,6 +778,48 @@ def test_a_key_named_by_its_use_in_prose_is_a_secret(template: str, secret: bool
     assert bool(find_secrets(text)) is secret, text
 
 
+_MIXED = "Xk93mfPq7LzR2"
+
+
+@pytest.mark.parametrize(
+    ("template", "secret"),
+    [
+        # A secret standing where a command, a query or a sentence puts one.
+        ("vault operator unseal {b64}", True),
+        ("snmpwalk -v2c -c {mixed} 10.0.0.5 system", True),
+        ("snmpget -v2c -c public 10.0.0.5 sysName.0", False),
+        ("curl 'https://api.openweathermap.org/data/2.5/weather?q=Oslo&appid={hex}'", True),
+        ("https://bucket.s3.amazonaws.com/a.csv?X-Amz-Expires=900&X-Amz-Signature={hex}{hex}", True),
+        ("https://example.com/?app_id=com.example.myapplication.production", False),
+        ("Set PGPASSWORD to {mixed} before running the restore.", True),
+        ("Rotated the deploy token to {b64} this morning.", True),
+        ("Set the timeout to 30 seconds.", False),
+        ("Changed the partition key to tenantId.", False),
+        ("Set the signing key to rotate monthly.", False),
+        ("Heroku auth token: {uuid}", True),
+        ("The Postmark server token is {uuid}.", True),
+        ("Request id: {uuid}", False),
+        ("Set the idempotency key to {uuid}.", False),
+        # A token that only points at a page of results is no credential, however random.
+        ("GET /v1/items?page_token={b64}", False),
+        ("next_page_token: {b64}", False),
+        ("cache_key={b64}", False),
+        ("github_token: {b64}", True),
+    ],
+)
+def test_secrets_named_by_command_query_or_sentence_are_found(template: str, secret: bool) -> None:
+    """A review of misses: Vault's unseal key and snmp's community on the command line, `appid=` and
+    presigned signatures in a URL, "set PGPASSWORD to …", keys issued as UUIDs; and a page token's
+    value, which the screen once refused as a secret."""
+    text = template.format(
+        b64=_random_value(40),
+        hex="".join(_RNG.choice("0123456789abcdef") for _ in range(32)),
+        uuid=str(uuid.UUID(int=_RNG.getrandbits(128), version=4)),
+        mixed=_MIXED,
+    )
+    assert bool(find_secrets(text)) is secret, text
+
+
 def test_a_key_pasted_with_blank_lines_is_redacted_to_its_end_line() -> None:
     body = _rsa_body()
     pem = "\n\n".join(["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"])
@@ -762,7 +852,7 @@ def test_a_certificate_and_a_public_key_block_still_save() -> None:
 
 
 def test_a_key_running_to_its_end_costs_no_more_than_before() -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     find_secrets("-----BEGIN RSA PRIVATE KEY-----\n" * 2_000 + "-----END RSA PRIVATE KEY-----\n" * 2_000)
     find_secrets(("A" * 64 + "\n") * 5_000)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5

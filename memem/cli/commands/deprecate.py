@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from memem.cli.context import Context, op, print_json
+from memem.cli.context import Context, no_secret_ids, op, print_json
 from memem.terminal import inline
 
 
@@ -23,7 +23,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    result = op(ctx, "deprecate", {"id": args.id, "successor": args.successor, "reason": args.reason})
+    no_secret_ids([args.id] + ([args.successor] if args.successor else []))
+    payload = {"id": args.id, "successor": args.successor, "reason": args.reason}
+    result = op(ctx, "deprecate", payload, options={"id": "ID", "successor": "--successor", "reason": "--reason"})
     if args.json:
         print_json(result)
         return 0

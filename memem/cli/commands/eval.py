@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from memem.cli.context import CommandError, Context, print_json
+from memem.cli.context import CommandError, Context, UsageError, print_json
 
 if TYPE_CHECKING:
     from memem.recall.evaluate import LabelledQuery
@@ -71,6 +71,32 @@ def _check_gold_ids(ctx: Context, queries: Sequence[LabelledQuery]) -> None:
         print(f"memem: {len(gold) - len(known):,} of {len(gold):,} gold ids are not in this vault", file=sys.stderr)
 
 
+def _check_lines(path: Path) -> None:
+    """Refuse a query file whose lines are not what `load_queries` reads, naming the line: each must be
+    a JSON object, its gold ids a list (a string would be read as its characters, each one a 'gold id')."""
+    import json
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise CommandError(f"{path}:{n}: not JSON ({exc})") from None
+        if not isinstance(item, dict):
+            raise CommandError(f"{path}:{n}: each line must be a JSON object, not a {type(item).__name__}")
+        for key in ("gold_ids_audited", "gold_ids"):
+            gold = item.get(key)
+            if gold is not None and not (
+                isinstance(gold, list) and all(isinstance(g, (str, int)) and not isinstance(g, bool) for g in gold)
+            ):
+                raise CommandError(f'{path}:{n}: `{key}` must be a list of ids, e.g. ["id-1", "id-2"]')
+
+
 def _run_mining(args: argparse.Namespace) -> int:
     from memem.cli.progress import PhaseBar
     from memem.mining.choose import choose_extractor
@@ -125,13 +151,16 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     try:
         ks = tuple(sorted({int(k) for k in args.k.split(",")}))
     except ValueError:
-        raise CommandError("--k must be numbers separated by commas, e.g. 5,10") from None
+        raise UsageError("--k must be numbers separated by commas, e.g. 5,10") from None
+    if not ks or min(ks) < 1:
+        raise UsageError("--k must be positive numbers separated by commas, e.g. 5,10")
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not set(modes) <= set(STAGES) or not modes:
-        raise CommandError(f"--modes takes {', '.join(STAGES)} (any of them, separated by commas)")
+        raise UsageError(f"--modes takes {', '.join(STAGES)} (any of them, separated by commas)")
     if not args.queries.is_file():
         raise CommandError(f"no such query file: {args.queries}")
     categories = {c.strip() for c in args.category.split(",")} if args.category else None
+    _check_lines(args.queries)
     try:
         queries, skipped = load_queries(args.queries, categories)
     except ValueError as exc:

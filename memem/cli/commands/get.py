@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from memem.cli.context import Context, op, print_json
+from memem.cli.context import Context, no_secret_ids, op, print_json
 from memem.terminal import inline
 
 
@@ -16,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    notes = op(ctx, "get", {"ids": args.ids})
+    no_secret_ids(args.ids)
+    notes = op(ctx, "get", {"ids": args.ids}, options={"ids": "ID"})
     if args.json:
         print_json(notes)
         return 0

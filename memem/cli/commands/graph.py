@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from memem.cli.context import Context, op, print_json
+from memem.cli.context import Context, no_secret_ids, op, print_json
 from memem.terminal import inline
 
 
@@ -15,12 +15,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rebuild = actions.add_parser("rebuild", help="reconcile the vault and rebuild the graph from it")
     rebuild.set_defaults(run=run_rebuild)
     audit = actions.add_parser("audit", help="orphans, dangling links, hubs, supersede cycles, open contradictions")
-    audit.add_argument("--json", action="store_true")
+    audit.add_argument("--json", action="store_true", help="print the audit as JSON")
     audit.set_defaults(run=run_audit)
     neighbors = actions.add_parser("neighbors", help="typed links of one memory, both directions")
-    neighbors.add_argument("id")
+    neighbors.add_argument("id", metavar="ID", help="the memory's id (or note name)")
     neighbors.add_argument("--kind", action="append", help="only this link kind (repeatable)")
-    neighbors.add_argument("--json", action="store_true")
+    neighbors.add_argument("--json", action="store_true", help="print the memory and its links as JSON")
     neighbors.set_defaults(run=run_neighbors)
 
 
@@ -60,7 +60,8 @@ def run_audit(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_neighbors(args: argparse.Namespace, ctx: Context) -> int:
-    data = op(ctx, "neighbors", {"id": args.id, "kinds": args.kind})
+    no_secret_ids([args.id])
+    data = op(ctx, "neighbors", {"id": args.id, "kinds": args.kind}, options={"id": "ID", "kinds": "--kind"})
     if args.json:
         print_json(data)
         return 0

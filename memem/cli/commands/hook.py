@@ -21,4 +21,4 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from memem.cli.hook_entry import run as run_hook
 
-    return run_hook(args.event)
+    return run_hook(args.event, vault=ctx.vault_arg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -48,21 +49,48 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(run=run)
 
 
-def _transcripts_to_mine(home: Path, since: float, idle: float) -> list[Path]:
+def _transcripts_to_mine(home: Path, idle: float, history: bool = False) -> list[Path]:
+    """Transcripts with turns not mined yet, idle for `idle` seconds: with `history` all of them, else
+    only those last written while mining was on (not before the opt-in, nor while it was turned off)."""
+    from memem.mining import optin
     from memem.mining.state import MiningState
     from memem.mining.transcript import transcripts
 
     state = MiningState(home)
     now = time.time()
     due = []
-    for path in transcripts():
-        st = path.stat()
-        if st.st_mtime < since or now - st.st_mtime < idle:
-            continue
-        if state.get(path).offset < st.st_size:
-            due.append(path)
-    state.close()
-    return due
+    try:
+        for path in transcripts():
+            st = path.stat()
+            if now - st.st_mtime < idle or not (history or optin.written_while_on(home, st.st_mtime)):
+                continue
+            if state.get(path).offset < st.st_size:
+                due.append(path.resolve())
+    finally:
+        state.close()
+    return list(dict.fromkeys(due))
+
+
+def _set_aside_transcripts(home: Path) -> list[Path]:
+    """The transcripts with parts set aside; says which ones cannot be found (never skips them silently)."""
+    from memem.mining.state import MiningState
+
+    state = MiningState(home)
+    try:
+        named = list(dict.fromkeys(p.path for p in state.set_aside_parts()))
+    finally:
+        state.close()
+    found = [Path(name) for name in named if Path(name).is_absolute() and Path(name).is_file()]
+    for name in named:
+        if not Path(name).is_absolute():
+            print(
+                f"set aside: {name} is named relative to the folder it was mined from, and is not in this one: "
+                "run `memem mine --retry` from that folder",
+                file=sys.stderr,
+            )
+        elif not Path(name).is_file():
+            print(f"set aside: {name} is gone: there is nothing to mine again", file=sys.stderr)
+    return found
 
 
 def _estimate(paths: list[Path], home: Path) -> dict[str, Any]:
@@ -109,6 +137,7 @@ def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> tuple[li
     from memem.client.spawn import spawn_daemon
     from memem.mining.backends import DaemonBackend, LocalBackend
     from memem.mining.miner import mine_transcript, retry_set_aside
+    from memem.mining.prompts import one_line
     from memem.mining.slots import MinersBusy
     from memem.mining.state import MiningState, SessionBusy
 
@@ -126,8 +155,12 @@ def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> tuple[li
             except MinersBusy as exc:
                 reports.append({"transcript": str(path), "skipped_reason": f"{exc}; left for the next run"})
             except Exception as exc:  # one bad transcript must not stop the rest
-                state.record_error(path, f"{type(exc).__name__}: {exc}", attempt=False)
-                reports.append({"transcript": str(path), "error": f"{type(exc).__name__}: {exc}"})
+                unreadable = state.broken(exc)
+                if unreadable is not None:  # the state itself: nothing more can be mined, say what to do
+                    raise unreadable from None
+                said = one_line(f"{type(exc).__name__}: {exc}")
+                state.record_error(path, said, attempt=False)
+                reports.append({"transcript": str(path), "error": said})
 
     info = spawn_daemon(ctx.paths, wait=90)
     if info is not None:
@@ -198,22 +231,18 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if not optin.enabled(home) and not (args.history and args.yes):
         raise CommandError("mining is off: opt in with `memem mine --enable` (nothing is read before that)")
     if args.retry:
-        from memem.mining.state import MiningState
-
-        state = MiningState(home)
-        paths = list(dict.fromkeys(Path(p.path) for p in state.set_aside_parts() if Path(p.path).is_file()))
-        state.close()
+        paths = _set_aside_transcripts(home)
         if not paths:
             print("nothing was set aside: there is nothing to retry")
             return 0
     elif args.session:
         if not args.session.is_file():
             raise CommandError(f"no such transcript: {args.session}")
-        paths = [args.session]
+        paths = [args.session.resolve()]  # one name per file: `./x.jsonl` and a symlink to it are one session
     elif args.sweep:
-        paths = _transcripts_to_mine(home, optin.enabled_at(home), IDLE_SECONDS)
+        paths = _transcripts_to_mine(home, IDLE_SECONDS)
     else:
-        paths = _transcripts_to_mine(home, 0.0, 0.0)
+        paths = _transcripts_to_mine(home, 0.0, history=True)
         estimate = _estimate(paths, home)
         if not args.yes:
             if args.json:
@@ -228,6 +257,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 )
             return 0
     reports, spent = _mine(ctx, paths, args)
+    from memem.mining.prompts import one_line
+
     if args.json:
         print_json(reports)
     else:
@@ -235,7 +266,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             result = r.get("result") or {}
             said = r.get("error") or r.get("skipped_reason")
             print(
-                f"{r['transcript']}: {said + ' · ' if said else ''}"
+                f"{r['transcript']}: {one_line(said) + ' · ' if said else ''}"
                 f"{len(result.get('saved', []))} saved, {len(result.get('updated', []))} updated, "
                 f"{len(result.get('skipped', []))} skipped, {len(result.get('quarantined', []))} quarantined"
                 + (f", {len(r['set_aside'])} set aside" if r.get("set_aside") else "")

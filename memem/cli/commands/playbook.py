@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from memem.memory.screen import refuse_secret_name
-    from memem.vault.playbooks import playbook_file, read_playbook
+    from memem.vault.playbooks import playbook_file, playbook_withheld, read_playbook
 
     refuse_secret_name(args.project, "the project's name")  # it would be printed back, and name a file
     if args.create:
@@ -32,6 +32,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     text = read_playbook(ctx.paths.vault, args.project)
     if not text:
+        why = playbook_withheld(ctx.paths.vault, args.project)
+        if why:
+            print(f"{why}; fix it in Obsidian")
+            return 1
         where = playbook_file(ctx.paths.vault, args.project).relative_to(ctx.paths.vault)
         print(f"no playbook for {args.project} ({where}); start one with `memem playbook {args.project} --create`")
         return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from memem.cli.context import CommandError, Context, op, print_json
+from memem.cli.context import CommandError, Context, UsageError, op, print_json
 from memem.terminal import inline
 
 
@@ -32,12 +32,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace, ctx: Context) -> int:
     content = sys.stdin.read() if args.content == "-" else args.content
     if not content.strip():
-        raise CommandError("nothing to save: the content is empty")
+        raise UsageError("nothing to save: the content is empty")
     payload = {
         "content": content, "title": args.title, "tags": args.tag, "project": args.project, "kind": args.kind,
         "layer": args.layer, "importance": args.importance,
     }  # fmt: skip
-    saved = op(ctx, "save", payload)
+    options = {"content": "CONTENT", "title": "--title", "tags": "--tag", "project": "--project", "kind": "--kind",
+               "layer": "--layer", "importance": "--importance"}  # fmt: skip
+    saved = op(ctx, "save", payload, options=options)
     if args.json:
         print_json(saved)
         return 1 if saved.get("quarantined") else 0

@@ -7,8 +7,10 @@ import json
 import sys
 from typing import Any
 
-from memem.cli.context import CommandError, Context
+from memem.cli.context import CommandError, Context, UsageError, in_words
 from memem.terminal import inline
+
+OPTIONS = {"limit": "--limit", "mode": "--mode", "project": "--project", "query": "QUERY"}
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,10 +50,10 @@ def _payloads(args: argparse.Namespace) -> list[dict[str, Any]]:
     }  # fmt: skip
     if not args.batch:
         if not args.query or not args.query.strip():
-            raise CommandError("nothing to search for: give a QUERY (or --batch)")
+            raise UsageError("nothing to search for: give a QUERY (or --batch)")
         return [{"query": args.query, **given}]
     if args.query:
-        raise CommandError("give either a QUERY or --batch, not both")
+        raise UsageError("give either a QUERY or --batch, not both")
     out = []
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
@@ -70,7 +72,7 @@ def _payloads(args: argparse.Namespace) -> list[dict[str, Any]]:
 def _search_all(ctx: Context, payloads: list[dict[str, Any]]) -> list[Any]:
     info = ctx.daemon()
     if info is not None:
-        answer = ctx.call(info, "POST", "/v1/search/batch", {"queries": payloads}, timeout=600)
+        answer = ctx.call(info, "POST", "/v1/search/batch", {"queries": payloads}, timeout=600, options=OPTIONS)
         return list(answer["results"])
     from memem.errors import BadRequest
     from memem.recall.query import parse_query
@@ -90,7 +92,7 @@ def _search_all(ctx: Context, payloads: list[dict[str, Any]]) -> list[Any]:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.limit < 1 or args.limit > 200:
-        raise CommandError("--limit must be from 1 to 200")
+        raise UsageError("--limit must be from 1 to 200")
     payloads = _payloads(args)
     results = _search_all(ctx, payloads)
     if args.batch:
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     hits = results[0]
     if isinstance(hits, dict):
-        raise CommandError(hits["error"])
+        raise CommandError(in_words(str(hits["error"]), OPTIONS))
     if args.json:
         sys.stdout.write(json.dumps(hits, indent=2, ensure_ascii=False) + "\n")
         return 0

@@ -6,7 +6,11 @@ import argparse
 import os
 from typing import Any
 
-from memem.cli.context import CommandError, Context, print_json
+from memem.cli.context import CommandError, Context, UsageError, print_json
+
+BUDGET_RANGE = (50, 20_000)
+"""Token budgets the daemon takes (`daemon/http.py:budget_of`): checked here, before any work."""
+OPTIONS = {"budget": "--budget", "limit": "--limit", "project": "--project", "query": "PROMPT", "prompt": "PROMPT"}
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +28,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("query", metavar="PROMPT", help="the prompt (or, with --all, any question)")
     p.add_argument("--project", "-p", help="project scope (default: the current folder's project)")
-    p.add_argument("--budget", type=int, default=BUDGET_TOKENS, help=f"token budget (default {BUDGET_TOKENS})")
+    p.add_argument(
+        "--budget", type=int, default=BUDGET_TOKENS, help=f"token budget, 50 to 20,000 (default {BUDGET_TOKENS})"
+    )
     p.add_argument("--all", action="store_true", help="the unfiltered slice, not only what clears the floor")
     p.add_argument("--limit", "-k", type=int, default=8, help="with --all: memories to consider (default 8)")
     p.add_argument("--json", action="store_true", help="print markdown, shown ids, tokens and reason as JSON")
@@ -34,7 +40,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _injection(ctx: Context, prompt: str, project: str | None, budget: int) -> dict[str, Any]:
     info = ctx.daemon()
     if info is not None:
-        return dict(ctx.call(info, "POST", "/v1/inject", {"prompt": prompt, "project": project, "budget": budget}))
+        payload = {"prompt": prompt, "project": project, "budget": budget}
+        return dict(ctx.call(info, "POST", "/v1/inject", payload, options=OPTIONS))
     from memem.recall.inject import inject
 
     with ctx.open_store(reconcile=True) as store:
@@ -45,7 +52,7 @@ def _injection(ctx: Context, prompt: str, project: str | None, budget: int) -> d
 def _whole_slice(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     info = ctx.daemon()
     if info is not None:
-        return dict(ctx.call(info, "POST", "/v1/slice", payload))
+        return dict(ctx.call(info, "POST", "/v1/slice", payload, options=OPTIONS))
     from memem.errors import BadRequest
     from memem.recall.query import parse_query
     from memem.recall.search import search
@@ -54,7 +61,9 @@ def _whole_slice(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     try:
         query = parse_query({**payload, "include_archive": False})
     except BadRequest as exc:
-        raise CommandError(str(exc)) from None
+        from memem.cli.context import in_words
+
+        raise CommandError(in_words(str(exc), OPTIONS)) from None
     with ctx.open_store(reconcile=True) as store:
         hits = search(store, query)
         rendered = render(hits, payload["budget"], query.project)
@@ -66,9 +75,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from memem.project import project_of
 
     if not args.query.strip():
-        raise CommandError("nothing to recall for: give a PROMPT")
-    if args.budget < 1:
-        raise CommandError("--budget must be a positive number of tokens")
+        raise UsageError("nothing to recall for: give a PROMPT")
+    low, high = BUDGET_RANGE
+    if not low <= args.budget <= high:
+        raise UsageError(f"--budget must be from {low} to {high:,} tokens")
+    if not 1 <= args.limit <= 200:
+        raise UsageError("--limit must be from 1 to 200")
     project = args.project if args.project is not None else project_of(os.getcwd())
     if args.all:
         payload = {"query": args.query, "project": project, "limit": args.limit, "budget": args.budget}

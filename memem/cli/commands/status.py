@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from memem.cli.context import Context, print_json
+from memem.cli.context import QUICK, Context, no_secret_ids, print_json
 from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("status", help="what is indexed, which model runs, what is wrong, whether the daemon runs")
+    p = sub.add_parser(
+        "status",
+        help="what is indexed, which model runs, what is wrong, whether the daemon runs",
+        description="Show the vault's index: notes, vectors, full-text rows and links; the embedding and "
+        "reranking models; team vaults; notes that could not be indexed; and whether the daemon runs. From "
+        "the daemon when it runs (a daemon that does not answer within a few seconds is reported as hung), "
+        "else from the indexes on disk. `memem doctor` says how to fix what is wrong.",
+    )
     p.add_argument("--json", action="store_true", help="print the full status as JSON")
     p.add_argument(
         "--memory", metavar="ID",
@@ -23,7 +30,7 @@ def collect(ctx: Context) -> dict[str, Any]:
     """Status from the daemon when it runs, else computed here from the stores."""
     info = ctx.daemon()
     if info is not None:
-        data: dict[str, Any] = ctx.call(info, "GET", "/v1/status")
+        data: dict[str, Any] = ctx.call(info, "GET", "/v1/status", timeout=QUICK)
         data["daemon"]["running"] = True
         data["daemon"]["url"] = info.url
         return data
@@ -94,7 +101,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.memory:
         from memem.cli.context import op
 
-        record = op(ctx, "record", {"id": args.memory})
+        no_secret_ids([args.memory])
+        record = op(ctx, "record", {"id": args.memory}, options={"id": "--memory"})
         if args.json:
             print_json(record)
         else:

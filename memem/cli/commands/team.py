@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from memem.cli.context import CommandError, Context, op, print_json
+from memem.cli.context import CommandError, Context, UsageError, op, print_json
 from memem.terminal import inline
 
 
@@ -96,7 +96,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run_init(args: argparse.Namespace, ctx: Context) -> int:
     from memem.teams.membership import init_repo
 
-    folder = init_repo(Path(args.folder).expanduser().resolve(), args.name, args.project)
+    folder = Path(args.folder).expanduser().resolve()
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"{folder} is a file, not a folder: a team repository starts in a new or empty folder")
+    folder = init_repo(folder, args.name, args.project)
     print(f"created the team repository {args.name} in {folder}")
     print("next: push it to your team's git host, then each person runs `memem team add <its address>`")
     return 0
@@ -164,7 +167,7 @@ def _team_name(ctx: Context, given: str | None) -> str:
     known = teams(ctx.paths.vault)
     if len(known) != 1:
         names = ", ".join(t.name for t in known) or "none"
-        raise CommandError(f"say which team with --team (teams in this vault: {names})")
+        raise UsageError(f"say which team with --team (teams in this vault: {names})")
     return known[0].name
 
 
@@ -201,7 +204,12 @@ def run_index_server(args: argparse.Namespace, ctx: Context) -> int:
     from memem.settings import settings
     from memem.teams.index_server import serve
 
-    return serve(Path(args.path).expanduser().resolve(), args.host, args.port, settings().chroma_token)
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 1 to 65535, not {args.port}")
+    path = Path(args.path).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"--path {path} is a file: give a folder for the server's data (new or existing)")
+    return serve(path, args.host, args.port, settings().chroma_token)
 
 
 def run_remove(args: argparse.Namespace, ctx: Context) -> int:

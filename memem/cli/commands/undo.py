@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from memem.cli.context import Context, op, print_json
+from memem.cli.context import Context, UsageError, op, print_json
+
+MOST = 50
+"""The most operations one undo reverts (the daemon's bound too)."""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +25,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--list", action="store_true",
         help="show the operations that can be undone, newest first (and older ones, no longer undoable)",
     )  # fmt: skip
+    p.add_argument(
+        "--id", metavar="ID",
+        help="undo this one operation (its id, or a start of it, from --list), past newer ones a later edit blocks",
+    )  # fmt: skip
+    p.add_argument("--redo", action="store_true", help="make again what the newest undo reverted")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
 
@@ -31,12 +39,15 @@ def _line(batch: dict[str, object]) -> str:
     notes = batch["notes"]
     count = len(notes) if isinstance(notes, list) else 0
     old = "" if batch.get("undoable", True) else ", too old to undo: its replaced text is forgotten"
-    return f"{when}  {batch['op']:<11} {batch['summary']}  ({count} note{'s' if count != 1 else ''}{old})"
+    ident = str(batch.get("batch", ""))[:8]
+    return f"{ident}  {when}  {batch['op']:<11} {batch['summary']}  ({count} note{'s' if count != 1 else ''}{old})"
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if not 1 <= args.count <= MOST:
+        raise UsageError(f"N must be from 1 to {MOST}")
     if args.list:
-        batches = op(ctx, "history", {"limit": max(args.count, 10)})
+        batches = op(ctx, "history", {"limit": max(args.count, 10)}, options={"limit": "N"})
         if args.json:
             print_json(batches)
         elif not batches:
@@ -44,7 +55,21 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         for batch in [] if args.json else batches:
             print(_line(batch))
         return 0
-    undone = op(ctx, "undo", {"count": args.count})
+    if args.id is not None or args.redo:
+        if args.id is not None and args.redo:
+            raise UsageError("give --id or --redo, not both")
+        done = (
+            op(ctx, "redo", {}) if args.redo else op(ctx, "undo_batch", {"batch": args.id}, options={"batch": "--id"})
+        )
+        if args.json:
+            print_json(done)
+            return 0
+        for batch in done["undone"]:
+            print(f"{'redid' if args.redo else 'undid'}: {_line(batch)}")
+        for batch in done["skipped"]:
+            print(f"left as it is: {_line(batch)} ({batch['why']})")
+        return 0
+    undone = op(ctx, "undo", {"count": args.count}, options={"count": "N"})
     if args.json:
         print_json(undone)
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -9,12 +10,26 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from memem.client.discovery import clear_hook_stalled
 from memem.daemon.context import DaemonContext, DaemonHookBackend
 from memem.daemon.http import endpoint, read_json
 from memem.errors import BadRequest
 from memem.hooks.events import EVENTS, payload_problem, respond
 from memem.hooks.events import log as hook_log
 from memem.memory.screen import quoted
+
+SESSION_PROJECT_HEADER = "X-Memem-Session-Project"
+"""The session's MEMEM_PROJECT, as the hook shim sends it (empty: it set none)."""
+
+
+def session_env(request: Request) -> dict[str, str]:
+    """The asking session's memem variables. The daemon serves every session and was started by one
+    of them: its own environment must never decide a session's project, so a request that names none
+    gets none (the project then comes from the event's `cwd`)."""
+    value = request.headers.get(SESSION_PROJECT_HEADER, "").strip()
+    if not value:
+        return {}
+    return {"MEMEM_PROJECT": value.encode("latin-1", "replace").decode("utf-8", "replace")}
 
 
 def routes(ctx: DaemonContext) -> list[BaseRoute]:
@@ -29,7 +44,9 @@ def routes(ctx: DaemonContext) -> list[BaseRoute]:
         if problem is not None:
             raise BadRequest(f"{event}: {problem}")
         started = time.monotonic()
-        output = await run_in_threadpool(respond, event, data, backend)
+        output = await run_in_threadpool(respond, event, data, backend, None, session_env(request))
+        # Answered: if the shim gave up waiting on this one, the daemon was slow, not hung.
+        clear_hook_stalled(ctx.store.paths.home, ctx.store.paths.vault, os.getpid())
         hook_log(
             ctx.store.paths.home, f"{event} answered by the daemon in {(time.monotonic() - started) * 1000:.0f} ms"
         )

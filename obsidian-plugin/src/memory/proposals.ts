@@ -9,7 +9,8 @@ import type { Frontmatter } from "./links";
 import { linkTarget } from "./links";
 
 export const PROPOSALS_FOLDER = "memem/proposals";
-const KINDS = ["merge", "deprecate", "stale"] as const;
+/** `review`: a case no rule may settle (notes that each say they replace the other): accepting does nothing. */
+const KINDS = ["merge", "deprecate", "stale", "review"] as const;
 export type ProposalKind = (typeof KINDS)[number];
 
 export interface Proposal {
@@ -59,5 +60,7 @@ export function proposalAction(proposal: Proposal): string {
             return `Retire “${first}”` + (rest.length ? ` for “${rest[0]}”` : "");
         case "stale":
             return `Retire “${first}”, which nothing recalls`;
+        case "review":
+            return `Settle by hand: ${proposal.targets.map((t) => `“${t}”`).join(", ")}`;
     }
 }

@@ -122,11 +122,12 @@ export class ReviewView extends MemoryView {
             card.createDiv({ cls: "memem-card-title", text: proposalAction(proposal) });
             card.createDiv({ cls: "memem-card-meta", text: proposal.evidence });
             const buttons = card.createDiv({ cls: "memem-actions" });
-            this.button(buttons, "Accept", "Accept (a): carry it out (memem undo reverts it)", () => this.decide(proposal, "accept"), true);
-            this.button(buttons, "Reject", "Reject (x): never propose it again", () => this.decide(proposal, "reject"));
+            const settled = proposal.kind !== "review"; // a review is settled in the notes: only dismissed here
+            if (settled) this.button(buttons, "Accept", "Accept (a): carry it out (memem undo reverts it)", () => this.decide(proposal, "accept"), true);
+            this.button(buttons, settled ? "Reject" : "Dismiss", settled ? "Reject (x): never propose it again" : "Dismiss (x): settle it in the notes yourself", () => this.decide(proposal, "reject"), !settled);
             card.addEventListener("keydown", (event) => {
                 const key = event.key;
-                if (event.target !== card || !["a", "x", "Delete"].includes(key)) return;
+                if (event.target !== card || !["a", "x", "Delete"].includes(key) || (key === "a" && !settled)) return;
                 event.preventDefault();
                 event.stopPropagation();
                 void this.act(() => this.decide(proposal, key === "a" ? "accept" : "reject"));

@@ -33,6 +33,7 @@ describe("proposals, as notes", () => {
         expect(proposalAction(deprecate)).toBe("Retire “Old” for “New”");
         expect(proposalAction({ ...deprecate, targets: ["Old"] })).toBe("Retire “Old”");
         expect(proposalAction({ ...merge, kind: "stale", targets: ["Old"] })).toBe("Retire “Old”, which nothing recalls");
+        expect(proposalAction({ ...merge, kind: "review", targets: ["Node 18", "Node 20"] })).toBe("Settle by hand: “Node 18”, “Node 20”");
         expect(proposalFromFrontmatter("memem/proposals/k.md", { ...fm, status: "accepted" })).toBeNull();
         expect(proposalFromFrontmatter("memem/proposals/k.md", { ...fm, proposal: "delete" })).toBeNull();
         expect(proposalFromFrontmatter("memem/proposals/k.md", { ...fm, key: " " })).toBeNull();
@@ -98,6 +99,28 @@ describe("the review pane's proposals", () => {
         await settle();
         expect(notices.at(-1)).toBe("memem: cannot undo: a note was edited since");
         expect(texts(pane, ".memem-proposal .memem-card-title")).toHaveLength(2);
+    });
+});
+
+describe("a proposal to settle by hand", () => {
+    const LOOP = "memem/proposals/review-0c0ffee123.md";
+    it("can only be dismissed: no Accept button, and `a` does nothing", async () => {
+        const decisions: Record<string, unknown>[] = [];
+        const loaded = await loadPlugin({
+            files: { [LOOP]: proposalNote("review-0c0ffee123", "review", ["Node 18", "Node 20"], "each says it replaces the other") },
+            daemon: { "/v1/op/proposal_decide": (body) => (decisions.push(body), {}) },
+        });
+        const pane = await openPane(loaded.plugin, REVIEW_VIEW);
+        expect(texts(pane, ".memem-proposal .memem-card-title")).toEqual(["Settle by hand: “Node 18”, “Node 20”"]);
+        expect(texts(pane, ".memem-proposal button")).toEqual(["Dismiss"]);
+        const card = pane.querySelector<HTMLElement>(`.memem-proposal[data-path="${LOOP}"]`)!;
+        card.focus();
+        card.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true, cancelable: true }));
+        await settle();
+        expect(decisions).toEqual([]);
+        card.dispatchEvent(new KeyboardEvent("keydown", { key: "x", bubbles: true, cancelable: true }));
+        await settle();
+        expect(decisions).toEqual([{ key: "review-0c0ffee123", decision: "reject" }]);
     });
 });
 

@@ -820,7 +820,7 @@ function sameMemory(a, b) {
 
 // src/memory/proposals.ts
 var PROPOSALS_FOLDER = "memem/proposals";
-var KINDS = ["merge", "deprecate", "stale"];
+var KINDS = ["merge", "deprecate", "stale", "review"];
 function isProposalPath(path) {
   return path.startsWith(`${PROPOSALS_FOLDER}/`) && path.toLowerCase().endsWith(".md");
 }
@@ -851,6 +851,8 @@ function proposalAction(proposal) {
       return `Retire \u201C${first}\u201D` + (rest.length ? ` for \u201C${rest[0]}\u201D` : "");
     case "stale":
       return `Retire \u201C${first}\u201D, which nothing recalls`;
+    case "review":
+      return `Settle by hand: ${proposal.targets.map((t) => `\u201C${t}\u201D`).join(", ")}`;
   }
 }
 
@@ -1683,11 +1685,12 @@ var ReviewView = class extends MemoryView {
       card.createDiv({ cls: "memem-card-title", text: proposalAction(proposal) });
       card.createDiv({ cls: "memem-card-meta", text: proposal.evidence });
       const buttons = card.createDiv({ cls: "memem-actions" });
-      this.button(buttons, "Accept", "Accept (a): carry it out (memem undo reverts it)", () => this.decide(proposal, "accept"), true);
-      this.button(buttons, "Reject", "Reject (x): never propose it again", () => this.decide(proposal, "reject"));
+      const settled = proposal.kind !== "review";
+      if (settled) this.button(buttons, "Accept", "Accept (a): carry it out (memem undo reverts it)", () => this.decide(proposal, "accept"), true);
+      this.button(buttons, settled ? "Reject" : "Dismiss", settled ? "Reject (x): never propose it again" : "Dismiss (x): settle it in the notes yourself", () => this.decide(proposal, "reject"), !settled);
       card.addEventListener("keydown", (event) => {
         const key = event.key;
-        if (event.target !== card || !["a", "x", "Delete"].includes(key)) return;
+        if (event.target !== card || !["a", "x", "Delete"].includes(key) || key === "a" && !settled) return;
         event.preventDefault();
         event.stopPropagation();
         void this.act(() => this.decide(proposal, key === "a" ? "accept" : "reject"));
