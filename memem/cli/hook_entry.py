@@ -31,10 +31,6 @@ DAEMON_TIMEOUT = 4.0  # the whole exchange with the daemon: the hook then answer
 PROMPT_LIMIT = 100_000
 """Characters of a prompt recall looks at: the head of a pasted log says what it is about, and matching
 megabytes of it would cost seconds of the hook's time (the daemon refuses a body over 4 MB anyway)."""
-STALLED_FOR = 30
-"""Seconds a daemon that did not answer in time is left alone: the shim and this hook answer without
-it meanwhile, rather than each prompt waiting for it again (hooks/memem writes the same marker). A
-daemon that was only slow (its first recall) removes the marker itself when it answers the hook."""
 
 
 SPEAKING = ("SessionStart", "UserPromptSubmit")
@@ -65,37 +61,6 @@ def _unescape_config(paths: Paths) -> None:
             write_config({}, paths.home)
         except OSError as exc:
             log(paths.home, f"could not rewrite config.json plainly: {exc}")
-
-
-def stalled_marker(paths: Paths) -> Any:
-    """The file that says the daemon did not answer in time: `PID EXPIRY` (epoch seconds)."""
-    from memem.client.discovery import hook_stalled_file
-
-    return hook_stalled_file(paths.home, paths.vault)
-
-
-def daemon_stalled(paths: Paths, pid: int) -> bool:
-    """Whether daemon `pid` timed out on a hook (this one or the shim) within the last STALLED_FOR s."""
-    try:
-        marked, expiry = stalled_marker(paths).read_text(encoding="utf-8").split()[:2]
-        return int(marked) == pid and int(expiry) > time.time()
-    except (OSError, ValueError):
-        return False
-
-
-def mark_stalled(paths: Paths, pid: int) -> None:
-    import os
-
-    from memem.config import private_dir
-
-    marker = stalled_marker(paths)
-    try:
-        private_dir(marker.parent)
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(f"{pid} {int(time.time()) + STALLED_FOR}\n")
-    except OSError:
-        pass
 
 
 def runtime_notice(event: str) -> str | None:
@@ -143,7 +108,7 @@ class ClientBackend:
         self.paths = paths
 
     def _call(self, path: str, payload: dict[str, Any]) -> Any | None:
-        from memem.client.discovery import read_daemon
+        from memem.client.discovery import hook_stalled, mark_hook_stalled, read_daemon
         from memem.client.http import DaemonError, DaemonUnavailable, call
 
         info = read_daemon(self.paths.daemon_file, self.paths.lock_file)
@@ -156,7 +121,7 @@ class ClientBackend:
             spawn_daemon(self.paths, wait=0)
             log(self.paths.home, "daemon not running: started one, answering from the catalog this time")
             return None
-        if daemon_stalled(self.paths, info.pid):
+        if hook_stalled(self.paths.home, self.paths.vault, info.pid):
             log(self.paths.home, f"daemon (pid {info.pid}) timed out lately: not asked for {path} this time")
             return None
         try:
@@ -164,7 +129,7 @@ class ClientBackend:
             return call(info.host, info.port, token, "POST", path, payload, timeout=DAEMON_TIMEOUT)
         except (DaemonUnavailable, DaemonError) as exc:
             if isinstance(exc.__cause__, TimeoutError):
-                mark_stalled(self.paths, info.pid)
+                mark_hook_stalled(self.paths.home, self.paths.vault, info.pid)
             log(self.paths.home, f"daemon did not answer {path}: {exc}")
             return None
 

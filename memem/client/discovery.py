@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from memem.config import private_dir
@@ -43,12 +44,17 @@ def read_daemon(daemon_file: Path, lock_file: Path) -> DaemonInfo | None:
     return info
 
 
-def write_daemon(daemon_file: Path, info: DaemonInfo) -> None:
-    temp = daemon_file.with_suffix(".tmp")
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` whole with `text`, readable by its owner only: a reader never sees half a file."""
+    temp = path.with_suffix(".tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(info.as_dict(), handle)
-    os.replace(temp, daemon_file)
+        handle.write(text)
+    os.replace(temp, path)
+
+
+def write_daemon(daemon_file: Path, info: DaemonInfo) -> None:
+    _write_private(daemon_file, json.dumps(info.as_dict()))
 
 
 def clear_daemon(daemon_file: Path, pid: int) -> None:
@@ -61,6 +67,12 @@ def clear_daemon(daemon_file: Path, pid: int) -> None:
         daemon_file.unlink(missing_ok=True)
 
 
+STALLED_FOR = 30
+"""Seconds a daemon that did not answer a hook in time is left alone: the shim and the Python hook
+answer without it meanwhile, rather than each prompt waiting for it again (hooks/memem writes the same
+marker). A daemon that was only slow (its first recall) removes the marker itself when it answers."""
+
+
 def hook_endpoint_file(home: Path, vault: Path) -> Path:
     """Where the hook shim finds a vault's daemon with bash alone: named after the vault's path."""
     return home / "hooks" / (str(vault).replace("/", "%") + ".json")
@@ -70,11 +82,7 @@ def write_hook_endpoint(home: Path, vault: Path, pid: int, port: int) -> None:
     """A one-line JSON for the shim (no token in it: that stays in the 0600 token file)."""
     path = hook_endpoint_file(home, vault)
     private_dir(path.parent)
-    temp = path.with_suffix(".tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps({"pid": pid, "port": port}) + "\n")
-    os.replace(temp, path)
+    _write_private(path, json.dumps({"pid": pid, "port": port}) + "\n")
 
 
 def clear_hook_endpoint(home: Path, vault: Path, pid: int) -> None:
@@ -91,6 +99,25 @@ def hook_stalled_file(home: Path, vault: Path) -> Path:
     shim and by the Python hook; removed by the daemon as soon as it answers a hook again)."""
     endpoint = hook_endpoint_file(home, vault)
     return endpoint.with_name(endpoint.name.removesuffix(".json") + ".stalled")
+
+
+def hook_stalled(home: Path, vault: Path, pid: int) -> bool:
+    """Whether daemon `pid` timed out on a hook (the shim's or the Python hook's) within STALLED_FOR s."""
+    try:
+        marked, expiry = hook_stalled_file(home, vault).read_text(encoding="utf-8").split()[:2]
+        return int(marked) == pid and int(expiry) > time.time()
+    except (OSError, ValueError):
+        return False
+
+
+def mark_hook_stalled(home: Path, vault: Path, pid: int) -> None:
+    """Say daemon `pid` did not answer a hook in time, for the next STALLED_FOR seconds."""
+    path = hook_stalled_file(home, vault)
+    try:
+        private_dir(path.parent)
+        _write_private(path, f"{pid} {int(time.time()) + STALLED_FOR}\n")
+    except OSError:
+        pass
 
 
 def clear_hook_stalled(home: Path, vault: Path, pid: int) -> None:

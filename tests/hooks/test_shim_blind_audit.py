@@ -21,8 +21,14 @@ from pathlib import Path
 import pytest
 
 from memem import __version__
-from memem.cli.hook_entry import daemon_stalled, stalled_marker
-from memem.client.discovery import DaemonInfo, hook_endpoint_file, write_daemon, write_hook_endpoint
+from memem.client.discovery import (
+    DaemonInfo,
+    hook_endpoint_file,
+    hook_stalled,
+    hook_stalled_file,
+    write_daemon,
+    write_hook_endpoint,
+)
 from memem.config import Paths, load_or_create_token, read_config, write_config
 from memem.sync.lock import OwnerLock
 from memem.testing import RunningDaemon, write_note
@@ -145,7 +151,7 @@ def test_a_hung_daemon_costs_one_bounded_wait_and_is_then_left_alone(
     assert code == 0 and out == ""
     assert took < 6, f"{took:.1f}s: the shim's wait and Python's were both paid"  # was 8 s
     assert len(server.requests) == 1  # the Python fallback did not ask the daemon that just timed out
-    assert daemon_stalled(paths, os.getpid())  # remembered, for the shim and for Python
+    assert hook_stalled(paths.home, paths.vault, os.getpid())  # remembered, for the shim and for Python
     for hook in ("UserPromptSubmit", "SessionStart", "Stop"):
         code, out, took = shim(event(PROMPT, tmp_path), None, None, "hook", hook)
         assert code == 0 and took < 2, f"{hook} took {took:.1f}s with a daemon known to hang"
@@ -158,7 +164,7 @@ def test_the_python_hook_marks_a_hung_daemon_too(stand_in: Callable[..., StandIn
     paths = Paths.resolve(os.environ["MEMEM_VAULT"])
     code, _, took = shim(event(PROMPT, tmp_path), None, None, "hook", "SessionStart")  # not fast-pathed
     assert code == 0 and took < 6 and len(server.requests) == 1
-    assert stalled_marker(paths).read_text().split()[0] == str(os.getpid())
+    assert hook_stalled_file(paths.home, paths.vault).read_text().split()[0] == str(os.getpid())
     code, _, took = shim(event(PROMPT, tmp_path), None, None, "hook", "SessionStart")
     assert code == 0 and took < 2 and len(server.requests) == 1
 
@@ -384,7 +390,7 @@ def test_the_fast_path_never_takes_the_project_from_the_daemons_environment(shop
         daemon.call(
             "POST", "/v1/inject", {"prompt": PROMPT, "project": None, "budget": 50}
         )  # warm: first recall loads models
-        marker = stalled_marker(daemon.paths)
+        marker = hook_stalled_file(daemon.paths.home, daemon.paths.vault)
         marker.write_text(f"{daemon.info.pid} {int(time.time()) + 60}\n")  # as if the shim had given up on it
         daemon.call("POST", "/v1/hook/UserPromptSubmit", {"prompt": "thanks!", "cwd": str(other)})
         assert not marker.exists()  # it answered: slow, not hung, so the marker goes
