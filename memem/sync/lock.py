@@ -168,3 +168,76 @@ def is_locked(path: Path) -> bool:
     finally:
         os.close(fd)  # closing drops our lock if we got it
     return False
+
+
+# --- the vault lock ----------------------------------------------------------------------------------
+# The owner lock is per state folder (MEMEM_DIR); the vault lock is an flock on the vault folder itself,
+# held by the daemon: per vault whatever MEMEM_DIR says, writing nothing into the vault. It has no record
+# to name its holder, so the holder is found in /proc/locks where the system has one.
+
+
+class VaultServed(RuntimeError):
+    """Another daemon, with its state in another folder (MEMEM_DIR), already serves this vault."""
+
+
+def _flock_holder(fd: int) -> int | None:
+    """The pid holding an flock on the file open as `fd`, from /proc/locks (Linux); None elsewhere."""
+    st = os.fstat(fd)
+    dev_ino = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    try:
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    for exact in (True, False):  # the device as stat names it; else (an overlay file system) the inode alone
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 6 or fields[1] != "FLOCK" or fields[2] == "->":
+                continue
+            where = fields[5]
+            if (where == dev_ino) if exact else where.rsplit(":", 1)[-1] == str(st.st_ino):
+                try:
+                    return int(fields[4])
+                except ValueError:
+                    return None
+    return None
+
+
+def _state_of(pid: int) -> str | None:
+    """The MEMEM_DIR a process of ours runs with, when the system says (Linux, same user)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for item in environ:
+        if item.startswith(b"MEMEM_DIR="):
+            return item[len(b"MEMEM_DIR=") :].decode("utf-8", "replace")
+    return None
+
+
+def lock_vault(vault: Path) -> int | None:
+    """Hold the vault lock (an flock on the vault folder itself); return its fd, to close at shutdown.
+
+    Raises VaultServed, naming the holder, when another daemon holds it. None when the vault cannot be
+    opened or its file system has no flock: the owner lock still stands, as it did before this one.
+    """
+    try:
+        fd = os.open(vault, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pid = _flock_holder(fd)
+        os.close(fd)
+        state = _state_of(pid) if pid else None
+        named = f"pid {pid}, " if pid else ""
+        where = f"state in MEMEM_DIR={state}" if state else "with another MEMEM_DIR"
+        raise VaultServed(
+            f"another memem daemon ({named}{where}) already serves the vault {vault}: one daemon per vault; "
+            + (f"stop it first (`kill {pid}`)" if pid else "stop it first")
+            + ", or run memem with the same MEMEM_DIR as it"
+        ) from None
+    except OSError:
+        os.close(fd)
+        return None
+    return fd

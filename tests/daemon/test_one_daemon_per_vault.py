@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from memem.daemon.serve import PortUnavailable, VaultServed, lock_vault, reserve
+from memem.daemon.serve import PortUnavailable, reserve
+from memem.sync.lock import VaultServed, lock_vault
 from memem.testing import RunningDaemon, write_note
 
 

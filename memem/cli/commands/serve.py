@@ -38,8 +38,8 @@ def port_number(text: str) -> int:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from memem.daemon.serve import PortUnavailable, VaultServed, serve
-    from memem.sync.lock import LockHeld
+    from memem.daemon.serve import PortUnavailable, serve
+    from memem.sync.lock import LockHeld, VaultServed
 
     try:
         return serve(ctx.paths, port=args.port, log_to_stderr=not args.quiet)
