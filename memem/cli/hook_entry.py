@@ -118,8 +118,11 @@ class ClientBackend:
             if not runtime_ready():
                 log(self.paths.home, "memem's runtime is still being built: answering from the catalog, if any")
                 return None
-            spawn_daemon(self.paths, wait=0)
-            log(self.paths.home, "daemon not running: started one, answering from the catalog this time")
+            spawn_daemon(self.paths, wait=0)  # (none, when another MEMEM_DIR's daemon serves the vault)
+            log(
+                self.paths.home,
+                "daemon not running: asked for one (spawn.log says how it went), answering from the catalog this time",
+            )
             return None
         if hook_stalled(self.paths.home, self.paths.vault, info.pid):
             log(self.paths.home, f"daemon (pid {info.pid}) timed out lately: not asked for {path} this time")

@@ -6,6 +6,11 @@ locked file descriptor and closes it only after it holds the vault's owner lock,
 window in which a second spawner could see "no daemon, nobody starting one". Stdlib only: hooks
 import this.
 
+A vault another daemon already serves (one started with another MEMEM_DIR: it holds the vault lock,
+`sync.lock.lock_vault`) is not spawned for at all: the daemon would only refuse to start, at every
+hook, every relay call and every `memem mine`. The refusal, naming the holder, is written to
+`spawn.log` once, where `spawn_failure` reads it for the caller to show.
+
 Every Python process memem starts of its own runs `python -P` from a neutral folder: hooks and
 `memem mcp` often run from the vault's root, and every vault has a `memem/` folder (its notes) that
 `python -m memem` would otherwise import in place of the package.
@@ -23,7 +28,7 @@ import time
 from memem.client.discovery import DaemonInfo, read_daemon
 from memem.config import Paths
 from memem.settings import settings
-from memem.sync.lock import is_locked, pid_alive
+from memem.sync.lock import VaultServed, is_locked, lock_vault, pid_alive
 
 ENV_SPAWN_FD = "MEMEM_SPAWN_FD"
 
@@ -136,11 +141,39 @@ def start_detached(
         os.close(log)
 
 
+def served_elsewhere(paths: Paths) -> str | None:
+    """Why no daemon may be started for this vault here, when another daemon (with its state in another
+    MEMEM_DIR) serves it: the vault lock's refusal, naming the holder (its pid and MEMEM_DIR where the
+    system says). None when the vault lock is free, or cannot be had at all (a daemon starts as before).
+    The lock is taken for an instant only and given back at once."""
+    try:
+        fd = lock_vault(paths.vault)
+    except VaultServed as exc:
+        return str(exc)
+    if fd is not None:
+        os.close(fd)
+    return None
+
+
+def _log_refusal(paths: Paths, reason: str) -> None:
+    """Write why no daemon was started at the end of spawn.log, where `spawn_failure` finds it; once for
+    a run of refusals (a hook at every prompt must not grow the log)."""
+    line = f"memem: not starting: {reason}"
+    if spawn_failure(paths) == line[:400]:
+        return
+    fd = os.open(paths.log_dir / "spawn.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, f"{line}\n".encode())
+    finally:
+        os.close(fd)
+
+
 def spawn_daemon(paths: Paths, wait: float = 0.0) -> DaemonInfo | None:
     """Make sure a daemon runs for this vault; return its info if it answers within `wait` seconds.
 
     The wait ends early when the process starting it exits without a daemon (`spawn_failure` says why):
-    a vault that cannot be opened fails at once, not after the whole wait."""
+    a vault that cannot be opened fails at once, not after the whole wait. A vault another daemon serves
+    (`served_elsewhere`) starts nothing and returns None at once; `spawn_failure` names that daemon."""
     info = read_daemon(paths.daemon_file, paths.lock_file)
     if info is not None or not runtime_ready():
         return info
@@ -152,6 +185,10 @@ def spawn_daemon(paths: Paths, wait: float = 0.0) -> DaemonInfo | None:
         except BlockingIOError:
             return wait_for_daemon(paths, wait, until_spawn_ends=True)  # someone else is starting it
         if read_daemon(paths.daemon_file, paths.lock_file) is None and not is_locked(paths.lock_file):
+            served = served_elsewhere(paths)
+            if served is not None:
+                _log_refusal(paths, served)
+                return None
             child = start_detached(
                 paths, ["serve", "--quiet"], "spawn.log", {ENV_SPAWN_FD: str(fd)}, pass_fds=(fd,),
                 serves_all_sessions=True,

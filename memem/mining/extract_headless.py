@@ -13,7 +13,10 @@ their existing sign-in pay for mining. The child is a one-shot, locked-down run,
 
 Claude Code's exit status alone does not say whether it worked (a prose answer exits 0), so the JSON
 it prints is read: `structured_output` is the answer; the error fields are sorted into the miner's
-two failures. Its `total_cost_usd` is what is logged as the cost.
+two failures. Its `total_cost_usd` is what is logged as the cost. A call stopped at `--max-budget-usd`
+(`error_max_budget_usd`) is `BudgetReached`: the model answered, the call cost too much, and that is
+what the miner's state, log and `memem mine` say of it (the part set aside for `memem mine --retry` at
+once: the same call would spend as much again), not that the model could not be reached.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from memem.mining.extract_claude import DEFAULT_MODEL, MAX_TOKENS
-from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
+from memem.mining.failures import AnswerUnusable, BudgetReached, ModelUnavailable, Spend
 from memem.mining.prompts import Answer, PromptedExtractor, one_line, schema_misfit
 from memem.settings import settings
 
@@ -168,6 +171,11 @@ class HeadlessExtractor(PromptedExtractor):
         subtype = result.get("subtype")
         if subtype == "error_max_structured_output_retries":
             raise AnswerUnusable("Claude Code gave up on a structured answer after its retries")
+        if subtype == "error_max_budget_usd":
+            raise BudgetReached(
+                f"Claude Code stopped the call at its budget of ${BUDGET_USD:.2f} for one call (--max-budget-usd) "
+                "before it answered: the model was reached, the call cost more than that budget"
+            )
         if subtype == "error_max_turns":
             # The model was reached and used its turns without a structured answer: the answer, not
             # the model, failed (asked about less text, it may fit).

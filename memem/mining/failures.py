@@ -25,6 +25,12 @@ class ModelUnavailable(MiningFailure, Unavailable):
     """The model could not be asked (server error, timeout, refused sign-in): keep the place, try later."""
 
 
+class BudgetReached(ModelUnavailable):
+    """The model was reached, but the call was stopped at its spending limit (Claude Code's
+    `--max-budget-usd`) before it answered. Asking again about the same text would spend as much again
+    for the same end, so the miner sets the part aside for `memem mine --retry` at once, saying so."""
+
+
 @dataclass
 class Spend:
     """What the extractions of one run cost, for the miner's log and `memem mine --status`."""

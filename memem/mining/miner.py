@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from memem.memory.screen import redact
 from memem.mining.decide import Judge, decide
-from memem.mining.failures import AnswerUnusable, ModelUnavailable, Spend
+from memem.mining.failures import AnswerUnusable, BudgetReached, ModelUnavailable, Spend
 from memem.mining.lessons import Judgements, Lesson
 from memem.mining.state import MAX_ATTEMPTS, MiningState, SetAside
 from memem.mining.transcript import Turn, read_turns
@@ -441,7 +441,7 @@ def _mine_new_turns(
             if not isinstance(exc, ModelUnavailable):
                 log.exception("mining %s failed", path)
             attempts = state.record_error(path, said, cost)
-            if attempts < MAX_ATTEMPTS:
+            if attempts < MAX_ATTEMPTS and not isinstance(exc, BudgetReached):  # the same call would spend again
                 report.error = f"{said} (attempt {attempts} of {MAX_ATTEMPTS}; the next Stop tries again)"
                 return True
             # Tried often enough at this place: set the chunk aside (reported once) and move on.

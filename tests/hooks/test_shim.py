@@ -89,7 +89,7 @@ def test_stale_endpoint_falls_back_to_python(setup: tuple[Path, Path]) -> None:
     endpoint.write_text(json.dumps({"pid": 999_999, "port": 9}) + "\n")  # a daemon that died long ago
     done = shim("hook", "UserPromptSubmit", stdin=event(PROMPT + " with uv sync", cwd))
     assert done.returncode == 0 and "keyword match" in done.stdout
-    assert "daemon not running: started one" in hook_log()
+    assert "daemon not running: asked for one" in hook_log()
     assert wait_for_vault_daemon(paths) is not None
     stop_vault_daemon(paths)
 

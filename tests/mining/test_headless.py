@@ -199,3 +199,43 @@ def test_a_claude_that_does_not_answer_is_stopped_with_everything_it_started(tmp
         time.sleep(0.05)
     else:
         raise AssertionError(f"the child {child} of the timed-out claude is still running")
+
+
+def test_a_call_stopped_at_its_budget_is_said_to_be_so_and_its_part_set_aside_at_once(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Claude Code ends a call that reached `--max-budget-usd` with the result subtype `error_max_budget_usd`
+    (is_error, no `result` text, its words in `errors`): not "the model could not be reached"."""
+    from memem.mining.extract_headless import BUDGET_USD
+    from memem.mining.failures import BudgetReached
+    from tests.cli.test_cli import run
+
+    result = {"type": "result", "subtype": "error_max_budget_usd", "is_error": True, "num_turns": 2,
+              "errors": [f"Reached maximum budget (${BUDGET_USD})"], "total_cost_usd": 0.52,
+              "usage": {"input_tokens": 41000, "output_tokens": 900}}  # fmt: skip
+    on_path = tmp_path / "bin"
+    on_path.mkdir()
+    claude = on_path / "claude"  # a stand-in: reads the transcript, prints what Claude Code prints then
+    claude.write_text(f"#!/bin/sh\ncat > /dev/null\nprintf '%s\\n' '{json.dumps(result)}'\n")
+    claude.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{on_path}{os.pathsep}{os.environ['PATH']}")
+    for name in ("MEMEM_CLAUDE", "MEMEM_MINER", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    extractor = choose_extractor()
+    assert isinstance(extractor, HeadlessExtractor) and extractor.executable == str(claude)
+    with pytest.raises(BudgetReached, match=r"budget of \$0\.50 for one call"):
+        extractor.extract("### Person:\nRULE-1: Always run alembic before the api.", "shop")
+
+    transcript = tmp_path / "projects" / "-tmp-shop" / "s1.jsonl"
+    write_session(transcript, RULES[:2])
+    state = MiningState(isolated_env)
+    said = "Claude Code stopped the call at its budget of $0.50 for one call"
+    report = mine_transcript(transcript, None, extractor, state)  # type: ignore[arg-type]  # never reached
+    assert report.cost_usd == 0.52  # its cost is counted
+    # Set aside at once: asked again, the same call would spend as much again for the same end.
+    (part,) = state.set_aside_parts(transcript)
+    assert part.reason.startswith(said) and report.set_aside and report.error is None
+    assert state.get(transcript).offset > 0  # and the session goes on past it
+    code, out, _ = run(capsys, "mine", "--status")
+    assert code == 0 and f": {said}" in out and "mine them again with `memem mine --retry`" in out
+    state.close()

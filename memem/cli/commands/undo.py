@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import Any
 
 from memem.cli.context import Context, UsageError, op, print_json
 
@@ -25,13 +26,30 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--list", action="store_true",
         help="show the operations that can be undone, newest first (and older ones, no longer undoable)",
     )  # fmt: skip
-    p.add_argument(
+    which = p.add_mutually_exclusive_group()  # argparse refuses both, exit status 2: the one check of it
+    which.add_argument(
         "--id", metavar="ID",
         help="undo this one operation (its id, or a start of it, from --list), past newer ones a later edit blocks",
     )  # fmt: skip
-    p.add_argument("--redo", action="store_true", help="make again what the newest undo reverted")
+    which.add_argument("--redo", action="store_true", help="make again what the newest undo reverted")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
+
+
+def _shown(value: Any, key: str = "") -> Any:
+    """What the daemon answered, as it may be printed: every text in it (a note's path, title, id, why
+    an operation was left) with any secret redacted. A note a person named after its title can carry a
+    key in its file name, and a terminal's scrollback, or a pipe's reader, is a log too. Operation ids
+    are memem's own hex and are shown as they are, so `--id` can still be given them."""
+    from memem.vault.secrets import redact
+
+    if isinstance(value, str):
+        return value if key == "batch" else redact(value)
+    if isinstance(value, list):
+        return [_shown(item, key) for item in value]
+    if isinstance(value, dict):
+        return {name: _shown(item, name) for name, item in value.items()}
+    return value
 
 
 def _line(batch: dict[str, object]) -> str:
@@ -47,7 +65,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if not 1 <= args.count <= MOST:
         raise UsageError(f"N must be from 1 to {MOST}")
     if args.list:
-        batches = op(ctx, "history", {"limit": max(args.count, 10)}, options={"limit": "N"})
+        batches = _shown(op(ctx, "history", {"limit": max(args.count, 10)}, options={"limit": "N"}))
         if args.json:
             print_json(batches)
         elif not batches:
@@ -56,9 +74,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             print(_line(batch))
         return 0
     if args.id is not None or args.redo:
-        if args.id is not None and args.redo:
-            raise UsageError("give --id or --redo, not both")
-        done = (
+        done = _shown(
             op(ctx, "redo", {}) if args.redo else op(ctx, "undo_batch", {"batch": args.id}, options={"batch": "--id"})
         )
         if args.json:
@@ -69,7 +85,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         for batch in done["skipped"]:
             print(f"left as it is: {_line(batch)} ({batch['why']})")
         return 0
-    undone = op(ctx, "undo", {"count": args.count}, options={"count": "N"})
+    undone = _shown(op(ctx, "undo", {"count": args.count}, options={"count": "N"}))
     if args.json:
         print_json(undone)
         return 0
