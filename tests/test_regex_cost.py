@@ -152,3 +152,53 @@ def test_line_comment_is_read_as_before(line: str, comment: str | None) -> None:
     assert (found and found.group("comment")) == comment
     old = re.match(_OLD_LINE_COMMENT, line)
     assert (found and found.groupdict()) == (old and old.groupdict())
+
+
+# --- the offline extractor's words and names; the secret scan's "public" comment -------------------
+
+_OLD_WORD = r"[\w'./`-]*\w[\w'./`-]*"
+_OLD_NAME = r"(?<![\w/])(?:[\w-]+[._/][\w./-]*\w|[a-z]+[A-Z]\w*|[A-Z]{2,}(?:_[A-Z0-9]+)+)"
+
+
+def _extract(body: str) -> object:
+    from memem.mining.extract_offline import OfflineExtractor
+
+    rule = "we always use `x` in ci actually "
+    return OfflineExtractor().extract(f"### Person:\n{rule}{body}\n\n### Assistant:\n{rule}{body}\n\n", None)
+
+
+@pytest.mark.parametrize("unit", ["/", "-.", "a-"])
+def test_offline_extractor_is_linear_on_a_run_of_marks(unit: str) -> None:
+    # 40 KB of `/` after a rule cost ~42 s before (a word was tried from every `/`), 40 KB of `-.` or
+    # `a-` ~7 s (a dotted name was tried from every `-`); now ~0.1 s.
+    _assert_linear(_extract, unit, size=20_000)
+
+
+def test_said_public_is_linear_on_a_run_of_comment_marks() -> None:
+    from memem.vault import secrets
+
+    _assert_linear(lambda value: list(secrets._said_public(value)), "/", size=200_000)
+
+
+def test_words_and_names_are_found_as_before() -> None:
+    from memem.mining import extract_offline
+
+    pieces = [*"aZ_1./-'` \n", "a.b", "x-y", "fooBar", "AB_C"]
+    rng = random.Random(11)
+    for _ in range(20_000):
+        sample = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
+        assert extract_offline._WORD.findall(sample) == re.findall(_OLD_WORD, sample), sample
+        assert extract_offline._TAG_TOKEN.findall(sample) == re.findall(_OLD_NAME, sample), sample
+        old_token = re.search(_OLD_NAME[:-1] + r"|\w+-\w+(?:-\w+)*|\d[\d.,]*\w*)", sample)
+        new_token = extract_offline._TOKEN.search(sample)
+        assert (new_token and new_token.span()) == (old_token and old_token.span()), sample
+
+
+def test_said_public_marks_are_found_as_before() -> None:
+    from memem.vault import secrets
+
+    pieces = [*"/#* \n-", "public", "Public ", "publishable", "safe to share", "public key", "x", "publicx"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        sample = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        assert list(secrets._said_public(sample)) == [m.start() for m in secrets._SAID_PUBLIC.finditer(sample)]

@@ -400,11 +400,15 @@ _CHOICE = re.compile(
 
 # --- what counts as concrete --------------------------------------------------------------------------
 _CODE = re.compile(r"`[^`\n]{1,80}`")
+# (Its first form is bounded as `_TAG_TOKEN`'s is, below.)
 _TOKEN = re.compile(
-    r"(?<![\w/])(?:[\w-]+[._/][\w./-]*\w|[a-z]+[A-Z]\w*|[A-Z]{2,}(?:_[A-Z0-9]+)+|\w+-\w+(?:-\w+)*|\d[\d.,]*\w*)"
+    r"(?<![\w/])(?:[\w-]{1,64}[._/](?:[./-]{0,64}+\w)+|[a-z]+[A-Z]\w*|[A-Z]{2,}(?:_[A-Z0-9]+)+|\w+-\w+(?:-\w+)*|\d[\d.,]*\w*)"
 )
 _PROPER = re.compile(r"(?<=\s)(?:[A-Z][a-z0-9]+[A-Za-z0-9.]*|[A-Z]{2,}[a-z]*\w*)")
-_TAG_TOKEN = re.compile(r"(?<![\w/])(?:[\w-]+[._/][\w./-]*\w|[a-z]+[A-Z]\w*|[A-Z]{2,}(?:_[A-Z0-9]+)+)")
+# A dotted or slashed name's parts, and the marks between them, are read no further than 64 characters
+# at a time: tried again from each start after a hyphen or a dot, a long run of `a-a-a-…` with no dot
+# in it, or of `-.-.-.…` with no letter, was read to its end from each.
+_TAG_TOKEN = re.compile(r"(?<![\w/])(?:[\w-]{1,64}[._/](?:[./-]{0,64}+\w)+|[a-z]+[A-Z]\w*|[A-Z]{2,}(?:_[A-Z0-9]+)+)")
 # Upper case, yet words of a query language, not names: "never run ALTER TABLE on `orders`".
 _SQL_WORDS = frozenset(
     "select insert update delete alter table create drop index from where join order group by limit into values "
@@ -438,7 +442,9 @@ _CAUSE_SPLIT = re.compile(
     r"(?i)^(.*?)\s*\b(?:the (?:real )?root cause (?:was|is)(?: that)?|(?:was|were|is|are) caused by|came from|"
     r"because of|because|(?:was|were|is|are) due to|due to)\s+(.*)$"
 )
-_WORD = re.compile(r"[\w'./`-]*\w[\w'./`-]*")
+# A word starts where a run of its characters does: tried from inside a run too, a long run with no
+# letter in it ("//////…") was read to its end from each of its characters.
+_WORD = re.compile(r"(?<![\w'./`-])[\w'./`-]*\w[\w'./`-]*")
 _GENERIC = frozenset(
     "thing things stuff code change changes file files way time again please everything something anything ok okay "
     "one ones lot bit work works use used using make made need needs".split()
