@@ -132,7 +132,10 @@ def rows_of(label: str, report: dict[str, Any], with_fulltext: bool) -> list[tup
         return (*(f"{overall[m]:.3f}" for m in ("R@5", "R@10", "R@20", "MRR")), folds, kinds)
 
     rows = [("(any)", "full text", *cells("fulltext"))] if with_fulltext else []
-    stages = (("vector", "vector"), ("hybrid", "hybrid"), ("reranked", "hybrid + cross-encoder"))
+    stages = (
+        ("vector", "vector"), ("hybrid", "hybrid"), ("late", "hybrid + late interaction"),
+        ("reranked", "+ cross-encoder (as search runs)"),
+    )  # fmt: skip
     return rows + [(label, name, *cells(stage)) for stage, name in stages]
 
 

@@ -2,8 +2,9 @@
 
     python -m benchmarks.injection_bench
 
-Each set is measured with the cross-encoder (the default) and without it (`MEMEM_RERANKER=off`), in
-one run, through the one inject pipeline the UserPromptSubmit hook runs (search, select, render):
+Each set is measured as shipped, without late interaction (`MEMEM_LATE=off`) and without the
+cross-encoder (`MEMEM_RERANKER=off`), in one run, through the one inject pipeline the UserPromptSubmit
+hook runs (search, select, render):
 - tests/fixtures/injection: 28 developer memories (3 projects + global) and 40 prompts with labelled
   relevant memories: 25 that have one, 10 unrelated requests, 5 trivial ones.
 - tests/fixtures/injection-tasks: 24 developer memories of three other projects (a Go API, a React
@@ -47,18 +48,27 @@ TRIVIAL = (
 )  # fmt: skip
 
 
+CONFIGS = {
+    "as shipped": {"MEMEM_RERANKER": "on", "MEMEM_LATE": "on"},
+    "no late interaction": {"MEMEM_RERANKER": "on", "MEMEM_LATE": "off"},
+    "no cross-encoder": {"MEMEM_RERANKER": "off", "MEMEM_LATE": "on"},
+}
+"""The stages switched off one at a time (memem reads both settings per search)."""
+
+
 @contextmanager
-def reranker(on: bool) -> Iterator[None]:
-    """The cross-encoder on or off for the searches inside (memem reads MEMEM_RERANKER per search)."""
-    before = os.environ.get("MEMEM_RERANKER")
-    os.environ["MEMEM_RERANKER"] = "on" if on else "off"
+def configured(name: str) -> Iterator[None]:
+    """The searches inside run with this configuration's stages."""
+    before = {key: os.environ.get(key) for key in CONFIGS[name]}
+    os.environ.update(CONFIGS[name])
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("MEMEM_RERANKER", None)
-        else:
-            os.environ["MEMEM_RERANKER"] = before
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextmanager
@@ -172,25 +182,25 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     from benchmarks.common import print_table
 
-    fixture: dict[tuple[str, bool], dict[str, Any]] = {}
-    folds: dict[bool, dict[str, dict[str, Any]]] = {True: {}, False: {}}
+    fixture: dict[tuple[str, str], dict[str, Any]] = {}
+    folds: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in CONFIGS}
     budgets: list[str] = []
     try:
         for n, (name, folder) in enumerate(FIXTURES.items()):
             vault = work / f"fixture-{n}"
             build_fixture_vault(vault, folder)
             with indexed(vault) as store:
-                for on in (True, False):
-                    with reranker(on):
-                        fixture[name, on] = measure_fixture(store, folder)
+                for config in CONFIGS:
+                    with configured(config):
+                        fixture[name, config] = measure_fixture(store, folder)
         if LOCOMO.is_dir():
             for held_out in CONVERSATIONS:
                 vault = work / f"without-{held_out}"
                 build_fold_vault(vault, held_out)
                 with indexed(vault) as store:
-                    for on in (True, False):
-                        with reranker(on):
-                            folds[on][held_out] = measure_fold(store, held_out)
+                    for config in CONFIGS:
+                        with configured(config):
+                            folds[config][held_out] = measure_fold(store, held_out)
                     budgets.append(slice_budget(store))
         else:
             print(f"LoCoMo-dev is not at {LOCOMO}: its rows are skipped (see ../shared/bench/locomo-dev/README.md)")
@@ -199,25 +209,22 @@ def main() -> int:
 
     print("\nInjected context (the UserPromptSubmit pipeline: trivial skip, relevance floor, at most 5)")
     rows = []
-    for (name, on), f in fixture.items():
-        rows.append((f"{name}, {'cross-encoder floor' if on else 'cosine floor (no cross-encoder)'}",
-                     f"{f['precision']:.2f} ({f['injected']})", f"{f['recall']:.2f}",
+    for (name, config), f in fixture.items():
+        rows.append((f"{name}, {config}", f"{f['precision']:.2f} ({f['injected']})", f"{f['recall']:.2f}",
                      f"{f['unrelated_silent']:.2f} ({f['unrelated']})",
                      f"{f['trivial_skipped']:.2f}" if f["trivial"] else "–"))  # fmt: skip
     print_table(rows, ("set", "precision (injected)", "recall", "silent, unrelated", "trivial skipped"))
-    if folds[True]:
+    if budgets:
         print("\nLoCoMo-dev slice, per fold (vault: the two other conversations in one project; "
               "goal: gold >= 0.70, silent >= 0.90, median <= 600 tokens)")  # fmt: skip
         rows = []
-        for on in (True, False):
-            label = "cross-encoder" if on else "no cross-encoder"
-            results = folds[on]
+        for config, results in folds.items():
             for held_out, r in results.items():
-                rows.append((f"{label}, held out {held_out}", f"{r['gold_in_slice']:.3f} ({r['questions']})",
+                rows.append((f"{config}, held out {held_out}", f"{r['gold_in_slice']:.3f} ({r['questions']})",
                              f"{r['silent']:.3f} ({r['nothing_relevant']})", f"{r['median_tokens']:.0f}"))  # fmt: skip
             mean = {k: statistics.mean(r[k] for r in results.values()) for k in ("gold_in_slice", "silent")}
             tokens = statistics.median(r["median_tokens"] for r in results.values())
-            rows.append((f"{label}, mean of folds", f"{mean['gold_in_slice']:.3f}", f"{mean['silent']:.3f}",
+            rows.append((f"{config}, mean of folds", f"{mean['gold_in_slice']:.3f}", f"{mean['silent']:.3f}",
                          f"{tokens:.0f}"))  # fmt: skip
         print_table(rows, ("slice", "gold in slice (questions)", "nothing injected (prompts)", "median tokens"))
         print(f"the slice's cross-encoder budget on this machine, per fold: {'; '.join(budgets)}")

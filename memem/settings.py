@@ -41,6 +41,13 @@ TABLE: tuple[Setting, ...] = (
         "on",
     ),
     Setting(
+        "MEMEM_LATE",
+        "`on`: a search's first-stage candidates are re-scored by their tokens against the query's (late "
+        "interaction over the embedder's own token states) before the cross-encoder reads them; `off`: the "
+        "fused first stage alone",
+        "on",
+    ),
+    Setting(
         "MEMEM_MINER",
         "which extractor mines: `api` (the SDK, needs ANTHROPIC_API_KEY), `claude-code` (headless `claude -p`, "
         "your Claude Code sign-in) or `offline`; unset: the first of these that can run",
@@ -114,7 +121,7 @@ class Settings:
 
     __slots__ = (
         "chroma_role", "chroma_token", "chroma_url", "claude", "consolidate", "default_vault", "embedder", "holdout",
-        "home", "hooks_disabled", "http_connections", "import_roots", "judge", "miner", "miner_concurrency",
+        "home", "hooks_disabled", "http_connections", "import_roots", "judge", "late", "miner", "miner_concurrency",
         "miner_model", "miner_prices", "model_dir", "pending_runtime", "project", "reranker", "spawn_fd", "team_sync",
         "vault",
     )  # fmt: skip
@@ -127,6 +134,8 @@ class Settings:
         self.model_dir = _path(env.get("MEMEM_MODEL_DIR"))
         off = (env.get("MEMEM_RERANKER") or "").strip().lower() in ("off", "0", "no", "false")
         self.reranker = "off" if off else "on"
+        late_off = (env.get("MEMEM_LATE") or "").strip().lower() in ("off", "0", "no", "false")
+        self.late = "off" if late_off else "on"
         self.miner: str | None = (env.get("MEMEM_MINER") or "").strip().lower() or None
         self.miner_model: str | None = env.get("MEMEM_MINER_MODEL") or None
         self.miner_prices = _prices(env.get("MEMEM_MINER_PRICES"))

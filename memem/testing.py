@@ -52,6 +52,17 @@ class CountingEmbedder:
         self.description = inner.description
         self.cosine_baseline = inner.cosine_baseline
         self.texts: list[str] = []
+        if hasattr(inner, "embed_tokens"):  # only as capable as what it wraps (the hash fallback has none)
+            self.embed_tokens = self._embed_tokens
+            self.embed_query_tokens = self._embed_query_tokens
+
+    def _embed_tokens(self, texts: Any) -> Any:
+        self.texts.extend(texts)
+        return self.inner.embed_tokens(texts)
+
+    def _embed_query_tokens(self, texts: Any) -> Any:
+        self.texts.extend(texts)
+        return self.inner.embed_query_tokens(texts)
 
     def embed(self, texts: Any) -> Any:
         self.texts.extend(texts)

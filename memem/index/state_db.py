@@ -35,6 +35,7 @@ _LOST = {
     "events.sqlite3": "the history `memem undo` reaches starts again (the notes are untouched)",
     "ledger.sqlite3": "recall's record of which memories were useful starts again",
     "verdicts.sqlite3": "the stored verdicts on pairs of notes are asked again",
+    "token_states.sqlite3": "the notes' token states for recall are computed again at the next index",
 }
 
 

@@ -34,9 +34,10 @@ from memem.config import OWN_FOLDERS, Paths
 from memem.errors import Unavailable
 from memem.graph.memory_graph import MemoryGraph
 from memem.index.catalog import Catalog, Row
-from memem.index.embeddings import EmbedderChoice, load_embedder
+from memem.index.embeddings import EmbedderChoice, load_embedder, token_embedder
 from memem.index.ledger import RecallLedger
 from memem.index.shared import SharedConfig, SharedIndex, SharedUnavailable
+from memem.index.token_states import TokenStates
 from memem.index.vectors import VectorStore
 from memem.index.verdicts import PairVerdicts
 from memem.settings import settings
@@ -95,7 +96,9 @@ class VaultGone(Unavailable, FileNotFoundError):
 
 
 Progress = Callable[[str, int, int], None]
-"""Called as progress(phase, done, total); phases are "reading" and "embedding"."""
+"""Called as progress(phase, done, total); phases are "reading", "embedding" and "token states" (a
+vault indexed before memem kept them, or a team's notes embedded on their server: see
+`backfill_token_states`)."""
 
 
 @dataclass
@@ -106,6 +109,7 @@ class ApplyReport:
     deleted: int = 0
     unchanged: int = 0
     embedded: int = 0
+    token_states: int = 0  # notes whose token states a backfill computed (their vectors were fresh)
     bad: list[BadNote] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -169,6 +173,12 @@ class IndexStore:
         """What recall showed, when (`index/ledger.py`): memem's state, not the notes'."""
         self.verdicts = PairVerdicts(paths.state / "verdicts.sqlite3")
         """A model's answers about pairs of notes (`index/verdicts.py`), for consolidation."""
+        self.token_embedder = token_embedder(self.embedder)
+        self.token_states = (
+            TokenStates(paths.state / "token_states.sqlite3", self.embedder.name) if self.token_embedder else None
+        )
+        """Each note's token states for recall's late-interaction stage (`index/token_states.py`); None
+        when the embedder gives none (the hash fallback)."""
         self.lock = threading.RLock()  # guards the graph
         self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread
         self._check_model()
@@ -180,6 +190,8 @@ class IndexStore:
         self.catalog.close()
         self.ledger.close()
         self.verdicts.close()
+        if self.token_states is not None:
+            self.token_states.close()
 
     def roots(self) -> tuple[str, ...]:
         """The vault-relative folders whose notes are indexed: the person's memories, then each team
@@ -303,6 +315,7 @@ class IndexStore:
         report = self._apply_files(to_read, gone, bad, progress=progress, full=True)
         report.unchanged += unchanged
         report.embedded += self.embed_pending(progress)
+        report.token_states += self.backfill_token_states(progress)
         self.sweep_orphan_vectors()
         report.seconds = time.monotonic() - started
         return report
@@ -540,6 +553,8 @@ class IndexStore:
         if not self.is_shared(row):
             # A team note's vector stays on the server: another machine may still be at a commit that has it.
             self.vectors.delete([row.uid])
+        if self.token_states is not None:
+            self.token_states.delete([row.uid])
         with self.lock:
             self.graph.remove(row.uid)
 
@@ -600,8 +615,63 @@ class IndexStore:
         return len(fresh)
 
     def _embed_rows(self, rows: Sequence[Row]) -> np.ndarray:
+        """The rows' vectors; their token states are stored from the same model run (before the vectors
+        are written: a kill in between leaves states the orphan sweep or a re-embed replaces)."""
         bodies = self.catalog.bodies([r.uid for r in rows])
-        return self.embedder.embed([embed_text(r.title, bodies.get(r.uid, "")) for r in rows])
+        texts = [embed_text(r.title, bodies.get(r.uid, "")) for r in rows]
+        if self.token_embedder is None or self.token_states is None:
+            return self.embedder.embed(texts)
+        vectors, states = self.token_embedder.embed_tokens(texts)
+        self.token_states.put((r.uid, r.embed_hash, s) for r, s in zip(rows, states, strict=True))
+        return vectors
+
+    # --- token states -------------------------------------------------------------------------------
+    def backfill_token_states(self, progress: Progress | None = None) -> int:
+        """Compute the token states of every note of the person's whose vector is fresh but whose states
+        are missing or from another text (a vault indexed before memem kept them); return how many. One
+        model run per such note. A team's notes are left out: their vectors live on the team's server so
+        that no machine embeds them again, and a writer stores their states from the run that embeds
+        them; elsewhere recall computes the few it needs (`recall.late`).
+
+        A chunk the model refuses is tried note by note; a note that fails alone is logged and left
+        without states (recall computes them when it needs them, or does without the stage)."""
+        if self.token_embedder is None or self.token_states is None:
+            return 0
+        stored = self.token_states.hashes()
+        todo = [
+            r.uid
+            for r in self.catalog.rows()
+            if stored.get(r.uid) != r.embed_hash and r.vector_hash == r.embed_hash and not self.is_shared(r)
+        ]
+        done = 0
+        for start in range(0, len(todo), EMBED_BATCH):
+            chunk = todo[start : start + EMBED_BATCH]
+            with self.write_lock:
+                try:
+                    done += self._store_token_states(chunk)
+                except Exception:
+                    for uid in chunk:
+                        try:
+                            done += self._store_token_states([uid])
+                        except Exception as exc:
+                            log.warning("could not compute the token states of note uid %d (%s: %s)",
+                                        uid, type(exc).__name__, exc)  # fmt: skip
+            if progress is not None:
+                progress("token states", start + len(chunk), len(todo))
+        return done
+
+    def _store_token_states(self, uids: Sequence[int]) -> int:
+        rows = self.catalog.by_uid(uids)
+        return len(self.compute_token_states([rows[u] for u in uids if u in rows]))
+
+    def compute_token_states(self, rows: Sequence[Row]) -> dict[int, np.ndarray]:
+        """Run the embedder over `rows`' texts and store their token states; uid -> states."""
+        if self.token_embedder is None or self.token_states is None or not rows:
+            return {}
+        bodies = self.catalog.bodies([r.uid for r in rows])
+        _, states = self.token_embedder.embed_tokens([embed_text(r.title, bodies.get(r.uid, "")) for r in rows])
+        self.token_states.put((r.uid, r.embed_hash, s) for r, s in zip(rows, states, strict=True))
+        return {r.uid: s for r, s in zip(rows, states, strict=True)}
 
     def _embed_shared(self, team: str, rows: Sequence[Row]) -> list[Row]:
         """The rows whose vector the team's server holds now: those it had already (same id, same text
@@ -639,10 +709,17 @@ class IndexStore:
         return self.embed_pending(only=waiting)
 
     def sweep_orphan_vectors(self) -> int:
-        """Delete vectors whose note is no longer in the catalog (a crash between the two writes)."""
+        """Delete vectors and token states whose note is no longer in the catalog (a crash between the
+        writes); return how many vectors went."""
         with self.write_lock:
-            orphans = self.vectors.ids() - self.catalog.uids()
+            known = self.catalog.uids()
+            orphans = self.vectors.ids() - known
             if orphans:
                 self.vectors.delete(sorted(orphans))
                 log.info("removed %d orphan vectors", len(orphans))
+            if self.token_states is not None:
+                stray = self.token_states.uids() - known
+                if stray:
+                    self.token_states.delete(sorted(stray))
+                    log.info("removed the token states of %d notes no longer indexed", len(stray))
         return len(orphans)

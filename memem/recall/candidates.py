@@ -33,6 +33,19 @@ def query_vector(store: IndexStore, text: str) -> np.ndarray:
     return _mean_vector(store.embedder.embed_query, text)
 
 
+def query_vector_and_tokens(store: IndexStore, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """`query_vector` and, from the same model run, the token states of the question as asked (what
+    late interaction compares notes with); None for them when the embedder gives none."""
+    embedder = store.token_embedder
+    if embedder is None:
+        return query_vector(store, text), None
+    short = stripped(text)
+    texts = [text] if not short or short == text else [text, short]
+    vectors, states = embedder.embed_query_tokens(texts)
+    mean = vectors.mean(axis=0)
+    return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), np.float32), states[0]
+
+
 def note_vector(store: IndexStore, text: str) -> np.ndarray:
     """A new note's embedding, to find its near-duplicates: the same mean, in the form the index embeds
     notes (an asymmetric model such as bge embeds a question differently, and would miss them)."""

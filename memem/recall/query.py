@@ -33,6 +33,7 @@ class Query:
     rerank: int = RERANK_DEPTH  # candidates the cross-encoder may re-score; 0: the first stage's order
     rerank_tokens: int = RERANK_TOKENS  # and the tokens it may read for them
     rerank_ms: float = RERANK_MS  # > 0: as many tokens as the model reads in this time here, up to 2 × rerank_tokens
+    late: bool = True  # the late-interaction stage (`memem.recall.late`), where the embedder and settings allow it
     hidden: tuple[str, ...] = ()  # team vaults that do not serve the project (`search` fills it in)
 
     @property
@@ -61,7 +62,14 @@ def parse_query(data: dict[str, Any]) -> Query:
     if mode not in MODES:
         raise BadRequest(f"`mode` must be one of {', '.join(MODES)}")
     flags: dict[str, bool] = {}
-    for name, default in (("include_deprecated", False), ("include_archive", True), ("graph", True), ("rerank", True)):
+    defaults = (
+        ("include_deprecated", False),
+        ("include_archive", True),
+        ("graph", True),
+        ("rerank", True),
+        ("late", True),
+    )
+    for name, default in defaults:
         value = data.get(name, default)
         if not isinstance(value, bool):
             raise BadRequest(f"`{name}` must be true or false")
@@ -70,4 +78,5 @@ def parse_query(data: dict[str, Any]) -> Query:
     return Query(
         text=text, project=project or None, limit=limit, mode=mode, rerank=rerank,
         include_deprecated=flags["include_deprecated"], include_archive=flags["include_archive"], graph=flags["graph"],
+        late=flags["late"],
     )  # fmt: skip

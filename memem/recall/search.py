@@ -1,5 +1,5 @@
-"""Hybrid recall: full-text and vector candidates, fused, re-scored by the cross-encoder, then the
-graph step, boosts and pins.
+"""Hybrid recall: full-text and vector candidates, fused, re-scored by late interaction
+(`memem.recall.late`) and then by the cross-encoder, then the graph step, boosts and pins.
 
 Every hit says why it is there: which lists found it and at what rank, which edge brought it in,
 which note it replaces, which note contradicts it.
@@ -16,11 +16,12 @@ from typing import Any
 from memem.index.catalog import Row
 from memem.index.ledger import Record
 from memem.index.store import IndexStore
-from memem.recall import candidates
+from memem.recall import candidates, late
 from memem.recall.fusion import fuse, normalise
 from memem.recall.graph_step import Candidate, add_neighbours, apply_supersedes, flag_tensions
 from memem.recall.query import Query
 from memem.recall.snippet import snippet
+from memem.settings import settings
 from memem.vault.teams import hidden_prefixes
 
 IMPORTANCE_STEP = 0.04
@@ -88,6 +89,16 @@ def _boost(row: Row, today: dt.date, record: Record | None = None) -> tuple[floa
     return factor, reasons
 
 
+def _reason(signal: str, rank: int) -> str:
+    return f"late interaction #{rank}" if signal == "late" else f"{signal} #{rank}"
+
+
+def late_enabled(store: IndexStore, q: Query) -> bool:
+    """Whether this search runs the late-interaction stage: a hybrid search that did not turn it off,
+    under `MEMEM_LATE=on`, with an embedder that gives token states."""
+    return q.mode == "hybrid" and q.late and settings().late == "on" and store.token_states is not None
+
+
 def _allowed(row: Row | None, q: Query) -> bool:
     return row is not None and q.scope.admits(row.project, row.status, row.layer, row.path, row.withheld)
 
@@ -115,7 +126,14 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
     if hidden != q.hidden:
         q = replace(q, hidden=hidden)
     text_hits = candidates.fulltext(store, q) if q.mode in ("hybrid", "fulltext") and q.text.strip() else []
-    vector_hits = candidates.vector(store, q) if q.mode in ("hybrid", "vector") and q.text.strip() else []
+    query_states = None  # the question's token states, for the late-interaction stage when it runs
+    vector_hits: list[tuple[int, float]] = []
+    if q.mode in ("hybrid", "vector") and q.text.strip():
+        if late_enabled(store, q):
+            qvec, query_states = candidates.query_vector_and_tokens(store, q.text)
+            vector_hits = candidates.vector(store, q, qvec=qvec)
+        else:
+            vector_hits = candidates.vector(store, q)
     fused = fuse(text_hits, vector_hits) if q.mode == "hybrid" else normalise(text_hits or vector_hits)
     signals: dict[int, dict[str, Any]] = {}
     for name, listed, label in (("fulltext", text_hits, "bm25"), ("vector", vector_hits, "cosine")):
@@ -125,6 +143,9 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
     pinned_rows = _pinned(store, q.project, hidden)
     pinned_ids = {r.uid for r in pinned_rows}
     rows: dict[int, Row] = store.catalog.by_uid(fused)
+    if query_states is not None:
+        # Before the boosts and the cross-encoder: it then reads the candidates this stage put first.
+        fused = late.rescore(store, query_states, fused, rows, signals)
     records = store.ledger.records(r.id for r in rows.values())  # how each was used when shown before
     found: dict[int, Candidate] = {}
     factors: dict[int, float] = {}
@@ -133,7 +154,7 @@ def search(store: IndexStore, q: Query, today: dt.date | None = None) -> list[Hi
         if row is None or uid in pinned_ids or row.withheld:
             continue
         factors[uid], boost_reasons = _boost(row, today, records.get(row.id))
-        reasons = [f"{name} #{s['rank']}" for name, s in signals.get(uid, {}).items()] + boost_reasons
+        reasons = [_reason(name, s["rank"]) for name, s in signals.get(uid, {}).items()] + boost_reasons
         found[uid] = Candidate(uid, score * factors[uid], reasons)
 
     bodies: dict[int, str] = {}  # read once: the cross-encoder's pairs, then the snippets

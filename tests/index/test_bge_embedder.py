@@ -174,3 +174,17 @@ def test_switching_embedder_re_embeds_once_and_never_mixes_collections(
     for hit in s4.vectors.query(query, 2):  # MiniLM's cosines are reported as they are
         assert abs(hit.similarity - float(vectors[hit.uid] @ query)) < 1e-4
     s4.close()
+
+
+def test_token_states_come_from_the_same_run(bge: BgeSmallEmbedder) -> None:
+    """Late interaction's token states: `embed`'s vectors beside them, the [CLS] state first (bge's vector)."""
+    vectors, states = bge.embed_tokens(TEXTS)
+    assert np.array_equal(vectors, bge.embed(TEXTS))
+    assert [len(s) for s in states][3] == 512
+    for vector, tokens in zip(vectors, states, strict=True):
+        assert np.allclose(np.linalg.norm(tokens, axis=1), 1.0, atol=1e-5)
+        assert np.abs(tokens[0] - vector).max() < 1e-5
+    query = "When did Caroline go to the support group?"
+    query_vectors, query_states = bge.embed_query_tokens([query])
+    assert np.abs(query_vectors - bge.embed_query([query])).max() < 1e-5
+    assert len(query_states[0]) == len(bge._tokenizer.encode(QUERY_PREFIX + query).ids)  # the instruction's too

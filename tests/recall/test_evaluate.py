@@ -63,9 +63,9 @@ def test_eval_command_on_a_small_vault(fresh_vault: Path, tmp_path: Path, capsys
     code = main(["--vault", str(fresh_vault), "eval", str(queries), "--k", "1,2", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["queries"] == 2
-    for stage in ("hybrid", "reranked"):
+    for stage in ("hybrid", "late", "reranked"):
         assert out["report"][stage]["all"] == {"n": 2, "R@1": 1.0, "R@2": 1.0, "MRR": 1.0}
-    assert set(out["report"]) == {"hybrid", "fulltext", "vector", "reranked"}
+    assert set(out["report"]) == {"hybrid", "late", "fulltext", "vector", "reranked"}
     # each project's figures beside the mean (leave-one-out folds on LoCoMo)
     assert out["report"]["reranked"]["project api"]["n"] == 2
 

@@ -153,7 +153,7 @@ def test_a_server_killed_mid_index_loses_and_doubles_nothing_and_re_embeds_only_
     paths = vault_with_team(tmp_path, "ada", origin)
     store, counting = open_store(paths, minilm, SharedConfig(server.url, None, "writer"))
     calls: list[int] = []
-    embed = counting.embed
+    embed = counting.embed_tokens  # what indexing runs: the vectors and the notes' token states in one pass
 
     def embed_then_kill_on_the_second_batch(texts: list[str]) -> object:
         calls.append(len(texts))
@@ -162,7 +162,7 @@ def test_a_server_killed_mid_index_loses_and_doubles_nothing_and_re_embeds_only_
             server.kill()
         return vectors
 
-    counting.embed = embed_then_kill_on_the_second_batch  # type: ignore[method-assign]
+    counting.embed_tokens = embed_then_kill_on_the_second_batch  # type: ignore[method-assign]
     report = store.reconcile()  # does not fail: the team's notes wait, the person's own are indexed
     assert report.added == 601 and not report.bad
     assert calls[0] == 1 and len(calls) == 3  # the personal note alone, one team batch stored, one lost with the server

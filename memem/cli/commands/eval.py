@@ -13,8 +13,17 @@ from memem.cli.context import CommandError, Context, UsageError, print_json
 if TYPE_CHECKING:
     from memem.recall.evaluate import LabelledQuery
 
-STAGES = ("fulltext", "vector", "hybrid", "reranked")
-"""Each stage of recall, scored alone: the first stage's two lists, their fusion, then the cross-encoder."""
+STAGES = ("fulltext", "vector", "hybrid", "late", "reranked")
+"""Each stage of recall, scored alone: the first stage's two lists, their fusion, that re-scored by late
+interaction, then the cross-encoder (what search runs)."""
+PAYLOADS: dict[str, dict[str, Any]] = {
+    "fulltext": {"mode": "fulltext", "rerank": False},
+    "vector": {"mode": "vector", "rerank": False},
+    "hybrid": {"mode": "hybrid", "late": False, "rerank": False},
+    "late": {"mode": "hybrid", "rerank": False},
+    "reranked": {"mode": "hybrid", "rerank": True},
+}
+"""How each stage is asked of search."""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,8 +58,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--modes",
         default=",".join(STAGES),
-        help="which retrievals to score: fulltext, vector, hybrid (the fused first stage) and reranked (hybrid "
-        "re-scored by the cross-encoder: what search uses when its model is installed)",
+        help="which retrievals to score: fulltext, vector, hybrid (the two fused), late (hybrid re-scored by late "
+        "interaction: the first stage as search runs it) and reranked (that re-scored by the cross-encoder: what "
+        "search uses when its model is installed)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=run)
@@ -171,10 +181,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     _check_gold_ids(ctx, queries)
 
     def payloads(qs: Sequence[LabelledQuery], mode: str, depth: int) -> list[dict[str, Any]]:
-        first, rerank = ("hybrid", True) if mode == "reranked" else (mode, False)
-        return [
-            {"query": q.question, "project": q.project, "limit": depth, "mode": first, "rerank": rerank} for q in qs
-        ]
+        return [{"query": q.question, "project": q.project, "limit": depth, **PAYLOADS[mode]} for q in qs]
 
     info = ctx.daemon()
     if info is not None:

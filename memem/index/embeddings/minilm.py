@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from memem.index.embeddings.bert_graph import GRAPH_VERSION, TOKEN_STATES
 from memem.index.embeddings.model_files import ModelFiles
 from memem.index.embeddings.onnx_session import open_session
-from memem.index.embeddings.padding import run_padded
+from memem.index.embeddings.padding import run_padded, run_padded_tokens
 
 NAME = "memem-minilm-l6-v2"
 NAME_INT8 = "memem-minilm-l6-v2-int8"
@@ -59,7 +60,7 @@ def _fp32_model(files: ModelFiles, cache_dir: Path) -> Path:
     if files.format == "onnx":
         return files.folder / "model.onnx"
     weights = files.folder / "model.safetensors"
-    target = cache_dir / f"all-MiniLM-L6-v2-{_cache_key(weights, 'v1')}.onnx"
+    target = cache_dir / f"all-MiniLM-L6-v2-{_cache_key(weights, GRAPH_VERSION)}.onnx"
     return _built("build_fp32", files.folder, target)
 
 
@@ -190,6 +191,9 @@ class MiniLMEmbedder:
         self._pooled = files.format == "safetensors"
         self._session, self._run_options = open_session(model_path, threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self._outputs = [o.name for o in self._session.get_outputs()]
+        if self._pooled and TOKEN_STATES not in self._outputs:
+            raise ValueError(f"{model_path} has no {TOKEN_STATES} output (it has {self._outputs})")
         tokenizer = Tokenizer.from_file(str(files.tokenizer))
         tokenizer.enable_truncation(MAX_TOKENS)
         tokenizer.no_padding()  # tokenizer.json ships a padding setting; we pad per batch ourselves
@@ -199,25 +203,51 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), np.float32)
-        # The model reads the first MAX_TOKENS tokens; tokenising all of a 1 MB note to find them
-        # cost 1.7 s and 110 MB. No text spends more than MAX_CHARS characters on that many tokens
-        # (a word over 100 characters is one unknown token), so the cut changes no embedding of prose.
-        clipped = [text[:MAX_CHARS] for text in texts]
-        with self._lock:
-            encodings = self._tokenizer.encode_batch(clipped)
-        return run_padded(encodings, self._run, DIM)
+        return run_padded(self._encode(texts), self._run, DIM)
 
     def embed_query(self, texts: Sequence[str]) -> np.ndarray:
         """A query is embedded as a note is: MiniLM was trained on symmetric pairs and takes no prefix."""
         return self.embed(texts)
 
-    def _run(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+    def embed_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`embed`'s vectors and, per text, its tokens' last states L2-normalised, from the same run: a
+        note's token states are stored as it is embedded, at no second pass of the model."""
+        if not texts:
+            return np.zeros((0, DIM), np.float32), []
+        return run_padded_tokens(self._encode(texts), self._run_tokens, DIM)
+
+    def embed_query_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As `embed_tokens`: no prefix for a query (see `embed_query`)."""
+        return self.embed_tokens(texts)
+
+    def _encode(self, texts: Sequence[str]) -> list[Any]:
+        # The model reads the first MAX_TOKENS tokens; tokenising all of a 1 MB note to find them
+        # cost 1.7 s and 110 MB. No text spends more than MAX_CHARS characters on that many tokens
+        # (a word over 100 characters is one unknown token), so the cut changes no embedding of prose.
+        clipped = [text[:MAX_CHARS] for text in texts]
+        with self._lock:
+            return list(self._tokenizer.encode_batch(clipped))
+
+    def _feeds(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> dict[str, Any]:
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = types
-        result = self._session.run(None, feeds, self._run_options)[0]
-        if self._pooled:
+        return feeds
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        if self._pooled:  # only the pooled output is fetched: the token states are not copied out
+            result = self._session.run([self._outputs[0]], self._feeds(ids, mask, types), self._run_options)[0]
             return np.asarray(result, np.float32)
+        return self._run_tokens(ids, mask, types)[0]
+
+    def _run_tokens(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._pooled:
+            pooled, states = self._session.run(
+                [self._outputs[0], TOKEN_STATES], self._feeds(ids, mask, types), self._run_options
+            )
+            return np.asarray(pooled, np.float32), np.asarray(states, np.float32)
+        # An exported BertModel's first output is the last layer's token states: pooled here.
+        states = np.asarray(self._session.run(None, self._feeds(ids, mask, types), self._run_options)[0], np.float32)
         weights = mask[..., None].astype(np.float32)
-        mean = (result * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
-        return np.asarray(mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12), np.float32)
+        mean = (states * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+        return np.asarray(mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12), np.float32), states

@@ -7,7 +7,7 @@ batches (attention memory grows with rows x length², which would otherwise set 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -33,8 +33,37 @@ def run_padded(
     result (the mask hides it), only what a batch costs.
     """
     out = np.empty((len(encodings), dim), np.float32)
+    for rows, ids, mask, types in _batches(encodings, batch, max_batch_tokens):
+        out[rows] = run(ids, mask, types)
+    return out
+
+
+def run_padded_tokens(
+    encodings: Sequence[Any],
+    run: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    dim: int,
+    batch: int = BATCH,
+    max_batch_tokens: int = MAX_BATCH_TOKENS,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """`run_padded` for a `run` that returns (one `dim`-wide row per input row, every token's state):
+    the rows, and per encoding its real tokens' states, each L2-normalised (padding cut away)."""
+    out = np.empty((len(encodings), dim), np.float32)
+    states: list[np.ndarray] = [np.zeros((0, dim), np.float32)] * len(encodings)
+    for rows, ids, mask, types in _batches(encodings, batch, max_batch_tokens):
+        pooled, tokens = run(ids, mask, types)
+        out[rows] = pooled
+        for r, j in enumerate(rows):
+            real = np.asarray(tokens[r, : len(encodings[j].ids)], np.float32)
+            states[j] = real / np.maximum(np.linalg.norm(real, axis=1, keepdims=True), 1e-12)
+    return out, states
+
+
+def _batches(
+    encodings: Sequence[Any], batch: int, max_batch_tokens: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """(indices into `encodings`, ids, mask, token types) of each length-sorted padded batch."""
     if not encodings:
-        return out
+        return
     lengths = np.array([len(e.ids) for e in encodings])
     order = np.argsort(lengths, kind="stable")
     start = 0
@@ -57,8 +86,7 @@ def run_padded(
             ids[r, : lengths[j]] = encodings[j].ids
             mask[r, : lengths[j]] = 1
             types[r, : lengths[j]] = encodings[j].type_ids
-        out[rows] = run(ids, mask, types)
-    return out
+        yield rows, ids, mask, types
 
 
 def split_by_length(lengths: Sequence[int], parts: int) -> list[list[int]]:
