@@ -149,3 +149,13 @@ def test_the_cross_encoder_reads_the_late_order(store: IndexStore, fresh_vault: 
     hits = search(store, Query(QUESTION))
     assert hits[0].row.id == "billing"
     assert "late" in hits[0].signals
+
+
+def test_maxsims_of_many_notes_equal_each_notes_own() -> None:
+    """The one stacked product gives what one product per note gives, empty notes included."""
+    rng = np.random.default_rng(7)
+    query = rng.standard_normal((9, 16)).astype(np.float32)
+    notes = [rng.standard_normal((n, 16)).astype(np.float32) for n in (3, 0, 1, 40, 0, 7)]
+    one_by_one = [float((query @ n.T).max(axis=1).sum()) if len(n) else 0.0 for n in notes]
+    assert late.maxsims(query, notes) == pytest.approx(one_by_one, rel=1e-5)
+    assert list(late.maxsims(query, [])) == [] and late.maxsims(query[:0], notes).tolist() == [0.0] * 6
