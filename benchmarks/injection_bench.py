@@ -2,9 +2,9 @@
 
     python -m benchmarks.injection_bench
 
-Each set is measured as shipped, without late interaction (`MEMEM_LATE=off`) and without the
-cross-encoder (`MEMEM_RERANKER=off`), in one run, through the one inject pipeline the UserPromptSubmit
-hook runs (search, select, render):
+Each set is measured as shipped and without the cross-encoder (`MEMEM_RERANKER=off`), in one run,
+through the one inject pipeline the UserPromptSubmit hook runs (search, select, render; the slice runs
+no late interaction, `memem.recall.inject.slice_query` says why):
 - tests/fixtures/injection: 28 developer memories (3 projects + global) and 40 prompts with labelled
   relevant memories: 25 that have one, 10 unrelated requests, 5 trivial ones.
 - tests/fixtures/injection-tasks: 24 developer memories of three other projects (a Go API, a React
@@ -50,7 +50,6 @@ TRIVIAL = (
 
 CONFIGS = {
     "as shipped": {"MEMEM_RERANKER": "on", "MEMEM_LATE": "on"},
-    "no late interaction": {"MEMEM_RERANKER": "on", "MEMEM_LATE": "off"},
     "no cross-encoder": {"MEMEM_RERANKER": "off", "MEMEM_LATE": "on"},
 }
 """The stages switched off one at a time (memem reads both settings per search)."""
