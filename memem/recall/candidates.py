@@ -39,11 +39,8 @@ def query_vector_and_tokens(store: IndexStore, text: str) -> tuple[np.ndarray, n
     embedder = store.token_embedder
     if embedder is None:
         return query_vector(store, text), None
-    short = stripped(text)
-    texts = [text] if not short or short == text else [text, short]
-    vectors, states = embedder.embed_query_tokens(texts)
-    mean = vectors.mean(axis=0)
-    return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), np.float32), states[0]
+    vectors, states = embedder.embed_query_tokens(_forms(text))
+    return _mean(vectors), states[0]
 
 
 def note_vector(store: IndexStore, text: str) -> np.ndarray:
@@ -53,11 +50,20 @@ def note_vector(store: IndexStore, text: str) -> np.ndarray:
 
 
 def _mean_vector(embed: Callable[[Sequence[str]], np.ndarray], text: str) -> np.ndarray:
+    return _mean(embed(_forms(text)))
+
+
+def _forms(text: str) -> list[str]:
+    """The question as asked, and without its function words when that differs."""
     short = stripped(text)
-    if not short or short == text:
-        return np.asarray(embed([text])[0], np.float32)
-    both = embed([text, short])
-    mean = both.mean(axis=0)
+    return [text] if not short or short == text else [text, short]
+
+
+def _mean(vectors: np.ndarray) -> np.ndarray:
+    """The forms' embeddings averaged and L2-normalised (one form: its embedding as it is)."""
+    if len(vectors) == 1:
+        return np.asarray(vectors[0], np.float32)
+    mean = vectors.mean(axis=0)
     return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), np.float32)
 
 
