@@ -617,13 +617,17 @@ class IndexStore:
     def _embed_rows(self, rows: Sequence[Row]) -> np.ndarray:
         """The rows' vectors; their token states are stored from the same model run (before the vectors
         are written: a kill in between leaves states the orphan sweep or a re-embed replaces)."""
-        bodies = self.catalog.bodies([r.uid for r in rows])
-        texts = [embed_text(r.title, bodies.get(r.uid, "")) for r in rows]
+        texts = self._embed_texts(rows)
         if self.token_embedder is None or self.token_states is None:
             return self.embedder.embed(texts)
         vectors, states = self.token_embedder.embed_tokens(texts)
         self.token_states.put((r.uid, r.embed_hash, s) for r, s in zip(rows, states, strict=True))
         return vectors
+
+    def _embed_texts(self, rows: Sequence[Row]) -> list[str]:
+        """What the embedder reads of each row: its title and body, as the vectors were made from."""
+        bodies = self.catalog.bodies([r.uid for r in rows])
+        return [embed_text(r.title, bodies.get(r.uid, "")) for r in rows]
 
     # --- token states -------------------------------------------------------------------------------
     def backfill_token_states(self, progress: Progress | None = None) -> int:
@@ -668,8 +672,7 @@ class IndexStore:
         """Run the embedder over `rows`' texts and store their token states; uid -> states."""
         if self.token_embedder is None or self.token_states is None or not rows:
             return {}
-        bodies = self.catalog.bodies([r.uid for r in rows])
-        _, states = self.token_embedder.embed_tokens([embed_text(r.title, bodies.get(r.uid, "")) for r in rows])
+        _, states = self.token_embedder.embed_tokens(self._embed_texts(rows))
         self.token_states.put((r.uid, r.embed_hash, s) for r, s in zip(rows, states, strict=True))
         return {r.uid: s for r, s in zip(rows, states, strict=True)}
 
