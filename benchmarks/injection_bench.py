@@ -2,9 +2,9 @@
 
     python -m benchmarks.injection_bench
 
-Each set is measured as shipped and without the cross-encoder (`MEMEM_RERANKER=off`), in one run,
-through the one inject pipeline the UserPromptSubmit hook runs (search, select, render; the slice runs
-no late interaction, `memem.recall.inject.slice_query` says why):
+Each set is measured as shipped, without late interaction (`MEMEM_LATE=off`) and without the
+cross-encoder (`MEMEM_RERANKER=off`), in one run, through the one inject pipeline the UserPromptSubmit
+hook runs (search, select, render):
 - tests/fixtures/injection: 28 developer memories (3 projects + global) and 40 prompts with labelled
   relevant memories: 25 that have one, 10 unrelated requests, 5 trivial ones.
 - tests/fixtures/injection-tasks: 24 developer memories of three other projects (a Go API, a React
@@ -50,6 +50,7 @@ TRIVIAL = (
 
 CONFIGS = {
     "as shipped": {"MEMEM_RERANKER": "on", "MEMEM_LATE": "on"},
+    "no late interaction": {"MEMEM_RERANKER": "on", "MEMEM_LATE": "off"},
     "no cross-encoder": {"MEMEM_RERANKER": "off", "MEMEM_LATE": "on"},
 }
 """The stages switched off one at a time (memem reads both settings per search)."""
@@ -176,6 +177,9 @@ def slice_budget(store: Any) -> str:
 
 
 def main() -> int:
+    from memem.cli.blas import one_blas_thread
+
+    one_blas_thread()  # as in memem's processes: the hook's slice runs in the daemon
     work = Path(tempfile.mkdtemp(prefix="memem-inject-bench-"))
     os.environ["MEMEM_DIR"] = str(work / "home")
     sys.path.insert(0, str(REPO))

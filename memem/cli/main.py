@@ -129,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from memem.cli.hook_entry import run as run_hook
 
         return run_hook(args_list[1])
+    from memem.cli.blas import one_blas_thread
+
+    one_blas_thread()  # before anything imports numpy
     from memem.cli.context import CommandError, Context
     from memem.errors import MememError
     from memem.terminal import PrintableOutput, printable

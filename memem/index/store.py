@@ -568,30 +568,35 @@ class IndexStore:
         done = 0
         for start in range(0, len(pending), EMBED_BATCH):
             with self.write_lock:
-                done += self._embed_isolated(pending[start : start + EMBED_BATCH])
+                done += self._isolated(
+                    pending[start : start + EMBED_BATCH], self._embed_chunk, "embed", "it stays out of semantic search"
+                )
             if progress is not None:
                 progress("embedding", done, len(pending))
         return done
 
-    def _embed_isolated(self, uids: Sequence[int]) -> int:
-        """Embed a chunk; if it fails, each note alone, so one note the model or chromadb refuses
-        stays unembedded (logged, counted as stale by status) without holding back the rest.
+    @staticmethod
+    def _isolated(
+        uids: Sequence[int], run: Callable[[Sequence[int]], int], what: str, outcome: str, derived: bool = False
+    ) -> int:
+        """`run` over a chunk of notes; if it fails, over each note alone, so one note the model or
+        chromadb refuses is left out (logged, with its `outcome`) without holding back the rest.
 
-        If several notes fail and none can be embedded alone either, the fault is not in the notes (a
-        broken model, a broken vector store): that is raised, so the reconcile fails and says so.
+        If several notes fail and none succeeds alone either, the fault is not in the notes (a broken
+        model, a broken vector store): that is raised, so the reconcile fails and says so, unless what
+        `run` makes is `derived` (a refinement recall can do without, which only logs).
         """
         try:
-            return self._embed_chunk(uids)
+            return run(uids)
         except Exception as exc:
             failure = exc
         done = 0
         for uid in uids:
             try:
-                done += self._embed_chunk([uid])
+                done += run([uid])
             except Exception as exc:
-                log.warning("could not embed note uid %d (%s: %s); it stays out of semantic search",
-                            uid, type(exc).__name__, exc)  # fmt: skip
-        if not done and len(uids) > 1:
+                log.warning("could not %s note uid %d (%s: %s); %s", what, uid, type(exc).__name__, exc, outcome)
+        if not done and len(uids) > 1 and not derived:
             raise failure
         return done
 
@@ -651,15 +656,9 @@ class IndexStore:
         for start in range(0, len(todo), EMBED_BATCH):
             chunk = todo[start : start + EMBED_BATCH]
             with self.write_lock:
-                try:
-                    done += self._store_token_states(chunk)
-                except Exception:
-                    for uid in chunk:
-                        try:
-                            done += self._store_token_states([uid])
-                        except Exception as exc:
-                            log.warning("could not compute the token states of note uid %d (%s: %s)",
-                                        uid, type(exc).__name__, exc)  # fmt: skip
+                done += self._isolated(
+                    chunk, self._store_token_states, "compute the token states of", "it goes without them", derived=True
+                )
             if progress is not None:
                 progress("token states", start + len(chunk), len(todo))
         return done

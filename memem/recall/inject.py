@@ -103,13 +103,12 @@ def select(
 
 
 def slice_query(prompt: str, project: str | None) -> Query:
-    """The search the slice runs for a prompt: its start, no archive, the slice's rerank depth, and no
-    late interaction: in the hook's whole process it cost 15-45 ms a prompt (its numpy product's
-    threads left busy for the cross-encoder that follows), more than the hook's time allows, for a
-    gain of two points of gold in the slice on LoCoMo-dev (the README's Performance table)."""
+    """The search the slice runs for a prompt: its start, no archive, the slice's rerank depth. Late
+    interaction runs as in a search: it puts better candidates in the few the cross-encoder reads
+    here (with BLAS on one thread, `memem.cli.blas`, it no longer slows the cross-encoder after it)."""
     return Query(
         prompt[:PROMPT_CHARS], project=project, limit=10, include_archive=False,
-        rerank=SLICE_RERANK_DEPTH, rerank_tokens=SLICE_RERANK_TOKENS, rerank_ms=SLICE_RERANK_MS, late=False,
+        rerank=SLICE_RERANK_DEPTH, rerank_tokens=SLICE_RERANK_TOKENS, rerank_ms=SLICE_RERANK_MS,
     )  # fmt: skip
 
 

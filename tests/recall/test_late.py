@@ -159,3 +159,15 @@ def test_maxsims_of_many_notes_equal_each_notes_own() -> None:
     one_by_one = [float((query @ n.T).max(axis=1).sum()) if len(n) else 0.0 for n in notes]
     assert late.maxsims(query, notes) == pytest.approx(one_by_one, rel=1e-5)
     assert list(late.maxsims(query, [])) == [] and late.maxsims(query[:0], notes).tolist() == [0.0] * 6
+
+
+def test_the_slice_before_a_prompt_runs_it_too(store: IndexStore, fresh_vault: Path) -> None:
+    """The search the hook's pipeline runs (`inject.slice_query`) re-scores by late interaction as any
+    search does."""
+    from memem.recall.inject import slice_query
+
+    _vault(fresh_vault)
+    store.reconcile()
+    hits = search(store, slice_query(QUESTION, None))
+    assert hits and hits[0].row.id == "billing"
+    assert "late" in hits[0].signals and "late interaction #1" in hits[0].reasons
