@@ -42,9 +42,10 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting(
         "MEMEM_LATE",
-        "`on`: a search's first-stage candidates are re-scored by their tokens against the query's (late "
-        "interaction over the embedder's own token states) before the cross-encoder reads them; `off`: the "
-        "fused first stage alone",
+        "`on`: the first-stage candidates of a search and of the slice are re-scored by their tokens against "
+        "the query's (late interaction over the embedder's own token states) before the cross-encoder reads "
+        "them; `off`: the fused first stage alone, and no token states are computed or kept (read when the "
+        "index opens)",
         "on",
     ),
     Setting(

@@ -253,6 +253,12 @@ class Catalog:
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM notes").fetchone()[0])
 
+    def fresh_vectors(self) -> list[tuple[int, str, str]]:
+        """(uid, path, embed hash) of every note whose vector is of its current text: what a check over
+        the whole vault needs, without building every row."""
+        rows = self.conn.execute("SELECT uid, path, embed_hash FROM notes WHERE vector_hash = embed_hash")
+        return [(int(uid), str(path), str(digest)) for uid, path, digest in rows]
+
     def pending_vectors(self) -> list[int]:
         rows = self.conn.execute("SELECT uid FROM notes WHERE vector_hash IS NULL OR vector_hash != embed_hash")
         return [r[0] for r in rows]

@@ -58,7 +58,7 @@ from memem.vault.scan import (
     walk,
     walk_under,
 )
-from memem.vault.teams import memory_roots, teams
+from memem.vault.teams import memory_roots, team_of, teams
 
 log = logging.getLogger(__name__)
 LOGGED_BAD_NOTES = 50  # new bad notes named per reconcile; the rest counted (20,000 empty files were each named)
@@ -74,6 +74,9 @@ BATCH = 128
 EMBED_BATCH = 256
 """Notes embedded together (sorted by length inside, so similar lengths share padding); a save waits
 at most one such batch while a full index runs."""
+TOKEN_BATCH = 32
+"""Notes whose token states are held in float32 at once, between the model's run and the int8 store: of
+similar length, one batch of the embedder's (`embeddings.padding.BATCH`)."""
 RECONCILE_ERROR = "last_reconcile_error"
 """Catalog meta key holding why the last full reconcile failed (absent after a success)."""
 RACY_WINDOW_NS = 2_000_000_000
@@ -173,12 +176,13 @@ class IndexStore:
         """What recall showed, when (`index/ledger.py`): memem's state, not the notes'."""
         self.verdicts = PairVerdicts(paths.state / "verdicts.sqlite3")
         """A model's answers about pairs of notes (`index/verdicts.py`), for consolidation."""
-        self.token_embedder = token_embedder(self.embedder)
+        self.token_embedder = token_embedder(self.embedder) if settings().late == "on" else None
         self.token_states = (
             TokenStates(paths.state / "token_states.sqlite3", self.embedder.name) if self.token_embedder else None
         )
         """Each note's token states for recall's late-interaction stage (`index/token_states.py`); None
-        when the embedder gives none (the hash fallback)."""
+        when the embedder gives none (the hash fallback) or the stage is off (`MEMEM_LATE=off`: nothing is
+        computed or stored for it then; turned on again, the next reconcile fills in what is missing)."""
         self.lock = threading.RLock()  # guards the graph
         self.write_lock = threading.RLock()  # one writer at a time: the sync loop, or a request thread
         self._check_model()
@@ -625,9 +629,23 @@ class IndexStore:
         texts = self._embed_texts(rows)
         if self.token_embedder is None or self.token_states is None:
             return self.embedder.embed(texts)
-        vectors, states = self.token_embedder.embed_tokens(texts)
-        self.token_states.put((r.uid, r.embed_hash, s) for r, s in zip(rows, states, strict=True))
-        return vectors
+        return self._embed_storing_states(rows, texts)
+
+    def _embed_storing_states(self, rows: Sequence[Row], texts: Sequence[str]) -> np.ndarray:
+        """The rows' vectors, with their token states stored from the same model run.
+
+        TOKEN_BATCH notes at a time, of similar length (the embedder pads each of its batches to its
+        longest text): a whole chunk's states held in float32 at once raised the daemon's peak memory
+        by tens of MB (the README's Performance section)."""
+        assert self.token_embedder is not None and self.token_states is not None
+        out = np.zeros((len(rows), self.embedder.dim), np.float32)
+        order = sorted(range(len(rows)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), TOKEN_BATCH):
+            part = order[start : start + TOKEN_BATCH]
+            vectors, states = self.token_embedder.embed_tokens([texts[i] for i in part])
+            self.token_states.put((rows[i].uid, rows[i].embed_hash, s) for i, s in zip(part, states, strict=True))
+            out[part] = vectors
+        return out
 
     def _embed_texts(self, rows: Sequence[Row]) -> list[str]:
         """What the embedder reads of each row: its title and body, as the vectors were made from."""
@@ -648,9 +666,9 @@ class IndexStore:
             return 0
         stored = self.token_states.hashes()
         todo = [
-            r.uid
-            for r in self.catalog.rows()
-            if stored.get(r.uid) != r.embed_hash and r.vector_hash == r.embed_hash and not self.is_shared(r)
+            uid
+            for uid, path, digest in self.catalog.fresh_vectors()
+            if stored.get(uid) != digest and (self.shared is None or team_of(path) is None)
         ]
         done = 0
         for start in range(0, len(todo), EMBED_BATCH):
@@ -664,8 +682,9 @@ class IndexStore:
         return done
 
     def _store_token_states(self, uids: Sequence[int]) -> int:
-        rows = self.catalog.by_uid(uids)
-        return len(self.compute_token_states([rows[u] for u in uids if u in rows]))
+        found = self.catalog.by_uid(uids)
+        rows = [found[u] for u in uids if u in found]
+        return len(self._embed_storing_states(rows, self._embed_texts(rows)))
 
     def compute_token_states(self, rows: Sequence[Row]) -> dict[int, np.ndarray]:
         """Run the embedder over `rows`' texts and store their token states; uid -> states."""

@@ -217,6 +217,49 @@ def test_the_fallback_embedder_keeps_no_token_states(paths: Paths, fresh_vault: 
         s.close()
 
 
+def test_states_made_a_few_notes_at_a_time_still_go_to_their_own_notes(
+    store: IndexStore, fresh_vault: Path, minilm: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The states are made TOKEN_BATCH notes at a time, in order of length: each note's vector and
+    states are still its own text's."""
+    import memem.index.store as store_module
+
+    monkeypatch.setattr(store_module, "TOKEN_BATCH", 3)
+    for i in range(11):  # lengths out of order, so sorting moves them
+        write_note(fresh_vault, f"Note {i}", "word " * ((i * 7) % 11 + 1) + f"fact {i}.", id=f"n{i}")
+    assert store.reconcile().embedded == 11 and store.token_states is not None
+    rows = {r.uid: r for r in store.catalog.rows()}
+    texts = store._embed_texts(list(rows.values()))
+    expected_vectors, expected_states = minilm.embed_tokens(texts)
+    vectors = store.vectors.embeddings(list(rows))
+    stored = store.token_states.get(list(rows))
+    for row, vector, states in zip(rows.values(), expected_vectors, expected_states, strict=True):
+        assert np.allclose(vectors[row.uid], vector, atol=1e-5)
+        assert stored[row.uid][0] == row.embed_hash and stored[row.uid][1].shape == states.shape
+        assert np.all(np.abs(stored[row.uid][1] - states) <= 0.5 / 127 + 1e-5)
+
+
+def test_with_late_interaction_off_no_token_states_are_made_until_it_is_on_again(
+    paths: Paths, fresh_vault: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _notes(fresh_vault, 3)
+    monkeypatch.setenv("MEMEM_LATE", "off")
+    off = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
+    try:
+        assert off.reconcile().embedded == 3 and off.token_states is None
+        assert not (paths.state / "token_states.sqlite3").exists()
+    finally:
+        off.close()
+    monkeypatch.setenv("MEMEM_LATE", "on")
+    embedder.texts.clear()
+    on = IndexStore(paths, EmbedderChoice(embedder))  # type: ignore[arg-type]
+    try:
+        report = on.reconcile()
+        assert report.embedded == 0 and report.token_states == 3 and len(embedder.texts) == 3
+    finally:
+        on.close()
+
+
 def test_a_note_the_model_refuses_in_a_backfill_holds_back_no_other(
     store: IndexStore, fresh_vault: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
