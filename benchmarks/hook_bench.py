@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -57,6 +58,26 @@ def run_hook(env: dict[str, str], prompt: str, cwd: Path) -> tuple[float, str]:
     return (time.perf_counter() - start) * 1000, done.stdout
 
 
+ANSWERED = re.compile(r"UserPromptSubmit answered by the daemon in (\d+) ms")
+
+
+def hook_log_size(state: Path) -> int:
+    log = state / "logs" / "hooks.log"
+    return log.stat().st_size if log.exists() else 0
+
+
+def daemon_ms(state: Path, since: int) -> list[float]:
+    """The daemon's own time for each prompt answered since the hook log had `since` bytes (it logs
+    it): the rest of the hook's time is the shim, the connection and the process."""
+    log = state / "logs" / "hooks.log"
+    if not log.exists():
+        return []
+    with log.open("rb") as handle:
+        handle.seek(since)
+        text = handle.read().decode("utf-8", "replace")
+    return [float(m.group(1)) for m in ANSWERED.finditer(text)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runtime", type=Path, help="an existing runtime venv (default: build one in a temp folder)")
@@ -97,12 +118,15 @@ def main() -> int:
             for _ in range(5):
                 run_hook(env, prompt, cwd)  # warm the OS cache and the bytecode cache
             times, injected = [], 0
+            logged = hook_log_size(state)
             for asked in prompts(name, args.runs):
                 ms, out = run_hook(env, asked, cwd)
                 times.append(ms)
                 injected += bool(out)
+            inside = daemon_ms(state, logged)
+            within = f" (in the daemon {percentile(inside, 0.5):.0f})" if inside else ""
             rows.append((f"daemon warm, {name} prompt ({injected}/{args.runs} injected)",
-                         f"{percentile(times, 0.5):.0f} / {percentile(times, 0.95):.0f} ms"))  # fmt: skip
+                         f"{percentile(times, 0.5):.0f} / {percentile(times, 0.95):.0f} ms{within}"))  # fmt: skip
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(30)
         cold: list[float] = []
