@@ -61,15 +61,19 @@ def run_hook(env: dict[str, str], prompt: str, cwd: Path) -> tuple[float, str]:
 ANSWERED = re.compile(r"UserPromptSubmit answered by the daemon in (\d+) ms")
 
 
+def hook_log(state: Path) -> Path:
+    return state / "logs" / "hooks.log"
+
+
 def hook_log_size(state: Path) -> int:
-    log = state / "logs" / "hooks.log"
+    log = hook_log(state)
     return log.stat().st_size if log.exists() else 0
 
 
 def daemon_ms(state: Path, since: int) -> list[float]:
     """The daemon's own time for each prompt answered since the hook log had `since` bytes (it logs
     it): the rest of the hook's time is the shim, the connection and the process."""
-    log = state / "logs" / "hooks.log"
+    log = hook_log(state)
     if not log.exists():
         return []
     with log.open("rb") as handle:

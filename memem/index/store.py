@@ -246,7 +246,11 @@ class IndexStore:
 
     def is_shared(self, row: Row) -> bool:
         """True when this note's vector lives on the team's Chroma server."""
-        return self.shared is not None and row.team is not None
+        return self.shared_path(row.path)
+
+    def shared_path(self, path: str) -> bool:
+        """`is_shared` for a note known only by its path (a whole-vault check builds no rows)."""
+        return self.shared is not None and team_of(path) is not None
 
     def team_vector_hits(self, vector: np.ndarray, k: int, hidden: tuple[str, ...]) -> list[tuple[int, float]]:
         """(uid, similarity) of the team notes nearest `vector`, from the Chroma server; nothing when no
@@ -668,7 +672,7 @@ class IndexStore:
         todo = [
             uid
             for uid, path, digest in self.catalog.fresh_vectors()
-            if stored.get(uid) != digest and (self.shared is None or team_of(path) is None)
+            if stored.get(uid) != digest and not self.shared_path(path)
         ]
         done = 0
         for start in range(0, len(todo), EMBED_BATCH):
