@@ -59,6 +59,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.injection_bench
 	$(BIN)/python -m benchmarks.hostile_bench
 	$(BIN)/python -m benchmarks.embedder_bench
+	$(BIN)/python -m benchmarks.cross_encoder_bench
 	$(BIN)/python -m benchmarks.mining_bench
 	$(BIN)/python -m benchmarks.planted
 	$(BIN)/python -m benchmarks.runtime_bench

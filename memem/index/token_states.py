@@ -32,15 +32,24 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 _CHUNK = 500  # uids per statement, under SQLite's variable limit
 
 
+def quantised(states: np.ndarray) -> np.ndarray:
+    """Unit-length float states as stored: int8, SCALE to a unit."""
+    return np.clip(np.round(states * SCALE), -127, 127).astype(np.int8)
+
+
 def quantise(states: np.ndarray) -> bytes:
     """int8 bytes of unit-length float states."""
-    return bytes(np.clip(np.round(states * SCALE), -127, 127).astype(np.int8).tobytes())
+    return quantised(states).tobytes()
+
+
+def _int8(blob: bytes, tokens: int) -> np.ndarray:
+    flat = np.frombuffer(blob, np.int8)
+    return flat.reshape(tokens, -1) if tokens else flat.reshape(0, 0)
 
 
 def dequantise(blob: bytes, tokens: int) -> np.ndarray:
     """The float32 (tokens, dim) states of `quantise`'s bytes."""
-    flat = np.frombuffer(blob, np.int8).astype(np.float32) / SCALE
-    return flat.reshape(tokens, -1) if tokens else flat.reshape(0, 0)
+    return _int8(blob, tokens).astype(np.float32) / SCALE
 
 
 class TokenStates:
@@ -75,6 +84,12 @@ class TokenStates:
 
     def get(self, uids: Sequence[int]) -> dict[int, tuple[str, np.ndarray]]:
         """uid -> (embed hash, float32 states) of those of `uids` that have states."""
+        stored = self.get_int8(uids).items()
+        return {uid: (digest, states.astype(np.float32) / SCALE) for uid, (digest, states) in stored}
+
+    def get_int8(self, uids: Sequence[int]) -> dict[int, tuple[str, np.ndarray]]:
+        """uid -> (embed hash, states as stored: int8, SCALE to a unit; read-only) of those of `uids`
+        that have states. What late interaction scores: a quarter of float32's bytes to read and copy."""
         found: dict[int, tuple[str, np.ndarray]] = {}
         wanted = list(dict.fromkeys(uids))
         with self._lock:
@@ -84,7 +99,7 @@ class TokenStates:
                 for uid, digest, tokens, blob in self._conn.execute(
                     f"SELECT uid, hash, tokens, states FROM token_states WHERE uid IN ({marks})", chunk
                 ):
-                    found[int(uid)] = (str(digest), dequantise(bytes(blob), int(tokens)))
+                    found[int(uid)] = (str(digest), _int8(bytes(blob), int(tokens)))
         return found
 
     def hashes(self) -> dict[int, str]:

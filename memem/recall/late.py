@@ -17,6 +17,7 @@ import numpy as np
 
 from memem.index.catalog import Row
 from memem.index.store import IndexStore
+from memem.index.token_states import SCALE, quantised
 from memem.recall.fusion import normalise
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ FLOOR = 1e-6
 MAX_MISSING = 32
 """Pool notes whose token states may be computed during a query (and stored); with more missing (a
 vault being indexed), the stage is skipped for that query rather than make it wait."""
+CHUNK_TOKENS = 1024
+"""Note tokens scored in one product. Their float32 block (1.5 MB at 384 dims) stays under the daemon's
+4 MB mapping threshold (`memem.daemon.heap`), so it is reused from the heap: the whole pool's block at
+once (about 12 MB for a hundred notes) was mapped and faulted in afresh at every query."""
 
 
 def maxsim(query: np.ndarray, note: np.ndarray) -> float:
@@ -38,18 +43,34 @@ def maxsim(query: np.ndarray, note: np.ndarray) -> float:
     return float(maxsims(query, [note])[0])
 
 
-def maxsims(query: np.ndarray, notes: Sequence[np.ndarray]) -> np.ndarray:
-    """`maxsim` of each note, in one product of the query with all their tokens side by side: a hundred
-    small products, one per note, cost their call overhead many times over."""
+def maxsims(query: np.ndarray, notes: Sequence[np.ndarray], unit: float = 1.0) -> np.ndarray:
+    """`maxsim` of each note, the notes' states as floats or as stored (int8, with `unit` standing for
+    1.0: `token_states.SCALE`). Many notes' tokens side by side in each product (a hundred small
+    products, one per note, cost their call overhead many times over), but at most CHUNK_TOKENS."""
     out = np.zeros(len(notes), np.float32)
     kept = [i for i, note in enumerate(notes) if len(note)]
     if not len(query) or not kept:
         return out
-    stacked = np.concatenate([notes[i] for i in kept])
-    starts = np.cumsum([0] + [len(notes[i]) for i in kept[:-1]])
-    best = np.maximum.reduceat(query @ stacked.T, starts, axis=1)  # (query tokens, notes)
-    out[kept] = best.sum(axis=0)
+    scaled = np.asarray(query, np.float32) / np.float32(unit)  # one division of the query, not of every note
+    for chunk in _chunks(kept, [len(note) for note in notes]):
+        block = np.concatenate([notes[i] for i in chunk], dtype=np.float32)
+        starts = np.cumsum([0] + [len(notes[i]) for i in chunk[:-1]])
+        best = np.maximum.reduceat(scaled @ block.T, starts, axis=1)  # (query tokens, notes)
+        out[chunk] = best.sum(axis=0)
     return out
+
+
+def _chunks(kept: list[int], lengths: list[int]) -> list[list[int]]:
+    """`kept` cut in order into runs of at most CHUNK_TOKENS tokens (a longer note alone)."""
+    chunks: list[list[int]] = [[]]
+    tokens = 0
+    for i in kept:
+        if chunks[-1] and tokens + lengths[i] > CHUNK_TOKENS:
+            chunks.append([])
+            tokens = 0
+        chunks[-1].append(i)
+        tokens += lengths[i]
+    return chunks
 
 
 def rescore(
@@ -70,7 +91,8 @@ def rescore(
     notes = _note_states(store, [rows[uid] for uid in pool])
     if notes is None:
         return fused
-    sims = list(zip(pool, (float(v) for v in maxsims(query_states, [notes[uid] for uid in pool])), strict=True))
+    scored = maxsims(query_states, [notes[uid] for uid in pool], SCALE)
+    sims = list(zip(pool, (float(v) for v in scored), strict=True))
     first = normalise([(uid, fused[uid]) for uid in pool])
     late = normalise(sims)
     raw = dict(sims)
@@ -89,16 +111,17 @@ def rescore(
 
 
 def _note_states(store: IndexStore, rows: Sequence[Row]) -> dict[int, np.ndarray] | None:
-    """uid -> token states of `rows`, those missing or stale computed now (and stored) if few enough."""
+    """uid -> token states of `rows` as stored (int8), those missing or stale computed now (and stored)
+    if few enough: a note scores the same whether its states were stored before or made now."""
     assert store.token_states is not None
-    stored = store.token_states.get([r.uid for r in rows])
+    stored = store.token_states.get_int8([r.uid for r in rows])
     found = {r.uid: stored[r.uid][1] for r in rows if r.uid in stored and stored[r.uid][0] == r.embed_hash}
     missing = [r for r in rows if r.uid not in found]
     if len(missing) > MAX_MISSING:
         return None
     if missing:
         try:
-            found.update(store.compute_token_states(missing))
+            found.update((uid, quantised(states)) for uid, states in store.compute_token_states(missing).items())
         except Exception as exc:  # the stage is a refinement: a model that fails here must not fail the search
             log.warning("could not compute token states for late interaction (%s: %s)", type(exc).__name__, exc)
             return None

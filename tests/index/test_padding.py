@@ -86,6 +86,8 @@ def test_the_cross_encoder_scores_a_pair_among_others_as_alone() -> None:
     ]
     together = model.score(query, texts)
     alone = np.array([model.score(query, [t])[0] for t in texts])
-    # Activations are quantised per batch, so a logit moves a little with its batch mates, no more.
-    assert np.abs(together - alone).max() < 0.5  # on a scale of about -11 (unrelated) to +4 (answers)
-    assert list(np.argsort(-together)[:2]) == list(np.argsort(-alone)[:2]) == [0, 4]
+    # Activations are quantised per run: each pair runs alone, so its logit owes nothing to the others
+    # (a cached score is what a fresh run gives).
+    assert together.tolist() == alone.tolist()
+    assert list(np.argsort(-together)[:2]) == [0, 4]  # on a scale of about -11 (unrelated) to +4 (answers)
+    assert model.score(query, texts[::-1]).tolist() == together[::-1].tolist()

@@ -12,6 +12,7 @@ from memem.config import Paths
 from memem.index.embeddings import EmbedderChoice
 from memem.index.embeddings.fallback import HashEmbedder
 from memem.index.store import IndexStore
+from memem.index.token_states import SCALE
 from memem.recall import candidates, late
 from memem.recall.fusion import fuse
 from memem.recall.query import Query, parse_query
@@ -151,14 +152,47 @@ def test_the_cross_encoder_reads_the_late_order(store: IndexStore, fresh_vault: 
     assert "late" in hits[0].signals
 
 
-def test_maxsims_of_many_notes_equal_each_notes_own() -> None:
-    """The one stacked product gives what one product per note gives, empty notes included."""
+@pytest.mark.parametrize("chunk", [10_000, 10, 1])
+def test_maxsims_of_many_notes_equal_each_notes_own(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stacked products give what one product per note gives, empty notes included, whether the
+    notes fit one product or are cut into many (a note longer than a product's share alone)."""
+    monkeypatch.setattr(late, "CHUNK_TOKENS", chunk)
     rng = np.random.default_rng(7)
     query = rng.standard_normal((9, 16)).astype(np.float32)
-    notes = [rng.standard_normal((n, 16)).astype(np.float32) for n in (3, 0, 1, 40, 0, 7)]
+    notes = [rng.standard_normal((n, 16)).astype(np.float32) for n in (3, 0, 1, 40, 0, 7, 4, 5)]
     one_by_one = [float((query @ n.T).max(axis=1).sum()) if len(n) else 0.0 for n in notes]
     assert late.maxsims(query, notes) == pytest.approx(one_by_one, rel=1e-5)
-    assert list(late.maxsims(query, [])) == [] and late.maxsims(query[:0], notes).tolist() == [0.0] * 6
+    assert list(late.maxsims(query, [])) == [] and late.maxsims(query[:0], notes).tolist() == [0.0] * 8
+
+
+def test_maxsims_of_stored_int8_states_equal_their_float_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scored as stored (int8, `unit` for 1.0): what the dequantised states score."""
+    monkeypatch.setattr(late, "CHUNK_TOKENS", 8)
+    rng = np.random.default_rng(3)
+    query = rng.standard_normal((5, 32)).astype(np.float32)
+    notes = [rng.integers(-127, 128, (n, 32)).astype(np.int8) for n in (6, 0, 9, 2)]
+    floats = [n.astype(np.float32) / SCALE for n in notes]
+    assert late.maxsims(query, notes, SCALE) == pytest.approx(late.maxsims(query, floats), rel=1e-5, abs=1e-6)
+
+
+def test_a_note_scores_the_same_whether_its_states_were_stored_or_made_now(
+    store: IndexStore, fresh_vault: Path
+) -> None:
+    """States computed during a query are scored as they will be stored (int8): the next query, which
+    reads them back, gives the note the same MaxSim."""
+    _vault(fresh_vault)
+    store.reconcile()
+    assert store.token_states is not None
+    billing = next(r for r in store.catalog.rows() if r.id == "billing")
+    store.token_states.delete([billing.uid])
+
+    def billing_maxsim() -> float:
+        hit = next(h for h in search(store, Query(QUESTION, rerank=0)) if h.id == "billing")
+        return float(hit.signals["late"]["maxsim"])
+
+    made_now = billing_maxsim()
+    assert billing.uid in store.token_states.uids()
+    assert billing_maxsim() == made_now
 
 
 def test_the_slice_before_a_prompt_runs_it_too(store: IndexStore, fresh_vault: Path) -> None:

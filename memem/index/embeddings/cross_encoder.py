@@ -36,10 +36,13 @@ MAX_PAIR_TOKENS = 128
 MAX_CHARS = MAX_PAIR_TOKENS * 12
 """Characters of a note handed to the tokenizer: enough for MAX_PAIR_TOKENS of prose, and a 1 MB
 note is not tokenised whole to find its first hundred tokens."""
-BATCH = 8
-"""Pairs per run (at most MAX_PAIR_TOKENS each, so every batch holds BATCH pairs). The model's time
-is per token whatever the batch; its working memory grows with the batch (16 pairs of 128 tokens
-held 70 MB more than 8)."""
+BATCH = 1
+"""Pairs per run: each pair alone. Its activations are quantised per run, so in a batch a pair's logit
+moved a little with its batch mates; alone it is the same whatever else is read, and a cached score
+is the score a fresh run gives. Alone costs no padding either (a search's candidates differ in
+length: in batches of 8 a seventh of what the model read was padding), and a run costs little more
+than its tokens, so a search's pairs take less time, not more (`benchmarks/cross_encoder_bench.py`).
+Working memory grows with the batch as well (16 pairs of 128 tokens held 70 MB more than 8)."""
 log = logging.getLogger(__name__)
 
 
