@@ -43,6 +43,7 @@ def quantise(states: np.ndarray) -> bytes:
 
 
 def _int8(blob: bytes, tokens: int) -> np.ndarray:
+    """The (tokens, dim) int8 states of `quantise`'s bytes, without a copy."""
     flat = np.frombuffer(blob, np.int8)
     return flat.reshape(tokens, -1) if tokens else flat.reshape(0, 0)
 
@@ -83,13 +84,9 @@ class TokenStates:
             )
 
     def get(self, uids: Sequence[int]) -> dict[int, tuple[str, np.ndarray]]:
-        """uid -> (embed hash, float32 states) of those of `uids` that have states."""
-        stored = self.get_int8(uids).items()
-        return {uid: (digest, states.astype(np.float32) / SCALE) for uid, (digest, states) in stored}
-
-    def get_int8(self, uids: Sequence[int]) -> dict[int, tuple[str, np.ndarray]]:
         """uid -> (embed hash, states as stored: int8, SCALE to a unit; read-only) of those of `uids`
-        that have states. What late interaction scores: a quarter of float32's bytes to read and copy."""
+        that have states. Late interaction scores them so (`late.maxsims` with SCALE): a quarter of
+        float32's bytes to read and copy."""
         found: dict[int, tuple[str, np.ndarray]] = {}
         wanted = list(dict.fromkeys(uids))
         with self._lock:

@@ -114,7 +114,7 @@ def _note_states(store: IndexStore, rows: Sequence[Row]) -> dict[int, np.ndarray
     """uid -> token states of `rows` as stored (int8), those missing or stale computed now (and stored)
     if few enough: a note scores the same whether its states were stored before or made now."""
     assert store.token_states is not None
-    stored = store.token_states.get_int8([r.uid for r in rows])
+    stored = store.token_states.get([r.uid for r in rows])
     found = {r.uid: stored[r.uid][1] for r in rows if r.uid in stored and stored[r.uid][0] == r.embed_hash}
     missing = [r for r in rows if r.uid not in found]
     if len(missing) > MAX_MISSING:

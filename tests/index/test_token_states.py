@@ -17,7 +17,7 @@ from memem.index.embeddings.fallback import HashEmbedder
 from memem.index.embeddings.minilm import MiniLMEmbedder, _cache_key, _fp32_model
 from memem.index.embeddings.model_files import ModelFiles, find_model
 from memem.index.store import IndexStore
-from memem.index.token_states import TokenStates, dequantise, quantise
+from memem.index.token_states import SCALE, TokenStates, dequantise, quantise
 from memem.testing import CountingEmbedder, write_note
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "fixtures" / "minilm_reference.json").read_text())
@@ -129,7 +129,8 @@ def test_put_get_delete_and_a_new_model_starts_empty(tmp_path: Path) -> None:
     one, two = np.eye(3, 384, dtype=np.float32), np.eye(5, 384, dtype=np.float32)
     store.put([(1, "h1", one), (2, "h2", two)])
     got = store.get([1, 2, 3])
-    assert set(got) == {1, 2} and got[1][0] == "h1" and np.allclose(got[2][1], two)
+    assert set(got) == {1, 2} and got[1][0] == "h1" and np.allclose(got[2][1] / SCALE, two)
+    assert got[2][1].dtype == np.int8  # as stored: late interaction scores them so
     store.put([(1, "h1b", two)])
     assert store.get([1])[1][0] == "h1b" and store.get([1])[1][1].shape == (5, 384)
     assert store.uids() == {1, 2} and store.hashes() == {1: "h1b", 2: "h2"}
@@ -236,7 +237,7 @@ def test_states_made_a_few_notes_at_a_time_still_go_to_their_own_notes(
     for row, vector, states in zip(rows.values(), expected_vectors, expected_states, strict=True):
         assert np.allclose(vectors[row.uid], vector, atol=1e-5)
         assert stored[row.uid][0] == row.embed_hash and stored[row.uid][1].shape == states.shape
-        assert np.all(np.abs(stored[row.uid][1] - states) <= 0.5 / 127 + 1e-5)
+        assert np.all(np.abs(stored[row.uid][1] / SCALE - states) <= 0.5 / 127 + 1e-5)
 
 
 def test_with_late_interaction_off_no_token_states_are_made_until_it_is_on_again(

@@ -61,7 +61,7 @@ def test_the_new_score_is_the_weighted_mix_of_both_normalised(store: IndexStore,
     out = late.rescore(store, qstates, fused, rows, signals)
     assert store.token_states is not None
     stored = store.token_states.get(list(fused))
-    sims = {u: late.maxsim(qstates, stored[u][1]) for u in fused}
+    sims = {u: late.maxsim(qstates, stored[u][1] / SCALE) for u in fused}
     lo, hi = min(sims.values()), max(sims.values())
     flo, fhi = min(fused.values()), max(fused.values())
     for uid in fused:
