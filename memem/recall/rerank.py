@@ -3,7 +3,7 @@
 The fused first stage (full text + vectors) is good at putting the right note among its top few
 dozen and poor at ordering them; the cross-encoder orders them well but is far too slow to read a
 vault. So the stage re-scores only the `depth` best candidates (30 for a search, fewer for the
-slice before a prompt), each pair cut to the model's `MAX_PAIR_TOKENS`, in batches, and keeps the
+slice before a prompt), each pair cut to the model's `MAX_PAIR_TOKENS` and read alone, and keeps the
 logits in a cache keyed by the query and the note's content hash: a repeated prompt or a note that
 did not change costs nothing. Candidates past the depth keep their first-stage order below.
 

@@ -5,10 +5,10 @@ bi-encoder compares two vectors made apart; this model attends across query and 
 tells "mentions the same words" from "is about this". It is too slow to read a whole vault, so it
 re-scores only the first stage's best candidates (`memem.recall.rerank`).
 
-Inputs are padded per batch to the longest pair, not to the 512 tokens its tokenizer file asks for
-(short notes then cost what short notes cost), and each pair is cut to `MAX_PAIR_TOKENS`: the note's
-start says what it is about. Its callers wait for it (a prompt, a search), so the pairs are split into
-groups of similar length run side by side, one core each (`padding.run_split`).
+Each pair runs alone (BATCH), at its own length, not the 512 tokens its tokenizer file pads to
+(short notes then cost what short notes cost), cut to `MAX_PAIR_TOKENS`: the note's start says what
+it is about. Its callers wait for it (a prompt, a search), so the pairs are split into groups of
+similar length run side by side, one core each (`padding.run_split`).
 """
 
 from __future__ import annotations
