@@ -691,12 +691,12 @@ class IndexStore:
         return len(self._embed_storing_states(rows, self._embed_texts(rows)))
 
     def compute_token_states(self, rows: Sequence[Row]) -> dict[int, np.ndarray]:
-        """Run the embedder over `rows`' texts and store their token states; uid -> states."""
+        """Run the embedder over `rows`' texts and store their token states; uid -> the states as
+        stored (int8, as `token_states.get` returns them: a note scores the same either way)."""
         if self.token_embedder is None or self.token_states is None or not rows:
             return {}
         _, states = self.token_embedder.embed_tokens(self._embed_texts(rows))
-        self.token_states.put((r.uid, r.embed_hash, s) for r, s in zip(rows, states, strict=True))
-        return {r.uid: s for r, s in zip(rows, states, strict=True)}
+        return self.token_states.put((r.uid, r.embed_hash, s) for r, s in zip(rows, states, strict=True))
 
     def _embed_shared(self, team: str, rows: Sequence[Row]) -> list[Row]:
         """The rows whose vector the team's server holds now: those it had already (same id, same text

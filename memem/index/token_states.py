@@ -37,20 +37,10 @@ def quantised(states: np.ndarray) -> np.ndarray:
     return np.clip(np.round(states * SCALE), -127, 127).astype(np.int8)
 
 
-def quantise(states: np.ndarray) -> bytes:
-    """int8 bytes of unit-length float states."""
-    return quantised(states).tobytes()
-
-
 def _int8(blob: bytes, tokens: int) -> np.ndarray:
-    """The (tokens, dim) int8 states of `quantise`'s bytes, without a copy."""
+    """The (tokens, dim) int8 states of a stored row's bytes, without a copy."""
     flat = np.frombuffer(blob, np.int8)
     return flat.reshape(tokens, -1) if tokens else flat.reshape(0, 0)
-
-
-def dequantise(blob: bytes, tokens: int) -> np.ndarray:
-    """The float32 (tokens, dim) states of `quantise`'s bytes."""
-    return _int8(blob, tokens).astype(np.float32) / SCALE
 
 
 class TokenStates:
@@ -72,16 +62,22 @@ class TokenStates:
         with self._lock:
             self._conn.close()
 
-    def put(self, items: Iterable[tuple[int, str, np.ndarray]]) -> None:
-        """Store (uid, embed hash, float states) for each note, replacing what it had."""
-        rows = [(uid, digest, int(states.shape[0]), sqlite3.Binary(quantise(states))) for uid, digest, states in items]
+    def put(self, items: Iterable[tuple[int, str, np.ndarray]]) -> dict[int, np.ndarray]:
+        """Store (uid, embed hash, float states) for each note, replacing what it had; uid -> the states
+        as stored (what `get` will return for them)."""
+        stored: dict[int, np.ndarray] = {}
+        rows = []
+        for uid, digest, states in items:
+            stored[uid] = kept = quantised(states)
+            rows.append((uid, digest, int(kept.shape[0]), sqlite3.Binary(kept.tobytes())))
         if not rows:
-            return
+            return stored
         with self._lock, self._conn:
             self._conn.execute("BEGIN")
             self._conn.executemany(
                 "INSERT OR REPLACE INTO token_states(uid, hash, tokens, states) VALUES (?, ?, ?, ?)", rows
             )
+        return stored
 
     def get(self, uids: Sequence[int]) -> dict[int, tuple[str, np.ndarray]]:
         """uid -> (embed hash, states as stored: int8, SCALE to a unit; read-only) of those of `uids`

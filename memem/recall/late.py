@@ -17,7 +17,7 @@ import numpy as np
 
 from memem.index.catalog import Row
 from memem.index.store import IndexStore
-from memem.index.token_states import SCALE, quantised
+from memem.index.token_states import SCALE
 from memem.recall.fusion import normalise
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def _note_states(store: IndexStore, rows: Sequence[Row]) -> dict[int, np.ndarray
         return None
     if missing:
         try:
-            found.update((uid, quantised(states)) for uid, states in store.compute_token_states(missing).items())
+            found.update(store.compute_token_states(missing))
         except Exception as exc:  # the stage is a refinement: a model that fails here must not fail the search
             log.warning("could not compute token states for late interaction (%s: %s)", type(exc).__name__, exc)
             return None

@@ -17,7 +17,7 @@ from memem.index.embeddings.fallback import HashEmbedder
 from memem.index.embeddings.minilm import MiniLMEmbedder, _cache_key, _fp32_model
 from memem.index.embeddings.model_files import ModelFiles, find_model
 from memem.index.store import IndexStore
-from memem.index.token_states import SCALE, TokenStates, dequantise, quantise
+from memem.index.token_states import SCALE, TokenStates, quantised
 from memem.testing import CountingEmbedder, write_note
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "fixtures" / "minilm_reference.json").read_text())
@@ -117,18 +117,20 @@ def test_int8_round_trip_loses_little() -> None:
     rng = np.random.default_rng(0)
     states = rng.normal(size=(7, 384)).astype(np.float32)
     states /= np.linalg.norm(states, axis=1, keepdims=True)
-    back = dequantise(quantise(states), 7)
+    kept = quantised(states)
+    back = kept.astype(np.float32) / SCALE
     assert back.shape == (7, 384) and back.dtype == np.float32
     assert np.abs(back - states).max() <= 0.5 / 127 + 1e-6
-    assert len(quantise(states)) == 7 * 384  # a byte a value
+    assert kept.nbytes == 7 * 384  # a byte a value
 
 
 def test_put_get_delete_and_a_new_model_starts_empty(tmp_path: Path) -> None:
     db = tmp_path / "state" / "token_states.sqlite3"
     store = TokenStates(db, "model-a")
     one, two = np.eye(3, 384, dtype=np.float32), np.eye(5, 384, dtype=np.float32)
-    store.put([(1, "h1", one), (2, "h2", two)])
+    put = store.put([(1, "h1", one), (2, "h2", two)])
     got = store.get([1, 2, 3])
+    assert set(put) == {1, 2} and all(np.array_equal(put[u], got[u][1]) for u in put)  # what it stored
     assert set(got) == {1, 2} and got[1][0] == "h1" and np.allclose(got[2][1] / SCALE, two)
     assert got[2][1].dtype == np.int8  # as stored: late interaction scores them so
     store.put([(1, "h1b", two)])
