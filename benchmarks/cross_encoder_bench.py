@@ -64,13 +64,16 @@ def captured_pairs(vault: Path, queries: int, kind: str) -> list[list[Any]]:
 def padded_share(runs: list[list[Any]], batch: int) -> float:
     """Padding as a share of real tokens when each run's pairs go `batch` to a run, split as the
     cross-encoder splits them."""
-    from memem.index.embeddings.cross_encoder import MAX_PAIR_TOKENS
+    from memem.index.embeddings.cross_encoder import MAX_PAIR_TOKENS, load_cross_encoder
     from memem.index.embeddings.padding import _batches, split_by_length
+
+    model = load_cross_encoder().model
+    assert model is not None
 
     real = padded = 0
     for encodings in runs:
         real += sum(len(e.ids) for e in encodings)
-        for group in split_by_length([len(e.ids) for e in encodings], min(4, os.cpu_count() or 1)):
+        for group in split_by_length([len(e.ids) for e in encodings], model.parts):
             for _, ids, _, _ in _batches([encodings[i] for i in group], batch, batch * MAX_PAIR_TOKENS):
                 padded += ids.size
     return padded / max(real, 1) - 1.0

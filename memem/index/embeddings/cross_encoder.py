@@ -57,8 +57,9 @@ class CrossEncoder:
         self.origin = origin
         # One thread per run and runs side by side: at a dozen pairs this beat one run on every core.
         self._session, self._run_options = open_session(folder / "model.onnx", threads=1)
-        self._parts = threads or min(4, os.cpu_count() or 1)
-        self._pool = ThreadPoolExecutor(self._parts, thread_name_prefix="memem-cross-encoder")
+        self.parts = threads or min(4, os.cpu_count() or 1)
+        """Groups of pairs run side by side, one per worker (`padding.run_split`)."""
+        self._pool = ThreadPoolExecutor(self.parts, thread_name_prefix="memem-cross-encoder")
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tokenizer.enable_truncation(MAX_PAIR_TOKENS, strategy="longest_first")
@@ -75,7 +76,7 @@ class CrossEncoder:
 
     def run(self, encodings: Sequence[Any]) -> np.ndarray:
         """One logit per encoded pair (higher: more relevant); `probability` maps it onto 0..1."""
-        return run_split(encodings, self._run, 1, self._pool, self._parts, BATCH, BATCH * MAX_PAIR_TOKENS).reshape(-1)
+        return run_split(encodings, self._run, 1, self._pool, self.parts, BATCH, BATCH * MAX_PAIR_TOKENS).reshape(-1)
 
     def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
         """One logit per text."""
