@@ -406,9 +406,10 @@ def _mine_new_turns(
 ) -> bool:
     """Mine what was appended since the session's place; True if there was anything to read."""
     run = run if run is not None else Budget()
-    start = state.get(path).offset
-    if path.stat().st_size < start:
-        start = 0  # the file was rewritten (not appended to): read it from the beginning
+    start = state.place(path)
+    if start == 0 and state.get(path).offset > 0:
+        log.info("%s was rewritten since it was mined: mining it again from its start", path)
+        state.restart(path)
     turns, end = read_turns(path, start)
     if end == start:
         return False

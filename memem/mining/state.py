@@ -1,7 +1,9 @@
 """What has been mined: a byte offset per transcript, and a lock per session.
 
 The offset only moves after the lessons of the turns before it are written, so a crash mid-way means
-those turns are read again (and de-duplicated) rather than lost. Two Stop hooks of the same session
+those turns are read again (and de-duplicated) rather than lost. Beside it is a fingerprint of the
+bytes it follows (`mark`): a transcript rewritten rather than appended to, even into a longer file,
+is then read again from its start, not from a place inside someone else's bytes. Two Stop hooks of the same session
 never mine the same turns: each holds the session's lock (a flock) while it reads, extracts, writes
 and advances. State lives in MEMEM_DIR (not in the vault): it is about transcripts, not memories.
 
@@ -52,7 +54,7 @@ CREATE TABLE IF NOT EXISTS parts_set_aside (
     PRIMARY KEY (path, start, char_from)
 );
 """
-_COLUMNS = {"cost_usd": "REAL NOT NULL DEFAULT 0", "attempts": "INTEGER NOT NULL DEFAULT 0"}
+_COLUMNS = {"cost_usd": "REAL NOT NULL DEFAULT 0", "attempts": "INTEGER NOT NULL DEFAULT 0", "mark": "TEXT"}
 _KEYED = 1
 """user_version from which every absolute row is keyed by `key`."""
 MAX_ATTEMPTS = 3
@@ -81,6 +83,26 @@ def _damaged(exc: sqlite3.DatabaseError) -> bool:
     if name:
         return str(name).startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
     return type(exc) is sqlite3.DatabaseError
+
+
+MARK_BYTES = 4096
+"""How much of a transcript's start, and of what precedes the place, the fingerprint reads: enough that
+a rewrite shows, little enough to read at every Stop however long the session."""
+
+
+def mark(path: Path, offset: int) -> str | None:
+    """A fingerprint of the transcript's bytes before `offset` (their first and last MARK_BYTES); None
+    when there is nothing before it or the file cannot be read."""
+    if offset <= 0:
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(min(offset, MARK_BYTES))
+            handle.seek(max(0, offset - MARK_BYTES))
+            tail = handle.read(offset - max(0, offset - MARK_BYTES))
+    except OSError:
+        return None
+    return hashlib.blake2b(b"%d\0%s\0%s" % (offset, head, tail), digest_size=16).hexdigest()
 
 
 def key(path: Path | str) -> str:
@@ -200,7 +222,8 @@ class MiningState:
                 "lessons=lessons + (SELECT lessons FROM sessions WHERE path=:old), "
                 "runs=runs + (SELECT runs FROM sessions WHERE path=:old), "
                 "cost_usd=cost_usd + (SELECT cost_usd FROM sessions WHERE path=:old), "
-                "session_id=coalesce(session_id, (SELECT session_id FROM sessions WHERE path=:old)) "
+                "session_id=coalesce(session_id, (SELECT session_id FROM sessions WHERE path=:old)), "
+                "mark=NULL "
                 "WHERE path=:new",
                 {"old": old, "new": new},
             )
@@ -217,6 +240,34 @@ class MiningState:
         if row is None:
             return SessionState(key(path), 0, 0, 0, None, None)
         return SessionState(*row)
+
+    def place(self, path: Path) -> int:
+        """Where mining the transcript goes on: its recorded offset, or 0 if the file was rewritten since
+        (shorter than the offset, or other bytes before it than those mined)."""
+        row = self.db.execute("SELECT offset, mark FROM sessions WHERE path=?", (key(path),)).fetchone()
+        if row is None:
+            return 0
+        offset, fingerprint = int(row[0]), row[1]
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return offset
+        if size < offset or (fingerprint is not None and mark(path, offset) != fingerprint):
+            return 0
+        return offset
+
+    def restart(self, path: Path) -> None:
+        """The transcript was rewritten: its place and the parts set aside (byte ranges of the old file)
+        are dropped, so it is mined from its start (lessons already written are recognised as
+        duplicates)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("UPDATE sessions SET offset=0, mark=NULL, attempts=0 WHERE path=?", (key(path),))
+            self.db.execute("DELETE FROM parts_set_aside WHERE path=?", (key(path),))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def advance(
         self,
@@ -240,12 +291,13 @@ class MiningState:
                 )
             self.db.execute(
                 "INSERT INTO sessions (path, session_id, offset, mined_at, lessons, runs, last_error, cost_usd, "
-                "attempts) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, 0) "
-                "ON CONFLICT(path) DO UPDATE SET offset=excluded.offset, mined_at=excluded.mined_at, "
+                "attempts, mark) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, 0, ?) "
+                "ON CONFLICT(path) DO UPDATE SET offset=excluded.offset, mark=excluded.mark, "
+                "mined_at=excluded.mined_at, "
                 "lessons=sessions.lessons + excluded.lessons, runs=sessions.runs + 1, last_error=NULL, "
                 "cost_usd=sessions.cost_usd + excluded.cost_usd, attempts=0, "
                 "session_id=coalesce(excluded.session_id, sessions.session_id)",
-                (key(path), session_id, offset, time.time(), lessons, cost_usd),
+                (key(path), session_id, offset, time.time(), lessons, cost_usd, mark(path, offset)),
             )
         except BaseException:
             self.db.execute("ROLLBACK")

@@ -131,3 +131,57 @@ def test_errors_outside_a_chunk_do_not_count_as_attempts(path: Path, state: Mini
     for _ in range(5):
         state.record_error(path, "SessionBusy: another miner", attempt=False)
     assert state.record_error(path, "the API answered HTTP 500") == 1
+
+
+def test_a_transcript_rewritten_into_a_longer_file_is_mined_from_its_start(path: Path, state: MiningState) -> None:
+    reader, backend = Reader(), Recorder()
+    add(path, "user", "Remember: LESSON-1 matters.")
+    add(path, "assistant", "Noted.")
+    mine_transcript(path, backend, reader, state)
+    mined = state.get(path).offset
+    path.unlink()  # a tool writes the session anew: other bytes, and more of them than were mined
+    add(path, "user", "Remember: LESSON-2 matters, and the build needs the cache warmed first.")
+    add(path, "assistant", "Understood, the cache is warmed before each build from now on.")
+    add(path, "user", "Remember: LESSON-3 matters.")
+    assert path.stat().st_size > mined
+    assert state.place(path) == 0
+    mine_transcript(path, backend, reader, state)
+    assert backend.written == ["Lesson LESSON-1", "Lesson LESSON-2", "Lesson LESSON-3"]
+    assert "LESSON-2" in reader.seen[-1] and state.get(path).offset == path.stat().st_size
+
+
+def test_an_appended_transcript_goes_on_from_its_place(path: Path, state: MiningState) -> None:
+    reader, backend = Reader(), Recorder()
+    add(path, "user", "Remember: LESSON-1 matters.")
+    mine_transcript(path, backend, reader, state)
+    mined = state.get(path).offset
+    add(path, "user", "Remember: LESSON-2 matters.")
+    assert state.place(path) == mined
+    mine_transcript(path, backend, reader, state)
+    assert backend.written == ["Lesson LESSON-1", "Lesson LESSON-2"] and "LESSON-1" not in reader.seen[-1]
+
+
+def test_state_without_a_fingerprint_trusts_its_offset(path: Path, state: MiningState) -> None:
+    """Rows an earlier memem wrote have no fingerprint: their place is kept, not read again from the start."""
+    reader, backend = Reader(), Recorder()
+    add(path, "user", "Remember: LESSON-1 matters.")
+    mine_transcript(path, backend, reader, state)
+    state.db.execute("UPDATE sessions SET mark=NULL")
+    add(path, "user", "Remember: LESSON-2 matters.")
+    mine_transcript(path, backend, reader, state)
+    assert backend.written == ["Lesson LESSON-1", "Lesson LESSON-2"]
+
+
+def test_parts_set_aside_in_a_rewritten_transcript_are_dropped(path: Path, state: MiningState) -> None:
+    """Their byte ranges belong to the old file: the new one is mined whole instead."""
+    reader, backend = Reader(), Recorder()
+    add(path, "user", "Remember: LESSON-3 matters.")
+    backend.down = True
+    for _ in range(MAX_ATTEMPTS):
+        mine_transcript(path, backend, reader, state)
+    assert len(state.set_aside_parts(path)) == 1
+    backend.down = False
+    path.write_text("")
+    add(path, "user", "Remember: LESSON-4 matters, in a session written again from its start.")
+    mine_transcript(path, backend, reader, state)
+    assert state.set_aside_parts(path) == [] and backend.written == ["Lesson LESSON-4"]

@@ -64,7 +64,7 @@ def _transcripts_to_mine(home: Path, idle: float, history: bool = False) -> list
             st = path.stat()
             if now - st.st_mtime < idle or not (history or optin.written_while_on(home, st.st_mtime)):
                 continue
-            if state.get(path).offset < st.st_size:
+            if state.place(path) < st.st_size:
                 due.append(path.resolve())
     finally:
         state.close()
@@ -100,7 +100,7 @@ def _estimate(paths: list[Path], home: Path) -> dict[str, Any]:
     state = MiningState(home)
     chars = 0
     for path in paths:
-        turns, _ = read_turns(path, state.get(path).offset)
+        turns, _ = read_turns(path, state.place(path))
         chars += sum(len(t.text) for t in turns)
     state.close()
     from memem.mining import prices
