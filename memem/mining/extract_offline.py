@@ -29,7 +29,7 @@ from memem.mining.failures import Spend
 from memem.mining.lessons import Kind, Lesson
 from memem.recall.text import STOPWORDS
 
-MAX_LESSONS = 5
+MAX_LESSONS = 8
 MIN_WORDS, MAX_WORDS = 5, 70
 TITLE_WORDS = (3, 14)
 WHOLE_TITLE_WORDS = 12  # a statement this short is its own title
@@ -53,13 +53,15 @@ _STANDING = re.compile(
     r"|\bwe (?:use|don't use|do not use|never use|prefer|decided|agreed|chose|follow|require|keep)\b"
     r"|\bwe (?!(?:had|were|did|was|got|saw|tried|do|go|get|see|run)\b)[a-z]+(?<!ed) (?:every|all|each)"
     r" (?!time\b|day\b)\w+"
-    r"|\b(?:our|the) (?:convention|rule|policy) (?:is|here)\b"
-    r"|\bi (?:prefer|like|'d rather|would rather|don't like|do not like|want (?:you )?to always)\b"
+    r"|\b(?:our|the) (?:convention|rule|policy)(?: (?:is|here)\b|\s*:)"
+    r"|\b(?:use|prefer|write|spell|keep|stick to|follow)\b[^.;!?]{0,80}\b"
+    r"(?:across (?:the|our|this) (?:codebase|code base|repo|repository|project|app|monorepo)|for (?:all )?new code)\b"
+    r"|\bi (?:prefer|like|would rather|don't like|do not like|want (?:you )?to always)\b|\bi'd (?:rather|prefer)\b"
     r"|\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads[- ]up|remember)(?: for later)?\s*:"
     r"|\b(?:don't|do not) ever\b|\bmake sure (?:to|you) always\b"
 )
 _DECISION = re.compile(r"(?i)\bwe (?:decided|agreed|chose)\b|\b(?:let's|we're|we are) going with\b")
-_PREFERENCE = re.compile(r"(?i)\bi (?:prefer|like|'d rather|would rather|don't like|do not like)\b")
+_PREFERENCE = re.compile(r"(?i)\bi (?:prefer|like|would rather|don't like|do not like)\b|\bi'd (?:rather|prefer)\b")
 _REMINDER = re.compile(
     r"(?i)\bremember (?:that|to)\b|\bkeep in mind\b|^\W*(?:note|fyi|important|heads[- ]up)(?: for later)?\s*:"
 )
@@ -135,9 +137,19 @@ _SLIP = re.compile(
 _COMMIT = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
 
 
+# A cause that passed by itself (a service down, an outage), or a "fix" that was waiting it out: what
+# happened once, with nothing to do differently next time.
+_PASSED = re.compile(
+    r"(?i)\b(?:being|was|were|went|is|are) (?:down|offline|unreachable|unavailable)\b|\b(?:outage|downtime)\b"
+    r"|\b(?:fixed|resolved|solved|cleared)(?: it| this| itself)?(?: up)? (?:by|after) (?:just |simply )?"
+    r"(?:waiting|retrying|re-?running|re-?trying|restarting|rebooting|trying again|refreshing)\b"
+    r"|\bwent away (?:on its own|by itself)\b|\bresolved itself\b"
+)
+
+
 def _one_off(text: str) -> bool:
-    """A bug's cause that was a slip or one commit's doing."""
-    return bool(_SLIP.search(text) or _COMMIT.search(text))
+    """A bug's cause that was a slip, one commit's doing, or something that passed by itself."""
+    return bool(_SLIP.search(text) or _COMMIT.search(text) or _PASSED.search(text))
 
 
 # The assistant taking back what it said ("Actually `x` is fine", "scratch that").
@@ -286,6 +298,13 @@ _MISBEHAVES = re.compile(
     r"works|worked|succeeds|succeeded|passes(?!\s+[`-])|passed|shows up|showed up|"
     r"returns? (?:a |an )?(?:[45]\d\d|null|nil|none|empty|error))\b"
 )
+# A habit blamed for a symptom: "we always deploy on Fridays, which is why prod breaks" is a complaint.
+_BLAMES = re.compile(
+    r"(?i)\b(?:which|that|this)(?:'s| is| was) (?:why|how)\b(?![^.;!?]*\b(?:never|no longer|don't|doesn't|won't|"
+    r"can't|isn't|aren't|not)\b)[^.;!?]*?\b(?:fails?|failing|failed|breaks?|broke|breaking|broken|crash\w*|"
+    r"hangs?|flak\w+|goes down|went down|is down|outages?|bugs?|errors?|incidents?|regressions?|pages?|paged|"
+    r"on fire|mess|slow)\b"
+)
 _MODAL_BEFORE = re.compile(r"(?i)\b(?:must|should|shall|has to|have to|need to|needs to|ought to)\s*$")
 # Something just noticed in the code, not a rule: "wait, we never set `AWS_REGION` in the `Makefile`".
 _NOTICED = re.compile(
@@ -319,7 +338,8 @@ _REJECTS = re.compile(
 
 # True only for now: a state of the moment, a date, this one task. A note must still hold next month.
 _TRANSIENT = re.compile(
-    r"(?i)(?<!from )\bnow\b(?! on\b)|\b(?:yet|today|tonight|tomorrow|yesterday|currently|at the moment|"
+    r"(?i)(?<!from )\bnow\b(?! on\b)|\b(?:yet|today|tonight|tomorrow|yesterday|currently|(?:at|for) the moment|"
+    r"for the time being|"
     r"(?:this|next|last) (?:week|month|morning|afternoon|evening|time|sprint)|"
     r"(?:this|the current) (?:task|session|pr|pull request|change|ticket|conversation))\b"
     r"|\bfor (?:this|that) (?:one|chart|plot|graph|figure|file|page|table|function|test|case|component|notebook|"
@@ -358,6 +378,30 @@ _FILE_ABSENCE = re.compile(
     r"(?:\s+(?:file|script|module|config|folder|directory))?\s+(?:still\s+|currently\s+|now\s+)?"
     r"(?:has no|have no|lacks?|is missing|doesn't have|does not have|contains no|doesn't contain|does not contain|"
     r"doesn't define|does not define|doesn't set|does not set|never sets)\b(?!\s+effect\b)"
+)
+# What one of this project's files says or holds ("README.md doesn't mention `--verbose`", "`app.py`
+# imports `requests` twice"): how it reads this session.
+_FILE_SAYS = re.compile(
+    r"^\W*(?:[Tt]he\s+|[Oo]ur\s+|[Tt]his\s+)?`?(?:[\w.-]*/[\w./-]*\w|[A-Za-z0-9_.-]*[A-Za-z0-9_-]\.(?:ya?ml|json|toml|"
+    r"ini|cfg|conf|env|py|ts|tsx|js|jsx|mjs|cjs|sh|rb|go|rs|java|kt|swift|php|tf|lock|txt|md|rst|sql|xml|gradle|"
+    r"properties|vue|svelte|css|scss|html))`?(?:\s+(?:file|script|module|config|page))?\s+(?:still\s+|currently\s+)?"
+    r"(?:(?:doesn't|does not|don't|do not|never) (?:mention|document|describe|list|explain|cover|say|import|use|"
+    r"call|export|handle|check|test)|mentions|documents|lists|imports|exports|calls|defines|declares|"
+    r"(?:has|have|is|are) (?:about |over |under |only |just )?\d[\d,]*)\b"
+)
+# A size or count of the moment: "main.py has 300 lines", "the suite has 214 tests".
+_COUNTED = re.compile(
+    r"(?i)\b(?:has|have|had|contains?|is|are|was|were) (?:about |over |under |only |just |now )?\d[\d,]* "
+    r"(?:lines?|loc|rows?|files?|tests?|entries|items|functions?|classes|modules|commits?|warnings?|errors?|"
+    r"failures?|issues?|todos?)\b"
+)
+# A flaw in one of this project's own functions ("the `compute_total` function silently drops negative
+# values"): a bug to fix this session. A library's function is named with its module (`requests.get`).
+_LOCAL_FLAW = re.compile(
+    r"(?i)^\W*(?:the|this|that|our|its)\s+`?[a-z_][a-z0-9_]*(?:\(\))?`?\s+(?:function|method|class|module|"
+    r"component|endpoint|handler|helper|view|model|job|task|hook|route|script|query|test|fixture)s?\s+"
+    r"(?:still\s+|currently\s+)?(?:silently|ignores|only|drops|skips|loses|swallows|(?:doesn't|does not|never) \w+)\b"
+    r"|^\W*`[a-z_][a-z0-9_]*\(\)`\s+(?:silently|ignores|drops|skips|loses|swallows)\b"
 )
 # The assistant reading out what a command, a log or a trace printed ("`git status` shows …", "the stack
 # trace shows KeyError: …", "`ls` shows the dist folder has no …"): the state of the moment, not a lesson.
@@ -420,14 +464,18 @@ _QUOTED = re.compile(r"(?:'[^'\n]{4,80}'|\"[^\"\n]{4,80}\")")
 
 _LEAD = re.compile(
     r"(?i)^\W*(?:(?:note|fyi|important|heads[- ]up|remember|root cause|cause|problem|issue|bug)(?: for later)?\s*:\s*"
+    r"|(?:our|the) (?:convention|rule|policy)\s*:\s*"
     r"|note that |keep in mind that |fyi,? |fwiw,? |btw,? |just so you know,? |for the record,? "
     r"|remember that |be aware that |also,? |so,? |ok,? |okay,? |and |but |please,? |from now on,? |going forward,? "
     r"|from here on,? |in (?:this|our) (?:repo|repository|codebase|project|team),? )+"
 )
-_PREFERRING = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|like|'d rather|would rather) (?:to )?")
+_PREFERRING = re.compile(r"(?i)^(?:hey,? |also,? )?i(?: prefer| like|'d rather| would rather) (?:to )?")
 # A title drops "I prefer", not "I like": "I like X better than Y" without it has no verb.
-_PREFERRING_TITLE = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|'d rather|would rather|like to) (?:to )?")
-_PREFER_THING = re.compile(r"(?i)^(?:hey,? |also,? )?i (?:prefer|would prefer|'d prefer) (?!to )")
+_PREFERRING_TITLE = re.compile(r"(?i)^(?:hey,? |also,? )?i(?: prefer|'d rather| would rather| like to) (?:to )?")
+_PREFER_THING = re.compile(r"(?i)^(?:hey,? |also,? )?i(?: prefer| would prefer|'d prefer) (?!to )")
+# "Use `ruff` instead of `flake8` from now on.": when the rule holds is not its title's last word.
+_ONWARD_TAIL = re.compile(r"(?i),?\s+(?:from now on|going forward|from here on(?: out)?|for good)\s*[.!]*$")
+_RATHER_THAN = re.compile(r"(?i)^i(?:'d| would) rather (?:use )?(.+?) than (?:use )?(.+)$")
 _DECIDING = re.compile(r"(?i)^we (?:decided|agreed|chose) (?:to |that )?")
 _STRONG_CUT = re.compile(
     r",?\s+(?:because|since|so that|so|which|as long as|otherwise)\s+|,\s+(?:like|e\.g\.|for example|such as)\s+"
@@ -576,6 +624,19 @@ def _without_reason(sentence: str) -> str:
     return _REASON_TAIL.sub("", sentence).rstrip(" ,")
 
 
+_RECURRING = re.compile(r"(?i)\b(?:every|each|nightly|daily|weekly|hourly|weekdays?|weekends?)\b")
+
+
+def _transient(sentence: str) -> bool:
+    """Whether the sentence is true only for now. A time of day said with how often ("the staging
+    database is wiped every night at 2am") is a schedule, which holds next month."""
+    for moment in _TRANSIENT.finditer(sentence):
+        is_time = re.fullmatch(r"(?i)\d{1,2}(?::\d{2})? ?(?:am|pm)", moment.group())
+        if not (is_time and _RECURRING.search(sentence[max(0, moment.start() - 40) : moment.start()])):
+            return True
+    return False
+
+
 def _clean(sentence: str) -> bool:
     """No question, hedge, narration, intention, or pronoun for something said before; a sane length."""
     n = len(_words(sentence))
@@ -587,7 +648,7 @@ def _clean(sentence: str) -> bool:
     if _DEICTIC_OBJECT.search(first_clause):
         return False
     stripped = _INTERJECTION.sub("", _LEAD.sub("", sentence))  # "Right, this one can't work": still "this"
-    if _DEICTIC_START.match(stripped) or _INTENT.search(sentence) or _TRANSIENT.search(sentence):
+    if _DEICTIC_START.match(stripped) or _INTENT.search(sentence) or _transient(sentence):
         return False
     code_chars = sum(len(m) for m in _CODE.findall(sentence))
     return code_chars <= 0.6 * len(sentence)
@@ -653,7 +714,8 @@ def title_of(sentence: str, kind: str = "") -> str | None:
 
 
 def _title_of(sentence: str, kind: str) -> str | None:
-    lead = _LEAD.sub("", sentence.strip())
+    lead = _LEAD.sub("", _ONWARD_TAIL.sub("", sentence.strip()))
+    lead = _RATHER_THAN.sub(r"prefer \1 over \2", lead)
     # "I prefer httpx over requests" keeps its verb: "Prefer httpx over requests", not "Httpx over requests".
     text = _DECIDING.sub("", _PREFERRING_TITLE.sub("", _PREFER_THING.sub("prefer ", _plain(lead))))
     if _HOWTO.match(sentence.strip()):
@@ -716,8 +778,10 @@ def _marker_clause(sentence: str) -> str:
     # A marker that brings its comma (", never …") keeps the clause it continues: "once a migration is
     # merged it's frozen, never edit it" is titled by its first half, not "Never edit it".
     starts = [0] + [
-        m.end() for m in re.finditer(r":\s+|;\s*|,\s+|\s+[—–]\s+|\s+-\s+", sentence) if m.end() <= marker.start()
-    ]
+        m.end()
+        for m in re.finditer(r":\s+|;\s*|,\s+|\s+[—–]\s+|\s+-\s+", sentence)
+        if m.end() <= marker.start() and sentence.count("(", 0, m.start()) <= sentence.count(")", 0, m.start())
+    ]  # a comma inside an aside ("(colour, licence)") does not start the rule's clause
     start = starts[-1]
     preface = sentence[:start]
     if start == 0 or _STANDING.search(preface):
@@ -733,7 +797,7 @@ def _not_theirs(sentence: str, marker: re.Match[str]) -> bool:
         return True
     if _DOUBT.search(sentence) or _NO_LONGER.search(sentence) or _NOTICED.search(sentence):
         return True
-    if _CONFESSION.search(sentence) or _SUFFERS.search(sentence):
+    if _CONFESSION.search(sentence) or _SUFFERS.search(sentence) or _BLAMES.search(sentence):
         return True
     for word in re.finditer(r"(?i)\b(?:always|never)\b", sentence):
         before, after = sentence[: word.start()], sentence[word.end() :]
@@ -792,8 +856,13 @@ def _of_the_moment(claim: str) -> bool:
         return True
     if _THIS_BUG.search(plain):
         return True
+    if _COUNTED.search(plain):
+        return True
     clauses = re.split(r":\s+|;\s*", plain)
-    return any(_LOCAL_ABSENCE.match(c) or _FILE_ABSENCE.match(c) for c in clauses)
+    return any(
+        _LOCAL_ABSENCE.match(c) or _FILE_ABSENCE.match(c) or _FILE_SAYS.match(c) or _LOCAL_FLAW.match(c)
+        for c in clauses
+    )
 
 
 def _assistant(sentence: str) -> Finding | None:
@@ -841,7 +910,7 @@ def _pair_finding(statement: str) -> Finding | None:
     cause = statement.split(". Fix: ", 1)[0]
     if not _clean(cause) or _NARRATION.match(cause) or not _concrete(statement):
         return None
-    if _TRANSIENT.search(statement) or _YOU.search(cause) or _DONE.search(cause):
+    if _transient(statement) or _YOU.search(cause) or _DONE.search(cause):
         return None
     if _one_off(cause):
         return None
@@ -959,6 +1028,49 @@ def _turned_down(turns: list[tuple[str, str]]) -> set[int]:
     return out
 
 
+# A person withdrawing a rule of theirs later in the session: "forget the pnpm rule", "scratch the
+# structlog thing", "we're sticking with npm after all", "on second thought, tabs are fine".
+_REVOKES = re.compile(
+    r"(?i)\b(?:forget|scratch|drop|ignore|disregard|cancel|lift|ditch|revoke|undo|strike|nix|never mind|nevermind)"
+    r"\b[^.;!?]{0,40}?\b(?:rule|request|instruction|preference|convention|policy|requirement|thing|bit|idea)\b"
+    r"|\bafter all\b|\bon second thought\b|\bchanged my mind\b|\b(?:we're|we are|i'm|i am) (?:sticking|staying) with\b"
+    r"|\b(?:go|going|switch|switching|revert|reverting) back to\b"
+    r"|\b(?:actually|anyway|instead)\b[^.;!?]{0,60}\b(?:is|are|'s|'re) (?:totally |perfectly |just )?"
+    r"(?:fine|ok|okay|allowed|acceptable)\b"
+)
+# Words a rule is phrased with, not what it is about: two statements of one rule differ in these.
+_RULE_WORDS = frozenset(
+    "always never instead everywhere seriously again anymore rather prefer preferred please should must "
+    "repo repository codebase project team rule rules going forward fine okay sticking after forget drop "
+    "ignore scratch actually anyway".split()
+)
+
+
+def _subject(text: str) -> set[str]:
+    """What a statement is about, without the words it is phrased with; a name is its words whether
+    or not it was typed as code (`ruff format`, ruff format)."""
+    return _about(text.replace("`", " ")) - _RULE_WORDS
+
+
+def _revocations(turns: list[tuple[str, str]]) -> list[tuple[int, set[str]]]:
+    """(turn, what it is about) of each sentence in which the person withdraws a rule of theirs."""
+    return [
+        (n, about)
+        for n, (role, text) in enumerate(turns)
+        if role == "person"
+        for sentence in _sentences(_unquoted(text, cited=True))
+        if (_REVOKES.search(sentence) or _TAKES_BACK.search(sentence)) and (about := _subject(sentence))
+    ]
+
+
+def _restated(subject: set[str], kept: list[set[str]]) -> bool:
+    """Whether a statement about `subject` repeats one already kept ("We use ruff format instead of
+    black" after "Always use ruff format, never black"): most of what either is about is shared."""
+    return any(
+        len(subject & other) >= 2 and len(subject & other) >= 0.75 * min(len(subject), len(other)) for other in kept
+    )
+
+
 class OfflineExtractor:
     name = "offline"
 
@@ -968,8 +1080,10 @@ class OfflineExtractor:
     def extract(self, conversation: str, project: str | None) -> list[Lesson]:
         lessons: list[Lesson] = []
         seen: set[str] = set()
-        turns = _turns(conversation)
+        subjects: list[set[str]] = []
+        turns = _turns(conversation.replace("\u2019", "'").replace("\u2018", "'"))
         retractions = _retractions(turns)
+        revocations = _revocations(turns)
         turned_down = _turned_down(turns)
         for n, (role, text) in enumerate(turns):
             if n in turned_down:
@@ -978,10 +1092,14 @@ class OfflineExtractor:
                 # consecutive messages share a turn: a retraction may follow in the same one
                 if role != "person" and _taken_back(f, n, _offset(text, f.text), retractions):
                     continue
+                subject = _subject(f.text)
+                if role == "person" and any(later > n and subject & about for later, about in revocations):
+                    continue  # withdrawn later in the session: "forget the pnpm rule"
                 key = f.title.lower()
-                if key in seen:
+                if key in seen or _restated(subject, subjects):
                     continue
                 seen.add(key)
+                subjects.append(subject)
                 lessons.append(
                     Lesson(
                         title=f.title,

@@ -13,7 +13,10 @@ note is first *taken aside* with an atomic rename, so nobody else can change it 
 - if what was taken aside is not exactly what the edit was computed from, someone saved in the
   meantime: their text goes back and the edit is re-made on it;
 - otherwise the new text is put in place with a hard link, which fails if an editor created the
-  note again in the meantime (their save is newer: the edit is re-made on it);
+  note again in the meantime (their save is newer: the edit is re-made on it). A file that took
+  the name but is not the note saved whole (`_saved_whole`: a program appending with `>>` creates
+  the name anew holding only its new lines) replaces nothing: the note, then only in the copy
+  aside, is kept beside it as a conflict copy;
 - last, the copy aside is checked once more, for a writer that had the file open before it was
   taken aside and wrote into it after; that very file (the writer may still be writing to it) is
   put back over the edit, and the edit is not applied (WriteConflict): the person's save wins.
@@ -39,6 +42,7 @@ import errno
 import json
 import logging
 import os
+import re
 import secrets
 import stat
 import threading
@@ -173,19 +177,43 @@ def _put_back(aside: Path, path: Path, expected: bytes, seen: bytes | None = Non
     just before memem took the note aside and its next save took the name back. Had memem not been
     there, that next rename would have replaced the older save all the same; keeping it as a
     conflict copy resurrected an old text under the note's id (5 runs of 5 in an audit)."""
-    if _place(aside, path):
-        with contextlib.suppress(FileNotFoundError):
-            aside.unlink()
-        return
+    for _ in range(3):
+        if _place(aside, path):
+            with contextlib.suppress(FileNotFoundError):
+                aside.unlink()
+            return
+        try:
+            current: bytes | None = path.read_bytes()
+            break
+        except FileNotFoundError:  # the name was taken and let go again: try to take it back
+            current = None
     taken = aside.read_bytes()
-    try:
-        current = path.read_bytes()
-    except FileNotFoundError:
-        current = None
-    if taken in (expected, current) or (taken == seen and _replaced_by_newer(aside, path)):
+    replaced = taken == expected or (taken == seen and _replaced_by_newer(aside, path))
+    if taken == current or (replaced and _saved_whole(current, taken)):
         aside.unlink()
     else:
         _keep_as_conflict(aside, path)
+
+
+_ID_LINE = re.compile(rb"(?m)^id:[ \t]*(\S[^\r\n]*?)[ \t]*\r?$")
+
+
+def _saved_whole(current: bytes | None, taken: bytes) -> bool:
+    """Whether the file that took a note's name while memem held it aside is that note saved whole (an
+    editor's save by rename), which may replace the copy aside, and not a fragment: a program
+    appending to the note (`>>`, `open(path, "a")`) creates the name anew with only its new lines,
+    and the note itself is then only in the copy aside. A whole save begins as the note did and
+    keeps its id."""
+    if current is None:
+        return False
+    first = taken.lstrip().split(b"\n", 1)[0].strip()
+    if current.lstrip().split(b"\n", 1)[0].strip() != first:
+        return False
+    head = _ID_LINE.search(taken[:4096])
+    if head is None:
+        return True
+    again = _ID_LINE.search(current[:4096])
+    return again is not None and again.group(1) == head.group(1)
 
 
 def _replaced_by_newer(aside: Path, path: Path) -> bool:
@@ -225,8 +253,8 @@ def _swap(path: Path, new_file: Path, expected: bytes, new: bytes, consume: bool
         if taken != expected:  # a save landed between our read and the rename
             _put_back(aside, path, expected, seen=taken)
             return False
-        if not _place(new_file, path):  # an editor created the note again meanwhile: theirs is newer
-            aside.unlink()
+        if not _place(new_file, path):  # created again meanwhile: an editor's newer save, or a fragment
+            _put_back(aside, path, expected, seen=taken)
             return False
         _step("placed")
         if aside.read_bytes() == expected:

@@ -370,3 +370,119 @@ def test_round_5_titles_and_bodies_say_the_rule(role: str, turn: str, title: str
 def test_round_5_query_words_are_not_tags_but_a_go_keyword_in_code_is() -> None:
     (lesson,) = OfflineExtractor().extract("### Person:\nwe never run ALTER TABLE on `payments` in prod.", "shop")
     assert "alter" not in lesson.tags and "table" not in lesson.tags and "payments" in lesson.tags
+
+
+# --- round 6: a review with synthetic sessions of its own; these are other phrasings of what it found ---
+
+
+@pytest.mark.parametrize(
+    ("rule", "withdrawn"),
+    [
+        (
+            "From now on, always run `black` with `--preview` in this repo.",
+            "Let me look at the deploy first. Oh, and drop the black preview rule, it reformats far too much.",
+        ),
+        (
+            "We always squash-merge pull requests into `main`.",
+            "The release went fine. On second thought, merge commits for pull requests are fine by me.",
+        ),
+        (
+            "Never call `datetime.utcnow` in the billing code, use `arrow.utcnow()`.",
+            "About billing: we're sticking with datetime.utcnow after all, arrow is too slow to import.",
+        ),
+    ],
+)
+def test_round_6_a_rule_the_person_withdraws_in_a_later_turn_is_not_kept(rule: str, withdrawn: str) -> None:
+    said = f"### Person:\n{rule}\n\n### Assistant:\nNoted."
+    assert OfflineExtractor().extract(said, "shop") != []
+    later = f"{said}\n\n### Person:\nnow the changelog please\n\n### Assistant:\nDone.\n\n### Person:\n{withdrawn}"
+    assert OfflineExtractor().extract(later, "shop") == []
+
+
+def test_round_6_a_withdrawal_about_something_else_leaves_the_rule() -> None:
+    said = (
+        "### Person:\nWe always squash-merge pull requests into `main`.\n\n### Assistant:\nNoted.\n\n"
+        "### Person:\nforget the flake8 rule, ruff covers it."
+    )
+    (lesson,) = OfflineExtractor().extract(said, "shop")
+    assert "squash-merge" in lesson.title
+
+
+def test_round_6_a_rule_said_twice_is_one_note() -> None:
+    said = (
+        "### Person:\nNever log raw card numbers in the `payments` service.\n\n### Assistant:\nUnderstood.\n\n"
+        "### Person:\nAgain, because it matters: we never log raw card numbers anywhere in payments.\n\n"
+        "### Person:\nAlso we always tag releases with `vX.Y.Z`."
+    )
+    lessons = OfflineExtractor().extract(said, "shop")
+    assert [lesson.title for lesson in lessons] == [
+        "Never log raw card numbers in the payments service",
+        "We always tag releases with vX.Y.Z",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Note that `setup.cfg` doesn't mention the `mypy` plugin.",
+        "Note that `server.py` has 812 lines, most of them routing.",
+        "The `parse_amount` function silently ignores the currency sign.",
+        "Keep in mind that `docs/index.md` lists only three of the commands.",
+        "The 504s were caused by the payments provider being down; fixed by retrying after the incident ended.",
+        "The nightly export failed because of an S3 outage, and it was resolved by re-running the job.",
+    ],
+)
+def test_round_6_the_state_of_this_project_and_what_passed_by_itself_write_nothing(sentence: str) -> None:
+    assert OfflineExtractor().extract(f"### Person:\nwhy?\n\n### Assistant:\n{sentence}", "shop") == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We always merge on Friday evenings, which is why the weekend pager goes off.",
+        "ugh, we never pin the base image, that's why the builds break every other week.",
+    ],
+)
+def test_round_6_a_habit_blamed_for_a_symptom_is_a_complaint(sentence: str) -> None:
+    assert OfflineExtractor().extract(f"### Person:\n{sentence}", "shop") == []
+
+
+@pytest.mark.parametrize(
+    ("role", "turn", "title"),
+    [
+        (  # "I'd rather" was never read ("i 'd rather" wanted a space)
+            "Person",
+            "I'd rather use `pytest` fixtures than `unittest` setUp methods in this repo.",
+            "Prefer pytest fixtures over unittest setUp methods in this repo",
+        ),
+        ("Person", "Switch installs to `uv` instead of `pip` from now on.", "Switch installs to uv instead of pip"),
+        (  # a time of day said with how often is a schedule, not a moment
+            "Person",
+            "Remember that the `cache-eu` bucket is purged every Sunday at 3am.",
+            "The cache-eu bucket is purged every Sunday at 3am",
+        ),
+        (
+            "Person",
+            "We don\u2019t use default exports in TypeScript files.",
+            "We don't use default exports in TypeScript files",
+        ),
+        (
+            "Person",
+            "Our convention: every migration gets a `down` step, reviewed by hand.",
+            "Every migration gets a down step, reviewed by hand",
+        ),
+        (  # a comma inside an aside does not start the rule
+            "Person",
+            "Please write dates in user-facing copy (emails, invoices) as ISO 8601 across the codebase.",
+            "Write dates in user-facing copy (emails, invoices) as ISO 8601 across the codebase",
+        ),
+    ],
+)
+def test_round_6_rules_in_more_phrasings_are_kept(role: str, turn: str, title: str) -> None:
+    (lesson,) = OfflineExtractor().extract(f"### {role}:\n{turn}", "shop")
+    assert lesson.title == title
+
+
+def test_round_6_for_the_moment_is_not_a_rule() -> None:
+    turn = "I'd rather not touch `billing/legacy.py` for the moment, Ana is rewriting it."
+    assert OfflineExtractor().extract(f"### Person:\n{turn}", "shop") == []

@@ -185,3 +185,23 @@ def test_parts_set_aside_in_a_rewritten_transcript_are_dropped(path: Path, state
     add(path, "user", "Remember: LESSON-4 matters, in a session written again from its start.")
     mine_transcript(path, backend, reader, state)
     assert state.set_aside_parts(path) == [] and backend.written == ["Lesson LESSON-4"]
+
+
+def test_the_offline_extractor_s_findings_are_not_capped_by_length(path: Path, state: MiningState) -> None:
+    """A model's answer keeps one lesson per 300 characters read (a flood guard); the offline extractor's
+    findings each passed its gates, and a person's list of seven rules in one message is seven rules."""
+    from memem.mining.extract_offline import OfflineExtractor
+
+    rules = [
+        "Always use `pnpm` for installs, never `npm`.",
+        "Never commit `.env` files in this repo.",
+        "Always run `make lint` before pushing a branch.",
+        "We use `zod` for all runtime validation of API input.",
+        "Never use `moment`; we use `date-fns` for dates.",
+        "Always open pull requests against `develop`, never `main`.",
+        "We keep feature flags in `flags.yaml`, never in code.",
+    ]
+    add(path, "user", "House rules:\n" + "\n".join(rules))
+    backend = Recorder()
+    report = mine_transcript(path, backend, OfflineExtractor(), state)
+    assert len(backend.written) == 7 and len("\n".join(rules)) < 7 * 300, report

@@ -8,6 +8,7 @@ handle it opened earlier. Whatever the step and the style, both edits must be in
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -407,3 +408,28 @@ def test_an_older_text_put_back_at_the_name_does_not_hide_the_save_aside(tmp_pat
     writer._put_back(aside, path, ORIGINAL.encode(), seen=aside.read_bytes())
     (copy,) = conflict_copies(tmp_path)
     assert (tmp_path / copy).read_text() == THEIRS
+
+
+@pytest.mark.parametrize("step", ["computed", "taken-aside", "placed"])
+def test_a_line_appended_mid_edit_loses_nothing(note: Path, seam: dict[str, object], step: str) -> None:
+    """A program appending to the note (`>>`) while memem has it aside creates the name anew holding
+    only the appended line. That is no newer save of the note: the note, which is then only in the
+    copy aside, must not be dropped for it (before: the whole note went, front matter and body)."""
+    append = ["sh", "-c", 'printf "appended by a script\\n" >> "$0"', str(note)]
+    seam["at"], seam["do"] = step, lambda: subprocess.run(append, check=True, timeout=30)
+    with contextlib.suppress(writer.WriteConflict):  # yielding is allowed; losing is not
+        writer.update(note, mark_reviewed)
+    assert seam["done"]
+    texts = [p.read_text() for p in note.parent.glob("*.md")]
+    assert any("The original body." in t for t in texts), "the note's own text was lost"
+    assert any("appended by a script" in t for t in texts), "the appended line was lost"
+    assert leftovers(note.parent) == []
+
+
+def test_a_whole_save_by_another_program_mid_edit_leaves_no_conflict_copy(note: Path, seam: dict[str, object]) -> None:
+    """The same moment, a whole save (the note begins as before and keeps its id): it is the newer
+    note and replaces the copy aside, with no conflict copy beside it."""
+    seam["at"], seam["do"] = "taken-aside", lambda: note.write_text(THEIRS)
+    writer.update(note, mark_reviewed)
+    assert [p.name for p in note.parent.glob("*.md")] == ["A note.md"]
+    assert "The body the person just saved." in note.read_text() and leftovers(note.parent) == []
