@@ -317,14 +317,18 @@ class Catalog:
         return rows, total
 
     def beside(self, row: Row, later: bool, limit: int) -> list[Row]:
-        """Notes of the same project (or the global ones) created just before (or after) this one."""
+        """Notes of the same project (or the global ones) created just before (or after) this one.
+
+        `created` is a day: notes of the same day are ordered by when they were first indexed (their
+        uid), so two of them never each list the other as the earlier one."""
         where, params = ("n.project = ?", [row.project]) if row.project else ("n.project IS NULL", [])
         stamp = row.created or ""
+        key = "(coalesce(n.created, ''), n.uid)"
         if later:
-            sql = f"{where} AND n.uid != ? AND coalesce(n.created, '') > ? ORDER BY n.created ASC LIMIT ?"
+            sql = f"{where} AND {key} > (?, ?) ORDER BY coalesce(n.created, '') ASC, n.uid ASC LIMIT ?"
         else:
-            sql = f"{where} AND n.uid != ? AND coalesce(n.created, '') <= ? ORDER BY n.created DESC LIMIT ?"
-        return self._rows(sql, (*params, row.uid, stamp, limit))
+            sql = f"{where} AND {key} < (?, ?) ORDER BY coalesce(n.created, '') DESC, n.uid DESC LIMIT ?"
+        return self._rows(sql, (*params, stamp, row.uid, limit))
 
     def paths_under(self, prefix: str) -> list[str]:
         sql = "SELECT path FROM notes WHERE substr(path, 1, ?) = ?"

@@ -219,6 +219,14 @@ def confine(path: Path, roots: Sequence[Path]) -> tuple[Path, Path]:
     """The resolved file or folder and the allowed root it lies under; Refused otherwise."""
     if "\x00" in str(path):
         raise Refused("a path cannot contain a NUL character")
+    shown = ", ".join(shown_path(r) for r in roots)
+    outside = f"{shown_path(path)} is outside the folders memem may import from ({shown})"
+    try:  # first where the path leads as far as it exists: whether a path outside exists is not said
+        leads = path.expanduser().resolve(strict=False)
+    except (OSError, RuntimeError):
+        leads = None
+    if leads is not None and not any(is_within(leads, r) for r in roots):
+        raise Refused(outside)
     try:
         resolved = path.expanduser().resolve(strict=True)
     except FileNotFoundError:
@@ -229,8 +237,7 @@ def confine(path: Path, roots: Sequence[Path]) -> tuple[Path, Path]:
         raise Refused(f"{shown_path(path)} cannot be resolved ({exc.strerror or 'an error'})") from None
     root = next((r for r in roots if is_within(resolved, r)), None)
     if root is None:
-        shown = ", ".join(shown_path(r) for r in roots)
-        raise Refused(f"{shown_path(path)} is outside the folders memem may import from ({shown})")
+        raise Refused(outside)
     reason = _refusal(resolved, root)
     if reason is not None:
         raise Refused(f"{shown_path(path)}: {reason}")

@@ -8,7 +8,18 @@ from collections.abc import Sequence
 from memem.errors import NotFound, Refused
 from memem.graph.audit import audit
 from memem.index.catalog import Row
-from memem.memory.results import Audit, Edge, Listing, Memory, Neighbours, Ref, Summary, Timeline, shown_title
+from memem.memory.results import (
+    GLOBAL_LABEL,
+    Audit,
+    Edge,
+    Listing,
+    Memory,
+    Neighbours,
+    Ref,
+    Summary,
+    Timeline,
+    shown_title,
+)
 from memem.memory.screen import find_injection, find_secrets, redact
 from memem.memory.service import MemoryService
 from memem.vault import writer
@@ -52,9 +63,9 @@ def get(service: MemoryService, refs: Sequence[str]) -> list[Memory]:
 def listing(service: MemoryService, project: str | None = None, limit: int = 50, offset: int = 0) -> Listing:
     """Counts per project, and a page of one project's memories ("(global)": the global ones), newest first."""
     by_project = sorted(service.store.catalog.project_counts().items(), key=lambda item: item[0] or "")
-    counts = {(p or "(global)"): c for p, c in by_project}
-    own = project if project and project != "(global)" else None
-    rows, total = service.store.catalog.page(own, project == "(global)", limit, offset)
+    counts = {(p or GLOBAL_LABEL): c for p, c in by_project}
+    own = project if project and project != GLOBAL_LABEL else None
+    rows, total = service.store.catalog.page(own, project == GLOBAL_LABEL, limit, offset)
     return Listing(counts, tuple(Summary.of(r) for r in rows), total, offset)
 
 

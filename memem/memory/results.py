@@ -77,9 +77,13 @@ class Memory:
         return data
 
 
+GLOBAL_LABEL = "(global)"
+"""How a listing names the memories of no project; no project may be called that."""
+
+
 @dataclass(frozen=True)
 class Listing:
-    counts: dict[str, tuple[int, int]]  # project ("(global)" for global notes) -> (active, deprecated)
+    counts: dict[str, tuple[int, int]]  # project (GLOBAL_LABEL for global notes) -> (active, deprecated)
     notes: tuple[Summary, ...]
     total: int
     offset: int

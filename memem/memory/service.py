@@ -25,7 +25,7 @@ from memem.index.events import Batch, EventLog, Undone
 from memem.index.scope import Scope
 from memem.index.store import IndexStore
 from memem.memory.classify import classify_kind, classify_layer
-from memem.memory.results import Deprecation, LinkChange, Saved, Summary
+from memem.memory.results import GLOBAL_LABEL, Deprecation, LinkChange, Saved, Summary
 from memem.memory.screen import describe, find_injection, find_secrets, quoted, screen
 from memem.recall.candidates import note_vector
 from memem.vault import frontmatter, writer
@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 MAX_CONTENT = 20_000
 MAX_TITLE = 200
 MAX_TAGS = 20
+MAX_LINKS = 200
+"""Links one save may write (all kinds together): a note is read whole at every change, and one of
+80,000 links was 1.7 MB, over what the index reads (MAX_NOTE_BYTES): saved, and never found."""
 DUPLICATE_COSINE = 0.95
 SAME_TITLE_COSINE = 0.8
 """Under the same title, text this close is the same memory told again."""
@@ -186,12 +189,21 @@ class MemoryService:
             raise Refused("`project` must be a short name without slashes")
         if req.project is not None and not _one_line(req.project):
             raise Refused("`project` must be one line of text")
+        if req.project is not None and req.project.strip().lower() == GLOBAL_LABEL:
+            raise Refused(f"`project` {GLOBAL_LABEL} is how listings name the global memories: omit `project` instead")
         if req.kind is not None and req.kind.strip() and not KIND.fullmatch(req.kind.strip()):
             raise Refused("`kind` must be one short word (decision, convention, bugfix, preference, failure, fact, …)")
         unknown = set(req.links) - set(LINK_KINDS)
         if unknown:
             named = ", ".join(quoted(kind) for kind in sorted(unknown))
             raise Refused(f"unknown link kind(s) {named}; use {', '.join(LINK_KINDS)}")
+        targets = [t for values in req.links.values() for t in values]
+        if any(not isinstance(t, str) or not t.strip() or len(t) > MAX_TITLE for t in targets):
+            raise Refused(f"each link must name a memory by its id or title (at most {MAX_TITLE} characters)")
+        if len({(kind, t.strip()) for kind, values in req.links.items() for t in values}) > MAX_LINKS:
+            raise Refused(f"at most {MAX_LINKS} links in one save; link the rest with `memory_link`")
+        if "\x00" in written_text(req):  # the index reads a file holding NUL as binary: saved, never found
+            raise Refused("the memory contains a NUL character (\\x00), which a note cannot hold; remove it")
         secrets_found = find_secrets(written_text(req))
         if secrets_found:
             raise Refused(f"not saved: {describe(secrets_found)}")
@@ -247,6 +259,8 @@ class MemoryService:
             props = self._properties(req, title, project, kind, layer)
             folder = self.paths.memories / note_stem(project) if project else self.paths.memories
             text = render_new_note(props, req.content.strip())
+            if len(text.encode("utf-8")) > MAX_NOTE_BYTES:  # the index would not read it: never found again
+                raise Refused(f"the note would be over {MAX_NOTE_BYTES:,} bytes; shorten it")
             path = writer.create_new(folder, title, text.encode("utf-8"), fallback=props["id"])
             rel = path.relative_to(self.paths.vault).as_posix()
             self.events.created(rel, props["id"], text)
@@ -254,7 +268,11 @@ class MemoryService:
         return Saved(props["id"], rel, title, kind, layer, project)
 
     def _properties(self, req: SaveRequest, title: str, project: str | None, kind: str, layer: int) -> dict[str, Any]:
-        links = {k: [f"[[{self._link_name(v)}]]" for v in values] for k, values in req.links.items() if values}
+        links = {  # a target named twice is one link
+            k: list(dict.fromkeys(f"[[{self._link_name(v)}]]" for v in values))
+            for k, values in req.links.items()
+            if values
+        }
         return {
             "id": self._new_id(), "title": title, "project": project, "layer": layer, "kind": kind,
             "tags": [_clean_tag(t) for t in req.tags], "importance": req.importance or 3, "status": "active",

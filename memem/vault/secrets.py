@@ -1551,7 +1551,10 @@ def _hits(text: str, limit: int | None = None, unwrap: bool = True) -> list[_Hit
     thousands of secrets stops costing at the limit instead of judging every one."""
     ds = _detect_secrets()
     text = _plain_spaces(text)  # the same length: every span found is a span of the text given
+    text, unseen = _visible(text)  # a zero-width space inside a token does not hide it; mapped back
     text, where = _squeezed(text)  # no rule sees a long run of white space; spans are mapped back
+    if unseen is not None:
+        where = [unseen[i] for i in where] if where is not None else unseen
     folded = _fold(text)  # the text with ASCII letters lowered, for every folded pattern
     found = itertools.chain(
         _private_key_hits(text),
@@ -1573,6 +1576,24 @@ def _hits(text: str, limit: int | None = None, unwrap: bool = True) -> list[_Hit
     return [
         _Hit(hit.what, where[hit.start], where[max(hit.start, hit.end - 1)] + (hit.end > hit.start)) for hit in hits
     ]
+
+
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164"
+    "\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+"""Characters that show nothing (zero-width spaces and joiners, bidi marks, soft hyphens, variation
+selectors, tag characters): one inside a token splits it for a pattern, not for whoever copies it."""
+
+
+def _visible(text: str) -> tuple[str, list[int] | None]:
+    """The text without invisible characters, and where each character left came from (None when it
+    held none: the text is returned as it is)."""
+    if not _INVISIBLE.search(text):
+        return text, None
+    where = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
+    where.append(len(text))  # one past the end, for a span that ends there
+    return "".join(text[i] for i in where[:-1]), where
 
 
 _LONG_RUN = re.compile(r"\s{17,}")

@@ -38,6 +38,7 @@ class Tools:
 
     def __init__(self, store: IndexStore) -> None:
         self.server = build_mcp(MemoryService(store))
+        self.server_vault = store.paths.vault
 
     def call(self, name: str, arguments: dict[str, Any]) -> Any:
         async def run() -> Any:
@@ -87,6 +88,12 @@ def test_memory_save(tools: Tools) -> None:
     again = tools.call("memory_save", {"content": STAGING, "project": "shop"})
     assert again.structured_content["duplicate_of"] == saved.structured_content["id"]
     assert tools.call("memory_save", {"content": "x", "layer": 9}).is_error
+    for flag in ({"layer": True}, {"importance": True}):  # not read as 1 (a model's slip is refused)
+        assert tools.call("memory_save", {"content": "Backups run at 03:00 UTC.", **flag}).is_error
+    hidden = "ghp_" + "x7Kq2Lm9Pz" + "\u200b" + "4Rt8Vw" * 4 + "Ab3D"  # a zero-width space inside the token
+    refused = tools.call("memory_save", {"content": f"Token with zero width {hidden} for CI"})
+    assert refused.is_error and "secret" in text(refused) and "x7Kq2Lm9Pz" not in text(refused)
+    assert not list(tools.server_vault.rglob("*ghp_*"))  # nor kept in quarantine under its name
     key = "ghp_" + "x7Kq2Lm9Pz4Rt8Vw" * 2 + "Ab3D"
     leaked = tools.call("memory_save", {"content": f"the bot token is {key}"})
     assert leaked.is_error and "secret" in text(leaked) and key not in text(leaked)

@@ -82,6 +82,10 @@ def test_nothing_outside_the_allowed_folders(
         import_path(service, Path("/etc/passwd"), allowed)
     with pytest.raises(Refused, match="outside"):
         import_path(service, project / ".." / ".." / ".bash_history", allowed)
+    # whether a path outside exists is not said: the same refusal for a file that is not there
+    for missing in (Path("/etc/no-such-file-xyz"), Path.home() / ".no-such-folder", project / ".." / "nothing"):
+        with pytest.raises(Refused, match="outside"):
+            import_path(service, missing, allowed)
     assert service.store.catalog.count() == 0
 
 

@@ -53,9 +53,12 @@ def register(mcp: MCPServer, tools: Tools) -> None:
             Field(description="decision, convention, bugfix, preference, failure or fact; chosen for you if omitted"),
         ] = None,
         layer: Annotated[
-            int | None, Field(ge=0, le=3, description="0 identity (pinned), 1 general, 2 domain (default), 3 archival")
+            int | None,
+            Field(
+                ge=0, le=3, strict=True, description="0 identity (pinned), 1 general, 2 domain (default), 3 archival"
+            ),
         ] = None,
-        importance: Annotated[int | None, Field(ge=1, le=5, description="1–5, default 3")] = None,
+        importance: Annotated[int | None, Field(ge=1, le=5, strict=True, description="1–5, default 3")] = None,
         links: Annotated[
             dict[LinkKind, list[str]] | None, Field(description="typed links to other memories by id or title")
         ] = None,
