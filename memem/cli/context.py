@@ -37,6 +37,16 @@ class UsageError(CommandError):
         super().__init__(message, code=2)
 
 
+def utf8_or_error(text: str, where: str) -> str:
+    """`text` as read (stdin reads bytes that are not UTF-8 as lone surrogates, which no note, index or
+    JSON body can hold), or a UsageError (exit 2, as for an argument) saying where it came from."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{where} is not valid UTF-8 text: memem takes text only; give it in UTF-8") from None
+    return text
+
+
 QUICK = 5.0
 """Seconds `status` and `doctor` wait for the daemon: they answer from memory, so a daemon that takes
 longer is hung, and saying so soon is what the person needs."""

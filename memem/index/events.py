@@ -39,6 +39,7 @@ from pathlib import Path
 from memem.errors import Conflict, NotFound
 from memem.index.state_db import exclusive, private_db
 from memem.vault import writer
+from memem.vault.files import walk_tree
 from memem.vault.injection import addressed_to_model
 from memem.vault.secrets import redact, secret_kinds
 
@@ -495,6 +496,14 @@ def _plan(vault: Path, batches: list[Batch]) -> list[_Step]:
                 what = "was deleted" if current is None else "was edited" if entry.after_sha else "exists again"
                 why = f"cannot undo “{batch.summary or batch.op}”: {path} {what} since; nothing was undone"
                 raise _Blocked(why, batch)
+            if original is None and current is None and entry.after_sha and entry.note_id:
+                moved = _moved_to(vault, entry.note_id, path)
+                if moved is not None:  # the note memem made is still there, under another name
+                    raise _Blocked(
+                        f"cannot undo “{batch.summary or batch.op}”: the note it made was moved since (it is "
+                        f"now {moved}); nothing was undone (deprecate it, or delete it by hand)",
+                        batch,
+                    )
             flagged = _brought_back(original, current)
             if flagged:
                 raise _Blocked(
@@ -524,6 +533,29 @@ def _brought_back(restored: str | None, current: str | None) -> list[str]:
     if restored is None or restored == current:
         return []
     return sorted(_flags(restored) - _flags(current))
+
+
+def _moved_to(vault: Path, note_id: str, was: str) -> str | None:
+    """Where in the vault's memem folder a note with this id is now, other than `was` (None: nowhere).
+    Read for an undo only, so a walk of the folder (the first lines of each note) is affordable."""
+    wanted = {f"id: {note_id}", f"id: '{note_id}'", f'id: "{note_id}"'}
+    for folder, _dirs, files in walk_tree(vault / "memem", lambda name: name.startswith(".")):
+        for name in files:
+            if not name.endswith(".md"):
+                continue
+            full = Path(folder) / name
+            rel = full.relative_to(vault).as_posix()
+            if rel == was:
+                continue
+            try:
+                with full.open("rb") as handle:
+                    head = handle.read(4096).decode("utf-8", "ignore")
+            except OSError:
+                continue
+            parts = head.split("---", 2)  # the front matter, between its two fences
+            if len(parts) == 3 and any(line.strip() in wanted for line in parts[1].splitlines()):
+                return rel
+    return None
 
 
 def _read(path: Path) -> str | None:

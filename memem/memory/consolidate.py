@@ -51,6 +51,7 @@ from memem.index.catalog import Row
 from memem.index.scope import Scope
 from memem.index.verdicts import StoredVerdict
 from memem.memory.classify import classify_layer
+from memem.memory.compare import disagree, normalised
 from memem.memory.screen import quoted
 from memem.memory.service import MemoryService
 from memem.vault import frontmatter, writer
@@ -168,13 +169,9 @@ class Report:
         }  # fmt: skip
 
 
-_SENTENCE_PUNCT = re.compile(r"[.,;:!?]+(?=\s|$)")
-
-
-def normalised(text: str) -> str:
-    """The text as two exact copies share it: case, spacing and sentence punctuation set aside, every
-    other character kept (`RETRY=-1` and `RETRY=1`, `!=` and `==` stay different)."""
-    return " ".join(_SENTENCE_PUNCT.sub("", text.lower()).split())
+def _hash_text(text: str) -> str:
+    """The text a model's stored answer is keyed by: case, spacing and sentence punctuation aside."""
+    return " ".join(re.sub(r"[.,;:!?]+(?=\s|$)", "", text.lower()).split())
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -214,40 +211,9 @@ def named(row: Row) -> str:
     return f"“{redact(' '.join(row.title.split()))[:120]}”"
 
 
-_WORD = re.compile(r"[a-z0-9']+")
-_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
-_NUMBER_WORDS = {
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-    "ten": "10", "twice": "2", "thrice": "3",
-}  # fmt: skip
-_NEGATIONS = frozenset({
-    "not", "no", "never", "cannot", "without", "avoid", "disable", "disabled", "neither", "nor", "none",
-    "nothing", "instead", "rather", "stop", "dont", "doesnt", "isnt", "arent", "wont", "cant", "shouldnt",
-    "mustnt", "unlike", "except",
-})  # fmt: skip
-
-
-def _facts(text: str) -> tuple[frozenset[str], bool]:
-    """What two notes alike in words must share to say the same thing: their numbers (ports, versions,
-    counts) and whether they negate."""
-    lower = text.lower()
-    numbers = set(_NUMBER.findall(lower))
-    tokens = _WORD.findall(lower.replace("’", "'"))
-    words = [w.replace("'", "") for w in tokens]
-    numbers |= {_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS}
-    negated = any(w in _NEGATIONS for w in words) or any(t.endswith("n't") for t in tokens)
-    return frozenset(numbers), negated
-
-
-def disagree(a: str, b: str) -> bool:
-    """Two texts alike in words that differ in a number, a version or a negation: not the same thing
-    ("Always run migrations" and "Never run migrations"; Node 18 and Node 20)."""
-    return _facts(a) != _facts(b)
-
-
 def text_hash(title: str, body: str) -> str:
     """The hash a model's answer about a note is kept under: its words, not its file (`index.verdicts`)."""
-    return hashlib.sha256(normalised(f"{title}\n{body}").encode()).hexdigest()[:20]
+    return hashlib.sha256(_hash_text(f"{title}\n{body}").encode()).hexdigest()[:20]
 
 
 Pair = tuple[int, int]

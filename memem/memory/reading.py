@@ -20,10 +20,10 @@ from memem.memory.results import (
     Timeline,
     shown_title,
 )
-from memem.memory.screen import find_injection, find_secrets, redact
+from memem.memory.screen import find_injection, find_secrets, quoted, redact
 from memem.memory.service import MemoryService
 from memem.vault import writer
-from memem.vault.note import Note, parse_note
+from memem.vault.note import BODY_LINK, LINK_KINDS, Note, parse_note
 
 MAX_GET = 50
 
@@ -71,6 +71,10 @@ def listing(service: MemoryService, project: str | None = None, limit: int = 50,
 
 def neighbours(service: MemoryService, ref: str, kinds: Sequence[str] | None = None) -> Neighbours:
     """A memory's typed links, both directions (a link that names no memory is kept, as dangling)."""
+    unknown = sorted(set(kinds or ()) - {*LINK_KINDS, BODY_LINK})
+    if unknown:  # answered "No links." before: as if the memory had none
+        named = ", ".join(quoted(kind) for kind in unknown)
+        raise Refused(f"unknown link kind(s) {named}; use {', '.join([*LINK_KINDS, BODY_LINK])}")
     row = service.resolve(ref)
     store = service.store
     with store.lock:

@@ -25,6 +25,7 @@ from memem.index.events import Batch, EventLog, Undone
 from memem.index.scope import Scope
 from memem.index.store import IndexStore
 from memem.memory.classify import classify_kind, classify_layer
+from memem.memory.compare import disagree
 from memem.memory.results import GLOBAL_LABEL, Deprecation, LinkChange, Saved, Summary
 from memem.memory.screen import describe, find_injection, find_secrets, quoted, screen
 from memem.recall.candidates import note_vector
@@ -219,11 +220,19 @@ class MemoryService:
         hits = self.store.vectors.query(note_vector(self.store, f"{title}\n{content.strip()}"), 5, scope.vector_where())
         admitted = self.store.catalog.admitted([h.uid for h in hits], scope)
         near = [h for h in hits if h.uid in admitted]
+
         # A title is a name, not the memory: the same title over other words is a new memory (a
         # person's note "Use the blue button" must not swallow a save that says something else).
-        if same_title is not None and any(h.uid == same_title.uid and h.similarity >= SAME_TITLE_COSINE for h in near):
+        # Alike in words is not the same: a number, a negation or a word swapped ("Never run the
+        # migrations before…" after "Always run…") is a new memory, which a cosine of 0.95 swallowed.
+        def says_the_same(uid: int) -> bool:
+            return not disagree(content.strip(), self.store.catalog.body(uid))
+
+        if same_title is not None and any(
+            h.uid == same_title.uid and h.similarity >= SAME_TITLE_COSINE and says_the_same(h.uid) for h in near
+        ):
             return same_title
-        if near and near[0].similarity >= DUPLICATE_COSINE:
+        if near and near[0].similarity >= DUPLICATE_COSINE and says_the_same(near[0].uid):
             return self.store.catalog.by_uid([near[0].uid]).get(near[0].uid)
         return None
 
@@ -370,19 +379,28 @@ class MemoryService:
 
     def _deprecate(self, ref: str, successor: str | None, reason: str | None) -> Deprecation:
         row = self.resolve(ref)
-        updates: dict[str, Any] = {"status": "deprecated", "valid_to": _today()}
+        written = ""
         if reason:
             written = " ".join(reason.split())[:300]
             findings = screen(f"{reason}\n{written}")  # as given and as written (whitespace collapsed, cut)
             if findings:
                 raise Refused(f"reason not recorded: {describe(findings)}")
-            updates["deprecated_reason"] = written
+
+        def updates(current: dict[str, Any]) -> dict[str, Any]:
+            """Deprecating twice changes nothing of the first: when it ended and why stand."""
+            out: dict[str, Any] = {}
+            if current.get("status") != "deprecated":
+                out.update(status="deprecated", valid_to=_today())
+            if written and not current.get("deprecated_reason"):
+                out["deprecated_reason"] = written
+            return out
+
         new_row = None
         if successor:
             new_row = self.resolve(successor)
             if new_row.uid == row.uid:
                 raise Refused("a memory cannot supersede itself")
-        self._edit(row, lambda _current: updates)
+        self._edit(row, updates)
         if new_row is None:
             return Deprecation(Summary.of(self.resolve(row.id)))
         self.link(new_row.id if len(self.store.catalog.by_id(new_row.id)) == 1 else new_row.name, row.id, "supersedes")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from memem.config import ConfigError, Paths, private_dir, read_config, write_config
+from memem.config import DEFAULT_MEMORIES, ConfigError, Paths, private_dir, read_config, write_config
 from memem.settings import settings
 
 # memem's own Obsidian plugin: its code is refreshed on every copy (the person's settings, in data.json,
@@ -34,12 +34,18 @@ def template_dir() -> Path:
     raise TemplateMissing(f"memem's starter vault is missing from this installation ({STARTER}); reinstall memem")
 
 
-def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str], list[str]]:
+def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str], list[str], list[str]]:
     """Copy the files that do not exist yet, and refresh memem's own plugin code (PLUGIN_DIR) where it
-    differs; never overwrite a note or setting. Returns (added, updated, kept) relative paths."""
+    differs; never overwrite a note or setting. Returns (added, updated, kept, skipped) relative paths.
+
+    The starter memories are copied into a vault without a memories folder only (`skipped` otherwise):
+    where memem has lived, a starter note that is missing was renamed or deleted by the person, and
+    bringing it back made a second note with its id (or undid the deletion)."""
     added: list[str] = []
     updated: list[str] = []
     kept: list[str] = []
+    skipped: list[str] = []
+    lived_in = (target / DEFAULT_MEMORIES).is_dir()
     for path in sorted(source.rglob("*")):
         if path.is_dir():
             continue
@@ -49,10 +55,13 @@ def copy_missing(source: Path, target: Path) -> tuple[list[str], list[str], list
         if dest.exists() and not refresh:
             kept.append(rel.as_posix())
             continue
+        if lived_in and rel.as_posix().startswith(f"{DEFAULT_MEMORIES}/"):
+            skipped.append(rel.as_posix())
+            continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)
         (updated if refresh else added).append(rel.as_posix())
-    return added, updated, kept
+    return added, updated, kept, skipped
 
 
 def first_run_paths(vault_arg: str | None = None) -> Paths:

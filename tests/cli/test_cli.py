@@ -57,6 +57,21 @@ def test_init_on_existing_vault_changes_nothing(tmp_path: Path, capsys: pytest.C
     assert (vault / "Diary.md").read_text() == "private"
 
 
+def test_init_again_brings_back_no_starter_note_the_person_renamed_or_deleted(
+    starter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the renamed one came back under its old name (two notes with one id: `get` and `doctor`
+    failed on it), and the deleted one came back."""
+    notes = sorted((starter / "memem" / "memories").rglob("*.md"))
+    renamed, deleted = notes[0], notes[1]
+    renamed.rename(renamed.with_name("my name for it.md"))
+    deleted.unlink()
+    code, out, _ = run(capsys, "init", str(starter), "--no-default")
+    assert code == 0 and "2 starter notes not brought back" in out
+    assert not renamed.exists() and not deleted.exists()
+    assert len(list((starter / "memem" / "memories").rglob("*.md"))) == len(notes) - 1
+
+
 def test_init_ships_the_obsidian_plugin_enabled_and_refreshes_only_its_code(
     starter: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

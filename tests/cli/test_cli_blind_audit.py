@@ -70,6 +70,23 @@ def test_an_argument_that_is_not_utf8_is_refused_up_front_naming_it(vault: Path,
         assert "the value of --vault '/tmp/v\\xffx'" in line
 
 
+@pytest.mark.parametrize(
+    ("args", "stdin", "where"),
+    [
+        (("save", "-"), b"Use caf\xe9 latin1 for the importer\n", "the content read from stdin"),
+        (("search", "--batch"), b'{"query": "nodes"}\n{"query": "caf\xe9"}\n', "stdin line 2"),
+    ],
+)
+def test_stdin_that_is_not_utf8_is_refused_naming_it(
+    vault: Path, args: tuple[str, ...], stdin: bytes, where: str
+) -> None:
+    """Before: "unexpected error (UnicodeEncodeError …); please report it", and a TypeError for search."""
+    command = [sys.executable, "-P", "-m", "memem", "--vault", str(vault), *args]
+    done = subprocess.run(command, input=stdin, capture_output=True, timeout=120)
+    line = one_line_failure(subprocess.CompletedProcess(done.args, done.returncode, "", done.stderr.decode()), code=2)
+    assert f"{where} is not valid UTF-8 text" in line and "unexpected" not in line
+
+
 @pytest.mark.parametrize("where", ["/proc/memem-x", "/dev/null/x"])
 def test_init_where_no_folder_can_be_made_is_one_line(where: str) -> None:
     line = one_line_failure(memem("init", where))

@@ -139,6 +139,8 @@ def test_memory_graph(tools: Tools) -> None:
         ("out", "supports", "old-staging")
     ]
     assert "No links." in text(tools.call("memory_graph", {"id": "old-staging", "kinds": ["related"]}))
+    bogus = tools.call("memory_graph", {"id": "deploys", "kinds": ["bogus"]})  # not "No links."
+    assert bogus.is_error and "unknown link kind" in text(bogus)
 
 
 def test_memory_timeline(tools: Tools) -> None:

@@ -298,3 +298,23 @@ def test_stale_notes_wait_until_the_ledger_is_old_enough(service: MemoryService,
     service.store.ledger.shown(["stale-x"], None, at=NOW - 10 * 86400)  # a young ledger
     report = Consolidator(service, today=TODAY, now=NOW).run()
     assert not [p for p in report.proposed if p.reason == "stale"]
+
+
+def test_notes_that_differ_in_a_name_s_case_or_a_swapped_word_are_not_one(
+    service: MemoryService, fresh_vault: Path
+) -> None:
+    """Machine-written copies "the same text" but for `PGHOST=db` and `pghost=DB` were folded (a note
+    retired); notes alike but for tabs and spaces were proposed for a merge."""
+    for uid, body in (
+        ("pg-a", "Export PGHOST=db before running psql."),
+        ("pg-b", "Export pghost=DB before running psql."),
+    ):
+        write_note(fresh_vault, f"Psql host {uid}", body, id=uid, project="web", source_type="mined")
+    write_note(fresh_vault, "Tabs", "Indent the Makefile recipes with tabs.", id="tabs", project="web")
+    write_note(fresh_vault, "Spaces", "Indent the Makefile recipes with spaces.", id="spaces", project="web")
+    service.store.reconcile()
+    report = Consolidator(service, today=TODAY, now=NOW).run()
+    named = [set(p.ids) for p in [*report.proposed, *report.applied]]
+    assert not [n for n in named if n & {"pg-a", "pg-b"} or n & {"tabs", "spaces"}], named
+    for uid in ("pg-a", "pg-b"):
+        assert "deprecated" not in (fresh_vault / service.store.catalog.by_id(uid)[0].path).read_text()

@@ -313,3 +313,20 @@ def test_a_save_landing_between_undo_s_look_and_its_move_to_the_trash_stays_in_p
         service.undo()
     assert note.read_text(encoding="utf-8") == newer
     assert list((fresh_vault / ".trash").glob("*.md")) == []
+
+
+def test_undoing_a_save_whose_note_was_moved_says_so_and_leaves_it(service: MemoryService, fresh_vault: Path) -> None:
+    """The note is no longer at the path the log names, so the undo found "nothing there" and reported
+    the save undone; the note stayed in the vault, active, and the save left the undo list."""
+    saved = service.save(SaveRequest("Celery workers set prefetch multiplier to 1 for long tasks.", project="jobs"))
+    moved = fresh_vault / "memem" / "memories" / "jobs" / "archive" / "celery prefetch.md"
+    moved.parent.mkdir(parents=True)
+    (fresh_vault / saved.path).rename(moved)
+    service.store.reconcile()
+    with pytest.raises(Conflict, match=r"moved since .*archive/celery prefetch\.md"):
+        service.undo()
+    assert moved.exists() and len(service.history()) == 1
+    moved.unlink()  # deleted by hand: undoing the save changes nothing, and says it is done
+    service.store.reconcile()
+    (undone,) = service.undo()
+    assert undone.op == "save" and service.history() == []

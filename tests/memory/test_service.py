@@ -277,3 +277,41 @@ def test_notes_of_one_day_are_before_and_after_each_other_once(service: MemorySe
     for n, id_ in enumerate(ids):
         t = reading.timeline(service, id_, around=5)
         assert [r.id for r in t.before] == ids[:n] and [r.id for r in t.after] == ids[n + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        (
+            "Always run the migrations before deploying the billing service.",
+            "Never run the migrations before deploying the billing service.",
+        ),
+        ("Do not cache the gateway auth tokens in redis.", "Cache the gateway auth tokens in redis."),
+        (
+            "Retry failed webhook deliveries 3 times with a 30 second backoff.",
+            "Retry failed webhook deliveries 5 times with a 60 second backoff.",
+        ),
+        (
+            "When the queue backs up, increase the worker pool size.",
+            "When the queue backs up, decrease the worker pool size.",
+        ),
+    ],
+)
+def test_a_memory_alike_in_words_that_says_otherwise_is_saved(service: MemoryService, first: str, then: str) -> None:
+    """A cosine of 0.95 took these for the memory already there: "already remembered", nothing written."""
+    a = service.save(SaveRequest(content=first, project="billing"))
+    b = service.save(SaveRequest(content=then, project="billing"))
+    assert b.duplicate_of is None and b.id != a.id
+    again = service.save(SaveRequest(content=then, project="billing"))
+    assert again.duplicate_of == b.id  # the same words again are still the same memory
+
+
+def test_deprecating_twice_keeps_the_first_reason_and_date(service: MemoryService, fresh_vault: Path) -> None:
+    write_note(fresh_vault, "Styling", "Style with CSS modules.", id="css", status="deprecated",
+               valid_to="2026-10-01", deprecated_reason="moved to CSS-in-JS")  # fmt: skip
+    service.store.reconcile()
+    service.deprecate("css", reason="again")
+    note = read(service, service.store.catalog.by_id("css")[0].path)
+    text = (service.paths.vault / service.store.catalog.by_id("css")[0].path).read_text()
+    assert note.status == "deprecated" and "moved to CSS-in-JS" in text and "again" not in text
+    assert "2026-10-01" in text

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     except OSError as exc:
         raise CommandError(f"cannot create the vault folder {vault}: {exc.strerror or exc}") from None
     try:
-        added, updated, kept = copy_missing(template_dir(), vault)
+        added, updated, kept, skipped = copy_missing(template_dir(), vault)
     except TemplateMissing as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:
@@ -87,6 +87,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         f"{what} {vault}: {len(added)} files added"
         + (f", {len(updated)} updated (memem's Obsidian plugin, to this version)" if updated else "")
         + (f", {len(kept)} existing files left as they were" if kept else "")
+        + (f", {len(skipped)} starter notes not brought back (renamed or deleted here)" if skipped else "")
     )
     if PLUGIN_LIST in kept and '"memem"' not in (vault / PLUGIN_LIST).read_text(errors="replace"):
         print("the memem Obsidian plugin is installed; turn it on in Settings → Community plugins")

@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "fast one): through the API when ANTHROPIC_API_KEY is set, else through Claude Code's headless mode "
         "(`claude -p`, your own sign-in). With neither, an offline extractor writes only what it can stand "
         "behind and marks its notes. Parts that could not be mined are set aside, listed by --status and "
-        "mined again by --retry.",
+        "mined again by --retry. Lessons are written through memem's daemon, started here if it is not "
+        "running (and left running, as the hooks would start it).",
     )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--enable", action="store_true", help="opt in: mine sessions from now on")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from memem.cli.context import CommandError, Context, UsageError, op, print_json
+from memem.cli.context import CommandError, Context, UsageError, op, print_json, utf8_or_error
 from memem.terminal import inline
 
 
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    content = sys.stdin.read() if args.content == "-" else args.content
+    content = utf8_or_error(sys.stdin.read(), "the content read from stdin") if args.content == "-" else args.content
     if not content.strip():
         raise UsageError("nothing to save: the content is empty")
     payload = {

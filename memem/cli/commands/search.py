@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from memem.cli.context import CommandError, Context, UsageError, in_words
+from memem.cli.context import CommandError, Context, UsageError, in_words, utf8_or_error
 from memem.terminal import inline
 
 OPTIONS = {"limit": "--limit", "mode": "--mode", "project": "--project", "query": "QUERY"}
@@ -58,6 +58,7 @@ def _payloads(args: argparse.Namespace) -> list[dict[str, Any]]:
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
+        utf8_or_error(line, f"stdin line {n}")
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
