@@ -6,6 +6,7 @@ the stores itself under the same owner lock, so a command and a starting daemon 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import sys
@@ -35,6 +36,13 @@ class UsageError(CommandError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, code=2)
+
+
+def non_empty(text: str) -> str:
+    """An argparse type for an id or a name: empty is a usage error (exit 2), not "no memory named ''"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
 
 
 def utf8_or_error(text: str, where: str) -> str:

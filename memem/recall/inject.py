@@ -130,4 +130,7 @@ def inject(store: IndexStore, prompt: str, project: str | None, budget: int) -> 
     hits = search(store, slice_query(prompt, project))
     chosen = select(hits, question=is_question(prompt))
     rendered = render(chosen.hits, budget, project)
-    return Injection(rendered.markdown, rendered.shown, chosen.reason)
+    reason = chosen.reason
+    if chosen.hits and not rendered.shown:  # above the floor, and none fits the token budget
+        reason = f"{reason}, none of them within the budget of {budget} tokens"
+    return Injection(rendered.markdown, rendered.shown, reason)

@@ -157,6 +157,8 @@ def test_deprecated_notes_only_with_the_flag(starter: Path, capsys: pytest.Captu
     assert "example-app-pip-tools" not in {h["id"] for h in json.loads(out)}
     _, out, _ = run(capsys, "search", "pip-tools lock dependencies", "--json", "--deprecated")
     assert "example-app-pip-tools" in {h["id"] for h in json.loads(out)}
+    _, out, _ = run(capsys, "search", "pip-tools lock dependencies", "--deprecated")  # the text says which
+    assert "[example-app-pip-tools · example-app · deprecated]" in out
 
 
 def test_status_and_doctor_report_bad_notes_with_fixes(starter: Path, capsys: pytest.CaptureFixture[str]) -> None:

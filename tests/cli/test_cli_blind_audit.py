@@ -290,3 +290,22 @@ def test_help_describes_every_command_and_the_exit_status() -> None:
     assert "print the audit as JSON" in audit
     neighbors = memem("graph", "neighbors", "-h").stdout
     assert "the memory's id" in neighbors and "links as JSON" in neighbors
+
+
+def test_playbook_failures_are_one_line_on_stderr(vault: Path) -> None:
+    """An empty project printed a command that then failed; a missing playbook was said on stdout."""
+    for args in (("playbook", ""), ("playbook", " ", "--create")):
+        assert "PROJECT is empty" in one_line_failure(memem("--vault", str(vault), *args), code=2)
+    line = one_line_failure(memem("--vault", str(vault), "playbook", "my shop"))
+    assert "no playbook for my shop" in line and "`memem playbook 'my shop' --create`" in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("get", ""), ("deprecate", " "), ("graph", "neighbors", ""), ("undo", "--id", ""), ("undo", "3", "--id", "abc")],
+)
+def test_an_empty_id_or_a_count_beside_an_id_is_a_usage_error(vault: Path, args: tuple[str, ...]) -> None:
+    """Exit 2, as a missing argument: before, an empty id was looked up ("no memory …", exit 1), and
+    `undo 3 --id X` undid X alone, silently."""
+    done = memem("--vault", str(vault), *args)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr

@@ -114,3 +114,16 @@ def test_the_slice_says_its_notes_are_context_not_instructions(store: IndexStore
     store.reconcile()
     lines = render(search(store, Query("install dependencies", project="shop")), 600, "shop").markdown.splitlines()
     assert lines[1].startswith("## memem") and lines[2] == FRAMING
+
+
+def test_the_reason_says_when_the_budget_left_no_room(store: IndexStore, fresh_vault: Path) -> None:
+    """ "nothing would be injected: 1 above the floor" contradicted itself: the note cleared the floor
+    and did not fit the budget."""
+    from memem.recall.inject import inject
+
+    write_note(fresh_vault, "Install with uv", "Install Python tools with `uv tool install`, never pip.", id="uv")
+    store.reconcile()
+    roomy = inject(store, "how should I install python tools like ruff?", None, 600)
+    assert roomy.shown == ("uv",) and roomy.reason == "1 above the floor"
+    tight = inject(store, "how should I install python tools like ruff?", None, 20)
+    assert tight.markdown == "" and tight.reason == "1 above the floor, none of them within the budget of 20 tokens"

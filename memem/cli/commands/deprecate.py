@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from memem.cli.context import Context, no_secret_ids, op, print_json
+from memem.cli.context import Context, no_secret_ids, non_empty, op, print_json
 from memem.terminal import inline
 
 
@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Set `status: deprecated` and `valid_to` to today on a memory. With --successor, the successor "
         "gets a `supersedes` link to it. Only the keys that change are edited; the rest of the note stays as it is.",
     )
-    p.add_argument("id", help="the memory to retire")
+    p.add_argument("id", type=non_empty, help="the memory to retire")
     p.add_argument("--successor", help="id of the memory that replaces it")
     p.add_argument("--reason", help="one line on why (kept as `deprecated_reason`)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")

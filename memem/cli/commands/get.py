@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from memem.cli.context import Context, no_secret_ids, op, print_json
+from memem.cli.context import Context, no_secret_ids, non_empty, op, print_json
 from memem.terminal import inline
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("get", help="print memories in full, by id")
-    p.add_argument("ids", nargs="+", metavar="ID", help="memory ids (or note names)")
+    p.add_argument("ids", nargs="+", metavar="ID", type=non_empty, help="memory ids (or note names)")
     p.add_argument("--json", action="store_true", help="print properties and content as JSON")
     p.set_defaults(run=run)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from memem.cli.context import Context, no_secret_ids, op, print_json
+from memem.cli.context import Context, no_secret_ids, non_empty, op, print_json
 from memem.terminal import inline
 
 
@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     audit.add_argument("--json", action="store_true", help="print the audit as JSON")
     audit.set_defaults(run=run_audit)
     neighbors = actions.add_parser("neighbors", help="typed links of one memory, both directions")
-    neighbors.add_argument("id", metavar="ID", help="the memory's id (or note name)")
+    neighbors.add_argument("id", metavar="ID", type=non_empty, help="the memory's id (or note name)")
     neighbors.add_argument("--kind", action="append", help="only this link kind (repeatable)")
     neighbors.add_argument("--json", action="store_true", help="print the memory and its links as JSON")
     neighbors.set_defaults(run=run_neighbors)

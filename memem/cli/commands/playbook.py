@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 
-from memem.cli.context import Context, op
+from memem.cli.context import CommandError, Context, UsageError, op
 from memem.terminal import inline
 
 
@@ -25,6 +26,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from memem.memory.screen import refuse_secret_name
     from memem.vault.playbooks import playbook_file, playbook_withheld, read_playbook
 
+    if not args.project.strip():
+        raise UsageError("give the project's name (PROJECT is empty)")
     refuse_secret_name(args.project, "the project's name")  # it would be printed back, and name a file
     if args.create:
         created = op(ctx, "playbook_create", {"project": args.project})
@@ -34,10 +37,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if not text:
         why = playbook_withheld(ctx.paths.vault, args.project)
         if why:
-            print(f"{why}; fix it in Obsidian")
-            return 1
+            raise CommandError(f"{why}; fix it in Obsidian")
         where = playbook_file(ctx.paths.vault, args.project).relative_to(ctx.paths.vault)
-        print(f"no playbook for {args.project} ({where}); start one with `memem playbook {args.project} --create`")
-        return 1
+        start = f"memem playbook {shlex.quote(args.project)} --create"
+        raise CommandError(f"no playbook for {args.project} ({where}); start one with `{start}`")
     print(text)
     return 0

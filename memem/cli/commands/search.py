@@ -112,6 +112,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     for n, hit in enumerate(hits, 1):
         scope = f" · {hit['project']}" if hit.get("project") else ""
         scope += f" · team {hit['team']}" if hit.get("team") else ""
+        scope += " · deprecated" if hit.get("status") == "deprecated" else ""  # with --deprecated
         mark = "📌" if hit.get("pinned") else f"{n:>2}."
         print(f"{mark} {inline(hit['title'])}  [{inline(hit['id'])}{inline(scope)}]  {hit['score']:.3f}")
         if hit.get("snippet"):

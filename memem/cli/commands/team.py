@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from memem.cli.context import CommandError, Context, UsageError, op, print_json
+from memem.cli.context import CommandError, Context, UsageError, non_empty, op, print_json
 from memem.terminal import inline
 
 
@@ -57,7 +57,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "left out and named); the rest are committed to a new branch, with a message saying where each came "
         "from, and pushed so the team can review it as a pull request.",
     )
-    prop.add_argument("ids", nargs="+", metavar="ID", help="memory ids (or note names)")
+    prop.add_argument("ids", nargs="+", metavar="ID", type=non_empty, help="memory ids (or note names)")
     prop.add_argument("--team", help="the team (default: the only one in this vault)")
     prop.add_argument("--no-push", action="store_true", help="commit the branch, do not push it")
     prop.add_argument("--json", action="store_true", help="print the proposal as JSON")

@@ -7,7 +7,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from memem.cli.context import Context, UsageError, op, print_json
+from memem.cli.context import Context, UsageError, non_empty, op, print_json
 
 MOST = 50
 """The most operations one undo reverts (the daemon's bound too)."""
@@ -21,14 +21,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "back, a created note goes to the vault's .trash folder. A note edited since (in Obsidian, by a sync) "
         "is left as it is and that operation is not undone.",
     )
-    p.add_argument("count", nargs="?", type=int, default=1, metavar="N", help="how many operations (default 1)")
+    p.add_argument("count", nargs="?", type=int, metavar="N", help="how many operations (default 1)")
     p.add_argument(
         "--list", action="store_true",
         help="show the operations that can be undone, newest first (and older ones, no longer undoable)",
     )  # fmt: skip
     which = p.add_mutually_exclusive_group()  # argparse refuses both, exit status 2: the one check of it
     which.add_argument(
-        "--id", metavar="ID",
+        "--id", metavar="ID", type=non_empty,
         help="undo this one operation (its id, or a start of it, from --list), past newer ones a later edit blocks",
     )  # fmt: skip
     which.add_argument("--redo", action="store_true", help="make again what the newest undo reverted")
@@ -62,6 +62,9 @@ def _line(batch: dict[str, object]) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.count is not None and (args.id is not None or args.redo):
+        raise UsageError("give N, or --id, or --redo: one of them")
+    args.count = 1 if args.count is None else args.count
     if not 1 <= args.count <= MOST:
         raise UsageError(f"N must be from 1 to {MOST}")
     if args.list:
