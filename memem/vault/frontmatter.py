@@ -347,6 +347,29 @@ def _grown_list(old: str, before: Any, value: Any, nl: str) -> str | None:
     return "".join([*lines[:last], end_of_last, *(f"{indent}{item}{nl}" for item in added), *lines[last + 1 :]])
 
 
+def _shrunk_list(old: str, before: Any, value: Any) -> str | None:
+    """A block list that only loses items, one per line, edited by removing their lines: the items
+    kept, the comments (on their lines or their own) and the blank lines stay as written. None for
+    any other change, and for a list emptied (written anew as `[]`)."""
+    if not (isinstance(before, list) and isinstance(value, (list, tuple)) and 0 < len(value) < len(before)):
+        return None
+    lines = old.splitlines(keepends=True)
+    items = [n for n, line in enumerate(lines) if _LIST_ITEM_LINE.match(line)]
+    first_value = _TOP_KEY.sub("", lines[0], count=1).strip()
+    if len(items) != len(before) or (first_value and not first_value.startswith("#")):
+        return None  # a flow list, a value on the key's line, or items that are not one per line
+    if any(line.strip() and not line.strip().startswith("#") for n, line in enumerate(lines[1:], 1) if n not in items):
+        return None  # an item runs over several lines
+    kept, j = [], 0
+    for item in before:
+        kept.append(j < len(value) and value[j] == item)
+        j += kept[-1]
+    if j != len(value):
+        return None  # not the same items, fewer: reordered or changed
+    gone = {items[i] for i, keep in enumerate(kept) if not keep}
+    return "".join(line for n, line in enumerate(lines) if n not in gone)
+
+
 def edit_keys(text: str, updates: Mapping[str, Any]) -> str:
     """Return `text` with the given top-level keys set (or removed with `DELETE`).
 
@@ -379,6 +402,8 @@ def edit_keys(text: str, updates: Mapping[str, Any]) -> str:
         old = yaml_text[start:end]
         trailing = old[len(old.rstrip("\r\n")) :] or nl
         grown = None if value is DELETE else _grown_list(old, before.get(key), value, nl)
+        if grown is None and value is not DELETE:
+            grown = _shrunk_list(old, before.get(key), value)
         if value is DELETE:
             replacement = ""
         elif grown is not None:

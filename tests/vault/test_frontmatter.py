@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from memem.vault import frontmatter
-from memem.vault.frontmatter import DELETE, FrontmatterError, edit_keys, split
+from memem.vault.frontmatter import DELETE, FrontmatterError, edit_keys, load_properties, split
 
 HAND_WRITTEN = """---
 id: abc   # a comment the person wrote
@@ -241,3 +241,18 @@ def test_a_text_property_reads_as_written_even_a_yes_no_value(value: str) -> Non
     """Audit: `title: true` was shown as "True" (numbers were read as written, yes/no values not)."""
     props, _ = frontmatter.load_properties(f"title: {value}\nflag: true\n", as_text=("title",))
     assert props == {"title": value, "flag": True}
+
+
+def test_removing_list_items_keeps_the_comments_and_lines_of_the_rest() -> None:
+    """Removing a link re-wrote the whole list, and the person's comment on a line it kept was gone."""
+    text = (
+        '---\nid: x\nrelated:\n  # first one\n  - "[[Dup status]]"\n\n  - "[[Flow map]]"  # second\n'
+        '  - "[[Third]]"\nstatus: active\n---\nbody\n'
+    )
+    edited = edit_keys(text, {"related": ["[[Flow map]]", "[[Third]]"]})
+    assert edited == text.replace('  - "[[Dup status]]"\n', "")
+    middle = edit_keys(text, {"related": ["[[Dup status]]", "[[Third]]"]})
+    assert middle == text.replace('  - "[[Flow map]]"  # second\n', "")
+    assert "related: []" in edit_keys(text, {"related": []})
+    reordered = edit_keys(text, {"related": ["[[Third]]", "[[Flow map]]"]})  # not a removal: written anew
+    assert load_properties(split(reordered).yaml_text or "")[0]["related"] == ["[[Third]]", "[[Flow map]]"]
