@@ -63,14 +63,33 @@ _CHOOSING = frozenset(
 """Words that pick among what the assistant just offered ("ok do the second option", "go with plan b")."""
 
 
+_CJK_CONTENT = re.compile(r"[\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+"""Han and katakana: written without spaces, so a run of them is one "word" to `words` however long;
+they carry a Chinese or Japanese prompt's content (an acknowledgement, "ありがとうございます", "好的",
+"了解しました", is kana or two characters)."""
+_NAME = re.compile(r"[A-Z][A-Z0-9]{2,}|\w*[a-z][A-Z]\w*|\w*[A-Za-z]\d\w*|\w*\d[A-Za-z]\w*|\w+[_.]\w+")
+"""A word shaped like a name rather than a reply: `GOMEMLIMIT`, `WeasyPrint`, `h2`, `uv.lock` (a number
+alone picks an option)."""
+
+
 def is_trivial(prompt: str) -> bool:
     """Acknowledgements, choices among what was just offered, slash commands and near-empty prompts:
-    nothing to recall for them."""
+    nothing to recall for them. One word can be a question all the same: a name ("GOMEMLIMIT",
+    "what about WeasyPrint?") or a word asked about ("freezegun?")."""
     text = prompt.strip()
     if not text or text.startswith("/"):
         return True
+    if len(_CJK_CONTENT.findall(text)) >= 3:  # "Stripeのwebhookが二重に届くのはなぜ？" is no acknowledgement
+        return False
     meaningful = [w for w in content_words(text) if w not in _ACKS and w not in _CHOOSING]
-    return len(meaningful) < 2 and len(re.findall(r"\w+", text)) < 6
+    if len(meaningful) >= 2 or len(re.findall(r"\w+", text)) >= 6:
+        return False
+    if len(meaningful) == 1:
+        named = any(
+            _NAME.fullmatch(token) and token.lower() not in _ACKS for token in re.findall(r"\w+(?:[_.]\w+)*", text)
+        )
+        return not (named or text.endswith(("?", "？")))
+    return True
 
 
 def is_question(prompt: str) -> bool:

@@ -127,3 +127,32 @@ def test_the_reason_says_when_the_budget_left_no_room(store: IndexStore, fresh_v
     assert roomy.shown == ("uv",) and roomy.reason == "1 above the floor"
     tight = inject(store, "how should I install python tools like ruff?", None, 20)
     assert tight.markdown == "" and tight.reason == "1 above the floor, none of them within the budget of 20 tokens"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "GOMEMLIMIT",
+        "what about WeasyPrint?",
+        "freezegun?",
+        "OrbStack?",
+        "k8s",
+        "uv.lock",
+        "Stripeのwebhookが二重に届くのはなぜ？",
+        "为什么部署顺序很重要",
+    ],
+)
+def test_a_name_a_one_word_question_and_chinese_or_japanese_are_not_trivial(prompt: str) -> None:
+    """Each was skipped as an acknowledgement: a prompt without spaces was one "word", however long."""
+    from memem.recall.text import is_trivial
+
+    assert not is_trivial(prompt)
+
+
+@pytest.mark.parametrize(
+    "prompt", ["yes", "LGTM", "ok do the second option", "go with 2", "3.", "好的", "ありがとうございます", "了解"]
+)
+def test_acknowledgements_and_choices_stay_trivial(prompt: str) -> None:
+    from memem.recall.text import is_trivial
+
+    assert is_trivial(prompt)
