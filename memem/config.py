@@ -10,6 +10,7 @@ Kept import-light (stdlib only): the hooks read it on every prompt.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -220,7 +221,13 @@ def load_or_create_secret(path: Path) -> str:
     try:
         os.link(temp, path)  # create-if-absent: when two processes race, both end up with the winner's
     except FileExistsError:
-        pass
+        with contextlib.suppress(OSError):
+            if not path.read_text(encoding="utf-8").strip():  # an empty one (a full disk, a truncation):
+                os.replace(temp, path)  # no token at all left every request refused, for good
     finally:
-        temp.unlink()
-    return path.read_text(encoding="utf-8").strip()
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    token = path.read_text(encoding="utf-8").strip()
+    if not token:
+        raise OSError(f"the secret file {path} is empty and could not be written")
+    return token

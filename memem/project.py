@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from memem.settings import settings
@@ -24,6 +25,27 @@ def _safe(name: str) -> str | None:
     return cleaned or None
 
 
+_SMALL = 4096
+"""Bytes read of a `.git` file, a `commondir` or a `.memem-project`: each holds one short line."""
+
+
+def _head(path: Path) -> str | None:
+    """The start of a small file, or None: a FIFO, a device (`/dev/zero`) or a folder at that name is
+    not read (a prompt's hook must never block on one, nor read without end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, _SMALL).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def git_root(start: Path) -> Path | None:
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
@@ -32,12 +54,7 @@ def git_root(start: Path) -> Path | None:
 
 
 def _marker_name(marker: Path) -> str | None:
-    if not marker.is_file():
-        return None
-    try:
-        named = marker.read_text(encoding="utf-8").strip().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
+    named = (_head(marker) or "").strip().splitlines()
     return _safe(named[0]) if named else None
 
 
@@ -47,20 +64,13 @@ def main_checkout(root: Path) -> Path:
     A worktree's `.git` is a file naming its git folder (`gitdir: …/.git/worktrees/NAME`), whose
     `commondir` leads back to the repository's own git folder. Read by hand: no git process per prompt.
     """
-    dotgit = root / ".git"
-    if not dotgit.is_file():
+    lines = (_head(root / ".git") or "").splitlines()
+    if not lines or not lines[0].startswith("gitdir:"):
         return root
-    try:
-        first = dotgit.read_text(encoding="utf-8", errors="replace").splitlines()[0]
-    except (OSError, IndexError):
-        return root
-    if not first.startswith("gitdir:"):
-        return root
-    gitdir = Path(first.removeprefix("gitdir:").strip())
+    gitdir = Path(lines[0].removeprefix("gitdir:").strip())
     gitdir = gitdir if gitdir.is_absolute() else root / gitdir
-    try:
-        common = (gitdir / "commondir").read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+    common = (_head(gitdir / "commondir") or "").strip()
+    if not common:
         return root  # no commondir: a submodule's git folder, not a worktree's
     common_dir = Path(os.path.normpath(gitdir / common))
     if common_dir.name == ".git":
@@ -84,8 +94,11 @@ def project_of(cwd: str | os.PathLike[str] | None, session_env: dict[str, str] |
     if not cwd:
         return None
     path = Path(cwd).expanduser()
-    root = git_root(path) if path.exists() else None
-    main = main_checkout(root) if root else None
+    try:
+        root = git_root(path) if path.exists() else None
+        main = main_checkout(root) if root else None
+    except OSError:  # a name the file system refuses (over 255 bytes), a folder it cannot read
+        root = main = None
     # The marker of the folder itself, then (for a worktree whose branch lacks it) the main checkout's.
     for folder in dict.fromkeys(f for f in (root or path, main) if f is not None):
         named = _marker_name(folder / OVERRIDE_FILE)

@@ -89,3 +89,27 @@ def test_a_broken_dot_git_file_falls_back_to_the_folder(tmp_path: Path) -> None:
     assert project_of(folder) == "odd"
     (folder / ".git").write_text("gitdir: /nowhere/at/all\n")
     assert project_of(folder) == "odd"
+
+
+@pytest.mark.parametrize("what", ["fifo", "device", "folder"])
+def test_a_commondir_or_marker_that_is_no_file_is_not_read(tmp_path: Path, what: str) -> None:
+    """A FIFO at a worktree's `commondir` hung every prompt's hook there (and a daemon thread per
+    prompt); `/dev/zero` read without end. Neither is read; the folder is its own project."""
+    import os
+
+    folder = tmp_path / "proj"
+    (folder / ".gd").mkdir(parents=True)
+    (folder / ".git").write_text("gitdir: .gd\n")
+    for name in (folder / ".gd" / "commondir", folder / OVERRIDE_FILE):
+        if what == "fifo":
+            os.mkfifo(name)
+        elif what == "device":
+            name.symlink_to("/dev/zero")
+        else:
+            name.mkdir()
+    assert project_of(folder) == "proj"
+
+
+def test_a_folder_name_the_file_system_refuses_is_no_error(tmp_path: Path) -> None:
+    """A `cwd` with a name over 255 bytes answered the hook with a 500 (OSError from `exists`)."""
+    assert project_of(tmp_path / ("p" * 300)) == "p" * 100

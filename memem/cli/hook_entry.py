@@ -163,6 +163,17 @@ class ClientBackend:
         return pinned_slice(self.paths, project, budget)
 
 
+def _text(prompt: str) -> str:
+    """The prompt with any lone surrogate (a `\\ud800` escape in the event's JSON, or a byte that is not
+    UTF-8) made U+FFFD: the daemon refuses such a body, and the prompt lost its full recall for one
+    character."""
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError:
+        return prompt.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return prompt
+
+
 def run(event: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, vault: str | None = None) -> int:
     """Handle one hook event (`vault`: `memem --vault`, else the usual choice). Always exits 0: a hook
     must never break or stall Claude Code."""
@@ -177,7 +188,9 @@ def run(event: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, vaul
             raise ValueError("hook input is not a JSON object")
         prompt = data.get("prompt")
         if isinstance(prompt, str) and len(prompt) > PROMPT_LIMIT:
-            data["prompt"] = prompt[:PROMPT_LIMIT]
+            data["prompt"] = prompt = prompt[:PROMPT_LIMIT]
+        if isinstance(prompt, str):
+            data["prompt"] = _text(prompt)
         paths, notice = _paths(event, vault)
         home = paths.home
         setting_up = runtime_notice(event)

@@ -6,6 +6,7 @@ the owner lock is held; a file left behind by a killed daemon is ignored.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -74,15 +75,21 @@ marker). A daemon that was only slow (its first recall) removes the marker itsel
 
 
 def hook_endpoint_file(home: Path, vault: Path) -> Path:
-    """Where the hook shim finds a vault's daemon with bash alone: named after the vault's path."""
-    return home / "hooks" / (str(vault).replace("/", "%") + ".json")
+    """Where the hook shim finds a vault's daemon with bash alone: named after the vault's path, `%`
+    and `/` escaped (with `/` alone made `%`, `/a/v%b` and `/a/v/b` shared one file, and a hook of
+    one vault was answered from the other's daemon)."""
+    return home / "hooks" / (str(vault).replace("%", "%25").replace("/", "%2F") + ".json")
 
 
 def write_hook_endpoint(home: Path, vault: Path, pid: int, port: int) -> None:
     """A one-line JSON for the shim (no token in it: that stays in the 0600 token file)."""
     path = hook_endpoint_file(home, vault)
     private_dir(path.parent)
-    _write_private(path, json.dumps({"pid": pid, "port": port}) + "\n")
+    try:
+        _write_private(path, json.dumps({"pid": pid, "port": port}) + "\n")
+    except OSError as exc:  # a vault path too long to name a file: the hooks take the Python way
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
 
 
 def clear_hook_endpoint(home: Path, vault: Path, pid: int) -> None:

@@ -97,6 +97,8 @@ def parse_json(body: bytes) -> Any:
         raise BadRequest(f"body is not JSON: {exc}") from None
     except RecursionError:
         raise BadRequest(f"the body's JSON is nested more than {MAX_DEPTH} deep") from None
+    except ValueError as exc:  # an integer of more digits than Python converts (4,300 by default)
+        raise BadRequest(f"body is not JSON memem can read: {str(exc)[:120]}") from None
     check(value)
     return value
 

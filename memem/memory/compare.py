@@ -61,20 +61,34 @@ def _facts(text: str) -> tuple[frozenset[str], bool]:
     return frozenset(numbers), negated
 
 
+_SECURE = frozenset("https wss ftps imaps ldaps smtps pop3s sips".split())
+"""Not plurals: other protocols than http, ws, ftp, imap, ldap, smtp."""
+
+
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
+    """The word without an inflection's ending."""
+    if word in _SECURE:
+        return word
+    for suffix, instead in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)] + instead
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word  # give, giving; cache, caches
 
 
 def _substantive(words: list[str]) -> list[str]:
     return [w for w in words if (w not in STOPWORDS and w not in _NEGATIONS) or w in _OPPOSED]
 
 
+_ORDERED = frozenset("not no never instead rather than over before after vs versus unlike except".split())
+"""Words around which the order of the others is the meaning: "Redis, not Postgres"."""
+
+
 def swapped(a: str, b: str) -> bool:
-    """Whether one word of substance stands where the other text has another ("indent with tabs" and
-    "indent with spaces"); a word that only changes its ending ("deploy", "deploys") is the same."""
+    """Whether words of substance stand where the other text has others ("indent with tabs" and "indent
+    with spaces", "us-east-1" and "eu-west-1"), or the same words trade places around a "not", a
+    "than", a "before" ("in Redis, not Postgres" and "in Postgres, not Redis"). A word that only
+    changes its ending ("deploy", "deploys") is the same word."""
     left = [w.replace("'", "") for w in _WORD.findall(a.lower().replace("’", "'"))]
     right = [w.replace("'", "") for w in _WORD.findall(b.lower().replace("’", "'"))]
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
@@ -82,9 +96,11 @@ def swapped(a: str, b: str) -> bool:
         if tag != "replace":
             continue
         ours, theirs = _substantive(left[i1:i2]), _substantive(right[j1:j2])
-        if len(ours) == 1 == len(theirs) and _stem(ours[0]) != _stem(theirs[0]):
+        if 1 <= len(ours) <= 3 and 1 <= len(theirs) <= 3 and not {_stem(w) for w in ours} & {_stem(w) for w in theirs}:
             return True
-    return False
+    ours, theirs = [_stem(w) for w in _substantive(left)], [_stem(w) for w in _substantive(right)]
+    ordered = _ORDERED & set(left) & set(right)
+    return bool(ordered) and sorted(ours) == sorted(theirs) and ours != theirs
 
 
 _NAME = re.compile(r"[\w.=:/-]*(?:[=_\d]|[a-z][A-Z]|[A-Z]{2})[\w.=:/-]*")

@@ -150,6 +150,9 @@ class MemoryService:
         if not ref:
             raise Refused("an id is required")
         rows = self.store.catalog.by_id(ref)
+        own = [r for r in rows if not r.team]
+        if len(rows) > 1 and len(own) == 1:  # a team's note pulled with the id of one of the person's own
+            return own[0]
         if len(rows) > 1:
             paths = ", ".join(r.path for r in rows)
             raise Refused(f"id {ref!r} is shared by {len(rows)} notes ({paths}); fix the duplicate first")

@@ -165,6 +165,9 @@ def apply(
     """Apply the miner's decisions. Items: {"lesson": {...}, "action": "save"|"update", "target", "merged_content",
     "contradicts": [ids], "supersedes": [ids], "evidence": str}."""
     report: dict[str, Any] = {"saved": [], "updated": [], "skipped": [], "quarantined": [], "linked": []}
+    for n, item in enumerate(items):  # the body comes over HTTP: a malformed item is a refusal, not a 500
+        if not isinstance(item, dict) or not isinstance(item.get("lesson"), dict):
+            raise Refused(f"item {n} must be an object whose `lesson` is an object")
     for item in items:
         with service.events.operation("mine", str(item["lesson"].get("title") or "")):
             _apply_one(service, item, project, session_id, miner, report)

@@ -96,6 +96,11 @@ def bodies() -> list[bytes]:
     sent += [b"[" * DEEP + b"]" * DEEP, b'{"a":' * DEEP + b"1" + b"}" * DEEP]
     sent += [json.dumps({field: "@"}).replace('"@"', "[" * DEEP + "]" * DEEP).encode() for field in FIELDS[:12]]
     sent += [b"[]", b"5", b'"x"', b"null", b"{", b"\xff\xfe{}", b'{"query": NaN}']
+    # found by a later review: an integer past Python's 4,300 digits, a folder name over 255 bytes, a
+    # project name over any file name, a miner's item without its lesson
+    sent += [b'{"query": "x", "limit": ' + b"1" * 4301 + b"}"]
+    sent += [json.dumps({"cwd": "/tmp/" + "p" * 300, "prompt": "how do we deploy?", "project": "p" * 5000}).encode()]
+    sent += [json.dumps({"items": [{}]}).encode(), json.dumps({"items": [{"lesson": 5}]}).encode()]
     return sent
 
 

@@ -88,6 +88,18 @@ def test_user_prompt_submit_injects_the_exact_shape(daemon: RunningDaemon, cwd: 
 
 
 @pytest.mark.slow
+def test_a_lone_surrogate_in_the_prompt_keeps_its_full_recall(daemon: RunningDaemon, cwd: str) -> None:
+    """A `\\ud800` escape in the event (JavaScript writes one so) made the daemon refuse the body: the
+    hook fell back to keyword matches, saying full recall was still starting."""
+    event = {**EVENT_BASE, "hook_event_name": "UserPromptSubmit", "cwd": cwd,
+             "prompt": "How do we install Python dependencies in shop?\ud800"}  # fmt: skip
+    done = hook("UserPromptSubmit", {}, raw=json.dumps(event))
+    assert done.returncode == 0 and done.stderr == ""
+    context = json.loads(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "`uv`" in context and "keyword match" not in context
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "prompt", ["yes", "continue", "/clear", "write a haiku about autumn leaves", "what is the capital of Australia?"]
 )

@@ -117,8 +117,20 @@ def hang(conn: socket.socket, head: bytes) -> None:
     time.sleep(120)
 
 
+@pytest.fixture(scope="module")
+def daemon_pid() -> Iterator[int]:
+    """A process the shim takes for memem's daemon: its command line says `memem serve` (the shim
+    checks /proc, so a pid another program reused since is never sent the token)."""
+    sleeper = subprocess.Popen(["bash", "-c", "exec -a 'memem serve' sleep 600"])
+    try:
+        yield sleeper.pid
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
 @pytest.fixture
-def stand_in(fresh_vault: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., StandIn]]:
+def stand_in(fresh_vault: Path, monkeypatch: pytest.MonkeyPatch, daemon_pid: int) -> Iterator[Callable[..., StandIn]]:
     """Publish a stand-in as this vault's daemon, for the shim (endpoint file) and for Python (daemon.json)."""
     monkeypatch.setenv("MEMEM_VAULT", str(fresh_vault))
     monkeypatch.setenv("MEMEM_PYTHON", sys.executable)
@@ -132,8 +144,8 @@ def stand_in(fresh_vault: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     def publish(behave: Callable[[socket.socket, bytes], None]) -> StandIn:
         server = StandIn(behave)
         servers.append(server)
-        write_daemon(paths.daemon_file, DaemonInfo(os.getpid(), "127.0.0.1", server.port, "", 0, __version__))
-        write_hook_endpoint(paths.home, paths.vault, os.getpid(), server.port)
+        write_daemon(paths.daemon_file, DaemonInfo(daemon_pid, "127.0.0.1", server.port, "", 0, __version__))
+        write_hook_endpoint(paths.home, paths.vault, daemon_pid, server.port)
         return server
 
     yield publish
@@ -143,7 +155,7 @@ def stand_in(fresh_vault: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
 
 
 def test_a_hung_daemon_costs_one_bounded_wait_and_is_then_left_alone(
-    stand_in: Callable[..., StandIn], tmp_path: Path
+    stand_in: Callable[..., StandIn], tmp_path: Path, daemon_pid: int
 ) -> None:
     server = stand_in(hang)
     paths = Paths.resolve(os.environ["MEMEM_VAULT"])
@@ -151,7 +163,7 @@ def test_a_hung_daemon_costs_one_bounded_wait_and_is_then_left_alone(
     assert code == 0 and out == ""
     assert took < 6, f"{took:.1f}s: the shim's wait and Python's were both paid"  # was 8 s
     assert len(server.requests) == 1  # the Python fallback did not ask the daemon that just timed out
-    assert hook_stalled(paths.home, paths.vault, os.getpid())  # remembered, for the shim and for Python
+    assert hook_stalled(paths.home, paths.vault, daemon_pid)  # remembered, for the shim and for Python
     for hook in ("UserPromptSubmit", "SessionStart", "Stop"):
         code, out, took = shim(event(PROMPT, tmp_path), None, None, "hook", hook)
         assert code == 0 and took < 2, f"{hook} took {took:.1f}s with a daemon known to hang"
@@ -159,12 +171,14 @@ def test_a_hung_daemon_costs_one_bounded_wait_and_is_then_left_alone(
     assert "timed out lately" in hook_log()
 
 
-def test_the_python_hook_marks_a_hung_daemon_too(stand_in: Callable[..., StandIn], tmp_path: Path) -> None:
+def test_the_python_hook_marks_a_hung_daemon_too(
+    stand_in: Callable[..., StandIn], tmp_path: Path, daemon_pid: int
+) -> None:
     server = stand_in(hang)
     paths = Paths.resolve(os.environ["MEMEM_VAULT"])
     code, _, took = shim(event(PROMPT, tmp_path), None, None, "hook", "SessionStart")  # not fast-pathed
     assert code == 0 and took < 6 and len(server.requests) == 1
-    assert hook_stalled_file(paths.home, paths.vault).read_text().split()[0] == str(os.getpid())
+    assert hook_stalled_file(paths.home, paths.vault).read_text().split()[0] == str(daemon_pid)
     code, _, took = shim(event(PROMPT, tmp_path), None, None, "hook", "SessionStart")
     assert code == 0 and took < 2 and len(server.requests) == 1
 
@@ -313,7 +327,9 @@ def test_the_fast_path_resolves_the_vault_as_the_daemon_names_it(
     assert json.loads(relative[1]) == ANSWER and b"/v1/hook/" in server.requests[-1]
 
 
-def test_a_non_ascii_default_vault_takes_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_non_ascii_default_vault_takes_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, daemon_pid: int
+) -> None:
     vault = tmp_path / "Notizen für später"
     (vault / "memem" / "memories").mkdir(parents=True)
     monkeypatch.delenv("MEMEM_VAULT", raising=False)
@@ -335,8 +351,8 @@ def test_a_non_ascii_default_vault_takes_the_fast_path(tmp_path: Path, monkeypat
 
     server = StandIn(reply)
     try:
-        write_daemon(paths.daemon_file, DaemonInfo(os.getpid(), "127.0.0.1", server.port, "", 0, __version__))
-        write_hook_endpoint(paths.home, paths.vault, os.getpid(), server.port)
+        write_daemon(paths.daemon_file, DaemonInfo(daemon_pid, "127.0.0.1", server.port, "", 0, __version__))
+        write_hook_endpoint(paths.home, paths.vault, daemon_pid, server.port)
         code, _, _ = shim(event(PROMPT, tmp_path))
         assert code == 0 and b"/v1/inject" in server.requests[0]  # escaped: Python handled it
         assert "\\u" not in (home / "config.json").read_text(encoding="utf-8")
@@ -437,3 +453,44 @@ def test_a_spawned_daemon_does_not_inherit_the_spawning_sessions_project(shop: t
         assert hook_endpoint_file(paths.home, paths.vault).exists()
     finally:
         stop_vault_daemon(paths)
+
+
+def test_an_empty_token_file_is_replaced_not_used(tmp_path: Path) -> None:
+    """An empty token file (a full disk, a truncation) was read as the token "": the daemon ran and
+    refused every request, for good, and the hooks fell back to keyword matches without saying why."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    (home / "token").write_text("")
+    token = load_or_create_token(home)
+    assert len(token) >= 32 and (home / "token").read_text().strip() == token
+    assert load_or_create_token(home) == token  # and kept from then on
+    assert oct((home / "token").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_pid_another_program_took_over_is_never_sent_the_token(
+    stand_in: Callable[..., StandIn], tmp_path: Path, fresh_vault: Path
+) -> None:
+    """A daemon killed outright (SIGKILL, OOM) leaves its endpoint behind; once its pid is another
+    program's and something listens on its port, the shim sent it the token and the prompt, and
+    printed its answer into the model's context."""
+
+    def reply(conn: socket.socket, head: bytes) -> None:
+        read_body(conn, head)
+        conn.sendall(http_answer(json.dumps(ANSWER).encode()))
+        conn.close()
+
+    server = stand_in(reply)
+    paths = Paths.resolve(fresh_vault)
+    impostor = subprocess.Popen(["sleep", "600"])  # alive, and not memem's daemon
+    try:
+        write_hook_endpoint(paths.home, paths.vault, impostor.pid, server.port)
+        shim(event(PROMPT, tmp_path))
+        assert not [r for r in server.requests if b"/v1/hook/" in r]  # the shim never wrote to it
+    finally:
+        impostor.kill()
+        impostor.wait()
+
+
+def test_two_vaults_whose_paths_differ_by_a_percent_sign_have_two_endpoints(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert hook_endpoint_file(home, tmp_path / "v%a") != hook_endpoint_file(home, tmp_path / "v" / "a")

@@ -20,6 +20,9 @@ from memem.memory.compare import disagree, normalised
         ("Pin Node 18 in CI.", "Pin Node 20 in CI."),
         ("Export PGHOST=db before running psql.", "Export pghost=DB before running psql."),
         ("Set LOG_LEVEL=debug in staging.", "Set log_level=DEBUG in staging."),
+        ("The admin app is served over http.", "The admin app is served over https."),
+        ("Keep sessions in Redis, not Postgres.", "Keep sessions in Postgres, not Redis."),
+        ("The cache cluster lives in us-east-1.", "The cache cluster lives in eu-west-1."),
     ],
 )
 def test_alike_in_words_but_another_statement(a: str, b: str) -> None:
@@ -36,6 +39,8 @@ def test_alike_in_words_but_another_statement(a: str, b: str) -> None:
         ("We pin every dependency with pip-tools.", "We pin every dependency using pip-tools."),
         ("Run `make lint` before pushing.", "run `make lint` before pushing"),
         ("Set LOG_LEVEL=debug in staging.", "In staging, set LOG_LEVEL=debug."),
+        ("Deploys go out on Tuesdays.", "We deploy on Tuesdays."),
+        ("Keep the maps in the assets folder.", "Keep the map in the assets folder."),
     ],
 )
 def test_the_same_statement_in_other_words(a: str, b: str) -> None:

@@ -176,3 +176,21 @@ def test_only_notes_go_through_the_note_merge(tmp_path: Path) -> None:
     assert attributes == "memories/**/*.md merge=memem\n"
     check = git(repo, "check-attr", "merge", "--", "README.md", "memories/x/y.md")
     assert "README.md: merge: unspecified" in check and "memories/x/y.md: merge: memem" in check
+
+
+def test_a_team_note_with_the_id_of_a_persons_own_note_does_not_lock_the_persons_note(
+    store: IndexStore, fresh_vault: Path, tmp_path: Path
+) -> None:
+    """A pull brought a team note with the id of one of the person's notes: `get`, `deprecate` and
+    `propose` of their own note then failed ("shared by 2 notes"). Their own note answers the id."""
+    from memem.memory.service import MemoryService
+
+    seed = membership.init_repo(tmp_path / "seed", "acme", ["api"])
+    commit_file(seed, "memories/collide.md", note_text("The team's note.", id="bob-note", title="Collide"))
+    membership.add(fresh_vault, str(seed))
+    write_note(fresh_vault, "Bob's note", "Bob's own lesson.", id="bob-note", project="api")
+    store.reconcile()
+    service = MemoryService(store)
+    assert service.resolve("bob-note").team is None
+    service.deprecate("bob-note", reason="moved on")
+    assert "status: deprecated" in (fresh_vault / service.resolve("bob-note").path).read_text()
