@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -59,8 +60,13 @@ def run(
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} did not finish within {timeout:.0f} s") from None
     if check and done.returncode != 0:
-        said = (done.stderr or done.stdout).strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {' / '.join(said[-3:]) or f'exit status {done.returncode}'}")
+        said = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
+        # git's own words of the cause ("fatal: … does not appear to be a git repository", "ssh:
+        # connect to host … refused") come before its boilerplate, which the last lines are.
+        causes = [line for line in said if line.startswith(("fatal:", "error:", "ssh:"))]
+        shown = " / ".join(dict.fromkeys([*causes[:2], *said[-3:]]))
+        shown = re.sub(r"(?<=://)[^/@\s]+@", "", shown)  # a remote's credentials are never repeated
+        raise GitError(f"git {args[0]} failed: {shown or f'exit status {done.returncode}'}")
     return done
 
 

@@ -163,8 +163,27 @@ def merge_note(base: str, ours: str, theirs: str, path: str) -> Merged:
     props, identity_conflict = _merge_props(b.props, o.props, t.props)
     body = merge_text(b.body, o.body, t.body) if o.parsed and t.parsed else None
     if body is not None and not identity_conflict:
-        return Merged(render_new_note(props, body) if props else body)
+        reviewed = props.get("reviewed")
+        if reviewed is not None and body not in [n.body for n in (o, t) if n.props.get("reviewed") == reviewed]:
+            del props["reviewed"]  # a review vouches for the text it read, not for the other side's edit
+        return Merged(_written(ours, o, props, body))
     return _two_notes(props, o, t, path)
+
+
+def _written(text: str, ours: _Note, props: dict[str, Any], body: str) -> str:
+    """The merged note as ours' text with the merged properties and body: what both sides left as ours
+    has it stays byte for byte (comments, quoting, order, an empty list), as in memem's own edits."""
+    if not props or frontmatter.split(text).yaml_text is None:
+        return render_new_note(props, body) if props else body
+    updates: dict[str, Any] = {k: v for k, v in props.items() if ours.props.get(k) != v}
+    updates.update({k: frontmatter.DELETE for k, v in ours.props.items() if k not in props and v not in (None, [], "")})
+    try:
+        edited = frontmatter.edit_keys(text, updates) if updates else text
+    except frontmatter.FrontmatterError:  # a layout memem does not edit: written anew, as before
+        return render_new_note(props, body)
+    rest = frontmatter.split(edited).body
+    blank = rest[: len(rest) - len(rest.lstrip("\r\n"))]
+    return edited[: len(edited) - len(rest)] + blank + body
 
 
 def _two_notes(props: dict[str, Any], ours: _Note, theirs: _Note, path: str) -> Merged:

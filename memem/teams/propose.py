@@ -153,6 +153,9 @@ def propose(vault: Path, team_name: str, notes: list[tuple[str, str]], push: boo
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(item.text, encoding="utf-8")
             git.run(worktree, "add", "--", item.repo_path)
+        if git.run(worktree, "diff", "--cached", "--quiet", check=False).returncode == 0:
+            names = ", ".join(note_id for note_id, _ in result.proposed)
+            raise Refused(f"nothing to propose: {names} as the team has it already (edit it first)")
         count = f"{len(items)} memor{'y' if len(items) == 1 else 'ies'}"
         message = f"memem: {who} proposes {count}\n\n" + "\n".join(i.line for i in items) + "\n"
         result.commit = git.commit(worktree, message)

@@ -69,6 +69,29 @@ def test_edits_of_different_lines_merge_into_one_note() -> None:
     assert not any(m in merged.text for m in MARKERS)
 
 
+def test_a_clean_merge_keeps_the_persons_comments_and_empty_properties() -> None:
+    """The merged note was written anew: `# ask carol …` comments and `tags: []` were gone, and an
+    edit of ours to a comment alone vanished."""
+    head = "---\nid: rb\ntitle: Runbook\nowner: carol   # ask carol before changing the escalation order\n"
+    base = head + "escalation: [pager, slack]  # order matters\ntags: []\n---\n\nline one\nline two\nline three\n"
+    ours = base.replace("line one", "line one, edited by bob").replace("# order matters", "# order matters (bob)")
+    theirs = base.replace("line three", "line three, edited by carol")
+    merged = merge_note(base, ours, theirs, "memories/Runbook.md").text
+    assert merged == ours.replace("line three", "line three, edited by carol")
+
+
+def test_a_review_does_not_vouch_for_the_other_sides_edit() -> None:
+    """Ours reviewed the text as it was; theirs changed it: the merge kept ours' review date on the
+    changed text, which then skipped the review queue."""
+    base = "---\nid: d\ntitle: Deploy\n---\n\nDeploy with make deploy.\n"
+    ours = base.replace("title: Deploy\n", "title: Deploy\nreviewed: '2026-12-01'\n")
+    theirs = base.replace("make deploy.", "make deploy --force, skipping the tests.")
+    merged = merge_note(base, ours, theirs, "memories/Deploy.md").text
+    assert "--force" in merged and "reviewed" not in merged
+    again = merge_note(base, ours, base.replace("title: Deploy\n", "title: Deploy\ntags: [ops]\n"), "x.md").text
+    assert "reviewed: '2026-12-01'" in again  # the text it read is the text kept: the review stands
+
+
 def test_conflicting_text_becomes_two_notes_that_contradict_each_other() -> None:
     ours = edit(BASE, body=body(BASE).replace("release script", "release script, signed"), reviewed="2026-12-02",
                 related=["[[a]]", "[[b]]", "[[c]]"])  # fmt: skip

@@ -177,3 +177,15 @@ def test_the_merge_driver_never_imports_memem_from_the_team_repository(fresh_vau
     git(team.folder, "config", "merge.memem.driver", driver.replace(" -P ", " "))  # as an older memem wrote it
     membership.merge(team.folder, "HEAD")
     assert " -P -m memem merge-driver " in git(team.folder, "config", "--get", "merge.memem.driver")
+
+
+def test_proposing_a_team_note_nobody_edited_says_so(fresh_vault: Path, origin: Path) -> None:
+    """It answered git's own words: "git commit failed: On branch … nothing to commit, working tree clean"."""
+    membership.add(fresh_vault, str(origin))
+    note = "memem/teams/acme/memories/Deploys go through the release script.md"
+    with pytest.raises(Refused, match="nothing to propose: team-release as the team has it already"):
+        propose(fresh_vault, "acme", [("team-release", note)], push=False)
+    clone = fresh_vault / "memem" / "teams" / "acme"
+    branches = subprocess.run(["git", "-C", str(clone), "branch", "--list", "memem/propose-*"],
+                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert branches.strip() == ""  # no branch left behind

@@ -275,3 +275,18 @@ def test_a_pulled_note_only_the_learned_check_reads_as_planted_is_withheld_and_t
     assert "own-template" in found and "team-template" not in found
     (problem,) = [p for p in health(store).problems if "learned check" in p.what]
     assert problem.path == "memem/teams/acme/memories/Service template.md"
+
+
+def test_a_git_failure_says_its_cause_not_only_gits_advice(tmp_path: Path) -> None:
+    """`git fetch failed:  / Please make sure you have the correct access rights / and the repository
+    exists.`: the last lines are git's boilerplate, and the cause (a path that is no repository) went."""
+    import pytest
+
+    from memem.teams import git as team_git
+
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    team_git.run(clone, "init", "--quiet")
+    with pytest.raises(team_git.GitError) as failed:
+        team_git.run(clone, "fetch", str(tmp_path / "nowhere.git"))
+    assert "does not appear to be a git repository" in str(failed.value), str(failed.value)
