@@ -160,6 +160,11 @@ def merge_note(base: str, ours: str, theirs: str, path: str) -> Merged:
     if ours == base:
         return Merged(theirs)
     b, o, t = _read(base), _read(ours), _read(theirs)
+    if not b.props.get("id") and o.props.get("id") and t.props.get("id") and o.props["id"] != t.props["id"]:
+        # Two new notes that chose one file name (two people's "Deploy checklist"): two memories, each
+        # with its own id, and no contradiction between them (they were never one note).
+        digest = hashlib.sha256(theirs.encode()).hexdigest()[:6]
+        return Merged(ours, Sibling(f"{_stem(path)} ({digest}).md", theirs))
     props, identity_conflict = _merge_props(b.props, o.props, t.props)
     body = merge_text(b.body, o.body, t.body) if o.parsed and t.parsed else None
     if body is not None and not identity_conflict:

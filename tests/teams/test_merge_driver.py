@@ -92,6 +92,16 @@ def test_a_review_does_not_vouch_for_the_other_sides_edit() -> None:
     assert "reviewed: '2026-12-01'" in again  # the text it read is the text kept: the review stands
 
 
+def test_two_new_notes_that_chose_one_file_name_stay_two_notes_with_their_own_ids() -> None:
+    """Alice's and Bob's own "Deploy checklist" were merged as one note edited twice: Bob's took an id
+    made from Alice's, and each was said to contradict the other."""
+    alice = "---\nid: alice-dc\ntitle: Deploy checklist\n---\n\nTag, build, deploy to staging.\n"
+    bob = "---\nid: bob-dc\ntitle: Deploy checklist\n---\n\nFreeze merges, then deploy.\n"
+    merged = merge_note("", alice, bob, "memories/api/Deploy checklist.md")
+    assert merged.text == alice and merged.sibling is not None and merged.sibling.text == bob
+    assert merged.sibling.name.startswith("Deploy checklist (") and "contradicts" not in merged.sibling.text
+
+
 def test_conflicting_text_becomes_two_notes_that_contradict_each_other() -> None:
     ours = edit(BASE, body=body(BASE).replace("release script", "release script, signed"), reviewed="2026-12-02",
                 related=["[[a]]", "[[b]]", "[[c]]"])  # fmt: skip
