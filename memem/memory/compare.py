@@ -80,6 +80,10 @@ def _substantive(words: list[str]) -> list[str]:
     return [w for w in words if (w not in STOPWORDS and w not in _NEGATIONS) or w in _OPPOSED]
 
 
+ALIKE = 0.7
+"""How much of two texts' words must be shared, in order (difflib's ratio), for a word that differs to be
+a swap: one word in a sentence of eight is 0.86; the paraphrases of `tests/memory/test_consolidate.py`
+are 0.3 to 0.64."""
 _ORDERED = frozenset("not no never instead rather than over before after vs versus unlike except".split())
 """Words around which the order of the others is the meaning: "Redis, not Postgres"."""
 
@@ -92,7 +96,10 @@ def swapped(a: str, b: str) -> bool:
     left = [w.replace("'", "") for w in _WORD.findall(a.lower().replace("’", "'"))]
     right = [w.replace("'", "") for w in _WORD.findall(b.lower().replace("’", "'"))]
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    # Only between texts alike in words: a paraphrase says the same in other words, each of them a
+    # "swap" (its numbers and negations are still compared, by `_facts`).
+    alike = matcher.ratio() >= ALIKE
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes() if alike else ():
         if tag != "replace":
             continue
         ours, theirs = _substantive(left[i1:i2]), _substantive(right[j1:j2])
