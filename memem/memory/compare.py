@@ -80,6 +80,9 @@ def _substantive(words: list[str]) -> list[str]:
     return [w for w in words if (w not in STOPWORDS and w not in _NEGATIONS) or w in _OPPOSED]
 
 
+MOST_WORDS = 1000
+"""Texts longer than this are not aligned word by word (its cost grows with the product of the lengths):
+a note that long is compared by its numbers, negations and names only."""
 ALIKE = 0.7
 """How much of two texts' words must be shared, in order (difflib's ratio), for a word that differs to be
 a swap: one word in a sentence of eight is 0.86; the paraphrases of `tests/memory/test_consolidate.py`
@@ -95,6 +98,8 @@ def swapped(a: str, b: str) -> bool:
     changes its ending ("deploy", "deploys") is the same word."""
     left = [w.replace("'", "") for w in _WORD.findall(a.lower().replace("’", "'"))]
     right = [w.replace("'", "") for w in _WORD.findall(b.lower().replace("’", "'"))]
+    if max(len(left), len(right)) > MOST_WORDS:
+        return False
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     # Only between texts alike in words: a paraphrase says the same in other words, each of them a
     # "swap" (its numbers and negations are still compared, by `_facts`).
@@ -110,14 +115,21 @@ def swapped(a: str, b: str) -> bool:
     return bool(ordered) and sorted(ours) == sorted(theirs) and ours != theirs
 
 
-_NAME = re.compile(r"[\w.=:/-]*(?:[=_\d]|[a-z][A-Z]|[A-Z]{2})[\w.=:/-]*")
+_TOKEN = re.compile(r"[\w.=:/-]+")
+_NAME_MARK = re.compile(r"[=_\d]|[a-z][A-Z]|[A-Z]{2}")
+
+
+def _names(text: str) -> list[str]:
+    """The tokens shaped like names (`PGHOST=db`, `log_level`, `camelCase`, `EC2`); found token by
+    token, so the cost stays linear in the text."""
+    return [token for token in _TOKEN.findall(text) if _NAME_MARK.search(token)]
 
 
 def recased(a: str, b: str) -> bool:
     """Whether a name stands in the two texts in another case (`PGHOST=db` and `pghost=DB`): names,
     unlike prose, mean what their case says."""
-    ours = {n.lower(): n for n in _NAME.findall(a)}
-    return any(ours.get(n.lower(), n) != n for n in _NAME.findall(b))
+    ours = {n.lower(): n for n in _names(a)}
+    return any(ours.get(n.lower(), n) != n for n in _names(b))
 
 
 def disagree(a: str, b: str) -> bool:

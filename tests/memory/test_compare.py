@@ -54,3 +54,14 @@ def test_exact_copies_keep_the_case_of_names_not_of_prose() -> None:
     assert normalised("Set LOG_LEVEL=debug in staging.") != normalised("Set log_level=DEBUG in staging.")
     assert normalised("Run `make Build` first.") != normalised("Run `make build` first.")
     assert normalised("Cache keys include  the schema version.") == normalised("cache keys include the schema version")
+
+
+def test_long_texts_are_compared_by_their_facts_and_names() -> None:
+    """Word-by-word alignment costs the product of the lengths: past MOST_WORDS it is skipped, and a
+    name's pattern is matched token by token (a 1 MB run of letters is one token, read once)."""
+    from memem.memory.compare import MOST_WORDS
+
+    long = " ".join(["deploy the api with the release script"] * (MOST_WORDS // 7 + 1))
+    assert disagree(long, long.replace("api", "web", 1)) is False  # too long to align: not a swap
+    assert disagree(long + " on port 8080", long + " on port 9090")  # its numbers still count
+    assert not disagree("a" * 1_000_000, "a" * 1_000_000)
