@@ -538,7 +538,6 @@ def _brought_back(restored: str | None, current: str | None) -> list[str]:
 def _moved_to(vault: Path, note_id: str, was: str) -> str | None:
     """Where in the vault's memem folder a note with this id is now, other than `was` (None: nowhere).
     Read for an undo only, so a walk of the folder (the first lines of each note) is affordable."""
-    wanted = {f"id: {note_id}", f"id: '{note_id}'", f'id: "{note_id}"'}
     for folder, _dirs, files in walk_tree(vault / "memem", lambda name: name.startswith(".")):
         for name in files:
             if not name.endswith(".md"):
@@ -549,11 +548,10 @@ def _moved_to(vault: Path, note_id: str, was: str) -> str | None:
                 continue
             try:
                 with full.open("rb") as handle:
-                    head = handle.read(4096).decode("utf-8", "ignore")
+                    head = handle.read(4096)
             except OSError:
                 continue
-            parts = head.split("---", 2)  # the front matter, between its two fences
-            if len(parts) == 3 and any(line.strip() in wanted for line in parts[1].splitlines()):
+            if writer.front_matter_id(head) == note_id:
                 return rel
     return None
 

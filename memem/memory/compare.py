@@ -50,6 +50,12 @@ def normalised(text: str) -> str:
     return " ".join(words)
 
 
+def casefolded(text: str) -> str:
+    """The text with case, spacing and sentence punctuation set aside: the key a model's stored answer
+    about a note is kept under (`consolidate.text_hash`), unchanged since answers were first stored."""
+    return " ".join(_SENTENCE_PUNCT.sub("", text.lower()).split())
+
+
 def _facts(text: str) -> tuple[frozenset[str], bool]:
     """Their numbers (ports, versions, counts) and whether they negate."""
     lower = text.lower()

@@ -37,7 +37,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -51,7 +50,7 @@ from memem.index.catalog import Row
 from memem.index.scope import Scope
 from memem.index.verdicts import StoredVerdict
 from memem.memory.classify import classify_layer
-from memem.memory.compare import disagree, normalised
+from memem.memory.compare import casefolded, disagree, normalised
 from memem.memory.screen import quoted
 from memem.memory.service import MemoryService
 from memem.vault import frontmatter, writer
@@ -169,11 +168,6 @@ class Report:
         }  # fmt: skip
 
 
-def _hash_text(text: str) -> str:
-    """The text a model's stored answer is keyed by: case, spacing and sentence punctuation aside."""
-    return " ".join(re.sub(r"[.,;:!?]+(?=\s|$)", "", text.lower()).split())
-
-
 def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value[:10]) if value else None
@@ -213,7 +207,7 @@ def named(row: Row) -> str:
 
 def text_hash(title: str, body: str) -> str:
     """The hash a model's answer about a note is kept under: its words, not its file (`index.verdicts`)."""
-    return hashlib.sha256(_hash_text(f"{title}\n{body}").encode()).hexdigest()[:20]
+    return hashlib.sha256(casefolded(f"{title}\n{body}").encode()).hexdigest()[:20]
 
 
 Pair = tuple[int, int]

@@ -206,9 +206,10 @@ class MemoryService:
             raise Refused(f"each link must name a memory by its id or title (at most {MAX_TITLE} characters)")
         if len({(kind, t.strip()) for kind, values in req.links.items() for t in values}) > MAX_LINKS:
             raise Refused(f"at most {MAX_LINKS} links in one save; link the rest with `memory_link`")
-        if "\x00" in written_text(req):  # the index reads a file holding NUL as binary: saved, never found
+        written = written_text(req)
+        if "\x00" in written:  # the index reads a file holding NUL as binary: saved, never found
             raise Refused("the memory contains a NUL character (\\x00), which a note cannot hold; remove it")
-        secrets_found = find_secrets(written_text(req))
+        secrets_found = find_secrets(written)
         if secrets_found:
             raise Refused(f"not saved: {describe(secrets_found)}")
 

@@ -230,12 +230,12 @@ def extract_piece(
     run: Budget | None = None,
 ) -> list[Lesson]:
     """Lessons of a chunk; an unusable answer is asked again about each half. Pieces that fail at the
-        smallest size, or once UNUSABLE_BUDGET unusable answers were spent on the chunk (a model that
-        always answers in prose must not cost sixty calls a chunk), are added to `failed`. Each answer
-        keeps at most `lesson_cap` lessons (the rest go to `run.skipped`; a model's answer is capped, the
+    smallest size, or once UNUSABLE_BUDGET unusable answers were spent on the chunk (a model that
+    always answers in prose must not cost sixty calls a chunk), are added to `failed`. Each answer
+    keeps at most `lesson_cap` lessons (the rest go to `run.skipped`; a model's answer is capped, the
     offline extractor's findings are not: each passed its gates, and a person's list of seven rules in
-    one message is seven rules); each call is counted in `run`.
-        ModelUnavailable is left to the caller."""
+    one message is seven rules); each call is counted in `run`. ModelUnavailable is left to the
+    caller."""
     budget = budget if budget is not None else [UNUSABLE_BUDGET]
     try:
         if run is not None and _uses_model(extractor):

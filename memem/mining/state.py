@@ -3,8 +3,8 @@
 The offset only moves after the lessons of the turns before it are written, so a crash mid-way means
 those turns are read again (and de-duplicated) rather than lost. Beside it is a fingerprint of the
 bytes it follows (`mark`): a transcript rewritten rather than appended to, even into a longer file,
-is then read again from its start, not from a place inside someone else's bytes. Two Stop hooks of the same session
-never mine the same turns: each holds the session's lock (a flock) while it reads, extracts, writes
+is then read again from its start, not from a place inside someone else's bytes. Two Stop hooks of
+the same session never mine the same turns: each holds the session's lock (a flock) while it reads, extracts, writes
 and advances. State lives in MEMEM_DIR (not in the vault): it is about transcripts, not memories.
 
 A transcript is known by its resolved absolute path (`key`), however it was named (`./x.jsonl`, a

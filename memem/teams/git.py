@@ -41,6 +41,12 @@ def _env() -> dict[str, str]:
     return env
 
 
+def without_credentials(url: str) -> str:
+    """A repository address (or git's words naming one) as it may be shown or stored: any
+    `user:password@` in it removed."""
+    return re.sub(r"(?<=://)[^/@\s]+@", "", url)
+
+
 def run(
     folder: Path | None, *args: str, check: bool = True, timeout: float = TIMEOUT
 ) -> subprocess.CompletedProcess[str]:
@@ -65,7 +71,7 @@ def run(
         # connect to host … refused") come before its boilerplate, which the last lines are.
         causes = [line for line in said if line.startswith(("fatal:", "error:", "ssh:"))]
         shown = " / ".join(dict.fromkeys([*causes[:2], *said[-3:]]))
-        shown = re.sub(r"(?<=://)[^/@\s]+@", "", shown)  # a remote's credentials are never repeated
+        shown = without_credentials(shown)  # a remote's credentials are never repeated
         raise GitError(f"git {args[0]} failed: {shown or f'exit status {done.returncode}'}")
     return done
 

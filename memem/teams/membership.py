@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
 import sys
@@ -56,11 +55,6 @@ def _check_source(source: str) -> str:
         raise BadRequest("give the team repository as a URL or a folder (it cannot start with '-')")
     local = Path(source).expanduser()
     return str(local.resolve()) if local.exists() else source
-
-
-def without_credentials(url: str) -> str:
-    """A repository address as it may be shown or stored: any `user:password@` in it removed."""
-    return re.sub(r"(?<=://)[^/@\s]+@", "", url)
 
 
 def read_manifest(folder: Path) -> dict[str, object]:
@@ -148,7 +142,7 @@ def add(vault: Path, source: str, name: str | None = None, writable: bool = Fals
         if target.exists():
             raise Refused(f"a team named {chosen!r} is already in this vault ({target}); pick another --name")
         configure_merge_driver(temp)
-        write_local(temp, writable=writable, source=without_credentials(source))
+        write_local(temp, writable=writable, source=git.without_credentials(source))
         os.rename(temp, target)
     finally:
         if temp.exists():
@@ -309,6 +303,6 @@ def describe(vault: Path) -> list[dict[str, object]]:
         remote = git.run(team.folder, "remote", "get-url", "origin", check=False).stdout.strip()
         shown.append({
             "name": team.name, "projects": list(team.projects), "writable": team.writable, "notes": notes,
-            "head": head, "remote": without_credentials(remote), "folder": str(team.folder),
+            "head": head, "remote": git.without_credentials(remote), "folder": str(team.folder),
         })  # fmt: skip
     return shown

@@ -327,16 +327,27 @@ def _with_comment(replacement: str, old: str) -> str:
     return replacement + found.group("comment")
 
 
+def _block_items(old: str) -> tuple[list[str], list[int]] | None:
+    """A key's lines as written, and which of them are list items; None for a flow list (`[a, b]`), a
+    value on the key's line, or no item at all: lists memem edits line by line only when written
+    one item per line."""
+    lines = old.splitlines(keepends=True)
+    items = [n for n, line in enumerate(lines) if _LIST_ITEM_LINE.match(line)]
+    first_value = _TOP_KEY.sub("", lines[0], count=1).strip()
+    if not items or (first_value and not first_value.startswith("#")):
+        return None
+    return lines, items
+
+
 def _grown_list(old: str, before: Any, value: Any, nl: str) -> str | None:
     """A block list that only gains items, edited by adding their lines after its last item: the
     items, comments and quoting already there stay as written. None for any other change."""
     if not (isinstance(before, list) and isinstance(value, (list, tuple)) and list(value[: len(before)]) == before):
         return None
-    lines = old.splitlines(keepends=True)
-    items = [n for n, line in enumerate(lines) if _LIST_ITEM_LINE.match(line)]
-    first_value = _TOP_KEY.sub("", lines[0], count=1).strip()
-    if not items or (first_value and not first_value.startswith("#")):
-        return None  # a flow list (`[a, b]`) or a value on the key's line
+    block = _block_items(old)
+    if block is None:
+        return None
+    lines, items = block
     last = items[-1]
     if any(line.strip() and not line.strip().startswith("#") for line in lines[last + 1 :]):
         return None  # the last item runs over several lines
@@ -353,11 +364,10 @@ def _shrunk_list(old: str, before: Any, value: Any) -> str | None:
     any other change, and for a list emptied (written anew as `[]`)."""
     if not (isinstance(before, list) and isinstance(value, (list, tuple)) and 0 < len(value) < len(before)):
         return None
-    lines = old.splitlines(keepends=True)
-    items = [n for n, line in enumerate(lines) if _LIST_ITEM_LINE.match(line)]
-    first_value = _TOP_KEY.sub("", lines[0], count=1).strip()
-    if len(items) != len(before) or (first_value and not first_value.startswith("#")):
-        return None  # a flow list, a value on the key's line, or items that are not one per line
+    block = _block_items(old)
+    if block is None or len(block[1]) != len(before):
+        return None  # items that are not one per line
+    lines, items = block
     if any(line.strip() and not line.strip().startswith("#") for n, line in enumerate(lines[1:], 1) if n not in items):
         return None  # an item runs over several lines
     kept, j = [], 0

@@ -198,6 +198,17 @@ def _put_back(aside: Path, path: Path, expected: bytes, seen: bytes | None = Non
 _ID_LINE = re.compile(rb"(?m)^id:[ \t]*(\S[^\r\n]*?)[ \t]*\r?$")
 
 
+def front_matter_id(data: bytes) -> str | None:
+    """The id a note's front matter names, from its first 4 KB and without parsing the YAML (quotes
+    set aside); None without one. For the checks that need only that: whether a file that took a
+    note's name is that note (`_saved_whole`), where a note memem made went (an undo)."""
+    head = data[:4096]
+    fences = head.split(b"---", 2)
+    opens = len(fences) == 3 and not fences[0].removeprefix(b"\xef\xbb\xbf").strip()  # a BOM may come first
+    found = _ID_LINE.search(fences[1]) if opens else None
+    return found.group(1).decode("utf-8", "replace").strip("'\"") if found else None
+
+
 def _saved_whole(current: bytes | None, taken: bytes) -> bool:
     """Whether the file that took a note's name while memem held it aside is that note saved whole (an
     editor's save by rename), which may replace the copy aside, and not a fragment: a program
@@ -209,11 +220,8 @@ def _saved_whole(current: bytes | None, taken: bytes) -> bool:
     first = taken.lstrip().split(b"\n", 1)[0].strip()
     if current.lstrip().split(b"\n", 1)[0].strip() != first:
         return False
-    head = _ID_LINE.search(taken[:4096])
-    if head is None:
-        return True
-    again = _ID_LINE.search(current[:4096])
-    return again is not None and again.group(1) == head.group(1)
+    note_id = front_matter_id(taken)
+    return note_id is None or front_matter_id(current) == note_id
 
 
 def _replaced_by_newer(aside: Path, path: Path) -> bool:

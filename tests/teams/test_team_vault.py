@@ -18,6 +18,7 @@ from memem.recall.query import Query
 from memem.recall.search import search
 from memem.recall.slice import render
 from memem.sync.loop import SyncLoop
+from memem.teams import git as team_git
 from memem.teams import membership
 from memem.testing import note_text, write_note
 from memem.vault.injection import addressed_to_model
@@ -168,8 +169,7 @@ def test_add_refuses_what_is_not_a_team_repository_and_keeps_no_credentials(
     local = json.loads((team.folder / ".git" / LOCAL).read_text())
     assert local["writable"] is False
     assert (
-        membership.without_credentials("https://ada:ghp_secret@git.example.org/t.git")
-        == "https://git.example.org/t.git"
+        team_git.without_credentials("https://ada:ghp_secret@git.example.org/t.git") == "https://git.example.org/t.git"
     )
 
 
@@ -281,8 +281,6 @@ def test_a_git_failure_says_its_cause_not_only_gits_advice(tmp_path: Path) -> No
     """`git fetch failed:  / Please make sure you have the correct access rights / and the repository
     exists.`: the last lines are git's boilerplate, and the cause (a path that is no repository) went."""
     import pytest
-
-    from memem.teams import git as team_git
 
     clone = tmp_path / "clone"
     clone.mkdir()
