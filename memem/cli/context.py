@@ -194,7 +194,12 @@ class DaemonHung(CommandError):
             f"if it stays so, stop it (`kill {info.pid}`; `kill -9 {info.pid}` if it will not stop: the indexes "
             f"survive it) and start it again with `memem serve`; its log is {log}"
         )
-        super().__init__(f"the daemon (pid {info.pid}) did not answer within {timeout:g} s ({why}); {self.fix}")
+        from memem.client.http import DaemonStopped
+
+        if isinstance(why, DaemonStopped):
+            super().__init__(f"the daemon (pid {info.pid}) stopped answering ({why}); {self.fix}")
+        else:
+            super().__init__(f"the daemon (pid {info.pid}) did not answer within {timeout:g} s ({why}); {self.fix}")
 
 
 class StateUnwritable(CommandError):

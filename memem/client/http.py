@@ -14,6 +14,7 @@ import time
 # `typing` costs a hook ~8 ms to import; annotations are strings here, so only type checkers need it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -27,6 +28,10 @@ class DaemonError(RuntimeError):
 
 class DaemonUnavailable(ConnectionError):
     """No daemon answered (not running, or it did not respond in time)."""
+
+
+class DaemonStopped(DaemonUnavailable):
+    """The daemon took a long request and then stopped answering even its health checks (`watched`)."""
 
 
 def _remaining(deadline: float) -> float:
@@ -117,10 +122,65 @@ def exchange(
         raise DaemonUnavailable(f"no answer from the daemon at {host}:{port} ({exc})") from exc
 
 
+HEALTH_EVERY = 5.0
+"""While a long request runs, how often its caller asks the daemon's health (on a connection of its own)."""
+HEALTH_MISSES = 3
+"""Health checks in a row left unanswered before a long request's daemon counts as hung."""
+
+
+def watched(host: str, port: int, token: str, request: Callable[[], tuple[int, bytes]]) -> tuple[int, bytes]:
+    """`request()` (an exchange allowed minutes: an import, a mining chunk), while the daemon's health is
+    asked every HEALTH_EVERY seconds on a connection of its own. A daemon stopped (SIGSTOP, a debugger,
+    a frozen container) still accepts connections in the kernel and would hold the caller for all those
+    minutes; its event loop answers health even while the request's work runs in its threads, so
+    HEALTH_MISSES unanswered in a row end the wait: DaemonStopped from a TimeoutError, as for a
+    request that timed out (it may still run: callers must not send it again)."""
+    import threading
+
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(request())
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, name="memem-request", daemon=True)
+    worker.start()
+    misses = 0
+    while True:
+        worker.join(HEALTH_EVERY)
+        if not worker.is_alive():
+            break
+        try:
+            exchange(host, port, token, "GET", "/v1/health", timeout=HEALTH_EVERY)
+            misses = 0
+        except DaemonUnavailable:
+            misses += 1
+            if misses >= HEALTH_MISSES:
+                raise DaemonStopped(
+                    f"{misses} health checks in a row, {HEALTH_EVERY:g} s apart, went unanswered while it held "
+                    "the request"
+                ) from TimeoutError("health checks unanswered")
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result  # type: ignore[return-value]
+
+
+WATCHED_AFTER = HEALTH_EVERY * (HEALTH_MISSES + 1)
+"""A request allowed longer than this is watched (`watched`); a shorter one times out first anyway."""
+
+
 def call(host: str, port: int, token: str, method: str, path: str, payload: Any = None, timeout: float = 10.0) -> Any:
-    """Send one request and return the decoded JSON answer."""
+    """Send one request and return the decoded JSON answer. One allowed longer than WATCHED_AFTER is
+    `watched`: a daemon that stops answering ends it early."""
     data = b"" if payload is None else json.dumps(payload).encode("utf-8")
-    status, body = exchange(host, port, token, method, path, data, timeout=timeout)
+
+    def send() -> tuple[int, bytes]:
+        return exchange(host, port, token, method, path, data, timeout=timeout)
+
+    status, body = watched(host, port, token, send) if timeout > WATCHED_AFTER else send()
     try:
         decoded = json.loads(body) if body else None
     except json.JSONDecodeError:

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from memem.client.discovery import DaemonInfo, read_daemon
-from memem.client.http import DaemonUnavailable, exchange
+from memem.client.http import WATCHED_AFTER, DaemonUnavailable, exchange, watched
 from memem.client.spawn import runtime_ready, spawn_daemon, spawn_failure
 from memem.config import Paths, load_or_create_token
 
@@ -147,7 +147,11 @@ class Relay:
     def _send(self, info: DaemonInfo | None, data: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
         if info is None:
             raise DaemonUnavailable(self.failure)
-        return exchange(info.host, info.port, self.token, "POST", "/mcp", data, headers, timeout)
+
+        def send() -> tuple[int, bytes]:
+            return exchange(info.host, info.port, self.token, "POST", "/mcp", data, headers, timeout)
+
+        return watched(info.host, info.port, self.token, send) if timeout > WATCHED_AFTER else send()
 
     def handle(self, line: bytes) -> None:
         """Relay one message from the client and print the daemon's answer, if any."""

@@ -36,6 +36,7 @@ from memem.client.discovery import (
 from memem.config import Paths, load_or_create_token, private_dir, private_file
 from memem.settings import settings
 from memem.sync.lock import OwnerLock, lock_vault
+from memem.vault.redacted_log import RedactingFormatter
 
 if TYPE_CHECKING:
     from memem.index.store import IndexStore
@@ -69,20 +70,6 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     def _open(self) -> Any:
         private_file(Path(self.baseFilename))
         return super()._open()
-
-
-class RedactingFormatter(logging.Formatter):
-    """Every log line with its secrets redacted, traceback included: a message may quote a tool's
-    argument, a file's name or an exception's text, and `daemon.log` must hold no secret."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        try:
-            from memem.vault.secrets import redact
-
-            return redact(text)
-        except Exception:  # a log line must never fail, nor be written unscreened
-            return f"{record.levelname} {record.name}: (a message that could not be screened for secrets)"
 
 
 def setup_logging(paths: Paths, to_stderr: bool) -> None:

@@ -10,6 +10,7 @@ SQLite commit and the chromadb write is healed on the next start.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -23,11 +24,14 @@ from memem.config import private_dir, private_file
 from memem.graph.memory_graph import GraphNote
 from memem.index.quick import BM25, MAX_PINNED, PINNED_ORDER, PINNED_WHERE, fulltext_sql, hidden_sql
 from memem.index.scope import Scope
+from memem.index.state_db import damaged, exclusive, move_aside, shorter_than_header
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
 from memem.vault.teams import team_of
 from memem.vault.wikilinks import WikiLink
 from memem.vault.withheld import is_withheld
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -155,7 +159,26 @@ class Catalog:
         private_file(path)  # SQLite gives its -wal and -shm files the mode of the database file
         self.path = path
         self._local = threading.local()
+        try:
+            self._create()
+        except sqlite3.DatabaseError as exc:
+            if not damaged(exc):
+                raise
+            # Derived from the vault, as every index is: set aside (never deleted) and built again, rather
+            # than every command and the daemon failing on it. Vectors keyed by its uids are checked
+            # against the new rows by their text's hash (`IndexStore._check_model`).
+            self.close()
+            with exclusive(path):
+                kept = move_aside(path)
+            log.warning("the catalog %s was damaged (%s): set aside as %s, built again", path, exc, kept.name)
+            self._create()
+
+    def _create(self) -> None:
         with self._connect() as conn:
+            if shorter_than_header(self.path):  # a truncated file: its damage shows only where it is read
+                row = conn.execute("PRAGMA quick_check").fetchone()
+                if not row or row[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             if "ctime_ns" not in {r[1] for r in conn.execute("PRAGMA table_info(notes)")}:
@@ -258,6 +281,21 @@ class Catalog:
         the whole vault needs, without building every row."""
         rows = self.conn.execute("SELECT uid, path, embed_hash FROM notes WHERE vector_hash = embed_hash")
         return [(int(uid), str(path), str(digest)) for uid, path, digest in rows]
+
+    def embed_hashes(self) -> dict[int, str]:
+        """uid -> the hash of the text its vector should be made from, for every note."""
+        return {int(uid): str(digest) for uid, digest in self.conn.execute("SELECT uid, embed_hash FROM notes")}
+
+    def fresh_of(self, uids: Sequence[int]) -> set[int]:
+        """Those of `uids` whose stored vector is of their current text (a stale one may be another
+        note's, a uid given again by a catalog built anew)."""
+        found: set[int] = set()
+        for start in range(0, len(uids), 500):
+            chunk = list(uids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT uid FROM notes WHERE uid IN ({marks}) AND vector_hash = embed_hash"
+            found.update(int(r[0]) for r in self.conn.execute(sql, chunk))
+        return found
 
     def pending_vectors(self) -> list[int]:
         rows = self.conn.execute("SELECT uid FROM notes WHERE vector_hash IS NULL OR vector_hash != embed_hash")

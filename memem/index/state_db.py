@@ -32,10 +32,12 @@ opened; a larger one only when it is shorter than its header says."""
 RAISE_ON_DAMAGE = (("mining", "state.sqlite3"),)
 """(folder, name) of the databases whose damage is raised rather than set aside (see the module)."""
 _LOST = {
+    "catalog.sqlite3": "the index was built again from the vault (the notes are untouched)",
     "events.sqlite3": "the history `memem undo` reaches starts again (the notes are untouched)",
     "ledger.sqlite3": "recall's record of which memories were useful starts again",
     "verdicts.sqlite3": "the stored verdicts on pairs of notes are asked again",
     "token_states.sqlite3": "the notes' token states for recall are computed again at the next index",
+    "token_states-": "that model's token states for recall are computed again at the next index",
 }
 
 
@@ -63,7 +65,7 @@ def private_db(
             if not damaged(exc):
                 raise
             reason = " ".join(str(exc).split())[:200]
-        kept = _set_aside(path)
+        kept = move_aside(path)
     log.warning("memem's state database %s was damaged (%s): set aside as %s, started anew", path, reason, kept.name)
     return _open(path, schema, table, columns)
 
@@ -92,12 +94,20 @@ def damaged_state(*folders: Path) -> list[Problem]:
             problems.append(Problem(
                 "warning",
                 f"memem's state database {name} was damaged and was started anew{when}: "
-                f"{_LOST.get(name, 'what it held is gathered again as memem runs')}; "
+                f"{_lost(name)}; "
                 f"the damaged copy is kept as {copy}",
                 f"nothing to repair; delete {copy} (and any {copy.name}-wal) when you no longer want it: memem "
                 "never deletes it, and names it here until then",
             ))  # fmt: skip
     return problems
+
+
+def _lost(name: str) -> str:
+    """What starting the database anew costs, in words."""
+    for key, words in _LOST.items():
+        if name == key or (key.endswith("-") and name.startswith(key)):
+            return words
+    return "what it held is gathered again as memem runs"
 
 
 def _when(stamp: str) -> str:
@@ -108,7 +118,7 @@ def _when(stamp: str) -> str:
 
 
 def _open(path: Path, schema: str, table: str, columns: dict[str, str] | None) -> sqlite3.Connection:
-    truncated = _shorter_than_header(path)
+    truncated = shorter_than_header(path)
     conn = sqlite3.connect(private_file(path), timeout=30, isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -136,7 +146,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _shorter_than_header(path: Path) -> bool:
+def shorter_than_header(path: Path) -> bool:
     """Whether the file is shorter than the page count its header gives (a truncated copy): only a hint
     for reading it through, never a verdict; a write-ahead log in use may hold the pages meanwhile."""
     try:
@@ -169,7 +179,7 @@ def exclusive(path: Path, purpose: str = "lock") -> Iterator[None]:
         os.close(fd)
 
 
-def _set_aside(path: Path) -> Path:
+def move_aside(path: Path) -> Path:
     """Rename the database (and its write-ahead log and shared memory) out of the way; never deletes."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
     kept, n = path.with_name(f"{path.name}{DAMAGED}{stamp}"), 1

@@ -18,6 +18,7 @@ the next start) or orphan vectors (swept on the next start), never a note the in
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sqlite3
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,10 +37,11 @@ from memem.errors import Unavailable
 from memem.graph.memory_graph import MemoryGraph
 from memem.index.catalog import Catalog, Row
 from memem.index.embeddings import EmbedderChoice, load_embedder, token_embedder
+from memem.index.embeddings.fallback import HashEmbedder
 from memem.index.ledger import RecallLedger
 from memem.index.shared import SharedConfig, SharedIndex, SharedUnavailable
-from memem.index.token_states import TokenStates
-from memem.index.vectors import VectorStore
+from memem.index.token_states import TokenStates, states_file
+from memem.index.vectors import VectorHit, VectorStore
 from memem.index.verdicts import PairVerdicts
 from memem.settings import settings
 from memem.terminal import printable
@@ -78,6 +81,9 @@ TOKEN_BATCH = 32
 """Notes whose token states are held in float32 at once, between the model's run and the int8 store: of
 similar length, one batch of the embedder's (`embeddings.padding.BATCH`)."""
 RECONCILE_ERROR = "last_reconcile_error"
+METADATA_PENDING = "vector_metadata_pending"
+"""Catalog meta: uids whose vectors' metadata (status, project, layer) is still to be rewritten to match
+their rows, written in the rows' own transaction, so a kill between the two writes is finished later."""
 """Catalog meta key holding why the last full reconcile failed (absent after a success)."""
 RACY_WINDOW_NS = 2_000_000_000
 """A file modified within 2 s of being indexed may have changed again within the same mtime tick."""
@@ -178,7 +184,9 @@ class IndexStore:
         """A model's answers about pairs of notes (`index/verdicts.py`), for consolidation."""
         self.token_embedder = token_embedder(self.embedder) if settings().late == "on" else None
         self.token_states = (
-            TokenStates(paths.state / "token_states.sqlite3", self.embedder.name) if self.token_embedder else None
+            TokenStates(states_file(paths.state, self.embedder.name), self.embedder.name)
+            if self.token_embedder
+            else None
         )
         """Each note's token states for recall's late-interaction stage (`index/token_states.py`); None
         when the embedder gives none (the hash fallback) or the stage is off (`MEMEM_LATE=off`: nothing is
@@ -204,18 +212,73 @@ class IndexStore:
 
     # --- model changes ------------------------------------------------------------------------------
     def _check_model(self) -> None:
-        """Vectors made by another embedding function are useless here: mark every vector stale."""
+        """Vectors made by another embedding function are useless here: mark every vector stale, then
+        trust again those this model made earlier of the same text (`_restore_vectors`).
+
+        The other model's vectors are kept, in their own collection: a command run once under another
+        `MEMEM_EMBEDDER` (or with the model failing to load, on the hash fallback) must not cost the
+        real model's vectors, nor a full re-embedding when it is back. Only the hash fallback's own
+        vectors, cheap to make, are dropped."""
         previous = self.catalog.get_meta("embedder")
         if previous == self.embedder.name:
             return
         with self.catalog.transaction() as conn:
             self.catalog.clear_vectors(conn)
             self.catalog.set_meta(conn, "embedder", self.embedder.name)
+        restored = self._restore_vectors()
         if previous:
             log.warning(
-                "embedding function changed from %s to %s: re-embedding all notes", previous, self.embedder.name
-            )
-            self.vectors.drop_collection_for(previous)
+                "embedding function changed from %s to %s: %d notes keep vectors this model made before, the "
+                "others are embedded again (the vectors of %s are kept for a switch back)",
+                previous, self.embedder.name, restored, previous,
+            )  # fmt: skip
+            if previous == HashEmbedder.name:
+                self.vectors.drop_collection_for(previous)
+
+    def _restore_vectors(self) -> int:
+        """Mark fresh the notes whose vector in this model's collection was made from their current
+        text (a catalog built again, a model switched back to); the rest stay stale and are re-embedded,
+        and hidden from vector search until then (`recall.candidates.vector`)."""
+        kept = self.vectors.hashes()
+        if not kept:
+            return 0
+        wanted = self.catalog.embed_hashes()
+        same = [(uid, digest) for uid, digest in kept.items() if wanted.get(uid) == digest]
+        with self.catalog.transaction() as conn:
+            for uid, digest in same:
+                self.catalog.mark_vector_fresh(conn, uid, digest)
+        return len(same)
+
+    def _unmark_lost_vectors(self) -> int:
+        """Notes the catalog holds embedded whose vector is not in the collection (its folder deleted,
+        a collection dropped by hand): marked stale, so this reconcile embeds them again."""
+        fresh = {uid for uid, path, _ in self.catalog.fresh_vectors() if not self.shared_path(path)}
+        lost = fresh - self.vectors.ids() if fresh else set()
+        if lost:
+            log.warning("%d notes had lost their vectors: embedding them again", len(lost))
+            with self.catalog.transaction() as conn:
+                for uid in lost:
+                    self.catalog.set_vector_hash(conn, uid, None)
+        return len(lost)
+
+    def _finish_metadata(self) -> None:
+        """Rewrite the vector metadata a killed process committed rows for but did not get to."""
+        pending = json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")
+        if not pending:
+            return
+        rows = self.catalog.by_uid(pending)
+        self.vectors.update_metadata([r for r in rows.values() if not self.is_shared(r)])
+        log.info("rewrote the vector metadata of %d notes an interrupted write left behind", len(rows))
+        with self.catalog.transaction() as conn:
+            self._metadata_done(conn, pending)
+
+    def _metadata_done(self, conn: sqlite3.Connection, uids: Sequence[int]) -> None:
+        """These notes' vector metadata matches their rows now (or their vectors are stale): no longer pending."""
+        left = set(json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")) - set(uids)
+        if left:
+            self.catalog.set_meta(conn, METADATA_PENDING, json.dumps(sorted(left)))
+        else:
+            self.catalog.delete_meta(conn, METADATA_PENDING)
 
     def _check_note_checks(self) -> None:
         """A memem that checks notes for more than the one that indexed them (NOTE_CHECKS) reads every
@@ -251,6 +314,14 @@ class IndexStore:
     def shared_path(self, path: str) -> bool:
         """`is_shared` for a note known only by its path (a whole-vault check builds no rows)."""
         return self.shared is not None and team_of(path) is not None
+
+    def vector_query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[VectorHit]:
+        """The collection's nearest vectors, only those of a note's current text: a stale one (a note
+        edited a moment ago, a catalog built again whose uids name other notes now) would rank a note
+        by words it no longer has, or by another note's."""
+        hits = self.vectors.query(vector, k, where)
+        fresh = self.catalog.fresh_of([h.uid for h in hits])
+        return [h for h in hits if h.uid in fresh]
 
     def team_vector_hits(self, vector: np.ndarray, k: int, hidden: tuple[str, ...]) -> list[tuple[int, float]]:
         """(uid, similarity) of the team notes nearest `vector`, from the Chroma server; nothing when no
@@ -320,8 +391,12 @@ class IndexStore:
                     continue
             to_read.append(entry)
         gone = [p for p in known if p not in seen and self.catalog.by_path(p) is not None]
+        with self.write_lock:
+            self._finish_metadata()
         report = self._apply_files(to_read, gone, bad, progress=progress, full=True)
         report.unchanged += unchanged
+        with self.write_lock:
+            self._unmark_lost_vectors()
         report.embedded += self.embed_pending(progress)
         report.token_states += self.backfill_token_states(progress)
         self.sweep_orphan_vectors()
@@ -512,7 +587,11 @@ class IndexStore:
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 if outcome != "unchanged":
                     (retagged if keep else changed).append(uid)
+            if retagged:  # committed with the rows: a kill before the metadata is rewritten is finished later
+                before = json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")
+                self.catalog.set_meta(conn, METADATA_PENDING, json.dumps(sorted({*before, *retagged})))
         rows = self.catalog.by_uid([*changed, *retagged])
+        recorded = list(retagged)
         retagged = [u for u in retagged if u in rows and not self.is_shared(rows[u])]  # the server keys by id only
         if retagged:
             try:
@@ -523,6 +602,9 @@ class IndexStore:
                 with self.catalog.transaction() as conn:
                     for uid in retagged:
                         self.catalog.set_vector_hash(conn, uid, None)
+        if recorded:
+            with self.catalog.transaction() as conn:
+                self._metadata_done(conn, recorded)
         with self.lock:
             for row in rows.values():
                 self.graph.upsert(row.graph_note())

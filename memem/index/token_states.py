@@ -43,6 +43,15 @@ def _int8(blob: bytes, tokens: int) -> np.ndarray:
     return flat.reshape(tokens, -1) if tokens else flat.reshape(0, 0)
 
 
+def states_file(state: Path, model: str) -> Path:
+    """Where one model's token states live: a file per model, so a switch of embedder and back (or a
+    command run once under another) costs no second pass over the vault. The default model keeps the
+    file name memem has always used."""
+    from memem.index.embeddings.minilm import NAME
+
+    return state / ("token_states.sqlite3" if model == NAME else f"token_states-{model}.sqlite3")
+
+
 class TokenStates:
     """The token-state database of one vault, for one embedder; thread-safe."""
 

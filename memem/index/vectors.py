@@ -40,6 +40,9 @@ def _metadata(row: Row) -> dict[str, Any]:
         "status": row.status,
         "layer": row.layer,
         "kind": row.kind,
+        # The hash of the text the vector was made from: vectors kept from another catalog (one built
+        # again) or another model (switched back to) are trusted again only for notes of that text.
+        "embed_hash": row.embed_hash,
     }
 
 
@@ -93,6 +96,16 @@ class VectorStore:
 
     def ids(self) -> set[int]:
         return {int(i) for i in self.collection.get(include=[])["ids"]}
+
+    def hashes(self) -> dict[int, str]:
+        """uid -> the hash of the text each stored vector was made from (vectors stored before memem
+        kept it have none, and are left out)."""
+        got = self.collection.get(include=["metadatas"])
+        return {
+            int(i): str(meta["embed_hash"])
+            for i, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
+            if meta and meta.get("embed_hash")
+        }
 
     def ids_of(self, uids: Sequence[int]) -> set[int]:
         if not uids:

@@ -306,7 +306,7 @@ class Consolidator:
             if vector is None:
                 continue
             scope = Scope(row.project, global_only=row.project is None)
-            for hit in self.store.vectors.query(vector, 6, scope.vector_where()):
+            for hit in self.store.vector_query(vector, 6, scope.vector_where()):
                 other = by_uid.get(hit.uid)
                 if other is None or other.uid == row.uid or other.project != row.project:
                     continue
@@ -463,11 +463,15 @@ class Consolidator:
             if len(component) > 1:
                 for uid in component:
                     cycle_of[uid] = frozenset(component)
+        # A successor outside the person's own active notes may still hold: a team's note (the team
+        # curates it, but it supersedes the person's note all the same).
+        others = self.store.catalog.by_uid({e.source for e in edges if e.source not in active})
+        holding = {**{uid: r for uid, r in others.items() if r.status == "active"}, **active}
         proposals = []
         for edge in edges:
             if edge.source in cycle_of and cycle_of[edge.source] == cycle_of.get(edge.target):  # type: ignore[arg-type]
                 continue
-            newer, older = active.get(edge.source), active.get(edge.target)  # type: ignore[arg-type]
+            newer, older = holding.get(edge.source), active.get(edge.target)  # type: ignore[arg-type]
             if older is None:
                 continue
             successor = (newer.id,) if newer is not None else ()

@@ -221,7 +221,7 @@ class MemoryService:
         if self.store.catalog.count() == 0:
             return None
         same_title = self.store.catalog.same_title(title, scope)
-        hits = self.store.vectors.query(note_vector(self.store, f"{title}\n{content.strip()}"), 5, scope.vector_where())
+        hits = self.store.vector_query(note_vector(self.store, f"{title}\n{content.strip()}"), 5, scope.vector_where())
         admitted = self.store.catalog.admitted([h.uid for h in hits], scope)
         near = [h for h in hits if h.uid in admitted]
 
@@ -400,14 +400,21 @@ class MemoryService:
             return out
 
         new_row = None
+        linked = False
         if successor:
             new_row = self.resolve(successor)
             if new_row.uid == row.uid:
                 raise Refused("a memory cannot supersede itself")
+            with self.store.lock:
+                linked = any(e.target == row.uid for e in self.store.graph.out_edges(new_row.uid, ("supersedes",)))
+            if not linked:
+                self._check_writable(new_row)  # before the retirement: refused whole, not half done
         self._edit(row, updates)
         if new_row is None:
             return Deprecation(Summary.of(self.resolve(row.id)))
-        self.link(new_row.id if len(self.store.catalog.by_id(new_row.id)) == 1 else new_row.name, row.id, "supersedes")
+        if not linked:  # a successor that says so already is left as it is (a team's note may be read-only)
+            ref = new_row.id if len(self.store.catalog.by_id(new_row.id)) == 1 else new_row.name
+            self.link(ref, row.id, "supersedes")
         return Deprecation(Summary.of(self.resolve(row.id)), Summary.of(self.resolve(new_row.id)))
 
     def link(self, source: str, target: str, kind: str, remove: bool = False) -> LinkChange:

@@ -21,8 +21,10 @@ from typing import Any
 
 from memem.errors import Refused
 from memem.index.scope import Scope
+from memem.memory.compare import disagree
 from memem.memory.screen import describe, find_injection, find_secrets
 from memem.memory.service import MemoryService, SaveRequest, written_text
+from memem.mining.decide import shown
 from memem.recall.candidates import note_vector
 from memem.vault import frontmatter, writer
 from memem.vault.note import Note, parse_note
@@ -38,7 +40,7 @@ def similar(service: MemoryService, texts: list[str], project: str | None, k: in
     # The project's and the global memories, active ones, and those of the team vaults serving it.
     scope = Scope(project, hidden=hidden_prefixes(store.paths.vault, project))
     for text in texts:
-        hits = store.vectors.query(note_vector(store, text), k + 3, scope.vector_where())
+        hits = store.vector_query(note_vector(store, text), k + 3, scope.vector_where())
         rows = store.catalog.by_uid([h.uid for h in hits])
         found = []
         for h in hits:
@@ -81,9 +83,23 @@ def _owned_now(service: MemoryService, target_id: str) -> bool | None:
     return _owned(parse_note(row.path, data))
 
 
-def _fold_in(service: MemoryService, target_id: str, merged: str | None, session_id: str | None) -> str:
+class NotTheSame(Exception):
+    """The lesson cannot be folded into the memory without losing words: its text changed since the
+    judge read it, or the lesson, a bare repeat by the judge's word, says something else."""
+
+
+def _fold_in(
+    service: MemoryService,
+    target_id: str,
+    merged: str | None,
+    session_id: str | None,
+    shown_as: str | None = None,
+    lesson: str | None = None,
+) -> str:
     """Update an existing memory with what was mined again. Only a machine-owned one (mined, never
-    reviewed): a person's or a reviewed note is not touched at all (`NotOwned`)."""
+    reviewed): a person's or a reviewed note is not touched at all (`NotOwned`). A merged text replaces
+    the body only if the body is still the one it was merged from (`shown_as`, decide.shown); a bare
+    repeat (no merged text) only if `lesson` says the same as the body; else `NotTheSame`."""
     row = service.resolve(target_id)
 
     def change(text: str) -> str:
@@ -91,6 +107,11 @@ def _fold_in(service: MemoryService, target_id: str, merged: str | None, session
         # Decided on the text as it is now, not as last indexed: a person may have just reviewed it.
         if not _owned(note):
             raise NotOwned(f"{row.id} is a reviewed or a person's note; the miner leaves it as it is")
+        body = note.body.strip() if isinstance(note, Note) else ""
+        if merged and shown_as and shown({"content": body}) != shown_as:
+            raise NotTheSame(f"{row.id} changed since the judge read it")
+        if not merged and lesson and disagree(lesson.strip(), body):
+            raise NotTheSame(f"{row.id} says something else")
         sessions = note.metadata.get("source_sessions") if isinstance(note, Note) else None
         sessions = [str(s) for s in sessions] if isinstance(sessions, list) else []
         if session_id and session_id not in sessions:
@@ -198,10 +219,13 @@ def _apply_one(
         return
     if item.get("action") == "update" and item.get("target"):
         try:
-            report["updated"].append(_fold_in(service, item["target"], item.get("merged_content"), session_id))
+            folded = _fold_in(service, item["target"], item.get("merged_content"), session_id,
+                              shown_as=item.get("shown"), lesson=str(lesson.get("content") or ""))  # fmt: skip
+            report["updated"].append(folded)
             return
-        except NotOwned:
-            # Reviewed since the judge saw it: the lesson becomes its own note, linked to it.
+        except (NotOwned, NotTheSame):
+            # Reviewed since the judge saw it, or changed (another lesson of this run folded in), or
+            # not the same after all: the lesson becomes its own note, linked to it.
             target = str(item["target"])
             item = {**item, "action": "save", "related": [*(item.get("related") or []), target],
                     "judged": [*(item.get("judged") or []), f"refines {target}"]}  # fmt: skip

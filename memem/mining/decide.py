@@ -18,10 +18,13 @@ person decides in the Contradictions pane, whose "keep this one" supersedes and 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from memem.memory.compare import disagree
+from memem.memory.screen import redact
 from memem.memory.service import DUPLICATE_COSINE
 from memem.mining.failures import AnswerUnusable
 from memem.mining.lessons import Judgements, Lesson
@@ -48,12 +51,21 @@ def _judged(item: dict[str, Any], relation: str, memory_id: str, evidence: str) 
     item.setdefault("judged", []).append(line[:300])
 
 
+def shown(memory: dict[str, Any]) -> str:
+    """A fingerprint of the memory's text as the judge read it: a fold computed from that text is
+    applied only to that text (`apply`), never over a change made since (another lesson folded in by
+    the same run, an edit), which it would erase."""
+    return hashlib.sha256(str(memory.get("content") or "").strip().encode()).hexdigest()[:16]
+
+
 def _by_cosine(items: list[dict[str, Any]], similar: list[list[dict[str, Any]]]) -> None:
     for item, found in zip(items, similar, strict=True):
         if not found or found[0]["cosine"] < DUPLICATE_COSINE:
             continue
+        if disagree(str(item["lesson"]["content"]).strip(), str(found[0].get("content") or "")):
+            continue  # alike in words, not the same memory (another port, "never" for "always"): its own note
         if machine_owned(found[0]):
-            item.update(action="update", target=found[0]["id"])
+            item.update(action="update", target=found[0]["id"], shown=shown(found[0]))
         else:  # the same words as a reviewed or a person's note: its own note, linked, for review
             _add(item, "related", str(found[0]["id"]))
             _judged(item, "duplicate", str(found[0]["id"]), f"cosine {found[0]['cosine']}")
@@ -79,7 +91,9 @@ def decide(
     ignored: list[str] = []
     for verdict in verdicts:
         if not 0 <= verdict.lesson < len(items) or verdict.memory_id not in offered[verdict.lesson]:
-            note = f"judgement ignored: lesson {verdict.lesson} was not offered memory {verdict.memory_id!r}"
+            # The id is the model's words, not an id memem made: it may carry anything, a secret too.
+            named = redact(verdict.memory_id)[:80]
+            note = f"judgement ignored: lesson {verdict.lesson} was not offered memory {named!r}"
             log.warning(note)
             ignored.append(note)
             continue
@@ -88,8 +102,15 @@ def decide(
         if verdict.relation in ("duplicate", "refines") and not owned:
             _add(item, "related", verdict.memory_id)
             _judged(item, verdict.relation, verdict.memory_id, verdict.evidence)
+        elif verdict.relation == "refines" and not (verdict.merged_content or "").strip():
+            # Detail to add and no text that adds it: folding in would keep only the memory's old
+            # words, so the lesson is saved as its own note beside it.
+            _add(item, "related", verdict.memory_id)
+            _judged(item, verdict.relation, verdict.memory_id, verdict.evidence)
         elif verdict.relation in ("duplicate", "refines") and item["action"] == "save":
-            item.update(action="update", target=verdict.memory_id, merged_content=verdict.merged_content)
+            memory = offered[verdict.lesson][verdict.memory_id]
+            item.update(action="update", target=verdict.memory_id, merged_content=verdict.merged_content,
+                        shown=shown(memory))  # fmt: skip
         elif verdict.relation == "supersedes" and not owned:
             # Never retire a reviewed note: the pair goes to a person, as a contradiction.
             _add(item, "flagged", verdict.memory_id)

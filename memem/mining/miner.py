@@ -418,6 +418,7 @@ def _mine_new_turns(
     if end == start:
         return False
     session_id = next((t.session_id for t in turns if t.session_id), None) or path.stem
+    turns = _after(turns, start, state.within(path))
     report.turns += len(turns)
     if not turns:  # tool calls and their output only: nothing said to mine
         state.advance(path, session_id, end, 0)
@@ -430,9 +431,12 @@ def _mine_new_turns(
             _defer(path, pieces[i:], turns, end, state, session_id, report, why)
             return True
         run.skipped = []  # what an earlier, failed attempt left out is asked again with its chunk
-        # A chunk's end: where the next chunk's first record begins (for a turn cut in parts, the
-        # turn's own start: a crash between its parts mines the whole turn again, de-duplicated).
-        piece_end = max(pieces[i + 1][0].start, start) if i + 1 < len(pieces) else end
+        # A chunk's end: where the next chunk's first record begins and, when that is a later part of
+        # a turn cut in parts, how many of the turn's characters come before it (`within`): a failure
+        # or a crash there resumes at that part, and counts its attempts there.
+        following = pieces[i + 1][0] if i + 1 < len(pieces) else None
+        piece_end = max(following.start, start) if following is not None else end
+        within = following.span[0] if following is not None and following.span is not None else 0
         spent_before = extractor.spent.usd
         failed: list[tuple[list[Turn], str]] = []
         try:
@@ -442,7 +446,9 @@ def _mine_new_turns(
             Exception
         ) as exc:  # the model, the daemon, a disk: the place stays; tried again, a bounded number of times
             cost = extractor.spent.usd - spent_before
-            said = str(exc) if isinstance(exc, ModelUnavailable) else f"{type(exc).__name__}: {exc}"
+            # Redacted here: an error's text may quote a model's or a service's answer, and it is
+            # printed (to miner.log when a Stop ran the miner), stored and shown by `--status`.
+            said = redact(str(exc) if isinstance(exc, ModelUnavailable) else f"{type(exc).__name__}: {exc}")
             if not isinstance(exc, ModelUnavailable):
                 log.exception("mining %s failed", path)
             attempts = state.record_error(path, said, cost)
@@ -451,7 +457,8 @@ def _mine_new_turns(
                 return True
             # Tried often enough at this place: set the chunk aside (reported once) and move on.
             part = _part(piece, turns, piece_end)
-            state.advance(path, session_id, piece_end, 0, set_aside=[(part, f"{said}, {attempts} times")])
+            state.advance(path, session_id, piece_end, 0, set_aside=[(part, f"{said}, {attempts} times")],
+                          within=within)  # fmt: skip
             report.set_aside.append(_describe(part, said))
             continue
         parts = [(_part(failure, turns, piece_end), reason) for failure, reason in failed]
@@ -460,8 +467,19 @@ def _mine_new_turns(
         run.lessons -= len(lessons)
         report.chunks += 1
         merge_results(report.result, result)
-        state.advance(path, session_id, piece_end, written(result), extractor.spent.usd - spent_before, parts)
+        state.advance(path, session_id, piece_end, written(result), extractor.spent.usd - spent_before, parts, within)
     return True
+
+
+def _after(turns: list[Turn], start: int, within: int) -> list[Turn]:
+    """The turns from the session's place: the first one without its `within` characters mined
+    already (cut from its redacted text, as `chunks` cut it, so the parts meet exactly)."""
+    if not within or not turns or turns[0].start != start:
+        return turns
+    first = redacted(turns[0])
+    if within >= len(first.text):
+        return turns[1:]
+    return [part_of(first, within, len(first.text)), *turns[1:]]
 
 
 def retry_set_aside(
@@ -476,7 +494,9 @@ def retry_set_aside(
             turns = _exactly([t for t in turns if t.start < part.end], part)
             session_id = next((t.session_id for t in turns if t.session_id), None) or path.stem
             scope = project or project_of(next((t.cwd for t in turns if t.cwd), None))
+            spent = extractor.spent.usd
             found, result = mine_turns(turns, backend, extractor, scope, session_id)
+            state.tally(path, written(result), extractor.spent.usd - spent)  # summed by `--status`
             report.turns += len(turns)
             report.lessons += found
             merge_results(report.result, result)

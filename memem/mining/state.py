@@ -54,7 +54,14 @@ CREATE TABLE IF NOT EXISTS parts_set_aside (
     PRIMARY KEY (path, start, char_from)
 );
 """
-_COLUMNS = {"cost_usd": "REAL NOT NULL DEFAULT 0", "attempts": "INTEGER NOT NULL DEFAULT 0", "mark": "TEXT"}
+_COLUMNS = {
+    "cost_usd": "REAL NOT NULL DEFAULT 0",
+    "attempts": "INTEGER NOT NULL DEFAULT 0",
+    "mark": "TEXT",
+    "within": "INTEGER NOT NULL DEFAULT 0",
+}
+"""Columns added since the first schema. `within`: characters of the turn at `offset` already mined (a
+turn longer than a chunk is mined in parts, and a byte offset can only name a record's start)."""
 _KEYED = 1
 """user_version from which every absolute row is keyed by `key`."""
 MAX_ATTEMPTS = 3
@@ -223,7 +230,7 @@ class MiningState:
                 "runs=runs + (SELECT runs FROM sessions WHERE path=:old), "
                 "cost_usd=cost_usd + (SELECT cost_usd FROM sessions WHERE path=:old), "
                 "session_id=coalesce(session_id, (SELECT session_id FROM sessions WHERE path=:old)), "
-                "mark=NULL "
+                "mark=NULL, within=0 "
                 "WHERE path=:new",
                 {"old": old, "new": new},
             )
@@ -256,13 +263,19 @@ class MiningState:
             return 0
         return offset
 
+    def within(self, path: Path) -> int:
+        """How many characters of the turn at the session's place are mined already (0: none; the
+        place is then a record's start, as it most often is)."""
+        row = self.db.execute("SELECT within FROM sessions WHERE path=?", (key(path),)).fetchone()
+        return int(row[0]) if row is not None else 0
+
     def restart(self, path: Path) -> None:
         """The transcript was rewritten: its place and the parts set aside (byte ranges of the old file)
         are dropped, so it is mined from its start (lessons already written are recognised as
         duplicates)."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.execute("UPDATE sessions SET offset=0, mark=NULL, attempts=0 WHERE path=?", (key(path),))
+            self.db.execute("UPDATE sessions SET offset=0, mark=NULL, attempts=0, within=0 WHERE path=?", (key(path),))
             self.db.execute("DELETE FROM parts_set_aside WHERE path=?", (key(path),))
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -277,9 +290,11 @@ class MiningState:
         lessons: int,
         cost_usd: float = 0.0,
         set_aside: Sequence[tuple[SetAside, str]] = (),
+        within: int = 0,
     ) -> None:
-        """Record that everything before `offset` is mined (its lessons written, its failures set
-        aside): the one commit point, in one transaction."""
+        """Record that everything before `offset` is mined, and `within` characters of the turn that
+        begins there (its lessons written, its failures set aside): the one commit point, in one
+        transaction. A failed attempt counted at the place before is forgotten."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for part, reason in set_aside:
@@ -291,13 +306,13 @@ class MiningState:
                 )
             self.db.execute(
                 "INSERT INTO sessions (path, session_id, offset, mined_at, lessons, runs, last_error, cost_usd, "
-                "attempts, mark) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, 0, ?) "
-                "ON CONFLICT(path) DO UPDATE SET offset=excluded.offset, mark=excluded.mark, "
+                "attempts, mark, within) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, 0, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET offset=excluded.offset, mark=excluded.mark, within=excluded.within, "
                 "mined_at=excluded.mined_at, "
                 "lessons=sessions.lessons + excluded.lessons, runs=sessions.runs + 1, last_error=NULL, "
                 "cost_usd=sessions.cost_usd + excluded.cost_usd, attempts=0, "
                 "session_id=coalesce(excluded.session_id, sessions.session_id)",
-                (key(path), session_id, offset, time.time(), lessons, cost_usd, mark(path, offset)),
+                (key(path), session_id, offset, time.time(), lessons, cost_usd, mark(path, offset), within),
             )
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -315,6 +330,15 @@ class MiningState:
         )
         row = self.db.execute("SELECT attempts FROM sessions WHERE path=?", (key(path),)).fetchone()
         return int(row[0])
+
+    def tally(self, path: Path, lessons: int, cost_usd: float) -> None:
+        """Count lessons written and money spent on a session without moving its place (`memem mine
+        --retry` mines parts behind it), so `--status` sums every run."""
+        self.db.execute(
+            "INSERT INTO sessions (path, lessons, cost_usd) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+            "lessons=sessions.lessons + excluded.lessons, cost_usd=sessions.cost_usd + excluded.cost_usd",
+            (key(path), lessons, cost_usd),
+        )
 
     def set_aside_parts(self, path: Path | None = None) -> list[SetAside]:
         query = "SELECT path, start, end, reason, at, char_from, char_to FROM parts_set_aside"

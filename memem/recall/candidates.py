@@ -72,7 +72,7 @@ def vector(store: IndexStore, q: Query, k: int = POOL, qvec: np.ndarray | None =
     what the scope's status and layer rules drop: chromadb filters by project only)."""
     vec = query_vector(store, q.text) if qvec is None else qvec
     scope = q.scope
-    hits = [(h.uid, h.similarity) for h in store.vectors.query(vec, k + k // 2, scope.vector_where())]
+    hits = [(h.uid, h.similarity) for h in store.vector_query(vec, k + k // 2, scope.vector_where())]
     team_hits = store.team_vector_hits(vec, k + k // 2, scope.hidden)
     if team_hits:
         hits = sorted([*hits, *team_hits], key=lambda h: -h[1])

@@ -203,8 +203,6 @@ class SyncLoop:
                 self._check_watcher()
                 if paths:
                     report = self.store.sync_paths(paths)
-                    if self.state.last_error and self.state.last_error.startswith("sync failed"):
-                        self.state.last_error = None  # the next batch went through: the failure has passed
                     self.state.events_applied += report.changed
                     if report.changed or report.bad:
                         log.info("synced %d paths: %s", len(paths), report_dict(report))
@@ -219,10 +217,14 @@ class SyncLoop:
                     future.set_exception(exc)
                 self._vault_gone(exc)
                 return
-            except Exception as exc:  # a bad batch must not kill the loop; the next reconcile heals
+            except Exception as exc:  # a bad batch must not kill the loop; a reconcile soon heals
                 if not isinstance(exc, ReconcileFailed):
                     log.exception("sync failed")
                     self.state.errors += 1
                     self.state.last_error = f"sync failed: {type(exc).__name__}: {exc}"
+                    # The batch's events are spent: a whole reconcile finds what they named, in seconds
+                    # rather than at the next periodic one (a full disk freed, a database unlocked). It
+                    # clears the error once it went through; it backs off while it fails.
+                    self._next_reconcile = min(self._next_reconcile, time.time() + self.retry_delay())
                 for future in requests:
                     future.set_exception(exc)

@@ -135,6 +135,7 @@ def add(vault: Path, source: str, name: str | None = None, writable: bool = Fals
     temp = base / f".cloning-{secrets.token_hex(4)}"
     try:
         git.run(None, "clone", "--quiet", "--", source, str(temp))
+        _check_checked_out(temp)
         manifest = read_manifest(temp)
         declared = manifest.get("name")
         chosen = _check_name(name or (declared if isinstance(declared, str) else ""))
@@ -151,6 +152,22 @@ def add(vault: Path, source: str, name: str | None = None, writable: bool = Fals
     if team is None:  # the manifest was read a moment ago: only a folder removed under us gets here
         raise Refused(f"the team {chosen!r} vanished while it was being added")
     return team
+
+
+def _check_checked_out(clone: Path) -> None:
+    """Refused, saying why, when the clone has no commit checked out: the repository is empty, or its
+    HEAD names a branch it does not have (git clones it and only warns). Its missing manifest would
+    otherwise read as "not a memem team repository" of a repository that is one, on another branch."""
+    if git.run(clone, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).returncode == 0:
+        return
+    branches = [b.removeprefix("origin/") for b in git.out(clone, "branch", "-r", "--format=%(refname:short)").split()]
+    branches = [b for b in branches if b not in ("origin", "HEAD")]
+    if not branches:
+        raise Refused("the repository is empty (no commit yet): push the team's first commit, or make one with "
+                      "`memem team init`")  # fmt: skip
+    shown = ", ".join(sorted(branches)[:10])
+    raise Refused(f"the repository's HEAD names a branch it does not have, so nothing was checked out (its branches: "
+                  f"{shown}); set its default branch to one of them")  # fmt: skip
 
 
 def require(vault: Path, name: str) -> Team:

@@ -240,7 +240,7 @@ def test_a_secret_in_an_argument_is_not_echoed_in_the_error(tools: Tools, fresh_
 def test_the_daemon_log_redacts_every_line(tmp_path: Path) -> None:
     import logging
 
-    from memem.daemon.serve import RedactingFormatter
+    from memem.vault.redacted_log import RedactingFormatter
     from tests.memory.security_corpus import SECRETS
 
     token = SECRETS["GitHub token (classic)"].split()[1]

@@ -127,7 +127,7 @@ def stored(store: IndexStore) -> dict[int, np.ndarray]:
     return {int(i): np.asarray(v, np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
 
-def test_switching_embedder_re_embeds_once_and_never_mixes_collections(
+def test_switching_embedder_re_embeds_once_never_mixes_collections_and_keeps_the_other_for_a_switch_back(
     bge: BgeSmallEmbedder, minilm: MiniLMEmbedder, paths: Paths, fresh_vault: Path
 ) -> None:
     write_note(fresh_vault, "A", "Caroline went to the LGBTQ support group.", title="A")
@@ -147,7 +147,8 @@ def test_switching_embedder_re_embeds_once_and_never_mixes_collections(
     assert len(s2.catalog.pending_vectors()) == 2  # every MiniLM vector is stale under bge
     s2.reconcile()
     assert sorted(counted.texts) == texts
-    assert {c.name for c in s2.vectors.client.list_collections()} == {f"memories-{NAME}"}
+    # MiniLM's vectors are kept apart, in their own collection, for a switch back.
+    assert {c.name for c in s2.vectors.client.list_collections()} == {f"memories-{NAME}", f"memories-{MINILM_NAME}"}
     uid = {r.id: r.uid for r in s2.catalog.rows()}
     vectors = stored(s2)
     assert set(vectors) == set(uid.values())
@@ -167,8 +168,8 @@ def test_switching_embedder_re_embeds_once_and_never_mixes_collections(
 
     s4, counted = open_with(minilm)
     s4.reconcile()
-    assert sorted(counted.texts) == texts
-    assert {c.name for c in s4.vectors.client.list_collections()} == {f"memories-{MINILM_NAME}"}
+    assert counted.texts == []  # back to MiniLM: its vectors of the unchanged notes are trusted again
+    assert {c.name for c in s4.vectors.client.list_collections()} == {f"memories-{NAME}", f"memories-{MINILM_NAME}"}
     query = minilm.embed_query(["Who went to a support group?"])[0]
     vectors = stored(s4)
     for hit in s4.vectors.query(query, 2):  # MiniLM's cosines are reported as they are

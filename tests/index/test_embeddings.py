@@ -193,3 +193,25 @@ def test_model_dir_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 def test_forced_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MEMEM_EMBEDDER", "hash")
     assert load_embedder(tmp_path).embedder.name == "memem-hash-v1"
+
+
+def test_a_damaged_cached_graph_is_built_again_not_fallen_back_from_for_good(
+    minilm: MiniLMEmbedder, model_cache: Path, tmp_path: Path
+) -> None:
+    """The float graph memem builds from the weights is cached in MEMEM_DIR/models; one damaged since
+    (a disk that filled) is built again once, rather than every start falling back to the hash embedder."""
+    import shutil
+
+    files = minilm.files
+    if files.format != "safetensors":
+        pytest.skip("this model ships as ONNX: memem builds and caches nothing")
+    cache = tmp_path / "models"
+    cache.mkdir()
+    for built in model_cache.glob("all-MiniLM-L6-v2-*.onnx"):
+        shutil.copy(built, cache / built.name)
+        (cache / built.name).write_bytes(b"not an ONNX graph")
+    assert list(cache.glob("*.onnx"))
+    again = MiniLMEmbedder(files, cache)
+    vectors = again.embed(["The staging Postgres listens on port 5433."])
+    assert np.allclose(vectors, minilm.embed(["The staging Postgres listens on port 5433."]), atol=1e-5)
+    assert all(p.read_bytes() != b"not an ONNX graph" for p in cache.glob("*.onnx"))

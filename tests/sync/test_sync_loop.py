@@ -417,3 +417,27 @@ def test_memem_editing_a_note_an_editor_keeps_saving_by_rename_never_loses_its_i
     assert sorted(p.name for p in mem.iterdir()) == ["x.md", "y.md"]
     wait_until(lambda: set(paths_of(store)) == {f"{MEM}/x.md", f"{MEM}/y.md"})
     assert len(store.catalog.by_id("race-x")) == 1
+
+
+def test_a_batch_that_failed_is_found_by_a_reconcile_within_seconds_not_the_periodic_one(
+    loop: SyncLoop, store: IndexStore, fresh_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk, say, fails a batch: its events are spent. A whole reconcile comes in seconds (not in
+    the ten minutes of the periodic one), finds the notes, and only then is the error cleared."""
+    import sqlite3
+
+    real = store.sync_paths
+    failures = []
+
+    def full_disk(paths: object) -> object:
+        if not failures:
+            failures.append(paths)
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(paths)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "sync_paths", full_disk)
+    write_note(fresh_vault, "Written during the outage", "a note the failed batch named", id="outage")
+    wait_until(lambda: bool(failures))
+    assert (loop.state.last_error or "").startswith("sync failed")
+    wait_until(lambda: store.catalog.by_id("outage") != [], timeout=20)  # was: up to 600 s
+    wait_until(lambda: loop.state.last_error is None)

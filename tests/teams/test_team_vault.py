@@ -173,6 +173,55 @@ def test_add_refuses_what_is_not_a_team_repository_and_keeps_no_credentials(
     )
 
 
+def test_add_says_why_nothing_was_checked_out_of_an_empty_repository_or_one_whose_head_names_no_branch(
+    fresh_vault: Path, origin: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(empty))
+    with pytest.raises(Refused, match=r"the repository is empty \(no commit yet\)"):
+        membership.add(fresh_vault, str(empty))
+    # A team repository whose HEAD names a branch it lacks (a default branch renamed on the server).
+    bare = tmp_path / "renamed.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(origin), str(bare))
+    branch = git(bare, "symbolic-ref", "--short", "HEAD").strip()
+    git(bare, "branch", "-m", branch, "trunk")
+    git(bare, "symbolic-ref", "HEAD", "refs/heads/gone")
+    with pytest.raises(Refused, match=r"HEAD names a branch it does not have.*its branches: trunk\)"):
+        membership.add(fresh_vault, str(bare))
+    assert not [p for p in (fresh_vault / "memem" / "teams").iterdir()]  # no half clone left behind
+
+
+def test_a_team_note_that_supersedes_a_persons_note_is_named_as_its_successor_and_accepting_retires_it(
+    store: IndexStore, fresh_vault: Path, tmp_path: Path
+) -> None:
+    from memem.memory.consolidate import Consolidator, accept
+
+    seed = membership.init_repo(tmp_path / "acme-memory", "acme", [])
+    newer = note_text("Deploys go through scripts/release.sh now.", id="team-deploys", title="Deploy with the script",
+                      supersedes=["[[Deploy by hand]]"])  # fmt: skip
+    commit_file(seed, "memories/Deploy with the script.md", newer)
+    write_note(fresh_vault, "Deploy by hand", "Deploy by copying the build to the server.", id="own-deploys")
+    membership.add(fresh_vault, str(seed))
+    store.reconcile()
+    service = MemoryService(store)
+    (proposal,) = [p for p in Consolidator(service).find() if p.reason == "superseded"]
+    assert proposal.ids == ("own-deploys", "team-deploys")
+    assert "Deploy with the script" in proposal.evidence and "itself retired" not in proposal.evidence
+    Consolidator(service).run(apply_safe=False)
+    accept(service, proposal.key)
+    assert store.catalog.by_id("own-deploys")[0].status == "deprecated"
+    assert (seed / "memories/Deploy with the script.md").read_text() == newer  # the team's note untouched
+    team_copy = fresh_vault / "memem/teams/acme/memories/Deploy with the script.md"
+    assert team_copy.read_text() == newer
+    # Retiring another note for the team's one would need a link written into the read-only team note:
+    # refused before anything changes, not a note retired with its successor's link missing.
+    write_note(fresh_vault, "Deploy on Fridays", "Deploys happen on Fridays.", id="own-fridays")
+    store.reconcile()
+    with pytest.raises(Refused, match="read-only here"):
+        service.deprecate("own-fridays", successor="team-deploys")
+    assert store.catalog.by_id("own-fridays")[0].status == "active"
+
+
 def test_the_command_line_starts_a_team_in_two_commands(tmp_path: Path, fresh_vault: Path) -> None:
     memem = [str(Path(__import__("sys").executable)), "-m", "memem"]
     repo = tmp_path / "acme-memory"

@@ -141,7 +141,10 @@ def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> tuple[li
     from memem.mining.prompts import one_line
     from memem.mining.slots import MinersBusy
     from memem.mining.state import MiningState, SessionBusy
+    from memem.vault.redacted_log import redacted_stderr
+    from memem.vault.secrets import redact
 
+    redacted_stderr()  # a Stop hook's miner writes to miner.log: its warnings, screened like the daemon's
     extractor = _extractor(args)
     state = MiningState(ctx.paths.home)
     reports: list[dict[str, Any]] = []
@@ -159,7 +162,7 @@ def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> tuple[li
                 unreadable = state.broken(exc)
                 if unreadable is not None:  # the state itself: nothing more can be mined, say what to do
                     raise unreadable from None
-                said = one_line(f"{type(exc).__name__}: {exc}")
+                said = one_line(redact(f"{type(exc).__name__}: {exc}"))
                 state.record_error(path, said, attempt=False)
                 reports.append({"transcript": str(path), "error": said})
 

@@ -115,6 +115,12 @@ def _build_apart(builder: str, args: Sequence[Path]) -> bool:
     return True
 
 
+def _model(files: ModelFiles, cache_dir: Path, precision: str) -> Path:
+    """The ONNX graph for `precision`, built and cached on first use."""
+    fp32 = _fp32_model(files, cache_dir)
+    return fp32 if precision == "fp32" else _int8_model(fp32, cache_dir, feed_forward_only=precision == "int8-ffn")
+
+
 def _int8_model(fp32: Path, cache_dir: Path, feed_forward_only: bool = False) -> Path:
     """Weights of the dense layers quantised to int8, per channel; activations stay float.
 
@@ -184,12 +190,22 @@ class MiniLMEmbedder:
         self.description = (
             f"all-MiniLM-L6-v2, {PRECISIONS[precision]} ({files.format} from {files.origin}) on onnxruntime"
         )
-        model_path = _fp32_model(files, cache_dir)
-        if precision != "fp32":
-            model_path = _int8_model(model_path, cache_dir, feed_forward_only=precision == "int8-ffn")
+        model_path = _model(files, cache_dir, precision)
         # memem's own graph pools and normalises; an exported BertModel returns token states instead.
         self._pooled = files.format == "safetensors"
-        self._session, self._run_options = open_session(model_path, threads)
+        try:
+            self._session, self._run_options = open_session(model_path, threads)
+        except Exception as exc:
+            # A graph memem built and cached (a disk that filled, a file damaged since) is built again
+            # once; else every start would fall back to the hash embedder, for good.
+            cached = [p for p in cache_dir.glob("all-MiniLM-L6-v2-*.onnx") if p.is_file()]
+            if model_path not in cached:
+                raise
+            log.warning("the cached model %s cannot be loaded (%s): building it again", model_path, exc)
+            for path in cached:
+                path.unlink(missing_ok=True)
+            model_path = _model(files, cache_dir, precision)
+            self._session, self._run_options = open_session(model_path, threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._outputs = [o.name for o in self._session.get_outputs()]
         if self._pooled and TOKEN_STATES not in self._outputs:
