@@ -8,11 +8,13 @@ import { type FileSystemAdapter, Notice, Plugin, type TAbstractFile, TFile, type
 import { DaemonClient, proposalNotice } from "./daemon/client";
 import type { DiscoveryOptions } from "./daemon/discovery";
 import { DaemonLocator } from "./daemon/locate";
-import { TEAMS_FOLDER } from "./memory/memory";
+import { type Memory, TEAMS_FOLDER } from "./memory/memory";
+import type { UndoEntry } from "./memory/undo";
 import { MemoryActions } from "./obsidian/actions";
 import type { MememContext } from "./obsidian/context";
 import { CONTRADICTIONS_VIEW, ContradictionsView } from "./obsidian/contradictions-view";
 import { DeviceStore } from "./obsidian/device-store";
+import { showError } from "./obsidian/memory-view";
 import { type DesktopAccess, desktopAccess, obsidianTransport } from "./obsidian/platform";
 import { RELATED_VIEW, RelatedView } from "./obsidian/related-view";
 import { REVIEW_VIEW, ReviewView } from "./obsidian/review-view";
@@ -39,10 +41,7 @@ export default class MememPlugin extends Plugin {
         this.desktop = await desktopAccess();
         this.memories = new VaultMemories(this.app, () => this.settings.memoriesFolder);
         for (const ref of this.memories.watch()) this.registerEvent(ref);
-        this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder, (entry) => {
-            // Into memem's event log too, so `memem undo` reverts a review decision like any other edit.
-            this.daemon.logEdits(entry).catch(() => undefined);
-        });
+        this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder, (entry) => void this.logForUndo(entry));
         const locator = new DaemonLocator(() => this.discovery(), this.desktop?.files ?? null, obsidianTransport);
         this.locator = locator;
         this.daemon = new DaemonClient(() => locator.endpoint(), obsidianTransport, () => locator.forget());
@@ -72,7 +71,9 @@ export default class MememPlugin extends Plugin {
         this.addCommand({
             id: "deprecate",
             name: "Deprecate this memory…",
-            checkCallback: (checking) => this.onActiveMemory(checking, (path) => void this.deprecateWithPrompt(path)),
+            // An already deprecated memory is not offered (as in the file menu and the panes).
+            checkCallback: (checking) =>
+                this.onActiveMemory(checking, (path) => this.attempt(() => this.deprecateWithPrompt(path)), (memory) => memory.status !== "deprecated"),
         });
         this.addCommand({
             id: "approve",
@@ -80,10 +81,10 @@ export default class MememPlugin extends Plugin {
             checkCallback: (checking) =>
                 this.onActiveMemory(checking, (path) => {
                     const memory = this.actions.memoryAt(path);
-                    if (memory) void this.actions.approve(memory);
+                    if (memory) this.attempt(() => this.actions.approve(memory));
                 }),
         });
-        this.addCommand({ id: "undo", name: "Undo the last memory action", callback: () => void this.actions.undo() });
+        this.addCommand({ id: "undo", name: "Undo the last memory action", callback: () => this.attempt(() => this.actions.undo()) });
         this.addCommand({
             id: "propose",
             name: "Propose this memory to the team",
@@ -97,7 +98,7 @@ export default class MememPlugin extends Plugin {
                     item
                         .setTitle("Deprecate memory…")
                         .setIcon("archive")
-                        .onClick(() => void this.deprecateWithPrompt(memory.path)),
+                        .onClick(() => this.attempt(() => this.deprecateWithPrompt(memory.path))),
                 );
                 if (!this.app.vault.getAbstractFileByPath(TEAMS_FOLDER)) return; // no team vault here: nothing to propose to
                 menu.addItem((item) =>
@@ -152,6 +153,25 @@ export default class MememPlugin extends Plugin {
         await this.status?.refresh();
     }
 
+    /**
+     * Hand a review action to memem's event log, so `memem undo` reverts it like any other edit. The
+     * action stands whatever the answer. Trigger for the notice: the daemon refused the entry (a note's
+     * text it will not keep, a path it does not take) or did not answer. Why tell: `memem undo` would
+     * then undo an earlier change instead of this one, and nothing else would say so.
+     */
+    private async logForUndo(entry: UndoEntry): Promise<void> {
+        try {
+            await this.daemon.logEdits(entry);
+        } catch (error) {
+            new Notice(notLogged(entry.summary, error), 15_000);
+        }
+    }
+
+    /** Run an action from the command palette or a menu: a failure is a notice, as in the panes. */
+    private attempt(action: () => Promise<unknown>): void {
+        action().catch(showError);
+    }
+
     /** Ask for a successor (or none) and deprecate; true once deprecated, false when the person cancelled. */
     async deprecateWithPrompt(path: string): Promise<boolean> {
         const memories = this.actions.memories();
@@ -187,10 +207,11 @@ export default class MememPlugin extends Plugin {
         return leaf;
     }
 
-    private onActiveMemory(checking: boolean, run: (path: string) => void): boolean {
+    /** A command on the open note: offered when it is a memory (and `offered` says the command fits it). */
+    private onActiveMemory(checking: boolean, run: (path: string) => void, offered: (memory: Memory) => boolean = () => true): boolean {
         const file = this.app.workspace.getActiveFile();
         const memory = file ? this.actions.memoryAt(file.path) : undefined;
-        if (!file || !memory) return false;
+        if (!file || !memory || !offered(memory)) return false;
         if (!checking) run(file.path);
         return true;
     }
@@ -203,4 +224,14 @@ export default class MememPlugin extends Plugin {
         if (!memDir && !(this.settings.daemonAddress && this.settings.daemonToken)) return null;
         return { memDir, vaultPath, address: this.settings.daemonAddress, token: this.settings.daemonToken };
     }
+}
+
+/** What a person is told when a review action did not reach memem's history: done in the vault, not
+ *  undoable by `memem undo`, and why (the daemon's own words). */
+export function notLogged(summary: string, error: unknown): string {
+    const why = (error instanceof Error ? error.message : String(error)).replace(/^memem: /, "");
+    return (
+        `memem: ${summary} in the vault, but memem's history did not record it (${why}), so \`memem undo\` will not ` +
+        "undo it (it would undo an earlier change). The Undo button or “Undo the last memory action” here still can."
+    );
 }

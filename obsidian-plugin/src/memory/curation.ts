@@ -47,7 +47,8 @@ export class Curator {
         };
     }
 
-    /** `status: deprecated`, `valid_to` today; a successor, when given, gets `supersedes` to it. */
+    /** `status: deprecated`, `valid_to` today (kept as they are when it already is deprecated); a
+     *  successor, when given, gets `supersedes` to it. */
     deprecate(memory: Memory, successor?: Memory, reason?: string): Plan {
         if (successor && successor.path === memory.path) throw new Error("A memory cannot supersede itself.");
         const today = this.today;
@@ -162,10 +163,18 @@ export class Curator {
     }
 }
 
+/**
+ * Deprecate a note as memem's own `deprecate` does: deprecating twice changes nothing of the first.
+ * Why: when a memory stopped holding (`valid_to`) and why (`deprecated_reason`) belong to the first
+ * deprecation; a second one (a note already retired, resolved again as the loser of a contradiction)
+ * must not move that date to today or replace the reason.
+ */
 function retire(fm: Frontmatter, today: string, reason?: string): void {
-    fm.status = "deprecated";
-    fm.valid_to = today;
-    if (reason && fm.deprecated_reason === undefined) fm.deprecated_reason = reason;
+    if (fm.status !== "deprecated") {
+        fm.status = "deprecated";
+        fm.valid_to = today;
+    }
+    if (reason && !fm.deprecated_reason) fm.deprecated_reason = reason;
 }
 
 export function parentFolder(path: string): string {

@@ -95,8 +95,7 @@ export abstract class MemoryView extends ItemView {
             await action();
             return true;
         } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            new Notice(message.startsWith("memem: ") ? message : `memem: ${message}`);
+            showError(error);
             this.requestRender();
             return false;
         }
@@ -138,4 +137,11 @@ export abstract class MemoryView extends ItemView {
         });
         return link;
     }
+}
+
+/** An action's failure as a notice, prefixed "memem:" once: the panes, the command palette and the file
+ *  menu all say it the same way, so no entry point fails without a word. */
+export function showError(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    new Notice(message.startsWith("memem: ") ? message : `memem: ${message}`);
 }

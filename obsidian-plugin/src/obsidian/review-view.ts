@@ -278,10 +278,12 @@ export class ReviewView extends MemoryView {
         return this.leave(memory, () => this.ctx.actions.reject(memory), this.hasFocus());
     }
 
-    /** Deprecating asks for a successor first; the list moves on only when the modal closed with a choice. */
+    /** Deprecating asks for a successor first; the list moves on only when the modal closed with a choice.
+     *  The prompt and the edit run inside `act`: a note moved while the picker was open is a notice. */
     private async deprecate(memory: Memory): Promise<void> {
         const refocus = this.hasFocus();
-        const deprecated = await this.ctx.deprecateWithPrompt(memory.path);
+        let deprecated = false;
+        await this.act(async () => (deprecated = await this.ctx.deprecateWithPrompt(memory.path)));
         if (deprecated) await this.leave(memory, async () => deprecated, refocus);
         else if (refocus) this.choose(this.selectedPath);
     }

@@ -177,6 +177,20 @@ describe("deprecation reasons", () => {
         expect("deprecated_reason" in after[older.path]).toBe(false);
     });
 
+    it("changes nothing of a first deprecation: its date and reason stand, as memem's own deprecate keeps them", () => {
+        const retired: Frontmatter = { ...frontmatterOf(files[older.path]), status: "deprecated", valid_to: "2025-01-02", deprecated_reason: "first" };
+        curator.deprecate(older).edits[0].apply(retired);
+        curator.keep(newer, older).edits[0].apply(retired);
+        expect(retired).toMatchObject({ status: "deprecated", valid_to: "2025-01-02", deprecated_reason: "first" });
+        const dateless: Frontmatter = { ...frontmatterOf(files[older.path]), status: "deprecated" };
+        curator.deprecate(older).edits[0].apply(dateless);
+        expect("valid_to" in dateless).toBe(false);
+        // An active note that names an end date ends today when it is deprecated; an empty reason is no reason.
+        const ending: Frontmatter = { ...frontmatterOf(files[older.path]), valid_to: "2030-01-01", deprecated_reason: "" };
+        curator.keep(newer, older).edits[0].apply(ending);
+        expect(ending).toMatchObject({ status: "deprecated", valid_to: TODAY, deprecated_reason: `contradicted by ${newer.id}` });
+    });
+
     it("keeps a reason the note already gives", () => {
         const fm: Frontmatter = { ...frontmatterOf(files[newer.path]), deprecated_reason: "written by hand" };
         curator.keep(older, newer).edits[0].apply(fm);

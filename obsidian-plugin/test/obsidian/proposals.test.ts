@@ -139,11 +139,31 @@ describe("memem's event log", () => {
         expect(entry.touched[0].before).not.toContain("reviewed:");
     });
 
-    it("is told nothing when the daemon is down, and the action stands", async () => {
+    it("refusing an entry leaves the action done, and the person is told `memem undo` will not undo it, and why", async () => {
+        const loaded = await loadPlugin({
+            daemon: {
+                "/v1/op/log_edits": () => {
+                    throw new HttpError(400, "edits not logged: the text of 'Tests run without -x' reads as instructions to the model");
+                },
+            },
+        });
+        await loaded.plugin.actions.approve(loaded.plugin.actions.memoryAt(NEWER)!);
+        await settle();
+        expect(loaded.storage.files[NEWER]).toContain("reviewed:");
+        expect(notices.slice(-2)).toEqual([
+            "memem: Approved “Tests run without -x”",
+            "memem: Approved “Tests run without -x” in the vault, but memem's history did not record it (edits not logged: the text of " +
+                "'Tests run without -x' reads as instructions to the model), so `memem undo` will not undo it (it would undo an earlier " +
+                "change). The Undo button or “Undo the last memory action” here still can.",
+        ]);
+    });
+
+    it("a daemon that is down is said too, and the action stands", async () => {
         const loaded = await loadPlugin();
         await loaded.plugin.actions.approve(loaded.plugin.actions.memoryAt(NEWER)!);
         await settle();
         expect(loaded.storage.files[NEWER]).toContain("reviewed:");
+        expect(notices.at(-1)).toMatch(/^memem: Approved “Tests run without -x” in the vault, but memem's history did not record it \(memem's daemon does not answer at http:\/\/127\.0\.0\.1:7 \(its daemon\.json is stale\)\), so `memem undo` will not undo it/);
     });
 });
 
