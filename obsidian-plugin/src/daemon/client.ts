@@ -6,6 +6,7 @@
  * reads (`shapes.ts`) before anything reads it.
  */
 
+import { cut } from "../memory/snippet";
 import { anything, AUDIT, NEIGHBORS, PROPOSAL, RECORD, SEARCH, type Shape, STATUS } from "./shapes";
 
 export interface Endpoint {
@@ -144,7 +145,7 @@ export class DaemonClient {
      *  question; likeness is what the first stage measures. */
     async similar(text: string, project: string | undefined, exclude: string, limit = 8): Promise<SearchHit[]> {
         const data = (await this.request("POST", "/v1/search", SEARCH, {
-            query: text.slice(0, 2000),
+            query: cut(text, 2000),
             ...(project ? { project } : {}),
             limit: limit + 1,
             rerank: false,

@@ -20,5 +20,16 @@ export function snippet(text: string, max = 160): string {
 
 /** At most `max` characters, an ellipsis marking a cut. */
 export function clip(text: string, max: number): string {
-    return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+    return text.length <= max ? text : `${cut(text, max - 1).trimEnd()}…`;
+}
+
+/**
+ * The first `max` UTF-16 units of `text` at most, one fewer when the cut would split a surrogate pair.
+ * Why: an emoji (and any character outside the Basic Multilingual Plane) is two units; half of one is
+ * no character, shows as a replacement box, cannot be in a file name, and memem's daemon refuses a
+ * request that holds one (HTTP 400).
+ */
+export function cut(text: string, max: number): string {
+    const last = text.charCodeAt(max - 1);
+    return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }

@@ -29,6 +29,17 @@ describe("daemon client", () => {
         expect(JSON.parse(seen[0].body!)).toEqual({ query: "Use uv", project: "shop", limit: 6, rerank: false });
     });
 
+    it("cuts a long note for the similar search before an emoji, never through it (the daemon refuses half of one)", async () => {
+        const seen: HttpRequest[] = [];
+        const client = new DaemonClient(endpoint, async (request) => {
+            seen.push(request);
+            return { status: 200, json: { results: [] } };
+        });
+        await client.similar(`${"a".repeat(1999)}🙂 and more`, undefined, "self");
+        await client.similar(`${"b".repeat(1998)}🙂 and more`, undefined, "self");
+        expect(seen.map((r) => (JSON.parse(r.body!) as { query: string }).query)).toEqual(["a".repeat(1999), `${"b".repeat(1998)}🙂`]);
+    });
+
     it("says the daemon is unavailable when there is none, it does not answer, or it refuses the token", async () => {
         await expect(new DaemonClient(async () => null, async () => ({ status: 200, json: {} })).status()).rejects.toThrow(DaemonUnavailable);
         const refused = new DaemonClient(endpoint, async () => {

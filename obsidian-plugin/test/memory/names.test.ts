@@ -39,6 +39,11 @@ describe("noteStem", () => {
         expect(noteStem(`${"x".repeat(50)} ${"y".repeat(60)}`)).toBe("x".repeat(50));
     });
 
+    it("cuts a long title before an emoji that straddles the 100th character, never through it", () => {
+        expect(noteStem(`${"x".repeat(99)}🙂tail`)).toBe("x".repeat(99));
+        expect(noteStem(`${"x".repeat(98)}🙂tail`)).toBe(`${"x".repeat(98)}🙂`);
+    });
+
     it("cuts a long title with no late space at 100 characters", () => {
         const title = `a ${"x".repeat(120)}`;
         expect(noteStem(title)).toBe(title.slice(0, 100));
