@@ -8,6 +8,8 @@ export interface FileAccess {
     readText(path: string): Promise<string | null>;
     listDirs(path: string): Promise<string[]>;
     realpath(path: string): Promise<string>;
+    /** Whether a process with this pid runs on this machine (desktop); absent where that cannot be asked. */
+    alive?(pid: number): boolean;
 }
 
 export interface DiscoveryOptions {

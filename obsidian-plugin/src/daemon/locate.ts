@@ -4,18 +4,19 @@
  * `daemon.json` names (a file left by a crashed daemon, or a port since taken by another process, is not a
  * daemon). The health check itself goes without the token (the daemon answers `/v1/health` to anyone on
  * loopback), so a process that took over the port learns nothing. A checked endpoint is trusted for a
- * short while; any failed request, and any change of the settings, forgets it.
+ * short while, and only while daemon.json still names it and its process runs (see `stillTrusted`); any
+ * failed request, and any change of the settings, forgets it.
  */
 
 import { DaemonUnavailable, type Endpoint, requestTo, type Transport } from "./client";
-import { discoverDaemon, type DiscoveryOptions, type FileAccess } from "./discovery";
+import { type Discovered, discoverDaemon, type DiscoveryOptions, type FileAccess } from "./discovery";
 import { checkAddress } from "../settings";
 
-/** How long a checked endpoint is used without asking `/v1/health` again. */
+/** How long a checked endpoint is used without asking `/v1/health` again (while daemon.json still names it). */
 export const TRUST_MS = 30_000;
 
 export class DaemonLocator {
-    private trusted?: { endpoint: Endpoint; until: number };
+    private trusted?: { found: Discovered; endpoint: Endpoint; until: number };
 
     constructor(
         private readonly options: () => DiscoveryOptions | null,
@@ -26,8 +27,45 @@ export class DaemonLocator {
 
     /** The daemon to talk to, or DaemonUnavailable saying why there is none. */
     async endpoint(): Promise<Endpoint> {
-        if (this.trusted && this.trusted.until > this.now()) return this.trusted.endpoint;
+        let found: Discovered;
+        try {
+            found = await this.find();
+        } catch (error) {
+            this.trusted = undefined; // gone from daemon.json: whatever is named there next is checked first
+            throw error;
+        }
+        if (this.stillTrusted(found)) return this.trusted!.endpoint;
         this.trusted = undefined;
+        // Who answers there is checked first, and without the token: only then is it trusted with it.
+        await this.checkAlive(found.url, found.pid);
+        const endpoint = { url: found.url, token: found.token };
+        // An address from the settings names no pid to hold the next answer to: health is asked every time.
+        if (found.pid !== undefined) this.trusted = { found, endpoint, until: this.now() + TRUST_MS };
+        return endpoint;
+    }
+
+    forget(): void {
+        this.trusted = undefined;
+    }
+
+    /**
+     * Whether the endpoint checked a moment ago may be used again without asking health. Trigger: each
+     * call within TRUST_MS of that check. Why not on time alone: a daemon that stops removes its
+     * daemon.json and leaves its port to whichever process binds it next, maybe within a second, and a
+     * crashed one leaves daemon.json naming a pid that no longer runs. Only a daemon.json that still
+     * names the same address, token and pid, of a process that still runs, keeps the trust; the rest is
+     * checked afresh, so the token never reaches a process that took the port.
+     */
+    private stillTrusted(found: Discovered): boolean {
+        const trusted = this.trusted;
+        if (!trusted || trusted.until <= this.now() || found.pid === undefined) return false;
+        const was = trusted.found;
+        const same = found.url === was.url && found.token === was.token && found.pid === was.pid;
+        return same && this.files?.alive?.(found.pid) !== false;
+    }
+
+    /** Where discovery says the daemon is now (daemon.json, or the settings), refused unless it is on loopback. */
+    private async find(): Promise<Discovered> {
         const options = this.options();
         const address = options?.address?.trim();
         if (address) {
@@ -38,15 +76,7 @@ export class DaemonLocator {
         if (!found) throw new DaemonUnavailable("memem's daemon is not running for this vault");
         const problem = checkAddress(found.url);
         if (problem) throw new DaemonUnavailable(`memem: ${found.url} is not on this machine; the token is not sent there`);
-        // Who answers there is checked first, and without the token: only then is it trusted with it.
-        await this.checkAlive(found.url, found.pid);
-        const endpoint = { url: found.url, token: found.token };
-        this.trusted = { endpoint, until: this.now() + TRUST_MS };
-        return endpoint;
-    }
-
-    forget(): void {
-        this.trusted = undefined;
+        return found;
     }
 
     /** That memem's daemon answers at `url`, and is the one with `pid` when daemon.json named one. Given

@@ -34,7 +34,7 @@ export async function desktopAccess(): Promise<DesktopAccess | null> {
         try {
             const fs = await import("fs");
             const os = await import("os");
-            const { env } = await import("process");
+            const proc = await import("process");
             const files: FileAccess = {
                 readText: (path) => fs.promises.readFile(path, "utf8").catch(() => null),
                 listDirs: async (path) =>
@@ -42,11 +42,23 @@ export async function desktopAccess(): Promise<DesktopAccess | null> {
                         .filter((e) => e.isDirectory())
                         .map((e) => e.name),
                 realpath: (path) => fs.promises.realpath(path).catch(() => path),
+                alive: (pid) => processRuns((id, signal) => proc.kill(id, signal), pid),
             };
-            return { files, defaultMemDir: env.MEMEM_DIR || `${os.homedir()}/.memem` };
+            return { files, defaultMemDir: proc.env.MEMEM_DIR || `${os.homedir()}/.memem` };
         } catch {
             return null;
         }
     }
     return null;
+}
+
+/** Whether process `pid` runs, asked with signal 0 (which delivers nothing): EPERM means it runs as
+ *  another user; any other failure (ESRCH) that it does not. */
+export function processRuns(kill: (pid: number, signal: number) => unknown, pid: number): boolean {
+    try {
+        kill(pid, 0);
+        return true;
+    } catch (error) {
+        return (error as { code?: unknown } | null)?.code === "EPERM";
+    }
 }

@@ -5,7 +5,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DaemonUnavailable, TRANSPORT_TIMEOUT_MS } from "../../src/daemon/client";
-import { desktopAccess, obsidianTransport } from "../../src/obsidian/platform";
+import { desktopAccess, obsidianTransport, processRuns } from "../../src/obsidian/platform";
 import { network, Platform, type RequestUrlParam } from "../shim/obsidian";
 
 const desktop = { ...Platform };
@@ -90,6 +90,25 @@ describe("desktopAccess", () => {
         expect(await files.listDirs(join(dir, "missing"))).toEqual([]);
         expect(await files.realpath(join(dir, "link"))).toBe(join(dir, "vaults", "a"));
         expect(await files.realpath(join(dir, "missing"))).toBe(join(dir, "missing"));
+    });
+
+    it("tells whether a process runs: this one does, a pid beyond any the system gives out does not", async () => {
+        const { files } = (await desktopAccess())!;
+        expect(files.alive?.(process.pid)).toBe(true);
+        expect(files.alive?.(2 ** 30)).toBe(false);
+        const failing = (code: unknown) => () => {
+            throw Object.assign(new Error("kill"), { code });
+        };
+        expect(processRuns(failing("EPERM"), 1)).toBe(true); // another user's process: it runs
+        expect(processRuns(failing("ESRCH"), 1)).toBe(false);
+        expect(
+            processRuns(() => {
+                throw null; // a thrown non-error must not break the check
+            }, 1),
+        ).toBe(false);
+        const asked: [number, number][] = [];
+        expect(processRuns((pid, signal) => asked.push([pid, signal]), 42)).toBe(true);
+        expect(asked).toEqual([[42, 0]]);
     });
 
     it("finds memem's state folder as memem does: MEMEM_DIR, else ~/.memem", async () => {
