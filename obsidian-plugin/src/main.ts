@@ -5,7 +5,7 @@
  */
 
 import { type FileSystemAdapter, Notice, Plugin, type TAbstractFile, TFile, type WorkspaceLeaf } from "obsidian";
-import { DaemonClient, proposalNotice } from "./daemon/client";
+import { DaemonClient, OutcomeUnknown, proposalNotice } from "./daemon/client";
 import type { DiscoveryOptions } from "./daemon/discovery";
 import { DaemonLocator } from "./daemon/locate";
 import { type Memory, TEAMS_FOLDER } from "./memory/memory";
@@ -229,6 +229,12 @@ export default class MememPlugin extends Plugin {
 /** What a person is told when a review action did not reach memem's history: done in the vault, not
  *  undoable by `memem undo`, and why (the daemon's own words). */
 export function notLogged(summary: string, error: unknown): string {
+    if (error instanceof OutcomeUnknown) {
+        return (
+            `memem: ${summary} in the vault; memem's daemon did not answer in time, so its history may or may not hold it. ` +
+            "Check `memem history` before `memem undo`: that undoes the newest change the history holds."
+        );
+    }
     const why = (error instanceof Error ? error.message : String(error)).replace(/^memem: /, "");
     return (
         `memem: ${summary} in the vault, but memem's history did not record it (${why}), so \`memem undo\` will not ` +

@@ -7,7 +7,7 @@
  */
 
 import { cut } from "../memory/snippet";
-import { anything, AUDIT, NEIGHBORS, PROPOSAL, RECORD, SEARCH, type Shape, STATUS } from "./shapes";
+import { anything, AUDIT, NEIGHBORS, OPEN_PROPOSALS, PROPOSAL, RECORD, SEARCH, type Shape, STATUS } from "./shapes";
 
 export interface Endpoint {
     url: string;
@@ -19,22 +19,41 @@ export interface HttpRequest {
     method: "GET" | "POST";
     headers: Record<string, string>;
     body?: string;
+    /** How long to wait for the answer, in ms: TRANSPORT_TIMEOUT_MS when absent (see `withTimeout`). */
+    timeout?: number;
 }
 
 export type Transport = (request: HttpRequest) => Promise<{ status: number; json: unknown }>;
 
 export class DaemonUnavailable extends Error {}
 
-/** How long one call of the daemon may take: a hung daemon (or a port that accepts and never answers)
+/** The daemon did not answer in time: the request was sent, and nothing says what came of it. */
+export class DaemonTimeout extends DaemonUnavailable {}
+
+/**
+ * A change was asked for and no answer came in time. Why its own error: the daemon may have carried it
+ * out (or still be at it), so the caller must neither report a failure nor offer the same action again
+ * as if nothing happened; it looks again at what the daemon did.
+ */
+export class OutcomeUnknown extends Error {}
+
+/** How long a read of the daemon may take: a hung daemon (or a port that accepts and never answers)
  *  is a daemon that is not there, rather than a request that waits for ever while more pile up behind it. */
 export const TRANSPORT_TIMEOUT_MS = 5_000;
 
-/** `transport`, failing with DaemonUnavailable when an answer takes longer than `ms`. The late answer,
- *  if it ever comes, is dropped: the caller has already been told the daemon did not answer. */
+/** How long a change may take: the daemon edits notes, reindexes them and logs the change for undo. */
+export const CHANGE_TIMEOUT_MS = 60_000;
+
+/** How long a proposal to a team may take: a commit, and a push to the team's remote over the network. */
+export const PUSH_TIMEOUT_MS = 180_000;
+
+/** `transport`, failing with DaemonTimeout when an answer takes longer than the request's `timeout` (else
+ *  `ms`). The late answer, if it ever comes, is dropped: the caller has already been told there was none. */
 export function withTimeout(transport: Transport, ms = TRANSPORT_TIMEOUT_MS): Transport {
-    return (request) =>
+    return ({ timeout, ...request }) =>
         new Promise((resolve, reject) => {
-            const timer = window.setTimeout(() => reject(new DaemonUnavailable(`memem's daemon did not answer within ${ms / 1000} s`)), ms);
+            const limit = timeout ?? ms;
+            const timer = window.setTimeout(() => reject(new DaemonTimeout(`memem's daemon did not answer within ${limit / 1000} s`)), limit);
             transport(request).then(
                 (answer) => {
                     window.clearTimeout(timer);
@@ -172,7 +191,8 @@ export class DaemonClient {
 
     /** Propose memories to a team vault: a screened branch of the team's repository, for review. */
     async propose(ids: string[], team?: string): Promise<Proposal> {
-        return (await this.request("POST", "/v1/op/team_propose", PROPOSAL, { ids, ...(team ? { team } : {}) })) as Proposal;
+        const payload = { ids, ...(team ? { team } : {}) };
+        return (await this.request("POST", "/v1/op/team_propose", PROPOSAL, payload, PUSH_TIMEOUT_MS)) as Proposal;
     }
 
     /** A memory's record in the usefulness ledger (how often recall showed it, and what came of it). */
@@ -182,23 +202,38 @@ export class DaemonClient {
 
     /** Hand a curation action's edits to memem's event log (the daemon checks each path is a memory). */
     async logEdits(entry: { summary: string; touched: { path: string; before: string | null; after: string | null }[] }): Promise<void> {
-        await this.request("POST", "/v1/op/log_edits", anything, { summary: entry.summary, touched: entry.touched });
+        await this.request("POST", "/v1/op/log_edits", anything, { summary: entry.summary, touched: entry.touched }, CHANGE_TIMEOUT_MS);
     }
 
     /** Accept or reject a consolidation proposal: the daemon carries it out (and logs it for undo). */
     async decide(key: string, decision: "accept" | "reject"): Promise<void> {
-        await this.request("POST", "/v1/op/proposal_decide", anything, { key, decision });
+        await this.request("POST", "/v1/op/proposal_decide", anything, { key, decision }, CHANGE_TIMEOUT_MS);
     }
 
-    /** The answer to one call, once it has the shape the caller reads (`shape`). */
-    private async request(method: "GET" | "POST", path: string, shape: Shape, payload?: unknown): Promise<unknown> {
+    /** The keys of consolidation's proposals still open, as the daemon sees them now. */
+    async openProposals(): Promise<string[]> {
+        const open = (await this.request("POST", "/v1/op/proposals", OPEN_PROPOSALS, {})) as { key: string }[];
+        return open.map((proposal) => proposal.key);
+    }
+
+    /**
+     * The answer to one call, once it has the shape the caller reads (`shape`). A call that changes
+     * something passes `change`, its time bound: a change that runs out of it fails with OutcomeUnknown,
+     * not as a daemon that is not there, since it may have been carried out.
+     */
+    private async request(method: "GET" | "POST", path: string, shape: Shape, payload?: unknown, change?: number): Promise<unknown> {
         const endpoint = await this.endpoint();
         if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
         let response: { status: number; json: unknown };
         try {
-            response = await this.transport(requestTo(endpoint, method, path, payload));
+            response = await this.transport({ ...requestTo(endpoint, method, path, payload), ...(change ? { timeout: change } : {}) });
         } catch (error) {
             this.lost();
+            if (change && error instanceof DaemonTimeout) {
+                throw new OutcomeUnknown(
+                    `memem: the daemon did not answer within ${change / 1000} s, so the outcome is unknown: it may still be carried out; check again before retrying`,
+                );
+            }
             if (error instanceof DaemonUnavailable) throw error;
             throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
         }

@@ -99,3 +99,6 @@ export const PROPOSAL = object({
 });
 
 export const RECORD = object({ id: text, shown: count, used: count, ignored: count, contradicted: count, flagged: flag });
+
+/** What `proposals` answers: the open proposals, of which the plugin reads the key. */
+export const OPEN_PROPOSALS = listOf(object({ key: text }));

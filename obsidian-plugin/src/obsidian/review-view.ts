@@ -11,9 +11,12 @@ import type { IndexChange } from "../memory/memory-index";
 import { type Memory, origin } from "../memory/memory";
 import { type Proposal, proposalAction } from "../memory/proposals";
 import { facets, GLOBAL, type ReviewFilter, reviewQueue } from "../memory/queues";
+import { OutcomeUnknown } from "../daemon/client";
 import { MemoryView } from "./memory-view";
 
 export const REVIEW_VIEW = "memem-review";
+/** Shown on a proposal whose decision got no answer in time, in place of Accept and Reject. */
+export const UNSURE = "memem's daemon did not answer in time: this may have been carried out. Check again before deciding.";
 const SHOWN = 200;
 
 interface Card {
@@ -32,6 +35,9 @@ export class ReviewView extends MemoryView {
     private proposalsEl?: HTMLElement;
     /** Proposals decided here, hidden until the index sees their note change. */
     private readonly deciding = new Set<string>();
+    /** Proposals whose decision got no answer in time: it may have been carried out, so they are not
+     *  offered again until the daemon (Check again) or their note (the index) says how it went. */
+    private readonly unsure = new Set<string>();
     private marked?: HTMLElement;
     /** The line after the cards: "nothing to review" or "and N more". */
     private tail?: HTMLElement;
@@ -122,6 +128,11 @@ export class ReviewView extends MemoryView {
             card.createDiv({ cls: "memem-card-title", text: proposalAction(proposal) });
             card.createDiv({ cls: "memem-card-meta", text: proposal.evidence });
             const buttons = card.createDiv({ cls: "memem-actions" });
+            if (this.unsure.has(proposal.path)) {
+                card.createDiv({ cls: "memem-note", text: UNSURE });
+                this.button(buttons, "Check again", "Ask memem's daemon whether this proposal is still open", () => this.recheck(proposal), true);
+                continue;
+            }
             const settled = proposal.kind !== "review"; // a review is settled in the notes: only dismissed here
             if (settled) this.button(buttons, "Accept", "Accept (a): carry it out (memem undo reverts it)", () => this.decide(proposal, "accept"), true);
             this.button(buttons, settled ? "Reject" : "Dismiss", settled ? "Reject (x): never propose it again" : "Dismiss (x): settle it in the notes yourself", () => this.decide(proposal, "reject"), !settled);
@@ -145,9 +156,19 @@ export class ReviewView extends MemoryView {
             await this.ctx.daemon.decide(proposal.key, decision);
         } catch (error) {
             this.deciding.delete(proposal.path);
+            if (error instanceof OutcomeUnknown) this.unsure.add(proposal.path);
             await this.redraw();
             throw error;
         }
+    }
+
+    /** After a decision without an answer: the daemon says whether the proposal is still open. Still
+     *  open, it is offered again; decided, it stays hidden until the index sees its note change. */
+    private async recheck(proposal: Proposal): Promise<void> {
+        const open = await this.ctx.daemon.openProposals();
+        this.unsure.delete(proposal.path);
+        if (!open.includes(proposal.key)) this.deciding.add(proposal.path);
+        await this.redraw();
     }
 
     /** A filter whose last memory was just reviewed falls back to everything, and says so. */
@@ -293,6 +314,7 @@ export class ReviewView extends MemoryView {
         for (const path of change.paths) {
             this.settling.delete(path);
             this.deciding.delete(path);
+            this.unsure.delete(path);
         }
         super.onIndexChange(change);
     }

@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+    CHANGE_TIMEOUT_MS,
     DaemonClient,
+    DaemonTimeout,
     DaemonUnavailable,
     type HttpRequest,
+    OutcomeUnknown,
     type Proposal,
     proposalNotice,
+    PUSH_TIMEOUT_MS,
     requestTo,
     type SearchHit,
     TRANSPORT_TIMEOUT_MS,
@@ -209,5 +213,81 @@ describe("discovery", () => {
         expect(await discoverDaemon({ memDir: "/h", vaultPath: "/v" }, files({ "/h/token": "t" }))).toBeNull();
         const set = await discoverDaemon({ memDir: "/h", vaultPath: "/v", address: "http://127.0.0.1:5" }, files({ "/h/token": "t" }));
         expect(set).toEqual({ url: "http://127.0.0.1:5", token: "t" });
+    });
+});
+
+describe("a change the daemon does not answer in time", () => {
+    afterEach(() => {
+        vi.useRealTimers();
+    });
+
+    const PROPOSED: Proposal = { team: "acme", branch: "b", commit: "c", pushed: true, proposed: [], refused: [] };
+
+    it("is given longer than a read: decide and log_edits a minute, a proposal to a team (a push) three", async () => {
+        const seen: HttpRequest[] = [];
+        const client = new DaemonClient(endpoint, async (request) => {
+            seen.push(request);
+            return { status: 200, json: request.url.endsWith("team_propose") ? PROPOSED : request.url.endsWith("/proposals") ? [] : {} };
+        });
+        await client.decide("k", "accept");
+        await client.logEdits({ summary: "s", touched: [] });
+        await client.propose(["a"]);
+        await client.openProposals();
+        await client.record("a").catch(() => undefined);
+        expect(seen.map((r) => [new URL(r.url).pathname, r.timeout])).toEqual([
+            ["/v1/op/proposal_decide", CHANGE_TIMEOUT_MS],
+            ["/v1/op/log_edits", CHANGE_TIMEOUT_MS],
+            ["/v1/op/team_propose", PUSH_TIMEOUT_MS],
+            ["/v1/op/proposals", undefined],
+            ["/v1/op/record", undefined],
+        ]);
+        expect([CHANGE_TIMEOUT_MS, PUSH_TIMEOUT_MS]).toEqual([60_000, 180_000]);
+    });
+
+    it("waits for the request's own time bound, and hands the request on without it", async () => {
+        vi.useFakeTimers();
+        const passed: HttpRequest[] = [];
+        const slow = withTimeout((request) => {
+            passed.push(request);
+            return new Promise(() => undefined);
+        });
+        const failed = slow({ url: "u", method: "POST", headers: {}, timeout: 60_000 }).catch((error: unknown) => error);
+        await vi.advanceTimersByTimeAsync(59_999);
+        expect(await Promise.race([failed, Promise.resolve("waiting")])).toBe("waiting");
+        await vi.advanceTimersByTimeAsync(1);
+        const error = await failed;
+        expect(error).toBeInstanceOf(DaemonTimeout);
+        expect((error as Error).message).toBe("memem's daemon did not answer within 60 s");
+        expect(passed).toEqual([{ url: "u", method: "POST", headers: {} }]);
+    });
+
+    it("has an unknown outcome, said as such; a read that times out, or a change never delivered, is a daemon not there", async () => {
+        let lost = 0;
+        const timingOut = new DaemonClient(endpoint, () => Promise.reject(new DaemonTimeout("memem's daemon did not answer within 60 s")), () => void lost++);
+        const unknown = await timingOut.decide("k", "accept").catch((error: unknown) => error);
+        expect(unknown).toBeInstanceOf(OutcomeUnknown);
+        expect((unknown as Error).message).toBe(
+            "memem: the daemon did not answer within 60 s, so the outcome is unknown: it may still be carried out; check again before retrying",
+        );
+        await expect(timingOut.propose(["a"])).rejects.toThrow("memem: the daemon did not answer within 180 s, so the outcome is unknown");
+        expect(lost).toBe(2);
+        const read = await timingOut.status().catch((error: unknown) => error);
+        expect(read).toBeInstanceOf(DaemonTimeout);
+        const refused = new DaemonClient(endpoint, () => Promise.reject(new Error("ECONNREFUSED")));
+        const undelivered = await refused.decide("k", "reject").catch((error: unknown) => error);
+        expect(undelivered).toBeInstanceOf(DaemonUnavailable);
+        expect(undelivered).not.toBeInstanceOf(OutcomeUnknown);
+    });
+
+    it("is looked up again by asking which proposals are still open", async () => {
+        const seen: HttpRequest[] = [];
+        const client = new DaemonClient(endpoint, async (request) => {
+            seen.push(request);
+            return { status: 200, json: [{ key: "merge-1", kind: "merge" }, { key: "stale-2" }] };
+        });
+        expect(await client.openProposals()).toEqual(["merge-1", "stale-2"]);
+        expect([seen[0].url, seen[0].method, JSON.parse(seen[0].body!)]).toEqual(["http://127.0.0.1:9/v1/op/proposals", "POST", {}]);
+        const odd = new DaemonClient(endpoint, async () => ({ status: 200, json: [{ id: "x" }] }));
+        await expect(odd.openProposals()).rejects.toThrow("([0].key is not text)");
     });
 });

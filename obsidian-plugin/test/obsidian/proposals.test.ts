@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { isProposalPath, type Proposal, proposalAction, proposalFromFrontmatter } from "../../src/memory/proposals";
-import { REVIEW_VIEW } from "../../src/obsidian/review-view";
+import { REVIEW_VIEW, UNSURE } from "../../src/obsidian/review-view";
 import { notices } from "../shim/obsidian";
 import { HttpError, type Loaded, loadPlugin, NEWER, openPane, settle, texts, unload } from "./plugin-harness";
 
@@ -102,6 +102,72 @@ describe("the review pane's proposals", () => {
     });
 });
 
+describe("a decision the daemon does not answer in time", () => {
+    const UNKNOWN = "memem: the daemon did not answer within 60 s, so the outcome is unknown: it may still be carried out; check again before retrying";
+    const card = (pane: HTMLElement, key: string) => pane.querySelector<HTMLElement>(`.memem-proposal[data-key="${key}"]`);
+
+    async function timedOut(open: () => unknown) {
+        const decisions: Record<string, unknown>[] = [];
+        const loaded = await loadPlugin({
+            files: FILES,
+            daemon: {
+                "/v1/op/proposal_decide": (body) => (decisions.push(body), new Promise(() => undefined)),
+                "/v1/op/proposals": open,
+            },
+        });
+        const pane = await openPane(loaded.plugin, REVIEW_VIEW);
+        const before = notices.length;
+        card(pane, "merge-3f2a9c1b01")!.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true, cancelable: true }));
+        await settle(5_000); // a read would have given up by now; a change is given a minute
+        expect(card(pane, "merge-3f2a9c1b01")).toBeNull();
+        expect(notices.slice(before)).toEqual([]);
+        await settle(55_000);
+        return { loaded, pane, decisions };
+    }
+
+    it("is not offered again: the card says the outcome is unknown, and Check again asks the daemon", async () => {
+        const { pane, decisions } = await timedOut(() => []);
+        expect(notices.at(-1)).toBe(UNKNOWN);
+        const unsure = card(pane, "merge-3f2a9c1b01")!;
+        expect(texts(unsure, ".memem-note")).toEqual([UNSURE]);
+        expect(texts(unsure, "button")).toEqual(["Check again"]);
+        unsure.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true, cancelable: true }));
+        await settle();
+        expect(decisions).toHaveLength(1); // no second Accept from the keyboard either
+        unsure.querySelector("button")!.click();
+        await settle();
+        // The daemon has no such proposal open any more: it was decided, and the card stays away.
+        expect(card(pane, "merge-3f2a9c1b01")).toBeNull();
+        expect(texts(pane, ".memem-proposal .memem-card-title")).toEqual(["Retire “Old FTP deploys”, which nothing recalls"]);
+    });
+
+    it("is offered again once the daemon says the proposal is still open", async () => {
+        const { pane } = await timedOut(() => [{ key: "merge-3f2a9c1b01" }]);
+        card(pane, "merge-3f2a9c1b01")!.querySelector("button")!.click();
+        await settle();
+        expect(texts(card(pane, "merge-3f2a9c1b01")!, "button")).toEqual(["Accept", "Reject"]);
+        expect(pane.querySelector(".memem-proposal .memem-note")).toBeNull();
+    });
+
+    it("is drawn from its note again once the note changes", async () => {
+        const { loaded, pane } = await timedOut(() => []);
+        const file = loaded.app.vault.getFileByPath(MERGE)!;
+        await loaded.app.vault.modify(file, loaded.storage.files[MERGE].replace("evidence: ", "note: edited\nevidence: "));
+        await settle();
+        expect(texts(card(pane, "merge-3f2a9c1b01")!, "button")).toEqual(["Accept", "Reject"]);
+    });
+
+    it("that fails to be checked says why and keeps the card as it was", async () => {
+        const { pane } = await timedOut(() => {
+            throw new HttpError(500, "the index is rebuilding");
+        });
+        card(pane, "merge-3f2a9c1b01")!.querySelector("button")!.click();
+        await settle();
+        expect(notices.at(-1)).toBe("memem: the index is rebuilding");
+        expect(texts(card(pane, "merge-3f2a9c1b01")!, "button")).toEqual(["Check again"]);
+    });
+});
+
 describe("a proposal to settle by hand", () => {
     const LOOP = "memem/proposals/review-0c0ffee123.md";
     it("can only be dismissed: no Accept button, and `a` does nothing", async () => {
@@ -156,6 +222,18 @@ describe("memem's event log", () => {
                 "'Tests run without -x' reads as instructions to the model), so `memem undo` will not undo it (it would undo an earlier " +
                 "change). The Undo button or “Undo the last memory action” here still can.",
         ]);
+    });
+
+    it("a daemon that does not answer in time is said to leave the history unsure", async () => {
+        const loaded = await loadPlugin({ daemon: { "/v1/op/log_edits": () => new Promise(() => undefined) } });
+        await loaded.plugin.actions.approve(loaded.plugin.actions.memoryAt(NEWER)!);
+        await settle(59_000);
+        expect(notices.at(-1)).toBe("memem: Approved “Tests run without -x”");
+        await settle(1_000);
+        expect(notices.at(-1)).toBe(
+            "memem: Approved “Tests run without -x” in the vault; memem's daemon did not answer in time, so its history may or may not hold it. " +
+                "Check `memem history` before `memem undo`: that undoes the newest change the history holds.",
+        );
     });
 
     it("a daemon that is down is said too, and the action stands", async () => {

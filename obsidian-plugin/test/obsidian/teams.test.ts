@@ -68,6 +68,19 @@ describe("proposing a memory to the team", () => {
         );
     });
 
+    it("waits minutes for a push, and one that still gets no answer is said to have an unknown outcome", async () => {
+        loaded = await loadPlugin({ files: TEAM_FILES, daemon: { "/v1/op/team_propose": () => new Promise(() => undefined) } });
+        openNote(loaded.app, NEWER);
+        const before = notices.length;
+        await run("propose");
+        await settle(179_000);
+        expect(notices.slice(before)).toEqual([]);
+        await settle(1_000);
+        expect(notices.slice(before)).toEqual([
+            "memem: the daemon did not answer within 180 s, so the outcome is unknown: it may still be carried out; check again before retrying",
+        ]);
+    });
+
     it("proposes a team note's edit to its own team, and passes the daemon's refusal on", async () => {
         loaded = await loadPlugin({
             files: TEAM_FILES,
