@@ -75,6 +75,20 @@ describe("an action that fails", () => {
         expect(pane.querySelector(`.memem-card[data-path="${MOVED}"]`)).not.toBeNull();
     });
 
+    it("from the review pane's Deprecate keeps the memory listed when the edit itself fails", async () => {
+        loaded = await loadPlugin();
+        const pane = await openPane(loaded.plugin, REVIEW_VIEW);
+        loaded.app.fileManager.processFrontMatter = () => Promise.reject(new Error("the disk is full"));
+        const card = pane.querySelector<HTMLElement>(`.memem-card[data-path="${NEWER}"]`)!;
+        card.focus();
+        card.dispatchEvent(new KeyboardEvent("keydown", { key: "d", bubbles: true, cancelable: true }));
+        await settle();
+        (openModals.at(-1) as FuzzySuggestModal<unknown>).choose("No successor");
+        await settle();
+        expect(notices.at(-1)).toBe("memem: the disk is full");
+        expect(pane.querySelector(`.memem-card[data-path="${NEWER}"]`)).not.toBeNull();
+    });
+
     it("from the command palette's Approve and Undo is a notice", async () => {
         loaded = await loadPlugin();
         openNote(loaded.app, NEWER);

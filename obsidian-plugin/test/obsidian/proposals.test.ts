@@ -99,6 +99,8 @@ describe("the review pane's proposals", () => {
         await settle();
         expect(notices.at(-1)).toBe("memem: cannot undo: a note was edited since");
         expect(texts(pane, ".memem-proposal .memem-card-title")).toHaveLength(2);
+        // A refusal is an answer: the same choice is offered again, not "Check again".
+        expect(texts(pane.querySelector(`.memem-proposal[data-key="merge-3f2a9c1b01"]`)!, "button")).toEqual(["Accept", "Reject"]);
     });
 });
 
@@ -130,7 +132,11 @@ describe("a decision the daemon does not answer in time", () => {
         expect(notices.at(-1)).toBe(UNKNOWN);
         const unsure = card(pane, "merge-3f2a9c1b01")!;
         expect(texts(unsure, ".memem-note")).toEqual([UNSURE]);
+        expect(UNSURE).toBe("memem's daemon did not answer in time: this may have been carried out. Check again before deciding.");
         expect(texts(unsure, "button")).toEqual(["Check again"]);
+        const check = unsure.querySelector("button")!;
+        expect([check.getAttribute("aria-label"), check.classList.contains("mod-cta")]).toEqual(["Ask memem's daemon whether this proposal is still open", true]);
+        expect(check.parentElement!.className).toBe("memem-actions");
         unsure.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true, cancelable: true }));
         await settle();
         expect(decisions).toHaveLength(1); // no second Accept from the keyboard either
