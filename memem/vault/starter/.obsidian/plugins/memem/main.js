@@ -30,326 +30,11 @@ var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: tru
 // src/main.ts
 var main_exports = {};
 __export(main_exports, {
-  default: () => MememPlugin
+  default: () => MememPlugin,
+  notLogged: () => notLogged
 });
 module.exports = __toCommonJS(main_exports);
 var import_obsidian9 = require("obsidian");
-
-// src/daemon/shapes.ts
-var named = (at) => at || "the answer";
-var text = (value, at) => typeof value === "string" ? null : `${named(at)} is not text`;
-var count = (value, at) => typeof value === "number" && Number.isFinite(value) ? null : `${named(at)} is not a number`;
-var flag = (value, at) => typeof value === "boolean" ? null : `${named(at)} is not true or false`;
-var anything = () => null;
-function oneOf(...allowed) {
-  return (value, at) => typeof value === "string" && allowed.includes(value) ? null : `${named(at)} is not one of ${allowed.join(", ")}`;
-}
-function optional(shape) {
-  return (value, at) => value === void 0 || value === null ? null : shape(value, at);
-}
-function listOf(item) {
-  return (value, at) => {
-    if (!Array.isArray(value)) return `${named(at)} is not a list`;
-    for (const [i, entry] of value.entries()) {
-      const problem = item(entry, `${at}[${i}]`);
-      if (problem) return problem;
-    }
-    return null;
-  };
-}
-function object(fields) {
-  return (value, at) => {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return `${named(at)} is not an object`;
-    for (const [name, field] of Object.entries(fields)) {
-      const problem = field(value[name], at ? `${at}.${name}` : name);
-      if (problem) return problem;
-    }
-    return null;
-  };
-}
-var STATUS = object({
-  notes: count,
-  vectors: count,
-  stale_vectors: count,
-  bad_notes: listOf(anything),
-  embedder: text,
-  daemon: object({ pid: count, phase: text, pending_events: count })
-});
-var SEARCH = object({
-  results: listOf(
-    object({
-      id: text,
-      title: text,
-      path: text,
-      score: count,
-      project: optional(text),
-      team: optional(text),
-      status: text,
-      snippet: text,
-      why: listOf(text)
-    })
-  )
-});
-var NEIGHBORS = object({
-  edges: listOf(
-    object({
-      direction: oneOf("in", "out"),
-      kind: text,
-      link: text,
-      dangling: flag,
-      id: optional(text),
-      title: optional(text),
-      status: optional(text)
-    })
-  )
-});
-var AUDIT = object({ contradictions: listOf(listOf(object({ id: text, title: text }))) });
-var PROPOSAL = object({
-  team: text,
-  branch: text,
-  commit: text,
-  pushed: flag,
-  proposed: listOf(object({ id: text, path: text })),
-  refused: listOf(object({ id: text, reason: text }))
-});
-var RECORD = object({ id: text, shown: count, used: count, ignored: count, contradicted: count, flagged: flag });
-
-// src/daemon/client.ts
-var DaemonUnavailable = class extends Error {
-};
-var TRANSPORT_TIMEOUT_MS = 5e3;
-function withTimeout(transport, ms = TRANSPORT_TIMEOUT_MS) {
-  return (request) => new Promise((resolve, reject) => {
-    const timer = window.setTimeout(() => reject(new DaemonUnavailable(`memem's daemon did not answer within ${ms / 1e3} s`)), ms);
-    transport(request).then(
-      (answer) => {
-        window.clearTimeout(timer);
-        resolve(answer);
-      },
-      (error) => {
-        window.clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    );
-  });
-}
-function requestTo(endpoint, method, path, payload) {
-  const headers = { "Content-Type": "application/json" };
-  if (endpoint.token !== void 0) headers.Authorization = `Bearer ${endpoint.token}`;
-  return {
-    url: endpoint.url.replace(/\/$/, "") + path,
-    method,
-    headers,
-    body: payload === void 0 ? void 0 : JSON.stringify(payload)
-  };
-}
-function proposalNotice(result) {
-  const count2 = result.proposed.length;
-  const what = `Proposed ${count2} ${count2 === 1 ? "memory" : "memories"} to the team ${result.team}`;
-  const where = result.pushed ? `on branch ${result.branch}: open a pull request for it` : `on branch ${result.branch} (not pushed: the team vault has no remote)`;
-  const left = result.refused.map((r) => `${r.id} left out: ${r.reason}`).join("; ");
-  return `${what} ${where}.${left ? ` ${left}.` : ""}`;
-}
-var SIMILAR_FLOOR = 0.2;
-var DaemonClient = class {
-  constructor(endpoint, transport, lost = () => void 0) {
-    this.endpoint = endpoint;
-    this.transport = transport;
-    this.lost = lost;
-  }
-  async status() {
-    return await this.request("GET", "/v1/status", STATUS);
-  }
-  /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text).
-   *  Without the cross-encoder: it judges whether a note answers a question, and a whole note is no
-   *  question; likeness is what the first stage measures. */
-  async similar(text3, project, exclude, limit = 8) {
-    const data = await this.request("POST", "/v1/search", SEARCH, {
-      query: text3.slice(0, 2e3),
-      ...project ? { project } : {},
-      limit: limit + 1,
-      rerank: false
-    });
-    const top = Math.max(0, ...data.results.map((hit) => hit.score));
-    return data.results.filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top).slice(0, limit).map((hit) => ({ ...hit, share: top > 0 ? hit.score / top : 0 }));
-  }
-  async neighbors(id) {
-    const data = await this.request("POST", "/v1/op/neighbors", NEIGHBORS, { id });
-    return data.edges;
-  }
-  async contradictions() {
-    const data = await this.request("POST", "/v1/op/graph_audit", AUDIT, {});
-    return data.contradictions;
-  }
-  /** Propose memories to a team vault: a screened branch of the team's repository, for review. */
-  async propose(ids, team) {
-    return await this.request("POST", "/v1/op/team_propose", PROPOSAL, { ids, ...team ? { team } : {} });
-  }
-  /** A memory's record in the usefulness ledger (how often recall showed it, and what came of it). */
-  async record(id) {
-    return await this.request("POST", "/v1/op/record", RECORD, { id });
-  }
-  /** Hand a curation action's edits to memem's event log (the daemon checks each path is a memory). */
-  async logEdits(entry) {
-    await this.request("POST", "/v1/op/log_edits", anything, { summary: entry.summary, touched: entry.touched });
-  }
-  /** Accept or reject a consolidation proposal: the daemon carries it out (and logs it for undo). */
-  async decide(key, decision) {
-    await this.request("POST", "/v1/op/proposal_decide", anything, { key, decision });
-  }
-  /** The answer to one call, once it has the shape the caller reads (`shape`). */
-  async request(method, path, shape, payload) {
-    const endpoint = await this.endpoint();
-    if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
-    let response;
-    try {
-      response = await this.transport(requestTo(endpoint, method, path, payload));
-    } catch (error) {
-      this.lost();
-      if (error instanceof DaemonUnavailable) throw error;
-      throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
-    }
-    if (response.status === 401 || response.status === 403) {
-      this.lost();
-      throw new DaemonUnavailable("memem's daemon refused the token (check the token in settings)");
-    }
-    if (response.status >= 400) {
-      const error = response.json?.error;
-      const message = typeof error === "string" ? error : `HTTP ${response.status}`;
-      throw new Error(`memem: ${message}`);
-    }
-    const problem = shape(response.json, "");
-    if (problem) {
-      this.lost();
-      throw new Error(`memem: the daemon's answer to ${path} cannot be read (${problem}); are memem and the plugin the same version?`);
-    }
-    return response.json;
-  }
-};
-
-// src/daemon/discovery.ts
-var join = (...parts) => parts.join("/").replace(/\/+/g, "/");
-async function discoverDaemon(options, files) {
-  const token = options.token?.trim() || (await files.readText(join(options.memDir, "token")))?.trim();
-  if (!token) return null;
-  if (options.address?.trim()) return { url: options.address.trim(), token };
-  const vault = await files.realpath(options.vaultPath);
-  for (const dir of await files.listDirs(join(options.memDir, "vaults"))) {
-    const raw = await files.readText(join(options.memDir, "vaults", dir, "daemon.json"));
-    if (!raw) continue;
-    try {
-      const info = JSON.parse(raw);
-      if (info.vault === vault || info.vault === options.vaultPath) {
-        return { url: `http://${info.host}:${info.port}`, token, pid: info.pid };
-      }
-    } catch {
-    }
-  }
-  return null;
-}
-
-// src/settings.ts
-var DEFAULT_SETTINGS = Object.freeze({
-  memoriesFolder: "memem/memories",
-  memDir: "",
-  daemonAddress: "",
-  daemonToken: "",
-  statusSeconds: 15
-});
-var DEVICE_KEYS = ["memDir", "daemonAddress", "daemonToken"];
-function splitSettings(settings) {
-  const synced = { ...settings };
-  const device = {};
-  for (const key of DEVICE_KEYS) {
-    device[key] = settings[key];
-    delete synced[key];
-  }
-  return { synced, device };
-}
-function mergeSettings(saved) {
-  const merged = { ...DEFAULT_SETTINGS };
-  if (saved && typeof saved === "object") {
-    const data = saved;
-    for (const key of Object.keys(DEFAULT_SETTINGS)) {
-      const value = data[key];
-      if (typeof value === typeof DEFAULT_SETTINGS[key]) merged[key] = value;
-    }
-  }
-  merged.memoriesFolder = normalizeFolder(merged.memoriesFolder) || DEFAULT_SETTINGS.memoriesFolder;
-  merged.statusSeconds = Math.max(2, Math.min(3600, Math.round(merged.statusSeconds)));
-  return merged;
-}
-function normalizeFolder(folder) {
-  return folder.trim().replace(/\\/g, "/").replace(/\/+/g, "/").replace(/^\/|\/$/g, "");
-}
-function checkAddress(address) {
-  if (!address.trim()) return null;
-  try {
-    const url = new URL(address.trim());
-    if (url.protocol !== "http:") return "The address must start with http://";
-    if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
-      return "memem's daemon listens on loopback only (127.0.0.1 or localhost)";
-    }
-    return null;
-  } catch {
-    return "Not an address; for example http://127.0.0.1:54321";
-  }
-}
-
-// src/daemon/locate.ts
-var TRUST_MS = 3e4;
-var DaemonLocator = class {
-  constructor(options, files, transport, now = () => Date.now()) {
-    this.options = options;
-    this.files = files;
-    this.transport = transport;
-    this.now = now;
-  }
-  /** The daemon to talk to, or DaemonUnavailable saying why there is none. */
-  async endpoint() {
-    if (this.trusted && this.trusted.until > this.now()) return this.trusted.endpoint;
-    this.trusted = void 0;
-    const options = this.options();
-    const address = options?.address?.trim();
-    if (address) {
-      const problem2 = checkAddress(address);
-      if (problem2) throw new DaemonUnavailable(`memem: the daemon address in settings is refused: ${problem2}`);
-    }
-    const found = options ? await discoverDaemon(options, this.files ?? noFiles) : null;
-    if (!found) throw new DaemonUnavailable("memem's daemon is not running for this vault");
-    const problem = checkAddress(found.url);
-    if (problem) throw new DaemonUnavailable(`memem: ${found.url} is not on this machine; the token is not sent there`);
-    await this.checkAlive(found.url, found.pid);
-    const endpoint = { url: found.url, token: found.token };
-    this.trusted = { endpoint, until: this.now() + TRUST_MS };
-    return endpoint;
-  }
-  forget() {
-    this.trusted = void 0;
-  }
-  /** That memem's daemon answers at `url`, and is the one with `pid` when daemon.json named one. Given
-   *  the address alone: the token is not sent until this has passed. */
-  async checkAlive(url, pid) {
-    let answer;
-    try {
-      answer = await this.transport(requestTo({ url }, "GET", "/v1/health"));
-    } catch {
-      throw new DaemonUnavailable(`memem's daemon does not answer at ${url} (its daemon.json is stale)`);
-    }
-    const health = answer.json;
-    if (answer.status !== 200 || !health?.ok) {
-      throw new DaemonUnavailable(`memem: ${url} is not memem's daemon for this vault (HTTP ${answer.status})`);
-    }
-    if (pid !== void 0 && health.pid !== pid) {
-      throw new DaemonUnavailable(`memem: the daemon that wrote daemon.json (pid ${pid}) is gone; another process answers there`);
-    }
-  }
-};
-var noFiles = {
-  readText: async () => null,
-  listDirs: async () => [],
-  realpath: async (path) => path
-};
 
 // src/memory/links.ts
 var LINK_KINDS = ["related", "supports", "depends_on", "supersedes", "contradicts", "consistent_with"];
@@ -389,85 +74,6 @@ function removeLinks(fm, kind, points) {
   return removed;
 }
 
-// src/memory/memory.ts
-function dateText(value) {
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
-  if (typeof value === "string" && value.trim()) return value.trim();
-  if (typeof value === "number") return String(value);
-  return void 0;
-}
-function text2(value) {
-  if (typeof value === "string" && value.trim()) return value.trim();
-  if (typeof value === "number") return String(value);
-  return void 0;
-}
-var TEAMS_FOLDER = "memem/teams";
-var TEAM_NOTE = /^memem\/teams\/([A-Za-z0-9_][A-Za-z0-9_-]{0,39})\/memories\/.+\.md$/i;
-function teamOf(path) {
-  return TEAM_NOTE.exec(path)?.[1];
-}
-function basename(path) {
-  const file = path.split("/").pop() ?? path;
-  return file.toLowerCase().endsWith(".md") ? file.slice(0, -3) : file;
-}
-function memoryFromFrontmatter(path, fm, mtime = 0) {
-  if (!fm) return null;
-  const id = text2(fm.id);
-  if (!id) return null;
-  const links = {};
-  for (const kind of LINK_KINDS) {
-    links[kind] = linkValues(fm, kind).map(linkTarget).filter((t) => t !== null);
-  }
-  const layer = typeof fm.layer === "number" ? fm.layer : typeof fm.layer === "string" ? Number.parseInt(fm.layer, 10) : Number.NaN;
-  return {
-    path,
-    name: basename(path),
-    id,
-    title: text2(fm.title) ?? basename(path),
-    project: text2(fm.project),
-    kind: text2(fm.kind),
-    layer: Number.isFinite(layer) ? layer : void 0,
-    tags: (Array.isArray(fm.tags) ? fm.tags : fm.tags ? [fm.tags] : []).map(String).filter(Boolean),
-    status: text2(fm.status) ?? "active",
-    reviewed: dateText(fm.reviewed),
-    created: dateText(fm.created),
-    sourceType: text2(fm.source_type),
-    sourceSession: text2(fm.source_session),
-    reason: text2(fm.contradiction_evidence),
-    team: teamOf(path),
-    links,
-    mtime
-  };
-}
-function isActive(memory) {
-  return memory.status !== "deprecated";
-}
-function today(now = /* @__PURE__ */ new Date()) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-function origin(memory) {
-  const own = ownOrigin(memory);
-  if (!memory.team) return own;
-  return own ? `team ${memory.team} \xB7 ${own}` : `team ${memory.team}`;
-}
-function ownOrigin(memory) {
-  const on = memory.created ? ` on ${memory.created}` : "";
-  switch (memory.sourceType) {
-    case "mined":
-      return `learned from a Claude Code session${on}`;
-    case "import":
-      return `imported${on}`;
-    case "user":
-      return `saved${on}`;
-    default:
-      return memory.created ? `written ${memory.created}` : "";
-  }
-}
-
-// src/obsidian/actions.ts
-var import_obsidian2 = require("obsidian");
-
 // src/memory/curation.ts
 var byName = (target) => target.name;
 var Curator = class {
@@ -483,7 +89,8 @@ var Curator = class {
       edits: [{ path: memory.path, apply: (fm) => void (fm.reviewed = today2) }]
     };
   }
-  /** `status: deprecated`, `valid_to` today; a successor, when given, gets `supersedes` to it. */
+  /** `status: deprecated`, `valid_to` today (kept as they are when it already is deprecated); a
+   *  successor, when given, gets `supersedes` to it. */
   deprecate(memory, successor, reason2) {
     if (successor && successor.path === memory.path) throw new Error("A memory cannot supersede itself.");
     const today2 = this.today;
@@ -595,9 +202,11 @@ ${stripFrontmatter(bodies.b).trim()}
   }
 };
 function retire(fm, today2, reason2) {
-  fm.status = "deprecated";
-  fm.valid_to = today2;
-  if (reason2 && fm.deprecated_reason === void 0) fm.deprecated_reason = reason2;
+  if (fm.status !== "deprecated") {
+    fm.status = "deprecated";
+    fm.valid_to = today2;
+  }
+  if (reason2 && !fm.deprecated_reason) fm.deprecated_reason = reason2;
 }
 function parentFolder(path) {
   const slash = path.lastIndexOf("/");
@@ -612,6 +221,465 @@ function stripFrontmatter(text3) {
   return splitNote(text3).body;
 }
 
+// src/memory/snippet.ts
+function snippet(text3, max = 160) {
+  const body = stripFrontmatter(text3);
+  const paragraph = body.split(/\r?\n\s*\r?\n/).map((p) => p.trim()).find((p) => p && !/^#{1,6}\s/.test(p)) ?? "";
+  const plain = paragraph.replace(/!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]+))?\]\]/g, (_m, target, alias) => alias ?? target).replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").replace(/[*_`>]/g, "").replace(/\s+/g, " ").trim();
+  return clip(plain, max);
+}
+function clip(text3, max) {
+  return text3.length <= max ? text3 : `${cut(text3, max - 1).trimEnd()}\u2026`;
+}
+function cut(text3, max) {
+  const last = text3.charCodeAt(max - 1);
+  return text3.slice(0, last >= 55296 && last <= 56319 ? max - 1 : max);
+}
+
+// src/daemon/shapes.ts
+var named = (at) => at || "the answer";
+var text = (value, at) => typeof value === "string" ? null : `${named(at)} is not text`;
+var count = (value, at) => typeof value === "number" && Number.isFinite(value) ? null : `${named(at)} is not a number`;
+var flag = (value, at) => typeof value === "boolean" ? null : `${named(at)} is not true or false`;
+var anything = () => null;
+function oneOf(...allowed) {
+  return (value, at) => typeof value === "string" && allowed.includes(value) ? null : `${named(at)} is not one of ${allowed.join(", ")}`;
+}
+function optional(shape) {
+  return (value, at) => value === void 0 || value === null ? null : shape(value, at);
+}
+function listOf(item) {
+  return (value, at) => {
+    if (!Array.isArray(value)) return `${named(at)} is not a list`;
+    for (const [i, entry] of value.entries()) {
+      const problem = item(entry, `${at}[${i}]`);
+      if (problem) return problem;
+    }
+    return null;
+  };
+}
+function object(fields) {
+  return (value, at) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return `${named(at)} is not an object`;
+    for (const [name, field] of Object.entries(fields)) {
+      const problem = field(value[name], at ? `${at}.${name}` : name);
+      if (problem) return problem;
+    }
+    return null;
+  };
+}
+var STATUS = object({
+  notes: count,
+  vectors: count,
+  stale_vectors: count,
+  bad_notes: listOf(anything),
+  embedder: text,
+  daemon: object({ pid: count, phase: text, pending_events: count })
+});
+var SEARCH = object({
+  results: listOf(
+    object({
+      id: text,
+      title: text,
+      path: text,
+      score: count,
+      project: optional(text),
+      team: optional(text),
+      status: text,
+      snippet: text,
+      why: listOf(text)
+    })
+  )
+});
+var NEIGHBORS = object({
+  edges: listOf(
+    object({
+      direction: oneOf("in", "out"),
+      kind: text,
+      link: text,
+      dangling: flag,
+      id: optional(text),
+      title: optional(text),
+      status: optional(text)
+    })
+  )
+});
+var AUDIT = object({ contradictions: listOf(listOf(object({ id: text, title: text }))) });
+var PROPOSAL = object({
+  team: text,
+  branch: text,
+  commit: text,
+  pushed: flag,
+  proposed: listOf(object({ id: text, path: text })),
+  refused: listOf(object({ id: text, reason: text }))
+});
+var RECORD = object({ id: text, shown: count, used: count, ignored: count, contradicted: count, flagged: flag });
+var OPEN_PROPOSALS = listOf(object({ key: text }));
+
+// src/daemon/client.ts
+var DaemonUnavailable = class extends Error {
+};
+var DaemonTimeout = class extends DaemonUnavailable {
+};
+var OutcomeUnknown = class extends Error {
+};
+var TRANSPORT_TIMEOUT_MS = 5e3;
+var CHANGE_TIMEOUT_MS = 6e4;
+var PUSH_TIMEOUT_MS = 18e4;
+function withTimeout(transport, ms = TRANSPORT_TIMEOUT_MS) {
+  return ({ timeout, ...request }) => new Promise((resolve, reject) => {
+    const limit = timeout ?? ms;
+    const timer = window.setTimeout(() => reject(new DaemonTimeout(`memem's daemon did not answer within ${limit / 1e3} s`)), limit);
+    transport(request).then(
+      (answer) => {
+        window.clearTimeout(timer);
+        resolve(answer);
+      },
+      (error) => {
+        window.clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    );
+  });
+}
+function requestTo(endpoint, method, path, payload) {
+  const headers = { "Content-Type": "application/json" };
+  if (endpoint.token !== void 0) headers.Authorization = `Bearer ${endpoint.token}`;
+  return {
+    url: endpoint.url.replace(/\/$/, "") + path,
+    method,
+    headers,
+    body: payload === void 0 ? void 0 : JSON.stringify(payload)
+  };
+}
+function proposalNotice(result) {
+  const count2 = result.proposed.length;
+  const what = `Proposed ${count2} ${count2 === 1 ? "memory" : "memories"} to the team ${result.team}`;
+  const where = result.pushed ? `on branch ${result.branch}: open a pull request for it` : `on branch ${result.branch} (not pushed: the team vault has no remote)`;
+  const left = result.refused.map((r) => `${r.id} left out: ${r.reason}`).join("; ");
+  return `${what} ${where}.${left ? ` ${left}.` : ""}`;
+}
+var SIMILAR_FLOOR = 0.2;
+var DaemonClient = class {
+  constructor(endpoint, transport, lost = () => void 0) {
+    this.endpoint = endpoint;
+    this.transport = transport;
+    this.lost = lost;
+  }
+  async status() {
+    return await this.request("GET", "/v1/status", STATUS);
+  }
+  /** Notes that say something close to `text`, from the daemon's hybrid search (vectors + full text).
+   *  Without the cross-encoder: it judges whether a note answers a question, and a whole note is no
+   *  question; likeness is what the first stage measures. */
+  async similar(text3, project, exclude, limit = 8) {
+    const data = await this.request("POST", "/v1/search", SEARCH, {
+      query: cut(text3, 2e3),
+      ...project ? { project } : {},
+      limit: limit + 1,
+      rerank: false
+    });
+    const top = Math.max(0, ...data.results.map((hit) => hit.score));
+    return data.results.filter((hit) => hit.id !== exclude && hit.score >= SIMILAR_FLOOR * top).slice(0, limit).map((hit) => ({ ...hit, share: top > 0 ? hit.score / top : 0 }));
+  }
+  async neighbors(id) {
+    const data = await this.request("POST", "/v1/op/neighbors", NEIGHBORS, { id });
+    return data.edges;
+  }
+  async contradictions() {
+    const data = await this.request("POST", "/v1/op/graph_audit", AUDIT, {});
+    return data.contradictions;
+  }
+  /** Propose memories to a team vault: a screened branch of the team's repository, for review. */
+  async propose(ids, team) {
+    const payload = { ids, ...team ? { team } : {} };
+    return await this.request("POST", "/v1/op/team_propose", PROPOSAL, payload, PUSH_TIMEOUT_MS);
+  }
+  /** A memory's record in the usefulness ledger (how often recall showed it, and what came of it). */
+  async record(id) {
+    return await this.request("POST", "/v1/op/record", RECORD, { id });
+  }
+  /** Hand a curation action's edits to memem's event log (the daemon checks each path is a memory). */
+  async logEdits(entry) {
+    await this.request("POST", "/v1/op/log_edits", anything, { summary: entry.summary, touched: entry.touched }, CHANGE_TIMEOUT_MS);
+  }
+  /** Accept or reject a consolidation proposal: the daemon carries it out (and logs it for undo). */
+  async decide(key, decision) {
+    await this.request("POST", "/v1/op/proposal_decide", anything, { key, decision }, CHANGE_TIMEOUT_MS);
+  }
+  /** The keys of consolidation's proposals still open, as the daemon sees them now. */
+  async openProposals() {
+    const open = await this.request("POST", "/v1/op/proposals", OPEN_PROPOSALS, {});
+    return open.map((proposal) => proposal.key);
+  }
+  /**
+   * The answer to one call, once it has the shape the caller reads (`shape`). A call that changes
+   * something passes `change`, its time bound: a change that runs out of it fails with OutcomeUnknown,
+   * not as a daemon that is not there, since it may have been carried out.
+   */
+  async request(method, path, shape, payload, change) {
+    const endpoint = await this.endpoint();
+    if (!endpoint) throw new DaemonUnavailable("memem's daemon is not running for this vault");
+    let response;
+    try {
+      response = await this.transport({ ...requestTo(endpoint, method, path, payload), ...change ? { timeout: change } : {} });
+    } catch (error) {
+      this.lost();
+      if (change && error instanceof DaemonTimeout) {
+        throw new OutcomeUnknown(
+          `memem: the daemon did not answer within ${change / 1e3} s, so the outcome is unknown: it may still be carried out; check again before retrying`
+        );
+      }
+      if (error instanceof DaemonUnavailable) throw error;
+      throw new DaemonUnavailable(`memem's daemon did not answer: ${String(error)}`);
+    }
+    if (response.status === 401 || response.status === 403) {
+      this.lost();
+      throw new DaemonUnavailable("memem's daemon refused the token (check the token in settings)");
+    }
+    if (response.status >= 400) {
+      const error = response.json?.error;
+      const message = typeof error === "string" ? error : `HTTP ${response.status}`;
+      throw new Error(`memem: ${message}`);
+    }
+    const problem = shape(response.json, "");
+    if (problem) {
+      this.lost();
+      throw new Error(`memem: the daemon's answer to ${path} cannot be read (${problem}); are memem and the plugin the same version?`);
+    }
+    return response.json;
+  }
+};
+
+// src/daemon/discovery.ts
+var join = (...parts) => parts.join("/").replace(/\/+/g, "/");
+async function discoverDaemon(options, files) {
+  const token = options.token?.trim() || (await files.readText(join(options.memDir, "token")))?.trim();
+  if (!token) return null;
+  if (options.address?.trim()) return { url: options.address.trim(), token };
+  const vault = await files.realpath(options.vaultPath);
+  for (const dir of await files.listDirs(join(options.memDir, "vaults"))) {
+    const raw = await files.readText(join(options.memDir, "vaults", dir, "daemon.json"));
+    if (!raw) continue;
+    try {
+      const info = JSON.parse(raw);
+      if (info.vault === vault || info.vault === options.vaultPath) {
+        return { url: `http://${info.host}:${info.port}`, token, pid: info.pid };
+      }
+    } catch {
+    }
+  }
+  return null;
+}
+
+// src/settings.ts
+var DEFAULT_SETTINGS = Object.freeze({
+  memoriesFolder: "memem/memories",
+  memDir: "",
+  daemonAddress: "",
+  daemonToken: "",
+  statusSeconds: 15
+});
+var DEVICE_KEYS = ["memDir", "daemonAddress", "daemonToken"];
+function splitSettings(settings) {
+  const synced = { ...settings };
+  const device = {};
+  for (const key of DEVICE_KEYS) {
+    device[key] = settings[key];
+    delete synced[key];
+  }
+  return { synced, device };
+}
+function mergeSettings(saved) {
+  const merged = { ...DEFAULT_SETTINGS };
+  if (saved && typeof saved === "object") {
+    const data = saved;
+    for (const key of Object.keys(DEFAULT_SETTINGS)) {
+      const value = data[key];
+      if (typeof value === typeof DEFAULT_SETTINGS[key]) merged[key] = value;
+    }
+  }
+  merged.memoriesFolder = normalizeFolder(merged.memoriesFolder) || DEFAULT_SETTINGS.memoriesFolder;
+  merged.statusSeconds = Math.max(2, Math.min(3600, Math.round(merged.statusSeconds)));
+  return merged;
+}
+function normalizeFolder(folder) {
+  return folder.trim().replace(/\\/g, "/").replace(/\/+/g, "/").replace(/^\/|\/$/g, "");
+}
+function checkAddress(address) {
+  if (!address.trim()) return null;
+  try {
+    const url = new URL(address.trim());
+    if (url.protocol !== "http:") return "The address must start with http://";
+    if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
+      return "memem's daemon listens on loopback only (127.0.0.1 or localhost)";
+    }
+    return null;
+  } catch {
+    return "Not an address; for example http://127.0.0.1:54321";
+  }
+}
+
+// src/daemon/locate.ts
+var TRUST_MS = 3e4;
+var DaemonLocator = class {
+  constructor(options, files, transport, now = () => Date.now()) {
+    this.options = options;
+    this.files = files;
+    this.transport = transport;
+    this.now = now;
+  }
+  /** The daemon to talk to, or DaemonUnavailable saying why there is none. */
+  async endpoint() {
+    let found;
+    try {
+      found = await this.find();
+    } catch (error) {
+      this.trusted = void 0;
+      throw error;
+    }
+    if (this.stillTrusted(found)) return this.trusted.endpoint;
+    this.trusted = void 0;
+    await this.checkAlive(found.url, found.pid);
+    const endpoint = { url: found.url, token: found.token };
+    if (found.pid !== void 0) this.trusted = { found, endpoint, until: this.now() + TRUST_MS };
+    return endpoint;
+  }
+  forget() {
+    this.trusted = void 0;
+  }
+  /**
+   * Whether the endpoint checked a moment ago may be used again without asking health. Trigger: each
+   * call within TRUST_MS of that check. Why not on time alone: a daemon that stops removes its
+   * daemon.json and leaves its port to whichever process binds it next, maybe within a second, and a
+   * crashed one leaves daemon.json naming a pid that no longer runs. Only a daemon.json that still
+   * names the same address, token and pid, of a process that still runs, keeps the trust; the rest is
+   * checked afresh, so the token never reaches a process that took the port.
+   */
+  stillTrusted(found) {
+    const trusted = this.trusted;
+    if (!trusted || trusted.until <= this.now() || found.pid === void 0) return false;
+    const was = trusted.found;
+    const same = found.url === was.url && found.token === was.token && found.pid === was.pid;
+    return same && this.files?.alive?.(found.pid) !== false;
+  }
+  /** Where discovery says the daemon is now (daemon.json, or the settings), refused unless it is on loopback. */
+  async find() {
+    const options = this.options();
+    const address = options?.address?.trim();
+    if (address) {
+      const problem2 = checkAddress(address);
+      if (problem2) throw new DaemonUnavailable(`memem: the daemon address in settings is refused: ${problem2}`);
+    }
+    const found = options ? await discoverDaemon(options, this.files ?? noFiles) : null;
+    if (!found) throw new DaemonUnavailable("memem's daemon is not running for this vault");
+    const problem = checkAddress(found.url);
+    if (problem) throw new DaemonUnavailable(`memem: ${found.url} is not on this machine; the token is not sent there`);
+    return found;
+  }
+  /** That memem's daemon answers at `url`, and is the one with `pid` when daemon.json named one. Given
+   *  the address alone: the token is not sent until this has passed. */
+  async checkAlive(url, pid) {
+    let answer;
+    try {
+      answer = await this.transport(requestTo({ url }, "GET", "/v1/health"));
+    } catch {
+      throw new DaemonUnavailable(`memem's daemon does not answer at ${url} (its daemon.json is stale)`);
+    }
+    const health = answer.json;
+    if (answer.status !== 200 || !health?.ok) {
+      throw new DaemonUnavailable(`memem: ${url} is not memem's daemon for this vault (HTTP ${answer.status})`);
+    }
+    if (pid !== void 0 && health.pid !== pid) {
+      throw new DaemonUnavailable(`memem: the daemon that wrote daemon.json (pid ${pid}) is gone; another process answers there`);
+    }
+  }
+};
+var noFiles = {
+  readText: async () => null,
+  listDirs: async () => [],
+  realpath: async (path) => path
+};
+
+// src/memory/memory.ts
+function dateText(value) {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+  if (typeof value === "string" && value.trim()) return value.trim();
+  if (typeof value === "number") return String(value);
+  return void 0;
+}
+function text2(value) {
+  if (typeof value === "string" && value.trim()) return value.trim();
+  if (typeof value === "number") return String(value);
+  return void 0;
+}
+var TEAMS_FOLDER = "memem/teams";
+var TEAM_NOTE = /^memem\/teams\/([A-Za-z0-9_][A-Za-z0-9_-]{0,39})\/memories\/.+\.md$/i;
+function teamOf(path) {
+  return TEAM_NOTE.exec(path)?.[1];
+}
+function basename(path) {
+  const file = path.split("/").pop() ?? path;
+  return file.toLowerCase().endsWith(".md") ? file.slice(0, -3) : file;
+}
+function memoryFromFrontmatter(path, fm, mtime = 0) {
+  if (!fm) return null;
+  const id = text2(fm.id);
+  if (!id) return null;
+  const links = {};
+  for (const kind of LINK_KINDS) {
+    links[kind] = linkValues(fm, kind).map(linkTarget).filter((t) => t !== null);
+  }
+  const layer = typeof fm.layer === "number" ? fm.layer : typeof fm.layer === "string" ? Number.parseInt(fm.layer, 10) : Number.NaN;
+  return {
+    path,
+    name: basename(path),
+    id,
+    title: text2(fm.title) ?? basename(path),
+    project: text2(fm.project),
+    kind: text2(fm.kind),
+    layer: Number.isFinite(layer) ? layer : void 0,
+    tags: (Array.isArray(fm.tags) ? fm.tags : fm.tags ? [fm.tags] : []).map(String).filter(Boolean),
+    status: text2(fm.status) ?? "active",
+    reviewed: dateText(fm.reviewed),
+    created: dateText(fm.created),
+    sourceType: text2(fm.source_type),
+    sourceSession: text2(fm.source_session),
+    reason: text2(fm.contradiction_evidence),
+    team: teamOf(path),
+    links,
+    mtime
+  };
+}
+function isActive(memory) {
+  return memory.status !== "deprecated";
+}
+function today(now = /* @__PURE__ */ new Date()) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+function origin(memory) {
+  const own = ownOrigin(memory);
+  if (!memory.team) return own;
+  return own ? `team ${memory.team} \xB7 ${own}` : `team ${memory.team}`;
+}
+function ownOrigin(memory) {
+  const on = memory.created ? ` on ${memory.created}` : "";
+  switch (memory.sourceType) {
+    case "mined":
+      return `learned from a Claude Code session${on}`;
+    case "import":
+      return `imported${on}`;
+    case "user":
+      return `saved${on}`;
+    default:
+      return memory.created ? `written ${memory.created}` : "";
+  }
+}
+
+// src/obsidian/actions.ts
+var import_obsidian2 = require("obsidian");
+
 // src/memory/names.ts
 var FORBIDDEN = /[*"\\/<>:|?#^[\]\u0000-\u001f\u007f]/g;
 var RESERVED = /* @__PURE__ */ new Set(["CON", "PRN", "AUX", "NUL", ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((i) => [`COM${i}`, `LPT${i}`])]);
@@ -620,9 +688,9 @@ function noteStem(title, fallback = "memory") {
   let text3 = title.normalize("NFC").replace(FORBIDDEN, " ").replace(/\s+/g, " ").trim();
   text3 = text3.replace(/^\.+|\.+$/g, "").trim();
   if (text3.length > MAX_STEM) {
-    const cut = text3.slice(0, MAX_STEM);
-    const space = cut.lastIndexOf(" ");
-    text3 = (space >= MAX_STEM / 2 ? cut.slice(0, space) : cut).replace(/[ .,;-]+$/, "");
+    const head = cut(text3, MAX_STEM);
+    const space = head.lastIndexOf(" ");
+    text3 = (space >= MAX_STEM / 2 ? head.slice(0, space) : head).replace(/[ .,;-]+$/, "");
   }
   if (!text3 || RESERVED.has(text3.toUpperCase())) text3 = fallback;
   return text3;
@@ -854,17 +922,6 @@ function proposalAction(proposal) {
     case "review":
       return `Settle by hand: ${proposal.targets.map((t) => `\u201C${t}\u201D`).join(", ")}`;
   }
-}
-
-// src/memory/snippet.ts
-function snippet(text3, max = 160) {
-  const body = stripFrontmatter(text3);
-  const paragraph = body.split(/\r?\n\s*\r?\n/).map((p) => p.trim()).find((p) => p && !/^#{1,6}\s/.test(p)) ?? "";
-  const plain = paragraph.replace(/!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]+))?\]\]/g, (_m, target, alias) => alias ?? target).replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").replace(/[*_`>]/g, "").replace(/\s+/g, " ").trim();
-  return clip(plain, max);
-}
-function clip(text3, max) {
-  return text3.length <= max ? text3 : `${text3.slice(0, max - 1).trimEnd()}\u2026`;
 }
 
 // src/obsidian/vault-memories.ts
@@ -1251,8 +1308,7 @@ var MemoryView = class extends import_obsidian3.ItemView {
       await action();
       return true;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      new import_obsidian3.Notice(message.startsWith("memem: ") ? message : `memem: ${message}`);
+      showError(error);
       this.requestRender();
       return false;
     }
@@ -1293,6 +1349,10 @@ var MemoryView = class extends import_obsidian3.ItemView {
     return link;
   }
 };
+function showError(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  new import_obsidian3.Notice(message.startsWith("memem: ") ? message : `memem: ${message}`);
+}
 
 // src/obsidian/contradictions-view.ts
 var CONTRADICTIONS_VIEW = "memem-contradictions";
@@ -1430,18 +1490,27 @@ async function desktopAccess() {
     try {
       const fs = await import("fs");
       const os = await import("os");
-      const { env } = await import("process");
+      const proc = await import("process");
       const files = {
         readText: (path) => fs.promises.readFile(path, "utf8").catch(() => null),
         listDirs: async (path) => (await fs.promises.readdir(path, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name),
-        realpath: (path) => fs.promises.realpath(path).catch(() => path)
+        realpath: (path) => fs.promises.realpath(path).catch(() => path),
+        alive: (pid) => processRuns((id, signal) => proc.kill(id, signal), pid)
       };
-      return { files, defaultMemDir: env.MEMEM_DIR || `${os.homedir()}/.memem` };
+      return { files, defaultMemDir: proc.env.MEMEM_DIR || `${os.homedir()}/.memem` };
     } catch {
       return null;
     }
   }
   return null;
+}
+function processRuns(kill, pid) {
+  try {
+    kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error?.code === "EPERM";
+  }
 }
 
 // src/obsidian/related-view.ts
@@ -1597,6 +1666,7 @@ function describeRecord(record) {
 // src/obsidian/review-view.ts
 var import_obsidian6 = require("obsidian");
 var REVIEW_VIEW = "memem-review";
+var UNSURE = "memem's daemon did not answer in time: this may have been carried out. Check again before deciding.";
 var SHOWN = 200;
 var ReviewView = class extends MemoryView {
   constructor() {
@@ -1608,6 +1678,9 @@ var ReviewView = class extends MemoryView {
     this.settling = /* @__PURE__ */ new Set();
     /** Proposals decided here, hidden until the index sees their note change. */
     this.deciding = /* @__PURE__ */ new Set();
+    /** Proposals whose decision got no answer in time: it may have been carried out, so they are not
+     *  offered again until the daemon (Check again) or their note (the index) says how it went. */
+    this.unsure = /* @__PURE__ */ new Set();
   }
   getViewType() {
     return REVIEW_VIEW;
@@ -1685,6 +1758,11 @@ var ReviewView = class extends MemoryView {
       card.createDiv({ cls: "memem-card-title", text: proposalAction(proposal) });
       card.createDiv({ cls: "memem-card-meta", text: proposal.evidence });
       const buttons = card.createDiv({ cls: "memem-actions" });
+      if (this.unsure.has(proposal.path)) {
+        card.createDiv({ cls: "memem-note", text: UNSURE });
+        this.button(buttons, "Check again", "Ask memem's daemon whether this proposal is still open", () => this.recheck(proposal), true);
+        continue;
+      }
       const settled = proposal.kind !== "review";
       if (settled) this.button(buttons, "Accept", "Accept (a): carry it out (memem undo reverts it)", () => this.decide(proposal, "accept"), true);
       this.button(buttons, settled ? "Reject" : "Dismiss", settled ? "Reject (x): never propose it again" : "Dismiss (x): settle it in the notes yourself", () => this.decide(proposal, "reject"), !settled);
@@ -1707,9 +1785,18 @@ var ReviewView = class extends MemoryView {
       await this.ctx.daemon.decide(proposal.key, decision);
     } catch (error) {
       this.deciding.delete(proposal.path);
+      if (error instanceof OutcomeUnknown) this.unsure.add(proposal.path);
       await this.redraw();
       throw error;
     }
+  }
+  /** After a decision without an answer: the daemon says whether the proposal is still open. Still
+   *  open, it is offered again; decided, it stays hidden until the index sees its note change. */
+  async recheck(proposal) {
+    const open = await this.ctx.daemon.openProposals();
+    this.unsure.delete(proposal.path);
+    if (!open.includes(proposal.key)) this.deciding.add(proposal.path);
+    await this.redraw();
   }
   /** A filter whose last memory was just reviewed falls back to everything, and says so. */
   recoverFilter(projects, kinds) {
@@ -1818,10 +1905,12 @@ var ReviewView = class extends MemoryView {
   reject(memory) {
     return this.leave(memory, () => this.ctx.actions.reject(memory), this.hasFocus());
   }
-  /** Deprecating asks for a successor first; the list moves on only when the modal closed with a choice. */
+  /** Deprecating asks for a successor first; the list moves on only when the modal closed with a choice.
+   *  The prompt and the edit run inside `act`: a note moved while the picker was open is a notice. */
   async deprecate(memory) {
     const refocus = this.hasFocus();
-    const deprecated = await this.ctx.deprecateWithPrompt(memory.path);
+    let deprecated = false;
+    await this.act(async () => deprecated = await this.ctx.deprecateWithPrompt(memory.path));
     if (deprecated) await this.leave(memory, async () => deprecated, refocus);
     else if (refocus) this.choose(this.selectedPath);
   }
@@ -1830,6 +1919,7 @@ var ReviewView = class extends MemoryView {
     for (const path of change.paths) {
       this.settling.delete(path);
       this.deciding.delete(path);
+      this.unsure.delete(path);
     }
     super.onIndexChange(change);
   }
@@ -2074,9 +2164,7 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     this.desktop = await desktopAccess();
     this.memories = new VaultMemories(this.app, () => this.settings.memoriesFolder);
     for (const ref2 of this.memories.watch()) this.registerEvent(ref2);
-    this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder, (entry) => {
-      this.daemon.logEdits(entry).catch(() => void 0);
-    });
+    this.actions = new MemoryActions(this.app, this.memories, () => this.settings.memoriesFolder, (entry) => void this.logForUndo(entry));
     const locator = new DaemonLocator(() => this.discovery(), this.desktop?.files ?? null, obsidianTransport);
     this.locator = locator;
     this.daemon = new DaemonClient(() => locator.endpoint(), obsidianTransport, () => locator.forget());
@@ -2104,17 +2192,18 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     this.addCommand({
       id: "deprecate",
       name: "Deprecate this memory\u2026",
-      checkCallback: (checking) => this.onActiveMemory(checking, (path) => void this.deprecateWithPrompt(path))
+      // An already deprecated memory is not offered (as in the file menu and the panes).
+      checkCallback: (checking) => this.onActiveMemory(checking, (path) => this.attempt(() => this.deprecateWithPrompt(path)), (memory) => memory.status !== "deprecated")
     });
     this.addCommand({
       id: "approve",
       name: "Approve this memory",
       checkCallback: (checking) => this.onActiveMemory(checking, (path) => {
         const memory = this.actions.memoryAt(path);
-        if (memory) void this.actions.approve(memory);
+        if (memory) this.attempt(() => this.actions.approve(memory));
       })
     });
-    this.addCommand({ id: "undo", name: "Undo the last memory action", callback: () => void this.actions.undo() });
+    this.addCommand({ id: "undo", name: "Undo the last memory action", callback: () => this.attempt(() => this.actions.undo()) });
     this.addCommand({
       id: "propose",
       name: "Propose this memory to the team",
@@ -2125,7 +2214,7 @@ var MememPlugin = class extends import_obsidian9.Plugin {
         const memory = file instanceof import_obsidian9.TFile ? this.actions.memoryAt(file.path) : void 0;
         if (!memory || memory.status === "deprecated") return;
         menu.addItem(
-          (item) => item.setTitle("Deprecate memory\u2026").setIcon("archive").onClick(() => void this.deprecateWithPrompt(memory.path))
+          (item) => item.setTitle("Deprecate memory\u2026").setIcon("archive").onClick(() => this.attempt(() => this.deprecateWithPrompt(memory.path)))
         );
         if (!this.app.vault.getAbstractFileByPath(TEAMS_FOLDER)) return;
         menu.addItem(
@@ -2172,6 +2261,23 @@ var MememPlugin = class extends import_obsidian9.Plugin {
   async refreshStatus() {
     await this.status?.refresh();
   }
+  /**
+   * Hand a review action to memem's event log, so `memem undo` reverts it like any other edit. The
+   * action stands whatever the answer. Trigger for the notice: the daemon refused the entry (a note's
+   * text it will not keep, a path it does not take) or did not answer. Why tell: `memem undo` would
+   * then undo an earlier change instead of this one, and nothing else would say so.
+   */
+  async logForUndo(entry) {
+    try {
+      await this.daemon.logEdits(entry);
+    } catch (error) {
+      new import_obsidian9.Notice(notLogged(entry.summary, error), 15e3);
+    }
+  }
+  /** Run an action from the command palette or a menu: a failure is a notice, as in the panes. */
+  attempt(action) {
+    action().catch(showError);
+  }
   /** Ask for a successor (or none) and deprecate; true once deprecated, false when the person cancelled. */
   async deprecateWithPrompt(path) {
     const memories = this.actions.memories();
@@ -2204,10 +2310,11 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     if (leaf) await workspace.revealLeaf(leaf);
     return leaf;
   }
-  onActiveMemory(checking, run) {
+  /** A command on the open note: offered when it is a memory (and `offered` says the command fits it). */
+  onActiveMemory(checking, run, offered = () => true) {
     const file = this.app.workspace.getActiveFile();
     const memory = file ? this.actions.memoryAt(file.path) : void 0;
-    if (!file || !memory) return false;
+    if (!file || !memory || !offered(memory)) return false;
     if (!checking) run(file.path);
     return true;
   }
@@ -2219,3 +2326,10 @@ var MememPlugin = class extends import_obsidian9.Plugin {
     return { memDir, vaultPath, address: this.settings.daemonAddress, token: this.settings.daemonToken };
   }
 };
+function notLogged(summary, error) {
+  if (error instanceof OutcomeUnknown) {
+    return `memem: ${summary} in the vault; memem's daemon did not answer in time, so its history may or may not hold it. Check \`memem history\` before \`memem undo\`: that undoes the newest change the history holds.`;
+  }
+  const why = (error instanceof Error ? error.message : String(error)).replace(/^memem: /, "");
+  return `memem: ${summary} in the vault, but memem's history did not record it (${why}), so \`memem undo\` will not undo it (it would undo an earlier change). The Undo button or \u201CUndo the last memory action\u201D here still can.`;
+}
