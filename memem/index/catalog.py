@@ -24,7 +24,7 @@ from memem.config import private_dir, private_file
 from memem.graph.memory_graph import GraphNote
 from memem.index.quick import BM25, MAX_PINNED, PINNED_ORDER, PINNED_WHERE, fulltext_sql, hidden_sql
 from memem.index.scope import Scope
-from memem.index.state_db import damaged, exclusive, move_aside, shorter_than_header
+from memem.index.state_db import CHECK_BYTES, damaged, exclusive, move_aside, shorter_than_header
 from memem.vault.note import BadNote, Note, TypedLink
 from memem.vault.scan import FileStat
 from memem.vault.teams import team_of
@@ -159,23 +159,29 @@ class Catalog:
         private_file(path)  # SQLite gives its -wal and -shm files the mode of the database file
         self.path = path
         self._local = threading.local()
+        self.new = not path.exists() or path.stat().st_size == 0
+        """Started empty here (first use, or built again): the vectors kept from before are matched to
+        its rows by their text's hash once the first reconcile has made them (`IndexStore`)."""
         try:
             self._create()
         except sqlite3.DatabaseError as exc:
             if not damaged(exc):
                 raise
             # Derived from the vault, as every index is: set aside (never deleted) and built again, rather
-            # than every command and the daemon failing on it. Vectors keyed by its uids are checked
-            # against the new rows by their text's hash (`IndexStore._check_model`).
+            # than every command and the daemon failing on it.
             self.close()
             with exclusive(path):
                 kept = move_aside(path)
             log.warning("the catalog %s was damaged (%s): set aside as %s, built again", path, exc, kept.name)
+            private_file(path)
+            self.new = True
             self._create()
 
     def _create(self) -> None:
         with self._connect() as conn:
-            if shorter_than_header(self.path):  # a truncated file: its damage shows only where it is read
+            # Read through when small enough (as memem's other state is) or cut short: damage shows only
+            # where a page is read, and would fail every command later rather than set aside here.
+            if shorter_than_header(self.path) or self.path.stat().st_size <= CHECK_BYTES:
                 row = conn.execute("PRAGMA quick_check").fetchone()
                 if not row or row[0] != "ok":
                     raise sqlite3.DatabaseError("database disk image is malformed")

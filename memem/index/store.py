@@ -238,15 +238,20 @@ class IndexStore:
     def _restore_vectors(self) -> int:
         """Mark fresh the notes whose vector in this model's collection was made from their current
         text (a catalog built again, a model switched back to); the rest stay stale and are re-embedded,
-        and hidden from vector search until then (`recall.candidates.vector`)."""
+        and hidden from vector search until then (`vector_query`). A restored vector's metadata
+        (project, status, layer) is rewritten from its row: they may have changed meanwhile."""
         kept = self.vectors.hashes()
         if not kept:
             return 0
         wanted = self.catalog.embed_hashes()
         same = [(uid, digest) for uid, digest in kept.items() if wanted.get(uid) == digest]
+        rows = self.catalog.by_uid([uid for uid, _ in same])
+        same = [(uid, digest) for uid, digest in same if uid in rows and not self.is_shared(rows[uid])]
         with self.catalog.transaction() as conn:
             for uid, digest in same:
                 self.catalog.mark_vector_fresh(conn, uid, digest)
+            self._metadata_pending(conn, [uid for uid, _ in same])
+        self._finish_metadata()
         return len(same)
 
     def _unmark_lost_vectors(self) -> int:
@@ -262,15 +267,30 @@ class IndexStore:
         return len(lost)
 
     def _finish_metadata(self) -> None:
-        """Rewrite the vector metadata a killed process committed rows for but did not get to."""
+        """Rewrite the vector metadata pending (rows a killed process committed, vectors restored); a
+        vector whose metadata cannot be written is marked stale instead, to be made again."""
         pending = json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")
         if not pending:
             return
         rows = self.catalog.by_uid(pending)
-        self.vectors.update_metadata([r for r in rows.values() if not self.is_shared(r)])
-        log.info("rewrote the vector metadata of %d notes an interrupted write left behind", len(rows))
+        fresh = [r for r in rows.values() if not self.is_shared(r) and r.vector_hash == r.embed_hash]
+        try:
+            self.vectors.update_metadata(fresh)
+        except Exception:
+            log.exception("could not rewrite vector metadata; re-embedding those notes")
+            with self.catalog.transaction() as conn:
+                for row in fresh:
+                    self.catalog.set_vector_hash(conn, row.uid, None)
+                self._metadata_done(conn, pending)
+            return
         with self.catalog.transaction() as conn:
             self._metadata_done(conn, pending)
+
+    def _metadata_pending(self, conn: sqlite3.Connection, uids: Sequence[int]) -> None:
+        """Record, in the caller's transaction, that these notes' vector metadata is to be rewritten."""
+        if uids:
+            before = json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")
+            self.catalog.set_meta(conn, METADATA_PENDING, json.dumps(sorted({*before, *uids})))
 
     def _metadata_done(self, conn: sqlite3.Connection, uids: Sequence[int]) -> None:
         """These notes' vector metadata matches their rows now (or their vectors are stale): no longer pending."""
@@ -396,6 +416,9 @@ class IndexStore:
         report = self._apply_files(to_read, gone, bad, progress=progress, full=True)
         report.unchanged += unchanged
         with self.write_lock:
+            if self.catalog.new:  # its rows exist now: vectors kept from before serve the notes of their text
+                self._restore_vectors()
+                self.catalog.new = False
             self._unmark_lost_vectors()
         report.embedded += self.embed_pending(progress)
         report.token_states += self.backfill_token_states(progress)
@@ -587,9 +610,8 @@ class IndexStore:
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 if outcome != "unchanged":
                     (retagged if keep else changed).append(uid)
-            if retagged:  # committed with the rows: a kill before the metadata is rewritten is finished later
-                before = json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")
-                self.catalog.set_meta(conn, METADATA_PENDING, json.dumps(sorted({*before, *retagged})))
+            # Committed with the rows: a kill before the metadata is rewritten is finished later.
+            self._metadata_pending(conn, retagged)
         rows = self.catalog.by_uid([*changed, *retagged])
         recorded = list(retagged)
         retagged = [u for u in retagged if u in rows and not self.is_shared(rows[u])]  # the server keys by id only

@@ -79,6 +79,7 @@ class SyncLoop:
         self._requests_lock = threading.Lock()
         self._stop = threading.Event()
         self._next_reconcile = 0.0  # time.time() of the next periodic (or retried) full reconcile
+        self._failed_syncs = 0  # sync batches failed in a row: the reconcile each one brings backs off
         self.watcher = self._new_watcher()
         self._next_watch_try = 0.0
         self._thread = threading.Thread(target=self._run, name="memem-sync", daemon=True)
@@ -203,6 +204,7 @@ class SyncLoop:
                 self._check_watcher()
                 if paths:
                     report = self.store.sync_paths(paths)
+                    self._failed_syncs = 0
                     self.state.events_applied += report.changed
                     if report.changed or report.bad:
                         log.info("synced %d paths: %s", len(paths), report_dict(report))
@@ -225,6 +227,8 @@ class SyncLoop:
                     # The batch's events are spent: a whole reconcile finds what they named, in seconds
                     # rather than at the next periodic one (a full disk freed, a database unlocked). It
                     # clears the error once it went through; it backs off while it fails.
-                    self._next_reconcile = min(self._next_reconcile, time.time() + self.retry_delay())
+                    self._failed_syncs += 1
+                    backoff = float(min(self.periodic, 5.0 * 2 ** (self._failed_syncs - 1)))
+                    self._next_reconcile = min(self._next_reconcile, time.time() + backoff)
                 for future in requests:
                     future.set_exception(exc)

@@ -69,19 +69,25 @@ def test_vectors_deleted_with_their_folder_are_embedded_again(built: Paths, embe
         store.close()
 
 
-def test_a_damaged_catalog_is_set_aside_and_built_again(built: Paths, embedder: CountingEmbedder) -> None:
+@pytest.mark.parametrize("damage", ["cut short", "garbage inside"])
+def test_a_damaged_catalog_is_set_aside_and_built_again(built: Paths, embedder: CountingEmbedder, damage: str) -> None:
     db = built.catalog_db
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    size = db.stat().st_size
-    with db.open("r+b") as handle:  # cut after its first page: its header still counts them all
-        handle.truncate(4096)
-    assert size > 4096
+    pages = db.stat().st_size // 4096
+    assert pages > 3
+    with db.open("r+b") as handle:
+        if damage == "cut short":  # after its first page: its header still counts them all
+            handle.truncate(4096)
+        else:  # pages of garbage inside, its length as it was
+            handle.seek(2 * 4096)
+            handle.write(bytes(range(256)) * 16 * (pages - 3))
     store = opened(built, embedder)  # was: "database disk image is malformed" from every command
     try:
         store.reconcile()
         assert store.catalog.count() == len(TOPICS)
         assert top(store, "how are customer emails sent") == "topic-3"
+        assert not [t for t in embedder.texts if "\n" in t]  # the kept vectors serve the notes of their text
         kept = [p for p in db.parent.glob("catalog.sqlite3.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
         assert len(kept) == 1  # set aside, never deleted
         said = [p["what"] for p in health(store).as_dict()["problems"]]
@@ -148,5 +154,26 @@ def test_a_kill_between_a_row_and_its_vector_metadata_is_finished_at_the_next_re
         (meta,) = store.vectors.collection.get(ids=[str(uid)], include=["metadatas"])["metadatas"] or []
         assert meta["status"] == "deprecated" and store.catalog.get_meta(METADATA_PENDING) is None
         assert embedder.texts == []  # its text did not change: nothing embedded again
+    finally:
+        store.close()
+
+
+def test_vectors_trusted_again_on_a_switch_back_carry_the_notes_project_as_it_is_now(
+    built: Paths, embedder: CountingEmbedder, fresh_vault: Path
+) -> None:
+    """Under the hash fallback a note moved to another project (its text unchanged); back on MiniLM its
+    kept vector must say the new project, which vector search filters on inside chromadb."""
+    hashed = opened(built, HashEmbedder())
+    hashed.reconcile()
+    note = fresh_vault / "memem" / "memories" / "Mail.md"
+    note.write_text(note.read_text().replace("---\n\n", "project: shop\n---\n\n", 1))
+    hashed.reconcile()
+    hashed.close()
+    store = opened(built, embedder)
+    try:
+        uid = store.catalog.by_id("topic-3")[0].uid
+        assert store.catalog.fresh_of([uid]) == {uid}  # trusted again: its text is the same
+        (meta,) = store.vectors.collection.get(ids=[str(uid)], include=["metadatas"])["metadatas"] or []
+        assert meta["project"] == "shop"
     finally:
         store.close()

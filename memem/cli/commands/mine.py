@@ -125,11 +125,12 @@ def _estimate(paths: list[Path], home: Path) -> dict[str, Any]:
 def _extractor(args: argparse.Namespace) -> Any:
     from memem.mining.choose import choose_extractor
     from memem.mining.failures import ModelUnavailable
+    from memem.vault.secrets import redact
 
     try:
         return choose_extractor("offline" if args.offline else args.miner)
     except ModelUnavailable as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(redact(str(exc))) from None  # it may quote a setting, a key pasted into it
 
 
 def _mine(ctx: Context, paths: list[Path], args: argparse.Namespace) -> tuple[list[dict[str, Any]], str]:
@@ -209,10 +210,13 @@ def _status(home: Path, as_json: bool) -> int:
         f"{data['lessons']} lessons written · extractor: {data['extractor']} · model cost so far "
         f"${data['cost_usd']:.4f}"
     )
-    for e in data["errors"]:
-        print(f"  error in {e['transcript']}: {e['error']}")
+    from memem.vault.secrets import redact
+
+    for e in data["errors"]:  # redacted when stored; again here for what an older memem stored
+        print(f"  error in {e['transcript']}: {redact(str(e['error']))}")
     for part in data["set_aside"]:
-        print(f"  set aside: {part['transcript']} bytes {part['bytes'][0]}-{part['bytes'][1]}: {part['reason']}")
+        start, end = part["bytes"]
+        print(f"  set aside: {part['transcript']} bytes {start}-{end}: {redact(part['reason'])}")
     if data["set_aside"]:
         print("  mine them again with `memem mine --retry`")
     return 0

@@ -199,12 +199,14 @@ class MiniLMEmbedder:
             # A graph memem built and cached (a disk that filled, a file damaged since) is built again
             # once; else every start would fall back to the hash embedder, for good.
             cached = [p for p in cache_dir.glob("all-MiniLM-L6-v2-*.onnx") if p.is_file()]
-            if model_path not in cached:
-                raise
+            rebuilt = model_path.with_name(model_path.name + ".rebuilt")
+            if model_path not in cached or rebuilt.exists():
+                raise  # not memem's build, or built again already: the cause is elsewhere (onnxruntime, memory)
             log.warning("the cached model %s cannot be loaded (%s): building it again", model_path, exc)
             for path in cached:
                 path.unlink(missing_ok=True)
             model_path = _model(files, cache_dir, precision)
+            model_path.with_name(model_path.name + ".rebuilt").touch()
             self._session, self._run_options = open_session(model_path, threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._outputs = [o.name for o in self._session.get_outputs()]
