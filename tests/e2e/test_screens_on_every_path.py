@@ -153,7 +153,8 @@ def test_no_secret_is_kept_through_any_path_or_field(daemon: RunningDaemon, fres
     # The miner's write step: a secret in any part of a lesson, or in the text merged into a memory.
     for field in ("title", "content", "tags", "evidence", "merged_content"):
         items = [lesson(field, s.text) for s in secrets]
-        report = daemon.call("POST", "/v1/op/mine_apply", {"items": items, "project": "shop", "miner": "test"})
+        payload = {"items": items, "project": "shop", "miner": "test"}
+        report = daemon.call("POST", "/v1/op/mine_apply", payload, timeout=300)  # many items: not a quick call
         assert isinstance(report, dict)
         answers.append(json.dumps(report))
         assert not report["saved"] and not report["updated"] and len(report["skipped"]) == len(secrets), field
@@ -219,7 +220,10 @@ def test_injections_are_quarantined_and_never_recalled(daemon: RunningDaemon, fr
         assert run.returncode == 1 and "quarantine" in run.stderr, text
     items = [{"lesson": {"title": "Setup", "content": t, "kind": "fact", "scope": "project"}, "action": "save"}
              for t in attempts]  # fmt: skip
-    report = daemon.call("POST", "/v1/op/mine_apply", {"items": items, "project": "shop", "miner": "test"})
+    # 380 items in one request: ~28 s on 2 busy cores, at the edge of the 30 s a quick call is allowed;
+    # what is checked is what gets quarantined, not how fast.
+    payload = {"items": items, "project": "shop", "miner": "test"}
+    report = daemon.call("POST", "/v1/op/mine_apply", payload, timeout=300)
     assert isinstance(report, dict) and len(report["quarantined"]) == len(attempts) and not report["saved"]
 
     assert len(list(quarantine.glob("*.md"))) >= len(attempts)
