@@ -81,10 +81,10 @@ TOKEN_BATCH = 32
 """Notes whose token states are held in float32 at once, between the model's run and the int8 store: of
 similar length, one batch of the embedder's (`embeddings.padding.BATCH`)."""
 RECONCILE_ERROR = "last_reconcile_error"
+"""Catalog meta key holding why the last full reconcile failed (absent after a success)."""
 METADATA_PENDING = "vector_metadata_pending"
 """Catalog meta: uids whose vectors' metadata (status, project, layer) is still to be rewritten to match
 their rows, written in the rows' own transaction, so a kill between the two writes is finished later."""
-"""Catalog meta key holding why the last full reconcile failed (absent after a success)."""
 RACY_WINDOW_NS = 2_000_000_000
 """A file modified within 2 s of being indexed may have changed again within the same mtime tick."""
 
@@ -269,7 +269,7 @@ class IndexStore:
     def _finish_metadata(self) -> None:
         """Rewrite the vector metadata pending (rows a killed process committed, vectors restored); a
         vector whose metadata cannot be written is marked stale instead, to be made again."""
-        pending = json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")
+        pending = self._pending_metadata()
         if not pending:
             return
         rows = self.catalog.by_uid(pending)
@@ -286,15 +286,17 @@ class IndexStore:
         with self.catalog.transaction() as conn:
             self._metadata_done(conn, pending)
 
+    def _pending_metadata(self) -> set[int]:
+        return set(json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]"))
+
     def _metadata_pending(self, conn: sqlite3.Connection, uids: Sequence[int]) -> None:
         """Record, in the caller's transaction, that these notes' vector metadata is to be rewritten."""
         if uids:
-            before = json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")
-            self.catalog.set_meta(conn, METADATA_PENDING, json.dumps(sorted({*before, *uids})))
+            self.catalog.set_meta(conn, METADATA_PENDING, json.dumps(sorted(self._pending_metadata() | set(uids))))
 
-    def _metadata_done(self, conn: sqlite3.Connection, uids: Sequence[int]) -> None:
+    def _metadata_done(self, conn: sqlite3.Connection, uids: Iterable[int]) -> None:
         """These notes' vector metadata matches their rows now (or their vectors are stale): no longer pending."""
-        left = set(json.loads(self.catalog.get_meta(METADATA_PENDING) or "[]")) - set(uids)
+        left = self._pending_metadata() - set(uids)
         if left:
             self.catalog.set_meta(conn, METADATA_PENDING, json.dumps(sorted(left)))
         else:
@@ -613,20 +615,8 @@ class IndexStore:
             # Committed with the rows: a kill before the metadata is rewritten is finished later.
             self._metadata_pending(conn, retagged)
         rows = self.catalog.by_uid([*changed, *retagged])
-        recorded = list(retagged)
-        retagged = [u for u in retagged if u in rows and not self.is_shared(rows[u])]  # the server keys by id only
-        if retagged:
-            try:
-                self.vectors.update_metadata([rows[u] for u in retagged])
-            except Exception:
-                # The vectors keep their old metadata until re-embedded: mark them stale so they are.
-                log.exception("could not update vector metadata; re-embedding those notes")
-                with self.catalog.transaction() as conn:
-                    for uid in retagged:
-                        self.catalog.set_vector_hash(conn, uid, None)
-        if recorded:
-            with self.catalog.transaction() as conn:
-                self._metadata_done(conn, recorded)
+        if retagged:  # rewritten as any pending metadata is (a vector that cannot take it marked stale)
+            self._finish_metadata()
         with self.lock:
             for row in rows.values():
                 self.graph.upsert(row.graph_note())
